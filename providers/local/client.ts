@@ -1,0 +1,40 @@
+import { defineClientStrategy, readPointer } from '#auth-core'
+import type { LocalRuntimeOptions } from './options'
+
+/** Reads a value the options say is there; a missing one is the backend's fault, reported as BAD_RESPONSE. */
+function pick(body: unknown, pointer: string, what: string, option: string, error: (message: string) => Error) {
+  const result = readPointer(body, pointer)
+  if (!result.found) throw error(`The ${what} response has nothing at ${option} "${pointer}"`)
+  return result.value
+}
+
+export default defineClientStrategy<LocalRuntimeOptions>({
+  async signIn(ctx, credentials, params) {
+    const { options } = ctx
+    const body = await ctx.request(options.endpoints.signIn, 'signIn', { body: credentials, query: params?.query, headers: params?.headers, token: null })
+    const badResponse = (message: string) => ctx.error('BAD_RESPONSE', message, { data: body })
+    const token = pick(body, options.signInResponseTokenPointer, 'signIn', 'token.signInResponseTokenPointer', badResponse)
+    if (typeof token !== 'string' || token.length === 0) throw badResponse(`The signIn response's token at "${options.signInResponseTokenPointer}" is not a non-empty string`)
+    const session = options.signInResponsePointer === null
+      ? undefined
+      : pick(body, options.signInResponsePointer, 'signIn', 'session.signInResponsePointer', badResponse)
+    return { token, session }
+  },
+
+  async signUp(ctx, credentials, params) {
+    return await ctx.request(ctx.options.endpoints.signUp, 'signUp', { body: credentials, query: params?.query, headers: params?.headers, token: null })
+  },
+
+  async signOut(ctx) {
+    if (!ctx.options.endpoints.signOut || !ctx.token()) return
+    await ctx.request(ctx.options.endpoints.signOut, 'signOut')
+  },
+
+  async getSession(ctx) {
+    if (!ctx.token()) return null
+    const body = await ctx.request(ctx.options.endpoints.getSession, 'getSession')
+    const data = pick(body, ctx.options.dataResponsePointer, 'getSession', 'session.dataResponsePointer', message => ctx.error('BAD_RESPONSE', message, { data: body }))
+    if (data === null || typeof data !== 'object') throw ctx.error('BAD_RESPONSE', `The getSession response's data at "${ctx.options.dataResponsePointer}" is not an object`)
+    return data
+  },
+})

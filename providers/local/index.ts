@@ -1,0 +1,71 @@
+import { defu } from 'defu'
+import { defineAuthProvider } from '../types'
+import { OptionChecker } from '../validate'
+import { localDefaults, type LocalProviderOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options'
+
+export type { LocalProviderOptions } from './options'
+
+const ENDPOINTS = ['signIn', 'signOut', 'signUp', 'getSession'] as const
+
+export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
+  types: ['local'],
+  clientStrategy: 'local/client',
+
+  resolve(input, path) {
+    const check = new OptionChecker(path)
+    // `false` endpoints must survive defu (which would fill them from the defaults).
+    const endpoints = Object.fromEntries(ENDPOINTS.map((name) => {
+      const given = input.endpoints?.[name]
+      if (given === false) return [name, false]
+      const fallback = localDefaults.endpoints[name] as { path: string, method: string }
+      return [name, given === undefined ? { ...fallback } : { method: fallback.method, ...given }]
+    })) as ResolvedLocalOptions['endpoints']
+    const options = defu({ ...input, endpoints }, { type: 'local' as const, ...localDefaults }) as ResolvedLocalOptions
+
+    for (const name of ENDPOINTS) {
+      check.endpoint(`endpoints.${name}`, options.endpoints[name])
+      const endpoint = options.endpoints[name]
+      if (endpoint && typeof endpoint.method === 'string') endpoint.method = endpoint.method.toLowerCase()
+    }
+    check.path('pages.login', options.pages.login)
+    check.pointer('token.signInResponseTokenPointer', options.token.signInResponseTokenPointer)
+    check.string('token.type', options.token.type)
+    check.cookieName('token.cookieName', options.token.cookieName)
+    check.string('token.headerName', options.token.headerName, { allowEmpty: false })
+    check.positiveNumber('token.maxAgeInSeconds', options.token.maxAgeInSeconds)
+    check.sameSite('token.sameSiteAttribute', options.token.sameSiteAttribute, options.token.secureCookieAttribute, 'token.secureCookieAttribute')
+    check.boolean('token.secureCookieAttribute', options.token.secureCookieAttribute)
+    check.boolean('token.httpOnlyCookieAttribute', options.token.httpOnlyCookieAttribute)
+    check.string('token.cookieDomain', options.token.cookieDomain)
+    check.pointer('session.dataResponsePointer', options.session.dataResponsePointer)
+    check.pointer('session.signInResponsePointer', options.session.signInResponsePointer, { optional: true })
+    return { options, issues: check.issues }
+  },
+
+  runtimeConfig(options) {
+    const provider: LocalRuntimeOptions = {
+      endpoints: options.endpoints,
+      signInResponseTokenPointer: options.token.signInResponseTokenPointer,
+      dataResponsePointer: options.session.dataResponsePointer,
+      signInResponsePointer: options.session.signInResponsePointer ?? null,
+    }
+    return {
+      token: {
+        cookie: {
+          name: options.token.cookieName,
+          maxAge: options.token.maxAgeInSeconds,
+          sameSite: options.token.sameSiteAttribute,
+          secure: options.token.secureCookieAttribute,
+          domain: options.token.cookieDomain || undefined,
+          httpOnly: options.token.httpOnlyCookieAttribute,
+        },
+        headerName: options.token.headerName,
+        type: options.token.type,
+        maxAgeInSeconds: options.token.maxAgeInSeconds,
+      },
+      refreshToken: null,
+      pages: { login: options.pages.login },
+      provider: provider as unknown as Record<string, unknown>,
+    }
+  },
+})

@@ -1,0 +1,103 @@
+import type { SameSiteOption } from '../types'
+
+export interface EndpointOption {
+  /** Path joined to `auth.baseURL`, or a full URL (then `baseURL` is ignored for this endpoint). */
+  path: string
+  /** @default 'post' for signIn/signOut/signUp, 'get' for getSession */
+  method?: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+}
+
+/** Options of the `local` provider (credentials → token). Names and defaults follow @sidebase/nuxt-auth. */
+export interface LocalProviderOptions {
+  type: 'local'
+  /** Backend endpoints. `false` disables one: calling it throws `AuthError` with code `ENDPOINT_DISABLED`. */
+  endpoints?: {
+    /** @default { path: '/login', method: 'post' } */
+    signIn?: EndpointOption | false
+    /** @default { path: '/logout', method: 'post' } */
+    signOut?: EndpointOption | false
+    /** @default { path: '/register', method: 'post' } */
+    signUp?: EndpointOption | false
+    /** @default { path: '/session', method: 'get' } */
+    getSession?: EndpointOption | false
+  }
+  pages?: {
+    /** The login page; the guard sends signed-out users there (`?redirect=` carries their target). @default '/login' */
+    login?: string
+  }
+  token?: {
+    /** JSON pointer to the token in the signIn response. @default '/token' */
+    signInResponseTokenPointer?: string
+    /** Prefix of the header value; `''` sends the raw token. @default 'Bearer' */
+    type?: string
+    /** Name of the token cookie. @default 'auth.token' */
+    cookieName?: string
+    /** Header the token is sent in. @default 'Authorization' */
+    headerName?: string
+    /** Cookie lifetime, and the token's lifetime when it is not a JWT with `exp`. @default 1800 */
+    maxAgeInSeconds?: number
+    /** @default 'lax' */
+    sameSiteAttribute?: SameSiteOption
+    /** @default false */
+    secureCookieAttribute?: boolean
+    /** @default '' (the current host only) */
+    cookieDomain?: string
+    /**
+     * Makes the token cookie httpOnly, so page scripts cannot read it. Sign-in, sign-out and session checks
+     * then run through the module's server routes (`/api/_auth/*`), which hold the token for the browser.
+     * @default false
+     */
+    httpOnlyCookieAttribute?: boolean
+  }
+  session?: {
+    /** JSON pointer to the session data in the getSession response. @default '/' */
+    dataResponsePointer?: string
+    /**
+     * JSON pointer to the session data in the signIn response. When set, sign-in takes the session from
+     * there and makes no getSession call. @default undefined
+     */
+    signInResponsePointer?: string
+    /** Accepted for compatibility with @sidebase/nuxt-auth; type sessions with `declare module '#auth'` instead. @default undefined */
+    dataType?: Record<string, unknown>
+  }
+}
+
+export interface ResolvedEndpoint { path: string, method: string }
+
+export interface ResolvedLocalOptions {
+  type: 'local'
+  endpoints: { signIn: ResolvedEndpoint | false, signOut: ResolvedEndpoint | false, signUp: ResolvedEndpoint | false, getSession: ResolvedEndpoint | false }
+  pages: { login: string }
+  token: Required<Omit<NonNullable<LocalProviderOptions['token']>, 'sameSiteAttribute'>> & { sameSiteAttribute: SameSiteOption }
+  session: { dataResponsePointer: string, signInResponsePointer?: string }
+}
+
+/** What the local client strategy reads as `ctx.options`. */
+export interface LocalRuntimeOptions {
+  endpoints: ResolvedLocalOptions['endpoints']
+  signInResponseTokenPointer: string
+  dataResponsePointer: string
+  signInResponsePointer: string | null
+}
+
+export const localDefaults: Omit<ResolvedLocalOptions, 'type'> = {
+  endpoints: {
+    signIn: { path: '/login', method: 'post' },
+    signOut: { path: '/logout', method: 'post' },
+    signUp: { path: '/register', method: 'post' },
+    getSession: { path: '/session', method: 'get' },
+  },
+  pages: { login: '/login' },
+  token: {
+    signInResponseTokenPointer: '/token',
+    type: 'Bearer',
+    cookieName: 'auth.token',
+    headerName: 'Authorization',
+    maxAgeInSeconds: 1800,
+    sameSiteAttribute: 'lax',
+    secureCookieAttribute: false,
+    cookieDomain: '',
+    httpOnlyCookieAttribute: false,
+  },
+  session: { dataResponsePointer: '/' },
+}

@@ -1,0 +1,33 @@
+/**
+ * The provider contract at build time. A provider is a folder under `providers/` with an `index.ts` that
+ * default-exports `defineAuthProvider(...)` and a client strategy module (`defineClientStrategy`). The module
+ * never branches on a provider's name: it resolves options, validates, writes runtime config and aliases
+ * `#auth-provider` to the configured provider's client strategy through this contract only.
+ */
+import type { ProviderRuntimeConfig } from '#auth-core'
+
+export type { ClientStrategy, StrategyContext, TokenResult } from '#auth-core'
+
+/** One problem with the user's options; the build fails listing all of them. */
+export interface OptionIssue {
+  /** Full option path, e.g. `auth.provider.token.signInResponseTokenPointer`. */
+  key: string
+  problem: string
+  fix: string
+}
+
+export type { CookieRuntimeConfig, ProviderRuntimeConfig, SameSiteOption, TokenRuntimeConfig } from '#auth-core'
+
+export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResolved = TInput> {
+  /** The `auth.provider.type` value(s) this provider answers to. */
+  types: readonly string[]
+  /** Defaults, normalisation of legacy shapes, and validation. `path` is the option path for messages. */
+  resolve(input: TInput, path: string): { options: TResolved, issues: OptionIssue[] }
+  runtimeConfig(options: TResolved): ProviderRuntimeConfig
+  /** The client strategy module, relative to `providers/` (no extension). */
+  clientStrategy: string
+}
+
+export function defineAuthProvider<TInput, TResolved>(definition: AuthProviderDefinition<TInput, TResolved>) {
+  return definition
+}

@@ -1,0 +1,75 @@
+import type { OptionIssue } from './types'
+
+/** Small checks shared by providers' `resolve`; each pushes an issue naming the key and the fix. */
+export class OptionChecker {
+  readonly issues: OptionIssue[] = []
+  constructor(private readonly root: string) {}
+
+  key(path: string) {
+    return `${this.root}.${path}`
+  }
+
+  fail(path: string, problem: string, fix: string) {
+    this.issues.push({ key: this.key(path), problem, fix })
+  }
+
+  pointer(path: string, value: unknown, { optional = false } = {}) {
+    if (value === undefined && optional) return
+    if (typeof value !== 'string' || (value !== '' && !value.startsWith('/'))) {
+      this.fail(path, `must be a JSON pointer (RFC 6901), got ${JSON.stringify(value)}`, `start it with "/", e.g. "/token" for { token: "..." } or "/" for the whole body`)
+    }
+  }
+
+  endpoint(path: string, value: unknown) {
+    if (value === false) return
+    if (typeof value !== 'object' || value === null) {
+      this.fail(path, `must be an object { path, method } or false, got ${JSON.stringify(value)}`, `set it to { path: '/…', method: 'post' }, or false to disable the endpoint`)
+      return
+    }
+    const endpoint = value as { path?: unknown, method?: unknown }
+    if (typeof endpoint.path !== 'string' || endpoint.path.length === 0) {
+      this.fail(`${path}.path`, 'is missing', `give the endpoint a path relative to baseURL (e.g. '/session') or a full URL`)
+    }
+    if (endpoint.method !== undefined && !(typeof endpoint.method === 'string' && /^(get|post|put|patch|delete|head)$/i.test(endpoint.method))) {
+      this.fail(`${path}.method`, `is not an HTTP method: ${JSON.stringify(endpoint.method)}`, `use one of 'get', 'post', 'put', 'patch', 'delete'`)
+    }
+  }
+
+  positiveNumber(path: string, value: unknown) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      this.fail(path, `must be a positive number of seconds, got ${JSON.stringify(value)}`, 'set a positive number, e.g. 1800')
+    }
+  }
+
+  boolean(path: string, value: unknown) {
+    if (typeof value !== 'boolean') this.fail(path, `must be true or false, got ${JSON.stringify(value)}`, 'set true or false')
+  }
+
+  string(path: string, value: unknown, { allowEmpty = true } = {}) {
+    if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
+      this.fail(path, `must be a${allowEmpty ? '' : ' non-empty'} string, got ${JSON.stringify(value)}`, 'set a string')
+    }
+  }
+
+  path(path: string, value: unknown) {
+    if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) {
+      this.fail(path, `must be an app path starting with one "/", got ${JSON.stringify(value)}`, `set a path such as '/login'`)
+    }
+  }
+
+  cookieName(path: string, value: unknown) {
+    // RFC 6265 token: no separators, spaces or controls.
+    if (typeof value !== 'string' || !/^[!#$%&'*+\-.^\w`|~]+$/.test(value)) {
+      this.fail(path, `is not a valid cookie name: ${JSON.stringify(value)}`, `use letters, digits and . _ - only, e.g. 'auth.token'`)
+    }
+  }
+
+  sameSite(path: string, value: unknown, secure: unknown, securePath: string) {
+    if (!['lax', 'strict', 'none', true, false].includes(value as never)) {
+      this.fail(path, `must be 'lax', 'strict', 'none', true or false, got ${JSON.stringify(value)}`, `use 'lax' (the default) unless you know you need another`)
+    }
+    else if (value === 'none' && secure !== true) {
+      this.fail(path, `is 'none' but ${this.key(securePath)} is not true: browsers drop SameSite=None cookies that are not Secure`, `set ${this.key(securePath)}: true (and serve over https), or use 'lax'`)
+    }
+  }
+}

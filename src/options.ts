@@ -1,0 +1,117 @@
+import { providers, type ProviderOptions } from '../providers'
+import type { OptionIssue } from '../providers/types'
+import type { PublicAuthConfig } from './runtime/core/config'
+
+export type { PublicAuthConfig }
+
+export interface GlobalAppMiddlewareOptions {
+  /** Protect every page that does not set `definePageMeta({ auth })`. @default false */
+  isEnabled?: boolean
+  /** Let unknown routes render Nuxt's 404 without signing in. @default true */
+  allow404WithoutAuth?: boolean
+  /**
+   * Put the page the user wanted in the login page's `?redirect=` query (true), a fixed path (string),
+   * or nothing (false). @default true
+   */
+  addDefaultCallbackUrl?: boolean | string
+}
+
+/** The `auth` key of nuxt.config. */
+export interface ModuleOptions {
+  /** Turn the module off without removing it. @default true */
+  isEnabled?: boolean
+  /**
+   * Where the backend's auth endpoints live: a path on this app (`/api/auth`) or a full URL
+   * (`https://api.example.com/auth`). `NUXT_PUBLIC_AUTH_BASE_URL` overrides it at run time.
+   * @default '/api/auth'
+   */
+  baseURL?: string
+  /** Skip the session check during SSR (the client checks after hydration). Per route: `routeRules: { '/x': { auth: { disableServerSideAuth: true } } }`. @default false */
+  disableServerSideAuth?: boolean
+  /** The global route guard. `true` protects every page without `auth` meta. @default false */
+  globalAppMiddleware?: boolean | GlobalAppMiddlewareOptions
+  /** Where signed-in users land when a redirect target is missing or rejected, and from guest pages. @default '/' */
+  navigateAuthenticatedTo?: string
+  /** Origins (`https://accounts.example.com`) that redirect targets may point to besides this app. @default [] */
+  allowedRedirectOrigins?: string[]
+  /** Milliseconds before a backend request counts as failed (`AuthError` code `TIMEOUT`). @default 10000 */
+  requestTimeout?: number
+  /** The provider and its options. @default { type: 'local' } */
+  provider?: ProviderOptions
+}
+
+export class AuthConfigError extends Error {
+  override readonly name = 'AuthConfigError'
+  constructor(readonly issues: OptionIssue[]) {
+    super(`[nuxt-gatekeeper] Invalid configuration:\n${issues.map(issue => `  - ${issue.key} ${issue.problem}.\n    Fix: ${issue.fix}.`).join('\n')}`)
+  }
+}
+
+export interface ResolvedModuleOptions {
+  enabled: boolean
+  /** The provider's client strategy module, relative to `providers/`. */
+  clientStrategy: string
+  public: PublicAuthConfig
+}
+
+/** Defaults, normalisation and validation of the whole `auth` key. Throws AuthConfigError listing every problem. */
+export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleOptions {
+  const issues: OptionIssue[] = []
+  const fail = (key: string, problem: string, fix: string) => issues.push({ key: `auth.${key}`, problem, fix })
+
+  const baseURL = input.baseURL ?? '/api/auth'
+  if (typeof baseURL !== 'string' || !(baseURL.startsWith('/') || /^https?:\/\/[^/]/.test(baseURL))) {
+    fail('baseURL', `must be a path ('/api/auth') or a full http(s) URL, got ${JSON.stringify(baseURL)}`, `set auth.baseURL, or NUXT_PUBLIC_AUTH_BASE_URL at run time`)
+  }
+
+  const middlewareInput = typeof input.globalAppMiddleware === 'object' ? input.globalAppMiddleware : { isEnabled: input.globalAppMiddleware ?? false }
+  const globalAppMiddleware: Required<GlobalAppMiddlewareOptions> = {
+    isEnabled: middlewareInput.isEnabled ?? false,
+    allow404WithoutAuth: middlewareInput.allow404WithoutAuth ?? true,
+    addDefaultCallbackUrl: middlewareInput.addDefaultCallbackUrl ?? true,
+  }
+  const navigateAuthenticatedTo = input.navigateAuthenticatedTo ?? '/'
+  if (typeof navigateAuthenticatedTo !== 'string' || !navigateAuthenticatedTo.startsWith('/') || navigateAuthenticatedTo.startsWith('//')) {
+    fail('navigateAuthenticatedTo', `must be an app path, got ${JSON.stringify(navigateAuthenticatedTo)}`, `set a path such as '/'`)
+  }
+  const allowedRedirectOrigins = input.allowedRedirectOrigins ?? []
+  for (const [index, origin] of allowedRedirectOrigins.entries()) {
+    let parsed: URL | null = null
+    try {
+      parsed = new URL(origin)
+    }
+    catch { /* reported below */ }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+      fail(`allowedRedirectOrigins[${index}]`, `is not an origin: ${JSON.stringify(origin)}`, `give scheme and host only, e.g. 'https://accounts.example.com'`)
+    }
+  }
+  const requestTimeout = input.requestTimeout ?? 10_000
+  if (typeof requestTimeout !== 'number' || !(requestTimeout > 0)) {
+    fail('requestTimeout', `must be a positive number of milliseconds, got ${JSON.stringify(requestTimeout)}`, 'set e.g. 10000')
+  }
+
+  const providerInput = (input.provider ?? { type: 'local' }) as { type?: unknown }
+  const definition = Object.values(providers).find(candidate => candidate.types.includes(providerInput.type as string))
+  if (!definition) {
+    const known = Object.values(providers).flatMap(candidate => candidate.types).map(type => `'${type}'`).join(', ')
+    issues.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify(providerInput.type)}, which is not a provider`, fix: `set it to one of ${known}` })
+    throw new AuthConfigError(issues)
+  }
+  const resolved = definition.resolve(providerInput as never, 'auth.provider')
+  issues.push(...resolved.issues)
+  if (issues.length > 0) throw new AuthConfigError(issues)
+
+  return {
+    enabled: input.isEnabled ?? true,
+    clientStrategy: definition.clientStrategy,
+    public: {
+      baseURL,
+      disableServerSideAuth: input.disableServerSideAuth ?? false,
+      globalAppMiddleware,
+      navigateAuthenticatedTo,
+      allowedRedirectOrigins: allowedRedirectOrigins.map(origin => origin.replace(/\/$/, '')),
+      requestTimeout,
+      ...definition.runtimeConfig(resolved.options as never),
+    },
+  }
+}

@@ -1,0 +1,36 @@
+import { computed, readonly, toRef } from 'vue'
+import { useNuxtApp } from '#imports'
+import { formatAuthorization } from '../../core/token'
+import type { AuthManager } from '../manager'
+
+export function useAuthManager(): AuthManager {
+  return useNuxtApp().$gatekeeper as AuthManager
+}
+
+/**
+ * The auth state and actions. Same names as @sidebase/nuxt-auth's `useAuth()`:
+ * `status` never flips to `loading` while an authenticated session is re-checked.
+ */
+export function useAuth() {
+  const manager = useAuthManager()
+  const { store } = manager
+  const config = useNuxtApp().$config.public.auth
+  return {
+    /** `'loading' | 'authenticated' | 'unauthenticated'` */
+    status: computed(() => store.status),
+    /** `undefined`: not checked yet; `null`: nobody; else the session. */
+    data: readonly(toRef(store, 'data')),
+    lastRefreshedAt: readonly(toRef(store, 'lastRefreshedAt')),
+    /** The formatted header value (`Bearer …`), or null. */
+    token: computed(() => {
+      const raw = manager.tokenCookie?.value
+      return raw && config.token ? formatAuthorization(config.token.type, raw) : null
+    }),
+    /** Code of the last failure that reached no verdict (network, 5xx, …), or null. */
+    error: computed(() => store.machine.error),
+    signIn: manager.signIn,
+    signUp: manager.signUp,
+    signOut: manager.signOut,
+    getSession: manager.getSession,
+  }
+}

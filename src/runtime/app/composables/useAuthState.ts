@@ -1,0 +1,28 @@
+import { computed, ref, toRef } from 'vue'
+import { useNuxtApp } from '#imports'
+import { formatAuthorization } from '../../core/token'
+import { useAuthManager } from './useAuth'
+
+/**
+ * The lower-level state: the Pinia store's session data plus the token cookie.
+ * `rawToken` reads and writes the cookie; it is never part of the SSR payload.
+ */
+export function useAuthState() {
+  const manager = useAuthManager()
+  const { store } = manager
+  const config = useNuxtApp().$config.public.auth
+  const rawToken = manager.tokenCookie ?? ref<string | null>(null)
+  return {
+    store,
+    status: computed(() => store.status),
+    data: toRef(store, 'data'),
+    lastRefreshedAt: toRef(store, 'lastRefreshedAt'),
+    /** True while an operation (check, sign-in, sign-out…) runs. */
+    loading: computed(() => store.loading),
+    rawToken,
+    token: computed(() => (rawToken.value && config.token ? formatAuthorization(config.token.type, rawToken.value) : null)),
+    /** Stores a token you obtained yourself; call `useAuth().getSession()` afterwards to load the session. */
+    setToken: (token: string | null) => manager.setToken(token),
+    clearToken: () => manager.clearToken(),
+  }
+}

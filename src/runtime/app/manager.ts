@@ -1,0 +1,262 @@
+import type { NuxtApp } from '#app'
+import { withQuery } from 'ufo'
+import { navigateTo, useRouter } from '#imports'
+import {
+  AuthError,
+  createSingleFlight,
+  decideGuard,
+  isAuthError,
+  sanitizeRedirect,
+  type ClientStrategy,
+  type StrategyContext,
+} from '../core'
+import type { PublicAuthConfig } from '../core/config'
+import type { GetSessionOptions, SecondarySignInOptions, Session, SignOutOptions, SignOutReason, SignUpOptions } from '../types'
+import { useTokenCookie } from './cookies'
+import { requestEndpoint } from './request'
+import { useAuthStore } from './store'
+
+export type AuthManager = ReturnType<typeof createAuthManager>
+
+const CHANNEL = 'nuxt-gatekeeper'
+type TabMessage = { type: 'signed-in' } | { type: 'signed-out' }
+
+/**
+ * Owns everything that must be right for every provider: state transitions, single-flight checks,
+ * token storage, redirects and hooks. Talks to the backend only through the provider's strategy.
+ * One per NuxtApp (one per tab, one per SSR request).
+ */
+export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>) {
+  const store = useAuthStore(nuxtApp.$pinia as never)
+  const tokenCookie = config.token ? useTokenCookie(config.token.cookie) : null
+  const flights = createSingleFlight()
+  const router = useRouter()
+
+  const context: StrategyContext<unknown> = {
+    options: config.provider,
+    token: () => tokenCookie?.value ?? null,
+    refreshToken: () => null,
+    error: (code, message, extra) => new AuthError(code, message, extra),
+    request: (endpoint, name, init) => requestEndpoint({
+      baseURL: config.baseURL,
+      timeout: config.requestTimeout,
+      tokenHeader: config.token,
+      storedToken: () => tokenCookie?.value ?? null,
+      callHook: nuxtApp.callHook as never,
+    }, endpoint, name, init),
+  }
+
+  const channel = import.meta.client && typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(CHANNEL) : null
+  channel?.addEventListener('message', (event: MessageEvent<TabMessage>) => {
+    if (event.data?.type === 'signed-out') void applySignOut('other-tab', false)
+    else if (event.data?.type === 'signed-in') void getSession({ force: true }).catch(() => {})
+  })
+
+  function redirectPolicy(fallback = config.navigateAuthenticatedTo) {
+    return {
+      fallback,
+      origin: import.meta.client ? window.location.origin : undefined,
+      allowedOrigins: config.allowedRedirectOrigins,
+    }
+  }
+
+  async function report(error: unknown, operation: string): Promise<AuthError> {
+    const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', `Unexpected failure in ${operation}`, { cause: error })
+    await nuxtApp.callHook('auth:error', { error: authError, operation })
+    return authError
+  }
+
+  function setToken(token: string | null | undefined) {
+    if (tokenCookie) tokenCookie.value = token || null
+  }
+
+  async function applySignOut(reason: SignOutReason, broadcast = true) {
+    setToken(null)
+    store.data = null
+    store.dispatch({ type: 'SIGNED_OUT' })
+    if (broadcast) channel?.postMessage({ type: 'signed-out' } satisfies TabMessage)
+    await nuxtApp.callHook('auth:signedOut', { reason })
+    if (reason !== 'user') await enforceGuard()
+  }
+
+  function applySession(session: Session) {
+    store.data = session
+    store.lastRefreshedAt = new Date()
+  }
+
+  /**
+   * Asks the backend for the session (single flight: concurrent callers share one request).
+   * Returns the session or null. A 401/403 signs out; a network error, timeout, 5xx or bad response keeps
+   * state and tokens and throws AuthError.
+   */
+  function getSession({ force = true }: GetSessionOptions = {}): Promise<Session | null> {
+    if (!force && store.machine.phase !== 'unknown') return Promise.resolve(store.data ?? null)
+    return flights.run('session', async () => {
+      const epoch = store.machine.epoch
+      if (!context.token() && config.token) {
+        store.data = null
+        store.dispatch({ type: 'VERDICT', present: false, epoch })
+        return null
+      }
+      store.dispatch({ type: 'START', activity: 'checking' })
+      try {
+        const session = await strategy.getSession(context) as Session | null
+        if (store.machine.epoch !== epoch) return store.data ?? null
+        if (session === null) {
+          setToken(null)
+          store.data = null
+          store.dispatch({ type: 'VERDICT', present: false, epoch })
+          return null
+        }
+        applySession(session)
+        store.dispatch({ type: 'VERDICT', present: true, epoch })
+        return session
+      }
+      catch (error) {
+        const authError = await report(error, 'getSession')
+        if (store.machine.epoch !== epoch) return store.data ?? null
+        if (authError.isVerdict) {
+          await applySignOut('session-refused')
+          return null
+        }
+        store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+        throw authError
+      }
+    })
+  }
+
+  /** Resolves once a verdict was attempted. Never throws: the failure stays in `error`. */
+  async function ensureChecked(): Promise<void> {
+    if (store.machine.phase !== 'unknown') return
+    await getSession({ force: false }).catch(() => {})
+  }
+
+  async function navigate(target: string | undefined, fallback: string, external: boolean) {
+    const safe = sanitizeRedirect(target, redirectPolicy(fallback))
+    if (safe.external && !external) return navigateTo(fallback)
+    return navigateTo(safe.url, { external: safe.external, replace: true })
+  }
+
+  function redirectFromQuery(): string | undefined {
+    const query = router.currentRoute.value.query
+    const value = query.redirect ?? query.callbackUrl
+    return typeof value === 'string' ? value : undefined
+  }
+
+  async function signIn(credentials: Record<string, unknown>, options: SecondarySignInOptions = {}, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>) {
+    store.dispatch({ type: 'START', activity: 'signingIn' })
+    const epoch = store.machine.epoch
+    let session: Session | null
+    try {
+      const result = await strategy.signIn(context, credentials, { query: signInParams, headers: signInHeaders })
+      setToken(result.token)
+      session = result.session === undefined ? await strategy.getSession(context) as Session | null : result.session as Session | null
+      if (session === null) throw new AuthError('BAD_RESPONSE', 'Signed in, but the backend returned no session for the new token')
+    }
+    catch (error) {
+      let authError = await report(error, 'signIn')
+      // Refused credentials are the user's mistake, not a verdict on an existing session: nobody is signed out.
+      if (authError.code === 'UNAUTHORIZED') {
+        authError = new AuthError('INVALID_CREDENTIALS', 'Wrong credentials', { status: authError.status, data: authError.data, cause: authError })
+      }
+      store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+      throw authError
+    }
+    applySession(session)
+    store.dispatch({ type: 'SIGNED_IN' })
+    channel?.postMessage({ type: 'signed-in' } satisfies TabMessage)
+    await nuxtApp.callHook('auth:signedIn', { session })
+    if (options.redirect !== false) {
+      await navigate(options.callbackUrl ?? redirectFromQuery(), config.navigateAuthenticatedTo, options.external === true)
+    }
+    return session
+  }
+
+  async function signUp(credentials: Record<string, unknown>, signInOptions: SecondarySignInOptions = {}, signUpOptions: SignUpOptions = {}) {
+    if (!strategy.signUp) throw await report(new AuthError('NOT_SUPPORTED', 'This provider has no signUp'), 'signUp')
+    store.dispatch({ type: 'START', activity: 'signingUp' })
+    const epoch = store.machine.epoch
+    let response: unknown
+    try {
+      response = await strategy.signUp(context, credentials)
+    }
+    catch (error) {
+      const authError = await report(error, 'signUp')
+      store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+      throw authError
+    }
+    store.dispatch({ type: 'SETTLE', epoch })
+    if (signUpOptions.preventLoginFlow) return response
+    await signIn(credentials, signInOptions)
+    return response
+  }
+
+  async function signOut(options: SignOutOptions = {}) {
+    store.dispatch({ type: 'START', activity: 'signingOut' })
+    try {
+      await strategy.signOut(context)
+    }
+    catch (error) {
+      // The user asked to leave: the local session ends whatever the backend says.
+      await report(error, 'signOut')
+    }
+    await applySignOut('user')
+    if (options.redirect === false) return
+    if (options.callbackUrl !== undefined) {
+      await navigate(options.callbackUrl, '/', options.external === true)
+      return
+    }
+    await enforceGuard()
+  }
+
+  /** Applies the guard to the current route (after a verdict arrives outside a navigation). */
+  async function enforceGuard() {
+    if (import.meta.server) return
+    const route = router.currentRoute.value
+    const target = guardTarget(route)
+    if (target) await navigateTo(target, { replace: true })
+  }
+
+  /** Where the guard sends `route`, or null to stay. */
+  function guardTarget(route: { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[] }): string | null | 'wait' {
+    const login = config.pages.login
+    const decision = decideGuard({
+      meta: route.meta.auth as never,
+      protectByDefault: config.globalAppMiddleware.isEnabled,
+      status: store.status,
+      hasToken: config.token ? Boolean(context.token()) : true,
+      isLoginPage: login !== null && route.path === login,
+      isNotFound: route.matched.length === 0,
+      allow404WithoutAuth: config.globalAppMiddleware.allow404WithoutAuth,
+    })
+    if (decision.action === 'allow' || decision.action === 'wait') return decision.action === 'wait' ? 'wait' : null
+    if (decision.action === 'authenticated-redirect') {
+      const target = sanitizeRedirect(decision.to ?? config.navigateAuthenticatedTo, redirectPolicy('/')).url
+      return target === route.path || target === route.fullPath ? null : target
+    }
+    const loginPath = decision.to ?? login
+    if (!loginPath || loginPath === route.path) return null
+    const callback = config.globalAppMiddleware.addDefaultCallbackUrl
+    const redirect = callback === true ? route.fullPath : typeof callback === 'string' ? callback : undefined
+    const safeLogin = sanitizeRedirect(loginPath, redirectPolicy('/')).url
+    if (!redirect) return safeLogin
+    const safeRedirect = sanitizeRedirect(redirect, redirectPolicy('/'))
+    return withQuery(safeLogin, { redirect: safeRedirect.url })
+  }
+
+  return {
+    store,
+    context,
+    tokenCookie,
+    getSession,
+    ensureChecked,
+    signIn,
+    signUp,
+    signOut,
+    setToken,
+    clearToken: () => setToken(null),
+    guardTarget,
+    enforceGuard,
+    dispose: () => channel?.close(),
+  }
+}

@@ -1,0 +1,21 @@
+import { defineNuxtRouteMiddleware, navigateTo, useNuxtApp } from '#imports'
+import { useAuthManager } from '../composables/useAuth'
+
+/**
+ * The route guard: `definePageMeta({ auth })` decides; see core/guard.ts for the table. Never starts a
+ * second session check: it awaits the one in flight.
+ */
+export default defineNuxtRouteMiddleware(async (to) => {
+  const manager = useAuthManager()
+  let target = manager.guardTarget(to)
+  if (target === 'wait') {
+    // Hydrating a page whose server skipped the check: the client checks after mount and re-applies the guard,
+    // so the first client render matches the server's.
+    if (import.meta.server || useNuxtApp().isHydrating) return
+    await manager.ensureChecked()
+    target = manager.guardTarget(to)
+    // Still no verdict (backend down): a signed-in user keeps the page rather than being sent to login.
+    if (target === 'wait') return
+  }
+  if (target) return navigateTo(target, { replace: true })
+})

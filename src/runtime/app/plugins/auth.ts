@@ -1,0 +1,44 @@
+import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
+import strategy from '#auth-provider'
+import type { PublicAuthConfig } from '../../core/config'
+import { createAuthManager } from '../manager'
+
+export default defineNuxtPlugin({
+  name: 'gatekeeper',
+  dependsOn: ['pinia'],
+  async setup(nuxtApp) {
+    const config = useRuntimeConfig().public.auth as unknown as PublicAuthConfig
+    const manager = createAuthManager(nuxtApp as never, config, strategy as never)
+
+    if (import.meta.server) {
+      if (!serverCheckDisabled(config)) {
+        // One check per SSR request; the verdict travels in the payload so the client does not ask again.
+        await manager.ensureChecked()
+        manager.store.checkedOnServer = manager.store.machine.phase !== 'unknown'
+      }
+    }
+    else if (!manager.store.checkedOnServer) {
+      if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered) {
+        // Check after hydration so the first client render equals the server's, then re-apply the guard.
+        nuxtApp.hooks.hookOnce('app:suspense:resolve', async () => {
+          await manager.ensureChecked()
+          await manager.enforceGuard()
+        })
+      }
+      else {
+        // SPA (ssr: false) or prerendered: start now; the guard awaits this same request.
+        void manager.ensureChecked()
+      }
+    }
+
+    return { provide: { gatekeeper: manager } }
+  },
+})
+
+function serverCheckDisabled(config: PublicAuthConfig): boolean {
+  if (config.disableServerSideAuth || import.meta.prerender) return true
+  const event = useRequestEvent()
+  if (event?.node.req.headers['x-nitro-prerender']) return true
+  const rules = (event?.context as { _nitro?: { routeRules?: { auth?: { disableServerSideAuth?: boolean } } } } | undefined)?._nitro?.routeRules
+  return rules?.auth?.disableServerSideAuth === true
+}

@@ -1,0 +1,83 @@
+import { joinURL } from 'ufo'
+import { AuthError, formatAuthorization, type EndpointConfig, type StrategyRequestInit } from '../core'
+import type { AuthRequestContext, AuthResponseContext } from '../types'
+
+export interface RequestDeps {
+  baseURL: string
+  timeout: number
+  tokenHeader: { headerName: string, type: string } | null
+  storedToken: () => string | null
+  callHook: {
+    (name: 'auth:request', context: AuthRequestContext): Promise<unknown>
+    (name: 'auth:response', context: AuthResponseContext): Promise<unknown>
+  }
+}
+
+const ABSOLUTE_URL = /^https?:\/\//i
+
+export function endpointURL(baseURL: string, path: string): string {
+  return ABSOLUTE_URL.test(path) ? path : joinURL(baseURL, path)
+}
+
+/** Calls one backend endpoint and maps every failure to an AuthError with a code. */
+export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointConfig | undefined, name: string, init: StrategyRequestInit = {}): Promise<T> {
+  if (!endpoint) {
+    throw new AuthError('ENDPOINT_DISABLED', `The ${name} endpoint is disabled: auth.provider.endpoints.${name} is false (or missing) in nuxt.config`)
+  }
+  const url = endpointURL(deps.baseURL, endpoint.path)
+  const headers: Record<string, string> = { accept: 'application/json', ...init.headers }
+  const token = init.token === undefined ? deps.storedToken() : init.token
+  if (token && deps.tokenHeader) headers[deps.tokenHeader.headerName] = formatAuthorization(deps.tokenHeader.type, token)
+  const options: AuthRequestContext['options'] = { method: (init.method ?? endpoint.method ?? 'get').toUpperCase(), headers, body: init.body, query: init.query }
+  await deps.callHook('auth:request', { endpoint: name, url, options })
+
+  let response: Awaited<ReturnType<typeof $fetch.raw>>
+  try {
+    response = await $fetch.raw(url, { ...options, method: options.method as 'GET', timeout: deps.timeout, retry: 0, responseType: 'text' })
+  }
+  catch (error) {
+    const status = (error as { response?: { status?: number } }).response?.status
+    await deps.callHook('auth:response', { endpoint: name, url, status: status ?? 0 })
+    throw toAuthError(error, name, url)
+  }
+  await deps.callHook('auth:response', { endpoint: name, url, status: response.status })
+  return parseBody(response._data, response.headers.get('content-type'), name, url) as T
+}
+
+function parseBody(text: unknown, contentType: string | null, name: string, url: string): unknown {
+  if (typeof text !== 'string' || text.trim() === '') return null
+  try {
+    return JSON.parse(text)
+  }
+  catch (cause) {
+    const hint = contentType?.includes('html') ? ' (an HTML page came back: is auth.baseURL / NUXT_PUBLIC_AUTH_BASE_URL pointing at the backend?)' : ''
+    throw new AuthError('BAD_RESPONSE', `The ${name} endpoint (${url}) did not answer JSON${hint}`, { cause })
+  }
+}
+
+/** Maps a fetch failure to a typed AuthError. 401/403 are verdicts; everything else keeps the session. */
+export function toAuthError(error: unknown, name: string, url: string): AuthError {
+  if (error instanceof AuthError) return error
+  const failure = error as { name?: string, message?: string, cause?: { name?: string }, response?: { status?: number }, data?: unknown }
+  const status = failure.response?.status
+  if (status === undefined) {
+    const timedOut = failure.name === 'TimeoutError' || failure.cause?.name === 'TimeoutError' || /timeout|aborted due to timeout/i.test(failure.message ?? '')
+    return timedOut
+      ? new AuthError('TIMEOUT', `The ${name} endpoint (${url}) did not answer in time`, { cause: error })
+      : new AuthError('NETWORK', `The ${name} endpoint (${url}) could not be reached`, { cause: error })
+  }
+  const data = parseErrorData(failure.data)
+  if (status === 401 || status === 403) return new AuthError('UNAUTHORIZED', `The ${name} endpoint refused the request (${status})`, { status, data, cause: error })
+  if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint failed (${status})`, { status, data, cause: error })
+  return new AuthError('BAD_REQUEST', `The ${name} endpoint rejected the request (${status})`, { status, data, cause: error })
+}
+
+function parseErrorData(data: unknown): unknown {
+  if (typeof data !== 'string') return data
+  try {
+    return JSON.parse(data)
+  }
+  catch {
+    return undefined
+  }
+}

@@ -1,0 +1,49 @@
+/** The shape of `runtimeConfig.public.auth`: what the module hands the app. Public: no secrets. */
+
+export type SameSiteOption = 'lax' | 'strict' | 'none' | boolean
+
+/** A cookie as the core writes it. */
+export interface CookieRuntimeConfig {
+  name: string
+  /** Seconds. */
+  maxAge: number
+  sameSite: SameSiteOption
+  secure: boolean
+  domain?: string
+  httpOnly: boolean
+}
+
+/** Where a token lives and how it is sent. */
+export interface TokenRuntimeConfig {
+  cookie: CookieRuntimeConfig
+  /** Header carrying the token. */
+  headerName: string
+  /** Prefix of the header value (`Bearer`); empty sends the raw token. */
+  type: string
+  /** Lifetime of an opaque token (no JWT `exp`), seconds. */
+  maxAgeInSeconds: number
+}
+
+/** The provider-specific part, produced by the provider's definition at build time. */
+export interface ProviderRuntimeConfig {
+  token: TokenRuntimeConfig | null
+  refreshToken: TokenRuntimeConfig | null
+  pages: { login: string | null }
+  /** Whatever the provider's client strategy reads as `ctx.options`. */
+  provider: Record<string, unknown>
+}
+
+export interface GuardRuntimeConfig {
+  isEnabled: boolean
+  allow404WithoutAuth: boolean
+  addDefaultCallbackUrl: boolean | string
+}
+
+export interface PublicAuthConfig extends ProviderRuntimeConfig {
+  baseURL: string
+  disableServerSideAuth: boolean
+  globalAppMiddleware: GuardRuntimeConfig
+  navigateAuthenticatedTo: string
+  allowedRedirectOrigins: string[]
+  requestTimeout: number
+}

@@ -1,0 +1,67 @@
+import type { AuthStatus } from './machine'
+
+/**
+ * `definePageMeta({ auth })`: `false` = public; `true` or an object = protected; `'guest'` or
+ * `{ unauthenticatedOnly: true }` = only for signed-out users.
+ */
+export type AuthPageMeta = boolean | 'guest' | {
+  /** Only signed-out users may see the page; signed-in users go to `navigateAuthenticatedTo`. */
+  unauthenticatedOnly?: boolean
+  /** Where signed-in users go from a guest page. @default '/' */
+  navigateAuthenticatedTo?: string
+  /** Where signed-out users go from a protected page. @default the login page */
+  navigateUnauthenticatedTo?: string
+}
+
+export interface GuardInput {
+  /** The page's `auth` meta (undefined when the page sets none). */
+  meta: AuthPageMeta | undefined
+  /** Whether pages without `auth` meta are protected (`globalAppMiddleware`). */
+  protectByDefault: boolean
+  status: AuthStatus
+  /** True when a token is stored: without one, a `loading` status can only end unauthenticated. */
+  hasToken: boolean
+  isLoginPage: boolean
+  /** True when no page matched the route. */
+  isNotFound: boolean
+  allow404WithoutAuth: boolean
+}
+
+export type GuardDecision =
+  | { action: 'allow' }
+  /** No verdict yet: wait for the one in-flight session check, then decide again. */
+  | { action: 'wait' }
+  | { action: 'login', to: string | undefined }
+  | { action: 'authenticated-redirect', to: string | undefined }
+
+export type PageAccess = 'public' | 'protected' | 'guest'
+
+export function pageAccess(meta: AuthPageMeta | undefined, protectByDefault: boolean): PageAccess {
+  if (meta === undefined) return protectByDefault ? 'protected' : 'public'
+  if (meta === false) return 'public'
+  if (meta === true) return 'protected'
+  if (meta === 'guest') return 'guest'
+  if (typeof meta === 'object' && meta !== null) return meta.unauthenticatedOnly === true ? 'guest' : 'protected'
+  return 'protected'
+}
+
+/** The decision table of the route guard, as a pure function. */
+export function decideGuard(input: GuardInput): GuardDecision {
+  const access = pageAccess(input.meta, input.protectByDefault)
+  const meta = typeof input.meta === 'object' ? input.meta : undefined
+
+  if (access === 'public') return { action: 'allow' }
+  if (input.isNotFound && input.allow404WithoutAuth) return { action: 'allow' }
+
+  if (access === 'guest') {
+    if (input.status === 'authenticated') return { action: 'authenticated-redirect', to: meta?.navigateAuthenticatedTo }
+    if (input.status === 'loading' && input.hasToken) return { action: 'wait' }
+    return { action: 'allow' }
+  }
+
+  // Protected. The login page is exempt, or a protected login page would redirect to itself forever.
+  if (input.isLoginPage) return { action: 'allow' }
+  if (input.status === 'authenticated') return { action: 'allow' }
+  if (input.status === 'loading' && input.hasToken) return { action: 'wait' }
+  return { action: 'login', to: meta?.navigateUnauthenticatedTo }
+}

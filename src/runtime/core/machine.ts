@@ -1,0 +1,66 @@
+import type { AuthErrorCode } from './errors'
+
+/**
+ * The verdict we hold about the user. `unknown` means no verdict yet (never checked, or every check so far
+ * failed without an answer); it is the only phase shown publicly as `loading`.
+ */
+export type AuthPhase = 'unknown' | 'authenticated' | 'unauthenticated'
+
+/** What is running right now. It never changes the public status on its own (rule 1 of DESIGN.md). */
+export type AuthActivity = 'checking' | 'refreshing' | 'signingIn' | 'signingUp' | 'signingOut'
+
+export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated'
+
+export interface AuthMachineState {
+  phase: AuthPhase
+  activity: AuthActivity | null
+  /** Code of the last failure that did not reach a verdict; cleared by the next verdict. */
+  error: AuthErrorCode | null
+  /**
+   * Bumped by every sign-in and sign-out. Answers to operations started in an older epoch are stale
+   * (a session check that returns after the user signed out must not sign them back in).
+   */
+  epoch: number
+}
+
+export type AuthEvent =
+  /** An operation starts. */
+  | { type: 'START', activity: AuthActivity }
+  /** A check answered: a session exists (`present`) or the backend says there is none. */
+  | { type: 'VERDICT', present: boolean, epoch: number }
+  /** An operation failed without a verdict (network, timeout, 5xx, bad response, refused credentials). */
+  | { type: 'FAIL', code: AuthErrorCode, epoch: number }
+  /** An operation finished without changing the verdict (e.g. signUp with preventLoginFlow). */
+  | { type: 'SETTLE', epoch: number }
+  /** The user signed in (here or in another tab). */
+  | { type: 'SIGNED_IN' }
+  /** The user signed out (here, in another tab, or the backend refused the session). */
+  | { type: 'SIGNED_OUT' }
+
+export const initialMachineState: AuthMachineState = Object.freeze({ phase: 'unknown', activity: null, error: null, epoch: 0 })
+
+/** Pure transition function: `(state, event) -> state`. Never mutates its input. */
+export function transition(state: AuthMachineState, event: AuthEvent): AuthMachineState {
+  switch (event.type) {
+    case 'START':
+      return { ...state, activity: event.activity }
+    case 'VERDICT':
+      if (event.epoch !== state.epoch) return state
+      return { ...state, phase: event.present ? 'authenticated' : 'unauthenticated', activity: null, error: null }
+    case 'FAIL':
+      if (event.epoch !== state.epoch) return state
+      return { ...state, activity: null, error: event.code }
+    case 'SETTLE':
+      if (event.epoch !== state.epoch) return state
+      return { ...state, activity: null }
+    case 'SIGNED_IN':
+      return { phase: 'authenticated', activity: null, error: null, epoch: state.epoch + 1 }
+    case 'SIGNED_OUT':
+      return { phase: 'unauthenticated', activity: null, error: null, epoch: state.epoch + 1 }
+  }
+}
+
+/** The public, sidebase-compatible status. Derived from the phase only, so no activity can flip it to loading. */
+export function statusOf(state: Pick<AuthMachineState, 'phase'>): AuthStatus {
+  return state.phase === 'unknown' ? 'loading' : state.phase
+}

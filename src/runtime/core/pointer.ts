@@ -1,0 +1,36 @@
+/**
+ * RFC 6901 JSON pointers. For compatibility with @sidebase/nuxt-auth, `/` (and the empty pointer) mean
+ * the whole document.
+ */
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '' || pointer === '/') return []
+  if (!pointer.startsWith('/')) throw new TypeError(`JSON pointer "${pointer}" must start with "/"`)
+  return pointer.slice(1).split('/').map(part => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
+
+export type PointerResult = { found: true, value: unknown } | { found: false }
+
+export function readPointer(document: unknown, pointer: string): PointerResult {
+  let current: unknown = document
+  for (const key of parsePointer(pointer)) {
+    if (current === null || typeof current !== 'object' || !Object.prototype.hasOwnProperty.call(current, key)) {
+      return { found: false }
+    }
+    current = (current as Record<string, unknown>)[key]
+  }
+  return current === undefined ? { found: false } : { found: true, value: current }
+}
+
+/** Writes `value` at `pointer`, creating objects on the way. The root pointer returns `value`. */
+export function writePointer(document: Record<string, unknown>, pointer: string, value: unknown): unknown {
+  const keys = parsePointer(pointer)
+  if (keys.length === 0) return value
+  let current: Record<string, unknown> = document
+  for (const key of keys.slice(0, -1)) {
+    const next = current[key]
+    if (next === null || typeof next !== 'object') current[key] = {}
+    current = current[key] as Record<string, unknown>
+  }
+  current[keys[keys.length - 1]!] = value
+  return document
+}

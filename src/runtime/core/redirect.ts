@@ -1,0 +1,109 @@
+/**
+ * The one sanitiser every redirect target passes through (callbackUrl, ?redirect=, navigateAuthenticatedTo,
+ * signOut callbackUrl). Open redirects are CWE-601; RFC 9700 §4.11.1.
+ *
+ * Accepted: a same-origin path starting with exactly one `/` (query and hash kept), or an absolute URL whose
+ * origin is the app's own (turned into a path, so the router does not treat it as external) or on
+ * `allowedOrigins`. Everything else yields `fallback`: rejection is not an error for the user.
+ */
+export interface RedirectPolicy {
+  /** Where to go when the target is rejected. Must itself be a safe path. */
+  fallback: string
+  /** The app's own origin (`https://app.example`), used to accept absolute same-origin URLs. */
+  origin?: string
+  /** Other origins that may be redirected to (`https://accounts.example`). Exact origin match. */
+  allowedOrigins?: readonly string[]
+}
+
+export interface SanitizedRedirect {
+  /** A path (`/a?b#c`) or, only for allow-listed origins, an absolute URL. */
+  url: string
+  /** True when `url` is absolute on another (allow-listed) origin: navigate with `external: true`. */
+  external: boolean
+  /** True when the given target was rejected and `url` is the fallback. */
+  rejected: boolean
+}
+
+// A base no real target can have: resolving against it tells whether a relative target escapes the origin.
+const PROBE_ORIGIN = 'http://gatekeeper.invalid'
+// C0 controls, DEL, and C1 controls: browsers strip or misparse them (`\t//evil.com` becomes `//evil.com`).
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/
+const MAX_DECODE_ROUNDS = 3
+
+export function sanitizeRedirect(target: unknown, policy: RedirectPolicy): SanitizedRedirect {
+  const checked = check(target, policy)
+  if (checked) return { ...checked, rejected: false }
+  const fallback = check(policy.fallback, { ...policy, allowedOrigins: [] })
+  return { url: fallback?.url ?? '/', external: false, rejected: true }
+}
+
+/** Convenience: the sanitised target as a string. */
+export function safeRedirectPath(target: unknown, policy: RedirectPolicy): string {
+  return sanitizeRedirect(target, policy).url
+}
+
+function check(target: unknown, policy: RedirectPolicy): { url: string, external: boolean } | null {
+  if (typeof target !== 'string' || target.length === 0 || target.length > 2048) return null
+  if (!decodedVariants(target).every(isPlausible)) return null
+
+  if (target.startsWith('/')) {
+    if (target.startsWith('//')) return null
+    const resolved = safeUrl(target, PROBE_ORIGIN)
+    if (!resolved || resolved.origin !== PROBE_ORIGIN) return null
+    return { url: resolved.pathname + resolved.search + resolved.hash, external: false }
+  }
+
+  const absolute = safeUrl(target)
+  if (!absolute || (absolute.protocol !== 'https:' && absolute.protocol !== 'http:')) return null
+  // A target spelled without `//` (`https:evil.com`) is parsed differently by some routers; accept only the canonical form.
+  if (!/^https?:\/\/[^/\\]/i.test(target) || absolute.username || absolute.password) return null
+  if (policy.origin && absolute.origin === normalizeOrigin(policy.origin)) {
+    return { url: absolute.pathname + absolute.search + absolute.hash, external: false }
+  }
+  const allowed = (policy.allowedOrigins ?? []).map(normalizeOrigin)
+  if (allowed.includes(absolute.origin)) return { url: absolute.href, external: true }
+  return null
+}
+
+/** The target and its percent-decoded forms: a router or server may decode once more before navigating. */
+function decodedVariants(target: string): string[] {
+  const variants = [target]
+  let current = target
+  for (let round = 0; round < MAX_DECODE_ROUNDS; round++) {
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(current)
+    }
+    catch {
+      // Malformed escapes: a router would fail on them as well.
+      return [...variants, '\u0000']
+    }
+    if (decoded === current) break
+    variants.push(decoded)
+    current = decoded
+  }
+  return variants
+}
+
+function isPlausible(variant: string): boolean {
+  if (CONTROL_CHARS.test(variant)) return false
+  const pathPart = variant.split(/[?#]/, 1)[0]!
+  // `/\evil.com` and `\\evil.com` are `//evil.com` to a browser; a backslash has no business in our paths.
+  if (pathPart.includes('\\')) return false
+  if (variant.startsWith('//')) return false
+  return true
+}
+
+function safeUrl(input: string, base?: string): URL | null {
+  try {
+    return new URL(input, base)
+  }
+  catch {
+    return null
+  }
+}
+
+function normalizeOrigin(origin: string): string {
+  return safeUrl(origin)?.origin ?? origin
+}

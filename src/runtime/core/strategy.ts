@@ -1,0 +1,57 @@
+import type { AuthError } from './errors'
+
+/** How the core reaches the backend on behalf of a strategy. Implemented by the app layer. */
+export interface StrategyRequestInit {
+  method?: string
+  body?: unknown
+  query?: Record<string, unknown>
+  headers?: Record<string, string>
+  /** Send this token in the configured header. `undefined` = the stored token; `null` = none. */
+  token?: string | null
+}
+
+/** A backend endpoint as configured: `false` disables it. */
+export type EndpointConfig = { path: string, method?: string } | false
+
+export interface StrategyContext<TOptions = unknown> {
+  /** The provider's public runtime options. */
+  options: TOptions
+  /** The stored access token, if any. */
+  token(): string | null
+  /** The stored refresh token, if any. */
+  refreshToken(): string | null
+  /**
+   * Calls a configured endpoint (path joined to `baseURL`, or a full URL) and returns its JSON body.
+   * Throws AuthError: ENDPOINT_DISABLED, NETWORK, TIMEOUT, SERVER, UNAUTHORIZED (401/403), BAD_REQUEST, BAD_RESPONSE.
+   */
+  request<T = unknown>(endpoint: EndpointConfig | undefined, name: string, init?: StrategyRequestInit): Promise<T>
+  /** An AuthError factory, so strategies need no import of their own for it. */
+  error(code: AuthError['code'], message: string, extra?: { status?: number, data?: unknown, cause?: unknown }): AuthError
+}
+
+/** What a successful sign-in (or refresh) produced. */
+export interface TokenResult {
+  token?: string | null
+  refreshToken?: string | null
+  /** The session, when the response carried it (saves a getSession call). `undefined` = not included. */
+  session?: unknown
+}
+
+export interface SignInParams {
+  query?: Record<string, unknown>
+  headers?: Record<string, string>
+}
+
+/** The provider contract on the client (and on the server during SSR). */
+export interface ClientStrategy<TOptions = unknown> {
+  signIn(ctx: StrategyContext<TOptions>, credentials: Record<string, unknown>, params?: SignInParams): Promise<TokenResult>
+  signUp?(ctx: StrategyContext<TOptions>, credentials: Record<string, unknown>, params?: SignInParams): Promise<unknown>
+  signOut(ctx: StrategyContext<TOptions>): Promise<void>
+  /** The session, or `null` when the backend says there is none. Throws AuthError when no verdict could be had. */
+  getSession(ctx: StrategyContext<TOptions>): Promise<unknown>
+  refresh?(ctx: StrategyContext<TOptions>): Promise<TokenResult>
+}
+
+export function defineClientStrategy<TOptions>(strategy: ClientStrategy<TOptions>): ClientStrategy<TOptions> {
+  return strategy
+}

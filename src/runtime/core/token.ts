@@ -1,0 +1,34 @@
+import { decodeJwt } from 'jose'
+
+/**
+ * When a token stops being valid, in epoch milliseconds. A JWT's `exp` claim wins; an opaque token
+ * (or a JWT without `exp`) expires `maxAgeSeconds` after it was stored. `null` = unknown.
+ */
+export function tokenExpiresAt(token: string, fallback: { storedAt?: number, maxAgeSeconds?: number } = {}): number | null {
+  const exp = jwtExpiry(token)
+  if (exp !== null) return exp
+  if (fallback.storedAt !== undefined && fallback.maxAgeSeconds !== undefined) return fallback.storedAt + fallback.maxAgeSeconds * 1000
+  return null
+}
+
+/** The JWT `exp` in ms, or null when the token is not a JWT or has no numeric `exp`. Never verifies: the backend does. */
+export function jwtExpiry(token: string): number | null {
+  if (token.split('.').length !== 3) return null
+  try {
+    const { exp } = decodeJwt(token)
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null
+  }
+  catch {
+    return null
+  }
+}
+
+/** True when the token expires within `skewSeconds` from `now` (or already has). Unknown expiry is never expired. */
+export function isExpiring(expiresAt: number | null, now: number, skewSeconds = 0): boolean {
+  return expiresAt !== null && expiresAt - skewSeconds * 1000 <= now
+}
+
+/** The header value: `Bearer abc`, or the raw token when the type is empty. */
+export function formatAuthorization(type: string, token: string): string {
+  return type ? `${type} ${token}` : token
+}

@@ -1,0 +1,76 @@
+/**
+ * Public types, importable as `#auth`. Type your session by augmenting `SessionData`:
+ *
+ * ```ts
+ * declare module '#auth' {
+ *   interface SessionData { id: number, email: string, name: string }
+ * }
+ * ```
+ */
+import type { AuthErrorCode, AuthPageMeta, AuthStatus } from './core'
+
+export type { AuthErrorCode, AuthPageMeta, AuthStatus }
+export { AuthError, isAuthError } from './core/errors'
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface SessionData {}
+
+/** The session type: `SessionData` once augmented, else a plain record. */
+export type Session = keyof SessionData extends never ? Record<string, unknown> : SessionData
+
+export interface SecondarySignInOptions {
+  /** Where to go after signing in; sanitised (same-origin path or an allow-listed origin). @default the login page's `?redirect=`, else `navigateAuthenticatedTo` */
+  callbackUrl?: string
+  /** Navigate after signing in. @default true */
+  redirect?: boolean
+  /** Allow `callbackUrl` to be an allow-listed absolute URL (full page load). @default false */
+  external?: boolean
+}
+
+export interface SignUpOptions {
+  /** Do not sign in after a successful sign-up. @default false */
+  preventLoginFlow?: boolean
+}
+
+export interface SignOutOptions {
+  /** Where to go after signing out; sanitised. @default stay, unless the page is protected (then the login page) */
+  callbackUrl?: string
+  /** Navigate after signing out. @default true */
+  redirect?: boolean
+  /** Allow `callbackUrl` to be an allow-listed absolute URL. @default false */
+  external?: boolean
+}
+
+export interface GetSessionOptions {
+  /** Ask the backend even when a verdict is already held. @default true */
+  force?: boolean
+}
+
+/** Payloads of the `auth:*` runtime hooks (`nuxtApp.hook('auth:signedIn', ...)`). */
+export interface AuthRequestContext {
+  /** Endpoint name (`signIn`, `getSession`, …). */
+  endpoint: string
+  url: string
+  /** The ofetch options about to be sent; hooks may add headers. */
+  options: { method: string, headers: Record<string, string>, body?: unknown, query?: Record<string, unknown> }
+}
+
+export interface AuthResponseContext {
+  endpoint: string
+  url: string
+  status: number
+}
+
+export type SignOutReason = 'user' | 'session-refused' | 'other-tab'
+
+declare module '#app' {
+  interface RuntimeNuxtHooks {
+    /** Before every request to the backend. Mutate `context.options.headers` to add headers. */
+    'auth:request': (context: AuthRequestContext) => void | Promise<void>
+    /** After every answer from the backend (errors included). */
+    'auth:response': (context: AuthResponseContext) => void | Promise<void>
+    'auth:signedIn': (context: { session: Session }) => void | Promise<void>
+    'auth:signedOut': (context: { reason: SignOutReason }) => void | Promise<void>
+    'auth:error': (context: { error: import('./core/errors').AuthError, operation: string }) => void | Promise<void>
+  }
+}
