@@ -43,8 +43,8 @@ export interface LocalProviderOptions {
     /** @default '' (the current host only) */
     cookieDomain?: string
     /**
-     * Makes the token cookie httpOnly, so page scripts cannot read it. Sign-in, sign-out and session checks
-     * then run through the module's server routes (`/api/_auth/*`), which hold the token for the browser.
+     * Marks the token cookie httpOnly. Not supported yet by the `local` provider: it signs in from the browser,
+     * and a browser cannot write httpOnly cookies, so `true` fails the build with an explanation.
      * @default false
      */
     httpOnlyCookieAttribute?: boolean

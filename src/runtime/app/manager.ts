@@ -148,17 +148,31 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     const epoch = store.machine.epoch
     let session: Session | null
     try {
-      const result = await strategy.signIn(context, credentials, { query: signInParams, headers: signInHeaders })
+      let result: Awaited<ReturnType<typeof strategy.signIn>>
+      try {
+        result = await strategy.signIn(context, credentials, { query: signInParams, headers: signInHeaders })
+      }
+      catch (error) {
+        // Refused credentials are the user's mistake, not a verdict on an existing session: nobody is signed out.
+        if (isAuthError(error) && error.code === 'UNAUTHORIZED') {
+          throw new AuthError('INVALID_CREDENTIALS', 'Wrong credentials', { status: error.status, data: error.data, cause: error })
+        }
+        throw error
+      }
+      const previousToken = context.token()
       setToken(result.token)
-      session = result.session === undefined ? await strategy.getSession(context) as Session | null : result.session as Session | null
-      if (session === null) throw new AuthError('BAD_RESPONSE', 'Signed in, but the backend returned no session for the new token')
+      try {
+        session = result.session === undefined ? await strategy.getSession(context) as Session | null : result.session as Session | null
+        if (session === null) throw new AuthError('BAD_RESPONSE', 'Signed in, but the backend returned no session for the new token')
+      }
+      catch (error) {
+        // The new token is no good: put back whatever session the tab had before.
+        setToken(previousToken)
+        throw error
+      }
     }
     catch (error) {
-      let authError = await report(error, 'signIn')
-      // Refused credentials are the user's mistake, not a verdict on an existing session: nobody is signed out.
-      if (authError.code === 'UNAUTHORIZED') {
-        authError = new AuthError('INVALID_CREDENTIALS', 'Wrong credentials', { status: authError.status, data: authError.data, cause: authError })
-      }
+      const authError = await report(error, 'signIn')
       store.dispatch({ type: 'FAIL', code: authError.code, epoch })
       throw authError
     }

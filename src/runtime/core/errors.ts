@@ -10,18 +10,18 @@
  * - CSRF: the CSRF check failed.
  * - NOT_SUPPORTED: the configured provider cannot do this.
  */
-export type AuthErrorCode =
-  | 'INVALID_CREDENTIALS'
-  | 'UNAUTHORIZED'
-  | 'REFRESH_REFUSED'
-  | 'NETWORK'
-  | 'TIMEOUT'
-  | 'SERVER'
-  | 'BAD_REQUEST'
-  | 'BAD_RESPONSE'
-  | 'ENDPOINT_DISABLED'
-  | 'CSRF'
-  | 'NOT_SUPPORTED'
+export type AuthErrorCode
+  = | 'INVALID_CREDENTIALS'
+    | 'UNAUTHORIZED'
+    | 'REFRESH_REFUSED'
+    | 'NETWORK'
+    | 'TIMEOUT'
+    | 'SERVER'
+    | 'BAD_REQUEST'
+    | 'BAD_RESPONSE'
+    | 'ENDPOINT_DISABLED'
+    | 'CSRF'
+    | 'NOT_SUPPORTED'
 
 /** Codes that mean "the backend says this session is not valid": the only ones that sign anybody out. */
 const VERDICT_CODES: ReadonlySet<AuthErrorCode> = new Set(['UNAUTHORIZED', 'REFRESH_REFUSED'])

@@ -27,12 +27,12 @@ export interface GuardInput {
   allow404WithoutAuth: boolean
 }
 
-export type GuardDecision =
-  | { action: 'allow' }
+export type GuardDecision
+  = | { action: 'allow' }
   /** No verdict yet: wait for the one in-flight session check, then decide again. */
-  | { action: 'wait' }
-  | { action: 'login', to: string | undefined }
-  | { action: 'authenticated-redirect', to: string | undefined }
+    | { action: 'wait' }
+    | { action: 'login', to: string | undefined }
+    | { action: 'authenticated-redirect', to: string | undefined }
 
 export type PageAccess = 'public' | 'protected' | 'guest'
 

@@ -23,19 +23,19 @@ export interface AuthMachineState {
   epoch: number
 }
 
-export type AuthEvent =
+export type AuthEvent
   /** An operation starts. */
-  | { type: 'START', activity: AuthActivity }
+  = | { type: 'START', activity: AuthActivity }
   /** A check answered: a session exists (`present`) or the backend says there is none. */
-  | { type: 'VERDICT', present: boolean, epoch: number }
+    | { type: 'VERDICT', present: boolean, epoch: number }
   /** An operation failed without a verdict (network, timeout, 5xx, bad response, refused credentials). */
-  | { type: 'FAIL', code: AuthErrorCode, epoch: number }
+    | { type: 'FAIL', code: AuthErrorCode, epoch: number }
   /** An operation finished without changing the verdict (e.g. signUp with preventLoginFlow). */
-  | { type: 'SETTLE', epoch: number }
+    | { type: 'SETTLE', epoch: number }
   /** The user signed in (here or in another tab). */
-  | { type: 'SIGNED_IN' }
+    | { type: 'SIGNED_IN' }
   /** The user signed out (here, in another tab, or the backend refused the session). */
-  | { type: 'SIGNED_OUT' }
+    | { type: 'SIGNED_OUT' }
 
 export const initialMachineState: AuthMachineState = Object.freeze({ phase: 'unknown', activity: null, error: null, epoch: 0 })
 

@@ -1,0 +1,13 @@
+import { createConfigForNuxt } from '@nuxt/eslint-config/flat'
+
+export default createConfigForNuxt({
+  features: {
+    tooling: true,
+    stylistic: true,
+  },
+  dirs: {
+    src: ['./playground', './test/fixtures/local'],
+  },
+}).append({
+  ignores: ['dist', 'node_modules', '**/.nuxt', '**/.output', '**/.data', 'docs/.vitepress/cache', 'docs/.vitepress/dist', 'bench'],
+})

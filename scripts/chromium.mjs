@@ -1,0 +1,32 @@
+// Finds a Chromium for the browser tests: CHROME_PATH, Debian's chromium, or a system Chrome.
+import { existsSync } from 'node:fs'
+
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+]
+
+export function findChromium() {
+  const fromEnv = process.env.CHROME_PATH
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`CHROME_PATH is set to ${fromEnv}, but no file is there`)
+    return fromEnv
+  }
+  return CANDIDATES.find(path => existsSync(path)) ?? null
+}
+
+/** Flags that let Chromium run headless as root on a machine without outside network. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+]

@@ -1,0 +1,88 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { expect } from 'vitest'
+// @ts-expect-error plain ESM helper shared with scripts/ensure-chromium.mjs
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
+
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = findChromium()
+  if (!executablePath) throw new Error('No Chromium found: run `node scripts/ensure-chromium.mjs` (npm test does) or set CHROME_PATH')
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
+}
+
+/**
+ * A browser context that records every console error and unhandled rejection. Tests that provoke a
+ * failing request on purpose declare it with `expectFailedRequest`, because Chromium logs each failed
+ * resource load as a console error; anything else fails the test in `assertClean`.
+ */
+export async function openSession(browser: Browser, baseURL: string) {
+  const context: BrowserContext = await browser.newContext({ baseURL })
+  const errors: string[] = []
+  const expectedFailures: RegExp[] = []
+  const page: Page = await context.newPage()
+  const watch = (target: Page) => {
+    target.on('console', (message) => {
+      if (message.type() !== 'error') return
+      const text = `${message.text()} @ ${message.location().url}`
+      if (/Failed to load resource/.test(text) && expectedFailures.some(pattern => pattern.test(text))) return
+      errors.push(text)
+    })
+    target.on('pageerror', error => errors.push(`pageerror: ${error.message}`))
+  }
+  watch(page)
+  context.on('page', watch)
+  return {
+    context,
+    page,
+    errors,
+    expectFailedRequest(pattern: RegExp) {
+      expectedFailures.push(pattern)
+    },
+    async assertClean() {
+      expect(errors, 'console errors / unhandled rejections in the browser').toEqual([])
+      await context.close()
+    },
+  }
+}
+
+export class Backend {
+  constructor(readonly baseURL: string) {}
+
+  async reset() {
+    await this.control({ reset: true })
+  }
+
+  async control(body: Record<string, unknown>) {
+    const response = await fetch(`${this.baseURL}/api/_test/control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    expect(response.ok).toBe(true)
+  }
+
+  async fault(path: string, mode: string) {
+    await this.control({ faults: { [path]: mode } })
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    return await (await fetch(`${this.baseURL}/api/_test/counters`)).json()
+  }
+
+  async count(key: string): Promise<number> {
+    return (await this.counters())[key] ?? 0
+  }
+
+  async register(user: { name: string, email: string, password: string }) {
+    const response = await fetch(`${this.baseURL}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) })
+    expect(response.status, await response.clone().text()).toBe(201)
+  }
+
+  async login(email: string, password: string): Promise<string> {
+    const response = await fetch(`${this.baseURL}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
+    expect(response.status).toBe(200)
+    return (await response.json()).token
+  }
+}
+
+let userCounter = 0
+export function newUser() {
+  userCounter += 1
+  const id = `${Date.now().toString(36)}${userCounter}`
+  return { name: `User ${id}`, email: `user-${id}@example.test`, password: 'correct-horse-1!' }
+}

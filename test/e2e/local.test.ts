@@ -1,0 +1,167 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { Backend, launchChromium, newUser, openSession } from './helpers'
+
+const baseURL = inject('localBaseURL')
+const backend = new Backend(baseURL)
+const SESSION = 'GET /api/auth/session'
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await launchChromium()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+beforeEach(async () => {
+  await backend.reset()
+})
+
+async function signInThroughForm(page: Page, user: { email: string, password: string }) {
+  await page.getByTestId('email').fill(user.email)
+  await page.getByTestId('password').fill(user.password)
+  await page.getByTestId('submit').click()
+}
+
+async function tokenCookie(page: Page) {
+  return (await page.context().cookies()).find(cookie => cookie.name === 'auth.token')
+}
+
+describe('local provider in Chromium', () => {
+  it('signs in from a protected page, comes back, survives a reload with one session check, signs out', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser, baseURL)
+    const { page } = session
+
+    await page.goto('/profile')
+    await page.waitForURL(url => url.pathname === '/login')
+    expect(new URL(page.url()).searchParams.get('redirect')).toBe('/profile')
+
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname === '/profile')
+    await expect.poll(() => page.getByTestId('session-email').textContent()).toBe(user.email)
+    expect(await page.getByTestId('status').textContent()).toContain('authenticated')
+
+    await backend.reset()
+    await page.reload()
+    await expect.poll(() => page.getByTestId('session-email').textContent()).toBe(user.email)
+    await page.waitForLoadState('networkidle')
+    // SSR checked once; hydration reused the verdict from the payload.
+    expect(await backend.count(SESSION)).toBe(1)
+
+    await page.getByTestId('sign-out').click()
+    await page.waitForURL(url => url.pathname === '/login')
+    expect(await tokenCookie(page)).toBeUndefined()
+    expect(await backend.count('POST /api/auth/logout')).toBe(1)
+    await session.assertClean()
+  })
+
+  it('keeps the query string of the target through the login round trip', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser, baseURL)
+    const { page } = session
+    await page.goto('/stats?tab=2&sort=desc#top')
+    await page.waitForURL(url => url.pathname === '/login')
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname === '/stats')
+    const landed = new URL(page.url())
+    expect(landed.search).toBe('?tab=2&sort=desc')
+    await session.assertClean()
+  })
+
+  it('never follows an off-site redirect target after signing in', async () => {
+    const user = newUser()
+    await backend.register(user)
+    for (const target of ['//evil.example/steal', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
+      const session = await openSession(browser, baseURL)
+      const { page } = session
+      await page.goto(`/login?redirect=${encodeURIComponent(target)}`)
+      await signInThroughForm(page, user)
+      await page.waitForURL(url => url.pathname === '/')
+      expect(new URL(page.url()).origin).toBe(baseURL)
+      await session.assertClean()
+    }
+  })
+
+  it('sends signed-in users away from guest pages', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    const session = await openSession(browser, baseURL)
+    await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
+    const { page } = session
+    await page.goto('/guest-only')
+    expect(new URL(page.url()).pathname).toBe('/')
+    await session.assertClean()
+  })
+
+  it('shows an error for a wrong password and changes nothing', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser, baseURL)
+    session.expectFailedRequest(/status of 401/)
+    const { page } = session
+    await page.goto('/login')
+    await signInThroughForm(page, { email: user.email, password: 'wrong-password-1!' })
+    await expect.poll(() => page.getByTestId('error').textContent()).toMatch(/wrong/i)
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(await tokenCookie(page)).toBeUndefined()
+    expect(await page.getByTestId('status').textContent()).toContain('unauthenticated')
+    await session.assertClean()
+  })
+
+  it('keeps the user signed in when the session endpoint fails or times out; a 401 signs out', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    const session = await openSession(browser, baseURL)
+    session.expectFailedRequest(/status of (500|401)/)
+    await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
+    const { page } = session
+    await page.goto('/profile')
+    await expect.poll(() => page.getByTestId('session-email').textContent()).toBe(user.email)
+
+    for (const mode of ['500', 'timeout']) {
+      await backend.fault('/api/auth/session', mode)
+      await page.getByRole('button', { name: /re-check session/i }).click()
+      await page.waitForTimeout(mode === 'timeout' ? 2500 : 500)
+      expect(await page.getByTestId('status').textContent()).toContain('authenticated')
+      expect(await page.getByTestId('status').textContent()).not.toContain('unauthenticated')
+      expect((await tokenCookie(page))?.value).toBe(token)
+    }
+
+    // A reload while the backend is down: no verdict, so no redirect to login and the token stays.
+    await backend.fault('/api/auth/session', '500')
+    await page.reload()
+    expect(new URL(page.url()).pathname).toBe('/profile')
+    expect((await tokenCookie(page))?.value).toBe(token)
+
+    await backend.fault('/api/auth/session', 'none')
+    await page.reload()
+    await expect.poll(() => page.getByTestId('session-email').textContent()).toBe(user.email)
+
+    // Revoke the token behind the browser's back: the next check is a verdict.
+    await fetch(`${baseURL}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    await page.getByRole('button', { name: /re-check session/i }).click()
+    await page.waitForURL(url => url.pathname === '/login')
+    expect(await tokenCookie(page)).toBeUndefined()
+    await session.assertClean()
+  })
+
+  it('never puts the token into the SSR HTML or payload', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    for (const path of ['/', '/profile', '/stats']) {
+      const response = await fetch(`${baseURL}${path}`, { headers: { cookie: `auth.token=${token}` } })
+      expect(response.status).toBe(200)
+      const html = await response.text()
+      expect(html).toContain(user.name)
+      expect(html).not.toContain(token)
+      // Not even a part of it (the signature is the secret part).
+      expect(html).not.toContain(token.split('.')[2])
+    }
+  })
+})

@@ -1,0 +1,239 @@
+import { registerEndpoint } from '@nuxt/test-utils/runtime'
+import { createError, readBody, setResponseStatus, type H3Event } from 'h3'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { watch } from 'vue'
+import { useAuth, useAuthState, useNuxtApp, useRouter } from '#imports'
+import { AuthError } from '#auth'
+import { requestEndpoint } from '../../src/runtime/app/request'
+
+// A small backend for the composables: counts calls and answers per test-controlled mode.
+const calls = new Map<string, number>()
+const mode = { session: 'ok' as 'ok' | '500' | '401' | 'slow', login: 'ok' as 'ok' | 'no-token' }
+const USER = { id: 1, name: 'Ada', email: 'ada@example.test' }
+const TOKEN = 'token-ada'
+
+function count(name: string) {
+  calls.set(name, (calls.get(name) ?? 0) + 1)
+}
+
+registerEndpoint('/api/auth/login', {
+  method: 'POST',
+  handler: async (event: H3Event) => {
+    count('login')
+    const body = await readBody<{ password?: string }>(event)
+    if (body?.password !== 'right') throw createError({ statusCode: 401, statusMessage: 'Invalid email or password' })
+    return mode.login === 'no-token' ? { user: USER } : { token: TOKEN }
+  },
+})
+registerEndpoint('/api/auth/session', {
+  method: 'GET',
+  handler: async (event: H3Event) => {
+    count('session')
+    if (mode.session === '500') {
+      setResponseStatus(event, 500)
+      return { message: 'boom' }
+    }
+    if (mode.session === '401' || event.headers.get('authorization') !== `Bearer ${TOKEN}`) {
+      throw createError({ statusCode: 401 })
+    }
+    if (mode.session === 'slow') await new Promise(resolve => setTimeout(resolve, 50))
+    return USER
+  },
+})
+registerEndpoint('/api/auth/logout', { method: 'POST', handler: () => (count('logout'), { ok: true }) })
+
+async function signedIn() {
+  await useAuth().signIn({ email: USER.email, password: 'right' }, { redirect: false })
+}
+
+beforeEach(async () => {
+  const state = useAuthState()
+  state.clearToken()
+  state.store.$reset()
+  state.store.dispatch({ type: 'SIGNED_OUT' })
+  mode.session = 'ok'
+  mode.login = 'ok'
+  calls.clear()
+  await useRouter().replace('/')
+})
+
+describe('useAuth (local provider)', () => {
+  it('signs in: token stored, session loaded with one getSession call', async () => {
+    await signedIn()
+    const auth = useAuth()
+    expect(auth.status.value).toBe('authenticated')
+    expect(auth.data.value).toEqual(USER)
+    expect(auth.token.value).toBe(`Bearer ${TOKEN}`)
+    expect(useAuthState().rawToken.value).toBe(TOKEN)
+    expect(auth.lastRefreshedAt.value).toBeInstanceOf(Date)
+    expect(Object.fromEntries(calls)).toEqual({ login: 1, session: 1 })
+  })
+
+  it('shares one request among concurrent getSession calls', async () => {
+    await signedIn()
+    mode.session = 'slow'
+    calls.set('session', 0)
+    const results = await Promise.all(Array.from({ length: 10 }, () => useAuth().getSession()))
+    expect(calls.get('session')).toBe(1)
+    expect(results.every(result => result && (result as typeof USER).email === USER.email)).toBe(true)
+  })
+
+  it('never shows loading while an authenticated session is re-checked', async () => {
+    await signedIn()
+    const auth = useAuth()
+    const seen: string[] = []
+    const stop = watch(auth.status, value => seen.push(value), { flush: 'sync' })
+    mode.session = 'slow'
+    await auth.getSession()
+    stop()
+    expect(seen).not.toContain('loading')
+    expect(auth.status.value).toBe('authenticated')
+  })
+
+  it('keeps the session and the token when the session endpoint fails with 500', async () => {
+    await signedIn()
+    mode.session = '500'
+    const auth = useAuth()
+    const failure = await auth.getSession().catch(error => error)
+    expect(failure).toBeInstanceOf(AuthError)
+    expect(failure.code).toBe('SERVER')
+    expect(failure.status).toBe(500)
+    expect(auth.status.value).toBe('authenticated')
+    expect(auth.data.value).toEqual(USER)
+    expect(auth.error.value).toBe('SERVER')
+    expect(useAuthState().rawToken.value).toBe(TOKEN)
+    mode.session = 'ok'
+    await auth.getSession()
+    expect(auth.error.value).toBeNull()
+  })
+
+  it('signs out on a 401 from the session endpoint', async () => {
+    await signedIn()
+    mode.session = '401'
+    const signedOut: string[] = []
+    const unhook = useNuxtApp().hook('auth:signedOut', ({ reason }) => {
+      signedOut.push(reason)
+    })
+    const auth = useAuth()
+    expect(await auth.getSession()).toBeNull()
+    unhook()
+    expect(auth.status.value).toBe('unauthenticated')
+    expect(auth.data.value).toBeNull()
+    expect(useAuthState().rawToken.value).toBeNull()
+    expect(signedOut).toEqual(['session-refused'])
+  })
+
+  it('a wrong password throws INVALID_CREDENTIALS and leaves the existing session alone', async () => {
+    await signedIn()
+    const auth = useAuth()
+    const failure = await auth.signIn({ email: 'x@example.test', password: 'wrong' }, { redirect: false }).catch(error => error)
+    expect(failure).toBeInstanceOf(AuthError)
+    expect(failure.code).toBe('INVALID_CREDENTIALS')
+    expect(failure.status).toBe(401)
+    expect(auth.status.value).toBe('authenticated')
+    expect(auth.data.value).toEqual(USER)
+    expect(useAuthState().rawToken.value).toBe(TOKEN)
+    expect(calls.get('logout')).toBeUndefined()
+  })
+
+  it('a sign-in response without a token is a BAD_RESPONSE and stores nothing', async () => {
+    mode.login = 'no-token'
+    const failure = await useAuth().signIn({ email: USER.email, password: 'right' }, { redirect: false }).catch(error => error)
+    expect(failure).toBeInstanceOf(AuthError)
+    expect(failure.code).toBe('BAD_RESPONSE')
+    expect(failure.message).toContain('token.signInResponseTokenPointer')
+    expect(useAuthState().rawToken.value).toBeNull()
+    expect(useAuth().status.value).toBe('unauthenticated')
+  })
+
+  it('sanitises callbackUrl: an off-site target lands on the default page', async () => {
+    await useRouter().replace('/login')
+    await useAuth().signIn({ email: USER.email, password: 'right' }, { callbackUrl: '//evil.example/x' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/')
+  })
+
+  it('follows a safe callbackUrl with its query', async () => {
+    await useRouter().replace('/login')
+    await useAuth().signIn({ email: USER.email, password: 'right' }, { callbackUrl: '/stats?tab=2' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/stats?tab=2')
+  })
+
+  it('signOut clears token and session, calls the backend once, and fires the hook', async () => {
+    await signedIn()
+    const reasons: string[] = []
+    const unhook = useNuxtApp().hook('auth:signedOut', ({ reason }) => {
+      reasons.push(reason)
+    })
+    await useAuth().signOut({ redirect: false })
+    unhook()
+    expect(useAuth().status.value).toBe('unauthenticated')
+    expect(useAuthState().rawToken.value).toBeNull()
+    expect(calls.get('logout')).toBe(1)
+    expect(reasons).toEqual(['user'])
+  })
+
+  it('lets auth:request hooks add headers', async () => {
+    const seen: string[] = []
+    const unhook = useNuxtApp().hook('auth:request', (context) => {
+      context.options.headers['x-tenant'] = 'acme'
+      seen.push(context.endpoint)
+    })
+    await signedIn()
+    unhook()
+    expect(seen).toEqual(['signIn', 'getSession'])
+  })
+
+  it('keeps tokens out of the serialisable store', async () => {
+    await signedIn()
+    const pinia = useNuxtApp().$pinia as { state: { value: unknown } }
+    expect(JSON.stringify(pinia.state.value)).not.toContain(TOKEN)
+    expect(JSON.stringify(pinia.state.value)).toContain(USER.email)
+  })
+})
+
+describe('requestEndpoint', () => {
+  const deps = {
+    baseURL: '/api/auth',
+    timeout: 1000,
+    tokenHeader: { headerName: 'Authorization', type: 'Bearer' },
+    storedToken: () => null,
+    callHook: async () => {},
+  }
+
+  it('a disabled endpoint throws ENDPOINT_DISABLED naming the option', async () => {
+    const failure = await requestEndpoint(deps, false, 'signUp').catch(error => error)
+    expect(failure.code).toBe('ENDPOINT_DISABLED')
+    expect(failure.message).toContain('auth.provider.endpoints.signUp')
+  })
+
+  it('an unreachable backend is NETWORK, not a verdict', async () => {
+    const failure = await requestEndpoint(deps, { path: 'http://127.0.0.1:9/session', method: 'get' }, 'getSession').catch(error => error)
+    expect(failure.code).toBe('NETWORK')
+    expect(failure.isVerdict).toBe(false)
+  })
+})
+
+describe('route guard', () => {
+  it('sends a signed-out visitor of a protected page to login with the target', async () => {
+    await useRouter().push('/profile?tab=1')
+    expect(useRouter().currentRoute.value.path).toBe('/login')
+    expect(useRouter().currentRoute.value.query.redirect).toBe('/profile?tab=1')
+  })
+
+  it('lets a signed-in user through and sends them away from guest pages', async () => {
+    await signedIn()
+    await useRouter().push('/profile')
+    expect(useRouter().currentRoute.value.path).toBe('/profile')
+    await useRouter().push('/guest-only')
+    expect(useRouter().currentRoute.value.path).toBe('/')
+  })
+
+  it('sends the user to login when a 401 arrives while on a protected page', async () => {
+    await signedIn()
+    await useRouter().push('/profile')
+    mode.session = '401'
+    await useAuth().getSession()
+    await new Promise(resolve => setTimeout(resolve, 0))
+    expect(useRouter().currentRoute.value.path).toBe('/login')
+  })
+})
