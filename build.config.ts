@@ -7,6 +7,18 @@ export default defineBuildConfig({
     { input: 'providers/', outDir: 'dist/providers', builder: 'mkdist', declaration: true },
   ],
   hooks: {
+    async 'build:done'() {
+      // Provider sources reach the runtime as ../src/runtime; in dist it sits at ../runtime.
+      const { readdir, readFile, writeFile } = await import('node:fs/promises')
+      const dir = new URL('./dist/providers/', import.meta.url)
+      for (const entry of await readdir(dir, { recursive: true })) {
+        if (!/\.(?:d\.ts|d\.mts|mjs)$/.test(entry)) continue
+        const file = new URL(entry, dir)
+        const text = await readFile(file, 'utf8')
+        const fixed = text.replace(/(['"])((?:\.\.\/)+)src\/runtime\//g, '$1$2runtime/')
+        if (fixed !== text) await writeFile(file, fixed)
+      }
+    },
     'rollup:options'(_context, options) {
       // src/module.ts imports ../providers; in dist the compiled copy sits at ./providers.
       const plugins = Array.isArray(options.plugins) ? options.plugins : []

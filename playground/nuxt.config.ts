@@ -1,7 +1,31 @@
+import { fileURLToPath } from 'node:url'
+
 export default defineNuxtConfig({
-  modules: ['../src/module'],
+  // Absolute, so the test fixtures that extend this app as a layer resolve the same module.
+  modules: [fileURLToPath(new URL('../src/module', import.meta.url))],
   devtools: { enabled: false },
   compatibilityDate: '2025-07-15',
+  css: [fileURLToPath(new URL('./app/assets/main.css', import.meta.url))],
+  app: {
+    head: {
+      title: 'nuxt-gatekeeper playground',
+      htmlAttrs: { lang: 'en' },
+      meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }],
+    },
+  },
+  runtimeConfig: {
+    // HS256 signing secret, set with NUXT_JWT_SECRET. Empty means the dev-only default in
+    // server/utils/auth.ts, which logs a warning when used by a production build.
+    jwtSecret: '',
+  },
+  nitro: {
+    storage: {
+      // Registered users, one JSON file per key. Relative to the server's working directory; created on first write.
+      users: { driver: 'fs', base: './.data/users' },
+      // Revoked token ids (sign-out). Memory is enough: entries are only useful until the token expires.
+      revoked: { driver: 'memory' },
+    },
+  },
   auth: {
     baseURL: '/api/auth',
     globalAppMiddleware: true,

@@ -4,9 +4,9 @@
  * never branches on a provider's name: it resolves options, validates, writes runtime config and aliases
  * `#auth-provider` to the configured provider's client strategy through this contract only.
  */
-import type { ProviderRuntimeConfig } from '#auth-core'
+import type { ProviderRuntimeConfig } from '../src/runtime/core'
 
-export type { ClientStrategy, StrategyContext, TokenResult } from '#auth-core'
+export type { ClientStrategy, StrategyContext, TokenResult } from '../src/runtime/core'
 
 /** One problem with the user's options; the build fails listing all of them. */
 export interface OptionIssue {
@@ -16,7 +16,7 @@ export interface OptionIssue {
   fix: string
 }
 
-export type { CookieRuntimeConfig, ProviderRuntimeConfig, SameSiteOption, TokenRuntimeConfig } from '#auth-core'
+export type { CookieRuntimeConfig, ProviderRuntimeConfig, SameSiteOption, TokenRuntimeConfig } from '../src/runtime/core'
 
 export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResolved = TInput> {
   /** The `auth.provider.type` value(s) this provider answers to. */

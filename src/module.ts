@@ -45,6 +45,10 @@ export default defineNuxtModule<ModuleOptions>({
     nuxt.options.build.transpile.push(runtimeDir, providersDir)
 
     if (!hasNuxtModule('@pinia/nuxt')) await installModule('@pinia/nuxt')
+    // Pre-bundled up front: discovering it on the first dev page load makes Vite reload the page.
+    nuxt.options.vite.optimizeDeps ||= {}
+    nuxt.options.vite.optimizeDeps.include ||= []
+    nuxt.options.vite.optimizeDeps.include.push('jose')
 
     addImports([
       { name: 'useAuth', from: resolver.resolve(runtimeDir, 'app/composables/useAuth') },
@@ -58,7 +62,7 @@ export default defineNuxtModule<ModuleOptions>({
 
     addTypeTemplate({
       filename: 'types/gatekeeper.d.ts',
-      getContents: () => `import type { AuthPageMeta } from ${JSON.stringify(resolver.resolve(runtimeDir, 'types'))}
+      getContents: () => `import type { AuthPageMeta } from ${JSON.stringify(resolver.resolve(runtimeDir, 'core/guard'))}
 declare module '#app' {
   interface PageMeta {
     /** false: public · true or an object: signed-in users only · 'guest' or { unauthenticatedOnly: true }: signed-out users only */

@@ -60,7 +60,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
   const fail = (key: string, problem: string, fix: string) => issues.push({ key: `auth.${key}`, problem, fix })
 
   const baseURL = input.baseURL ?? '/api/auth'
-  if (typeof baseURL !== 'string' || !(baseURL.startsWith('/') || /^https?:\/\/[^/]/.test(baseURL))) {
+  if (typeof baseURL !== 'string' || !((baseURL.startsWith('/') && !baseURL.startsWith('//')) || /^https?:\/\/[^/]/.test(baseURL))) {
     fail('baseURL', `must be a path ('/api/auth') or a full http(s) URL, got ${JSON.stringify(baseURL)}`, `set auth.baseURL, or NUXT_PUBLIC_AUTH_BASE_URL at run time`)
   }
 

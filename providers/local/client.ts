@@ -15,7 +15,7 @@ export default defineClientStrategy<LocalRuntimeOptions>({
     const badResponse = (message: string) => ctx.error('BAD_RESPONSE', message, { data: body })
     const token = pick(body, options.signInResponseTokenPointer, 'signIn', 'token.signInResponseTokenPointer', badResponse)
     if (typeof token !== 'string' || token.length === 0) throw badResponse(`The signIn response's token at "${options.signInResponseTokenPointer}" is not a non-empty string`)
-    const session = options.signInResponsePointer === null
+    const session = !options.signInResponsePointer
       ? undefined
       : pick(body, options.signInResponsePointer, 'signIn', 'session.signInResponsePointer', badResponse)
     return { token, session }

@@ -13,20 +13,23 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
 
   resolve(input, path) {
     const check = new OptionChecker(path)
-    // `false` endpoints must survive defu (which would fill them from the defaults).
-    const endpoints = Object.fromEntries(ENDPOINTS.map((name) => {
-      const given = input.endpoints?.[name]
-      if (given === false) return [name, false]
-      const fallback = localDefaults.endpoints[name] as { path: string, method: string }
-      return [name, given === undefined ? { ...fallback } : { method: fallback.method, ...given }]
-    })) as ResolvedLocalOptions['endpoints']
-    const options = defu({ ...input, endpoints }, { type: 'local' as const, ...localDefaults }) as ResolvedLocalOptions
-
+    // Endpoints are resolved one by one, not through defu: `false` must stay false, and a malformed entry
+    // must be reported rather than silently replaced by the default.
+    const endpoints = {} as ResolvedLocalOptions['endpoints']
     for (const name of ENDPOINTS) {
-      check.endpoint(`endpoints.${name}`, options.endpoints[name])
-      const endpoint = options.endpoints[name]
-      if (endpoint && typeof endpoint.method === 'string') endpoint.method = endpoint.method.toLowerCase()
+      const given: unknown = input.endpoints?.[name]
+      const fallback = localDefaults.endpoints[name] as { path: string, method: string }
+      if (given === undefined) {
+        endpoints[name] = { ...fallback }
+        continue
+      }
+      check.endpoint(`endpoints.${name}`, given)
+      endpoints[name] = given === false || typeof given !== 'object' || given === null
+        ? false
+        : { ...(given as { path: string }), method: String((given as { method?: string }).method ?? fallback.method).toLowerCase() }
     }
+    const options = { ...defu({ ...input, endpoints: undefined }, { type: 'local' as const, ...localDefaults }), endpoints } as ResolvedLocalOptions
+
     check.path('pages.login', options.pages.login)
     check.pointer('token.signInResponseTokenPointer', options.token.signInResponseTokenPointer)
     check.string('token.type', options.token.type)
@@ -51,7 +54,8 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
       endpoints: options.endpoints,
       signInResponseTokenPointer: options.token.signInResponseTokenPointer,
       dataResponsePointer: options.session.dataResponsePointer,
-      signInResponsePointer: options.session.signInResponsePointer ?? null,
+      // Nitro turns null runtime-config values into "", so "" means unset; the root pointer is spelled "/".
+      signInResponsePointer: options.session.signInResponsePointer === undefined ? '' : (options.session.signInResponsePointer || '/'),
     }
     return {
       token: {

@@ -77,7 +77,8 @@ export interface LocalRuntimeOptions {
   endpoints: ResolvedLocalOptions['endpoints']
   signInResponseTokenPointer: string
   dataResponsePointer: string
-  signInResponsePointer: string | null
+  /** '' = the sign-in response carries no session. */
+  signInResponsePointer: string
 }
 
 export const localDefaults: Omit<ResolvedLocalOptions, 'type'> = {

@@ -1,6 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { expect } from 'vitest'
-// @ts-expect-error plain ESM helper shared with scripts/ensure-chromium.mjs
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
 
 export async function launchChromium(): Promise<Browser> {

@@ -42,6 +42,13 @@ registerEndpoint('/api/auth/session', {
 })
 registerEndpoint('/api/auth/logout', { method: 'POST', handler: () => (count('logout'), { ok: true }) })
 
+/** The AuthError a promise rejects with; fails the test when it resolves instead. */
+async function failureOf(promise: Promise<unknown>): Promise<AuthError> {
+  const outcome = await promise.then(() => null, (error: unknown) => error)
+  if (!(outcome instanceof AuthError)) throw new Error(`expected an AuthError, got ${String(outcome)}`)
+  return outcome
+}
+
 async function signedIn() {
   await useAuth().signIn({ email: USER.email, password: 'right' }, { redirect: false })
 }
@@ -94,7 +101,7 @@ describe('useAuth (local provider)', () => {
     await signedIn()
     mode.session = '500'
     const auth = useAuth()
-    const failure = await auth.getSession().catch(error => error)
+    const failure = await failureOf(auth.getSession())
     expect(failure).toBeInstanceOf(AuthError)
     expect(failure.code).toBe('SERVER')
     expect(failure.status).toBe(500)
@@ -126,7 +133,7 @@ describe('useAuth (local provider)', () => {
   it('a wrong password throws INVALID_CREDENTIALS and leaves the existing session alone', async () => {
     await signedIn()
     const auth = useAuth()
-    const failure = await auth.signIn({ email: 'x@example.test', password: 'wrong' }, { redirect: false }).catch(error => error)
+    const failure = await failureOf(auth.signIn({ email: 'x@example.test', password: 'wrong' }, { redirect: false }))
     expect(failure).toBeInstanceOf(AuthError)
     expect(failure.code).toBe('INVALID_CREDENTIALS')
     expect(failure.status).toBe(401)
@@ -138,7 +145,7 @@ describe('useAuth (local provider)', () => {
 
   it('a sign-in response without a token is a BAD_RESPONSE and stores nothing', async () => {
     mode.login = 'no-token'
-    const failure = await useAuth().signIn({ email: USER.email, password: 'right' }, { redirect: false }).catch(error => error)
+    const failure = await failureOf(useAuth().signIn({ email: USER.email, password: 'right' }, { redirect: false }))
     expect(failure).toBeInstanceOf(AuthError)
     expect(failure.code).toBe('BAD_RESPONSE')
     expect(failure.message).toContain('token.signInResponseTokenPointer')
@@ -201,13 +208,13 @@ describe('requestEndpoint', () => {
   }
 
   it('a disabled endpoint throws ENDPOINT_DISABLED naming the option', async () => {
-    const failure = await requestEndpoint(deps, false, 'signUp').catch(error => error)
+    const failure = await failureOf(requestEndpoint(deps, false, 'signUp'))
     expect(failure.code).toBe('ENDPOINT_DISABLED')
     expect(failure.message).toContain('auth.provider.endpoints.signUp')
   })
 
   it('an unreachable backend is NETWORK, not a verdict', async () => {
-    const failure = await requestEndpoint(deps, { path: 'http://127.0.0.1:9/session', method: 'get' }, 'getSession').catch(error => error)
+    const failure = await failureOf(requestEndpoint(deps, { path: 'http://127.0.0.1:9/session', method: 'get' }, 'getSession'))
     expect(failure.code).toBe('NETWORK')
     expect(failure.isVerdict).toBe(false)
   })

@@ -1,5 +1,6 @@
 import type { NuxtApp } from '#app'
 import { withQuery } from 'ufo'
+import type { Ref } from 'vue'
 import { navigateTo, useRouter } from '#imports'
 import {
   AuthError,
@@ -16,7 +17,25 @@ import { useTokenCookie } from './cookies'
 import { requestEndpoint } from './request'
 import { useAuthStore } from './store'
 
-export type AuthManager = ReturnType<typeof createAuthManager>
+type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[] }
+
+export interface AuthManager {
+  store: ReturnType<typeof useAuthStore>
+  context: StrategyContext<unknown>
+  /** The token cookie, or null when the provider keeps no token (e.g. Auth.js session cookies). */
+  tokenCookie: Ref<string | null | undefined> | null
+  getSession(options?: GetSessionOptions): Promise<Session | null>
+  ensureChecked(): Promise<void>
+  signIn(credentials: Record<string, unknown>, options?: SecondarySignInOptions, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>): Promise<Session>
+  signUp(credentials: Record<string, unknown>, signInOptions?: SecondarySignInOptions, signUpOptions?: SignUpOptions): Promise<unknown>
+  signOut(options?: SignOutOptions): Promise<void>
+  setToken(token: string | null | undefined): void
+  clearToken(): void
+  /** Where the guard sends `route`: a path, null to stay, or 'wait' when no verdict is held yet. */
+  guardTarget(route: RouteLike): string | null | 'wait'
+  enforceGuard(): Promise<void>
+  dispose(): void
+}
 
 const CHANNEL = 'nuxt-gatekeeper'
 type TabMessage = { type: 'signed-in' } | { type: 'signed-out' }
@@ -26,8 +45,8 @@ type TabMessage = { type: 'signed-in' } | { type: 'signed-out' }
  * token storage, redirects and hooks. Talks to the backend only through the provider's strategy.
  * One per NuxtApp (one per tab, one per SSR request).
  */
-export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>) {
-  const store = useAuthStore(nuxtApp.$pinia as never)
+export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>): AuthManager {
+  const store: AuthManager['store'] = useAuthStore(nuxtApp.$pinia as never)
   const tokenCookie = config.token ? useTokenCookie(config.token.cookie) : null
   const flights = createSingleFlight()
   const router = useRouter()
@@ -232,7 +251,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   }
 
   /** Where the guard sends `route`, or null to stay. */
-  function guardTarget(route: { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[] }): string | null | 'wait' {
+  function guardTarget(route: RouteLike): string | null | 'wait' {
     const login = config.pages.login
     const decision = decideGuard({
       meta: route.meta.auth as never,

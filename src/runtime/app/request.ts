@@ -33,7 +33,7 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
 
   let response: Awaited<ReturnType<typeof $fetch.raw>>
   try {
-    response = await $fetch.raw(url, { ...options, method: options.method as 'GET', timeout: deps.timeout, retry: 0, responseType: 'text' })
+    response = await $fetch.raw(url, { ...options, body: options.body as Record<string, unknown> | undefined, method: options.method as 'GET', timeout: deps.timeout, retry: 0, responseType: 'text' })
   }
   catch (error) {
     const status = (error as { response?: { status?: number } }).response?.status

@@ -14,14 +14,17 @@ export function createSingleFlight(): SingleFlight {
     run<T>(key: string, operation: () => Promise<T>): Promise<T> {
       const running = inFlight.get(key)
       if (running) return running as Promise<T>
-      const promise = (async () => {
-        try {
-          return await operation()
-        }
-        finally {
-          inFlight.delete(key)
-        }
-      })()
+      let started: Promise<T>
+      try {
+        // Started synchronously, so state changes made by `operation` happen before run() returns.
+        started = Promise.resolve(operation())
+      }
+      catch (error) {
+        started = Promise.reject(error)
+      }
+      const promise: Promise<T> = started.finally(() => {
+        if (inFlight.get(key) === promise) inFlight.delete(key)
+      })
       inFlight.set(key, promise)
       return promise
     },

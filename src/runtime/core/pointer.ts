@@ -8,6 +8,9 @@ export function parsePointer(pointer: string): string[] {
   return pointer.slice(1).split('/').map(part => part.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
+// Writing through these would change every object's prototype.
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
 export type PointerResult = { found: true, value: unknown } | { found: false }
 
 export function readPointer(document: unknown, pointer: string): PointerResult {
@@ -25,6 +28,7 @@ export function readPointer(document: unknown, pointer: string): PointerResult {
 export function writePointer(document: Record<string, unknown>, pointer: string, value: unknown): unknown {
   const keys = parsePointer(pointer)
   if (keys.length === 0) return value
+  if (keys.some(key => UNSAFE_KEYS.has(key))) throw new TypeError(`JSON pointer "${pointer}" writes to a prototype key`)
   let current: Record<string, unknown> = document
   for (const key of keys.slice(0, -1)) {
     const next = current[key]

@@ -51,19 +51,27 @@ function check(target: unknown, policy: RedirectPolicy): { url: string, external
     if (target.startsWith('//')) return null
     const resolved = safeUrl(target, PROBE_ORIGIN)
     if (!resolved || resolved.origin !== PROBE_ORIGIN) return null
-    return { url: resolved.pathname + resolved.search + resolved.hash, external: false }
+    return appPath(resolved)
   }
 
   const absolute = safeUrl(target)
   if (!absolute || (absolute.protocol !== 'https:' && absolute.protocol !== 'http:')) return null
   // A target spelled without `//` (`https:evil.com`) is parsed differently by some routers; accept only the canonical form.
   if (!/^https?:\/\/[^/\\]/i.test(target) || absolute.username || absolute.password) return null
-  if (policy.origin && absolute.origin === normalizeOrigin(policy.origin)) {
-    return { url: absolute.pathname + absolute.search + absolute.hash, external: false }
-  }
+  if (policy.origin && absolute.origin === normalizeOrigin(policy.origin)) return appPath(absolute)
   const allowed = (policy.allowedOrigins ?? []).map(normalizeOrigin)
   if (allowed.includes(absolute.origin)) return { url: absolute.href, external: true }
   return null
+}
+
+/**
+ * The same-origin path of a parsed URL, checked once more: normalisation collapses dot segments, so
+ * `/..//evil.com` parses to the path `//evil.com`, which a browser would read as another host.
+ */
+function appPath(url: URL): { url: string, external: false } | null {
+  const path = url.pathname + url.search + url.hash
+  if (!path.startsWith('/') || !decodedVariants(url.pathname).every(isPlausible)) return null
+  return { url: path, external: false }
 }
 
 /** The target and its percent-decoded forms: a router or server may decode once more before navigating. */

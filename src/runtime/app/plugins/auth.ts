@@ -7,7 +7,7 @@ export default defineNuxtPlugin({
   name: 'gatekeeper',
   dependsOn: ['pinia'],
   async setup(nuxtApp) {
-    const config = useRuntimeConfig().public.auth as unknown as PublicAuthConfig
+    const config = normalizeConfig(useRuntimeConfig().public.auth as unknown as PublicAuthConfig)
     const manager = createAuthManager(nuxtApp as never, config, strategy as never)
 
     if (import.meta.server) {
@@ -34,6 +34,11 @@ export default defineNuxtPlugin({
     return { provide: { gatekeeper: manager } }
   },
 })
+
+/** Nitro serialises null runtime-config values as "": restore the nulls the core relies on. */
+function normalizeConfig(config: PublicAuthConfig): PublicAuthConfig {
+  return { ...config, token: config.token || null, refreshToken: config.refreshToken || null, pages: { ...config.pages, login: config.pages.login || null } }
+}
 
 function serverCheckDisabled(config: PublicAuthConfig): boolean {
   if (config.disableServerSideAuth || import.meta.prerender) return true

@@ -1,0 +1,50 @@
+import { defineConfig } from 'vitepress'
+
+export default defineConfig({
+  title: 'nuxt-gatekeeper',
+  description: 'Client-side authentication for Nuxt, API-compatible with @sidebase/nuxt-auth.',
+  cleanUrls: true,
+  lastUpdated: false,
+  themeConfig: {
+    nav: [
+      { text: 'Guide', link: '/guide/getting-started', activeMatch: '/guide/' },
+      { text: 'API', link: '/api/use-auth', activeMatch: '/api/' },
+      { text: 'Configuration', link: '/reference/configuration' },
+      { text: 'Contributing', link: '/contributing' },
+    ],
+    sidebar: [
+      {
+        text: 'Guide',
+        items: [
+          { text: 'Getting started', link: '/guide/getting-started' },
+          { text: 'Local provider', link: '/guide/local-provider' },
+          { text: 'Route guard', link: '/guide/route-guard' },
+          { text: 'Server-side rendering', link: '/guide/ssr' },
+          { text: 'Migrating from @sidebase/nuxt-auth', link: '/guide/migration-from-sidebase' },
+        ],
+      },
+      {
+        text: 'API',
+        items: [
+          { text: 'useAuth()', link: '/api/use-auth' },
+          { text: 'useAuthState()', link: '/api/use-auth-state' },
+          { text: 'Errors and hooks', link: '/api/errors-and-hooks' },
+        ],
+      },
+      {
+        text: 'Reference',
+        items: [
+          { text: 'Configuration', link: '/reference/configuration' },
+        ],
+      },
+      {
+        text: 'Project',
+        items: [
+          { text: 'Contributing', link: '/contributing' },
+        ],
+      },
+    ],
+    outline: { level: [2, 3] },
+    search: { provider: 'local' },
+  },
+})

@@ -1,0 +1,9 @@
+/**
+ * Revokes the presented token, so a copy of it (another tab, a leaked log) stops working before it expires.
+ * Always 200: signing out with no or a dead token has nothing left to do, and is not an error.
+ */
+export default defineEventHandler(async (event) => {
+  const claims = await readTokenClaims(event)
+  if (claims) await revokeToken(claims)
+  return { ok: true }
+})

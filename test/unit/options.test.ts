@@ -1,0 +1,181 @@
+import { describe, it, expect } from 'vitest'
+import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from '../../src/options'
+
+/** Options as a user might write them in nuxt.config, including wrong types. */
+const options = (value: unknown) => value as ModuleOptions
+const local = (provider: Record<string, unknown>) => options({ provider: { type: 'local', ...provider } })
+
+function configError(input: ModuleOptions): AuthConfigError {
+  try {
+    resolveModuleOptions(input)
+  }
+  catch (error) {
+    expect(error).toBeInstanceOf(AuthConfigError)
+    return error as AuthConfigError
+  }
+  throw new Error(`expected ${JSON.stringify(input)} to be rejected`)
+}
+
+describe('resolveModuleOptions: defaults', () => {
+  // The defaults of @sidebase/nuxt-auth's local provider, so an app can switch by changing the module name.
+  const resolved = resolveModuleOptions({ provider: { type: 'local' } })
+  const provider = resolved.public.provider as Record<string, unknown>
+
+  it('uses the sidebase endpoints', () => {
+    expect(provider.endpoints).toEqual({
+      signIn: { path: '/login', method: 'post' },
+      signOut: { path: '/logout', method: 'post' },
+      signUp: { path: '/register', method: 'post' },
+      getSession: { path: '/session', method: 'get' },
+    })
+  })
+
+  it('uses the sidebase token and cookie defaults', () => {
+    expect(resolved.public.token).toEqual({
+      cookie: { name: 'auth.token', maxAge: 1800, sameSite: 'lax', secure: false, domain: undefined, httpOnly: false },
+      headerName: 'Authorization',
+      type: 'Bearer',
+      maxAgeInSeconds: 1800,
+    })
+    expect(resolved.public.refreshToken).toBeNull()
+  })
+
+  it('uses the sidebase pointers and login page', () => {
+    expect(provider.signInResponseTokenPointer).toBe('/token')
+    expect(provider.dataResponsePointer).toBe('/')
+    expect(provider.signInResponsePointer).toBe('')
+    expect(resolved.public.pages).toEqual({ login: '/login' })
+  })
+
+  it('uses the module-level defaults', () => {
+    expect(resolved.enabled).toBe(true)
+    expect(resolved.clientStrategy).toBe('local/client')
+    expect(resolved.public.baseURL).toBe('/api/auth')
+    expect(resolved.public.disableServerSideAuth).toBe(false)
+    expect(resolved.public.globalAppMiddleware).toEqual({ isEnabled: false, allow404WithoutAuth: true, addDefaultCallbackUrl: true })
+    expect(resolved.public.navigateAuthenticatedTo).toBe('/')
+    expect(resolved.public.allowedRedirectOrigins).toEqual([])
+    expect(resolved.public.requestTimeout).toBe(10_000)
+  })
+
+  it('defaults to the local provider when none is given', () => {
+    expect(resolveModuleOptions()).toEqual(resolved)
+    expect(resolveModuleOptions({})).toEqual(resolved)
+  })
+})
+
+describe('resolveModuleOptions: normalisation', () => {
+  it('keeps a disabled endpoint (false) as false', () => {
+    const resolved = resolveModuleOptions(local({ endpoints: { signUp: false } }))
+    const endpoints = (resolved.public.provider as { endpoints: Record<string, unknown> }).endpoints
+    expect(endpoints.signUp).toBe(false)
+    expect(endpoints.signIn).toEqual({ path: '/login', method: 'post' })
+  })
+
+  it('fills the default method of a partly given endpoint and lower-cases methods', () => {
+    const resolved = resolveModuleOptions(local({ endpoints: { signIn: { path: '/auth/login' }, getSession: { path: '/me', method: 'POST' } } }))
+    const endpoints = (resolved.public.provider as { endpoints: Record<string, unknown> }).endpoints
+    expect(endpoints.signIn).toEqual({ path: '/auth/login', method: 'post' })
+    expect(endpoints.getSession).toEqual({ path: '/me', method: 'post' })
+  })
+
+  it('does not leak one resolution into the next (defaults are not mutated)', () => {
+    resolveModuleOptions(local({ endpoints: { signIn: { path: '/x', method: 'PUT' } }, token: { cookieName: 'other' } }))
+    const again = resolveModuleOptions({ provider: { type: 'local' } })
+    expect((again.public.provider as { endpoints: { signIn: unknown } }).endpoints.signIn).toEqual({ path: '/login', method: 'post' })
+    expect(again.public.token?.cookie.name).toBe('auth.token')
+  })
+
+  it('does not mutate the user input', () => {
+    const input = local({ endpoints: { getSession: { path: '/me', method: 'GET' } } })
+    const copy = structuredClone(input)
+    resolveModuleOptions(input)
+    expect(input).toEqual(copy)
+  })
+
+  it('accepts a full baseURL, SameSite=None with Secure, and strips a trailing slash from allowed origins', () => {
+    const resolved = resolveModuleOptions(options({
+      baseURL: 'https://api.example.com/auth',
+      allowedRedirectOrigins: ['https://accounts.example/'],
+      provider: { type: 'local', token: { sameSiteAttribute: 'none', secureCookieAttribute: true } },
+    }))
+    expect(resolved.public.baseURL).toBe('https://api.example.com/auth')
+    expect(resolved.public.allowedRedirectOrigins).toEqual(['https://accounts.example'])
+    expect(resolved.public.token?.cookie).toMatchObject({ sameSite: 'none', secure: true })
+  })
+
+  it('expands globalAppMiddleware: true', () => {
+    expect(resolveModuleOptions({ globalAppMiddleware: true }).public.globalAppMiddleware).toEqual({ isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true })
+  })
+})
+
+describe('resolveModuleOptions: validation', () => {
+  it.each([
+    ['unknown provider type', options({ provider: { type: 'oauth' } }), 'auth.provider.type'],
+    ['endpoint without path', local({ endpoints: { signIn: { method: 'post' } } }), 'auth.provider.endpoints.signIn.path'],
+    ['endpoint with an empty path', local({ endpoints: { signIn: { path: '' } } }), 'auth.provider.endpoints.signIn.path'],
+    ['endpoint that is neither an object nor false', local({ endpoints: { getSession: '/session' } }), 'auth.provider.endpoints.getSession'],
+    ['bad method', local({ endpoints: { getSession: { path: '/session', method: 'fetch' } } }), 'auth.provider.endpoints.getSession.method'],
+    ['token pointer not starting with "/"', local({ token: { signInResponseTokenPointer: 'token' } }), 'auth.provider.token.signInResponseTokenPointer'],
+    ['data pointer not starting with "/"', local({ session: { dataResponsePointer: 'data/user' } }), 'auth.provider.session.dataResponsePointer'],
+    ['signIn session pointer not starting with "/"', local({ session: { signInResponsePointer: 'user' } }), 'auth.provider.session.signInResponsePointer'],
+    ['negative maxAge', local({ token: { maxAgeInSeconds: -1 } }), 'auth.provider.token.maxAgeInSeconds'],
+    ['zero maxAge', local({ token: { maxAgeInSeconds: 0 } }), 'auth.provider.token.maxAgeInSeconds'],
+    ['sameSite none without secure', local({ token: { sameSiteAttribute: 'none' } }), 'auth.provider.token.sameSiteAttribute'],
+    ['unknown sameSite', local({ token: { sameSiteAttribute: 'loose' } }), 'auth.provider.token.sameSiteAttribute'],
+    ['cookie name with a space', local({ token: { cookieName: 'auth token' } }), 'auth.provider.token.cookieName'],
+    ['cookie name with a semicolon', local({ token: { cookieName: 'auth;token' } }), 'auth.provider.token.cookieName'],
+    ['empty header name', local({ token: { headerName: '' } }), 'auth.provider.token.headerName'],
+    ['login page without a slash', local({ pages: { login: 'login' } }), 'auth.provider.pages.login'],
+    ['login page on another host', local({ pages: { login: '//evil.com/login' } }), 'auth.provider.pages.login'],
+    ['relative baseURL', options({ baseURL: 'api/auth' }), 'auth.baseURL'],
+    ['protocol-relative baseURL', options({ baseURL: '//api.example.com' }), 'auth.baseURL'],
+    ['allowed origin with a path', options({ allowedRedirectOrigins: ['https://accounts.example/login'] }), 'auth.allowedRedirectOrigins[0]'],
+    ['allowed origin without a scheme', options({ allowedRedirectOrigins: ['https://ok.example', 'accounts.example'] }), 'auth.allowedRedirectOrigins[1]'],
+    ['allowed origin with a non-http scheme', options({ allowedRedirectOrigins: ['javascript:alert(1)'] }), 'auth.allowedRedirectOrigins[0]'],
+    ['protocol-relative navigateAuthenticatedTo', options({ navigateAuthenticatedTo: '//evil' }), 'auth.navigateAuthenticatedTo'],
+    ['absolute navigateAuthenticatedTo', options({ navigateAuthenticatedTo: 'https://evil.com' }), 'auth.navigateAuthenticatedTo'],
+    ['zero requestTimeout', options({ requestTimeout: 0 }), 'auth.requestTimeout'],
+  ])('rejects %s, naming the key', (_label, input, key) => {
+    const error = configError(input)
+    expect(error.issues.map(issue => issue.key)).toEqual([key])
+    const [issue] = error.issues
+    expect(issue!.problem.length).toBeGreaterThan(0)
+    expect(issue!.fix.length).toBeGreaterThan(0)
+    expect(error.message).toContain(key)
+    expect(error.message).toContain('Fix:')
+    expect(error.message).toContain(issue!.fix)
+  })
+
+  it('lists every problem in one error', () => {
+    const error = configError(options({
+      baseURL: 'api/auth',
+      navigateAuthenticatedTo: '//evil',
+      allowedRedirectOrigins: ['nope'],
+      provider: {
+        type: 'local',
+        endpoints: { signIn: { path: '/login', method: 'fetch' } },
+        token: { cookieName: 'bad name', maxAgeInSeconds: -5 },
+        session: { dataResponsePointer: 'user' },
+      },
+    }))
+    const keys = error.issues.map(issue => issue.key)
+    expect(keys.sort()).toEqual([
+      'auth.allowedRedirectOrigins[0]',
+      'auth.baseURL',
+      'auth.navigateAuthenticatedTo',
+      'auth.provider.endpoints.signIn.method',
+      'auth.provider.session.dataResponsePointer',
+      'auth.provider.token.cookieName',
+      'auth.provider.token.maxAgeInSeconds',
+    ])
+    for (const key of keys) expect(error.message).toContain(key)
+    expect(error.message.match(/Fix:/g)).toHaveLength(keys.length)
+  })
+
+  it('lists module-level problems together with an unknown provider type', () => {
+    const error = configError(options({ baseURL: 'api', provider: { type: 'nope' } }))
+    expect(error.issues.map(issue => issue.key).sort()).toEqual(['auth.baseURL', 'auth.provider.type'])
+    expect(error.issues.find(issue => issue.key === 'auth.provider.type')!.fix).toContain('\'local\'')
+  })
+})

@@ -1,0 +1,131 @@
+import { describe, it, expect } from 'vitest'
+import { parsePointer, readPointer, writePointer } from '../../src/runtime/core/pointer'
+
+// RFC 6901, with the @sidebase/nuxt-auth convention that `/` (like ``) means the whole document.
+
+describe('parsePointer', () => {
+  it.each([
+    ['', []],
+    ['/', []],
+    ['/token', ['token']],
+    ['/data/user/name', ['data', 'user', 'name']],
+    ['/a~1b', ['a/b']],
+    ['/m~0n', ['m~n']],
+    // `~01` is `~1` literally: `~1` must not be produced by decoding `~0` first (RFC 6901 §4).
+    ['/~01', ['~1']],
+    ['/items/0', ['items', '0']],
+    ['/a//b', ['a', '', 'b']],
+  ])('parses %j', (pointer, keys) => {
+    expect(parsePointer(pointer)).toEqual(keys)
+  })
+
+  it.each(['token', 'a/b', '#/a', ' /a'])('rejects %j (not starting with "/")', (pointer) => {
+    expect(() => parsePointer(pointer)).toThrow(TypeError)
+  })
+})
+
+describe('readPointer', () => {
+  const doc = {
+    'token': 'abc',
+    'data': { user: { name: 'Ada', tags: ['x', 'y'] }, empty: null, zero: 0, no: false, blank: '' },
+    'a/b': 1,
+    'm~n': 2,
+    '': 'empty key',
+  }
+
+  it.each([
+    ['/token', 'abc'],
+    ['/data/user/name', 'Ada'],
+    ['/data/user/tags/1', 'y'],
+    ['/data/empty', null],
+    ['/data/zero', 0],
+    ['/data/no', false],
+    ['/data/blank', ''],
+    ['/a~1b', 1],
+    ['/m~0n', 2],
+  ])('finds %j', (pointer, value) => {
+    expect(readPointer(doc, pointer)).toEqual({ found: true, value })
+  })
+
+  it('reads the whole document at "/" and ""', () => {
+    expect(readPointer(doc, '/')).toEqual({ found: true, value: doc })
+    expect(readPointer(doc, '')).toEqual({ found: true, value: doc })
+    expect(readPointer('plain', '/')).toEqual({ found: true, value: 'plain' })
+  })
+
+  it.each([
+    ['/missing'],
+    ['/data/user/age'],
+    ['/data/user/tags/5'],
+    ['/data/empty/x'],
+    ['/data/zero/x'],
+    ['/token/length'],
+    ['/data/user/name/0'],
+  ])('reports %j as not found', (pointer) => {
+    expect(readPointer(doc, pointer)).toEqual({ found: false })
+  })
+
+  it.each(['/constructor', '/__proto__', '/toString', '/hasOwnProperty', '/data/user/tags/length'])('does not read inherited or non-data property %j', (pointer) => {
+    const result = readPointer(doc, pointer)
+    if (pointer.endsWith('/length')) {
+      // Arrays own `length`; that is data, not an inherited property.
+      expect(result).toEqual({ found: true, value: 2 })
+    }
+    else {
+      expect(result).toEqual({ found: false })
+    }
+  })
+
+  it('treats an undefined document or value as not found', () => {
+    expect(readPointer(undefined, '/')).toEqual({ found: false })
+    expect(readPointer({ a: undefined }, '/a')).toEqual({ found: false })
+    expect(readPointer(null, '/a')).toEqual({ found: false })
+  })
+
+  it('throws on a pointer without a leading slash', () => {
+    expect(() => readPointer(doc, 'token')).toThrow(TypeError)
+  })
+})
+
+describe('writePointer', () => {
+  it('returns the value for the root pointer', () => {
+    expect(writePointer({ a: 1 }, '/', 'x')).toBe('x')
+    expect(writePointer({ a: 1 }, '', 'x')).toBe('x')
+  })
+
+  it('writes nested values, creating objects on the way', () => {
+    const doc: Record<string, unknown> = { keep: true }
+    const result = writePointer(doc, '/data/user/name', 'Ada')
+    expect(result).toBe(doc)
+    expect(doc).toEqual({ keep: true, data: { user: { name: 'Ada' } } })
+  })
+
+  it('replaces a non-object on the way and keeps sibling keys', () => {
+    const doc: Record<string, unknown> = { data: 'scalar', other: { x: 1 } }
+    writePointer(doc, '/data/token', 't')
+    writePointer(doc, '/other/y', 2)
+    expect(doc).toEqual({ data: { token: 't' }, other: { x: 1, y: 2 } })
+  })
+
+  it('unescapes ~1 and ~0 in keys', () => {
+    expect(writePointer({}, '/a~1b/m~0n', 1)).toEqual({ 'a/b': { 'm~n': 1 } })
+  })
+
+  it('round-trips with readPointer', () => {
+    const doc: Record<string, unknown> = {}
+    writePointer(doc, '/x/y~1z', [1, 2])
+    expect(readPointer(doc, '/x/y~1z')).toEqual({ found: true, value: [1, 2] })
+  })
+
+  it('never writes to Object.prototype', () => {
+    try {
+      expect(() => writePointer({}, '/__proto__/gatekeeperPolluted', true)).toThrow(TypeError)
+      expect(() => writePointer({}, '/constructor/prototype/gatekeeperPolluted', true)).toThrow(TypeError)
+      expect(({} as Record<string, unknown>).gatekeeperPolluted).toBeUndefined()
+      expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'gatekeeperPolluted')).toBe(false)
+    }
+    finally {
+      delete (Object.prototype as Record<string, unknown>).gatekeeperPolluted
+    }
+  })
+})

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, it, expect } from 'vitest'
+import { providers } from '../../providers'
+import type { ClientStrategy } from '../../src/runtime/core/strategy'
+
+/**
+ * Every provider in the registry keeps the shared obligations (DESIGN.md "Layout"): it answers to at least one
+ * `type`, resolves minimal options without complaint, produces runtime config the core can use, names a client
+ * strategy module that exists and implements the client contract, and reports bad options under its own path.
+ */
+
+const providersDir = fileURLToPath(new URL('../../providers/', import.meta.url))
+const entries = Object.entries(providers)
+
+type Resolved = { options: Record<string, unknown>, issues: Array<{ key: string, problem: string, fix: string }> }
+const resolve = (definition: (typeof providers)[string], input: unknown) => (definition.resolve as unknown as (input: unknown, path: string) => Resolved)(input, 'auth.provider')
+
+describe('provider registry', () => {
+  it('is not empty and has unique types', () => {
+    expect(entries.length).toBeGreaterThan(0)
+    const types = entries.flatMap(([, definition]) => definition.types)
+    expect(new Set(types).size).toBe(types.length)
+  })
+})
+
+describe.each(entries)('provider %s', (_name, definition) => {
+  it('answers to at least one non-empty type', () => {
+    expect(definition.types.length).toBeGreaterThan(0)
+    for (const type of definition.types) expect(type).toMatch(/^\w+$/)
+  })
+
+  it.each(definition.types.map(type => [type]))('resolves the minimal input { type: %j } without issues', (type) => {
+    const { issues } = resolve(definition, { type })
+    expect(issues).toEqual([])
+  })
+
+  it.each(definition.types.map(type => [type]))('produces usable runtime config for { type: %j }', (type) => {
+    const { options } = resolve(definition, { type })
+    const config = (definition.runtimeConfig as (options: unknown) => ReturnType<typeof definition.runtimeConfig>)(options)
+    expect(config.pages).toBeTypeOf('object')
+    expect(config.pages.login === null || (typeof config.pages.login === 'string' && config.pages.login.startsWith('/'))).toBe(true)
+    expect(config.provider).toBeTypeOf('object')
+    expect(config.provider).not.toBeNull()
+    for (const token of [config.token, config.refreshToken]) {
+      if (token === null) continue
+      expect(typeof token.cookie.name).toBe('string')
+      expect(token.cookie.name.length).toBeGreaterThan(0)
+      expect(typeof token.headerName).toBe('string')
+      expect(token.headerName.length).toBeGreaterThan(0)
+      expect(token.cookie.maxAge).toBeGreaterThan(0)
+      expect(token.maxAgeInSeconds).toBeGreaterThan(0)
+    }
+    // Runtime config is public: it must survive serialisation unchanged (no functions, no classes).
+    expect(JSON.parse(JSON.stringify(config))).toEqual(config)
+  })
+
+  it('names a client strategy module that exists and implements signIn, signOut and getSession', async () => {
+    const file = `${providersDir}${definition.clientStrategy}.ts`
+    expect(existsSync(file), file).toBe(true)
+    const module = await import(/* @vite-ignore */ file) as { default: ClientStrategy }
+    for (const method of ['signIn', 'signOut', 'getSession'] as const) expect(module.default[method], method).toBeTypeOf('function')
+    for (const method of ['signUp', 'refresh'] as const) {
+      if (method in module.default) expect(module.default[method], method).toBeTypeOf('function')
+    }
+  })
+
+  it('reports a garbage endpoint under auth.provider.*', () => {
+    const [type] = definition.types
+    const { options } = resolve(definition, { type })
+    const endpointNames = Object.keys((options.endpoints ?? {}) as Record<string, unknown>)
+    // Each provider talks to at least one backend endpoint.
+    expect(endpointNames.length).toBeGreaterThan(0)
+    const silent: string[] = []
+    for (const name of endpointNames) {
+      for (const garbage of [42, 'not-an-endpoint', { path: 42 }, { method: 'post' }]) {
+        const { issues } = resolve(definition, { type, endpoints: { [name]: garbage } })
+        const label = `${name}: ${JSON.stringify(garbage)}`
+        if (!issues.some(issue => issue.key.startsWith(`auth.provider.endpoints.${name}`))) silent.push(label)
+        for (const issue of issues) {
+          expect(issue.key.startsWith('auth.provider.'), label).toBe(true)
+          expect(issue.fix.length, label).toBeGreaterThan(0)
+        }
+      }
+    }
+    // Every garbage endpoint is reported; listed here are the ones that were silently accepted.
+    expect(silent).toEqual([])
+  })
+})

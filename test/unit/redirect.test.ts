@@ -1,0 +1,318 @@
+import { describe, it, expect } from 'vitest'
+import fc from 'fast-check'
+import { sanitizeRedirect, safeRedirectPath, type RedirectPolicy } from '../../src/runtime/core/redirect'
+
+/**
+ * The open-redirect sanitiser (CWE-601, RFC 9700 §4.11.1). Policy under test, from DESIGN.md "Redirects":
+ * - a same-origin path starting with exactly one `/` passes (query and hash kept);
+ * - an absolute URL on the app's own origin becomes a path;
+ * - an absolute URL on an allow-listed origin passes as external;
+ * - everything else (`//`, `\`, schemes, control characters, other origins, non-strings) yields the fallback.
+ * Whatever passes must itself be a target the sanitiser accepts unchanged: a router or server may decode
+ * a path once more before navigating, so an output that decodes to `//host` is as bad as the input `//host`.
+ */
+
+const ORIGIN = 'https://app.example'
+const POLICY: RedirectPolicy = { fallback: '/home', origin: ORIGIN }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/
+
+/** Independent statement of "this is a safe same-origin navigation target" for a non-external result. */
+function assertSafeInternalPath(url: string) {
+  expect(typeof url).toBe('string')
+  expect(url.startsWith('/')).toBe(true)
+  expect(url.startsWith('//')).toBe(false)
+  // A backslash is a slash to browsers in the path; in the query or hash it is only data.
+  expect(url.split(/[?#]/, 1)[0]!.includes('\\')).toBe(false)
+  expect(CONTROL.test(url)).toBe(false)
+  // Resolved against the app, it stays on the app.
+  expect(new URL(url, ORIGIN).origin).toBe(ORIGIN)
+  // Decoded once more (what a router or server might do), it still does not start a new authority.
+  let decoded = url
+  try {
+    decoded = decodeURIComponent(url)
+  }
+  catch { /* undecodable: nothing to check */ }
+  const decodedPath = decoded.split(/[?#]/, 1)[0]!
+  expect(decodedPath.startsWith('//')).toBe(false)
+  expect(decodedPath.includes('\\')).toBe(false)
+}
+
+const OPEN_REDIRECT_PAYLOADS: Array<[label: string, target: unknown]> = [
+  // protocol-relative and slash tricks
+  ['protocol-relative', '//evil.com'],
+  ['three slashes', '///evil.com'],
+  ['four slashes', '////evil.com'],
+  ['slash backslash', '/\\evil.com'],
+  ['backslash slash', '\\/evil.com'],
+  ['double backslash', '\\\\evil.com'],
+  ['slash backslash slash', '/\\/evil.com'],
+  ['double backslash with fake userinfo', '\\\\evil.com/@app.example'],
+  ['protocol-relative with backslash userinfo', '//evil.com\\@app.example'],
+  ['protocol-relative with encoded slash userinfo', '//evil.com%2F@app.example'],
+  ['protocol-relative with dot-dot', '//evil.com/%2e%2e'],
+  // dot segments that collapse into `//` once the URL is normalised
+  ['dot segment then double slash', '/.//evil.com'],
+  ['dot-dot segment then double slash', '/..//evil.com'],
+  ['path, dot-dot, double slash', '/a/..//evil.com'],
+  ['encoded dot segment then double slash', '/%2e//evil.com'],
+  ['encoded dot-dot then encoded slash', '/%2e%2e/%2fevil.com'],
+  ['same origin absolute with double slash path', 'https://app.example//evil.com'],
+  ['same origin absolute with dot-dot double slash', 'https://app.example/..//evil.com'],
+  ['same origin absolute with encoded double slash', 'https://app.example/%2F%2Fevil.com'],
+  // schemes and other origins
+  ['https without slashes', 'https:evil.com'],
+  ['https with one slash', 'https:/evil.com'],
+  ['https with backslashes', 'https:\\\\evil.com'],
+  ['http with backslashes', 'http:\\\\evil.com'],
+  ['http other origin', 'http://evil.com'],
+  ['https other origin with path', 'https://evil.com/path'],
+  ['upper-case scheme and host', 'HTTPS://EVIL.COM'],
+  ['other origin, own origin in hash', 'https://evil.com#https://app.example'],
+  ['other origin, own origin in query', 'https://evil.com?https://app.example'],
+  ['other origin, own origin in path', 'https://evil.com/https://app.example'],
+  ['other origin with explicit port', 'https://evil.com:443'],
+  ['own origin as userinfo', 'https://app.example@evil.com'],
+  ['own origin and port as userinfo', 'https://app.example:443@evil.com'],
+  ['own origin as subdomain prefix', 'https://app.example.evil.com'],
+  ['own origin with backslash before @', 'https://app.example\\@evil.com'],
+  ['other origin with backslash before @', 'https://evil.com\\@app.example'],
+  ['own host, trailing dot', 'https://app.example./x'],
+  ['own host, other port', 'https://app.example:8443/x'],
+  ['own host over http (other origin)', 'http://app.example/x'],
+  ['own host, bare http origin', 'http://app.example'],
+  ['credentials on own origin', 'https://user:pass@app.example/x'],
+  ['websocket scheme', 'ws://app.example/x'],
+  ['blob scheme', 'blob:https://app.example/uuid'],
+  ['javascript scheme', 'javascript:alert(1)'],
+  ['mixed-case javascript scheme', 'JaVaScRiPt:alert(1)'],
+  ['javascript scheme with tab', 'java\tscript:alert(1)'],
+  ['javascript scheme with newline', 'java\nscript:alert(1)'],
+  ['data URL', 'data:text/html,<script>alert(1)</script>'],
+  ['vbscript', 'vbscript:msgbox'],
+  ['file URL', 'file:///etc/passwd'],
+  ['ftp URL', 'ftp://evil.com'],
+  // percent-encoding
+  ['encoded double slash after slash', '/%2F%2Fevil.com'],
+  ['lower-case encoded slash after slash', '/%2f/evil.com'],
+  ['encoded protocol-relative', '%2F%2Fevil.com'],
+  ['encoded backslash', '/%5Cevil.com'],
+  ['encoded backslash then slash', '/%5C/evil.com'],
+  ['encoded double backslash without slash', '%5C%5Cevil.com'],
+  ['double-encoded backslashes', '/%255C%255Cevil.com'],
+  ['double-encoded slashes', '/%252F%252Fevil.com'],
+  ['encoded backslash on own origin', 'https://app.example/%5Cevil.com'],
+  ['encoded NUL', '/%00'],
+  ['encoded tab', '/%09/evil.com'],
+  ['encoded LF', '/%0A/evil.com'],
+  ['encoded CRLF', '/%0d%0a//evil.com'],
+  ['malformed escape', '%E0%A4%A'],
+  ['malformed escape in a path', '/%E0%A4%A'],
+  ['lone percent', '/%'],
+  // control and invisible characters
+  ['leading tab', '\t//evil.com'],
+  ['tab between slashes', '/\t/evil.com'],
+  ['leading space', ' //evil.com'],
+  ['NUL between slashes', '/\x00/evil.com'],
+  ['LF between slashes', '/\n/evil.com'],
+  ['CR between slashes', '/\r/evil.com'],
+  ['leading CRLF', '\r\n//evil.com'],
+  ['trailing LF', '/profile\n'],
+  ['DEL between slashes', '/\x7F/evil.com'],
+  ['C1 NEL between slashes', '/\u0085/evil.com'],
+  ['leading line separator', '\u2028//evil.com'],
+  ['line separator after double slash', '//\u2028evil.com'],
+  ['full-width slashes', '\uFF0F\uFF0Fevil.com'],
+  ['full-width slash in host', 'https://app.example\uFF0Fevil.com'],
+  // not a path at all
+  ['bare host', 'evil.com'],
+  ['relative path without slash', 'dashboard'],
+  ['dot-relative path', './dashboard'],
+  ['dot-dot-relative path', '../dashboard'],
+  ['query only', '?x=1'],
+  ['hash only', '#top'],
+  ['empty string', ''],
+  ['too long (3000 chars)', `/${'a'.repeat(2999)}`],
+  // not a string
+  ['undefined', undefined],
+  ['null', null],
+  ['number', 42],
+  ['object', {}],
+  ['array', ['/a']],
+  ['URL object', new URL('https://app.example/x')],
+  ['boolean', true],
+]
+
+describe('sanitizeRedirect: open-redirect corpus', () => {
+  it('has at least 60 payloads', () => {
+    expect(OPEN_REDIRECT_PAYLOADS.length).toBeGreaterThanOrEqual(60)
+  })
+
+  it.each(OPEN_REDIRECT_PAYLOADS)('rejects %s', (_label, target) => {
+    expect(sanitizeRedirect(target, POLICY)).toEqual({ url: '/home', external: false, rejected: true })
+  })
+
+  it.each(OPEN_REDIRECT_PAYLOADS)('rejects %s even with an unrelated allow-list', (_label, target) => {
+    const result = sanitizeRedirect(target, { ...POLICY, allowedOrigins: ['https://accounts.example'] })
+    expect(result).toEqual({ url: '/home', external: false, rejected: true })
+  })
+})
+
+describe('sanitizeRedirect: legitimate targets', () => {
+  const LEGIT: Array<[target: string, expected: string, why: string]> = [
+    ['/', '/', 'the root'],
+    ['/profile', '/profile', 'a plain path'],
+    ['/a/b?x=1&y=2#frag', '/a/b?x=1&y=2#frag', 'query and hash are kept'],
+    ['/search?q=%2F%2Fevil.com', '/search?q=%2F%2Fevil.com', 'encoded slashes in the query never reach the path'],
+    ['/path?redirect=https://evil.com', '/path?redirect=https://evil.com', 'a URL in the query is just data'],
+    ['/path#//evil.com', '/path#//evil.com', 'a hash never leaves the page'],
+    ['https://app.example/dashboard?tab=2', '/dashboard?tab=2', 'same origin becomes a path'],
+    ['https://app.example', '/', 'the bare own origin is the root'],
+    ['https://APP.EXAMPLE/x', '/x', 'hosts are case-insensitive'],
+    ['https://app.example:443/x', '/x', 'the default port is the same origin'],
+    ['/\u00E9', '/%C3%A9', 'non-ASCII is percent-encoded as UTF-8 (WHATWG path encoding)'],
+    ['/caf%C3%A9', '/caf%C3%A9', 'already-encoded non-ASCII is kept'],
+    ['/search?q=a b', '/search?q=a%20b', 'a space in the query is encoded'],
+    ['/a/./b', '/a/b', 'a dot segment is resolved'],
+    ['/a/b/../c', '/a/c', 'a dot-dot segment is resolved'],
+  ]
+
+  it.each(LEGIT)('accepts %s as %s (%s)', (target, expected) => {
+    expect(sanitizeRedirect(target, POLICY)).toEqual({ url: expected, external: false, rejected: false })
+    expect(safeRedirectPath(target, POLICY)).toBe(expected)
+  })
+
+  it('accepts a same-origin absolute URL only when the origin is known', () => {
+    expect(sanitizeRedirect('https://app.example/x', { fallback: '/home' })).toEqual({ url: '/home', external: false, rejected: true })
+    expect(sanitizeRedirect('https://app.example/x', { fallback: '/home', origin: 'https://app.example/' })).toEqual({ url: '/x', external: false, rejected: false })
+  })
+
+  it.each([
+    ['/\u2028/evil.com'],
+    ['/\uFF0Fevil.com'],
+    ['/\u00A0//evil.com'],
+    ['/%E2%80%A8//x'],
+  ])('keeps %j on the app (accepted or not, never external)', (target) => {
+    const result = sanitizeRedirect(target, POLICY)
+    expect(result.external).toBe(false)
+    assertSafeInternalPath(result.url)
+  })
+})
+
+describe('sanitizeRedirect: allow-listed origins', () => {
+  const allow = { ...POLICY, allowedOrigins: ['https://accounts.example'] }
+
+  it('passes an allow-listed origin as external', () => {
+    expect(sanitizeRedirect('https://accounts.example/x', allow)).toEqual({ url: 'https://accounts.example/x', external: true, rejected: false })
+  })
+
+  it('keeps query and hash of an allow-listed target', () => {
+    expect(sanitizeRedirect('https://accounts.example/x?a=1#b', allow)).toEqual({ url: 'https://accounts.example/x?a=1#b', external: true, rejected: false })
+  })
+
+  it('matches an allow-list entry written with a trailing slash', () => {
+    expect(sanitizeRedirect('https://accounts.example/x', { ...POLICY, allowedOrigins: ['https://accounts.example/'] }).external).toBe(true)
+  })
+
+  it('still turns the own origin into a path when an allow-list is set', () => {
+    expect(sanitizeRedirect('https://app.example/y', allow)).toEqual({ url: '/y', external: false, rejected: false })
+  })
+
+  it.each([
+    ['other port', 'https://accounts.example:8443/x'],
+    ['other scheme', 'http://accounts.example/x'],
+    ['subdomain', 'https://sub.accounts.example/x'],
+    ['suffix domain', 'https://accounts.example.evil.com/x'],
+    ['allow-listed host as userinfo', 'https://accounts.example@evil.com/x'],
+    ['credentials on allow-listed origin', 'https://u:p@accounts.example/x'],
+    ['protocol-relative allow-listed host', '//accounts.example/x'],
+    ['no slashes after scheme', 'https:accounts.example/x'],
+    ['backslashes after scheme', 'https:\\\\accounts.example/x'],
+  ])('rejects the allow-listed host with %s', (_label, target) => {
+    expect(sanitizeRedirect(target, allow)).toEqual({ url: '/home', external: false, rejected: true })
+  })
+
+  it('rejects a port or scheme that differs from the allow-list entry', () => {
+    expect(sanitizeRedirect('https://accounts.example/x', { ...POLICY, allowedOrigins: ['https://accounts.example:8443'] }).rejected).toBe(true)
+    expect(sanitizeRedirect('https://accounts.example/x', { ...POLICY, allowedOrigins: ['http://accounts.example'] }).rejected).toBe(true)
+  })
+})
+
+describe('sanitizeRedirect: the fallback', () => {
+  it('uses the fallback as a path', () => {
+    expect(sanitizeRedirect('//evil.com', { fallback: '/dashboard?x=1' })).toEqual({ url: '/dashboard?x=1', external: false, rejected: true })
+  })
+
+  it('turns a same-origin absolute fallback into a path', () => {
+    expect(sanitizeRedirect('//evil.com', { fallback: 'https://app.example/home', origin: ORIGIN }).url).toBe('/home')
+  })
+
+  it.each([
+    ['protocol-relative', '//evil.com'],
+    ['other origin', 'https://evil.com'],
+    ['javascript', 'javascript:alert(1)'],
+    ['backslash', '/\\evil.com'],
+    ['empty', ''],
+    ['relative', 'home'],
+    ['control character', '/\thome'],
+    ['dot segment collapsing to //', '/.//evil.com'],
+    ['same-origin URL collapsing to //', 'https://app.example//evil.com'],
+  ])('yields "/" when the fallback itself is unsafe (%s)', (_label, fallback) => {
+    expect(sanitizeRedirect('//attacker.example', { fallback, origin: ORIGIN })).toEqual({ url: '/', external: false, rejected: true })
+  })
+
+  it('never lets the fallback be external, even if its origin is allow-listed', () => {
+    const result = sanitizeRedirect('//evil.com', { fallback: 'https://accounts.example/x', allowedOrigins: ['https://accounts.example'] })
+    expect(result).toEqual({ url: '/', external: false, rejected: true })
+  })
+})
+
+describe('sanitizeRedirect: properties', () => {
+  // Pieces that, combined, produce most known bypass shapes: a start, then path-ish characters.
+  const start = fc.constantFrom('', '/', '//', '\\', 'https://app.example', 'https://accounts.example', 'https:', 'javascript:', '%2f', 'evil.com')
+  const piece = fc.constantFrom(
+    '/', '/', '/', '\\', '.', '..', '%2e', '%2f', '%5c', '%25', '%', '?', '#', '@', ':', 'evil.com', 'a',
+    ' ', '\t', '\u2028', '\uFF0F', '\u00E9',
+  )
+  const target = fc.oneof(
+    fc.tuple(start, fc.array(piece, { maxLength: 6 })).map(([head, parts]) => head + parts.join('')),
+    fc.string({ maxLength: 20 }),
+  )
+  const allowPolicy: RedirectPolicy = { ...POLICY, allowedOrigins: ['https://accounts.example'] }
+  // Known shapes are always tried first, so the properties do not depend on the random seed to find them.
+  const examples: Array<[string]> = [['/.//evil.com'], ['https://app.example//evil.com'], ['/%2e%2e/%2fevil.com'], ['/?\\'], ['https://accounts.example//x']]
+
+  it('only ever yields a safe app path or an allow-listed absolute URL', () => {
+    fc.assert(fc.property(target, (input) => {
+      const result = sanitizeRedirect(input, allowPolicy)
+      if (result.rejected) {
+        expect(result).toEqual({ url: '/home', external: false, rejected: true })
+      }
+      else if (result.external) {
+        const url = new URL(result.url)
+        expect(url.origin).toBe('https://accounts.example')
+        expect(url.username + url.password).toBe('')
+      }
+      else {
+        assertSafeInternalPath(result.url)
+      }
+    }), { numRuns: 1000, examples })
+  })
+
+  it('is idempotent: an accepted path is accepted again unchanged', () => {
+    fc.assert(fc.property(target, (input) => {
+      const first = sanitizeRedirect(input, POLICY)
+      fc.pre(!first.rejected)
+      expect(sanitizeRedirect(first.url, POLICY)).toEqual({ url: first.url, external: false, rejected: false })
+    }), { numRuns: 1000, examples })
+  })
+
+  it('accepts every plain path made of safe characters unchanged', () => {
+    const segment = fc.stringMatching(/^[\w~-]{1,8}$/)
+    fc.assert(fc.property(fc.array(segment, { minLength: 0, maxLength: 5 }), (segments) => {
+      const path = `/${segments.join('/')}`
+      expect(sanitizeRedirect(path, POLICY)).toEqual({ url: path, external: false, rejected: false })
+    }), { numRuns: 300 })
+  })
+})
