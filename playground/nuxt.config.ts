@@ -4,8 +4,6 @@ export default defineNuxtConfig({
   // Absolute, so the test fixtures that extend this app as a layer resolve the same module.
   modules: [fileURLToPath(new URL('../src/module', import.meta.url))],
   devtools: { enabled: false },
-  compatibilityDate: '2025-07-15',
-  css: [fileURLToPath(new URL('./app/assets/main.css', import.meta.url))],
   app: {
     head: {
       title: 'nuxt-gatekeeper playground',
@@ -13,11 +11,13 @@ export default defineNuxtConfig({
       meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }],
     },
   },
+  css: [fileURLToPath(new URL('./app/assets/main.css', import.meta.url))],
   runtimeConfig: {
     // HS256 signing secret, set with NUXT_JWT_SECRET. Empty means the dev-only default in
     // server/utils/auth.ts, which logs a warning when used by a production build.
     jwtSecret: '',
   },
+  compatibilityDate: '2025-07-15',
   nitro: {
     storage: {
       // Registered users, one JSON file per key. Relative to the server's working directory; created on first write.

@@ -30,7 +30,7 @@ export class OptionChecker {
     if (typeof endpoint.path !== 'string' || endpoint.path.length === 0) {
       this.fail(`${path}.path`, 'is missing', `give the endpoint a path relative to baseURL (e.g. '/session') or a full URL`)
     }
-    if (endpoint.method !== undefined && !(typeof endpoint.method === 'string' && /^(?:get|post|put|patch|delete|head)$/i.test(endpoint.method))) {
+    if (endpoint.method !== undefined && !(typeof endpoint.method === 'string' && /^(?:get|post|put|patch|delete)$/i.test(endpoint.method))) {
       this.fail(`${path}.method`, `is not an HTTP method: ${JSON.stringify(endpoint.method)}`, `use one of 'get', 'post', 'put', 'patch', 'delete'`)
     }
   }

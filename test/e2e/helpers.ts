@@ -43,6 +43,11 @@ export async function openSession(browser: Browser, baseURL: string) {
   }
 }
 
+/** Resolves once Vue has mounted (hydrated) the app, so clicks reach its handlers. */
+export async function waitForHydration(page: Page) {
+  await page.waitForFunction(() => Boolean((document.querySelector('#__nuxt') as { __vue_app__?: unknown } | null)?.__vue_app__))
+}
+
 export class Backend {
   constructor(readonly baseURL: string) {}
 

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { Backend, launchChromium, newUser, openSession } from './helpers'
+import { Backend, launchChromium, newUser, openSession, waitForHydration } from './helpers'
 
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
@@ -18,9 +18,14 @@ beforeEach(async () => {
 })
 
 async function signInThroughForm(page: Page, user: { email: string, password: string }) {
+  await waitForHydration(page)
   await page.getByTestId('email').fill(user.email)
   await page.getByTestId('password').fill(user.password)
   await page.getByTestId('submit').click()
+}
+
+async function text(page: Page, testId: string) {
+  return (await page.getByTestId(testId).textContent())?.trim()
 }
 
 async function tokenCookie(page: Page) {
@@ -40,16 +45,17 @@ describe('local provider in Chromium', () => {
 
     await signInThroughForm(page, user)
     await page.waitForURL(url => url.pathname === '/profile')
-    await expect.poll(() => page.getByTestId('session-email').textContent()).toBe(user.email)
-    expect(await page.getByTestId('status').textContent()).toContain('authenticated')
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    expect(await text(page, 'status')).toContain('authenticated')
 
     await backend.reset()
     await page.reload()
-    await expect.poll(() => page.getByTestId('session-email').textContent()).toBe(user.email)
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
     await page.waitForLoadState('networkidle')
     // SSR checked once; hydration reused the verdict from the payload.
     expect(await backend.count(SESSION)).toBe(1)
 
+    await waitForHydration(page)
     await page.getByTestId('sign-out').click()
     await page.waitForURL(url => url.pathname === '/login')
     expect(await tokenCookie(page)).toBeUndefined()
@@ -105,10 +111,10 @@ describe('local provider in Chromium', () => {
     const { page } = session
     await page.goto('/login')
     await signInThroughForm(page, { email: user.email, password: 'wrong-password-1!' })
-    await expect.poll(() => page.getByTestId('error').textContent()).toMatch(/wrong/i)
+    await expect.poll(() => text(page, 'error')).toMatch(/wrong/i)
     expect(new URL(page.url()).pathname).toBe('/login')
     expect(await tokenCookie(page)).toBeUndefined()
-    expect(await page.getByTestId('status').textContent()).toContain('unauthenticated')
+    expect(await text(page, 'status')).toContain('unauthenticated')
     await session.assertClean()
   })
 
@@ -121,30 +127,38 @@ describe('local provider in Chromium', () => {
     await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
     const { page } = session
     await page.goto('/profile')
-    await expect.poll(() => page.getByTestId('session-email').textContent()).toBe(user.email)
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    await waitForHydration(page)
 
     for (const mode of ['500', 'timeout']) {
       await backend.fault('/api/auth/session', mode)
-      await page.getByRole('button', { name: /re-check session/i }).click()
-      await page.waitForTimeout(mode === 'timeout' ? 2500 : 500)
-      expect(await page.getByTestId('status').textContent()).toContain('authenticated')
-      expect(await page.getByTestId('status').textContent()).not.toContain('unauthenticated')
+      const before = await backend.count(SESSION)
+      await page.getByTestId('recheck').click()
+      // The check reached the backend and failed (the page shows the typed error)…
+      await expect.poll(() => backend.count(SESSION)).toBe(before + 1)
+      await page.getByTestId('error').waitFor()
+      // …and the user is still signed in, token untouched.
+      expect(await text(page, 'status')).toBe('authenticated')
       expect((await tokenCookie(page))?.value).toBe(token)
     }
 
     // A reload while the backend is down: no verdict, so no redirect to login and the token stays.
     await backend.fault('/api/auth/session', '500')
     await page.reload()
+    await page.waitForLoadState('networkidle')
+    // Server and client both tried (and failed) once each; neither moved the user.
+    await expect.poll(() => backend.count(SESSION)).toBeGreaterThanOrEqual(2)
     expect(new URL(page.url()).pathname).toBe('/profile')
     expect((await tokenCookie(page))?.value).toBe(token)
 
     await backend.fault('/api/auth/session', 'none')
     await page.reload()
-    await expect.poll(() => page.getByTestId('session-email').textContent()).toBe(user.email)
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    await waitForHydration(page)
 
     // Revoke the token behind the browser's back: the next check is a verdict.
     await fetch(`${baseURL}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
-    await page.getByRole('button', { name: /re-check session/i }).click()
+    await page.getByTestId('recheck').click()
     await page.waitForURL(url => url.pathname === '/login')
     expect(await tokenCookie(page)).toBeUndefined()
     await session.assertClean()

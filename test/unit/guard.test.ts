@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { decideGuard, pageAccess, type AuthPageMeta, type GuardDecision, type GuardInput } from '../../src/runtime/core/guard'
+import { decideGuard, listsAuthMiddleware, pageAccess, type AuthPageMeta, type GuardDecision, type GuardInput } from '../../src/runtime/core/guard'
 import type { AuthStatus } from '../../src/runtime/core/machine'
 
 /**
@@ -161,5 +161,21 @@ describe('decideGuard: named cases', () => {
     expect(decideGuard({ ...base, protectByDefault: false })).toEqual({ action: 'allow' })
     expect(decideGuard({ ...base, protectByDefault: true })).toEqual({ action: 'login', to: undefined })
     expect(decideGuard({ ...base, meta: false, protectByDefault: true })).toEqual({ action: 'allow' })
+  })
+})
+
+describe('listsAuthMiddleware', () => {
+  it.each([
+    ['auth', true],
+    ['sidebase-auth', true],
+    [['other', 'auth'], true],
+    [['sidebase-auth'], true],
+    ['other', false],
+    [['other'], false],
+    [undefined, false],
+    [() => {}, false],
+    [['Auth'], false],
+  ])('%j → %s', (middleware, expected) => {
+    expect(listsAuthMiddleware(middleware)).toBe(expected)
   })
 })

@@ -1,5 +1,5 @@
 import type { NuxtApp } from '#app'
-import { withQuery } from 'ufo'
+import { withoutTrailingSlash, withQuery } from 'ufo'
 import type { Ref } from 'vue'
 import { navigateTo, useRouter } from '#imports'
 import {
@@ -7,6 +7,7 @@ import {
   createSingleFlight,
   decideGuard,
   isAuthError,
+  listsAuthMiddleware,
   sanitizeRedirect,
   type ClientStrategy,
   type StrategyContext,
@@ -38,6 +39,7 @@ export interface AuthManager {
 }
 
 const CHANNEL = 'nuxt-gatekeeper'
+
 type TabMessage = { type: 'signed-in' } | { type: 'signed-out' }
 
 /**
@@ -92,6 +94,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   async function applySignOut(reason: SignOutReason, broadcast = true) {
     setToken(null)
     store.data = null
+    store.lastRefreshedAt = undefined
     store.dispatch({ type: 'SIGNED_OUT' })
     if (broadcast) channel?.postMessage({ type: 'signed-out' } satisfies TabMessage)
     await nuxtApp.callHook('auth:signedOut', { reason })
@@ -214,7 +217,11 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       response = await strategy.signUp(context, credentials)
     }
     catch (error) {
-      const authError = await report(error, 'signUp')
+      // As with signIn: a 401/403 here refuses the credentials, it is no verdict on the current session.
+      const refused = isAuthError(error) && error.code === 'UNAUTHORIZED'
+        ? new AuthError('INVALID_CREDENTIALS', 'The credentials were refused', { status: error.status, data: error.data, cause: error })
+        : error
+      const authError = await report(refused, 'signUp')
       store.dispatch({ type: 'FAIL', code: authError.code, epoch })
       throw authError
     }
@@ -247,7 +254,8 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     if (import.meta.server) return
     const route = router.currentRoute.value
     const target = guardTarget(route)
-    if (target) await navigateTo(target, { replace: true })
+    // 'wait': still no verdict (backend unreachable); a signed-in user keeps the page.
+    if (target && target !== 'wait') await navigateTo(target, { replace: true })
   }
 
   /** Where the guard sends `route`, or null to stay. */
@@ -255,10 +263,11 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     const login = config.pages.login
     const decision = decideGuard({
       meta: route.meta.auth as never,
-      protectByDefault: config.globalAppMiddleware.isEnabled,
+      // A page that lists the named middleware is protected even without `auth` meta, as with the incumbent.
+      protectByDefault: config.globalAppMiddleware.isEnabled || listsAuthMiddleware(route.meta.middleware),
       status: store.status,
       hasToken: config.token ? Boolean(context.token()) : true,
-      isLoginPage: login !== null && route.path === login,
+      isLoginPage: login !== null && withoutTrailingSlash(route.path) === withoutTrailingSlash(login),
       isNotFound: route.matched.length === 0,
       allow404WithoutAuth: config.globalAppMiddleware.allow404WithoutAuth,
     })
@@ -268,7 +277,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       return target === route.path || target === route.fullPath ? null : target
     }
     const loginPath = decision.to ?? login
-    if (!loginPath || loginPath === route.path) return null
+    if (!loginPath || withoutTrailingSlash(loginPath) === withoutTrailingSlash(route.path)) return null
     const callback = config.globalAppMiddleware.addDefaultCallbackUrl
     const redirect = callback === true ? route.fullPath : typeof callback === 'string' ? callback : undefined
     const safeLogin = sanitizeRedirect(loginPath, redirectPolicy('/')).url

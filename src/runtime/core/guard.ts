@@ -34,6 +34,15 @@ export type GuardDecision
     | { action: 'login', to: string | undefined }
     | { action: 'authenticated-redirect', to: string | undefined }
 
+/** Names the guard is registered under: `auth`, and the incumbent's `sidebase-auth` for migrating pages. */
+export const AUTH_MIDDLEWARE_NAMES: readonly string[] = ['auth', 'sidebase-auth']
+
+/** True when page meta `middleware` names the guard: such a page is protected even without `auth` meta. */
+export function listsAuthMiddleware(middleware: unknown): boolean {
+  const list = Array.isArray(middleware) ? middleware : [middleware]
+  return list.some(entry => typeof entry === 'string' && AUTH_MIDDLEWARE_NAMES.includes(entry))
+}
+
 export type PageAccess = 'public' | 'protected' | 'guest'
 
 export function pageAccess(meta: AuthPageMeta | undefined, protectByDefault: boolean): PageAccess {

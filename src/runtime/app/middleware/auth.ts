@@ -11,7 +11,8 @@ export default defineNuxtRouteMiddleware(async (to) => {
   if (target === 'wait') {
     // Hydrating a page whose server skipped the check: the client checks after mount and re-applies the guard,
     // so the first client render matches the server's.
-    if (import.meta.server || useNuxtApp().isHydrating) return
+    const nuxtApp = useNuxtApp()
+    if (import.meta.server || (nuxtApp.isHydrating && nuxtApp.payload.serverRendered)) return
     await manager.ensureChecked()
     target = manager.guardTarget(to)
     // Still no verdict (backend down): a signed-in user keeps the page rather than being sent to login.

@@ -1,6 +1,7 @@
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
 import type { PublicAuthConfig } from '../../core/config'
+import { watchTokenExpiry } from '../expiry'
 import { createAuthManager } from '../manager'
 
 export default defineNuxtPlugin({
@@ -26,9 +27,16 @@ export default defineNuxtPlugin({
         })
       }
       else {
-        // SPA (ssr: false) or prerendered: start now; the guard awaits this same request.
+        // SPA (ssr: false): start now; the guard awaits this same request before the first page renders.
         void manager.ensureChecked()
       }
+    }
+
+    if (import.meta.client && manager.tokenCookie) {
+      const token = manager.tokenCookie
+      watchTokenExpiry(token, () => {
+        if (token.value) void manager.getSession().catch(() => {})
+      })
     }
 
     return { provide: { gatekeeper: manager } }

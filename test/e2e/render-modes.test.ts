@@ -1,0 +1,84 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { Backend, launchChromium, newUser, openSession } from './helpers'
+
+const baseURL = inject('localBaseURL')
+const backend = new Backend(baseURL)
+const SESSION = 'GET /api/auth/session'
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await launchChromium()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+beforeEach(async () => {
+  await backend.reset()
+})
+
+async function signedInToken() {
+  const user = newUser()
+  await backend.register(user)
+  return { user, token: await backend.login(user.email, user.password) }
+}
+
+// Pages whose server render holds no verdict: the client checks once, after hydration, without a
+// hydration mismatch (Vue reports one as a console error, which fails the test).
+describe.each([
+  ['server-side check disabled by routeRules', '/modes/client-checked'],
+  ['ssr: false', '/modes/spa'],
+  ['prerendered', '/modes/prerendered'],
+])('%s', (_name, path) => {
+  it('checks the session once on the client and shows the signed-in user', async () => {
+    const { user, token } = await signedInToken()
+    const session = await openSession(browser, baseURL)
+    await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
+    const { page } = session
+    await backend.reset()
+    await page.goto(path)
+    await expect.poll(async () => (await page.getByTestId('mode-email').textContent())?.trim()).toBe(user.email)
+    await expect.poll(async () => (await page.getByTestId('status').textContent())?.trim()).toBe('authenticated')
+    await page.waitForLoadState('networkidle')
+    expect(await backend.count(SESSION)).toBe(1)
+    await session.assertClean()
+  })
+})
+
+describe('pages without server verdict', () => {
+  it('a signed-in visitor of an ssr:false guest page is sent away once the check answers', async () => {
+    const { token } = await signedInToken()
+    const session = await openSession(browser, baseURL)
+    await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
+    const { page } = session
+    await page.goto('/modes/spa-guest')
+    await page.waitForURL(url => url.pathname === '/')
+    await session.assertClean()
+  })
+
+  it('a signed-out visitor of an ssr:false protected page ends on login with the target', async () => {
+    const session = await openSession(browser, baseURL)
+    const { page } = session
+    await page.goto('/modes/spa')
+    await page.waitForURL(url => url.pathname === '/login')
+    expect(new URL(page.url()).searchParams.get('redirect')).toBe('/modes/spa')
+    expect(await backend.count(SESSION)).toBe(0)
+    await session.assertClean()
+  })
+
+  it('the server does not check the session on a route with disableServerSideAuth', async () => {
+    const { token } = await signedInToken()
+    await backend.reset()
+    const response = await fetch(`${baseURL}/modes/client-checked`, { headers: { cookie: `auth.token=${token}` } })
+    expect(response.status).toBe(200)
+    expect(await backend.count(SESSION)).toBe(0)
+    const html = await response.text()
+    expect(html).not.toContain(token)
+  })
+
+  it('a route without a token and with disableServerSideAuth is still guarded on the server', async () => {
+    const response = await fetch(`${baseURL}/modes/client-checked`, { redirect: 'manual' })
+    expect(response.status).toBe(302)
+    expect(response.headers.get('location')).toBe('/login?redirect=/modes/client-checked')
+  })
+})
