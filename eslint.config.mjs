@@ -6,7 +6,7 @@ export default createConfigForNuxt({
     stylistic: true,
   },
   dirs: {
-    src: ['./playground/app', './test/fixtures/local'],
+    src: ['./playground/app', './test/fixtures/local/app'],
   },
 }).append({
   ignores: ['dist', 'node_modules', '**/.nuxt', '**/.output', '**/.data', 'docs/.vitepress/cache', 'docs/.vitepress/dist', 'bench'],
