@@ -1,6 +1,8 @@
 import { defineBuildConfig } from 'unbuild'
 
 export default defineBuildConfig({
+  // The compiled providers are imported by dist/module.mjs at run time, not bundled into it.
+  externals: ['./providers/index.mjs'],
   entries: [
     // Providers ship compiled next to dist/runtime: the module reads their definitions at build time of the
     // app, and the app compiles the configured provider's client strategy.

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { addImports, addPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, installModule, useLogger } from '@nuxt/kit'
+import { addImports, addPlugin, addServerHandler, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, installModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
 import { resolveModuleOptions, type ModuleOptions } from './options'
 
@@ -8,6 +8,13 @@ export type { LocalProviderOptions } from '../providers'
 export type { PublicAuthConfig } from './runtime/core/config'
 
 const logger = useLogger('nuxt-gatekeeper')
+
+const RELAY_ROUTES = [
+  { name: 'session', method: 'get' },
+  { name: 'signin', method: 'post' },
+  { name: 'signup', method: 'post' },
+  { name: 'signout', method: 'post' },
+] as const
 
 export default defineNuxtModule<ModuleOptions>({
   meta: {
@@ -35,6 +42,8 @@ export default defineNuxtModule<ModuleOptions>({
     // Only the configured provider's client code is compiled into the app.
     const providerTemplate = addTemplate({
       filename: 'gatekeeper/provider.mjs',
+      // On disk: Nitro (the /api/_auth routes) imports it too, and Nitro does not see Vite's virtual files.
+      write: true,
       getContents: () => `export { default } from ${JSON.stringify(resolver.resolve(providersDir, resolved.clientStrategy))}\n`,
     })
     nuxt.options.alias['#auth-provider'] = providerTemplate.dst
@@ -60,9 +69,11 @@ export default defineNuxtModule<ModuleOptions>({
     // The incumbent's name, so pages written for @sidebase/nuxt-auth keep working.
     addRouteMiddleware({ name: 'sidebase-auth', path: middleware })
 
+    const runtimeTypes = (path: string) => JSON.stringify(resolver.resolve(runtimeDir, path))
+    // Page meta and route rules: for the app and the server (route rules are read by both).
     addTypeTemplate({
       filename: 'types/gatekeeper.d.ts',
-      getContents: () => `import type { AuthPageMeta } from ${JSON.stringify(resolver.resolve(runtimeDir, 'core/guard'))}
+      getContents: () => `import type { AuthPageMeta } from ${runtimeTypes('core/guard')}
 declare module '#app' {
   interface PageMeta {
     /** false: public · true or an object: signed-in users only · 'guest' or { unauthenticatedOnly: true }: signed-out users only */
@@ -74,24 +85,43 @@ declare module 'vue-router' {
     auth?: AuthPageMeta
   }
 }
-declare module 'nitropack' {
+${['nitropack', 'nitropack/types'].map(name => `declare module '${name}' {
   interface NitroRouteRules {
     auth?: { disableServerSideAuth?: boolean }
   }
   interface NitroRouteConfig {
     auth?: { disableServerSideAuth?: boolean }
   }
-}
-declare module 'nitropack/types' {
-  interface NitroRouteRules {
-    auth?: { disableServerSideAuth?: boolean }
-  }
-  interface NitroRouteConfig {
-    auth?: { disableServerSideAuth?: boolean }
+}`).join('\n')}
+export {}
+`,
+    }, { nuxt: true, nitro: true })
+    // Runtime hooks exist in the app only.
+    addTypeTemplate({
+      filename: 'types/gatekeeper-hooks.d.ts',
+      getContents: () => `import type { AuthRequestContext, AuthResponseContext, AuthError } from ${runtimeTypes('core')}
+import type { Session, SignOutReason } from ${runtimeTypes('types')}
+declare module '#app' {
+  interface RuntimeNuxtHooks {
+    /** Before every request to the backend. Mutate \`context.options.headers\` to add headers. */
+    'auth:request': (context: AuthRequestContext) => void | Promise<void>
+    /** After every answer from the backend (errors included). */
+    'auth:response': (context: AuthResponseContext) => void | Promise<void>
+    'auth:signedIn': (context: { session: Session }) => void | Promise<void>
+    'auth:signedOut': (context: { reason: SignOutReason }) => void | Promise<void>
+    'auth:error': (context: { error: AuthError, operation: string }) => void | Promise<void>
   }
 }
 export {}
 `,
-    }, { nuxt: true, nitro: true })
+    }, { nuxt: true })
+
+    if (resolved.public.token?.cookie.httpOnly) {
+      // Page scripts cannot touch an httpOnly cookie, so the browser signs in, out and checks the session
+      // through these routes, which hold the token for it (same strategy, run on the server).
+      for (const route of RELAY_ROUTES) {
+        addServerHandler({ route: `/api/_auth/${route.name}`, method: route.method, handler: resolver.resolve(runtimeDir, `server/routes/${route.name}`) })
+      }
+    }
   },
 })

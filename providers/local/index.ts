@@ -39,10 +39,6 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
     check.sameSite('token.sameSiteAttribute', options.token.sameSiteAttribute, options.token.secureCookieAttribute, 'token.secureCookieAttribute')
     check.boolean('token.secureCookieAttribute', options.token.secureCookieAttribute)
     check.boolean('token.httpOnlyCookieAttribute', options.token.httpOnlyCookieAttribute)
-    if (options.token.httpOnlyCookieAttribute === true) {
-      // Silently ignoring it (what the incumbent does) would leave users believing their token is script-proof.
-      check.fail('token.httpOnlyCookieAttribute', 'is true, but the local provider stores the token from the browser, which cannot write httpOnly cookies', 'remove it (the token is kept out of the SSR payload either way), or issue the cookie from your own server route')
-    }
     check.string('token.cookieDomain', options.token.cookieDomain)
     check.pointer('session.dataResponsePointer', options.session.dataResponsePointer)
     check.pointer('session.signInResponsePointer', options.session.signInResponsePointer, { optional: true })

@@ -43,8 +43,9 @@ export interface LocalProviderOptions {
     /** @default '' (the current host only) */
     cookieDomain?: string
     /**
-     * Marks the token cookie httpOnly. Not supported yet by the `local` provider: it signs in from the browser,
-     * and a browser cannot write httpOnly cookies, so `true` fails the build with an explanation.
+     * Makes the token cookie httpOnly, out of reach of page scripts (and of XSS). The browser then signs in,
+     * signs out and checks the session through the module's routes `/api/_auth/{signin,signout,signup,session}`,
+     * which hold the token for it; `useAuth().token` is null in the browser (it stays available during SSR).
      * @default false
      */
     httpOnlyCookieAttribute?: boolean

@@ -7,9 +7,9 @@
  * }
  * ```
  */
-import type { AuthErrorCode, AuthPageMeta, AuthStatus } from './core'
+import type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus } from './core'
 
-export type { AuthErrorCode, AuthPageMeta, AuthStatus }
+export type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus }
 export { AuthError, isAuthError } from './core/errors'
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -46,31 +46,4 @@ export interface GetSessionOptions {
   force?: boolean
 }
 
-/** Payloads of the `auth:*` runtime hooks (`nuxtApp.hook('auth:signedIn', ...)`). */
-export interface AuthRequestContext {
-  /** Endpoint name (`signIn`, `getSession`, …). */
-  endpoint: string
-  url: string
-  /** The ofetch options about to be sent; hooks may add headers. */
-  options: { method: string, headers: Record<string, string>, body?: unknown, query?: Record<string, unknown> }
-}
-
-export interface AuthResponseContext {
-  endpoint: string
-  url: string
-  status: number
-}
-
 export type SignOutReason = 'user' | 'session-refused' | 'other-tab'
-
-declare module '#app' {
-  interface RuntimeNuxtHooks {
-    /** Before every request to the backend. Mutate `context.options.headers` to add headers. */
-    'auth:request': (context: AuthRequestContext) => void | Promise<void>
-    /** After every answer from the backend (errors included). */
-    'auth:response': (context: AuthResponseContext) => void | Promise<void>
-    'auth:signedIn': (context: { session: Session }) => void | Promise<void>
-    'auth:signedOut': (context: { reason: SignOutReason }) => void | Promise<void>
-    'auth:error': (context: { error: import('./core/errors').AuthError, operation: string }) => void | Promise<void>
-  }
-}

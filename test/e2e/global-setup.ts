@@ -6,12 +6,12 @@ import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
 
 const run = promisify(execFile)
-const fixtureDir = fileURLToPath(new URL('../fixtures/local', import.meta.url))
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 
 declare module 'vitest' {
   export interface ProvidedContext {
     localBaseURL: string
+    httpOnlyBaseURL: string
   }
 }
 
@@ -24,8 +24,9 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** Builds the local fixture once and serves it on 127.0.0.1 for every e2e file. */
-export default async function setup(project: TestProject) {
+/** Builds a fixture and serves it on 127.0.0.1; returns its URL and a stop function. */
+async function buildAndServe(name: string) {
+  const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
   await run('npx', ['nuxi', 'build', fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
   const port = await freePort()
   const server: ChildProcess = spawn(process.execPath, ['.output/server/index.mjs'], {
@@ -47,11 +48,23 @@ export default async function setup(project: TestProject) {
       if (response.ok) break
     }
     catch { /* not up yet */ }
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`The fixture server did not start:\n${output}`)
+    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`The ${name} fixture server did not start:\n${output}`)
     await new Promise(resolve => setTimeout(resolve, 200))
   }
-  project.provide('localBaseURL', baseURL)
-  return async () => {
-    server.kill('SIGTERM')
+  return { baseURL, stop: () => server.kill('SIGTERM') }
+}
+
+/** Builds each fixture once (sequentially: two cores) and serves it for every e2e file. */
+export default async function setup(project: TestProject) {
+  const local = await buildAndServe('local')
+  const httpOnly = await buildAndServe('local-httponly').catch((error: unknown) => {
+    local.stop()
+    throw error
+  })
+  project.provide('localBaseURL', local.baseURL)
+  project.provide('httpOnlyBaseURL', httpOnly.baseURL)
+  return () => {
+    local.stop()
+    httpOnly.stop()
   }
 }

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { watch } from 'vue'
 import { useAuth, useAuthState, useNuxtApp, useRouter } from '#imports'
 import { AuthError } from '#auth'
-import { requestEndpoint } from '../../src/runtime/app/request'
+import { requestEndpoint } from '../../src/runtime/shared/request'
 
 // A small backend for the composables: counts calls and answers per test-controlled mode.
 const calls = new Map<string, number>()

@@ -15,7 +15,8 @@ import {
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, SecondarySignInOptions, Session, SignOutOptions, SignOutReason, SignUpOptions } from '../types'
 import { useTokenCookie } from './cookies'
-import { requestEndpoint } from './request'
+import { requestEndpoint } from '../shared/request'
+import { relayStrategy } from './relay'
 import { useAuthStore } from './store'
 
 type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[] }
@@ -47,9 +48,13 @@ type TabMessage = { type: 'signed-in' } | { type: 'signed-out' }
  * token storage, redirects and hooks. Talks to the backend only through the provider's strategy.
  * One per NuxtApp (one per tab, one per SSR request).
  */
-export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>): AuthManager {
+export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, providerStrategy: ClientStrategy<unknown>): AuthManager {
   const store: AuthManager['store'] = useAuthStore(nuxtApp.$pinia as never)
-  const tokenCookie = config.token ? useTokenCookie(config.token.cookie) : null
+  // An httpOnly token is invisible to page scripts: the browser goes through the module's server routes,
+  // while SSR (which sees the cookie) uses the provider's strategy directly.
+  const relayed = import.meta.client && Boolean(config.token?.cookie.httpOnly)
+  const strategy = relayed ? relayStrategy : providerStrategy
+  const tokenCookie = config.token && !relayed ? useTokenCookie(config.token.cookie) : null
   const flights = createSingleFlight()
   const router = useRouter()
 
@@ -59,7 +64,8 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     refreshToken: () => null,
     error: (code, message, extra) => new AuthError(code, message, extra),
     request: (endpoint, name, init) => requestEndpoint({
-      baseURL: config.baseURL,
+      // Relay routes live on this app, whatever the backend's baseURL.
+      baseURL: relayed ? '/' : config.baseURL,
       timeout: config.requestTimeout,
       tokenHeader: config.token,
       storedToken: () => tokenCookie?.value ?? null,
@@ -115,7 +121,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     if (!force && store.machine.phase !== 'unknown') return Promise.resolve(store.data ?? null)
     return flights.run('session', async () => {
       const epoch = store.machine.epoch
-      if (!context.token() && config.token) {
+      if (tokenCookie && !tokenCookie.value) {
         store.data = null
         store.dispatch({ type: 'VERDICT', present: false, epoch })
         return null
@@ -266,7 +272,8 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       // A page that lists the named middleware is protected even without `auth` meta, as with the incumbent.
       protectByDefault: config.globalAppMiddleware.isEnabled || listsAuthMiddleware(route.meta.middleware),
       status: store.status,
-      hasToken: config.token ? Boolean(context.token()) : true,
+      // Without a readable token (httpOnly, or a provider without one) only the backend can tell.
+      hasToken: tokenCookie ? Boolean(tokenCookie.value) : true,
       isLoginPage: login !== null && withoutTrailingSlash(route.path) === withoutTrailingSlash(login),
       isNotFound: route.matched.length === 0,
       allow404WithoutAuth: config.globalAppMiddleware.allow404WithoutAuth,

@@ -55,3 +55,18 @@ export interface ClientStrategy<TOptions = unknown> {
 export function defineClientStrategy<TOptions>(strategy: ClientStrategy<TOptions>): ClientStrategy<TOptions> {
   return strategy
 }
+
+/** Payloads of the `auth:*` runtime hooks (`nuxtApp.hook('auth:signedIn', ...)`). */
+export interface AuthRequestContext {
+  /** Endpoint name (`signIn`, `getSession`, …). */
+  endpoint: string
+  url: string
+  /** The ofetch options about to be sent; hooks may add headers. */
+  options: { method: string, headers: Record<string, string>, body?: unknown, query?: Record<string, unknown> }
+}
+
+export interface AuthResponseContext {
+  endpoint: string
+  url: string
+  status: number
+}

@@ -1,13 +1,14 @@
 import { joinURL } from 'ufo'
-import { AuthError, formatAuthorization, type EndpointConfig, type StrategyRequestInit } from '../core'
-import type { AuthRequestContext, AuthResponseContext } from '../types'
+import { AuthError, formatAuthorization, type AuthErrorCode, type AuthRequestContext, type AuthResponseContext, type EndpointConfig, type StrategyRequestInit } from '../core'
+
+// Used by the app (browser and SSR) and by the module's server routes alike: no Nuxt-app imports here.
 
 export interface RequestDeps {
   baseURL: string
   timeout: number
   tokenHeader: { headerName: string, type: string } | null
   storedToken: () => string | null
-  callHook: {
+  callHook?: {
     (name: 'auth:request', context: AuthRequestContext): Promise<unknown>
     (name: 'auth:response', context: AuthResponseContext): Promise<unknown>
   }
@@ -29,7 +30,7 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   const token = init.token === undefined ? deps.storedToken() : init.token
   if (token && deps.tokenHeader) headers[deps.tokenHeader.headerName] = formatAuthorization(deps.tokenHeader.type, token)
   const options: AuthRequestContext['options'] = { method: (init.method ?? endpoint.method ?? 'get').toUpperCase(), headers, body: init.body, query: init.query }
-  await deps.callHook('auth:request', { endpoint: name, url, options })
+  await deps.callHook?.('auth:request', { endpoint: name, url, options })
 
   let response: Awaited<ReturnType<typeof $fetch.raw>>
   try {
@@ -37,10 +38,10 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   }
   catch (error) {
     const status = (error as { response?: { status?: number } }).response?.status
-    await deps.callHook('auth:response', { endpoint: name, url, status: status ?? 0 })
+    await deps.callHook?.('auth:response', { endpoint: name, url, status: status ?? 0 })
     throw toAuthError(error, name, url)
   }
-  await deps.callHook('auth:response', { endpoint: name, url, status: response.status })
+  await deps.callHook?.('auth:response', { endpoint: name, url, status: response.status })
   return parseBody(response._data, response.headers.get('content-type'), name, url) as T
 }
 
@@ -67,9 +68,20 @@ export function toAuthError(error: unknown, name: string, url: string): AuthErro
       : new AuthError('NETWORK', `The ${name} endpoint (${url}) could not be reached`, { cause: error })
   }
   const data = parseErrorData(failure.data)
+  const relayed = relayedError(data, status)
+  if (relayed) return relayed
   if (status === 401 || status === 403) return new AuthError('UNAUTHORIZED', `The ${name} endpoint refused the request (${status})`, { status, data, cause: error })
   if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint failed (${status})`, { status, data, cause: error })
   return new AuthError('BAD_REQUEST', `The ${name} endpoint rejected the request (${status})`, { status, data, cause: error })
+}
+
+const CODES: ReadonlySet<string> = new Set<AuthErrorCode>(['INVALID_CREDENTIALS', 'UNAUTHORIZED', 'REFRESH_REFUSED', 'NETWORK', 'TIMEOUT', 'SERVER', 'BAD_REQUEST', 'BAD_RESPONSE', 'ENDPOINT_DISABLED', 'CSRF', 'NOT_SUPPORTED'])
+
+/** The module's own server routes answer errors as `{ data: { authError: { code, message } } }`; keep that code. */
+function relayedError(data: unknown, status: number): AuthError | null {
+  const relayed = (data as { data?: { authError?: { code?: unknown, message?: unknown, data?: unknown } } } | undefined)?.data?.authError
+  if (!relayed || typeof relayed.code !== 'string' || !CODES.has(relayed.code)) return null
+  return new AuthError(relayed.code as AuthErrorCode, String(relayed.message ?? relayed.code), { status, data: relayed.data })
 }
 
 function parseErrorData(data: unknown): unknown {

@@ -1,0 +1,86 @@
+import { createError, deleteCookie, getCookie, getHeader, setCookie, type H3Event } from 'h3'
+import { useRuntimeConfig } from '#imports'
+import strategy from '#auth-provider'
+import { AuthError, isAuthError, type ClientStrategy, type PublicAuthConfig, type StrategyContext } from '../core'
+import { requestEndpoint } from '../shared/request'
+
+/**
+ * The server half of httpOnly token cookies: the browser cannot read or write the token, so it asks these
+ * routes, which run the provider's own strategy here with the cookie as token store.
+ */
+export function relayContext(event: H3Event) {
+  const config = useRuntimeConfig(event).public.auth as unknown as PublicAuthConfig
+  const token = config.token
+  if (!token) throw createError({ statusCode: 404 })
+  // What this request holds: the cookie it came with, then whatever storeToken() set.
+  let current = getCookie(event, token.cookie.name) || null
+  const read = () => current
+  const context: StrategyContext<unknown> = {
+    options: config.provider,
+    token: read,
+    refreshToken: () => null,
+    error: (code, message, extra) => new AuthError(code, message, extra),
+    request: (endpoint, name, init) => requestEndpoint({
+      baseURL: config.baseURL,
+      timeout: config.requestTimeout,
+      tokenHeader: token,
+      storedToken: read,
+    }, endpoint, name, init),
+  }
+  return {
+    context,
+    strategy: strategy as ClientStrategy<unknown>,
+    storeToken(value: string | null | undefined) {
+      const { cookie } = token
+      current = value || null
+      if (!value) {
+        deleteCookie(event, cookie.name, { path: '/', domain: cookie.domain || undefined })
+        return
+      }
+      setCookie(event, cookie.name, value, {
+        path: '/',
+        httpOnly: true,
+        maxAge: cookie.maxAge,
+        sameSite: cookie.sameSite,
+        secure: cookie.secure,
+        domain: cookie.domain || undefined,
+      })
+    },
+  }
+}
+
+/**
+ * Login CSRF: a cross-site page could post a form here to sign the victim into the attacker's account.
+ * Forms cannot send JSON, and browsers say where a request comes from.
+ */
+export function assertSameOriginJson(event: H3Event) {
+  const site = getHeader(event, 'sec-fetch-site')
+  const contentType = getHeader(event, 'content-type') ?? ''
+  if ((site && site !== 'same-origin' && site !== 'none') || !contentType.includes('application/json')) {
+    throw relayError(new AuthError('CSRF', 'Cross-site request refused: send JSON from this app'), 403)
+  }
+}
+
+const STATUS: Record<string, number> = {
+  INVALID_CREDENTIALS: 401,
+  UNAUTHORIZED: 401,
+  REFRESH_REFUSED: 401,
+  CSRF: 403,
+  BAD_REQUEST: 400,
+  ENDPOINT_DISABLED: 404,
+  NOT_SUPPORTED: 404,
+  TIMEOUT: 504,
+  NETWORK: 502,
+  SERVER: 502,
+  BAD_RESPONSE: 502,
+}
+
+/** An h3 error that carries the AuthError's code, so the browser gets the same typed error. */
+export function relayError(error: unknown, status?: number) {
+  const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', 'Unexpected failure', { cause: error })
+  return createError({
+    statusCode: status ?? (authError.code === 'BAD_REQUEST' && authError.status ? authError.status : STATUS[authError.code] ?? 500),
+    statusMessage: authError.code,
+    data: { authError: { code: authError.code, message: authError.message, data: authError.data } },
+  })
+}

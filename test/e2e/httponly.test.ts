@@ -1,0 +1,133 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { Backend, launchChromium, newUser, openSession, waitForHydration } from './helpers'
+
+const baseURL = inject('httpOnlyBaseURL')
+const backend = new Backend(baseURL)
+const SESSION = 'GET /api/auth/session'
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await launchChromium()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+beforeEach(async () => {
+  await backend.reset()
+})
+
+async function text(page: Page, testId: string) {
+  return (await page.getByTestId(testId).textContent())?.trim()
+}
+
+async function signInThroughForm(page: Page, user: { email: string, password: string }) {
+  await waitForHydration(page)
+  await page.getByTestId('email').fill(user.email)
+  await page.getByTestId('password').fill(user.password)
+  await page.getByTestId('submit').click()
+}
+
+describe('local provider with httpOnlyCookieAttribute', () => {
+  it('signs in, keeps the token out of reach of scripts, survives a reload, signs out', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser, baseURL)
+    const { page, context } = session
+    await page.goto('/profile')
+    await page.waitForURL(url => url.pathname === '/login')
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname === '/profile')
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+
+    const cookie = (await context.cookies()).find(entry => entry.name === 'auth.token')
+    expect(cookie?.httpOnly).toBe(true)
+    expect(cookie?.sameSite).toBe('Lax')
+    expect(await page.evaluate(() => document.cookie)).not.toContain('auth.token')
+
+    await backend.reset()
+    await page.reload()
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    await page.waitForLoadState('networkidle')
+    expect(await backend.count(SESSION)).toBe(1)
+    expect(await backend.count('GET /api/_auth/session')).toBe(0)
+
+    // A client-side re-check goes through the relay route.
+    await waitForHydration(page)
+    await page.getByTestId('recheck').click()
+    await expect.poll(() => backend.count('GET /api/_auth/session')).toBe(1)
+    expect(await text(page, 'status')).toBe('authenticated')
+
+    await page.getByTestId('sign-out').click()
+    await page.waitForURL(url => url.pathname === '/login')
+    expect((await context.cookies()).find(entry => entry.name === 'auth.token')).toBeUndefined()
+    expect(await backend.count('POST /api/auth/logout')).toBe(1)
+    await session.assertClean()
+  })
+
+  it('a wrong password is INVALID_CREDENTIALS through the relay and sets no cookie', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser, baseURL)
+    session.expectFailedRequest(/status of 401/)
+    const { page, context } = session
+    await page.goto('/login')
+    await signInThroughForm(page, { email: user.email, password: 'wrong-password-1!' })
+    await expect.poll(() => text(page, 'error')).toMatch(/wrong/i)
+    expect((await context.cookies()).find(entry => entry.name === 'auth.token')).toBeUndefined()
+    await session.assertClean()
+  })
+
+  it('a 500 from the backend keeps the session; a revoked token signs out and clears the httpOnly cookie', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    const session = await openSession(browser, baseURL)
+    session.expectFailedRequest(/status of (502|401)/)
+    await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL, httpOnly: true }])
+    const { page } = session
+    await page.goto('/profile')
+    await waitForHydration(page)
+
+    await backend.fault('/api/auth/session', '500')
+    await page.getByTestId('recheck').click()
+    await page.getByTestId('error').waitFor()
+    expect(await text(page, 'status')).toBe('authenticated')
+    expect((await session.context.cookies()).find(entry => entry.name === 'auth.token')?.value).toBe(token)
+
+    await backend.fault('/api/auth/session', 'none')
+    await fetch(`${baseURL}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    await page.getByTestId('recheck').click()
+    await page.waitForURL(url => url.pathname === '/login')
+    expect((await session.context.cookies()).find(entry => entry.name === 'auth.token')).toBeUndefined()
+    await session.assertClean()
+  })
+
+  it('refuses a cross-site form post to the sign-in relay (login CSRF)', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const form = await fetch(`${baseURL}/api/_auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+      body: new URLSearchParams({ email: user.email, password: user.password }),
+    })
+    expect(form.status).toBe(403)
+    expect(form.headers.get('set-cookie')).toBeNull()
+    const crossSiteJson = await fetch(`${baseURL}/api/_auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' },
+      body: JSON.stringify({ credentials: { email: user.email, password: user.password } }),
+    })
+    expect(crossSiteJson.status).toBe(403)
+    expect(await backend.count('POST /api/auth/login')).toBe(0)
+  })
+
+  it('never renders the token into the HTML', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    const html = await (await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.token=${token}` } })).text()
+    expect(html).toContain(user.email)
+    expect(html).not.toContain(token.split('.')[2])
+  })
+})
