@@ -11,6 +11,10 @@ export default defineConfig({
         resolve: { alias: coreAlias },
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
       },
+      {
+        // Loads a real Nuxt with the module (no build): what setup() wires, and how bad options fail.
+        test: { name: 'module', include: ['test/module/**/*.test.ts'], environment: 'node', testTimeout: 60_000 },
+      },
       await defineVitestProject({
         test: {
           name: 'nuxt',

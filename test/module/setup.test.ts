@@ -1,0 +1,85 @@
+import { fileURLToPath } from 'node:url'
+import { loadNuxt } from '@nuxt/kit'
+import type { Nuxt } from '@nuxt/schema'
+import { describe, expect, it } from 'vitest'
+
+// Loads a real Nuxt (no build) with the module, to check what setup() wires and how bad options fail.
+const modulePath = fileURLToPath(new URL('../../src/module', import.meta.url))
+const rootDir = fileURLToPath(new URL('../fixtures/setup', import.meta.url))
+
+async function load(overrides: Record<string, unknown>): Promise<Nuxt> {
+  return await loadNuxt({ cwd: rootDir, ready: true, overrides: { ssr: true, telemetry: false, ...overrides } })
+}
+
+function installedNames(nuxt: Nuxt) {
+  return (nuxt.options._installedModules ?? []).map(entry => entry.meta?.name).filter(Boolean)
+}
+
+describe('module setup', () => {
+  it('fails loading with every bad option named, and the fix', async () => {
+    const failure = await load({
+      modules: [modulePath],
+      auth: { baseURL: 'api/auth', provider: { type: 'local', endpoints: { signIn: { method: 'post' } }, token: { signInResponseTokenPointer: 'token' } } },
+    }).then(() => null, (error: unknown) => error as Error)
+    expect(failure).toBeInstanceOf(Error)
+    expect(failure!.message).toContain('auth.baseURL')
+    expect(failure!.message).toContain('auth.provider.endpoints.signIn.path')
+    expect(failure!.message).toContain('auth.provider.token.signInResponseTokenPointer')
+    expect(failure!.message.match(/Fix:/g)?.length).toBe(3)
+  })
+
+  it.each([
+    ['module only', [modulePath]],
+    ['@pinia/nuxt listed before', ['@pinia/nuxt', modulePath]],
+    ['@pinia/nuxt listed after', [modulePath, '@pinia/nuxt']],
+  ])('sets up Pinia exactly once (%s)', async (_name, modules) => {
+    const nuxt = await load({ modules, auth: { provider: { type: 'local' } } })
+    try {
+      expect(installedNames(nuxt).filter(name => name === 'pinia')).toHaveLength(1)
+      expect(installedNames(nuxt)).toContain('nuxt-gatekeeper')
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
+  it('puts only public, provider-agnostic settings into runtimeConfig.public.auth', async () => {
+    const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware: true, provider: { type: 'local', pages: { login: '/sign-in' } } } })
+    try {
+      const config = nuxt.options.runtimeConfig.public.auth as Record<string, any>
+      expect(config.baseURL).toBe('/api/auth')
+      expect(config.pages.login).toBe('/sign-in')
+      expect(config.globalAppMiddleware).toEqual({ isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true })
+      expect(config.token.cookie.name).toBe('auth.token')
+      expect(nuxt.options.runtimeConfig.auth).toBeUndefined()
+      // No relay routes unless the token cookie is httpOnly.
+      expect(nuxt.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth'))).toEqual([])
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
+  it('registers the /api/_auth relay routes for httpOnly token cookies', async () => {
+    const nuxt = await load({ modules: [modulePath], auth: { provider: { type: 'local', token: { httpOnlyCookieAttribute: true } } } })
+    try {
+      const routes = nuxt.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth')).map(handler => `${handler.method} ${handler.route}`)
+      expect(routes.sort()).toEqual(['get /api/_auth/session', 'post /api/_auth/signin', 'post /api/_auth/signout', 'post /api/_auth/signup'])
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
+  it('adds nothing when isEnabled is false', async () => {
+    const nuxt = await load({ modules: [modulePath], auth: { isEnabled: false } })
+    try {
+      expect(nuxt.options.runtimeConfig.public.auth).toBeUndefined()
+      expect(nuxt.options.plugins.some(plugin => String(typeof plugin === 'string' ? plugin : plugin.src).includes('gatekeeper'))).toBe(false)
+      expect(installedNames(nuxt)).not.toContain('pinia')
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+})
