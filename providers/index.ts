@@ -1,10 +1,19 @@
 import local from './local'
+import refresh from './refresh'
 import type { AuthProviderDefinition } from './types'
 
 /** Every provider the module knows. Adding one = a folder + a line here; the contract test iterates this. */
 export const providers: Record<string, AuthProviderDefinition<never, never>> = {
   local: local as AuthProviderDefinition<never, never>,
+  refresh: refresh as AuthProviderDefinition<never, never>,
+}
+
+/** The provider for the given `auth.provider` options: first one that claims them, else by `type`. */
+export function findProvider(input: Record<string, unknown>): AuthProviderDefinition<never, never> | undefined {
+  const all = Object.values(providers)
+  return all.find(provider => provider.matches?.(input)) ?? all.find(provider => provider.types.includes(input.type as string))
 }
 
 export type { LocalProviderOptions } from './local'
-export type ProviderOptions = import('./local').LocalProviderOptions
+export type { RefreshProviderOptions, LocalWithRefreshOptions } from './refresh'
+export type ProviderOptions = import('./local').LocalProviderOptions | import('./refresh').RefreshProviderOptions | import('./refresh').LocalWithRefreshOptions

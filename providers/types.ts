@@ -21,6 +21,11 @@ export type { CookieRuntimeConfig, ProviderRuntimeConfig, SameSiteOption, TokenR
 export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResolved = TInput> {
   /** The `auth.provider.type` value(s) this provider answers to. */
   types: readonly string[]
+  /**
+   * Claims options beyond `types` (e.g. sidebase 1.x `type: 'local'` with `refresh.isEnabled`). Providers with
+   * `matches` are asked first.
+   */
+  matches?(input: Record<string, unknown>): boolean
   /** Defaults, normalisation of legacy shapes, and validation. `path` is the option path for messages. */
   resolve(input: TInput, path: string): { options: TResolved, issues: OptionIssue[] }
   runtimeConfig(options: TResolved): ProviderRuntimeConfig

@@ -62,6 +62,7 @@ export default defineNuxtModule<ModuleOptions>({
     addImports([
       { name: 'useAuth', from: resolver.resolve(runtimeDir, 'app/composables/useAuth') },
       { name: 'useAuthState', from: resolver.resolve(runtimeDir, 'app/composables/useAuthState') },
+      { name: 'useAuthFetch', from: resolver.resolve(runtimeDir, 'app/composables/useAuthFetch') },
     ])
     addPlugin(resolver.resolve(runtimeDir, 'app/plugins/auth'))
     const middleware = resolver.resolve(runtimeDir, 'app/middleware/auth')
@@ -109,6 +110,8 @@ declare module '#app' {
     'auth:response': (context: AuthResponseContext) => void | Promise<void>
     'auth:signedIn': (context: { session: Session }) => void | Promise<void>
     'auth:signedOut': (context: { reason: SignOutReason }) => void | Promise<void>
+    /** After new tokens were stored by a refresh in this tab. */
+    'auth:refreshed': (context: Record<string, never>) => void | Promise<void>
     'auth:error': (context: { error: AuthError, operation: string }) => void | Promise<void>
   }
 }

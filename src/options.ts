@@ -1,4 +1,4 @@
-import { providers, type ProviderOptions } from '../providers'
+import { findProvider, providers, type ProviderOptions } from '../providers'
 import type { OptionIssue } from '../providers/types'
 import type { PublicAuthConfig } from './runtime/core/config'
 
@@ -14,6 +14,20 @@ export interface GlobalAppMiddlewareOptions {
    * or nothing (false). @default true
    */
   addDefaultCallbackUrl?: boolean | string
+}
+
+export interface SessionRefreshOptions {
+  /**
+   * Re-check the session every N milliseconds while signed in (`true` = every 1000 ms, as in
+   * @sidebase/nuxt-auth). A fresh token is never refreshed by it; an expiring one is. @default false
+   */
+  enablePeriodically?: boolean | number
+  /** Re-check the session when the tab becomes visible again (tokens near expiry are refreshed either way). @default true */
+  enableOnWindowFocus?: boolean
+  /** Refresh the access token this many seconds before it expires (at most a third of its lifetime). @default 30 */
+  skewSeconds?: number
+  /** Not supported: scheduling is built in. Setting it fails the build with an explanation. @default undefined */
+  handler?: string
 }
 
 /** The `auth` key of nuxt.config. */
@@ -36,6 +50,8 @@ export interface ModuleOptions {
   allowedRedirectOrigins?: string[]
   /** Milliseconds before a backend request counts as failed (`AuthError` code `TIMEOUT`). @default 10000 */
   requestTimeout?: number
+  /** When the session is re-checked and tokens are refreshed. */
+  sessionRefresh?: SessionRefreshOptions
   /** The provider and its options. @default { type: 'local' } */
   provider?: ProviderOptions
 }
@@ -90,8 +106,26 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
     fail('requestTimeout', `must be a positive number of milliseconds, got ${JSON.stringify(requestTimeout)}`, 'set e.g. 10000')
   }
 
+  const refreshInput = input.sessionRefresh ?? {}
+  const periodically = refreshInput.enablePeriodically ?? false
+  if (!(typeof periodically === 'boolean' || (typeof periodically === 'number' && periodically >= 1000 && periodically <= 2 ** 31 - 1))) {
+    fail('sessionRefresh.enablePeriodically', `must be true, false or milliseconds between 1000 and 2147483647, got ${JSON.stringify(periodically)}`, 'set e.g. 60000 (once a minute), or false')
+  }
+  const skewSeconds = refreshInput.skewSeconds ?? 30
+  if (typeof skewSeconds !== 'number' || !(skewSeconds >= 0)) {
+    fail('sessionRefresh.skewSeconds', `must be a number of seconds >= 0, got ${JSON.stringify(skewSeconds)}`, 'set e.g. 30')
+  }
+  if (refreshInput.handler !== undefined) {
+    fail('sessionRefresh.handler', 'is not supported: nuxt-gatekeeper schedules refreshes itself (before expiry, on focus, after a 401)', 'remove it; use enablePeriodically / enableOnWindowFocus / skewSeconds, or the auth:refreshed hook')
+  }
+  const sessionRefresh = {
+    enablePeriodically: periodically === true ? 1000 : (periodically as number | false),
+    enableOnWindowFocus: refreshInput.enableOnWindowFocus ?? true,
+    skewSeconds,
+  }
+
   const providerInput = (input.provider ?? { type: 'local' }) as { type?: unknown }
-  const definition = Object.values(providers).find(candidate => candidate.types.includes(providerInput.type as string))
+  const definition = findProvider(providerInput as Record<string, unknown>)
   if (!definition) {
     const known = Object.values(providers).flatMap(candidate => candidate.types).map(type => `'${type}'`).join(', ')
     issues.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify(providerInput.type)}, which is not a provider`, fix: `set it to one of ${known}` })
@@ -111,6 +145,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
       navigateAuthenticatedTo,
       allowedRedirectOrigins: allowedRedirectOrigins.map(origin => origin.replace(/\/$/, '')),
       requestTimeout,
+      sessionRefresh,
       ...definition.runtimeConfig(resolved.options as never),
     },
   }

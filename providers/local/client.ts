@@ -1,4 +1,4 @@
-import { defineClientStrategy, readPointer } from '#auth-core'
+import { defineClientStrategy, readPointer, type SignInParams, type StrategyContext } from '#auth-core'
 import type { LocalRuntimeOptions } from './options'
 
 /** Reads a value the options say is there; a missing one is the backend's fault, reported as BAD_RESPONSE. */
@@ -8,16 +8,22 @@ function pick(body: unknown, pointer: string, what: string, option: string, erro
   return result.value
 }
 
+/** The sign-in call and what the options say to read from it; the refresh provider reads more of `body`. */
+export async function requestSignIn(ctx: StrategyContext<LocalRuntimeOptions>, credentials: Record<string, unknown>, params?: SignInParams) {
+  const { options } = ctx
+  const body = await ctx.request(options.endpoints.signIn, 'signIn', { body: credentials, query: params?.query, headers: params?.headers, token: null })
+  const badResponse = (message: string) => ctx.error('BAD_RESPONSE', message, { data: body })
+  const token = pick(body, options.signInResponseTokenPointer, 'signIn', 'token.signInResponseTokenPointer', badResponse)
+  if (typeof token !== 'string' || token.length === 0) throw badResponse(`The signIn response's token at "${options.signInResponseTokenPointer}" is not a non-empty string`)
+  const session = !options.signInResponsePointer
+    ? undefined
+    : pick(body, options.signInResponsePointer, 'signIn', 'session.signInResponsePointer', badResponse)
+  return { body, token, session }
+}
+
 export default defineClientStrategy<LocalRuntimeOptions>({
   async signIn(ctx, credentials, params) {
-    const { options } = ctx
-    const body = await ctx.request(options.endpoints.signIn, 'signIn', { body: credentials, query: params?.query, headers: params?.headers, token: null })
-    const badResponse = (message: string) => ctx.error('BAD_RESPONSE', message, { data: body })
-    const token = pick(body, options.signInResponseTokenPointer, 'signIn', 'token.signInResponseTokenPointer', badResponse)
-    if (typeof token !== 'string' || token.length === 0) throw badResponse(`The signIn response's token at "${options.signInResponseTokenPointer}" is not a non-empty string`)
-    const session = !options.signInResponsePointer
-      ? undefined
-      : pick(body, options.signInResponsePointer, 'signIn', 'session.signInResponsePointer', badResponse)
+    const { token, session } = await requestSignIn(ctx, credentials, params)
     return { token, session }
   },
 

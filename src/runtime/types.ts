@@ -46,4 +46,4 @@ export interface GetSessionOptions {
   force?: boolean
 }
 
-export type SignOutReason = 'user' | 'session-refused' | 'other-tab'
+export type SignOutReason = 'user' | 'session-refused' | 'refresh-refused' | 'other-tab'

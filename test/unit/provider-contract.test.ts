@@ -47,9 +47,15 @@ describe.each(entries)('provider %s', (_name, definition) => {
       expect(typeof token.cookie.name).toBe('string')
       expect(token.cookie.name.length).toBeGreaterThan(0)
       expect(typeof token.headerName).toBe('string')
-      expect(token.headerName.length).toBeGreaterThan(0)
       expect(token.cookie.maxAge).toBeGreaterThan(0)
       expect(token.maxAgeInSeconds).toBeGreaterThan(0)
+    }
+    // The access token is sent in a header; the refresh token travels in the refresh request body.
+    if (config.token) expect(config.token.headerName.length).toBeGreaterThan(0)
+    if (config.refreshToken) {
+      expect(config.token).not.toBeNull()
+      expect(config.refreshToken.cookie.name).not.toBe(config.token!.cookie.name)
+      expect(config.refreshToken.cookie.httpOnly).toBe(config.token!.cookie.httpOnly)
     }
     // Runtime config is public: it must survive serialisation unchanged (no functions, no classes).
     expect(JSON.parse(JSON.stringify(config))).toEqual(config)

@@ -5,10 +5,11 @@ import { jwtExpiry } from '../core/token'
 const MAX_TIMEOUT = 2 ** 31 - 1
 
 /**
- * Re-checks the session when the stored JWT expires, so an expired token does not leave the tab showing
+ * Calls `onExpired` `leadMs` before the stored JWT expires: the refresh provider refreshes then; without
+ * refresh the session is re-checked at expiry, so an expired token does not leave the tab showing
  * `authenticated` until the next navigation. Opaque tokens expire with their cookie. Client only.
  */
-export function watchTokenExpiry(token: Ref<string | null | undefined>, onExpired: () => void): () => void {
+export function watchTokenExpiry(token: Ref<string | null | undefined>, onExpired: () => void, leadMs: (token: string) => number = () => 0): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined
 
   const arm = (expiresAt: number) => {
@@ -22,7 +23,7 @@ export function watchTokenExpiry(token: Ref<string | null | undefined>, onExpire
   const stop = watch(token, (value) => {
     clearTimeout(timer)
     const expiresAt = value ? jwtExpiry(value) : null
-    if (expiresAt !== null) arm(expiresAt)
+    if (value && expiresAt !== null) arm(expiresAt - leadMs(value))
   }, { immediate: true })
 
   return () => {

@@ -17,6 +17,7 @@ import type { GetSessionOptions, SecondarySignInOptions, Session, SignOutOptions
 import { useTokenCookie } from './cookies'
 import { requestEndpoint } from '../shared/request'
 import { relayStrategy } from './relay'
+import { createRefresher, type Refresher } from './refresher'
 import { useAuthStore } from './store'
 
 type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[] }
@@ -26,12 +27,20 @@ export interface AuthManager {
   context: StrategyContext<unknown>
   /** The token cookie, or null when the provider keeps no token (e.g. Auth.js session cookies). */
   tokenCookie: Ref<string | null | undefined> | null
+  /** The refresh-token cookie (refresh provider), else null. */
+  refreshCookie: Ref<string | null | undefined> | null
+  /** Present when the provider can refresh. */
+  refresher: Refresher | null
+  /** Refreshes the tokens now (one attempt shared by all callers and tabs). Throws AuthError on failure. */
+  refresh(): Promise<void>
   getSession(options?: GetSessionOptions): Promise<Session | null>
   ensureChecked(): Promise<void>
   signIn(credentials: Record<string, unknown>, options?: SecondarySignInOptions, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>): Promise<Session>
   signUp(credentials: Record<string, unknown>, signInOptions?: SecondarySignInOptions, signUpOptions?: SignUpOptions): Promise<unknown>
   signOut(options?: SignOutOptions): Promise<void>
   setToken(token: string | null | undefined): void
+  setRefreshToken(token: string | null | undefined): void
+  /** Removes both tokens (no backend call, no state change). */
   clearToken(): void
   /** Where the guard sends `route`: a path, null to stay, or 'wait' when no verdict is held yet. */
   guardTarget(route: RouteLike): string | null | 'wait'
@@ -41,7 +50,7 @@ export interface AuthManager {
 
 const CHANNEL = 'nuxt-gatekeeper'
 
-type TabMessage = { type: 'signed-in' } | { type: 'signed-out' }
+type TabMessage = { type: 'signed-in' } | { type: 'signed-out' } | { type: 'refreshed' }
 
 /**
  * Owns everything that must be right for every provider: state transitions, single-flight checks,
@@ -55,13 +64,14 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
   const relayed = import.meta.client && Boolean(config.token?.cookie.httpOnly)
   const strategy = relayed ? relayStrategy : providerStrategy
   const tokenCookie = config.token && !relayed ? useTokenCookie(config.token.cookie) : null
+  const refreshCookie = config.refreshToken && !relayed ? useTokenCookie(config.refreshToken.cookie) : null
   const flights = createSingleFlight()
   const router = useRouter()
 
   const context: StrategyContext<unknown> = {
     options: config.provider,
     token: () => tokenCookie?.value ?? null,
-    refreshToken: () => null,
+    refreshToken: () => refreshCookie?.value ?? null,
     error: (code, message, extra) => new AuthError(code, message, extra),
     request: (endpoint, name, init) => requestEndpoint({
       // Relay routes live on this app, whatever the backend's baseURL.
@@ -77,7 +87,27 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
   channel?.addEventListener('message', (event: MessageEvent<TabMessage>) => {
     if (event.data?.type === 'signed-out') void applySignOut('other-tab', false)
     else if (event.data?.type === 'signed-in') void getSession({ force: true }).catch(() => {})
+    else if (event.data?.type === 'refreshed') refresher?.syncFromDocument()
   })
+
+  const refresher: Refresher | null = strategy.refresh && refreshCookie
+    ? createRefresher({
+        strategy,
+        context,
+        store,
+        tokenCookie,
+        refreshCookie,
+        tokenCookieName: config.token?.cookie.name,
+        refreshCookieName: config.refreshToken?.cookie.name,
+        skewSeconds: config.sessionRefresh.skewSeconds,
+        report: (error, operation) => report(error, operation),
+        signOut: () => applySignOut('refresh-refused'),
+        onRefreshed: async () => {
+          channel?.postMessage({ type: 'refreshed' } satisfies TabMessage)
+          await nuxtApp.callHook('auth:refreshed', {})
+        },
+      })
+    : null
 
   function redirectPolicy(fallback = config.navigateAuthenticatedTo) {
     return {
@@ -97,8 +127,13 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
     if (tokenCookie) tokenCookie.value = token || null
   }
 
+  function setRefreshToken(token: string | null | undefined) {
+    if (refreshCookie) refreshCookie.value = token || null
+  }
+
   async function applySignOut(reason: SignOutReason, broadcast = true) {
     setToken(null)
+    setRefreshToken(null)
     store.data = null
     store.lastRefreshedAt = undefined
     store.dispatch({ type: 'SIGNED_OUT' })
@@ -121,17 +156,33 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
     if (!force && store.machine.phase !== 'unknown') return Promise.resolve(store.data ?? null)
     return flights.run('session', async () => {
       const epoch = store.machine.epoch
-      if (tokenCookie && !tokenCookie.value) {
+      if (tokenCookie && !tokenCookie.value && !refreshCookie?.value) {
         store.data = null
         store.dispatch({ type: 'VERDICT', present: false, epoch })
         return null
       }
+      // An expired access token is refreshed first (once, shared), so the check does not die on a 401.
+      if (refresher?.needsRefresh()) {
+        await refresher.refreshIfNeeded().catch(() => {})
+        if (store.machine.epoch !== epoch) return store.data ?? null
+      }
       store.dispatch({ type: 'START', activity: 'checking' })
       try {
-        const session = await strategy.getSession(context) as Session | null
+        let session: Session | null
+        try {
+          session = await strategy.getSession(context) as Session | null
+        }
+        catch (error) {
+          // With a refresh token, a 401 is a reason to refresh and ask once more, not yet a verdict.
+          if (!(refresher && refreshCookie?.value && isAuthError(error) && error.code === 'UNAUTHORIZED')) throw error
+          await refresher.refresh()
+          if (store.machine.epoch !== epoch) return store.data ?? null
+          session = await strategy.getSession(context) as Session | null
+        }
         if (store.machine.epoch !== epoch) return store.data ?? null
         if (session === null) {
           setToken(null)
+          setRefreshToken(null)
           store.data = null
           store.dispatch({ type: 'VERDICT', present: false, epoch })
           return null
@@ -187,15 +238,17 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
         }
         throw error
       }
-      const previousToken = context.token()
+      const previous = { token: context.token(), refreshToken: context.refreshToken() }
       setToken(result.token)
+      setRefreshToken(result.refreshToken)
       try {
         session = result.session === undefined ? await strategy.getSession(context) as Session | null : result.session as Session | null
         if (session === null) throw new AuthError('BAD_RESPONSE', 'Signed in, but the backend returned no session for the new token')
       }
       catch (error) {
         // The new token is no good: put back whatever session the tab had before.
-        setToken(previousToken)
+        setToken(previous.token)
+        setRefreshToken(previous.refreshToken)
         throw error
       }
     }
@@ -273,7 +326,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
       protectByDefault: config.globalAppMiddleware.isEnabled || listsAuthMiddleware(route.meta.middleware),
       status: store.status,
       // Without a readable token (httpOnly, or a provider without one) only the backend can tell.
-      hasToken: tokenCookie ? Boolean(tokenCookie.value) : true,
+      hasToken: tokenCookie ? Boolean(tokenCookie.value || refreshCookie?.value) : true,
       isLoginPage: login !== null && withoutTrailingSlash(route.path) === withoutTrailingSlash(login),
       isNotFound: route.matched.length === 0,
       allow404WithoutAuth: config.globalAppMiddleware.allow404WithoutAuth,
@@ -297,15 +350,28 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
     store,
     context,
     tokenCookie,
+    refreshCookie,
+    refresher,
+    async refresh() {
+      if (!refresher) throw await report(new AuthError('NOT_SUPPORTED', 'This provider has no refresh: use the refresh provider (or local with refresh.isEnabled)'), 'refresh')
+      await refresher.refresh()
+    },
     getSession,
     ensureChecked,
     signIn,
     signUp,
     signOut,
     setToken,
-    clearToken: () => setToken(null),
+    setRefreshToken,
+    clearToken: () => {
+      setToken(null)
+      setRefreshToken(null)
+    },
     guardTarget,
     enforceGuard,
-    dispose: () => channel?.close(),
+    dispose: () => {
+      channel?.close()
+      refresher?.dispose()
+    },
   }
 }

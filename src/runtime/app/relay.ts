@@ -21,7 +21,9 @@ export const relayStrategy = defineClientStrategy<unknown>({
     return body.response
   },
   async signOut(ctx) {
-    await ctx.request(ROUTES.signOut, 'signOut', { body: {}, token: null })
+    const body = await ctx.request<{ backendError?: string | null }>(ROUTES.signOut, 'signOut', { body: {}, token: null })
+    // The cookie is gone either way; the backend's failure still reaches the auth:error hook.
+    if (body?.backendError) throw ctx.error(body.backendError as never, 'The backend failed to sign out; the session cookie was removed anyway')
   },
   async getSession(ctx) {
     const body = await ctx.request<{ session: unknown }>(ROUTES.session, 'getSession', { token: null })

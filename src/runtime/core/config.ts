@@ -39,7 +39,16 @@ export interface GuardRuntimeConfig {
   addDefaultCallbackUrl: boolean | string
 }
 
+export interface SessionRefreshRuntimeConfig {
+  /** Milliseconds between periodic session checks, or false. */
+  enablePeriodically: number | false
+  enableOnWindowFocus: boolean
+  /** Refresh this long before the access token expires (at most a third of its lifetime). */
+  skewSeconds: number
+}
+
 export interface PublicAuthConfig extends ProviderRuntimeConfig {
+  sessionRefresh: SessionRefreshRuntimeConfig
   baseURL: string
   disableServerSideAuth: boolean
   globalAppMiddleware: GuardRuntimeConfig

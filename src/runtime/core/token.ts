@@ -32,3 +32,18 @@ export function isExpiring(expiresAt: number | null, now: number, skewSeconds = 
 export function formatAuthorization(type: string, token: string): string {
   return type ? `${type} ${token}` : token
 }
+
+/**
+ * How long before expiry to refresh: `skewSeconds`, but at most a third of the token's lifetime (`exp - iat`),
+ * so a short-lived token is not refreshed the moment it arrives.
+ */
+export function refreshLeadMs(token: string, skewSeconds: number): number {
+  const skew = skewSeconds * 1000
+  if (token.split('.').length !== 3) return skew
+  try {
+    const { iat, exp } = decodeJwt(token)
+    if (typeof iat === 'number' && typeof exp === 'number' && exp > iat) return Math.min(skew, ((exp - iat) * 1000) / 3)
+  }
+  catch { /* not a JWT: the plain skew */ }
+  return skew
+}

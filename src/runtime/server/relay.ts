@@ -79,7 +79,8 @@ const STATUS: Record<string, number> = {
 export function relayError(error: unknown, status?: number) {
   const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', 'Unexpected failure', { cause: error })
   return createError({
-    statusCode: status ?? (authError.code === 'BAD_REQUEST' && authError.status ? authError.status : STATUS[authError.code] ?? 500),
+    // The backend's own status where there was one, so the browser sees what SSR would see.
+    statusCode: status ?? authError.status ?? STATUS[authError.code] ?? 500,
     statusMessage: authError.code,
     data: { authError: { code: authError.code, message: authError.message, data: authError.data } },
   })

@@ -68,12 +68,15 @@ export function toAuthError(error: unknown, name: string, url: string): AuthErro
       : new AuthError('NETWORK', `The ${name} endpoint (${url}) could not be reached`, { cause: error })
   }
   const data = parseErrorData(failure.data)
-  const relayed = relayedError(data, status)
+  const relayed = url.startsWith(RELAY_PREFIX) ? relayedError(data, status) : null
   if (relayed) return relayed
   if (status === 401 || status === 403) return new AuthError('UNAUTHORIZED', `The ${name} endpoint refused the request (${status})`, { status, data, cause: error })
   if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint failed (${status})`, { status, data, cause: error })
   return new AuthError('BAD_REQUEST', `The ${name} endpoint rejected the request (${status})`, { status, data, cause: error })
 }
+
+/** The module's own routes (httpOnly relay); only their error bodies are trusted to carry a code. */
+export const RELAY_PREFIX = '/api/_auth/'
 
 const CODES: ReadonlySet<string> = new Set<AuthErrorCode>(['INVALID_CREDENTIALS', 'UNAUTHORIZED', 'REFRESH_REFUSED', 'NETWORK', 'TIMEOUT', 'SERVER', 'BAD_REQUEST', 'BAD_RESPONSE', 'ENDPOINT_DISABLED', 'CSRF', 'NOT_SUPPORTED'])
 

@@ -26,11 +26,15 @@ export function useAuth() {
       const raw = manager.tokenCookie?.value
       return raw && config.token ? formatAuthorization(config.token.type, raw) : null
     }),
+    /** The raw refresh token (refresh provider; null in the browser when cookies are httpOnly). */
+    refreshToken: computed(() => manager.refreshCookie?.value ?? null),
     /** Code of the last failure that reached no verdict (network, 5xx, …), or null. */
     error: computed(() => store.machine.error),
     signIn: manager.signIn,
     signUp: manager.signUp,
     signOut: manager.signOut,
     getSession: manager.getSession,
+    /** Refreshes the tokens now: one request shared by every caller and tab. Refresh provider only. */
+    refresh: manager.refresh,
   }
 }

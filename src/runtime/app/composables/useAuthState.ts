@@ -12,6 +12,7 @@ export function useAuthState() {
   const { store } = manager
   const config = useNuxtApp().$config.public.auth
   const rawToken = manager.tokenCookie ?? ref<string | null>(null)
+  const rawRefreshToken = manager.refreshCookie ?? ref<string | null>(null)
   return {
     store,
     status: computed(() => store.status),
@@ -22,7 +23,12 @@ export function useAuthState() {
     rawToken,
     token: computed(() => (rawToken.value && config.token ? formatAuthorization(config.token.type, rawToken.value) : null)),
     /** Stores a token you obtained yourself; call `useAuth().getSession()` afterwards to load the session. */
+    rawRefreshToken,
+    /** The refresh token as stored (it is sent in the refresh request body, so it has no prefix). */
+    refreshToken: computed(() => rawRefreshToken.value ?? null),
     setToken: (token: string | null) => manager.setToken(token),
+    setRefreshToken: (token: string | null) => manager.setRefreshToken(token),
+    /** Removes the token and the refresh token. */
     clearToken: () => manager.clearToken(),
   }
 }

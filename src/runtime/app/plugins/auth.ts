@@ -1,8 +1,10 @@
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
 import type { PublicAuthConfig } from '../../core/config'
+import { createAuthFetch } from '../composables/useAuthFetch'
 import { watchTokenExpiry } from '../expiry'
-import { createAuthManager } from '../manager'
+import { createAuthManager, type AuthManager } from '../manager'
+import { refreshLeadMs } from '../../core/token'
 
 export default defineNuxtPlugin({
   name: 'gatekeeper',
@@ -32,16 +34,36 @@ export default defineNuxtPlugin({
       }
     }
 
-    if (import.meta.client && manager.tokenCookie) {
-      const token = manager.tokenCookie
-      watchTokenExpiry(token, () => {
-        if (token.value) void manager.getSession().catch(() => {})
-      })
-    }
+    if (import.meta.client) scheduleChecks(manager, config)
 
-    return { provide: { gatekeeper: manager } }
+    return { provide: { gatekeeper: manager, authFetch: createAuthFetch(manager, config) } }
   },
 })
+
+/** Client-side triggers: before expiry, on focus, periodically. None of them shows `loading`. */
+function scheduleChecks(manager: AuthManager, config: PublicAuthConfig) {
+  const { refresher, tokenCookie, store } = manager
+  const quietly = (promise: Promise<unknown>) => void promise.catch(() => {})
+  if (tokenCookie) {
+    watchTokenExpiry(tokenCookie, () => {
+      if (refresher) quietly(refresher.refreshIfNeeded())
+      else if (tokenCookie.value) quietly(manager.getSession())
+    }, token => (refresher ? refreshLeadMs(token, config.sessionRefresh.skewSeconds) : 0))
+  }
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') return
+    // Back from the background: this tab's timers may have slept through an expiry, and another tab may
+    // have rotated the tokens meanwhile (the refresher reads the cookie jar before deciding).
+    if (refresher) quietly(refresher.refreshIfNeeded())
+    if (config.sessionRefresh.enableOnWindowFocus && store.machine.phase === 'authenticated') quietly(manager.getSession())
+  })
+  const every = config.sessionRefresh.enablePeriodically
+  if (every) {
+    setInterval(() => {
+      if (store.machine.phase === 'authenticated' && document.visibilityState === 'visible') quietly(manager.getSession())
+    }, every)
+  }
+}
 
 /** Nitro serialises null runtime-config values as "": restore the nulls the core relies on. */
 function normalizeConfig(config: PublicAuthConfig): PublicAuthConfig {

@@ -6,9 +6,17 @@ import { assertSameOriginJson, relayContext, relayError } from '../relay'
 export default defineEventHandler(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
-  const body = await readBody<{ credentials?: Record<string, unknown>, query?: Record<string, unknown> }>(event)
+  const body = await readBody<{ credentials?: Record<string, unknown>, query?: Record<string, unknown>, headers?: Record<string, string> }>(event)
   try {
-    const result = await relay.strategy.signIn(relay.context, body?.credentials ?? {}, { query: body?.query })
+    let result: Awaited<ReturnType<typeof relay.strategy.signIn>>
+    try {
+      result = await relay.strategy.signIn(relay.context, body?.credentials ?? {}, { query: body?.query, headers: body?.headers })
+    }
+    catch (error) {
+      // A refused password is no verdict on the session this browser may already hold.
+      if (isAuthError(error) && error.code === 'UNAUTHORIZED') throw new AuthError('INVALID_CREDENTIALS', 'Wrong credentials', { status: error.status, data: error.data })
+      throw error
+    }
     if (!result.token) throw new AuthError('BAD_RESPONSE', 'The signIn response carried no token')
     const previous = relay.context.token()
     relay.storeToken(result.token)
@@ -24,8 +32,6 @@ export default defineEventHandler(async (event) => {
     }
   }
   catch (error) {
-    // A refused password is no verdict on the session this browser may already hold.
-    if (isAuthError(error) && error.code === 'UNAUTHORIZED') throw relayError(new AuthError('INVALID_CREDENTIALS', 'Wrong credentials', { status: 401, data: error.data }))
     throw relayError(error)
   }
 })

@@ -1,0 +1,110 @@
+import local from '../local'
+import type { LocalProviderOptions } from '../local/options'
+import { defineAuthProvider } from '../types'
+import { OptionChecker } from '../validate'
+import { refreshDefaults, type LocalWithRefreshOptions, type RefreshProviderOptions, type RefreshRuntimeOptions, type RefreshTokenOptions, type ResolvedRefreshOptions } from './options'
+
+export type { LocalWithRefreshOptions, RefreshProviderOptions } from './options'
+
+type RefreshInput = RefreshProviderOptions | LocalWithRefreshOptions
+
+/** Both sidebase shapes, mapped to one: `{ local options, refresh: { endpoint, refreshOnlyToken, token } }`. */
+function normalize(input: RefreshInput): { localInput: LocalProviderOptions, refresh: LocalWithRefreshOptions['refresh'] } {
+  if (input.type === 'local') {
+    const { refresh, ...rest } = input
+    return { localInput: { ...rest, type: 'local' }, refresh }
+  }
+  const { endpoints, refreshOnlyToken, refreshToken, ...rest } = input
+  const { refresh: endpoint, ...localEndpoints } = endpoints ?? {}
+  return {
+    localInput: { ...rest, type: 'local', endpoints: localEndpoints },
+    refresh: { isEnabled: true, endpoint, refreshOnlyToken, token: refreshToken },
+  }
+}
+
+export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
+  types: ['refresh'],
+  clientStrategy: 'refresh/client',
+  matches: input => input.type === 'refresh' || (input.type === 'local' && (input.refresh as { isEnabled?: unknown } | undefined)?.isEnabled === true),
+
+  resolve(input, path) {
+    const { localInput, refresh } = normalize(input)
+    const base = local.resolve(localInput, path)
+    const check = new OptionChecker(path)
+    // Option paths in messages follow the shape the user wrote.
+    const sidebase08 = input.type === 'refresh'
+    const at = {
+      endpoint: sidebase08 ? 'endpoints.refresh' : 'refresh.endpoint',
+      token: sidebase08 ? 'refreshToken' : 'refresh.token',
+      only: sidebase08 ? 'refreshOnlyToken' : 'refresh.refreshOnlyToken',
+    }
+
+    const endpointInput: unknown = refresh.endpoint
+    if (endpointInput !== undefined) check.endpoint(at.endpoint, endpointInput)
+    if (endpointInput === false) check.fail(at.endpoint, 'is false, but the refresh provider needs it', `give it { path: '/refresh', method: 'post' }, or use type 'local' without refresh`)
+    const endpoint = typeof endpointInput === 'object' && endpointInput !== null
+      ? { ...refreshDefaults.endpoint, ...endpointInput, method: String((endpointInput as { method?: string }).method ?? refreshDefaults.endpoint.method).toLowerCase() }
+      : { ...refreshDefaults.endpoint }
+
+    const given: RefreshTokenOptions = refresh.token ?? {}
+    const token: Required<RefreshTokenOptions> = {
+      ...refreshDefaults.token,
+      refreshResponseTokenPointer: base.options.token.signInResponseTokenPointer,
+      ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+    }
+    const refreshOnlyToken = refresh.refreshOnlyToken ?? refreshDefaults.refreshOnlyToken
+    check.boolean(at.only, refreshOnlyToken)
+    check.pointer(`${at.token}.signInResponseRefreshTokenPointer`, token.signInResponseRefreshTokenPointer)
+    check.pointer(`${at.token}.refreshResponseTokenPointer`, token.refreshResponseTokenPointer)
+    check.pointer(`${at.token}.refreshRequestTokenPointer`, token.refreshRequestTokenPointer)
+    if (token.refreshRequestTokenPointer === '/' || token.refreshRequestTokenPointer === '') {
+      check.fail(`${at.token}.refreshRequestTokenPointer`, 'points at the whole request body, which must be an object', `name a key, e.g. '/refreshToken'`)
+    }
+    check.cookieName(`${at.token}.cookieName`, token.cookieName)
+    if (token.cookieName === base.options.token.cookieName) {
+      check.fail(`${at.token}.cookieName`, `is the same as token.cookieName ('${token.cookieName}'): one token would overwrite the other`, `use another name, e.g. 'auth.refresh-token'`)
+    }
+    check.positiveNumber(`${at.token}.maxAgeInSeconds`, token.maxAgeInSeconds)
+    check.sameSite(`${at.token}.sameSiteAttribute`, token.sameSiteAttribute, token.secureCookieAttribute, `${at.token}.secureCookieAttribute`)
+    check.boolean(`${at.token}.secureCookieAttribute`, token.secureCookieAttribute)
+    check.boolean(`${at.token}.httpOnlyCookieAttribute`, token.httpOnlyCookieAttribute)
+    if (token.httpOnlyCookieAttribute !== base.options.token.httpOnlyCookieAttribute) {
+      check.fail(`${at.token}.httpOnlyCookieAttribute`, 'differs from token.httpOnlyCookieAttribute: the browser must be able to read both tokens or neither', 'set both to the same value')
+    }
+    check.string(`${at.token}.cookieDomain`, token.cookieDomain)
+
+    const options: ResolvedRefreshOptions = { ...base.options, refresh: { endpoint, refreshOnlyToken, token } }
+    return { options, issues: [...base.issues, ...check.issues] }
+  },
+
+  runtimeConfig(options) {
+    const base = local.runtimeConfig(options)
+    const { token } = options.refresh
+    const provider: RefreshRuntimeOptions = {
+      ...(base.provider as unknown as RefreshRuntimeOptions),
+      refreshEndpoint: options.refresh.endpoint,
+      signInResponseRefreshTokenPointer: token.signInResponseRefreshTokenPointer,
+      refreshResponseTokenPointer: token.refreshResponseTokenPointer,
+      refreshRequestTokenPointer: token.refreshRequestTokenPointer,
+      refreshOnlyToken: options.refresh.refreshOnlyToken,
+    }
+    return {
+      ...base,
+      refreshToken: {
+        cookie: {
+          name: token.cookieName,
+          maxAge: token.maxAgeInSeconds,
+          sameSite: token.sameSiteAttribute,
+          secure: token.secureCookieAttribute,
+          domain: token.cookieDomain || undefined,
+          httpOnly: token.httpOnlyCookieAttribute,
+        },
+        // The refresh token travels in the request body (refreshRequestTokenPointer), never in a header.
+        headerName: '',
+        type: '',
+        maxAgeInSeconds: token.maxAgeInSeconds,
+      },
+      provider: provider as unknown as Record<string, unknown>,
+    }
+  },
+})

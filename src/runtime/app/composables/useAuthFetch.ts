@@ -1,0 +1,60 @@
+import type { NitroFetchOptions, NitroFetchRequest } from 'nitropack'
+import { useNuxtApp } from '#imports'
+import { AuthError, formatAuthorization } from '../../core'
+import type { PublicAuthConfig } from '../../core/config'
+import type { AuthManager } from '../manager'
+import { useAuthManager } from './useAuth'
+
+export type AuthFetch = <T = unknown>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>) => Promise<T>
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { response?: { status?: number } }).response?.status ?? (error as { statusCode?: number }).statusCode
+}
+
+/**
+ * `$fetch` with the current token in the configured header. An expiring token is refreshed first (one
+ * refresh for any number of concurrent calls); a 401 runs (or joins) a refresh and retries once; a second
+ * 401 or a refused refresh signs out. Works during SSR as well.
+ */
+export function createAuthFetch(manager: AuthManager, config: PublicAuthConfig): AuthFetch {
+  const withToken = (options: NitroFetchOptions<NitroFetchRequest> = {}) => {
+    const token = manager.tokenCookie?.value
+    if (!token || !config.token) return options
+    const headers = new Headers(options.headers as HeadersInit | undefined)
+    headers.set(config.token.headerName, formatAuthorization(config.token.type, token))
+    return { ...options, headers }
+  }
+
+  return async function authFetch<T>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>): Promise<T> {
+    await manager.refresher?.refreshIfNeeded().catch(() => {})
+    try {
+      return await $fetch<T>(request, withToken(options)) as T
+    }
+    catch (error) {
+      if (statusOf(error) !== 401) throw error
+      if (!manager.refresher || !manager.refreshCookie?.value) {
+        // No way to renew: let the session endpoint give the verdict (it signs out on a 401 of its own).
+        await manager.getSession().catch(() => {})
+        throw error
+      }
+      // Throws REFRESH_REFUSED (after signing out) or a transient error (session kept).
+      await manager.refresher.refresh()
+      try {
+        return await $fetch<T>(request, withToken(options)) as T
+      }
+      catch (retryError) {
+        if (statusOf(retryError) === 401) {
+          await manager.signOut({ redirect: false })
+          await manager.enforceGuard()
+          throw new AuthError('UNAUTHORIZED', 'The API refused a freshly refreshed token', { status: 401, cause: retryError })
+        }
+        throw retryError
+      }
+    }
+  }
+}
+
+/** The authenticated fetch helper; also available as `useNuxtApp().$authFetch`. */
+export function useAuthFetch(): AuthFetch {
+  return (useNuxtApp() as unknown as { $authFetch: AuthFetch }).$authFetch ?? createAuthFetch(useAuthManager(), useNuxtApp().$config.public.auth as unknown as PublicAuthConfig)
+}
