@@ -16,14 +16,19 @@ export default defineNuxtConfig({
     // HS256 signing secret, set with NUXT_JWT_SECRET. Empty means the dev-only default in
     // server/utils/auth.ts, which logs a warning when used by a production build.
     jwtSecret: '',
+    // Access-token lifetime in seconds (env NUXT_ACCESS_TOKEN_TTL). Short, so refreshes are visible.
+    accessTokenTtl: 60,
   },
   compatibilityDate: '2025-07-15',
   nitro: {
     storage: {
       // Registered users, one JSON file per key. Relative to the server's working directory; created on first write.
-      users: { driver: 'fs', base: './.data/users' },
+      'users': { driver: 'fs', base: './.data/users' },
       // Revoked token ids (sign-out). Memory is enough: entries are only useful until the token expires.
-      revoked: { driver: 'memory' },
+      'revoked': { driver: 'memory' },
+      // Rotating refresh tokens (by hash) and their families: on disk, so a dev-server restart keeps sessions.
+      'refresh-tokens': { driver: 'fs', base: './.data/refresh-tokens' },
+      'refresh-families': { driver: 'fs', base: './.data/refresh-families' },
     },
   },
   auth: {
@@ -40,6 +45,18 @@ export default defineNuxtConfig({
       token: { signInResponseTokenPointer: '/token', type: 'Bearer', cookieName: 'auth.token', maxAgeInSeconds: 1800 },
       session: { dataResponsePointer: '/' },
       pages: { login: '/login' },
+      // sidebase 1.x shape; `PLAYGROUND_PROVIDER=local npm run dev` runs the plain local provider instead.
+      refresh: {
+        isEnabled: process.env.PLAYGROUND_PROVIDER !== 'local',
+        endpoint: { path: '/refresh', method: 'post' },
+        refreshOnlyToken: false,
+        token: {
+          signInResponseRefreshTokenPointer: '/refreshToken',
+          refreshRequestTokenPointer: '/refreshToken',
+          cookieName: 'auth.refresh-token',
+          maxAgeInSeconds: 604800,
+        },
+      },
     },
   },
 })

@@ -6,12 +6,17 @@ import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
 
 const run = promisify(execFile)
+// Short enough for several expiries per test, long enough that a refresh never races its own token.
+const REFRESH_ACCESS_TTL = 6
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 
 declare module 'vitest' {
   export interface ProvidedContext {
     localBaseURL: string
     httpOnlyBaseURL: string
+    refreshBaseURL: string
+    /** Access-token lifetime of the refresh fixture's server, seconds. */
+    refreshAccessTtl: number
   }
 }
 
@@ -25,13 +30,13 @@ async function freePort(): Promise<number> {
 }
 
 /** Builds a fixture and serves it on 127.0.0.1; returns its URL and a stop function. */
-async function buildAndServe(name: string) {
+async function buildAndServe(name: string, env: Record<string, string> = {}) {
   const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
   await run('npx', ['nuxi', 'build', fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
   const port = await freePort()
   const server: ChildProcess = spawn(process.execPath, ['.output/server/index.mjs'], {
     cwd: fixtureDir,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port), NODE_ENV: 'production' },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port), NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -56,15 +61,23 @@ async function buildAndServe(name: string) {
 
 /** Builds each fixture once (sequentially: two cores) and serves it for every e2e file. */
 export default async function setup(project: TestProject) {
-  const local = await buildAndServe('local')
-  const httpOnly = await buildAndServe('local-httponly').catch((error: unknown) => {
-    local.stop()
-    throw error
-  })
-  project.provide('localBaseURL', local.baseURL)
-  project.provide('httpOnlyBaseURL', httpOnly.baseURL)
-  return () => {
-    local.stop()
-    httpOnly.stop()
+  const servers: Array<{ stop: () => void }> = []
+  const stopAll = () => servers.forEach(server => server.stop())
+  try {
+    const local = await buildAndServe('local')
+    servers.push(local)
+    const httpOnly = await buildAndServe('local-httponly')
+    servers.push(httpOnly)
+    const refresh = await buildAndServe('refresh', { NUXT_ACCESS_TOKEN_TTL: String(REFRESH_ACCESS_TTL) })
+    servers.push(refresh)
+    project.provide('localBaseURL', local.baseURL)
+    project.provide('httpOnlyBaseURL', httpOnly.baseURL)
+    project.provide('refreshBaseURL', refresh.baseURL)
+    project.provide('refreshAccessTtl', REFRESH_ACCESS_TTL)
   }
+  catch (error) {
+    stopAll()
+    throw error
+  }
+  return stopAll
 }

@@ -83,7 +83,7 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await backend.register(user)
     const token = await backend.login(user.email, user.password)
     const session = await openSession(browser, baseURL)
-    session.expectFailedRequest(/status of (502|401)/)
+    session.expectFailedRequest(/status of (500|401)/)
     await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL, httpOnly: true }])
     const { page } = session
     await page.goto('/profile')

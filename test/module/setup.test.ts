@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { loadNuxt } from '@nuxt/kit'
 import type { Nuxt } from '@nuxt/schema'
 import { describe, expect, it } from 'vitest'
+import type { PublicAuthConfig } from '../../src/runtime/core/config'
 
 // Loads a real Nuxt (no build) with the module, to check what setup() wires and how bad options fail.
 const modulePath = fileURLToPath(new URL('../../src/module', import.meta.url))
@@ -46,11 +47,11 @@ describe('module setup', () => {
   it('puts only public, provider-agnostic settings into runtimeConfig.public.auth', async () => {
     const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware: true, provider: { type: 'local', pages: { login: '/sign-in' } } } })
     try {
-      const config = nuxt.options.runtimeConfig.public.auth as Record<string, any>
+      const config = nuxt.options.runtimeConfig.public.auth as unknown as PublicAuthConfig
       expect(config.baseURL).toBe('/api/auth')
       expect(config.pages.login).toBe('/sign-in')
       expect(config.globalAppMiddleware).toEqual({ isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true })
-      expect(config.token.cookie.name).toBe('auth.token')
+      expect(config.token?.cookie.name).toBe('auth.token')
       expect(nuxt.options.runtimeConfig.auth).toBeUndefined()
       // No relay routes unless the token cookie is httpOnly.
       expect(nuxt.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth'))).toEqual([])

@@ -3,11 +3,14 @@ import type { H3Event } from 'h3'
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose'
 import type { StoredUser } from './users'
 
-/** Signs the demo's tokens when `NUXT_JWT_SECRET` is unset. Anyone reading this repo knows it: dev only. */
-export const DEV_JWT_SECRET = 'nuxt-gatekeeper-playground-dev-secret-do-not-use-in-production'
-
-/** Matches `token.maxAgeInSeconds` in nuxt.config, so the cookie and the token expire together. */
-export const TOKEN_TTL_SECONDS = 30 * 60
+/**
+ * Access-token lifetime: `runtimeConfig.accessTokenTtl` (env `NUXT_ACCESS_TOKEN_TTL`), short by default so
+ * the playground shows refreshes; the refresh token (utils/refresh-tokens.ts) keeps the session going.
+ */
+export function accessTokenTtlSeconds(): number {
+  const configured = Number(useRuntimeConfig().accessTokenTtl)
+  return Number.isFinite(configured) && configured > 0 ? configured : 60
+}
 
 let warnedAboutDefaultSecret = false
 let cachedKey: { secret: string, key: Uint8Array } | undefined
@@ -31,14 +34,16 @@ export interface TokenClaims extends JWTPayload {
   exp: number
   name: string
   email: string
+  /** The refresh-token family of the sign-in this token belongs to: sign-out revokes it. */
+  fam: string
 }
 
-export async function signToken(user: StoredUser): Promise<string> {
-  return await new SignJWT({ name: user.name, email: user.email })
+export async function signToken(user: StoredUser, family: string): Promise<string> {
+  return await new SignJWT({ name: user.name, email: user.email, fam: family })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(user.id)
     .setIssuedAt()
-    .setExpirationTime(`${TOKEN_TTL_SECONDS}s`)
+    .setExpirationTime(`${accessTokenTtlSeconds()}s`)
     // A unique id per token is what sign-out revokes: a stateless JWT cannot be "deleted" otherwise.
     .setJti(randomUUID())
     .sign(jwtKey())
@@ -60,6 +65,8 @@ export async function readTokenClaims(event: H3Event): Promise<TokenClaims | nul
     const { payload } = await jwtVerify(token, jwtKey(), { algorithms: ['HS256'] })
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return null
     if (await isRevoked(payload.jti)) return null
+    // A revoked family (sign-out, refresh-token reuse) ends its access tokens too.
+    if (typeof payload.fam !== 'string' || !(await isFamilyActive(payload.fam))) return null
     return payload as TokenClaims
   }
   catch {

@@ -105,6 +105,8 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
         onRefreshed: async () => {
           channel?.postMessage({ type: 'refreshed' } satisfies TabMessage)
           await nuxtApp.callHook('auth:refreshed', {})
+          // A refresh that succeeds after checks failed (backend was down) still owes the verdict.
+          if (import.meta.client && store.machine.phase === 'unknown') void getSession().catch(() => {})
         },
       })
     : null

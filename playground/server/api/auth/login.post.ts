@@ -1,4 +1,4 @@
-/** Exchanges email + password for a 30-minute HS256 JWT: `{ token }`. */
+/** Exchanges email + password for a short-lived HS256 JWT and a rotating refresh token: `{ token, refreshToken }`. */
 export default defineEventHandler(async (event) => {
   // Malformed JSON makes readBody throw a 400 by itself.
   const body = await readBody(event)
@@ -14,5 +14,6 @@ export default defineEventHandler(async (event) => {
   if (!user || !valid) {
     throw createError({ statusCode: 401, statusMessage: 'Invalid email or password' })
   }
-  return { token: await signToken(user) }
+  const { refreshToken, family } = await issueRefreshToken(user.id)
+  return { token: await signToken(user, family), refreshToken }
 })

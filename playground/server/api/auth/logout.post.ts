@@ -4,6 +4,10 @@
  */
 export default defineEventHandler(async (event) => {
   const claims = await readTokenClaims(event)
-  if (claims) await revokeToken(claims)
+  if (claims) {
+    await revokeToken(claims)
+    // The refresh tokens of this sign-in die with it; other devices keep theirs.
+    await revokeFamily(claims.fam)
+  }
   return { ok: true }
 })

@@ -1,0 +1,205 @@
+import { SignJWT, decodeJwt } from 'jose'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { DEV_JWT_SECRET } from '../../playground/server/utils/dev-secret'
+import { Backend, launchChromium, newUser, openSession, waitForHydration } from './helpers'
+
+const baseURL = inject('refreshBaseURL')
+const accessTtl = inject('refreshAccessTtl')
+const backend = new Backend(baseURL)
+const REFRESH = 'POST /api/auth/refresh'
+const SESSION = 'GET /api/auth/session'
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await launchChromium()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+beforeEach(async () => {
+  await backend.reset()
+})
+
+interface Tokens { token: string, refreshToken: string }
+
+async function signedIn() {
+  const user = newUser()
+  await backend.register(user)
+  const response = await fetch(`${baseURL}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }) })
+  expect(response.status).toBe(200)
+  return { user, tokens: await response.json() as Tokens }
+}
+
+/** The same access token, but already expired: what a browser holds after a while away. */
+async function expired(token: string) {
+  const claims = decodeJwt(token)
+  const now = Math.floor(Date.now() / 1000)
+  return await new SignJWT({ ...claims, iat: now - accessTtl - 10, exp: now - 10 })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode(DEV_JWT_SECRET))
+}
+
+async function setTokens(context: BrowserContext, tokens: Tokens) {
+  await context.addCookies([
+    { name: 'auth.token', value: tokens.token, url: baseURL },
+    { name: 'auth.refresh-token', value: tokens.refreshToken, url: baseURL },
+  ])
+}
+
+async function cookie(context: BrowserContext, name: string) {
+  return (await context.cookies()).find(entry => entry.name === name)?.value
+}
+
+async function text(page: Page, testId: string) {
+  return (await page.getByTestId(testId).textContent())?.trim()
+}
+
+async function refreshStats(): Promise<{ refreshes: number, reuseDetections: number }> {
+  return await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()
+}
+
+describe('refresh provider against a rotating, reuse-detecting backend', () => {
+  it('a reload with an expired access token refreshes once on the server and sets both cookies', async () => {
+    const { user, tokens } = await signedIn()
+    const session = await openSession(browser, baseURL)
+    await setTokens(session.context, { ...tokens, token: await expired(tokens.token) })
+    const { page } = session
+    await page.goto('/profile')
+    expect(new URL(page.url()).pathname).toBe('/profile')
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    await waitForHydration(page)
+    await page.waitForLoadState('networkidle')
+
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect(await backend.count(SESSION)).toBe(1)
+    const newRefreshToken = await cookie(session.context, 'auth.refresh-token')
+    expect(newRefreshToken).toBeTruthy()
+    expect(newRefreshToken).not.toBe(tokens.refreshToken)
+    const newToken = await cookie(session.context, 'auth.token')
+    expect(decodeJwt(newToken!).exp! * 1000).toBeGreaterThan(Date.now())
+    expect((await refreshStats()).reuseDetections).toBe(0)
+    await session.assertClean()
+  })
+
+  it('never refreshes a fresh access token during SSR', async () => {
+    const { tokens } = await signedIn()
+    await backend.reset()
+    const response = await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.token=${tokens.token}; auth.refresh-token=${tokens.refreshToken}` } })
+    expect(response.status).toBe(200)
+    expect(await backend.count(REFRESH)).toBe(0)
+    expect(response.headers.getSetCookie().some(header => header.startsWith('auth.refresh-token='))).toBe(false)
+  })
+
+  it('two simultaneous SSR requests with the same expired token spend the refresh token once', async () => {
+    const { user, tokens } = await signedIn()
+    const cookieHeader = `auth.token=${await expired(tokens.token)}; auth.refresh-token=${tokens.refreshToken}`
+    const [first, second] = await Promise.all([
+      fetch(`${baseURL}/profile`, { headers: { cookie: cookieHeader }, redirect: 'manual' }),
+      fetch(`${baseURL}/stats`, { headers: { cookie: cookieHeader }, redirect: 'manual' }),
+    ])
+    expect(first.status).toBe(200)
+    expect(second.status).toBe(200)
+    expect(await first.text()).toContain(user.email)
+    expect(await second.text()).toContain(user.name)
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect((await refreshStats()).reuseDetections).toBe(0)
+  })
+
+  it('20 concurrent API calls through useAuthFetch with an expired token: one refresh, 20 successes', async () => {
+    const { tokens } = await signedIn()
+    const session = await openSession(browser, baseURL)
+    await setTokens(session.context, tokens)
+    const { page } = session
+    await page.goto('/burst')
+    await waitForHydration(page)
+    await backend.reset()
+    // The access token expires under the open page (as after a laptop sleep).
+    const stale = await expired(tokens.token)
+    await page.evaluate((value) => {
+      document.cookie = `auth.token=${value}; path=/`
+    }, stale)
+    await page.getByTestId('burst').click()
+    await expect.poll(() => text(page, 'burst-result')).toBe('20/20')
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect(await backend.count('GET /api/user/stats')).toBe(20)
+    expect((await refreshStats()).reuseDetections).toBe(0)
+    await session.assertClean()
+  })
+
+  it('three tabs across several expiries: one refresh per expiry in total, no reuse, nobody signed out', async () => {
+    const { user, tokens } = await signedIn()
+    const session = await openSession(browser, baseURL)
+    await setTokens(session.context, tokens)
+    const tabs = [session.page, await session.context.newPage(), await session.context.newPage()]
+    for (const tab of tabs) {
+      await tab.goto('/tokens')
+      await waitForHydration(tab)
+    }
+    await backend.reset()
+    const started = Date.now()
+    // Switch focus between the tabs for a few token lifetimes.
+    for (let round = 0; round < 9; round++) {
+      await tabs[round % 3]!.bringToFront()
+      await tabs[round % 3]!.waitForTimeout(1500)
+    }
+    const elapsed = (Date.now() - started) / 1000
+    const refreshes = await backend.count(REFRESH)
+    // Each token is refreshed a third of its lifetime early: about one refresh per (2/3 · TTL) seconds.
+    const expected = elapsed / (accessTtl * 2 / 3)
+    expect(refreshes).toBeGreaterThanOrEqual(Math.floor(expected) - 1)
+    expect(refreshes).toBeLessThanOrEqual(Math.ceil(expected) + 1)
+    expect((await refreshStats()).reuseDetections).toBe(0)
+    for (const tab of tabs) {
+      expect(await text(tab, 'status')).toBe('authenticated')
+      expect(new URL(tab.url()).pathname).toBe('/tokens')
+    }
+    await tabs[0]!.reload()
+    await expect.poll(() => text(tabs[0]!, 'user-name')).toBe(user.name)
+    await session.assertClean()
+  })
+
+  it('a refused refresh signs out, sends to login, and brings the user back after signing in', async () => {
+    const { user, tokens } = await signedIn()
+    const session = await openSession(browser, baseURL)
+    session.expectFailedRequest(/status of 401/)
+    await setTokens(session.context, { token: await expired(tokens.token), refreshToken: 'spent-or-forged' })
+    const { page } = session
+    await page.goto('/profile')
+    await page.waitForURL(url => url.pathname === '/login')
+    expect(new URL(page.url()).searchParams.get('redirect')).toBe('/profile')
+    expect(await cookie(session.context, 'auth.token')).toBeUndefined()
+    expect(await cookie(session.context, 'auth.refresh-token')).toBeUndefined()
+
+    await waitForHydration(page)
+    await page.getByTestId('email').fill(user.email)
+    await page.getByTestId('password').fill(user.password)
+    await page.getByTestId('submit').click()
+    await page.waitForURL(url => url.pathname === '/profile')
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    await session.assertClean()
+  })
+
+  it.each(['500', 'refuse'])('the refresh endpoint down (%s): still signed in, recovers when it is back', async (mode) => {
+    const { tokens } = await signedIn()
+    const session = await openSession(browser, baseURL)
+    session.expectFailedRequest(/status of (500|401)|ERR_EMPTY_RESPONSE|ERR_CONNECTION/)
+    await backend.fault('/api/auth/refresh', mode)
+    await setTokens(session.context, { ...tokens, token: await expired(tokens.token) })
+    const { page } = session
+    await page.goto('/profile')
+    await waitForHydration(page)
+    await page.waitForLoadState('networkidle')
+    // No verdict: no redirect, both tokens kept.
+    expect(new URL(page.url()).pathname).toBe('/profile')
+    expect(await cookie(session.context, 'auth.refresh-token')).toBe(tokens.refreshToken)
+    expect(await backend.count(REFRESH)).toBeGreaterThanOrEqual(1)
+
+    await backend.fault('/api/auth/refresh', 'none')
+    // The backoff retry notices the recovery by itself.
+    await expect.poll(() => text(page, 'status'), { timeout: 15_000 }).toBe('authenticated')
+    expect(await cookie(session.context, 'auth.refresh-token')).not.toBe(tokens.refreshToken)
+    expect((await refreshStats()).reuseDetections).toBe(0)
+    await session.assertClean()
+  })
+})
