@@ -52,8 +52,15 @@ export class OptionChecker {
   }
 
   path(path: string, value: unknown) {
-    if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) {
-      this.fail(path, `must be an app path starting with one "/", got ${JSON.stringify(value)}`, `set a path such as '/login'`)
+    if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || /[?#\\\s]/.test(value)) {
+      this.fail(path, `must be an app path starting with one "/", without query or hash, got ${JSON.stringify(value)}`, `set a path such as '/login'`)
+    }
+  }
+
+  cookieDomain(path: string, value: unknown) {
+    // Copied into Set-Cookie verbatim: anything but a host name could inject attributes.
+    if (typeof value !== 'string' || (value !== '' && !/^\.?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i.test(value))) {
+      this.fail(path, `is not a host name: ${JSON.stringify(value)}`, `set a domain such as 'example.com', or '' for the current host only`)
     }
   }
 

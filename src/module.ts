@@ -66,9 +66,11 @@ export default defineNuxtModule<ModuleOptions>({
     ])
     addPlugin(resolver.resolve(runtimeDir, 'app/plugins/auth'))
     const middleware = resolver.resolve(runtimeDir, 'app/middleware/auth')
-    addRouteMiddleware({ name: 'auth', path: middleware, global: resolved.public.globalAppMiddleware.isEnabled })
-    // The incumbent's name, so pages written for @sidebase/nuxt-auth keep working.
-    addRouteMiddleware({ name: 'sidebase-auth', path: middleware })
+    // The global guard gets a name of its own: an app's own middleware/auth.ts must not silently replace it.
+    addRouteMiddleware({ name: 'gatekeeper-auth', path: middleware, global: resolved.public.globalAppMiddleware.isEnabled })
+    // Names pages can list: ours, and the incumbent's so pages written for @sidebase/nuxt-auth keep working
+    // (Nuxt keeps an app's own `auth` middleware and warns; `gatekeeper-auth` still works then).
+    for (const name of ['auth', 'sidebase-auth']) addRouteMiddleware({ name, path: middleware })
 
     const runtimeTypes = (path: string) => JSON.stringify(resolver.resolve(runtimeDir, path))
     // Page meta and route rules: for the app and the server (route rules are read by both).

@@ -80,30 +80,47 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
     fail('baseURL', `must be a path ('/api/auth') or a full http(s) URL, got ${JSON.stringify(baseURL)}`, `set auth.baseURL, or NUXT_PUBLIC_AUTH_BASE_URL at run time`)
   }
 
-  const middlewareInput = typeof input.globalAppMiddleware === 'object' ? input.globalAppMiddleware : { isEnabled: input.globalAppMiddleware ?? false }
+  for (const key of ['isEnabled', 'disableServerSideAuth'] as const) {
+    if (input[key] !== undefined && typeof input[key] !== 'boolean') fail(key, `must be true or false, got ${JSON.stringify(input[key])}`, 'set true or false')
+  }
+  const middlewareRaw: unknown = input.globalAppMiddleware
+  if (middlewareRaw !== undefined && typeof middlewareRaw !== 'boolean' && (typeof middlewareRaw !== 'object' || middlewareRaw === null)) {
+    fail('globalAppMiddleware', `must be true, false or an object, got ${JSON.stringify(middlewareRaw)}`, 'set true, or { isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true }')
+  }
+  const middlewareInput: GlobalAppMiddlewareOptions = typeof middlewareRaw === 'object' && middlewareRaw !== null ? middlewareRaw : { isEnabled: middlewareRaw === true }
   const globalAppMiddleware: Required<GlobalAppMiddlewareOptions> = {
     isEnabled: middlewareInput.isEnabled ?? false,
     allow404WithoutAuth: middlewareInput.allow404WithoutAuth ?? true,
     addDefaultCallbackUrl: middlewareInput.addDefaultCallbackUrl ?? true,
   }
+  for (const key of ['isEnabled', 'allow404WithoutAuth'] as const) {
+    if (typeof globalAppMiddleware[key] !== 'boolean') fail(`globalAppMiddleware.${key}`, `must be true or false, got ${JSON.stringify(globalAppMiddleware[key])}`, 'set true or false')
+  }
+  const callback = globalAppMiddleware.addDefaultCallbackUrl
+  if (typeof callback !== 'boolean' && !(typeof callback === 'string' && callback.startsWith('/') && !callback.startsWith('//'))) {
+    fail('globalAppMiddleware.addDefaultCallbackUrl', `must be true, false or an app path, got ${JSON.stringify(callback)}`, `set true (the page the user wanted), false, or a path such as '/dashboard'`)
+  }
   const navigateAuthenticatedTo = input.navigateAuthenticatedTo ?? '/'
   if (typeof navigateAuthenticatedTo !== 'string' || !navigateAuthenticatedTo.startsWith('/') || navigateAuthenticatedTo.startsWith('//')) {
     fail('navigateAuthenticatedTo', `must be an app path, got ${JSON.stringify(navigateAuthenticatedTo)}`, `set a path such as '/'`)
   }
-  const allowedRedirectOrigins = input.allowedRedirectOrigins ?? []
+  const originsRaw: unknown = input.allowedRedirectOrigins ?? []
+  if (!Array.isArray(originsRaw)) fail('allowedRedirectOrigins', `must be an array of origins, got ${JSON.stringify(originsRaw)}`, `set e.g. ['https://accounts.example.com']`)
+  const allowedRedirectOrigins: string[] = Array.isArray(originsRaw) ? originsRaw : []
   for (const [index, origin] of allowedRedirectOrigins.entries()) {
     let parsed: URL | null = null
     try {
       parsed = new URL(origin)
     }
     catch { /* reported below */ }
-    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+    if (typeof origin !== 'string' || !parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
       fail(`allowedRedirectOrigins[${index}]`, `is not an origin: ${JSON.stringify(origin)}`, `give scheme and host only, e.g. 'https://accounts.example.com'`)
     }
   }
   const requestTimeout = input.requestTimeout ?? 10_000
-  if (typeof requestTimeout !== 'number' || !(requestTimeout > 0)) {
-    fail('requestTimeout', `must be a positive number of milliseconds, got ${JSON.stringify(requestTimeout)}`, 'set e.g. 10000')
+  // Timers overflow past 2^31-1 ms and fire at once.
+  if (typeof requestTimeout !== 'number' || !(requestTimeout > 0) || requestTimeout > 2 ** 31 - 1) {
+    fail('requestTimeout', `must be milliseconds between 1 and 2147483647, got ${JSON.stringify(requestTimeout)}`, 'set e.g. 10000')
   }
 
   const refreshInput = input.sessionRefresh ?? {}
@@ -143,7 +160,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
       disableServerSideAuth: input.disableServerSideAuth ?? false,
       globalAppMiddleware,
       navigateAuthenticatedTo,
-      allowedRedirectOrigins: allowedRedirectOrigins.map(origin => origin.replace(/\/$/, '')),
+      allowedRedirectOrigins: allowedRedirectOrigins.map(origin => String(origin).replace(/\/$/, '')),
       requestTimeout,
       sessionRefresh,
       ...definition.runtimeConfig(resolved.options as never),

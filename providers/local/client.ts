@@ -12,7 +12,8 @@ function pick(body: unknown, pointer: string, what: string, option: string, erro
 export async function requestSignIn(ctx: StrategyContext<LocalRuntimeOptions>, credentials: Record<string, unknown>, params?: SignInParams) {
   const { options } = ctx
   const body = await ctx.request(options.endpoints.signIn, 'signIn', { body: credentials, query: params?.query, headers: params?.headers, token: null })
-  const badResponse = (message: string) => ctx.error('BAD_RESPONSE', message, { data: body })
+  // No `data: body` here: the body may hold tokens, and errors travel to hooks, loggers and the browser.
+  const badResponse = (message: string) => ctx.error('BAD_RESPONSE', message)
   const token = pick(body, options.signInResponseTokenPointer, 'signIn', 'token.signInResponseTokenPointer', badResponse)
   if (typeof token !== 'string' || token.length === 0) throw badResponse(`The signIn response's token at "${options.signInResponseTokenPointer}" is not a non-empty string`)
   const session = !options.signInResponsePointer
@@ -39,7 +40,7 @@ export default defineClientStrategy<LocalRuntimeOptions>({
   async getSession(ctx) {
     if (!ctx.token()) return null
     const body = await ctx.request(ctx.options.endpoints.getSession, 'getSession')
-    const data = pick(body, ctx.options.dataResponsePointer, 'getSession', 'session.dataResponsePointer', message => ctx.error('BAD_RESPONSE', message, { data: body }))
+    const data = pick(body, ctx.options.dataResponsePointer, 'getSession', 'session.dataResponsePointer', message => ctx.error('BAD_RESPONSE', message))
     if (data === null || typeof data !== 'object') throw ctx.error('BAD_RESPONSE', `The getSession response's data at "${ctx.options.dataResponsePointer}" is not an object`)
     return data
   },

@@ -39,7 +39,14 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
     check.sameSite('token.sameSiteAttribute', options.token.sameSiteAttribute, options.token.secureCookieAttribute, 'token.secureCookieAttribute')
     check.boolean('token.secureCookieAttribute', options.token.secureCookieAttribute)
     check.boolean('token.httpOnlyCookieAttribute', options.token.httpOnlyCookieAttribute)
-    check.string('token.cookieDomain', options.token.cookieDomain)
+    check.cookieDomain('token.cookieDomain', options.token.cookieDomain)
+    if (options.token.signInResponseTokenPointer === '/' || options.token.signInResponseTokenPointer === '') {
+      check.fail('token.signInResponseTokenPointer', 'points at the whole signIn response, which is an object, not a token', `point at the token, e.g. '/token'`)
+    }
+    if (input.endpoints?.getSession === false) {
+      // Without it a reload cannot restore the session, and the guard could never reach a verdict.
+      check.fail('endpoints.getSession', 'is false, but the session must be restorable after a reload', `give it { path: '/session', method: 'get' }`)
+    }
     check.pointer('session.dataResponsePointer', options.session.dataResponsePointer)
     check.pointer('session.signInResponsePointer', options.session.signInResponsePointer, { optional: true })
     return { options, issues: check.issues }

@@ -13,7 +13,7 @@ export default defineClientStrategy<RefreshRuntimeOptions>({
     const body = result.body
     const refreshToken = readPointer(body, ctx.options.signInResponseRefreshTokenPointer)
     if (!refreshToken.found || typeof refreshToken.value !== 'string' || !refreshToken.value) {
-      throw ctx.error('BAD_RESPONSE', `The signIn response has no refresh token at refreshToken.signInResponseRefreshTokenPointer "${ctx.options.signInResponseRefreshTokenPointer}"`, { data: body })
+      throw ctx.error('BAD_RESPONSE', `The signIn response has no refresh token at refreshToken.signInResponseRefreshTokenPointer "${ctx.options.signInResponseRefreshTokenPointer}"`)
     }
     return { token: result.token, session: result.session, refreshToken: refreshToken.value }
   },
@@ -35,14 +35,14 @@ export default defineClientStrategy<RefreshRuntimeOptions>({
     }
     const token = readPointer(body, options.refreshResponseTokenPointer)
     if (!token.found || typeof token.value !== 'string' || !token.value) {
-      throw ctx.error('BAD_RESPONSE', `The refresh response has no token at refreshResponseTokenPointer "${options.refreshResponseTokenPointer}"`, { data: body })
+      throw ctx.error('BAD_RESPONSE', `The refresh response has no token at refreshResponseTokenPointer "${options.refreshResponseTokenPointer}"`)
     }
     // A rotated refresh token always replaces the old one, whatever refreshOnlyToken says: presenting the old one
     // again would look like token theft to a backend with reuse detection (RFC 9700 §4.14.2).
     const rotated = readPointer(body, options.signInResponseRefreshTokenPointer)
     const refreshToken = rotated.found && typeof rotated.value === 'string' && rotated.value ? rotated.value : undefined
     if (!options.refreshOnlyToken && !refreshToken) {
-      throw ctx.error('BAD_RESPONSE', `refreshOnlyToken is false, but the refresh response has no refresh token at "${options.signInResponseRefreshTokenPointer}"`, { data: body })
+      throw ctx.error('BAD_RESPONSE', `refreshOnlyToken is false, but the refresh response has no refresh token at "${options.signInResponseRefreshTokenPointer}"`)
     }
     return { token: token.value, refreshToken }
   },

@@ -119,7 +119,29 @@ describe('local provider with httpOnlyCookieAttribute', () => {
       body: JSON.stringify({ credentials: { email: user.email, password: user.password } }),
     })
     expect(crossSiteJson.status).toBe(403)
+    // Without Sec-Fetch-Site (plain http, old browsers) the Origin decides.
+    const foreignOrigin = await fetch(`${baseURL}/api/_auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'origin': 'https://evil.example' },
+      body: JSON.stringify({ credentials: { email: user.email, password: user.password } }),
+    })
+    expect(foreignOrigin.status).toBe(403)
+    // A form can send multipart with a "boundary" that merely mentions JSON: not JSON.
+    const disguised = await fetch(`${baseURL}/api/_auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=application/json', 'origin': baseURL },
+      body: JSON.stringify({ credentials: { email: user.email, password: user.password } }),
+    })
+    expect(disguised.status).toBe(403)
     expect(await backend.count('POST /api/auth/login')).toBe(0)
+    // The same request from the app itself passes.
+    const sameOrigin = await fetch(`${baseURL}/api/_auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'origin': baseURL },
+      body: JSON.stringify({ credentials: { email: user.email, password: user.password } }),
+    })
+    expect(sameOrigin.status).toBe(200)
+    expect(sameOrigin.headers.get('set-cookie')).toMatch(/auth\.token=.+HttpOnly/i)
   })
 
   it('never renders the token into the HTML', async () => {

@@ -33,6 +33,8 @@ registerEndpoint('/api/auth/session', {
       setResponseStatus(event, 500)
       return { message: 'boom' }
     }
+    // A stale token's answer comes late, so a sign-in can finish in between.
+    if (event.headers.get('authorization') === 'Bearer STALE') await new Promise(resolve => setTimeout(resolve, 20))
     if (mode.session === '401' || event.headers.get('authorization') !== `Bearer ${TOKEN}`) {
       throw createError({ statusCode: 401 })
     }
@@ -195,6 +197,40 @@ describe('useAuth (local provider)', () => {
     const pinia = useNuxtApp().$pinia as { state: { value: unknown } }
     expect(JSON.stringify(pinia.state.value)).not.toContain(TOKEN)
     expect(JSON.stringify(pinia.state.value)).toContain(USER.email)
+  })
+})
+
+describe('races and endings', () => {
+  it('a late 401 for an old token does not wipe the token of a sign-in that finished meanwhile', async () => {
+    useAuthState().setToken('STALE')
+    const staleCheck = useAuth().getSession().catch(() => null)
+    // The sign-in's own session call (50 ms) is still running when the stale 401 (20 ms) arrives.
+    mode.session = 'slow'
+    await signedIn()
+    await staleCheck
+    expect(useAuth().status.value).toBe('authenticated')
+    expect(useAuthState().rawToken.value).toBe(TOKEN)
+    expect(useAuth().data.value).toEqual(USER)
+  })
+
+  it('a session whose token disappeared ends as a sign-out: hook fired, guard applied', async () => {
+    await signedIn()
+    await useRouter().push('/profile')
+    const reasons: string[] = []
+    const unhook = useNuxtApp().hook('auth:signedOut', ({ reason }) => {
+      reasons.push(reason)
+    })
+    useAuthState().rawToken.value = null
+    await useAuth().getSession()
+    await new Promise(resolve => setTimeout(resolve, 0))
+    unhook()
+    expect(useAuth().status.value).toBe('unauthenticated')
+    expect(reasons).toEqual(['session-refused'])
+    expect(useRouter().currentRoute.value.path).toBe('/login')
+  })
+
+  it('refresh() without a refresh provider is NOT_SUPPORTED', async () => {
+    expect((await failureOf(useAuth().refresh())).code).toBe('NOT_SUPPORTED')
   })
 })
 

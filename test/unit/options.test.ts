@@ -179,3 +179,53 @@ describe('resolveModuleOptions: validation', () => {
     expect(error.issues.find(issue => issue.key === 'auth.provider.type')!.fix).toContain('\'local\'')
   })
 })
+
+describe('validation added after review', () => {
+  const resolveWith = (input: Record<string, unknown>) => {
+    try {
+      resolveModuleOptions(input as never)
+      return []
+    }
+    catch (error) {
+      return ((error as { issues?: Array<{ key: string }> }).issues ?? []).map(issue => issue.key)
+    }
+  }
+
+  it.each([
+    [{ isEnabled: 'false' }, 'auth.isEnabled'],
+    [{ disableServerSideAuth: 1 }, 'auth.disableServerSideAuth'],
+    [{ globalAppMiddleware: null }, 'auth.globalAppMiddleware'],
+    [{ globalAppMiddleware: { isEnabled: 'yes' } }, 'auth.globalAppMiddleware.isEnabled'],
+    [{ globalAppMiddleware: { addDefaultCallbackUrl: '//evil.com' } }, 'auth.globalAppMiddleware.addDefaultCallbackUrl'],
+    [{ allowedRedirectOrigins: 'https://x.example' }, 'auth.allowedRedirectOrigins'],
+    [{ requestTimeout: 3e9 }, 'auth.requestTimeout'],
+    [{ requestTimeout: Number.POSITIVE_INFINITY }, 'auth.requestTimeout'],
+    [{ provider: { type: 'local', token: { cookieDomain: 'x.com; SameSite=None' } } }, 'auth.provider.token.cookieDomain'],
+    [{ provider: { type: 'local', token: { signInResponseTokenPointer: '/' } } }, 'auth.provider.token.signInResponseTokenPointer'],
+    [{ provider: { type: 'local', endpoints: { getSession: false } } }, 'auth.provider.endpoints.getSession'],
+    [{ provider: { type: 'local', pages: { login: '/login?x=1' } } }, 'auth.provider.pages.login'],
+    [{ sessionRefresh: { handler: './handler.ts' } }, 'auth.sessionRefresh.handler'],
+    [{ sessionRefresh: { enablePeriodically: 10 } }, 'auth.sessionRefresh.enablePeriodically'],
+    [{ provider: { type: 'refresh', token: { httpOnlyCookieAttribute: true }, refreshToken: { httpOnlyCookieAttribute: true } } }, 'auth.provider.token.httpOnlyCookieAttribute'],
+    [{ provider: { type: 'refresh', refreshToken: { cookieName: 'auth.token' } } }, 'auth.provider.refreshToken.cookieName'],
+    [{ provider: { type: 'local', refresh: { isEnabled: true, token: { refreshRequestTokenPointer: '/' } } } }, 'auth.provider.refresh.token.refreshRequestTokenPointer'],
+  ])('%j fails naming %s', (input, key) => {
+    expect(resolveWith(input)).toContain(key)
+  })
+
+  it('accepts a valid cookie domain and both refresh shapes meaning the same thing', () => {
+    expect(resolveWith({ provider: { type: 'local', token: { cookieDomain: '.example.com' } } })).toEqual([])
+    const legacy = resolveModuleOptions({ provider: { type: 'refresh', endpoints: { refresh: { path: '/renew', method: 'post' } }, refreshOnlyToken: false, refreshToken: { cookieName: 'rt', maxAgeInSeconds: 60 } } } as never)
+    const current = resolveModuleOptions({ provider: { type: 'local', refresh: { isEnabled: true, endpoint: { path: '/renew', method: 'post' }, refreshOnlyToken: false, token: { cookieName: 'rt', maxAgeInSeconds: 60 } } } } as never)
+    expect(legacy.clientStrategy).toBe('refresh/client')
+    expect(current).toEqual(legacy)
+    expect(current.public.refreshToken?.cookie).toMatchObject({ name: 'rt', maxAge: 60 })
+    expect((current.public.provider as { refreshEndpoint: unknown }).refreshEndpoint).toEqual({ path: '/renew', method: 'post' })
+  })
+
+  it('local with refresh disabled stays the local provider', () => {
+    const resolved = resolveModuleOptions({ provider: { type: 'local', refresh: { isEnabled: false } } } as never)
+    expect(resolved.clientStrategy).toBe('local/client')
+    expect(resolved.public.refreshToken).toBeNull()
+  })
+})

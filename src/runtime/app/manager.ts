@@ -159,8 +159,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
     return flights.run('session', async () => {
       const epoch = store.machine.epoch
       if (tokenCookie && !tokenCookie.value && !refreshCookie?.value) {
-        store.data = null
-        store.dispatch({ type: 'VERDICT', present: false, epoch })
+        await concludeSignedOut(epoch)
         return null
       }
       // An expired access token is refreshed first (once, shared), so the check does not die on a 401.
@@ -169,6 +168,9 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
         if (store.machine.epoch !== epoch) return store.data ?? null
       }
       store.dispatch({ type: 'START', activity: 'checking' })
+      // The answer is about this token: if a sign-in stores another one meanwhile, the answer is stale.
+      let checkedToken = tokenCookie?.value ?? null
+      const stale = () => store.machine.epoch !== epoch || (tokenCookie !== null && (tokenCookie.value ?? null) !== checkedToken)
       try {
         let session: Session | null
         try {
@@ -176,17 +178,15 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
         }
         catch (error) {
           // With a refresh token, a 401 is a reason to refresh and ask once more, not yet a verdict.
-          if (!(refresher && refreshCookie?.value && isAuthError(error) && error.code === 'UNAUTHORIZED')) throw error
+          if (!(refresher && refreshCookie?.value && isAuthError(error) && error.code === 'UNAUTHORIZED') || stale()) throw error
           await refresher.refresh()
           if (store.machine.epoch !== epoch) return store.data ?? null
+          checkedToken = tokenCookie?.value ?? null
           session = await strategy.getSession(context) as Session | null
         }
-        if (store.machine.epoch !== epoch) return store.data ?? null
+        if (stale()) return store.data ?? null
         if (session === null) {
-          setToken(null)
-          setRefreshToken(null)
-          store.data = null
-          store.dispatch({ type: 'VERDICT', present: false, epoch })
+          await concludeSignedOut(epoch)
           return null
         }
         applySession(session)
@@ -195,7 +195,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
       }
       catch (error) {
         const authError = await report(error, 'getSession')
-        if (store.machine.epoch !== epoch) return store.data ?? null
+        if (stale()) return store.data ?? null
         if (authError.isVerdict) {
           await applySignOut('session-refused')
           return null
@@ -204,6 +204,18 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
         throw authError
       }
     })
+  }
+
+  /** The backend (or the missing token) says nobody is signed in. A session that ends this way is a sign-out. */
+  async function concludeSignedOut(epoch: number) {
+    if (store.machine.phase === 'authenticated') {
+      await applySignOut('session-refused')
+      return
+    }
+    setToken(null)
+    setRefreshToken(null)
+    store.data = null
+    store.dispatch({ type: 'VERDICT', present: false, epoch })
   }
 
   /** Resolves once a verdict was attempted. Never throws: the failure stays in `error`. */

@@ -59,7 +59,7 @@ export function createRefresher(deps: RefresherDeps) {
     deps.store.dispatch({ type: 'START', activity: 'refreshing' })
     try {
       const result = import.meta.server
-        ? await dedupeServerRefresh(refreshToken, () => deps.strategy.refresh!(deps.context))
+        ? await dedupeServerRefresh(refreshToken, deps.tokenCookie?.value ?? '', () => deps.strategy.refresh!(deps.context))
         : await deps.strategy.refresh!(deps.context)
       if (deps.tokenCookie) deps.tokenCookie.value = result.token || null
       // Rotation: the new refresh token replaces the spent one, always.

@@ -13,11 +13,12 @@ const ROUTES = {
 
 export const relayStrategy = defineClientStrategy<unknown>({
   async signIn(ctx: StrategyContext<unknown>, credentials, params) {
-    const body = await ctx.request<{ session: unknown }>(ROUTES.signIn, 'signIn', { body: { credentials, query: params?.query }, headers: params?.headers, token: null })
+    // signInHeaders go in the body: the relay passes them on to the backend (see forwardableHeaders).
+    const body = await ctx.request<{ session: unknown }>(ROUTES.signIn, 'signIn', { body: { credentials, query: params?.query, headers: params?.headers }, token: null })
     return { session: body.session }
   },
   async signUp(ctx, credentials, params) {
-    const body = await ctx.request<{ response: unknown }>(ROUTES.signUp, 'signUp', { body: { credentials }, headers: params?.headers, token: null })
+    const body = await ctx.request<{ response: unknown }>(ROUTES.signUp, 'signUp', { body: { credentials, headers: params?.headers }, token: null })
     return body.response
   },
   async signOut(ctx) {

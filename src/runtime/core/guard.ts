@@ -34,8 +34,8 @@ export type GuardDecision
     | { action: 'login', to: string | undefined }
     | { action: 'authenticated-redirect', to: string | undefined }
 
-/** Names the guard is registered under: `auth`, and the incumbent's `sidebase-auth` for migrating pages. */
-export const AUTH_MIDDLEWARE_NAMES: readonly string[] = ['auth', 'sidebase-auth']
+/** Names the guard is registered under: `gatekeeper-auth`, `auth`, and the incumbent's `sidebase-auth`. */
+export const AUTH_MIDDLEWARE_NAMES: readonly string[] = ['gatekeeper-auth', 'auth', 'sidebase-auth']
 
 /** True when page meta `middleware` names the guard: such a page is protected even without `auth` meta. */
 export function listsAuthMiddleware(middleware: unknown): boolean {

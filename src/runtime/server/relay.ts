@@ -1,8 +1,11 @@
-import { createError, deleteCookie, getCookie, getHeader, setCookie, type H3Event } from 'h3'
+import { createError, deleteCookie, getCookie, getHeader, getRequestHost, setCookie, type H3Event } from 'h3'
 import { useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
 import { AuthError, isAuthError, type ClientStrategy, type PublicAuthConfig, type StrategyContext } from '../core'
 import { requestEndpoint } from '../shared/request'
+
+// Hop-by-hop, identity and routing headers: forwarding them from a browser would let it pose as someone else.
+const UNFORWARDABLE = /^(?:host|cookie|authorization|proxy-.*|x-forwarded-.*|forwarded|x-real-ip|content-length|content-type|connection|transfer-encoding|upgrade|te|trailer|keep-alive|accept-encoding)$/i
 
 /**
  * The server half of httpOnly token cookies: the browser cannot read or write the token, so it asks these
@@ -30,6 +33,12 @@ export function relayContext(event: H3Event) {
   return {
     context,
     strategy: strategy as ClientStrategy<unknown>,
+    /** Headers the browser asked to pass on to the backend, minus the ones that would impersonate or re-route. */
+    forwardableHeaders(headers: unknown): Record<string, string> {
+      if (typeof headers !== 'object' || headers === null) return {}
+      return Object.fromEntries(Object.entries(headers as Record<string, unknown>)
+        .filter(([name, value]) => typeof value === 'string' && !UNFORWARDABLE.test(name)) as Array<[string, string]>)
+    },
     storeToken(value: string | null | undefined) {
       const { cookie } = token
       current = value || null
@@ -54,10 +63,24 @@ export function relayContext(event: H3Event) {
  * Forms cannot send JSON, and browsers say where a request comes from.
  */
 export function assertSameOriginJson(event: H3Event) {
-  const site = getHeader(event, 'sec-fetch-site')
-  const contentType = getHeader(event, 'content-type') ?? ''
-  if ((site && site !== 'same-origin' && site !== 'none') || !contentType.includes('application/json')) {
+  const mediaType = (getHeader(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (mediaType !== 'application/json' || !isSameOrigin(event)) {
     throw relayError(new AuthError('CSRF', 'Cross-site request refused: send JSON from this app'), 403)
+  }
+}
+
+/** `Sec-Fetch-Site` where the browser sends it (https, localhost); else `Origin`, else `Referer`, must match the host. */
+function isSameOrigin(event: H3Event): boolean {
+  const site = getHeader(event, 'sec-fetch-site')
+  if (site) return site === 'same-origin' || site === 'none'
+  const host = getRequestHost(event, { xForwardedHost: false })
+  const source = getHeader(event, 'origin') ?? getHeader(event, 'referer')
+  if (!source) return false
+  try {
+    return new URL(source).host === host
+  }
+  catch {
+    return false
   }
 }
 
@@ -82,6 +105,7 @@ export function relayError(error: unknown, status?: number) {
     // The backend's own status where there was one, so the browser sees what SSR would see.
     statusCode: status ?? authError.status ?? STATUS[authError.code] ?? 500,
     statusMessage: authError.code,
-    data: { authError: { code: authError.code, message: authError.message, data: authError.data } },
+    // `data` is the backend's error body (validation details); BAD_RESPONSE bodies are never relayed.
+    data: { authError: { code: authError.code, message: authError.message, data: authError.code === 'BAD_RESPONSE' ? undefined : authError.data } },
   })
 }

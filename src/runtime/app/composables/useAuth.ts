@@ -23,11 +23,12 @@ export function useAuth() {
     lastRefreshedAt: readonly(toRef(store, 'lastRefreshedAt')),
     /** The formatted header value (`Bearer …`), or null. */
     token: computed(() => {
-      const raw = manager.tokenCookie?.value
+      // httpOnly: null on the server too, or a component could render the token into the HTML.
+      const raw = config.token?.cookie.httpOnly ? null : manager.tokenCookie?.value
       return raw && config.token ? formatAuthorization(config.token.type, raw) : null
     }),
     /** The raw refresh token (refresh provider; null in the browser when cookies are httpOnly). */
-    refreshToken: computed(() => manager.refreshCookie?.value ?? null),
+    refreshToken: computed(() => (config.refreshToken?.cookie.httpOnly ? null : manager.refreshCookie?.value ?? null)),
     /** Code of the last failure that reached no verdict (network, 5xx, …), or null. */
     error: computed(() => store.machine.error),
     signIn: manager.signIn,

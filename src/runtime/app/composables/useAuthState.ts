@@ -11,8 +11,10 @@ export function useAuthState() {
   const manager = useAuthManager()
   const { store } = manager
   const config = useNuxtApp().$config.public.auth
-  const rawToken = manager.tokenCookie ?? ref<string | null>(null)
-  const rawRefreshToken = manager.refreshCookie ?? ref<string | null>(null)
+  // httpOnly cookies stay out of page code everywhere, SSR included (what SSR renders ends up in the HTML).
+  const hidden = Boolean(config.token?.cookie.httpOnly)
+  const rawToken = (!hidden && manager.tokenCookie) || ref<string | null>(null)
+  const rawRefreshToken = (!hidden && manager.refreshCookie) || ref<string | null>(null)
   return {
     store,
     status: computed(() => store.status),

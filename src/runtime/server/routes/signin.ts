@@ -6,11 +6,11 @@ import { assertSameOriginJson, relayContext, relayError } from '../relay'
 export default defineEventHandler(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
-  const body = await readBody<{ credentials?: Record<string, unknown>, query?: Record<string, unknown>, headers?: Record<string, string> }>(event)
+  const body = await readBody<{ credentials?: Record<string, unknown>, query?: Record<string, unknown>, headers?: unknown }>(event)
   try {
     let result: Awaited<ReturnType<typeof relay.strategy.signIn>>
     try {
-      result = await relay.strategy.signIn(relay.context, body?.credentials ?? {}, { query: body?.query, headers: body?.headers })
+      result = await relay.strategy.signIn(relay.context, body?.credentials ?? {}, { query: body?.query, headers: relay.forwardableHeaders(body?.headers) })
     }
     catch (error) {
       // A refused password is no verdict on the session this browser may already hold.

@@ -7,9 +7,9 @@ export default defineEventHandler(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
   if (!relay.strategy.signUp) throw relayError(new AuthError('NOT_SUPPORTED', 'This provider has no signUp'))
-  const body = await readBody<{ credentials?: Record<string, unknown> }>(event)
+  const body = await readBody<{ credentials?: Record<string, unknown>, headers?: unknown }>(event)
   try {
-    return { response: await relay.strategy.signUp(relay.context, body?.credentials ?? {}) }
+    return { response: await relay.strategy.signUp(relay.context, body?.credentials ?? {}, { headers: relay.forwardableHeaders(body?.headers) }) }
   }
   catch (error) {
     if (isAuthError(error) && error.code === 'UNAUTHORIZED') throw relayError(new AuthError('INVALID_CREDENTIALS', 'The credentials were refused', { status: 401, data: error.data }))

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import { AuthError, type StrategyContext } from '../../src/runtime/core'
+import { createBackoff } from '../../src/runtime/core/backoff'
+import strategy from '../../providers/refresh/client'
+import type { RefreshRuntimeOptions } from '../../providers/refresh/options'
+
+const options: RefreshRuntimeOptions = {
+  endpoints: { signIn: { path: '/login', method: 'post' }, signOut: false, signUp: false, getSession: { path: '/session', method: 'get' } },
+  signInResponseTokenPointer: '/token',
+  dataResponsePointer: '/',
+  signInResponsePointer: '',
+  refreshEndpoint: { path: '/refresh', method: 'post' },
+  signInResponseRefreshTokenPointer: '/refreshToken',
+  refreshResponseTokenPointer: '/access/token',
+  refreshRequestTokenPointer: '/grant/refresh_token',
+  refreshOnlyToken: true,
+}
+
+/** A context whose transport answers each endpoint with a canned body or error, recording the requests. */
+function context(answers: Record<string, unknown>, refreshToken: string | null = 'rt-1', overrides: Partial<RefreshRuntimeOptions> = {}) {
+  const requests: Array<{ name: string, body: unknown }> = []
+  const ctx: StrategyContext<RefreshRuntimeOptions> = {
+    options: { ...options, ...overrides },
+    token: () => 'access-1',
+    refreshToken: () => refreshToken,
+    error: (code, message, extra) => new AuthError(code, message, extra),
+    async request<T>(_endpoint: unknown, name: string, init?: { body?: unknown }) {
+      requests.push({ name, body: init?.body })
+      const answer = answers[name]
+      if (answer instanceof Error) throw answer
+      return answer as T
+    },
+  }
+  return { ctx, requests }
+}
+
+async function failure(promise: Promise<unknown>): Promise<AuthError> {
+  const outcome = await promise.then(() => null, (error: unknown) => error)
+  if (!(outcome instanceof AuthError)) throw new Error(`expected AuthError, got ${String(outcome)}`)
+  return outcome
+}
+
+describe('refresh client strategy', () => {
+  it('signIn returns the refresh token from its pointer', async () => {
+    const { ctx } = context({ signIn: { token: 'a', refreshToken: 'r' } })
+    expect(await strategy.signIn(ctx, {})).toEqual({ token: 'a', session: undefined, refreshToken: 'r' })
+  })
+
+  it('signIn without a refresh token is BAD_RESPONSE naming the option', async () => {
+    const { ctx } = context({ signIn: { token: 'a' } })
+    const error = await failure(strategy.signIn(ctx, {}))
+    expect(error.code).toBe('BAD_RESPONSE')
+    expect(error.message).toContain('signInResponseRefreshTokenPointer')
+  })
+
+  it('sends the refresh token at refreshRequestTokenPointer and reads the token at refreshResponseTokenPointer', async () => {
+    const { ctx, requests } = context({ refresh: { access: { token: 'a2' } } })
+    expect(await strategy.refresh!(ctx)).toEqual({ token: 'a2', refreshToken: undefined })
+    expect(requests).toEqual([{ name: 'refresh', body: { grant: { refresh_token: 'rt-1' } } }])
+  })
+
+  it('adopts a rotated refresh token even with refreshOnlyToken (never reuse a spent one)', async () => {
+    const { ctx } = context({ refresh: { access: { token: 'a2' }, refreshToken: 'rt-2' } })
+    expect((await strategy.refresh!(ctx)).refreshToken).toBe('rt-2')
+  })
+
+  it('with refreshOnlyToken false, a refresh response without refresh token is BAD_RESPONSE', async () => {
+    const { ctx } = context({ refresh: { access: { token: 'a2' } } }, 'rt-1', { refreshOnlyToken: false })
+    expect((await failure(strategy.refresh!(ctx))).code).toBe('BAD_RESPONSE')
+  })
+
+  it.each([
+    ['401', new AuthError('UNAUTHORIZED', 'x', { status: 401 }), 'REFRESH_REFUSED', true],
+    ['403', new AuthError('UNAUTHORIZED', 'x', { status: 403 }), 'REFRESH_REFUSED', true],
+    ['400 invalid_grant', new AuthError('BAD_REQUEST', 'x', { status: 400, data: { error: 'invalid_grant' } }), 'REFRESH_REFUSED', true],
+    ['400 other', new AuthError('BAD_REQUEST', 'x', { status: 400, data: { error: 'invalid_request' } }), 'BAD_REQUEST', false],
+    ['500', new AuthError('SERVER', 'x', { status: 500 }), 'SERVER', false],
+    ['network', new AuthError('NETWORK', 'x'), 'NETWORK', false],
+    ['timeout', new AuthError('TIMEOUT', 'x'), 'TIMEOUT', false],
+  ])('a refresh answered %s is %s (verdict: %s)', async (_label, answer, code, verdict) => {
+    const { ctx } = context({ refresh: answer })
+    const error = await failure(strategy.refresh!(ctx))
+    expect(error.code).toBe(code)
+    expect(error.isVerdict).toBe(verdict)
+  })
+
+  it('without a refresh token there is nothing to send: REFRESH_REFUSED, no request', async () => {
+    const { ctx, requests } = context({}, null)
+    expect((await failure(strategy.refresh!(ctx))).code).toBe('REFRESH_REFUSED')
+    expect(requests).toEqual([])
+  })
+})
+
+describe('backoff', () => {
+  it('doubles up to the cap and resets on success', () => {
+    const backoff = createBackoff({ baseMs: 1000, maxMs: 5000 })
+    expect(backoff.remaining(0)).toBe(0)
+    expect([backoff.fail(0), backoff.fail(0), backoff.fail(0), backoff.fail(0)]).toEqual([1000, 2000, 4000, 5000])
+    expect(backoff.remaining(1000)).toBe(4000)
+    backoff.succeed()
+    expect(backoff.remaining(1000)).toBe(0)
+    expect(backoff.failures).toBe(0)
+  })
+})
