@@ -164,6 +164,31 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
+  it('signing out in one tab signs out the others; signing in updates them', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser, baseURL)
+    const [first, second] = [session.page, await session.context.newPage()]
+    await first.goto('/login')
+    await second.goto('/')
+    await waitForHydration(second)
+    await signInThroughForm(first, user)
+    await first.waitForURL(url => url.pathname === '/')
+    // The other tab learns of the sign-in without a reload.
+    await expect.poll(() => text(second, 'status')).toBe('authenticated')
+    await expect.poll(() => text(second, 'user-name')).toBe(user.name)
+
+    await second.goto('/profile')
+    await expect.poll(() => text(second, 'session-email')).toBe(user.email)
+    await waitForHydration(second)
+    await waitForHydration(first)
+    await first.getByTestId('sign-out').click()
+    // The protected tab is moved to the login page by the broadcast.
+    await second.waitForURL(url => url.pathname === '/login')
+    expect(await text(second, 'status')).toBe('unauthenticated')
+    await session.assertClean()
+  })
+
   it('never puts the token into the SSR HTML or payload', async () => {
     const user = newUser()
     await backend.register(user)

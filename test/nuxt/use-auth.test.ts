@@ -2,7 +2,7 @@ import { registerEndpoint } from '@nuxt/test-utils/runtime'
 import { createError, readBody, setResponseStatus, type H3Event } from 'h3'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { watch } from 'vue'
-import { useAuth, useAuthState, useNuxtApp, useRouter } from '#imports'
+import { useAuth, useAuthFetch, useAuthState, useNuxtApp, useRouter } from '#imports'
 import { AuthError } from '#auth'
 import { requestEndpoint } from '../../src/runtime/shared/request'
 
@@ -40,6 +40,14 @@ registerEndpoint('/api/auth/session', {
     }
     if (mode.session === 'slow') await new Promise(resolve => setTimeout(resolve, 50))
     return USER
+  },
+})
+registerEndpoint('/api/echo', {
+  method: 'GET',
+  handler: (event: H3Event) => {
+    count('echo')
+    if (mode.session === '401') throw createError({ statusCode: 401 })
+    return { authorization: event.headers.get('authorization') }
   },
 })
 registerEndpoint('/api/auth/logout', { method: 'POST', handler: () => (count('logout'), { ok: true }) })
@@ -231,6 +239,28 @@ describe('races and endings', () => {
 
   it('refresh() without a refresh provider is NOT_SUPPORTED', async () => {
     expect((await failureOf(useAuth().refresh())).code).toBe('NOT_SUPPORTED')
+  })
+})
+
+describe('useAuthFetch (no refresh provider)', () => {
+  it('sends the stored token in the configured header', async () => {
+    await signedIn()
+    expect(await useAuthFetch()<{ authorization: string }>('/api/echo')).toEqual({ authorization: `Bearer ${TOKEN}` })
+  })
+
+  it('sends no header when signed out', async () => {
+    expect(await useAuthFetch()<{ authorization: string | null }>('/api/echo')).toEqual({ authorization: null })
+  })
+
+  it('a 401 asks the session endpoint for a verdict, then rethrows', async () => {
+    await signedIn()
+    calls.clear()
+    mode.session = '401'
+    const outcome = await useAuthFetch()('/api/echo').then(() => 'resolved', (error: { statusCode?: number }) => error.statusCode)
+    expect(outcome).toBe(401)
+    expect(calls.get('echo')).toBe(1)
+    expect(calls.get('session')).toBe(1)
+    expect(useAuth().status.value).toBe('unauthenticated')
   })
 })
 

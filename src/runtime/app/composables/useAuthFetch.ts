@@ -7,6 +7,20 @@ import { useAuthManager } from './useAuth'
 
 export type AuthFetch = <T = unknown>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>) => Promise<T>
 
+/** Headers as a plain record, whichever form the caller used (plain records travel through every fetch layer). */
+function plainHeaders(headers: unknown): Record<string, string> {
+  if (!headers) return {}
+  if (Array.isArray(headers)) return Object.fromEntries(headers as Array<[string, string]>)
+  if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
+    const record: Record<string, string> = {}
+    ;(headers as Headers).forEach((value, name) => {
+      record[name] = value
+    })
+    return record
+  }
+  return { ...(headers as Record<string, string>) }
+}
+
 function statusOf(error: unknown): number | undefined {
   return (error as { response?: { status?: number } }).response?.status ?? (error as { statusCode?: number }).statusCode
 }
@@ -20,9 +34,7 @@ export function createAuthFetch(manager: AuthManager, config: PublicAuthConfig):
   const withToken = (options: NitroFetchOptions<NitroFetchRequest> = {}) => {
     const token = manager.tokenCookie?.value
     if (!token || !config.token) return options
-    const headers = new Headers(options.headers as HeadersInit | undefined)
-    headers.set(config.token.headerName, formatAuthorization(config.token.type, token))
-    return { ...options, headers }
+    return { ...options, headers: { ...plainHeaders(options.headers), [config.token.headerName]: formatAuthorization(config.token.type, token) } }
   }
 
   return async function authFetch<T>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>): Promise<T> {
