@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
-import { addImports, addPlugin, addServerHandler, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, installModule, useLogger } from '@nuxt/kit'
+import { addImports, addPlugin, addServerHandler, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, installModule, resolvePath, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
-import { resolveModuleOptions, type ModuleOptions } from './options'
+import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 
 export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
 export type { LocalProviderOptions } from '../providers'
@@ -65,6 +65,31 @@ export default defineNuxtModule<ModuleOptions>({
       { name: 'useAuthFetch', from: resolver.resolve(runtimeDir, 'app/composables/useAuthFetch') },
     ])
     addPlugin(resolver.resolve(runtimeDir, 'app/plugins/auth'))
+    if (resolved.refreshHandler) {
+      const handlerPath = await resolvePath(resolved.refreshHandler, { cwd: nuxt.options.rootDir })
+      if (!existsSync(handlerPath)) {
+        throw new AuthConfigError([{ key: 'auth.sessionRefresh.handler', problem: `points at ${handlerPath}, which does not exist`, fix: 'give a path relative to the app root (or ~/…) of a module default-exporting the handler class' }])
+      }
+      // The app's handler class (sidebase's RefreshHandler shape), started once the module's plugin is up.
+      addPlugin({
+        mode: 'client',
+        src: addTemplate({
+          filename: 'gatekeeper/refresh-handler.plugin.mjs',
+          getContents: () => `import Handler from ${JSON.stringify(handlerPath)}
+import { defineNuxtPlugin, useRuntimeConfig } from '#imports'
+export default defineNuxtPlugin({
+  name: 'gatekeeper-refresh-handler',
+  dependsOn: ['gatekeeper'],
+  setup(nuxtApp) {
+    const handler = new Handler(useRuntimeConfig().public.auth.sessionRefresh)
+    nuxtApp.hook('app:mounted', () => nuxtApp.runWithContext(() => handler.init()))
+    if (import.meta.hot) import.meta.hot.dispose(() => handler.destroy())
+  },
+})
+`,
+        }).dst,
+      })
+    }
     const middleware = resolver.resolve(runtimeDir, 'app/middleware/auth')
     // The global guard gets a name of its own: an app's own middleware/auth.ts must not silently replace it.
     addRouteMiddleware({ name: 'gatekeeper-auth', path: middleware, global: resolved.public.globalAppMiddleware.isEnabled })

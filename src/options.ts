@@ -26,7 +26,11 @@ export interface SessionRefreshOptions {
   enableOnWindowFocus?: boolean
   /** Refresh the access token this many seconds before it expires (at most a third of its lifetime). @default 30 */
   skewSeconds?: number
-  /** Not supported: scheduling is built in. Setting it fails the build with an explanation. @default undefined */
+  /**
+   * Path (relative to the app root, or an alias such as `~/`) of a module default-exporting a class
+   * `new (config) => { init(): void, destroy(): void }`, as with @sidebase/nuxt-auth. It replaces the focus and
+   * periodic checks; refreshing before expiry and after a 401 stays built in. @default undefined
+   */
   handler?: string
 }
 
@@ -67,6 +71,8 @@ export interface ResolvedModuleOptions {
   enabled: boolean
   /** The provider's client strategy module, relative to `providers/`. */
   clientStrategy: string
+  /** `sessionRefresh.handler` as written (resolved by the module against the app root). */
+  refreshHandler: string | null
   public: PublicAuthConfig
 }
 
@@ -132,13 +138,15 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
   if (typeof skewSeconds !== 'number' || !(skewSeconds >= 0)) {
     fail('sessionRefresh.skewSeconds', `must be a number of seconds >= 0, got ${JSON.stringify(skewSeconds)}`, 'set e.g. 30')
   }
-  if (refreshInput.handler !== undefined) {
-    fail('sessionRefresh.handler', 'is not supported: nuxt-gatekeeper schedules refreshes itself (before expiry, on focus, after a 401)', 'remove it; use enablePeriodically / enableOnWindowFocus / skewSeconds, or the auth:refreshed hook')
+  const handler = refreshInput.handler
+  if (handler !== undefined && (typeof handler !== 'string' || handler.length === 0)) {
+    fail('sessionRefresh.handler', `must be a path to a module, got ${JSON.stringify(handler)}`, `set e.g. './auth/refresh-handler.ts', or remove it`)
   }
   const sessionRefresh = {
     enablePeriodically: periodically === true ? 1000 : (periodically as number | false),
     enableOnWindowFocus: refreshInput.enableOnWindowFocus ?? true,
     skewSeconds,
+    customHandler: typeof handler === 'string',
   }
 
   const providerInput = (input.provider ?? { type: 'local' }) as { type?: unknown }
@@ -155,6 +163,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
   return {
     enabled: input.isEnabled ?? true,
     clientStrategy: definition.clientStrategy,
+    refreshHandler: typeof handler === 'string' ? handler : null,
     public: {
       baseURL,
       disableServerSideAuth: input.disableServerSideAuth ?? false,

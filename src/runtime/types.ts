@@ -47,3 +47,12 @@ export interface GetSessionOptions {
 }
 
 export type SignOutReason = 'user' | 'session-refused' | 'refresh-refused' | 'other-tab'
+
+/**
+ * `sessionRefresh.handler`: a module default-exporting a class of this shape (as with @sidebase/nuxt-auth).
+ * `init()` runs in the Nuxt app context once the app is mounted (composables such as `useAuth()` work there).
+ */
+export interface RefreshHandler {
+  init(): void
+  destroy(): void
+}

@@ -40,6 +40,13 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await page.waitForURL(url => url.pathname === '/profile')
     await expect.poll(() => text(page, 'session-email')).toBe(user.email)
 
+    // The app's sessionRefresh.handler was constructed with the options and started in the Nuxt context.
+    expect(await page.evaluate(() => (window as unknown as { __refreshHandler: unknown }).__refreshHandler)).toEqual({
+      started: true,
+      statusAtInit: expect.any(String),
+      config: expect.objectContaining({ enablePeriodically: false, enableOnWindowFocus: false, customHandler: true }),
+    })
+
     const cookie = (await context.cookies()).find(entry => entry.name === 'auth.token')
     expect(cookie?.httpOnly).toBe(true)
     expect(cookie?.sameSite).toBe('Lax')

@@ -23,6 +23,13 @@ beforeEach(async () => {
 
 interface Tokens { token: string, refreshToken: string }
 
+/** What test/fixtures/refresh/app/plugins/hook-recorder.client.ts records. */
+interface RecordedHooks { refreshed: number, errors: string[], signedOut: string[] }
+
+async function recordedHooks(page: Page): Promise<RecordedHooks> {
+  return await page.evaluate(() => (window as unknown as { __authHooks: RecordedHooks }).__authHooks)
+}
+
 async function signedIn() {
   const user = newUser()
   await backend.register(user)
@@ -122,7 +129,7 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     await page.getByTestId('burst').click()
     await expect.poll(() => text(page, 'burst-result')).toBe('20/20')
     expect(await backend.count(REFRESH)).toBe(1)
-    expect(await page.evaluate(() => window.__authHooks.refreshed)).toBe(1)
+    expect((await recordedHooks(page)).refreshed).toBe(1)
     expect(await backend.count('GET /api/user/stats')).toBe(20)
     expect((await refreshStats()).reuseDetections).toBe(0)
     await session.assertClean()
@@ -196,14 +203,14 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     expect(await cookie(session.context, 'auth.refresh-token')).toBe(tokens.refreshToken)
     expect(await backend.count(REFRESH)).toBeGreaterThanOrEqual(1)
 
-    const hooks = await page.evaluate(() => window.__authHooks)
+    const hooks = await recordedHooks(page)
     expect(hooks.errors.some(entry => entry.startsWith('refresh:'))).toBe(true)
     expect(hooks.signedOut).toEqual([])
 
     await backend.fault('/api/auth/refresh', 'none')
     // The backoff retry notices the recovery by itself.
     await expect.poll(() => text(page, 'status'), { timeout: 15_000 }).toBe('authenticated')
-    expect(await page.evaluate(() => window.__authHooks.refreshed)).toBeGreaterThanOrEqual(1)
+    expect((await recordedHooks(page)).refreshed).toBeGreaterThanOrEqual(1)
     expect(await cookie(session.context, 'auth.refresh-token')).not.toBe(tokens.refreshToken)
     expect((await refreshStats()).reuseDetections).toBe(0)
     await session.assertClean()

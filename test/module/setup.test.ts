@@ -72,6 +72,12 @@ describe('module setup', () => {
     }
   })
 
+  it('a sessionRefresh.handler that does not exist fails naming the option', async () => {
+    const failure = await load({ modules: [modulePath], auth: { sessionRefresh: { handler: './nope/handler.ts' } } }).then(() => null, (error: unknown) => error as Error)
+    expect(failure?.message).toContain('auth.sessionRefresh.handler')
+    expect(failure?.message).toContain('does not exist')
+  })
+
   it('adds nothing when isEnabled is false', async () => {
     const nuxt = await load({ modules: [modulePath], auth: { isEnabled: false } })
     try {

@@ -204,7 +204,7 @@ describe('validation added after review', () => {
     [{ provider: { type: 'local', token: { signInResponseTokenPointer: '/' } } }, 'auth.provider.token.signInResponseTokenPointer'],
     [{ provider: { type: 'local', endpoints: { getSession: false } } }, 'auth.provider.endpoints.getSession'],
     [{ provider: { type: 'local', pages: { login: '/login?x=1' } } }, 'auth.provider.pages.login'],
-    [{ sessionRefresh: { handler: './handler.ts' } }, 'auth.sessionRefresh.handler'],
+    [{ sessionRefresh: { handler: '' } }, 'auth.sessionRefresh.handler'],
     [{ sessionRefresh: { enablePeriodically: 10 } }, 'auth.sessionRefresh.enablePeriodically'],
     [{ provider: { type: 'refresh', token: { httpOnlyCookieAttribute: true }, refreshToken: { httpOnlyCookieAttribute: true } } }, 'auth.provider.token.httpOnlyCookieAttribute'],
     [{ provider: { type: 'refresh', refreshToken: { cookieName: 'auth.token' } } }, 'auth.provider.refreshToken.cookieName'],

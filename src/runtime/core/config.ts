@@ -45,6 +45,8 @@ export interface SessionRefreshRuntimeConfig {
   enableOnWindowFocus: boolean
   /** Refresh this long before the access token expires (at most a third of its lifetime). */
   skewSeconds: number
+  /** An app's `sessionRefresh.handler` replaces the focus and periodic checks. */
+  customHandler: boolean
 }
 
 export interface PublicAuthConfig extends ProviderRuntimeConfig {

@@ -50,6 +50,8 @@ function scheduleChecks(manager: AuthManager, config: PublicAuthConfig) {
       else if (tokenCookie.value) quietly(manager.getSession())
     }, token => (refresher ? refreshLeadMs(token, config.sessionRefresh.skewSeconds) : 0))
   }
+  // Focus and periodic checks belong to an app's own sessionRefresh.handler when it has one.
+  if (config.sessionRefresh.customHandler) return
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible') return
     // Back from the background: this tab's timers may have slept through an expiry, and another tab may
