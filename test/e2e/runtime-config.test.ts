@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { Backend, newUser } from './helpers'
+
+// The same built local fixture, started a second time with NUXT_PUBLIC_AUTH_BASE_URL set: the run-time
+// value must win over nuxt.config's `auth.baseURL` (docs/reference/configuration.md, "baseURL").
+const fixtureDir = fileURLToPath(new URL('../fixtures/local', import.meta.url))
+const primary = new Backend(inject('localBaseURL'))
+let baseURL = ''
+let stop = () => {}
+
+beforeAll(async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  baseURL = `http://127.0.0.1:${port}`
+  const server = spawn(process.execPath, ['.output/server/index.mjs'], {
+    cwd: fixtureDir,
+    // A full URL (this very server) instead of the configured path.
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${port}/api/auth` },
+    stdio: 'ignore',
+  })
+  stop = () => server.kill('SIGTERM')
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await fetch(`${baseURL}/api/_test/counters`).then(response => response.ok, () => false)) return
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  throw new Error('second fixture server did not start')
+})
+afterAll(() => stop())
+
+describe('NUXT_PUBLIC_AUTH_BASE_URL', () => {
+  it('overrides auth.baseURL at run time, for SSR and for the browser config', async () => {
+    const user = newUser()
+    const backend = new Backend(baseURL)
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    await backend.reset()
+    const html = await (await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.token=${token}` } })).text()
+    expect(html).toContain(user.email)
+    expect(html).toMatch(/baseURL:"http:\/\/127\.0\.0\.1:\d+\/api\/auth"/)
+    // The session check went to the env URL (this server), not to the primary fixture server.
+    expect(await backend.count('GET /api/auth/session')).toBe(1)
+    expect(await primary.count('GET /api/auth/session')).toBe(0)
+  })
+})
