@@ -1,4 +1,6 @@
 import type { CookieRef } from '#app'
+import { parse } from 'cookie-es'
+import type { Ref } from 'vue'
 import { useCookie } from '#imports'
 import type { CookieRuntimeConfig } from '../core/config'
 
@@ -18,4 +20,18 @@ export function useTokenCookie(cookie: CookieRuntimeConfig): CookieRef<string | 
     encode: value => (value ? encodeURIComponent(value) : ''),
     decode: value => (value ? decodeURIComponent(value) : null),
   })
+}
+
+/**
+ * Another tab may have changed the cookies (sign-in, rotation): copy the jar's current values into our refs,
+ * whose cached values Nuxt updates only asynchronously, if at all. Client only.
+ */
+export function syncCookieRefs(pairs: Array<[Ref<string | null | undefined> | null, string | undefined]>) {
+  if (!import.meta.client) return
+  const jar = parse(document.cookie)
+  for (const [ref, name] of pairs) {
+    if (!ref || !name) continue
+    const value = jar[name] ? decodeURIComponent(jar[name]) : null
+    if ((ref.value ?? null) !== value) ref.value = value
+  }
 }

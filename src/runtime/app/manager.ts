@@ -14,7 +14,7 @@ import {
 } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, SecondarySignInOptions, Session, SignOutOptions, SignOutReason, SignUpOptions } from '../types'
-import { useTokenCookie } from './cookies'
+import { syncCookieRefs, useTokenCookie } from './cookies'
 import { requestEndpoint } from '../shared/request'
 import { relayStrategy } from './relay'
 import { createRefresher, type Refresher } from './refresher'
@@ -85,9 +85,10 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
 
   const channel = import.meta.client && typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(CHANNEL) : null
   channel?.addEventListener('message', (event: MessageEvent<TabMessage>) => {
+    // The other tab wrote the cookies; our refs may not have seen it yet.
+    syncCookieRefs([[tokenCookie, config.token?.cookie.name], [refreshCookie, config.refreshToken?.cookie.name]])
     if (event.data?.type === 'signed-out') void applySignOut('other-tab', false)
     else if (event.data?.type === 'signed-in') void getSession({ force: true }).catch(() => {})
-    else if (event.data?.type === 'refreshed') refresher?.syncFromDocument()
   })
 
   const refresher: Refresher | null = strategy.refresh && refreshCookie
@@ -134,8 +135,11 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
   }
 
   async function applySignOut(reason: SignOutReason, broadcast = true) {
-    setToken(null)
-    setRefreshToken(null)
+    // The other tab cleared the shared cookie jar already (and may have signed in again since): leave it.
+    if (reason !== 'other-tab') {
+      setToken(null)
+      setRefreshToken(null)
+    }
     store.data = null
     store.lastRefreshedAt = undefined
     store.dispatch({ type: 'SIGNED_OUT' })

@@ -1,7 +1,7 @@
-import { parse } from 'cookie-es'
 import type { Ref } from 'vue'
 import { createBackoff, isExpiring, jwtExpiry, refreshLeadMs, type AuthError, type ClientStrategy, type StrategyContext } from '../core'
 import { dedupeServerRefresh } from '../shared/refresh-dedupe'
+import { syncCookieRefs } from './cookies'
 import type { useAuthStore } from './store'
 import { withTabLock } from './tab-lock'
 
@@ -35,13 +35,7 @@ export function createRefresher(deps: RefresherDeps) {
 
   /** Another tab may have rotated the tokens: take the cookie jar's values over our refs' cached ones. */
   function syncFromDocument() {
-    if (!import.meta.client) return
-    const jar = parse(document.cookie)
-    for (const [ref, name] of [[deps.tokenCookie, deps.tokenCookieName], [deps.refreshCookie, deps.refreshCookieName]] as const) {
-      if (!ref || !name) continue
-      const value = jar[name] ? decodeURIComponent(jar[name]) : null
-      if ((ref.value ?? null) !== value) ref.value = value
-    }
+    syncCookieRefs([[deps.tokenCookie, deps.tokenCookieName], [deps.refreshCookie, deps.refreshCookieName]])
   }
 
   /** True when a refresh token is held and the access token is missing or within the lead time of expiry. */
