@@ -18,6 +18,8 @@ export default defineConfig({
         items: [
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'Local provider', link: '/guide/local-provider' },
+          { text: 'Refresh provider', link: '/guide/refresh-provider' },
+          { text: 'Fetch helper', link: '/guide/fetch-helper' },
           { text: 'Route guard', link: '/guide/route-guard' },
           { text: 'Server-side rendering', link: '/guide/ssr' },
           { text: 'Migrating from @sidebase/nuxt-auth', link: '/guide/migration-from-sidebase' },
