@@ -16,8 +16,9 @@ export default defineNuxtConfig({
     // HS256 signing secret, set with NUXT_JWT_SECRET. Empty means the dev-only default in
     // server/utils/auth.ts, which logs a warning when used by a production build.
     jwtSecret: '',
-    // Access-token lifetime in seconds (env NUXT_ACCESS_TOKEN_TTL). Short, so refreshes are visible.
-    accessTokenTtl: 60,
+    // Access-token lifetime in seconds (env NUXT_ACCESS_TOKEN_TTL). Short with refresh, so refreshes are
+    // visible; the plain local provider has no way to renew, so it gets the cookie's 30 minutes.
+    accessTokenTtl: process.env.PLAYGROUND_PROVIDER === 'local' ? 1800 : 60,
   },
   compatibilityDate: '2025-07-15',
   nitro: {

@@ -5,7 +5,13 @@ import type { RefreshRuntimeOptions } from './options'
 /** The local strategy plus refresh tokens: they arrive with the sign-in response and rotate on refresh. */
 export default defineClientStrategy<RefreshRuntimeOptions>({
   signUp: (ctx, credentials, params) => local.signUp!(ctx, credentials, params),
-  signOut: ctx => local.signOut(ctx),
+  // The refresh token goes along, so the backend can revoke it even when the access token has expired.
+  async signOut(ctx) {
+    const { signOut } = ctx.options.endpoints
+    const refreshToken = ctx.refreshToken()
+    if (!signOut || (!ctx.token() && !refreshToken)) return
+    await ctx.request(signOut, 'signOut', { body: refreshToken ? writePointer({}, ctx.options.refreshRequestTokenPointer, refreshToken) : undefined })
+  },
   getSession: ctx => local.getSession(ctx),
 
   async signIn(ctx, credentials, params) {

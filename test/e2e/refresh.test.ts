@@ -188,6 +188,22 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     await session.assertClean()
   })
 
+  it('signing out revokes the refresh token at the backend', async () => {
+    const { tokens } = await signedIn()
+    const session = await openSession(browser, baseURL)
+    await setTokens(session.context, tokens)
+    const { page } = session
+    await page.goto('/profile')
+    await waitForHydration(page)
+    const held = await cookie(session.context, 'auth.refresh-token')
+    await page.getByTestId('sign-out').click()
+    await page.waitForURL(url => url.pathname === '/login')
+    expect(await cookie(session.context, 'auth.refresh-token')).toBeUndefined()
+    const reuse = await fetch(`${baseURL}/api/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: held }) })
+    expect(reuse.status).toBe(401)
+    await session.assertClean()
+  })
+
   it.each(['500', 'refuse'])('the refresh endpoint down (%s): still signed in, recovers when it is back', async (mode) => {
     const { tokens } = await signedIn()
     const session = await openSession(browser, baseURL)

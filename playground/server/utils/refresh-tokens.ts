@@ -71,6 +71,12 @@ export async function revokeFamily(family: string): Promise<void> {
   if (entry) await families().setItem(family, { ...entry, revoked: true })
 }
 
+/** Sign-out with only a refresh token in hand (the access token may have expired): revoke its family. */
+export async function revokeFamilyOf(token: string): Promise<void> {
+  const stored = await storage().getItem(hash(token))
+  if (stored) await revokeFamily(stored.family)
+}
+
 export async function isFamilyActive(family: string): Promise<boolean> {
   const entry = await families().getItem(family)
   return Boolean(entry && !entry.revoked)

@@ -42,6 +42,8 @@ export interface AuthManager {
   setRefreshToken(token: string | null | undefined): void
   /** Removes both tokens (no backend call, no state change). */
   clearToken(): void
+  /** Ends the session here (cookies, state, other tabs, guard) without calling the backend. */
+  endSession(reason: SignOutReason): Promise<void>
   /** Where the guard sends `route`: a path, null to stay, or 'wait' when no verdict is held yet. */
   guardTarget(route: RouteLike): string | null | 'wait'
   enforceGuard(): Promise<void>
@@ -106,8 +108,10 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
         onRefreshed: async () => {
           channel?.postMessage({ type: 'refreshed' } satisfies TabMessage)
           await nuxtApp.callHook('auth:refreshed', {})
-          // A refresh that succeeds after checks failed (backend was down) still owes the verdict.
-          if (import.meta.client && store.machine.phase === 'unknown') void getSession().catch(() => {})
+          // A refresh that succeeds after checks failed (backend was down) still owes the verdict;
+          // with a session held, new tokens end the failure streak.
+          if (store.machine.phase === 'authenticated') store.dispatch({ type: 'VERDICT', present: true, epoch: store.machine.epoch })
+          else if (import.meta.client && store.machine.phase === 'unknown') void getSession().catch(() => {})
         },
       })
     : null
@@ -183,7 +187,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
         catch (error) {
           // With a refresh token, a 401 is a reason to refresh and ask once more, not yet a verdict.
           if (!(refresher && refreshCookie?.value && isAuthError(error) && error.code === 'UNAUTHORIZED') || stale()) throw error
-          await refresher.refresh()
+          await refresher.refreshAfterUnauthorized()
           if (store.machine.epoch !== epoch) return store.data ?? null
           checkedToken = tokenCookie?.value ?? null
           session = await strategy.getSession(context) as Session | null
@@ -387,6 +391,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
     },
     guardTarget,
     enforceGuard,
+    endSession: reason => applySignOut(reason),
     dispose: () => {
       channel?.close()
       refresher?.dispose()

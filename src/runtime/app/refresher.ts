@@ -30,6 +30,7 @@ export type RefreshOutcome = 'refreshed' | 'adopted' | 'fresh' | 'skipped'
  */
 export function createRefresher(deps: RefresherDeps) {
   const backoff = createBackoff()
+  let lastFailure: AuthError | null = null
   let inFlight: Promise<RefreshOutcome> | null = null
   let retryTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -59,6 +60,7 @@ export function createRefresher(deps: RefresherDeps) {
       // Rotation: the new refresh token replaces the spent one, always.
       if (result.refreshToken && deps.refreshCookie) deps.refreshCookie.value = result.refreshToken
       backoff.succeed()
+      lastFailure = null
       deps.store.dispatch({ type: 'SETTLE', epoch })
       deps.store.lastRefreshedAt = new Date()
       await deps.onRefreshed()
@@ -72,6 +74,7 @@ export function createRefresher(deps: RefresherDeps) {
       }
       else {
         deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+        lastFailure = authError
         const wait = backoff.fail(Date.now())
         // The next automatic attempt comes by itself, so a backend that recovers is noticed without user action.
         if (import.meta.client) {
@@ -117,9 +120,19 @@ export function createRefresher(deps: RefresherDeps) {
     return await refresh({ onlyIfNeeded: true })
   }
 
+  /**
+   * For a 401 elsewhere (session check): refresh unless backing off from a failed attempt, in which case the
+   * last failure is thrown again. It is no verdict, and a sick refresh endpoint is not asked again at once.
+   */
+  async function refreshAfterUnauthorized(): Promise<RefreshOutcome> {
+    if (lastFailure && backoff.remaining(Date.now()) > 0) throw lastFailure
+    return await refresh()
+  }
+
   return {
     refresh,
     refreshIfNeeded,
+    refreshAfterUnauthorized,
     needsRefresh,
     syncFromDocument,
     dispose: () => clearTimeout(retryTimer),

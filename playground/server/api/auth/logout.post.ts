@@ -9,5 +9,8 @@ export default defineEventHandler(async (event) => {
     // The refresh tokens of this sign-in die with it; other devices keep theirs.
     await revokeFamily(claims.fam)
   }
+  // The refresh provider also sends its refresh token, so an expired access token still ends the sign-in.
+  const body = await readBody<{ refreshToken?: unknown }>(event).catch(() => null)
+  if (typeof body?.refreshToken === 'string') await revokeFamilyOf(body.refreshToken)
   return { ok: true }
 })

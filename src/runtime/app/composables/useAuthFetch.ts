@@ -34,7 +34,10 @@ export function createAuthFetch(manager: AuthManager, config: PublicAuthConfig):
   const withToken = (options: NitroFetchOptions<NitroFetchRequest> = {}) => {
     const token = manager.tokenCookie?.value
     if (!token || !config.token) return options
-    return { ...options, headers: { ...plainHeaders(options.headers), [config.token.headerName]: formatAuthorization(config.token.type, token) } }
+    const headerName = config.token.headerName
+    // Ours replaces the caller's, whatever its spelling: two Authorization headers would be joined by fetch.
+    const headers = Object.fromEntries(Object.entries(plainHeaders(options.headers)).filter(([name]) => name.toLowerCase() !== headerName.toLowerCase()))
+    return { ...options, headers: { ...headers, [headerName]: formatAuthorization(config.token.type, token) } }
   }
 
   return async function authFetch<T>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>): Promise<T> {
@@ -56,8 +59,8 @@ export function createAuthFetch(manager: AuthManager, config: PublicAuthConfig):
       }
       catch (retryError) {
         if (statusOf(retryError) === 401) {
-          await manager.signOut({ redirect: false })
-          await manager.enforceGuard()
+          // The API refuses even fresh tokens: this session is over (no backend sign-out call to make).
+          await manager.endSession('session-refused')
           throw new AuthError('UNAUTHORIZED', 'The API refused a freshly refreshed token', { status: 401, cause: retryError })
         }
         throw retryError

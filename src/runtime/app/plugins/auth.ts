@@ -50,17 +50,16 @@ function scheduleChecks(manager: AuthManager, config: PublicAuthConfig) {
       else if (tokenCookie.value) quietly(manager.getSession())
     }, token => (refresher ? refreshLeadMs(token, config.sessionRefresh.skewSeconds) : 0))
   }
-  // Focus and periodic checks belong to an app's own sessionRefresh.handler when it has one.
-  if (config.sessionRefresh.customHandler) return
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible') return
     // Back from the background: this tab's timers may have slept through an expiry, and another tab may
     // have rotated the tokens meanwhile (the refresher reads the cookie jar before deciding).
     if (refresher) quietly(refresher.refreshIfNeeded())
-    if (config.sessionRefresh.enableOnWindowFocus && store.machine.phase === 'authenticated') quietly(manager.getSession())
+    // Session checks on focus and on a timer belong to an app's own sessionRefresh.handler when it has one.
+    if (!config.sessionRefresh.customHandler && config.sessionRefresh.enableOnWindowFocus && store.machine.phase === 'authenticated') quietly(manager.getSession())
   })
   const every = config.sessionRefresh.enablePeriodically
-  if (every) {
+  if (every && !config.sessionRefresh.customHandler) {
     setInterval(() => {
       if (store.machine.phase === 'authenticated' && document.visibilityState === 'visible') quietly(manager.getSession())
     }, every)
