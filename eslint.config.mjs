@@ -6,7 +6,7 @@ export default createConfigForNuxt({
     stylistic: true,
   },
   dirs: {
-    src: ['./playground/app', './test/fixtures/local/app', './test/fixtures/refresh/app'],
+    src: ['./playground/app', './test/fixtures/local/app', './test/fixtures/refresh/app', './test/fixtures/packaged/app'],
   },
 }).append({
   ignores: ['dist', 'node_modules', '**/.nuxt', '**/.output', '**/.data', 'docs/.vitepress/cache', 'docs/.vitepress/dist', 'bench'],
