@@ -87,6 +87,7 @@ export class Backend {
 let userCounter = 0
 export function newUser() {
   userCounter += 1
-  const id = `${Date.now().toString(36)}${userCounter}`
+  // Fixed width: no user's name or email is a prefix of another's (tests search pages for them).
+  const id = `${Date.now().toString(36)}${String(userCounter).padStart(5, '0')}`
   return { name: `User ${id}`, email: `user-${id}@example.test`, password: 'correct-horse-1!' }
 }

@@ -1,0 +1,90 @@
+import { SignJWT, decodeJwt } from 'jose'
+import { beforeEach, describe, expect, inject, it } from 'vitest'
+import { DEV_JWT_SECRET } from '../../playground/server/utils/dev-secret'
+import { Backend, newUser } from './helpers'
+
+// Bad cookies and tokens sent straight to SSR: never a 500, and the state ends where it should
+// (signed in when a valid token or refresh token is there, sent to login otherwise).
+const baseURL = inject('refreshBaseURL')
+const backend = new Backend(baseURL)
+const key = new TextEncoder().encode(DEV_JWT_SECRET)
+
+beforeEach(async () => {
+  await backend.reset()
+})
+
+async function credentials() {
+  const user = newUser()
+  await backend.register(user)
+  const response = await fetch(`${baseURL}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }) })
+  return { user, ...(await response.json() as { token: string, refreshToken: string }) }
+}
+
+function unsignedJwt(claims: Record<string, unknown>) {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  return `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`
+}
+
+async function expiredCopy(token: string) {
+  const now = Math.floor(Date.now() / 1000)
+  return await new SignJWT({ ...decodeJwt(token), iat: now - 100, exp: now - 10 }).setProtectedHeader({ alg: 'HS256' }).sign(key)
+}
+
+async function render(cookies: Record<string, string>) {
+  const cookie = Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; ')
+  const response = await fetch(`${baseURL}/profile`, { headers: { cookie }, redirect: 'manual' })
+  return { status: response.status, location: response.headers.get('location'), html: await response.text(), setCookie: response.headers.getSetCookie() }
+}
+
+describe('bad cookies and tokens during SSR', () => {
+  it('garbage, truncated, alg:none, oversized and orphaned tokens: login page, never a 500', async () => {
+    const { token, user } = await credentials()
+    const claims = decodeJwt(token)
+    const cases: Array<[string, Record<string, string>]> = [
+      ['garbage token', { 'auth.token': 'not-a-token' }],
+      ['truncated JWT', { 'auth.token': token.slice(0, token.length - 20) }],
+      ['JWT without signature', { 'auth.token': token.split('.').slice(0, 2).join('.') }],
+      ['alg none', { 'auth.token': unsignedJwt({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 }) }],
+      ['8 KB cookie', { 'auth.token': 'x'.repeat(8 * 1024) }],
+      ['percent garbage', { 'auth.token': '%E0%A4%A' }],
+      ['expired JWT, no refresh cookie', { 'auth.token': await expiredCopy(token) }],
+      ['garbage refresh cookie only', { 'auth.refresh-token': 'forged' }],
+      ['expired JWT and forged refresh token', { 'auth.token': await expiredCopy(token), 'auth.refresh-token': 'forged' }],
+    ]
+    for (const [label, cookies] of cases) {
+      const result = await render(cookies)
+      expect(result.status, label).toBe(302)
+      expect(result.location, label).toBe('/login?redirect=/profile')
+      expect(result.html, label).not.toContain(user.email)
+      // What the browser sent is cleared, so the next request starts clean.
+      for (const name of Object.keys(cookies)) {
+        expect(result.setCookie.some(header => header.startsWith(`${name}=;`)), `${label}: ${name} cleared`).toBe(true)
+      }
+    }
+  })
+
+  it('a valid refresh token alone (access cookie gone) restores the session', async () => {
+    const { refreshToken, user } = await credentials()
+    const result = await render({ 'auth.refresh-token': refreshToken })
+    expect(result.status).toBe(200)
+    expect(result.html).toContain(user.email)
+    expect(result.setCookie.some(header => header.startsWith('auth.token=ey'))).toBe(true)
+    expect(await backend.count('POST /api/auth/refresh')).toBe(1)
+  })
+
+  it('an expired JWT with a valid refresh token is refreshed and rendered signed in', async () => {
+    const { token, refreshToken, user } = await credentials()
+    const result = await render({ 'auth.token': await expiredCopy(token), 'auth.refresh-token': refreshToken })
+    expect(result.status).toBe(200)
+    expect(result.html).toContain(user.email)
+    expect(result.html).not.toContain(refreshToken)
+  })
+
+  it('a valid token without its refresh cookie still renders signed in', async () => {
+    const { token, user } = await credentials()
+    const result = await render({ 'auth.token': token })
+    expect(result.status).toBe(200)
+    expect(result.html).toContain(user.email)
+    expect(await backend.count('POST /api/auth/refresh')).toBe(0)
+  })
+})

@@ -1,0 +1,49 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { OPEN_REDIRECT_PAYLOADS } from '../redirect-corpus'
+import { Backend, launchChromium, newUser, openSession, waitForHydration } from './helpers'
+
+// Every string payload of the sanitiser's corpus as the login page's ?redirect=, then a real sign-in:
+// the browser must end on the app's origin (the default page), never anywhere else.
+const baseURL = inject('localBaseURL')
+const backend = new Backend(baseURL)
+const payloads = OPEN_REDIRECT_PAYLOADS.filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await launchChromium()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+describe('open redirects end to end', () => {
+  it(`none of ${payloads.length} payloads takes a signed-in browser off the app`, async () => {
+    expect(payloads.length).toBeGreaterThanOrEqual(60)
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser, baseURL)
+    const { page, context } = session
+    const escaped: string[] = []
+    // Any request to another host would be the redirect at work.
+    await context.route(url => new URL(url).origin !== baseURL, async (route) => {
+      escaped.push(route.request().url())
+      await route.abort()
+    })
+    for (const [label, target] of payloads) {
+      await context.clearCookies()
+      await page.goto(`/login?redirect=${encodeURIComponent(target)}`)
+      await waitForHydration(page)
+      await page.getByTestId('email').fill(user.email)
+      await page.getByTestId('password').fill(user.password)
+      await page.getByTestId('submit').click()
+      await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent?.trim() === 'authenticated')
+      await page.waitForLoadState('networkidle')
+      const landed = new URL(page.url())
+      expect(landed.origin, label).toBe(baseURL)
+      expect(landed.pathname, label).toBe('/')
+    }
+    expect(escaped).toEqual([])
+    await session.assertClean()
+  }, 240_000)
+})
