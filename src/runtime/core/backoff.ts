@@ -1,6 +1,7 @@
 /**
  * Exponential backoff for automatic retries (timers, focus, the fetch helper): after a failure that is not
- * a verdict, automatic triggers wait 1 s, 2 s, 4 s … up to `maxMs` instead of hammering a sick backend.
+ * a verdict, automatic triggers wait 1 s, 2 s, 4 s … up to `maxMs` (15 s: a recovered backend is noticed
+ * soon) instead of hammering a sick one.
  */
 export interface Backoff {
   /** Milliseconds until the next automatic attempt is allowed (0 = now). */
@@ -11,7 +12,7 @@ export interface Backoff {
   readonly failures: number
 }
 
-export function createBackoff({ baseMs = 1000, maxMs = 60_000 } = {}): Backoff {
+export function createBackoff({ baseMs = 1000, maxMs = 15_000 } = {}): Backoff {
   let failures = 0
   let until = 0
   return {
