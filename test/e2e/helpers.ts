@@ -1,5 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
 
 export async function launchChromium(): Promise<Browser> {
@@ -90,4 +90,37 @@ export function newUser() {
   // Fixed width: no user's name or email is a prefix of another's (tests search pages for them).
   const id = `${Date.now().toString(36)}${String(userCounter).padStart(5, '0')}`
   return { name: `User ${id}`, email: `user-${id}@example.test`, password: 'correct-horse-1!' }
+}
+
+/** One Chromium per test file (launched before, closed after); with a backend, its state is reset before each test. */
+export function useChromium(backend?: Backend): () => Browser {
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+  if (backend) {
+    beforeEach(async () => {
+      await backend.reset()
+    })
+  }
+  return () => {
+    if (!browser) throw new Error('Chromium is not running: call useChromium() at the top level of the test file')
+    return browser
+  }
+}
+
+/** The trimmed text of the element with this `data-testid`. */
+export async function text(page: Page, testId: string) {
+  return (await page.getByTestId(testId).textContent())?.trim()
+}
+
+/** Signs in through the playground's login form (after hydration, so the click reaches Vue). */
+export async function signInThroughForm(page: Page, user: { email: string, password: string }) {
+  await waitForHydration(page)
+  await page.getByTestId('email').fill(user.email)
+  await page.getByTestId('password').fill(user.password)
+  await page.getByTestId('submit').click()
 }

@@ -1,38 +1,16 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { Backend, launchChromium, newUser, openSession, waitForHydration } from './helpers'
+import { describe, expect, inject, it } from 'vitest'
+import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 
 const baseURL = inject('httpOnlyBaseURL')
 const backend = new Backend(baseURL)
 const SESSION = 'GET /api/auth/session'
-let browser: Browser
-
-beforeAll(async () => {
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await backend.reset()
-})
-
-async function text(page: Page, testId: string) {
-  return (await page.getByTestId(testId).textContent())?.trim()
-}
-
-async function signInThroughForm(page: Page, user: { email: string, password: string }) {
-  await waitForHydration(page)
-  await page.getByTestId('email').fill(user.email)
-  await page.getByTestId('password').fill(user.password)
-  await page.getByTestId('submit').click()
-}
+const browser = useChromium(backend)
 
 describe('local provider with httpOnlyCookieAttribute', () => {
   it('signs in, keeps the token out of reach of scripts, survives a reload, signs out', async () => {
     const user = newUser()
     await backend.register(user)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     const { page, context } = session
     await page.goto('/profile')
     await page.waitForURL(url => url.pathname === '/login')
@@ -75,7 +53,7 @@ describe('local provider with httpOnlyCookieAttribute', () => {
   it('a wrong password is INVALID_CREDENTIALS through the relay and sets no cookie', async () => {
     const user = newUser()
     await backend.register(user)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     session.expectFailedRequest(/status of 401/)
     const { page, context } = session
     await page.goto('/login')
@@ -89,7 +67,7 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     const user = newUser()
     await backend.register(user)
     const token = await backend.login(user.email, user.password)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     session.expectFailedRequest(/status of (500|401)/)
     await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL, httpOnly: true }])
     const { page } = session

@@ -1,32 +1,11 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { Backend, launchChromium, newUser, openSession, waitForHydration } from './helpers'
+import type { Page } from 'playwright-core'
+import { describe, expect, inject, it } from 'vitest'
+import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
 const SESSION = 'GET /api/auth/session'
-let browser: Browser
-
-beforeAll(async () => {
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await backend.reset()
-})
-
-async function signInThroughForm(page: Page, user: { email: string, password: string }) {
-  await waitForHydration(page)
-  await page.getByTestId('email').fill(user.email)
-  await page.getByTestId('password').fill(user.password)
-  await page.getByTestId('submit').click()
-}
-
-async function text(page: Page, testId: string) {
-  return (await page.getByTestId(testId).textContent())?.trim()
-}
+const browser = useChromium(backend)
 
 async function tokenCookie(page: Page) {
   return (await page.context().cookies()).find(cookie => cookie.name === 'auth.token')
@@ -36,7 +15,7 @@ describe('local provider in Chromium', () => {
   it('signs in from a protected page, comes back, survives a reload with one session check, signs out', async () => {
     const user = newUser()
     await backend.register(user)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     const { page } = session
 
     await page.goto('/profile')
@@ -66,7 +45,7 @@ describe('local provider in Chromium', () => {
   it('keeps the query string of the target through the login round trip', async () => {
     const user = newUser()
     await backend.register(user)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     const { page } = session
     await page.goto('/stats?tab=2&sort=desc#top')
     await page.waitForURL(url => url.pathname === '/login')
@@ -81,7 +60,7 @@ describe('local provider in Chromium', () => {
     const user = newUser()
     await backend.register(user)
     for (const target of ['//evil.example/steal', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
-      const session = await openSession(browser, baseURL)
+      const session = await openSession(browser(), baseURL)
       const { page } = session
       await page.goto(`/login?redirect=${encodeURIComponent(target)}`)
       await signInThroughForm(page, user)
@@ -95,7 +74,7 @@ describe('local provider in Chromium', () => {
     const user = newUser()
     await backend.register(user)
     const token = await backend.login(user.email, user.password)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
     const { page } = session
     await page.goto('/guest-only')
@@ -106,7 +85,7 @@ describe('local provider in Chromium', () => {
   it('shows an error for a wrong password and changes nothing', async () => {
     const user = newUser()
     await backend.register(user)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     session.expectFailedRequest(/status of 401/)
     const { page } = session
     await page.goto('/login')
@@ -122,7 +101,7 @@ describe('local provider in Chromium', () => {
     const user = newUser()
     await backend.register(user)
     const token = await backend.login(user.email, user.password)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     session.expectFailedRequest(/status of (500|401)/)
     await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
     const { page } = session
@@ -167,7 +146,7 @@ describe('local provider in Chromium', () => {
   it('signing out in one tab signs out the others; signing in updates them', async () => {
     const user = newUser()
     await backend.register(user)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     const [first, second] = [session.page, await session.context.newPage()]
     await first.goto('/login')
     await second.goto('/')

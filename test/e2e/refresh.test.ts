@@ -1,25 +1,15 @@
 import { SignJWT, decodeJwt } from 'jose'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { describe, expect, inject, it } from 'vitest'
 import { DEV_JWT_SECRET } from '../../playground/server/utils/dev-secret'
-import { Backend, launchChromium, newUser, openSession, waitForHydration } from './helpers'
+import { Backend, newUser, openSession, text, useChromium, waitForHydration } from './helpers'
 
 const baseURL = inject('refreshBaseURL')
 const accessTtl = inject('refreshAccessTtl')
 const backend = new Backend(baseURL)
 const REFRESH = 'POST /api/auth/refresh'
 const SESSION = 'GET /api/auth/session'
-let browser: Browser
-
-beforeAll(async () => {
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await backend.reset()
-})
+const browser = useChromium(backend)
 
 interface Tokens { token: string, refreshToken: string }
 
@@ -58,10 +48,6 @@ async function cookie(context: BrowserContext, name: string) {
   return (await context.cookies()).find(entry => entry.name === name)?.value
 }
 
-async function text(page: Page, testId: string) {
-  return (await page.getByTestId(testId).textContent())?.trim()
-}
-
 async function refreshStats(): Promise<{ refreshes: number, reuseDetections: number }> {
   return await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()
 }
@@ -69,7 +55,7 @@ async function refreshStats(): Promise<{ refreshes: number, reuseDetections: num
 describe('refresh provider against a rotating, reuse-detecting backend', () => {
   it('a reload with an expired access token refreshes once on the server and sets both cookies', async () => {
     const { user, tokens } = await signedIn()
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     await setTokens(session.context, { ...tokens, token: await expired(tokens.token) })
     const { page } = session
     await page.goto('/profile')
@@ -115,7 +101,7 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
 
   it('20 concurrent API calls through useAuthFetch with an expired token: one refresh, 20 successes', async () => {
     const { tokens } = await signedIn()
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     await setTokens(session.context, tokens)
     const { page } = session
     await page.goto('/burst')
@@ -137,7 +123,7 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
 
   it('three tabs across several expiries: one refresh per expiry in total, no reuse, nobody signed out', async () => {
     const { user, tokens } = await signedIn()
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     await setTokens(session.context, tokens)
     const tabs = [session.page, await session.context.newPage(), await session.context.newPage()]
     for (const tab of tabs) {
@@ -169,7 +155,7 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
 
   it('a refused refresh signs out, sends to login, and brings the user back after signing in', async () => {
     const { user, tokens } = await signedIn()
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     session.expectFailedRequest(/status of 401/)
     await setTokens(session.context, { token: await expired(tokens.token), refreshToken: 'spent-or-forged' })
     const { page } = session
@@ -190,7 +176,7 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
 
   it('signing out revokes the refresh token at the backend', async () => {
     const { tokens } = await signedIn()
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     await setTokens(session.context, tokens)
     const { page } = session
     await page.goto('/profile')
@@ -206,7 +192,7 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
 
   it.each(['500', 'refuse'])('the refresh endpoint down (%s): still signed in, recovers when it is back', async (mode) => {
     const { tokens } = await signedIn()
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     session.expectFailedRequest(/status of (500|401)|ERR_EMPTY_RESPONSE|ERR_CONNECTION/)
     await backend.fault('/api/auth/refresh', mode)
     await setTokens(session.context, { ...tokens, token: await expired(tokens.token) })

@@ -1,21 +1,10 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { Backend, launchChromium, newUser, openSession } from './helpers'
+import { describe, expect, inject, it } from 'vitest'
+import { Backend, newUser, openSession, useChromium } from './helpers'
 
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
 const SESSION = 'GET /api/auth/session'
-let browser: Browser
-
-beforeAll(async () => {
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await backend.reset()
-})
+const browser = useChromium(backend)
 
 async function signedInToken() {
   const user = newUser()
@@ -32,7 +21,7 @@ describe.each([
 ])('%s', (_name, path) => {
   it('checks the session once on the client and shows the signed-in user', async () => {
     const { user, token } = await signedInToken()
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
     const { page } = session
     await backend.reset()
@@ -48,7 +37,7 @@ describe.each([
 describe('pages without server verdict', () => {
   it('a signed-in visitor of an ssr:false guest page is sent away once the check answers', async () => {
     const { token } = await signedInToken()
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
     const { page } = session
     await page.goto('/modes/spa-guest')
@@ -57,7 +46,7 @@ describe('pages without server verdict', () => {
   })
 
   it('a signed-out visitor of an ssr:false protected page ends on login with the target', async () => {
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     const { page } = session
     await page.goto('/modes/spa')
     await page.waitForURL(url => url.pathname === '/login')

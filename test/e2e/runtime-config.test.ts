@@ -35,6 +35,7 @@ describe('NUXT_PUBLIC_AUTH_BASE_URL', () => {
     await backend.register(user)
     const token = await backend.login(user.email, user.password)
     await backend.reset()
+    await primary.reset()
     const html = await (await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.token=${token}` } })).text()
     expect(html).toContain(user.email)
     expect(html).toMatch(/baseURL:"http:\/\/127\.0\.0\.1:\d+\/api\/auth"/)

@@ -1,23 +1,13 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { Backend, launchChromium, newUser, openSession, waitForHydration } from './helpers'
+import type { BrowserContext } from 'playwright-core'
+import { describe, expect, inject, it } from 'vitest'
+import { Backend, newUser, openSession, text, useChromium, waitForHydration } from './helpers'
 
 // Backend faults at random (seeded, so a failure can be replayed): no sign-out without an authentication
 // verdict, a typed error where the user acted, no unhandled rejection, no server crash, and recovery.
 const baseURL = inject('refreshBaseURL')
 const backend = new Backend(baseURL)
 const MODES = ['500', '502', 'timeout', 'slow', 'html', 'malformed', 'empty-json', 'refuse'] as const
-let browser: Browser
-
-beforeAll(async () => {
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await backend.reset()
-})
+const browser = useChromium(backend)
 
 /** A small deterministic generator (mulberry32). */
 function random(seed: number) {
@@ -30,10 +20,6 @@ function random(seed: number) {
   }
 }
 
-async function text(page: Page, testId: string) {
-  return (await page.getByTestId(testId).textContent())?.trim()
-}
-
 async function cookie(context: BrowserContext, name: string) {
   return (await context.cookies()).find(entry => entry.name === name)?.value
 }
@@ -44,7 +30,7 @@ describe('backend faults at random', () => {
     const next = random(seed)
     const user = newUser()
     await backend.register(user)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     session.expectFailedRequest(/status of (5\d\d|401)|ERR_EMPTY_RESPONSE|ERR_CONNECTION|ERR_INVALID_HTTP_RESPONSE/)
     const { page, context } = session
     await page.goto('/login')
@@ -94,7 +80,7 @@ describe('backend faults at random', () => {
   ])('a sign-in endpoint answering %s shows an error (%s), then signing in works', async (mode) => {
     const user = newUser()
     await backend.register(user)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     session.expectFailedRequest(/status of 5\d\d/)
     const { page, context } = session
     await backend.fault('/api/auth/login', mode)

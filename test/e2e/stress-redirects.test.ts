@@ -1,28 +1,20 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { OPEN_REDIRECT_PAYLOADS } from '../redirect-corpus'
-import { Backend, launchChromium, newUser, openSession, waitForHydration } from './helpers'
+import { Backend, newUser, openSession, useChromium, waitForHydration } from './helpers'
 
 // Every string payload of the sanitiser's corpus as the login page's ?redirect=, then a real sign-in:
 // the browser must end on the app's origin (the default page), never anywhere else.
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
 const payloads = OPEN_REDIRECT_PAYLOADS.filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-let browser: Browser
-
-beforeAll(async () => {
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-})
+const browser = useChromium()
 
 describe('open redirects end to end', () => {
   it(`none of ${payloads.length} payloads takes a signed-in browser off the app`, async () => {
     expect(payloads.length).toBeGreaterThanOrEqual(60)
     const user = newUser()
     await backend.register(user)
-    const session = await openSession(browser, baseURL)
+    const session = await openSession(browser(), baseURL)
     const { page, context } = session
     const escaped: string[] = []
     // Any request to another host would be the redirect at work.
