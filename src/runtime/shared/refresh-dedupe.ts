@@ -37,8 +37,3 @@ export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: 
   })
   return await promise
 }
-
-/** For tests. */
-export function clearServerRefreshCache() {
-  entries.clear()
-}
