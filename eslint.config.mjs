@@ -6,8 +6,8 @@ export default createConfigForNuxt({
     stylistic: true,
   },
   dirs: {
-    src: ['./playground/app', './test/fixtures/local/app', './test/fixtures/refresh/app', './test/fixtures/packaged/app'],
+    src: ['./playground/app', './test/fixtures/local/app', './test/fixtures/refresh/app', './test/fixtures/packaged/app', './bench/base/app', './bench/variants/bare/app', './bench/variants/gatekeeper-refresh/app', './bench/variants/sidebase-refresh/app'],
   },
 }).append({
-  ignores: ['dist', 'node_modules', '**/.nuxt', '**/.output', '**/.data', 'docs/.vitepress/cache', 'docs/.vitepress/dist', 'bench'],
+  ignores: ['dist', 'node_modules', '**/.nuxt', '**/.output', '**/.data', 'docs/.vitepress/cache', 'docs/.vitepress/dist', 'bench/.cache', 'bench/results'],
 })

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { addImports, addPlugin, addServerHandler, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, installModule, resolvePath, useLogger } from '@nuxt/kit'
+import { addImports, addPlugin, addServerHandler, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 
@@ -36,6 +36,8 @@ export default defineNuxtModule<ModuleOptions>({
 
     // Values already in runtimeConfig (and NUXT_PUBLIC_AUTH_* env vars at run time) win over the module's.
     nuxt.options.runtimeConfig.public.auth = defu(nuxt.options.runtimeConfig.public.auth as object, resolved.public) as never
+    // Server-only settings (NUXT_AUTH_* env vars at run time).
+    nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, resolved.server) as never
 
     nuxt.options.alias['#auth'] = resolver.resolve(runtimeDir, 'types')
     nuxt.options.alias['#auth-core'] = resolver.resolve(runtimeDir, 'core/index')
@@ -44,16 +46,29 @@ export default defineNuxtModule<ModuleOptions>({
       filename: 'gatekeeper/provider.mjs',
       // On disk: Nitro (the /api/_auth routes) imports it too, and Nitro does not see Vite's virtual files.
       write: true,
-      getContents: () => `export { default } from ${JSON.stringify(resolver.resolve(providersDir, resolved.clientStrategy))}\n`,
+      getContents: () => {
+        const provider = JSON.stringify(resolver.resolve(providersDir, resolved.clientStrategy))
+        // The browser's strategy: the relay through /api/_auth when the token cookie is httpOnly, else the
+        // provider's own. Decided here, so the one not used is not in the client bundle.
+        const browser = resolved.public.token?.cookie.httpOnly
+          ? `export { relayStrategy as browserStrategy } from ${JSON.stringify(resolver.resolve(runtimeDir, 'app/relay'))}`
+          : `export { default as browserStrategy } from ${provider}`
+        return `export { default } from ${provider}\n${browser}\n`
+      },
     })
     nuxt.options.alias['#auth-provider'] = providerTemplate.dst
     addTypeTemplate({
       filename: 'types/gatekeeper-provider.d.ts',
-      getContents: () => `declare module '#auth-provider' {\n  const strategy: import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/strategy'))}).ClientStrategy<unknown>\n  export default strategy\n}\n`,
+      getContents: () => `declare module '#auth-provider' {\n  type Strategy = import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/strategy'))}).ClientStrategy<unknown>\n  const strategy: Strategy\n  export default strategy\n  export const browserStrategy: Strategy\n}\n`,
     })
     nuxt.options.build.transpile.push(runtimeDir, providersDir)
 
-    if (!hasNuxtModule('@pinia/nuxt')) await installModule('@pinia/nuxt')
+    // The store is Pinia's: the app's own @pinia/nuxt when it has one (listed before or after this module),
+    // else a plugin of ours doing the same job without pulling @pinia/nuxt's runtime into the client bundle.
+    const piniaPlugin = resolver.resolve(runtimeDir, 'app/plugins/pinia')
+    nuxt.hook('modules:done', () => {
+      if (!hasNuxtModule('@pinia/nuxt')) addPlugin(piniaPlugin)
+    })
     // Pre-bundled up front: discovering it on the first dev page load makes Vite reload the page.
     nuxt.options.vite.optimizeDeps ||= {}
     nuxt.options.vite.optimizeDeps.include ||= []

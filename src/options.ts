@@ -34,6 +34,13 @@ export interface SessionRefreshOptions {
   handler?: string
 }
 
+export interface SessionCacheOptions {
+  /** Seconds an answer is kept, and never past the token's own expiry. `0` turns the cache off. @default 10 */
+  maxAge?: number
+  /** Tokens remembered at most (the oldest go first). @default 10000 */
+  maxEntries?: number
+}
+
 /** The `auth` key of nuxt.config. */
 export interface ModuleOptions {
   /** Turn the module off without removing it. @default true */
@@ -56,6 +63,15 @@ export interface ModuleOptions {
   requestTimeout?: number
   /** When the session is re-checked and tokens are refreshed. */
   sessionRefresh?: SessionRefreshOptions
+  /**
+   * SSR session checks answered from a short-lived server-side cache, keyed by a SHA-256 hash of the access
+   * token (never the token): a burst of page loads costs the backend one session call, not one each. Only
+   * sessions are kept; a sign-out or a 401 on this server drops the entry. The trade-off: a change to the
+   * session data (or a revocation elsewhere) shows in SSR up to `maxAge` seconds later. `false` asks the
+   * backend on every SSR request. `NUXT_AUTH_SESSION_CACHE_MAX_AGE` overrides `maxAge` at run time.
+   * @default { maxAge: 10, maxEntries: 10000 }
+   */
+  sessionCache?: SessionCacheOptions | false
   /** The provider and its options. @default { type: 'local' } */
   provider?: ProviderOptions
 }
@@ -74,6 +90,8 @@ export interface ResolvedModuleOptions {
   /** `sessionRefresh.handler` as written (resolved by the module against the app root). */
   refreshHandler: string | null
   public: PublicAuthConfig
+  /** Server-only runtime config (`runtimeConfig.auth`). */
+  server: { sessionCache: { maxAge: number, maxEntries: number } }
 }
 
 /** Defaults, normalisation and validation of the whole `auth` key. Throws AuthConfigError listing every problem. */
@@ -149,6 +167,19 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
     customHandler: typeof handler === 'string',
   }
 
+  const cacheInput: unknown = input.sessionCache ?? {}
+  if (cacheInput !== false && (typeof cacheInput !== 'object' || cacheInput === null)) {
+    fail('sessionCache', `must be an object or false, got ${JSON.stringify(cacheInput)}`, 'set { maxAge: 10 }, or false to ask the backend on every SSR request')
+  }
+  const cacheOptions: SessionCacheOptions = cacheInput === false ? { maxAge: 0 } : (typeof cacheInput === 'object' && cacheInput !== null ? cacheInput : {})
+  const sessionCache = { maxAge: cacheOptions.maxAge ?? 10, maxEntries: cacheOptions.maxEntries ?? 10_000 }
+  if (typeof sessionCache.maxAge !== 'number' || !(sessionCache.maxAge >= 0)) {
+    fail('sessionCache.maxAge', `must be a number of seconds >= 0, got ${JSON.stringify(sessionCache.maxAge)}`, 'set e.g. 10, or 0 to turn the cache off')
+  }
+  if (!Number.isInteger(sessionCache.maxEntries) || !(sessionCache.maxEntries >= 1)) {
+    fail('sessionCache.maxEntries', `must be a whole number >= 1, got ${JSON.stringify(sessionCache.maxEntries)}`, 'set e.g. 10000')
+  }
+
   const providerInput = (input.provider ?? { type: 'local' }) as { type?: unknown }
   const definition = findProvider(providerInput as Record<string, unknown>)
   if (!definition) {
@@ -174,5 +205,6 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
       sessionRefresh,
       ...definition.runtimeConfig(resolved.options as never),
     },
+    server: { sessionCache },
   }
 }

@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, newUser } from './helpers'
 
-// The same built local fixture, started a second time with NUXT_PUBLIC_AUTH_BASE_URL set: the run-time
-// value must win over nuxt.config's `auth.baseURL` (docs/reference/configuration.md, "baseURL").
+// The same built local fixture, started a second time with NUXT_PUBLIC_AUTH_BASE_URL and
+// NUXT_AUTH_SESSION_CACHE_MAX_AGE set: run-time values must win over nuxt.config's `auth` options
+// (docs/reference/configuration.md, "baseURL"; docs/guide/ssr.md, "The session cache").
 const fixtureDir = fileURLToPath(new URL('../fixtures/local', import.meta.url))
 const primary = new Backend(inject('localBaseURL'))
 let baseURL = ''
@@ -16,7 +17,7 @@ beforeAll(async () => {
   const server = spawn(process.execPath, ['.output/server/index.mjs'], {
     cwd: fixtureDir,
     // A full URL (this very server) instead of the configured path.
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${port}/api/auth` },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${port}/api/auth`, NUXT_AUTH_SESSION_CACHE_MAX_AGE: '0' },
     stdio: 'ignore',
   })
   stop = () => server.kill('SIGTERM')
@@ -42,5 +43,19 @@ describe('NUXT_PUBLIC_AUTH_BASE_URL', () => {
     // The session check went to the env URL (this server), not to the primary fixture server.
     expect(await backend.count('GET /api/auth/session')).toBe(1)
     expect(await primary.count('GET /api/auth/session')).toBe(0)
+  })
+})
+
+describe('NUXT_AUTH_SESSION_CACHE_MAX_AGE', () => {
+  it('0 turns the SSR session cache off: every render asks the backend', async () => {
+    const user = newUser()
+    const backend = new Backend(baseURL)
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    await backend.reset()
+    for (let index = 0; index < 3; index++) {
+      expect(await (await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.token=${token}` } })).text()).toContain(user.email)
+    }
+    expect(await backend.count('GET /api/auth/session')).toBe(3)
   })
 })

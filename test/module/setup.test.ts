@@ -30,13 +30,16 @@ describe('module setup', () => {
   })
 
   it.each([
-    ['module only', [modulePath]],
-    ['@pinia/nuxt listed before', ['@pinia/nuxt', modulePath]],
-    ['@pinia/nuxt listed after', [modulePath, '@pinia/nuxt']],
-  ])('sets up Pinia exactly once (%s)', async (_name, modules) => {
+    ['module only', [modulePath], false],
+    ['@pinia/nuxt listed before', ['@pinia/nuxt', modulePath], true],
+    ['@pinia/nuxt listed after', [modulePath, '@pinia/nuxt'], true],
+  ])('sets up Pinia exactly once (%s)', async (_name, modules, appHasPinia) => {
     const nuxt = await load({ modules, auth: { provider: { type: 'local' } } })
     try {
-      expect(installedNames(nuxt).filter(name => name === 'pinia')).toHaveLength(1)
+      // Without @pinia/nuxt the module's own plugin (named 'pinia', as @pinia/nuxt's) creates the store instance.
+      const ownPiniaPlugins = nuxt.options.plugins.filter(plugin => (typeof plugin === 'string' ? plugin : plugin.src).includes('app/plugins/pinia'))
+      expect(installedNames(nuxt).filter(name => name === 'pinia')).toHaveLength(appHasPinia ? 1 : 0)
+      expect(ownPiniaPlugins).toHaveLength(appHasPinia ? 0 : 1)
       expect(installedNames(nuxt)).toContain('nuxt-gatekeeper')
     }
     finally {
@@ -44,7 +47,7 @@ describe('module setup', () => {
     }
   })
 
-  it('puts only public, provider-agnostic settings into runtimeConfig.public.auth', async () => {
+  it('puts only public, provider-agnostic settings into runtimeConfig.public.auth, the session cache into runtimeConfig.auth', async () => {
     const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware: true, provider: { type: 'local', pages: { login: '/sign-in' } } } })
     try {
       const config = nuxt.options.runtimeConfig.public.auth as unknown as PublicAuthConfig
@@ -52,7 +55,9 @@ describe('module setup', () => {
       expect(config.pages.login).toBe('/sign-in')
       expect(config.globalAppMiddleware).toEqual({ isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true })
       expect(config.token?.cookie.name).toBe('auth.token')
-      expect(nuxt.options.runtimeConfig.auth).toBeUndefined()
+      expect(config).not.toHaveProperty('sessionCache')
+      // Server-only settings stay out of the public config (and so out of every page).
+      expect(nuxt.options.runtimeConfig.auth).toEqual({ sessionCache: { maxAge: 10, maxEntries: 10_000 } })
       // No relay routes unless the token cookie is httpOnly.
       expect(nuxt.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth'))).toEqual([])
     }

@@ -206,6 +206,9 @@ describe('validation added after review', () => {
     [{ provider: { type: 'local', pages: { login: '/login?x=1' } } }, 'auth.provider.pages.login'],
     [{ sessionRefresh: { handler: '' } }, 'auth.sessionRefresh.handler'],
     [{ sessionRefresh: { enablePeriodically: 10 } }, 'auth.sessionRefresh.enablePeriodically'],
+    [{ sessionCache: true }, 'auth.sessionCache'],
+    [{ sessionCache: { maxAge: -1 } }, 'auth.sessionCache.maxAge'],
+    [{ sessionCache: { maxEntries: 0.5 } }, 'auth.sessionCache.maxEntries'],
     [{ provider: { type: 'refresh', token: { httpOnlyCookieAttribute: true }, refreshToken: { httpOnlyCookieAttribute: true } } }, 'auth.provider.token.httpOnlyCookieAttribute'],
     [{ provider: { type: 'refresh', refreshToken: { cookieName: 'auth.token' } } }, 'auth.provider.refreshToken.cookieName'],
     [{ provider: { type: 'local', refresh: { isEnabled: true, token: { refreshRequestTokenPointer: '/' } } } }, 'auth.provider.refresh.token.refreshRequestTokenPointer'],
@@ -221,6 +224,13 @@ describe('validation added after review', () => {
     expect(current).toEqual(legacy)
     expect(current.public.refreshToken?.cookie).toMatchObject({ name: 'rt', maxAge: 60 })
     expect((current.public.provider as { refreshEndpoint: unknown }).refreshEndpoint).toEqual({ path: '/renew', method: 'post' })
+  })
+
+  it('the session cache: 10 s by default, off with false or maxAge 0', () => {
+    expect(resolveModuleOptions({}).server.sessionCache).toEqual({ maxAge: 10, maxEntries: 10_000 })
+    expect(resolveModuleOptions({ sessionCache: false }).server.sessionCache.maxAge).toBe(0)
+    expect(resolveModuleOptions({ sessionCache: { maxAge: 0 } }).server.sessionCache.maxAge).toBe(0)
+    expect(resolveModuleOptions({ sessionCache: { maxAge: 60, maxEntries: 5 } }).server.sessionCache).toEqual({ maxAge: 60, maxEntries: 5 })
   })
 
   it('local with refresh disabled stays the local provider', () => {

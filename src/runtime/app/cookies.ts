@@ -28,10 +28,11 @@ export function useTokenCookie(cookie: CookieRuntimeConfig): CookieRef<string | 
  */
 export function syncCookieRefs(pairs: Array<[Ref<string | null | undefined> | null, string | undefined]>) {
   if (!import.meta.client) return
+  // parse() URI-decodes each value once, matching the encodeURIComponent of useTokenCookie.
   const jar = parse(document.cookie)
   for (const [ref, name] of pairs) {
     if (!ref || !name) continue
-    const value = jar[name] ? decodeURIComponent(jar[name]) : null
+    const value = jar[name] || null
     if ((ref.value ?? null) !== value) ref.value = value
   }
 }

@@ -16,9 +16,9 @@ import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, SecondarySignInOptions, Session, SignOutOptions, SignOutReason, SignUpOptions } from '../types'
 import { syncCookieRefs, useTokenCookie } from './cookies'
 import { requestEndpoint } from '../shared/request'
-import { relayStrategy } from './relay'
 import { createRefresher, type Refresher } from './refresher'
 import { useAuthStore } from './store'
+import { cachedSession, forgetCachedSession, sessionCacheEnabled, type SessionCacheSettings } from '../shared/session-cache'
 
 type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[] }
 
@@ -59,12 +59,12 @@ type TabMessage = { type: 'signed-in' } | { type: 'signed-out' } | { type: 'refr
  * token storage, redirects and hooks. Talks to the backend only through the provider's strategy.
  * One per NuxtApp (one per tab, one per SSR request).
  */
-export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, providerStrategy: ClientStrategy<unknown>): AuthManager {
+export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>, sessionCache?: SessionCacheSettings): AuthManager {
   const store: AuthManager['store'] = useAuthStore(nuxtApp.$pinia as never)
-  // An httpOnly token is invisible to page scripts: the browser goes through the module's server routes,
-  // while SSR (which sees the cookie) uses the provider's strategy directly.
+  // An httpOnly token is invisible to page scripts: the browser goes through the module's server routes
+  // (`strategy` is then the relay, see the #auth-provider template), while SSR, which sees the cookie, uses
+  // the provider's strategy directly.
   const relayed = import.meta.client && Boolean(config.token?.cookie.httpOnly)
-  const strategy = relayed ? relayStrategy : providerStrategy
   const tokenCookie = config.token && !relayed ? useTokenCookie(config.token.cookie) : null
   const refreshCookie = config.refreshToken && !relayed ? useTokenCookie(config.refreshToken.cookie) : null
   const flights = createSingleFlight()
@@ -141,6 +141,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
   async function applySignOut(reason: SignOutReason, broadcast = true) {
     // The other tab cleared the shared cookie jar already (and may have signed in again since): leave it.
     if (reason !== 'other-tab') {
+      if (import.meta.server) await forgetCachedSession(tokenCookie?.value)
       setToken(null)
       setRefreshToken(null)
     }
@@ -179,10 +180,14 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
       // The answer is about this token: if a sign-in stores another one meanwhile, the answer is stale.
       let checkedToken = tokenCookie?.value ?? null
       const stale = () => store.machine.epoch !== epoch || (tokenCookie !== null && (tokenCookie.value ?? null) !== checkedToken)
+      // SSR may answer from the server's short-lived session cache (see shared/session-cache.ts).
+      const loadSession = async () => (import.meta.server && checkedToken && sessionCacheEnabled(sessionCache)
+        ? await cachedSession(checkedToken, sessionCache, () => strategy.getSession(context))
+        : await strategy.getSession(context)) as Session | null
       try {
         let session: Session | null
         try {
-          session = await strategy.getSession(context) as Session | null
+          session = await loadSession()
         }
         catch (error) {
           // With a refresh token, a 401 is a reason to refresh and ask once more, not yet a verdict.
@@ -190,7 +195,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
           await refresher.refreshAfterUnauthorized()
           if (store.machine.epoch !== epoch) return store.data ?? null
           checkedToken = tokenCookie?.value ?? null
-          session = await strategy.getSession(context) as Session | null
+          session = await loadSession()
         }
         if (stale()) return store.data ?? null
         if (session === null) {
@@ -331,12 +336,19 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, pr
   }
 
   /** Applies the guard to the current route (after a verdict arrives outside a navigation). */
+  // On the server the guard middleware decides the first route; only a sign-out after it (a 401 to
+  // useAuthFetch while the page renders) needs the guard again, as a redirect response.
+  let routed = false
+  if (import.meta.server) router.afterEach(() => {
+    routed = true
+  })
+
   async function enforceGuard() {
-    if (import.meta.server) return
+    if (import.meta.server && !routed) return
     const route = router.currentRoute.value
     const target = guardTarget(route)
     // 'wait': still no verdict (backend unreachable); a signed-in user keeps the page.
-    if (target && target !== 'wait') await navigateTo(target, { replace: true })
+    if (target && target !== 'wait') await nuxtApp.runWithContext(() => navigateTo(target, { replace: true }))
   }
 
   /** Where the guard sends `route`, or null to stay. */

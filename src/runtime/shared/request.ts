@@ -1,5 +1,5 @@
 import { joinURL } from 'ufo'
-import { AuthError, formatAuthorization, type AuthErrorCode, type AuthRequestContext, type AuthResponseContext, type EndpointConfig, type StrategyRequestInit } from '../core'
+import { AuthError, formatAuthorization, type AuthRequestContext, type AuthResponseContext, type EndpointConfig, type StrategyRequestInit } from '../core'
 
 // Used by the app (browser and SSR) and by the module's server routes alike: no Nuxt-app imports here.
 
@@ -68,23 +68,9 @@ export function toAuthError(error: unknown, name: string, url: string): AuthErro
       : new AuthError('NETWORK', `The ${name} endpoint (${url}) could not be reached`, { cause: error })
   }
   const data = parseErrorData(failure.data)
-  const relayed = url.startsWith(RELAY_PREFIX) ? relayedError(data, status) : null
-  if (relayed) return relayed
   if (status === 401 || status === 403) return new AuthError('UNAUTHORIZED', `The ${name} endpoint refused the request (${status})`, { status, data, cause: error })
   if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint failed (${status})`, { status, data, cause: error })
   return new AuthError('BAD_REQUEST', `The ${name} endpoint rejected the request (${status})`, { status, data, cause: error })
-}
-
-/** The module's own routes (httpOnly relay); only their error bodies are trusted to carry a code. */
-export const RELAY_PREFIX = '/api/_auth/'
-
-const CODES: ReadonlySet<string> = new Set<AuthErrorCode>(['INVALID_CREDENTIALS', 'UNAUTHORIZED', 'REFRESH_REFUSED', 'NETWORK', 'TIMEOUT', 'SERVER', 'BAD_REQUEST', 'BAD_RESPONSE', 'ENDPOINT_DISABLED', 'CSRF', 'NOT_SUPPORTED'])
-
-/** The module's own server routes answer errors as `{ data: { authError: { code, message } } }`; keep that code. */
-function relayedError(data: unknown, status: number): AuthError | null {
-  const relayed = (data as { data?: { authError?: { code?: unknown, message?: unknown, data?: unknown } } } | undefined)?.data?.authError
-  if (!relayed || typeof relayed.code !== 'string' || !CODES.has(relayed.code)) return null
-  return new AuthError(relayed.code as AuthErrorCode, String(relayed.message ?? relayed.code), { status, data: relayed.data })
 }
 
 function parseErrorData(data: unknown): unknown {

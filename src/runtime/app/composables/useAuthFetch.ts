@@ -3,6 +3,7 @@ import { useNuxtApp } from '#imports'
 import { AuthError, formatAuthorization } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import type { AuthManager } from '../manager'
+import { forgetCachedSession } from '../../shared/session-cache'
 import { useAuthManager } from './useAuth'
 
 export type AuthFetch = <T = unknown>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>) => Promise<T>
@@ -47,6 +48,8 @@ export function createAuthFetch(manager: AuthManager, config: PublicAuthConfig):
     }
     catch (error) {
       if (statusOf(error) !== 401) throw error
+      // The backend no longer takes this token: the next SSR request must not answer from the session cache.
+      if (import.meta.server) await forgetCachedSession(manager.tokenCookie?.value)
       if (!manager.refresher || !manager.refreshCookie?.value) {
         // No way to renew: let the session endpoint give the verdict (it signs out on a 401 of its own).
         await manager.getSession().catch(() => {})

@@ -1,17 +1,20 @@
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
-import strategy from '#auth-provider'
+import providerStrategy, { browserStrategy } from '#auth-provider'
 import type { PublicAuthConfig } from '../../core/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
 import { watchTokenExpiry } from '../expiry'
 import { createAuthManager, type AuthManager } from '../manager'
 import { refreshLeadMs } from '../../core/token'
+import type { SessionCacheSettings } from '../../shared/session-cache'
 
 export default defineNuxtPlugin({
   name: 'gatekeeper',
   dependsOn: ['pinia'],
   async setup(nuxtApp) {
-    const config = normalizeConfig(useRuntimeConfig().public.auth as unknown as PublicAuthConfig)
-    const manager = createAuthManager(nuxtApp as never, config, strategy as never)
+    const runtimeConfig = useRuntimeConfig()
+    const config = normalizeConfig(runtimeConfig.public.auth as unknown as PublicAuthConfig)
+    const sessionCache = import.meta.server ? (runtimeConfig.auth as { sessionCache?: SessionCacheSettings } | undefined)?.sessionCache : undefined
+    const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, sessionCache)
 
     if (import.meta.server) {
       if (!serverCheckDisabled(config)) {

@@ -1,4 +1,5 @@
 import { defineEventHandler } from 'h3'
+import { forgetCachedSession } from '../../shared/session-cache'
 import { assertSameOriginJson, relayContext } from '../relay'
 
 /** POST /api/_auth/signout: tells the backend, then drops the cookie whatever the backend answered. */
@@ -12,6 +13,7 @@ export default defineEventHandler(async (event) => {
   catch (error) {
     backendError = (error as { code?: string }).code ?? 'BAD_RESPONSE'
   }
+  await forgetCachedSession(relay.context.token())
   relay.storeToken(null)
   return { ok: true, backendError }
 })

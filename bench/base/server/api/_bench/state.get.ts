@@ -1,0 +1,4 @@
+export default defineEventHandler(() => ({
+  counters: Object.fromEntries(backendState.counters),
+  reuseDetections: backendState.reuseDetections,
+}))

@@ -1,0 +1,192 @@
+// The scenarios in Chromium: what each variant costs the backend, and whether anybody is signed out or
+// anything is logged to the console on the way.
+import { chromium } from 'playwright-core'
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
+import { BENCH_PASSWORD } from '../fixtures.mjs'
+import { expiredCopy } from './server.mjs'
+import { median } from './throughput.mjs'
+
+const SESSION = 'GET /api/auth/session'
+const REFRESH = 'POST /api/auth/refresh'
+const DATA = 'GET /api/data'
+
+export async function launchBrowser() {
+  const executablePath = findChromium()
+  if (!executablePath) throw new Error('No Chromium found: run `node scripts/ensure-chromium.mjs` or set CHROME_PATH')
+  return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
+}
+
+/** A context whose pages record console errors and unhandled rejections. */
+async function openContext(browser, server, tokens) {
+  const context = await browser.newContext({ baseURL: server.url })
+  const errors = []
+  context.on('page', (page) => {
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text())
+    })
+    page.on('pageerror', error => errors.push(`unhandled: ${error.message}`))
+  })
+  if (tokens) {
+    await context.addCookies([
+      { name: 'auth.token', value: tokens.token, url: server.url },
+      { name: 'auth.refresh-token', value: tokens.refreshToken, url: server.url },
+    ])
+  }
+  return { context, errors }
+}
+
+async function settle(page) {
+  await page.waitForFunction(() => window.__bench?.hydrated === true, undefined, { timeout: 15_000 })
+  await page.waitForLoadState('networkidle')
+}
+
+/** Whether the page ended where it should, signed in: anything else is a sign-out the user did not ask for. */
+async function stillSignedIn(page, path) {
+  if (new URL(page.url()).pathname !== path) return false
+  return (await page.getByTestId('status').textContent().catch(() => '')) === 'authenticated'
+}
+
+function calls(counters) {
+  return { session: counters[SESSION] ?? 0, refresh: counters[REFRESH] ?? 0, data: counters[DATA] ?? 0 }
+}
+
+async function scenario(server, run) {
+  await server.control({ reset: true })
+  const outcome = await run()
+  const state = await server.state()
+  return { ...outcome, calls: calls(state.counters), reuseDetections: state.reuseDetections }
+}
+
+const scenarios = {
+  /** A full page load of a protected page with valid cookies, through hydration. */
+  async load(browser, server) {
+    const { context, errors } = await openContext(browser, server, await server.signIn())
+    const page = await context.newPage()
+    const result = await scenario(server, async () => {
+      await page.goto('/a')
+      await settle(page)
+      return { signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1 }
+    })
+    await context.close()
+    return { ...result, errors }
+  },
+
+  /** Three client-side navigations between protected pages after a load. */
+  async navigate(browser, server) {
+    const { context, errors } = await openContext(browser, server, await server.signIn())
+    const page = await context.newPage()
+    await page.goto('/a')
+    await settle(page)
+    const result = await scenario(server, async () => {
+      for (const target of ['b', 'c', 'a']) {
+        await page.getByTestId(`to-${target}`).click()
+        await page.waitForURL(`**/${target}`)
+        await page.getByRole('heading', { name: `Page ${target.toUpperCase()}` }).waitFor()
+      }
+      await page.waitForLoadState('networkidle')
+      return { signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1 }
+    })
+    await context.close()
+    return { ...result, errors }
+  },
+
+  /** A reload with an expired access token and a valid refresh token. */
+  async expiredReload(browser, server) {
+    const tokens = await server.signIn()
+    const { context, errors } = await openContext(browser, server, { ...tokens, token: await expiredCopy(tokens.token) })
+    const page = await context.newPage()
+    const result = await scenario(server, async () => {
+      await page.goto('/a')
+      await settle(page)
+      return { signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1 }
+    })
+    await context.close()
+    return { ...result, errors }
+  },
+
+  /** 20 concurrent API calls (the variant's fetch) once the app's access token has expired under the page. */
+  async burst(browser, server) {
+    const tokens = await server.signIn()
+    const { context, errors } = await openContext(browser, server, tokens)
+    const page = await context.newPage()
+    await page.goto('/a')
+    await settle(page)
+    const expired = await expiredCopy(tokens.token)
+    const result = await scenario(server, async () => {
+      await page.evaluate(token => window.__bench.setToken(token), expired)
+      await page.getByTestId('burst').click()
+      await page.waitForFunction(() => /^\d+\/20$/.test(document.querySelector('[data-testid="burst-result"]')?.textContent ?? ''), undefined, { timeout: 20_000 })
+      await page.waitForLoadState('networkidle')
+      return {
+        succeeded: await page.getByTestId('burst-result').textContent(),
+        signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1,
+      }
+    })
+    await context.close()
+    return { ...result, errors }
+  },
+
+  /** Three tabs open on protected pages across token expiries, the user switching between them. */
+  async tabs(browser, server, { tabsTtl }) {
+    await server.control({ accessTtl: tabsTtl })
+    const { context, errors } = await openContext(browser, server, await server.signIn())
+    const pages = []
+    for (let index = 0; index < 3; index++) {
+      const page = await context.newPage()
+      await page.goto('/a')
+      await settle(page)
+      pages.push(page)
+    }
+    const started = Date.now()
+    const result = await scenario(server, async () => {
+      // Two and a half token lifetimes of switching tabs every 1.5 s.
+      for (let round = 0; Date.now() - started < tabsTtl * 2500; round++) {
+        await pages[round % 3].bringToFront()
+        await pages[round % 3].waitForTimeout(1500)
+      }
+      await Promise.all(pages.map(page => page.waitForLoadState('networkidle')))
+      let signedOut = 0
+      for (const page of pages) signedOut += (await stillSignedIn(page, '/a')) ? 0 : 1
+      return { signedOut, lifetimes: (Date.now() - started) / 1000 / tabsTtl }
+    })
+    await server.control({ accessTtl: 1800 })
+    await context.close()
+    return { ...result, errors }
+  },
+}
+
+/** Sign-in through the login form until the protected page shows `authenticated`; the median of `runs`. */
+async function signInTimes(browser, server, runs) {
+  const times = []
+  const errors = []
+  for (let run = 0; run < runs; run++) {
+    const { context, errors: contextErrors } = await openContext(browser, server)
+    const page = await context.newPage()
+    await page.goto('/login')
+    await settle(page)
+    const user = server.nextUser()
+    await page.getByTestId('username').fill(user.username)
+    await page.getByTestId('password').fill(BENCH_PASSWORD)
+    const started = performance.now()
+    await page.getByTestId('submit').click()
+    await page.waitForURL('**/a')
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent === 'authenticated')
+    times.push(performance.now() - started)
+    await context.close()
+    errors.push(...contextErrors)
+  }
+  return { median: median(times), times, errors }
+}
+
+export async function runScenarios(browser, server, options) {
+  const results = {}
+  for (const [name, run] of Object.entries(scenarios)) {
+    const needsRefresh = name === 'expiredReload' || name === 'burst' || name === 'tabs'
+    if (needsRefresh && !server.variant.refresh) continue
+    process.stdout.write(`  ${server.variant.name}: ${name}\n`)
+    results[name] = await run(browser, server, options)
+  }
+  process.stdout.write(`  ${server.variant.name}: sign-in ×${options.signInRuns}\n`)
+  results.signIn = await signInTimes(browser, server, options.signInRuns)
+  return results
+}

@@ -1,0 +1,85 @@
+// Serves a built variant on 127.0.0.1 and talks to its backend (the bench routes under /api/_bench).
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { SignJWT, decodeJwt } from 'jose'
+import { BENCH_PASSWORD, BENCH_SECRET, BENCH_USERS } from '../fixtures.mjs'
+
+async function freePort() {
+  return await new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.on('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address()
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startServer(variant) {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const child = spawn(process.execPath, [join(variant.dir, '.output', 'server', 'index.mjs')], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await fetch(`${url}/`).then(response => response.ok, () => false)) return new BenchServer(variant, url, child, () => stderr)
+    if (child.exitCode !== null) break
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  child.kill()
+  throw new Error(`${variant.name} did not start on ${url}:\n${stderr}`)
+}
+
+let nextUser = 0
+
+class BenchServer {
+  constructor(variant, url, child, stderr) {
+    this.variant = variant
+    this.url = url
+    this.child = child
+    this.stderr = stderr
+  }
+
+  async control(body) {
+    const response = await fetch(`${this.url}/api/_bench/control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    if (!response.ok) throw new Error(`${this.variant.name}: control ${JSON.stringify(body)} answered ${response.status}`)
+  }
+
+  /** `{ counters: { 'METHOD /path': n }, reuseDetections }` since the last reset. */
+  async state() {
+    return await (await fetch(`${this.url}/api/_bench/state`)).json()
+  }
+
+  /** A fresh user each time, so no scenario sees another's session. */
+  nextUser() {
+    return BENCH_USERS[nextUser++ % BENCH_USERS.length]
+  }
+
+  async signIn(user = this.nextUser()) {
+    const response = await fetch(`${this.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user.username, password: BENCH_PASSWORD }) })
+    if (!response.ok) throw new Error(`${this.variant.name}: sign-in answered ${response.status}`)
+    return { user, ...(await response.json()) }
+  }
+
+  stop() {
+    this.child.kill('SIGTERM')
+  }
+}
+
+/** The same access token, expired: what a browser holds after a while away. */
+export async function expiredCopy(token) {
+  const now = Math.floor(Date.now() / 1000)
+  return await new SignJWT({ ...decodeJwt(token), iat: now - 3600, exp: now - 60 })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode(BENCH_SECRET))
+}
+
+export function cookieHeader({ token, refreshToken }) {
+  return `auth.token=${token}; auth.refresh-token=${refreshToken}`
+}

@@ -1,0 +1,51 @@
+// SSR throughput of the protected page with a valid cookie: autocannon on loopback, variants interleaved
+// (A B C D A B C D …) so a slow moment of the machine hits every variant alike; the median per variant.
+import autocannon from 'autocannon'
+import { cookieHeader } from './server.mjs'
+
+async function cannon(url, cookie, duration, connections) {
+  return await autocannon({ url, duration, connections, headers: { cookie } })
+}
+
+export async function measureThroughput(servers, { rounds, duration, connections }) {
+  const targets = []
+  for (const server of servers) {
+    // Without rotation: a module that refreshes on every SSR request is measured rendering the page, not
+    // redirecting to the login page after its first spent refresh token.
+    await server.control({ rotate: false, accessTtl: 1800 })
+    const tokens = await server.signIn()
+    const cookie = cookieHeader(tokens)
+    const check = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
+    const html = await check.text()
+    if (check.status !== 200 || (server.variant.auth && !html.includes(tokens.user.name))) {
+      throw new Error(`${server.variant.name}: /a with a valid cookie answered ${check.status} without the user's name`)
+    }
+    await cannon(`${server.url}/a`, cookie, 2, connections)
+    targets.push({ server, cookie, samples: [], requests: 0, backendCalls: 0, non2xx: 0 })
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const target of targets) {
+      await target.server.control({ reset: true })
+      const result = await cannon(`${target.server.url}/a`, target.cookie, duration, connections)
+      const { counters } = await target.server.state()
+      target.samples.push(result.requests.average)
+      target.requests += result.requests.total
+      target.non2xx += result.non2xx + result.errors + result.timeouts
+      target.backendCalls += Object.values(counters).reduce((sum, count) => sum + count, 0)
+      process.stdout.write(`  round ${round + 1}/${rounds} ${target.server.variant.name}: ${Math.round(result.requests.average)} req/s\n`)
+    }
+  }
+  for (const { server } of targets) await server.control({ rotate: true })
+  return new Map(targets.map(target => [target.server.variant.name, {
+    median: median(target.samples),
+    samples: target.samples,
+    backendCallsPerView: target.requests ? target.backendCalls / target.requests : 0,
+    failed: target.non2xx,
+  }]))
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}

@@ -1,0 +1,39 @@
+// The app variants the bench builds: the same base app (bench/base) with no auth module, nuxt-gatekeeper
+// (local, refresh) or @sidebase/nuxt-auth (local with refresh).
+import { execFile } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { gzipSync } from 'node:zlib'
+
+const run = promisify(execFile)
+export const benchDir = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * `auth`: has an auth module. `refresh`: has refresh tokens (the scenarios that need one are n/a otherwise).
+ */
+export const VARIANTS = [
+  { name: 'bare', label: 'bare (no auth)', auth: false, refresh: false },
+  { name: 'gatekeeper-local', label: 'nuxt-gatekeeper local', auth: true, refresh: false },
+  { name: 'gatekeeper-refresh', label: 'nuxt-gatekeeper refresh', auth: true, refresh: true },
+  { name: 'sidebase-refresh', label: '@sidebase/nuxt-auth 1.3.1 local+refresh', auth: true, refresh: true },
+].map(variant => ({ ...variant, dir: join(benchDir, 'variants', variant.name) }))
+
+export async function buildVariant(variant) {
+  await run('npx', ['nuxi', 'build', variant.dir], { cwd: benchDir, maxBuffer: 64 * 1024 * 1024 })
+}
+
+/** Total and gzip (level 9) bytes of every JS file the browser can load. */
+export function clientJsBytes(variant) {
+  const dir = join(variant.dir, '.output', 'public', '_nuxt')
+  let total = 0
+  let gzip = 0
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.js')) continue
+    const content = readFileSync(join(dir, file))
+    total += content.length
+    gzip += gzipSync(content, { level: 9 }).length
+  }
+  return { total, gzip }
+}

@@ -1,0 +1,7 @@
+import { benchAuthOptions } from '../../base/auth-options'
+
+export default defineNuxtConfig({
+  extends: ['../../base'],
+  modules: ['@sidebase/nuxt-auth'],
+  auth: benchAuthOptions({ refresh: true }),
+})

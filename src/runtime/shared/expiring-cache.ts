@@ -1,0 +1,46 @@
+/**
+ * A bounded map whose entries expire. When full, expired entries go first, then the oldest ones, so a burst
+ * of new keys never grows memory past `capacity`.
+ */
+export function createExpiringCache<T>(capacity: number) {
+  const entries = new Map<string, { value: T, expiresAt: number }>()
+
+  function makeRoom(now: number) {
+    for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key)
+    // Maps iterate in insertion order: the first key is the oldest.
+    while (entries.size >= capacity) entries.delete(entries.keys().next().value as string)
+  }
+
+  return {
+    capacity,
+    get(key: string, now = Date.now()): T | undefined {
+      const entry = entries.get(key)
+      if (!entry) return undefined
+      if (entry.expiresAt > now) return entry.value
+      entries.delete(key)
+      return undefined
+    },
+    set(key: string, value: T, expiresAt: number, now = Date.now()) {
+      if (!entries.has(key) && entries.size >= capacity) makeRoom(now)
+      entries.set(key, { value, expiresAt })
+    },
+    /** Deletes the entry only while it still holds `value` (a newer one for the same key stays). */
+    deleteIf(key: string, value: T) {
+      if (entries.get(key)?.value === value) entries.delete(key)
+    },
+    delete(key: string) {
+      entries.delete(key)
+    },
+    get size() {
+      return entries.size
+    },
+  }
+}
+
+export type ExpiringCache<T> = ReturnType<typeof createExpiringCache<T>>
+
+/** Hex SHA-256: cache keys derived from tokens never hold the token itself. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+  return Array.from(new Uint8Array(digest), byte => byte.toString(16).padStart(2, '0')).join('')
+}

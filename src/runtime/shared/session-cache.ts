@@ -1,0 +1,52 @@
+import { jwtExpiry } from '../core/token'
+import { createExpiringCache, sha256Hex, type ExpiringCache } from './expiring-cache'
+
+/** `runtimeConfig.auth.sessionCache`: `maxAge` 0 turns the cache off. */
+export interface SessionCacheSettings {
+  maxAge: number
+  maxEntries: number
+}
+
+/**
+ * Server side: the backend's answer to "whose token is this?" for SSR, kept for `maxAge` seconds and never past
+ * the token's own expiry, so a burst of page loads costs one session call instead of one each. Keyed by a
+ * hash of the token; only sessions are kept (a 401 or an error always goes back to the backend next time).
+ */
+let cache: ExpiringCache<Promise<unknown>> | undefined
+
+function cacheFor(settings: SessionCacheSettings) {
+  if (cache?.capacity !== settings.maxEntries) cache = createExpiringCache(settings.maxEntries)
+  return cache
+}
+
+export function sessionCacheEnabled(settings: SessionCacheSettings | undefined): settings is SessionCacheSettings {
+  return Boolean(settings && settings.maxAge > 0 && settings.maxEntries > 0)
+}
+
+export async function cachedSession(token: string, settings: SessionCacheSettings, load: () => Promise<unknown>): Promise<unknown> {
+  const entries = cacheFor(settings)
+  const key = await sha256Hex(token)
+  const hit = entries.get(key)
+  // Every request gets its own copy: an app that edits its session object must not edit another request's.
+  if (hit) return structuredClone(await hit)
+  const loading = load()
+  const kept = loading.then(session => structuredClone(session))
+  // Concurrent requests with the same token share the one in flight.
+  entries.set(key, kept, Number.POSITIVE_INFINITY)
+  try {
+    const session = await loading
+    if (session === null || session === undefined) entries.deleteIf(key, kept)
+    else if (entries.get(key) === kept) entries.set(key, kept, Math.min(Date.now() + settings.maxAge * 1000, jwtExpiry(token) ?? Number.POSITIVE_INFINITY))
+    return session
+  }
+  catch (error) {
+    entries.deleteIf(key, kept)
+    kept.catch(() => {})
+    throw error
+  }
+}
+
+/** After a sign-out or a 401 for this token, the next SSR request asks the backend again. */
+export async function forgetCachedSession(token: string | null | undefined): Promise<void> {
+  if (token && cache) cache.delete(await sha256Hex(token))
+}

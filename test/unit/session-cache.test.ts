@@ -1,0 +1,87 @@
+import { SignJWT } from 'jose'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createExpiringCache } from '../../src/runtime/shared/expiring-cache'
+import { cachedSession, forgetCachedSession } from '../../src/runtime/shared/session-cache'
+
+const settings = { maxAge: 10, maxEntries: 100 }
+let counter = 0
+const uniqueToken = () => `opaque-token-${++counter}-${Math.random()}`
+
+async function jwtExpiringIn(seconds: number) {
+  return await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) + seconds).sign(new TextEncoder().encode('k'.repeat(32)))
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('the SSR session cache', () => {
+  it('asks the backend once for concurrent and repeated checks of one token, and gives each caller its own copy', async () => {
+    const token = uniqueToken()
+    const load = vi.fn(async () => ({ user: { name: 'Ada' } }))
+    const sessions = await Promise.all(Array.from({ length: 5 }, () => cachedSession(token, settings, load)))
+    const later = await cachedSession(token, settings, load) as { user: { name: string } }
+    expect(load).toHaveBeenCalledTimes(1)
+    expect(later).toEqual({ user: { name: 'Ada' } })
+    later.user.name = 'changed by one request'
+    expect(await cachedSession(token, settings, load)).toEqual({ user: { name: 'Ada' } })
+    expect(new Set([...sessions, later]).size).toBe(6)
+  })
+
+  it('keeps nothing between different tokens', async () => {
+    const first = await cachedSession(uniqueToken(), settings, async () => ({ id: 1 }))
+    const second = await cachedSession(uniqueToken(), settings, async () => ({ id: 2 }))
+    expect([first, second]).toEqual([{ id: 1 }, { id: 2 }])
+  })
+
+  it('never keeps a missing session or a failure', async () => {
+    const token = uniqueToken()
+    const load = vi.fn().mockResolvedValueOnce(null).mockRejectedValueOnce(new Error('502')).mockResolvedValue({ id: 3 })
+    expect(await cachedSession(token, settings, load)).toBeNull()
+    await expect(cachedSession(token, settings, load)).rejects.toThrow('502')
+    expect(await cachedSession(token, settings, load)).toEqual({ id: 3 })
+    expect(load).toHaveBeenCalledTimes(3)
+  })
+
+  it('expires after maxAge, and no later than the token itself', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const opaque = uniqueToken()
+    const load = vi.fn(async () => ({ id: 4 }))
+    await cachedSession(opaque, settings, load)
+    vi.advanceTimersByTime(9_000)
+    await cachedSession(opaque, settings, load)
+    expect(load).toHaveBeenCalledTimes(1)
+    vi.advanceTimersByTime(1_500)
+    await cachedSession(opaque, settings, load)
+    expect(load).toHaveBeenCalledTimes(2)
+
+    const shortLived = await jwtExpiringIn(3)
+    const loadJwt = vi.fn(async () => ({ id: 5 }))
+    await cachedSession(shortLived, settings, loadJwt)
+    vi.advanceTimersByTime(3_500)
+    await cachedSession(shortLived, settings, loadJwt)
+    expect(loadJwt).toHaveBeenCalledTimes(2)
+  })
+
+  it('forgets a token after a sign-out or a 401', async () => {
+    const token = uniqueToken()
+    const load = vi.fn(async () => ({ id: 6 }))
+    await cachedSession(token, settings, load)
+    await forgetCachedSession(token)
+    await cachedSession(token, settings, load)
+    expect(load).toHaveBeenCalledTimes(2)
+  })
+})
+
+describe('the expiring cache behind it', () => {
+  it('stays within its capacity, dropping expired entries first, then the oldest', () => {
+    const cache = createExpiringCache<number>(3)
+    cache.set('expired', 1, 50, 0)
+    cache.set('old', 2, 1000, 0)
+    cache.set('newer', 3, 1000, 0)
+    cache.set('newest', 4, 1000, 100)
+    expect([cache.get('expired', 100), cache.get('old', 100), cache.size]).toEqual([undefined, 2, 3])
+    cache.set('one more', 5, 1000, 100)
+    expect([cache.get('old', 100), cache.get('newer', 100), cache.get('one more', 100), cache.size]).toEqual([undefined, 3, 5, 3])
+  })
+})
