@@ -5,7 +5,7 @@
 // default 5), --duration S (seconds per round, default 5), --connections N (default 10),
 // --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8).
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { launchBrowser, runScenarios } from './lib/browser.mjs'
@@ -40,8 +40,10 @@ if (!flags['skip-build']) {
   const packDir = join(benchDir, '.cache')
   rmSync(packDir, { recursive: true, force: true })
   mkdirSync(packDir, { recursive: true })
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }))
-  execFileSync('npm', ['install', '--no-save', join(packDir, packed[0].filename)], { cwd: benchDir, stdio: ['ignore', 'ignore', 'inherit'] })
+  // npm pack runs the module build first (prepack); the tarball is the only file in packDir.
+  execFileSync('npm', ['pack', '--pack-destination', packDir], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] })
+  const tarball = readdirSync(packDir).find(file => file.endsWith('.tgz'))
+  execFileSync('npm', ['install', '--no-save', join(packDir, tarball)], { cwd: benchDir, stdio: ['ignore', 'ignore', 'inherit'] })
   step('installing @sidebase/nuxt-auth 1.3.1 into its own tree (bench/variants/sidebase-refresh)')
   execFileSync('npm', ['install'], { cwd: join(benchDir, 'variants', 'sidebase-refresh'), stdio: ['ignore', 'ignore', 'inherit'] })
   execFileSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' })

@@ -34,8 +34,21 @@ export default defineNuxtModule<ModuleOptions>({
     const providersDir = existsSync(resolver.resolve('./providers')) ? resolver.resolve('./providers') : resolver.resolve('../providers')
     const runtimeDir = resolver.resolve('./runtime')
 
-    // Values already in runtimeConfig (and NUXT_PUBLIC_AUTH_* env vars at run time) win over the module's.
-    nuxt.options.runtimeConfig.public.auth = defu(nuxt.options.runtimeConfig.public.auth as object, resolved.public) as never
+    // Run-time overridable: baseURL (NUXT_PUBLIC_AUTH_BASE_URL), plus anything the app put into
+    // runtimeConfig.public.auth itself, which wins. The rest is fixed at build time and generated into
+    // #gatekeeper-config (see runtime/shared/config.ts for why).
+    nuxt.options.runtimeConfig.public.auth = defu(nuxt.options.runtimeConfig.public.auth as object, { baseURL: resolved.public.baseURL }) as never
+    const configTemplate = addTemplate({
+      filename: 'gatekeeper/config.mjs',
+      // On disk: Nitro (the /api/_auth routes) imports it too.
+      write: true,
+      getContents: () => `export default ${JSON.stringify(resolved.public, null, 2)}\n`,
+    })
+    nuxt.options.alias['#gatekeeper-config'] = configTemplate.dst
+    addTypeTemplate({
+      filename: 'types/gatekeeper-config.d.ts',
+      getContents: () => `declare module '#gatekeeper-config' {\n  const config: import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/config'))}).PublicAuthConfig\n  export default config\n}\n`,
+    }, { nuxt: true, nitro: true })
     // Server-only settings (NUXT_AUTH_* env vars at run time).
     nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, resolved.server) as never
 
@@ -91,12 +104,12 @@ export default defineNuxtModule<ModuleOptions>({
         src: addTemplate({
           filename: 'gatekeeper/refresh-handler.plugin.mjs',
           getContents: () => `import Handler from ${JSON.stringify(handlerPath)}
-import { defineNuxtPlugin, useRuntimeConfig } from '#imports'
+import { defineNuxtPlugin } from '#imports'
 export default defineNuxtPlugin({
   name: 'gatekeeper-refresh-handler',
   dependsOn: ['gatekeeper'],
   setup(nuxtApp) {
-    const handler = new Handler(useRuntimeConfig().public.auth.sessionRefresh)
+    const handler = new Handler(nuxtApp.$gatekeeper.config.sessionRefresh)
     nuxtApp.hook('app:mounted', () => nuxtApp.runWithContext(() => handler.init()))
     if (import.meta.hot) import.meta.hot.dispose(() => handler.destroy())
   },

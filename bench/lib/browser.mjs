@@ -145,9 +145,14 @@ const scenarios = {
         await pages[round % 3].waitForTimeout(1500)
       }
       await Promise.all(pages.map(page => page.waitForLoadState('networkidle')))
+      const lifetimes = (Date.now() - started) / 1000 / tabsTtl
+      // Still signed in for real: each tab, one after the other, calls the API with what it holds.
+      let apiOk = 0
+      for (const page of pages) apiOk += await page.evaluate(() => window.__bench.fetch('/api/data').then(() => 1, () => 0))
+      await Promise.all(pages.map(page => page.waitForLoadState('networkidle')))
       let signedOut = 0
       for (const page of pages) signedOut += (await stillSignedIn(page, '/a')) ? 0 : 1
-      return { signedOut, lifetimes: (Date.now() - started) / 1000 / tabsTtl }
+      return { signedOut, lifetimes, apiOk }
     })
     await server.control({ accessTtl: 1800 })
     await context.close()

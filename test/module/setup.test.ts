@@ -47,10 +47,14 @@ describe('module setup', () => {
     }
   })
 
-  it('puts only public, provider-agnostic settings into runtimeConfig.public.auth, the session cache into runtimeConfig.auth', async () => {
+  it('generates the public config, keeps only baseURL in runtimeConfig.public.auth and the session cache in runtimeConfig.auth', async () => {
     const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware: true, provider: { type: 'local', pages: { login: '/sign-in' } } } })
     try {
-      const config = nuxt.options.runtimeConfig.public.auth as unknown as PublicAuthConfig
+      // Nitro env-scans runtimeConfig on every request and pages carry the public part: only baseURL goes there.
+      expect(nuxt.options.runtimeConfig.public.auth).toEqual({ baseURL: '/api/auth' })
+      const template = nuxt.options.build.templates.find(entry => entry.filename === 'gatekeeper/config.mjs')
+      const source = await (template!.getContents as () => Promise<string> | string)()
+      const config = JSON.parse(source.replace(/^export default /, '')) as PublicAuthConfig
       expect(config.baseURL).toBe('/api/auth')
       expect(config.pages.login).toBe('/sign-in')
       expect(config.globalAppMiddleware).toEqual({ isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true })

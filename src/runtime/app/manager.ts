@@ -23,6 +23,8 @@ import { cachedSession, forgetCachedSession, sessionCacheEnabled, type SessionCa
 type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[] }
 
 export interface AuthManager {
+  /** The resolved public config (build-time part plus runtimeConfig.public.auth). */
+  config: PublicAuthConfig
   store: ReturnType<typeof useAuthStore>
   context: StrategyContext<unknown>
   /** The token cookie, or null when the provider keeps no token (e.g. Auth.js session cookies). */
@@ -381,6 +383,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   }
 
   return {
+    config,
     store,
     context,
     tokenCookie,

@@ -1,7 +1,8 @@
 import { createError, deleteCookie, getCookie, getHeader, getRequestHost, setCookie, type H3Event } from 'h3'
 import { useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
-import { AuthError, isAuthError, type ClientStrategy, type PublicAuthConfig, type StrategyContext } from '../core'
+import { AuthError, isAuthError, type ClientStrategy, type StrategyContext } from '../core'
+import { resolveAuthConfig } from '../shared/config'
 import { requestEndpoint } from '../shared/request'
 
 // Hop-by-hop, identity and routing headers: forwarding them from a browser would let it pose as someone else.
@@ -12,7 +13,7 @@ const UNFORWARDABLE = /^(?:host|cookie|authorization|proxy-.*|x-forwarded-.*|for
  * routes, which run the provider's own strategy here with the cookie as token store.
  */
 export function relayContext(event: H3Event) {
-  const config = useRuntimeConfig(event).public.auth as unknown as PublicAuthConfig
+  const config = resolveAuthConfig(useRuntimeConfig(event).public.auth)
   const token = config.token
   if (!token) throw createError({ statusCode: 404 })
   // What this request holds: the cookie it came with, then whatever storeToken() set.

@@ -14,7 +14,7 @@ export function useAuthManager(): AuthManager {
 export function useAuth() {
   const manager = useAuthManager()
   const { store } = manager
-  const config = useNuxtApp().$config.public.auth
+  const { config } = manager
   return {
     /** `'loading' | 'authenticated' | 'unauthenticated'` */
     status: computed(() => store.status),

@@ -74,5 +74,5 @@ export function createAuthFetch(manager: AuthManager, config: PublicAuthConfig):
 
 /** The authenticated fetch helper; also available as `useNuxtApp().$authFetch`. */
 export function useAuthFetch(): AuthFetch {
-  return (useNuxtApp() as unknown as { $authFetch: AuthFetch }).$authFetch ?? createAuthFetch(useAuthManager(), useNuxtApp().$config.public.auth as unknown as PublicAuthConfig)
+  return (useNuxtApp() as unknown as { $authFetch: AuthFetch }).$authFetch ?? createAuthFetch(useAuthManager(), useAuthManager().config)
 }

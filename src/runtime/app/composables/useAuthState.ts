@@ -1,5 +1,4 @@
 import { computed, ref, toRef } from 'vue'
-import { useNuxtApp } from '#imports'
 import { formatAuthorization } from '../../core/token'
 import { useAuthManager } from './useAuth'
 
@@ -10,7 +9,7 @@ import { useAuthManager } from './useAuth'
 export function useAuthState() {
   const manager = useAuthManager()
   const { store } = manager
-  const config = useNuxtApp().$config.public.auth
+  const { config } = manager
   // httpOnly cookies stay out of page code everywhere, SSR included (what SSR renders ends up in the HTML).
   const hidden = Boolean(config.token?.cookie.httpOnly)
   const rawToken = (!hidden && manager.tokenCookie) || ref<string | null>(null)

@@ -1,6 +1,7 @@
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import providerStrategy, { browserStrategy } from '#auth-provider'
 import type { PublicAuthConfig } from '../../core/config'
+import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
 import { watchTokenExpiry } from '../expiry'
 import { createAuthManager, type AuthManager } from '../manager'
@@ -12,7 +13,7 @@ export default defineNuxtPlugin({
   dependsOn: ['pinia'],
   async setup(nuxtApp) {
     const runtimeConfig = useRuntimeConfig()
-    const config = normalizeConfig(runtimeConfig.public.auth as unknown as PublicAuthConfig)
+    const config = resolveAuthConfig(runtimeConfig.public.auth)
     const sessionCache = import.meta.server ? (runtimeConfig.auth as { sessionCache?: SessionCacheSettings } | undefined)?.sessionCache : undefined
     const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, sessionCache)
 
@@ -67,11 +68,6 @@ function scheduleChecks(manager: AuthManager, config: PublicAuthConfig) {
       if (store.machine.phase === 'authenticated' && document.visibilityState === 'visible') quietly(manager.getSession())
     }, every)
   }
-}
-
-/** Nitro serialises null runtime-config values as "": restore the nulls the core relies on. */
-function normalizeConfig(config: PublicAuthConfig): PublicAuthConfig {
-  return { ...config, token: config.token || null, refreshToken: config.refreshToken || null, pages: { ...config.pages, login: config.pages.login || null } }
 }
 
 function serverCheckDisabled(config: PublicAuthConfig): boolean {

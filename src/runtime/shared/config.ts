@@ -1,0 +1,14 @@
+import staticConfig from '#gatekeeper-config'
+import type { PublicAuthConfig } from '../core/config'
+
+/**
+ * The whole public config: the build-time part (generated from nuxt.config, see module.ts) under whatever
+ * `runtimeConfig.public.auth` holds at run time (`baseURL` and its env var NUXT_PUBLIC_AUTH_BASE_URL, or keys
+ * an app put there itself). Split so Nitro, which clones and env-scans runtimeConfig on every request, has
+ * only a few keys to scan, and every page's payload carries only those few.
+ */
+export function resolveAuthConfig(runtimePublic: unknown): PublicAuthConfig {
+  const config = { ...staticConfig, ...(runtimePublic as Partial<PublicAuthConfig> | undefined) } as PublicAuthConfig
+  // Nitro serialises null runtime-config values as "": restore the nulls the core relies on.
+  return { ...config, token: config.token || null, refreshToken: config.refreshToken || null, pages: { ...config.pages, login: config.pages.login || null } }
+}
