@@ -42,6 +42,7 @@ export default defineConfig({
       {
         text: 'Project',
         items: [
+          { text: 'Benchmarks', link: '/benchmarks' },
           { text: 'Contributing', link: '/contributing' },
         ],
       },
