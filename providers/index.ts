@@ -1,3 +1,4 @@
+import authjs from './authjs'
 import local from './local'
 import refresh from './refresh'
 import type { AuthProviderDefinition } from './types'
@@ -6,6 +7,7 @@ import type { AuthProviderDefinition } from './types'
 export const providers: Record<string, AuthProviderDefinition<never, never>> = {
   local: local as AuthProviderDefinition<never, never>,
   refresh: refresh as AuthProviderDefinition<never, never>,
+  authjs: authjs as AuthProviderDefinition<never, never>,
 }
 
 /** The provider for the given `auth.provider` options: first one that claims them, else by `type`. */
@@ -14,6 +16,7 @@ export function findProvider(input: Record<string, unknown>): AuthProviderDefini
   return all.find(provider => provider.matches?.(input)) ?? all.find(provider => provider.types.includes(input.type as string))
 }
 
+export type { AuthjsProviderOptions } from './authjs'
 export type { LocalProviderOptions } from './local'
 export type { RefreshProviderOptions, LocalWithRefreshOptions } from './refresh'
-export type ProviderOptions = import('./local').LocalProviderOptions | import('./refresh').RefreshProviderOptions | import('./refresh').LocalWithRefreshOptions
+export type ProviderOptions = import('./authjs').AuthjsProviderOptions | import('./local').LocalProviderOptions | import('./refresh').RefreshProviderOptions | import('./refresh').LocalWithRefreshOptions

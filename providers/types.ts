@@ -28,9 +28,24 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
   matches?(input: Record<string, unknown>): boolean
   /** Defaults, normalisation of legacy shapes, and validation. `path` is the option path for messages. */
   resolve(input: TInput, path: string): { options: TResolved, issues: OptionIssue[] }
-  runtimeConfig(options: TResolved): ProviderRuntimeConfig
+  runtimeConfig(options: TResolved, context: { baseURL: string }): ProviderRuntimeConfig
   /** The client strategy module, relative to `providers/` (no extension). */
   clientStrategy: string
+  /** A server half (Nitro), for providers whose backend runs inside the app. */
+  server?(options: TResolved): ProviderServerSetup
+}
+
+/** What the module wires into Nitro for a provider; module paths are relative to `providers/`, without extension. */
+export interface ProviderServerSetup {
+  /** Goes into `runtimeConfig.auth.provider` (server only, env-overridable); `basePath` is added. */
+  options: Record<string, unknown>
+  /** The app's config file (alias `#auth-config`); when it exists, `handler` is served at `{baseURL}/**`. */
+  configFile: string
+  handler: string
+  /** Server auto-imports. */
+  imports: Array<{ name: string, from: string }>
+  /** Nitro plugins, registered only with the config file (they may import `#auth-config`). */
+  plugins: string[]
 }
 
 export function defineAuthProvider<TInput, TResolved>(definition: AuthProviderDefinition<TInput, TResolved>) {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
-import { addImports, addPlugin, addServerHandler, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, useLogger } from '@nuxt/kit'
+import { addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
+import { parseURL } from 'ufo'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 
 export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
@@ -173,6 +174,21 @@ declare module '#app' {
 export {}
 `,
     }, { nuxt: true })
+
+    const providerServer = resolved.providerServer
+    if (providerServer) {
+      // The provider's backend runs in this app (Auth.js): its server options and secret are server-only
+      // runtime config (NUXT_AUTH_PROVIDER_*, NUXT_AUTH_SECRET).
+      const basePath = parseURL(resolved.public.baseURL).pathname.replace(/\/$/, '') || '/'
+      nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, { secret: '', provider: { ...providerServer.options, basePath } }) as never
+      addServerImports(providerServer.imports.map(entry => ({ name: entry.name, from: resolver.resolve(providersDir, entry.from) })))
+      const configFile = await resolvePath(providerServer.configFile, { cwd: nuxt.options.rootDir, extensions: ['.ts', '.mjs', '.js'] })
+      if (existsSync(configFile)) {
+        nuxt.options.alias['#auth-config'] = configFile
+        addServerHandler({ route: `${basePath}/**`, handler: resolver.resolve(providersDir, providerServer.handler) })
+        for (const plugin of providerServer.plugins) addServerPlugin(resolver.resolve(providersDir, plugin))
+      }
+    }
 
     if (resolved.public.token?.cookie.httpOnly) {
       // Page scripts cannot touch an httpOnly cookie, so the browser signs in, out and checks the session

@@ -92,6 +92,8 @@ export interface ResolvedModuleOptions {
   public: PublicAuthConfig
   /** Server-only runtime config (`runtimeConfig.auth`). */
   server: { sessionCache: { maxAge: number, maxEntries: number } }
+  /** The provider's server half, if it has one. */
+  providerServer: import('../providers/types').ProviderServerSetup | null
 }
 
 /** Defaults, normalisation and validation of the whole `auth` key. Throws AuthConfigError listing every problem. */
@@ -203,8 +205,9 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
       allowedRedirectOrigins: allowedRedirectOrigins.map(origin => String(origin).replace(/\/$/, '')),
       requestTimeout,
       sessionRefresh,
-      ...definition.runtimeConfig(resolved.options as never),
+      ...definition.runtimeConfig(resolved.options as never, { baseURL }),
     },
     server: { sessionCache },
+    providerServer: definition.server?.(resolved.options as never) ?? null,
   }
 }

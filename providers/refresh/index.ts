@@ -81,8 +81,8 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
     return { options, issues: [...base.issues, ...check.issues] }
   },
 
-  runtimeConfig(options) {
-    const base = local.runtimeConfig(options)
+  runtimeConfig(options, context) {
+    const base = local.runtimeConfig(options, context)
     const { token } = options.refresh
     const provider: RefreshRuntimeOptions = {
       ...(base.provider as unknown as RefreshRuntimeOptions),

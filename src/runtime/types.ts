@@ -27,6 +27,27 @@ export interface SecondarySignInOptions {
   external?: boolean
 }
 
+/** Auth.js provider: `signIn(providerId, options, authorizationParams)`. */
+export interface AuthjsSignInOptions extends SecondarySignInOptions {
+  /** Credentials fields (`username`, `password`, …) for a credentials provider. */
+  [field: string]: unknown
+}
+
+/** `signIn` of `useAuth()`: the local shape, or Auth.js's `(providerId?, options?, authorizationParams?)`. */
+export interface SignInFunction {
+  (credentials: Record<string, unknown>, options?: SecondarySignInOptions, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>): Promise<Session | null>
+  (providerId?: string, options?: AuthjsSignInOptions, authorizationParams?: Record<string, string>): Promise<Session | null>
+}
+
+/** One entry of Auth.js's `GET {baseURL}/providers`. */
+export interface AuthjsProviderInfo {
+  id: string
+  name: string
+  type: string
+  signinUrl: string
+  callbackUrl: string
+}
+
 export interface SignUpOptions {
   /** Do not sign in after a successful sign-up. @default false */
   preventLoginFlow?: boolean

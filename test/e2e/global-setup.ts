@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
+import { startOidcProvider, testClient, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../oidc/provider.mjs'
 
 const run = promisify(execFile)
 // Short enough for several expiries per test, long enough that a refresh never races its own token.
@@ -17,6 +18,9 @@ declare module 'vitest' {
     refreshBaseURL: string
     /** Access-token lifetime of the refresh fixture's server, seconds. */
     refreshAccessTtl: number
+    authjsBaseURL: string
+    /** The test OpenID provider (test/oidc/provider.mjs) the authjs fixture signs in with. */
+    oidcIssuer: string
   }
 }
 
@@ -30,10 +34,10 @@ async function freePort(): Promise<number> {
 }
 
 /** Builds a fixture and serves it on 127.0.0.1; returns its URL and a stop function. */
-async function buildAndServe(name: string, env: Record<string, string> = {}) {
+async function buildAndServe(name: string, env: Record<string, string> = {}, { port: fixedPort, readyPath = '/api/_test/counters' }: { port?: number, readyPath?: string } = {}) {
   const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
   await run('npx', ['nuxi', 'build', fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
-  const port = await freePort()
+  const port = fixedPort ?? await freePort()
   const server: ChildProcess = spawn(process.execPath, ['.output/server/index.mjs'], {
     cwd: fixtureDir,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port), NODE_ENV: 'production' },
@@ -49,7 +53,7 @@ async function buildAndServe(name: string, env: Record<string, string> = {}) {
   const deadline = Date.now() + 30_000
   for (;;) {
     try {
-      const response = await fetch(`${baseURL}/api/_test/counters`)
+      const response = await fetch(`${baseURL}${readyPath}`)
       if (response.ok) break
     }
     catch { /* not up yet */ }
@@ -74,6 +78,23 @@ export default async function setup(project: TestProject) {
     project.provide('httpOnlyBaseURL', httpOnly.baseURL)
     project.provide('refreshBaseURL', refresh.baseURL)
     project.provide('refreshAccessTtl', REFRESH_ACCESS_TTL)
+
+    // Auth.js against a real OpenID provider: the app's port is fixed first, because the provider must know
+    // the redirect URI and the app its own public URL (AUTH_URL).
+    const authjsPort = await freePort()
+    const authjsBaseURL = `http://127.0.0.1:${authjsPort}`
+    const op = await startOidcProvider({ clients: [testClient([`${authjsBaseURL}/api/auth/callback/oidc-test`])] })
+    servers.push({ stop: () => void op.close() })
+    const authjs = await buildAndServe('authjs', {
+      AUTH_URL: authjsBaseURL,
+      AUTH_SECRET: 'e2e-only-auth-secret-0123456789abcdef0123',
+      OIDC_ISSUER: op.issuer,
+      OIDC_CLIENT_ID: TEST_CLIENT_ID,
+      OIDC_CLIENT_SECRET: TEST_CLIENT_SECRET,
+    }, { port: authjsPort, readyPath: '/api/auth/providers' })
+    servers.push(authjs)
+    project.provide('authjsBaseURL', authjs.baseURL)
+    project.provide('oidcIssuer', op.issuer)
   }
   catch (error) {
     stopAll()

@@ -33,6 +33,7 @@ function context(opts: { options?: LocalRuntimeOptions, token?: string | null, b
     options: opts.options ?? options(),
     token: () => opts.token ?? null,
     refreshToken: () => null,
+    url: path => `/api/auth${path}`,
     async request<T>(endpoint: EndpointConfig | undefined, name: string, init?: StrategyRequestInit) {
       calls.push({ endpoint, name, init })
       if (endpoint === false) throw new AuthError('ENDPOINT_DISABLED', `${name} is disabled`)

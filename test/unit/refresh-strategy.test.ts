@@ -23,6 +23,7 @@ function context(answers: Record<string, unknown>, refreshToken: string | null =
     options: { ...options, ...overrides },
     token: () => 'access-1',
     refreshToken: () => refreshToken,
+    url: path => `/api/auth${path}`,
     error: (code, message, extra) => new AuthError(code, message, extra),
     async request<T>(_endpoint: unknown, name: string, init?: { body?: unknown }) {
       requests.push({ name, body: init?.body })

@@ -1,7 +1,8 @@
 import type { NuxtApp } from '#app'
 import { withoutTrailingSlash, withQuery } from 'ufo'
 import type { Ref } from 'vue'
-import { navigateTo, useRouter } from '#imports'
+import { appendResponseHeader } from 'h3'
+import { navigateTo, useRequestEvent, useRouter } from '#imports'
 import {
   AuthError,
   createSingleFlight,
@@ -10,12 +11,13 @@ import {
   listsAuthMiddleware,
   sanitizeRedirect,
   type ClientStrategy,
+  type SignInCall,
   type StrategyContext,
 } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, SecondarySignInOptions, Session, SignOutOptions, SignOutReason, SignUpOptions } from '../types'
 import { syncCookieRefs, useTokenCookie } from './cookies'
-import { requestEndpoint } from '../shared/request'
+import { endpointURL, requestEndpoint } from '../shared/request'
 import { createRefresher, type Refresher } from './refresher'
 import { useAuthStore } from './store'
 import { cachedSession, forgetCachedSession, sessionCacheEnabled, type SessionCacheSettings } from '../shared/session-cache'
@@ -37,7 +39,10 @@ export interface AuthManager {
   refresh(): Promise<void>
   getSession(options?: GetSessionOptions): Promise<Session | null>
   ensureChecked(): Promise<void>
-  signIn(credentials: Record<string, unknown>, options?: SecondarySignInOptions, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>): Promise<Session>
+  /** Local: `(credentials, options, query, headers)`; providers may read other arguments (`readSignInArgs`). `null` when the sign-in continued on another page. */
+  signIn(...args: unknown[]): Promise<Session | null>
+  /** The provider's extra `useAuth()` functions, bound to this manager's context. */
+  actions: Record<string, () => Promise<unknown>>
   signUp(credentials: Record<string, unknown>, signInOptions?: SecondarySignInOptions, signUpOptions?: SignUpOptions): Promise<unknown>
   signOut(options?: SignOutOptions): Promise<void>
   setToken(token: string | null | undefined): void
@@ -48,6 +53,8 @@ export interface AuthManager {
   endSession(reason: SignOutReason): Promise<void>
   /** Where the guard sends `route`: a path, null to stay, or 'wait' when no verdict is held yet. */
   guardTarget(route: RouteLike): string | null | 'wait'
+  /** Navigates to a guard target (full page load for a server-rendered login page). */
+  guardNavigate(target: string): ReturnType<typeof navigateTo>
   enforceGuard(): Promise<void>
   dispose(): void
 }
@@ -71,12 +78,14 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   const refreshCookie = config.refreshToken && !relayed ? useTokenCookie(config.refreshToken.cookie) : null
   const flights = createSingleFlight()
   const router = useRouter()
+  const requestEvent = import.meta.server ? useRequestEvent() : undefined
 
   const context: StrategyContext<unknown> = {
     options: config.provider,
     token: () => tokenCookie?.value ?? null,
     refreshToken: () => refreshCookie?.value ?? null,
     error: (code, message, extra) => new AuthError(code, message, extra),
+    url: path => endpointURL(config.baseURL, path),
     request: (endpoint, name, init) => requestEndpoint({
       // Relay routes live on this app, whatever the backend's baseURL.
       baseURL: relayed ? '/' : config.baseURL,
@@ -84,6 +93,10 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       tokenHeader: config.token,
       storedToken: () => tokenCookie?.value ?? null,
       callHook: nuxtApp.callHook as never,
+      // SSR: the visitor's cookies go to a backend that keeps its session in cookies, and what it sets back
+      // goes into the page response.
+      incomingCookie: requestEvent ? () => requestEvent.node.req.headers.cookie : undefined,
+      onSetCookie: requestEvent ? cookies => cookies.forEach(cookie => appendResponseHeader(requestEvent, 'set-cookie', cookie)) : undefined,
     }, endpoint, name, init),
   }
 
@@ -251,14 +264,23 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     return typeof value === 'string' ? value : undefined
   }
 
-  async function signIn(credentials: Record<string, unknown>, options: SecondarySignInOptions = {}, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>) {
+  async function signIn(...args: unknown[]): Promise<Session | null> {
+    const call: SignInCall = strategy.readSignInArgs?.(args) ?? {
+      credentials: (args[0] ?? {}) as Record<string, unknown>,
+      options: (args[1] ?? {}) as SecondarySignInOptions,
+      query: args[2] as Record<string, unknown> | undefined,
+      headers: args[3] as Record<string, string> | undefined,
+    }
+    const { credentials, options } = call
     store.dispatch({ type: 'START', activity: 'signingIn' })
     const epoch = store.machine.epoch
     let session: Session | null
     try {
       let result: Awaited<ReturnType<typeof strategy.signIn>>
       try {
-        result = await strategy.signIn(context, credentials, { query: signInParams, headers: signInHeaders })
+        const target = sanitizeRedirect(options.callbackUrl ?? redirectFromQuery(), redirectPolicy())
+        const callbackUrl = target.external && options.external !== true ? config.navigateAuthenticatedTo : target.url
+        result = await strategy.signIn(context, credentials, { query: call.query, headers: call.headers, callbackUrl })
       }
       catch (error) {
         // Refused credentials are the user's mistake, not a verdict on an existing session: nobody is signed out.
@@ -266,6 +288,12 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
           throw new AuthError('INVALID_CREDENTIALS', 'Wrong credentials', { status: error.status, data: error.data, cause: error })
         }
         throw error
+      }
+      if (result.redirect) {
+        // The sign-in goes on elsewhere (OAuth provider, server sign-in page) and comes back by a page load.
+        store.dispatch({ type: 'SETTLE', epoch })
+        await navigateTo(result.redirect, { external: true })
+        return null
       }
       const previous = { token: context.token(), refreshToken: context.refreshToken() }
       setToken(result.token)
@@ -350,7 +378,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     const route = router.currentRoute.value
     const target = guardTarget(route)
     // 'wait': still no verdict (backend unreachable); a signed-in user keeps the page.
-    if (target && target !== 'wait') await nuxtApp.runWithContext(() => navigateTo(target, { replace: true }))
+    if (target && target !== 'wait') await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 
   /** Where the guard sends `route`, or null to stay. */
@@ -379,11 +407,19 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     const safeLogin = sanitizeRedirect(loginPath, redirectPolicy('/')).url
     if (!redirect) return safeLogin
     const safeRedirect = sanitizeRedirect(redirect, redirectPolicy('/'))
-    return withQuery(safeLogin, { redirect: safeRedirect.url })
+    return withQuery(safeLogin, { [config.pages.redirectQueryKey || 'redirect']: safeRedirect.url })
+  }
+
+  /** Goes where the guard decided; a server-rendered login page needs a full page load. */
+  function guardNavigate(target: string) {
+    const login = config.pages.login
+    const external = Boolean(config.pages.loginIsServerRoute && login && withoutTrailingSlash(target.split('?')[0]!) === withoutTrailingSlash(login))
+    return navigateTo(target, { replace: true, external })
   }
 
   return {
     config,
+    actions: Object.fromEntries(Object.entries(strategy.actions ?? {}).map(([name, action]) => [name, () => action(context)])),
     store,
     context,
     tokenCookie,
@@ -405,6 +441,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       setRefreshToken(null)
     },
     guardTarget,
+    guardNavigate,
     enforceGuard,
     endSession: reason => applySignOut(reason),
     dispose: () => {

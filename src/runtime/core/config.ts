@@ -28,7 +28,13 @@ export interface TokenRuntimeConfig {
 export interface ProviderRuntimeConfig {
   token: TokenRuntimeConfig | null
   refreshToken: TokenRuntimeConfig | null
-  pages: { login: string | null }
+  pages: {
+    login: string | null
+    /** Query parameter carrying the wanted page to the login page. @default 'redirect' */
+    redirectQueryKey?: string
+    /** The login page is a server route (Auth.js's page), reached by a full page load. */
+    loginIsServerRoute?: boolean
+  }
   /** Whatever the provider's client strategy reads as `ctx.options`. */
   provider: Record<string, unknown>
 }

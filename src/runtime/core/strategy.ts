@@ -8,6 +8,11 @@ export interface StrategyRequestInit {
   headers?: Record<string, string>
   /** Send this token in the configured header. `undefined` = the stored token; `null` = none. */
   token?: string | null
+  /**
+   * The backend keeps the session in its own cookies (Auth.js): send the browser's cookies along, and during
+   * SSR forward the visitor's `Cookie` header and pass the answer's `Set-Cookie` on to the page response.
+   */
+  withCookies?: boolean
 }
 
 /** A backend endpoint as configured: `false` disables it. */
@@ -25,6 +30,8 @@ export interface StrategyContext<TOptions = unknown> {
    * Throws AuthError: ENDPOINT_DISABLED, NETWORK, TIMEOUT, SERVER, UNAUTHORIZED (401/403), BAD_REQUEST, BAD_RESPONSE.
    */
   request<T = unknown>(endpoint: EndpointConfig | undefined, name: string, init?: StrategyRequestInit): Promise<T>
+  /** The absolute or app-relative URL of an endpoint path under `baseURL`. */
+  url(path: string): string
   /** An AuthError factory, so strategies need no import of their own for it. */
   error(code: AuthError['code'], message: string, extra?: { status?: number, data?: unknown, cause?: unknown }): AuthError
 }
@@ -35,9 +42,24 @@ export interface TokenResult {
   refreshToken?: string | null
   /** The session, when the response carried it (saves a getSession call). `undefined` = not included. */
   session?: unknown
+  /**
+   * The sign-in continues elsewhere (an OAuth provider, a server-rendered sign-in page): the whole page goes
+   * there and comes back through the backend; nothing changes here until then.
+   */
+  redirect?: string
 }
 
 export interface SignInParams {
+  query?: Record<string, unknown>
+  headers?: Record<string, string>
+  /** Where the user lands after signing in, already sanitised (for backends that redirect there themselves). */
+  callbackUrl?: string
+}
+
+/** `signIn(...)` arguments as the core understands them. */
+export interface SignInCall {
+  credentials: Record<string, unknown>
+  options: { callbackUrl?: string, redirect?: boolean, external?: boolean }
   query?: Record<string, unknown>
   headers?: Record<string, string>
 }
@@ -50,6 +72,13 @@ export interface ClientStrategy<TOptions = unknown> {
   /** The session, or `null` when the backend says there is none. Throws AuthError when no verdict could be had. */
   getSession(ctx: StrategyContext<TOptions>): Promise<unknown>
   refresh?(ctx: StrategyContext<TOptions>): Promise<TokenResult>
+  /**
+   * Maps `useAuth().signIn(...)` arguments when the provider's signature differs from the local one
+   * `(credentials, options, query, headers)`, e.g. Auth.js's `(providerId, options, authorizationParams)`.
+   */
+  readSignInArgs?(args: unknown[]): SignInCall
+  /** Extra `useAuth()` functions of this provider (e.g. `getCsrfToken`, `getProviders`). */
+  actions?: Record<string, (ctx: StrategyContext<TOptions>) => Promise<unknown>>
 }
 
 export function defineClientStrategy<TOptions>(strategy: ClientStrategy<TOptions>): ClientStrategy<TOptions> {

@@ -3,7 +3,7 @@ import { useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
 import { AuthError, isAuthError, type ClientStrategy, type StrategyContext } from '../core'
 import { resolveAuthConfig } from '../shared/config'
-import { requestEndpoint } from '../shared/request'
+import { endpointURL, requestEndpoint } from '../shared/request'
 
 // Hop-by-hop, identity and routing headers: forwarding them from a browser would let it pose as someone else.
 const UNFORWARDABLE = /^(?:host|cookie|authorization|proxy-.*|x-forwarded-.*|forwarded|x-real-ip|content-length|content-type|connection|transfer-encoding|upgrade|te|trailer|keep-alive|accept-encoding)$/i
@@ -24,6 +24,7 @@ export function relayContext(event: H3Event) {
     token: read,
     refreshToken: () => null,
     error: (code, message, extra) => new AuthError(code, message, extra),
+    url: path => endpointURL(config.baseURL, path),
     request: (endpoint, name, init) => requestEndpoint({
       baseURL: config.baseURL,
       timeout: config.requestTimeout,

@@ -12,6 +12,10 @@ export interface RequestDeps {
     (name: 'auth:request', context: AuthRequestContext): Promise<unknown>
     (name: 'auth:response', context: AuthResponseContext): Promise<unknown>
   }
+  /** SSR: the visitor's `Cookie` header, for requests made `withCookies`. */
+  incomingCookie?: () => string | undefined
+  /** SSR: receives the `Set-Cookie` headers of answers to requests made `withCookies`. */
+  onSetCookie?: (cookies: string[]) => void
 }
 
 const ABSOLUTE_URL = /^https?:\/\//i
@@ -29,12 +33,23 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers }
   const token = init.token === undefined ? deps.storedToken() : init.token
   if (token && deps.tokenHeader) headers[deps.tokenHeader.headerName] = formatAuthorization(deps.tokenHeader.type, token)
+  const incomingCookie = init.withCookies ? deps.incomingCookie?.() : undefined
+  if (incomingCookie) headers.cookie = incomingCookie
   const options: AuthRequestContext['options'] = { method: (init.method ?? endpoint.method ?? 'get').toUpperCase(), headers, body: init.body, query: init.query }
   await deps.callHook?.('auth:request', { endpoint: name, url, options })
 
   let response: Awaited<ReturnType<typeof $fetch.raw>>
   try {
-    response = await $fetch.raw(url, { ...options, body: options.body as Record<string, unknown> | undefined, method: options.method as 'GET', timeout: deps.timeout, retry: 0, responseType: 'text' })
+    response = await $fetch.raw(url, {
+      ...options,
+      body: options.body as Record<string, unknown> | undefined,
+      method: options.method as 'GET',
+      timeout: deps.timeout,
+      retry: 0,
+      responseType: 'text',
+      // A backend on another origin still gets (and sets) its session cookies.
+      ...(init.withCookies ? { credentials: 'include' as const } : {}),
+    })
   }
   catch (error) {
     const status = (error as { response?: { status?: number } }).response?.status
@@ -42,6 +57,10 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
     throw toAuthError(error, name, url)
   }
   await deps.callHook?.('auth:response', { endpoint: name, url, status: response.status })
+  if (init.withCookies && deps.onSetCookie) {
+    const cookies = response.headers.getSetCookie?.() ?? []
+    if (cookies.length > 0) deps.onSetCookie(cookies)
+  }
   return parseBody(response._data, response.headers.get('content-type'), name, url) as T
 }
 

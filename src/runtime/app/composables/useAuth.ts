@@ -2,6 +2,7 @@ import { computed, readonly, toRef } from 'vue'
 import { useNuxtApp } from '#imports'
 import { formatAuthorization } from '../../core/token'
 import type { AuthManager } from '../manager'
+import type { AuthjsProviderInfo, SignInFunction } from '../../types'
 
 export function useAuthManager(): AuthManager {
   return useNuxtApp().$gatekeeper as AuthManager
@@ -31,11 +32,16 @@ export function useAuth() {
     refreshToken: computed(() => (config.refreshToken?.cookie.httpOnly ? null : manager.refreshCookie?.value ?? null)),
     /** Code of the last failure that reached no verdict (network, 5xx, …), or null. */
     error: computed(() => store.machine.error),
-    signIn: manager.signIn,
+    /** Local: `signIn(credentials, options)`. Auth.js: `signIn(providerId?, options?, authorizationParams?)`. */
+    signIn: manager.signIn as SignInFunction,
     signUp: manager.signUp,
     signOut: manager.signOut,
     getSession: manager.getSession,
     /** Refreshes the tokens now: one request shared by every caller and tab. Refresh provider only. */
     refresh: manager.refresh,
+    /** Auth.js provider: the CSRF token for a form of your own. */
+    getCsrfToken: manager.actions.getCsrfToken as (() => Promise<string>) | undefined,
+    /** Auth.js provider: the configured sign-in providers by id. */
+    getProviders: manager.actions.getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined,
   }
 }

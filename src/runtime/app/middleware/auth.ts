@@ -1,4 +1,4 @@
-import { defineNuxtRouteMiddleware, navigateTo, useNuxtApp } from '#imports'
+import { defineNuxtRouteMiddleware, useNuxtApp } from '#imports'
 import { useAuthManager } from '../composables/useAuth'
 
 /**
@@ -18,5 +18,5 @@ export default defineNuxtRouteMiddleware(async (to) => {
     // Still no verdict (backend down): a signed-in user keeps the page rather than being sent to login.
     if (target === 'wait') return
   }
-  if (target) return navigateTo(target, { replace: true })
+  if (target) return manager.guardNavigate(target)
 })

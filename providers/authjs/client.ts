@@ -1,0 +1,91 @@
+import { withQuery } from 'ufo'
+import { defineClientStrategy, type SignInCall, type StrategyContext } from '#auth-core'
+import type { AuthjsRuntimeOptions } from './options'
+
+type Ctx = StrategyContext<AuthjsRuntimeOptions>
+interface ProviderInfo { id: string, type: string }
+
+const SESSION = { path: '/session', method: 'get' }
+const CSRF = { path: '/csrf', method: 'get' }
+const PROVIDERS = { path: '/providers', method: 'get' }
+const SIGN_OUT = { path: '/signout', method: 'post' }
+// Auth.js answers `{ url }` instead of a 302 when asked this way, so a fetch can read where it would go.
+const RETURN_REDIRECT = { 'x-auth-return-redirect': '1' }
+
+async function csrfToken(ctx: Ctx): Promise<string> {
+  const body = await ctx.request<{ csrfToken?: unknown }>(CSRF, 'getCsrfToken', { token: null, withCookies: true })
+  if (typeof body?.csrfToken !== 'string' || !body.csrfToken) throw ctx.error('BAD_RESPONSE', `${ctx.url('/csrf')} answered no csrfToken: is auth.baseURL where Auth.js is served?`)
+  return body.csrfToken
+}
+
+async function providers(ctx: Ctx): Promise<Record<string, ProviderInfo>> {
+  const body = await ctx.request<Record<string, ProviderInfo> | null>(PROVIDERS, 'getProviders', { token: null, withCookies: true })
+  if (body === null || typeof body !== 'object') throw ctx.error('BAD_RESPONSE', `${ctx.url('/providers')} did not answer the providers`)
+  return body
+}
+
+/** Auth.js reports failures in the `error` (and `code`) query of the URL it would redirect to. */
+function failureIn(ctx: Ctx, url: unknown, operation: string) {
+  if (typeof url !== 'string') return ctx.error('BAD_RESPONSE', `Auth.js answered the ${operation} without a URL`)
+  const query = new URL(url, 'http://placeholder').searchParams
+  const error = query.get('error')
+  if (!error) return null
+  const data = { error, code: query.get('code') ?? undefined }
+  if (error === 'CredentialsSignin') return ctx.error('INVALID_CREDENTIALS', 'Wrong credentials', { data })
+  if (error === 'MissingCSRF') return ctx.error('CSRF', 'Auth.js refused the CSRF token', { data })
+  if (error === 'AccessDenied') return ctx.error('UNAUTHORIZED', 'Auth.js denied the sign-in', { data })
+  // Configuration errors (provider unreachable, bad callback, …) are logged by Auth.js on the server.
+  return ctx.error('SERVER', `Auth.js could not complete the ${operation}: ${error}`, { data })
+}
+
+export default defineClientStrategy<AuthjsRuntimeOptions>({
+  readSignInArgs(args): SignInCall {
+    const [providerId, options, authorizationParams] = args as [string | undefined, Record<string, unknown> | undefined, Record<string, unknown> | undefined]
+    const { callbackUrl, redirect, external, ...fields } = options ?? {}
+    return {
+      credentials: { ...fields, provider: providerId },
+      options: { callbackUrl: callbackUrl as string | undefined, redirect: redirect as boolean | undefined, external: external as boolean | undefined },
+      query: authorizationParams,
+    }
+  },
+
+  async signIn(ctx, credentials, params) {
+    const { provider: requested, ...fields } = credentials
+    const providerId = typeof requested === 'string' && requested ? requested : ctx.options.defaultProvider
+    const callbackUrl = params?.callbackUrl
+    if (!providerId) {
+      // No provider named: Auth.js's own page lists them all.
+      return { redirect: withQuery(ctx.url('/signin'), callbackUrl ? { callbackUrl } : {}) }
+    }
+    const provider = (await providers(ctx))[providerId]
+    if (!provider) throw ctx.error('BAD_REQUEST', `Auth.js has no provider "${providerId}" (see GET ${ctx.url('/providers')})`)
+    const isCredentials = provider.type === 'credentials'
+    const body = await ctx.request<{ url?: unknown }>(
+      { path: `/${isCredentials ? 'callback' : 'signin'}/${encodeURIComponent(providerId)}`, method: 'post' },
+      'signIn',
+      { body: { ...fields, csrfToken: await csrfToken(ctx), callbackUrl }, query: params?.query, headers: { ...params?.headers, ...RETURN_REDIRECT }, token: null, withCookies: true },
+    )
+    const failure = failureIn(ctx, body?.url, 'sign-in')
+    if (failure) throw failure
+    // Credentials: the session cookie is set, the core reads the session. OAuth/OIDC: off to the provider.
+    return isCredentials ? {} : { redirect: body!.url as string }
+  },
+
+  async signOut(ctx) {
+    const body = await ctx.request<{ url?: unknown }>(SIGN_OUT, 'signOut', { body: { csrfToken: await csrfToken(ctx) }, headers: RETURN_REDIRECT, token: null, withCookies: true })
+    const failure = failureIn(ctx, body?.url, 'sign-out')
+    if (failure) throw failure
+  },
+
+  async getSession(ctx) {
+    const body = await ctx.request<{ user?: unknown } | null>(SESSION, 'getSession', { token: null, withCookies: true })
+    // Auth.js answers `null` (or `{}`) when nobody is signed in.
+    if (body === null || typeof body !== 'object' || Object.keys(body).length === 0) return null
+    return body
+  },
+
+  actions: {
+    getCsrfToken: csrfToken,
+    getProviders: providers,
+  },
+})

@@ -1,0 +1,52 @@
+import { defineAuthProvider } from '../types'
+import { OptionChecker } from '../validate'
+import type { AuthjsProviderOptions, ResolvedAuthjsOptions } from './options'
+
+export type { AuthjsProviderOptions } from './options'
+
+/** Auth.js (`@auth/core`): the session lives in Auth.js's own httpOnly cookies; no token is stored here. */
+export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>({
+  types: ['authjs'],
+  clientStrategy: 'authjs/client',
+
+  resolve(input, path) {
+    const check = new OptionChecker(path)
+    const options: ResolvedAuthjsOptions = {
+      type: 'authjs',
+      trustHost: input.trustHost ?? false,
+      defaultProvider: input.defaultProvider ?? '',
+      login: input.pages?.login ?? null,
+      configFile: input.configFile ?? '~~/server/auth.config',
+    }
+    check.boolean('trustHost', options.trustHost)
+    check.string('defaultProvider', options.defaultProvider)
+    if (options.login !== null) check.path('pages.login', options.login)
+    check.string('configFile', options.configFile, { allowEmpty: false })
+    return { options, issues: check.issues }
+  },
+
+  runtimeConfig(options, { baseURL }) {
+    return {
+      token: null,
+      refreshToken: null,
+      pages: options.login
+        ? { login: options.login, redirectQueryKey: 'callbackUrl' }
+        // Auth.js's own page: a server route, reached by a full page load.
+        : { login: `${baseURL.replace(/\/$/, '')}/signin`, redirectQueryKey: 'callbackUrl', loginIsServerRoute: true },
+      provider: { defaultProvider: options.defaultProvider },
+    }
+  },
+
+  server: options => ({
+    options: { trustHost: options.trustHost },
+    configFile: options.configFile,
+    handler: 'authjs/server/route',
+    imports: [
+      { name: 'NuxtAuthHandler', from: 'authjs/server/handler' },
+      { name: 'getServerSession', from: 'authjs/server/session' },
+      { name: 'requireServerSession', from: 'authjs/server/session' },
+      { name: 'getToken', from: 'authjs/server/session' },
+    ],
+    plugins: ['authjs/server/check-secret'],
+  }),
+})

@@ -1,0 +1,52 @@
+import { Auth, type AuthConfig } from '@auth/core'
+import { createError, defineEventHandler, getRequestHeaders, getRequestProtocol, readRawBody, sendWebResponse, type H3Event } from 'h3'
+import { describeIssue } from './errors'
+import { resolveOrigin } from './origin'
+import { resolveSecret } from './secret'
+import { authjsSettings } from './settings'
+
+/** The request as Auth.js needs it: on the app's public origin, with every header and the raw body. */
+export async function toWebRequest(event: H3Event, origin: string): Promise<Request> {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(getRequestHeaders(event))) if (value !== undefined) headers.set(name, value)
+  const hasBody = event.method !== 'GET' && event.method !== 'HEAD'
+  const body = hasBody ? await readRawBody(event, false) : undefined
+  return new Request(new URL(event.path, origin), { method: event.method, headers, body: body ? new Uint8Array(body) : undefined })
+}
+
+/** The config Auth.js gets for this request (Auth.js mutates its config, so each call gets its own copy). */
+export function configFor(event: H3Event, config: AuthConfig) {
+  const settings = authjsSettings(event)
+  const dev = Boolean(import.meta.dev)
+  const origin = resolveOrigin({
+    authUrl: process.env.AUTH_URL || process.env.NUXT_AUTH_ORIGIN,
+    trustHost: settings.trustHost,
+    headers: getRequestHeaders(event),
+    protocol: getRequestProtocol(event) === 'https' ? 'https' : 'http',
+    dev,
+  })
+  const secret = resolveSecret([config.secret, settings.secret, process.env.AUTH_SECRET], dev)
+  for (const result of [origin, secret]) {
+    if ('issue' in result) {
+      console.error(describeIssue(result.issue))
+      throw createError({ statusCode: 500, statusMessage: `Auth.js is not configured: set ${result.issue.env}` })
+    }
+  }
+  return {
+    origin: (origin as { origin: string }).origin,
+    // The origin was decided above (AUTH_URL or trustHost); Auth.js's own host check would only repeat it.
+    config: { ...config, secret: (secret as { secret: string | string[] }).secret, basePath: settings.basePath, trustHost: true } satisfies AuthConfig,
+  }
+}
+
+/**
+ * The Auth.js endpoints (`{baseURL}/signin`, `/callback/…`, `/session`, `/csrf`, `/signout`, …) as an h3
+ * handler: `export default NuxtAuthHandler(config)` in `server/api/auth/[...].ts`, as with the incumbent.
+ */
+export function NuxtAuthHandler(config: AuthConfig) {
+  return defineEventHandler(async (event) => {
+    const resolved = configFor(event, config)
+    const response = await Auth(await toWebRequest(event, resolved.origin), resolved.config)
+    return sendWebResponse(event, response)
+  })
+}

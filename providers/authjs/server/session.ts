@@ -1,0 +1,32 @@
+import type { Session } from '@auth/core/types'
+import { getToken as decodeSessionCookie } from '@auth/core/jwt'
+import { createError, getRequestHeader, getRequestHeaders, getRequestProtocol, type H3Event } from 'h3'
+import { joinURL } from 'ufo'
+import { resolveSecret } from './secret'
+import { authjsSettings } from './settings'
+
+/**
+ * The session of the request's visitor, or null: Auth.js's own `{baseURL}/session`, called in-process with
+ * the visitor's cookies, so callbacks (`session`, `jwt`) run as for the browser.
+ */
+export async function getServerSession(event: H3Event): Promise<Session | null> {
+  const { baseURL } = authjsSettings(event)
+  const session = await globalThis.$fetch<Session | null>(joinURL(baseURL, 'session'), { headers: { cookie: getRequestHeader(event, 'cookie') ?? '' } })
+  return session && typeof session === 'object' && Object.keys(session).length > 0 ? session : null
+}
+
+/** The session, or a 401 for API routes only signed-in users may call. */
+export async function requireServerSession(event: H3Event): Promise<Session> {
+  const session = await getServerSession(event)
+  if (!session) throw createError({ statusCode: 401, statusMessage: 'Sign in first' })
+  return session
+}
+
+/** The decoded JWT of Auth.js's session cookie (JWT sessions), or null. Reads the cookie; no request. */
+export async function getToken(event: H3Event, options: { secret?: string } = {}) {
+  const settings = authjsSettings(event)
+  const secret = resolveSecret([options.secret, settings.secret, process.env.AUTH_SECRET], Boolean(import.meta.dev))
+  if ('issue' in secret) throw createError({ statusCode: 500, statusMessage: 'Auth.js is not configured: set AUTH_SECRET' })
+  const https = (process.env.AUTH_URL ?? '').startsWith('https:') || getRequestProtocol(event) === 'https'
+  return await decodeSessionCookie({ req: { headers: getRequestHeaders(event) as Record<string, string> }, secret: secret.secret, secureCookie: https })
+}

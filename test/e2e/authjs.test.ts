@@ -1,0 +1,125 @@
+import type { Page } from 'playwright-core'
+import { describe, expect, inject, it } from 'vitest'
+import { TEST_ACCOUNTS } from '../oidc/provider.mjs'
+import { openSession, text, useChromium, waitForHydration } from './helpers'
+
+// The authjs provider on the real @auth/core, with server/auth.config.ts picked up by the module, against a
+// real OpenID provider (oidc-provider, started by global-setup.ts) and a credentials provider.
+const baseURL = inject('authjsBaseURL')
+const issuer = inject('oidcIssuer')
+const browser = useChromium()
+const alice = { login: 'alice', ...TEST_ACCOUNTS.alice! }
+
+/** Counts the browser's own requests to the session endpoint (SSR calls are in-process and not seen here). */
+function countSessionRequests(page: Page) {
+  const seen: string[] = []
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/api/auth/session') seen.push(request.url())
+  })
+  return seen
+}
+
+async function credentialsSignIn(page: Page, password: string) {
+  await page.goto('/login')
+  await waitForHydration(page)
+  await page.getByTestId('username').fill('ada')
+  await page.getByTestId('password').fill(password)
+  await page.getByTestId('submit').click()
+}
+
+describe('authjs provider (Auth.js + a real OpenID provider)', () => {
+  it('OIDC: guard → Auth.js sign-in page → provider login form → consent → back, signed in; reload; sign out', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/protected')
+    // The guard sends signed-out visitors to Auth.js's own page, with the wanted page as callbackUrl.
+    expect(new URL(page.url()).pathname).toBe('/api/auth/signin')
+    expect(new URL(page.url()).searchParams.get('callbackUrl')).toBe('/protected')
+    await page.getByRole('button', { name: /Test OIDC/ }).click()
+    // The authorization-code flow with PKCE, state and nonce, at the provider.
+    await page.waitForURL(url => url.href.startsWith(issuer))
+    await page.locator('input[name="login"]').fill(alice.login)
+    await page.locator('input[name="password"]').fill(alice.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Allow' }).click()
+    await page.waitForURL(`${baseURL}/protected`)
+    await expect.poll(() => text(page, 'user-name')).toBe(alice.name)
+    expect(await text(page, 'user-email')).toBe(alice.email)
+    expect(await text(page, 'status')).toBe('authenticated')
+
+    // SSR checks once, in-process; hydration makes no session request of its own.
+    const sessionRequests = countSessionRequests(page)
+    await page.reload()
+    await waitForHydration(page)
+    await page.waitForLoadState('networkidle')
+    expect(await text(page, 'user-name')).toBe(alice.name)
+    expect(sessionRequests).toEqual([])
+    const html = await (await page.request.get('/protected')).text()
+    const sessionCookie = (await session.context.cookies()).find(cookie => cookie.name === 'authjs.session-token')!
+    expect(sessionCookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false })
+    expect(html).not.toContain(sessionCookie.value)
+
+    await page.getByTestId('sign-out').click()
+    await page.waitForURL(`${baseURL}/`)
+    await expect.poll(() => text(page, 'status')).toBe('unauthenticated')
+    expect((await session.context.cookies()).some(cookie => cookie.name === 'authjs.session-token')).toBe(false)
+    await session.assertClean()
+  })
+
+  it('credentials: a wrong password is INVALID_CREDENTIALS; the right one signs in without a page load', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await credentialsSignIn(page, 'wrong')
+    await expect.poll(() => text(page, 'error')).toBe('INVALID_CREDENTIALS')
+    expect(new URL(page.url()).pathname).toBe('/login')
+    // Same document: a client-side navigation, no reload.
+    await page.evaluate(() => Object.assign(window, { __sameDocument: true }))
+    await page.getByTestId('password').fill('ada-password')
+    await page.getByTestId('submit').click()
+    await page.waitForURL(`${baseURL}/protected`)
+    await expect.poll(() => text(page, 'user-name')).toBe('Ada Lovelace')
+    expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
+    // The server utilities see the same session.
+    expect(await (await page.request.get('/api/whoami')).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test' })
+    await session.assertClean()
+  })
+
+  it('a callbackUrl to another origin ends on the app (client and /api/auth/signin query path)', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/login?callbackUrl=https://evil.example/steal')
+    await waitForHydration(page)
+    await page.getByTestId('username').fill('ada')
+    await page.getByTestId('password').fill('ada-password')
+    await page.getByTestId('submit').click()
+    await page.waitForURL(url => url.origin === baseURL && url.pathname !== '/login')
+    expect(new URL(page.url()).origin).toBe(baseURL)
+    await session.assertClean()
+
+    // Auth.js's own form, with the other origin in the query: its redirect callback keeps the app's origin.
+    const other = await openSession(browser(), baseURL)
+    await other.page.goto('/api/auth/signin?callbackUrl=https%3A%2F%2Fevil.example%2F')
+    await other.page.getByRole('button', { name: /Test OIDC/ }).click()
+    await other.page.locator('input[name="login"]').fill(alice.login)
+    await other.page.locator('input[name="password"]').fill(alice.password)
+    await other.page.getByRole('button', { name: 'Sign in' }).click()
+    await other.page.getByRole('button', { name: 'Allow' }).click()
+    await other.page.waitForURL(url => url.origin === baseURL && !url.pathname.startsWith('/api/auth/callback'))
+    expect(new URL(other.page.url()).origin).toBe(baseURL)
+    await other.assertClean()
+  })
+
+  it('rejects sign-in and sign-out POSTs without the CSRF token', async () => {
+    for (const path of ['/api/auth/callback/credentials', '/api/auth/signin/oidc-test', '/api/auth/signout']) {
+      const response = await fetch(`${baseURL}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'ada', password: 'ada-password', callbackUrl: '/' }),
+      })
+      expect(response.status, path).toBe(302)
+      expect(response.headers.get('location'), path).toContain('error=MissingCSRF')
+      expect(response.headers.getSetCookie().some(cookie => cookie.startsWith('authjs.session-token=')), path).toBe(false)
+    }
+  })
+})
