@@ -109,6 +109,42 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await other.assertClean()
   })
 
+  it('signIn(\'oidc-test\') from an app page: full-page redirect to the provider and back to the callbackUrl', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/login?callbackUrl=/protected')
+    await waitForHydration(page)
+    await page.getByTestId('oidc').click()
+    await page.waitForURL(url => url.href.startsWith(issuer))
+    await page.locator('input[name="login"]').fill(alice.login)
+    await page.locator('input[name="password"]').fill(alice.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Allow' }).click()
+    await page.waitForURL(`${baseURL}/protected`)
+    await expect.poll(() => text(page, 'user-name')).toBe(alice.name)
+    await session.assertClean()
+  })
+
+  it('a provider that is down: signIn() throws a typed error and nobody is signed in; Auth.js\'s page shows its error page', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/login')
+    await waitForHydration(page)
+    await page.getByTestId('oidc-down').click()
+    await expect.poll(() => text(page, 'error')).toBe('SERVER')
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(await (await page.request.get('/api/auth/session')).json()).toBeNull()
+
+    // Auth.js's own page: its error page (500, "Configuration"), and the server keeps serving.
+    session.expectFailedRequest(/status of 500/)
+    await page.goto('/api/auth/signin')
+    await page.getByRole('button', { name: /Unreachable OIDC/ }).click()
+    await page.waitForURL(url => url.pathname === '/api/auth/error')
+    expect(new URL(page.url()).searchParams.get('error')).toBe('Configuration')
+    expect((await fetch(`${baseURL}/api/auth/providers`)).status).toBe(200)
+    await session.assertClean()
+  })
+
   it('rejects sign-in and sign-out POSTs without the CSRF token', async () => {
     for (const path of ['/api/auth/callback/credentials', '/api/auth/signin/oidc-test', '/api/auth/signout']) {
       const response = await fetch(`${baseURL}${path}`, {
