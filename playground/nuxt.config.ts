@@ -1,4 +1,40 @@
 import { fileURLToPath } from 'node:url'
+import type { ModuleOptions } from '../src/module'
+
+const authjsAuth: ModuleOptions = {
+  baseURL: '/api/authjs',
+  globalAppMiddleware: true,
+  provider: { type: 'authjs', pages: { login: '/login' } },
+}
+
+const localAuth: ModuleOptions = {
+  baseURL: '/api/auth',
+  globalAppMiddleware: true,
+  provider: {
+    type: 'local',
+    endpoints: {
+      signIn: { path: '/login', method: 'post' },
+      signOut: { path: '/logout', method: 'post' },
+      signUp: { path: '/register', method: 'post' },
+      getSession: { path: '/session', method: 'get' },
+    },
+    token: { signInResponseTokenPointer: '/token', type: 'Bearer', cookieName: 'auth.token', maxAgeInSeconds: 1800 },
+    session: { dataResponsePointer: '/' },
+    pages: { login: '/login' },
+    // sidebase 1.x shape; `PLAYGROUND_PROVIDER=local npm run dev` runs the plain local provider instead.
+    refresh: {
+      isEnabled: process.env.PLAYGROUND_PROVIDER !== 'local',
+      endpoint: { path: '/refresh', method: 'post' },
+      refreshOnlyToken: false,
+      token: {
+        signInResponseRefreshTokenPointer: '/refreshToken',
+        refreshRequestTokenPointer: '/refreshToken',
+        cookieName: 'auth.refresh-token',
+        maxAgeInSeconds: 604800,
+      },
+    },
+  },
+}
 
 export default defineNuxtConfig({
   // Absolute, so the test fixtures that extend this app as a layer resolve the same module.
@@ -19,6 +55,10 @@ export default defineNuxtConfig({
     // Access-token lifetime in seconds (env NUXT_ACCESS_TOKEN_TTL). Short with refresh, so refreshes are
     // visible; the plain local provider has no way to renew, so it gets the cookie's 30 minutes.
     accessTokenTtl: process.env.PLAYGROUND_PROVIDER === 'local' ? 1800 : 60,
+    public: {
+      /** Which provider the playground runs (env PLAYGROUND_PROVIDER): 'refresh' (default), 'local' or 'authjs'. */
+      playgroundProvider: process.env.PLAYGROUND_PROVIDER || 'refresh',
+    },
   },
   compatibilityDate: '2025-07-15',
   nitro: {
@@ -32,32 +72,6 @@ export default defineNuxtConfig({
       'refresh-families': { driver: 'fs', base: './.data/refresh-families' },
     },
   },
-  auth: {
-    baseURL: '/api/auth',
-    globalAppMiddleware: true,
-    provider: {
-      type: 'local',
-      endpoints: {
-        signIn: { path: '/login', method: 'post' },
-        signOut: { path: '/logout', method: 'post' },
-        signUp: { path: '/register', method: 'post' },
-        getSession: { path: '/session', method: 'get' },
-      },
-      token: { signInResponseTokenPointer: '/token', type: 'Bearer', cookieName: 'auth.token', maxAgeInSeconds: 1800 },
-      session: { dataResponsePointer: '/' },
-      pages: { login: '/login' },
-      // sidebase 1.x shape; `PLAYGROUND_PROVIDER=local npm run dev` runs the plain local provider instead.
-      refresh: {
-        isEnabled: process.env.PLAYGROUND_PROVIDER !== 'local',
-        endpoint: { path: '/refresh', method: 'post' },
-        refreshOnlyToken: false,
-        token: {
-          signInResponseRefreshTokenPointer: '/refreshToken',
-          refreshRequestTokenPointer: '/refreshToken',
-          cookieName: 'auth.refresh-token',
-          maxAgeInSeconds: 604800,
-        },
-      },
-    },
-  },
+  // PLAYGROUND_PROVIDER=authjs: Auth.js (server/auth.config.ts) at /api/authjs, beside the local backend.
+  auth: process.env.PLAYGROUND_PROVIDER === 'authjs' ? authjsAuth : localAuth,
 })

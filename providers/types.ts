@@ -42,6 +42,8 @@ export interface ProviderServerSetup {
   /** The app's config file (alias `#auth-config`); when it exists, `handler` is served at `{baseURL}/**`. */
   configFile: string
   handler: string
+  /** Packages the app must install for this provider (the build fails naming them otherwise). */
+  requires: string[]
   /** Server auto-imports. */
   imports: Array<{ name: string, from: string }>
   /** Nitro plugins, registered only with the config file (they may import `#auth-config`). */

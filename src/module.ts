@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, useLogger } from '@nuxt/kit'
+import { addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
 import { parseURL } from 'ufo'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
@@ -86,7 +86,7 @@ export default defineNuxtModule<ModuleOptions>({
     // Pre-bundled up front: discovering it on the first dev page load makes Vite reload the page.
     nuxt.options.vite.optimizeDeps ||= {}
     nuxt.options.vite.optimizeDeps.include ||= []
-    nuxt.options.vite.optimizeDeps.include.push('jose')
+    nuxt.options.vite.optimizeDeps.include.push('jose', 'pinia')
 
     addImports([
       { name: 'useAuth', from: resolver.resolve(runtimeDir, 'app/composables/useAuth') },
@@ -179,6 +179,13 @@ export {}
     if (providerServer) {
       // The provider's backend runs in this app (Auth.js): its server options and secret are server-only
       // runtime config (NUXT_AUTH_PROVIDER_*, NUXT_AUTH_SECRET).
+      const missing: string[] = []
+      for (const name of providerServer.requires) {
+        if (!await tryResolveModule(name, [nuxt.options.rootDir, ...nuxt.options.modulesDir])) missing.push(name)
+      }
+      if (missing.length > 0) {
+        throw new AuthConfigError([{ key: 'auth.provider.type', problem: `is ${JSON.stringify((input.provider as { type?: unknown } | undefined)?.type)}, whose server half needs ${missing.join(', ')}, which the app does not have installed`, fix: `install it: npm i ${missing.join(' ')}` }])
+      }
       const basePath = parseURL(resolved.public.baseURL).pathname.replace(/\/$/, '') || '/'
       nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, { secret: '', provider: { ...providerServer.options, basePath } }) as never
       addServerImports(providerServer.imports.map(entry => ({ name: entry.name, from: resolver.resolve(providersDir, entry.from) })))

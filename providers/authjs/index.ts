@@ -41,6 +41,7 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
     options: { trustHost: options.trustHost },
     configFile: options.configFile,
     handler: 'authjs/server/route',
+    requires: ['@auth/core'],
     imports: [
       { name: 'NuxtAuthHandler', from: 'authjs/server/handler' },
       { name: 'getServerSession', from: 'authjs/server/session' },

@@ -98,4 +98,25 @@ describe('module setup', () => {
       await nuxt.close()
     }
   })
+
+  it('authjs: serves Auth.js at {baseURL}/** when the config file exists, with server-only settings', async () => {
+    const configFile = fileURLToPath(new URL('../fixtures/authjs/server/auth.config', import.meta.url))
+    const withFile = await load({ modules: [modulePath], auth: { baseURL: '/api/auth/', provider: { type: 'authjs', configFile } } })
+    try {
+      expect(withFile.options.runtimeConfig.auth).toMatchObject({ secret: '', provider: { trustHost: false, basePath: '/api/auth' } })
+      expect(withFile.options.serverHandlers.filter(handler => handler.route === '/api/auth/**')).toHaveLength(1)
+      expect(withFile.options.alias['#auth-config']).toMatch(/fixtures\/authjs\/server\/auth\.config\.ts$/)
+    }
+    finally {
+      await withFile.close()
+    }
+    // Without the file the app brings its own handler (NuxtAuthHandler): the module registers none.
+    const withoutFile = await load({ modules: [modulePath], auth: { provider: { type: 'authjs' } } })
+    try {
+      expect(withoutFile.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/auth'))).toEqual([])
+    }
+    finally {
+      await withoutFile.close()
+    }
+  })
 })
