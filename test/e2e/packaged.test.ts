@@ -48,6 +48,9 @@ describe('the published package', () => {
     expect(packedFiles).toContain('dist/runtime/app/plugins/auth.js')
     expect(packedFiles).toContain('dist/providers/local/client.mjs')
     expect(packedFiles).toContain('dist/providers/refresh/client.mjs')
+    expect(packedFiles).toContain('dist/providers/authjs/client.mjs')
+    expect(packedFiles).toContain('dist/providers/authjs/server/handler.mjs')
+    expect(packedFiles).toContain('dist/providers/authjs/server/auth-config.d.ts')
     expect(packedFiles.filter(file => /^(?:src|test|playground|docs)\//.test(file))).toEqual([])
   })
 

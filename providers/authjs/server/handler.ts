@@ -1,18 +1,10 @@
 import { Auth, type AuthConfig } from '@auth/core'
-import { createError, defineEventHandler, getRequestHeaders, getRequestProtocol, readRawBody, sendWebResponse, type H3Event } from 'h3'
+import { createError, defineEventHandler, getRequestHeaders, getRequestProtocol, sendWebResponse, type H3Event } from 'h3'
+import { toWebRequest } from './bridge'
 import { describeIssue } from './errors'
 import { resolveOrigin } from './origin'
 import { resolveSecret } from './secret'
 import { authjsSettings } from './settings'
-
-/** The request as Auth.js needs it: on the app's public origin, with every header and the raw body. */
-export async function toWebRequest(event: H3Event, origin: string): Promise<Request> {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(getRequestHeaders(event))) if (value !== undefined) headers.set(name, value)
-  const hasBody = event.method !== 'GET' && event.method !== 'HEAD'
-  const body = hasBody ? await readRawBody(event, false) : undefined
-  return new Request(new URL(event.path, origin), { method: event.method, headers, body: body ? new Uint8Array(body) : undefined })
-}
 
 /** The config Auth.js gets for this request (Auth.js mutates its config, so each call gets its own copy). */
 export function configFor(event: H3Event, config: AuthConfig) {
