@@ -1,9 +1,9 @@
-import { startOidcProvider, testClient } from '../../../test/oidc/provider.mjs'
-
 // authjs mode only: a real OpenID provider on 127.0.0.1, with the test users (alice / alice-password,
 // bob / bob-password), so the whole OAuth code flow can be clicked through offline.
 export default defineNitroPlugin(async () => {
   if (process.env.PLAYGROUND_PROVIDER !== 'authjs') return
+  // Loaded only in this mode: the other modes (and the test fixtures built on the playground) never start it.
+  const { startOidcProvider, testClient } = await import('../../../test/oidc/provider.mjs')
   const state = globalThis as { __playgroundOidc?: Promise<unknown> }
   // Dev-server reloads run plugins again in the same process: one provider is enough.
   state.__playgroundOidc ??= startOidcProvider({
