@@ -65,6 +65,8 @@ export interface SignOutOptions {
 export interface GetSessionOptions {
   /** Ask the backend even when a verdict is already held. @default true */
   force?: boolean
+  /** When nobody is signed in, go to the login page (with this page as the target), as the guard would. @default false */
+  required?: boolean
 }
 
 export type SignOutReason = 'user' | 'session-refused' | 'refresh-refused' | 'other-tab'

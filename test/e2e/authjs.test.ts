@@ -145,6 +145,18 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await session.assertClean()
   })
 
+  it('getSession({ required: true }) with nobody signed in goes to the sign-in page, this page as callbackUrl', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/')
+    await waitForHydration(page)
+    expect(await text(page, 'status')).toBe('unauthenticated')
+    await page.getByTestId('require-session').click()
+    await page.waitForURL(url => url.pathname === '/api/auth/signin')
+    expect(new URL(page.url()).searchParams.get('callbackUrl')).toBe('/')
+    await session.assertClean()
+  })
+
   it('rejects sign-in and sign-out POSTs without the CSRF token', async () => {
     for (const path of ['/api/auth/callback/credentials', '/api/auth/signin/oidc-test', '/api/auth/signout']) {
       const response = await fetch(`${baseURL}${path}`, {

@@ -50,3 +50,31 @@ describe('the Auth.js request/response bridge', () => {
     expect(seen).toMatchObject({ method: 'GET', body: '', url: 'https://app.example.com/bridge/session' })
   })
 })
+
+describe('cookies follow the public origin', () => {
+  it('on an https origin Auth.js sets __Secure- session cookies with Secure, HttpOnly and SameSite=Lax', async () => {
+    const { Auth } = await import('@auth/core')
+    const Credentials = (await import('@auth/core/providers/credentials')).default
+    const config = () => ({
+      basePath: '/api/auth',
+      secret: 'unit-test-secret-0123456789abcdef0123456789',
+      trustHost: true,
+      providers: [Credentials({ credentials: { username: {} }, authorize: async () => ({ id: '1', name: 'Ada' }) })],
+      logger: { error() {}, warn() {}, debug() {} },
+    })
+    const origin = 'https://app.example.com'
+    const csrf = await Auth(new Request(`${origin}/api/auth/csrf`), config())
+    const { csrfToken } = await csrf.json() as { csrfToken: string }
+    const csrfCookie = csrf.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
+    const signIn = await Auth(new Request(`${origin}/api/auth/callback/credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': csrfCookie },
+      body: new URLSearchParams({ csrfToken, username: 'ada', callbackUrl: '/' }),
+    }), config())
+    const session = signIn.headers.getSetCookie().find(cookie => cookie.startsWith('__Secure-authjs.session-token='))
+    expect(session).toBeDefined()
+    expect(session).toMatch(/; Secure/i)
+    expect(session).toMatch(/; HttpOnly/i)
+    expect(session).toMatch(/; SameSite=Lax/i)
+  })
+})

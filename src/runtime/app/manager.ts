@@ -38,6 +38,8 @@ export interface AuthManager {
   /** Refreshes the tokens now (one attempt shared by all callers and tabs). Throws AuthError on failure. */
   refresh(): Promise<void>
   getSession(options?: GetSessionOptions): Promise<Session | null>
+  /** getSession, and with `required: true` the login page when nobody is signed in. */
+  requireSession(options?: GetSessionOptions): Promise<Session | null>
   ensureChecked(): Promise<void>
   /** Local: `(credentials, options, query, headers)`; providers may read other arguments (`readSignInArgs`). `null` when the sign-in continued on another page. */
   signIn(...args: unknown[]): Promise<Session | null>
@@ -400,7 +402,12 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       const target = sanitizeRedirect(decision.to ?? config.navigateAuthenticatedTo, redirectPolicy('/')).url
       return target === route.path || target === route.fullPath ? null : target
     }
-    const loginPath = decision.to ?? login
+    return loginTarget(route, decision.to)
+  }
+
+  /** The login page with `route` as the target (per addDefaultCallbackUrl), or null when already there. */
+  function loginTarget(route: RouteLike, customLogin?: string): string | null {
+    const loginPath = customLogin ?? config.pages.login
     if (!loginPath || withoutTrailingSlash(loginPath) === withoutTrailingSlash(route.path)) return null
     const callback = config.globalAppMiddleware.addDefaultCallbackUrl
     const redirect = callback === true ? route.fullPath : typeof callback === 'string' ? callback : undefined
@@ -442,6 +449,12 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     },
     guardTarget,
     guardNavigate,
+    async requireSession(options: GetSessionOptions = {}) {
+      const session = await getSession(options)
+      const target = session === null ? loginTarget(router.currentRoute.value) : null
+      if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
+      return session
+    },
     enforceGuard,
     endSession: reason => applySignOut(reason),
     dispose: () => {

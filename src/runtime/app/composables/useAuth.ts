@@ -2,7 +2,7 @@ import { computed, readonly, toRef } from 'vue'
 import { useNuxtApp } from '#imports'
 import { formatAuthorization } from '../../core/token'
 import type { AuthManager } from '../manager'
-import type { AuthjsProviderInfo, SignInFunction } from '../../types'
+import type { AuthjsProviderInfo, GetSessionOptions, SignInFunction } from '../../types'
 
 export function useAuthManager(): AuthManager {
   return useNuxtApp().$gatekeeper as AuthManager
@@ -36,7 +36,8 @@ export function useAuth() {
     signIn: manager.signIn as SignInFunction,
     signUp: manager.signUp,
     signOut: manager.signOut,
-    getSession: manager.getSession,
+    /** Asks the backend for the session. `{ required: true }`: nobody signed in → the login page. */
+    getSession: (options?: GetSessionOptions) => (options?.required ? manager.requireSession(options) : manager.getSession(options)),
     /** Refreshes the tokens now: one request shared by every caller and tab. Refresh provider only. */
     refresh: manager.refresh,
     /** Auth.js provider: the CSRF token for a form of your own. */
