@@ -19,6 +19,7 @@ export default defineConfig({
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'Local provider', link: '/guide/local-provider' },
           { text: 'Refresh provider', link: '/guide/refresh-provider' },
+          { text: 'Auth.js provider', link: '/guide/authjs-provider' },
           { text: 'Fetch helper', link: '/guide/fetch-helper' },
           { text: 'Route guard', link: '/guide/route-guard' },
           { text: 'Server-side rendering', link: '/guide/ssr' },

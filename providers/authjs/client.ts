@@ -33,7 +33,7 @@ function failureIn(ctx: Ctx, url: unknown, operation: string) {
   const data = { error, code: query.get('code') ?? undefined }
   if (error === 'CredentialsSignin') return ctx.error('INVALID_CREDENTIALS', 'Wrong credentials', { data })
   if (error === 'MissingCSRF') return ctx.error('CSRF', 'Auth.js refused the CSRF token', { data })
-  if (error === 'AccessDenied') return ctx.error('UNAUTHORIZED', 'Auth.js denied the sign-in', { data })
+  if (error === 'AccessDenied') return ctx.error('INVALID_CREDENTIALS', 'Auth.js denied the sign-in (its signIn callback said no)', { data })
   // Configuration errors (provider unreachable, bad callback, …) are logged by Auth.js on the server.
   return ctx.error('SERVER', `Auth.js could not complete the ${operation}: ${error}`, { data })
 }

@@ -11,7 +11,13 @@ import { authjsSettings } from './settings'
  */
 export async function getServerSession(event: H3Event): Promise<Session | null> {
   const { baseURL } = authjsSettings(event)
-  const session = await globalThis.$fetch<Session | null>(joinURL(baseURL, 'session'), { headers: { cookie: getRequestHeader(event, 'cookie') ?? '' } })
+  // How the visitor reached this server goes along, so Auth.js sees the visitor's origin (cookie names).
+  const headers: Record<string, string> = { 'cookie': getRequestHeader(event, 'cookie') ?? '', 'x-forwarded-proto': getRequestProtocol(event) }
+  for (const name of ['host', 'x-forwarded-host'] as const) {
+    const value = getRequestHeader(event, name)
+    if (value) headers[name] = value
+  }
+  const session = await globalThis.$fetch<Session | null>(joinURL(baseURL, 'session'), { headers })
   return session && typeof session === 'object' && Object.keys(session).length > 0 ? session : null
 }
 

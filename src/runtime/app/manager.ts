@@ -1,7 +1,7 @@
 import type { NuxtApp } from '#app'
 import { withoutTrailingSlash, withQuery } from 'ufo'
 import type { Ref } from 'vue'
-import { appendResponseHeader } from 'h3'
+import { appendResponseHeader, getRequestHeader, getRequestProtocol } from 'h3'
 import { navigateTo, useRequestEvent, useRouter } from '#imports'
 import {
   AuthError,
@@ -97,7 +97,14 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       callHook: nuxtApp.callHook as never,
       // SSR: the visitor's cookies go to a backend that keeps its session in cookies, and what it sets back
       // goes into the page response.
-      incomingCookie: requestEvent ? () => requestEvent.node.req.headers.cookie : undefined,
+      incomingHeaders: requestEvent
+        ? () => ({
+            'cookie': requestEvent.node.req.headers.cookie,
+            'host': requestEvent.node.req.headers.host,
+            'x-forwarded-host': getRequestHeader(requestEvent, 'x-forwarded-host'),
+            'x-forwarded-proto': getRequestProtocol(requestEvent),
+          })
+        : undefined,
       onSetCookie: requestEvent ? cookies => cookies.forEach(cookie => appendResponseHeader(requestEvent, 'set-cookie', cookie)) : undefined,
     }, endpoint, name, init),
   }

@@ -12,8 +12,12 @@ export interface RequestDeps {
     (name: 'auth:request', context: AuthRequestContext): Promise<unknown>
     (name: 'auth:response', context: AuthResponseContext): Promise<unknown>
   }
-  /** SSR: the visitor's `Cookie` header, for requests made `withCookies`. */
-  incomingCookie?: () => string | undefined
+  /**
+   * SSR: headers of the visitor's request for requests made `withCookies`: its `Cookie`, and, for a backend
+   * on this very server (a path baseURL), how it was reached (`Host`, `X-Forwarded-Host/Proto`), so that
+   * backend sees the visitor's origin (Auth.js derives its cookie names and redirect URLs from it).
+   */
+  incomingHeaders?: () => Record<string, string | undefined>
   /** SSR: receives the `Set-Cookie` headers of answers to requests made `withCookies`. */
   onSetCookie?: (cookies: string[]) => void
 }
@@ -33,8 +37,12 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers }
   const token = init.token === undefined ? deps.storedToken() : init.token
   if (token && deps.tokenHeader) headers[deps.tokenHeader.headerName] = formatAuthorization(deps.tokenHeader.type, token)
-  const incomingCookie = init.withCookies ? deps.incomingCookie?.() : undefined
-  if (incomingCookie) headers.cookie = incomingCookie
+  if (init.withCookies) {
+    const sameServer = !ABSOLUTE_URL.test(url)
+    for (const [name, value] of Object.entries(deps.incomingHeaders?.() ?? {})) {
+      if (value && (name === 'cookie' || sameServer)) headers[name] = value
+    }
+  }
   const options: AuthRequestContext['options'] = { method: (init.method ?? endpoint.method ?? 'get').toUpperCase(), headers, body: init.body, query: init.query }
   await deps.callHook?.('auth:request', { endpoint: name, url, options })
 

@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// The built authjs fixture behind a TLS-terminating proxy: no AUTH_URL, trustHost switched on at run time
+// (NUXT_AUTH_PROVIDER_TRUST_HOST). The origin comes from X-Forwarded-*; the module's in-process SSR session
+// check must see the same origin, or Auth.js would look for the http cookie name and find nobody.
+const fixtureDir = fileURLToPath(new URL('../fixtures/authjs', import.meta.url))
+const proxy = { 'x-forwarded-host': 'app.example.test', 'x-forwarded-proto': 'https' }
+let baseURL = ''
+let stop = () => {}
+
+beforeAll(async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  baseURL = `http://127.0.0.1:${port}`
+  const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', AUTH_SECRET: 'proxy-test-secret-0123456789abcdef0123', NUXT_AUTH_PROVIDER_TRUST_HOST: 'true', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'unused', OIDC_CLIENT_SECRET: 'unused' }
+  delete env.AUTH_URL
+  const server = spawn(process.execPath, ['.output/server/index.mjs'], { cwd: fixtureDir, env, stdio: 'ignore' })
+  stop = () => server.kill('SIGTERM')
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await fetch(`${baseURL}/api/auth/providers`).then(response => response.ok, () => false)) return
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  throw new Error('the authjs fixture did not start behind the pretend proxy')
+})
+afterAll(() => stop())
+
+const cookiePairs = (response: Response) => response.headers.getSetCookie().map(cookie => cookie.split(';')[0]!)
+
+describe('authjs behind a proxy (trustHost, https at the proxy)', () => {
+  it('signs in with __Secure- cookies, and SSR and getServerSession see the session', async () => {
+    const csrf = await fetch(`${baseURL}/api/auth/csrf`, { headers: proxy })
+    const { csrfToken } = await csrf.json() as { csrfToken: string }
+    const signIn = await fetch(`${baseURL}/api/auth/callback/credentials`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...proxy, 'content-type': 'application/x-www-form-urlencoded', 'cookie': cookiePairs(csrf).join('; ') },
+      body: new URLSearchParams({ csrfToken, username: 'ada', password: 'ada-password', callbackUrl: '/protected' }),
+    })
+    expect(signIn.headers.get('location')).toBe('https://app.example.test/protected')
+    const session = signIn.headers.getSetCookie().find(cookie => cookie.startsWith('__Secure-authjs.session-token='))!
+    expect(session).toMatch(/; Secure/i)
+    const cookie = session.split(';')[0]!
+
+    const page = await fetch(`${baseURL}/protected`, { headers: { ...proxy, cookie }, redirect: 'manual' })
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('Ada Lovelace')
+    expect(html).not.toContain(cookie.split('=')[1]!)
+    expect(await (await fetch(`${baseURL}/api/whoami`, { headers: { ...proxy, cookie } })).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test' })
+  })
+})
