@@ -97,7 +97,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       callHook: nuxtApp.callHook as never,
       // SSR: the visitor's cookies go to a backend that keeps its session in cookies, and what it sets back
       // goes into the page response.
-      incomingHeaders: requestEvent
+      incomingHeaders: import.meta.server && requestEvent
         ? () => ({
             'cookie': requestEvent.node.req.headers.cookie,
             'host': requestEvent.node.req.headers.host,
@@ -105,7 +105,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
             'x-forwarded-proto': getRequestProtocol(requestEvent),
           })
         : undefined,
-      onSetCookie: requestEvent ? cookies => cookies.forEach(cookie => appendResponseHeader(requestEvent, 'set-cookie', cookie)) : undefined,
+      onSetCookie: import.meta.server && requestEvent ? cookies => cookies.forEach(cookie => appendResponseHeader(requestEvent, 'set-cookie', cookie)) : undefined,
     }, endpoint, name, init),
   }
 
@@ -374,7 +374,6 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     await enforceGuard()
   }
 
-  /** Applies the guard to the current route (after a verdict arrives outside a navigation). */
   // On the server the guard middleware decides the first route; only a sign-out after it (a 401 to
   // useAuthFetch while the page renders) needs the guard again, as a redirect response.
   let routed = false
@@ -382,6 +381,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     routed = true
   })
 
+  /** Applies the guard to the current route (after a verdict arrives outside a navigation). */
   async function enforceGuard() {
     if (import.meta.server && !routed) return
     const route = router.currentRoute.value
