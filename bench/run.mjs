@@ -3,7 +3,8 @@
 //
 // Flags: --skip-build (reuse the last builds and the installed package), --rounds N (throughput rounds,
 // default 5), --duration S (seconds per round, default 5), --connections N (default 10),
-// --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8).
+// --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8),
+// --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -22,6 +23,7 @@ const { values: flags } = parseArgs({
     'connections': { type: 'string', default: '10' },
     'sign-ins': { type: 'string', default: '7' },
     'tabs-ttl': { type: 'string', default: '8' },
+    'only': { type: 'string', default: '' },
   },
 })
 const options = {
@@ -63,7 +65,8 @@ try {
   step('browser scenarios')
   browser = await launchBrowser()
   const scenarios = new Map()
-  for (const server of servers.filter(candidate => candidate.variant.auth)) {
+  const only = flags.only ? flags.only.split(',') : null
+  for (const server of servers.filter(candidate => candidate.variant.auth && (!only || only.includes(candidate.variant.name)))) {
     scenarios.set(server.variant.name, await runScenarios(browser, server, options))
   }
   const report = renderReport({

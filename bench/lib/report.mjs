@@ -22,6 +22,7 @@ export function renderReport({ variants, bytes, throughput, scenarios, options, 
   const rows = []
   const row = (figure, cell) => rows.push(`| ${figure} | ${variants.map(variant => cell(variant) ?? '—').join(' | ')} |`)
   const ran = (variant, name) => variant.auth ? scenarios.get(variant.name)?.[name] : undefined
+  const measured = variant => variant.auth && scenarios.has(variant.name)
   const needsRefresh = (variant, name, render) => {
     if (!variant.auth) return undefined
     if (!variant.refresh) return 'n/a (no refresh token)'
@@ -46,13 +47,13 @@ export function renderReport({ variants, bytes, throughput, scenarios, options, 
   row(`3 tabs across expiries (${options.tabsTtl} s tokens), then 1 API call per tab`, variant => needsRefresh(variant, 'tabs', result =>
     `${plural(result.calls.refresh, 'refresh').replace('refreshs', 'refreshes')} in ${result.lifetimes.toFixed(1)} lifetimes · ${plural(result.reuseDetections, 'reuse detection')} · ${result.apiOk}/3 API calls succeeded`))
   const everyScenario = variant => Object.entries(scenarios.get(variant.name) ?? {}).filter(([name]) => name !== 'signIn').map(([, result]) => result)
-  row('spurious sign-outs (all scenarios)', variant => variant.auth ? String(everyScenario(variant).reduce((sum, result) => sum + result.signedOut, 0)) : undefined)
-  row('console errors (all scenarios)', variant => variant.auth
+  row('spurious sign-outs (all scenarios)', variant => measured(variant) ? String(everyScenario(variant).reduce((sum, result) => sum + result.signedOut, 0)) : undefined)
+  row('console errors (all scenarios)', variant => measured(variant)
     ? String([...everyScenario(variant), scenarios.get(variant.name).signIn].reduce((sum, result) => sum + result.errors.length, 0))
     : undefined)
-  row(`sign-in → \`authenticated\` (median of ${options.signInRuns})`, variant => variant.auth ? `${Math.round(scenarios.get(variant.name).signIn.median)} ms` : undefined)
+  row(`sign-in → \`authenticated\` (median of ${options.signInRuns})`, variant => measured(variant) ? `${Math.round(scenarios.get(variant.name).signIn.median)} ms` : undefined)
 
-  const errorNotes = variants.filter(variant => variant.auth).flatMap((variant) => {
+  const errorNotes = variants.filter(measured).flatMap((variant) => {
     const seen = new Map()
     for (const [name, result] of Object.entries(scenarios.get(variant.name))) {
       for (const error of result.errors) seen.set(`${name}: ${error.slice(0, 160)}`, (seen.get(`${name}: ${error.slice(0, 160)}`) ?? 0) + 1)
