@@ -19,6 +19,15 @@ function countSessionRequests(page: Page) {
   return seen
 }
 
+/** At the OpenID provider: its login form as alice, then consent. */
+async function signInAtProvider(page: Page) {
+  await page.waitForURL(url => url.href.startsWith(issuer))
+  await page.locator('input[name="login"]').fill(alice.login)
+  await page.locator('input[name="password"]').fill(alice.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Allow' }).click()
+}
+
 async function credentialsSignIn(page: Page, password: string) {
   await page.goto('/login')
   await waitForHydration(page)
@@ -37,11 +46,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     expect(new URL(page.url()).searchParams.get('callbackUrl')).toBe('/protected')
     await page.getByRole('button', { name: /Test OIDC/ }).click()
     // The authorization-code flow with PKCE, state and nonce, at the provider.
-    await page.waitForURL(url => url.href.startsWith(issuer))
-    await page.locator('input[name="login"]').fill(alice.login)
-    await page.locator('input[name="password"]').fill(alice.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('button', { name: 'Allow' }).click()
+    await signInAtProvider(page)
     await page.waitForURL(`${baseURL}/protected`)
     await expect.poll(() => text(page, 'user-name')).toBe(alice.name)
     expect(await text(page, 'user-email')).toBe(alice.email)
@@ -100,10 +105,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     const other = await openSession(browser(), baseURL)
     await other.page.goto('/api/auth/signin?callbackUrl=https%3A%2F%2Fevil.example%2F')
     await other.page.getByRole('button', { name: /Test OIDC/ }).click()
-    await other.page.locator('input[name="login"]').fill(alice.login)
-    await other.page.locator('input[name="password"]').fill(alice.password)
-    await other.page.getByRole('button', { name: 'Sign in' }).click()
-    await other.page.getByRole('button', { name: 'Allow' }).click()
+    await signInAtProvider(other.page)
     await other.page.waitForURL(url => url.origin === baseURL && !url.pathname.startsWith('/api/auth/callback'))
     expect(new URL(other.page.url()).origin).toBe(baseURL)
     await other.assertClean()
@@ -115,11 +117,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await page.goto('/login?callbackUrl=/protected')
     await waitForHydration(page)
     await page.getByTestId('oidc').click()
-    await page.waitForURL(url => url.href.startsWith(issuer))
-    await page.locator('input[name="login"]').fill(alice.login)
-    await page.locator('input[name="password"]').fill(alice.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('button', { name: 'Allow' }).click()
+    await signInAtProvider(page)
     await page.waitForURL(`${baseURL}/protected`)
     await expect.poll(() => text(page, 'user-name')).toBe(alice.name)
     await session.assertClean()
