@@ -57,18 +57,23 @@ async function scenario(server, run) {
   return { ...outcome, calls: calls(state.counters), reuseDetections: state.reuseDetections }
 }
 
+/** Opens `/a` in a fresh context holding `tokens`, through hydration: what it costs and how it ends. */
+async function fullLoad(browser, server, tokens) {
+  const { context, errors } = await openContext(browser, server, tokens)
+  const page = await context.newPage()
+  const result = await scenario(server, async () => {
+    await page.goto('/a')
+    await settle(page)
+    return { signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1 }
+  })
+  await context.close()
+  return { ...result, errors }
+}
+
 const scenarios = {
   /** A full page load of a protected page with valid cookies, through hydration. */
   async load(browser, server) {
-    const { context, errors } = await openContext(browser, server, await server.signIn())
-    const page = await context.newPage()
-    const result = await scenario(server, async () => {
-      await page.goto('/a')
-      await settle(page)
-      return { signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1 }
-    })
-    await context.close()
-    return { ...result, errors }
+    return await fullLoad(browser, server, await server.signIn())
   },
 
   /** Three client-side navigations between protected pages after a load. */
@@ -93,15 +98,7 @@ const scenarios = {
   /** A reload with an expired access token and a valid refresh token. */
   async expiredReload(browser, server) {
     const tokens = await server.signIn()
-    const { context, errors } = await openContext(browser, server, { ...tokens, token: await expiredCopy(tokens.token) })
-    const page = await context.newPage()
-    const result = await scenario(server, async () => {
-      await page.goto('/a')
-      await settle(page)
-      return { signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1 }
-    })
-    await context.close()
-    return { ...result, errors }
+    return await fullLoad(browser, server, { ...tokens, token: await expiredCopy(tokens.token) })
   },
 
   /** 20 concurrent API calls (the variant's fetch) once the app's access token has expired under the page. */
