@@ -9,6 +9,8 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias: coreAlias },
+        // App-layer units (refresher, scheduling, tab lock) run as the browser build would.
+        define: { 'import.meta.client': 'true', 'import.meta.server': 'false' },
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
       },
       {

@@ -3,19 +3,13 @@ import { addImports, addPlugin, addServerHandler, addServerImports, addServerPlu
 import { defu } from 'defu'
 import { parseURL } from 'ufo'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
+import { AUTH_MIDDLEWARE_NAMES, RELAY_ROUTES } from './runtime/core/protocol'
 
 export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
 export type { LocalProviderOptions } from '../providers'
 export type { PublicAuthConfig } from './runtime/core/config'
 
 const logger = useLogger('nuxt-gatekeeper')
-
-const RELAY_ROUTES = [
-  { name: 'session', method: 'get' },
-  { name: 'signin', method: 'post' },
-  { name: 'signup', method: 'post' },
-  { name: 'signout', method: 'post' },
-] as const
 
 export default defineNuxtModule<ModuleOptions>({
   meta: {
@@ -110,8 +104,10 @@ export default defineNuxtPlugin({
   name: 'gatekeeper-refresh-handler',
   dependsOn: ['gatekeeper'],
   setup(nuxtApp) {
-    const handler = new Handler(nuxtApp.$gatekeeper.config.sessionRefresh)
+    // A class (constructed with the sessionRefresh options) or a ready instance, as the incumbent's playground exports.
+    const handler = typeof Handler === 'function' ? new Handler(nuxtApp.$gatekeeper.config.sessionRefresh) : Handler
     nuxtApp.hook('app:mounted', () => nuxtApp.runWithContext(() => handler.init()))
+    nuxtApp.vueApp.onUnmount(() => handler.destroy())
     if (import.meta.hot) import.meta.hot.dispose(() => handler.destroy())
   },
 })
@@ -121,10 +117,11 @@ export default defineNuxtPlugin({
     }
     const middleware = resolver.resolve(runtimeDir, 'app/middleware/auth')
     // The global guard gets a name of its own: an app's own middleware/auth.ts must not silently replace it.
-    addRouteMiddleware({ name: 'gatekeeper-auth', path: middleware, global: resolved.public.globalAppMiddleware.isEnabled })
+    const [globalName, ...namedOnly] = AUTH_MIDDLEWARE_NAMES
+    addRouteMiddleware({ name: globalName, path: middleware, global: resolved.public.globalAppMiddleware.isEnabled })
     // Names pages can list: ours, and the incumbent's so pages written for @sidebase/nuxt-auth keep working
     // (Nuxt keeps an app's own `auth` middleware and warns; `gatekeeper-auth` still works then).
-    for (const name of ['auth', 'sidebase-auth']) addRouteMiddleware({ name, path: middleware })
+    for (const name of namedOnly) addRouteMiddleware({ name, path: middleware })
 
     const runtimeTypes = (path: string) => JSON.stringify(resolver.resolve(runtimeDir, path))
     // Page meta and route rules: for the app and the server (route rules are read by both).
@@ -200,8 +197,8 @@ export {}
     if (resolved.public.token?.cookie.httpOnly) {
       // Page scripts cannot touch an httpOnly cookie, so the browser signs in, out and checks the session
       // through these routes, which hold the token for it (same strategy, run on the server).
-      for (const route of RELAY_ROUTES) {
-        addServerHandler({ route: `/api/_auth/${route.name}`, method: route.method, handler: resolver.resolve(runtimeDir, `server/routes/${route.name}`) })
+      for (const route of Object.values(RELAY_ROUTES)) {
+        addServerHandler({ route: route.path, method: route.method, handler: resolver.resolve(runtimeDir, `server/routes/${route.file}`) })
       }
     }
   },

@@ -268,8 +268,7 @@ describe('requestEndpoint', () => {
   const deps = {
     baseURL: '/api/auth',
     timeout: 1000,
-    tokenHeader: { headerName: 'Authorization', type: 'Bearer' },
-    storedToken: () => null,
+    tokens: { authorization: () => null },
     callHook: async () => {},
   }
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { SignJWT } from 'jose'
-import { formatAuthorization, isExpiring, jwtExpiry, tokenExpiresAt } from '../../src/runtime/core/token'
+import { createIssuerClock } from '../../src/runtime/core/clock'
+import { formatAuthorization, isExpiring, jwtExpiry, minRefreshIntervalMs, refreshLeadMs, tokenLifetimeMs, tokenTiming } from '../../src/runtime/core/token'
 
 const secret = new TextEncoder().encode('a-test-secret-of-at-least-32-bytes!!')
 
@@ -48,25 +49,50 @@ describe('jwtExpiry', () => {
   })
 })
 
-describe('tokenExpiresAt', () => {
-  it('prefers the JWT exp over the configured max age', async () => {
-    const token = await jwt({}, 1_900_000_000)
-    expect(tokenExpiresAt(token, { storedAt: 5_000, maxAgeSeconds: 60 })).toBe(1_900_000_000_000)
+describe('tokenTiming and lead time', () => {
+  it('reads exp and iat in ms, and nothing from an opaque or malformed token', async () => {
+    expect(tokenTiming(await jwt({}, 1_700_000_060))).toEqual({ expiresAt: 1_700_000_060_000, issuedAt: 1_700_000_000_000 })
+    expect(tokenTiming('opaque')).toEqual({ expiresAt: null, issuedAt: null })
+    expect(tokenTiming('a.b.c')).toEqual({ expiresAt: null, issuedAt: null })
   })
 
-  it('uses storedAt + maxAge for an opaque token', () => {
-    expect(tokenExpiresAt('opaque', { storedAt: 1_000_000, maxAgeSeconds: 1800 })).toBe(1_000_000 + 1_800_000)
+  it('leads by the skew, but at most a third of the lifetime (exp - iat)', () => {
+    expect(refreshLeadMs({ expiresAt: 3_600_000, issuedAt: 0 }, 30)).toBe(30_000)
+    expect(refreshLeadMs({ expiresAt: 30_000, issuedAt: 0 }, 30)).toBe(10_000)
   })
 
-  it('uses storedAt + maxAge for a JWT without exp and for a malformed JWT', async () => {
-    expect(tokenExpiresAt(await jwt({ sub: 'x' }), { storedAt: 10, maxAgeSeconds: 1 })).toBe(1010)
-    expect(tokenExpiresAt('a.b.c', { storedAt: 10, maxAgeSeconds: 1 })).toBe(1010)
+  it('without iat, takes the lifetime from when the token was first seen, never "refresh at once"', () => {
+    // A 30 s token first seen at t=0: lead 10 s, so it is used for 20 s.
+    expect(refreshLeadMs({ expiresAt: 30_000, issuedAt: null }, 30, 0)).toBe(10_000)
+    // First seen half-way: the remaining 15 s is all that can be known; still a third of it.
+    expect(refreshLeadMs({ expiresAt: 30_000, issuedAt: null }, 30, 15_000)).toBe(5_000)
+    expect(tokenLifetimeMs({ expiresAt: 30_000, issuedAt: null })).toBeNull()
+    expect(refreshLeadMs({ expiresAt: 30_000, issuedAt: null }, 30)).toBe(30_000)
   })
 
-  it('is null (unknown) without a JWT exp and without both fallback values', () => {
-    expect(tokenExpiresAt('opaque')).toBeNull()
-    expect(tokenExpiresAt('opaque', { storedAt: 10 })).toBeNull()
-    expect(tokenExpiresAt('opaque', { maxAgeSeconds: 10 })).toBeNull()
+  it('keeps successful refreshes at least half a lifetime apart, between 1 s and 30 s', () => {
+    expect(minRefreshIntervalMs(2_000)).toBe(1_000)
+    expect(minRefreshIntervalMs(1_000)).toBe(1_000)
+    expect(minRefreshIntervalMs(20_000)).toBe(10_000)
+    expect(minRefreshIntervalMs(3_600_000)).toBe(30_000)
+    expect(minRefreshIntervalMs(null)).toBe(5_000)
+  })
+})
+
+describe('createIssuerClock', () => {
+  it('follows an observed offset and ignores differences within measurement noise', () => {
+    let local = 1_000_000
+    const clock = createIssuerClock(() => local)
+    expect(clock.now()).toBe(local)
+    clock.observe(local + 1_500)
+    expect(clock.offset()).toBe(0)
+    // The browser runs an hour ahead of the issuer.
+    clock.observe(local - 3_600_000)
+    expect(clock.offset()).toBe(-3_600_000)
+    local += 10
+    expect(clock.now()).toBe(local - 3_600_000)
+    clock.observe(Number.NaN)
+    expect(clock.offset()).toBe(-3_600_000)
   })
 })
 

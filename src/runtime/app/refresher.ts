@@ -1,20 +1,27 @@
-import type { Ref } from 'vue'
-import { createBackoff, isExpiring, jwtExpiry, refreshLeadMs, type AuthError, type ClientStrategy, type StrategyContext } from '../core'
+import {
+  createBackoff,
+  minRefreshIntervalMs,
+  refreshLeadMs,
+  tokenLifetimeMs,
+  tokenTiming,
+  type AuthError,
+  type ClientStrategy,
+  type IssuerClock,
+  type StrategyContext,
+} from '../core'
 import { dedupeServerRefresh } from '../shared/refresh-dedupe'
-import { syncCookieRefs } from './cookies'
+import type { AppTokens } from './tokens'
 import type { useAuthStore } from './store'
-import { withTabLock } from './tab-lock'
-
-type CookieRef = Ref<string | null | undefined>
+import { withTabLock } from './tabs/lock'
+import { sharedTimestamp } from './tabs/shared-clock'
 
 export interface RefresherDeps {
   strategy: ClientStrategy<unknown>
   context: StrategyContext<unknown>
   store: ReturnType<typeof useAuthStore>
-  tokenCookie: CookieRef | null
-  refreshCookie: CookieRef | null
-  tokenCookieName: string | undefined
-  refreshCookieName: string | undefined
+  tokens: AppTokens
+  /** The issuer's clock as this browser estimates it (expiry is written in that clock). */
+  clock: IssuerClock
   skewSeconds: number
   report(error: unknown, operation: string): Promise<AuthError>
   /** A verdict: the refresh token is dead. */
@@ -22,43 +29,89 @@ export interface RefresherDeps {
   onRefreshed(): Promise<void>
 }
 
+/**
+ * - `refreshed`: this call spent the refresh token;
+ * - `adopted`: another tab (or an earlier call) replaced the tokens while this one waited;
+ * - `fresh`: no refresh needed (or the last one is too recent, see minRefreshIntervalMs);
+ * - `skipped`: nothing to refresh with, or backing off after a failure.
+ */
 export type RefreshOutcome = 'refreshed' | 'adopted' | 'fresh' | 'skipped'
 
+export interface RefreshRequest {
+  /** Automatic triggers (timer, focus, the fetch helper) refresh only when needed and not too often. */
+  automatic?: boolean
+  /** The access token a backend just refused (401): when the store holds another one now, it is adopted. */
+  rejected?: string | null
+}
+
+const LOCK = 'nuxt-gatekeeper:refresh'
+
 /**
- * One refresh at a time, per tab (single flight) and across tabs (Web Locks), with rotation, backoff and
- * server-side de-duplication. Only used when the provider has a refresh strategy and a refresh-token cookie.
+ * One refresh at a time, per tab (single flight) and across tabs (the tab lock), with rotation, backoff and
+ * server-side de-duplication. Tokens are read from the store at the moment of use and written inside the lock.
+ * Only used when the provider has a refresh strategy and keeps a refresh token.
  */
 export function createRefresher(deps: RefresherDeps) {
+  const { tokens, clock } = deps
   const backoff = createBackoff()
+  const lastSuccess = sharedTimestamp('nuxt-gatekeeper:last-refresh')
   let lastFailure: AuthError | null = null
   let inFlight: Promise<RefreshOutcome> | null = null
-  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  // Issuer time at which this app first saw each token: the lifetime of a JWT without `iat` (kept for the current token only).
+  let firstSeen: { token: string, at: number } | null = null
 
-  /** Another tab may have rotated the tokens: take the cookie jar's values over our refs' cached ones. */
-  function syncFromDocument() {
-    syncCookieRefs([[deps.tokenCookie, deps.tokenCookieName], [deps.refreshCookie, deps.refreshCookieName]])
+  function plan(token: string) {
+    if (firstSeen?.token !== token) firstSeen = { token, at: clock.now() }
+    const timing = tokenTiming(token)
+    const lifetime = tokenLifetimeMs(timing, firstSeen.at)
+    // The server renders with an expired token only: an open tab refreshes ahead, so a reload rarely has to
+    // spend the refresh token while that tab might be spending it too.
+    const lead = import.meta.server ? 0 : refreshLeadMs(timing, deps.skewSeconds, firstSeen.at)
+    return { refreshAt: timing.expiresAt === null ? null : timing.expiresAt - lead, lifetime }
   }
 
-  /** True when a refresh token is held and the access token is missing or within the lead time of expiry. */
-  function needsRefresh(now = Date.now()): boolean {
-    if (!deps.refreshCookie?.value) return false
-    const token = deps.tokenCookie?.value
+  /** True when a refresh token is held and the access token is missing or due (issuer's clock). */
+  function needsRefresh(): boolean {
+    if (!tokens.refreshToken()) return false
+    const token = tokens.token()
     if (!token) return true
-    return isExpiring(jwtExpiry(token), now + refreshLeadMs(token, deps.skewSeconds), 0)
+    const { refreshAt } = plan(token)
+    return refreshAt !== null && refreshAt <= clock.now()
+  }
+
+  /** This browser refreshed so recently that another automatic refresh would be a storm (e.g. a wrong clock). */
+  function tooSoon(now = Date.now()): number {
+    const token = tokens.token()
+    const interval = minRefreshIntervalMs(token ? plan(token).lifetime : null)
+    return Math.max(0, lastSuccess.get() + interval - now)
+  }
+
+  /**
+   * When (local ms) the next automatic refresh is due: before expiry by the lead, but not sooner than the
+   * minimum interval or the backoff allow. `null`: nothing to schedule (no refresh token, unknown expiry).
+   */
+  function dueAt(now = Date.now()): number | null {
+    if (!tokens.refreshToken()) return null
+    const token = tokens.token()
+    const refreshAt = token ? plan(token).refreshAt : clock.now()
+    if (refreshAt === null) return null
+    return Math.max(refreshAt - clock.offset(), now + tooSoon(now), now + backoff.remaining(now))
   }
 
   async function spend(): Promise<RefreshOutcome> {
-    const refreshToken = deps.refreshCookie?.value
+    const refreshToken = tokens.refreshToken()
     if (!refreshToken) return 'skipped'
     const epoch = deps.store.machine.epoch
     deps.store.dispatch({ type: 'START', activity: 'refreshing' })
     try {
       const result = import.meta.server
-        ? await dedupeServerRefresh(refreshToken, deps.tokenCookie?.value ?? '', () => deps.strategy.refresh!(deps.context))
+        ? await dedupeServerRefresh(refreshToken, tokens.token() ?? '', () => deps.strategy.refresh!(deps.context))
         : await deps.strategy.refresh!(deps.context)
-      if (deps.tokenCookie) deps.tokenCookie.value = result.token || null
-      // Rotation: the new refresh token replaces the spent one, always.
-      if (result.refreshToken && deps.refreshCookie) deps.refreshCookie.value = result.refreshToken
+      // Rotation: a new refresh token replaces the spent one, always; written before the lock is released.
+      tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
+      lastSuccess.set(Date.now())
+      const issuedAt = result.token ? tokenTiming(result.token).issuedAt : null
+      if (import.meta.client && issuedAt !== null) clock.observe(issuedAt + 500)
       backoff.succeed()
       lastFailure = null
       deps.store.dispatch({ type: 'SETTLE', epoch })
@@ -75,35 +128,31 @@ export function createRefresher(deps: RefresherDeps) {
       else {
         deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch })
         lastFailure = authError
-        const wait = backoff.fail(Date.now())
-        // The next automatic attempt comes by itself, so a backend that recovers is noticed without user action.
-        if (import.meta.client) {
-          clearTimeout(retryTimer)
-          retryTimer = setTimeout(() => void refreshIfNeeded().catch(() => {}), wait)
-        }
+        backoff.fail(Date.now())
       }
       throw authError
     }
   }
 
   /**
-   * Refreshes now (explicit `refresh()`, or a 401). Concurrent callers share one attempt; other tabs wait
-   * for the lock and then find the tokens already rotated ('adopted') instead of spending the old one.
+   * Refreshes (explicit `refresh()`, a 401, or an automatic trigger). Concurrent callers share one attempt;
+   * other tabs wait for the lock and then find the tokens already rotated ('adopted') instead of spending
+   * the old one.
    */
-  function refresh({ onlyIfNeeded = false } = {}): Promise<RefreshOutcome> {
+  function refresh({ automatic = false, rejected }: RefreshRequest = {}): Promise<RefreshOutcome> {
     if (inFlight) return inFlight
-    syncFromDocument()
-    const before = deps.refreshCookie?.value ?? null
-    const attempt = (async () => {
-      if (import.meta.server) return onlyIfNeeded && !needsRefresh() ? 'fresh' : await spend()
-      return await withTabLock('nuxt-gatekeeper:refresh', async () => {
-        syncFromDocument()
-        const now = deps.refreshCookie?.value ?? null
-        if (now && now !== before) return 'adopted'
-        if (onlyIfNeeded && !needsRefresh()) return 'fresh'
-        return await spend()
-      })
-    })()
+    const before = tokens.refreshToken()
+    const decide = async (): Promise<RefreshOutcome> => {
+      const current = tokens.refreshToken()
+      if (!current) return 'skipped'
+      if (current !== before || (rejected !== undefined && tokens.token() !== rejected)) {
+        tokens.sync()
+        return 'adopted'
+      }
+      if (automatic && (!needsRefresh() || tooSoon() > 0)) return 'fresh'
+      return await spend()
+    }
+    const attempt = import.meta.server ? decide() : withTabLock(LOCK, decide)
     inFlight = attempt
     const clear = () => {
       if (inFlight === attempt) inFlight = null
@@ -112,31 +161,25 @@ export function createRefresher(deps: RefresherDeps) {
     return attempt
   }
 
-  /** Automatic triggers (timer, focus, fetch helper, SSR): refresh only when needed and not backing off. */
+  /** Automatic triggers: refresh only when needed, not too often, and not while backing off. */
   async function refreshIfNeeded(): Promise<RefreshOutcome> {
-    syncFromDocument()
+    tokens.sync()
     if (!needsRefresh()) return 'fresh'
     if (backoff.remaining(Date.now()) > 0) return 'skipped'
-    return await refresh({ onlyIfNeeded: true })
+    return await refresh({ automatic: true })
   }
 
   /**
-   * For a 401 elsewhere (session check): refresh unless backing off from a failed attempt, in which case the
-   * last failure is thrown again. It is no verdict, and a sick refresh endpoint is not asked again at once.
+   * For a 401 elsewhere (session check, fetch helper): refresh unless backing off from a failed attempt, in
+   * which case the last failure is thrown again. It is no verdict, and a sick refresh endpoint is not asked
+   * again at once.
    */
-  async function refreshAfterUnauthorized(): Promise<RefreshOutcome> {
+  async function refreshAfterUnauthorized(rejected: string | null): Promise<RefreshOutcome> {
     if (lastFailure && backoff.remaining(Date.now()) > 0) throw lastFailure
-    return await refresh()
+    return await refresh({ rejected })
   }
 
-  return {
-    refresh,
-    refreshIfNeeded,
-    refreshAfterUnauthorized,
-    needsRefresh,
-    syncFromDocument,
-    dispose: () => clearTimeout(retryTimer),
-  }
+  return { refresh, refreshIfNeeded, refreshAfterUnauthorized, needsRefresh, dueAt }
 }
 
 export type Refresher = ReturnType<typeof createRefresher>

@@ -14,6 +14,8 @@ export const useAuthStore = defineStore('gatekeeper', {
     lastRefreshedAt: undefined as Date | undefined,
     /** The server reached a verdict during SSR, so the client must not check again on hydration. */
     checkedOnServer: false,
+    /** The server's clock (epoch ms) when it rendered the page: token expiry is judged by it, not the browser's. */
+    serverTime: undefined as number | undefined,
   }),
   getters: {
     status: state => statusOf(state.machine),

@@ -1,4 +1,5 @@
 import type { AuthStatus } from './machine'
+import { AUTH_MIDDLEWARE_NAMES } from './protocol'
 
 /**
  * `definePageMeta({ auth })`: `false` = public; `true` or an object = protected; `'guest'` or
@@ -34,13 +35,10 @@ export type GuardDecision
     | { action: 'login', to: string | undefined }
     | { action: 'authenticated-redirect', to: string | undefined }
 
-/** Names the guard is registered under: `gatekeeper-auth`, `auth`, and the incumbent's `sidebase-auth`. */
-export const AUTH_MIDDLEWARE_NAMES: readonly string[] = ['gatekeeper-auth', 'auth', 'sidebase-auth']
-
 /** True when page meta `middleware` names the guard: such a page is protected even without `auth` meta. */
 export function listsAuthMiddleware(middleware: unknown): boolean {
   const list = Array.isArray(middleware) ? middleware : [middleware]
-  return list.some(entry => typeof entry === 'string' && AUTH_MIDDLEWARE_NAMES.includes(entry))
+  return list.some(entry => typeof entry === 'string' && (AUTH_MIDDLEWARE_NAMES as readonly string[]).includes(entry))
 }
 
 export type PageAccess = 'public' | 'protected' | 'guest'

@@ -38,11 +38,6 @@ export function sanitizeRedirect(target: unknown, policy: RedirectPolicy): Sanit
   return { url: fallback?.url ?? '/', external: false, rejected: true }
 }
 
-/** Convenience: the sanitised target as a string. */
-export function safeRedirectPath(target: unknown, policy: RedirectPolicy): string {
-  return sanitizeRedirect(target, policy).url
-}
-
 function check(target: unknown, policy: RedirectPolicy): { url: string, external: boolean } | null {
   if (typeof target !== 'string' || target.length === 0 || target.length > 2048) return null
   if (!decodedVariants(target).every(isPlausible)) return null

@@ -1,26 +1,28 @@
 import { decodeJwt } from 'jose'
 
-/**
- * When a token stops being valid, in epoch milliseconds. A JWT's `exp` claim wins; an opaque token
- * (or a JWT without `exp`) expires `maxAgeSeconds` after it was stored. `null` = unknown.
- */
-export function tokenExpiresAt(token: string, fallback: { storedAt?: number, maxAgeSeconds?: number } = {}): number | null {
-  const exp = jwtExpiry(token)
-  if (exp !== null) return exp
-  if (fallback.storedAt !== undefined && fallback.maxAgeSeconds !== undefined) return fallback.storedAt + fallback.maxAgeSeconds * 1000
-  return null
+/** What a token says about its own lifetime, in epoch ms of the issuer's clock. `null` = not stated. */
+export interface TokenTiming {
+  expiresAt: number | null
+  issuedAt: number | null
 }
 
-/** The JWT `exp` in ms, or null when the token is not a JWT or has no numeric `exp`. Never verifies: the backend does. */
-export function jwtExpiry(token: string): number | null {
-  if (token.split('.').length !== 3) return null
+/** `exp` and `iat` of a JWT. Never verifies (the backend does); an opaque or malformed token states nothing. */
+export function tokenTiming(token: string): TokenTiming {
+  const none = { expiresAt: null, issuedAt: null }
+  if (token.split('.').length !== 3) return none
   try {
-    const { exp } = decodeJwt(token)
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null
+    const { exp, iat } = decodeJwt(token)
+    const ms = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value * 1000 : null)
+    return { expiresAt: ms(exp), issuedAt: ms(iat) }
   }
   catch {
-    return null
+    return none
   }
+}
+
+/** The JWT `exp` in ms, or null when the token is not a JWT or has no numeric `exp`. */
+export function jwtExpiry(token: string): number | null {
+  return tokenTiming(token).expiresAt
 }
 
 /** True when the token expires within `skewSeconds` from `now` (or already has). Unknown expiry is never expired. */
@@ -28,22 +30,39 @@ export function isExpiring(expiresAt: number | null, now: number, skewSeconds = 
   return expiresAt !== null && expiresAt - skewSeconds * 1000 <= now
 }
 
-/** The header value: `Bearer abc`, or the raw token when the type is empty. */
+/** The header value: `Bearer abc`, or the raw token when the type is empty. Only the token stores call it. */
 export function formatAuthorization(type: string, token: string): string {
   return type ? `${type} ${token}` : token
 }
 
 /**
- * How long before expiry to refresh: `skewSeconds`, but at most a third of the token's lifetime (`exp - iat`),
- * so a short-lived token is not refreshed the moment it arrives.
+ * How long the token lives in all: `exp - iat`, else `exp` minus the moment (issuer's clock) this app first
+ * saw it, which is at most the real lifetime. `null` when the token states no expiry.
  */
-export function refreshLeadMs(token: string, skewSeconds: number): number {
+export function tokenLifetimeMs(timing: TokenTiming, firstSeenAt?: number): number | null {
+  if (timing.expiresAt === null) return null
+  const start = timing.issuedAt ?? firstSeenAt
+  if (start === undefined || timing.expiresAt <= start) return null
+  return timing.expiresAt - start
+}
+
+/**
+ * How long before expiry to refresh: `skewSeconds`, but at most a third of the token's lifetime, so a
+ * short-lived token is not refreshed the moment it arrives. A token whose lifetime cannot be known at all
+ * gets the plain skew.
+ */
+export function refreshLeadMs(timing: TokenTiming, skewSeconds: number, firstSeenAt?: number): number {
   const skew = skewSeconds * 1000
-  if (token.split('.').length !== 3) return skew
-  try {
-    const { iat, exp } = decodeJwt(token)
-    if (typeof iat === 'number' && typeof exp === 'number' && exp > iat) return Math.min(skew, ((exp - iat) * 1000) / 3)
-  }
-  catch { /* not a JWT: the plain skew */ }
-  return skew
+  const lifetime = tokenLifetimeMs(timing, firstSeenAt)
+  return lifetime === null ? skew : Math.min(skew, lifetime / 3)
+}
+
+/**
+ * The shortest time between two successful refreshes of one browser: half the lifetime, between 1 s and
+ * 30 s (5 s when unknown). A backstop: with a wrong clock every token may look expired, and this caps the
+ * rate at which a browser can spend refresh tokens whatever the clock says.
+ */
+export function minRefreshIntervalMs(lifetimeMs: number | null): number {
+  if (lifetimeMs === null) return 5_000
+  return Math.min(30_000, Math.max(1_000, lifetimeMs / 2))
 }

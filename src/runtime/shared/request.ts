@@ -1,13 +1,14 @@
 import { joinURL } from 'ufo'
-import { AuthError, formatAuthorization, type AuthRequestContext, type AuthResponseContext, type EndpointConfig, type StrategyRequestInit } from '../core'
+import { AuthError, type AuthRequestContext, type AuthResponseContext, type EndpointConfig, type StrategyRequestInit } from '../core'
+import type { TokenStore } from './token-store'
 
 // Used by the app (browser and SSR) and by the module's server routes alike: no Nuxt-app imports here.
 
 export interface RequestDeps {
   baseURL: string
   timeout: number
-  tokenHeader: { headerName: string, type: string } | null
-  storedToken: () => string | null
+  /** Formats the access token's header (the stored token unless the request names one). */
+  tokens: Pick<TokenStore, 'authorization'>
   callHook?: {
     (name: 'auth:request', context: AuthRequestContext): Promise<unknown>
     (name: 'auth:response', context: AuthResponseContext): Promise<unknown>
@@ -35,8 +36,8 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   }
   const url = endpointURL(deps.baseURL, endpoint.path)
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers }
-  const token = init.token === undefined ? deps.storedToken() : init.token
-  if (token && deps.tokenHeader) headers[deps.tokenHeader.headerName] = formatAuthorization(deps.tokenHeader.type, token)
+  const authorization = init.token === undefined ? deps.tokens.authorization() : deps.tokens.authorization(init.token)
+  if (authorization) headers[authorization.name] = authorization.value
   if (init.withCookies) {
     const sameServer = !ABSOLUTE_URL.test(url)
     for (const [name, value] of Object.entries(deps.incomingHeaders?.() ?? {})) {

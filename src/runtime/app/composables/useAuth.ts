@@ -1,6 +1,5 @@
 import { computed, readonly, toRef } from 'vue'
 import { useNuxtApp } from '#imports'
-import { formatAuthorization } from '../../core/token'
 import type { AuthManager } from '../manager'
 import type { AuthjsProviderInfo, GetSessionOptions, SignInFunction } from '../../types'
 
@@ -15,21 +14,16 @@ export function useAuthManager(): AuthManager {
 export function useAuth() {
   const manager = useAuthManager()
   const { store } = manager
-  const { config } = manager
   return {
     /** `'loading' | 'authenticated' | 'unauthenticated'` */
     status: computed(() => store.status),
     /** `undefined`: not checked yet; `null`: nobody; else the session. */
     data: readonly(toRef(store, 'data')),
     lastRefreshedAt: readonly(toRef(store, 'lastRefreshedAt')),
-    /** The formatted header value (`Bearer …`), or null. */
-    token: computed(() => {
-      // httpOnly: null on the server too, or a component could render the token into the HTML.
-      const raw = config.token?.cookie.httpOnly ? null : manager.tokenCookie?.value
-      return raw && config.token ? formatAuthorization(config.token.type, raw) : null
-    }),
-    /** The raw refresh token (refresh provider; null in the browser when cookies are httpOnly). */
-    refreshToken: computed(() => (config.refreshToken?.cookie.httpOnly ? null : manager.refreshCookie?.value ?? null)),
+    /** The formatted header value (`Bearer …`), or null (always null for httpOnly cookies, SSR included). */
+    token: computed(() => manager.tokens.authorization(manager.tokens.views.token.value)?.value ?? null),
+    /** The raw refresh token (refresh provider; null for httpOnly cookies). */
+    refreshToken: computed(() => manager.tokens.views.refreshToken.value),
     /** Code of the last failure that reached no verdict (network, 5xx, …), or null. */
     error: computed(() => store.machine.error),
     /** Local: `signIn(credentials, options)`. Auth.js: `signIn(providerId?, options?, authorizationParams?)`. */

@@ -1,7 +1,6 @@
 import type { NitroFetchOptions, NitroFetchRequest } from 'nitropack'
 import { useNuxtApp } from '#imports'
-import { AuthError, formatAuthorization } from '../../core'
-import type { PublicAuthConfig } from '../../core/config'
+import { AuthError } from '../../core'
 import type { AuthManager } from '../manager'
 import { forgetCachedSession } from '../../shared/session-cache'
 import { useAuthManager } from './useAuth'
@@ -28,42 +27,45 @@ function statusOf(error: unknown): number | undefined {
 
 /**
  * `$fetch` with the current token in the configured header. An expiring token is refreshed first (one
- * refresh for any number of concurrent calls); a 401 runs (or joins) a refresh and retries once; a second
- * 401 or a refused refresh signs out. Works during SSR as well.
+ * refresh for any number of concurrent calls); a 401 runs (or joins, or adopts another tab's) refresh and
+ * retries once; a second 401 ends the session (the backend is told, so it can revoke the refresh token).
+ * Works during SSR as well.
  */
-export function createAuthFetch(manager: AuthManager, config: PublicAuthConfig): AuthFetch {
-  const withToken = (options: NitroFetchOptions<NitroFetchRequest> = {}) => {
-    const token = manager.tokenCookie?.value
-    if (!token || !config.token) return options
-    const headerName = config.token.headerName
-    // Ours replaces the caller's, whatever its spelling: two Authorization headers would be joined by fetch.
-    const headers = Object.fromEntries(Object.entries(plainHeaders(options.headers)).filter(([name]) => name.toLowerCase() !== headerName.toLowerCase()))
-    return { ...options, headers: { ...headers, [headerName]: formatAuthorization(config.token.type, token) } }
+export function createAuthFetch(manager: AuthManager): AuthFetch {
+  const { tokens, refresher } = manager
+
+  /** The call as sent with `token`: ours replaces the caller's header, whatever its spelling (fetch would join two). */
+  const withToken = (options: NitroFetchOptions<NitroFetchRequest> = {}, token: string | null) => {
+    const authorization = tokens.authorization(token)
+    if (!authorization) return options
+    const headers = Object.fromEntries(Object.entries(plainHeaders(options.headers)).filter(([name]) => name.toLowerCase() !== authorization.name.toLowerCase()))
+    return { ...options, headers: { ...headers, [authorization.name]: authorization.value } }
   }
 
   return async function authFetch<T>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>): Promise<T> {
-    await manager.refresher?.refreshIfNeeded().catch(() => {})
+    await refresher?.refreshIfNeeded().catch(() => {})
+    const sent = tokens.token()
     try {
-      return await $fetch<T>(request, withToken(options)) as T
+      return await $fetch<T>(request, withToken(options, sent)) as T
     }
     catch (error) {
       if (statusOf(error) !== 401) throw error
       // The backend no longer takes this token: the next SSR request must not answer from the session cache.
-      if (import.meta.server) await forgetCachedSession(manager.tokenCookie?.value)
-      if (!manager.refresher || !manager.refreshCookie?.value) {
+      if (import.meta.server) await forgetCachedSession(sent)
+      if (!refresher || !tokens.refreshToken()) {
         // No way to renew: let the session endpoint give the verdict (it signs out on a 401 of its own).
         await manager.getSession().catch(() => {})
         throw error
       }
       // Throws REFRESH_REFUSED (after signing out) or a transient error (session kept).
-      await manager.refresher.refresh()
+      await refresher.refreshAfterUnauthorized(sent)
       try {
-        return await $fetch<T>(request, withToken(options)) as T
+        return await $fetch<T>(request, withToken(options, tokens.token())) as T
       }
       catch (retryError) {
         if (statusOf(retryError) === 401) {
-          // The API refuses even fresh tokens: this session is over (no backend sign-out call to make).
-          await manager.endSession('session-refused')
+          // The API refuses even fresh tokens: this session is over, here and at the backend.
+          await manager.endSession('session-refused', { callBackend: true })
           throw new AuthError('UNAUTHORIZED', 'The API refused a freshly refreshed token', { status: 401, cause: retryError })
         }
         throw retryError
@@ -74,5 +76,5 @@ export function createAuthFetch(manager: AuthManager, config: PublicAuthConfig):
 
 /** The authenticated fetch helper; also available as `useNuxtApp().$authFetch`. */
 export function useAuthFetch(): AuthFetch {
-  return (useNuxtApp() as unknown as { $authFetch: AuthFetch }).$authFetch ?? createAuthFetch(useAuthManager(), useAuthManager().config)
+  return (useNuxtApp() as unknown as { $authFetch: AuthFetch }).$authFetch ?? createAuthFetch(useAuthManager())
 }

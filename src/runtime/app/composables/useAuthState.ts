@@ -1,19 +1,22 @@
-import { computed, ref, toRef } from 'vue'
-import { formatAuthorization } from '../../core/token'
+import { computed, toRef } from 'vue'
 import { useAuthManager } from './useAuth'
 
 /**
- * The lower-level state: the Pinia store's session data plus the token cookie.
- * `rawToken` reads and writes the cookie; it is never part of the SSR payload.
+ * The lower-level state: the Pinia store's session data plus the tokens. `rawToken` and `rawRefreshToken`
+ * follow the cookie jar; assigning to them writes through the token store at once (never a delayed
+ * write-back). Tokens are never part of the SSR payload, and httpOnly tokens read as null everywhere.
  */
 export function useAuthState() {
   const manager = useAuthManager()
-  const { store } = manager
-  const { config } = manager
-  // httpOnly cookies stay out of page code everywhere, SSR included (what SSR renders ends up in the HTML).
-  const hidden = Boolean(config.token?.cookie.httpOnly)
-  const rawToken = (!hidden && manager.tokenCookie) || ref<string | null>(null)
-  const rawRefreshToken = (!hidden && manager.refreshCookie) || ref<string | null>(null)
+  const { store, tokens } = manager
+  const rawToken = computed<string | null>({
+    get: () => tokens.views.token.value,
+    set: value => tokens.write({ token: value }),
+  })
+  const rawRefreshToken = computed<string | null>({
+    get: () => tokens.views.refreshToken.value,
+    set: value => tokens.write({ refreshToken: value }),
+  })
   return {
     store,
     status: computed(() => store.status),
@@ -22,14 +25,15 @@ export function useAuthState() {
     /** True while an operation (check, sign-in, sign-out…) runs. */
     loading: computed(() => store.loading),
     rawToken,
-    token: computed(() => (rawToken.value && config.token ? formatAuthorization(config.token.type, rawToken.value) : null)),
-    /** Stores a token you obtained yourself; call `useAuth().getSession()` afterwards to load the session. */
+    /** The access token's header value (`Bearer …`), or null. */
+    token: computed(() => tokens.authorization(rawToken.value)?.value ?? null),
     rawRefreshToken,
     /** The refresh token as stored (it is sent in the refresh request body, so it has no prefix). */
-    refreshToken: computed(() => rawRefreshToken.value ?? null),
-    setToken: (token: string | null) => manager.setToken(token),
-    setRefreshToken: (token: string | null) => manager.setRefreshToken(token),
-    /** Removes the token and the refresh token. */
-    clearToken: () => manager.clearToken(),
+    refreshToken: computed(() => rawRefreshToken.value),
+    /** Stores a token you obtained yourself; call `useAuth().getSession()` afterwards to load the session. */
+    setToken: (token: string | null) => tokens.write({ token }),
+    setRefreshToken: (token: string | null) => tokens.write({ refreshToken: token }),
+    /** Removes the token and the refresh token (no backend call, no state change). */
+    clearToken: () => tokens.clear(),
   }
 }

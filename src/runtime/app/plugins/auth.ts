@@ -3,9 +3,8 @@ import providerStrategy, { browserStrategy } from '#auth-provider'
 import type { PublicAuthConfig } from '../../core/config'
 import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
-import { watchTokenExpiry } from '../expiry'
-import { createAuthManager, type AuthManager } from '../manager'
-import { refreshLeadMs } from '../../core/token'
+import { createAuthManager } from '../manager'
+import { scheduleChecks } from '../scheduling'
 import type { SessionCacheSettings } from '../../shared/session-cache'
 
 export default defineNuxtPlugin({
@@ -16,59 +15,44 @@ export default defineNuxtPlugin({
     const config = resolveAuthConfig(runtimeConfig.public.auth)
     const sessionCache = import.meta.server ? (runtimeConfig.auth as { sessionCache?: SessionCacheSettings } | undefined)?.sessionCache : undefined
     const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, sessionCache)
+    const { store } = manager
 
     if (import.meta.server) {
+      // The server's clock travels with the page: the browser judges token expiry by it, not by its own.
+      store.serverTime = Date.now()
       if (!serverCheckDisabled(config)) {
         // One check per SSR request; the verdict travels in the payload so the client does not ask again.
         await manager.ensureChecked()
-        manager.store.checkedOnServer = manager.store.machine.phase !== 'unknown'
+        store.checkedOnServer = store.machine.phase !== 'unknown'
       }
     }
-    else if (!manager.store.checkedOnServer) {
-      if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered) {
-        // Check after hydration so the first client render equals the server's, then re-apply the guard.
-        nuxtApp.hooks.hookOnce('app:suspense:resolve', async () => {
-          await manager.ensureChecked()
-          await manager.enforceGuard()
-        })
+    else {
+      if (store.serverTime !== undefined) manager.clock.observe(store.serverTime, performance.timeOrigin)
+      if (!store.checkedOnServer) {
+        if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered) {
+          // Check after hydration so the first client render equals the server's, then re-apply the guard.
+          nuxtApp.hooks.hookOnce('app:suspense:resolve', async () => {
+            await manager.ensureChecked()
+            await manager.enforceGuard()
+          })
+        }
+        else {
+          // SPA (ssr: false): start now; the guard awaits this same request before the first page renders.
+          void manager.ensureChecked()
+        }
       }
-      else {
-        // SPA (ssr: false): start now; the guard awaits this same request before the first page renders.
-        void manager.ensureChecked()
+      const stopChecks = scheduleChecks({ ...manager, sessionRefresh: config.sessionRefresh, session: manager })
+      // Timers and listeners end with the app (unmount), not with the tab.
+      const dispose = () => {
+        stopChecks()
+        manager.dispose()
       }
+      nuxtApp.vueApp.onUnmount(dispose)
     }
 
-    if (import.meta.client) scheduleChecks(manager, config)
-
-    return { provide: { gatekeeper: manager, authFetch: createAuthFetch(manager, config) } }
+    return { provide: { gatekeeper: manager, authFetch: createAuthFetch(manager) } }
   },
 })
-
-/** Client-side triggers: before expiry, on focus, periodically. None of them shows `loading`. */
-function scheduleChecks(manager: AuthManager, config: PublicAuthConfig) {
-  const { refresher, tokenCookie, store } = manager
-  const quietly = (promise: Promise<unknown>) => void promise.catch(() => {})
-  if (tokenCookie) {
-    watchTokenExpiry(tokenCookie, () => {
-      if (refresher) quietly(refresher.refreshIfNeeded())
-      else if (tokenCookie.value) quietly(manager.getSession())
-    }, token => (refresher ? refreshLeadMs(token, config.sessionRefresh.skewSeconds) : 0))
-  }
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState !== 'visible') return
-    // Back from the background: this tab's timers may have slept through an expiry, and another tab may
-    // have rotated the tokens meanwhile (the refresher reads the cookie jar before deciding).
-    if (refresher) quietly(refresher.refreshIfNeeded())
-    // Session checks on focus and on a timer belong to an app's own sessionRefresh.handler when it has one.
-    if (!config.sessionRefresh.customHandler && config.sessionRefresh.enableOnWindowFocus && store.machine.phase === 'authenticated') quietly(manager.getSession())
-  })
-  const every = config.sessionRefresh.enablePeriodically
-  if (every && !config.sessionRefresh.customHandler) {
-    setInterval(() => {
-      if (store.machine.phase === 'authenticated' && document.visibilityState === 'visible') quietly(manager.getSession())
-    }, every)
-  }
-}
 
 function serverCheckDisabled(config: PublicAuthConfig): boolean {
   if (config.disableServerSideAuth || import.meta.prerender) return true

@@ -7,13 +7,13 @@ export default defineEventHandler(async (event) => {
   try {
     const session = await relay.strategy.getSession(relay.context)
     if (session === null) {
-      relay.storeToken(null)
+      relay.tokens.clear()
       return { session: null }
     }
     return { session }
   }
   catch (error) {
-    if ((error as { isVerdict?: boolean }).isVerdict) relay.storeToken(null)
+    if ((error as { isVerdict?: boolean }).isVerdict) relay.tokens.clear()
     throw relayError(error)
   }
 })

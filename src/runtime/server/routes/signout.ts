@@ -14,6 +14,6 @@ export default defineEventHandler(async (event) => {
     backendError = (error as { code?: string }).code ?? 'BAD_RESPONSE'
   }
   await forgetCachedSession(relay.context.token())
-  relay.storeToken(null)
+  relay.tokens.clear()
   return { ok: true, backendError }
 })

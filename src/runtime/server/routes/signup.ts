@@ -1,5 +1,6 @@
 import { defineEventHandler, readBody } from 'h3'
-import { AuthError, isAuthError } from '../../core'
+import { AuthError } from '../../core'
+import { credentialsError } from '../../shared/sign-in'
 import { assertSameOriginJson, relayContext, relayError } from '../relay'
 
 /** POST /api/_auth/signup { credentials }: relays the sign-up; signing in afterwards is the client's next call. */
@@ -12,7 +13,6 @@ export default defineEventHandler(async (event) => {
     return { response: await relay.strategy.signUp(relay.context, body?.credentials ?? {}, { headers: relay.forwardableHeaders(body?.headers) }) }
   }
   catch (error) {
-    if (isAuthError(error) && error.code === 'UNAUTHORIZED') throw relayError(new AuthError('INVALID_CREDENTIALS', 'The credentials were refused', { status: 401, data: error.data }))
-    throw relayError(error)
+    throw relayError(credentialsError(error))
   }
 })

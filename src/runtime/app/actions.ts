@@ -1,0 +1,102 @@
+import type { NuxtApp } from '#app'
+import { navigateTo } from '#imports'
+import { AuthError, type ClientStrategy, type SignInCall, type StrategyContext } from '../core'
+import type { SecondarySignInOptions, Session, SignOutOptions, SignUpOptions } from '../types'
+import { completeSignIn, credentialsError } from '../shared/sign-in'
+import type { Navigation } from './navigation'
+import type { SessionManager } from './session'
+import type { useAuthStore } from './store'
+import type { TabChannel } from './tabs/channel'
+import type { AppTokens } from './tokens'
+
+export interface ActionDeps {
+  nuxtApp: NuxtApp
+  store: ReturnType<typeof useAuthStore>
+  tokens: AppTokens
+  strategy: ClientStrategy<unknown>
+  context: StrategyContext<unknown>
+  navigation: Navigation
+  session: SessionManager
+  tabs: TabChannel
+  report(error: unknown, operation: string): Promise<AuthError>
+}
+
+/** What the user does: sign in, sign up, sign out. */
+export function createActions({ nuxtApp, store, tokens, strategy, context, navigation, session, tabs, report }: ActionDeps) {
+  /** The local shape `(credentials, options, query, headers)`, unless the provider reads its own (`readSignInArgs`). */
+  function readSignInArgs(args: unknown[]): SignInCall {
+    return strategy.readSignInArgs?.(args) ?? {
+      credentials: (args[0] ?? {}) as Record<string, unknown>,
+      options: (args[1] ?? {}) as SecondarySignInOptions,
+      query: args[2] as Record<string, unknown> | undefined,
+      headers: args[3] as Record<string, string> | undefined,
+    }
+  }
+
+  async function signIn(...args: unknown[]): Promise<Session | null> {
+    const { credentials, options, query, headers } = readSignInArgs(args)
+    // Sanitised once: the backend (Auth.js) may redirect there itself, and we navigate there afterwards.
+    const landing = navigation.landingTarget(options.callbackUrl, options.external === true)
+    store.dispatch({ type: 'START', activity: 'signingIn' })
+    const epoch = store.machine.epoch
+    let signedIn: Session
+    try {
+      const result = await strategy.signIn(context, credentials, { query, headers, callbackUrl: landing.url })
+        .catch((error: unknown) => Promise.reject(credentialsError(error)))
+      if (result.redirect) {
+        // The sign-in goes on elsewhere (OAuth provider, server sign-in page) and comes back by a page load.
+        store.dispatch({ type: 'SETTLE', epoch })
+        await navigateTo(result.redirect, { external: true })
+        return null
+      }
+      signedIn = await completeSignIn(strategy, context, tokens, result) as Session
+    }
+    catch (error) {
+      const authError = await report(error, 'signIn')
+      store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+      throw authError
+    }
+    session.applySession(signedIn)
+    store.dispatch({ type: 'SIGNED_IN' })
+    tabs.post({ type: 'signed-in' })
+    await nuxtApp.callHook('auth:signedIn', { session: signedIn })
+    if (options.redirect !== false) await navigation.go(landing)
+    return signedIn
+  }
+
+  /**
+   * `signUp(credentials, signInOptions?, signUpOptions?)`, and the incumbent's 1.x form
+   * `signUp(credentials, { preventLoginFlow })`.
+   */
+  async function signUp(credentials: Record<string, unknown>, signInOptions: SecondarySignInOptions & SignUpOptions = {}, signUpOptions: SignUpOptions = {}) {
+    if (!strategy.signUp) throw await report(new AuthError('NOT_SUPPORTED', 'This provider has no signUp'), 'signUp')
+    store.dispatch({ type: 'START', activity: 'signingUp' })
+    const epoch = store.machine.epoch
+    let response: unknown
+    try {
+      response = await strategy.signUp(context, credentials)
+    }
+    catch (error) {
+      const authError = await report(credentialsError(error), 'signUp')
+      store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+      throw authError
+    }
+    store.dispatch({ type: 'SETTLE', epoch })
+    if (signUpOptions.preventLoginFlow ?? signInOptions.preventLoginFlow) return response
+    const { preventLoginFlow: _, ...options } = signInOptions
+    await signIn(credentials, options)
+    return response
+  }
+
+  async function signOut(options: SignOutOptions = {}) {
+    await session.endSession('user', { callBackend: true })
+    if (options.redirect === false) return
+    if (options.callbackUrl !== undefined) {
+      await navigation.go(navigation.resolveTarget(options.callbackUrl, options.external === true, '/'))
+      return
+    }
+    await navigation.enforceGuard()
+  }
+
+  return { signIn, signUp, signOut }
+}

@@ -1,0 +1,119 @@
+import type { NuxtApp } from '#app'
+import { withoutTrailingSlash, withQuery } from 'ufo'
+import { navigateTo, useRouter } from '#imports'
+import { decideGuard, listsAuthMiddleware, sanitizeRedirect, type SanitizedRedirect } from '../core'
+import type { PublicAuthConfig } from '../core/config'
+import type { useAuthStore } from './store'
+import type { AppTokens } from './tokens'
+
+export type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[] }
+
+/** A guard decision: a path to go to, null to stay, or 'wait' when no verdict is held yet. */
+export type GuardTarget = string | null | 'wait'
+
+export interface NavigationDeps {
+  nuxtApp: NuxtApp
+  config: PublicAuthConfig
+  store: ReturnType<typeof useAuthStore>
+  tokens: AppTokens
+}
+
+/**
+ * Every decision about where the user goes: the guard's target for a route, the login page with the wanted
+ * page, and the landing page after signing in or out. Every target passes the one sanitiser here.
+ */
+export function createNavigation({ nuxtApp, config, store, tokens }: NavigationDeps) {
+  const router = useRouter()
+  const queryKey = config.pages.redirectQueryKey || 'redirect'
+
+  function sanitize(target: unknown, fallback = config.navigateAuthenticatedTo): SanitizedRedirect {
+    return sanitizeRedirect(target, {
+      fallback,
+      origin: import.meta.client ? window.location.origin : undefined,
+      allowedOrigins: config.allowedRedirectOrigins,
+    })
+  }
+
+  /** A sanitised target; an allow-listed other origin only when the caller said `external: true`. */
+  function resolveTarget(target: unknown, external: boolean, fallback = config.navigateAuthenticatedTo): { url: string, external: boolean } {
+    const safe = sanitize(target, fallback)
+    return safe.external && !external ? { url: sanitize(fallback, '/').url, external: false } : safe
+  }
+
+  /** The page to land on after signing in: `callbackUrl`, else the login page's query parameter. */
+  function landingTarget(callbackUrl: string | undefined, external: boolean): { url: string, external: boolean } {
+    const query = router.currentRoute.value.query[queryKey]
+    return resolveTarget(callbackUrl ?? (typeof query === 'string' ? query : undefined), external)
+  }
+
+  /** Goes to a sanitised target (full page load for an allow-listed other origin). */
+  async function go(target: { url: string, external: boolean }) {
+    return await navigateTo(target.url, { external: target.external, replace: true })
+  }
+
+  /** Where the guard sends `route`. */
+  function guardTarget(route: RouteLike): GuardTarget {
+    const login = config.pages.login
+    const decision = decideGuard({
+      meta: route.meta.auth as never,
+      // A page that lists the named middleware is protected even without `auth` meta, as with the incumbent.
+      protectByDefault: config.globalAppMiddleware.isEnabled || listsAuthMiddleware(route.meta.middleware),
+      status: store.status,
+      // Without readable tokens (httpOnly, or a provider that keeps none) only the backend can tell.
+      hasToken: tokens.kept && tokens.readable ? Boolean(tokens.token() || tokens.refreshToken()) : true,
+      isLoginPage: login !== null && withoutTrailingSlash(route.path) === withoutTrailingSlash(login),
+      isNotFound: route.matched.length === 0,
+      allow404WithoutAuth: config.globalAppMiddleware.allow404WithoutAuth,
+    })
+    if (decision.action === 'allow') return null
+    if (decision.action === 'wait') return 'wait'
+    if (decision.action === 'authenticated-redirect') {
+      const target = sanitize(decision.to ?? config.navigateAuthenticatedTo, '/').url
+      return target === route.path || target === route.fullPath ? null : target
+    }
+    return loginTarget(route, decision.to)
+  }
+
+  /** The login page with `route` as the wanted page (per addDefaultCallbackUrl), or null when already there. */
+  function loginTarget(route: RouteLike, customLogin?: string): string | null {
+    const loginPath = customLogin ?? config.pages.login
+    if (!loginPath || withoutTrailingSlash(loginPath) === withoutTrailingSlash(route.path)) return null
+    const callback = config.globalAppMiddleware.addDefaultCallbackUrl
+    const wanted = callback === true ? route.fullPath : typeof callback === 'string' ? callback : undefined
+    const safeLogin = sanitize(loginPath, '/').url
+    if (!wanted) return safeLogin
+    return withQuery(safeLogin, { [queryKey]: sanitize(wanted, '/').url })
+  }
+
+  /** Goes where the guard decided; a server-rendered login page needs a full page load. */
+  function guardNavigate(target: string) {
+    const login = config.pages.login
+    const external = Boolean(config.pages.loginIsServerRoute && login && withoutTrailingSlash(target.split('?')[0]!) === withoutTrailingSlash(login))
+    return navigateTo(target, { replace: true, external })
+  }
+
+  // On the server the guard middleware decides the first route; only a sign-out after it (a 401 to
+  // useAuthFetch while the page renders) needs the guard again, as a redirect response.
+  let routed = false
+  if (import.meta.server) router.afterEach(() => {
+    routed = true
+  })
+
+  /** Applies the guard to the current route (after a verdict arrives outside a navigation). */
+  async function enforceGuard() {
+    if (import.meta.server && !routed) return
+    const target = guardTarget(router.currentRoute.value)
+    // 'wait': still no verdict (backend unreachable); a signed-in user keeps the page.
+    if (target && target !== 'wait') await nuxtApp.runWithContext(() => guardNavigate(target))
+  }
+
+  /** With `required`: nobody signed in → the login page with the current page as the target. */
+  async function toLoginFromCurrent() {
+    const target = loginTarget(router.currentRoute.value)
+    if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
+  }
+
+  return { sanitize, resolveTarget, landingTarget, go, guardTarget, loginTarget, guardNavigate, enforceGuard, toLoginFromCurrent }
+}
+
+export type Navigation = ReturnType<typeof createNavigation>

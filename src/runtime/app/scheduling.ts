@@ -1,0 +1,92 @@
+import { watch } from 'vue'
+import { jwtExpiry, type IssuerClock } from '../core'
+import type { SessionRefreshRuntimeConfig } from '../core/config'
+import type { Refresher } from './refresher'
+import type { SessionManager } from './session'
+import type { useAuthStore } from './store'
+import type { AppTokens } from './tokens'
+
+// setTimeout fires at once for delays above 2^31-1 ms; longer waits are re-armed in steps.
+const MAX_TIMEOUT = 2 ** 31 - 1
+
+export interface SchedulingDeps {
+  tokens: AppTokens
+  refresher: Refresher | null
+  session: Pick<SessionManager, 'getSession'>
+  store: ReturnType<typeof useAuthStore>
+  clock: IssuerClock
+  sessionRefresh: SessionRefreshRuntimeConfig
+}
+
+const quietly = (promise: Promise<unknown>) => void promise.catch(() => {})
+
+/**
+ * The browser's automatic triggers, none of which shows `loading`:
+ * - before the access token expires: a refresh (refresh provider), else a session check at expiry, so an
+ *   expired token does not leave the tab `authenticated` until the next navigation;
+ * - back from the background: the jar is re-read (another tab may have rotated the tokens) and a due refresh
+ *   made, then the optional focus check;
+ * - the optional periodic check.
+ * An app's `sessionRefresh.handler` replaces the focus and periodic checks. Returns the function that
+ * releases every timer and listener.
+ */
+export function scheduleChecks({ tokens, refresher, session, store, clock, sessionRefresh }: SchedulingDeps): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  // Without refresh, the check at expiry runs once per token: a failed check must not loop.
+  let checkedExpiryOf: string | null = null
+
+  function dueAt(): number | null {
+    if (refresher) return refresher.dueAt()
+    const token = tokens.token()
+    const expiresAt = token && token !== checkedExpiryOf ? jwtExpiry(token) : null
+    return expiresAt === null ? null : expiresAt - clock.offset()
+  }
+
+  function arm() {
+    clearTimeout(timer)
+    const due = dueAt()
+    if (due === null) return
+    timer = setTimeout(() => {
+      if (Date.now() < due) arm()
+      else void fire()
+    }, Math.min(Math.max(0, due - Date.now()), MAX_TIMEOUT))
+  }
+
+  async function fire() {
+    if (refresher) {
+      await refresher.refreshIfNeeded().catch(() => {})
+    }
+    else {
+      checkedExpiryOf = tokens.token()
+      await session.getSession().catch(() => {})
+    }
+    // Whatever happened (refreshed, adopted, too soon, backing off), the next due time is known now.
+    arm()
+  }
+
+  // Tokens written here or, seen through cookieStore or the tab broadcast, by another tab or the server.
+  const stopWatch = tokens.kept && tokens.readable ? watch([tokens.views.token, tokens.views.refreshToken], arm, { immediate: true }) : () => {}
+
+  const onVisible = () => {
+    if (document.visibilityState !== 'visible') return
+    // This tab's timers may have slept through an expiry, and another tab may have rotated the tokens.
+    tokens.sync()
+    if (refresher) void refresher.refreshIfNeeded().catch(() => {}).finally(arm)
+    if (!sessionRefresh.customHandler && sessionRefresh.enableOnWindowFocus && store.machine.phase === 'authenticated') quietly(session.getSession())
+  }
+  document.addEventListener('visibilitychange', onVisible)
+
+  const every = sessionRefresh.customHandler ? false : sessionRefresh.enablePeriodically
+  const interval = every
+    ? setInterval(() => {
+        if (store.machine.phase === 'authenticated' && document.visibilityState === 'visible') quietly(session.getSession())
+      }, every)
+    : undefined
+
+  return () => {
+    stopWatch()
+    clearTimeout(timer)
+    clearInterval(interval)
+    document.removeEventListener('visibilitychange', onVisible)
+  }
+}

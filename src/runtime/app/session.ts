@@ -1,0 +1,167 @@
+import type { NuxtApp } from '#app'
+import { AuthError, createSingleFlight, isAuthError, type ClientStrategy, type StrategyContext } from '../core'
+import type { GetSessionOptions, Session, SignOutReason } from '../types'
+import { cachedSession, forgetCachedSession, sessionCacheEnabled, type SessionCacheSettings } from '../shared/session-cache'
+import type { Navigation } from './navigation'
+import type { Refresher } from './refresher'
+import type { useAuthStore } from './store'
+import type { TabChannel } from './tabs/channel'
+import type { AppTokens } from './tokens'
+
+export interface SessionDeps {
+  nuxtApp: NuxtApp
+  store: ReturnType<typeof useAuthStore>
+  tokens: AppTokens
+  strategy: ClientStrategy<unknown>
+  context: StrategyContext<unknown>
+  navigation: Navigation
+  tabs: TabChannel
+  /** Present when the provider can refresh. Read lazily: the refresher is created after the session. */
+  refresher: () => Refresher | null
+  report(error: unknown, operation: string): Promise<AuthError>
+  sessionCache?: SessionCacheSettings
+}
+
+export interface EndSessionOptions {
+  /** Tell the backend too (sign-out endpoint; the refresh token goes along so it can be revoked). @default false */
+  callBackend?: boolean
+}
+
+/**
+ * The verdict about the user: asking the backend for the session (one request for every concurrent caller),
+ * and ending the session, whoever ends it (the user, the backend, a refused refresh, another tab).
+ */
+export function createSession({ nuxtApp, store, tokens, strategy, context, navigation, tabs, refresher, report, sessionCache }: SessionDeps) {
+  const flights = createSingleFlight()
+
+  function applySession(session: Session) {
+    store.data = session
+    store.lastRefreshedAt = new Date()
+  }
+
+  /**
+   * The one way a session ends. Tokens are cleared (except for 'other-tab': that tab cleared the shared jar
+   * already and may have signed in again since), state reset, other tabs told, hooks fired; the guard runs
+   * unless the user asked (their sign-out navigates itself).
+   */
+  async function endSession(reason: SignOutReason, { callBackend = false }: EndSessionOptions = {}) {
+    if (callBackend) {
+      store.dispatch({ type: 'START', activity: 'signingOut' })
+      try {
+        await strategy.signOut(context)
+      }
+      catch (error) {
+        // The session ends here whatever the backend says; its failure still reaches the auth:error hook.
+        await report(error, 'signOut')
+      }
+    }
+    if (reason !== 'other-tab') {
+      if (import.meta.server) await forgetCachedSession(tokens.token())
+      tokens.clear()
+    }
+    store.data = null
+    store.lastRefreshedAt = undefined
+    store.dispatch({ type: 'SIGNED_OUT' })
+    if (reason !== 'other-tab') tabs.post({ type: 'signed-out' })
+    await nuxtApp.callHook('auth:signedOut', { reason })
+    if (reason !== 'user') await navigation.enforceGuard()
+  }
+
+  /** The backend (or the missing token) says nobody is signed in. A session that ends this way is a sign-out. */
+  async function concludeSignedOut(epoch: number) {
+    if (store.machine.phase === 'authenticated') {
+      await endSession('session-refused')
+      return
+    }
+    tokens.clear()
+    store.data = null
+    store.dispatch({ type: 'VERDICT', present: false, epoch })
+  }
+
+  /**
+   * Asks the backend for the session (single flight: concurrent callers share one request).
+   * Returns the session or null. A 401/403 signs out; a network error, timeout, 5xx or bad response keeps
+   * state and tokens and throws AuthError.
+   */
+  function getSession({ force = true }: Pick<GetSessionOptions, 'force'> = {}): Promise<Session | null> {
+    if (!force && store.machine.phase !== 'unknown') return Promise.resolve(store.data ?? null)
+    return flights.run('session', async () => {
+      const epoch = store.machine.epoch
+      const renewer = refresher()
+      if (tokens.kept && tokens.readable && !tokens.token() && !tokens.refreshToken()) {
+        await concludeSignedOut(epoch)
+        return null
+      }
+      // An expired access token is refreshed first (once, shared), so the check does not die on a 401.
+      if (renewer?.needsRefresh()) {
+        await renewer.refreshIfNeeded().catch(() => {})
+        if (store.machine.epoch !== epoch) return store.data ?? null
+      }
+      store.dispatch({ type: 'START', activity: 'checking' })
+      // The answer is about this token: if a sign-in stores another one meanwhile, the answer is stale.
+      let checkedToken = tokens.token()
+      const stale = () => store.machine.epoch !== epoch || (tokens.readable && tokens.token() !== checkedToken)
+      // SSR may answer from the server's short-lived session cache (see shared/session-cache.ts).
+      const loadSession = async () => (import.meta.server && checkedToken && sessionCacheEnabled(sessionCache)
+        ? await cachedSession(checkedToken, sessionCache, () => strategy.getSession(context))
+        : await strategy.getSession(context)) as Session | null
+      try {
+        let session: Session | null
+        try {
+          session = await loadSession()
+        }
+        catch (error) {
+          // With a refresh token, a 401 is a reason to refresh and ask once more, not yet a verdict.
+          if (!(renewer && tokens.refreshToken() && isAuthError(error) && error.code === 'UNAUTHORIZED') || stale()) throw error
+          await renewer.refreshAfterUnauthorized(checkedToken)
+          if (store.machine.epoch !== epoch) return store.data ?? null
+          checkedToken = tokens.token()
+          session = await loadSession()
+        }
+        if (stale()) return store.data ?? null
+        if (session === null) {
+          await concludeSignedOut(epoch)
+          return null
+        }
+        applySession(session)
+        store.dispatch({ type: 'VERDICT', present: true, epoch })
+        return session
+      }
+      catch (error) {
+        const authError = await report(error, 'getSession')
+        if (stale()) return store.data ?? null
+        if (authError.isVerdict) {
+          await endSession('session-refused')
+          return null
+        }
+        store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+        throw authError
+      }
+    })
+  }
+
+  /** Resolves once a verdict was attempted. Never throws: the failure stays in `error`. */
+  async function ensureChecked(): Promise<void> {
+    if (store.machine.phase !== 'unknown') return
+    await getSession({ force: false }).catch(() => {})
+  }
+
+  /** A refresh that succeeds after checks failed (backend was down) still owes the verdict. */
+  function afterRefresh() {
+    if (store.machine.phase === 'authenticated') store.dispatch({ type: 'VERDICT', present: true, epoch: store.machine.epoch })
+    else if (import.meta.client && store.machine.phase === 'unknown') void getSession().catch(() => {})
+  }
+
+  return { getSession, ensureChecked, endSession, applySession, afterRefresh }
+}
+
+export type SessionManager = ReturnType<typeof createSession>
+
+/** Reports a failure to the `auth:error` hook and returns it as an AuthError (anything else is BAD_RESPONSE). */
+export function createReporter(nuxtApp: NuxtApp) {
+  return async function report(error: unknown, operation: string): Promise<AuthError> {
+    const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', `Unexpected failure in ${operation}`, { cause: error })
+    await nuxtApp.callHook('auth:error', { error: authError, operation })
+    return authError
+  }
+}

@@ -1,0 +1,63 @@
+import { shallowRef, type Ref } from 'vue'
+import type { H3Event } from 'h3'
+import type { PublicAuthConfig } from '../core/config'
+import { createEventJar } from '../shared/event-jar'
+import { createTokenStore, unreadableJar, type TokenStore, type TokenWrite } from '../shared/token-store'
+import { documentJar } from './document-jar'
+
+export interface AppTokens extends TokenStore {
+  /** False where page scripts cannot see the tokens (httpOnly cookies in the browser): only the server can tell. */
+  readable: boolean
+  /** Whether the provider keeps tokens at all (Auth.js keeps its session in its own cookies). */
+  kept: boolean
+  /**
+   * What page code may see (`useAuth().token`, `useAuthState().rawToken`): the jar's values as of the last
+   * sync, null for httpOnly cookies everywhere (what SSR renders ends up in the HTML). Never written directly.
+   */
+  views: { token: Readonly<Ref<string | null>>, refreshToken: Readonly<Ref<string | null>> }
+  /** Re-reads the jar into the views (another tab may have written it). */
+  sync(): void
+  dispose(): void
+}
+
+/**
+ * The token store of one NuxtApp: the browser's cookie jar, or during SSR the request and its response.
+ * Nothing else in the app reads or writes a token cookie.
+ */
+export function createAppTokens(config: PublicAuthConfig, event: H3Event | undefined): AppTokens {
+  const httpOnly = Boolean(config.token?.cookie.httpOnly)
+  const readable = !(import.meta.client && httpOnly)
+  const jar = import.meta.server ? (event ? createEventJar(event) : unreadableJar) : readable ? documentJar : unreadableJar
+  const store = createTokenStore(jar, { token: config.token, refreshToken: config.refreshToken })
+  const visible = () => ({ token: httpOnly ? null : store.token(), refreshToken: httpOnly ? null : store.refreshToken() })
+  const initial = visible()
+  const token = shallowRef(initial.token)
+  const refreshToken = shallowRef(initial.refreshToken)
+
+  function sync() {
+    const now = visible()
+    if (token.value !== now.token) token.value = now.token
+    if (refreshToken.value !== now.refreshToken) refreshToken.value = now.refreshToken
+  }
+
+  // Chromium and others announce cookie changes, including other tabs' and the server's Set-Cookie.
+  const cookieStore = import.meta.client && readable && config.token ? (globalThis as { cookieStore?: EventTarget }).cookieStore : undefined
+  cookieStore?.addEventListener('change', sync)
+
+  return {
+    ...store,
+    write(tokens: TokenWrite) {
+      store.write(tokens)
+      sync()
+    },
+    clear() {
+      store.clear()
+      sync()
+    },
+    readable,
+    kept: config.token !== null,
+    views: { token, refreshToken },
+    sync,
+    dispose: () => cookieStore?.removeEventListener('change', sync),
+  }
+}

@@ -1,0 +1,37 @@
+import type { AuthErrorCode } from './errors'
+
+/**
+ * What the module's parts agree on, written once: the module registers these names and routes, the guard
+ * recognises them, the relay answers with these statuses and the browser maps them back to codes.
+ */
+
+/** Names the guard is registered under: `gatekeeper-auth` (global when enabled), `auth`, and the incumbent's `sidebase-auth`. */
+export const AUTH_MIDDLEWARE_NAMES = ['gatekeeper-auth', 'auth', 'sidebase-auth'] as const
+
+/** The relay routes (httpOnly token cookies): the browser's strategy calls them, the module registers them. */
+export const RELAY_ROUTES = {
+  session: { path: '/api/_auth/session', method: 'get', file: 'session' },
+  signIn: { path: '/api/_auth/signin', method: 'post', file: 'signin' },
+  signUp: { path: '/api/_auth/signup', method: 'post', file: 'signup' },
+  signOut: { path: '/api/_auth/signout', method: 'post', file: 'signout' },
+} as const
+
+/** The HTTP status each code travels with from the relay routes (the backend's own status wins when known). */
+export const ERROR_STATUS: Readonly<Record<AuthErrorCode, number>> = {
+  INVALID_CREDENTIALS: 401,
+  UNAUTHORIZED: 401,
+  REFRESH_REFUSED: 401,
+  CSRF: 403,
+  BAD_REQUEST: 400,
+  ENDPOINT_DISABLED: 404,
+  NOT_SUPPORTED: 404,
+  TIMEOUT: 504,
+  NETWORK: 502,
+  SERVER: 502,
+  BAD_RESPONSE: 502,
+}
+
+/** True for a string that is one of our error codes (a relayed body is only trusted for these). */
+export function isAuthErrorCode(value: unknown): value is AuthErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value)
+}

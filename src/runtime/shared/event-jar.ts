@@ -1,0 +1,19 @@
+import { deleteCookie, getCookie, setCookie, type H3Event } from 'h3'
+import type { CookieJar } from './token-store'
+
+/**
+ * The server's jar: the request's cookies, overlaid with what this response sets. h3's setCookie replaces an
+ * earlier Set-Cookie of the same name, so a response carries one per cookie, the last value.
+ */
+export function createEventJar(event: H3Event): CookieJar {
+  const written = new Map<string, string | null>()
+  return {
+    read: name => (written.has(name) ? written.get(name)! : getCookie(event, name) || null),
+    write(cookie, value) {
+      written.set(cookie.name, value)
+      const attributes = { path: '/', domain: cookie.domain || undefined, sameSite: cookie.sameSite, secure: cookie.secure, httpOnly: cookie.httpOnly }
+      if (value === null) deleteCookie(event, cookie.name, attributes)
+      else setCookie(event, cookie.name, value, { ...attributes, maxAge: cookie.maxAge })
+    },
+  }
+}

@@ -1,0 +1,64 @@
+import { formatAuthorization } from '../core/token'
+import type { CookieRuntimeConfig, TokenRuntimeConfig } from '../core/config'
+
+/** One side's cookies: the browser's `document.cookie`, or an h3 request and its response. */
+export interface CookieJar {
+  /** The cookie's value now (URI-decoded), or null. */
+  read(name: string): string | null
+  /** Sets (or with `null` removes) the cookie with the configured attributes, at once. */
+  write(cookie: CookieRuntimeConfig, value: string | null): void
+}
+
+export interface TokenWrite {
+  /** `undefined` leaves the cookie alone; `null` or `''` removes it. */
+  token?: string | null
+  refreshToken?: string | null
+}
+
+/**
+ * The only reader and writer of the token cookies on one side. Every read goes to the jar at the moment of
+ * use (another tab, or a response of this request, may have changed it), and every write goes to the jar
+ * synchronously, so nothing can put a value back later.
+ */
+export interface TokenStore {
+  token(): string | null
+  refreshToken(): string | null
+  write(tokens: TokenWrite): void
+  clear(): void
+  /** The access token's header (`{ name: 'Authorization', value: 'Bearer …' }`) for `token`, by default the stored one. */
+  authorization(token?: string | null): { name: string, value: string } | null
+}
+
+export interface TokenCookies {
+  token: TokenRuntimeConfig | null
+  refreshToken: TokenRuntimeConfig | null
+}
+
+export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenStore {
+  const read = (config: TokenRuntimeConfig | null) => (config ? jar.read(config.cookie.name) : null)
+  const write = (config: TokenRuntimeConfig | null, value: string | null | undefined) => {
+    if (config && value !== undefined) jar.write(config.cookie, value || null)
+  }
+  return {
+    token: () => read(cookies.token),
+    refreshToken: () => read(cookies.refreshToken),
+    write(tokens) {
+      write(cookies.token, tokens.token)
+      write(cookies.refreshToken, tokens.refreshToken)
+    },
+    clear() {
+      write(cookies.token, null)
+      write(cookies.refreshToken, null)
+    },
+    authorization(token = read(cookies.token)) {
+      if (!token || !cookies.token) return null
+      return { name: cookies.token.headerName, value: formatAuthorization(cookies.token.type, token) }
+    },
+  }
+}
+
+/** A jar that holds nothing and ignores writes: httpOnly cookies seen from page scripts. */
+export const unreadableJar: CookieJar = {
+  read: () => null,
+  write: () => {},
+}

@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { shallowRef } from 'vue'
+import { createIssuerClock, initialMachineState, transition, type AuthEvent, type ClientStrategy, type StrategyContext, type TokenResult } from '../../src/runtime/core'
+import type { PublicAuthConfig } from '../../src/runtime/core/config'
+import { createRefresher } from '../../src/runtime/app/refresher'
+import { scheduleChecks } from '../../src/runtime/app/scheduling'
+import type { AppTokens } from '../../src/runtime/app/tokens'
+import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
+
+// One tab: its lock is the single flight (the cross-tab lock has its own tests and browser tests).
+vi.mock('../../src/runtime/app/tabs/lock', () => ({ withTabLock: <T>(_name: string, task: () => Promise<T>) => task() }))
+
+const cookie = (name: string) => ({ name, maxAge: 600, sameSite: 'lax' as const, secure: false, httpOnly: false })
+const tokenConfig = { token: { cookie: cookie('t'), headerName: 'Authorization', type: 'Bearer', maxAgeInSeconds: 600 }, refreshToken: { cookie: cookie('r'), headerName: '', type: '', maxAgeInSeconds: 600 } }
+
+/** The backend: tokens in its own clock (`issuerSkewMs` behind the browser), refresh calls counted. */
+function backend({ ttlSeconds, issuerSkewMs = 0, withIat = true }: { ttlSeconds: number, issuerSkewMs?: number, withIat?: boolean }) {
+  let calls = 0
+  let minted = 0
+  const issuerNow = () => Date.now() - issuerSkewMs
+  // Unsigned but well-formed: the refresher only decodes (the backend verifies), and synchronous minting
+  // keeps fake time deterministic.
+  function mint(): string {
+    const now = Math.floor(issuerNow() / 1000)
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    minted += 1
+    return `${part({ alg: 'HS256' })}.${part({ sub: 'u1', jti: minted, exp: now + ttlSeconds, ...(withIat ? { iat: now } : {}) })}.signature`
+  }
+  const strategy = {
+    refresh: async (): Promise<TokenResult> => {
+      calls += 1
+      return { token: mint(), refreshToken: `r${calls}` }
+    },
+  } as unknown as ClientStrategy<unknown>
+  return { strategy, mint, issuerNow, calls: () => calls }
+}
+
+function appTokens(): AppTokens {
+  const jar = new Map<string, string>()
+  const memoryJar: CookieJar = {
+    read: name => jar.get(name) ?? null,
+    write: (c, value) => (value === null ? jar.delete(c.name) : jar.set(c.name, value)),
+  }
+  const store = createTokenStore(memoryJar, tokenConfig)
+  const views = { token: shallowRef<string | null>(null), refreshToken: shallowRef<string | null>(null) }
+  const sync = () => {
+    views.token.value = store.token()
+    views.refreshToken.value = store.refreshToken()
+  }
+  return {
+    ...store,
+    write: (tokens) => {
+      store.write(tokens)
+      sync()
+    },
+    clear: () => {
+      store.clear()
+      sync()
+    },
+    readable: true,
+    kept: true,
+    views,
+    sync,
+    dispose: () => {},
+  }
+}
+
+function fakeStore() {
+  const store = {
+    machine: { ...initialMachineState, phase: 'authenticated' as const },
+    data: {},
+    lastRefreshedAt: undefined as Date | undefined,
+    dispatch(event: AuthEvent) {
+      store.machine = transition(store.machine, event) as typeof store.machine
+    },
+  }
+  return store
+}
+
+/** A tab: refresher + timers, as the plugin wires them. */
+async function openTab(server: ReturnType<typeof backend>, { observeServerTime = true } = {}) {
+  const tokens = appTokens()
+  tokens.write({ token: server.mint(), refreshToken: 'r0' })
+  const clock = createIssuerClock()
+  // The server's render time, as the page payload carries it.
+  if (observeServerTime) clock.observe(server.issuerNow())
+  const store = fakeStore()
+  const refresher = createRefresher({
+    strategy: server.strategy,
+    context: { refreshToken: () => tokens.refreshToken() } as unknown as StrategyContext<unknown>,
+    store: store as never,
+    tokens,
+    clock,
+    skewSeconds: 30,
+    report: async error => error as never,
+    signOut: async () => {},
+    onRefreshed: async () => {},
+  })
+  const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
+  const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null }, store: store as never, clock, sessionRefresh })
+  return { tokens, refresher, stop }
+}
+
+/** Lets fake time pass in small steps, so the awaited JWT signing between timers completes. */
+async function runFor(ms: number) {
+  for (let passed = 0; passed < ms; passed += 100) await vi.advanceTimersByTimeAsync(100)
+}
+
+describe('refresher and expiry timer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z') })
+    vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }))
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.unstubAllGlobals()
+  })
+
+  it('with a correct clock: 2 s tokens are refreshed a third of their lifetime early, once each', async () => {
+    const server = backend({ ttlSeconds: 2 })
+    const tab = await openTab(server)
+    await runFor(10_000)
+    // One refresh per 2/3 of a lifetime: 10 s / 1.33 s.
+    expect(server.calls()).toBeGreaterThanOrEqual(6)
+    expect(server.calls()).toBeLessThanOrEqual(9)
+    tab.stop()
+  })
+
+  it('a browser clock one hour ahead makes no refresh storm: expiry is judged by the server\'s clock', async () => {
+    const server = backend({ ttlSeconds: 2, issuerSkewMs: 3_600_000 })
+    const tab = await openTab(server)
+    await runFor(10_000)
+    expect(server.calls()).toBeGreaterThanOrEqual(6)
+    expect(server.calls()).toBeLessThanOrEqual(9)
+    tab.stop()
+  })
+
+  it('even without any observation of the server\'s clock, refreshes stay a minimum interval apart', async () => {
+    const server = backend({ ttlSeconds: 2, issuerSkewMs: 3_600_000 })
+    const tab = await openTab(server, { observeServerTime: false })
+    await runFor(10_000)
+    // The first refresh's `iat` corrects the clock; before that, at most one per second (half the lifetime).
+    expect(server.calls()).toBeLessThanOrEqual(11)
+    tab.stop()
+  })
+
+  it('a token without iat that lives 30 s is used for 20 s, not refreshed at once', async () => {
+    const server = backend({ ttlSeconds: 30, withIat: false })
+    const tab = await openTab(server)
+    await runFor(19_000)
+    expect(server.calls()).toBe(0)
+    await runFor(2_000)
+    expect(server.calls()).toBe(1)
+    tab.stop()
+  })
+
+  it('a 401 for a token that was already replaced adopts the new one instead of spending the refresh token', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const tab = await openTab(server)
+    const rejected = tab.tokens.token()
+    tab.tokens.write({ token: server.mint(), refreshToken: 'from-another-tab' })
+    expect(await tab.refresher.refreshAfterUnauthorized(rejected)).toBe('adopted')
+    expect(server.calls()).toBe(0)
+    expect(await tab.refresher.refreshAfterUnauthorized(tab.tokens.token())).toBe('refreshed')
+    expect(server.calls()).toBe(1)
+    tab.stop()
+  })
+
+  it('concurrent refreshes in one tab share one request', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const tab = await openTab(server)
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => tab.refresher.refresh()))
+    expect(new Set(outcomes)).toEqual(new Set(['refreshed']))
+    expect(server.calls()).toBe(1)
+    tab.stop()
+  })
+
+  it('stopping the checks leaves no timer and no listener behind', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const removed = vi.spyOn(document, 'removeEventListener')
+    const tab = await openTab(server)
+    expect(vi.getTimerCount()).toBe(1)
+    tab.stop()
+    expect(vi.getTimerCount()).toBe(0)
+    expect(removed).toHaveBeenCalledWith('visibilitychange', expect.any(Function))
+  })
+})
