@@ -4,13 +4,16 @@
 // Flags: --skip-build (reuse the last builds and the installed package), --rounds N (throughput rounds,
 // default 5), --duration S (seconds per round, default 5), --connections N (default 10),
 // --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8),
-// --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh).
+// --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
+// --repeat N (instead of the table: the refresh soak, two tab scenarios N times each, for the refresh variants
+// in --only, default gatekeeper-refresh), --soak-ttl S (access-token lifetime in the soak, default 3).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { launchBrowser, runScenarios } from './lib/browser.mjs'
 import { machineDescription, renderReport } from './lib/report.mjs'
+import { renderSoak, runSoak } from './lib/soak.mjs'
 import { startServer } from './lib/server.mjs'
 import { measureThroughput } from './lib/throughput.mjs'
 import { VARIANTS, benchDir, buildVariant, clientJsBytes } from './lib/variants.mjs'
@@ -24,6 +27,8 @@ const { values: flags } = parseArgs({
     'sign-ins': { type: 'string', default: '7' },
     'tabs-ttl': { type: 'string', default: '8' },
     'only': { type: 'string', default: '' },
+    'repeat': { type: 'string', default: '0' },
+    'soak-ttl': { type: 'string', default: '3' },
   },
 })
 const options = {
@@ -32,6 +37,8 @@ const options = {
   connections: Number(flags.connections),
   signInRuns: Number(flags['sign-ins']),
   tabsTtl: Number(flags['tabs-ttl']),
+  repeat: Number(flags.repeat),
+  soakTtl: Number(flags['soak-ttl']),
 }
 const repoRoot = join(benchDir, '..')
 const step = message => process.stdout.write(`\n▸ ${message}\n`)
@@ -60,27 +67,42 @@ step('starting the built apps')
 const servers = await Promise.all(VARIANTS.map(startServer))
 let browser
 try {
-  step(`SSR throughput: ${options.rounds} interleaved rounds of ${options.duration} s, ${options.connections} connections`)
-  const throughput = await measureThroughput(servers, options)
-  step('browser scenarios')
-  browser = await launchBrowser()
-  const scenarios = new Map()
-  const only = flags.only ? flags.only.split(',') : null
-  for (const server of servers.filter(candidate => candidate.variant.auth && (!only || only.includes(candidate.variant.name)))) {
-    scenarios.set(server.variant.name, await runScenarios(browser, server, options))
+  if (options.repeat > 0) {
+    browser = await launchBrowser()
+    const only = flags.only ? flags.only.split(',') : ['gatekeeper-refresh']
+    const results = new Map()
+    for (const server of servers.filter(candidate => candidate.variant.refresh && only.includes(candidate.variant.name))) {
+      step(`refresh soak: ${server.variant.name}, ${options.repeat} runs of each tab scenario`)
+      results.set(server.variant.label, await runSoak(browser, server, { repeat: options.repeat, ttl: options.soakTtl }))
+    }
+    const report = `${renderSoak(results, { repeat: options.repeat, ttl: options.soakTtl })}\n\nMachine: ${machineDescription(browser.version())}. Run ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --repeat ${options.repeat}\`.`
+    mkdirSync(join(benchDir, 'results'), { recursive: true })
+    writeFileSync(join(benchDir, 'results', 'soak.md'), `${report}\n`)
+    process.stdout.write(`\n${report}\n\n(also written to bench/results/soak.md)\n`)
   }
-  const report = renderReport({
-    variants: VARIANTS,
-    bytes,
-    throughput,
-    scenarios,
-    options,
-    machine: machineDescription(browser.version()),
-    date: new Date().toISOString().slice(0, 10),
-  })
-  mkdirSync(join(benchDir, 'results'), { recursive: true })
-  writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
-  process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
+  else {
+    step(`SSR throughput: ${options.rounds} interleaved rounds of ${options.duration} s, ${options.connections} connections`)
+    const throughput = await measureThroughput(servers, options)
+    step('browser scenarios')
+    browser = await launchBrowser()
+    const scenarios = new Map()
+    const only = flags.only ? flags.only.split(',') : null
+    for (const server of servers.filter(candidate => candidate.variant.auth && (!only || only.includes(candidate.variant.name)))) {
+      scenarios.set(server.variant.name, await runScenarios(browser, server, options))
+    }
+    const report = renderReport({
+      variants: VARIANTS,
+      bytes,
+      throughput,
+      scenarios,
+      options,
+      machine: machineDescription(browser.version()),
+      date: new Date().toISOString().slice(0, 10),
+    })
+    mkdirSync(join(benchDir, 'results'), { recursive: true })
+    writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
+    process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
+  }
 }
 finally {
   await browser?.close()

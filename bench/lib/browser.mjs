@@ -17,7 +17,7 @@ export async function launchBrowser() {
 }
 
 /** A context whose pages record console errors and unhandled rejections. */
-async function openContext(browser, server, tokens) {
+export async function openContext(browser, server, tokens) {
   const context = await browser.newContext({ baseURL: server.url })
   const errors = []
   context.on('page', (page) => {
@@ -35,13 +35,13 @@ async function openContext(browser, server, tokens) {
   return { context, errors }
 }
 
-async function settle(page) {
+export async function settle(page) {
   await page.waitForFunction(() => window.__bench?.hydrated === true, undefined, { timeout: 15_000 })
   await page.waitForLoadState('networkidle')
 }
 
 /** Whether the page ended where it should, signed in: anything else is a sign-out the user did not ask for. */
-async function stillSignedIn(page, path) {
+export async function stillSignedIn(page, path) {
   if (new URL(page.url()).pathname !== path) return false
   return (await page.getByTestId('status').textContent().catch(() => '')) === 'authenticated'
 }

@@ -45,6 +45,7 @@ export default defineConfig({
         items: [
           { text: 'Benchmarks', link: '/benchmarks' },
           { text: 'Contributing', link: '/contributing' },
+          { text: 'Architecture', link: '/contributing/architecture' },
         ],
       },
     ],

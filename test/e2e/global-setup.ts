@@ -36,7 +36,8 @@ async function freePort(): Promise<number> {
 /** Builds a fixture and serves it on 127.0.0.1; returns its URL and a stop function. */
 async function buildAndServe(name: string, env: Record<string, string> = {}, { port: fixedPort, readyPath = '/api/_test/counters' }: { port?: number, readyPath?: string } = {}) {
   const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
-  await run('npx', ['nuxi', 'build', fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
+  // E2E_REUSE_BUILD=1 serves the last builds (a quick re-run while writing tests; never in CI).
+  if (!process.env.E2E_REUSE_BUILD || process.env.CI) await run('npx', ['nuxi', 'build', fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
   const port = fixedPort ?? await freePort()
   const server: ChildProcess = spawn(process.execPath, ['.output/server/index.mjs'], {
     cwd: fixtureDir,

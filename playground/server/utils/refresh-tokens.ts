@@ -9,6 +9,10 @@ interface StoredRefreshToken {
   family: string
   userId: string
   used: boolean
+  /** When it was spent (ms), for the optional reuse grace period. */
+  usedAt?: number
+  /** Already accepted once more within the grace period: the next reuse is a reuse. */
+  graceUsed?: boolean
   expiresAt: number
 }
 
@@ -19,7 +23,7 @@ interface Family {
 }
 
 /** What the demo counts, for the playground page and the tests. */
-export const refreshStats = { refreshes: 0, reuseDetections: 0 }
+export const refreshStats = { refreshes: 0, reuseDetections: 0, graceReuses: 0 }
 
 const storage = () => useStorage<StoredRefreshToken>('refresh-tokens')
 const families = () => useStorage<Family>('refresh-families')
@@ -45,21 +49,34 @@ export type RotationResult
   = | { ok: true, refreshToken: string, family: string, userId: string, refreshes: number }
     | { ok: false, reason: 'unknown' | 'expired' | 'revoked' | 'reused' }
 
-/** Spends `token` and returns its successor, or says why not (a reuse revokes the family). */
-export async function rotateRefreshToken(token: string): Promise<RotationResult> {
+/**
+ * Spends `token` and returns its successor, or says why not (a reuse revokes the family).
+ *
+ * `reuseGraceSeconds` (off by default; runtimeConfig `refreshReuseGraceSeconds`, env
+ * NUXT_REFRESH_REUSE_GRACE_SECONDS): a token spent less than this long ago is accepted once more and gets a
+ * successor of its own, as large identity providers offer ("reuse interval", "grace period"). It covers the
+ * one window a client cannot close: a page reload whose server-side refresh races a refresh another tab has
+ * in flight with the same token.
+ */
+export async function rotateRefreshToken(token: string, { reuseGraceSeconds = 0 } = {}): Promise<RotationResult> {
   const key = hash(token)
   const stored = await storage().getItem(key)
   if (!stored) return { ok: false, reason: 'unknown' }
   const family = await families().getItem(stored.family)
   if (!family || family.revoked) return { ok: false, reason: 'revoked' }
-  if (stored.used) {
+  const inGrace = stored.used && !stored.graceUsed && stored.usedAt !== undefined && Date.now() - stored.usedAt <= reuseGraceSeconds * 1000
+  if (inGrace) {
+    refreshStats.graceReuses += 1
+    await storage().setItem(key, { ...stored, graceUsed: true })
+  }
+  else if (stored.used) {
     refreshStats.reuseDetections += 1
     await families().setItem(stored.family, { ...family, revoked: true })
     return { ok: false, reason: 'reused' }
   }
   if (stored.expiresAt <= Date.now()) return { ok: false, reason: 'expired' }
   // Marked before the successor exists: a concurrent second use of the same token finds it used.
-  await storage().setItem(key, { ...stored, used: true })
+  if (!stored.used) await storage().setItem(key, { ...stored, used: true, usedAt: Date.now() })
   const refreshes = family.refreshes + 1
   await families().setItem(stored.family, { ...family, refreshes })
   refreshStats.refreshes += 1

@@ -8,7 +8,7 @@ export default defineEventHandler(async (event) => {
   if (typeof body?.refreshToken !== 'string' || !body.refreshToken) {
     throw createError({ statusCode: 400, statusMessage: 'refreshToken is required', data: { error: 'invalid_request' } })
   }
-  const rotated = await rotateRefreshToken(body.refreshToken)
+  const rotated = await rotateRefreshToken(body.refreshToken, { reuseGraceSeconds: Number(useRuntimeConfig(event).refreshReuseGraceSeconds) || 0 })
   const user = rotated.ok ? await findUserById(rotated.userId) : null
   if (!rotated.ok || !user) {
     throw createError({ statusCode: 401, statusMessage: 'Refresh token refused', data: { error: 'invalid_grant', reason: rotated.ok ? 'user-deleted' : rotated.reason } })

@@ -27,7 +27,8 @@ export default defineNuxtPlugin({
       }
     }
     else {
-      if (store.serverTime !== undefined) manager.clock.observe(store.serverTime, performance.timeOrigin)
+      // The server rendered about when this page's navigation started (in the clock Date.now() reads).
+      if (store.serverTime !== undefined) manager.clock.observe(store.serverTime, Date.now() - performance.now())
       if (!store.checkedOnServer) {
         if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered) {
           // Check after hydration so the first client render equals the server's, then re-apply the guard.

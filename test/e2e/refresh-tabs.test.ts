@@ -1,0 +1,86 @@
+import type { BrowserContext, Page } from 'playwright-core'
+import { describe, expect, inject, it } from 'vitest'
+import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+
+// Tabs and clocks against the refresh fixture (rotating refresh tokens, reuse revokes the family).
+const baseURL = inject('refreshBaseURL')
+const accessTtl = inject('refreshAccessTtl')
+const backend = new Backend(baseURL)
+const browser = useChromium(backend)
+const REFRESH = 'POST /api/auth/refresh'
+
+async function reuseDetections(): Promise<number> {
+  return (await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()).reuseDetections
+}
+
+async function signedInContext(setup?: (context: BrowserContext) => Promise<void>) {
+  const user = newUser()
+  await backend.register(user)
+  const session = await openSession(browser(), baseURL)
+  await setup?.(session.context)
+  await session.page.goto('/login?redirect=/tokens')
+  await signInThroughForm(session.page, user)
+  await session.page.waitForURL(url => url.pathname === '/tokens')
+  return { ...session, user }
+}
+
+async function openTab(context: BrowserContext, path: string): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(path)
+  await waitForHydration(page)
+  return page
+}
+
+describe('refresh across tabs and clocks', () => {
+  it('without Web Locks, a lease lock keeps three tabs refreshing at once to one refresh', async () => {
+    const session = await signedInContext(async (context) => {
+      // As on plain http to a LAN address (no secure context) or an older browser.
+      await context.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined })
+      })
+    })
+    const tabs = [await openTab(session.context, '/lab'), await openTab(session.context, '/lab'), await openTab(session.context, '/lab')]
+    expect(await tabs[0]!.evaluate(() => 'locks' in navigator && navigator.locks !== undefined)).toBe(false)
+    await backend.reset()
+    const outcomes = await Promise.all(tabs.map(tab => tab.evaluate(() => (window as never as { __lab: { refresh: () => Promise<{ ok: boolean }> } }).__lab.refresh())))
+    expect(outcomes.every(outcome => outcome.ok)).toBe(true)
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect(await reuseDetections()).toBe(0)
+    for (const tab of tabs) expect(await text(tab, 'lab-status')).toBe('authenticated')
+    await session.assertClean()
+  })
+
+  it.each([
+    ['one hour ahead', 3_600_000],
+    ['one hour behind', -3_600_000],
+  ])('a browser clock %s: refreshes about once per lifetime, nobody signed out', async (_label, skewMs) => {
+    const session = await signedInContext(async (context) => {
+      await context.addInitScript((offset: number) => {
+        const RealDate = Date
+        class SkewedDate extends RealDate {
+          constructor(...args: unknown[]) {
+            if (args.length === 0) super(RealDate.now() + offset)
+            else super(...(args as [number]))
+          }
+
+          static override now() {
+            return RealDate.now() + offset
+          }
+        }
+        globalThis.Date = SkewedDate as DateConstructor
+      }, skewMs)
+    })
+    const { page } = session
+    await backend.reset()
+    const seconds = accessTtl * 2
+    await page.waitForTimeout(seconds * 1000)
+    // A correct clock refreshes every 2/3 of a lifetime: 3 in two lifetimes. A storm would be hundreds.
+    const refreshes = await backend.count(REFRESH)
+    expect(refreshes).toBeGreaterThanOrEqual(2)
+    expect(refreshes).toBeLessThanOrEqual(4)
+    expect(await reuseDetections()).toBe(0)
+    expect(await text(page, 'status')).toBe('authenticated')
+    expect(new URL(page.url()).pathname).toBe('/tokens')
+    await session.assertClean()
+  })
+})
