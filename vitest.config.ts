@@ -32,7 +32,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
-          // Built fixtures are shared by all e2e files (one build per fixture, see test/e2e/setup).
+          // Built fixtures are shared by all e2e files (one build per fixture, see test/e2e/global-setup.ts).
           globalSetup: ['test/e2e/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 60_000,

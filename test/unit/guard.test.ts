@@ -3,7 +3,7 @@ import { decideGuard, listsAuthMiddleware, pageAccess, type AuthPageMeta, type G
 import type { AuthStatus } from '../../src/runtime/core/machine'
 
 /**
- * The route guard's rules (DESIGN.md "Route guard"), stated plainly:
+ * The route guard's rules (docs/guide/route-guard.md), stated plainly:
  *
  * A. Which kind of page it is:
  *    - no `auth` meta: protected when `globalAppMiddleware` protects by default, else public;

@@ -12,7 +12,7 @@ import {
 } from '../../src/runtime/core/machine'
 
 /**
- * The status state machine (DESIGN.md "The status state machine"). Rules, as this test reads them:
+ * The status state machine (docs/contributing/architecture.md, "session"). Rules, as this test reads them:
  * - public status is `loading` exactly when the phase is `unknown`; an activity never changes it (rule 1);
  * - START only records the activity;
  * - VERDICT of the current epoch sets the phase (present → authenticated, absent → unauthenticated),

@@ -5,7 +5,7 @@ import { providers } from '../../providers'
 import type { ClientStrategy } from '../../src/runtime/core/strategy'
 
 /**
- * Every provider in the registry keeps the shared obligations (DESIGN.md "Layout"): it answers to at least one
+ * Every provider in the registry keeps the shared obligations (docs/contributing/architecture.md): it answers to at least one
  * `type`, resolves minimal options without complaint, produces runtime config the core can use, names a client
  * strategy module that exists and implements the client contract, and reports bad options under its own path.
  */

@@ -4,7 +4,7 @@ import { sanitizeRedirect, type RedirectPolicy } from '../../src/runtime/core/re
 import { OPEN_REDIRECT_PAYLOADS } from '../redirect-corpus'
 
 /**
- * The open-redirect sanitiser (CWE-601, RFC 9700 §4.11.1). Policy under test, from DESIGN.md "Redirects":
+ * The open-redirect sanitiser (CWE-601, RFC 9700 §4.11.1). Policy under test, as the Route guard and Redirects docs state it:
  * - a same-origin path starting with exactly one `/` passes (query and hash kept);
  * - an absolute URL on the app's own origin becomes a path;
  * - an absolute URL on an allow-listed origin passes as external;

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { SignJWT } from 'jose'
 import { createIssuerClock } from '../../src/runtime/core/clock'
-import { formatAuthorization, isExpiring, jwtExpiry, minRefreshIntervalMs, refreshLeadMs, tokenLifetimeMs, tokenTiming } from '../../src/runtime/core/token'
+import { formatAuthorization, jwtExpiry, minRefreshIntervalMs, refreshLeadMs, tokenLifetimeMs, tokenTiming } from '../../src/runtime/core/token'
 
 const secret = new TextEncoder().encode('a-test-secret-of-at-least-32-bytes!!')
 
@@ -93,35 +93,6 @@ describe('createIssuerClock', () => {
     expect(clock.now()).toBe(local - 3_600_000)
     clock.observe(Number.NaN)
     expect(clock.offset()).toBe(-3_600_000)
-  })
-})
-
-describe('isExpiring', () => {
-  const now = 1_000_000
-
-  it('never calls an unknown expiry expiring', () => {
-    expect(isExpiring(null, now)).toBe(false)
-    expect(isExpiring(null, now, 1e9)).toBe(false)
-  })
-
-  it('is true once expired, false before, without skew', () => {
-    expect(isExpiring(now - 1, now)).toBe(true)
-    expect(isExpiring(now, now)).toBe(true)
-    expect(isExpiring(now + 1, now)).toBe(false)
-  })
-
-  it('counts the skew (seconds) before expiry, inclusive at the boundary', () => {
-    const expiresAt = now + 30_000
-    expect(isExpiring(expiresAt, now, 29)).toBe(false)
-    expect(isExpiring(expiresAt, now, 30)).toBe(true)
-    expect(isExpiring(expiresAt, now, 31)).toBe(true)
-  })
-
-  it('works with a real JWT expiry', async () => {
-    const expSeconds = Math.floor(now / 1000) + 60
-    const expiresAt = jwtExpiry(await jwt({}, expSeconds))
-    expect(isExpiring(expiresAt, now, 30)).toBe(false)
-    expect(isExpiring(expiresAt, now, 60)).toBe(true)
   })
 })
 

@@ -6,7 +6,7 @@ import type { AuthErrorCode } from './errors'
  */
 export type AuthPhase = 'unknown' | 'authenticated' | 'unauthenticated'
 
-/** What is running right now. It never changes the public status on its own (rule 1 of DESIGN.md). */
+/** What is running right now. It never changes the public status on its own (a re-check never shows `loading`). */
 export type AuthActivity = 'checking' | 'refreshing' | 'signingIn' | 'signingUp' | 'signingOut'
 
 export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated'

@@ -25,11 +25,6 @@ export function jwtExpiry(token: string): number | null {
   return tokenTiming(token).expiresAt
 }
 
-/** True when the token expires within `skewSeconds` from `now` (or already has). Unknown expiry is never expired. */
-export function isExpiring(expiresAt: number | null, now: number, skewSeconds = 0): boolean {
-  return expiresAt !== null && expiresAt - skewSeconds * 1000 <= now
-}
-
 /** The header value: `Bearer abc`, or the raw token when the type is empty. Only the token stores call it. */
 export function formatAuthorization(type: string, token: string): string {
   return type ? `${type} ${token}` : token
