@@ -56,6 +56,26 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
+  it('brings the user back to the exact target: encoding, query and hash as they were', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    const target = '/stats?tab=2&x=%2F%2F#section'
+    await page.goto(target)
+    await page.waitForURL(url => url.pathname === '/login')
+    // The server never sees a fragment: the wanted page travels without it, and the browser keeps it on the
+    // login page's URL (as it does across any redirect), from where it goes back onto the target.
+    const login = new URL(page.url())
+    expect(login.searchParams.get('redirect')).toBe('/stats?tab=2&x=%2F%2F')
+    expect(login.hash).toBe('#section')
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname === '/stats')
+    const landed = new URL(page.url())
+    expect(landed.pathname + landed.search + landed.hash).toBe(target)
+    await session.assertClean()
+  })
+
   it('never follows an off-site redirect target after signing in', async () => {
     const user = newUser()
     await backend.register(user)

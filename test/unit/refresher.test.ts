@@ -185,3 +185,36 @@ describe('refresher and expiry timer', () => {
     expect(removed).toHaveBeenCalledWith('visibilitychange', expect.any(Function))
   })
 })
+
+describe('refresher: an answer that comes after the session ended', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z') })
+    vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }))
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.unstubAllGlobals()
+  })
+
+  it('is not written back when another tab signed out while it travelled', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const tab = await openTab(server)
+    let release: () => void = () => {}
+    const original = server.strategy.refresh!
+    server.strategy.refresh = async (ctx) => {
+      await new Promise<void>((resolve) => {
+        release = resolve
+      })
+      return await original(ctx)
+    }
+    const pending = tab.refresher.refresh()
+    await vi.advanceTimersByTimeAsync(0)
+    // Another tab signs out: it clears the shared jar without taking the refresh lock.
+    tab.tokens.clear()
+    release()
+    expect(await pending).toBe('skipped')
+    expect(tab.tokens.token()).toBeNull()
+    expect(tab.tokens.refreshToken()).toBeNull()
+    tab.stop()
+  })
+})

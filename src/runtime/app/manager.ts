@@ -68,7 +68,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     callHook: nuxtApp.callHook as never,
     ...ssrForwarding(event),
   })
-  const navigation = createNavigation({ nuxtApp, config, store, tokens })
+  const navigation = createNavigation({ nuxtApp, config, store, tokens, requestPath: event?.path })
 
   const tabs = createTabChannel((message: TabMessage) => {
     // The other tab wrote the jar; our views follow it.

@@ -1,5 +1,5 @@
 import type { NuxtApp } from '#app'
-import { withoutTrailingSlash, withQuery } from 'ufo'
+import { parseURL, withoutTrailingSlash, withQuery } from 'ufo'
 import { navigateTo, useRouter } from '#imports'
 import { decideGuard, listsAuthMiddleware, sanitizeRedirect, type SanitizedRedirect } from '../core'
 import type { PublicAuthConfig } from '../core/config'
@@ -16,15 +16,24 @@ export interface NavigationDeps {
   config: PublicAuthConfig
   store: ReturnType<typeof useAuthStore>
   tokens: AppTokens
+  /** SSR: the request's path and query as sent (the router's `fullPath` has the query decoded). */
+  requestPath?: string
 }
 
 /**
  * Every decision about where the user goes: the guard's target for a route, the login page with the wanted
  * page, and the landing page after signing in or out. Every target passes the one sanitiser here.
  */
-export function createNavigation({ nuxtApp, config, store, tokens }: NavigationDeps) {
+export function createNavigation({ nuxtApp, config, store, tokens, requestPath }: NavigationDeps) {
   const router = useRouter()
   const queryKey = config.pages.redirectQueryKey || 'redirect'
+
+  // On the server the guard middleware decides the first route; only a sign-out after it (a 401 to
+  // useAuthFetch while the page renders) needs the guard again, as a redirect response.
+  let routed = false
+  if (import.meta.server) router.afterEach(() => {
+    routed = true
+  })
 
   function sanitize(target: unknown, fallback = config.navigateAuthenticatedTo): SanitizedRedirect {
     return sanitizeRedirect(target, {
@@ -40,15 +49,34 @@ export function createNavigation({ nuxtApp, config, store, tokens }: NavigationD
     return safe.external && !external ? { url: sanitize(fallback, '/').url, external: false } : safe
   }
 
-  /** The page to land on after signing in: `callbackUrl`, else the login page's query parameter. */
+  /**
+   * The page to land on after signing in: `callbackUrl`, else the login page's query parameter. A server
+   * redirect cannot carry the wanted page's `#fragment` (browsers do not send it), but the browser keeps it
+   * on the login page's URL (RFC 9110 §10.2.2): it goes back onto a wanted page that has none.
+   */
   function landingTarget(callbackUrl: string | undefined, external: boolean): { url: string, external: boolean } {
-    const query = router.currentRoute.value.query[queryKey]
-    return resolveTarget(callbackUrl ?? (typeof query === 'string' ? query : undefined), external)
+    const current = router.currentRoute.value
+    const query = current.query[queryKey]
+    const fromQuery = typeof query === 'string' ? query : undefined
+    const wanted = callbackUrl ?? (fromQuery && !fromQuery.includes('#') && current.hash ? fromQuery + current.hash : fromQuery)
+    return resolveTarget(wanted, external)
   }
 
-  /** Goes to a sanitised target (full page load for an allow-listed other origin). */
+  /** The route as the user wrote it: during SSR the router decodes the query (`%2F` → `/`), the request does not. */
+  function exactFullPath(route: RouteLike): string {
+    if (!import.meta.server || routed || !requestPath) return route.fullPath
+    const requested = parseURL(requestPath)
+    const samePage = safeDecode(requested.pathname) === safeDecode(route.path)
+    return samePage ? requested.pathname + requested.search : route.fullPath
+  }
+
+  /**
+   * Goes to a sanitised target (full page load for an allow-listed other origin). A push, as the incumbent
+   * does: Vue Router's replace() re-encodes the query from its parsed form (`%2F` → `/`), push() keeps the
+   * target as written.
+   */
   async function go(target: { url: string, external: boolean }) {
-    return await navigateTo(target.url, { external: target.external, replace: true })
+    return await navigateTo(target.url, { external: target.external })
   }
 
   /** Where the guard sends `route`. */
@@ -79,7 +107,7 @@ export function createNavigation({ nuxtApp, config, store, tokens }: NavigationD
     const loginPath = customLogin ?? config.pages.login
     if (!loginPath || withoutTrailingSlash(loginPath) === withoutTrailingSlash(route.path)) return null
     const callback = config.globalAppMiddleware.addDefaultCallbackUrl
-    const wanted = callback === true ? route.fullPath : typeof callback === 'string' ? callback : undefined
+    const wanted = callback === true ? exactFullPath(route) : typeof callback === 'string' ? callback : undefined
     const safeLogin = sanitize(loginPath, '/').url
     if (!wanted) return safeLogin
     return withQuery(safeLogin, { [queryKey]: sanitize(wanted, '/').url })
@@ -91,13 +119,6 @@ export function createNavigation({ nuxtApp, config, store, tokens }: NavigationD
     const external = Boolean(config.pages.loginIsServerRoute && login && withoutTrailingSlash(target.split('?')[0]!) === withoutTrailingSlash(login))
     return navigateTo(target, { replace: true, external })
   }
-
-  // On the server the guard middleware decides the first route; only a sign-out after it (a 401 to
-  // useAuthFetch while the page renders) needs the guard again, as a redirect response.
-  let routed = false
-  if (import.meta.server) router.afterEach(() => {
-    routed = true
-  })
 
   /** Applies the guard to the current route (after a verdict arrives outside a navigation). */
   async function enforceGuard() {
@@ -117,3 +138,12 @@ export function createNavigation({ nuxtApp, config, store, tokens }: NavigationD
 }
 
 export type Navigation = ReturnType<typeof createNavigation>
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURI(path)
+  }
+  catch {
+    return path
+  }
+}

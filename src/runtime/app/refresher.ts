@@ -107,6 +107,12 @@ export function createRefresher(deps: RefresherDeps) {
       const result = import.meta.server
         ? await dedupeServerRefresh(refreshToken, tokens.token() ?? '', () => deps.strategy.refresh!(deps.context))
         : await deps.strategy.refresh!(deps.context)
+      // The jar changed while the answer travelled: a sign-out in another tab (it takes no lock) cleared it,
+      // or the user signed in anew. Writing this answer would bring back a session that was ended.
+      if (tokens.refreshToken() !== refreshToken) {
+        deps.store.dispatch({ type: 'SETTLE', epoch })
+        return tokens.refreshToken() ? 'adopted' : 'skipped'
+      }
       // Rotation: a new refresh token replaces the spent one, always; written before the lock is released.
       tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
       lastSuccess.set(Date.now())
