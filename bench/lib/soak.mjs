@@ -28,9 +28,32 @@ function dueRefreshes(elapsedMs, ttl) {
   return Math.floor(elapsedMs / 1000 / (ttl * 2 / 3)) + 1
 }
 
+/**
+ * Headless Chromium never changes `document.visibilityState` when a tab is brought to the front, so the
+ * module's focus handling would never run. Each page gets a visibility it is told, as a real browser would.
+ */
+function emulateVisibility() {
+  let state = 'visible'
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state })
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => state === 'hidden' })
+  window.__setVisible = (visible) => {
+    const next = visible ? 'visible' : 'hidden'
+    if (next === state) return
+    state = next
+    document.dispatchEvent(new Event('visibilitychange'))
+  }
+}
+
+/** Brings `page` to the front: the others become hidden, it becomes visible. */
+async function focus(pages, page) {
+  await page.bringToFront()
+  await Promise.all(pages.map(other => other.evaluate(visible => window.__setVisible?.(visible), other === page).catch(() => {})))
+}
+
 async function openTabs(browser, server, count, ttl) {
   await server.control({ accessTtl: ttl })
   const { context, errors } = await openContext(browser, server, await server.signIn())
+  await context.addInitScript(emulateVisibility)
   const pages = []
   for (let index = 0; index < count; index++) {
     const page = await context.newPage()
@@ -62,10 +85,11 @@ async function threeTabs(browser, server, ttl) {
   const started = Date.now()
   await pages[0].waitForTimeout(ttl * 1000 + 500)
   for (let round = 0; Date.now() - started < ttl * 3000; round++) {
-    await pages[round % 3].bringToFront()
+    await focus(pages, pages[round % 3])
     await pages[round % 3].waitForTimeout(1500)
   }
   await pages[0].waitForTimeout(ttl * 1000)
+  await focus(pages, pages[0])
   await pages[0].reload()
   await settle(pages[0])
   const result = await finish(server, pages, started, ttl)
@@ -81,7 +105,7 @@ async function fiveTabs(browser, server, ttl, seed) {
   const started = Date.now()
   while (Date.now() - started < ttl * 3000) {
     const page = pages[Math.floor(next() * pages.length)]
-    await page.bringToFront()
+    await focus(pages, page)
     const action = next()
     if (action < 0.2) {
       await page.reload()
