@@ -30,9 +30,9 @@ async function expiredCopy(token: string) {
   return await new SignJWT({ ...decodeJwt(token), iat: now - 100, exp: now - 10 }).setProtectedHeader({ alg: 'HS256' }).sign(key)
 }
 
-async function render(cookies: Record<string, string>) {
+async function render(cookies: Record<string, string>, headers: Record<string, string> = {}) {
   const cookie = Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; ')
-  const response = await fetch(`${baseURL}/profile`, { headers: { cookie }, redirect: 'manual' })
+  const response = await fetch(`${baseURL}/profile`, { headers: { ...headers, cookie }, redirect: 'manual' })
   return { status: response.status, location: response.headers.get('location'), html: await response.text(), setCookie: response.headers.getSetCookie() }
 }
 
@@ -47,6 +47,12 @@ describe('bad cookies and tokens during SSR', () => {
       ['alg none', { 'auth.token': unsignedJwt({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 }) }],
       ['8 KB cookie', { 'auth.token': 'x'.repeat(8 * 1024) }],
       ['percent garbage', { 'auth.token': '%E0%A4%A' }],
+      // Decoded, these cannot go into an Authorization header: no token, not a network error.
+      ['a line feed', { 'auth.token': 'a%0Ab' }],
+      ['a carriage return', { 'auth.token': 'a%0Db' }],
+      ['a NUL', { 'auth.token': 'a%00b' }],
+      ['non-Latin-1 text', { 'auth.token': 'a%E2%82%ACb' }],
+      ['a line feed in the refresh token too', { 'auth.token': 'a%0Ab', 'auth.refresh-token': 'r%0Ar' }],
       ['expired JWT, no refresh cookie', { 'auth.token': await expiredCopy(token) }],
       ['garbage refresh cookie only', { 'auth.refresh-token': 'forged' }],
       ['expired JWT and forged refresh token', { 'auth.token': await expiredCopy(token), 'auth.refresh-token': 'forged' }],
@@ -61,6 +67,28 @@ describe('bad cookies and tokens during SSR', () => {
         expect(result.setCookie.some(header => header.startsWith(`${name}=;`)), `${label}: ${name} cleared`).toBe(true)
       }
     }
+  })
+
+  it('an x-nitro-prerender header from a client does not switch the server-side check off', async () => {
+    const { user } = await credentials()
+    const result = await render({ 'auth.token': 'junk' }, { 'x-nitro-prerender': '/profile' })
+    expect(result.status).toBe(302)
+    expect(result.location).toBe('/login?redirect=/profile')
+    expect(result.html).not.toContain(user.email)
+  })
+
+  it('a spent cookie pair replayed after its refresh settled gets no tokens (the backend sees the reuse)', async () => {
+    const { token, refreshToken } = await credentials()
+    const cookies = { 'auth.token': await expiredCopy(token), 'auth.refresh-token': refreshToken }
+    const first = await render(cookies)
+    expect(first.status).toBe(200)
+    expect(first.setCookie.some(header => header.startsWith('auth.refresh-token=') && !header.startsWith('auth.refresh-token=;'))).toBe(true)
+    // The same old pair again (a copied cookie jar): no new tokens from a server-side cache.
+    const replay = await render(cookies)
+    expect(replay.status).toBe(302)
+    expect(replay.setCookie.some(header => /^auth\.(refresh-)?token=[^;]/.test(header))).toBe(false)
+    expect(await backend.count('POST /api/auth/refresh')).toBe(2)
+    expect((await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()).reuseDetections).toBe(1)
   })
 
   it('a valid refresh token alone (access cookie gone) restores the session', async () => {

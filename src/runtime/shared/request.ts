@@ -24,6 +24,9 @@ export interface RequestDeps {
 }
 
 const ABSOLUTE_URL = /^https?:\/\//i
+// RFC 9110 field values: visible characters, spaces and tabs, and obs-text; never CR, LF or NUL.
+// eslint-disable-next-line no-control-regex
+const HEADER_VALUE = /^[\t\x20-\x7E\x80-\xFF]*$/
 
 export function endpointURL(baseURL: string, path: string): string {
   return ABSOLUTE_URL.test(path) ? path : joinURL(baseURL, path)
@@ -46,6 +49,12 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   }
   const options: AuthRequestContext['options'] = { method: (init.method ?? endpoint.method ?? 'get').toUpperCase(), headers, body: init.body, query: init.query }
   await deps.callHook?.('auth:request', { endpoint: name, url, options })
+  // Checked here, before sending: fetch would throw while building the request, and that failure is this
+  // request's fault, not the network's (a NETWORK error is no verdict and would leave the caller waiting).
+  const unsendable = Object.entries(options.headers).find(([, value]) => !HEADER_VALUE.test(String(value)))
+  if (unsendable) {
+    throw new AuthError('BAD_REQUEST', `The ${name} request was not sent: its ${unsendable[0]} header holds characters an HTTP header cannot carry`)
+  }
 
   let response: Awaited<ReturnType<typeof $fetch.raw>>
   try {

@@ -34,8 +34,20 @@ export interface TokenCookies {
   refreshToken: TokenRuntimeConfig | null
 }
 
+/**
+ * What an HTTP header can carry as a token: visible ASCII. A cookie holding anything else (a forged
+ * `auth.token=a%0Ab`, a NUL, non-Latin-1 text) could never be sent to the backend.
+ */
+const SENDABLE = /^[\x21-\x7E]+$/
+
 export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenStore {
-  const read = (config: TokenRuntimeConfig | null) => (config ? jar.read(config.cookie.name) : null)
+  // A token that cannot be sent is no token: it is removed, so nothing waits on a check that cannot happen.
+  const read = (config: TokenRuntimeConfig | null) => {
+    const value = config ? jar.read(config.cookie.name) : null
+    if (value === null || SENDABLE.test(value)) return value
+    jar.write(config!.cookie, null)
+    return null
+  }
   const write = (config: TokenRuntimeConfig | null, value: string | null | undefined) => {
     if (config && value !== undefined) jar.write(config.cookie, value || null)
   }

@@ -56,9 +56,9 @@ export default defineNuxtPlugin({
 })
 
 function serverCheckDisabled(config: PublicAuthConfig): boolean {
+  // Prerendering is known from the build Nitro made for it, never from a request header a client can send.
   if (config.disableServerSideAuth || import.meta.prerender) return true
   const event = useRequestEvent()
-  if (event?.node.req.headers['x-nitro-prerender']) return true
   const rules = (event?.context as { _nitro?: { routeRules?: { auth?: { disableServerSideAuth?: boolean } } } } | undefined)?._nitro?.routeRules
   return rules?.auth?.disableServerSideAuth === true
 }

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { AuthError } from '../../src/runtime/core/errors'
+import { dedupeServerRefresh } from '../../src/runtime/shared/refresh-dedupe'
+import { requestEndpoint } from '../../src/runtime/shared/request'
+import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
+
+const cookie = (name: string) => ({ name, maxAge: 60, sameSite: 'lax' as const, secure: false, httpOnly: false })
+const config = {
+  token: { cookie: cookie('auth.token'), headerName: 'Authorization', type: 'Bearer', maxAgeInSeconds: 60 },
+  refreshToken: { cookie: cookie('auth.refresh-token'), headerName: '', type: '', maxAgeInSeconds: 60 },
+}
+
+function memoryJar(initial: Record<string, string>) {
+  const values = new Map(Object.entries(initial))
+  const writes: Array<[string, string | null]> = []
+  const jar: CookieJar = {
+    read: name => values.get(name) ?? null,
+    write: (c, value) => {
+      writes.push([c.name, value])
+      if (value === null) values.delete(c.name)
+      else values.set(c.name, value)
+    },
+  }
+  return { jar, values, writes }
+}
+
+describe('token store', () => {
+  it.each([
+    ['a line feed', 'a\nb'],
+    ['a carriage return', 'a\rb'],
+    ['a NUL', 'a\u0000b'],
+    ['non-Latin-1 text', 'tök€n'],
+    ['a space', 'a b'],
+  ])('a token cookie holding %s is no token, and is removed', (_label, value) => {
+    const { jar, values, writes } = memoryJar({ 'auth.token': value, 'auth.refresh-token': value })
+    const store = createTokenStore(jar, config)
+    expect(store.token()).toBeNull()
+    expect(store.refreshToken()).toBeNull()
+    expect(store.authorization()).toBeNull()
+    expect(values.size).toBe(0)
+    expect(writes).toEqual([['auth.token', null], ['auth.refresh-token', null]])
+  })
+
+  it('keeps and formats a sendable token; writes only what it is given', () => {
+    const { jar, writes } = memoryJar({ 'auth.token': 'eyJ.a-b_c.~9', 'auth.refresh-token': 'r1' })
+    const store = createTokenStore(jar, config)
+    expect(store.authorization()).toEqual({ name: 'Authorization', value: 'Bearer eyJ.a-b_c.~9' })
+    store.write({ refreshToken: 'r2' })
+    expect(writes).toEqual([['auth.refresh-token', 'r2']])
+    expect(store.token()).toBe('eyJ.a-b_c.~9')
+  })
+})
+
+describe('building a backend request', () => {
+  it('a header that cannot be sent is BAD_REQUEST before anything is sent, never NETWORK', async () => {
+    const deps = { baseURL: 'http://127.0.0.1:9', timeout: 1000, tokens: { authorization: () => null } }
+    const failure = await requestEndpoint(deps, { path: '/session', method: 'get' }, 'signIn', { headers: { 'x-tenant': 'a\nb' } }).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(AuthError)
+    expect((failure as AuthError).code).toBe('BAD_REQUEST')
+    expect((failure as AuthError).isVerdict).toBe(false)
+    expect((failure as AuthError).message).toContain('x-tenant')
+  })
+})
+
+describe('server-side refresh de-duplication', () => {
+  it('shares one in-flight refresh, but hands nothing to a later replay of the spent pair', async () => {
+    let calls = 0
+    let release: () => void = () => {}
+    const refresh = () => {
+      calls += 1
+      return new Promise<string>((resolve) => {
+        release = () => resolve(`tokens-${calls}`)
+      })
+    }
+    const first = dedupeServerRefresh('spent-r', 'old-a', refresh)
+    const second = dedupeServerRefresh('spent-r', 'old-a', refresh)
+    await new Promise(resolve => setTimeout(resolve, 0))
+    release()
+    expect(await Promise.all([first, second])).toEqual(['tokens-1', 'tokens-1'])
+    expect(calls).toBe(1)
+    // A replay of the same cookies after the refresh settled goes to the backend (whose reuse detection sees it).
+    const replay = dedupeServerRefresh('spent-r', 'old-a', refresh)
+    await new Promise(resolve => setTimeout(resolve, 0))
+    release()
+    expect(await replay).toBe('tokens-2')
+    expect(calls).toBe(2)
+  })
+})
