@@ -25,7 +25,6 @@ export interface RequestDeps {
 
 const ABSOLUTE_URL = /^https?:\/\//i
 // RFC 9110 field values: visible characters, spaces and tabs, and obs-text; never CR, LF or NUL.
-// eslint-disable-next-line no-control-regex
 const HEADER_VALUE = /^[\t\x20-\x7E\x80-\xFF]*$/
 
 export function endpointURL(baseURL: string, path: string): string {
