@@ -21,6 +21,8 @@ export const OPEN_REDIRECT_PAYLOADS: Array<[label: string, target: unknown]> = [
   ['path, dot-dot, double slash', '/a/..//evil.com'],
   ['encoded dot segment then double slash', '/%2e//evil.com'],
   ['encoded dot-dot then encoded slash', '/%2e%2e/%2fevil.com'],
+  ['all encoded: dot-dot, two slashes', '/%2e%2e%2f%2fevil.example'],
+  ['upper-case encoded dot-dot and backslash', '/%2E%2E%5C%5Cevil.example'],
   ['same origin absolute with double slash path', 'https://app.example//evil.com'],
   ['same origin absolute with dot-dot double slash', 'https://app.example/..//evil.com'],
   ['same origin absolute with encoded double slash', 'https://app.example/%2F%2Fevil.com'],

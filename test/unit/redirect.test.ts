@@ -74,6 +74,11 @@ describe('sanitizeRedirect: legitimate targets', () => {
     ['/a/b/../c', '/a/c', 'a dot-dot segment is resolved'],
   ]
 
+  it('rejects percent-encoded dots, slashes and backslashes in the path, keeps them in the query', () => {
+    for (const target of ['/a/%2e%2e/b', '/files/a%2Fb', '/a%5Cb', '/%2E']) expect(sanitizeRedirect(target, POLICY), target).toMatchObject({ rejected: true })
+    expect(sanitizeRedirect('/a?next=%2F%2E%2E', POLICY)).toMatchObject({ url: '/a?next=%2F%2E%2E', rejected: false })
+  })
+
   it.each(LEGIT)('accepts %s as %s (%s)', (target, expected) => {
     expect(sanitizeRedirect(target, POLICY)).toEqual({ url: expected, external: false, rejected: false })
   })

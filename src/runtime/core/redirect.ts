@@ -30,6 +30,7 @@ const PROBE_ORIGIN = 'http://gatekeeper.invalid'
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/
 const MAX_DECODE_ROUNDS = 3
+const ENCODED_PATH_SYNTAX = /%(?:2e|2f|5c)/i
 
 export function sanitizeRedirect(target: unknown, policy: RedirectPolicy): SanitizedRedirect {
   const checked = check(target, policy)
@@ -40,6 +41,9 @@ export function sanitizeRedirect(target: unknown, policy: RedirectPolicy): Sanit
 
 function check(target: unknown, policy: RedirectPolicy): { url: string, external: boolean } | null {
   if (typeof target !== 'string' || target.length === 0 || target.length > 2048) return null
+  // A percent-encoded dot, slash or backslash in the path changes the path's shape once something decodes it
+  // (`/%2e%2e%2f%2fevil.example` is `/..//evil.example`): no legitimate target of ours needs one.
+  if (ENCODED_PATH_SYNTAX.test(target.split(/[?#]/, 1)[0]!)) return null
   if (!decodedVariants(target).every(isPlausible)) return null
 
   if (target.startsWith('/')) {
