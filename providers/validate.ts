@@ -71,6 +71,22 @@ export class OptionChecker {
     }
   }
 
+  /**
+   * Browsers drop a `__Secure-` or `__Host-` cookie set without `Secure`, and a `__Host-` cookie with a
+   * Domain: a sign-in would then never persist, silently.
+   */
+  cookiePrefix(path: string, name: unknown, secure: unknown, securePath: string, domain: unknown, domainPath: string) {
+    if (typeof name !== 'string') return
+    const prefix = /^__(Secure|Host)-/i.exec(name)?.[0]
+    if (!prefix) return
+    if (secure !== true) {
+      this.fail(path, `starts with ${prefix}, but ${this.key(securePath)} is not true: browsers drop such a cookie`, `set ${this.key(securePath)}: true (and serve over https), or drop the prefix`)
+    }
+    if (prefix.toLowerCase() === '__host-' && typeof domain === 'string' && domain !== '') {
+      this.fail(path, `starts with __Host-, but ${this.key(domainPath)} is set: browsers drop a __Host- cookie with a Domain`, `remove ${this.key(domainPath)}, or use the __Secure- prefix`)
+    }
+  }
+
   sameSite(path: string, value: unknown, secure: unknown, securePath: string) {
     if (!['lax', 'strict', 'none', true, false].includes(value as never)) {
       this.fail(path, `must be 'lax', 'strict', 'none', true or false, got ${JSON.stringify(value)}`, `use 'lax' (the default) unless you know you need another`)

@@ -40,6 +40,7 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
     check.boolean('token.secureCookieAttribute', options.token.secureCookieAttribute)
     check.boolean('token.httpOnlyCookieAttribute', options.token.httpOnlyCookieAttribute)
     check.cookieDomain('token.cookieDomain', options.token.cookieDomain)
+    check.cookiePrefix('token.cookieName', options.token.cookieName, options.token.secureCookieAttribute, 'token.secureCookieAttribute', options.token.cookieDomain, 'token.cookieDomain')
     if (options.token.signInResponseTokenPointer === '/' || options.token.signInResponseTokenPointer === '') {
       check.fail('token.signInResponseTokenPointer', 'points at the whole signIn response, which is an object, not a token', `point at the token, e.g. '/token'`)
     }

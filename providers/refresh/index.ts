@@ -72,6 +72,7 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
       check.fail(`${at.token}.httpOnlyCookieAttribute`, 'differs from token.httpOnlyCookieAttribute: the browser must be able to read both tokens or neither', 'set both to the same value')
     }
     check.cookieDomain(`${at.token}.cookieDomain`, token.cookieDomain)
+    check.cookiePrefix(`${at.token}.cookieName`, token.cookieName, token.secureCookieAttribute, `${at.token}.secureCookieAttribute`, token.cookieDomain, `${at.token}.cookieDomain`)
     if (base.options.token.httpOnlyCookieAttribute) {
       // The relay routes do not refresh yet; accepting it would sign users out when the access token expires.
       check.fail('token.httpOnlyCookieAttribute', 'is true, but httpOnly cookies are not supported with refresh tokens yet', 'set it to false (tokens stay out of the SSR payload either way), or use the local provider without refresh')

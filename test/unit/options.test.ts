@@ -136,6 +136,10 @@ describe('resolveModuleOptions: validation', () => {
     ['protocol-relative navigateAuthenticatedTo', options({ navigateAuthenticatedTo: '//evil' }), 'auth.navigateAuthenticatedTo'],
     ['absolute navigateAuthenticatedTo', options({ navigateAuthenticatedTo: 'https://evil.com' }), 'auth.navigateAuthenticatedTo'],
     ['zero requestTimeout', options({ requestTimeout: 0 }), 'auth.requestTimeout'],
+    ['__Secure- cookie without Secure', local({ token: { cookieName: '__Secure-auth' } }), 'auth.provider.token.cookieName'],
+    ['__Host- cookie without Secure', local({ token: { cookieName: '__Host-auth' } }), 'auth.provider.token.cookieName'],
+    ['__Host- cookie with a domain', local({ token: { cookieName: '__Host-auth', secureCookieAttribute: true, cookieDomain: 'example.com' } }), 'auth.provider.token.cookieName'],
+    ['__Secure- refresh cookie without Secure', options({ provider: { type: 'local', refresh: { isEnabled: true, token: { cookieName: '__Secure-rt' } } } }), 'auth.provider.refresh.token.cookieName'],
   ])('rejects %s, naming the key', (_label, input, key) => {
     const error = configError(input)
     expect(error.issues.map(issue => issue.key)).toEqual([key])
@@ -231,6 +235,11 @@ describe('validation added after review', () => {
     expect(resolveModuleOptions({ sessionCache: false }).server.sessionCache.maxAge).toBe(0)
     expect(resolveModuleOptions({ sessionCache: { maxAge: 0 } }).server.sessionCache.maxAge).toBe(0)
     expect(resolveModuleOptions({ sessionCache: { maxAge: 60, maxEntries: 5 } }).server.sessionCache).toEqual({ maxAge: 60, maxEntries: 5 })
+  })
+
+  it('accepts prefixed cookie names with the attributes browsers require', () => {
+    expect(resolveModuleOptions(local({ token: { cookieName: '__Host-auth', secureCookieAttribute: true } })).public.token?.cookie).toMatchObject({ name: '__Host-auth', secure: true })
+    expect(resolveModuleOptions(local({ token: { cookieName: '__Secure-auth', secureCookieAttribute: true, cookieDomain: 'example.com' } })).public.token?.cookie).toMatchObject({ secure: true, domain: 'example.com' })
   })
 
   it('local with refresh disabled stays the local provider', () => {
