@@ -79,6 +79,12 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await page.getByTestId('error').waitFor()
     expect(await text(page, 'status')).toBe('authenticated')
     expect((await session.context.cookies()).find(entry => entry.name === 'auth.token')?.value).toBe(token)
+    // The relay tells the browser the code, never where the backend lives.
+    const relayed = await fetch(`${baseURL}/api/_auth/session`, { headers: { cookie: `auth.token=${token}` } })
+    expect(relayed.status).toBe(500)
+    const body = await relayed.text()
+    expect(JSON.parse(body).data.authError).toMatchObject({ code: 'SERVER', message: 'The authentication backend failed' })
+    expect(body).not.toContain('/api/auth/session')
 
     await backend.fault('/api/auth/session', 'none')
     await fetch(`${baseURL}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })

@@ -1,7 +1,7 @@
 import { createError, getHeader, getRequestHost, type H3Event } from 'h3'
 import { useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
-import { AuthError, ERROR_STATUS, isAuthError, type ClientStrategy } from '../core'
+import { AuthError, ERROR_STATUS, isAuthError, type AuthErrorCode, type ClientStrategy } from '../core'
 import { resolveAuthConfig } from '../shared/config'
 import { createEventJar } from '../shared/event-jar'
 import { createStrategyContext } from '../shared/strategy-context'
@@ -60,11 +60,32 @@ function isSameOrigin(event: H3Event): boolean {
 /** An h3 error that carries the AuthError's code, so the browser gets the same typed error. */
 export function relayError(error: unknown, status?: number) {
   const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', 'Unexpected failure', { cause: error })
+  // The message can name the backend's internal URL: it stays in the server's log, the browser gets the code.
+  if (!CLIENT_SIDE_CODES.has(authError.code)) console.warn(`[nuxt-gatekeeper] relay: ${authError.code}: ${authError.message}`)
   return createError({
     // The backend's own status where there was one, so the browser sees what SSR would see.
     statusCode: status ?? authError.status ?? ERROR_STATUS[authError.code] ?? 500,
     statusMessage: authError.code,
     // `data` is the backend's error body (validation details); BAD_RESPONSE bodies are never relayed.
-    data: { authError: { code: authError.code, message: authError.message, data: authError.code === 'BAD_RESPONSE' ? undefined : authError.data } },
+    data: { authError: { code: authError.code, message: RELAYED_MESSAGE[authError.code], data: authError.code === 'BAD_RESPONSE' ? undefined : authError.data } },
   })
 }
+
+/** Codes about the request itself (a wrong password, a CSRF refusal): expected, not worth a server log line. */
+const CLIENT_SIDE_CODES: ReadonlySet<AuthErrorCode> = new Set(['INVALID_CREDENTIALS', 'UNAUTHORIZED', 'REFRESH_REFUSED', 'CSRF', 'BAD_REQUEST'])
+
+/** What the browser is told: the code's meaning, nothing about the backend's address or internals. */
+const RELAYED_MESSAGE: Readonly<Record<AuthErrorCode, string>> = {
+  INVALID_CREDENTIALS: 'The credentials were refused',
+  UNAUTHORIZED: 'The backend refused the session',
+  REFRESH_REFUSED: 'The backend refused the refresh token',
+  NETWORK: 'The authentication backend could not be reached',
+  TIMEOUT: 'The authentication backend did not answer in time',
+  SERVER: 'The authentication backend failed',
+  BAD_REQUEST: 'The backend rejected the request',
+  BAD_RESPONSE: 'The authentication backend gave an answer that could not be used',
+  ENDPOINT_DISABLED: 'This endpoint is disabled',
+  CSRF: 'Cross-site request refused: send JSON from this app',
+  NOT_SUPPORTED: 'Not supported by this provider',
+}
+
