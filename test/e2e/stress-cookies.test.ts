@@ -91,6 +91,18 @@ describe('bad cookies and tokens during SSR', () => {
     expect((await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()).reuseDetections).toBe(1)
   })
 
+  it('the playground backend rotates atomically: ten concurrent uses of one refresh token, one successor, reuse detected', async () => {
+    const { refreshToken } = await credentials()
+    const answers = await Promise.all(Array.from({ length: 10 }, () => fetch(`${baseURL}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    })))
+    expect(answers.filter(answer => answer.status === 200)).toHaveLength(1)
+    expect(answers.filter(answer => answer.status === 401)).toHaveLength(9)
+    expect((await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()).reuseDetections).toBeGreaterThanOrEqual(1)
+  })
+
   it('a valid refresh token alone (access cookie gone) restores the session', async () => {
     const { refreshToken, user } = await credentials()
     const result = await render({ 'auth.refresh-token': refreshToken })

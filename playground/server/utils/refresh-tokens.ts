@@ -58,7 +58,29 @@ export type RotationResult
  * one window a client cannot close: a page reload whose server-side refresh races a refresh another tab has
  * in flight with the same token.
  */
-export async function rotateRefreshToken(token: string, { reuseGraceSeconds = 0 } = {}): Promise<RotationResult> {
+export async function rotateRefreshToken(token: string, options: { reuseGraceSeconds?: number } = {}): Promise<RotationResult> {
+  return await oneAtATime(hash(token), () => rotate(token, options))
+}
+
+// Storage has no compare-and-set: a read, a check and a write of one token must not interleave with another
+// request's, or ten concurrent uses of one token would each find it unused and each get a successor.
+// One process serialises per token here; several processes would need an atomic store (Redis SET NX, SQL).
+const rotating = new Map<string, Promise<unknown>>()
+
+async function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = rotating.get(key) ?? Promise.resolve()
+  const current = previous.then(task, task)
+  const settled = current.then(() => {}, () => {})
+  rotating.set(key, settled)
+  try {
+    return await current
+  }
+  finally {
+    if (rotating.get(key) === settled) rotating.delete(key)
+  }
+}
+
+async function rotate(token: string, { reuseGraceSeconds = 0 }: { reuseGraceSeconds?: number }): Promise<RotationResult> {
   const key = hash(token)
   const stored = await storage().getItem(key)
   if (!stored) return { ok: false, reason: 'unknown' }
