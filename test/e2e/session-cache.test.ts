@@ -48,3 +48,26 @@ describe('the SSR session cache', () => {
     expect(await backend.count(SESSION)).toBe(2)
   })
 })
+
+describe('the SSR session cache and the relay routes', () => {
+  const httpOnlyURL = inject('httpOnlyBaseURL')
+  const httpOnly = new Backend(httpOnlyURL)
+
+  it('a sign-out through the relay drops the cached session that page renders read', async () => {
+    const user = newUser()
+    await httpOnly.register(user)
+    const token = await httpOnly.login(user.email, user.password)
+    const render = () => fetch(`${httpOnlyURL}/profile`, { headers: { cookie: `auth.token=${token}` }, redirect: 'manual' })
+    expect(await (await render()).text()).toContain(user.email)
+    const signOut = await fetch(`${httpOnlyURL}/api/_auth/signout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cookie': `auth.token=${token}`, 'origin': httpOnlyURL },
+      body: '{}',
+    })
+    expect(signOut.status).toBe(200)
+    // The same (now revoked) cookie, within the cache's 10 s: the render asks the backend, which refuses it.
+    const after = await render()
+    expect(after.status).toBe(302)
+    expect(await after.text()).not.toContain(user.email)
+  })
+})

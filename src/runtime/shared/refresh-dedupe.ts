@@ -7,7 +7,9 @@ import { sha256Hex } from './expiring-cache'
  * presents the same (now spent) pair is a replay and goes to the backend, whose reuse detection sees it.
  * Keyed by a hash of both tokens (never the tokens themselves), so nothing crosses between users.
  */
-const inFlight = new Map<string, Promise<unknown>>()
+// One per server process (see session-cache.ts for why on globalThis).
+const IN_FLIGHT = Symbol.for('nuxt-gatekeeper:refresh-in-flight')
+const inFlight: Map<string, Promise<unknown>> = ((globalThis as { [IN_FLIGHT]?: Map<string, Promise<unknown>> })[IN_FLIGHT] ??= new Map())
 
 export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: string, refresh: () => Promise<T>): Promise<T> {
   const key = await sha256Hex(`${refreshToken}\n${accessToken}`)

@@ -12,11 +12,14 @@ export interface SessionCacheSettings {
  * the token's own expiry, so a burst of page loads costs one session call instead of one each. Keyed by a
  * hash of the token; only sessions are kept (a 401 or an error always goes back to the backend next time).
  */
-let cache: ExpiringCache<Promise<unknown>> | undefined
+// One per server process, on globalThis: Nuxt's server app and Nitro's routes are bundled separately, and a
+// module-level variable would give the relay's sign-out a cache of its own that page renders never read.
+const STORE = Symbol.for('nuxt-gatekeeper:session-cache')
+const holder = globalThis as { [STORE]?: ExpiringCache<Promise<unknown>> }
 
 function cacheFor(settings: SessionCacheSettings) {
-  if (cache?.capacity !== settings.maxEntries) cache = createExpiringCache(settings.maxEntries)
-  return cache
+  if (holder[STORE]?.capacity !== settings.maxEntries) holder[STORE] = createExpiringCache(settings.maxEntries)
+  return holder[STORE]
 }
 
 export function sessionCacheEnabled(settings: SessionCacheSettings | undefined): settings is SessionCacheSettings {
@@ -48,5 +51,5 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
 
 /** After a sign-out or a 401 for this token, the next SSR request asks the backend again. */
 export async function forgetCachedSession(token: string | null | undefined): Promise<void> {
-  if (token && cache) cache.delete(await sha256Hex(token))
+  if (token && holder[STORE]) holder[STORE].delete(await sha256Hex(token))
 }
