@@ -72,7 +72,7 @@ async function finish(server, pages, started, ttl) {
   let signedOut = 0
   for (const page of pages) signedOut += (await stillSignedIn(page, '/a')) ? 0 : 1
   const state = await server.state()
-  return { refreshes: state.counters[REFRESH] ?? 0, due: dueRefreshes(Date.now() - started, ttl), reuseDetections: state.reuseDetections, signedOut, apiOk, tabs: pages.length }
+  return { refreshes: state.counters[REFRESH] ?? 0, due: dueRefreshes(Date.now() - started, ttl), reuseDetections: state.reuseDetections, reuseLog: state.reuseLog ?? [], signedOut, apiOk, tabs: pages.length }
 }
 
 /**
@@ -149,6 +149,6 @@ export function renderSoak(results, { repeat, ttl }) {
   }
   const failures = [...results].flatMap(([variant, runs]) => Object.entries(runs).flatMap(([name, list]) => list
     .filter(run => run.reuseDetections || run.signedOut || run.errors.length)
-    .map(run => `- ${variant} ${name}${run.seed ? ` (seed ${run.seed})` : ''}: ${run.reuseDetections} reuse, ${run.signedOut} signed out, ${run.refreshes} refreshes / ${run.due} due${run.errors.length ? `, errors: ${run.errors.slice(0, 2).join(' | ').slice(0, 200)}` : ''}`)))
+    .map(run => `- ${variant} ${name}${run.seed ? ` (seed ${run.seed})` : ''}: ${run.reuseDetections} reuse${run.reuseLog.map(entry => ` (spent by a ${entry.first}, presented again ${entry.msBetween} ms later by a ${entry.again})`).join('')}, ${run.signedOut} signed out, ${run.refreshes} refreshes / ${run.due} due${run.errors.length ? `, errors: ${run.errors.slice(0, 2).join(' | ').slice(0, 200)}` : ''}`)))
   return [...lines, ...(failures.length ? ['', 'Runs that were not clean:', ...failures] : [])].join('\n')
 }

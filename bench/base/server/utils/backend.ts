@@ -15,9 +15,11 @@ export const backendState = {
   rotate: true,
   counters: new Map<string, number>(),
   reuseDetections: 0,
+  /** Each reuse: who spent the token first and who presented it again (a page render on the server, or a browser tab). */
+  reuseLog: [] as Array<{ first: string, again: string, msBetween: number }>,
 }
 
-interface RefreshRecord { userId: string, family: string, spent: boolean }
+interface RefreshRecord { userId: string, family: string, spent: boolean, spentBy?: string, spentAt?: number }
 const refreshTokens = new Map<string, RefreshRecord>()
 const revokedFamilies = new Set<string>()
 
@@ -51,16 +53,19 @@ export async function issueTokens(userId: string) {
 }
 
 /** Rotation with reuse detection (RFC 9700 §4.14.2): a spent token revokes its whole family. */
-export async function rotate(refreshToken: string) {
+export async function rotate(refreshToken: string, presentedBy = 'unknown') {
   const record = refreshTokens.get(hash(refreshToken))
   if (!record || revokedFamilies.has(record.family)) return null
   if (record.spent) {
     backendState.reuseDetections++
+    backendState.reuseLog.push({ first: record.spentBy ?? 'unknown', again: presentedBy, msBetween: Date.now() - (record.spentAt ?? 0) })
     revokedFamilies.add(record.family)
     return null
   }
   if (!backendState.rotate) return { token: await accessToken(record.userId, record.family), refreshToken }
   record.spent = true
+  record.spentBy = presentedBy
+  record.spentAt = Date.now()
   return { token: await accessToken(record.userId, record.family), refreshToken: newRefreshToken(record.userId, record.family) }
 }
 

@@ -4,6 +4,7 @@ export default defineEventHandler(async (event) => {
   if (body.reset) {
     backendState.counters.clear()
     backendState.reuseDetections = 0
+    backendState.reuseLog = []
   }
   if (typeof body.accessTtl === 'number') backendState.accessTtl = body.accessTtl
   if (typeof body.rotate === 'boolean') backendState.rotate = body.rotate

@@ -1,4 +1,5 @@
 export default defineEventHandler(() => ({
   counters: Object.fromEntries(backendState.counters),
   reuseDetections: backendState.reuseDetections,
+  reuseLog: backendState.reuseLog,
 }))
