@@ -77,7 +77,7 @@ export class OptionChecker {
    */
   cookiePrefix(path: string, name: unknown, secure: unknown, securePath: string, domain: unknown, domainPath: string) {
     if (typeof name !== 'string') return
-    const prefix = /^__(Secure|Host)-/i.exec(name)?.[0]
+    const prefix = /^__(?:Secure|Host)-/i.exec(name)?.[0]
     if (!prefix) return
     if (secure !== true) {
       this.fail(path, `starts with ${prefix}, but ${this.key(securePath)} is not true: browsers drop such a cookie`, `set ${this.key(securePath)}: true (and serve over https), or drop the prefix`)

@@ -88,4 +88,3 @@ const RELAYED_MESSAGE: Readonly<Record<AuthErrorCode, string>> = {
   CSRF: 'Cross-site request refused: send JSON from this app',
   NOT_SUPPORTED: 'Not supported by this provider',
 }
-
