@@ -24,6 +24,20 @@ const lab = {
   hooks: (page: Page) => page.evaluate(() => (window as never as { __authHooks: RecordedHooks }).__authHooks),
 }
 
+/** A new user signed in through the login form, on the lab page; the test provokes 401s on purpose. */
+async function signedInOnLab() {
+  const user = newUser()
+  await backend.register(user)
+  const session = await openSession(browser(), baseURL)
+  session.expectFailedRequest(/status of 401/)
+  const { page } = session
+  await page.goto('/login?redirect=/lab')
+  await signInThroughForm(page, user)
+  await page.waitForURL(url => url.pathname === '/lab')
+  await openLab(page)
+  return { session, page }
+}
+
 async function jar(page: Page) {
   return Object.fromEntries((await page.context().cookies()).map(cookie => [cookie.name, cookie]))
 }
@@ -61,15 +75,7 @@ describe('composables in the browser', () => {
   })
 
   it('useAuthFetch: a 401 refreshes once and retries; auth:response and auth:refreshed fire', async () => {
-    const user = newUser()
-    await backend.register(user)
-    const session = await openSession(browser(), baseURL)
-    session.expectFailedRequest(/status of 401/)
-    const { page } = session
-    await page.goto('/login?redirect=/lab')
-    await signInThroughForm(page, user)
-    await page.waitForURL(url => url.pathname === '/lab')
-    await openLab(page)
+    const { session, page } = await signedInOnLab()
     const before = await jar(page)
     await backend.reset()
     await backend.fault('/api/user/stats', '401-once')
@@ -87,15 +93,7 @@ describe('composables in the browser', () => {
   })
 
   it('useAuthFetch: a second 401 after a fresh refresh ends the session and tells the backend', async () => {
-    const user = newUser()
-    await backend.register(user)
-    const session = await openSession(browser(), baseURL)
-    session.expectFailedRequest(/status of 401/)
-    const { page } = session
-    await page.goto('/login?redirect=/lab')
-    await signInThroughForm(page, user)
-    await page.waitForURL(url => url.pathname === '/lab')
-    await openLab(page)
+    const { session, page } = await signedInOnLab()
     const refreshToken = (await jar(page))['auth.refresh-token']!.value
     await backend.reset()
     await backend.fault('/api/user/stats', '401')

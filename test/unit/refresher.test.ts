@@ -106,16 +106,17 @@ async function runFor(ms: number) {
   for (let passed = 0; passed < ms; passed += 100) await vi.advanceTimersByTimeAsync(100)
 }
 
-describe('refresher and expiry timer', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z') })
-    vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }))
-  })
-  afterEach(() => {
-    vi.useRealTimers()
-    vi.unstubAllGlobals()
-  })
+// Fake time from a fixed instant, and a document the scheduler can listen to.
+beforeEach(() => {
+  vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z') })
+  vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }))
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.unstubAllGlobals()
+})
 
+describe('refresher and expiry timer', () => {
   it('with a correct clock: 2 s tokens are refreshed a third of their lifetime early, once each', async () => {
     const server = backend({ ttlSeconds: 2 })
     const tab = await openTab(server)
@@ -187,15 +188,6 @@ describe('refresher and expiry timer', () => {
 })
 
 describe('refresher: an answer that comes after the session ended', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z') })
-    vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }))
-  })
-  afterEach(() => {
-    vi.useRealTimers()
-    vi.unstubAllGlobals()
-  })
-
   it('is not written back when another tab signed out while it travelled', async () => {
     const server = backend({ ttlSeconds: 60 })
     const tab = await openTab(server)

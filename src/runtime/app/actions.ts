@@ -1,24 +1,12 @@
-import type { NuxtApp } from '#app'
 import { navigateTo } from '#imports'
-import { AuthError, type ClientStrategy, type SignInCall, type StrategyContext } from '../core'
+import { AuthError, type SignInCall } from '../core'
 import type { SecondarySignInOptions, Session, SignOutOptions, SignUpOptions } from '../types'
 import { completeSignIn, credentialsError } from '../shared/sign-in'
-import type { Navigation } from './navigation'
+import type { AppParts } from './parts'
 import type { SessionManager } from './session'
-import type { useAuthStore } from './store'
-import type { TabChannel } from './tabs/channel'
-import type { AppTokens } from './tokens'
 
-export interface ActionDeps {
-  nuxtApp: NuxtApp
-  store: ReturnType<typeof useAuthStore>
-  tokens: AppTokens
-  strategy: ClientStrategy<unknown>
-  context: StrategyContext<unknown>
-  navigation: Navigation
+export interface ActionDeps extends AppParts {
   session: SessionManager
-  tabs: TabChannel
-  report(error: unknown, operation: string): Promise<AuthError>
 }
 
 /** What the user does: sign in, sign up, sign out. */

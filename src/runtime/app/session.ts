@@ -1,24 +1,13 @@
 import type { NuxtApp } from '#app'
-import { AuthError, createSingleFlight, isAuthError, type ClientStrategy, type StrategyContext } from '../core'
+import { AuthError, createSingleFlight, isAuthError } from '../core'
 import type { GetSessionOptions, Session, SignOutReason } from '../types'
 import { cachedSession, forgetCachedSession, sessionCacheEnabled, type SessionCacheSettings } from '../shared/session-cache'
-import type { Navigation } from './navigation'
+import type { AppParts } from './parts'
 import type { Refresher } from './refresher'
-import type { useAuthStore } from './store'
-import type { TabChannel } from './tabs/channel'
-import type { AppTokens } from './tokens'
 
-export interface SessionDeps {
-  nuxtApp: NuxtApp
-  store: ReturnType<typeof useAuthStore>
-  tokens: AppTokens
-  strategy: ClientStrategy<unknown>
-  context: StrategyContext<unknown>
-  navigation: Navigation
-  tabs: TabChannel
+export interface SessionDeps extends AppParts {
   /** Present when the provider can refresh. Read lazily: the refresher is created after the session. */
   refresher: () => Refresher | null
-  report(error: unknown, operation: string): Promise<AuthError>
   sessionCache?: SessionCacheSettings
 }
 

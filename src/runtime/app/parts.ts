@@ -1,0 +1,19 @@
+import type { NuxtApp } from '#app'
+import type { AuthError, ClientStrategy, StrategyContext } from '../core'
+import type { Navigation } from './navigation'
+import type { useAuthStore } from './store'
+import type { TabChannel } from './tabs/channel'
+import type { AppTokens } from './tokens'
+
+/** What the session and the actions both work with, as the manager wires them. */
+export interface AppParts {
+  nuxtApp: NuxtApp
+  store: ReturnType<typeof useAuthStore>
+  tokens: AppTokens
+  strategy: ClientStrategy<unknown>
+  context: StrategyContext<unknown>
+  navigation: Navigation
+  tabs: TabChannel
+  /** Reports a failure to the `auth:error` hook and returns it as an AuthError. */
+  report(error: unknown, operation: string): Promise<AuthError>
+}
