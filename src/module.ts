@@ -49,6 +49,7 @@ export default defineNuxtModule<ModuleOptions>({
 
     nuxt.options.alias['#auth'] = resolver.resolve(runtimeDir, 'types')
     nuxt.options.alias['#auth-core'] = resolver.resolve(runtimeDir, 'core/index')
+    nuxt.options.alias['#auth-server'] = resolver.resolve(runtimeDir, 'server/index')
     // Only the configured provider's client code is compiled into the app.
     const providerTemplate = addTemplate({
       filename: 'gatekeeper/provider.mjs',

@@ -72,6 +72,12 @@ export interface ModuleOptions {
    * @default { maxAge: 10, maxEntries: 10000 }
    */
   sessionCache?: SessionCacheOptions | false
+  /**
+   * The largest request body, in bytes, that the module's own server routes read (the `/api/_auth` relay
+   * routes and the Auth.js handler); a larger one is refused with 413 before it is buffered.
+   * `NUXT_AUTH_MAX_BODY_BYTES` overrides it at run time. @default 65536
+   */
+  maxBodyBytes?: number
   /** The provider and its options. @default { type: 'local' } */
   provider?: ProviderOptions
 }
@@ -91,7 +97,7 @@ export interface ResolvedModuleOptions {
   refreshHandler: string | null
   public: PublicAuthConfig
   /** Server-only runtime config (`runtimeConfig.auth`). */
-  server: { sessionCache: { maxAge: number, maxEntries: number } }
+  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number }
   /** The provider's server half, if it has one. */
   providerServer: import('../providers/types').ProviderServerSetup | null
 }
@@ -182,6 +188,11 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
     fail('sessionCache.maxEntries', `must be a whole number >= 1, got ${JSON.stringify(sessionCache.maxEntries)}`, 'set e.g. 10000')
   }
 
+  const maxBodyBytes = input.maxBodyBytes ?? 65_536
+  if (!Number.isInteger(maxBodyBytes) || !(maxBodyBytes >= 1024)) {
+    fail('maxBodyBytes', `must be a whole number of bytes >= 1024, got ${JSON.stringify(maxBodyBytes)}`, 'set e.g. 65536 (64 kB)')
+  }
+
   const providerInput = (input.provider ?? { type: 'local' }) as { type?: unknown }
   const definition = findProvider(providerInput as Record<string, unknown>)
   if (!definition) {
@@ -207,7 +218,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
       sessionRefresh,
       ...definition.runtimeConfig(resolved.options as never, { baseURL }),
     },
-    server: { sessionCache },
+    server: { sessionCache, maxBodyBytes },
     providerServer: definition.server?.(resolved.options as never) ?? null,
   }
 }

@@ -155,6 +155,16 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await session.assertClean()
   })
 
+  it('refuses a POST body over auth.maxBodyBytes with 413 before Auth.js sees it', async () => {
+    const response = await fetch(`${baseURL}/api/auth/callback/credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `username=${'x'.repeat(70_000)}`,
+      redirect: 'manual',
+    })
+    expect(response.status).toBe(413)
+  })
+
   it('rejects sign-in and sign-out POSTs without the CSRF token', async () => {
     for (const path of ['/api/auth/callback/credentials', '/api/auth/signin/oidc-test', '/api/auth/signout']) {
       const response = await fetch(`${baseURL}${path}`, {

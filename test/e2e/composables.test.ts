@@ -114,6 +114,9 @@ describe('composables in the browser', () => {
 
   it('rawRefreshToken follows the jar; setRefreshToken and assigning to it write the cookie at once', async () => {
     const session = await openSession(browser(), baseURL)
+    // An access token that is not due, so the refresh tokens set below are only stored, never spent.
+    const claims = Buffer.from(JSON.stringify({ sub: 'lab', exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')
+    await session.context.addCookies([{ name: 'auth.token', value: `eyJhbGciOiJIUzI1NiJ9.${claims}.not-verified-here`, url: baseURL }])
     const { page } = session
     await openLab(page)
     await page.evaluate(() => (window as never as { __lab: { setRefreshToken: (v: string) => void } }).__lab.setRefreshToken('set-by-setter'))

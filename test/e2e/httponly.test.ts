@@ -94,6 +94,26 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await session.assertClean()
   })
 
+  it('refuses a request body over auth.maxBodyBytes with 413 before reading it (same-origin JSON, declared or streamed)', async () => {
+    const headers = { 'content-type': 'application/json', 'origin': baseURL }
+    const declared = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers, body: JSON.stringify({ credentials: { email: 'x'.repeat(70_000) } }) })
+    expect(declared.status).toBe(413)
+    const chunk = new TextEncoder().encode(`{"credentials":{"email":"${'y'.repeat(16_000)}`)
+    const streamed = await fetch(`${baseURL}/api/_auth/signup`, {
+      method: 'POST',
+      headers,
+      body: new ReadableStream({
+        start(controller) {
+          for (let index = 0; index < 8; index++) controller.enqueue(chunk)
+          controller.close()
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit)
+    expect(streamed.status).toBe(413)
+    expect(await backend.count('POST /api/auth/register')).toBe(0)
+  })
+
   it('refuses a cross-site form post to the sign-in relay (login CSRF)', async () => {
     const user = newUser()
     await backend.register(user)

@@ -87,6 +87,9 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
   it('two simultaneous SSR requests with the same expired token spend the refresh token once', async () => {
     const { user, tokens } = await signedIn()
     const cookieHeader = `auth.token=${await expired(tokens.token)}; auth.refresh-token=${tokens.refreshToken}`
+    // The backend answers refreshes late, so the second render arrives while the first one's refresh is in
+    // flight (as two tabs loading at once do); the server hands its result only to requests waiting on it.
+    await backend.fault('/api/auth/refresh', 'slow')
     const [first, second] = await Promise.all([
       fetch(`${baseURL}/profile`, { headers: { cookie: cookieHeader }, redirect: 'manual' }),
       fetch(`${baseURL}/stats`, { headers: { cookie: cookieHeader }, redirect: 'manual' }),

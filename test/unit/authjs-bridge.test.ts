@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:http'
 import { createApp, defineEventHandler, sendWebResponse, toNodeListener } from 'h3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toWebRequest } from '../../providers/authjs/server/bridge'
+import { BodyTooLargeError, collectWithin } from '../../src/runtime/core/body'
+
+const LIMIT = 1024
 
 // The h3 ⇄ Web Request/Response bridge of the Auth.js handler, over a real HTTP server on loopback.
 let server: Server
@@ -11,7 +14,14 @@ let seen: { url: string, method: string, cookie: string | null, contentType: str
 beforeAll(async () => {
   const app = createApp()
   app.use('/bridge', defineEventHandler(async (event) => {
-    const request = await toWebRequest(event, 'https://app.example.com')
+    let request: Request
+    try {
+      request = await toWebRequest(event, 'https://app.example.com', e => collectWithin(e.node.req, LIMIT, Number(e.node.req.headers['content-length'])))
+    }
+    catch (error) {
+      if (error instanceof BodyTooLargeError) return new Response(null, { status: 413 })
+      throw error
+    }
     seen = { url: request.url, method: request.method, cookie: request.headers.get('cookie'), contentType: request.headers.get('content-type'), body: await request.text() }
     // Auth.js answers with several cookies at once (session, state, nonce…): each must arrive on its own.
     const headers = new Headers({ location: '/back' })
@@ -43,6 +53,22 @@ describe('the Auth.js request/response bridge', () => {
     expect(response.status).toBe(302)
     expect(response.headers.get('location')).toBe('/back')
     expect(response.headers.getSetCookie()).toEqual(['authjs.session-token=abc; Path=/; HttpOnly; SameSite=Lax', 'authjs.state=; Max-Age=0; Path=/'])
+  })
+
+  it('refuses a body over the limit before buffering it, declared or streamed', async () => {
+    seen = undefined
+    const declared = await fetch(`${baseURL}/bridge/signin`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x'.repeat(LIMIT + 1) })
+    expect(declared.status).toBe(413)
+    // Chunked, without Content-Length: counted while it streams in.
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let index = 0; index < 8; index++) controller.enqueue(new TextEncoder().encode('y'.repeat(512)))
+        controller.close()
+      },
+    })
+    const streamed = await fetch(`${baseURL}/bridge/signin`, { method: 'POST', body: chunks, duplex: 'half' } as RequestInit)
+    expect(streamed.status).toBe(413)
+    expect(seen).toBeUndefined()
   })
 
   it('sends no body for GET', async () => {

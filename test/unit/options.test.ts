@@ -136,6 +136,7 @@ describe('resolveModuleOptions: validation', () => {
     ['protocol-relative navigateAuthenticatedTo', options({ navigateAuthenticatedTo: '//evil' }), 'auth.navigateAuthenticatedTo'],
     ['absolute navigateAuthenticatedTo', options({ navigateAuthenticatedTo: 'https://evil.com' }), 'auth.navigateAuthenticatedTo'],
     ['zero requestTimeout', options({ requestTimeout: 0 }), 'auth.requestTimeout'],
+    ['a tiny body limit', options({ maxBodyBytes: 10 }), 'auth.maxBodyBytes'],
     ['__Secure- cookie without Secure', local({ token: { cookieName: '__Secure-auth' } }), 'auth.provider.token.cookieName'],
     ['__Host- cookie without Secure', local({ token: { cookieName: '__Host-auth' } }), 'auth.provider.token.cookieName'],
     ['__Host- cookie with a domain', local({ token: { cookieName: '__Host-auth', secureCookieAttribute: true, cookieDomain: 'example.com' } }), 'auth.provider.token.cookieName'],
@@ -240,6 +241,11 @@ describe('validation added after review', () => {
   it('accepts prefixed cookie names with the attributes browsers require', () => {
     expect(resolveModuleOptions(local({ token: { cookieName: '__Host-auth', secureCookieAttribute: true } })).public.token?.cookie).toMatchObject({ name: '__Host-auth', secure: true })
     expect(resolveModuleOptions(local({ token: { cookieName: '__Secure-auth', secureCookieAttribute: true, cookieDomain: 'example.com' } })).public.token?.cookie).toMatchObject({ secure: true, domain: 'example.com' })
+  })
+
+  it('request bodies: 64 kB by default, in the server-only runtime config', () => {
+    expect(resolveModuleOptions({}).server.maxBodyBytes).toBe(65_536)
+    expect(resolveModuleOptions({ maxBodyBytes: 8192 }).server.maxBodyBytes).toBe(8192)
   })
 
   it('local with refresh disabled stays the local provider', () => {

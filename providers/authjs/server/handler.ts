@@ -1,5 +1,6 @@
 import { Auth, type AuthConfig } from '@auth/core'
 import { createError, defineEventHandler, getRequestHeaders, getRequestProtocol, sendWebResponse, type H3Event } from 'h3'
+import { readBodyWithin } from '#auth-server'
 import { toWebRequest } from './bridge'
 import { describeIssue } from './errors'
 import { resolveOrigin } from './origin'
@@ -38,7 +39,7 @@ export function configFor(event: H3Event, config: AuthConfig) {
 export function NuxtAuthHandler(config: AuthConfig) {
   return defineEventHandler(async (event) => {
     const resolved = configFor(event, config)
-    const response = await Auth(await toWebRequest(event, resolved.origin), resolved.config)
+    const response = await Auth(await toWebRequest(event, resolved.origin, readBodyWithin), resolved.config)
     return sendWebResponse(event, response)
   })
 }

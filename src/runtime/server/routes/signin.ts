@@ -1,13 +1,14 @@
-import { defineEventHandler, readBody } from 'h3'
+import { defineEventHandler } from 'h3'
 import { AuthError } from '../../core'
 import { completeSignIn, credentialsError } from '../../shared/sign-in'
+import { readJsonWithin } from '../body'
 import { assertSameOriginJson, relayContext, relayError } from '../relay'
 
 /** POST /api/_auth/signin { credentials, query? }: signs in at the backend and keeps the token httpOnly. */
 export default defineEventHandler(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
-  const body = await readBody<{ credentials?: Record<string, unknown>, query?: Record<string, unknown>, headers?: unknown }>(event)
+  const body = await readJsonWithin<{ credentials?: Record<string, unknown>, query?: Record<string, unknown>, headers?: unknown }>(event)
   try {
     const result = await relay.strategy.signIn(relay.context, body?.credentials ?? {}, { query: body?.query, headers: relay.forwardableHeaders(body?.headers) })
       .catch((error: unknown) => Promise.reject(credentialsError(error)))

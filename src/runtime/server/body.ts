@@ -1,0 +1,43 @@
+import { createError, getRequestHeader, readRawBody, setResponseHeader, type H3Event } from 'h3'
+import { useRuntimeConfig } from '#imports'
+import { BodyTooLargeError, collectWithin } from '../core'
+
+/** `auth.maxBodyBytes` (env NUXT_AUTH_MAX_BODY_BYTES), the default when unset. */
+export function maxBodyBytes(event: H3Event): number {
+  return Number((useRuntimeConfig(event).auth as { maxBodyBytes?: number } | undefined)?.maxBodyBytes) || 65_536
+}
+
+/**
+ * The raw body within `limit`; a larger one is a 413 before it is buffered. In-process calls (a page render's
+ * `$fetch`) come from this server's own code and have no stream: their body is read as it is.
+ */
+export async function readBodyWithin(event: H3Event, limit = maxBodyBytes(event)): Promise<Uint8Array | undefined> {
+  const request = event.node.req as typeof event.node.req & { [Symbol.asyncIterator]?: unknown }
+  try {
+    if (!request.socket || typeof request[Symbol.asyncIterator] !== 'function') {
+      const body = await readRawBody(event, false)
+      if (body && body.length > limit) throw new BodyTooLargeError(limit)
+      return body && body.length > 0 ? new Uint8Array(body) : undefined
+    }
+    return await collectWithin(request as AsyncIterable<Uint8Array>, limit, Number(getRequestHeader(event, 'content-length') ?? Number.NaN))
+  }
+  catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error
+    // The rest of the body is never read: the connection closes after the answer.
+    setResponseHeader(event, 'connection', 'close')
+    throw createError({ statusCode: 413, statusMessage: 'Payload Too Large', data: { authError: { code: 'BAD_REQUEST', message: error.message } } })
+  }
+}
+
+/** The JSON object in the body (within the limit); no body is an empty object, anything but JSON a 400. */
+export async function readJsonWithin<T extends object>(event: H3Event): Promise<Partial<T>> {
+  const body = await readBodyWithin(event)
+  if (!body) return {}
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(body))
+    return typeof parsed === 'object' && parsed !== null ? parsed as Partial<T> : {}
+  }
+  catch {
+    throw createError({ statusCode: 400, statusMessage: 'Bad Request', data: { authError: { code: 'BAD_REQUEST', message: 'The request body is not JSON' } } })
+  }
+}

@@ -1,0 +1,2 @@
+// What the module's server routes and the providers' server halves share (alias `#auth-server`).
+export { maxBodyBytes, readBodyWithin, readJsonWithin } from './body'
