@@ -114,9 +114,10 @@ describe('composables in the browser', () => {
 
   it('rawRefreshToken follows the jar; setRefreshToken and assigning to it write the cookie at once', async () => {
     const session = await openSession(browser(), baseURL)
-    // An access token that is not due, so the refresh tokens set below are only stored, never spent.
-    const claims = Buffer.from(JSON.stringify({ sub: 'lab', exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')
-    await session.context.addCookies([{ name: 'auth.token', value: `eyJhbGciOiJIUzI1NiJ9.${claims}.not-verified-here`, url: baseURL }])
+    // A refresh token alone is due for a refresh at once: the refresh endpoint fails (no verdict), so the
+    // values set below stay in the jar instead of being spent and refused.
+    session.expectFailedRequest(/status of 500/)
+    await backend.fault('/api/auth/refresh', '500')
     const { page } = session
     await openLab(page)
     await page.evaluate(() => (window as never as { __lab: { setRefreshToken: (v: string) => void } }).__lab.setRefreshToken('set-by-setter'))

@@ -61,7 +61,7 @@ describe('module setup', () => {
       expect(config.token?.cookie.name).toBe('auth.token')
       expect(config).not.toHaveProperty('sessionCache')
       // Server-only settings stay out of the public config (and so out of every page).
-      expect(nuxt.options.runtimeConfig.auth).toEqual({ sessionCache: { maxAge: 10, maxEntries: 10_000 } })
+      expect(nuxt.options.runtimeConfig.auth).toEqual({ sessionCache: { maxAge: 10, maxEntries: 10_000 }, maxBodyBytes: 65_536 })
       // No relay routes unless the token cookie is httpOnly.
       expect(nuxt.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth'))).toEqual([])
     }

@@ -19,7 +19,8 @@ export default defineNuxtPlugin({
 
     if (import.meta.server) {
       // The server's clock travels with the page: the browser judges token expiry by it, not by its own.
-      store.serverTime = Date.now()
+      // Not in a prerendered page: its render time is the build's, not now.
+      if (!import.meta.prerender) store.serverTime = Date.now()
       if (!serverCheckDisabled(config)) {
         // One check per SSR request; the verdict travels in the payload so the client does not ask again.
         await manager.ensureChecked()
