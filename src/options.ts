@@ -1,5 +1,6 @@
 import { findProvider, providers, type ProviderOptions } from '../providers'
 import type { OptionIssue } from '../providers/types'
+import { DEFAULT_MAX_BODY_BYTES } from './runtime/core/body'
 import type { PublicAuthConfig } from './runtime/core/config'
 
 export type { PublicAuthConfig }
@@ -188,7 +189,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
     fail('sessionCache.maxEntries', `must be a whole number >= 1, got ${JSON.stringify(sessionCache.maxEntries)}`, 'set e.g. 10000')
   }
 
-  const maxBodyBytes = input.maxBodyBytes ?? 65_536
+  const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   if (!Number.isInteger(maxBodyBytes) || !(maxBodyBytes >= 1024)) {
     fail('maxBodyBytes', `must be a whole number of bytes >= 1024, got ${JSON.stringify(maxBodyBytes)}`, 'set e.g. 65536 (64 kB)')
   }

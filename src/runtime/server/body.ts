@@ -1,10 +1,10 @@
 import { createError, getRequestHeader, readRawBody, setResponseHeader, type H3Event } from 'h3'
 import { useRuntimeConfig } from '#imports'
-import { BodyTooLargeError, collectWithin } from '../core'
+import { BodyTooLargeError, collectWithin, DEFAULT_MAX_BODY_BYTES } from '../core'
 
 /** `auth.maxBodyBytes` (env NUXT_AUTH_MAX_BODY_BYTES), the default when unset. */
 export function maxBodyBytes(event: H3Event): number {
-  return Number((useRuntimeConfig(event).auth as { maxBodyBytes?: number } | undefined)?.maxBodyBytes) || 65_536
+  return Number((useRuntimeConfig(event).auth as { maxBodyBytes?: number } | undefined)?.maxBodyBytes) || DEFAULT_MAX_BODY_BYTES
 }
 
 /**
