@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { shallowRef } from 'vue'
-import { createIssuerClock, initialMachineState, transition, type AuthEvent, type ClientStrategy, type StrategyContext, type TokenResult } from '../../src/runtime/core'
+import { AuthError, createIssuerClock, initialMachineState, transition, type AuthEvent, type ClientStrategy, type StrategyContext, type TokenResult } from '../../src/runtime/core'
 import type { PublicAuthConfig } from '../../src/runtime/core/config'
 import { createRefresher } from '../../src/runtime/app/refresher'
 import { scheduleChecks } from '../../src/runtime/app/scheduling'
@@ -78,7 +78,7 @@ function fakeStore() {
 }
 
 /** A tab: refresher + timers, as the plugin wires them. */
-async function openTab(server: ReturnType<typeof backend>, { observeServerTime = true } = {}) {
+async function openTab(server: ReturnType<typeof backend>, { observeServerTime = true, onSignOut = () => {} } = {}) {
   const tokens = appTokens()
   tokens.write({ token: server.mint(), refreshToken: 'r0' })
   const clock = createIssuerClock()
@@ -93,7 +93,9 @@ async function openTab(server: ReturnType<typeof backend>, { observeServerTime =
     clock,
     skewSeconds: 30,
     report: async error => error as never,
-    signOut: async () => {},
+    signOut: async () => {
+      onSignOut()
+    },
     onRefreshed: async () => {},
   })
   const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
@@ -207,6 +209,27 @@ describe('refresher: an answer that comes after the session ended', () => {
     expect(await pending).toBe('skipped')
     expect(tab.tokens.token()).toBeNull()
     expect(tab.tokens.refreshToken()).toBeNull()
+    tab.stop()
+  })
+})
+
+describe('refresher: a refusal about a token the jar no longer holds', () => {
+  it('signs nobody out when the user signed in anew while the refused refresh travelled', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    let signedOut = 0
+    const tab = await openTab(server, { onSignOut: () => signedOut++ })
+    let refuse: () => void = () => {}
+    server.strategy.refresh = () => new Promise((_resolve, reject) => {
+      refuse = () => reject(new AuthError('REFRESH_REFUSED', 'refused'))
+    })
+    const pending = tab.refresher.refresh().catch((error: unknown) => error)
+    await vi.advanceTimersByTimeAsync(0)
+    // Another tab signed out and a new sign-in stored fresh tokens.
+    tab.tokens.write({ token: server.mint(), refreshToken: 'from-a-new-sign-in' })
+    refuse()
+    expect(await pending).toMatchObject({ code: 'REFRESH_REFUSED' })
+    expect(signedOut).toBe(0)
+    expect(tab.tokens.refreshToken()).toBe('from-a-new-sign-in')
     tab.stop()
   })
 })

@@ -127,7 +127,12 @@ export function createRefresher(deps: RefresherDeps) {
     }
     catch (error) {
       const authError = await deps.report(error, 'refresh')
-      if (authError.isVerdict) {
+      if (authError.isVerdict && tokens.refreshToken() !== refreshToken) {
+        // The refusal is about a token the jar no longer holds (signed out and in again meanwhile): no verdict
+        // on the session there now.
+        deps.store.dispatch({ type: 'SETTLE', epoch })
+      }
+      else if (authError.isVerdict) {
         backoff.succeed()
         await deps.signOut()
       }
