@@ -50,6 +50,11 @@ export default defineNuxtModule<ModuleOptions>({
     nuxt.options.alias['#auth'] = resolver.resolve(runtimeDir, 'types')
     nuxt.options.alias['#auth-core'] = resolver.resolve(runtimeDir, 'core/index')
     nuxt.options.alias['#auth-server'] = resolver.resolve(runtimeDir, 'server/index')
+    // Which relay routes this app has (see RELAY_ROUTES): httpOnly token cookies need them all; refresh tokens
+    // are rotated through the server whenever there is one (a statically generated site has none).
+    const relayed = new Set<string>()
+    if (resolved.public.token?.cookie.httpOnly) relayed.add('httpOnly')
+    if (resolved.public.refreshToken && !nuxt.options.nitro.static) relayed.add('refresh')
     // Only the configured provider's client code is compiled into the app.
     const providerTemplate = addTemplate({
       filename: 'gatekeeper/provider.mjs',
@@ -57,12 +62,16 @@ export default defineNuxtModule<ModuleOptions>({
       write: true,
       getContents: () => {
         const provider = JSON.stringify(resolver.resolve(providersDir, resolved.clientStrategy))
-        // The browser's strategy: the relay through /api/_auth when the token cookie is httpOnly, else the
-        // provider's own. Decided here, so the one not used is not in the client bundle.
-        const browser = resolved.public.token?.cookie.httpOnly
-          ? `export { relayStrategy as browserStrategy } from ${JSON.stringify(resolver.resolve(runtimeDir, 'app/relay'))}`
-          : `export { default as browserStrategy } from ${provider}`
-        return `export { default } from ${provider}\n${browser}\n`
+        const relay = JSON.stringify(resolver.resolve(runtimeDir, 'app/relay'))
+        // The browser's strategy: the relay through /api/_auth when the token cookie is httpOnly; else the
+        // provider's own, refreshing through the relay route when there is one. Decided here, so what is not
+        // used is not in the client bundle.
+        const browser = relayed.has('httpOnly')
+          ? `export { relayStrategy as browserStrategy } from ${relay}`
+          : relayed.has('refresh')
+            ? `import { withRelayedRefresh } from ${relay}\nexport const browserStrategy = withRelayedRefresh(strategy)`
+            : `export const browserStrategy = strategy`
+        return `import strategy from ${provider}\nexport default strategy\n${browser}\n`
       },
     })
     nuxt.options.alias['#auth-provider'] = providerTemplate.dst
@@ -195,12 +204,10 @@ export {}
       }
     }
 
-    if (resolved.public.token?.cookie.httpOnly) {
-      // Page scripts cannot touch an httpOnly cookie, so the browser signs in, out and checks the session
-      // through these routes, which hold the token for it (same strategy, run on the server).
-      for (const route of Object.values(RELAY_ROUTES)) {
-        addServerHandler({ route: route.path, method: route.method, handler: resolver.resolve(runtimeDir, `server/routes/${route.file}`) })
-      }
+    // The browser's strategy calls these routes, which run the provider's strategy on the server with the
+    // request's cookies (page scripts cannot touch an httpOnly cookie; a refresh answer must outlive its page).
+    for (const route of Object.values(RELAY_ROUTES)) {
+      if (relayed.has(route.when)) addServerHandler({ route: route.path, method: route.method, handler: resolver.resolve(runtimeDir, `server/routes/${route.file}`) })
     }
   },
 })

@@ -2,20 +2,19 @@ import type { BrowserContext, Page, Request } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, newUser, openSession, text, useChromium, waitForHydration } from './helpers'
 
-// A page load (new tab or reload) that happens while another tab's refresh is on its way. The other tab
-// refreshes on its own, before the access token expires; the backend has already spent the old refresh
-// token, but its answer is still travelling ('late-answer' fault: held for LATE_ANSWER_MS). The page load
-// carries the old cookies: a still-valid access token and the spent refresh token. Nothing may spend that
-// refresh token again: the access token is still good, and the refreshing tab's answer is on its way.
-//
-// Left out on purpose, because no client can get them right: a page load whose access token has already
-// expired while another tab's refresh is in flight (the server has nothing valid to render with), and a
-// reload of the very tab whose refresh is in flight (its answer, the only copy of the successor, is lost).
+// A page load (new tab or reload) that happens while a tab's refresh is on its way. The tab refreshes on its
+// own, before the access token expires, through the app's refresh route; the backend has already spent the
+// old refresh token, but its answer is still travelling ('late-answer' fault: held for LATE_ANSWER_MS). The
+// page load carries the old cookies: a still-valid access token and the spent refresh token. Nothing may
+// spend that refresh token again: the access token is still good, and the refresh's answer is on its way,
+// with the successor in its Set-Cookie, which the browser stores even when the refreshing page is gone.
 
 const baseURL = inject('refreshBaseURL')
 const accessTtl = inject('refreshAccessTtl')
 const backend = new Backend(baseURL)
 const REFRESH = 'POST /api/auth/refresh'
+/** Where a browser refreshes: the app's relay route (which calls the backend's REFRESH), or the backend itself. */
+const BROWSER_REFRESH = new Set(['/api/_auth/refresh', '/api/auth/refresh'])
 const browser = useChromium(backend)
 // Shorter than the lead time a tab refreshes before expiry (a third of the 6 s lifetime), so the old access
 // token stays valid throughout, and shorter than the fixture's requestTimeout (1.5 s): an answer that comes
@@ -39,6 +38,10 @@ async function setTokens(context: BrowserContext, tokens: Tokens) {
   ])
 }
 
+async function refreshCookie(context: BrowserContext): Promise<string | undefined> {
+  return (await context.cookies(baseURL)).find(cookie => cookie.name === 'auth.refresh-token')?.value
+}
+
 async function refreshStats(): Promise<{ refreshes: number, reuseDetections: number }> {
   return await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()
 }
@@ -47,7 +50,7 @@ async function refreshStats(): Promise<{ refreshes: number, reuseDetections: num
 function nextRefreshRequest(context: BrowserContext): Promise<Request> {
   return new Promise((resolve) => {
     const listener = (request: Request) => {
-      if (request.method() !== 'POST' || new URL(request.url()).pathname !== '/api/auth/refresh') return
+      if (request.method() !== 'POST' || !BROWSER_REFRESH.has(new URL(request.url()).pathname)) return
       context.off('request', listener)
       resolve(request)
     }
@@ -110,6 +113,28 @@ describe('refresh provider: a page load while another tab refreshes', () => {
     await inFlight.response()
 
     await expectSessionIntact(tabs, user, signedInAt)
+    await session.assertClean()
+  })
+
+  it('the refreshing tab itself reloaded while its refresh answer is on its way: the successor still lands, no reuse', async () => {
+    const { user, tokens, signedInAt } = await signedIn()
+    const session = await openSession(browser(), baseURL)
+    await setTokens(session.context, tokens)
+    const tab = session.page
+    await openOn(tab, '/tokens')
+    await backend.control({ faults: { '/api/auth/refresh': 'late-answer' }, lateAnswerMs: LATE_ANSWER_MS })
+
+    // The page that sent the refresh unloads; its answer (the only copy of the successor) is still held back.
+    await nextRefreshRequest(session.context)
+    await tab.reload()
+    await waitForHydration(tab)
+    await expect.poll(() => refreshCookie(session.context), { timeout: LATE_ANSWER_MS * 3 }).not.toBe(tokens.refreshToken)
+    await backend.control({ faults: { '/api/auth/refresh': 'none' } })
+
+    // The tab goes on refreshing with the successor through the next expiry.
+    const rotated = await refreshCookie(session.context)
+    await expect.poll(() => refreshCookie(session.context), { timeout: accessTtl * 1000 + 2000 }).not.toBe(rotated)
+    await expectSessionIntact([tab], user, signedInAt)
     await session.assertClean()
   })
 })

@@ -221,3 +221,52 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     await session.assertClean()
   })
 })
+
+describe('the refresh route (/api/_auth/refresh): the browser refreshes through the app\'s server', () => {
+  const ROUTE = `${baseURL}/api/_auth/refresh`
+  const sameOrigin = { 'content-type': 'application/json', 'origin': baseURL }
+  const setCookies = (response: Response) => Object.fromEntries(response.headers.getSetCookie().map(header => [header.split('=')[0], header]))
+
+  it('spends the refresh cookie once and sets both rotated cookies, with the configured attributes', async () => {
+    const { tokens } = await signedIn()
+    const response = await fetch(ROUTE, { method: 'POST', headers: { ...sameOrigin, cookie: `auth.token=${tokens.token}; auth.refresh-token=${tokens.refreshToken}` }, body: '{}' })
+    expect(response.status).toBe(200)
+    const body = await response.text()
+    const cookies = setCookies(response)
+    const rotated = cookies['auth.refresh-token']!.split(';')[0]!.split('=')[1]!
+    expect(rotated).not.toBe(tokens.refreshToken)
+    // Tokens travel in Set-Cookie only, never in the body.
+    expect(body).not.toContain(rotated)
+    expect(cookies['auth.token']).toMatch(/; Path=\/;.*SameSite=Lax/i)
+    expect(cookies['auth.token']).not.toMatch(/HttpOnly/i)
+    expect(cookies['auth.refresh-token']).toMatch(/Max-Age=\d+/)
+    expect(await backend.count(REFRESH)).toBe(1)
+  })
+
+  it('two calls presenting the same pair while the first is in flight share one backend refresh', async () => {
+    const { tokens } = await signedIn()
+    await backend.fault('/api/auth/refresh', 'slow')
+    const call = () => fetch(ROUTE, { method: 'POST', headers: { ...sameOrigin, cookie: `auth.token=${tokens.token}; auth.refresh-token=${tokens.refreshToken}` }, body: '{}' })
+    const [first, second] = await Promise.all([call(), call()])
+    expect([first.status, second.status]).toEqual([200, 200])
+    expect(setCookies(first)['auth.refresh-token']).toBe(setCookies(second)['auth.refresh-token'])
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect((await refreshStats()).reuseDetections).toBe(0)
+  })
+
+  it('a refused refresh token answers 401 REFRESH_REFUSED and leaves the cookies to the browser', async () => {
+    const response = await fetch(ROUTE, { method: 'POST', headers: { ...sameOrigin, cookie: 'auth.refresh-token=not-a-refresh-token' }, body: '{}' })
+    expect(response.status).toBe(401)
+    expect((await response.json()).data.authError.code).toBe('REFRESH_REFUSED')
+    expect(response.headers.getSetCookie()).toEqual([])
+  })
+
+  it('refuses cross-site and form posts (CSRF) without calling the backend', async () => {
+    const { tokens } = await signedIn()
+    const cookie = `auth.token=${tokens.token}; auth.refresh-token=${tokens.refreshToken}`
+    const crossSite = await fetch(ROUTE, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': 'https://evil.example', cookie }, body: '{}' })
+    const form = await fetch(ROUTE, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'origin': baseURL, cookie }, body: 'a=1' })
+    expect([crossSite.status, form.status]).toEqual([403, 403])
+    expect(await backend.count(REFRESH)).toBe(0)
+  })
+})

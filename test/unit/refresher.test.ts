@@ -7,8 +7,20 @@ import { scheduleChecks } from '../../src/runtime/app/scheduling'
 import type { AppTokens } from '../../src/runtime/app/tokens'
 import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
 
-// One tab: its lock is the single flight (the cross-tab lock has its own tests and browser tests).
-vi.mock('../../src/runtime/app/tabs/lock', () => ({ withTabLock: <T>(_name: string, task: () => Promise<T>) => task() }))
+// One tab: its lock is the single flight (the cross-tab lock has its own tests and browser tests). The mock
+// records whether the lock is held, so tests can tell what runs inside it.
+const lock = vi.hoisted(() => ({ held: false }))
+vi.mock('../../src/runtime/app/tabs/lock', () => ({
+  withTokenLock: async <T>(task: () => Promise<T>) => {
+    lock.held = true
+    try {
+      return await task()
+    }
+    finally {
+      lock.held = false
+    }
+  },
+}))
 
 const cookie = (name: string) => ({ name, maxAge: 600, sameSite: 'lax' as const, secure: false, httpOnly: false })
 const tokenConfig = { token: { cookie: cookie('t'), headerName: 'Authorization', type: 'Bearer', maxAgeInSeconds: 600 }, refreshToken: { cookie: cookie('r'), headerName: '', type: '', maxAgeInSeconds: 600 } }
@@ -78,7 +90,7 @@ function fakeStore() {
 }
 
 /** A tab: refresher + timers, as the plugin wires them. */
-async function openTab(server: ReturnType<typeof backend>, { observeServerTime = true, onSignOut = () => {} } = {}) {
+async function openTab(server: ReturnType<typeof backend>, { observeServerTime = true, onSignOut = () => {}, onRefreshed = () => {} } = {}) {
   const tokens = appTokens()
   tokens.write({ token: server.mint(), refreshToken: 'r0' })
   const clock = createIssuerClock()
@@ -96,11 +108,13 @@ async function openTab(server: ReturnType<typeof backend>, { observeServerTime =
     signOut: async () => {
       onSignOut()
     },
-    onRefreshed: async () => {},
+    onRefreshed: async () => {
+      onRefreshed()
+    },
   })
   const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
   const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null }, store: store as never, clock, sessionRefresh })
-  return { tokens, refresher, stop }
+  return { tokens, refresher, store, stop }
 }
 
 /** Lets fake time pass in small steps, so the awaited JWT signing between timers completes. */
@@ -230,6 +244,56 @@ describe('refresher: a refusal about a token the jar no longer holds', () => {
     expect(await pending).toMatchObject({ code: 'REFRESH_REFUSED' })
     expect(signedOut).toBe(0)
     expect(tab.tokens.refreshToken()).toBe('from-a-new-sign-in')
+    tab.stop()
+  })
+})
+
+describe('refresher: what runs inside the token lock', () => {
+  it('hooks and the sign-out after a refusal run once the lock is released (app code in them may sign in or out)', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const seen: Array<{ step: string, lockHeld: boolean }> = []
+    const tab = await openTab(server, {
+      onRefreshed: () => seen.push({ step: 'refreshed', lockHeld: lock.held }),
+      onSignOut: () => seen.push({ step: 'signed-out', lockHeld: lock.held }),
+    })
+    expect(await tab.refresher.refresh()).toBe('refreshed')
+    server.strategy.refresh = async () => {
+      throw new AuthError('REFRESH_REFUSED', 'refused')
+    }
+    await expect(tab.refresher.refresh()).rejects.toMatchObject({ code: 'REFRESH_REFUSED' })
+    expect(seen).toEqual([{ step: 'refreshed', lockHeld: false }, { step: 'signed-out', lockHeld: false }])
+    tab.stop()
+  })
+})
+
+describe('refresher: an answer the relay route stored', () => {
+  /** The relay route's answer: the browser sets its cookies before page code sees it. */
+  function relayed(tab: Awaited<ReturnType<typeof openTab>>, server: ReturnType<typeof backend>, during: () => void = () => {}) {
+    server.strategy.refresh = async () => {
+      during()
+      tab.tokens.write({ token: server.mint(), refreshToken: 'set-by-the-route' })
+      return { stored: true }
+    }
+  }
+
+  it('is taken as it is in the jar: nothing written over it', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const tab = await openTab(server)
+    relayed(tab, server)
+    expect(await tab.refresher.refresh()).toBe('refreshed')
+    expect(tab.tokens.refreshToken()).toBe('set-by-the-route')
+    expect(tab.tokens.views.refreshToken.value).toBe('set-by-the-route')
+    expect(tab.tokens.token()).not.toBeNull()
+    tab.stop()
+  })
+
+  it('is removed again when this tab ended the session while it travelled', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const tab = await openTab(server)
+    relayed(tab, server, () => tab.store.dispatch({ type: 'SIGNED_OUT' }))
+    expect(await tab.refresher.refresh()).toBe('skipped')
+    expect(tab.tokens.refreshToken()).toBeNull()
+    expect(tab.tokens.token()).toBeNull()
     tab.stop()
   })
 })

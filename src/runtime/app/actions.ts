@@ -4,6 +4,7 @@ import type { SecondarySignInOptions, Session, SignOutOptions, SignUpOptions } f
 import { completeSignIn, credentialsError } from '../shared/sign-in'
 import type { AppParts } from './parts'
 import type { SessionManager } from './session'
+import { withTokenLock } from './tabs/lock'
 
 export interface ActionDeps extends AppParts {
   session: SessionManager
@@ -37,7 +38,9 @@ export function createActions({ nuxtApp, store, tokens, strategy, context, navig
         await navigateTo(result.redirect, { external: true })
         return null
       }
-      signedIn = await completeSignIn(strategy, context, tokens, result) as Session
+      // Under the token lock: a refresh in flight in another tab finishes first, so its answer cannot land
+      // over the new tokens.
+      signedIn = await withTokenLock(() => completeSignIn(strategy, context, tokens, result)) as Session
     }
     catch (error) {
       const authError = await report(error, 'signIn')

@@ -63,8 +63,6 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   const context = createStrategyContext({
     config,
     tokens,
-    // httpOnly: the browser's strategy is the relay (see the #auth-provider template), whose routes live on this app.
-    baseURL: tokens.readable ? config.baseURL : '/',
     callHook: nuxtApp.callHook as never,
     ...ssrForwarding(event),
   })

@@ -8,11 +8,12 @@ import {
   type ClientStrategy,
   type IssuerClock,
   type StrategyContext,
+  type TokenResult,
 } from '../core'
-import { dedupeServerRefresh } from '../shared/refresh-dedupe'
+import { refreshOnServer } from '../shared/server-refresh'
 import type { AppTokens } from './tokens'
 import type { useAuthStore } from './store'
-import { withTabLock } from './tabs/lock'
+import { withTokenLock } from './tabs/lock'
 import { sharedTimestamp } from './tabs/shared-clock'
 
 export interface RefresherDeps {
@@ -43,8 +44,6 @@ export interface RefreshRequest {
   /** The access token a backend just refused (401): when the store holds another one now, it is adopted. */
   rejected?: string | null
 }
-
-const LOCK = 'nuxt-gatekeeper:refresh'
 
 /**
  * One refresh at a time, per tab (single flight) and across tabs (the tab lock), with rotation, backoff and
@@ -98,51 +97,78 @@ export function createRefresher(deps: RefresherDeps) {
     return Math.max(refreshAt - clock.offset(), now + tooSoon(now), now + backoff.remaining(now))
   }
 
-  async function spend(): Promise<RefreshOutcome> {
+  /** What is left to do once the token lock is released. */
+  type Settle = () => Promise<RefreshOutcome>
+  const settled = (outcome: RefreshOutcome): Settle => async () => outcome
+
+  /**
+   * Inside the lock: spends the refresh token and stores the answer. Hooks and verdicts run afterwards
+   * (see `refresh`): they run app code, which may sign in or out, and that waits for this lock.
+   */
+  async function spend(): Promise<Settle> {
     const refreshToken = tokens.refreshToken()
-    if (!refreshToken) return 'skipped'
+    if (!refreshToken) return settled('skipped')
     const epoch = deps.store.machine.epoch
     deps.store.dispatch({ type: 'START', activity: 'refreshing' })
+    let result: TokenResult
     try {
-      const result = import.meta.server
-        ? await dedupeServerRefresh(refreshToken, tokens.token() ?? '', () => deps.strategy.refresh!(deps.context))
+      result = import.meta.server
+        ? await refreshOnServer(deps.strategy, deps.context, tokens)
         : await deps.strategy.refresh!(deps.context)
-      // The jar changed while the answer travelled: a sign-out in another tab (it takes no lock) cleared it,
-      // or the user signed in anew. Writing this answer would bring back a session that was ended.
+    }
+    catch (error) {
+      return () => fail(error, refreshToken, epoch)
+    }
+    if (result.stored) {
+      // Set by the relay route's answer (or this SSR response) already. Sign-in and sign-out wait for the
+      // token lock, so only this tab can have ended the session meanwhile: then the cookies it set go too.
+      if (deps.store.machine.epoch !== epoch) {
+        tokens.clear()
+        return settled('skipped')
+      }
+      tokens.sync()
+    }
+    else {
+      // The jar changed while the answer travelled (page code's setToken or clearToken take no lock):
+      // writing this answer would undo that, or bring back a session that was ended.
       if (tokens.refreshToken() !== refreshToken) {
         deps.store.dispatch({ type: 'SETTLE', epoch })
-        return tokens.refreshToken() ? 'adopted' : 'skipped'
+        return settled(tokens.refreshToken() ? 'adopted' : 'skipped')
       }
       // Rotation: a new refresh token replaces the spent one, always; written before the lock is released.
       tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
-      lastSuccess.set(Date.now())
-      const issuedAt = result.token ? tokenTiming(result.token).issuedAt : null
-      if (import.meta.client && issuedAt !== null) clock.observe(issuedAt + 500)
-      backoff.succeed()
-      lastFailure = null
-      deps.store.dispatch({ type: 'SETTLE', epoch })
-      deps.store.lastRefreshedAt = new Date()
+    }
+    lastSuccess.set(Date.now())
+    const issuedAt = result.token ? tokenTiming(result.token).issuedAt : null
+    if (import.meta.client && issuedAt !== null) clock.observe(issuedAt + 500)
+    backoff.succeed()
+    lastFailure = null
+    deps.store.dispatch({ type: 'SETTLE', epoch })
+    deps.store.lastRefreshedAt = new Date()
+    return async () => {
       await deps.onRefreshed()
       return 'refreshed'
     }
-    catch (error) {
-      const authError = await deps.report(error, 'refresh')
-      if (authError.isVerdict && tokens.refreshToken() !== refreshToken) {
-        // The refusal is about a token the jar no longer holds (signed out and in again meanwhile): no verdict
-        // on the session there now.
-        deps.store.dispatch({ type: 'SETTLE', epoch })
-      }
-      else if (authError.isVerdict) {
-        backoff.succeed()
-        await deps.signOut()
-      }
-      else {
-        deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch })
-        lastFailure = authError
-        backoff.fail(Date.now())
-      }
-      throw authError
+  }
+
+  /** After the lock: reports the failure, and signs out when it is a verdict on the token still held. */
+  async function fail(error: unknown, refreshToken: string, epoch: number): Promise<never> {
+    const authError = await deps.report(error, 'refresh')
+    if (authError.isVerdict && tokens.refreshToken() !== refreshToken) {
+      // The refusal is about a token the jar no longer holds (signed out and in again meanwhile): no verdict
+      // on the session there now.
+      deps.store.dispatch({ type: 'SETTLE', epoch })
     }
+    else if (authError.isVerdict) {
+      backoff.succeed()
+      await deps.signOut()
+    }
+    else {
+      deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+      lastFailure = authError
+      backoff.fail(Date.now())
+    }
+    throw authError
   }
 
   /**
@@ -153,17 +179,17 @@ export function createRefresher(deps: RefresherDeps) {
   function refresh({ automatic = false, rejected }: RefreshRequest = {}): Promise<RefreshOutcome> {
     if (inFlight) return inFlight
     const before = tokens.refreshToken()
-    const decide = async (): Promise<RefreshOutcome> => {
+    const decide = async (): Promise<Settle> => {
       const current = tokens.refreshToken()
-      if (!current) return 'skipped'
+      if (!current) return settled('skipped')
       if (current !== before || (rejected !== undefined && tokens.token() !== rejected)) {
         tokens.sync()
-        return 'adopted'
+        return settled('adopted')
       }
-      if (automatic && (!needsRefresh() || tooSoon() > 0)) return 'fresh'
+      if (automatic && (!needsRefresh() || tooSoon() > 0)) return settled('fresh')
       return await spend()
     }
-    const attempt = import.meta.server ? decide() : withTabLock(LOCK, decide)
+    const attempt = withTokenLock(decide).then(settle => settle())
     inFlight = attempt
     const clear = () => {
       if (inFlight === attempt) inFlight = null

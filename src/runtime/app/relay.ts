@@ -1,4 +1,4 @@
-import { AuthError, defineClientStrategy, isAuthErrorCode, RELAY_ROUTES, type EndpointConfig, type StrategyContext, type StrategyRequestInit } from '../core'
+import { AuthError, isAuthErrorCode, RELAY_ROUTES, type ClientStrategy, type EndpointConfig, type StrategyContext, type StrategyRequestInit, type TokenResult } from '../core'
 
 /**
  * The relay routes answer errors as `{ data: { authError: { code, message, data } } }` (see server/relay.ts):
@@ -6,7 +6,7 @@ import { AuthError, defineClientStrategy, isAuthErrorCode, RELAY_ROUTES, type En
  */
 async function relay<T>(ctx: StrategyContext<unknown>, route: EndpointConfig, name: string, init: StrategyRequestInit): Promise<T> {
   try {
-    return await ctx.request<T>(route, name, { ...init, token: null })
+    return await ctx.request<T>(route, name, { ...init, relay: true })
   }
   catch (error) {
     const relayed = ((error as AuthError).data as { data?: { authError?: { code?: unknown, message?: unknown, data?: unknown } } } | undefined)?.data?.authError
@@ -16,10 +16,26 @@ async function relay<T>(ctx: StrategyContext<unknown>, route: EndpointConfig, na
 }
 
 /**
+ * The refresh through this app's server: the route spends the refresh token (de-duplicated with SSR renders
+ * of the same browser) and sets the rotated cookies on its response. Sent `keepalive`, so when the page
+ * unloads mid-refresh (a reload), the browser still receives the answer and stores the successor, which
+ * would otherwise be lost and its predecessor presented again (reuse, the family revoked).
+ */
+async function relayedRefresh(ctx: StrategyContext<unknown>): Promise<TokenResult> {
+  await relay(ctx, RELAY_ROUTES.refresh, 'refresh', { body: {}, keepalive: true })
+  return { stored: true }
+}
+
+/** The provider's own strategy in the browser, refreshing through the relay route. */
+export function withRelayedRefresh<T>(strategy: ClientStrategy<T>): ClientStrategy<T> {
+  return { ...strategy, refresh: relayedRefresh as ClientStrategy<T>['refresh'] }
+}
+
+/**
  * The browser's strategy when the token cookie is httpOnly: the module's server routes run the provider's
  * strategy with the cookie (see server/relay.ts); here only sessions and typed errors come back.
  */
-export const relayStrategy = defineClientStrategy<unknown>({
+export const relayStrategy: ClientStrategy<unknown> = {
   async signIn(ctx: StrategyContext<unknown>, credentials, params) {
     // signInHeaders go in the body: the relay passes them on to the backend (see forwardableHeaders).
     const body = await relay<{ session: unknown }>(ctx, RELAY_ROUTES.signIn, 'signIn', { body: { credentials, query: params?.query, headers: params?.headers } })
@@ -38,4 +54,4 @@ export const relayStrategy = defineClientStrategy<unknown>({
     const body = await relay<{ session: unknown }>(ctx, RELAY_ROUTES.session, 'getSession', {})
     return body.session
   },
-})
+}

@@ -4,6 +4,7 @@ import type { GetSessionOptions, Session, SignOutReason } from '../types'
 import { cachedSession, forgetCachedSession, sessionCacheEnabled, type SessionCacheSettings } from '../shared/session-cache'
 import type { AppParts } from './parts'
 import type { Refresher } from './refresher'
+import { withTokenLock } from './tabs/lock'
 
 export interface SessionDeps extends AppParts {
   /** Present when the provider can refresh. Read lazily: the refresher is created after the session. */
@@ -34,23 +35,29 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
    * unless the user asked (their sign-out navigates itself).
    */
   async function endSession(reason: SignOutReason, { callBackend = false }: EndSessionOptions = {}) {
-    if (callBackend) {
-      store.dispatch({ type: 'START', activity: 'signingOut' })
-      try {
-        await strategy.signOut(context)
-      }
-      catch (error) {
+    let backendError: unknown
+    // Under the token lock: a refresh in flight in any tab finishes first (the browser sets its answer's
+    // cookies, nothing could undo them), then the backend hears of the current refresh token and the jar is
+    // cleared. Hooks run after the lock: app code in them may sign in or out again.
+    const finish = async () => {
+      if (callBackend) {
+        store.dispatch({ type: 'START', activity: 'signingOut' })
         // The session ends here whatever the backend says; its failure still reaches the auth:error hook.
-        await report(error, 'signOut')
+        await strategy.signOut(context).catch((error: unknown) => {
+          backendError = error
+        })
       }
+      if (reason !== 'other-tab') {
+        if (import.meta.server) await forgetCachedSession(tokens.token())
+        tokens.clear()
+      }
+      store.data = null
+      store.lastRefreshedAt = undefined
+      store.dispatch({ type: 'SIGNED_OUT' })
     }
-    if (reason !== 'other-tab') {
-      if (import.meta.server) await forgetCachedSession(tokens.token())
-      tokens.clear()
-    }
-    store.data = null
-    store.lastRefreshedAt = undefined
-    store.dispatch({ type: 'SIGNED_OUT' })
+    // 'other-tab' only follows what that tab did: it writes nothing.
+    await (reason === 'other-tab' ? finish() : withTokenLock(finish))
+    if (backendError !== undefined) await report(backendError, 'signOut')
     if (reason !== 'other-tab') tabs.post({ type: 'signed-out' })
     await nuxtApp.callHook('auth:signedOut', { reason })
     if (reason !== 'user') await navigation.enforceGuard()

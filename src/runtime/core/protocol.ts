@@ -8,12 +8,17 @@ import type { AuthErrorCode } from './errors'
 /** Names the guard is registered under: `gatekeeper-auth` (global when enabled), `auth`, and the incumbent's `sidebase-auth`. */
 export const AUTH_MIDDLEWARE_NAMES = ['gatekeeper-auth', 'auth', 'sidebase-auth'] as const
 
-/** The relay routes (httpOnly token cookies): the browser's strategy calls them, the module registers them. */
+/**
+ * The relay routes: the browser's strategy calls them, the module registers them. `httpOnly`: registered when
+ * page scripts cannot touch the token cookie. `refresh`: whenever the app has a server and refresh tokens, so
+ * the rotated cookies are set by the response and survive the page unloading mid-refresh.
+ */
 export const RELAY_ROUTES = {
-  session: { path: '/api/_auth/session', method: 'get', file: 'session' },
-  signIn: { path: '/api/_auth/signin', method: 'post', file: 'signin' },
-  signUp: { path: '/api/_auth/signup', method: 'post', file: 'signup' },
-  signOut: { path: '/api/_auth/signout', method: 'post', file: 'signout' },
+  session: { path: '/api/_auth/session', method: 'get', file: 'session', when: 'httpOnly' },
+  signIn: { path: '/api/_auth/signin', method: 'post', file: 'signin', when: 'httpOnly' },
+  signUp: { path: '/api/_auth/signup', method: 'post', file: 'signup', when: 'httpOnly' },
+  signOut: { path: '/api/_auth/signout', method: 'post', file: 'signout', when: 'httpOnly' },
+  refresh: { path: '/api/_auth/refresh', method: 'post', file: 'refresh', when: 'refresh' },
 } as const
 
 /** The HTTP status each code travels with from the relay routes (the backend's own status wins when known). */

@@ -13,6 +13,13 @@ export interface StrategyRequestInit {
    * SSR forward the visitor's `Cookie` header and pass the answer's `Set-Cookie` on to the page response.
    */
   withCookies?: boolean
+  /**
+   * A route of this app's own server (the relay, see RELAY_ROUTES), not the backend: requested from the app's
+   * origin, with no token header (the route reads the cookies itself).
+   */
+  relay?: boolean
+  /** Let the request finish after the page unloads (a reload mid-refresh), so its `Set-Cookie` still lands. */
+  keepalive?: boolean
 }
 
 /** A backend endpoint as configured: `false` disables it. */
@@ -47,6 +54,11 @@ export interface TokenResult {
    * there and comes back through the backend; nothing changes here until then.
    */
   redirect?: string
+  /**
+   * The tokens are in the cookie jar already: the relay route (or, during SSR, this response) set them, so the
+   * caller writes nothing.
+   */
+  stored?: boolean
 }
 
 export interface SignInParams {

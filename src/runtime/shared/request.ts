@@ -36,9 +36,9 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   if (!endpoint) {
     throw new AuthError('ENDPOINT_DISABLED', `The ${name} endpoint is disabled: auth.provider.endpoints.${name} is false (or missing) in nuxt.config`)
   }
-  const url = endpointURL(deps.baseURL, endpoint.path)
+  const url = endpointURL(init.relay ? '/' : deps.baseURL, endpoint.path)
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers }
-  const authorization = init.token === undefined ? deps.tokens.authorization() : deps.tokens.authorization(init.token)
+  const authorization = init.relay ? null : init.token === undefined ? deps.tokens.authorization() : deps.tokens.authorization(init.token)
   if (authorization) headers[authorization.name] = authorization.value
   if (init.withCookies) {
     const sameServer = !ABSOLUTE_URL.test(url)
@@ -66,6 +66,7 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
       responseType: 'text',
       // A backend on another origin still gets (and sets) its session cookies.
       ...(init.withCookies ? { credentials: 'include' as const } : {}),
+      ...(init.keepalive ? { keepalive: true } : {}),
     })
   }
   catch (error) {

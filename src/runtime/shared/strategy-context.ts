@@ -6,21 +6,19 @@ import type { TokenStore } from './token-store'
 export interface StrategyContextDeps extends Pick<RequestDeps, 'callHook' | 'incomingHeaders' | 'onSetCookie'> {
   config: PublicAuthConfig
   tokens: TokenStore
-  /** Where requests go: the backend's `baseURL`, or `/` for the module's own relay routes. @default config.baseURL */
-  baseURL?: string
 }
 
 /**
  * What a provider's strategy works with, the same in the browser, during SSR and in the relay routes: the
  * provider's options, the token store of that side, and one way to call the backend.
  */
-export function createStrategyContext({ config, tokens, baseURL = config.baseURL, ...requestDeps }: StrategyContextDeps): StrategyContext<unknown> {
+export function createStrategyContext({ config, tokens, ...requestDeps }: StrategyContextDeps): StrategyContext<unknown> {
   return {
     options: config.provider,
     token: () => tokens.token(),
     refreshToken: () => tokens.refreshToken(),
     error: (code, message, extra) => new AuthError(code, message, extra),
     url: path => endpointURL(config.baseURL, path),
-    request: (endpoint, name, init) => requestEndpoint({ baseURL, timeout: config.requestTimeout, tokens, ...requestDeps }, endpoint, name, init),
+    request: (endpoint, name, init) => requestEndpoint({ baseURL: config.baseURL, timeout: config.requestTimeout, tokens, ...requestDeps }, endpoint, name, init),
   }
 }

@@ -10,3 +10,13 @@ export async function withTabLock<T>(name: string, task: () => Promise<T>): Prom
   const { withLeaseLock } = await import('./lease-lock')
   return await withLeaseLock(name, task)
 }
+
+const TOKEN_LOCK = 'nuxt-gatekeeper:tokens'
+
+/**
+ * Holds the tab lock over the token cookies while `task` reads, spends or writes them: refreshes, sign-in and
+ * sign-out of every tab take turns, so none writes over another's answer. On the server it runs at once.
+ */
+export function withTokenLock<T>(task: () => Promise<T>): Promise<T> {
+  return import.meta.server ? task() : withTabLock(TOKEN_LOCK, task)
+}
