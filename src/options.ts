@@ -1,6 +1,7 @@
 import { findProvider, providers, type ProviderOptions } from '../providers'
 import type { OptionIssue } from '../providers/types'
 import { DEFAULT_MAX_BODY_BYTES } from './runtime/core/body'
+import { DEFAULT_RELAY_HEADERS, HEADER_NAME, isRelayableHeader } from './runtime/core/protocol'
 import type { PublicAuthConfig } from './runtime/core/config'
 
 export type { PublicAuthConfig }
@@ -79,6 +80,16 @@ export interface ModuleOptions {
    * `NUXT_AUTH_MAX_BODY_BYTES` overrides it at run time. @default 65536
    */
   maxBodyBytes?: number
+  /**
+   * With httpOnly token cookies: the headers of `signIn`'s and `signUp`'s extra-headers argument that the
+   * `/api/_auth` routes pass on to the backend, by name (case-insensitive); every other one is dropped. The
+   * routes describe the browser's request themselves, as the server saw it: `X-Forwarded-For` (the incoming
+   * value plus the address the request came from), `X-Forwarded-Host`, `X-Forwarded-Proto` and `User-Agent`.
+   * Names that identify or route a request (`Host`, `Cookie`, `Authorization`, `Forwarded`, `X-Forwarded-*`,
+   * …) cannot be listed. `NUXT_AUTH_RELAY_HEADERS` (a JSON array) overrides it at run time.
+   * @default ['accept-language']
+   */
+  relayHeaders?: string[]
   /** The provider and its options. @default { type: 'local' } */
   provider?: ProviderOptions
 }
@@ -98,7 +109,7 @@ export interface ResolvedModuleOptions {
   refreshHandler: string | null
   public: PublicAuthConfig
   /** Server-only runtime config (`runtimeConfig.auth`). */
-  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number }
+  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number, relayHeaders: string[] }
   /** The provider's server half, if it has one. */
   providerServer: import('../providers/types').ProviderServerSetup | null
 }
@@ -194,6 +205,17 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
     fail('maxBodyBytes', `must be a whole number of bytes >= 1024, got ${JSON.stringify(maxBodyBytes)}`, 'set e.g. 65536 (64 kB)')
   }
 
+  const relayHeaders = input.relayHeaders ?? [...DEFAULT_RELAY_HEADERS]
+  if (!Array.isArray(relayHeaders) || relayHeaders.some(name => typeof name !== 'string' || !HEADER_NAME.test(name))) {
+    fail('relayHeaders', `must be an array of header names, got ${JSON.stringify(relayHeaders)}`, `list names such as 'accept-language' or 'x-tenant'`)
+  }
+  else {
+    const refused = relayHeaders.filter(name => !isRelayableHeader(name))
+    if (refused.length > 0) {
+      fail('relayHeaders', `lists ${refused.map(name => `'${name}'`).join(', ')}, which would let a browser choose how the backend identifies or routes the request`, 'remove them: the routes set X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto and User-Agent from what the server saw')
+    }
+  }
+
   const providerInput = (input.provider ?? { type: 'local' }) as { type?: unknown }
   const definition = findProvider(providerInput as Record<string, unknown>)
   if (!definition) {
@@ -219,7 +241,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
       sessionRefresh,
       ...definition.runtimeConfig(resolved.options as never, { baseURL }),
     },
-    server: { sessionCache, maxBodyBytes },
+    server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [] },
     providerServer: definition.server?.(resolved.options as never) ?? null,
   }
 }

@@ -155,6 +155,46 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     expect(sameOrigin.headers.get('set-cookie')).toMatch(/auth\.token=.+HttpOnly/i)
   })
 
+  it('a backend that sends its answer too slowly is a TIMEOUT within requestTimeout, body included', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    // The backend's headers come at once, its body a few bytes at a time over about 3 s (requestTimeout: 1.5 s).
+    await backend.fault('/api/auth/session', 'trickle')
+    const relayed = await fetch(`${baseURL}/api/_auth/session`, { headers: { cookie: `auth.token=${token}` } })
+    expect(relayed.status).toBe(504)
+    expect((await relayed.json()).data.authError.code).toBe('TIMEOUT')
+  })
+
+  it('passes on only the extra headers auth.relayHeaders allows, and describes the browser\'s request itself', async () => {
+    const user = newUser()
+    await backend.register(user)
+    // signIn's fourth argument as a hostile page script could fill it, and forwarding headers of its own.
+    const hostile = {
+      'True-Client-IP': '6.6.6.1', 'X-Client-IP': '6.6.6.2', 'CF-Connecting-IP': '6.6.6.3', 'X-Real-IP': '6.6.6.4',
+      'X-Forwarded-For': '6.6.6.5', 'X-Forwarded-Host': 'evil.example', 'Forwarded': 'for=6.6.6.6', 'Host': 'evil.example',
+      'X-Original-URL': '/admin', 'X-Rewrite-URL': '/admin', 'X-HTTP-Method-Override': 'DELETE', 'Origin': 'https://evil.example',
+      'Referer': 'https://evil.example/', 'User-Agent': 'forged', 'Authorization': 'Bearer forged', 'Cookie': 'a=b', 'X-Unlisted': 'dropped',
+    }
+    const response = await fetch(`${baseURL}/api/_auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'origin': baseURL, 'x-forwarded-for': '10.1.2.3', 'user-agent': 'the-browser/1.0' },
+      body: JSON.stringify({ credentials: { email: user.email, password: user.password }, headers: { ...hostile, 'Accept-Language': 'de-CH', 'X-Tenant': 'acme' } }),
+    })
+    expect(response.status).toBe(200)
+    const received = (await (await fetch(`${baseURL}/api/_test/last-headers`)).json() as Record<string, Record<string, string>>)['POST /api/auth/login']!
+    expect(received['accept-language']).toBe('de-CH')
+    expect(received['x-tenant']).toBe('acme')
+    for (const name of ['true-client-ip', 'x-client-ip', 'cf-connecting-ip', 'x-real-ip', 'forwarded', 'x-original-url', 'x-rewrite-url', 'x-http-method-override', 'origin', 'referer', 'authorization', 'cookie', 'x-unlisted']) {
+      expect(received[name], name).toBeUndefined()
+    }
+    // The chain the request came with, then the address this server saw it come from.
+    expect(received['x-forwarded-for']).toMatch(/^10\.1\.2\.3, (?:::ffff:)?127\.0\.0\.1$/)
+    expect(received['x-forwarded-host']).toBe(new URL(baseURL).host)
+    expect(received['x-forwarded-proto']).toBe('http')
+    expect(received['user-agent']).toBe('the-browser/1.0')
+  })
+
   it('never renders the token into the HTML', async () => {
     const user = newUser()
     await backend.register(user)

@@ -14,12 +14,18 @@ const accessTtl = inject('refreshAccessTtl')
 const backend = new Backend(baseURL)
 const REFRESH = 'POST /api/auth/refresh'
 /** Where a browser refreshes: the app's relay route (which calls the backend's REFRESH), or the backend itself. */
-const BROWSER_REFRESH = new Set(['/api/_auth/refresh', '/api/auth/refresh'])
+const RELAY_REFRESH = '/api/_auth/refresh'
+const BROWSER_REFRESH = new Set([RELAY_REFRESH, '/api/auth/refresh'])
 const browser = useChromium(backend)
 // Shorter than the lead time a tab refreshes before expiry (a third of the 6 s lifetime), so the old access
 // token stays valid throughout, and shorter than the fixture's requestTimeout (1.5 s): an answer that comes
 // after the client gave up is lost, and a lost rotation is beyond any client.
 const LATE_ANSWER_MS = 1000
+
+/** Refresh answers to the browser leave LATE_ANSWER_MS after the refresh token was spent, whichever route it asked. */
+async function holdRefreshAnswers() {
+  await backend.control({ faults: { '/api/auth/refresh': 'late-answer', [RELAY_REFRESH]: 'late-answer' }, lateAnswerMs: LATE_ANSWER_MS })
+}
 
 interface Tokens { token: string, refreshToken: string }
 
@@ -83,7 +89,7 @@ describe('refresh provider: a page load while another tab refreshes', () => {
     await setTokens(session.context, tokens)
     const first = session.page
     await openOn(first, '/tokens')
-    await backend.control({ faults: { '/api/auth/refresh': 'late-answer' }, lateAnswerMs: LATE_ANSWER_MS })
+    await holdRefreshAnswers()
 
     // The first tab refreshes by itself before the access token expires; the backend spends the refresh
     // token at once and holds the answer.
@@ -102,7 +108,7 @@ describe('refresh provider: a page load while another tab refreshes', () => {
     await setTokens(session.context, tokens)
     const tabs = [session.page, await session.context.newPage()]
     for (const tab of tabs) await openOn(tab, '/tokens')
-    await backend.control({ faults: { '/api/auth/refresh': 'late-answer' }, lateAnswerMs: LATE_ANSWER_MS })
+    await holdRefreshAnswers()
 
     // Both tabs see the token near expiry; one of them refreshes. Reload the other one meanwhile.
     const inFlight = await nextRefreshRequest(session.context)
@@ -122,14 +128,14 @@ describe('refresh provider: a page load while another tab refreshes', () => {
     await setTokens(session.context, tokens)
     const tab = session.page
     await openOn(tab, '/tokens')
-    await backend.control({ faults: { '/api/auth/refresh': 'late-answer' }, lateAnswerMs: LATE_ANSWER_MS })
+    await holdRefreshAnswers()
 
     // The page that sent the refresh unloads; its answer (the only copy of the successor) is still held back.
     await nextRefreshRequest(session.context)
     await tab.reload()
     await waitForHydration(tab)
     await expect.poll(() => refreshCookie(session.context), { timeout: LATE_ANSWER_MS * 3 }).not.toBe(tokens.refreshToken)
-    await backend.control({ faults: { '/api/auth/refresh': 'none' } })
+    await backend.control({ faults: { '/api/auth/refresh': 'none', [RELAY_REFRESH]: 'none' } })
 
     // The tab goes on refreshing with the successor through the next expiry.
     const rotated = await refreshCookie(session.context)

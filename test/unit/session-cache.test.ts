@@ -16,6 +16,15 @@ afterEach(() => {
 })
 
 describe('the SSR session cache', () => {
+  it('keeps nothing it cannot hand out again: a session that cannot be copied fails, and the next check asks again', async () => {
+    const token = uniqueToken()
+    const load = vi.fn(async () => ({ user: { name: 'Ada', greet: () => 'hi' } }))
+    await expect(cachedSession(token, settings, load)).rejects.toThrow()
+    load.mockImplementation(async () => ({ user: { name: 'Ada', greet: undefined as never } }))
+    expect(await cachedSession(token, settings, load)).toEqual({ user: { name: 'Ada' } })
+    expect(load).toHaveBeenCalledTimes(2)
+  })
+
   it('asks the backend once for concurrent and repeated checks of one token, and gives each caller its own copy', async () => {
     const token = uniqueToken()
     const load = vi.fn(async () => ({ user: { name: 'Ada' } }))

@@ -1,34 +1,53 @@
-import { createError, getHeader, getRequestHost, type H3Event } from 'h3'
+import { createError, getHeader, getRequestHost, getRequestIP, getRequestProtocol, type H3Event } from 'h3'
 import { useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
-import { AuthError, ERROR_STATUS, isAuthError, type AuthErrorCode, type ClientStrategy } from '../core'
+import { AuthError, DEFAULT_RELAY_HEADERS, ERROR_STATUS, isAuthError, isRelayableHeader, type AuthErrorCode, type ClientStrategy } from '../core'
 import { resolveAuthConfig } from '../shared/config'
 import { createEventJar } from '../shared/event-jar'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createTokenStore } from '../shared/token-store'
 
-// Hop-by-hop, identity and routing headers: forwarding them from a browser would let it pose as someone else.
-const UNFORWARDABLE = /^(?:host|cookie|authorization|proxy-.*|x-forwarded-.*|forwarded|x-real-ip|content-length|content-type|connection|transfer-encoding|upgrade|te|trailer|keep-alive|accept-encoding)$/i
-
 /**
- * The server half of httpOnly token cookies: the browser cannot read or write the token, so it asks these
- * routes, which run the provider's own strategy here with this request's cookies as the token store.
+ * The server half of httpOnly token cookies (and of every browser refresh): the browser cannot read or write
+ * the token, so it asks these routes, which run the provider's own strategy here with this request's cookies
+ * as the token store.
  */
 export function relayContext(event: H3Event) {
-  const config = resolveAuthConfig(useRuntimeConfig(event).public.auth)
+  const runtimeConfig = useRuntimeConfig(event)
+  const config = resolveAuthConfig(runtimeConfig.public.auth)
   if (!config.token) throw createError({ statusCode: 404 })
   const tokens = createTokenStore(createEventJar(event), { token: config.token, refreshToken: config.refreshToken })
+  const allowed = new Set(((runtimeConfig.auth as { relayHeaders?: unknown } | undefined)?.relayHeaders as string[] | undefined ?? DEFAULT_RELAY_HEADERS)
+    .map(name => String(name).toLowerCase()).filter(isRelayableHeader))
   return {
     tokens,
-    context: createStrategyContext({ config, tokens }),
+    context: createStrategyContext({ config, tokens, forwarded: forwardedHeaders(event) }),
     strategy: strategy as ClientStrategy<unknown>,
-    /** Headers the browser asked to pass on to the backend, minus the ones that would impersonate or re-route. */
+    /** The headers the browser asked to pass on that `auth.relayHeaders` allows; the rest are dropped. */
     forwardableHeaders(headers: unknown): Record<string, string> {
       if (typeof headers !== 'object' || headers === null) return {}
       return Object.fromEntries(Object.entries(headers as Record<string, unknown>)
-        .filter(([name, value]) => typeof value === 'string' && !UNFORWARDABLE.test(name)) as Array<[string, string]>)
+        .filter(([name, value]) => typeof value === 'string' && allowed.has(name.toLowerCase()))) as Record<string, string>
     },
   }
+}
+
+/**
+ * The browser's request as this server saw it, for the backend: its address appended to the forwarding
+ * chain it came with (as a proxy does; the last entry is the one this server vouches for), the host and
+ * protocol it was sent to, its user agent.
+ */
+function forwardedHeaders(event: H3Event): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-forwarded-host': getRequestHost(event, { xForwardedHost: false }),
+    'x-forwarded-proto': getRequestProtocol(event, { xForwardedProto: false }),
+  }
+  const address = getRequestIP(event, { xForwardedFor: false })
+  const chain = getHeader(event, 'x-forwarded-for')
+  if (address) headers['x-forwarded-for'] = chain ? `${chain}, ${address}` : address
+  const userAgent = getHeader(event, 'user-agent')
+  if (userAgent) headers['user-agent'] = userAgent
+  return headers
 }
 
 /**

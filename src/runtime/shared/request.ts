@@ -21,6 +21,8 @@ export interface RequestDeps {
   incomingHeaders?: () => Record<string, string | undefined>
   /** SSR: receives the `Set-Cookie` headers of answers to requests made `withCookies`. */
   onSetCookie?: (cookies: string[]) => void
+  /** The relay routes: the browser's request as the server saw it, sent with every backend request over any other value. */
+  forwarded?: Record<string, string>
 }
 
 const ABSOLUTE_URL = /^https?:\/\//i
@@ -37,7 +39,7 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
     throw new AuthError('ENDPOINT_DISABLED', `The ${name} endpoint is disabled: auth.provider.endpoints.${name} is false (or missing) in nuxt.config`)
   }
   const url = endpointURL(init.relay ? '/' : deps.baseURL, endpoint.path)
-  const headers: Record<string, string> = { accept: 'application/json', ...init.headers }
+  const headers: Record<string, string> = { accept: 'application/json', ...init.headers, ...deps.forwarded }
   const authorization = init.relay ? null : init.token === undefined ? deps.tokens.authorization() : deps.tokens.authorization(init.token)
   if (authorization) headers[authorization.name] = authorization.value
   if (init.withCookies) {
@@ -56,18 +58,23 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   }
 
   let response: Awaited<ReturnType<typeof $fetch.raw>>
+  // requestTimeout covers the whole exchange, the body too (ofetch's own timeout stops at the headers): the
+  // signal cancels a real network request, and the race answers even where the fetch ignores it (Nitro's
+  // in-process fetch of a backend on this server).
+  const deadline = AbortSignal.timeout(deps.timeout)
+  const timedOut = new Promise<never>((_resolve, reject) => deadline.addEventListener('abort', () => reject(deadline.reason), { once: true }))
   try {
-    response = await $fetch.raw(url, {
+    response = await Promise.race([timedOut, $fetch.raw(url, {
       ...options,
       body: options.body as Record<string, unknown> | undefined,
       method: options.method as 'GET',
-      timeout: deps.timeout,
+      signal: deadline,
       retry: 0,
       responseType: 'text',
       // A backend on another origin still gets (and sets) its session cookies.
       ...(init.withCookies ? { credentials: 'include' as const } : {}),
       ...(init.keepalive ? { keepalive: true } : {}),
-    })
+    })])
   }
   catch (error) {
     const status = (error as { response?: { status?: number } }).response?.status
@@ -84,13 +91,39 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
 
 function parseBody(text: unknown, contentType: string | null, name: string, url: string): unknown {
   if (typeof text !== 'string' || text.trim() === '') return null
+  let body: unknown
   try {
-    return JSON.parse(text)
+    body = JSON.parse(text)
   }
   catch (cause) {
     const hint = contentType?.includes('html') ? ' (an HTML page came back: is auth.baseURL / NUXT_PUBLIC_AUTH_BASE_URL pointing at the backend?)' : ''
     throw new AuthError('BAD_RESPONSE', `The ${name} endpoint (${url}) did not answer JSON${hint}`, { cause })
   }
+  const problem = unholdable(body)
+  if (problem) throw new AuthError('BAD_RESPONSE', `The ${name} endpoint (${url}) answered JSON the app cannot hold: ${problem}`)
+  return body
+}
+
+/** Deeper than any session needs; the page payload's serialiser and structuredClone give up far deeper. */
+export const MAX_ANSWER_DEPTH = 64
+
+/**
+ * Why a parsed answer cannot become session state (it travels in the page payload and is copied), or null.
+ * A `__proto__` key is refused by the payload serialiser and invites prototype pollution wherever app code
+ * merges the session; very deep nesting overflows the serialiser's stack. Checked once, when the answer arrives.
+ */
+function unholdable(value: unknown): string | null {
+  const pending: Array<{ node: unknown, depth: number }> = [{ node: value, depth: 0 }]
+  while (pending.length > 0) {
+    const { node, depth } = pending.pop()!
+    if (typeof node !== 'object' || node === null) continue
+    if (depth >= MAX_ANSWER_DEPTH) return `it is nested deeper than ${MAX_ANSWER_DEPTH} levels`
+    for (const key of Object.keys(node)) {
+      if (key === '__proto__') return 'it has a "__proto__" key'
+      pending.push({ node: (node as Record<string, unknown>)[key], depth: depth + 1 })
+    }
+  }
+  return null
 }
 
 /** Maps a fetch failure to a typed AuthError. 401/403 are verdicts; everything else keeps the session. */

@@ -37,14 +37,14 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
   // Concurrent requests with the same token share the one in flight.
   entries.set(key, kept, Number.POSITIVE_INFINITY)
   try {
-    const session = await loading
+    // A copy that fails is a failure too: nothing that cannot be handed out again stays in the cache.
+    const [session] = await Promise.all([loading, kept])
     if (session === null || session === undefined) entries.deleteIf(key, kept)
     else if (entries.get(key) === kept) entries.set(key, kept, Math.min(Date.now() + settings.maxAge * 1000, jwtExpiry(token) ?? Number.POSITIVE_INFINITY))
     return session
   }
   catch (error) {
     entries.deleteIf(key, kept)
-    kept.catch(() => {})
     throw error
   }
 }

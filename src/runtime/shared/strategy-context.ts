@@ -3,7 +3,7 @@ import type { PublicAuthConfig } from '../core/config'
 import { endpointURL, requestEndpoint, type RequestDeps } from './request'
 import type { TokenStore } from './token-store'
 
-export interface StrategyContextDeps extends Pick<RequestDeps, 'callHook' | 'incomingHeaders' | 'onSetCookie'> {
+export interface StrategyContextDeps extends Pick<RequestDeps, 'callHook' | 'incomingHeaders' | 'onSetCookie' | 'forwarded'> {
   config: PublicAuthConfig
   tokens: TokenStore
 }

@@ -1,0 +1,85 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { $fetch } from 'ofetch'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { AuthError } from '../../src/runtime/core/errors'
+import { requestEndpoint } from '../../src/runtime/shared/request'
+
+// A backend: fixed answers by path; anything else gets its headers at once and then its (valid JSON) body
+// one byte every 100 ms.
+const ANSWERS: Record<string, string> = {
+  '/proto': '{"user":{"name":"Ada","__proto__":{"isAdmin":true}}}',
+  '/deep': `{"user":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+  '/just-deep-enough': `{"user":${'['.repeat(60)}${']'.repeat(60)}}`,
+}
+let server: Server
+let baseURL = ''
+beforeAll(async () => {
+  vi.stubGlobal('$fetch', $fetch)
+  server = createServer((request, response) => {
+    const fixed = ANSWERS[request.url ?? '']
+    if (fixed !== undefined) {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(fixed)
+      return
+    }
+    response.writeHead(200, { 'content-type': 'application/json' })
+    const body = JSON.stringify({ user: { id: 'slow' } })
+    let sent = 0
+    const timer = setInterval(() => {
+      if (response.destroyed) return clearInterval(timer)
+      response.write(body[sent++])
+      if (sent === body.length) {
+        clearInterval(timer)
+        response.end()
+      }
+    }, 100)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(() => {
+  vi.unstubAllGlobals()
+  server.closeAllConnections()
+  server.close()
+})
+
+describe('requestTimeout', () => {
+  it('covers the response body: a backend that trickles it is a TIMEOUT, not a request held for seconds', async () => {
+    const deps = { baseURL, timeout: 300, tokens: { authorization: () => null } }
+    const failure = await requestEndpoint(deps, { path: '/session', method: 'get' }, 'getSession').catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(AuthError)
+    expect((failure as AuthError).code).toBe('TIMEOUT')
+  })
+
+  it('answers even when the fetch ignores the abort signal (Nitro\'s in-process fetch)', async () => {
+    vi.stubGlobal('$fetch', { raw: () => new Promise(() => {}) })
+    try {
+      const deps = { baseURL, timeout: 200, tokens: { authorization: () => null } }
+      const failure = await requestEndpoint(deps, { path: '/session', method: 'get' }, 'getSession').catch((error: unknown) => error)
+      expect((failure as AuthError).code).toBe('TIMEOUT')
+    }
+    finally {
+      vi.stubGlobal('$fetch', $fetch)
+    }
+  })
+})
+
+describe('what a backend answer may hold', () => {
+  const deps = () => ({ baseURL, timeout: 5000, tokens: { authorization: () => null } })
+
+  it.each([
+    ['/proto', '"__proto__"'],
+    ['/deep', 'nested deeper than 64 levels'],
+  ])('%s is a BAD_RESPONSE naming the reason, never data handed to the app', async (path, reason) => {
+    const failure = await requestEndpoint(deps(), { path, method: 'get' }, 'getSession').catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(AuthError)
+    expect((failure as AuthError).code).toBe('BAD_RESPONSE')
+    expect((failure as AuthError).message).toContain(reason)
+    expect((failure as AuthError).message).toContain(`${baseURL}${path}`)
+  })
+
+  it('nesting within the limit is accepted', async () => {
+    expect(await requestEndpoint(deps(), { path: '/just-deep-enough', method: 'get' }, 'getSession')).toHaveProperty('user')
+  })
+})
