@@ -155,6 +155,15 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await session.assertClean()
   })
 
+  it('a lone authjs.callback-url cookie (Auth.js answers 500: no verdict) renders no protected page', async () => {
+    for (const cookie of ['authjs.callback-url=x', 'authjs.session-token=a%0Ab']) {
+      const response = await fetch(`${baseURL}/protected`, { headers: { cookie }, redirect: 'manual' })
+      expect(response.status, cookie).toBe(302)
+      expect(response.headers.get('location'), cookie).toMatch(/signin|login/)
+      expect(await response.text(), cookie).not.toContain('<h1>Protected</h1>')
+    }
+  })
+
   it('refuses a POST body over auth.maxBodyBytes with 413 before Auth.js sees it', async () => {
     const response = await fetch(`${baseURL}/api/auth/callback/credentials`, {
       method: 'POST',

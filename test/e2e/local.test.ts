@@ -117,7 +117,7 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
-  it('keeps the user signed in when the session endpoint fails or times out; a 401 signs out', async () => {
+  it('keeps the user signed in when the session endpoint fails or times out, shows no protected page without a verdict; a 401 signs out', async () => {
     const user = newUser()
     await backend.register(user)
     const token = await backend.login(user.email, user.password)
@@ -141,22 +141,30 @@ describe('local provider in Chromium', () => {
       expect((await tokenCookie(page))?.value).toBe(token)
     }
 
-    // A reload while the backend is down: no verdict, so no redirect to login and the token stays.
+    // A reload while the backend is down: no verdict, so the protected page is not rendered on a guess. The
+    // server sends the user to login with the page as the target; the token stays (nobody is signed out).
+    // A token the server has not cached a session for (its short-lived cache would answer otherwise).
+    const fresh = await backend.login(user.email, user.password)
+    await session.context.addCookies([{ name: 'auth.token', value: fresh, url: baseURL }])
     await backend.fault('/api/auth/session', '500')
+    const render = await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.token=${fresh}` }, redirect: 'manual' })
+    expect(render.status).toBe(302)
+    expect(render.headers.get('location')).toBe('/login?redirect=/profile')
+    expect(await render.text()).not.toContain(user.email)
     await page.reload()
-    await page.waitForLoadState('networkidle')
-    // Server and client both tried (and failed) once each; neither moved the user.
-    await expect.poll(() => backend.count(SESSION)).toBeGreaterThanOrEqual(2)
-    expect(new URL(page.url()).pathname).toBe('/profile')
-    expect((await tokenCookie(page))?.value).toBe(token)
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(new URL(page.url()).searchParams.get('redirect')).toBe('/profile')
+    expect(await page.content()).not.toContain(user.email)
+    expect((await tokenCookie(page))?.value).toBe(fresh)
 
+    // The backend comes back: the tab's next check (with backoff) finds the session, and the login page
+    // sends the user back where they were.
     await backend.fault('/api/auth/session', 'none')
-    await page.reload()
+    await page.waitForURL(url => url.pathname === '/profile', { timeout: 15_000 })
     await expect.poll(() => text(page, 'session-email')).toBe(user.email)
-    await waitForHydration(page)
 
     // Revoke the token behind the browser's back: the next check is a verdict.
-    await fetch(`${baseURL}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    await fetch(`${baseURL}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${fresh}` } })
     await page.getByTestId('recheck').click()
     await page.waitForURL(url => url.pathname === '/login')
     expect(await tokenCookie(page)).toBeUndefined()
@@ -186,6 +194,30 @@ describe('local provider in Chromium', () => {
     await second.waitForURL(url => url.pathname === '/login')
     expect(await text(second, 'status')).toBe('unauthenticated')
     await session.assertClean()
+  })
+
+  it('a token cookie that could never be sent (line feed, NUL, non-Latin-1) is no token: login, cookie removed', async () => {
+    for (const value of ['a%0Ab', 'a%0Db', 'a%00b', 'a%E2%82%ACb']) {
+      for (const via of ['server render', 'client navigation']) {
+        const session = await openSession(browser(), baseURL)
+        const { page } = session
+        if (via === 'server render') {
+          await session.context.addCookies([{ name: 'auth.token', value, url: baseURL }])
+          await page.goto('/profile')
+        }
+        else {
+          // The cookie appears after the page loaded (another tab, a script): the browser's guard decides.
+          await page.goto('/')
+          await waitForHydration(page)
+          await page.evaluate(cookie => document.cookie = `auth.token=${cookie}; path=/`, value)
+          await page.locator('nav a[href="/profile"]').click()
+        }
+        await page.waitForURL(url => url.pathname === '/login')
+        expect(await tokenCookie(page), `${value}, ${via}`).toBeUndefined()
+        expect(await text(page, 'status'), `${value}, ${via}`).toContain('unauthenticated')
+        await session.assertClean()
+      }
+    }
   })
 
   it('never puts the token into the SSR HTML or payload', async () => {

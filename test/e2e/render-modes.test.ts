@@ -34,6 +34,30 @@ describe.each([
   })
 })
 
+describe.each([
+  ['server-side check disabled by routeRules', '/modes/client-checked'],
+  ['ssr: false', '/modes/spa'],
+])('%s, the browser\'s check failing', (_name, path) => {
+  it('keeps no protected page without a verdict: login with the target, token kept, back once the backend answers', async () => {
+    const { user, token } = await signedInToken()
+    const session = await openSession(browser(), baseURL)
+    session.expectFailedRequest(/status of 500/)
+    await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
+    const { page } = session
+    await backend.fault('/api/auth/session', '500')
+    await page.goto(path)
+    await page.waitForURL(url => url.pathname === '/login')
+    expect(new URL(page.url()).searchParams.get('redirect')).toBe(path)
+    expect(await page.getByTestId('mode-email').count()).toBe(0)
+    expect((await session.context.cookies()).find(cookie => cookie.name === 'auth.token')?.value).toBe(token)
+
+    await backend.fault('/api/auth/session', 'none')
+    await page.waitForURL(url => url.pathname === path, { timeout: 15_000 })
+    await expect.poll(async () => (await page.getByTestId('mode-email').textContent())?.trim()).toBe(user.email)
+    await session.assertClean()
+  })
+})
+
 describe('pages without server verdict', () => {
   it('a signed-in visitor of an ssr:false guest page is sent away once the check answers', async () => {
     const { token } = await signedInToken()

@@ -69,6 +69,24 @@ describe('bad cookies and tokens during SSR', () => {
     }
   })
 
+  it('no verdict (backend failing, an answer the app cannot hold): no protected page, login with the target, cookies kept, nothing cached', async () => {
+    for (const fault of ['500', 'html', 'proto', 'deep', 'trickle']) {
+      // A user of its own per fault: the healthy render below puts the session into the server's cache.
+      const { token, refreshToken, user } = await credentials()
+      await backend.fault('/api/auth/session', fault)
+      const result = await render({ 'auth.token': token, 'auth.refresh-token': refreshToken })
+      expect(result.status, fault).toBe(302)
+      expect(result.location, fault).toBe('/login?redirect=/profile')
+      expect(result.html, fault).not.toContain(user.email)
+      // A failed check signs nobody out.
+      expect(result.setCookie.filter(header => header.startsWith('auth.')), fault).toEqual([])
+      await backend.fault('/api/auth/session', 'none')
+      const healthy = await render({ 'auth.token': token, 'auth.refresh-token': refreshToken })
+      expect(healthy.status, `${fault}, then healthy`).toBe(200)
+      expect(healthy.html, `${fault}, then healthy`).toContain(user.email)
+    }
+  })
+
   it('an x-nitro-prerender header from a client does not switch the server-side check off', async () => {
     const { user } = await credentials()
     const result = await render({ 'auth.token': 'junk' }, { 'x-nitro-prerender': '/profile' })

@@ -13,11 +13,12 @@ import type { AuthStatus } from '../../src/runtime/core/machine'
  * B. A public page is always shown.
  * C. An unknown route (no page matched) is shown when `allow404WithoutAuth` is on, so Nuxt can render its 404.
  * D. A guest page: a signed-in user is sent to the page's `navigateAuthenticatedTo` (undefined = the app
- *    default); while the status is loading with a stored token the guard waits for the check (the user may
- *    well be signed in); otherwise the page is shown.
+ *    default); while the status is loading with a stored token and no check has failed, the guard waits
+ *    for the check (the user may well be signed in); otherwise the page is shown.
  * E. A protected page: the login page itself is always shown (otherwise: a redirect loop); a signed-in user
- *    sees it; while loading with a stored token the guard waits; otherwise (signed out, or loading without
- *    any token, which can only end signed out) the user goes to login, to the page's
+ *    sees it; while loading with a stored token and no check has failed, the guard waits; otherwise (signed
+ *    out, loading without any token, which can only end signed out, or a check that failed without a
+ *    verdict: no protected content on a guess) the user goes to login, to the page's
  *    `navigateUnauthenticatedTo` when set.
  */
 
@@ -34,7 +35,7 @@ function expectedAccess(meta: AuthPageMeta | undefined, protectByDefault: boolea
 function expectedDecision(input: GuardInput): GuardDecision {
   const access = expectedAccess(input.meta, input.protectByDefault)
   const objectMeta = typeof input.meta === 'object' ? input.meta : {}
-  const mayBeSignedIn = input.status === 'loading' && input.hasToken
+  const mayBeSignedIn = input.status === 'loading' && input.hasToken && !input.checkFailed
 
   if (access === 'public') return { action: 'allow' }
   if (input.isNotFound && input.allow404WithoutAuth) return { action: 'allow' }
@@ -75,7 +76,9 @@ function cartesian(): GuardInput[] {
         for (const hasToken of BOOLS) {
           for (const isLoginPage of BOOLS) {
             for (const isNotFound of BOOLS) {
-              for (const allow404WithoutAuth of BOOLS) inputs.push({ meta, protectByDefault, status, hasToken, isLoginPage, isNotFound, allow404WithoutAuth })
+              for (const allow404WithoutAuth of BOOLS) {
+                for (const checkFailed of BOOLS) inputs.push({ meta, protectByDefault, status, hasToken, checkFailed, isLoginPage, isNotFound, allow404WithoutAuth })
+              }
             }
           }
         }
@@ -89,7 +92,7 @@ describe('decideGuard: full decision table', () => {
   const inputs = cartesian()
 
   it('enumerates every combination', () => {
-    expect(inputs.length).toBe(METAS.length * 2 * 3 * 2 * 2 * 2 * 2)
+    expect(inputs.length).toBe(METAS.length * 2 * 3 * 2 * 2 * 2 * 2 * 2)
   })
 
   it('matches the rules for every combination', () => {
@@ -124,6 +127,7 @@ describe('decideGuard: named cases', () => {
     protectByDefault: false,
     status: 'unauthenticated',
     hasToken: false,
+    checkFailed: false,
     isLoginPage: false,
     isNotFound: false,
     allow404WithoutAuth: true,
@@ -150,6 +154,12 @@ describe('decideGuard: named cases', () => {
     expect(decideGuard({ ...base, meta: true, status: 'loading', hasToken: true })).toEqual({ action: 'wait' })
     expect(decideGuard({ ...base, meta: true, status: 'loading', hasToken: false })).toEqual({ action: 'login', to: undefined })
     expect(decideGuard({ ...base, meta: 'guest', status: 'loading', hasToken: false })).toEqual({ action: 'allow' })
+  })
+
+  it('after a check that failed without a verdict, never shows a protected page: login, token kept; guest pages show', () => {
+    expect(decideGuard({ ...base, meta: true, status: 'loading', hasToken: true, checkFailed: true })).toEqual({ action: 'login', to: undefined })
+    expect(decideGuard({ ...base, meta: { navigateUnauthenticatedTo: '/sign-in' }, status: 'loading', hasToken: true, checkFailed: true })).toEqual({ action: 'login', to: '/sign-in' })
+    expect(decideGuard({ ...base, meta: 'guest', status: 'loading', hasToken: true, checkFailed: true })).toEqual({ action: 'allow' })
   })
 
   it('lets an unknown route 404 without auth only when allowed', () => {

@@ -113,7 +113,7 @@ async function openTab(server: ReturnType<typeof backend>, { observeServerTime =
     },
   })
   const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
-  const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null }, store: store as never, clock, sessionRefresh })
+  const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null }, store: store as never, clock, sessionRefresh, enforceGuard: async () => {} })
   return { tokens, refresher, store, stop }
 }
 

@@ -85,4 +85,22 @@ describe('server-side refresh de-duplication', () => {
     expect(await replay).toBe('tokens-2')
     expect(calls).toBe(2)
   })
+
+  it('stays joinable until the answer with the successor has left the server, and no longer', async () => {
+    let calls = 0
+    const refresh = async () => `tokens-${++calls}`
+    let sent: () => void = () => {}
+    const answered = () => new Promise<void>((resolve) => {
+      sent = resolve
+    })
+    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, answered)).toBe('tokens-1')
+    // The backend has answered, the browser not yet: the same pair (a reload of that tab) joins.
+    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, answered)).toBe('tokens-1')
+    expect(calls).toBe(1)
+    sent()
+    await new Promise(resolve => setTimeout(resolve, 0))
+    // Delivered: the pair is spent, a replay goes to the backend.
+    expect(await dedupeServerRefresh('r-held', 'a-held', refresh)).toBe('tokens-2')
+    expect(calls).toBe(2)
+  })
 })

@@ -5,6 +5,7 @@ import { AuthError, createIssuerClock, type ClientStrategy, type IssuerClock, ty
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, Session } from '../types'
 import type { SessionCacheSettings } from '../shared/session-cache'
+import { responseSent } from '../shared/server-refresh'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createActions } from './actions'
 import { createNavigation, type Navigation } from './navigation'
@@ -85,6 +86,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       tokens,
       clock,
       skewSeconds: config.sessionRefresh.skewSeconds,
+      answered: event ? () => responseSent(event) : undefined,
       report,
       signOut: () => session.endSession('refresh-refused'),
       onRefreshed: async () => {

@@ -6,7 +6,7 @@ import type { PublicAuthConfig } from '../core/config'
 import type { useAuthStore } from './store'
 import type { AppTokens } from './tokens'
 
-export type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[] }
+export type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[], query?: Record<string, unknown> }
 
 /** A guard decision: a path to go to, null to stay, or 'wait' when no verdict is held yet. */
 export type GuardTarget = string | null | 'wait'
@@ -79,9 +79,13 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     return await navigateTo(target.url, { external: target.external })
   }
 
+  function isLogin(route: RouteLike): boolean {
+    const login = config.pages.login
+    return login !== null && withoutTrailingSlash(route.path) === withoutTrailingSlash(login)
+  }
+
   /** Where the guard sends `route`. */
   function guardTarget(route: RouteLike): GuardTarget {
-    const login = config.pages.login
     const decision = decideGuard({
       meta: route.meta.auth as never,
       // A page that lists the named middleware is protected even without `auth` meta, as with the incumbent.
@@ -89,14 +93,19 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
       status: store.status,
       // Without readable tokens (httpOnly, or a provider that keeps none) only the backend can tell.
       hasToken: tokens.kept && tokens.readable ? Boolean(tokens.token() || tokens.refreshToken()) : true,
-      isLoginPage: login !== null && withoutTrailingSlash(route.path) === withoutTrailingSlash(login),
+      checkFailed: store.machine.error !== null,
+      isLoginPage: isLogin(route),
       isNotFound: route.matched.length === 0,
       allow404WithoutAuth: config.globalAppMiddleware.allow404WithoutAuth,
     })
     if (decision.action === 'allow') return null
     if (decision.action === 'wait') return 'wait'
     if (decision.action === 'authenticated-redirect') {
-      const target = sanitize(decision.to ?? config.navigateAuthenticatedTo, '/').url
+      // On the login page, the page the guard sent the user away from comes first (a check that failed, then
+      // succeeded, sends a signed-in user back where they were).
+      const wanted = isLogin(route) ? route.query?.[queryKey] : undefined
+      const back = typeof wanted === 'string' ? sanitize(wanted, '/') : null
+      const target = back && !back.rejected && !back.external ? back.url : sanitize(decision.to ?? config.navigateAuthenticatedTo, '/').url
       return target === route.path || target === route.fullPath ? null : target
     }
     return loginTarget(route, decision.to)
@@ -124,7 +133,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   async function enforceGuard() {
     if (import.meta.server && !routed) return
     const target = guardTarget(router.currentRoute.value)
-    // 'wait': still no verdict (backend unreachable); a signed-in user keeps the page.
+    // 'wait': no check made yet; the one to come applies the guard again.
     if (target && target !== 'wait') await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 

@@ -25,6 +25,8 @@ export interface RefresherDeps {
   clock: IssuerClock
   skewSeconds: number
   report(error: unknown, operation: string): Promise<AuthError>
+  /** SSR: resolves once this page's response has left (a refresh stays joinable until then, see refresh-dedupe). */
+  answered?: () => Promise<unknown>
   /** A verdict: the refresh token is dead. */
   signOut(): Promise<void>
   onRefreshed(): Promise<void>
@@ -113,7 +115,7 @@ export function createRefresher(deps: RefresherDeps) {
     let result: TokenResult
     try {
       result = import.meta.server
-        ? await refreshOnServer(deps.strategy, deps.context, tokens)
+        ? await refreshOnServer(deps.strategy, deps.context, tokens, deps.answered)
         : await deps.strategy.refresh!(deps.context)
     }
     catch (error) {

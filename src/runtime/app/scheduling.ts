@@ -1,5 +1,5 @@
 import { watch } from 'vue'
-import { jwtExpiry, type IssuerClock } from '../core'
+import { createBackoff, jwtExpiry, type IssuerClock } from '../core'
 import type { SessionRefreshRuntimeConfig } from '../core/config'
 import type { Refresher } from './refresher'
 import type { SessionManager } from './session'
@@ -16,6 +16,8 @@ export interface SchedulingDeps {
   store: ReturnType<typeof useAuthStore>
   clock: IssuerClock
   sessionRefresh: SessionRefreshRuntimeConfig
+  /** Applies the guard to the current page (after a verdict that came outside a navigation). */
+  enforceGuard(): Promise<void>
 }
 
 const quietly = (promise: Promise<unknown>) => void promise.catch(() => {})
@@ -26,11 +28,12 @@ const quietly = (promise: Promise<unknown>) => void promise.catch(() => {})
  *   expired token does not leave the tab `authenticated` until the next navigation;
  * - back from the background: the jar is re-read (another tab may have rotated the tokens) and a due refresh
  *   made, then the optional focus check;
- * - the optional periodic check.
+ * - the optional periodic check;
+ * - while no verdict could be had (the first checks failed), the check again with backoff.
  * An app's `sessionRefresh.handler` replaces the focus and periodic checks. Returns the function that
  * releases every timer and listener.
  */
-export function scheduleChecks({ tokens, refresher, session, store, clock, sessionRefresh }: SchedulingDeps): () => void {
+export function scheduleChecks({ tokens, refresher, session, store, clock, sessionRefresh, enforceGuard }: SchedulingDeps): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined
   // Without refresh, the check at expiry runs once per token: a failed check must not loop.
   let checkedExpiryOf: string | null = null
@@ -67,8 +70,29 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
   // Tokens written here or, seen through cookieStore or the tab broadcast, by another tab or the server.
   const stopWatch = tokens.kept && tokens.readable ? watch([tokens.views.token, tokens.views.refreshToken], arm, { immediate: true }) : () => {}
 
+  // No verdict because the checks failed (backend down, a bad answer): the guard keeps protected pages away
+  // meanwhile, so ask again, 2 s doubling to a minute, while the tab is visible. Whichever check or refresh
+  // then brings the verdict, the guard acts on it (the login page sends a signed-in user back to the page
+  // they wanted).
+  const retry = createBackoff({ baseMs: 2000, maxMs: 60_000 })
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  const withoutVerdict = () => store.machine.phase === 'unknown' && store.machine.error !== null && store.machine.activity === null
+  async function checkAgain() {
+    if (withoutVerdict() && document.visibilityState === 'visible') await session.getSession().catch(() => {})
+  }
+  const stopRetry = watch(withoutVerdict, (failed) => {
+    clearTimeout(retryTimer)
+    if (failed) retryTimer = setTimeout(() => void checkAgain(), retry.fail(Date.now()))
+  }, { immediate: true })
+  const stopVerdict = watch(() => store.machine.phase, (phase, before) => {
+    if (before !== 'unknown' || phase === 'unknown' || retry.failures === 0) return
+    retry.succeed()
+    void enforceGuard()
+  })
+
   const onVisible = () => {
     if (document.visibilityState !== 'visible') return
+    if (withoutVerdict()) void checkAgain()
     // This tab's timers may have slept through an expiry, and another tab may have rotated the tokens.
     tokens.sync()
     if (refresher) void refresher.refreshIfNeeded().catch(() => {}).finally(arm)
@@ -85,7 +109,10 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
 
   return () => {
     stopWatch()
+    stopRetry()
+    stopVerdict()
     clearTimeout(timer)
+    clearTimeout(retryTimer)
     clearInterval(interval)
     document.removeEventListener('visibilitychange', onVisible)
   }

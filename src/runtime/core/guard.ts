@@ -22,6 +22,11 @@ export interface GuardInput {
   status: AuthStatus
   /** True when a token is stored: without one, a `loading` status can only end unauthenticated. */
   hasToken: boolean
+  /**
+   * True when a check was made and reached no verdict (backend down, a bad answer). Waiting is for a check
+   * still to come; after a failed one, protected content is not shown on a guess.
+   */
+  checkFailed: boolean
   isLoginPage: boolean
   /** True when no page matched the route. */
   isNotFound: boolean
@@ -30,7 +35,7 @@ export interface GuardInput {
 
 export type GuardDecision
   = | { action: 'allow' }
-  /** No verdict yet: wait for the one in-flight session check, then decide again. */
+  /** No verdict yet and no check made: wait for the one session check, then decide again. */
     | { action: 'wait' }
     | { action: 'login', to: string | undefined }
     | { action: 'authenticated-redirect', to: string | undefined }
@@ -62,13 +67,15 @@ export function decideGuard(input: GuardInput): GuardDecision {
 
   if (access === 'guest') {
     if (input.status === 'authenticated') return { action: 'authenticated-redirect', to: meta?.navigateAuthenticatedTo }
-    if (input.status === 'loading' && input.hasToken) return { action: 'wait' }
+    if (input.status === 'loading' && input.hasToken && !input.checkFailed) return { action: 'wait' }
     return { action: 'allow' }
   }
 
   // Protected. The login page is exempt, or a protected login page would redirect to itself forever.
   if (input.isLoginPage) return { action: 'allow' }
   if (input.status === 'authenticated') return { action: 'allow' }
-  if (input.status === 'loading' && input.hasToken) return { action: 'wait' }
+  if (input.status === 'loading' && input.hasToken && !input.checkFailed) return { action: 'wait' }
+  // Signed out, or no verdict could be had: the login page, the target kept. The tokens stay: a failed check
+  // signs nobody out, and once the backend answers, the login page sends a signed-in user back.
   return { action: 'login', to: meta?.navigateUnauthenticatedTo }
 }

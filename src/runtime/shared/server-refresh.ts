@@ -1,18 +1,26 @@
+import type { H3Event } from 'h3'
 import { AuthError, type ClientStrategy, type StrategyContext, type TokenResult } from '../core'
 import { dedupeServerRefresh } from './refresh-dedupe'
 import type { TokenStore } from './token-store'
 
 /**
  * Spends the refresh token on the server (an SSR render, the refresh relay route) and sets the rotated cookies
- * on this response. Requests of one browser presenting the same pair while a refresh is in flight share it
- * (see refresh-dedupe.ts), so a reload during a tab's refresh joins that refresh instead of spending the token
- * again.
+ * on this response. Requests of one browser presenting the same pair while a refresh is in flight, its answer
+ * included (`answered`: resolves once this response has left), share it (see refresh-dedupe.ts), so a reload
+ * during a tab's refresh joins that refresh instead of spending the token again.
  */
-export async function refreshOnServer(strategy: ClientStrategy<unknown>, context: StrategyContext<unknown>, tokens: TokenStore): Promise<TokenResult> {
+export async function refreshOnServer(strategy: ClientStrategy<unknown>, context: StrategyContext<unknown>, tokens: TokenStore, answered?: () => Promise<unknown>): Promise<TokenResult> {
   const refreshToken = tokens.refreshToken()
   if (!strategy.refresh || !refreshToken) throw new AuthError('REFRESH_REFUSED', 'There is no refresh token to refresh with')
-  const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', () => strategy.refresh!(context))
+  const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', () => strategy.refresh!(context), answered)
   // Rotation: a new refresh token replaces the spent one, always.
   tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
   return { ...result, stored: true }
+}
+
+/** Resolves once the response to `event` has left this server (or its connection closed). */
+export function responseSent(event: H3Event): Promise<void> {
+  const response = event.node.res
+  if (response.writableFinished || response.destroyed) return Promise.resolve()
+  return new Promise(resolve => response.once('close', () => resolve()))
 }

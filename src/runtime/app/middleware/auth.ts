@@ -15,7 +15,8 @@ export default defineNuxtRouteMiddleware(async (to) => {
     if (import.meta.server || (nuxtApp.isHydrating && nuxtApp.payload.serverRendered)) return
     await manager.ensureChecked()
     target = manager.guardTarget(to)
-    // Still no verdict (backend down): a signed-in user keeps the page rather than being sent to login.
+    // A check that failed leaves no verdict, and the guard answers that with the login page (tokens kept).
+    // 'wait' here means the check was overtaken (a sign-in or sign-out meanwhile), which decides by itself.
     if (target === 'wait') return
   }
   if (target) return manager.guardNavigate(target)

@@ -1,5 +1,5 @@
 import { defineEventHandler } from 'h3'
-import { refreshOnServer } from '../../shared/server-refresh'
+import { refreshOnServer, responseSent } from '../../shared/server-refresh'
 import { assertSameOriginJson, relayContext, relayError } from '../relay'
 
 /**
@@ -10,7 +10,7 @@ export default defineEventHandler(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
   try {
-    await refreshOnServer(relay.strategy, relay.context, relay.tokens)
+    await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event))
   }
   catch (error) {
     throw relayError(error)
