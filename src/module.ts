@@ -75,6 +75,9 @@ export default defineNuxtModule<ModuleOptions>({
       },
     })
     nuxt.options.alias['#auth-provider'] = providerTemplate.dst
+    // Nitro bundles the templates it imports (in development it leaves the build directory to Node, which
+    // cannot load the provider's TypeScript they import).
+    nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [configTemplate.dst, providerTemplate.dst] })
     addTypeTemplate({
       filename: 'types/gatekeeper-provider.d.ts',
       getContents: () => `declare module '#auth-provider' {\n  type Strategy = import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/strategy'))}).ClientStrategy<unknown>\n  const strategy: Strategy\n  export default strategy\n  export const browserStrategy: Strategy\n}\n`,

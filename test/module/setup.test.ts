@@ -61,7 +61,7 @@ describe('module setup', () => {
       expect(config.token?.cookie.name).toBe('auth.token')
       expect(config).not.toHaveProperty('sessionCache')
       // Server-only settings stay out of the public config (and so out of every page).
-      expect(nuxt.options.runtimeConfig.auth).toEqual({ sessionCache: { maxAge: 10, maxEntries: 10_000 }, maxBodyBytes: 65_536 })
+      expect(nuxt.options.runtimeConfig.auth).toEqual({ sessionCache: { maxAge: 10, maxEntries: 10_000 }, maxBodyBytes: 65_536, relayHeaders: ['accept-language'] })
       // No relay routes unless the token cookie is httpOnly.
       expect(nuxt.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth'))).toEqual([])
     }
@@ -78,6 +78,29 @@ describe('module setup', () => {
     }
     finally {
       await nuxt.close()
+    }
+  })
+
+  it('registers the refresh route with refresh tokens, except for a static site; Nitro bundles the templates it imports', async () => {
+    const refresh = { type: 'local', refresh: { isEnabled: true } }
+    const served = await load({ modules: [modulePath], auth: { provider: refresh } })
+    try {
+      const routes = served.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth')).map(handler => `${handler.method} ${handler.route}`)
+      expect(routes).toEqual(['post /api/_auth/refresh'])
+      // In development Nitro leaves the build directory to Node, which cannot load the provider's TypeScript.
+      const inline = served.options.nitro.externals?.inline ?? []
+      expect(inline).toContain(served.options.alias['#auth-provider'])
+      expect(inline).toContain(served.options.alias['#gatekeeper-config'])
+    }
+    finally {
+      await served.close()
+    }
+    const generated = await load({ modules: [modulePath], auth: { provider: refresh }, nitro: { static: true } })
+    try {
+      expect(generated.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth'))).toEqual([])
+    }
+    finally {
+      await generated.close()
     }
   })
 

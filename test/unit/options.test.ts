@@ -137,6 +137,9 @@ describe('resolveModuleOptions: validation', () => {
     ['absolute navigateAuthenticatedTo', options({ navigateAuthenticatedTo: 'https://evil.com' }), 'auth.navigateAuthenticatedTo'],
     ['zero requestTimeout', options({ requestTimeout: 0 }), 'auth.requestTimeout'],
     ['a tiny body limit', options({ maxBodyBytes: 10 }), 'auth.maxBodyBytes'],
+    ['a relay header that routes the request', options({ relayHeaders: ['accept-language', 'X-Forwarded-For'] }), 'auth.relayHeaders'],
+    ['a relay header that names the client', options({ relayHeaders: ['True-Client-IP'] }), 'auth.relayHeaders'],
+    ['a relay header that is no header name', options({ relayHeaders: ['x tenant'] }), 'auth.relayHeaders'],
     ['__Secure- cookie without Secure', local({ token: { cookieName: '__Secure-auth' } }), 'auth.provider.token.cookieName'],
     ['__Host- cookie without Secure', local({ token: { cookieName: '__Host-auth' } }), 'auth.provider.token.cookieName'],
     ['__Host- cookie with a domain', local({ token: { cookieName: '__Host-auth', secureCookieAttribute: true, cookieDomain: 'example.com' } }), 'auth.provider.token.cookieName'],
@@ -241,6 +244,11 @@ describe('validation added after review', () => {
   it('accepts prefixed cookie names with the attributes browsers require', () => {
     expect(resolveModuleOptions(local({ token: { cookieName: '__Host-auth', secureCookieAttribute: true } })).public.token?.cookie).toMatchObject({ name: '__Host-auth', secure: true })
     expect(resolveModuleOptions(local({ token: { cookieName: '__Secure-auth', secureCookieAttribute: true, cookieDomain: 'example.com' } })).public.token?.cookie).toMatchObject({ secure: true, domain: 'example.com' })
+  })
+
+  it('relay headers: accept-language by default, lower-cased, in the server-only runtime config', () => {
+    expect(resolveModuleOptions({}).server.relayHeaders).toEqual(['accept-language'])
+    expect(resolveModuleOptions({ relayHeaders: ['Accept-Language', 'X-Tenant'] }).server.relayHeaders).toEqual(['accept-language', 'x-tenant'])
   })
 
   it('request bodies: 64 kB by default, in the server-only runtime config', () => {
