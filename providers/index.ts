@@ -16,6 +16,9 @@ export function findProvider(input: Record<string, unknown>): AuthProviderDefini
   return all.find(provider => provider.matches?.(input)) ?? all.find(provider => provider.types.includes(input.type as string))
 }
 
+// For the module's own option checks (src/options.ts reaches providers only through this file).
+export { unknownOptionKeys, type OptionShape } from './validate'
+
 export type { AuthjsProviderOptions } from './authjs'
 export type { LocalProviderOptions } from './local'
 export type { RefreshProviderOptions, LocalWithRefreshOptions } from './refresh'

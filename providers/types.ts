@@ -29,6 +29,8 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
   /** Defaults, normalisation of legacy shapes, and validation. `path` is the option path for messages. */
   resolve(input: TInput, path: string): { options: TResolved, issues: OptionIssue[] }
   runtimeConfig(options: TResolved, context: { baseURL: string }): ProviderRuntimeConfig
+  /** Every key `auth.provider` may have for this provider (unknown ones fail the build, see unknownOptionKeys). */
+  optionShape: import('./validate').OptionShape
   /** The client strategy module, relative to `providers/` (no extension). */
   clientStrategy: string
   /** A server half (Nitro), for providers whose backend runs inside the app. */

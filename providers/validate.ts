@@ -96,3 +96,43 @@ export class OptionChecker {
     }
   }
 }
+
+/** The option keys a level knows: `true` for a key whose value is not checked key by key, a shape for an object that is. */
+export interface OptionShape { readonly [key: string]: true | OptionShape }
+
+/**
+ * Keys written where no option has that name, each an issue naming the nearest known key: a typo such as
+ * `globalAppMiddlware` would otherwise build silently, and leave every page public.
+ */
+export function unknownOptionKeys(input: unknown, shape: OptionShape, path: string): OptionIssue[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return []
+  const known = Object.keys(shape)
+  return Object.entries(input).flatMap(([key, value]) => {
+    const inner = Object.hasOwn(shape, key) ? shape[key] : undefined
+    if (inner === undefined) {
+      const nearest = nearestKey(key, known)
+      return [{ key: `${path}.${key}`, problem: 'is not an option', fix: nearest ? `did you mean ${path}.${nearest}? Otherwise remove it` : `remove it (the options at ${path} are ${known.join(', ')})` }]
+    }
+    return inner === true ? [] : unknownOptionKeys(value, inner, `${path}.${key}`)
+  })
+}
+
+function nearestKey(key: string, candidates: string[]): string | null {
+  let best: { key: string, distance: number } | null = null
+  for (const candidate of candidates) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase())
+    if (!best || distance < best.distance) best = { key: candidate, distance }
+  }
+  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.key : null
+}
+
+/** Levenshtein distance, two rows. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+  return previous[b.length]!
+}

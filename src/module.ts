@@ -19,7 +19,7 @@ export default defineNuxtModule<ModuleOptions>({
   },
   defaults: {},
   async setup(input, nuxt) {
-    const resolved = resolveModuleOptions(input)
+    const resolved = resolveModuleOptions(input, process.env)
     if (!resolved.enabled) {
       logger.info('auth.isEnabled is false: nuxt-gatekeeper adds nothing')
       return
@@ -81,7 +81,7 @@ export default defineNuxtModule<ModuleOptions>({
     addTypeTemplate({
       filename: 'types/gatekeeper-provider.d.ts',
       getContents: () => `declare module '#auth-provider' {\n  type Strategy = import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/strategy'))}).ClientStrategy<unknown>\n  const strategy: Strategy\n  export default strategy\n  export const browserStrategy: Strategy\n}\n`,
-    })
+    }, { nuxt: true, nitro: true })
     nuxt.options.build.transpile.push(runtimeDir, providersDir)
 
     // The store is Pinia's: the app's own @pinia/nuxt when it has one (listed before or after this module),

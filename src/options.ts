@@ -1,4 +1,4 @@
-import { findProvider, providers, type ProviderOptions } from '../providers'
+import { findProvider, providers, unknownOptionKeys, type OptionShape, type ProviderOptions } from '../providers'
 import type { OptionIssue } from '../providers/types'
 import { DEFAULT_MAX_BODY_BYTES } from './runtime/core/body'
 import { DEFAULT_RELAY_HEADERS, HEADER_NAME, isRelayableHeader } from './runtime/core/protocol'
@@ -49,10 +49,20 @@ export interface ModuleOptions {
   isEnabled?: boolean
   /**
    * Where the backend's auth endpoints live: a path on this app (`/api/auth`) or a full URL
-   * (`https://api.example.com/auth`). `NUXT_PUBLIC_AUTH_BASE_URL` overrides it at run time.
+   * (`https://api.example.com/auth`). `NUXT_PUBLIC_AUTH_BASE_URL` overrides it at run time, and so does the
+   * variable `originEnvKey` names (at build and at run time).
    * @default '/api/auth'
    */
   baseURL?: string
+  /**
+   * The incumbent's way to set `baseURL` from the environment: the name of a variable holding the full base
+   * URL (`https://app.example.com/api/auth`, origin and path, despite the name). Read at build time and by the
+   * server at run time; `NUXT_PUBLIC_AUTH_BASE_URL` wins over it.
+   * @default 'AUTH_ORIGIN'
+   */
+  originEnvKey?: string
+  /** The incumbent's (deprecated there): accepted so its configs build; it has no effect here. @default undefined @deprecated */
+  disableInternalRouting?: boolean
   /** Skip the session check during SSR (the client checks after hydration). Per route: `routeRules: { '/x': { auth: { disableServerSideAuth: true } } }`. @default false */
   disableServerSideAuth?: boolean
   /** The global route guard. `true` protects every page without `auth` meta. @default false */
@@ -115,13 +125,40 @@ export interface ResolvedModuleOptions {
 }
 
 /** Defaults, normalisation and validation of the whole `auth` key. Throws AuthConfigError listing every problem. */
-export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleOptions {
-  const issues: OptionIssue[] = []
+/**
+ * Every key `auth` may have. `disableInternalRouting`: the incumbent's, deprecated there; accepted so its
+ * configs build, and has no effect here. `provider` is checked by the provider's own shape.
+ */
+const MODULE_OPTION_SHAPE: OptionShape = {
+  isEnabled: true,
+  baseURL: true,
+  originEnvKey: true,
+  disableServerSideAuth: true,
+  disableInternalRouting: true,
+  globalAppMiddleware: { isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true },
+  navigateAuthenticatedTo: true,
+  allowedRedirectOrigins: true,
+  requestTimeout: true,
+  sessionRefresh: { enablePeriodically: true, enableOnWindowFocus: true, handler: true, skewSeconds: true },
+  sessionCache: { maxAge: true, maxEntries: true },
+  maxBodyBytes: true,
+  relayHeaders: true,
+  provider: true,
+}
+
+export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<string, string | undefined> = {}): ResolvedModuleOptions {
+  const issues: OptionIssue[] = [...unknownOptionKeys(input, MODULE_OPTION_SHAPE, 'auth')]
   const fail = (key: string, problem: string, fix: string) => issues.push({ key: `auth.${key}`, problem, fix })
 
-  const baseURL = input.baseURL ?? '/api/auth'
-  if (typeof baseURL !== 'string' || !((baseURL.startsWith('/') && !baseURL.startsWith('//')) || /^https?:\/\/[^/]/.test(baseURL))) {
-    fail('baseURL', `must be a path ('/api/auth') or a full http(s) URL, got ${JSON.stringify(baseURL)}`, `set auth.baseURL, or NUXT_PUBLIC_AUTH_BASE_URL at run time`)
+  const originEnvKey = input.originEnvKey ?? 'AUTH_ORIGIN'
+  if (typeof originEnvKey !== 'string' || !/^[A-Z_]\w*$/i.test(originEnvKey)) {
+    fail('originEnvKey', `must be the name of an environment variable, got ${JSON.stringify(originEnvKey)}`, `set e.g. 'AUTH_ORIGIN', or leave it out`)
+  }
+  const fromEnv = typeof originEnvKey === 'string' ? env[originEnvKey] || undefined : undefined
+  const baseURL = fromEnv ?? input.baseURL ?? '/api/auth'
+  if (typeof baseURL !== 'string' || !isBaseURL(baseURL)) {
+    if (fromEnv !== undefined) fail('baseURL', `comes from the environment variable ${originEnvKey} (auth.originEnvKey), which holds ${JSON.stringify(baseURL)}, neither a path nor a full http(s) URL`, `set ${originEnvKey} to the full base URL, e.g. https://app.example.com/api/auth`)
+    else fail('baseURL', `must be a path ('/api/auth') or a full http(s) URL, got ${JSON.stringify(baseURL)}`, `set auth.baseURL, or NUXT_PUBLIC_AUTH_BASE_URL at run time`)
   }
 
   for (const key of ['isEnabled', 'disableServerSideAuth'] as const) {
@@ -223,6 +260,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
     issues.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify(providerInput.type)}, which is not a provider`, fix: `set it to one of ${known}` })
     throw new AuthConfigError(issues)
   }
+  issues.push(...unknownOptionKeys(providerInput, definition.optionShape, 'auth.provider'))
   const resolved = definition.resolve(providerInput as never, 'auth.provider')
   issues.push(...resolved.issues)
   if (issues.length > 0) throw new AuthConfigError(issues)
@@ -233,6 +271,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
     refreshHandler: typeof handler === 'string' ? handler : null,
     public: {
       baseURL,
+      originEnvKey: typeof originEnvKey === 'string' ? originEnvKey : 'AUTH_ORIGIN',
       disableServerSideAuth: input.disableServerSideAuth ?? false,
       globalAppMiddleware,
       navigateAuthenticatedTo,
@@ -244,4 +283,9 @@ export function resolveModuleOptions(input: ModuleOptions = {}): ResolvedModuleO
     server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [] },
     providerServer: definition.server?.(resolved.options as never) ?? null,
   }
+}
+
+/** A path on this app (`/api/auth`) or a full http(s) URL: what `baseURL` may be. */
+export function isBaseURL(value: string): boolean {
+  return (value.startsWith('/') && !value.startsWith('//')) || /^https?:\/\/[^/]/.test(value)
 }

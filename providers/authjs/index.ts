@@ -7,6 +7,8 @@ export type { AuthjsProviderOptions } from './options'
 /** Auth.js (`@auth/core`): the session lives in Auth.js's own httpOnly cookies; no token is stored here. */
 export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>({
   types: ['authjs'],
+  // addDefaultCallbackUrl: the incumbent's; accepted so its configs build, and has no effect here.
+  optionShape: { type: true, trustHost: true, defaultProvider: true, pages: { login: true }, configFile: true, addDefaultCallbackUrl: true },
   clientStrategy: 'authjs/client',
 
   resolve(input, path) {

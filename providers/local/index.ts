@@ -1,7 +1,7 @@
 import { defu } from 'defu'
 import { defineAuthProvider } from '../types'
 import { OptionChecker } from '../validate'
-import { localDefaults, type LocalProviderOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options'
+import { localDefaults, localOptionShape, type LocalProviderOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options'
 
 export type { LocalProviderOptions } from './options'
 
@@ -9,6 +9,7 @@ const ENDPOINTS = ['signIn', 'signOut', 'signUp', 'getSession'] as const
 
 export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
   types: ['local'],
+  optionShape: localOptionShape,
   clientStrategy: 'local/client',
 
   resolve(input, path) {

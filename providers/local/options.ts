@@ -103,3 +103,20 @@ export const localDefaults: Omit<ResolvedLocalOptions, 'type'> = {
   },
   session: { dataResponsePointer: '/' },
 }
+
+const endpointShape = { path: true, method: true } as const
+const cookieShape = { cookieName: true, maxAgeInSeconds: true, sameSiteAttribute: true, secureCookieAttribute: true, cookieDomain: true, httpOnlyCookieAttribute: true } as const
+
+/** The keys of a refresh token's options (sidebase 1.x `refresh.token`, 0.8 `refreshToken`). */
+export const refreshTokenShape = { ...cookieShape, signInResponseRefreshTokenPointer: true, refreshResponseTokenPointer: true, refreshRequestTokenPointer: true } as const
+
+/** Every key `auth.provider` may have with `type: 'local'` (refresh included: sidebase 1.x puts it here). */
+export const localOptionShape = {
+  type: true,
+  endpoints: { signIn: endpointShape, signOut: endpointShape, signUp: endpointShape, getSession: endpointShape },
+  pages: { login: true },
+  token: { ...cookieShape, signInResponseTokenPointer: true, type: true, headerName: true },
+  // dataType: the incumbent's description of the session's shape, for types only.
+  session: { dataResponsePointer: true, signInResponsePointer: true, dataType: true },
+  refresh: { isEnabled: true, endpoint: endpointShape, refreshOnlyToken: true, token: refreshTokenShape },
+} as const

@@ -1,4 +1,5 @@
 import local from '../local'
+import { localOptionShape, refreshTokenShape } from '../local/options'
 import type { LocalProviderOptions } from '../local/options'
 import { defineAuthProvider } from '../types'
 import { OptionChecker } from '../validate'
@@ -24,6 +25,16 @@ function normalize(input: RefreshInput): { localInput: LocalProviderOptions, ref
 
 export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
   types: ['refresh'],
+  // sidebase 1.x writes type 'local' with refresh; 0.8 writes type 'refresh' with endpoints.refresh and refreshToken.
+  optionShape: (() => {
+    const { refresh: _, ...common } = localOptionShape
+    return {
+      ...localOptionShape,
+      endpoints: { ...common.endpoints, refresh: localOptionShape.refresh.endpoint },
+      refreshOnlyToken: true,
+      refreshToken: refreshTokenShape,
+    }
+  })(),
   clientStrategy: 'refresh/client',
   matches: input => input.type === 'refresh' || (input.type === 'local' && (input.refresh as { isEnabled?: unknown } | undefined)?.isEnabled === true),
 
@@ -49,8 +60,9 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
     const given: RefreshTokenOptions = refresh.token ?? {}
     const token: Required<RefreshTokenOptions> = {
       ...refreshDefaults.token,
-      refreshResponseTokenPointer: base.options.token.signInResponseTokenPointer,
       ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+      // '' (the incumbent's default and documented value) means: where the sign-in response has the token.
+      refreshResponseTokenPointer: given.refreshResponseTokenPointer || base.options.token.signInResponseTokenPointer,
     }
     const refreshOnlyToken = refresh.refreshOnlyToken ?? refreshDefaults.refreshOnlyToken
     check.boolean(at.only, refreshOnlyToken)

@@ -67,6 +67,12 @@ export interface GetSessionOptions {
   force?: boolean
   /** When nobody is signed in, go to the login page (with this page as the target), as the guard would. @default false */
   required?: boolean
+  /** With `required`: go here instead of the login page (sanitised like every redirect target). @default undefined */
+  callbackUrl?: string
+  /** With `callbackUrl`: it may be on an origin listed in `allowedRedirectOrigins`. @default false */
+  external?: boolean
+  /** With `required`: called instead of navigating; `getSession` resolves with what it returns. @default undefined */
+  onUnauthenticated?: () => unknown
 }
 
 export type SignOutReason = 'user' | 'session-refused' | 'refresh-refused' | 'other-tab'

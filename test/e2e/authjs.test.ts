@@ -85,7 +85,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await expect.poll(() => text(page, 'user-name')).toBe('Ada Lovelace')
     expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
     // The server utilities see the same session.
-    expect(await (await page.request.get('/api/whoami')).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test' })
+    expect(await (await page.request.get('/api/whoami')).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true })
     await session.assertClean()
   })
 
@@ -162,6 +162,38 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
       expect(response.headers.get('location'), cookie).toMatch(/signin|login/)
       expect(await response.text(), cookie).not.toContain('<h1>Protected</h1>')
     }
+  })
+
+  it('a cached route rendered without the visitor\'s cookies (page or prefetched _payload.json) sets none of Auth.js\'s cookies', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/login')
+    await waitForHydration(page)
+    // The CSRF cookie of the sign-in form on screen.
+    const csrf = async () => (await session.context.cookies()).find(cookie => cookie.name === 'authjs.csrf-token')?.value
+    await page.evaluate(async () => await fetch('/api/auth/csrf'))
+    const before = await csrf()
+    expect(before).toBeTruthy()
+    // What a NuxtLink prefetch does, twice: the cached render, then the cache.
+    for (let round = 0; round < 2; round++) {
+      const prefetched = await page.evaluate(async () => {
+        const response = await fetch('/cached/_payload.json')
+        return { status: response.status, type: response.headers.get('content-type') }
+      })
+      expect(prefetched.status).toBe(200)
+      expect(prefetched.type).toContain('json')
+      expect(await csrf()).toBe(before)
+    }
+    for (const path of ['/cached', '/cached/_payload.json']) {
+      const response = await fetch(`${baseURL}${path}`, { headers: { cookie: `authjs.csrf-token=${before}` } })
+      expect(response.headers.getSetCookie().filter(cookie => cookie.startsWith('authjs.')), path).toEqual([])
+    }
+    // And the form on screen still signs in.
+    await page.getByTestId('username').fill('ada')
+    await page.getByTestId('password').fill('ada-password')
+    await page.getByTestId('submit').click()
+    await page.waitForURL(`${baseURL}/protected`)
+    await session.assertClean()
   })
 
   it('refuses a POST body over auth.maxBodyBytes with 413 before Auth.js sees it', async () => {

@@ -3,31 +3,40 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, newUser } from './helpers'
 
-// The same built local fixture, started a second time with NUXT_PUBLIC_AUTH_BASE_URL and
-// NUXT_AUTH_SESSION_CACHE_MAX_AGE set: run-time values must win over nuxt.config's `auth` options
-// (docs/reference/configuration.md, "baseURL"; docs/guide/ssr.md, "The session cache").
+// The same built local fixture, started again with NUXT_PUBLIC_AUTH_BASE_URL and
+// NUXT_AUTH_SESSION_CACHE_MAX_AGE set, and with the incumbent's AUTH_ORIGIN: run-time values must win over
+// nuxt.config's `auth` options (docs/reference/configuration.md, "baseURL"; docs/guide/ssr.md, "The session
+// cache").
 const fixtureDir = fileURLToPath(new URL('../fixtures/local', import.meta.url))
 const primary = new Backend(inject('localBaseURL'))
 let baseURL = ''
-let stop = () => {}
+let originBaseURL = ''
+const stops: Array<() => void> = []
 
-beforeAll(async () => {
+/** The built local fixture once more, on a port of its own, with `env` (a function of that port) set. */
+async function startServer(env: (port: number) => Record<string, string>): Promise<string> {
   const port = 20000 + Math.floor(Math.random() * 20000)
-  baseURL = `http://127.0.0.1:${port}`
+  const url = `http://127.0.0.1:${port}`
   const server = spawn(process.execPath, ['.output/server/index.mjs'], {
     cwd: fixtureDir,
-    // A full URL (this very server) instead of the configured path.
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${port}/api/auth`, NUXT_AUTH_SESSION_CACHE_MAX_AGE: '0' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env(port) },
     stdio: 'ignore',
   })
-  stop = () => server.kill('SIGTERM')
+  stops.push(() => server.kill('SIGTERM'))
   for (let attempt = 0; attempt < 100; attempt++) {
-    if (await fetch(`${baseURL}/api/_test/counters`).then(response => response.ok, () => false)) return
+    if (await fetch(`${url}/api/_test/counters`).then(response => response.ok, () => false)) return url
     await new Promise(resolve => setTimeout(resolve, 100))
   }
   throw new Error('second fixture server did not start')
+}
+
+beforeAll(async () => {
+  // A full URL (this very server) instead of the configured path.
+  baseURL = await startServer(port => ({ NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${port}/api/auth`, NUXT_AUTH_SESSION_CACHE_MAX_AGE: '0' }))
+  // The incumbent's variable (auth.originEnvKey), as its users set it in production.
+  originBaseURL = await startServer(port => ({ AUTH_ORIGIN: `http://127.0.0.1:${port}/api/auth` }))
 })
-afterAll(() => stop())
+afterAll(() => stops.forEach(stop => stop()))
 
 describe('NUXT_PUBLIC_AUTH_BASE_URL', () => {
   it('overrides auth.baseURL at run time, for SSR and for the browser config', async () => {
@@ -57,5 +66,21 @@ describe('NUXT_AUTH_SESSION_CACHE_MAX_AGE', () => {
       expect(await (await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.token=${token}` } })).text()).toContain(user.email)
     }
     expect(await backend.count('GET /api/auth/session')).toBe(3)
+  })
+})
+
+describe('AUTH_ORIGIN (auth.originEnvKey)', () => {
+  it('sets the base URL at run time, for SSR and for the browser config, as with the incumbent', async () => {
+    const user = newUser()
+    const backend = new Backend(originBaseURL)
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    await backend.reset()
+    await primary.reset()
+    const html = await (await fetch(`${originBaseURL}/profile`, { headers: { cookie: `auth.token=${token}` } })).text()
+    expect(html).toContain(user.email)
+    expect(html).toMatch(/baseURL:"http:\/\/127\.0\.0\.1:\d+\/api\/auth"/)
+    expect(await backend.count('GET /api/auth/session')).toBe(1)
+    expect(await primary.count('GET /api/auth/session')).toBe(0)
   })
 })

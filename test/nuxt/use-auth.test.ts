@@ -237,8 +237,21 @@ describe('races and endings', () => {
     expect(useRouter().currentRoute.value.path).toBe('/login')
   })
 
-  it('refresh() without a refresh provider is NOT_SUPPORTED', async () => {
-    expect((await failureOf(useAuth().refresh())).code).toBe('NOT_SUPPORTED')
+  it('refresh() without refresh tokens asks the backend for the session, as the incumbent does', async () => {
+    await signedIn()
+    calls.clear()
+    expect(await useAuth().refresh()).toEqual(USER)
+    expect(calls.get('session')).toBe(1)
+  })
+
+  it('getSession({ required }) when nobody is signed in: onUnauthenticated instead of navigating, or callbackUrl', async () => {
+    await useRouter().push('/')
+    expect(await useAuth().getSession({ required: true, onUnauthenticated: () => 'handled' })).toBe('handled')
+    expect(useRouter().currentRoute.value.path).toBe('/')
+    await useAuth().getSession({ required: true, callbackUrl: '/goodbye?x=1' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/goodbye?x=1')
+    await useAuth().getSession({ required: true, callbackUrl: 'https://evil.example/' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/')
   })
 })
 

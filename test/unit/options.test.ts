@@ -5,9 +5,9 @@ import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from '../..
 const options = (value: unknown) => value as ModuleOptions
 const local = (provider: Record<string, unknown>) => options({ provider: { type: 'local', ...provider } })
 
-function configError(input: ModuleOptions): AuthConfigError {
+function configError(input: ModuleOptions, env: Record<string, string> = {}): AuthConfigError {
   try {
-    resolveModuleOptions(input)
+    resolveModuleOptions(input, env)
   }
   catch (error) {
     expect(error).toBeInstanceOf(AuthConfigError)
@@ -185,6 +185,61 @@ describe('resolveModuleOptions: validation', () => {
     const error = configError(options({ baseURL: 'api', provider: { type: 'nope' } }))
     expect(error.issues.map(issue => issue.key).sort()).toEqual(['auth.baseURL', 'auth.provider.type'])
     expect(error.issues.find(issue => issue.key === 'auth.provider.type')!.fix).toContain('\'local\'')
+  })
+})
+
+describe('the incumbent\'s documented values', () => {
+  it('refreshResponseTokenPointer \'\' (its default and docs) means the sign-in response\'s token pointer', () => {
+    const resolved = resolveModuleOptions({ provider: { type: 'local', token: { signInResponseTokenPointer: '/access' }, refresh: { isEnabled: true, token: { refreshResponseTokenPointer: '' } } } } as never)
+    expect((resolved.public.provider as { refreshResponseTokenPointer: string }).refreshResponseTokenPointer).toBe('/access')
+    const explicit = resolveModuleOptions({ provider: { type: 'local', refresh: { isEnabled: true, token: { refreshResponseTokenPointer: '/' } } } } as never)
+    expect((explicit.public.provider as { refreshResponseTokenPointer: string }).refreshResponseTokenPointer).toBe('/')
+  })
+
+  it('originEnvKey: AUTH_ORIGIN (or the variable it names) sets baseURL at build time, over auth.baseURL', () => {
+    expect(resolveModuleOptions({ baseURL: '/api/auth' }, { AUTH_ORIGIN: 'https://app.example/api/auth' }).public.baseURL).toBe('https://app.example/api/auth')
+    expect(resolveModuleOptions({ originEnvKey: 'NUXT_BASE_URL' }, { AUTH_ORIGIN: 'https://a.example/x', NUXT_BASE_URL: 'https://b.example/y' }).public.baseURL).toBe('https://b.example/y')
+    expect(resolveModuleOptions({ baseURL: '/api/auth' }, {}).public.baseURL).toBe('/api/auth')
+    expect(resolveModuleOptions({}).public.originEnvKey).toBe('AUTH_ORIGIN')
+  })
+
+  it('a bad AUTH_ORIGIN fails naming the variable and the fix', () => {
+    const error = configError({}, { AUTH_ORIGIN: 'app.example' })
+    expect(error.message).toContain('AUTH_ORIGIN')
+    expect(error.message).toContain('auth.originEnvKey')
+    expect(error.message).toMatch(/Fix: set AUTH_ORIGIN to the full base URL/)
+  })
+})
+
+describe('unknown option keys', () => {
+  it.each([
+    ['a typo at the top level', { globalAppMiddlware: true }, 'auth.globalAppMiddlware', 'did you mean auth.globalAppMiddleware?'],
+    ['a typo in sessionRefresh', { sessionRefresh: { enableOnWindowsFocus: false } }, 'auth.sessionRefresh.enableOnWindowsFocus', 'did you mean auth.sessionRefresh.enableOnWindowFocus?'],
+    ['a typo in the provider', { provider: { type: 'local', token: { cookeName: 'x' } } }, 'auth.provider.token.cookeName', 'did you mean auth.provider.token.cookieName?'],
+    ['a typo in refresh options', { provider: { type: 'local', refresh: { isEnabled: true, token: { refreshRequestPointer: '/r' } } } }, 'auth.provider.refresh.token.refreshRequestPointer', 'did you mean auth.provider.refresh.token.refreshRequestTokenPointer?'],
+    ['an Auth.js option of another provider', { provider: { type: 'authjs', endpoints: {} } }, 'auth.provider.endpoints', 'remove it'],
+  ])('%s fails the build naming the key and the nearest one', (_label, input, key, fix) => {
+    const issue = configError(input as ModuleOptions).issues.find(candidate => candidate.key === key)
+    expect(issue?.problem).toBe('is not an option')
+    expect(issue?.fix).toContain(fix)
+  })
+
+  it('the incumbent\'s own playground configs build unchanged (local with refresh, authjs)', () => {
+    const local = {
+      provider: {
+        type: 'local',
+        endpoints: { getSession: { path: '/user' }, signUp: { path: '/signup', method: 'post' } },
+        pages: { login: '/' },
+        token: { signInResponseTokenPointer: '/token/accessToken' },
+        session: { dataType: { id: 'string', email: 'string' }, dataResponsePointer: '/' },
+        refresh: { isEnabled: true, endpoint: { path: '/refresh', method: 'post' }, token: { signInResponseRefreshTokenPointer: '/token/refreshToken', refreshResponseTokenPointer: '', refreshRequestTokenPointer: '/refreshToken' } },
+      },
+      sessionRefresh: { enableOnWindowFocus: true, enablePeriodically: 5000 },
+      globalAppMiddleware: { isEnabled: true },
+    }
+    expect(() => resolveModuleOptions(local as never)).not.toThrow()
+    expect(() => resolveModuleOptions({ provider: { type: 'authjs' }, globalAppMiddleware: { isEnabled: true }, baseURL: 'http://localhost:3000/api/auth' } as never)).not.toThrow()
+    expect(() => resolveModuleOptions({ provider: { type: 'refresh', endpoints: { refresh: { path: '/refresh', method: 'post' } }, refreshOnlyToken: true, refreshToken: { signInResponseRefreshTokenPointer: '/refresh-token' } }, disableInternalRouting: true } as never)).not.toThrow()
   })
 })
 

@@ -3,7 +3,9 @@ import { createError, defineEventHandler, getRequestHeaders, getRequestProtocol,
 import { readBodyWithin } from '#auth-server'
 import { toWebRequest } from './bridge'
 import { describeIssue } from './errors'
-import { resolveOrigin } from './origin'
+import staticConfig from '#gatekeeper-config'
+import { rememberHandlerSecret } from './handler-secret'
+import { publicAuthUrl, resolveOrigin } from './origin'
 import { resolveSecret } from './secret'
 import { authjsSettings } from './settings'
 
@@ -12,7 +14,7 @@ export function configFor(event: H3Event, config: AuthConfig) {
   const settings = authjsSettings(event)
   const dev = Boolean(import.meta.dev)
   const origin = resolveOrigin({
-    authUrl: process.env.AUTH_URL || process.env.NUXT_AUTH_ORIGIN,
+    authUrl: publicAuthUrl(staticConfig.originEnvKey),
     trustHost: settings.trustHost,
     headers: getRequestHeaders(event),
     protocol: getRequestProtocol(event) === 'https' ? 'https' : 'http',
@@ -37,6 +39,7 @@ export function configFor(event: H3Event, config: AuthConfig) {
  * handler: `export default NuxtAuthHandler(config)` in `server/api/auth/[...].ts`, as with the incumbent.
  */
 export function NuxtAuthHandler(config: AuthConfig) {
+  rememberHandlerSecret(config.secret)
   return defineEventHandler(async (event) => {
     const resolved = configFor(event, config)
     const response = await Auth(await toWebRequest(event, resolved.origin, readBodyWithin), resolved.config)

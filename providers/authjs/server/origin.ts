@@ -1,7 +1,15 @@
 import type { AuthConfigIssue } from './errors'
 
+/**
+ * The app's public URL from the environment: `AUTH_URL` (Auth.js's own), `NUXT_AUTH_ORIGIN`, or the variable
+ * `auth.originEnvKey` names (`AUTH_ORIGIN` by default: the incumbent's full base URL, whose origin is the app's).
+ */
+export function publicAuthUrl(originEnvKey: string): string | undefined {
+  return process.env.AUTH_URL || process.env.NUXT_AUTH_ORIGIN || process.env[originEnvKey] || undefined
+}
+
 export interface OriginInput {
-  /** `AUTH_URL` (or `NUXT_AUTH_ORIGIN`): the app's public URL. Wins over everything. */
+  /** `AUTH_URL` (or `NUXT_AUTH_ORIGIN`, or `AUTH_ORIGIN`, see publicAuthUrl): the app's public URL. Wins over everything. */
   authUrl?: string
   trustHost: boolean
   headers: { 'host'?: string, 'x-forwarded-host'?: string, 'x-forwarded-proto'?: string }

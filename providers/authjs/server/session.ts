@@ -4,6 +4,9 @@ import { createError, getRequestHeader, getRequestHeaders, getRequestProtocol, t
 import { joinURL } from 'ufo'
 import { resolveSecret } from './secret'
 import { authjsSettings } from './settings'
+import staticConfig from '#gatekeeper-config'
+import { handlerSecret } from './handler-secret'
+import { publicAuthUrl } from './origin'
 
 /**
  * The session of the request's visitor, or null: Auth.js's own `{baseURL}/session`, called in-process with
@@ -28,11 +31,23 @@ export async function requireServerSession(event: H3Event): Promise<Session> {
   return session
 }
 
-/** The decoded JWT of Auth.js's session cookie (JWT sessions), or null. Reads the cookie; no request. */
-export async function getToken(event: H3Event, options: { secret?: string } = {}) {
+export interface GetTokenOptions {
+  /** The secret the cookie was encrypted with. @default the one given to NuxtAuthHandler, else NUXT_AUTH_SECRET, else AUTH_SECRET */
+  secret?: string
+  /** Read the `__Secure-` cookie. @default true when the app's public URL or this request is https */
+  secureCookie?: boolean
+}
+
+/**
+ * The decoded JWT of Auth.js's session cookie (JWT sessions), or null. Reads the cookie; no request.
+ * `getToken(event, options?)`, or the incumbent's `getToken({ event, ...options })`.
+ */
+export async function getToken(eventOrOptions: H3Event | (GetTokenOptions & { event: H3Event }), options: GetTokenOptions = {}) {
+  const event = 'event' in eventOrOptions && !('node' in eventOrOptions) ? eventOrOptions.event : eventOrOptions as H3Event
+  if (eventOrOptions !== event) options = { ...(eventOrOptions as GetTokenOptions), ...options }
   const settings = authjsSettings(event)
-  const secret = resolveSecret([options.secret, settings.secret, process.env.AUTH_SECRET], Boolean(import.meta.dev))
+  const secret = resolveSecret([options.secret, handlerSecret(), settings.secret, process.env.AUTH_SECRET], Boolean(import.meta.dev))
   if ('issue' in secret) throw createError({ statusCode: 500, statusMessage: 'Auth.js is not configured: set AUTH_SECRET' })
-  const https = (process.env.AUTH_URL ?? '').startsWith('https:') || getRequestProtocol(event) === 'https'
+  const https = options.secureCookie ?? ((publicAuthUrl(staticConfig.originEnvKey) ?? '').startsWith('https:') || getRequestProtocol(event) === 'https')
   return await decodeSessionCookie({ req: { headers: getRequestHeaders(event) as Record<string, string> }, secret: secret.secret, secureCookie: https })
 }

@@ -1,7 +1,7 @@
 import type { NuxtApp } from '#app'
 import { appendResponseHeader, getRequestHeader, getRequestProtocol, type H3Event } from 'h3'
 import { useRequestEvent } from '#imports'
-import { AuthError, createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
+import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, Session } from '../types'
 import type { SessionCacheSettings } from '../shared/session-cache'
@@ -29,9 +29,13 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
   refresher: Refresher | null
   /** The provider's extra `useAuth()` functions, bound to this manager's context. */
   actions: Record<string, () => Promise<unknown>>
-  /** Refreshes the tokens now (one attempt shared by all callers and tabs). Throws AuthError on failure. */
-  refresh(): Promise<void>
-  /** getSession, and when nobody is signed in the login page with the current page as the target. */
+  /**
+   * Refreshes the tokens now (one attempt shared by all callers and tabs) and resolves with the session.
+   * Without refresh tokens (the local provider), asks the backend for the session instead, as the incumbent
+   * does. Throws AuthError on failure.
+   */
+  refresh(options?: GetSessionOptions): Promise<Session | null>
+  /** getSession, and when nobody is signed in `onUnauthenticated`, `callbackUrl`, or the login page with the current page as the target. */
   requireSession(options?: GetSessionOptions): Promise<Session | null>
   dispose(): void
 }
@@ -46,7 +50,12 @@ function ssrForwarding(event: H3Event | undefined) {
       'x-forwarded-host': getRequestHeader(event, 'x-forwarded-host'),
       'x-forwarded-proto': getRequestProtocol(event),
     }),
-    onSetCookie: (cookies: string[]) => cookies.forEach(cookie => appendResponseHeader(event, 'set-cookie', cookie)),
+    // Only to a visitor whose cookies this render received. A render without them (a cached route rendered
+    // for everyone, its `_payload.json` prefetched) gets fresh cookies from the backend, Auth.js's CSRF
+    // token among them, which would overwrite the visitor's own (a sign-in form on screen then fails).
+    onSetCookie: (cookies: string[]) => {
+      if (event.node.req.headers.cookie) cookies.forEach(cookie => appendResponseHeader(event, 'set-cookie', cookie))
+    },
   }
 }
 
@@ -88,7 +97,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       skewSeconds: config.sessionRefresh.skewSeconds,
       answered: event ? () => responseSent(event) : undefined,
       report,
-      signOut: () => session.endSession('refresh-refused'),
+      signOut: stillValid => session.endSession('refresh-refused', { stillValid }),
       onRefreshed: async () => {
         tabs.post({ type: 'refreshed' })
         await nuxtApp.callHook('auth:refreshed', {})
@@ -96,6 +105,15 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       },
     })
   }
+  async function requireSession(options: GetSessionOptions = {}): Promise<Session | null> {
+    const current = await session.getSession(options)
+    if (current !== null) return current
+    if (options.onUnauthenticated) return await options.onUnauthenticated() as Session | null
+    if (options.callbackUrl !== undefined) await navigation.go(navigation.resolveTarget(options.callbackUrl, options.external === true, '/'))
+    else await navigation.toLoginFromCurrent()
+    return null
+  }
+  const getOrRequire = (options?: GetSessionOptions) => (options?.required ? requireSession(options) : session.getSession(options))
   const actions = createActions({ nuxtApp, store, tokens, strategy, context, navigation, session, tabs, report })
 
   return {
@@ -106,18 +124,15 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     context,
     refresher,
     actions: Object.fromEntries(Object.entries(strategy.actions ?? {}).map(([name, action]) => [name, () => action(context)])),
-    async refresh() {
-      if (!refresher) throw await report(new AuthError('NOT_SUPPORTED', 'This provider has no refresh: use the refresh provider (or local with refresh.isEnabled)'), 'refresh')
-      await refresher.refresh()
+    async refresh(options) {
+      if (refresher && tokens.refreshToken()) await refresher.refresh()
+      else return await getOrRequire(options)
+      return store.data ?? null
     },
     getSession: session.getSession,
     ensureChecked: session.ensureChecked,
     endSession: session.endSession,
-    async requireSession(options) {
-      const current = await session.getSession(options)
-      if (current === null) await navigation.toLoginFromCurrent()
-      return current
-    },
+    requireSession,
     ...actions,
     guardTarget: navigation.guardTarget,
     guardNavigate: navigation.guardNavigate,

@@ -27,8 +27,8 @@ export interface RefresherDeps {
   report(error: unknown, operation: string): Promise<AuthError>
   /** SSR: resolves once this page's response has left (a refresh stays joinable until then, see refresh-dedupe). */
   answered?: () => Promise<unknown>
-  /** A verdict: the refresh token is dead. */
-  signOut(): Promise<void>
+  /** A verdict: the refresh token is dead, while `stillValid()` (the jar still holds it once the lock is taken). */
+  signOut(stillValid: () => boolean): Promise<void>
   onRefreshed(): Promise<void>
 }
 
@@ -163,7 +163,7 @@ export function createRefresher(deps: RefresherDeps) {
     }
     else if (authError.isVerdict) {
       backoff.succeed()
-      await deps.signOut()
+      await deps.signOut(() => tokens.refreshToken() === refreshToken)
     }
     else {
       deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch })

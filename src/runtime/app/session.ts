@@ -15,6 +15,11 @@ export interface SessionDeps extends AppParts {
 export interface EndSessionOptions {
   /** Tell the backend too (sign-out endpoint; the refresh token goes along so it can be revoked). @default false */
   callBackend?: boolean
+  /**
+   * For a verdict about tokens the jar may no longer hold: asked again once the lock is held (a sign-in may
+   * have stored new tokens while this waited); false ends nothing. @default () => true
+   */
+  stillValid?: () => boolean
 }
 
 /**
@@ -34,12 +39,15 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
    * already and may have signed in again since), state reset, other tabs told, hooks fired; the guard runs
    * unless the user asked (their sign-out navigates itself).
    */
-  async function endSession(reason: SignOutReason, { callBackend = false }: EndSessionOptions = {}) {
+  async function endSession(reason: SignOutReason, { callBackend = false, stillValid = () => true }: EndSessionOptions = {}) {
     let backendError: unknown
+    let ended = false
     // Under the token lock: a refresh in flight in any tab finishes first (the browser sets its answer's
     // cookies, nothing could undo them), then the backend hears of the current refresh token and the jar is
     // cleared. Hooks run after the lock: app code in them may sign in or out again.
     const finish = async () => {
+      if (!stillValid()) return
+      ended = true
       if (callBackend) {
         store.dispatch({ type: 'START', activity: 'signingOut' })
         // The session ends here whatever the backend says; its failure still reaches the auth:error hook.
@@ -57,6 +65,7 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
     }
     // 'other-tab' only follows what that tab did: it writes nothing.
     await (reason === 'other-tab' ? finish() : withTokenLock(finish))
+    if (!ended) return
     if (backendError !== undefined) await report(backendError, 'signOut')
     if (reason !== 'other-tab') tabs.post({ type: 'signed-out' })
     await nuxtApp.callHook('auth:signedOut', { reason })
@@ -64,9 +73,9 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
   }
 
   /** The backend (or the missing token) says nobody is signed in. A session that ends this way is a sign-out. */
-  async function concludeSignedOut(epoch: number) {
+  async function concludeSignedOut(epoch: number, stillValid?: () => boolean) {
     if (store.machine.phase === 'authenticated') {
-      await endSession('session-refused')
+      await endSession('session-refused', { stillValid })
       return
     }
     tokens.clear()
@@ -116,7 +125,7 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
         }
         if (stale()) return store.data ?? null
         if (session === null) {
-          await concludeSignedOut(epoch)
+          await concludeSignedOut(epoch, () => !stale())
           return null
         }
         applySession(session)
@@ -127,8 +136,8 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
         const authError = await report(error, 'getSession')
         if (stale()) return store.data ?? null
         if (authError.isVerdict) {
-          await endSession('session-refused')
-          return null
+          await endSession('session-refused', { stillValid: () => !stale() })
+          return store.machine.phase === 'unauthenticated' ? null : store.data ?? null
         }
         store.dispatch({ type: 'FAIL', code: authError.code, epoch })
         throw authError

@@ -58,6 +58,8 @@ export interface SessionRefreshRuntimeConfig {
 export interface PublicAuthConfig extends ProviderRuntimeConfig {
   sessionRefresh: SessionRefreshRuntimeConfig
   baseURL: string
+  /** The environment variable the server reads `baseURL` from at run time (the incumbent's `originEnvKey`). */
+  originEnvKey: string
   disableServerSideAuth: boolean
   globalAppMiddleware: GuardRuntimeConfig
   navigateAuthenticatedTo: string

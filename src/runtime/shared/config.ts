@@ -9,6 +9,12 @@ import type { PublicAuthConfig } from '../core/config'
  */
 export function resolveAuthConfig(runtimePublic: unknown): PublicAuthConfig {
   const config = { ...staticConfig, ...(runtimePublic as Partial<PublicAuthConfig> | undefined) } as PublicAuthConfig
+  // The incumbent's `originEnvKey` (AUTH_ORIGIN), read by the server at run time, unless NUXT_PUBLIC_AUTH_BASE_URL
+  // changed the base URL (that one wins). The app's server plugin passes the result on to the browser.
+  if (!import.meta.client && config.baseURL === staticConfig.baseURL) {
+    const fromEnv = globalThis.process?.env?.[config.originEnvKey]
+    if (fromEnv) config.baseURL = fromEnv
+  }
   // Nitro serialises null runtime-config values as "": restore the nulls the core relies on.
   return { ...config, token: config.token || null, refreshToken: config.refreshToken || null, pages: { ...config.pages, login: config.pages.login || null } }
 }

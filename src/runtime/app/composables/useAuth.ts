@@ -30,9 +30,9 @@ export function useAuth() {
     signIn: manager.signIn as SignInFunction,
     signUp: manager.signUp,
     signOut: manager.signOut,
-    /** Asks the backend for the session. `{ required: true }`: nobody signed in → the login page. */
+    /** Asks the backend for the session. `{ required: true }`: nobody signed in → the login page (or `callbackUrl`, or `onUnauthenticated()`). */
     getSession: (options?: GetSessionOptions) => (options?.required ? manager.requireSession(options) : manager.getSession(options)),
-    /** Refreshes the tokens now: one request shared by every caller and tab. Refresh provider only. */
+    /** Refreshes the tokens now (one request shared by every caller and tab) and resolves with the session; without a refresh token, asks for the session. */
     refresh: manager.refresh,
     /** Auth.js provider: the CSRF token for a form of your own. */
     getCsrfToken: manager.actions.getCsrfToken as (() => Promise<string>) | undefined,

@@ -33,7 +33,7 @@ export function useAuthState() {
     /** Stores a token you obtained yourself; call `useAuth().getSession()` afterwards to load the session. */
     setToken: (token: string | null) => tokens.write({ token }),
     setRefreshToken: (token: string | null) => tokens.write({ refreshToken: token }),
-    /** Removes the token and the refresh token (no backend call, no state change). */
-    clearToken: () => tokens.clear(),
+    /** Removes the access token, as the incumbent's does; the refresh token stays (no backend call, no state change). */
+    clearToken: () => tokens.write({ token: null }),
   }
 }
