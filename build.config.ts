@@ -20,6 +20,9 @@ export default defineBuildConfig({
         const fixed = text.replace(/(['"])((?:\.\.\/)+)src\/runtime\//g, '$1$2runtime/')
         if (fixed !== text) await writeFile(file, fixed)
       }
+      // dist/module.d.mts imports './providers/index.mjs', whose types TypeScript looks for in index.d.mts;
+      // mkdist writes index.d.ts. Without this, every option under `auth.provider` would be typed `any`.
+      await writeFile(new URL('index.d.mts', dir), `export * from './index.js'\n`)
     },
     'rollup:options'(_context, options) {
       // src/module.ts imports ../providers; in dist the compiled copy sits at ./providers.

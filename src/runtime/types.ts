@@ -7,6 +7,7 @@
  * }
  * ```
  */
+import type { ComputedRef, Ref, WritableComputedRef } from 'vue'
 import type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus } from './core'
 
 export type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus }
@@ -84,4 +85,59 @@ export type SignOutReason = 'user' | 'session-refused' | 'refresh-refused' | 'ot
 export interface RefreshHandler {
   init(): void
   destroy(): void
+}
+
+// The composables' return types, spelt out: declaration files then name `Session`, so an app's `SessionData`
+// augmentation reaches them from the built package (an inferred type would be expanded at build time).
+
+/** What `useAuth()` returns. */
+export interface UseAuthReturn {
+  /** `'loading' | 'authenticated' | 'unauthenticated'` */
+  status: ComputedRef<AuthStatus>
+  /** `undefined`: not checked yet; `null`: nobody; else the session. */
+  data: Readonly<Ref<Session | null | undefined>>
+  lastRefreshedAt: Readonly<Ref<Date | undefined>>
+  /** The formatted header value (`Bearer …`), or null (always null for httpOnly cookies, SSR included). */
+  token: ComputedRef<string | null>
+  /** The raw refresh token (refresh provider; null for httpOnly cookies). */
+  refreshToken: ComputedRef<string | null>
+  /** Code of the last failure that reached no verdict (network, 5xx, …), or null. */
+  error: ComputedRef<AuthErrorCode | null>
+  /** Local: `signIn(credentials, options)`. Auth.js: `signIn(providerId?, options?, authorizationParams?)`. */
+  signIn: SignInFunction
+  /** `signUp(credentials, signInOptions?, signUpOptions?)`, or the incumbent's 1.x `signUp(credentials, { preventLoginFlow })`. */
+  signUp: (credentials: Record<string, unknown>, signInOptions?: SecondarySignInOptions & SignUpOptions, signUpOptions?: SignUpOptions) => Promise<unknown>
+  signOut: (options?: SignOutOptions) => Promise<void>
+  /** Asks the backend for the session. `{ required: true }`: nobody signed in → the login page (or `callbackUrl`, or `onUnauthenticated()`). */
+  getSession: (options?: GetSessionOptions) => Promise<Session | null>
+  /** Refreshes the tokens now (one request shared by every caller and tab) and resolves with the session; without a refresh token, asks for the session. */
+  refresh: (options?: GetSessionOptions) => Promise<Session | null>
+  /** Auth.js provider: the CSRF token for a form of your own. */
+  getCsrfToken: (() => Promise<string>) | undefined
+  /** Auth.js provider: the configured sign-in providers by id. */
+  getProviders: (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined
+}
+
+/** What `useAuthState()` returns. */
+export interface UseAuthStateReturn {
+  /** The Pinia store (`gatekeeper`): the verdict machine, `data`, `lastRefreshedAt`. It never holds a token. */
+  store: ReturnType<typeof import('./app/store').useAuthStore>
+  status: ComputedRef<AuthStatus>
+  data: Ref<Session | null | undefined>
+  lastRefreshedAt: Ref<Date | undefined>
+  /** True while an operation (check, sign-in, sign-out…) runs. */
+  loading: ComputedRef<boolean>
+  /** The access token as its cookie holds it; assigning writes the cookie at once. */
+  rawToken: WritableComputedRef<string | null>
+  /** The access token's header value (`Bearer …`), or null. */
+  token: ComputedRef<string | null>
+  /** The refresh token as its cookie holds it; assigning writes the cookie at once. */
+  rawRefreshToken: WritableComputedRef<string | null>
+  /** The refresh token as stored (it is sent in the refresh request body, so it has no prefix). */
+  refreshToken: ComputedRef<string | null>
+  /** Stores a token you obtained yourself; call `useAuth().getSession()` afterwards to load the session. */
+  setToken: (token: string | null) => void
+  setRefreshToken: (token: string | null) => void
+  /** Removes the access token, as the incumbent's does; the refresh token stays (no backend call, no state change). */
+  clearToken: () => void
 }

@@ -61,4 +61,10 @@ describe('the published package', () => {
     expect(anonymous.status).toBe(302)
     expect(anonymous.headers.get('location')).toBe('/login?redirect=/')
   })
+
+  it('types an app\'s SessionData and every option from the package (app/type-tests.ts)', async () => {
+    // Fails on any error, an unused @ts-expect-error included (a type that degraded to any).
+    const check = await run('npx', ['vue-tsc', '--noEmit', '-p', join(fixtureDir, '.nuxt', 'tsconfig.app.json')], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 }).then(() => 'clean', (error: { stdout?: string }) => error.stdout ?? String(error))
+    expect(check).toBe('clean')
+  }, 120_000)
 })
