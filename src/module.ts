@@ -199,6 +199,17 @@ export {}
       const basePath = parseURL(resolved.public.baseURL).pathname.replace(/\/$/, '') || '/'
       nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, { secret: '', provider: { ...providerServer.options, basePath } }) as never
       addServerImports(providerServer.imports.map(entry => ({ name: entry.name, from: resolver.resolve(providersDir, entry.from) })))
+      // The incumbent's way, which also works with auto-imports off: `import { getServerSession } from '#auth'`
+      // in a server route. In Nitro `#auth` is the public types plus the provider's server utilities.
+      const serverExports = providerServer.imports.map(entry => `export { ${entry.name} } from ${JSON.stringify(resolver.resolve(providersDir, entry.from))}`).join('\n')
+      const serverAuth = addTemplate({
+        filename: 'gatekeeper/auth-server.mjs',
+        write: true,
+        getContents: () => `export * from ${runtimeTypes('types')}\n${serverExports}\n`,
+      })
+      addTemplate({ filename: 'gatekeeper/auth-server.d.ts', write: true, getContents: () => `export * from ${runtimeTypes('types')}\n${serverExports}\n` })
+      nuxt.options.nitro.alias = defu(nuxt.options.nitro.alias, { '#auth': serverAuth.dst.replace(/\.mjs$/, '') })
+      nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [serverAuth.dst] })
       const configFile = await resolvePath(providerServer.configFile, { cwd: nuxt.options.rootDir, extensions: ['.ts', '.mjs', '.js'] })
       if (existsSync(configFile)) {
         nuxt.options.alias['#auth-config'] = configFile

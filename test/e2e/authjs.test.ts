@@ -86,6 +86,8 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
     // The server utilities see the same session.
     expect(await (await page.request.get('/api/whoami')).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true })
+    // …imported the incumbent's way too (`from '#auth'`, no auto-import).
+    expect(await (await page.request.get('/api/whoami-explicit')).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test' })
     await session.assertClean()
   })
 
