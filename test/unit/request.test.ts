@@ -17,6 +17,11 @@ let baseURL = ''
 beforeAll(async () => {
   vi.stubGlobal('$fetch', $fetch)
   server = createServer((request, response) => {
+    if (request.url === '/missing') {
+      response.writeHead(404, { 'content-type': 'text/plain' })
+      response.end('Not Found')
+      return
+    }
     const fixed = ANSWERS[request.url ?? '']
     if (fixed !== undefined) {
       response.writeHead(200, { 'content-type': 'application/json' })
@@ -83,3 +88,14 @@ describe('what a backend answer may hold', () => {
     expect(await requestEndpoint(deps(), { path: '/just-deep-enough', method: 'get' }, 'getSession')).toHaveProperty('user')
   })
 })
+
+describe('errors that say where to look', () => {
+  it('a 404 names the URL and the option that configures the endpoint', async () => {
+    const failure = await requestEndpoint({ baseURL, timeout: 5000, tokens: { authorization: () => null } }, { path: '/missing', method: 'get' }, 'getSession').catch((error: unknown) => error) as AuthError
+    expect(failure.code).toBe('BAD_REQUEST')
+    expect(failure.message).toContain(`${baseURL}/missing`)
+    expect(failure.message).toContain('auth.provider.endpoints.getSession')
+    expect(failure.message).toContain('auth.baseURL')
+  })
+})
+

@@ -126,6 +126,15 @@ function unholdable(value: unknown): string | null {
   return null
 }
 
+/** The option that configures each endpoint the module calls. */
+const ENDPOINT_OPTION: Readonly<Record<string, string>> = {
+  signIn: 'auth.provider.endpoints.signIn',
+  signOut: 'auth.provider.endpoints.signOut',
+  signUp: 'auth.provider.endpoints.signUp',
+  getSession: 'auth.provider.endpoints.getSession',
+  refresh: 'auth.provider.refresh.endpoint, or endpoints.refresh',
+}
+
 /** Maps a fetch failure to a typed AuthError. 401/403 are verdicts; everything else keeps the session. */
 export function toAuthError(error: unknown, name: string, url: string): AuthError {
   if (error instanceof AuthError) return error
@@ -138,9 +147,11 @@ export function toAuthError(error: unknown, name: string, url: string): AuthErro
       : new AuthError('NETWORK', `The ${name} endpoint (${url}) could not be reached`, { cause: error })
   }
   const data = parseErrorData(failure.data)
-  if (status === 401 || status === 403) return new AuthError('UNAUTHORIZED', `The ${name} endpoint refused the request (${status})`, { status, data, cause: error })
-  if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint failed (${status})`, { status, data, cause: error })
-  return new AuthError('BAD_REQUEST', `The ${name} endpoint rejected the request (${status})`, { status, data, cause: error })
+  if (status === 401 || status === 403) return new AuthError('UNAUTHORIZED', `The ${name} endpoint (${url}) refused the request (${status})`, { status, data, cause: error })
+  if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint (${url}) failed (${status})`, { status, data, cause: error })
+  // A 404 or 405 is most often a wrong path or method in the options: name them.
+  const hint = status === 404 || status === 405 ? `: check auth.baseURL and the ${name} endpoint's path and method (${ENDPOINT_OPTION[name] ?? 'auth.provider.endpoints'})` : ''
+  return new AuthError('BAD_REQUEST', `The ${name} endpoint (${url}) rejected the request (${status})${hint}`, { status, data, cause: error })
 }
 
 function parseErrorData(data: unknown): unknown {
