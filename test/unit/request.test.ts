@@ -98,4 +98,3 @@ describe('errors that say where to look', () => {
     expect(failure.message).toContain('auth.baseURL')
   })
 })
-
