@@ -114,7 +114,7 @@ async function openTab(server: ReturnType<typeof backend>, { observeServerTime =
   })
   const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
   const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null }, store: store as never, clock, sessionRefresh, enforceGuard: async () => {} })
-  return { tokens, refresher, store, stop }
+  return { tokens, refresher, store, clock, stop }
 }
 
 /** Lets fake time pass in small steps, so the awaited JWT signing between timers completes. */
@@ -284,6 +284,16 @@ describe('refresher: an answer the relay route stored', () => {
     expect(tab.tokens.refreshToken()).toBe('set-by-the-route')
     expect(tab.tokens.views.refreshToken.value).toBe('set-by-the-route')
     expect(tab.tokens.token()).not.toBeNull()
+    tab.stop()
+  })
+
+  it('still corrects the estimate of the issuer\'s clock from the new token\'s iat', async () => {
+    const server = backend({ ttlSeconds: 60, issuerSkewMs: 120_000 })
+    const tab = await openTab(server, { observeServerTime: false })
+    relayed(tab, server)
+    expect(await tab.refresher.refresh()).toBe('refreshed')
+    // The issuer runs two minutes behind this browser; iat has whole seconds, so within a second and a half.
+    expect(Math.abs(tab.clock.offset() + 120_000)).toBeLessThan(1500)
     tab.stop()
   })
 

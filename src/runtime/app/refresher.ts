@@ -141,7 +141,9 @@ export function createRefresher(deps: RefresherDeps) {
       tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
     }
     lastSuccess.set(Date.now())
-    const issuedAt = result.token ? tokenTiming(result.token).issuedAt : null
+    // The new token's `iat` corrects this browser's estimate of the issuer's clock (stored ones: read it back).
+    const received = result.stored ? tokens.token() : result.token
+    const issuedAt = received ? tokenTiming(received).issuedAt : null
     if (import.meta.client && issuedAt !== null) clock.observe(issuedAt + 500)
     backoff.succeed()
     lastFailure = null
