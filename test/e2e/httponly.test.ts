@@ -195,6 +195,18 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     expect(received['user-agent']).toBe('the-browser/1.0')
   })
 
+  it('a token cookie that could never be sent (line feed, CR, NUL, non-Latin-1) is no token: SSR and the session route', async () => {
+    for (const value of ['a%0Ab', 'a%0Db', 'a%00b', 'a%E2%82%ACb']) {
+      const render = await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.token=${value}` }, redirect: 'manual' })
+      expect(render.status, value).toBe(302)
+      expect(render.headers.get('location'), value).toBe('/login?redirect=/profile')
+      expect(render.headers.getSetCookie().some(header => header.startsWith('auth.token=;')), `${value} cleared`).toBe(true)
+      const relayed = await fetch(`${baseURL}/api/_auth/session`, { headers: { cookie: `auth.token=${value}` } })
+      expect(relayed.status, value).toBe(200)
+      expect(await relayed.json(), value).toEqual({ session: null })
+    }
+  })
+
   it('never renders the token into the HTML', async () => {
     const user = newUser()
     await backend.register(user)
