@@ -46,6 +46,7 @@ export default defineClientStrategy<AuthjsRuntimeOptions>({
       credentials: { ...fields, provider: providerId },
       options: { callbackUrl: callbackUrl as string | undefined, redirect: redirect as boolean | undefined, external: external as boolean | undefined },
       query: authorizationParams,
+      resultObject: redirect === false,
     }
   },
 

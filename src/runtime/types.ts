@@ -34,9 +34,21 @@ export interface AuthjsSignInOptions extends SecondarySignInOptions {
   [field: string]: unknown
 }
 
+/**
+ * What Auth.js's `signIn(…, { redirect: false })` resolves with, as with the incumbent: `error` is Auth.js's
+ * error (`'CredentialsSignin'`, …) or our `AuthError` code, `url` where the sign-in would have gone.
+ */
+export interface SignInResult {
+  error: string | null
+  status: number
+  ok: boolean
+  url: string | null
+}
+
 /** `signIn` of `useAuth()`: the local shape, or Auth.js's `(providerId?, options?, authorizationParams?)`. */
 export interface SignInFunction {
   (credentials: Record<string, unknown>, options?: SecondarySignInOptions, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>): Promise<Session | null>
+  (providerId: string | undefined, options: AuthjsSignInOptions & { redirect: false }, authorizationParams?: Record<string, string>): Promise<SignInResult>
   (providerId?: string, options?: AuthjsSignInOptions, authorizationParams?: Record<string, string>): Promise<Session | null>
 }
 

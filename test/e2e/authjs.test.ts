@@ -91,6 +91,26 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await session.assertClean()
   })
 
+  it('signIn(…, { redirect: false }) resolves with the incumbent\'s { error, status, ok, url } instead of throwing', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/login')
+    await waitForHydration(page)
+    await page.getByTestId('username').fill('ada')
+    await page.getByTestId('password').fill('wrong')
+    await page.getByTestId('submit-redirect-false').click()
+    await expect.poll(() => text(page, 'result')).toContain('CredentialsSignin')
+    expect(JSON.parse((await text(page, 'result')) ?? '')).toEqual({ error: 'CredentialsSignin', status: 401, ok: false, url: null })
+    await page.getByTestId('password').fill('ada-password')
+    await page.getByTestId('submit-redirect-false').click()
+    await expect.poll(() => text(page, 'result')).toContain('"ok":true')
+    expect(JSON.parse((await text(page, 'result')) ?? '')).toEqual({ error: null, status: 200, ok: true, url: '/' })
+    // No navigation with redirect: false; the session is there.
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(await (await page.request.get('/api/whoami')).json()).toMatchObject({ name: 'Ada Lovelace' })
+    await session.assertClean()
+  })
+
   it('a callbackUrl to another origin ends on the app (client and /api/auth/signin query path)', async () => {
     const session = await openSession(browser(), baseURL)
     const { page } = session

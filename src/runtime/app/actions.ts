@@ -1,6 +1,6 @@
 import { navigateTo } from '#imports'
-import { AuthError, type SignInCall } from '../core'
-import type { SecondarySignInOptions, Session, SignOutOptions, SignUpOptions } from '../types'
+import { AuthError, ERROR_STATUS, isAuthError, type SignInCall } from '../core'
+import type { SecondarySignInOptions, Session, SignInResult, SignOutOptions, SignUpOptions } from '../types'
 import { completeSignIn, credentialsError } from '../shared/sign-in'
 import type { AppParts } from './parts'
 import type { SessionManager } from './session'
@@ -22,8 +22,22 @@ export function createActions({ nuxtApp, store, tokens, strategy, context, navig
     }
   }
 
-  async function signIn(...args: unknown[]): Promise<Session | null> {
-    const { credentials, options, query, headers } = readSignInArgs(args)
+  async function signIn(...args: unknown[]): Promise<Session | SignInResult | null> {
+    const call = readSignInArgs(args)
+    if (!call.resultObject) return await signInWith(call)
+    // The incumbent's Auth.js shape: the outcome as a value, never thrown.
+    try {
+      await signInWith(call)
+      return { error: null, status: 200, ok: true, url: navigation.landingTarget(call.options.callbackUrl, call.options.external === true).url }
+    }
+    catch (error) {
+      if (!isAuthError(error)) throw error
+      const authjsError = (error.data as { error?: unknown } | undefined)?.error
+      return { error: typeof authjsError === 'string' ? authjsError : error.code, status: error.status ?? ERROR_STATUS[error.code], ok: false, url: null }
+    }
+  }
+
+  async function signInWith({ credentials, options, query, headers }: SignInCall): Promise<Session | null> {
     // Sanitised once: the backend (Auth.js) may redirect there itself, and we navigate there afterwards.
     const landing = navigation.landingTarget(options.callbackUrl, options.external === true)
     store.dispatch({ type: 'START', activity: 'signingIn' })

@@ -74,6 +74,11 @@ export interface SignInCall {
   options: { callbackUrl?: string, redirect?: boolean, external?: boolean }
   query?: Record<string, unknown>
   headers?: Record<string, string>
+  /**
+   * Resolve with the incumbent's `{ error, status, ok, url }` and report a failed sign-in there instead of
+   * throwing (its Auth.js `signIn(…, { redirect: false })`, which apps call and then read `error`).
+   */
+  resultObject?: boolean
 }
 
 /** The provider contract on the client (and on the server during SSR). */
