@@ -65,7 +65,8 @@ export class OptionChecker {
   }
 
   cookieName(path: string, value: unknown) {
-    // RFC 6265 token: no separators, spaces or controls.
+    // RFC 6265: a token, no separators, spaces or controls (HTTP_TOKEN in core/protocol.ts; written out here
+    // because the compiled providers load in Node at build time and cannot import the runtime's files).
     if (typeof value !== 'string' || !/^[!#$%&'*+\-.^\w`|~]+$/.test(value)) {
       this.fail(path, `is not a valid cookie name: ${JSON.stringify(value)}`, `use letters, digits and . _ - only, e.g. 'auth.token'`)
     }

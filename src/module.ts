@@ -202,12 +202,14 @@ export {}
       // The incumbent's way, which also works with auto-imports off: `import { getServerSession } from '#auth'`
       // in a server route. In Nitro `#auth` is the public types plus the provider's server utilities.
       const serverExports = providerServer.imports.map(entry => `export { ${entry.name} } from ${JSON.stringify(resolver.resolve(providersDir, entry.from))}`).join('\n')
+      const serverAuthContents = `export * from ${runtimeTypes('types')}\n${serverExports}\n`
       const serverAuth = addTemplate({
         filename: 'gatekeeper/auth-server.mjs',
         write: true,
-        getContents: () => `export * from ${runtimeTypes('types')}\n${serverExports}\n`,
+        getContents: () => serverAuthContents,
       })
-      addTemplate({ filename: 'gatekeeper/auth-server.d.ts', write: true, getContents: () => `export * from ${runtimeTypes('types')}\n${serverExports}\n` })
+      // Its types: the same re-exports, which TypeScript resolves to the sources' declarations.
+      addTemplate({ filename: 'gatekeeper/auth-server.d.ts', write: true, getContents: () => serverAuthContents })
       nuxt.options.nitro.alias = defu(nuxt.options.nitro.alias, { '#auth': serverAuth.dst.replace(/\.mjs$/, '') })
       nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [serverAuth.dst] })
       const configFile = await resolvePath(providerServer.configFile, { cwd: nuxt.options.rootDir, extensions: ['.ts', '.mjs', '.js'] })

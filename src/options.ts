@@ -1,7 +1,7 @@
 import { findProvider, providers, unknownOptionKeys, type OptionShape, type ProviderOptions } from '../providers'
 import type { OptionIssue } from '../providers/types'
 import { DEFAULT_MAX_BODY_BYTES } from './runtime/core/body'
-import { DEFAULT_RELAY_HEADERS, HEADER_NAME, isRelayableHeader } from './runtime/core/protocol'
+import { DEFAULT_RELAY_HEADERS, HTTP_TOKEN, isRelayableHeader } from './runtime/core/protocol'
 import type { PublicAuthConfig } from './runtime/core/config'
 
 export type { PublicAuthConfig }
@@ -243,7 +243,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   }
 
   const relayHeaders = input.relayHeaders ?? [...DEFAULT_RELAY_HEADERS]
-  if (!Array.isArray(relayHeaders) || relayHeaders.some(name => typeof name !== 'string' || !HEADER_NAME.test(name))) {
+  if (!Array.isArray(relayHeaders) || relayHeaders.some(name => typeof name !== 'string' || !HTTP_TOKEN.test(name))) {
     fail('relayHeaders', `must be an array of header names, got ${JSON.stringify(relayHeaders)}`, `list names such as 'accept-language' or 'x-tenant'`)
   }
   else {

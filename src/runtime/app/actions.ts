@@ -24,11 +24,13 @@ export function createActions({ nuxtApp, store, tokens, strategy, context, navig
 
   async function signIn(...args: unknown[]): Promise<Session | SignInResult | null> {
     const call = readSignInArgs(args)
-    if (!call.resultObject) return await signInWith(call)
+    // Sanitised once: the backend (Auth.js) may redirect there itself, and we navigate there afterwards.
+    const landing = navigation.landingTarget(call.options.callbackUrl, call.options.external === true)
+    if (!call.resultObject) return await signInWith(call, landing)
     // The incumbent's Auth.js shape: the outcome as a value, never thrown.
     try {
-      await signInWith(call)
-      return { error: null, status: 200, ok: true, url: navigation.landingTarget(call.options.callbackUrl, call.options.external === true).url }
+      await signInWith(call, landing)
+      return { error: null, status: 200, ok: true, url: landing.url }
     }
     catch (error) {
       if (!isAuthError(error)) throw error
@@ -37,9 +39,7 @@ export function createActions({ nuxtApp, store, tokens, strategy, context, navig
     }
   }
 
-  async function signInWith({ credentials, options, query, headers }: SignInCall): Promise<Session | null> {
-    // Sanitised once: the backend (Auth.js) may redirect there itself, and we navigate there afterwards.
-    const landing = navigation.landingTarget(options.callbackUrl, options.external === true)
+  async function signInWith({ credentials, options, query, headers }: SignInCall, landing: { url: string, external: boolean }): Promise<Session | null> {
     store.dispatch({ type: 'START', activity: 'signingIn' })
     const epoch = store.machine.epoch
     let signedIn: Session

@@ -35,8 +35,8 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
    * does. Throws AuthError on failure.
    */
   refresh(options?: GetSessionOptions): Promise<Session | null>
-  /** getSession, and when nobody is signed in `onUnauthenticated`, `callbackUrl`, or the login page with the current page as the target. */
-  requireSession(options?: GetSessionOptions): Promise<Session | null>
+  /** `useAuth().getSession(options)`: getSession, and with `required`, when nobody is signed in, `onUnauthenticated`, `callbackUrl`, or the login page with the current page as the target. */
+  askSession(options?: GetSessionOptions): Promise<Session | null>
   dispose(): void
 }
 
@@ -105,15 +105,14 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       },
     })
   }
-  async function requireSession(options: GetSessionOptions = {}): Promise<Session | null> {
+  async function askSession(options: GetSessionOptions = {}): Promise<Session | null> {
     const current = await session.getSession(options)
-    if (current !== null) return current
+    if (current !== null || !options.required) return current
     if (options.onUnauthenticated) return await options.onUnauthenticated() as Session | null
     if (options.callbackUrl !== undefined) await navigation.go(navigation.resolveTarget(options.callbackUrl, options.external === true, '/'))
     else await navigation.toLoginFromCurrent()
     return null
   }
-  const getOrRequire = (options?: GetSessionOptions) => (options?.required ? requireSession(options) : session.getSession(options))
   const actions = createActions({ nuxtApp, store, tokens, strategy, context, navigation, session, tabs, report })
 
   return {
@@ -125,14 +124,14 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     refresher,
     actions: Object.fromEntries(Object.entries(strategy.actions ?? {}).map(([name, action]) => [name, () => action(context)])),
     async refresh(options) {
-      if (refresher && tokens.refreshToken()) await refresher.refresh()
-      else return await getOrRequire(options)
+      if (!refresher || !tokens.refreshToken()) return await askSession(options)
+      await refresher.refresh()
       return store.data ?? null
     },
     getSession: session.getSession,
     ensureChecked: session.ensureChecked,
     endSession: session.endSession,
-    requireSession,
+    askSession,
     ...actions,
     guardTarget: navigation.guardTarget,
     guardNavigate: navigation.guardNavigate,

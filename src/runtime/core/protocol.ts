@@ -44,13 +44,13 @@ export function isAuthErrorCode(value: unknown): value is AuthErrorCode {
 /** `auth.relayHeaders` when the app sets none. */
 export const DEFAULT_RELAY_HEADERS: readonly string[] = ['accept-language']
 
-/** An HTTP field name (RFC 9110 token). */
-export const HEADER_NAME = /^[!#$%&'*+\-.^\w`|~]+$/
+/** An RFC 9110 token: what a header name, and a cookie name (RFC 6265), may be. */
+export const HTTP_TOKEN = /^[!#$%&'*+\-.^\w`|~]+$/
 
 // Headers that say who sent a request, where it goes or how it travels: a relay sets them itself or not at all.
 const UNRELAYABLE = /^(?:host|cookie|authorization|origin|referer|user-agent|via|forwarded|proxy-.*|x-forwarded-.*|x-real-ip|true-client-ip|x-client-ip|cf-connecting-ip|fastly-client-ip|x-cluster-client-ip|x-original-(?:url|host|forwarded-for)|x-rewrite-url|x-host|x-http-method(?:-override)?|x-method-override|content-length|content-type|content-encoding|connection|transfer-encoding|upgrade|te|trailer|keep-alive|accept-encoding|expect)$/i
 
 /** True for a header name `auth.relayHeaders` may list (see UNRELAYABLE). */
 export function isRelayableHeader(name: string): boolean {
-  return HEADER_NAME.test(name) && !UNRELAYABLE.test(name)
+  return HTTP_TOKEN.test(name) && !UNRELAYABLE.test(name)
 }

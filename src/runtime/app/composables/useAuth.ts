@@ -1,7 +1,7 @@
 import { computed, readonly, toRef } from 'vue'
 import { useNuxtApp } from '#imports'
 import type { AuthManager } from '../manager'
-import type { AuthjsProviderInfo, GetSessionOptions, SignInFunction, UseAuthReturn } from '../../types'
+import type { AuthjsProviderInfo, SignInFunction, UseAuthReturn } from '../../types'
 
 export function useAuthManager(): AuthManager {
   return useNuxtApp().$gatekeeper as AuthManager
@@ -24,7 +24,7 @@ export function useAuth(): UseAuthReturn {
     signIn: manager.signIn as SignInFunction,
     signUp: manager.signUp,
     signOut: manager.signOut,
-    getSession: (options?: GetSessionOptions) => (options?.required ? manager.requireSession(options) : manager.getSession(options)),
+    getSession: manager.askSession,
     refresh: manager.refresh,
     getCsrfToken: manager.actions.getCsrfToken as (() => Promise<string>) | undefined,
     getProviders: manager.actions.getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined,
