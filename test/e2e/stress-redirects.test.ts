@@ -29,8 +29,11 @@ describe('open redirects end to end', () => {
       await page.getByTestId('email').fill(user.email)
       await page.getByTestId('password').fill(user.password)
       await page.getByTestId('submit').click()
+      // The status turns 'authenticated' on the login page a moment before signIn navigates, and
+      // 'networkidle' was reached by the first load already: wait for the navigation itself. A browser
+      // that stays on /login fails below with the payload's label.
+      await page.waitForURL(url => url.pathname !== '/login', { timeout: 10_000 }).catch(() => {})
       await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent?.trim() === 'authenticated')
-      await page.waitForLoadState('networkidle')
       const landed = new URL(page.url())
       expect(landed.origin, label).toBe(baseURL)
       expect(landed.pathname, label).toBe('/')
