@@ -33,6 +33,8 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
   optionShape: import('./validate').OptionShape
   /** The client strategy module, relative to `providers/` (no extension). */
   clientStrategy: string
+  /** The session's shape as the app described it in its options (generated into `SessionData`), if it did. */
+  sessionDataType?(options: TResolved): import('./local/options').SessionDataType | null
   /** A server half (Nitro), for providers whose backend runs inside the app. */
   server?(options: TResolved): ProviderServerSetup
 }

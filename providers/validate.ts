@@ -35,6 +35,22 @@ export class OptionChecker {
     }
   }
 
+  /** The incumbent's `session.dataType`: an object whose leaves are TypeScript types written as strings. */
+  typeDescription(path: string, value: unknown) {
+    if (value === undefined) return
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.fail(path, `must be an object of field names to TypeScript types, got ${JSON.stringify(value)}`, `write e.g. { id: 'string', email: 'string' }`)
+      return
+    }
+    for (const [field, type] of Object.entries(value)) {
+      if (typeof type === 'object') this.typeDescription(`${path}.${field}`, type)
+      // A type is written into a generated declaration file: nothing that could end it.
+      else if (typeof type !== 'string' || !type.trim() || /[;\n]|\/\*|\/\//.test(type)) {
+        this.fail(`${path}.${field}`, `must be a TypeScript type written as a string, got ${JSON.stringify(type)}`, `write e.g. 'string', 'number' or "'admin' | 'user'"`)
+      }
+    }
+  }
+
   positiveNumber(path: string, value: unknown) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
       this.fail(path, `must be a positive number of seconds, got ${JSON.stringify(value)}`, 'set a positive number, e.g. 1800')

@@ -2,12 +2,15 @@ import { existsSync } from 'node:fs'
 import { addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
 import { parseURL } from 'ufo'
+import type { SessionDataType } from '../providers/local/options'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 import { AUTH_MIDDLEWARE_NAMES, RELAY_ROUTES } from './runtime/core/protocol'
 
 export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
 export type { LocalProviderOptions } from '../providers'
 export type { PublicAuthConfig } from './runtime/core/config'
+// What apps name in their own code (the incumbent exports RefreshHandler from its entry too).
+export type { AuthErrorCode, AuthPageMeta, AuthStatus, GetSessionOptions, RefreshHandler, Session, SessionData, SignInResult, SignOutOptions, SignUpOptions, UseAuthReturn, UseAuthStateReturn } from './runtime/types'
 
 const logger = useLogger('nuxt-gatekeeper')
 
@@ -101,6 +104,12 @@ export default defineNuxtModule<ModuleOptions>({
       { name: 'useAuthFetch', from: resolver.resolve(runtimeDir, 'app/composables/useAuthFetch') },
     ])
     addPlugin(resolver.resolve(runtimeDir, 'app/plugins/auth'))
+    if (nuxt.options.dev) {
+      // The browser's failures, logged once each with their fix (app/dev-log.ts), reach the terminal too.
+      nuxt.hook('vite:serverCreated', (server, { isClient }) => {
+        if (isClient) server.ws.on('gatekeeper:error', (data: { line?: unknown }) => logger.warn(`(browser) ${String(data?.line)}`))
+      })
+    }
     if (resolved.refreshHandler) {
       const handlerPath = await resolvePath(resolved.refreshHandler, { cwd: nuxt.options.rootDir })
       if (!existsSync(handlerPath)) {
@@ -163,6 +172,14 @@ ${['nitropack', 'nitropack/types'].map(name => `declare module '${name}' {
 export {}
 `,
     }, { nuxt: true, nitro: true })
+    // The incumbent's `session.dataType`: the session's shape, written into SessionData for the app and Nitro.
+    const sessionDataType = resolved.sessionDataType
+    if (sessionDataType) {
+      addTypeTemplate({
+        filename: 'types/gatekeeper-session-data.d.ts',
+        getContents: () => `declare module '#auth' {\n  interface SessionData ${typeLiteral(sessionDataType, '  ')}\n}\nexport {}\n`,
+      }, { nuxt: true, nitro: true })
+    }
     // Runtime hooks exist in the app only.
     addTypeTemplate({
       filename: 'types/gatekeeper-hooks.d.ts',
@@ -227,3 +244,9 @@ export {}
     }
   },
 })
+
+/** `{ id: 'string', user: { role: "'a' | 'b'" } }` → a TypeScript object type literal (validated by the provider). */
+function typeLiteral(shape: SessionDataType, indent: string): string {
+  const fields = Object.entries(shape).map(([field, type]) => `${indent}  ${JSON.stringify(field)}: ${typeof type === 'string' ? type : typeLiteral(type, `${indent}  `)}`)
+  return `{\n${fields.join('\n')}\n${indent}}`
+}

@@ -122,6 +122,8 @@ export interface ResolvedModuleOptions {
   server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number, relayHeaders: string[] }
   /** The provider's server half, if it has one. */
   providerServer: import('../providers/types').ProviderServerSetup | null
+  /** The session's shape the app described (the incumbent's `session.dataType`), generated into `SessionData`. */
+  sessionDataType: import('../providers/local/options').SessionDataType | null
 }
 
 /** Defaults, normalisation and validation of the whole `auth` key. Throws AuthConfigError listing every problem. */
@@ -282,6 +284,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
     },
     server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [] },
     providerServer: definition.server?.(resolved.options as never) ?? null,
+    sessionDataType: definition.sessionDataType?.(resolved.options as never) ?? null,
   }
 }
 

@@ -24,6 +24,10 @@ export default defineConfig({
           { text: 'Route guard', link: '/guide/route-guard' },
           { text: 'Server-side rendering', link: '/guide/ssr' },
           { text: 'Migrating from @sidebase/nuxt-auth', link: '/guide/migration-from-sidebase' },
+          { text: 'Recipes for common backends', link: '/guide/backend-recipes' },
+          { text: 'Testing', link: '/guide/testing' },
+          { text: 'Deployment checklist', link: '/guide/deployment' },
+          { text: 'Troubleshooting and FAQ', link: '/guide/troubleshooting' },
         ],
       },
       {

@@ -34,7 +34,7 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
       pages: options.login
         ? { login: options.login, redirectQueryKey: 'callbackUrl' }
         // Auth.js's own page: a server route, reached by a full page load.
-        : { login: `${baseURL.replace(/\/$/, '')}/signin`, redirectQueryKey: 'callbackUrl', loginIsServerRoute: true },
+        : { login: `${baseURL.replace(/\/$/, '')}/signin`, redirectQueryKey: 'callbackUrl', loginUnderBaseURL: '/signin' },
       provider: { defaultProvider: options.defaultProvider },
     }
   },

@@ -51,8 +51,11 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
     }
     check.pointer('session.dataResponsePointer', options.session.dataResponsePointer)
     check.pointer('session.signInResponsePointer', options.session.signInResponsePointer, { optional: true })
+    check.typeDescription('session.dataType', options.session.dataType)
     return { options, issues: check.issues }
   },
+
+  sessionDataType: options => options.session.dataType ?? null,
 
   runtimeConfig(options) {
     const provider: LocalRuntimeOptions = {

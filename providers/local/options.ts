@@ -58,10 +58,18 @@ export interface LocalProviderOptions {
      * there and makes no getSession call. @default undefined
      */
     signInResponsePointer?: string
-    /** Accepted for compatibility with @sidebase/nuxt-auth; type sessions with `declare module '#auth'` instead. @default undefined */
-    dataType?: Record<string, unknown>
+    /**
+     * The session's shape, as @sidebase/nuxt-auth describes it: field names to TypeScript types as strings,
+     * nested objects allowed (`{ id: 'string', role: "'admin' | 'user'" }`). Generated into `SessionData`, so
+     * `data.value` is typed; `declare module '#auth' { interface SessionData { … } }` does the same by hand.
+     * @default undefined
+     */
+    dataType?: SessionDataType
   }
 }
+
+/** Field names to TypeScript types written as strings, or nested objects of the same. */
+export interface SessionDataType { [field: string]: string | SessionDataType }
 
 export interface ResolvedEndpoint { path: string, method: string }
 
@@ -70,7 +78,7 @@ export interface ResolvedLocalOptions {
   endpoints: { signIn: ResolvedEndpoint | false, signOut: ResolvedEndpoint | false, signUp: ResolvedEndpoint | false, getSession: ResolvedEndpoint | false }
   pages: { login: string }
   token: Required<Omit<NonNullable<LocalProviderOptions['token']>, 'sameSiteAttribute'>> & { sameSiteAttribute: SameSiteOption }
-  session: { dataResponsePointer: string, signInResponsePointer?: string }
+  session: { dataResponsePointer: string, signInResponsePointer?: string, dataType?: SessionDataType }
 }
 
 /** What the local client strategy reads as `ctx.options`. */

@@ -94,6 +94,8 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
     return { options, issues: [...base.issues, ...check.issues] }
   },
 
+  sessionDataType: options => local.sessionDataType!(options),
+
   runtimeConfig(options, context) {
     const base = local.runtimeConfig(options, context)
     const { token } = options.refresh

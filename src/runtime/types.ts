@@ -7,7 +7,7 @@
  * }
  * ```
  */
-import type { ComputedRef, Ref, WritableComputedRef } from 'vue'
+import type { ComputedRef, DeepReadonly, Ref, WritableComputedRef } from 'vue'
 import type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus } from './core'
 
 export type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus }
@@ -106,8 +106,8 @@ export interface RefreshHandler {
 export interface UseAuthReturn {
   /** `'loading' | 'authenticated' | 'unauthenticated'` */
   status: ComputedRef<AuthStatus>
-  /** `undefined`: not checked yet; `null`: nobody; else the session. */
-  data: Readonly<Ref<Session | null | undefined>>
+  /** `undefined`: not checked yet; `null`: nobody; else the session (read-only, down to its arrays). */
+  data: Readonly<Ref<DeepReadonly<Session> | null | undefined>>
   lastRefreshedAt: Readonly<Ref<Date | undefined>>
   /** The formatted header value (`Bearer …`), or null (always null for httpOnly cookies, SSR included). */
   token: ComputedRef<string | null>

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { serveBuilt } from './serve'
 
 // The built authjs fixture behind a TLS-terminating proxy: no AUTH_URL, trustHost switched on at run time
 // (NUXT_AUTH_PROVIDER_TRUST_HOST). The origin comes from X-Forwarded-*; the module's in-process SSR session
@@ -11,17 +11,9 @@ let baseURL = ''
 let stop = () => {}
 
 beforeAll(async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000)
-  baseURL = `http://127.0.0.1:${port}`
-  const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', AUTH_SECRET: 'proxy-test-secret-0123456789abcdef0123', NUXT_AUTH_PROVIDER_TRUST_HOST: 'true', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'unused', OIDC_CLIENT_SECRET: 'unused' }
-  delete env.AUTH_URL
-  const server = spawn(process.execPath, ['.output/server/index.mjs'], { cwd: fixtureDir, env, stdio: 'ignore' })
-  stop = () => server.kill('SIGTERM')
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await fetch(`${baseURL}/api/auth/providers`).then(response => response.ok, () => false)) return
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  throw new Error('the authjs fixture did not start behind the pretend proxy')
+  const server = await serveBuilt(fixtureDir, { AUTH_URL: undefined, AUTH_SECRET: 'proxy-test-secret-0123456789abcdef0123', NUXT_AUTH_PROVIDER_TRUST_HOST: 'true', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'unused', OIDC_CLIENT_SECRET: 'unused' }, { readyPath: '/api/auth/providers' })
+  baseURL = server.baseURL
+  stop = server.stop
 })
 afterAll(() => stop())
 
@@ -47,6 +39,6 @@ describe('authjs behind a proxy (trustHost, https at the proxy)', () => {
     const html = await page.text()
     expect(html).toContain('Ada Lovelace')
     expect(html).not.toContain(cookie.split('=')[1]!)
-    expect(await (await fetch(`${baseURL}/api/whoami`, { headers: { ...proxy, cookie } })).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true })
+    expect(await (await fetch(`${baseURL}/api/whoami`, { headers: { ...proxy, cookie } })).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true, sameSession: true })
   })
 })

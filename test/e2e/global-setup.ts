@@ -1,9 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { createServer } from 'node:net'
+import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
+import { freePort, serveBuilt } from './serve'
 import { startOidcProvider, testClient, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../oidc/provider.mjs'
 
 const run = promisify(execFile)
@@ -19,49 +18,19 @@ declare module 'vitest' {
     /** Access-token lifetime of the refresh fixture's server, seconds. */
     refreshAccessTtl: number
     authjsBaseURL: string
+    /** An app written for @sidebase/nuxt-auth (test/fixtures/sidebase-local); its access tokens live 4 s. */
+    sidebaseLocalBaseURL: string
     /** The test OpenID provider (test/oidc/provider.mjs) the authjs fixture signs in with. */
     oidcIssuer: string
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
-}
-
 /** Builds a fixture and serves it on 127.0.0.1; returns its URL and a stop function. */
-async function buildAndServe(name: string, env: Record<string, string> = {}, { port: fixedPort, readyPath = '/api/_test/counters' }: { port?: number, readyPath?: string } = {}) {
+async function buildAndServe(name: string, env: Record<string, string> = {}, { port, readyPath = '/api/_test/counters' }: { port?: number, readyPath?: string } = {}) {
   const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
   // E2E_REUSE_BUILD=1 serves the last builds (a quick re-run while writing tests; never in CI).
   if (!process.env.E2E_REUSE_BUILD || process.env.CI) await run('npx', ['nuxi', 'build', fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
-  const port = fixedPort ?? await freePort()
-  const server: ChildProcess = spawn(process.execPath, ['.output/server/index.mjs'], {
-    cwd: fixtureDir,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port), NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  const collect = (chunk: Buffer) => {
-    output += chunk
-  }
-  server.stdout?.on('data', collect)
-  server.stderr?.on('data', collect)
-  const baseURL = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    try {
-      const response = await fetch(`${baseURL}${readyPath}`)
-      if (response.ok) break
-    }
-    catch { /* not up yet */ }
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`The ${name} fixture server did not start:\n${output}`)
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
-  return { baseURL, stop: () => server.kill('SIGTERM') }
+  return await serveBuilt(fixtureDir, env, { port, readyPath })
 }
 
 /** Builds each fixture once (sequentially: two cores) and serves it for every e2e file. */
@@ -79,6 +48,9 @@ export default async function setup(project: TestProject) {
     project.provide('httpOnlyBaseURL', httpOnly.baseURL)
     project.provide('refreshBaseURL', refresh.baseURL)
     project.provide('refreshAccessTtl', REFRESH_ACCESS_TTL)
+    const sidebaseLocal = await buildAndServe('sidebase-local', { ACCESS_TOKEN_SECONDS: '4' }, { readyPath: '/api/_test/stats' })
+    servers.push(sidebaseLocal)
+    project.provide('sidebaseLocalBaseURL', sidebaseLocal.baseURL)
 
     // Auth.js against a real OpenID provider: the app's port is fixed first, because the provider must know
     // the redirect URI and the app its own public URL (AUTH_URL).

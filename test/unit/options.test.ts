@@ -211,6 +211,26 @@ describe('the incumbent\'s documented values', () => {
   })
 })
 
+describe('session.dataType (the incumbent\'s session types)', () => {
+  it('passes the described shape on for the SessionData types, for local and refresh', () => {
+    const dataType = { id: 'string', role: '\'admin\' | \'user\'', profile: { age: 'number' } }
+    expect(resolveModuleOptions(local({ session: { dataType } })).sessionDataType).toEqual(dataType)
+    expect(resolveModuleOptions(options({ provider: { type: 'refresh', session: { dataType } } })).sessionDataType).toEqual(dataType)
+    expect(resolveModuleOptions(local({})).sessionDataType).toBeNull()
+  })
+
+  it.each([
+    ['not an object', 'string', 'auth.provider.session.dataType'],
+    ['a leaf that is not a type', { id: 42 }, 'auth.provider.session.dataType.id'],
+    ['a leaf that would end the declaration', { id: 'string }; declare const x: any; {' }, 'auth.provider.session.dataType.id'],
+    ['a nested leaf', { user: { name: '' } }, 'auth.provider.session.dataType.user.name'],
+  ])('%s fails naming the field', (_label, dataType, key) => {
+    const issue = configError(local({ session: { dataType } })).issues.find(candidate => candidate.key === key)
+    expect(issue?.problem).toMatch(/TypeScript type/)
+    expect(issue?.fix).toContain('write e.g.')
+  })
+})
+
 describe('unknown option keys', () => {
   it.each([
     ['a typo at the top level', { globalAppMiddlware: true }, 'auth.globalAppMiddlware', 'did you mean auth.globalAppMiddleware?'],

@@ -117,16 +117,21 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     if (!loginPath || withoutTrailingSlash(loginPath) === withoutTrailingSlash(route.path)) return null
     const callback = config.globalAppMiddleware.addDefaultCallbackUrl
     const wanted = callback === true ? exactFullPath(route) : typeof callback === 'string' ? callback : undefined
-    const safeLogin = sanitize(loginPath, '/').url
+    // The backend's own login page comes from the configured baseURL, possibly on another host: trusted as
+    // configured. Anything else (page meta's navigateUnauthenticatedTo) passes the sanitiser.
+    const safeLogin = isBackendLogin(loginPath) ? loginPath : sanitize(loginPath, '/').url
     if (!wanted) return safeLogin
     return withQuery(safeLogin, { [queryKey]: sanitize(wanted, '/').url })
   }
 
+  function isBackendLogin(target: string): boolean {
+    const login = config.pages.login
+    return Boolean(config.pages.loginUnderBaseURL && login && withoutTrailingSlash(target.split('?')[0]!) === withoutTrailingSlash(login))
+  }
+
   /** Goes where the guard decided; a server-rendered login page needs a full page load. */
   function guardNavigate(target: string) {
-    const login = config.pages.login
-    const external = Boolean(config.pages.loginIsServerRoute && login && withoutTrailingSlash(target.split('?')[0]!) === withoutTrailingSlash(login))
-    return navigateTo(target, { replace: true, external })
+    return navigateTo(target, { replace: true, external: isBackendLogin(target) })
   }
 
   /** Applies the guard to the current route (after a verdict arrives outside a navigation). */

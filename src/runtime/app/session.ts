@@ -5,6 +5,7 @@ import { cachedSession, forgetCachedSession, sessionCacheEnabled, type SessionCa
 import type { AppParts } from './parts'
 import type { Refresher } from './refresher'
 import { withTokenLock } from './tabs/lock'
+import { logAuthErrorOnce } from './dev-log'
 
 export interface SessionDeps extends AppParts {
   /** Present when the provider can refresh. Read lazily: the refresher is created after the session. */
@@ -166,6 +167,7 @@ export type SessionManager = ReturnType<typeof createSession>
 export function createReporter(nuxtApp: NuxtApp) {
   return async function report(error: unknown, operation: string): Promise<AuthError> {
     const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', `Unexpected failure in ${operation}`, { cause: error })
+    if (import.meta.dev) logAuthErrorOnce(authError, operation)
     await nuxtApp.callHook('auth:error', { error: authError, operation })
     return authError
   }

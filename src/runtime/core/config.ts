@@ -32,8 +32,11 @@ export interface ProviderRuntimeConfig {
     login: string | null
     /** Query parameter carrying the wanted page to the login page. @default 'redirect' */
     redirectQueryKey?: string
-    /** The login page is a server route (Auth.js's page), reached by a full page load. */
-    loginIsServerRoute?: boolean
+    /**
+     * The login page is a server route under `baseURL` (Auth.js's `/signin`), reached by a full page load.
+     * `login` is then derived from the run-time `baseURL`, which may be on another host.
+     */
+    loginUnderBaseURL?: string
   }
   /** Whatever the provider's client strategy reads as `ctx.options`. */
   provider: Record<string, unknown>

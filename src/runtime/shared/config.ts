@@ -1,3 +1,4 @@
+import { joinURL } from 'ufo'
 import staticConfig from '#gatekeeper-config'
 import type { PublicAuthConfig } from '../core/config'
 
@@ -15,6 +16,8 @@ export function resolveAuthConfig(runtimePublic: unknown): PublicAuthConfig {
     const fromEnv = globalThis.process?.env?.[config.originEnvKey]
     if (fromEnv) config.baseURL = fromEnv
   }
+  // A login page served under baseURL follows the base URL the app runs with, not the one it was built with.
+  const login = config.pages.loginUnderBaseURL ? joinURL(config.baseURL, config.pages.loginUnderBaseURL) : config.pages.login
   // Nitro serialises null runtime-config values as "": restore the nulls the core relies on.
-  return { ...config, token: config.token || null, refreshToken: config.refreshToken || null, pages: { ...config.pages, login: config.pages.login || null } }
+  return { ...config, token: config.token || null, refreshToken: config.refreshToken || null, pages: { ...config.pages, login: login || null } }
 }

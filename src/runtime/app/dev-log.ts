@@ -1,0 +1,31 @@
+import type { AuthError, AuthErrorCode } from '../core'
+
+/** What to do about each kind of failure; the message itself names the URL and the option involved. */
+const FIXES: Partial<Record<AuthErrorCode, string>> = {
+  NETWORK: 'the backend could not be reached: is it running, and is auth.baseURL (NUXT_PUBLIC_AUTH_BASE_URL at run time) right?',
+  TIMEOUT: 'the backend did not answer within auth.requestTimeout: check the backend, or raise the option',
+  SERVER: 'the backend failed (5xx): its own logs say why',
+  BAD_REQUEST: 'the backend rejected the request: check the path and method of the endpoint the message names (auth.provider.endpoints) and the body that endpoint expects',
+  BAD_RESPONSE: 'the backend\'s answer is not what the options describe: compare the pointer the message names with what the endpoint returns',
+  ENDPOINT_DISABLED: 'the endpoint is false in auth.provider.endpoints: give it { path, method } to use it',
+  CSRF: 'the module\'s /api/_auth routes take same-origin JSON posts only: call them through useAuth(), not from a form or another site',
+  NOT_SUPPORTED: 'the configured provider cannot do this: see its guide for what it supports',
+}
+
+const logged = new Set<string>()
+
+/**
+ * Development only: each distinct failure once, with its fix, in the browser's console and (through Vite's
+ * connection, see module.ts) the terminal. Outcomes of normal use (a wrong password, a session the backend
+ * ended) are not failures of the set-up and are not logged.
+ */
+export function logAuthErrorOnce(error: AuthError, operation: string) {
+  const fix = FIXES[error.code]
+  const key = `${error.code}\n${error.message}`
+  if (!fix || logged.has(key)) return
+  logged.add(key)
+  const line = `[nuxt-gatekeeper] ${operation} failed: ${error.code}${error.status ? ` (${error.status})` : ''}: ${error.message}\n  Fix: ${fix}`
+  console.warn(line)
+  // Vite's client in development (typed here: the module's sources are not compiled with Vite's types).
+  if (import.meta.client) (import.meta as { hot?: { send(event: string, data: unknown): void } }).hot?.send('gatekeeper:error', { line })
+}

@@ -1,0 +1,28 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { logAuthErrorOnce } from '../../src/runtime/app/dev-log'
+import { AuthError } from '../../src/runtime/core/errors'
+
+describe('development log of auth failures', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  it('logs each distinct failure once, with its fix', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const notFound = new AuthError('BAD_REQUEST', 'POST /api/auth/login rejected the request (404); check auth.provider.endpoints.signIn', { status: 404 })
+    logAuthErrorOnce(notFound, 'signIn')
+    logAuthErrorOnce(new AuthError('BAD_REQUEST', notFound.message, { status: 404 }), 'signIn')
+    logAuthErrorOnce(new AuthError('NETWORK', 'GET /api/auth/session could not be reached'), 'getSession')
+    expect(warn).toHaveBeenCalledTimes(2)
+    expect(warn.mock.calls[0]![0]).toBe('[nuxt-gatekeeper] signIn failed: BAD_REQUEST (404): POST /api/auth/login rejected the request (404); check auth.provider.endpoints.signIn\n  Fix: the backend rejected the request: check the path and method of the endpoint the message names (auth.provider.endpoints) and the body that endpoint expects')
+    expect(warn.mock.calls[1]![0]).toContain('Fix: the backend could not be reached')
+  })
+
+  it('does not log outcomes of normal use: a wrong password, a session the backend ended', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    logAuthErrorOnce(new AuthError('INVALID_CREDENTIALS', 'wrong password', { status: 401 }), 'signIn')
+    logAuthErrorOnce(new AuthError('UNAUTHORIZED', 'token refused', { status: 401 }), 'getSession')
+    logAuthErrorOnce(new AuthError('REFRESH_REFUSED', 'refresh token refused', { status: 401 }), 'refresh')
+    expect(warn).not.toHaveBeenCalled()
+  })
+})
