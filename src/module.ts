@@ -4,6 +4,7 @@ import { defu } from 'defu'
 import { parseURL } from 'ufo'
 import type { SessionDataType } from '../providers/local/options'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
+import { checkPages } from './page-checks'
 import { AUTH_MIDDLEWARE_NAMES, RELAY_ROUTES } from './runtime/core/protocol'
 
 export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
@@ -137,6 +138,11 @@ export default defineNuxtPlugin({
         }).dst,
       })
     }
+    // Mistakes that build fine and fail quietly (see page-checks.ts): said at build time, as warnings.
+    const appLoginPage = resolved.public.pages.loginUnderBaseURL ? null : resolved.public.pages.login
+    nuxt.hook('pages:resolved', (pages) => {
+      for (const warning of checkPages({ pages, guardEnabled: resolved.public.globalAppMiddleware.isEnabled, loginPage: appLoginPage })) logger.warn(warning)
+    })
     const middleware = resolver.resolve(runtimeDir, 'app/middleware/auth')
     // The global guard gets a name of its own: an app's own middleware/auth.ts must not silently replace it.
     const [globalName, ...namedOnly] = AUTH_MIDDLEWARE_NAMES

@@ -4,8 +4,10 @@ export default defineConfig({
   title: 'nuxt-gatekeeper',
   description: 'Client-side authentication for Nuxt, API-compatible with @sidebase/nuxt-auth.',
   cleanUrls: true,
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/logo.svg' }]],
   lastUpdated: false,
   themeConfig: {
+    logo: '/logo.svg',
     nav: [
       { text: 'Guide', link: '/guide/getting-started', activeMatch: '/guide/' },
       { text: 'API', link: '/api/use-auth', activeMatch: '/api/' },
@@ -24,6 +26,7 @@ export default defineConfig({
           { text: 'Route guard', link: '/guide/route-guard' },
           { text: 'Server-side rendering', link: '/guide/ssr' },
           { text: 'Migrating from @sidebase/nuxt-auth', link: '/guide/migration-from-sidebase' },
+          { text: 'A backend to copy', link: '/guide/backend' },
           { text: 'Recipes for common backends', link: '/guide/backend-recipes' },
           { text: 'Testing', link: '/guide/testing' },
           { text: 'Deployment checklist', link: '/guide/deployment' },

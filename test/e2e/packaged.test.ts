@@ -83,7 +83,8 @@ async function install(cell: Cell): Promise<string> {
     private: true,
     type: 'module',
     dependencies: { 'nuxt': cell.nuxt, 'nuxt-gatekeeper': `file:${tarball}`, 'jose': '^6.2.17' },
-    devDependencies: cell.main ? { 'vue-tsc': '^3.3.14', 'typescript': '5.9.3' } : {},
+    // What a TypeScript app has, for the type check: node types for its server code too.
+    devDependencies: cell.main ? { 'vue-tsc': '^3.3.14', 'typescript': '5.9.3', '@types/node': '^20.19.0' } : {},
     overrides: cell.overrides ?? {},
   }, null, 2))
   await runWith(await nodeFor(cell), 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], appDir)

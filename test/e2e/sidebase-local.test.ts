@@ -119,6 +119,8 @@ describe('an app written for @sidebase/nuxt-auth, module swapped', () => {
     expect(html).not.toContain(token)
     await page.goto('/with-caching')
     await expect.poll(() => text(page, 'status')).toBe('authenticated')
+    // Rendered without the visitor's cookies: hydration shows no token (as the HTML), then the cookie's.
+    await expect.poll(() => text(page, 'has-token')).toBe('yes')
     const first = await text(page, 'page')
     await page.reload()
     expect(await text(page, 'page')).toBe(first)

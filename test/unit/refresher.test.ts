@@ -73,6 +73,7 @@ function appTokens(): AppTokens {
     kept: true,
     views,
     sync,
+    matchServerRender: () => {},
     dispose: () => {},
   }
 }

@@ -17,8 +17,16 @@ export interface AppTokens extends TokenStore {
   views: { token: Readonly<Ref<string | null>>, refreshToken: Readonly<Ref<string | null>> }
   /** Re-reads the jar into the views (another tab may have written it). */
   sync(): void
+  /**
+   * Hydration: the views show no token the server did not see (a cached or prerendered page was rendered
+   * without the visitor's cookies), so the first render matches the HTML; `sync()` after hydration shows it.
+   */
+  matchServerRender(seen: TokensSeen): void
   dispose(): void
 }
+
+/** Which tokens the server-side render could see (carried in the payload: booleans, never the tokens). */
+export interface TokensSeen { token: boolean, refreshToken: boolean }
 
 /**
  * The token store of one NuxtApp: the browser's cookie jar, or during SSR the request and its response.
@@ -58,6 +66,10 @@ export function createAppTokens(config: PublicAuthConfig, event: H3Event | undef
     kept: config.token !== null,
     views: { token, refreshToken },
     sync,
+    matchServerRender(seen) {
+      if (!seen.token) token.value = null
+      if (!seen.refreshToken) refreshToken.value = null
+    },
     dispose: () => cookieStore?.removeEventListener('change', sync),
   }
 }

@@ -24,6 +24,7 @@ export default defineNuxtPlugin({
       // The server's clock travels with the page: the browser judges token expiry by it, not by its own.
       // Not in a prerendered page: its render time is the build's, not now.
       if (!import.meta.prerender) store.serverTime = Date.now()
+      store.tokensSeen = { token: manager.tokens.views.token.value !== null, refreshToken: manager.tokens.views.refreshToken.value !== null }
       if (!serverCheckDisabled(config)) {
         // One check per SSR request; the verdict travels in the payload so the client does not ask again.
         await manager.ensureChecked()
@@ -31,6 +32,10 @@ export default defineNuxtPlugin({
       }
     }
     else {
+      if (nuxtApp.isHydrating && store.tokensSeen) {
+        manager.tokens.matchServerRender(store.tokensSeen)
+        nuxtApp.hooks.hookOnce('app:suspense:resolve', () => manager.tokens.sync())
+      }
       // The server rendered about when this page's navigation started (in the clock Date.now() reads).
       if (store.serverTime !== undefined) manager.clock.observe(store.serverTime, Date.now() - performance.now())
       if (!store.checkedOnServer) {
