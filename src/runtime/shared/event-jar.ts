@@ -10,6 +10,8 @@ export function createEventJar(event: H3Event): CookieJar {
   return {
     read: name => (written.has(name) ? written.get(name)! : getCookie(event, name) || null),
     write(cookie, value) {
+      // Deleting a cookie the browser did not send, and this response did not set, would only add a header.
+      if (value === null && !written.has(cookie.name) && getCookie(event, cookie.name) === undefined) return
       written.set(cookie.name, value)
       const attributes = { path: '/', domain: cookie.domain || undefined, sameSite: cookie.sameSite, secure: cookie.secure, httpOnly: cookie.httpOnly }
       if (value === null) deleteCookie(event, cookie.name, attributes)
