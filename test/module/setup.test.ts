@@ -104,6 +104,16 @@ describe('module setup', () => {
     }
   })
 
+  it.each([
+    ['httpOnly token cookies', { type: 'local', token: { httpOnlyCookieAttribute: true } }, 'auth.provider.token.httpOnlyCookieAttribute'],
+    ['Auth.js', { type: 'authjs' }, 'auth.provider.type'],
+  ])('a generated site with %s fails the build: it needs a server', async (_label, provider, key) => {
+    const failure = await load({ modules: [modulePath], auth: { provider }, nitro: { static: true } }).then(() => null, (error: unknown) => error as Error)
+    expect(failure?.message).toContain(key)
+    expect(failure?.message).toContain('generated site')
+    expect(failure?.message).toContain('Fix: ')
+  })
+
   it('a sessionRefresh.handler that does not exist fails naming the option', async () => {
     const failure = await load({ modules: [modulePath], auth: { sessionRefresh: { handler: './nope/handler.ts' } } }).then(() => null, (error: unknown) => error as Error)
     expect(failure?.message).toContain('auth.sessionRefresh.handler')
