@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { serveBuilt } from './serve'
 
 const baseURL = inject('httpOnlyBaseURL')
 const backend = new Backend(baseURL)
@@ -193,6 +195,32 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     expect(received['x-forwarded-host']).toBe(new URL(baseURL).host)
     expect(received['x-forwarded-proto']).toBe('http')
     expect(received['user-agent']).toBe('the-browser/1.0')
+  })
+
+  it('NUXT_AUTH_RELAY_HEADERS at run time: "a, b" works, a name that may never be relayed is dropped and logged once', async () => {
+    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/local-httponly', import.meta.url)), { NUXT_AUTH_RELAY_HEADERS: 'X-Tenant, cookie' }, { readyPath: '/api/_test/counters' })
+    try {
+      const other = new Backend(server.baseURL)
+      const user = newUser()
+      await other.register(user)
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const response = await fetch(`${server.baseURL}/api/_auth/signin`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'origin': server.baseURL },
+          body: JSON.stringify({ credentials: { email: user.email, password: user.password }, headers: { 'X-Tenant': 'acme', 'Cookie': 'a=b', 'Accept-Language': 'de-CH' } }),
+        })
+        expect(response.status).toBe(200)
+      }
+      const received = (await (await fetch(`${server.baseURL}/api/_test/last-headers`)).json() as Record<string, Record<string, string>>)['POST /api/auth/login']!
+      expect(received['x-tenant']).toBe('acme')
+      expect(received.cookie).toBeUndefined()
+      // The list replaced the default (accept-language).
+      expect(received['accept-language']).toBeUndefined()
+      expect(server.output().match(/NUXT_AUTH_RELAY_HEADERS\) lists "cookie"/g)).toHaveLength(1)
+    }
+    finally {
+      server.stop()
+    }
   })
 
   it('a token cookie that could never be sent (line feed, CR, NUL, non-Latin-1) is no token: SSR and the session route', async () => {

@@ -17,8 +17,7 @@ export function relayContext(event: H3Event) {
   const config = resolveAuthConfig(runtimeConfig.public.auth)
   if (!config.token) throw createError({ statusCode: 404 })
   const tokens = createTokenStore(createEventJar(event), { token: config.token, refreshToken: config.refreshToken })
-  const allowed = new Set(((runtimeConfig.auth as { relayHeaders?: unknown } | undefined)?.relayHeaders as string[] | undefined ?? DEFAULT_RELAY_HEADERS)
-    .map(name => String(name).toLowerCase()).filter(isRelayableHeader))
+  const allowed = relayableHeaders((runtimeConfig.auth as { relayHeaders?: unknown } | undefined)?.relayHeaders ?? DEFAULT_RELAY_HEADERS)
   return {
     tokens,
     context: createStrategyContext({ config, tokens, forwarded: forwardedHeaders(event) }),
@@ -30,6 +29,26 @@ export function relayContext(event: H3Event) {
         .filter(([name, value]) => typeof value === 'string' && allowed.has(name.toLowerCase()))) as Record<string, string>
     },
   }
+}
+
+const refusedHeaderNames = new Set<string>()
+
+/**
+ * The allow-list as configured. nuxt.config is checked at build; NUXT_AUTH_RELAY_HEADERS at run time is not,
+ * so a name that may not be relayed (cookie, authorization, …) is dropped here and said once in the log.
+ */
+function relayableHeaders(configured: unknown): Set<string> {
+  // From the environment a list may come as JSON (an array) or as "a, b".
+  const names = Array.isArray(configured) ? configured : typeof configured === 'string' ? configured.split(',') : []
+  const allowed = new Set<string>()
+  for (const name of names.map(entry => String(entry).trim().toLowerCase()).filter(Boolean)) {
+    if (isRelayableHeader(name)) allowed.add(name)
+    else if (!refusedHeaderNames.has(name)) {
+      refusedHeaderNames.add(name)
+      console.warn(`[nuxt-gatekeeper] auth.relayHeaders (NUXT_AUTH_RELAY_HEADERS) lists "${name}", which is never passed on to the backend (the module sets it itself, or it would leak the visitor's credentials); it is ignored: remove it from the list`)
+    }
+  }
+  return allowed
 }
 
 /**
