@@ -18,6 +18,12 @@ export interface OptionIssue {
 
 export type { CookieRuntimeConfig, ProviderRuntimeConfig, SameSiteOption, TokenRuntimeConfig } from '../src/runtime/core'
 
+/**
+ * The session's shape as @sidebase/nuxt-auth's `session.dataType` describes it: field names (a trailing `?`
+ * makes one optional) to TypeScript types written as strings, or nested objects of the same.
+ */
+export interface SessionDataType { [field: string]: string | SessionDataType }
+
 export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResolved = TInput> {
   /** The `auth.provider.type` value(s) this provider answers to. */
   types: readonly string[]
@@ -34,7 +40,7 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
   /** The client strategy module, relative to `providers/` (no extension). */
   clientStrategy: string
   /** The session's shape as the app described it in its options (generated into `SessionData`), if it did. */
-  sessionDataType?(options: TResolved): import('./local/options').SessionDataType | null
+  sessionDataType?(options: TResolved): SessionDataType | null
   /** A server half (Nitro), for providers whose backend runs inside the app. */
   server?(options: TResolved): ProviderServerSetup
 }

@@ -36,17 +36,16 @@ export class OptionChecker {
   }
 
   /** The incumbent's `session.dataType`: an object whose leaves are TypeScript types written as strings. */
-  typeDescription(path: string, value: unknown) {
+  sessionDataType(path: string, value: unknown) {
     if (value === undefined) return
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.fail(path, `must be an object of field names to TypeScript types, got ${JSON.stringify(value)}`, `write e.g. { id: 'string', email: 'string' }`)
       return
     }
     for (const [field, type] of Object.entries(value)) {
-      if (typeof type === 'object') this.typeDescription(`${path}.${field}`, type)
-      // A type is written into a generated declaration file: nothing that could end it.
-      else if (typeof type !== 'string' || !type.trim() || /[;\n]|\/\*|\/\//.test(type)) {
-        this.fail(`${path}.${field}`, `must be a TypeScript type written as a string, got ${JSON.stringify(type)}`, `write e.g. 'string', 'number' or "'admin' | 'user'"`)
+      if (typeof type === 'object') this.sessionDataType(`${path}.${field}`, type)
+      else if (typeof type !== 'string' || !isTypeExpression(type)) {
+        this.fail(`${path}.${field}`, `must be one TypeScript type written as a string, got ${JSON.stringify(type)}`, `write e.g. 'string', 'number' or "'admin' | 'user'"`)
       }
     }
   }
@@ -152,4 +151,28 @@ function editDistance(a: string, b: string): number {
     previous = current
   }
   return previous[b.length]!
+}
+
+/**
+ * A type goes into a generated declaration file: it must be one expression that cannot close the declaration
+ * around it. So: brackets balanced outside string literals, and no line break, `;` or comment anywhere.
+ */
+function isTypeExpression(text: string): boolean {
+  if (!text.trim() || /[;\r\n\u2028\u2029]|\/\*|\/\//.test(text)) return false
+  const closing: Record<string, string> = { '(': ')', '[': ']', '{': '}', '<': '>' }
+  const open: string[] = []
+  let quote: string | null = null
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!
+    if (quote) {
+      if (char === '\\') index++
+      else if (char === quote) quote = null
+    }
+    else if (char === '\'' || char === '"' || char === '`') quote = char
+    else if (closing[char]) open.push(closing[char])
+    // `=>` in a function type is an arrow, not a closing angle bracket.
+    else if (char === '>' && text[index - 1] === '=') continue
+    else if (')]}>'.includes(char) && open.pop() !== char) return false
+  }
+  return quote === null && open.length === 0
 }

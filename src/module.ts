@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
 import { addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
+import { genAugmentation } from 'knitwork'
 import { parseURL } from 'ufo'
-import type { SessionDataType } from '../providers/local/options'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 import { checkPages } from './page-checks'
 import { AUTH_MIDDLEWARE_NAMES, RELAY_ROUTES } from './runtime/core/protocol'
@@ -147,14 +148,17 @@ export default defineNuxtPlugin({
       })
     }
     // Mistakes that build fine and fail quietly (see page-checks.ts): said at build time, as warnings.
-    const appLoginPage = resolved.public.pages.loginUnderBaseURL ? null : resolved.public.pages.login
+    const appLoginPage = resolved.public.pages.serverLoginPath ? null : resolved.public.pages.login
     nuxt.hook('pages:resolved', (pages) => {
-      for (const warning of checkPages({ pages, guardEnabled: resolved.public.globalAppMiddleware.isEnabled, loginPage: appLoginPage })) logger.warn(warning)
+      const pagesDir = relative(nuxt.options.rootDir, resolve(nuxt.options.srcDir, nuxt.options.dir.pages)) || 'pages'
+      for (const warning of checkPages({ pages, guardEnabled: resolved.public.globalAppMiddleware.isEnabled, loginPage: appLoginPage, pagesDir })) logger.warn(warning)
     })
     const middleware = resolver.resolve(runtimeDir, 'app/middleware/auth')
     // The global guard gets a name of its own: an app's own middleware/auth.ts must not silently replace it.
     const [globalName, ...namedOnly] = AUTH_MIDDLEWARE_NAMES
-    addRouteMiddleware({ name: globalName, path: middleware, global: resolved.public.globalAppMiddleware.isEnabled })
+    // Global always: `auth` page meta is honoured with the guard off too (the incumbent adds its middleware to
+    // such pages at build time); globalAppMiddleware only decides whether pages *without* meta are protected.
+    addRouteMiddleware({ name: globalName, path: middleware, global: true })
     // Names pages can list: ours, and the incumbent's so pages written for @sidebase/nuxt-auth keep working
     // (Nuxt keeps an app's own `auth` middleware and warns; `gatekeeper-auth` still works then).
     for (const name of namedOnly) addRouteMiddleware({ name, path: middleware })
@@ -191,7 +195,8 @@ export {}
     if (sessionDataType) {
       addTypeTemplate({
         filename: 'types/gatekeeper-session-data.d.ts',
-        getContents: () => `declare module '#auth' {\n  interface SessionData ${typeLiteral(sessionDataType, '  ')}\n}\nexport {}\n`,
+        // knitwork writes `'name?': 'string'` as an optional field, as the incumbent's generator does.
+        getContents: () => `${genAugmentation('#auth', { SessionData: sessionDataType })}\nexport {}\n`,
       }, { nuxt: true, nitro: true })
     }
     // Runtime hooks exist in the app only.
@@ -258,9 +263,3 @@ export {}
     }
   },
 })
-
-/** `{ id: 'string', user: { role: "'a' | 'b'" } }` → a TypeScript object type literal (validated by the provider). */
-function typeLiteral(shape: SessionDataType, indent: string): string {
-  const fields = Object.entries(shape).map(([field, type]) => `${indent}  ${JSON.stringify(field)}: ${typeof type === 'string' ? type : typeLiteral(type, `${indent}  `)}`)
-  return `{\n${fields.join('\n')}\n${indent}}`
-}

@@ -123,7 +123,7 @@ export interface ResolvedModuleOptions {
   /** The provider's server half, if it has one. */
   providerServer: import('../providers/types').ProviderServerSetup | null
   /** The session's shape the app described (the incumbent's `session.dataType`), generated into `SessionData`. */
-  sessionDataType: import('../providers/local/options').SessionDataType | null
+  sessionDataType: import('../providers/types').SessionDataType | null
 }
 
 /** Defaults, normalisation and validation of the whole `auth` key. Throws AuthConfigError listing every problem. */

@@ -27,14 +27,15 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
     return { options, issues: check.issues }
   },
 
-  runtimeConfig(options, { baseURL }) {
+  runtimeConfig(options) {
     return {
       token: null,
       refreshToken: null,
       pages: options.login
         ? { login: options.login, redirectQueryKey: 'callbackUrl' }
         // Auth.js's own page: a server route, reached by a full page load.
-        : { login: `${baseURL.replace(/\/$/, '')}/signin`, redirectQueryKey: 'callbackUrl', loginUnderBaseURL: '/signin' },
+        // (resolveAuthConfig joins it to the base URL the app runs with.)
+        : { login: null, redirectQueryKey: 'callbackUrl', serverLoginPath: '/signin' },
       provider: { defaultProvider: options.defaultProvider },
     }
   },

@@ -51,7 +51,7 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
     }
     check.pointer('session.dataResponsePointer', options.session.dataResponsePointer)
     check.pointer('session.signInResponsePointer', options.session.signInResponsePointer, { optional: true })
-    check.typeDescription('session.dataType', options.session.dataType)
+    check.sessionDataType('session.dataType', options.session.dataType)
     return { options, issues: check.issues }
   },
 

@@ -1,4 +1,4 @@
-import type { SameSiteOption } from '../types'
+import type { SameSiteOption, SessionDataType } from '../types'
 
 export interface EndpointOption {
   /** Path joined to `auth.baseURL`, or a full URL (then `baseURL` is ignored for this endpoint). */
@@ -67,9 +67,6 @@ export interface LocalProviderOptions {
     dataType?: SessionDataType
   }
 }
-
-/** Field names to TypeScript types written as strings, or nested objects of the same. */
-export interface SessionDataType { [field: string]: string | SessionDataType }
 
 export interface ResolvedEndpoint { path: string, method: string }
 

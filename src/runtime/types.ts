@@ -7,7 +7,7 @@
  * }
  * ```
  */
-import type { ComputedRef, DeepReadonly, Ref, WritableComputedRef } from 'vue'
+import type { ComputedRef, Ref, WritableComputedRef } from 'vue'
 import type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus } from './core'
 
 export type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus }
@@ -26,6 +26,11 @@ export interface SecondarySignInOptions {
   redirect?: boolean
   /** Allow `callbackUrl` to be an allow-listed absolute URL (full page load). @default false */
   external?: boolean
+  /**
+   * Fetch the session after signing in (local and refresh providers). `false`: store the tokens only, and call
+   * `getSession()` yourself; until then `status` stays as it was and `signIn` resolves with `null`. @default true
+   */
+  callGetSession?: boolean
 }
 
 /** Auth.js provider: `signIn(providerId, options, authorizationParams)`. */
@@ -106,8 +111,11 @@ export interface RefreshHandler {
 export interface UseAuthReturn {
   /** `'loading' | 'authenticated' | 'unauthenticated'` */
   status: ComputedRef<AuthStatus>
-  /** `undefined`: not checked yet; `null`: nobody; else the session (read-only, down to its arrays). */
-  data: Readonly<Ref<DeepReadonly<Session> | null | undefined>>
+  /**
+   * `undefined`: not checked yet; `null`: nobody; else the session. Read-only at run time down to its arrays;
+   * typed as the incumbent types it, so app code that passes the session on keeps compiling.
+   */
+  data: Readonly<Ref<Session | null | undefined>>
   lastRefreshedAt: Readonly<Ref<Date | undefined>>
   /** The formatted header value (`Bearer …`), or null (always null for httpOnly cookies, SSR included). */
   token: ComputedRef<string | null>

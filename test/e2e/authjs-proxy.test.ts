@@ -39,6 +39,6 @@ describe('authjs behind a proxy (trustHost, https at the proxy)', () => {
     const html = await page.text()
     expect(html).toContain('Ada Lovelace')
     expect(html).not.toContain(cookie.split('=')[1]!)
-    expect(await (await fetch(`${baseURL}/api/whoami`, { headers: { ...proxy, cookie } })).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true, sameSession: true })
+    expect(await (await fetch(`${baseURL}/api/whoami`, { headers: { ...proxy, cookie } })).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true, sameSession: true, rawIsCookie: true })
   })
 })

@@ -86,7 +86,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
     // The server utilities, imported the incumbent's way (`from '#auth'`; this app has auto-imports off),
     // see the same session.
-    expect(await (await page.request.get('/api/whoami')).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true, sameSession: true })
+    expect(await (await page.request.get('/api/whoami')).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true, sameSession: true, rawIsCookie: true })
     await session.assertClean()
   })
 

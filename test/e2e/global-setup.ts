@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
+import { preparePackagedApps } from './packaged-apps'
 import { freePort, serveBuilt } from './serve'
 import { startOidcProvider, testClient, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../oidc/provider.mjs'
 
@@ -18,6 +22,8 @@ declare module 'vitest' {
     /** Access-token lifetime of the refresh fixture's server, seconds. */
     refreshAccessTtl: number
     authjsBaseURL: string
+    /** Where the packed module's test apps are prepared (see packaged-apps.ts). */
+    packagedWorkDir: string
     /** An app written for @sidebase/nuxt-auth (test/fixtures/sidebase-local); its access tokens live 4 s. */
     sidebaseLocalBaseURL: string
     /** The test OpenID provider (test/oidc/provider.mjs) the authjs fixture signs in with. */
@@ -36,7 +42,15 @@ async function buildAndServe(name: string, env: Record<string, string> = {}, { p
 /** Builds each fixture once (sequentially: two cores) and serves it for every e2e file. */
 export default async function setup(project: TestProject) {
   const servers: Array<{ stop: () => void }> = []
-  const stopAll = () => servers.forEach(server => server.stop())
+  // The packaged apps install in the background while the fixtures build (packaged.test.ts waits for them).
+  const packagedWorkDir = mkdtempSync(join(tmpdir(), 'gatekeeper-packaged-'))
+  const packaging = preparePackagedApps(packagedWorkDir)
+  project.provide('packagedWorkDir', packagedWorkDir)
+  const stopAll = async () => {
+    servers.forEach(server => server.stop())
+    await packaging.catch(() => {})
+    rmSync(packagedWorkDir, { recursive: true, force: true })
+  }
   try {
     const local = await buildAndServe('local')
     servers.push(local)
@@ -70,7 +84,7 @@ export default async function setup(project: TestProject) {
     project.provide('oidcIssuer', op.issuer)
   }
   catch (error) {
-    stopAll()
+    await stopAll()
     throw error
   }
   return stopAll

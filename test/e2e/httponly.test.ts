@@ -197,7 +197,7 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     expect(received['user-agent']).toBe('the-browser/1.0')
   })
 
-  it('NUXT_AUTH_RELAY_HEADERS at run time: "a, b" works, a name that may never be relayed is dropped and logged once', async () => {
+  it('NUXT_AUTH_RELAY_HEADERS at run time: "a, b" works, a name that may never be relayed is dropped and logged once; a backend 404 is logged', async () => {
     const server = await serveBuilt(fileURLToPath(new URL('../fixtures/local-httponly', import.meta.url)), { NUXT_AUTH_RELAY_HEADERS: 'X-Tenant, cookie' }, { readyPath: '/api/_test/counters' })
     try {
       const other = new Backend(server.baseURL)
@@ -217,6 +217,15 @@ describe('local provider with httpOnlyCookieAttribute', () => {
       // The list replaced the default (accept-language).
       expect(received['accept-language']).toBeUndefined()
       expect(server.output().match(/NUXT_AUTH_RELAY_HEADERS\) lists "cookie"/g)).toHaveLength(1)
+
+      // A 404 from the backend is the set-up's fault: the browser gets the code, the log the URL and the option.
+      await other.fault('/api/auth/login', '404')
+      const misrouted = await fetch(`${server.baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+      expect(misrouted.status).toBe(404)
+      const body = await misrouted.text()
+      expect(JSON.parse(body).data.authError.code).toBe('BAD_REQUEST')
+      expect(body).not.toContain('/api/auth/login')
+      expect(server.output()).toMatch(/relay: BAD_REQUEST: .*\/api\/auth\/login.*endpoints\.signIn/)
     }
     finally {
       server.stop()

@@ -53,6 +53,21 @@ async function refreshStats(): Promise<{ refreshes: number, reuseDetections: num
 }
 
 describe('refresh provider against a rotating, reuse-detecting backend', () => {
+  it('a visit with the refresh cookie alone: the server refreshes before rendering, and hydration shows the same token', async () => {
+    const { tokens } = await signedIn()
+    const session = await openSession(browser(), baseURL)
+    // The access cookie outlived by the refresh cookie (its maxAge passed): only the refresh token is sent.
+    await session.context.addCookies([{ name: 'auth.refresh-token', value: tokens.refreshToken, url: baseURL }])
+    const { page } = session
+    await page.goto('/token-shown')
+    expect(await text(page, 'token-shown')).toBe('token')
+    await waitForHydration(page)
+    expect(await text(page, 'token-shown')).toBe('token')
+    expect(await backend.count(REFRESH)).toBe(1)
+    // No "Hydration completed but contains mismatches".
+    await session.assertClean()
+  })
+
   it('a reload with an expired access token refreshes once on the server and sets both cookies', async () => {
     const { user, tokens } = await signedIn()
     const session = await openSession(browser(), baseURL)

@@ -114,6 +114,32 @@ describe('module setup', () => {
     expect(failure?.message).toContain('Fix: ')
   })
 
+  it.each([true, false])('runs the guard on every navigation (globalAppMiddleware: %s), under its own name and the incumbent\'s', async (globalAppMiddleware) => {
+    // With the global guard off, `auth` page meta still protects (the incumbent adds its middleware to such pages).
+    const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware, provider: { type: 'local' } } })
+    try {
+      const app = { middleware: [] as Array<{ name: string, global?: boolean }> }
+      await nuxt.callHook('app:resolve', app as never)
+      const ours = app.middleware.filter(entry => ['gatekeeper-auth', 'auth', 'sidebase-auth'].includes(entry.name))
+      expect(ours.map(entry => [entry.name, Boolean(entry.global)])).toEqual([['gatekeeper-auth', true], ['auth', false], ['sidebase-auth', false]])
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
+  it('generates SessionData from session.dataType, optional fields (`name?`) included', async () => {
+    const nuxt = await load({ modules: [modulePath], auth: { provider: { type: 'local', session: { dataType: { 'id': 'string', 'name?': 'string', 'profile': { 'age?': 'number' } } } } } })
+    try {
+      const template = nuxt.options.build.templates.find(entry => entry.filename === 'types/gatekeeper-session-data.d.ts')
+      const source = await (template!.getContents as () => Promise<string> | string)()
+      expect(source.replace(/\s+/g, ' ')).toBe('declare module "#auth" { interface SessionData { id: string name?: string profile: { age?: number } } } export {} ')
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
   it('a sessionRefresh.handler that does not exist fails naming the option', async () => {
     const failure = await load({ modules: [modulePath], auth: { sessionRefresh: { handler: './nope/handler.ts' } } }).then(() => null, (error: unknown) => error as Error)
     expect(failure?.message).toContain('auth.sessionRefresh.handler')

@@ -86,6 +86,18 @@ describe('useAuth (local provider)', () => {
     expect(Object.fromEntries(calls)).toEqual({ login: 1, session: 1 })
   })
 
+  it('signIn(…, { callGetSession: false }) stores the token and asks for no session until the app does', async () => {
+    const auth = useAuth()
+    const result = await auth.signIn({ email: USER.email, password: 'right' }, { redirect: false, callGetSession: false })
+    expect(result).toBeNull()
+    expect(useAuthState().rawToken.value).toBe(TOKEN)
+    expect(Object.fromEntries(calls)).toEqual({ login: 1 })
+    expect(auth.status.value).toBe('unauthenticated')
+    await auth.getSession()
+    expect(auth.status.value).toBe('authenticated')
+    expect(Object.fromEntries(calls)).toEqual({ login: 1, session: 1 })
+  })
+
   it('shares one request among concurrent getSession calls', async () => {
     await signedIn()
     mode.session = 'slow'

@@ -213,7 +213,7 @@ describe('the incumbent\'s documented values', () => {
 
 describe('session.dataType (the incumbent\'s session types)', () => {
   it('passes the described shape on for the SessionData types, for local and refresh', () => {
-    const dataType = { id: 'string', role: '\'admin\' | \'user\'', profile: { age: 'number' } }
+    const dataType = { 'id': 'string', 'role': '\'admin\' | \'user\'', 'profile': { age: 'number' }, 'nickname?': 'string', 'subscriptions': '{ id: number, status: \'A\' | \'B\' }[]', 'onChange': '(value: Record<string, number>) => void' }
     expect(resolveModuleOptions(local({ session: { dataType } })).sessionDataType).toEqual(dataType)
     expect(resolveModuleOptions(options({ provider: { type: 'refresh', session: { dataType } } })).sessionDataType).toEqual(dataType)
     expect(resolveModuleOptions(local({})).sessionDataType).toBeNull()
@@ -223,6 +223,8 @@ describe('session.dataType (the incumbent\'s session types)', () => {
     ['not an object', 'string', 'auth.provider.session.dataType'],
     ['a leaf that is not a type', { id: 42 }, 'auth.provider.session.dataType.id'],
     ['a leaf that would end the declaration', { id: 'string }; declare const x: any; {' }, 'auth.provider.session.dataType.id'],
+    ['a leaf that closes the declaration without a semicolon', { id: 'string } } declare global { var pwned: number } declare module \'#auth\' { interface SessionData { x: string' }, 'auth.provider.session.dataType.id'],
+    ['a leaf with a line break', { id: 'string\r}' }, 'auth.provider.session.dataType.id'],
     ['a nested leaf', { user: { name: '' } }, 'auth.provider.session.dataType.user.name'],
   ])('%s fails naming the field', (_label, dataType, key) => {
     const issue = configError(local({ session: { dataType } })).issues.find(candidate => candidate.key === key)

@@ -7,7 +7,7 @@ const page = (path: string, file?: string, children?: Page[]): Page => ({ path, 
 describe('build warnings about pages', () => {
   it('warns when the guard sends visitors to a login page the app does not have', () => {
     const pages = [page('/'), page('/profile')]
-    const [warning] = checkPages({ pages, guardEnabled: true, loginPage: '/login', readSource: () => '' })
+    const [warning] = checkPages({ pages, guardEnabled: true, loginPage: '/login' })
     expect(warning).toContain('sends signed-out visitors to /login (pages.login), but the app has no page there')
     expect(warning).toContain('app/pages/login.vue')
   })
@@ -18,29 +18,19 @@ describe('build warnings about pages', () => {
     ['a nested page', [page('/account', undefined, [page('sign-in')])], '/account/sign-in'],
     ['a dynamic segment', [page('/:lang/login')], '/en/login'],
     ['an optional segment', [page('/:lang?/login')], '/login'],
-    ['a catch-all', [page('/:slug(.*)*')], '/login'],
+    ['another case', [page('/Login')], '/login'],
     ['the index as login page (the incumbent\'s local playground)', [page('/')], '/'],
   ])('is quiet when the login page exists: %s', (_label, pages, loginPage) => {
-    expect(checkPages({ pages, guardEnabled: true, loginPage, readSource: () => '' })).toEqual([])
+    expect(checkPages({ pages, guardEnabled: true, loginPage })).toEqual([])
+  })
+
+  it('a catch-all page (the app\'s 404 page) is no login page', () => {
+    const [warning] = checkPages({ pages: [page('/'), page('/:slug(.*)*')], guardEnabled: true, loginPage: '/login', pagesDir: 'pages' })
+    expect(warning).toContain('e.g. pages/login.vue')
   })
 
   it('is quiet without the guard or without an app login page (Auth.js\'s own)', () => {
-    expect(checkPages({ pages: [page('/')], guardEnabled: false, loginPage: '/login', readSource: () => '' })).toEqual([])
-    expect(checkPages({ pages: [page('/')], guardEnabled: true, loginPage: null, readSource: () => '' })).toEqual([])
-  })
-
-  it('warns about auth page meta that no guard enforces, naming the page and both fixes', () => {
-    const sources: Record<string, string> = {
-      'admin.vue': `definePageMeta({ auth: { unauthenticatedOnly: false } })`,
-      'guest.vue': `definePageMeta({\n  auth: 'guest',\n})`,
-      'public.vue': `definePageMeta({ auth: false })`,
-      'listed.vue': `definePageMeta({ auth: true, middleware: ['sidebase-auth'] })`,
-      'plain.vue': `const x = 1`,
-    }
-    const pages = Object.keys(sources).map(file => page(`/${file.replace('.vue', '')}`, file))
-    const warnings = checkPages({ pages, guardEnabled: false, loginPage: '/login', readSource: file => sources[file]! })
-    expect(warnings).toHaveLength(2)
-    expect(warnings[0]).toBe('/admin sets `auth` in definePageMeta, but no guard runs for it: turn on auth.globalAppMiddleware, or add middleware: \'sidebase-auth\' to its page meta (admin.vue)')
-    expect(warnings[1]).toContain('/guest sets `auth`')
+    expect(checkPages({ pages: [page('/')], guardEnabled: false, loginPage: '/login' })).toEqual([])
+    expect(checkPages({ pages: [page('/')], guardEnabled: true, loginPage: null })).toEqual([])
   })
 })

@@ -1,5 +1,5 @@
 import type { Session } from '@auth/core/types'
-import { getToken as decodeSessionCookie } from '@auth/core/jwt'
+import { getToken as decodeSessionCookie, type JWT } from '@auth/core/jwt'
 import { createError, getRequestHeader, getRequestHeaders, getRequestProtocol, type H3Event } from 'h3'
 import { joinURL } from 'ufo'
 import { resolveSecret } from './secret'
@@ -36,18 +36,25 @@ export interface GetTokenOptions {
   secret?: string
   /** Read the `__Secure-` cookie. @default true when the app's public URL or this request is https */
   secureCookie?: boolean
+  /** The cookie's raw (encrypted) value instead of the decoded claims, as with the incumbent. @default false */
+  raw?: boolean
 }
 
 /**
  * The decoded JWT of Auth.js's session cookie (JWT sessions), or null. Reads the cookie; no request.
  * `getToken(event, options?)`, or the incumbent's `getToken({ event, ...options })`.
  */
-export async function getToken(eventOrOptions: H3Event | (GetTokenOptions & { event: H3Event }), options: GetTokenOptions = {}) {
+export async function getToken(options: GetTokenOptions & { event: H3Event, raw: true }): Promise<string | null>
+export async function getToken(event: H3Event, options: GetTokenOptions & { raw: true }): Promise<string | null>
+export async function getToken(eventOrOptions: H3Event | (GetTokenOptions & { event: H3Event }), options?: GetTokenOptions): Promise<JWT | null>
+export async function getToken(eventOrOptions: H3Event | (GetTokenOptions & { event: H3Event }), options: GetTokenOptions = {}): Promise<JWT | string | null> {
   const event = 'event' in eventOrOptions && !('node' in eventOrOptions) ? eventOrOptions.event : eventOrOptions as H3Event
   if (eventOrOptions !== event) options = { ...(eventOrOptions as GetTokenOptions), ...options }
   const settings = authjsSettings(event)
   const secret = resolveSecret([options.secret, handlerSecret(), settings.secret, process.env.AUTH_SECRET], Boolean(import.meta.dev))
   if ('issue' in secret) throw createError({ statusCode: 500, statusMessage: 'Auth.js is not configured: set AUTH_SECRET' })
   const https = options.secureCookie ?? ((publicAuthUrl(staticConfig.originEnvKey) ?? '').startsWith('https:') || getRequestProtocol(event) === 'https')
-  return await decodeSessionCookie({ req: { headers: getRequestHeaders(event) as Record<string, string> }, secret: secret.secret, secureCookie: https })
+  const req = { headers: getRequestHeaders(event) as Record<string, string> }
+  if (options.raw) return await decodeSessionCookie({ req, secret: secret.secret, secureCookie: https, raw: true }) || null
+  return await decodeSessionCookie({ req, secret: secret.secret, secureCookie: https })
 }

@@ -52,6 +52,13 @@ export function createActions({ nuxtApp, store, tokens, strategy, context, navig
         await navigateTo(result.redirect, { external: true })
         return null
       }
+      if (options.callGetSession === false && result.session === undefined) {
+        // The incumbent's option: the tokens only; the app asks for the session itself.
+        await withTokenLock(async () => tokens.write({ token: result.token, refreshToken: result.refreshToken }))
+        store.dispatch({ type: 'SETTLE', epoch })
+        if (options.redirect !== false) await navigation.go(landing)
+        return null
+      }
       // Under the token lock: a refresh in flight in another tab finishes first, so its answer cannot land
       // over the new tokens.
       signedIn = await withTokenLock(() => completeSignIn(strategy, context, tokens, result)) as Session

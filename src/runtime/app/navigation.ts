@@ -80,8 +80,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   }
 
   function isLogin(route: RouteLike): boolean {
-    const login = config.pages.login
-    return login !== null && withoutTrailingSlash(route.path) === withoutTrailingSlash(login)
+    return config.pages.login !== null && samePath(route.path, config.pages.login)
   }
 
   /** Where the guard sends `route`. */
@@ -114,7 +113,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   /** The login page with `route` as the wanted page (per addDefaultCallbackUrl), or null when already there. */
   function loginTarget(route: RouteLike, customLogin?: string): string | null {
     const loginPath = customLogin ?? config.pages.login
-    if (!loginPath || withoutTrailingSlash(loginPath) === withoutTrailingSlash(route.path)) return null
+    if (!loginPath || samePath(loginPath, route.path)) return null
     const callback = config.globalAppMiddleware.addDefaultCallbackUrl
     const wanted = callback === true ? exactFullPath(route) : typeof callback === 'string' ? callback : undefined
     // The backend's own login page comes from the configured baseURL, possibly on another host: trusted as
@@ -124,9 +123,9 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     return withQuery(safeLogin, { [queryKey]: sanitize(wanted, '/').url })
   }
 
+  /** The configured server-side login page (Auth.js's), which may be on another host. */
   function isBackendLogin(target: string): boolean {
-    const login = config.pages.login
-    return Boolean(config.pages.loginUnderBaseURL && login && withoutTrailingSlash(target.split('?')[0]!) === withoutTrailingSlash(login))
+    return Boolean(config.pages.serverLoginPath && config.pages.login && samePath(target, config.pages.login))
   }
 
   /** Goes where the guard decided; a server-rendered login page needs a full page load. */
@@ -160,4 +159,10 @@ function safeDecode(path: string): string {
   catch {
     return path
   }
+}
+
+/** Whether two targets name the same page: query, fragment and a trailing slash aside. */
+function samePath(a: string, b: string): boolean {
+  const page = (target: string) => withoutTrailingSlash(target.split(/[?#]/)[0]!)
+  return page(a) === page(b)
 }

@@ -33,10 +33,10 @@ export interface ProviderRuntimeConfig {
     /** Query parameter carrying the wanted page to the login page. @default 'redirect' */
     redirectQueryKey?: string
     /**
-     * The login page is a server route under `baseURL` (Auth.js's `/signin`), reached by a full page load.
-     * `login` is then derived from the run-time `baseURL`, which may be on another host.
+     * A login page that is a server route under `baseURL` (Auth.js's `/signin`), reached by a full page load.
+     * `login` is then derived from the run-time `baseURL` (which may be on another host) by resolveAuthConfig.
      */
-    loginUnderBaseURL?: string
+    serverLoginPath?: string
   }
   /** Whatever the provider's client strategy reads as `ctx.options`. */
   provider: Record<string, unknown>

@@ -71,7 +71,7 @@ export interface SignInParams {
 /** `signIn(...)` arguments as the core understands them. */
 export interface SignInCall {
   credentials: Record<string, unknown>
-  options: { callbackUrl?: string, redirect?: boolean, external?: boolean }
+  options: { callbackUrl?: string, redirect?: boolean, external?: boolean, callGetSession?: boolean }
   query?: Record<string, unknown>
   headers?: Record<string, string>
   /**

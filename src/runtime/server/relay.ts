@@ -99,7 +99,9 @@ function isSameOrigin(event: H3Event): boolean {
 export function relayError(error: unknown, status?: number) {
   const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', 'Unexpected failure', { cause: error })
   // The message can name the backend's internal URL: it stays in the server's log, the browser gets the code.
-  if (!CLIENT_SIDE_CODES.has(authError.code)) console.warn(`[nuxt-gatekeeper] relay: ${authError.code}: ${authError.message}`)
+  // A 404/405 is the set-up's fault (an endpoint's path or method), whatever the request: logged, naming the option.
+  const setUpFault = authError.code === 'BAD_REQUEST' && (authError.status === 404 || authError.status === 405)
+  if (!CLIENT_SIDE_CODES.has(authError.code) || setUpFault) console.warn(`[nuxt-gatekeeper] relay: ${authError.code}: ${authError.message}`)
   return createError({
     // The backend's own status where there was one, so the browser sees what SSR would see.
     statusCode: status ?? authError.status ?? ERROR_STATUS[authError.code] ?? 500,

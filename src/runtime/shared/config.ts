@@ -17,7 +17,7 @@ export function resolveAuthConfig(runtimePublic: unknown): PublicAuthConfig {
     if (fromEnv) config.baseURL = fromEnv
   }
   // A login page served under baseURL follows the base URL the app runs with, not the one it was built with.
-  const login = config.pages.loginUnderBaseURL ? joinURL(config.baseURL, config.pages.loginUnderBaseURL) : config.pages.login
+  const login = config.pages.serverLoginPath ? joinURL(config.baseURL, config.pages.serverLoginPath) : config.pages.login
   // Nitro serialises null runtime-config values as "": restore the nulls the core relies on.
   return { ...config, token: config.token || null, refreshToken: config.refreshToken || null, pages: { ...config.pages, login: login || null } }
 }

@@ -16,7 +16,8 @@ export function useAuth(): UseAuthReturn {
   const { store } = manager
   return {
     status: computed(() => store.status),
-    data: readonly(toRef(store, 'data')),
+    // Vue's DeepReadonly type would not accept an app's SessionData with arrays where the incumbent's type did.
+    data: readonly(toRef(store, 'data')) as UseAuthReturn['data'],
     lastRefreshedAt: readonly(toRef(store, 'lastRefreshedAt')),
     token: computed(() => manager.tokens.authorization(manager.tokens.views.token.value)?.value ?? null),
     refreshToken: computed(() => manager.tokens.views.refreshToken.value),

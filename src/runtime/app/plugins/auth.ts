@@ -24,7 +24,11 @@ export default defineNuxtPlugin({
       // The server's clock travels with the page: the browser judges token expiry by it, not by its own.
       // Not in a prerendered page: its render time is the build's, not now.
       if (!import.meta.prerender) store.serverTime = Date.now()
-      store.tokensSeen = { token: manager.tokens.views.token.value !== null, refreshToken: manager.tokens.views.refreshToken.value !== null }
+      // What the render ended with: a refresh during the check (or a useAuthFetch during the render) changes it.
+      // Pinia's payload holds this very state object, so a write after rendering is still sent.
+      nuxtApp.hooks.hook('app:rendered', () => {
+        store.tokensSeen = { token: manager.tokens.views.token.value !== null, refreshToken: manager.tokens.views.refreshToken.value !== null }
+      })
       if (!serverCheckDisabled(config)) {
         // One check per SSR request; the verdict travels in the payload so the client does not ask again.
         await manager.ensureChecked()
@@ -32,7 +36,7 @@ export default defineNuxtPlugin({
       }
     }
     else {
-      if (nuxtApp.isHydrating && store.tokensSeen) {
+      if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered && store.tokensSeen) {
         manager.tokens.matchServerRender(store.tokensSeen)
         nuxtApp.hooks.hookOnce('app:suspense:resolve', () => manager.tokens.sync())
       }
@@ -66,8 +70,9 @@ export default defineNuxtPlugin({
 
 function serverCheckDisabled(config: PublicAuthConfig): boolean {
   // Prerendering is known from the build Nitro made for it, never from a request header a client can send.
-  if (config.disableServerSideAuth || import.meta.prerender) return true
+  if (import.meta.prerender) return true
   const event = useRequestEvent()
   const rules = (event?.context as { _nitro?: { routeRules?: { auth?: { disableServerSideAuth?: boolean } } } } | undefined)?._nitro?.routeRules
-  return rules?.auth?.disableServerSideAuth === true
+  // A route's rule wins over the global option, either way (as with the incumbent).
+  return rules?.auth?.disableServerSideAuth ?? config.disableServerSideAuth
 }
