@@ -234,10 +234,26 @@ export {}
       }
       const basePath = parseURL(resolved.public.baseURL).pathname.replace(/\/$/, '') || '/'
       nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, { secret: '', provider: { ...providerServer.options, basePath } }) as never
-      addServerImports(providerServer.imports.map(entry => ({ name: entry.name, from: resolver.resolve(providersDir, entry.from) })))
+      const configFile = await resolvePath(providerServer.configFile, { cwd: nuxt.options.rootDir, extensions: ['.ts', '.mjs', '.js'] })
+      if (existsSync(configFile)) {
+        nuxt.options.alias['#auth-config'] = configFile
+        addServerHandler({ route: `${basePath}/**`, handler: resolver.resolve(providersDir, providerServer.handler) })
+        for (const plugin of providerServer.plugins) addServerPlugin(resolver.resolve(providersDir, plugin))
+      }
+    }
+
+    // Server utilities (getServerSession, requireServerSession, …): the provider's own when its backend runs in
+    // the app (Auth.js), else the module's, which ask the provider's backend with the request's token.
+    const serverUtilities = providerServer
+      ? providerServer.imports.map(entry => ({ name: entry.name, from: resolver.resolve(providersDir, entry.from) }))
+      : resolved.public.token
+        ? ['getServerSession', 'requireServerSession', 'getServerToken'].map(name => ({ name, from: resolver.resolve(runtimeDir, 'server/session') }))
+        : []
+    if (serverUtilities.length > 0) {
+      addServerImports(serverUtilities)
       // The incumbent's way, which also works with auto-imports off: `import { getServerSession } from '#auth'`
-      // in a server route. In Nitro `#auth` is the public types plus the provider's server utilities.
-      const serverExports = providerServer.imports.map(entry => `export { ${entry.name} } from ${JSON.stringify(resolver.resolve(providersDir, entry.from))}`).join('\n')
+      // in a server route. In Nitro `#auth` is the public types plus the server utilities.
+      const serverExports = serverUtilities.map(entry => `export { ${entry.name} } from ${JSON.stringify(entry.from)}`).join('\n')
       const serverAuthContents = `export * from ${runtimeTypes('types')}\n${serverExports}\n`
       const serverAuth = addTemplate({
         filename: 'gatekeeper/auth-server.mjs',
@@ -248,12 +264,6 @@ export {}
       addTemplate({ filename: 'gatekeeper/auth-server.d.ts', write: true, getContents: () => serverAuthContents })
       nuxt.options.nitro.alias = defu(nuxt.options.nitro.alias, { '#auth': serverAuth.dst.replace(/\.mjs$/, '') })
       nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [serverAuth.dst] })
-      const configFile = await resolvePath(providerServer.configFile, { cwd: nuxt.options.rootDir, extensions: ['.ts', '.mjs', '.js'] })
-      if (existsSync(configFile)) {
-        nuxt.options.alias['#auth-config'] = configFile
-        addServerHandler({ route: `${basePath}/**`, handler: resolver.resolve(providersDir, providerServer.handler) })
-        for (const plugin of providerServer.plugins) addServerPlugin(resolver.resolve(providersDir, plugin))
-      }
     }
 
     // The browser's strategy calls these routes, which run the provider's strategy on the server with the

@@ -1,8 +1,7 @@
-import { SignJWT, decodeJwt } from 'jose'
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
-import { DEV_JWT_SECRET } from '../../playground/server/utils/dev-secret'
 import { Backend, newUser, openSession, text, useChromium, waitForHydration } from './helpers'
+import { expiredCopy } from './tokens'
 
 const baseURL = inject('refreshBaseURL')
 const accessTtl = inject('refreshAccessTtl')
@@ -29,13 +28,7 @@ async function signedIn() {
 }
 
 /** The same access token, but already expired: what a browser holds after a while away. */
-async function expired(token: string) {
-  const claims = decodeJwt(token)
-  const now = Math.floor(Date.now() / 1000)
-  return await new SignJWT({ ...claims, iat: now - accessTtl - 10, exp: now - 10 })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(DEV_JWT_SECRET))
-}
+const expired = (token: string) => expiredCopy(token, accessTtl)
 
 async function setTokens(context: BrowserContext, tokens: Tokens) {
   await context.addCookies([

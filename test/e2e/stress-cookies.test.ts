@@ -1,13 +1,13 @@
-import { SignJWT, decodeJwt } from 'jose'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
-import { DEV_JWT_SECRET } from '../../playground/server/utils/dev-secret'
 import { Backend, newUser } from './helpers'
+import { expiredCopy as expiredFor } from './tokens'
+
+const expiredCopy = (token: string) => expiredFor(token, 90)
 
 // Bad cookies and tokens sent straight to SSR: never a 500, and the state ends where it should
 // (signed in when a valid token or refresh token is there, sent to login otherwise).
 const baseURL = inject('refreshBaseURL')
 const backend = new Backend(baseURL)
-const key = new TextEncoder().encode(DEV_JWT_SECRET)
 
 beforeEach(async () => {
   await backend.reset()
@@ -23,11 +23,6 @@ async function credentials() {
 function unsignedJwt(claims: Record<string, unknown>) {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
   return `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`
-}
-
-async function expiredCopy(token: string) {
-  const now = Math.floor(Date.now() / 1000)
-  return await new SignJWT({ ...decodeJwt(token), iat: now - 100, exp: now - 10 }).setProtectedHeader({ alg: 'HS256' }).sign(key)
 }
 
 async function render(cookies: Record<string, string>, headers: Record<string, string> = {}) {

@@ -12,14 +12,21 @@ import { createTokenStore } from '../shared/token-store'
  * the token, so it asks these routes, which run the provider's own strategy here with this request's cookies
  * as the token store.
  */
-export function relayContext(event: H3Event) {
+export function relayContext(event: H3Event, { bearer = false }: { bearer?: boolean } = {}) {
   const runtimeConfig = useRuntimeConfig(event)
   const config = resolveAuthConfig(runtimeConfig.public.auth)
   if (!config.token) throw createError({ statusCode: 404 })
-  const tokens = createTokenStore(createEventJar(event), { token: config.token, refreshToken: config.refreshToken })
+  const cookies = createEventJar(event)
+  // `bearer`: an access token in the request's Authorization header (API clients, useAuthFetch) comes first.
+  const fromHeader = bearer ? bearerToken(event, config.token.type) : null
+  const jar = fromHeader ? { ...cookies, read: (name: string) => (name === config.token!.cookie.name ? fromHeader : cookies.read(name)) } : cookies
+  const tokens = createTokenStore(jar, { token: config.token, refreshToken: config.refreshToken })
   const allowed = relayableHeaders((runtimeConfig.auth as { relayHeaders?: unknown } | undefined)?.relayHeaders ?? DEFAULT_RELAY_HEADERS)
   return {
+    config,
     tokens,
+    /** The access token came from the Authorization header, not the cookie. */
+    fromHeader: fromHeader !== null,
     context: createStrategyContext({ config, tokens, forwarded: forwardedHeaders(event) }),
     strategy: strategy as ClientStrategy<unknown>,
     /** The headers the browser asked to pass on that `auth.relayHeaders` allows; the rest are dropped. */
@@ -29,6 +36,15 @@ export function relayContext(event: H3Event) {
         .filter(([name, value]) => typeof value === 'string' && allowed.has(name.toLowerCase()))) as Record<string, string>
     },
   }
+}
+
+/** `Authorization: <type> <token>` as the module formats it (type '' means the bare token), or null. */
+function bearerToken(event: H3Event, type: string): string | null {
+  const header = getHeader(event, 'authorization')?.trim()
+  if (!header) return null
+  if (!type) return header
+  const [scheme, token, ...rest] = header.split(/\s+/)
+  return scheme?.toLowerCase() === type.toLowerCase() && token && rest.length === 0 ? token : null
 }
 
 const refusedHeaderNames = new Set<string>()
