@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose'
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, newUser, openSession, text, useChromium, waitForHydration } from './helpers'

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 import { Backend, newUser } from './helpers'
 import { expiredCopy as expiredFor } from './tokens'

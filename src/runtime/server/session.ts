@@ -12,6 +12,7 @@ import { relayContext } from './relay'
 // from the backend's session endpoint, through the server's session cache, so a page render and the API calls
 // it makes cost one backend call. Worked out once per request.
 const RESOLVED = Symbol.for('nuxt-gatekeeper:server-auth')
+const FRESH = Symbol.for('nuxt-gatekeeper:server-token')
 
 interface ServerAuth {
   token: string | null
@@ -20,8 +21,17 @@ interface ServerAuth {
 
 type EventContext = Record<PropertyKey, unknown>
 
-/** The access token of this request, refreshed first when it has expired (once per browser, see refreshOnServer). */
-async function freshToken(event: H3Event): Promise<{ token: string | null, relay: ReturnType<typeof relayContext> }> {
+/**
+ * The access token of this request, refreshed first when it has expired (once per browser, see refreshOnServer).
+ * Once per request: the cookies this response sets are the request's tokens from then on.
+ */
+function freshToken(event: H3Event): Promise<{ token: string | null, relay: ReturnType<typeof relayContext> }> {
+  const context = event.context as EventContext
+  context[FRESH] ??= renewToken(event)
+  return context[FRESH] as Promise<{ token: string | null, relay: ReturnType<typeof relayContext> }>
+}
+
+async function renewToken(event: H3Event): Promise<{ token: string | null, relay: ReturnType<typeof relayContext> }> {
   const relay = relayContext(event, { bearer: true })
   const { tokens, strategy, context } = relay
   const token = tokens.token()
@@ -94,5 +104,5 @@ export async function requireServerSession(event: H3Event): Promise<Session> {
 export async function getServerToken(event: H3Event): Promise<string | null> {
   const context = event.context as EventContext
   if (context[RESOLVED]) return (await serverAuth(event)).token
-  return (await freshToken(event)).token
+  return (await freshToken(event)).relay.tokens.token()
 }
