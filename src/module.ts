@@ -55,8 +55,6 @@ export default defineNuxtModule<ModuleOptions>({
     nuxt.options.alias['#auth'] = resolver.resolve(runtimeDir, 'types')
     nuxt.options.alias['#auth-core'] = resolver.resolve(runtimeDir, 'core/index')
     nuxt.options.alias['#auth-server'] = resolver.resolve(runtimeDir, 'server/index')
-    // Which relay routes this app has (see RELAY_ROUTES): httpOnly token cookies need them all; refresh tokens
-    // are rotated through the server whenever there is one (a statically generated site has none).
     if (nuxt.options.nitro.static) {
       // A generated site has no server: what needs one cannot work there, so the build says so.
       const needServer: Array<{ key: string, problem: string, fix: string }> = []
@@ -65,6 +63,8 @@ export default defineNuxtModule<ModuleOptions>({
       if (resolved.providerServer && resolved.public.baseURL.startsWith('/')) needServer.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify((input.provider as { type?: unknown } | undefined)?.type)}, whose backend runs inside the app's server, which a generated site (nuxi generate) does not have`, fix: 'deploy with a server (nuxi build), or use the local or refresh provider against a backend of its own' })
       if (needServer.length > 0) throw new AuthConfigError(needServer)
     }
+    // Which relay routes this app has (see RELAY_ROUTES): httpOnly token cookies need them all; refresh tokens
+    // are rotated through the server whenever there is one (a statically generated site has none).
     const relayed = new Set<string>()
     if (resolved.public.token?.cookie.httpOnly) relayed.add('httpOnly')
     if (resolved.public.refreshToken && !nuxt.options.nitro.static) relayed.add('refresh')

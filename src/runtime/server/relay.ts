@@ -10,7 +10,7 @@ import { createTokenStore } from '../shared/token-store'
 /**
  * The server half of httpOnly token cookies (and of every browser refresh): the browser cannot read or write
  * the token, so it asks these routes, which run the provider's own strategy here with this request's cookies
- * as the token store.
+ * as the token store. The server utilities (session.ts) use the same context.
  */
 export function relayContext(event: H3Event, { bearer = false }: { bearer?: boolean } = {}) {
   const runtimeConfig = useRuntimeConfig(event)
@@ -23,7 +23,6 @@ export function relayContext(event: H3Event, { bearer = false }: { bearer?: bool
   const tokens = createTokenStore(jar, { token: config.token, refreshToken: config.refreshToken })
   const allowed = relayableHeaders((runtimeConfig.auth as { relayHeaders?: unknown } | undefined)?.relayHeaders ?? DEFAULT_RELAY_HEADERS)
   return {
-    config,
     tokens,
     /** The access token came from the Authorization header, not the cookie. */
     fromHeader: fromHeader !== null,
