@@ -16,6 +16,16 @@ async function signedInUser() {
 const load = (path: string, token: string) => fetch(`${baseURL}${path}`, { headers: { cookie: `auth.token=${token}` }, redirect: 'manual' })
 
 describe('the SSR session cache', () => {
+  it('a page with a visitor\'s session in it is marked private for shared caches; an anonymous one is not', async () => {
+    const { user, token } = await signedInUser()
+    const personal = await load('/profile', token)
+    expect(await personal.text()).toContain(user.email)
+    expect(personal.headers.get('cache-control')).toBe('private, no-store')
+    const anonymous = await fetch(`${baseURL}/`)
+    expect(anonymous.status).toBe(200)
+    expect(anonymous.headers.get('cache-control')).toBeNull()
+  })
+
   it('answers repeated and concurrent renders of one token with one session call, and keeps users apart', async () => {
     const [ada, bob] = [await signedInUser(), await signedInUser()]
     await backend.reset()

@@ -1,3 +1,4 @@
+import { getResponseHeader, setResponseHeader } from 'h3'
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import providerStrategy, { browserStrategy } from '#auth-provider'
 import type { PublicAuthConfig } from '../../core/config'
@@ -26,8 +27,12 @@ export default defineNuxtPlugin({
       if (!import.meta.prerender) store.serverTime = Date.now()
       // What the render ended with: a refresh during the check (or a useAuthFetch during the render) changes it.
       // Pinia's payload holds this very state object, so a write after rendering is still sent.
+      const event = useRequestEvent()
       nuxtApp.hooks.hook('app:rendered', () => {
         store.tokensSeen = { token: manager.tokens.views.token.value !== null, refreshToken: manager.tokens.views.refreshToken.value !== null }
+        // A page with a visitor's session in it is theirs alone: no shared cache (CDN, proxy) may keep it,
+        // unless the app said otherwise for this response.
+        if (event && store.data && !getResponseHeader(event, 'cache-control')) setResponseHeader(event, 'cache-control', 'private, no-store')
       })
       if (!serverCheckDisabled(config)) {
         // One check per SSR request; the verdict travels in the payload so the client does not ask again.
