@@ -3,12 +3,16 @@ import type { ModuleOptions } from '../src/module'
 
 const authjsAuth: ModuleOptions = {
   baseURL: '/api/authjs',
+  // server/auth.config.ts puts id, name, email and roles at the top of the session, as the local backend does.
+  authorization: { roles: '/roles' },
   globalAppMiddleware: true,
   provider: { type: 'authjs', pages: { login: '/login' } },
 }
 
 const localAuth: ModuleOptions = {
   baseURL: '/api/auth',
+  // The session endpoint answers { id, name, email, roles }.
+  authorization: { roles: '/roles' },
   globalAppMiddleware: true,
   provider: {
     type: 'local',
@@ -58,10 +62,17 @@ export default defineNuxtConfig({
     // Seconds in which a just-spent refresh token is accepted once more (env NUXT_REFRESH_REUSE_GRACE_SECONDS).
     // Off: the playground shows strict reuse detection. See the refresh guide, "Tabs, reloads and clocks".
     refreshReuseGraceSeconds: 0,
+    // Users whose email matches get the `admin` role (env NUXT_ADMIN_EMAIL_PATTERN): admin@example.com,
+    // admin+anything@example.com.
+    adminEmailPattern: '^admin(\\+[^@]*)?@example\\.com$',
     public: {
       /** Which provider the playground runs (env PLAYGROUND_PROVIDER): 'refresh' (default), 'local' or 'authjs'. */
       playgroundProvider: process.env.PLAYGROUND_PROVIDER || 'refresh',
     },
+  },
+  // A convenience over a whole API tree: each route under it checks again (requireServerSession).
+  routeRules: {
+    '/api/admin/**': { auth: { roles: ['admin'] } },
   },
   compatibilityDate: '2025-07-15',
   nitro: {
@@ -73,6 +84,8 @@ export default defineNuxtConfig({
       // Rotating refresh tokens (by hash) and their families: on disk, so a dev-server restart keeps sessions.
       'refresh-tokens': { driver: 'fs', base: './.data/refresh-tokens' },
       'refresh-families': { driver: 'fs', base: './.data/refresh-families' },
+      // The posts of the "edit only your own post" example (server/api/posts).
+      'posts': { driver: 'memory' },
     },
   },
   // PLAYGROUND_PROVIDER=authjs: Auth.js (server/auth.config.ts) at /api/authjs, beside the local backend.

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
-import { addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, tryResolveModule, useLogger } from '@nuxt/kit'
+import { addComponent, addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
 import { genAugmentation } from 'knitwork'
 import { parseURL } from 'ufo'
@@ -12,7 +12,7 @@ export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
 export type { LocalProviderOptions } from '../providers'
 export type { PublicAuthConfig } from './runtime/core/config'
 // What apps name in their own code (the incumbent exports RefreshHandler from its entry too).
-export type { AuthErrorCode, AuthPageMeta, AuthStatus, GetSessionOptions, RefreshHandler, Session, SessionData, SignInResult, SignOutOptions, SignUpOptions, UseAuthReturn, UseAuthStateReturn } from './runtime/types'
+export type { Ability, AccessRequirement, AuthErrorCode, AuthPageMeta, AuthStatus, GetSessionOptions, RefreshHandler, Session, SessionData, SignInResult, SignOutOptions, SignUpOptions, UseAuthReturn, UseAuthStateReturn } from './runtime/types'
 
 const logger = useLogger('nuxt-gatekeeper')
 
@@ -108,6 +108,23 @@ export default defineNuxtModule<ModuleOptions>({
     nuxt.options.vite.optimizeDeps.include ||= []
     nuxt.options.vite.optimizeDeps.include.push('jose', 'pinia')
 
+    // `auth.authorization.roles` (a pointer or a function's source), for the app and Nitro alike.
+    const rolesTemplate = addTemplate({
+      filename: 'gatekeeper/roles.mjs',
+      write: true,
+      getContents: () => `export default ${resolved.rolesSource}\n`,
+    })
+    nuxt.options.alias['#gatekeeper-roles'] = rolesTemplate.dst
+    nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [rolesTemplate.dst] })
+    addTypeTemplate({
+      filename: 'types/gatekeeper-roles.d.ts',
+      getContents: () => `declare module '#gatekeeper-roles' {\n  const roles: import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/ability'))}).RolesSource\n  export default roles\n}\n`,
+    }, { nuxt: true, nitro: true })
+    // Abilities live in files both sides import (shared/): defineAbility is auto-imported in the app and in Nitro.
+    const abilityModule = resolver.resolve(runtimeDir, 'core/ability')
+    addImports({ name: 'defineAbility', from: abilityModule })
+    addComponent({ name: 'AuthCan', filePath: resolver.resolve(runtimeDir, 'app/components/AuthCan') })
+
     addImports([
       { name: 'useAuth', from: resolver.resolve(runtimeDir, 'app/composables/useAuth') },
       { name: 'useAuthState', from: resolver.resolve(runtimeDir, 'app/composables/useAuthState') },
@@ -164,7 +181,7 @@ export default defineNuxtPlugin({
     for (const name of namedOnly) addRouteMiddleware({ name, path: middleware })
 
     const runtimeTypes = (path: string) => JSON.stringify(resolver.resolve(runtimeDir, path))
-    // Page meta and route rules: for the app and the server (route rules are read by both).
+    // Page meta: for the app and the server.
     addTypeTemplate({
       filename: 'types/gatekeeper.d.ts',
       getContents: () => `import type { AuthPageMeta } from ${runtimeTypes('core/guard')}
@@ -179,17 +196,24 @@ declare module 'vue-router' {
     auth?: AuthPageMeta
   }
 }
+export {}
+`,
+    }, { nuxt: true, nitro: true })
+    // Route rules: typed where they are written (nuxt.config, tsconfig.node) and read (Nitro).
+    addTypeTemplate({
+      filename: 'types/gatekeeper-route-rules.d.ts',
+      getContents: () => `import type { AuthRouteRule } from ${runtimeTypes('core/guard')}
 ${['nitropack', 'nitropack/types'].map(name => `declare module '${name}' {
   interface NitroRouteRules {
-    auth?: { disableServerSideAuth?: boolean }
+    auth?: AuthRouteRule
   }
   interface NitroRouteConfig {
-    auth?: { disableServerSideAuth?: boolean }
+    auth?: AuthRouteRule
   }
 }`).join('\n')}
 export {}
 `,
-    }, { nuxt: true, nitro: true })
+    }, { nuxt: true, nitro: true, node: true })
     // The incumbent's `session.dataType`: the session's shape, written into SessionData for the app and Nitro.
     const sessionDataType = resolved.sessionDataType
     if (sessionDataType) {
@@ -242,18 +266,32 @@ export {}
       }
     }
 
-    // Server utilities (getServerSession, requireServerSession, …): the provider's own when its backend runs in
-    // the app (Auth.js), else the module's, which ask the provider's backend with the request's token.
-    const serverUtilities = providerServer
+    // Server utilities (getServerSession, requireServerSession, …): the session from the provider's own
+    // getServerSession when its backend runs in the app (Auth.js), else the module's, which asks the provider's
+    // backend with the request's token. Authorization (requireServerSession, authorize) is one module over either.
+    const sessionUtilities = providerServer
       ? providerServer.imports.map(entry => ({ name: entry.name, from: resolver.resolve(providersDir, entry.from) }))
       : resolved.public.token
-        ? ['getServerSession', 'requireServerSession', 'getServerToken'].map(name => ({ name, from: resolver.resolve(runtimeDir, 'server/session') }))
+        ? ['getServerSession', 'getServerToken'].map(name => ({ name, from: resolver.resolve(runtimeDir, 'server/session') }))
         : []
-    if (serverUtilities.length > 0) {
+    const sessionModule = sessionUtilities.find(entry => entry.name === 'getServerSession')?.from
+    if (sessionModule) {
+      nuxt.options.nitro.alias = defu(nuxt.options.nitro.alias, { '#gatekeeper-server-session': sessionModule })
+      addTypeTemplate({
+        filename: 'types/gatekeeper-server-session.d.ts',
+        getContents: () => `declare module '#gatekeeper-server-session' {\n  export const getServerSession: (event: import('h3').H3Event) => Promise<unknown>\n}\n`,
+      }, { nuxt: true, nitro: true })
+      const authorizationModule = resolver.resolve(runtimeDir, 'server/authorization')
+      const serverUtilities = [
+        ...sessionUtilities,
+        ...['requireServerSession', 'authorize', 'allows'].map(name => ({ name, from: authorizationModule })),
+        { name: 'defineAbility', from: abilityModule },
+      ]
       addServerImports(serverUtilities)
       // The incumbent's way, which also works with auto-imports off: `import { getServerSession } from '#auth'`
       // in a server route. In Nitro `#auth` is the public types plus the server utilities.
-      const serverExports = serverUtilities.map(entry => `export { ${entry.name} } from ${JSON.stringify(entry.from)}`).join('\n')
+      const serverExports = serverUtilities.filter(entry => entry.from !== abilityModule)
+        .map(entry => `export { ${entry.name} } from ${JSON.stringify(entry.from)}`).join('\n')
       const serverAuthContents = `export * from ${runtimeTypes('types')}\n${serverExports}\n`
       const serverAuth = addTemplate({
         filename: 'gatekeeper/auth-server.mjs',
@@ -264,6 +302,14 @@ export {}
       addTemplate({ filename: 'gatekeeper/auth-server.d.ts', write: true, getContents: () => serverAuthContents })
       nuxt.options.nitro.alias = defu(nuxt.options.nitro.alias, { '#auth': serverAuth.dst.replace(/\.mjs$/, '') })
       nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [serverAuth.dst] })
+      // Route rules with `auth: { roles }` or `auth: { required: true }` get a middleware; other apps pay nothing.
+      nuxt.hook('nitro:config', (nitroConfig) => {
+        const rules = Object.values(nitroConfig.routeRules ?? {}) as Array<{ auth?: { roles?: unknown, required?: unknown } }>
+        if (rules.some(rule => rule.auth?.roles !== undefined || rule.auth?.required === true)) {
+          nitroConfig.handlers ||= []
+          nitroConfig.handlers.push({ route: '', middleware: true, handler: resolver.resolve(runtimeDir, 'server/middleware/route-rules') })
+        }
+      })
     }
 
     // The browser's strategy calls these routes, which run the provider's strategy on the server with the

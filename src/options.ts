@@ -43,6 +43,22 @@ export interface SessionCacheOptions {
   maxEntries?: number
 }
 
+export interface AuthorizationOptions {
+  /**
+   * Where the session keeps the user's roles: a JSON pointer into the session (`'/user/roles'`), or a function
+   * `(session) => string[]`. A function is copied into the app and the server by its source, so it must not use
+   * variables from around it. A string value is one role.
+   * @default '/roles'
+   */
+  roles?: string | ((session: import('./runtime/types').Session) => string[] | string | null | undefined)
+  /**
+   * A page for signed-in users who lack a page's `roles` or `can` (the guard goes there). Without it they get
+   * Nuxt's error page with status 403, which SSR answers with that status.
+   * @default undefined
+   */
+  forbiddenPage?: string
+}
+
 /** The `auth` key of nuxt.config. */
 export interface ModuleOptions {
   /** Turn the module off without removing it. @default true */
@@ -100,6 +116,8 @@ export interface ModuleOptions {
    * @default ['accept-language']
    */
   relayHeaders?: string[]
+  /** Roles and the page for users without the right; abilities are defined in code (`defineAbility`). */
+  authorization?: AuthorizationOptions
   /** The provider and its options. @default { type: 'local' } */
   provider?: ProviderOptions
 }
@@ -124,6 +142,8 @@ export interface ResolvedModuleOptions {
   providerServer: import('../providers/types').ProviderServerSetup | null
   /** The session's shape the app described (the incumbent's `session.dataType`), generated into `SessionData`. */
   sessionDataType: import('../providers/types').SessionDataType | null
+  /** `authorization.roles` as a JavaScript expression (a JSON pointer string or a function's source). */
+  rolesSource: string
 }
 
 /** Defaults, normalisation and validation of the whole `auth` key. Throws AuthConfigError listing every problem. */
@@ -145,6 +165,7 @@ const MODULE_OPTION_SHAPE: OptionShape = {
   sessionCache: { maxAge: true, maxEntries: true },
   maxBodyBytes: true,
   relayHeaders: true,
+  authorization: { roles: true, forbiddenPage: true },
   provider: true,
 }
 
@@ -255,6 +276,15 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
     }
   }
 
+  const authorizationInput: unknown = input.authorization ?? {}
+  if (typeof authorizationInput !== 'object' || authorizationInput === null) fail('authorization', `must be an object, got ${JSON.stringify(authorizationInput)}`, `set e.g. { roles: '/user/roles' }`)
+  const { roles = '/roles', forbiddenPage } = (typeof authorizationInput === 'object' && authorizationInput !== null ? authorizationInput : {}) as AuthorizationOptions
+  const rolesSource = rolesExpression(roles)
+  if (rolesSource === null) fail('authorization.roles', `must be a JSON pointer ('/user/roles') or a self-contained function (session) => string[], got ${typeof roles === 'function' ? String(roles).slice(0, 80) : JSON.stringify(roles)}`, `set e.g. '/user/roles', or (session) => session.user.roles`)
+  if (forbiddenPage !== undefined && (typeof forbiddenPage !== 'string' || !forbiddenPage.startsWith('/') || forbiddenPage.startsWith('//'))) {
+    fail('authorization.forbiddenPage', `must be an app path, got ${JSON.stringify(forbiddenPage)}`, `set a path such as '/forbidden', or leave it out for Nuxt's error page with status 403`)
+  }
+
   const providerInput = (input.provider ?? { type: 'local' }) as { type?: unknown }
   const definition = findProvider(providerInput as Record<string, unknown>)
   if (!definition) {
@@ -280,12 +310,33 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
       allowedRedirectOrigins: allowedRedirectOrigins.map(origin => String(origin).replace(/\/$/, '')),
       requestTimeout,
       sessionRefresh,
+      authorization: { forbiddenPage: typeof forbiddenPage === 'string' ? forbiddenPage : null },
       ...definition.runtimeConfig(resolved.options as never, { baseURL }),
     },
     server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [] },
     providerServer: definition.server?.(resolved.options as never) ?? null,
     sessionDataType: definition.sessionDataType?.(resolved.options as never) ?? null,
+    rolesSource: rolesSource ?? '\'/roles\'',
   }
+}
+
+/**
+ * `authorization.roles` as an expression for a generated module: a pointer as a string literal, a function by
+ * its source (arrow, `function`, or the method shorthand `roles(session) { … }`). Null when it is neither, or
+ * when the source does not parse on its own (a native or bound function).
+ */
+function rolesExpression(roles: unknown): string | null {
+  if (typeof roles === 'string') return roles === '' || roles.startsWith('/') ? JSON.stringify(roles) : null
+  if (typeof roles !== 'function') return null
+  const source = Function.prototype.toString.call(roles)
+  for (const expression of [`(${source})`, `(({ ${source} })[${JSON.stringify(roles.name)}])`]) {
+    try {
+      // Parsed, not run: only whether it is a function expression on its own.
+      if (typeof new Function(`return ${expression}`)() === 'function') return expression
+    }
+    catch { /* the next form */ }
+  }
+  return null
 }
 
 /** A path on this app (`/api/auth`) or a full http(s) URL: what `baseURL` may be. */

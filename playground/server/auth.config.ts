@@ -1,6 +1,6 @@
 import type { AuthConfig } from '@auth/core'
 import Credentials from '@auth/core/providers/credentials'
-import { findUserByEmail, verifyPassword } from './utils/users'
+import { findUserByEmail, userRoles, verifyPassword } from './utils/users'
 import { PLAYGROUND_OIDC_CLIENT, PLAYGROUND_OIDC_ISSUER } from './utils/local-oidc'
 
 // Used only in the authjs mode (`PLAYGROUND_PROVIDER=authjs npm run dev`): the module serves Auth.js at
@@ -33,9 +33,11 @@ export default {
       if (account) token.sub = account.providerAccountId
       return token
     },
-    // The playground's pages show `data.name`, `data.email`, `data.id`, as the local backend's session has them.
+    // The playground's pages show `data.name`, `data.email`, `data.id` and read `data.roles`, as the local
+    // backend's session has them.
     session({ session, token }) {
-      return { ...session, id: token.sub, name: session.user?.name, email: session.user?.email }
+      const email = session.user?.email
+      return { ...session, id: token.sub, name: session.user?.name, email, roles: email ? userRoles(email) : [] }
     },
   },
 } satisfies AuthConfig

@@ -8,10 +8,12 @@
  * ```
  */
 import type { ComputedRef, Ref, WritableComputedRef } from 'vue'
-import type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus } from './core'
+import type { Ability, AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus } from './core'
 
 export type { AuthErrorCode, AuthPageMeta, AuthRequestContext, AuthResponseContext, AuthStatus }
 export { AuthError, isAuthError } from './core/errors'
+export { defineAbility } from './core/ability'
+export type { Ability, AccessRequirement, AuthRouteRule } from './core'
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface SessionData {}
@@ -136,6 +138,10 @@ export interface UseAuthReturn {
   getCsrfToken: (() => Promise<string>) | undefined
   /** Auth.js provider: the configured sign-in providers by id. */
   getProviders: (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined
+  /** True when the signed-in user has at least one of `roles` (read with `auth.authorization.roles`); reactive. */
+  hasRole: (roles: string | readonly string[]) => boolean
+  /** Whether the signed-in user may do what `ability` guards (false when nobody is signed in). */
+  allows: <Args extends unknown[]>(ability: Ability<Args, never>, ...args: Args) => Promise<boolean>
 }
 
 /** What `useAuthState()` returns. */

@@ -14,6 +14,8 @@ export interface PublicUser {
   id: string
   name: string
   email: string
+  /** `['user']`, plus `'admin'` for emails matching `runtimeConfig.adminEmailPattern`. */
+  roles: string[]
 }
 
 const KEY_LENGTH = 64
@@ -49,7 +51,20 @@ export function decoyPasswordHash(): Promise<string> {
 }
 
 export function toPublicUser(user: StoredUser): PublicUser {
-  return { id: user.id, name: user.name, email: user.email }
+  return { id: user.id, name: user.name, email: user.email, roles: userRoles(user.email) }
+}
+
+/** Roles decided by email (env NUXT_ADMIN_EMAIL_PATTERN): the playground's stand-in for a roles table. */
+export function userRoles(email: string): string[] {
+  const pattern = String(useRuntimeConfig().adminEmailPattern || '')
+  return pattern && new RegExp(pattern, 'i').test(email) ? ['user', 'admin'] : ['user']
+}
+
+/** Every user, for the admin area. */
+export async function listUsers(): Promise<PublicUser[]> {
+  const keys = (await users().getKeys()).filter(key => key.startsWith('id:'))
+  const stored = await Promise.all(keys.map(key => users().getItem<StoredUser>(key)))
+  return stored.filter((user): user is StoredUser => user !== null).map(toPublicUser)
 }
 
 /** The `users` mount (fs driver, see `nitro.storage` in nuxt.config): `id:<id>` records plus an `email:<sha256>` index. */

@@ -24,13 +24,6 @@ export async function getServerSession(event: H3Event): Promise<Session | null> 
   return session && typeof session === 'object' && Object.keys(session).length > 0 ? session : null
 }
 
-/** The session, or a 401 for API routes only signed-in users may call. */
-export async function requireServerSession(event: H3Event): Promise<Session> {
-  const session = await getServerSession(event)
-  if (!session) throw createError({ statusCode: 401, statusMessage: 'Sign in first' })
-  return session
-}
-
 export interface GetTokenOptions {
   /** The secret the cookie was encrypted with. @default the one given to NuxtAuthHandler, else NUXT_AUTH_SECRET, else AUTH_SECRET */
   secret?: string

@@ -16,7 +16,7 @@ import { createTabChannel, type TabMessage } from './tabs/channel'
 import { createAppTokens, type AppTokens } from './tokens'
 
 export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensureChecked' | 'endSession'>,
-  Pick<Navigation, 'guardTarget' | 'guardNavigate' | 'enforceGuard'>,
+  Pick<Navigation, 'guardTarget' | 'accessTarget' | 'guardNavigate' | 'enforceGuard'>,
   ReturnType<typeof createActions> {
   /** The resolved public config (build-time part plus runtimeConfig.public.auth). */
   config: PublicAuthConfig
@@ -134,6 +134,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     askSession,
     ...actions,
     guardTarget: navigation.guardTarget,
+    accessTarget: navigation.accessTarget,
     guardNavigate: navigation.guardNavigate,
     enforceGuard: navigation.enforceGuard,
     dispose: () => {

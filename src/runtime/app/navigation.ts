@@ -1,7 +1,8 @@
-import type { NuxtApp } from '#app'
+import type { NuxtApp, NuxtError } from '#app'
 import { parseURL, withoutTrailingSlash, withQuery } from 'ufo'
-import { navigateTo, useRouter } from '#imports'
-import { decideGuard, listsAuthMiddleware, sanitizeRedirect, type SanitizedRedirect } from '../core'
+import { createError, navigateTo, showError, useRouter } from '#imports'
+import roles from '#gatekeeper-roles'
+import { decideGuard, listsAuthMiddleware, meetsRequirement, pageRequirement, sanitizeRedirect, type SanitizedRedirect } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { useAuthStore } from './store'
 import type { AppTokens } from './tokens'
@@ -128,6 +129,22 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     return Boolean(config.pages.serverLoginPath && config.pages.login && samePath(target, config.pages.login))
   }
 
+  /**
+   * For a signed-in user on a page whose meta asks `roles` or `can`: null when they meet it, else the
+   * forbidden page (`auth.authorization.forbiddenPage`) or a 403 error (Nuxt's error page, status 403 in SSR).
+   * Never the login page: signing in again would not help. The forbidden page itself gets the error (no loop).
+   */
+  async function accessTarget(route: RouteLike): Promise<string | NuxtError | null> {
+    const requirement = pageRequirement(route.meta.auth as never)
+    if (!requirement || store.status !== 'authenticated' || isLogin(route)) return null
+    if (await meetsRequirement(store.data, roles, requirement, [route])) return null
+    const page = config.authorization.forbiddenPage
+    if (page && !samePath(page, route.path)) return sanitize(page, '/').url
+    // Fatal in the browser, where only a fatal error replaces the page; on the server any error does (and a
+    // fatal one would be logged as a crash).
+    return createError({ statusCode: 403, statusMessage: 'Forbidden', fatal: import.meta.client })
+  }
+
   /** Goes where the guard decided; a server-rendered login page needs a full page load. */
   function guardNavigate(target: string) {
     return navigateTo(target, { replace: true, external: isBackendLogin(target) })
@@ -136,9 +153,18 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   /** Applies the guard to the current route (after a verdict arrives outside a navigation). */
   async function enforceGuard() {
     if (import.meta.server && !routed) return
-    const target = guardTarget(router.currentRoute.value)
+    const route = router.currentRoute.value
+    const target = guardTarget(route)
     // 'wait': no check made yet; the one to come applies the guard again.
-    if (target && target !== 'wait') await nuxtApp.runWithContext(() => guardNavigate(target))
+    if (target && target !== 'wait') {
+      await nuxtApp.runWithContext(() => guardNavigate(target))
+      return
+    }
+    if (target !== null) return
+    // Roles and abilities: a verdict that arrives after the page (SSR check skipped) is held to them too.
+    const denied = await accessTarget(route)
+    if (typeof denied === 'string') await nuxtApp.runWithContext(() => guardNavigate(denied))
+    else if (denied) await nuxtApp.runWithContext(() => showError(denied))
   }
 
   /** With `required`: nobody signed in → the login page with the current page as the target. */
@@ -147,7 +173,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 
-  return { sanitize, resolveTarget, landingTarget, go, guardTarget, loginTarget, guardNavigate, enforceGuard, toLoginFromCurrent }
+  return { sanitize, resolveTarget, landingTarget, go, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, toLoginFromCurrent }
 }
 
 export type Navigation = ReturnType<typeof createNavigation>

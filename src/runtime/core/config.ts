@@ -68,4 +68,10 @@ export interface PublicAuthConfig extends ProviderRuntimeConfig {
   navigateAuthenticatedTo: string
   allowedRedirectOrigins: string[]
   requestTimeout: number
+  authorization: AuthorizationRuntimeConfig
+}
+
+export interface AuthorizationRuntimeConfig {
+  /** Where a signed-in user without the right goes; null: Nuxt's error page with status 403. */
+  forbiddenPage: string | null
 }

@@ -1,3 +1,4 @@
+import type { AccessRequirement } from './ability'
 import type { AuthStatus } from './machine'
 import { AUTH_MIDDLEWARE_NAMES } from './protocol'
 
@@ -12,6 +13,33 @@ export type AuthPageMeta = boolean | 'guest' | {
   navigateAuthenticatedTo?: string
   /** Where signed-out users go from a protected page. @default the login page */
   navigateUnauthenticatedTo?: string
+  /**
+   * Signed-in users need at least one of these roles (`auth.authorization.roles` reads them); others get a 403.
+   * @default undefined
+   */
+  roles?: AccessRequirement['roles']
+  /**
+   * Signed-in users need this ability (asked with the route as its argument), or `[ability, ...args]`;
+   * others get a 403. @default undefined
+   */
+  can?: AccessRequirement['can']
+}
+
+/** `routeRules: { '/api/admin/**': { auth: … } }`. */
+export interface AuthRouteRule {
+  /** Skip the session check during SSR for these pages (the client checks after hydration). @default false */
+  disableServerSideAuth?: boolean
+  /** Requests need a signed-in user with at least one of these roles: 401 signed out, 403 without. @default undefined */
+  roles?: string[]
+  /** Requests need a signed-in user: 401 otherwise. @default false */
+  required?: boolean
+}
+
+/** The page's roles/ability requirement, or null when signing in is all it asks. */
+export function pageRequirement(meta: AuthPageMeta | undefined): AccessRequirement | null {
+  if (typeof meta !== 'object' || meta === null || meta.unauthenticatedOnly === true) return null
+  if (meta.roles === undefined && meta.can === undefined) return null
+  return { roles: meta.roles, can: meta.can }
 }
 
 export interface GuardInput {

@@ -90,13 +90,6 @@ export async function getServerSession(event: H3Event): Promise<Session | null> 
   return (await serverAuth(event)).session
 }
 
-/** The session, or a 401 for a route only signed-in users may call (never a redirect: this is an API). */
-export async function requireServerSession(event: H3Event): Promise<Session> {
-  const session = await getServerSession(event)
-  if (!session) throw createError({ statusCode: 401, statusMessage: 'UNAUTHORIZED', data: { authError: { code: 'UNAUTHORIZED' } } })
-  return session
-}
-
 /**
  * The raw access token, for calling the backend from a route: refreshed first when it has expired (the new
  * cookies are set on this response), or null when nobody is signed in. Asks the backend for no session.

@@ -1,5 +1,7 @@
 import { computed, readonly, toRef } from 'vue'
 import { useNuxtApp } from '#imports'
+import roles from '#gatekeeper-roles'
+import { abilityAllows, hasAnyRole } from '../../core/ability'
 import type { AuthManager } from '../manager'
 import type { AuthjsProviderInfo, SignInFunction, UseAuthReturn } from '../../types'
 
@@ -29,5 +31,7 @@ export function useAuth(): UseAuthReturn {
     refresh: manager.refresh,
     getCsrfToken: manager.actions.getCsrfToken as (() => Promise<string>) | undefined,
     getProviders: manager.actions.getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined,
+    hasRole: wanted => hasAnyRole(store.data, roles, wanted),
+    allows: (ability, ...args) => abilityAllows(store.data, ability, args),
   }
 }

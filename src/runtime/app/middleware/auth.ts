@@ -20,4 +20,8 @@ export default defineNuxtRouteMiddleware(async (to) => {
     if (target === 'wait') return
   }
   if (target) return manager.guardNavigate(target)
+  // Signed in: the page's roles or ability, if it asks any (a 403 or the forbidden page otherwise).
+  const denied = await manager.accessTarget(to)
+  if (typeof denied === 'string') return manager.guardNavigate(denied)
+  if (denied) return denied
 })
