@@ -54,7 +54,7 @@ export interface ProviderServerSetup {
   handler: string
   /** Packages the app must install for this provider (the build fails naming them otherwise). */
   requires: string[]
-  /** Server auto-imports. */
+  /** Server auto-imports; the module's requireServerSession and authorize build on the `getServerSession` among them. */
   imports: Array<{ name: string, from: string }>
   /** Nitro plugins, registered only with the config file (they may import `#auth-config`). */
   plugins: string[]

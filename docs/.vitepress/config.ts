@@ -26,6 +26,7 @@ export default defineConfig({
           { text: 'Route guard', link: '/guide/route-guard' },
           { text: 'Server-side rendering', link: '/guide/ssr' },
           { text: 'Server utilities', link: '/guide/server-utilities' },
+          { text: 'Authorization', link: '/guide/authorization' },
           { text: 'Migrating from @sidebase/nuxt-auth', link: '/guide/migration-from-sidebase' },
           { text: 'A backend to copy', link: '/guide/backend' },
           { text: 'Recipes for common backends', link: '/guide/backend-recipes' },

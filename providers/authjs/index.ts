@@ -48,7 +48,6 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
     imports: [
       { name: 'NuxtAuthHandler', from: 'authjs/server/handler' },
       { name: 'getServerSession', from: 'authjs/server/session' },
-      { name: 'requireServerSession', from: 'authjs/server/session' },
       { name: 'getToken', from: 'authjs/server/session' },
     ],
     plugins: ['authjs/server/check-secret'],

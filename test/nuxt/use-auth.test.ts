@@ -3,13 +3,14 @@ import { createError, readBody, setResponseStatus, type H3Event } from 'h3'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { watch } from 'vue'
 import { useAuth, useAuthFetch, useAuthState, useNuxtApp, useRouter } from '#imports'
-import { AuthError } from '#auth'
+import { AuthError, defineAbility } from '#auth'
+import type { AuthManager } from '../../src/runtime/app/manager'
 import { requestEndpoint } from '../../src/runtime/shared/request'
 
 // A small backend for the composables: counts calls and answers per test-controlled mode.
 const calls = new Map<string, number>()
 const mode = { session: 'ok' as 'ok' | '500' | '401' | 'slow', login: 'ok' as 'ok' | 'no-token' }
-const USER = { id: 1, name: 'Ada', email: 'ada@example.test' }
+const USER = { id: 1, name: 'Ada', email: 'ada@example.test', roles: ['editor'] }
 const TOKEN = 'token-ada'
 
 function count(name: string) {
@@ -307,6 +308,44 @@ describe('requestEndpoint', () => {
     const failure = await failureOf(requestEndpoint(deps, { path: 'http://127.0.0.1:9/session', method: 'get' }, 'getSession'))
     expect(failure.code).toBe('NETWORK')
     expect(failure.isVerdict).toBe(false)
+  })
+})
+
+describe('authorization in the app', () => {
+  const ownProfile = defineAbility((session: { id: number }, profileId: number) => session.id === profileId)
+  const route = (path: string, auth: unknown) => ({ path, fullPath: path, meta: { auth }, matched: [{}] })
+
+  it('hasRole and allows read the signed-in session; nobody signed in has no role and no ability', async () => {
+    const auth = useAuth()
+    expect(auth.hasRole('editor')).toBe(false)
+    expect(await auth.allows(ownProfile, 1)).toBe(false)
+    await signedIn()
+    expect(auth.hasRole('editor')).toBe(true)
+    expect(auth.hasRole(['admin', 'editor'])).toBe(true)
+    expect(auth.hasRole('admin')).toBe(false)
+    expect(await auth.allows(ownProfile, 1)).toBe(true)
+    expect(await auth.allows(ownProfile, 2)).toBe(false)
+  })
+
+  it('a page the user may not see: a 403 error, or auth.authorization.forbiddenPage, which itself gets the error (no loop)', async () => {
+    await signedIn()
+    const manager = useNuxtApp().$gatekeeper as AuthManager
+    expect(await manager.accessTarget(route('/desk', { roles: ['editor'] }))).toBeNull()
+    expect(await manager.accessTarget(route('/me', { can: defineAbility((session: { id: number }) => session.id === 1) }))).toBeNull()
+    const denied = await manager.accessTarget(route('/admin', { roles: ['admin'] }))
+    expect(denied).toMatchObject({ statusCode: 403 })
+    const config = manager.config.authorization
+    config.forbiddenPage = '/forbidden'
+    try {
+      expect(await manager.accessTarget(route('/admin', { roles: ['admin'] }))).toBe('/forbidden')
+      expect(await manager.accessTarget(route('/forbidden', { roles: ['admin'] }))).toMatchObject({ statusCode: 403 })
+    }
+    finally {
+      config.forbiddenPage = null
+    }
+    // Guest pages and pages that ask nothing beyond signing in are not the authorization's business.
+    expect(await manager.accessTarget(route('/x', { unauthenticatedOnly: true, roles: ['admin'] }))).toBeNull()
+    expect(await manager.accessTarget(route('/x', true))).toBeNull()
   })
 })
 

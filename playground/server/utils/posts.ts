@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import type { Post } from '../../shared/types/post'
 
 // The posts of the "edit only your own post" example, in the `posts` mount (memory: gone on restart).
 function posts() {

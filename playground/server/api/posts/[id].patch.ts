@@ -1,5 +1,3 @@
-import { editPost } from '../../../shared/utils/abilities'
-
 /** Renames a post: its author or an admin (the same ability hides the Edit button from everyone else). */
 export default defineEventHandler(async (event) => {
   const post = await findPost(getRouterParam(event, 'id') ?? '')

@@ -1,0 +1,212 @@
+import { describe, expect, inject, it } from 'vitest'
+import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+
+// Authorization on both sides, for every provider: roles read from the session (auth.authorization.roles), an
+// ability defined once (playground/shared/utils/abilities.ts, test/fixtures/authjs/shared/abilities.ts) and
+// used by page meta, <AuthCan>, useAuth().hasRole and the server utilities. The playground's admins are the
+// users whose email matches runtimeConfig.adminEmailPattern (admin+…@example.com).
+
+const browser = useChromium()
+
+interface Signed { id: string, email: string, token: string, cookie: string }
+
+async function signedIn(backend: Backend, { admin = false } = {}): Promise<Signed> {
+  const user = newUser()
+  if (admin) user.email = user.email.replace(/^user-([^@]+)@example\.test$/, 'admin+$1@example.com')
+  await backend.register(user)
+  const token = await backend.login(user.email, user.password)
+  const session = await (await fetch(`${backend.baseURL}/api/auth/session`, { headers: { authorization: `Bearer ${token}` } })).json() as { id: string, roles: string[] }
+  expect(session.roles.includes('admin')).toBe(admin)
+  return { id: session.id, email: user.email, token, cookie: `auth.token=${token}` }
+}
+
+const status = async (response: Promise<Response>) => (await response).status
+
+for (const provider of ['local', 'refresh'] as const) {
+  describe(`authorization on the server (${provider} provider)`, () => {
+    const baseURL = inject(provider === 'local' ? 'localBaseURL' : 'refreshBaseURL')
+    const backend = new Backend(baseURL)
+    const get = (path: string, headers: Record<string, string> = {}) => fetch(`${baseURL}${path}`, { headers, redirect: 'manual' })
+
+    it('requireServerSession(event, { roles }): 401 signed out, 403 without the role, 200 with it; by header or cookie', async () => {
+      const user = await signedIn(backend)
+      const admin = await signedIn(backend, { admin: true })
+      const anonymous = await get('/api/admin/users')
+      expect(anonymous.status).toBe(401)
+      expect((await anonymous.json()).data.authError.code).toBe('UNAUTHORIZED')
+      const refused = await get('/api/admin/users', { authorization: `Bearer ${user.token}` })
+      expect(refused.status).toBe(403)
+      expect((await refused.json()).data.authError.code).toBe('FORBIDDEN')
+      expect(await status(get('/api/admin/users', { cookie: user.cookie }))).toBe(403)
+      const allowed = await get('/api/admin/users', { cookie: admin.cookie })
+      expect(allowed.status).toBe(200)
+      expect((await allowed.json() as Array<{ email: string }>).map(entry => entry.email)).toContain(user.email)
+    })
+
+    it('route rules alone (auth: { roles } on /api/admin/**, { required: true } on /api/account/**) guard handlers that check nothing', async () => {
+      const user = await signedIn(backend)
+      const admin = await signedIn(backend, { admin: true })
+      expect(await status(get('/api/admin/rule-only'))).toBe(401)
+      expect(await status(get('/api/admin/rule-only', { cookie: user.cookie }))).toBe(403)
+      const allowed = await get('/api/admin/rule-only', { cookie: admin.cookie })
+      expect(allowed.status).toBe(200)
+      expect(await allowed.json()).toEqual({ reached: true })
+      // auth: { required: true }: anyone signed in.
+      expect(await status(get('/api/account/ping'))).toBe(401)
+      expect(await status(get('/api/account/ping', { cookie: user.cookie }))).toBe(200)
+    })
+
+    it('authorize(event, editPost, post): authors edit their own posts, admins any, others get 403', async () => {
+      const author = await signedIn(backend)
+      const other = await signedIn(backend)
+      const admin = await signedIn(backend, { admin: true })
+      const send = (method: string, path: string, who: Signed | null, body: unknown) => fetch(`${baseURL}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(who ? { authorization: `Bearer ${who.token}` } : {}) },
+        body: JSON.stringify(body),
+      })
+      const created = await send('POST', '/api/posts', author, { title: 'First' })
+      expect(created.status).toBe(200)
+      const post = await created.json() as { id: string, authorId: string }
+      expect(post.authorId).toBe(author.id)
+      expect((await send('PATCH', `/api/posts/${post.id}`, null, { title: 'x' })).status).toBe(401)
+      expect((await send('PATCH', `/api/posts/${post.id}`, other, { title: 'x' })).status).toBe(403)
+      expect((await send('PATCH', `/api/posts/${post.id}`, author, { title: 'Mine' })).status).toBe(200)
+      const byAdmin = await send('PATCH', `/api/posts/${post.id}`, admin, { title: 'Moderated' })
+      expect(byAdmin.status).toBe(200)
+      expect((await byAdmin.json() as { title: string }).title).toBe('Moderated')
+    })
+
+    it('page meta roles and can in SSR: 403 for a signed-in user without the right (never the login page), 200 with it', async () => {
+      const user = await signedIn(backend)
+      const admin = await signedIn(backend, { admin: true })
+      const toLogin = await get('/admin')
+      expect(toLogin.status).toBe(302)
+      expect(new URL(toLogin.headers.get('location')!, baseURL).pathname).toBe('/login')
+      const forbidden = await get('/admin', { cookie: user.cookie })
+      expect(forbidden.status).toBe(403)
+      expect(forbidden.headers.get('location')).toBeNull()
+      expect(await forbidden.text()).not.toContain(user.token)
+      const allowed = await get('/admin', { cookie: admin.cookie })
+      expect(allowed.status).toBe(200)
+      expect(await allowed.text()).toContain(user.email)
+      // `can` gets the route: /own/<id> is for that user only (admins included: the ability says so).
+      expect(await status(get(`/own/${user.id}`, { cookie: user.cookie }))).toBe(200)
+      expect(await status(get(`/own/${user.id}`, { cookie: admin.cookie }))).toBe(403)
+    })
+  })
+}
+
+describe('authorization in Chromium (local provider)', () => {
+  const baseURL = inject('localBaseURL')
+  const backend = new Backend(baseURL)
+
+  it('client navigation to a page the user may not see shows the 403 error page: no login page, no loop', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/login')
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname === '/')
+    await expect.poll(() => text(page, 'status')).toBe('authenticated')
+    const requests: string[] = []
+    page.on('request', request => requests.push(new URL(request.url()).pathname))
+    await page.getByRole('link', { name: 'Admin' }).click()
+    await expect.poll(() => page.getByText('403').count()).toBeGreaterThan(0)
+    expect(new URL(page.url()).pathname).not.toBe('/login')
+    // The page's data was never asked for: the guard decided before the page loaded.
+    expect(requests.filter(path => path === '/api/admin/users')).toEqual([])
+    await session.assertClean()
+  })
+
+  it('<AuthCan> shows Edit only on posts the ability allows, in the server\'s HTML and after hydration', async () => {
+    const author = await signedIn(backend)
+    const other = await signedIn(backend)
+    for (const [who, title] of [[author, 'by author'], [other, 'by other']] as const) {
+      const response = await fetch(`${baseURL}/api/posts`, { method: 'POST', headers: { 'content-type': 'application/json', 'authorization': `Bearer ${who.token}` }, body: JSON.stringify({ title }) })
+      expect(response.status).toBe(200)
+    }
+    const session = await openSession(browser(), baseURL)
+    await session.context.addCookies([{ name: 'auth.token', value: author.token, url: baseURL }])
+    const { page } = session
+    const html = await (await page.request.get('/posts')).text()
+    // Each post's list item, and whether it has the Edit button.
+    const editable = (source: string) => source.split('data-testid="post"').slice(1)
+      .filter(item => item.includes('data-testid="post-edit"')).map(item => /data-testid="post-name"[^>]*>([^<]*)</.exec(item)?.[1])
+    expect(editable(html)).toContain('by author')
+    expect(editable(html)).not.toContain('by other')
+
+    await page.goto('/posts')
+    await waitForHydration(page)
+    const authorRow = page.getByTestId('post').filter({ hasText: 'by author' })
+    const otherRow = page.getByTestId('post').filter({ hasText: 'by other' })
+    await expect.poll(() => authorRow.getByTestId('post-edit').count()).toBe(1)
+    expect(await otherRow.getByTestId('post-edit').count()).toBe(0)
+    await authorRow.getByTestId('post-edit').click()
+    await page.getByTestId('post-draft').fill('renamed by author')
+    await page.getByTestId('post-save').click()
+    await expect.poll(() => page.getByTestId('post').filter({ hasText: 'renamed by author' }).count()).toBe(1)
+    await session.assertClean()
+  })
+})
+
+describe('authorization with the authjs provider', () => {
+  const baseURL = inject('authjsBaseURL')
+
+  /** Auth.js's credentials sign-in, as its own form posts it; the session cookie it sets. */
+  async function authjsCookie(username: string, password: string): Promise<string> {
+    const csrf = await fetch(`${baseURL}/api/auth/csrf`)
+    const { csrfToken } = await csrf.json() as { csrfToken: string }
+    const csrfCookie = csrf.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
+    const response = await fetch(`${baseURL}/api/auth/callback/credentials`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': csrfCookie },
+      body: new URLSearchParams({ username, password, csrfToken, callbackUrl: '/' }),
+    })
+    const session = response.headers.getSetCookie().find(cookie => cookie.startsWith('authjs.session-token='))
+    expect(session, `sign-in of ${username}`).toBeTruthy()
+    return session!.split(';')[0]!
+  }
+  const get = (path: string, cookie?: string) => fetch(`${baseURL}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' })
+
+  it('requireServerSession(event, { roles }) and authorize from \'#auth\': 401, 403, 200', async () => {
+    const ada = await authjsCookie('ada', 'ada-password')
+    const grace = await authjsCookie('grace', 'grace-password')
+    expect(await status(get('/api/admin/report'))).toBe(401)
+    expect(await status(get('/api/admin/report', ada))).toBe(403)
+    const report = await get('/api/admin/report', grace)
+    expect(report.status).toBe(200)
+    expect(await report.json()).toEqual({ admin: 'Grace Hopper' })
+    expect(await status(get('/api/notes/Ada%20Lovelace'))).toBe(401)
+    expect(await status(get('/api/notes/Ada%20Lovelace', grace))).toBe(403)
+    expect(await status(get('/api/notes/Ada%20Lovelace', ada))).toBe(200)
+  })
+
+  it('page meta roles in SSR and on client navigation; <AuthCan> with the same ability as the API', async () => {
+    const ada = await authjsCookie('ada', 'ada-password')
+    const grace = await authjsCookie('grace', 'grace-password')
+    expect(await status(get('/admin', ada))).toBe(403)
+    const allowed = await get('/admin', grace)
+    expect(allowed.status).toBe(200)
+    expect(await allowed.text()).toMatch(/Grace Hopper · admin: true/)
+
+    const session = await openSession(browser(), baseURL)
+    const [name, value] = ada.split(/=(.*)/s) as [string, string]
+    await session.context.addCookies([{ name, value, url: baseURL }])
+    const { page } = session
+    await page.goto('/protected')
+    await waitForHydration(page)
+    expect(await page.getByTestId('ada-notes').count()).toBe(1)
+    expect(await page.getByTestId('no-notes').count()).toBe(0)
+    await page.getByTestId('to-admin').click()
+    await expect.poll(() => page.getByText('403').count()).toBeGreaterThan(0)
+    expect(new URL(page.url()).pathname).not.toMatch(/signin|login/)
+    await session.assertClean()
+
+    const graceView = await (await get('/protected', grace)).text()
+    expect(graceView).toContain('data-testid="no-notes"')
+    expect(graceView).not.toContain('data-testid="ada-notes"')
+  })
+})
