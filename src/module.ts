@@ -317,5 +317,9 @@ export {}
     for (const route of Object.values(RELAY_ROUTES)) {
       if (relayed.has(route.when)) addServerHandler({ route: route.path, method: route.method, handler: resolver.resolve(runtimeDir, `server/routes/${route.file}`) })
     }
+    // auth.forward: each prefix's tree answered by the upstream it names (server/routes/forward.ts).
+    for (const prefix of Object.keys(resolved.server.forward)) {
+      addServerHandler({ route: `${prefix}/**`, handler: resolver.resolve(runtimeDir, 'server/routes/forward') })
+    }
   },
 })

@@ -43,6 +43,31 @@ export interface SessionCacheOptions {
   maxEntries?: number
 }
 
+/**
+ * The server verifies the access token (a JWT) itself instead of asking the backend's session endpoint: SSR and
+ * the server utilities then make no backend call. Give one key; each key also comes from the environment.
+ */
+export interface JwtVerificationOptions {
+  /** A shared secret for HS256/HS384/HS512. Better in the environment: `NUXT_AUTH_JWT_VERIFICATION_SECRET`. @default '' */
+  secret?: string
+  /** A PEM public key (SPKI) for RS*, PS*, ES* or EdDSA tokens; `NUXT_AUTH_JWT_VERIFICATION_PUBLIC_KEY`. @default '' */
+  publicKey?: string
+  /** The issuer's JWKS (`jwks_uri`), fetched and cached; an unknown `kid` fetches it again. `NUXT_AUTH_JWT_VERIFICATION_JWKS_URL`. @default '' */
+  jwksUrl?: string
+  /** The `iss` the token must carry (one of them). @default not checked */
+  issuer?: string | string[]
+  /** An `aud` the token must carry (one of them). @default not checked */
+  audience?: string | string[]
+  /** Accepted `alg` values; `none` never is. @default ['HS256', 'HS384', 'HS512'] with a secret, else the asymmetric ones */
+  algorithms?: string[]
+  /** Where the session is in the token's claims (JSON pointer). @default '/' (all claims) */
+  sessionPointer?: string
+  /** Seconds of clock difference allowed for `exp` and `nbf`. @default 0 */
+  clockToleranceSeconds?: number
+  /** Seconds between two JWKS fetches at most (an unknown `kid` within them is refused). @default 30 */
+  jwksCooldownSeconds?: number
+}
+
 export interface AuthorizationOptions {
   /**
    * Where the session keeps the user's roles: a JSON pointer into the session (`'/user/roles'`), or a function
@@ -116,6 +141,20 @@ export interface ModuleOptions {
    * @default ['accept-language']
    */
   relayHeaders?: string[]
+  /**
+   * Verify access tokens (JWTs) on the server with a key instead of asking the backend's session endpoint
+   * (local and refresh providers). `false`: ask the backend. @default false
+   */
+  jwtVerification?: JwtVerificationOptions | false
+  /**
+   * Forwarding routes for an API on another host (local and refresh providers): a local path prefix to an
+   * upstream URL, e.g. `{ '/api/shop': 'https://shop.example.com/v1' }`. `/api/shop/orders` is then answered by
+   * `https://shop.example.com/v1/orders`, with the visitor's access token attached by the server (refreshed
+   * when due; a 401 refreshes and retries once), bodies streamed, hop-by-hop headers and cookies dropped. Only
+   * the configured upstream is called. `NUXT_AUTH_FORWARD` (a JSON object) overrides it at run time.
+   * @default {}
+   */
+  forward?: Record<string, string>
   /** Roles and the page for users without the right; abilities are defined in code (`defineAbility`). */
   authorization?: AuthorizationOptions
   /** The provider and its options. @default { type: 'local' } */
@@ -137,7 +176,7 @@ export interface ResolvedModuleOptions {
   refreshHandler: string | null
   public: PublicAuthConfig
   /** Server-only runtime config (`runtimeConfig.auth`). */
-  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number, relayHeaders: string[] }
+  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number, relayHeaders: string[], jwtVerification: import('./runtime/shared/jwt-verification').JwtVerificationSettings, forward: Record<string, string> }
   /** The provider's server half, if it has one. */
   providerServer: import('../providers/types').ProviderServerSetup | null
   /** The session's shape the app described (the incumbent's `session.dataType`), generated into `SessionData`. */
@@ -166,6 +205,8 @@ const MODULE_OPTION_SHAPE: OptionShape = {
   maxBodyBytes: true,
   relayHeaders: true,
   authorization: { roles: true, forbiddenPage: true },
+  forward: true,
+  jwtVerification: { secret: true, publicKey: true, jwksUrl: true, issuer: true, audience: true, algorithms: true, sessionPointer: true, clockToleranceSeconds: true, jwksCooldownSeconds: true },
   provider: true,
 }
 
@@ -285,6 +326,32 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
     fail('authorization.forbiddenPage', `must be an app path, got ${JSON.stringify(forbiddenPage)}`, `set a path such as '/forbidden', or leave it out for Nuxt's error page with status 403`)
   }
 
+  const jwtVerification = resolveJwtVerification(input.jwtVerification, fail)
+  const forward: Record<string, string> = {}
+  const forwardInput: unknown = input.forward ?? {}
+  if (typeof forwardInput !== 'object' || forwardInput === null || Array.isArray(forwardInput)) {
+    fail('forward', `must be an object of path prefixes to upstream URLs, got ${JSON.stringify(forwardInput)}`, `set e.g. { '/api/shop': 'https://shop.example.com/v1' }`)
+  }
+  else {
+    for (const [prefix, upstream] of Object.entries(forwardInput)) {
+      if (!/^\/[\w\-.~/]*[\w\-~]$/.test(prefix) || prefix.includes('//') || prefix.split('/').some(segment => segment === '.' || segment === '..')) {
+        fail(`forward[${JSON.stringify(prefix)}]`, 'is not a plain app path prefix', `use a path such as '/api/shop' (no trailing slash, wildcards or dot segments)`)
+      }
+      else if (prefix.startsWith('/api/_auth')) {
+        fail(`forward[${JSON.stringify(prefix)}]`, 'is under /api/_auth, which is the module\'s own', `choose another prefix such as '/api/shop'`)
+      }
+      let parsed: URL | null = null
+      try {
+        parsed = typeof upstream === 'string' ? new URL(upstream) : null
+      }
+      catch { /* reported below */ }
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash || parsed.username || parsed.password) {
+        fail(`forward[${JSON.stringify(prefix)}]`, `must be an http(s) URL without query, fragment or credentials, got ${JSON.stringify(upstream)}`, `set e.g. 'https://shop.example.com/v1'`)
+      }
+      else forward[prefix] = upstream as string
+    }
+  }
+
   const providerInput = (input.provider ?? { type: 'local' }) as { type?: unknown }
   const definition = findProvider(providerInput as Record<string, unknown>)
   if (!definition) {
@@ -295,6 +362,13 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   issues.push(...unknownOptionKeys(providerInput, definition.optionShape, 'auth.provider'))
   const resolved = definition.resolve(providerInput as never, 'auth.provider')
   issues.push(...resolved.issues)
+  const runtime = definition.runtimeConfig(resolved.options as never, { baseURL: typeof baseURL === 'string' ? baseURL : '/' })
+  if (Object.keys(forward).length > 0 && !runtime.token) {
+    fail('forward', 'is set, but this provider keeps no access token to attach', 'remove auth.forward')
+  }
+  if (jwtVerification.enabled && !runtime.token) {
+    fail('jwtVerification', 'is set, but this provider keeps no access token for the server to verify (Auth.js verifies its own session cookie)', 'remove auth.jwtVerification')
+  }
   if (issues.length > 0) throw new AuthConfigError(issues)
 
   return {
@@ -311,12 +385,63 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
       requestTimeout,
       sessionRefresh,
       authorization: { forbiddenPage: typeof forbiddenPage === 'string' ? forbiddenPage : null },
-      ...definition.runtimeConfig(resolved.options as never, { baseURL }),
+      ...runtime,
     },
-    server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [] },
+    server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [], jwtVerification, forward },
     providerServer: definition.server?.(resolved.options as never) ?? null,
     sessionDataType: definition.sessionDataType?.(resolved.options as never) ?? null,
     rolesSource: rolesSource ?? '\'/roles\'',
+  }
+}
+
+const JWT_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
+
+/** `jwtVerification` checked and written out whole (empty strings: not set, so the environment can set them). */
+function resolveJwtVerification(input: unknown, fail: (key: string, problem: string, fix: string) => void): import('./runtime/shared/jwt-verification').JwtVerificationSettings {
+  const off = { enabled: false, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30 }
+  if (input === undefined || input === false) return off
+  if (typeof input !== 'object' || input === null) {
+    fail('jwtVerification', `must be an object or false, got ${JSON.stringify(input)}`, `set e.g. { jwksUrl: 'https://issuer.example.com/.well-known/jwks.json', issuer: 'https://issuer.example.com' }`)
+    return off
+  }
+  const options = input as JwtVerificationOptions
+  for (const key of ['secret', 'publicKey', 'jwksUrl'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'string') fail(`jwtVerification.${key}`, `must be a string, got ${typeof options[key]}`, 'give a string, or set it in the environment')
+  }
+  const keys = (['secret', 'publicKey', 'jwksUrl'] as const).filter(key => options[key])
+  if (keys.length > 1) fail('jwtVerification', `gives ${keys.join(' and ')}`, 'give exactly one key: a secret, a public key or a JWKS URL')
+  if (typeof options.jwksUrl === 'string' && options.jwksUrl && !/^https?:\/\/[^/]/.test(options.jwksUrl)) {
+    fail('jwtVerification.jwksUrl', `must be an http(s) URL, got ${JSON.stringify(options.jwksUrl)}`, `give the issuer's jwks_uri, e.g. 'https://issuer.example.com/.well-known/jwks.json'`)
+  }
+  for (const key of ['issuer', 'audience'] as const) {
+    const value = options[key]
+    if (value !== undefined && typeof value !== 'string' && !(Array.isArray(value) && value.every(item => typeof item === 'string'))) {
+      fail(`jwtVerification.${key}`, `must be a string or an array of strings, got ${JSON.stringify(value)}`, 'set the expected value(s)')
+    }
+  }
+  const algorithms = options.algorithms ?? []
+  if (!Array.isArray(algorithms) || algorithms.some(alg => !JWT_ALGORITHMS.has(alg))) {
+    fail('jwtVerification.algorithms', `must list signature algorithms (${[...JWT_ALGORITHMS].join(', ')}), got ${JSON.stringify(algorithms)}`, `list the ones your issuer signs with, e.g. ['RS256']; 'none' is never accepted`)
+  }
+  const sessionPointer = options.sessionPointer ?? '/'
+  if (typeof sessionPointer !== 'string' || !(sessionPointer === '' || sessionPointer.startsWith('/'))) {
+    fail('jwtVerification.sessionPointer', `must be a JSON pointer, got ${JSON.stringify(sessionPointer)}`, `set e.g. '/' (all claims) or '/user'`)
+  }
+  for (const [key, fallback] of [['clockToleranceSeconds', 0], ['jwksCooldownSeconds', 30]] as const) {
+    const value = options[key] ?? fallback
+    if (typeof value !== 'number' || !(value >= 0)) fail(`jwtVerification.${key}`, `must be a number of seconds >= 0, got ${JSON.stringify(value)}`, `set e.g. ${fallback}`)
+  }
+  return {
+    enabled: true,
+    secret: typeof options.secret === 'string' ? options.secret : '',
+    publicKey: typeof options.publicKey === 'string' ? options.publicKey : '',
+    jwksUrl: typeof options.jwksUrl === 'string' ? options.jwksUrl : '',
+    issuer: options.issuer ?? '',
+    audience: options.audience ?? '',
+    algorithms: Array.isArray(algorithms) ? algorithms : '',
+    sessionPointer: typeof sessionPointer === 'string' ? sessionPointer : '/',
+    clockToleranceSeconds: options.clockToleranceSeconds ?? 0,
+    jwksCooldownSeconds: options.jwksCooldownSeconds ?? 30,
   }
 }
 

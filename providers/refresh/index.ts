@@ -85,10 +85,6 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
     }
     check.cookieDomain(`${at.token}.cookieDomain`, token.cookieDomain)
     check.cookiePrefix(`${at.token}.cookieName`, token.cookieName, token.secureCookieAttribute, `${at.token}.secureCookieAttribute`, token.cookieDomain, `${at.token}.cookieDomain`)
-    if (base.options.token.httpOnlyCookieAttribute) {
-      // The relay routes do not refresh yet; accepting it would sign users out when the access token expires.
-      check.fail('token.httpOnlyCookieAttribute', 'is true, but httpOnly cookies are not supported with refresh tokens yet', 'set it to false (tokens stay out of the SSR payload either way), or use the local provider without refresh')
-    }
 
     const options: ResolvedRefreshOptions = { ...base.options, refresh: { endpoint, refreshOnlyToken, token } }
     return { options, issues: [...base.issues, ...check.issues] }

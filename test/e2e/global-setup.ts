@@ -19,6 +19,8 @@ declare module 'vitest' {
     localBaseURL: string
     httpOnlyBaseURL: string
     refreshBaseURL: string
+    /** The refresh fixture with httpOnly cookies for both tokens (test/fixtures/refresh-httponly). */
+    refreshHttpOnlyBaseURL: string
     /** Access-token lifetime of the refresh fixture's server, seconds. */
     refreshAccessTtl: number
     authjsBaseURL: string
@@ -62,6 +64,14 @@ export default async function setup(project: TestProject) {
     project.provide('httpOnlyBaseURL', httpOnly.baseURL)
     project.provide('refreshBaseURL', refresh.baseURL)
     project.provide('refreshAccessTtl', REFRESH_ACCESS_TTL)
+    // auth.forward points at this very server's test upstream route, whose port is known only now.
+    const refreshHttpOnlyPort = await freePort()
+    const refreshHttpOnly = await buildAndServe('refresh-httponly', {
+      NUXT_ACCESS_TOKEN_TTL: String(REFRESH_ACCESS_TTL),
+      NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': `http://127.0.0.1:${refreshHttpOnlyPort}/api/_test/upstream` }),
+    }, { port: refreshHttpOnlyPort })
+    servers.push(refreshHttpOnly)
+    project.provide('refreshHttpOnlyBaseURL', refreshHttpOnly.baseURL)
     const sidebaseLocal = await buildAndServe('sidebase-local', { ACCESS_TOKEN_SECONDS: '4' }, { readyPath: '/api/_test/stats' })
     servers.push(sidebaseLocal)
     project.provide('sidebaseLocalBaseURL', sidebaseLocal.baseURL)

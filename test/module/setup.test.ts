@@ -61,7 +61,15 @@ describe('module setup', () => {
       expect(config.token?.cookie.name).toBe('auth.token')
       expect(config).not.toHaveProperty('sessionCache')
       // Server-only settings stay out of the public config (and so out of every page).
-      expect(nuxt.options.runtimeConfig.auth).toEqual({ sessionCache: { maxAge: 10, maxEntries: 10_000 }, maxBodyBytes: 65_536, relayHeaders: ['accept-language'] })
+      expect(nuxt.options.runtimeConfig.auth).toEqual({
+        sessionCache: { maxAge: 10, maxEntries: 10_000 },
+        maxBodyBytes: 65_536,
+        relayHeaders: ['accept-language'],
+        // Every key present and empty, so NUXT_AUTH_JWT_VERIFICATION_* can set each at run time.
+        jwtVerification: { enabled: false, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30 },
+        forward: {},
+      })
+      expect(JSON.stringify(config)).not.toContain('jwtVerification')
       // No relay routes unless the token cookie is httpOnly.
       expect(nuxt.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth'))).toEqual([])
     }

@@ -294,11 +294,17 @@ describe('validation added after review', () => {
     [{ sessionCache: true }, 'auth.sessionCache'],
     [{ sessionCache: { maxAge: -1 } }, 'auth.sessionCache.maxAge'],
     [{ sessionCache: { maxEntries: 0.5 } }, 'auth.sessionCache.maxEntries'],
-    [{ provider: { type: 'refresh', token: { httpOnlyCookieAttribute: true }, refreshToken: { httpOnlyCookieAttribute: true } } }, 'auth.provider.token.httpOnlyCookieAttribute'],
+    // One readable token and one not: the browser could refresh with neither.
+    [{ provider: { type: 'refresh', token: { httpOnlyCookieAttribute: true } } }, 'auth.provider.refreshToken.httpOnlyCookieAttribute'],
     [{ provider: { type: 'refresh', refreshToken: { cookieName: 'auth.token' } } }, 'auth.provider.refreshToken.cookieName'],
     [{ provider: { type: 'local', refresh: { isEnabled: true, token: { refreshRequestTokenPointer: '/' } } } }, 'auth.provider.refresh.token.refreshRequestTokenPointer'],
   ])('%j fails naming %s', (input, key) => {
     expect(resolveWith(input)).toContain(key)
+  })
+
+  it('accepts httpOnly cookies with refresh tokens (both tokens then go through the server)', () => {
+    expect(resolveWith({ provider: { type: 'refresh', token: { httpOnlyCookieAttribute: true }, refreshToken: { httpOnlyCookieAttribute: true } } })).toEqual([])
+    expect(resolveWith({ provider: { type: 'local', token: { httpOnlyCookieAttribute: true }, refresh: { isEnabled: true, token: { httpOnlyCookieAttribute: true } } } })).toEqual([])
   })
 
   it('accepts a valid cookie domain and both refresh shapes meaning the same thing', () => {

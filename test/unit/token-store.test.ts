@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { AuthError } from '../../src/runtime/core/errors'
 import { dedupeServerRefresh } from '../../src/runtime/shared/refresh-dedupe'
 import { requestEndpoint } from '../../src/runtime/shared/request'
@@ -102,5 +102,28 @@ describe('server-side refresh de-duplication', () => {
     // Delivered: the pair is spent, a replay goes to the backend.
     expect(await dedupeServerRefresh('r-held', 'a-held', refresh)).toBe('tokens-2')
     expect(calls).toBe(2)
+  })
+
+  it('with httpOnly cookies (graceMs): a pair presented soon after its answer left still gets the successor, later not', async () => {
+    vi.useFakeTimers()
+    try {
+      let calls = 0
+      const refresh = async () => `tokens-${++calls}`
+      let sent: () => void = () => {}
+      const answered = () => new Promise<void>((resolve) => {
+        sent = resolve
+      })
+      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, answered, 10_000)).toBe('tokens-1')
+      sent()
+      await vi.advanceTimersByTimeAsync(9_000)
+      // A request the browser queued behind the refresh, sent with the spent pair: the same successor.
+      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, answered, 10_000)).toBe('tokens-1')
+      expect(calls).toBe(1)
+      await vi.advanceTimersByTimeAsync(1_001)
+      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh)).toBe('tokens-2')
+    }
+    finally {
+      vi.useRealTimers()
+    }
   })
 })

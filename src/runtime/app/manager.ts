@@ -4,7 +4,7 @@ import { useRequestEvent } from '#imports'
 import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, Session } from '../types'
-import type { SessionCacheSettings } from '../shared/session-cache'
+import type { ServerSessionLookup } from '../shared/server-session'
 import { responseSent } from '../shared/server-refresh'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createActions } from './actions'
@@ -64,7 +64,7 @@ function ssrForwarding(event: H3Event | undefined) {
  * tokens (the cookie jar), session (verdicts), actions (sign-in/up/out), navigation (where to go), tabs
  * (broadcast), refresher (renewal), scheduling (the browser's timers, started by the plugin).
  */
-export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>, sessionCache?: SessionCacheSettings): AuthManager {
+export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>, serverLookup?: ServerSessionLookup): AuthManager {
   const store = useAuthStore(nuxtApp.$pinia as never)
   const event = import.meta.server ? useRequestEvent() : undefined
   const tokens = createAppTokens(config, event)
@@ -86,7 +86,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   })
 
   let refresher: Refresher | null = null
-  const session = createSession({ nuxtApp, store, tokens, strategy, context, navigation, tabs, refresher: () => refresher, report, sessionCache })
+  const session = createSession({ nuxtApp, store, tokens, strategy, context, navigation, tabs, refresher: () => refresher, report, serverLookup })
   if (strategy.refresh && config.refreshToken && tokens.readable) {
     refresher = createRefresher({
       strategy,

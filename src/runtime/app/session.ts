@@ -1,7 +1,8 @@
 import type { NuxtApp } from '#app'
 import { AuthError, createSingleFlight, isAuthError } from '../core'
 import type { GetSessionOptions, Session, SignOutReason } from '../types'
-import { cachedSession, forgetCachedSession, sessionCacheEnabled, type SessionCacheSettings } from '../shared/session-cache'
+import { forgetCachedSession } from '../shared/session-cache'
+import type { ServerSessionLookup } from '../shared/server-session'
 import type { AppParts } from './parts'
 import type { Refresher } from './refresher'
 import { withTokenLock } from './tabs/lock'
@@ -10,7 +11,8 @@ import { logAuthErrorOnce } from './dev-log'
 export interface SessionDeps extends AppParts {
   /** Present when the provider can refresh. Read lazily: the refresher is created after the session. */
   refresher: () => Refresher | null
-  sessionCache?: SessionCacheSettings
+  /** SSR: how the server answers for a token (local JWT verification, or the backend through its cache). */
+  serverLookup?: ServerSessionLookup
 }
 
 export interface EndSessionOptions {
@@ -27,7 +29,7 @@ export interface EndSessionOptions {
  * The verdict about the user: asking the backend for the session (one request for every concurrent caller),
  * and ending the session, whoever ends it (the user, the backend, a refused refresh, another tab).
  */
-export function createSession({ nuxtApp, store, tokens, strategy, context, navigation, tabs, refresher, report, sessionCache }: SessionDeps) {
+export function createSession({ nuxtApp, store, tokens, strategy, context, navigation, tabs, refresher, report, serverLookup }: SessionDeps) {
   const flights = createSingleFlight()
 
   function applySession(session: Session) {
@@ -107,9 +109,9 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
       // The answer is about this token: if a sign-in stores another one meanwhile, the answer is stale.
       let checkedToken = tokens.token()
       const stale = () => store.machine.epoch !== epoch || (tokens.readable && tokens.token() !== checkedToken)
-      // SSR may answer from the server's short-lived session cache (see shared/session-cache.ts).
-      const loadSession = async () => (import.meta.server && checkedToken && sessionCacheEnabled(sessionCache)
-        ? await cachedSession(checkedToken, sessionCache, () => strategy.getSession(context))
+      // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
+      const loadSession = async () => (import.meta.server && checkedToken && serverLookup
+        ? await serverLookup(checkedToken, () => strategy.getSession(context))
         : await strategy.getSession(context)) as Session | null
       try {
         let session: Session | null

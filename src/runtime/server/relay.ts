@@ -23,6 +23,7 @@ export function relayContext(event: H3Event, { bearer = false }: { bearer?: bool
   const tokens = createTokenStore(jar, { token: config.token, refreshToken: config.refreshToken })
   const allowed = relayableHeaders((runtimeConfig.auth as { relayHeaders?: unknown } | undefined)?.relayHeaders ?? DEFAULT_RELAY_HEADERS)
   return {
+    config,
     tokens,
     /** The access token came from the Authorization header, not the cookie. */
     fromHeader: fromHeader !== null,
@@ -93,6 +94,17 @@ export function assertSameOriginJson(event: H3Event) {
   if (mediaType !== 'application/json' || !isSameOrigin(event)) {
     throw relayError(new AuthError('CSRF', 'Cross-site request refused: send JSON from this app'), 403)
   }
+}
+
+/**
+ * A request another site's page made the browser send (a link, an image), refused; clients that are no browser
+ * send neither header and pass. For GET routes that still change cookies (the session check may refresh).
+ */
+export function refuseCrossSite(event: H3Event) {
+  const site = getHeader(event, 'sec-fetch-site')
+  const origin = getHeader(event, 'origin')
+  const crossSite = site ? site !== 'same-origin' && site !== 'none' : origin !== undefined && !isSameOrigin(event)
+  if (crossSite) throw relayError(new AuthError('CSRF', 'Cross-site request refused'), 403)
 }
 
 /** `Sec-Fetch-Site` where the browser sends it (https, localhost); else `Origin`, else `Referer`, must match the host. */

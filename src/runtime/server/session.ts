@@ -1,18 +1,26 @@
 import { createError, type H3Event } from 'h3'
 import { useRuntimeConfig } from '#imports'
 import { AuthError, isAuthError } from '../core'
-import { jwtExpiry } from '../core/token'
+import { refreshLeadMs, tokenTiming } from '../core/token'
 import type { Session } from '../types'
 import { refreshOnServer, responseSent } from '../shared/server-refresh'
-import { cachedSession, sessionCacheEnabled, type SessionCacheSettings } from '../shared/session-cache'
+import { serverSessionLookup, type ServerSessionSettings } from '../shared/server-session'
 import { relayContext } from './relay'
 
 // Server utilities for the token providers (local, refresh): the same names as the Auth.js provider's. The
 // token comes from the Authorization header (API clients, useAuthFetch) or the module's cookie; the session
-// from the backend's session endpoint, through the server's session cache, so a page render and the API calls
-// it makes cost one backend call. Worked out once per request.
+// from the token itself when auth.jwtVerification is set, else from the backend's session endpoint through the
+// server's session cache, so a page render and the API calls it makes cost one backend call (see
+// shared/server-session.ts). Worked out once per request.
 const RESOLVED = Symbol.for('nuxt-gatekeeper:server-auth')
 const FRESH = Symbol.for('nuxt-gatekeeper:server-token')
+
+/** The request's token after any renewal, whether this request renewed it, and the relay context it lives in. */
+export interface TokenRelay {
+  token: string | null
+  renewed: boolean
+  relay: ReturnType<typeof relayContext>
+}
 
 interface ServerAuth {
   token: string | null
@@ -22,53 +30,78 @@ interface ServerAuth {
 type EventContext = Record<PropertyKey, unknown>
 
 /**
- * The access token of this request, refreshed first when it has expired (once per browser, see refreshOnServer).
+ * The access token of this request, refreshed first when due (once per browser, see refreshOnServer and
+ * renewalDue).
  * Once per request: the cookies this response sets are the request's tokens from then on.
  */
-function freshToken(event: H3Event): Promise<{ token: string | null, relay: ReturnType<typeof relayContext> }> {
+export function freshToken(event: H3Event): Promise<TokenRelay> {
   const context = event.context as EventContext
   context[FRESH] ??= renewToken(event)
-  return context[FRESH] as Promise<{ token: string | null, relay: ReturnType<typeof relayContext> }>
+  return context[FRESH] as Promise<TokenRelay>
 }
 
-async function renewToken(event: H3Event): Promise<{ token: string | null, relay: ReturnType<typeof relayContext> }> {
+async function renewToken(event: H3Event): Promise<TokenRelay> {
   const relay = relayContext(event, { bearer: true })
   const { tokens, strategy, context } = relay
   const token = tokens.token()
-  const expiresAt = token ? jwtExpiry(token) : null
-  const expired = !token || (expiresAt !== null && expiresAt <= Date.now())
-  if (expired && !relay.fromHeader && strategy.refresh && tokens.refreshToken()) {
+  if (!relay.fromHeader && strategy.refresh && tokens.refreshToken() && (!token || renewalDue(token, relay.config))) {
     try {
       await refreshOnServer(strategy, context, tokens, () => responseSent(event))
     }
     catch (error) {
       if (isAuthError(error) && error.isVerdict) {
         tokens.clear()
-        return { token: null, relay }
+        return { token: null, renewed: false, relay }
       }
       throw unavailable(error)
     }
+    return { token: tokens.token(), renewed: true, relay }
   }
-  return { token: tokens.token(), relay }
+  return { token: tokens.token(), renewed: false, relay }
+}
+
+/**
+ * Whether to refresh before using `token`. Readable cookies: only once expired, since an open tab refreshes
+ * ahead of expiry under its tab lock and a server refresh then would race it. httpOnly cookies: the browser
+ * cannot, so the server refreshes ahead, by the same lead the browser would use (`sessionRefresh.skewSeconds`).
+ */
+function renewalDue(token: string, config: ReturnType<typeof relayContext>['config']): boolean {
+  const timing = tokenTiming(token)
+  if (timing.expiresAt === null) return false
+  const lead = config.token?.cookie.httpOnly ? refreshLeadMs(timing, config.sessionRefresh.skewSeconds) : 0
+  return timing.expiresAt - lead <= Date.now()
 }
 
 async function resolve(event: H3Event): Promise<ServerAuth> {
-  const { token, relay } = await freshToken(event)
+  const { token, renewed, relay } = await freshToken(event)
   if (!token) return { token: null, session: null }
-  const settings = (useRuntimeConfig(event).auth as { sessionCache?: SessionCacheSettings } | undefined)?.sessionCache
-  const load = () => relay.strategy.getSession(relay.context)
+  const lookup = serverSessionLookup(useRuntimeConfig(event).auth as ServerSessionSettings | undefined)
+  const ask = async (current: string) => ({ token: current, session: await lookup(current, () => relay.strategy.getSession(relay.context)) as Session | null })
   try {
-    const session = (sessionCacheEnabled(settings) ? await cachedSession(token, settings, load) : await load()) as Session | null
-    return { token, session }
+    return await ask(token)
   }
   catch (error) {
-    // The backend refused the token: nobody is signed in (a cookie it refused is dropped, as SSR does).
-    if (isAuthError(error) && error.isVerdict) {
-      if (!relay.fromHeader) relay.tokens.write({ token: null })
-      return { token: null, session: null }
-    }
-    throw unavailable(error)
+    if (!(isAuthError(error) && error.isVerdict)) throw unavailable(error)
   }
+  // The token was refused. With the refresh cookie: once more with a refreshed token, as the browser does
+  // after a 401 (with httpOnly cookies it cannot, so this is its refresh).
+  const { tokens, strategy, context, fromHeader } = relay
+  // (Not when this request refreshed already: a backend refusing a token it just issued gets no second one.)
+  if (!fromHeader && !renewed && strategy.refresh && tokens.refreshToken()) {
+    try {
+      await refreshOnServer(strategy, context, tokens, () => responseSent(event))
+      const renewed = tokens.token()
+      if (renewed) return await ask(renewed)
+    }
+    catch (error) {
+      if (!(isAuthError(error) && error.isVerdict)) throw unavailable(error)
+    }
+    tokens.clear()
+    return { token: null, session: null }
+  }
+  // Nobody is signed in with it: a cookie the backend refused is dropped, as SSR does.
+  if (!fromHeader) tokens.write({ token: null })
+  return { token: null, session: null }
 }
 
 function serverAuth(event: H3Event): Promise<ServerAuth> {

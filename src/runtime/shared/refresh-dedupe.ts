@@ -9,6 +9,12 @@ import { sha256Hex } from './expiring-cache'
  * `close`), because until then the browser still holds the spent pair and may present it again. Not longer:
  * a request presenting the pair after that is a replay and goes to the backend, whose reuse detection sees it.
  * Keyed by a hash of both tokens (never the tokens themselves), so nothing crosses between users.
+ *
+ * Except with httpOnly refresh cookies (`graceMs`): page scripts cannot read them, so no tab lock holds a page's
+ * other requests back while one refreshes, and a browser sends at most six at a time to a host: the rest leave
+ * with the spent pair after the successor has been answered. For `graceMs` after the answer those get the same
+ * successor instead of a reuse that would revoke the session; the grace a rotating identity provider gives
+ * (Okta's grace period, Auth0's reuse interval) for the same reason.
  */
 // One per server process (see session-cache.ts for why on globalThis).
 const IN_FLIGHT = Symbol.for('nuxt-gatekeeper:refresh-in-flight')
@@ -17,14 +23,22 @@ const inFlight: Map<string, Promise<unknown>> = ((globalThis as { [IN_FLIGHT]?: 
 /** The longest an answer's delivery keeps the refresh joinable (a response that never reports `close`). */
 export const ANSWER_HOLD_MAX_MS = 10_000
 
-export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: string, refresh: () => Promise<T>, answered?: () => Promise<unknown>): Promise<T> {
+/** With httpOnly refresh cookies: how long after its answer a spent pair still gets its successor. */
+export const HTTPONLY_REPLAY_GRACE_MS = 10_000
+
+export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: string, refresh: () => Promise<T>, answered?: () => Promise<unknown>, graceMs = 0): Promise<T> {
   const key = await sha256Hex(`${refreshToken}\n${accessToken}`)
   const existing = inFlight.get(key) as Promise<T> | undefined
   if (existing) return await existing
   const promise = refresh()
   inFlight.set(key, promise)
-  const forget = () => {
+  const drop = () => {
     if (inFlight.get(key) === promise) inFlight.delete(key)
+  }
+  const forget = () => {
+    if (graceMs <= 0) return drop()
+    const grace = setTimeout(drop, graceMs)
+    ;(grace as { unref?: () => void }).unref?.()
   }
   promise.then(() => {
     if (!answered) return forget()
@@ -37,6 +51,6 @@ export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: 
       clearTimeout(timer)
       forget()
     })
-  }, forget)
+  }, drop)
   return await promise
 }

@@ -1,6 +1,6 @@
 import type { H3Event } from 'h3'
 import { AuthError, type ClientStrategy, type StrategyContext, type TokenResult } from '../core'
-import { dedupeServerRefresh } from './refresh-dedupe'
+import { dedupeServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from './refresh-dedupe'
 import type { TokenStore } from './token-store'
 
 /**
@@ -12,7 +12,9 @@ import type { TokenStore } from './token-store'
 export async function refreshOnServer(strategy: ClientStrategy<unknown>, context: StrategyContext<unknown>, tokens: TokenStore, answered?: () => Promise<unknown>): Promise<TokenResult> {
   const refreshToken = tokens.refreshToken()
   if (!strategy.refresh || !refreshToken) throw new AuthError('REFRESH_REFUSED', 'There is no refresh token to refresh with')
-  const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', () => strategy.refresh!(context), answered)
+  // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs (see refresh-dedupe.ts).
+  const graceMs = tokens.httpOnly ? HTTPONLY_REPLAY_GRACE_MS : 0
+  const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', () => strategy.refresh!(context), answered, graceMs)
   // Rotation: a new refresh token replaces the spent one, always.
   tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
   return { ...result, stored: true }

@@ -21,6 +21,8 @@ export interface TokenWrite {
  * synchronously, so nothing can put a value back later.
  */
 export interface TokenStore {
+  /** The cookies are httpOnly: page scripts cannot read them, so every refresh is the server's. */
+  readonly httpOnly: boolean
   token(): string | null
   refreshToken(): string | null
   write(tokens: TokenWrite): void
@@ -52,6 +54,7 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
     if (config && value !== undefined) jar.write(config.cookie, value || null)
   }
   return {
+    httpOnly: Boolean(cookies.refreshToken?.cookie.httpOnly),
     token: () => read(cookies.token),
     refreshToken: () => read(cookies.refreshToken),
     write(tokens) {

@@ -53,8 +53,10 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
       // The backend no longer takes this token: the next SSR request must not answer from the session cache.
       if (import.meta.server) await forgetCachedSession(sent)
       if (!refresher || !tokens.refreshToken()) {
-        // No way to renew: let the session endpoint give the verdict (it signs out on a 401 of its own).
-        await manager.getSession().catch(() => {})
+        // No way to renew here: let the session endpoint give the verdict (it signs out on a 401 of its own).
+        const session = await manager.getSession().catch(() => null)
+        // httpOnly cookies: that check renewed them on the server when it could; the call gets one more try.
+        if (session && !tokens.readable) return await $fetch<T>(request, options) as T
         throw error
       }
       // Throws REFRESH_REFUSED (after signing out) or a transient error (session kept).

@@ -6,7 +6,7 @@ import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
 import { createAuthManager } from '../manager'
 import { scheduleChecks } from '../scheduling'
-import type { SessionCacheSettings } from '../../shared/session-cache'
+import { serverSessionLookup, type ServerSessionSettings } from '../../shared/server-session'
 
 export default defineNuxtPlugin({
   name: 'gatekeeper',
@@ -14,8 +14,8 @@ export default defineNuxtPlugin({
   async setup(nuxtApp) {
     const runtimeConfig = useRuntimeConfig()
     const config = resolveAuthConfig(runtimeConfig.public.auth)
-    const sessionCache = import.meta.server ? (runtimeConfig.auth as { sessionCache?: SessionCacheSettings } | undefined)?.sessionCache : undefined
-    const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, sessionCache)
+    const serverLookup = import.meta.server ? serverSessionLookup(runtimeConfig.auth as ServerSessionSettings | undefined) : undefined
+    const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, serverLookup)
     const { store } = manager
 
     if (import.meta.server) {

@@ -1,19 +1,14 @@
 import { defineEventHandler } from 'h3'
-import { relayContext, relayError } from '../relay'
+import { refuseCrossSite } from '../relay'
+import { getServerSession } from '../session'
 
-/** GET /api/_auth/session: the session for the httpOnly token cookie; a refused token clears the cookie. */
+/**
+ * GET /api/_auth/session: the browser's session check with httpOnly token cookies, answered by the server
+ * utilities: a due access token refreshed first (once per browser, the rotated cookies set on this answer), the
+ * session through the server's lookup, a refused cookie dropped, an outage a 503 that signs nobody out.
+ */
 export default defineEventHandler(async (event) => {
-  const relay = relayContext(event)
-  try {
-    const session = await relay.strategy.getSession(relay.context)
-    if (session === null) {
-      relay.tokens.clear()
-      return { session: null }
-    }
-    return { session }
-  }
-  catch (error) {
-    if ((error as { isVerdict?: boolean }).isVerdict) relay.tokens.clear()
-    throw relayError(error)
-  }
+  // It may rotate the cookies: not for another site's page.
+  refuseCrossSite(event)
+  return { session: await getServerSession(event) }
 })

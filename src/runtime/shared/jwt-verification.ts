@@ -1,0 +1,139 @@
+import { createRemoteJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
+import { AuthError } from '../core/errors'
+import { readPointer } from '../core/pointer'
+
+/**
+ * `runtimeConfig.auth.jwtVerification`: the server verifies the access token itself instead of asking the
+ * backend's session endpoint (stateless sessions). Empty strings are "not set", so each can come from the
+ * environment (NUXT_AUTH_JWT_VERIFICATION_SECRET, …_PUBLIC_KEY, …_JWKS_URL, …).
+ */
+export interface JwtVerificationSettings {
+  /** Set when the app configured `auth.jwtVerification`: then a key must be there at run time. */
+  enabled: boolean
+  secret: string
+  publicKey: string
+  jwksUrl: string
+  /** A string, or a comma-separated list (environment) / array. Empty: not checked. */
+  issuer: string | string[]
+  audience: string | string[]
+  algorithms: string | string[]
+  /** Where the session is in the claims. */
+  sessionPointer: string
+  clockToleranceSeconds: number
+  jwksCooldownSeconds: number
+}
+
+/** The env variables, for messages. */
+export const JWT_ENV = {
+  secret: 'NUXT_AUTH_JWT_VERIFICATION_SECRET',
+  publicKey: 'NUXT_AUTH_JWT_VERIFICATION_PUBLIC_KEY',
+  jwksUrl: 'NUXT_AUTH_JWT_VERIFICATION_JWKS_URL',
+} as const
+
+/** jose failures that are a verdict on the token (bad, expired, not for us): nobody is signed in with it. */
+const TOKEN_REFUSED: ReadonlySet<string> = new Set([
+  joseErrors.JWTExpired.code,
+  joseErrors.JWTClaimValidationFailed.code,
+  joseErrors.JWTInvalid.code,
+  joseErrors.JWSInvalid.code,
+  joseErrors.JWSSignatureVerificationFailed.code,
+  joseErrors.JOSEAlgNotAllowed.code,
+  joseErrors.JOSENotSupported.code,
+  joseErrors.JWKSNoMatchingKey.code,
+  joseErrors.JWKSMultipleMatchingKeys.code,
+])
+
+const HMAC = ['HS256', 'HS384', 'HS512']
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
+
+function list(value: string | string[] | undefined): string[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : []
+  return items.map(item => String(item).trim()).filter(Boolean)
+}
+
+interface Verifier {
+  key: Uint8Array | JWTVerifyGetKey
+  options: JWTVerifyOptions
+  pointer: string
+}
+
+// One verifier per configuration, per process: the JWKS cache lives in it. Keyed by content, since runtime config
+// is copied per request; on globalThis, since the Nuxt server app and Nitro's routes are bundled apart.
+const STORE = Symbol.for('nuxt-gatekeeper:jwt-verifiers')
+const holder = globalThis as { [STORE]?: Map<string, Verifier> }
+
+function verifierFor(settings: JwtVerificationSettings): Verifier {
+  const verifiers = holder[STORE] ??= new Map()
+  const id = JSON.stringify(settings)
+  const known = verifiers.get(id)
+  if (known) return known
+  const configured = (['secret', 'publicKey', 'jwksUrl'] as const).filter(name => settings[name])
+  if (configured.length !== 1) {
+    const problem = configured.length === 0 ? 'has no key' : `has ${configured.join(' and ')}: give exactly one`
+    throw new AuthError('BAD_RESPONSE', `auth.jwtVerification ${problem}. Set one of ${Object.values(JWT_ENV).join(', ')} (or the option of the same name)`)
+  }
+  const wanted = list(settings.algorithms)
+  const algorithms = wanted.length > 0 ? wanted : settings.secret ? HMAC : ASYMMETRIC
+  let key: Verifier['key']
+  if (settings.secret) key = new TextEncoder().encode(settings.secret)
+  else if (settings.publicKey) {
+    // A PEM key works with each algorithm of its type; jose imports it for the one the token names.
+    const imported = new Map<string, ReturnType<typeof importSPKI>>()
+    const pem = settings.publicKey.replace(/\\n/g, '\n')
+    key = (header) => {
+      const alg = header.alg ?? ''
+      if (!imported.has(alg)) imported.set(alg, importSPKI(pem, alg))
+      return imported.get(alg)!
+    }
+  }
+  else {
+    // Fetched and cached by jose; an unknown `kid` fetches again (key rotation), at most once per cooldown.
+    key = createRemoteJWKSet(new URL(settings.jwksUrl), { cooldownDuration: settings.jwksCooldownSeconds * 1000 })
+  }
+  const issuer = list(settings.issuer)
+  const audience = list(settings.audience)
+  const verifier: Verifier = {
+    key,
+    options: {
+      algorithms,
+      issuer: issuer.length > 0 ? issuer : undefined,
+      audience: audience.length > 0 ? audience : undefined,
+      clockTolerance: settings.clockToleranceSeconds,
+    },
+    pointer: settings.sessionPointer || '/',
+  }
+  // A configuration changes only with a new deployment; bounded all the same.
+  if (verifiers.size >= 16) verifiers.clear()
+  verifiers.set(id, verifier)
+  return verifier
+}
+
+export function jwtVerificationEnabled(settings: JwtVerificationSettings | undefined): settings is JwtVerificationSettings {
+  return Boolean(settings && (settings.enabled || settings.secret || settings.publicKey || settings.jwksUrl))
+}
+
+/**
+ * The session in a verified access token's claims. A bad, expired, foreign or unsigned token is
+ * `UNAUTHORIZED` (a verdict); a JWKS that cannot be fetched is `NETWORK`/`TIMEOUT` (no verdict).
+ */
+export async function verifiedSession(token: string, settings: JwtVerificationSettings): Promise<unknown> {
+  const verifier = verifierFor(settings)
+  try {
+    // (Two overloads in jose's types, one for a key and one for a key getter.)
+    const { payload } = await jwtVerify(token, verifier.key as Uint8Array, verifier.options)
+    const session = readPointer(payload, verifier.pointer)
+    if (!session.found || typeof session.value !== 'object' || session.value === null) {
+      throw new AuthError('BAD_RESPONSE', `The verified token has no session object at auth.jwtVerification.sessionPointer ${JSON.stringify(verifier.pointer)}`)
+    }
+    return session.value
+  }
+  catch (error) {
+    if (error instanceof AuthError) throw error
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && TOKEN_REFUSED.has(code)) {
+      throw new AuthError('UNAUTHORIZED', `The access token failed verification (${code})`, { status: 401, cause: error })
+    }
+    if (code === joseErrors.JWKSTimeout.code) throw new AuthError('TIMEOUT', `The JWKS at ${settings.jwksUrl} did not answer in time`, { cause: error })
+    throw new AuthError('NETWORK', `The token could not be verified: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+  }
+}

@@ -1,0 +1,22 @@
+import { jwtVerificationEnabled, verifiedSession, type JwtVerificationSettings } from './jwt-verification'
+import { cachedSession, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
+
+/** The server-only settings (`runtimeConfig.auth`) that decide how the server learns whose token it holds. */
+export interface ServerSessionSettings {
+  sessionCache?: SessionCacheSettings
+  jwtVerification?: JwtVerificationSettings
+}
+
+export type ServerSessionLookup = (token: string, askBackend: () => Promise<unknown>) => Promise<unknown>
+
+/**
+ * One answer for SSR and the server utilities: the token verified here when `auth.jwtVerification` is set (no
+ * backend call), else the backend's session endpoint through the short-lived session cache, else the backend.
+ */
+export function serverSessionLookup(settings: ServerSessionSettings | undefined): ServerSessionLookup {
+  const jwt = settings?.jwtVerification
+  if (jwtVerificationEnabled(jwt)) return token => verifiedSession(token, jwt)
+  const cache = settings?.sessionCache
+  if (sessionCacheEnabled(cache)) return (token, askBackend) => cachedSession(token, cache, askBackend)
+  return (_token, askBackend) => askBackend()
+}

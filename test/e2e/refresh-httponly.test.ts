@@ -1,0 +1,173 @@
+import type { BrowserContext, Page } from 'playwright-core'
+import { request } from 'node:http'
+import { describe, expect, inject, it } from 'vitest'
+import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { expiredCopy } from './tokens'
+
+// httpOnly cookies with refresh tokens (test/fixtures/refresh-httponly): page scripts never see a token; the
+// server refreshes when the access token is due, once per browser, and sets both cookies HttpOnly.
+const baseURL = inject('refreshHttpOnlyBaseURL')
+const accessTtl = inject('refreshAccessTtl')
+const backend = new Backend(baseURL)
+const browser = useChromium(backend)
+const REFRESH = 'POST /api/auth/refresh'
+
+/** The status of a GET for `path` exactly as written, no URL normalisation on the way. */
+function rawStatus(path: string): Promise<number> {
+  const { hostname, port } = new URL(baseURL)
+  return new Promise((resolve, reject) => {
+    request({ hostname, port, path, method: 'GET' }, (response) => {
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    }).on('error', reject).end()
+  })
+}
+
+async function reuseDetections(): Promise<number> {
+  return (await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()).reuseDetections
+}
+
+async function tokenCookies(context: BrowserContext) {
+  const cookies = await context.cookies()
+  return { token: cookies.find(cookie => cookie.name === 'auth.token'), refreshToken: cookies.find(cookie => cookie.name === 'auth.refresh-token') }
+}
+
+/** Replaces the access cookie with an expired copy of itself: the browser after a while away. */
+async function expireAccessToken(context: BrowserContext) {
+  const { token } = await tokenCookies(context)
+  expect(token).toBeDefined()
+  await context.addCookies([{ ...token!, value: await expiredCopy(token!.value, accessTtl) }])
+}
+
+async function signedIn(path = '/profile') {
+  const user = newUser()
+  await backend.register(user)
+  const session = await openSession(browser(), baseURL)
+  await session.page.goto(`/login?redirect=${path}`)
+  await signInThroughForm(session.page, user)
+  await session.page.waitForURL(url => url.pathname === path)
+  return { ...session, user }
+}
+
+describe('httpOnly cookies with refresh tokens', () => {
+  it('both cookies HttpOnly; no token in document.cookie, the HTML or the payload; a reload with an expired token refreshes once on the server', async () => {
+    const { page, context, user, assertClean } = await signedIn()
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    const signedInCookies = await tokenCookies(context)
+    expect(signedInCookies.token).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
+    expect(signedInCookies.refreshToken).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
+    expect(await page.evaluate(() => document.cookie)).not.toMatch(/auth\./)
+
+    await expireAccessToken(context)
+    const expired = (await tokenCookies(context)).token!.value
+    await backend.reset()
+    await page.reload()
+    await waitForHydration(page)
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    await page.waitForLoadState('networkidle')
+    expect(await backend.count(REFRESH)).toBe(1)
+    const renewed = await tokenCookies(context)
+    expect(renewed.token!.value).not.toBe(expired)
+    expect(renewed.refreshToken!.value).not.toBe(signedInCookies.refreshToken!.value)
+    const html = await page.content()
+    const served = await (await page.request.get('/profile')).text()
+    for (const value of [renewed.token!.value, renewed.refreshToken!.value, expired, signedInCookies.refreshToken!.value]) {
+      expect(html).not.toContain(value)
+      expect(served).not.toContain(value)
+    }
+    expect(await page.evaluate(() => document.cookie)).not.toMatch(/auth\./)
+    // The composables see no token either (test/fixtures/local/app/pages/lab.vue puts them on window).
+    await page.goto('/lab')
+    await waitForHydration(page)
+    expect(await page.evaluate(() => (window as unknown as { __lab: { state: () => unknown } }).__lab.state())).toEqual({ status: 'authenticated', email: user.email, rawToken: null, rawRefreshToken: null })
+    expect(await reuseDetections()).toBe(0)
+    await assertClean()
+  })
+
+  it('twenty concurrent API calls after expiry make one refresh, and all succeed', async () => {
+    const { page, context, user, assertClean } = await signedIn()
+    await waitForHydration(page)
+    await expireAccessToken(context)
+    const reusesBefore = await reuseDetections()
+    await backend.reset()
+    // The app's own route: requireServerSession renews the due token itself (the browser cannot).
+    const results = await page.evaluate(() => Promise.all(Array.from({ length: 20 }, () => fetch('/api/_test/whoami').then(async response => ({ status: response.status, body: await response.json() })))))
+    expect(results.map(result => result.status)).toEqual(Array.from({ length: 20 }, () => 200))
+    expect(results.every(result => result.body.email === user.email)).toBe(true)
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect(await reuseDetections()).toBe(reusesBefore)
+    await assertClean()
+  })
+
+  it('three tabs across an expiry: everyone stays signed in, no refresh token is spent twice', async () => {
+    const { page, context, user, assertClean } = await signedIn('/profile')
+    const tabs: Page[] = []
+    for (let index = 0; index < 3; index++) {
+      const tab = await context.newPage()
+      await tab.goto('/lab')
+      await waitForHydration(tab)
+      tabs.push(tab)
+    }
+    const reusesBefore = await reuseDetections()
+    await expireAccessToken(context)
+    await backend.reset()
+    // Every tab asks at once (refresh() re-checks the session through the server, which renews the due token),
+    // then each reloads, and the first tab loads a protected page.
+    const outcomes = await Promise.all(tabs.map(tab => tab.evaluate(() => (window as unknown as { __lab: { refresh: () => Promise<{ ok: boolean }> } }).__lab.refresh())))
+    expect(outcomes.every(outcome => outcome.ok)).toBe(true)
+    await Promise.all(tabs.map(tab => tab.reload()))
+    for (const tab of tabs) await expect.poll(() => text(tab, 'lab-status')).toBe('authenticated')
+    await page.reload()
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect(await reuseDetections()).toBe(reusesBefore)
+    await assertClean()
+  })
+})
+
+describe('the forwarding route (auth.forward: /api/upstream → the test upstream)', () => {
+  interface Echo { method: string, path: string, email: string, cookie: string | null, body: string | null }
+  const call = (page: Page, path: string, init: RequestInit = {}) => page.evaluate(async ({ path, init }) => {
+    const response = await fetch(path, init)
+    return { status: response.status, body: await response.json(), upstreamHeader: response.headers.get('x-upstream'), cookies: document.cookie }
+  }, { path, init: init as Record<string, unknown> })
+
+  it('attaches the token on the server, streams the body both ways, drops cookies both ways', async () => {
+    const { page, user, assertClean } = await signedIn()
+    await waitForHydration(page)
+    const result = await call(page, '/api/upstream/orders/7?sort=desc', { method: 'POST', body: 'hello upstream', headers: { 'content-type': 'text/plain' } })
+    expect(result.status).toBe(200)
+    expect(result.body as Echo).toEqual({ method: 'POST', path: '/api/_test/upstream/orders/7?sort=desc', email: user.email, cookie: null, body: 'hello upstream' })
+    expect(result.upstreamHeader).toBe('yes')
+    expect(result.cookies).not.toContain('upstream-cookie')
+    await assertClean()
+  })
+
+  it('an expired token is refreshed before forwarding; a 401 from the upstream refreshes and retries once', async () => {
+    const { page, context, user, assertClean } = await signedIn()
+    await waitForHydration(page)
+    await expireAccessToken(context)
+    await backend.reset()
+    expect((await call(page, '/api/upstream/me')).body.email).toBe(user.email)
+    expect(await backend.count(REFRESH)).toBe(1)
+    // The upstream refuses the fresh token once: one refresh, one retry, the caller sees the 200.
+    const retried = await call(page, `/api/upstream/me?reject-once=${Date.now()}`)
+    expect(retried.status).toBe(200)
+    expect(retried.body.email).toBe(user.email)
+    expect(await backend.count(REFRESH)).toBe(2)
+    expect(await reuseDetections()).toBe(0)
+    await assertClean()
+  })
+
+  it('is no open proxy: paths that would leave the upstream, cross-site requests and signed-out callers are refused', async () => {
+    // Sent as written (fetch() would resolve the dot segments itself before they reach the server).
+    for (const path of ['/api/upstream/..%2f..%2fauth%2fsession', '/api/upstream/%2e%2e/x', '/api/upstream/a/%2E%2E/%2E%2E/b', '/api/upstream/x%5c..%5cy']) {
+      expect(await rawStatus(path), path).toBe(400)
+    }
+    expect((await fetch(`${baseURL}/api/upstream/me`, { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403)
+    // Nobody signed in: the upstream gets no token and says so.
+    const anonymous = await fetch(`${baseURL}/api/upstream/me`)
+    expect(anonymous.status).toBe(401)
+    expect(await anonymous.json()).toEqual({ error: 'unauthorized', sentAuthorization: false })
+  })
+})

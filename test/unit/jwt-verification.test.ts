@@ -1,0 +1,104 @@
+import { createServer } from 'node:http'
+import { once } from 'node:events'
+import { SignJWT, exportSPKI, generateKeyPair } from 'jose'
+import { describe, expect, it } from 'vitest'
+import { AuthError } from '../../src/runtime/core'
+import { jwtVerificationEnabled, verifiedSession, type JwtVerificationSettings } from '../../src/runtime/shared/jwt-verification'
+import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from '../../src/options'
+
+const settings = (overrides: Partial<JwtVerificationSettings>): JwtVerificationSettings => ({
+  enabled: true, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30, ...overrides,
+})
+const SECRET = 'a secret long enough for HS256 tokens'
+const sign = (claims: Record<string, unknown>, alg = 'HS256', key: Parameters<SignJWT['sign']>[0] = new TextEncoder().encode(SECRET)) =>
+  new SignJWT(claims).setProtectedHeader({ alg }).setIssuedAt().setExpirationTime('5m').sign(key)
+
+async function failure(promise: Promise<unknown>): Promise<AuthError> {
+  const outcome = await promise.then(() => null, (error: unknown) => error)
+  expect(outcome).toBeInstanceOf(AuthError)
+  return outcome as AuthError
+}
+
+describe('verifiedSession', () => {
+  it('takes the session from the claims (all of them, or at sessionPointer)', async () => {
+    const token = await sign({ user: { id: 'u1', roles: ['admin'] } })
+    expect(await verifiedSession(token, settings({ secret: SECRET, sessionPointer: '/user' }))).toEqual({ id: 'u1', roles: ['admin'] })
+    expect(await verifiedSession(token, settings({ secret: SECRET }))).toMatchObject({ user: { id: 'u1' }, exp: expect.any(Number) })
+    // A pointer that finds no object is the options' mistake, not a verdict on the user.
+    expect((await failure(verifiedSession(token, settings({ secret: SECRET, sessionPointer: '/nobody' })))).code).toBe('BAD_RESPONSE')
+  })
+
+  it('checks issuer and audience when given, and refuses an algorithm not allowed', async () => {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://a.test').setAudience('api').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET))
+    await expect(verifiedSession(token, settings({ secret: SECRET, issuer: 'https://a.test', audience: 'api' }))).resolves.toBeTruthy()
+    // From the environment a list comes comma-separated.
+    await expect(verifiedSession(token, settings({ secret: SECRET, audience: 'other, api' }))).resolves.toBeTruthy()
+    for (const bad of [{ issuer: 'https://b.test' }, { audience: 'other' }, { algorithms: ['HS512'] }]) {
+      const error = await failure(verifiedSession(token, settings({ secret: SECRET, ...bad })))
+      expect(error.code).toBe('UNAUTHORIZED')
+      expect(error.isVerdict).toBe(true)
+    }
+  })
+
+  it('verifies with a PEM public key for the algorithm the token names', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256')
+    const token = await sign({ sub: 'u2' }, 'RS256', privateKey)
+    expect(await verifiedSession(token, settings({ publicKey: await exportSPKI(publicKey) }))).toMatchObject({ sub: 'u2' })
+    // The same key does not make an HS256 token signed with the PEM text valid (the key-confusion attack).
+    const confused = await sign({ sub: 'u2' }, 'HS256', new TextEncoder().encode(await exportSPKI(publicKey)))
+    expect((await failure(verifiedSession(confused, settings({ publicKey: await exportSPKI(publicKey) })))).code).toBe('UNAUTHORIZED')
+  })
+
+  it('a JWKS that cannot be reached is no verdict (NETWORK), and a missing or doubled key says which variables to set', async () => {
+    const server = createServer((_request, response) => response.destroy())
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as { port: number }
+    try {
+      const { privateKey } = await generateKeyPair('ES256')
+      const error = await failure(verifiedSession(await sign({}, 'ES256', privateKey), settings({ jwksUrl: `http://127.0.0.1:${port}/jwks` })))
+      expect(error.code).toBe('NETWORK')
+      expect(error.isVerdict).toBe(false)
+    }
+    finally {
+      server.close()
+    }
+    expect((await failure(verifiedSession('x.y.z', settings({})))).message).toMatch(/NUXT_AUTH_JWT_VERIFICATION_SECRET/)
+    expect((await failure(verifiedSession('x.y.z', settings({ secret: SECRET, jwksUrl: 'http://x.test' })))).message).toMatch(/exactly one/)
+  })
+
+  it('is on when the app configured it, or when the environment gives a key', () => {
+    expect(jwtVerificationEnabled(settings({ enabled: false }))).toBe(false)
+    expect(jwtVerificationEnabled(settings({ enabled: false, secret: 'from env' }))).toBe(true)
+    expect(jwtVerificationEnabled(settings({ enabled: true }))).toBe(true)
+    expect(jwtVerificationEnabled(undefined)).toBe(false)
+  })
+})
+
+describe('auth.jwtVerification options', () => {
+  const resolve = (jwtVerification: unknown, provider: Record<string, unknown> = { type: 'local' }) => resolveModuleOptions({ jwtVerification, provider } as unknown as ModuleOptions)
+  const problems = (jwtVerification: unknown, provider?: Record<string, unknown>) => {
+    try {
+      resolve(jwtVerification, provider)
+    }
+    catch (error) {
+      expect(error).toBeInstanceOf(AuthConfigError)
+      return (error as AuthConfigError).message
+    }
+    throw new Error('no error')
+  }
+
+  it('writes every key into the server config, empty when not given, so the environment can set them', () => {
+    expect(resolveModuleOptions({}).server.jwtVerification).toMatchObject({ enabled: false, secret: '', jwksUrl: '', publicKey: '' })
+    expect(resolve({ jwksUrl: 'https://issuer.example.com/jwks', audience: ['api'] }).server.jwtVerification).toMatchObject({ enabled: true, jwksUrl: 'https://issuer.example.com/jwks', audience: ['api'], jwksCooldownSeconds: 30 })
+  })
+
+  it('fails the build naming the option: two keys, alg none, a bad URL or pointer, and a provider without tokens', () => {
+    expect(problems({ secret: 's', jwksUrl: 'https://x.test/jwks' })).toMatch(/auth\.jwtVerification gives secret and jwksUrl/)
+    expect(problems({ algorithms: ['none'] })).toMatch(/auth\.jwtVerification\.algorithms .*'none' is never accepted/s)
+    expect(problems({ jwksUrl: 'issuer/jwks' })).toMatch(/auth\.jwtVerification\.jwksUrl must be an http\(s\) URL/)
+    expect(problems({ sessionPointer: 'user' })).toMatch(/auth\.jwtVerification\.sessionPointer/)
+    expect(problems({ secret: 's' }, { type: 'authjs' })).toMatch(/auth\.jwtVerification is set, but this provider keeps no access token/)
+    expect(problems({ secrets: 's' })).toMatch(/auth\.jwtVerification\.secrets/)
+  })
+})
