@@ -1,11 +1,11 @@
-import { createError, type H3Event } from 'h3'
+import type { H3Event } from 'h3'
 import { useRuntimeConfig } from '#imports'
-import { AuthError, isAuthError } from '../core'
+import { isAuthError } from '../core'
 import { refreshLeadMs, tokenTiming } from '../core/token'
 import type { Session } from '../types'
 import { refreshOnServer, responseSent } from '../shared/server-refresh'
 import { serverSessionLookup, type ServerSessionSettings } from '../shared/server-session'
-import { relayContext } from './relay'
+import { relayContext, relayError } from './relay'
 
 // Server utilities for the token providers (local, refresh): the same names as the Auth.js provider's. The
 // token comes from the Authorization header (API clients, useAuthFetch) or the module's cookie; the session
@@ -72,10 +72,10 @@ function renewalDue(token: string, config: ReturnType<typeof relayContext>['conf
   return timing.expiresAt - lead <= Date.now()
 }
 
-async function resolve(event: H3Event): Promise<ServerAuth> {
+async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = {}): Promise<ServerAuth> {
   const { token, renewed, relay } = await freshToken(event)
   if (!token) return { token: null, session: null }
-  const lookup = serverSessionLookup(useRuntimeConfig(event).auth as ServerSessionSettings | undefined)
+  const lookup = serverSessionLookup(useRuntimeConfig(event).auth as ServerSessionSettings | undefined, { cache: !fresh })
   const ask = async (current: string) => ({ token: current, session: await lookup(current, () => relay.strategy.getSession(relay.context)) as Session | null })
   try {
     return await ask(token)
@@ -104,23 +104,26 @@ async function resolve(event: H3Event): Promise<ServerAuth> {
   return { token: null, session: null }
 }
 
-function serverAuth(event: H3Event): Promise<ServerAuth> {
+function serverAuth(event: H3Event, options?: { fresh?: boolean }): Promise<ServerAuth> {
   const context = event.context as EventContext
-  context[RESOLVED] ??= resolve(event)
+  context[RESOLVED] ??= resolve(event, options)
   return context[RESOLVED] as Promise<ServerAuth>
 }
 
 /** No verdict (backend down, a timeout, an answer it cannot use): a 503 or 504, never a 401 that would sign out. */
 function unavailable(error: unknown) {
-  const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', 'Unexpected failure', { cause: error })
-  console.warn(`[nuxt-gatekeeper] server session: ${authError.code}: ${authError.message}`)
-  const status = authError.code === 'TIMEOUT' ? 504 : 503
-  return createError({ statusCode: status, statusMessage: authError.code, data: { authError: { code: authError.code } } })
+  // The relay's error shape (the code and its meaning, logged), with the status of a gateway that got no answer.
+  return relayError(error, isAuthError(error) && error.code === 'TIMEOUT' ? 504 : 503)
 }
 
 /** The session of this request's visitor or API client, or null. A backend that cannot answer is a 503, not null. */
 export async function getServerSession(event: H3Event): Promise<Session | null> {
   return (await serverAuth(event)).session
+}
+
+/** The browser's own session check (the httpOnly session route): the backend's answer now, not the cache's. */
+export async function checkSessionNow(event: H3Event): Promise<Session | null> {
+  return (await serverAuth(event, { fresh: true })).session
 }
 
 /**

@@ -11,12 +11,13 @@ export type ServerSessionLookup = (token: string, askBackend: () => Promise<unkn
 
 /**
  * One answer for SSR and the server utilities: the token verified here when `auth.jwtVerification` is set (no
- * backend call), else the backend's session endpoint through the short-lived session cache, else the backend.
+ * backend call), else the backend's session endpoint through the short-lived session cache (unless `cache:
+ * false`: a browser's own check wants the backend's answer now), else the backend.
  */
-export function serverSessionLookup(settings: ServerSessionSettings | undefined): ServerSessionLookup {
+export function serverSessionLookup(settings: ServerSessionSettings | undefined, { cache: useCache = true }: { cache?: boolean } = {}): ServerSessionLookup {
   const jwt = settings?.jwtVerification
   if (jwtVerificationEnabled(jwt)) return token => verifiedSession(token, jwt)
   const cache = settings?.sessionCache
-  if (sessionCacheEnabled(cache)) return (token, askBackend) => cachedSession(token, cache, askBackend)
+  if (useCache && sessionCacheEnabled(cache)) return (token, askBackend) => cachedSession(token, cache, askBackend)
   return (_token, askBackend) => askBackend()
 }
