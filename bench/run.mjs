@@ -15,7 +15,7 @@ import { launchBrowser, runScenarios } from './lib/browser.mjs'
 import { machineDescription, renderReport } from './lib/report.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
 import { startServer } from './lib/server.mjs'
-import { measureThroughput } from './lib/throughput.mjs'
+import { measureApiThroughput, measureThroughput } from './lib/throughput.mjs'
 import { VARIANTS, benchDir, buildVariant, clientJsBytes } from './lib/variants.mjs'
 
 const { values: flags } = parseArgs({
@@ -56,7 +56,7 @@ if (!flags['skip-build']) {
   step('installing @sidebase/nuxt-auth 1.3.1 into its own tree (bench/variants/sidebase-refresh)')
   execFileSync('npm', ['install'], { cwd: join(benchDir, 'variants', 'sidebase-refresh'), stdio: ['ignore', 'ignore', 'inherit'] })
   execFileSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' })
-  for (const variant of VARIANTS) {
+  for (const variant of VARIANTS.filter(candidate => !candidate.builtAs)) {
     step(`building ${variant.name}`)
     await buildVariant(variant)
   }
@@ -83,6 +83,8 @@ try {
   else {
     step(`SSR throughput: ${options.rounds} interleaved rounds of ${options.duration} s, ${options.connections} connections`)
     const throughput = await measureThroughput(servers, options)
+    step(`API route throughput: ${options.rounds} interleaved rounds of ${options.duration} s`)
+    const api = await measureApiThroughput(servers, options)
     step('browser scenarios')
     browser = await launchBrowser()
     const scenarios = new Map()
@@ -94,6 +96,7 @@ try {
       variants: VARIANTS,
       bytes,
       throughput,
+      api,
       scenarios,
       options,
       machine: machineDescription(browser.version()),

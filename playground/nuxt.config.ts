@@ -22,7 +22,8 @@ const localAuth: ModuleOptions = {
       signUp: { path: '/register', method: 'post' },
       getSession: { path: '/session', method: 'get' },
     },
-    token: { signInResponseTokenPointer: '/token', type: 'Bearer', cookieName: 'auth.token', maxAgeInSeconds: 1800 },
+    // `PLAYGROUND_PROVIDER=httponly`: both cookies httpOnly, the server refreshes for the browser (BFF).
+    token: { signInResponseTokenPointer: '/token', type: 'Bearer', cookieName: 'auth.token', maxAgeInSeconds: 1800, httpOnlyCookieAttribute: process.env.PLAYGROUND_PROVIDER === 'httponly' },
     session: { dataResponsePointer: '/' },
     pages: { login: '/login' },
     // sidebase 1.x shape; `PLAYGROUND_PROVIDER=local npm run dev` runs the plain local provider instead.
@@ -35,6 +36,7 @@ const localAuth: ModuleOptions = {
         refreshRequestTokenPointer: '/refreshToken',
         cookieName: 'auth.refresh-token',
         maxAgeInSeconds: 604800,
+        httpOnlyCookieAttribute: process.env.PLAYGROUND_PROVIDER === 'httponly',
       },
     },
   },
@@ -66,7 +68,7 @@ export default defineNuxtConfig({
     // admin+anything@example.com.
     adminEmailPattern: '^admin(\\+[^@]*)?@example\\.com$',
     public: {
-      /** Which provider the playground runs (env PLAYGROUND_PROVIDER): 'refresh' (default), 'local' or 'authjs'. */
+      /** Which provider the playground runs (env PLAYGROUND_PROVIDER): 'refresh' (default), 'local', 'httponly' (refresh, httpOnly cookies) or 'authjs'. */
       playgroundProvider: process.env.PLAYGROUND_PROVIDER || 'refresh',
     },
   },

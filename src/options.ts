@@ -321,7 +321,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   if (typeof authorizationInput !== 'object' || authorizationInput === null) fail('authorization', `must be an object, got ${JSON.stringify(authorizationInput)}`, `set e.g. { roles: '/user/roles' }`)
   const { roles = '/roles', forbiddenPage } = (typeof authorizationInput === 'object' && authorizationInput !== null ? authorizationInput : {}) as AuthorizationOptions
   const rolesSource = rolesExpression(roles)
-  if (rolesSource === null) fail('authorization.roles', `must be a JSON pointer ('/user/roles') or a self-contained function (session) => string[], got ${typeof roles === 'function' ? String(roles).slice(0, 80) : JSON.stringify(roles)}`, `set e.g. '/user/roles', or (session) => session.user.roles`)
+  if (rolesSource === null) fail('authorization.roles', `must be a JSON pointer ('/user/roles') or a self-contained, synchronous function (session) => string[], got ${typeof roles === 'function' ? String(roles).slice(0, 80) : JSON.stringify(roles)}`, `set e.g. '/user/roles', or (session) => session.user.roles`)
   if (forbiddenPage !== undefined && (typeof forbiddenPage !== 'string' || !forbiddenPage.startsWith('/') || forbiddenPage.startsWith('//'))) {
     fail('authorization.forbiddenPage', `must be an app path, got ${JSON.stringify(forbiddenPage)}`, `set a path such as '/forbidden', or leave it out for Nuxt's error page with status 403`)
   }
@@ -423,6 +423,11 @@ function resolveJwtVerification(input: unknown, fail: (key: string, problem: str
   if (!Array.isArray(algorithms) || algorithms.some(alg => !JWT_ALGORITHMS.has(alg))) {
     fail('jwtVerification.algorithms', `must list signature algorithms (${[...JWT_ALGORITHMS].join(', ')}), got ${JSON.stringify(algorithms)}`, `list the ones your issuer signs with, e.g. ['RS256']; 'none' is never accepted`)
   }
+  else if (keys.length === 1) {
+    // A shared secret verifies HS* only, a public key or a JWKS everything else (the key-confusion attack).
+    const mismatched = algorithms.filter(alg => alg.startsWith('HS') !== (keys[0] === 'secret'))
+    if (mismatched.length > 0) fail('jwtVerification.algorithms', `lists ${mismatched.join(', ')}, which the ${keys[0]} cannot verify`, keys[0] === 'secret' ? `list HS256, HS384 or HS512 with a secret` : 'list asymmetric algorithms (RS*, PS*, ES*, EdDSA) with a public key or a JWKS')
+  }
   const sessionPointer = options.sessionPointer ?? '/'
   if (typeof sessionPointer !== 'string' || !(sessionPointer === '' || sessionPointer.startsWith('/'))) {
     fail('jwtVerification.sessionPointer', `must be a JSON pointer, got ${JSON.stringify(sessionPointer)}`, `set e.g. '/' (all claims) or '/user'`)
@@ -452,7 +457,8 @@ function resolveJwtVerification(input: unknown, fail: (key: string, problem: str
  */
 function rolesExpression(roles: unknown): string | null {
   if (typeof roles === 'string') return roles === '' || roles.startsWith('/') ? JSON.stringify(roles) : null
-  if (typeof roles !== 'function') return null
+  // Roles are read synchronously (page guards, templates): a promise would count as no roles.
+  if (typeof roles !== 'function' || ['AsyncFunction', 'GeneratorFunction', 'AsyncGeneratorFunction'].includes(roles.constructor.name)) return null
   const source = Function.prototype.toString.call(roles)
   for (const expression of [`(${source})`, `(({ ${source} })[${JSON.stringify(roles.name)}])`]) {
     try {

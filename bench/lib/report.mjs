@@ -16,7 +16,7 @@ export function machineDescription(chromiumVersion) {
   return `${platform()} ${release()}, ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Chromium ${chromiumVersion}`
 }
 
-export function renderReport({ variants, bytes, throughput, scenarios, options, machine, date }) {
+export function renderReport({ variants, bytes, throughput, api = [], scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareRate = throughput.get(bare.name)?.median
   const rows = []
@@ -61,11 +61,22 @@ export function renderReport({ variants, bytes, throughput, scenarios, options, 
     return [...seen].map(([message, count]) => `- ${variant.label}, ${message}${count > 1 ? ` (×${count})` : ''}`)
   })
 
+  const apiBaseline = api[0]?.median
+  const apiRows = api.map(target => `| ${target.label} | ${Math.round(target.median)} | ${(target.median / apiBaseline).toFixed(2)}× | ${target.backendCallsPerRequest.toFixed(3)}${target.failed ? ` (${target.failed} failed)` : ''} |`)
+
   return [
     `| figure | ${variants.map(variant => variant.label).join(' | ')} |`,
     `|---|${variants.map(() => '---').join('|')}|`,
     ...rows,
     '',
+    ...(api.length
+      ? [
+          `| API route (median req/s of ${options.rounds} × ${options.duration} s, ${options.connections} connections) | req/s | × no auth | backend calls per request |`,
+          '|---|---|---|---|',
+          ...apiRows,
+          '',
+        ]
+      : []),
     `Machine: ${machine}. Run ${date} with \`npm run bench\`.`,
     ...(errorNotes.length ? ['', 'Console errors:', ...errorNotes] : []),
   ].join('\n')

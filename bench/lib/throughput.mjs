@@ -44,6 +44,51 @@ export async function measureThroughput(servers, { rounds, duration, connections
   }]))
 }
 
+/**
+ * API route requests per second: the app's route guarded by `requireServerSession` (gatekeeper variants: the
+ * backend's session endpoint through the server's cache, or the JWT verified locally) against a route with no
+ * auth on the bare app. Interleaved rounds, the median per target.
+ */
+export const API_TARGETS = [
+  { variant: 'bare', path: '/api/plain', label: 'no auth (bare app)' },
+  { variant: 'gatekeeper-local', path: '/api/session-owner', label: '`requireServerSession`, backend session check (server cache on)' },
+  { variant: 'gatekeeper-local-jwt', path: '/api/session-owner', label: '`requireServerSession`, JWT verified on the server' },
+]
+
+export async function measureApiThroughput(servers, { rounds, duration, connections }) {
+  const targets = []
+  for (const spec of API_TARGETS) {
+    const server = servers.find(candidate => candidate.variant.name === spec.variant)
+    if (!server) continue
+    await server.control({ rotate: false, accessTtl: 1800 })
+    const cookie = server.variant.auth ? cookieHeader(await server.signIn()) : ''
+    const check = await fetch(`${server.url}${spec.path}`, { headers: { cookie } })
+    if (check.status !== 200) throw new Error(`${spec.variant}: ${spec.path} answered ${check.status}`)
+    await cannon(`${server.url}${spec.path}`, cookie, 2, connections)
+    targets.push({ spec, server, cookie, samples: [], requests: 0, backendCalls: 0, non2xx: 0 })
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const target of targets) {
+      await target.server.control({ reset: true })
+      const result = await cannon(`${target.server.url}${target.spec.path}`, target.cookie, duration, connections)
+      const { counters } = await target.server.state()
+      target.samples.push(result.requests.average)
+      target.requests += result.requests.total
+      target.non2xx += result.non2xx + result.errors + result.timeouts
+      // The route itself is counted by the bench backend's middleware only when it is a backend route.
+      target.backendCalls += Object.entries(counters).filter(([key]) => !key.endsWith(target.spec.path)).reduce((sum, [, count]) => sum + count, 0)
+      process.stdout.write(`  round ${round + 1}/${rounds} ${target.spec.variant} ${target.spec.path}: ${Math.round(result.requests.average)} req/s\n`)
+    }
+  }
+  for (const { server } of targets) await server.control({ rotate: true })
+  return targets.map(target => ({
+    label: target.spec.label,
+    median: median(target.samples),
+    backendCallsPerRequest: target.requests ? target.backendCalls / target.requests : 0,
+    failed: target.non2xx,
+  }))
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)

@@ -6,19 +6,22 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
+import { BENCH_SECRET } from '../fixtures.mjs'
 
 const run = promisify(execFile)
 export const benchDir = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * `auth`: has an auth module. `refresh`: has refresh tokens (the scenarios that need one are n/a otherwise).
+ * `builtAs`: served from another variant's build, with `env` (no build of its own).
  */
 export const VARIANTS = [
   { name: 'bare', label: 'bare (no auth)', auth: false, refresh: false },
   { name: 'gatekeeper-local', label: 'nuxt-gatekeeper local', auth: true, refresh: false },
+  { name: 'gatekeeper-local-jwt', label: 'nuxt-gatekeeper local, JWT verified on the server', auth: true, refresh: false, builtAs: 'gatekeeper-local', env: { NUXT_AUTH_JWT_VERIFICATION_SECRET: BENCH_SECRET } },
   { name: 'gatekeeper-refresh', label: 'nuxt-gatekeeper refresh', auth: true, refresh: true },
   { name: 'sidebase-refresh', label: '@sidebase/nuxt-auth 1.3.1 local+refresh', auth: true, refresh: true },
-].map(variant => ({ ...variant, dir: join(benchDir, 'variants', variant.name) }))
+].map(variant => ({ env: {}, ...variant, dir: join(benchDir, 'variants', variant.builtAs ?? variant.name) }))
 
 export async function buildVariant(variant) {
   await run('npx', ['nuxi', 'build', variant.dir], { cwd: benchDir, maxBuffer: 64 * 1024 * 1024 })

@@ -27,6 +27,7 @@ export default defineConfig({
           { text: 'Server-side rendering', link: '/guide/ssr' },
           { text: 'Server utilities', link: '/guide/server-utilities' },
           { text: 'Authorization', link: '/guide/authorization' },
+          { text: 'httpOnly cookies (BFF)', link: '/guide/httponly-cookies' },
           { text: 'Migrating from @sidebase/nuxt-auth', link: '/guide/migration-from-sidebase' },
           { text: 'A backend to copy', link: '/guide/backend' },
           { text: 'Recipes for common backends', link: '/guide/backend-recipes' },

@@ -66,8 +66,7 @@ describe('local JWT verification with a JWKS', () => {
       NUXT_AUTH_JWT_VERIFICATION_JWKS_URL: `http://127.0.0.1:${port}/api/_test/jwks`,
       NUXT_AUTH_JWT_VERIFICATION_ISSUER: 'https://issuer.test',
       NUXT_AUTH_JWT_VERIFICATION_AUDIENCE: 'gatekeeper-test',
-      // A key rotation is picked up at once (the default waits 30 s between fetches).
-      NUXT_AUTH_JWT_VERIFICATION_JWKS_COOLDOWN_SECONDS: '0',
+      // The default jwksCooldownSeconds (30): a rotation must be picked up within it all the same.
     }, { port, readyPath: '/api/_test/counters' })
   })
   afterAll(() => server?.stop())

@@ -126,7 +126,7 @@ describe('httpOnly cookies with refresh tokens', () => {
 })
 
 describe('the forwarding route (auth.forward: /api/upstream → the test upstream)', () => {
-  interface Echo { method: string, path: string, email: string, cookie: string | null, body: string | null }
+  interface Echo { method: string, path: string, email: string, cookie: string | null, accept: string | null, forwardedFor: string | null, body: string | null }
   const call = (page: Page, path: string, init: RequestInit = {}) => page.evaluate(async ({ path, init }) => {
     const response = await fetch(path, init)
     return { status: response.status, body: await response.json(), upstreamHeader: response.headers.get('x-upstream'), cookies: document.cookie }
@@ -135,9 +135,10 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
   it('attaches the token on the server, streams the body both ways, drops cookies both ways', async () => {
     const { page, user, assertClean } = await signedIn()
     await waitForHydration(page)
-    const result = await call(page, '/api/upstream/orders/7?sort=desc', { method: 'POST', body: 'hello upstream', headers: { 'content-type': 'text/plain' } })
+    // A page claiming to come from elsewhere: the upstream hears it, and the address this server saw last.
+    const result = await call(page, '/api/upstream/orders/7?sort=desc', { method: 'POST', body: 'hello upstream', headers: { 'content-type': 'text/plain', 'accept': 'application/vnd.shop+json', 'x-forwarded-for': '203.0.113.9' } })
     expect(result.status).toBe(200)
-    expect(result.body as Echo).toEqual({ method: 'POST', path: '/api/_test/upstream/orders/7?sort=desc', email: user.email, cookie: null, body: 'hello upstream' })
+    expect(result.body as Echo).toEqual({ method: 'POST', path: '/api/_test/upstream/orders/7?sort=desc', email: user.email, cookie: null, accept: 'application/vnd.shop+json', forwardedFor: '203.0.113.9, 127.0.0.1', body: 'hello upstream' })
     expect(result.upstreamHeader).toBe('yes')
     expect(result.cookies).not.toContain('upstream-cookie')
     await assertClean()
@@ -165,6 +166,9 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
       expect(await rawStatus(path), path).toBe(400)
     }
     expect((await fetch(`${baseURL}/api/upstream/me`, { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403)
+    // Browsers without Sec-Fetch-Site: the Origin, else the Referer, decides.
+    expect((await fetch(`${baseURL}/api/upstream/me`, { headers: { origin: 'https://evil.example' } })).status).toBe(403)
+    expect((await fetch(`${baseURL}/api/upstream/me`, { headers: { referer: 'https://evil.example/page' } })).status).toBe(403)
     // Nobody signed in: the upstream gets no token and says so.
     const anonymous = await fetch(`${baseURL}/api/upstream/me`)
     expect(anonymous.status).toBe(401)

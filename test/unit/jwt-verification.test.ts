@@ -102,3 +102,30 @@ describe('auth.jwtVerification options', () => {
     expect(problems({ secrets: 's' })).toMatch(/auth\.jwtVerification\.secrets/)
   })
 })
+
+describe('verifiedSession: what a key cannot verify', () => {
+  it('a token naming an algorithm the key is not for is refused (401), not an outage', async () => {
+    const ec = await generateKeyPair('ES256')
+    const rsa = await generateKeyPair('RS256')
+    const pem = await exportSPKI(ec.publicKey)
+    const rsaToken = await sign({ sub: 'x' }, 'RS256', rsa.privateKey)
+    expect((await failure(verifiedSession(rsaToken, settings({ publicKey: pem })))).code).toBe('UNAUTHORIZED')
+    expect(await verifiedSession(await sign({ sub: 'y' }, 'ES256', ec.privateKey), settings({ publicKey: pem }))).toMatchObject({ sub: 'y' })
+  })
+
+  it('a token without exp is refused; a broken key is the configuration\'s fault (no verdict, names the option)', async () => {
+    const noExp = await new SignJWT({ sub: 'z' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))
+    expect((await failure(verifiedSession(noExp, settings({ secret: SECRET })))).code).toBe('UNAUTHORIZED')
+    const { privateKey } = await generateKeyPair('RS256')
+    const broken = await failure(verifiedSession(await sign({}, 'RS256', privateKey), settings({ publicKey: '-----BEGIN PUBLIC KEY-----\nbroken\n-----END PUBLIC KEY-----' })))
+    expect(broken.isVerdict).toBe(false)
+    expect(broken.message).toMatch(/auth\.jwtVerification/)
+  })
+
+  it('the build refuses algorithms the key cannot verify (secret with RS256, JWKS with HS256), and async roles functions', () => {
+    for (const [jwtVerification, pattern] of [[{ secret: 's', algorithms: ['RS256'] }, /lists RS256, which the secret cannot verify/], [{ jwksUrl: 'https://x.test/jwks', algorithms: ['HS256'] }, /lists HS256, which the jwksUrl cannot verify/]] as const) {
+      expect(() => resolveModuleOptions({ jwtVerification } as unknown as ModuleOptions)).toThrow(pattern)
+    }
+    expect(() => resolveModuleOptions({ authorization: { roles: async () => ['admin'] } } as unknown as ModuleOptions)).toThrow(/auth\.authorization\.roles/)
+  })
+})

@@ -3,6 +3,8 @@ import { AuthError } from '../../src/runtime/core/errors'
 import { dedupeServerRefresh } from '../../src/runtime/shared/refresh-dedupe'
 import { requestEndpoint } from '../../src/runtime/shared/request'
 import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
+import { refreshOnServer } from '../../src/runtime/shared/server-refresh'
+import type { ClientStrategy, StrategyContext } from '../../src/runtime/core'
 
 const cookie = (name: string) => ({ name, maxAge: 60, sameSite: 'lax' as const, secure: false, httpOnly: false })
 const config = {
@@ -125,5 +127,25 @@ describe('server-side refresh de-duplication', () => {
     finally {
       vi.useRealTimers()
     }
+  })
+
+  it.each([
+    [true, 1],
+    [false, 2],
+  ])('refreshOnServer gives that grace only to httpOnly cookies (httpOnly %s: %i refreshes for a late request)', async (httpOnly, refreshes) => {
+    const cookies = {
+      token: { ...config.token, cookie: { ...config.token.cookie, httpOnly } },
+      refreshToken: { ...config.refreshToken, cookie: { ...config.refreshToken.cookie, httpOnly } },
+    }
+    let calls = 0
+    const strategy = { refresh: async () => ({ token: `access-${++calls}`, refreshToken: `refresh-${calls}` }) } as unknown as ClientStrategy<unknown>
+    const pair = { 'auth.token': `old-access-${httpOnly}`, 'auth.refresh-token': `old-refresh-${httpOnly}` }
+    // Two requests of one browser with the same spent pair, the second after the first's answer left.
+    await refreshOnServer(strategy, {} as StrategyContext<unknown>, createTokenStore(memoryJar({ ...pair }).jar, cookies), async () => {})
+    await new Promise(resolve => setTimeout(resolve, 0))
+    const late = createTokenStore(memoryJar({ ...pair }).jar, cookies)
+    await refreshOnServer(strategy, {} as StrategyContext<unknown>, late, async () => {})
+    expect(calls).toBe(refreshes)
+    expect(late.refreshToken()).toBe(`refresh-${refreshes}`)
   })
 })

@@ -56,9 +56,19 @@ export type RolesSource = string | ((session: never) => unknown)
 /** The session's roles as a list of strings: a string is one role; anything else is none. */
 export function sessionRoles(session: unknown, source: RolesSource): string[] {
   if (session === null || session === undefined) return []
-  const value = typeof source === 'function' ? source(session as never) : pointerValue(session, source)
+  const value = typeof source === 'function' ? rolesOf(session, source) : pointerValue(session, source)
   if (typeof value === 'string') return [value]
   return Array.isArray(value) ? value.filter((role): role is string => typeof role === 'string') : []
+}
+
+/** An app's roles function; one that throws (a session without the field it reads) means no roles. */
+function rolesOf(session: unknown, read: (session: never) => unknown): unknown {
+  try {
+    return read(session as never)
+  }
+  catch {
+    return []
+  }
 }
 
 function pointerValue(session: unknown, pointer: string): unknown {

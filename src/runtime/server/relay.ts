@@ -72,7 +72,7 @@ function relayableHeaders(configured: unknown): Set<string> {
  * chain it came with (as a proxy does; the last entry is the one this server vouches for), the host and
  * protocol it was sent to, its user agent.
  */
-function forwardedHeaders(event: H3Event): Record<string, string> {
+export function forwardedHeaders(event: H3Event): Record<string, string> {
   const headers: Record<string, string> = {
     'x-forwarded-host': getRequestHost(event, { xForwardedHost: false }),
     'x-forwarded-proto': getRequestProtocol(event, { xForwardedProto: false }),
@@ -102,8 +102,8 @@ export function assertSameOriginJson(event: H3Event) {
  */
 export function refuseCrossSite(event: H3Event) {
   const site = getHeader(event, 'sec-fetch-site')
-  const origin = getHeader(event, 'origin')
-  const crossSite = site ? site !== 'same-origin' && site !== 'none' : origin !== undefined && !isSameOrigin(event)
+  // Browsers without Sec-Fetch-Site send no Origin on a cross-site GET, but usually a Referer.
+  const crossSite = site ? site !== 'same-origin' && site !== 'none' : (getHeader(event, 'origin') ?? getHeader(event, 'referer')) !== undefined && !isSameOrigin(event)
   if (crossSite) throw relayError(new AuthError('CSRF', 'Cross-site request refused'), 403)
 }
 

@@ -83,15 +83,18 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
   catch (error) {
     if (!(isAuthError(error) && error.isVerdict)) throw unavailable(error)
   }
-  // The token was refused. With the refresh cookie: once more with a refreshed token, as the browser does
-  // after a 401 (with httpOnly cookies it cannot, so this is its refresh).
+  // The token was refused. With httpOnly cookies the browser cannot refresh after a 401, so the server does,
+  // and asks once more. (With readable cookies the browser's refresher does it under its tab lock: a server
+  // refresh here would race it. Not either when this request refreshed already: a backend refusing a token it
+  // just issued gets no second one.)
   const { tokens, strategy, context, fromHeader } = relay
-  // (Not when this request refreshed already: a backend refusing a token it just issued gets no second one.)
-  if (!fromHeader && !renewed && strategy.refresh && tokens.refreshToken()) {
+  if (!fromHeader && !renewed && tokens.httpOnly && strategy.refresh && tokens.refreshToken()) {
     try {
       await refreshOnServer(strategy, context, tokens, () => responseSent(event))
-      const renewed = tokens.token()
-      if (renewed) return await ask(renewed)
+      const successor = tokens.token()
+      // From here on this request's token is the successor (getServerToken, the forwarding route).
+      ;(event.context as EventContext)[FRESH] = Promise.resolve({ token: successor, renewed: true, relay })
+      if (successor) return await ask(successor)
     }
     catch (error) {
       if (!(isAuthError(error) && error.isVerdict)) throw unavailable(error)
@@ -104,9 +107,11 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
   return { token: null, session: null }
 }
 
-function serverAuth(event: H3Event, options?: { fresh?: boolean }): Promise<ServerAuth> {
+function serverAuth(event: H3Event, { fresh = false }: { fresh?: boolean } = {}): Promise<ServerAuth> {
   const context = event.context as EventContext
-  context[RESOLVED] ??= resolve(event, options)
+  // A fresh check does not take an answer an earlier call in this request got from the cache.
+  if (fresh) context[RESOLVED] = resolve(event, { fresh })
+  else context[RESOLVED] ??= resolve(event)
   return context[RESOLVED] as Promise<ServerAuth>
 }
 
@@ -127,8 +132,8 @@ export async function checkSessionNow(event: H3Event): Promise<Session | null> {
 }
 
 /**
- * The raw access token, for calling the backend from a route: refreshed first when it has expired (the new
- * cookies are set on this response), or null when nobody is signed in. Asks the backend for no session.
+ * The raw access token, for calling the backend from a route: refreshed first when due (the new cookies are
+ * set on this response), or null when nobody is signed in. Asks the backend for no session.
  */
 export async function getServerToken(event: H3Event): Promise<string | null> {
   const context = event.context as EventContext

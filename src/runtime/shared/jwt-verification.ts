@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto'
 import { createRemoteJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
 import { AuthError } from '../core/errors'
 import { readPointer } from '../core/pointer'
@@ -44,7 +45,16 @@ const TOKEN_REFUSED: ReadonlySet<string> = new Set([
 ])
 
 const HMAC = ['HS256', 'HS384', 'HS512']
-const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
+const BY_KEY_TYPE: Record<string, string[]> = {
+  'rsa': ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
+  'rsa-pss': ['PS256', 'PS384', 'PS512'],
+  'ec': ['ES256', 'ES384', 'ES512'],
+  'ed25519': ['EdDSA', 'Ed25519'],
+}
+const ASYMMETRIC = [...BY_KEY_TYPE.rsa!, ...BY_KEY_TYPE.ec!, ...BY_KEY_TYPE.ed25519!]
+
+/** A JWKS fetched again for an unknown `kid` at most this often, whatever the cooldown (key rotation). */
+const FORCED_RELOAD_MS = 1000
 
 function list(value: string | string[] | undefined): string[] {
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : []
@@ -55,6 +65,9 @@ interface Verifier {
   key: Uint8Array | JWTVerifyGetKey
   options: JWTVerifyOptions
   pointer: string
+  /** The remote key set, when there is one (reloaded for an unknown `kid`). */
+  jwks?: ReturnType<typeof createRemoteJWKSet>
+  lastForcedReload: number
 }
 
 // One verifier per configuration, per process: the JWKS cache lives in it. Keyed by content, since runtime config
@@ -73,13 +86,16 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
     throw new AuthError('BAD_RESPONSE', `auth.jwtVerification ${problem}. Set one of ${Object.values(JWT_ENV).join(', ')} (or the option of the same name)`)
   }
   const wanted = list(settings.algorithms)
-  const algorithms = wanted.length > 0 ? wanted : settings.secret ? HMAC : ASYMMETRIC
+  const pem = settings.publicKey.replace(/\\n/g, '\n')
+  // By default only what the key can verify: a token naming another algorithm is refused (401), and a key that
+  // does not import for one of its own is the configuration's fault (no verdict).
+  const algorithms = wanted.length > 0 ? wanted : settings.secret ? HMAC : settings.publicKey ? keyAlgorithms(pem) : ASYMMETRIC
   let key: Verifier['key']
+  let jwks: Verifier['jwks']
   if (settings.secret) key = new TextEncoder().encode(settings.secret)
   else if (settings.publicKey) {
     // A PEM key works with each algorithm of its type; jose imports it for the one the token names.
     const imported = new Map<string, ReturnType<typeof importSPKI>>()
-    const pem = settings.publicKey.replace(/\\n/g, '\n')
     key = (header) => {
       const alg = header.alg ?? ''
       if (!imported.has(alg)) imported.set(alg, importSPKI(pem, alg))
@@ -88,14 +104,19 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
   }
   else {
     // Fetched and cached by jose; an unknown `kid` fetches again (key rotation), at most once per cooldown.
-    key = createRemoteJWKSet(new URL(settings.jwksUrl), { cooldownDuration: settings.jwksCooldownSeconds * 1000 })
+    jwks = createRemoteJWKSet(new URL(settings.jwksUrl), { cooldownDuration: settings.jwksCooldownSeconds * 1000 })
+    key = jwks
   }
   const issuer = list(settings.issuer)
   const audience = list(settings.audience)
   const verifier: Verifier = {
     key,
+    jwks,
+    lastForcedReload: 0,
     options: {
       algorithms,
+      // A token that never expires is no session token.
+      requiredClaims: ['exp'],
       issuer: issuer.length > 0 ? issuer : undefined,
       audience: audience.length > 0 ? audience : undefined,
       clockTolerance: settings.clockToleranceSeconds,
@@ -106,6 +127,17 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
   if (verifiers.size >= 16) verifiers.clear()
   verifiers.set(id, verifier)
   return verifier
+}
+
+/** The algorithms a PEM public key can verify, by its type. */
+function keyAlgorithms(pem: string): string[] {
+  try {
+    return BY_KEY_TYPE[createPublicKey(pem).asymmetricKeyType ?? ''] ?? ASYMMETRIC
+  }
+  catch {
+    // Not a key: every token fails to import it below, which is reported as the configuration's fault.
+    return ASYMMETRIC
+  }
 }
 
 export function jwtVerificationEnabled(settings: JwtVerificationSettings | undefined): settings is JwtVerificationSettings {
@@ -119,8 +151,7 @@ export function jwtVerificationEnabled(settings: JwtVerificationSettings | undef
 export async function verifiedSession(token: string, settings: JwtVerificationSettings): Promise<unknown> {
   const verifier = verifierFor(settings)
   try {
-    // (Two overloads in jose's types, one for a key and one for a key getter.)
-    const { payload } = await jwtVerify(token, verifier.key as Uint8Array, verifier.options)
+    const { payload } = await verify(token, verifier)
     const session = readPointer(payload, verifier.pointer)
     if (!session.found || typeof session.value !== 'object' || session.value === null) {
       throw new AuthError('BAD_RESPONSE', `The verified token has no session object at auth.jwtVerification.sessionPointer ${JSON.stringify(verifier.pointer)}`)
@@ -134,6 +165,27 @@ export async function verifiedSession(token: string, settings: JwtVerificationSe
       throw new AuthError('UNAUTHORIZED', `The access token failed verification (${code})`, { status: 401, cause: error })
     }
     if (code === joseErrors.JWKSTimeout.code) throw new AuthError('TIMEOUT', `The JWKS at ${settings.jwksUrl} did not answer in time`, { cause: error })
-    throw new AuthError('NETWORK', `The token could not be verified: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+    const reason = (error as Error)?.message ?? String(error)
+    // No verdict on the user: the key set could not be had, or the configured key cannot be used.
+    if (settings.jwksUrl) throw new AuthError('NETWORK', `The JWKS at ${settings.jwksUrl} could not be used: ${reason}`, { cause: error })
+    throw new AuthError('BAD_RESPONSE', `auth.jwtVerification: the configured key could not verify a token (${reason}); check the key and auth.jwtVerification.algorithms`, { cause: error })
+  }
+}
+
+/**
+ * jose's verification; for a `kid` the cached JWKS does not have, the set is fetched again at once (at most
+ * once a second) rather than after jose's cooldown: an issuer that just rotated its key must not sign users out.
+ */
+async function verify(token: string, verifier: Verifier) {
+  try {
+    // (Two overloads in jose's types, one for a key and one for a key getter.)
+    return await jwtVerify(token, verifier.key as Uint8Array, verifier.options)
+  }
+  catch (error) {
+    const now = Date.now()
+    if (!verifier.jwks || (error as { code?: unknown }).code !== joseErrors.JWKSNoMatchingKey.code || now - verifier.lastForcedReload < FORCED_RELOAD_MS) throw error
+    verifier.lastForcedReload = now
+    await verifier.jwks.reload()
+    return await jwtVerify(token, verifier.key as Uint8Array, verifier.options)
   }
 }

@@ -6,7 +6,7 @@ import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
 import { createAuthManager } from '../manager'
 import { scheduleChecks } from '../scheduling'
-import { serverSessionLookup, type ServerSessionSettings } from '../../shared/server-session'
+import type { ServerSessionSettings } from '../../shared/server-session'
 
 export default defineNuxtPlugin({
   name: 'gatekeeper',
@@ -14,7 +14,8 @@ export default defineNuxtPlugin({
   async setup(nuxtApp) {
     const runtimeConfig = useRuntimeConfig()
     const config = resolveAuthConfig(runtimeConfig.public.auth)
-    const serverLookup = import.meta.server ? serverSessionLookup(runtimeConfig.auth as ServerSessionSettings | undefined) : undefined
+    // Server-only code (jose's verification, node:crypto) stays out of the client bundle: a dead branch there.
+    const serverLookup = import.meta.server ? (await import('../../shared/server-session')).serverSessionLookup(runtimeConfig.auth as ServerSessionSettings | undefined) : undefined
     const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, serverLookup)
     const { store } = manager
 

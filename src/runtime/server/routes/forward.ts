@@ -1,85 +1,134 @@
-import { createError, defineEventHandler, getProxyRequestHeaders, getRequestURL, getRequestWebStream, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
+import { createError, defineEventHandler, getRequestHeaders, getRequestURL, getRequestWebStream, getResponseHeader, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
 import { useRuntimeConfig } from '#imports'
+import { isAuthError } from '../../core'
 import { formatAuthorization } from '../../core/token'
 import { refreshOnServer, responseSent } from '../../shared/server-refresh'
-import { refuseCrossSite } from '../relay'
+import { forwardedHeaders, refuseCrossSite } from '../relay'
 import { freshToken } from '../session'
 
 /**
  * `auth.forward`: `{ '/api/upstream': 'https://api.example.com/v1' }`. A request to `/api/upstream/orders?x=1`
  * goes to `https://api.example.com/v1/orders?x=1` with the visitor's access token attached here (the browser
- * cannot read an httpOnly cookie), refreshed first when due; a 401 refreshes and retries once when the request
- * has no body to send again. Bodies stream both ways. Only the configured upstream is ever called.
+ * cannot read an httpOnly cookie), refreshed first when due; with httpOnly cookies a 401 refreshes and retries
+ * once when the request has no body to send again. Bodies stream both ways. Only the configured upstream is
+ * ever called.
  */
 
-// Hop-by-hop (RFC 9110 §7.6.1) and what identifies the visitor to this app, not to the upstream.
-const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'cookie', 'authorization', 'host', 'content-length'])
+// Hop-by-hop (RFC 9110 §7.6.1); what identifies the visitor to this app, not to the upstream; what describes
+// the browser's request (set below from what this server saw, never as the browser claims); what fetch sets.
+const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'cookie', 'authorization', 'host', 'content-length', 'expect', 'accept-encoding', 'forwarded', 'x-real-ip', 'true-client-ip', 'cf-connecting-ip'])
 // fetch() hands over the body decoded and re-chunked: its length and encoding headers no longer apply; the
 // upstream's cookies are for its own site, not this app's.
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-encoding', 'content-length', 'set-cookie'])
 
-/** The configured prefix this request falls under, and the upstream URL it goes to; null when it escapes. */
-function upstreamURL(event: H3Event, routes: Record<string, string>): string | null {
+interface Route { prefix: string, upstream: URL }
+
+/** The configured route this request falls under (the longest prefix), and the URL it goes to; null when it would leave the upstream. */
+function upstreamFor(event: H3Event, routes: Route[]): { route: Route, target: string } | null {
   const url = getRequestURL(event)
-  for (const [prefix, upstream] of Object.entries(routes)) {
-    const base = prefix.replace(/\/$/, '')
-    if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) continue
-    const rest = url.pathname.slice(base.length)
+  for (const route of routes) {
+    if (url.pathname !== route.prefix && !url.pathname.startsWith(`${route.prefix}/`)) continue
+    const rest = url.pathname.slice(route.prefix.length)
     // Encoded slashes and dot segments could climb out of the upstream's path: refused, not normalised.
     if (/%2f|%5c|\\/i.test(rest) || rest.split('/').some(segment => segment === '..' || segment === '.' || /^%2e/i.test(segment))) return null
-    const target = new URL(upstream.replace(/\/$/, '') + rest + url.search)
-    const allowed = new URL(upstream)
-    return target.origin === allowed.origin && target.pathname.startsWith(allowed.pathname.replace(/\/$/, '')) ? target.href : null
+    const base = route.upstream.href.replace(/\/$/, '')
+    const target = new URL(base + rest + url.search)
+    const stays = target.origin === route.upstream.origin && (target.pathname === route.upstream.pathname.replace(/\/$/, '') || target.pathname.startsWith(route.upstream.pathname.replace(/\/?$/, '/')))
+    return stays ? { route, target: target.href } : null
   }
   return null
 }
 
-function upstreamHeaders(event: H3Event, authorization: { name: string, value: string } | null): Headers {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(getProxyRequestHeaders(event))) {
-    if (!DROPPED_REQUEST_HEADERS.has(name.toLowerCase()) && typeof value === 'string') headers.set(name, value)
+/** The configured routes, longest prefix first; an upstream the environment made unusable is left out (and logged). */
+function configuredRoutes(routes: Record<string, string>): Route[] {
+  const parsed: Route[] = []
+  for (const [prefix, upstream] of Object.entries(routes)) {
+    try {
+      const url = new URL(upstream)
+      if (!/^https?:$/.test(url.protocol) || url.username || url.password) throw new TypeError('not a plain http(s) URL')
+      parsed.push({ prefix: prefix.replace(/\/$/, ''), upstream: url })
+    }
+    catch (error) {
+      console.warn(`[nuxt-gatekeeper] auth.forward (NUXT_AUTH_FORWARD) maps ${prefix} to ${JSON.stringify(upstream)}, which is not usable (${(error as Error).message}): that prefix answers 502`)
+    }
   }
+  return parsed.sort((a, b) => b.prefix.length - a.prefix.length)
+}
+
+function upstreamHeaders(event: H3Event, authorization: { name: string, value: string } | null): Headers {
+  const incoming = getRequestHeaders(event)
+  // Names the request's own Connection header lists are hop-by-hop too.
+  const listed = new Set((incoming.connection ?? '').split(',').map(name => name.trim().toLowerCase()).filter(Boolean))
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(incoming)) {
+    const lower = name.toLowerCase()
+    if (typeof value === 'string' && !DROPPED_REQUEST_HEADERS.has(lower) && !listed.has(lower) && !lower.startsWith('x-forwarded-')) headers.set(name, value)
+  }
+  for (const [name, value] of Object.entries(forwardedHeaders(event))) headers.set(name, value)
   if (authorization) headers.set(authorization.name, authorization.value)
   return headers
 }
 
 export default defineEventHandler(async (event) => {
   refuseCrossSite(event)
-  const routes = (useRuntimeConfig(event).auth as { forward?: Record<string, string> } | undefined)?.forward ?? {}
-  const target = upstreamURL(event, routes)
-  if (!target) throw createError({ statusCode: 400, statusMessage: 'Bad forwarding path' })
+  const runtimeAuth = useRuntimeConfig(event).auth as { forward?: Record<string, string> } | undefined
+  const match = upstreamFor(event, configuredRoutes(runtimeAuth?.forward ?? {}))
+  if (!match) throw createError({ statusCode: 400, statusMessage: 'Bad forwarding path' })
+  const { route, target } = match
   // The visitor's token (the cookie, or an Authorization header useAuthFetch sent), refreshed first when due.
   const { token, renewed, relay } = await freshToken(event)
   const header = relay.config.token!
-  const authorizationFor = (token: string | null) => (token ? { name: header.headerName, value: formatAuthorization(header.type, token) } : null)
-  const hasBody = !['GET', 'HEAD'].includes(event.method) && (event.node.req.headers['content-length'] !== '0') && (event.node.req.headers['content-length'] !== undefined || event.node.req.headers['transfer-encoding'] !== undefined)
+  const authorizationFor = (current: string | null) => (current ? { name: header.headerName, value: formatAuthorization(header.type, current) } : null)
+  const length = event.node.req.headers['content-length']
+  const hasBody = !['GET', 'HEAD'].includes(event.method) && length !== '0' && (length !== undefined || event.node.req.headers['transfer-encoding'] !== undefined)
 
-  const send = (token: string | null) => fetch(target, {
+  // Bounded by requestTimeout, and given up when the browser goes away.
+  const abort = new AbortController()
+  event.node.res.once('close', () => {
+    if (!event.node.res.writableFinished) abort.abort()
+  })
+  const send = (current: string | null) => fetch(target, {
     method: event.method,
-    headers: upstreamHeaders(event, authorizationFor(token)),
+    headers: upstreamHeaders(event, authorizationFor(current)),
     body: hasBody ? getRequestWebStream(event) as ReadableStream : undefined,
     // Node's fetch streams a request body only half-duplex.
     ...(hasBody ? { duplex: 'half' } : {}),
     redirect: 'manual',
+    signal: AbortSignal.any([abort.signal, AbortSignal.timeout(relay.config.requestTimeout)]),
   } as RequestInit).catch((error: unknown) => {
-    console.warn(`[nuxt-gatekeeper] forward: ${target} could not be reached: ${(error as Error)?.message ?? error}`)
-    throw createError({ statusCode: 502, statusMessage: 'Bad Gateway' })
+    console.warn(`[nuxt-gatekeeper] forward: ${route.upstream.origin} could not be reached: ${(error as Error)?.message ?? error}`)
+    throw createError({ statusCode: (error as Error)?.name === 'TimeoutError' ? 504 : 502, statusMessage: 'Bad Gateway' })
   })
 
   let response = await send(token)
-  // Refused: a refresh (one per browser, see refreshOnServer) and one more try, when the body can be sent again.
-  // Not after a refresh this request made already: an upstream that refuses fresh tokens gets no refresh storm.
-  if (response.status === 401 && token && !renewed && relay.strategy.refresh && relay.tokens.refreshToken()) {
-    const renewed = await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event)).then(() => relay.tokens.token(), () => null)
-    if (renewed && !hasBody) {
+  // Refused: with httpOnly cookies (the browser cannot refresh) one refresh, shared by the browser's requests,
+  // and one more try when the body can be sent again. Not after a refresh this request made already (an upstream
+  // that refuses fresh tokens gets no refresh storm), nor for a token the caller sent (its tab refreshes).
+  if (response.status === 401 && token && !renewed && !relay.fromHeader && relay.tokens.httpOnly && relay.strategy.refresh && relay.tokens.refreshToken()) {
+    let successor: string | null = null
+    try {
+      await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event))
+      successor = relay.tokens.token()
+    }
+    catch (error) {
+      // A refused refresh token is dead: its cookies go (a transient failure keeps them).
+      if (isAuthError(error) && error.isVerdict) relay.tokens.clear()
+    }
+    if (successor && !hasBody) {
       await response.body?.cancel()
-      response = await send(renewed)
+      response = await send(successor)
     }
   }
   setResponseStatus(event, response.status, response.statusText)
   for (const [name, value] of response.headers) {
-    if (!DROPPED_RESPONSE_HEADERS.has(name)) setResponseHeader(event, name, value)
+    if (DROPPED_RESPONSE_HEADERS.has(name)) continue
+    // A redirect to the upstream itself comes back as the same path under the prefix.
+    if (name === 'location' && value.startsWith(route.upstream.href.replace(/\/$/, ''))) setResponseHeader(event, name, route.prefix + value.slice(route.upstream.href.replace(/\/$/, '').length))
+    else setResponseHeader(event, name, value)
   }
+  // The upstream saw an Authorization header; a shared cache in front of this app sees only a cookie.
+  const cacheControl = String(getResponseHeader(event, 'cache-control') ?? '')
+  if (!/\b(?:private|no-store)\b/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')
   if (!response.body) return null
   return sendStream(event, response.body)
 })
