@@ -92,7 +92,16 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
   const algorithms = wanted.length > 0 ? wanted : settings.secret ? HMAC : settings.publicKey ? keyAlgorithms(pem) : ASYMMETRIC
   let key: Verifier['key']
   let jwks: Verifier['jwks']
-  if (settings.secret) key = new TextEncoder().encode(settings.secret)
+  if (settings.secret) {
+    // Imported once per algorithm: given raw bytes, jose would import the key again for every token.
+    const raw = new TextEncoder().encode(settings.secret)
+    const imported = new Map<string, Promise<CryptoKey>>()
+    key = (header) => {
+      const alg = header.alg ?? ''
+      if (!imported.has(alg)) imported.set(alg, crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify']))
+      return imported.get(alg)!
+    }
+  }
   else if (settings.publicKey) {
     // A PEM key works with each algorithm of its type; jose imports it for the one the token names.
     const imported = new Map<string, ReturnType<typeof importSPKI>>()
