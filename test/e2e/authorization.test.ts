@@ -113,13 +113,16 @@ describe('authorization in Chromium (local provider)', () => {
     const requests: string[] = []
     page.on('request', request => requests.push(new URL(request.url()).pathname))
     await page.getByRole('link', { name: 'Admin' }).click()
-    // Nuxt's error page with the status and its message.
-    await expect.poll(() => page.getByText('Forbidden').count()).toBeGreaterThan(0)
-    expect(await page.getByText('403').count()).toBeGreaterThan(0)
-    // Stays there: no login page, no redirect back and forth.
+    // The app's error page (playground/app/error.vue) with status 403.
+    await expect.poll(() => text(page, 'error-status')).toBe('403')
+    expect(await text(page, 'error-message')).toMatch(/^Forbidden/)
+    // Stays there: no login page, no redirect back and forth; and the way back works.
     await page.waitForTimeout(500)
     expect(new URL(page.url()).pathname).not.toBe('/login')
     expect(requests.filter(path => path.startsWith('/login'))).toEqual([])
+    await page.getByTestId('error-home').click()
+    await expect.poll(() => text(page, 'status')).toBe('authenticated')
+    expect(new URL(page.url()).pathname).toBe('/')
     // The page's data was never asked for: the guard decided before the page loaded.
     expect(requests.filter(path => path === '/api/admin/users')).toEqual([])
     await session.assertClean()
