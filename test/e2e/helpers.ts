@@ -43,9 +43,16 @@ export async function openSession(browser: Browser, baseURL: string) {
   }
 }
 
-/** Resolves once Vue has mounted (hydrated) the app, so clicks reach its handlers. */
+/**
+ * Resolves once the app is hydrated, so clicks reach its handlers. Vue marks the container when it mounts, but
+ * a page inside Nuxt's Suspense may hydrate after that; Nuxt's `isHydrating` turns false only once it has (a
+ * click before then submitted the login form natively under load: a flake of stress-redirects).
+ */
 export async function waitForHydration(page: Page) {
-  await page.waitForFunction(() => Boolean((document.querySelector('#__nuxt') as { __vue_app__?: unknown } | null)?.__vue_app__))
+  await page.waitForFunction(() => {
+    const app = (document.querySelector('#__nuxt') as { __vue_app__?: { config: { globalProperties: { $nuxt?: { isHydrating?: boolean } } } } } | null)?.__vue_app__
+    return app !== undefined && app.config.globalProperties.$nuxt?.isHydrating === false
+  })
 }
 
 export class Backend {
