@@ -58,7 +58,8 @@ export default defineNuxtModule<ModuleOptions>({
     if (nuxt.options.nitro.static) {
       // A generated site has no server: what needs one cannot work there, so the build says so.
       const needServer: Array<{ key: string, problem: string, fix: string }> = []
-      if (resolved.public.token?.cookie.httpOnly) needServer.push({ key: 'auth.provider.token.httpOnlyCookieAttribute', problem: 'is true, but a generated site (nuxi generate) has no server for the /api/_auth routes that httpOnly cookies need', fix: 'set it to false for a generated site, or deploy with a server (nuxi build)' })
+      if (resolved.server.sessions) needServer.push({ key: 'auth.sessions', problem: 'is set, but a generated site (nuxi generate) has no server to keep sessions on', fix: 'remove auth.sessions for a generated site, or deploy with a server (nuxi build)' })
+      else if (resolved.public.token?.cookie.httpOnly) needServer.push({ key: 'auth.provider.token.httpOnlyCookieAttribute', problem: 'is true, but a generated site (nuxi generate) has no server for the /api/_auth routes that httpOnly cookies need', fix: 'set it to false for a generated site, or deploy with a server (nuxi build)' })
       // (Unless its backend is elsewhere: a full baseURL.)
       if (resolved.providerServer && resolved.public.baseURL.startsWith('/')) needServer.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify((input.provider as { type?: unknown } | undefined)?.type)}, whose backend runs inside the app's server, which a generated site (nuxi generate) does not have`, fix: 'deploy with a server (nuxi build), or use the local or refresh provider against a backend of its own' })
       if (needServer.length > 0) throw new AuthConfigError(needServer)
@@ -245,6 +246,31 @@ export {}
 `,
     }, { nuxt: true })
 
+    /**
+     * Session mode (runtime/server/sessions): a plugin that mounts the storage and checks the secret when the
+     * server starts, a middleware that loads each request's session before anything reads its tokens, and the
+     * session utilities.
+     */
+    async function setUpSessions(sessions: NonNullable<typeof resolved.server.sessions>) {
+      if (sessions.storage === 'redis' && !await tryResolveModule('ioredis', [nuxt.options.rootDir, ...nuxt.options.modulesDir])) {
+        throw new AuthConfigError([{ key: 'auth.sessions.storage', problem: `is 'redis', whose driver needs ioredis, which the app does not have installed`, fix: 'install it: npm i ioredis' }])
+      }
+      if (!['memory', 'fs', 'redis'].includes(sessions.storage)) {
+        nuxt.hook('nitro:config', (nitroConfig) => {
+          const mounts: Record<string, unknown> = { ...nitroConfig.storage, ...(nuxt.options.dev ? nitroConfig.devStorage : {}) }
+          if (!mounts[sessions.storage]) {
+            throw new AuthConfigError([{ key: 'auth.sessions.storage', problem: `is ${JSON.stringify(sessions.storage)}, which is no Nitro storage mount of this app`, fix: `configure nitro.storage[${JSON.stringify(sessions.storage)}] (e.g. { driver: 'redis', url: '…' }), or use 'memory', 'fs' or 'redis'` }])
+          }
+        })
+      }
+      addServerPlugin(resolver.resolve(runtimeDir, 'server/plugins/sessions'))
+      addServerHandler({ route: '', middleware: true, handler: resolver.resolve(runtimeDir, 'server/middleware/sessions') })
+    }
+    // Session mode's utilities (revocation, the device list), with the other server utilities below.
+    const sessionStoreUtilities = resolved.server.sessions
+      ? ['revokeSession', 'revokeUserSessions', 'listUserSessions', 'currentSessionId'].map(name => ({ name, from: resolver.resolve(runtimeDir, 'server/sessions/utilities') }))
+      : []
+
     const providerServer = resolved.providerServer
     if (providerServer) {
       // The provider's backend runs in this app (Auth.js): its server options and secret are server-only
@@ -285,6 +311,7 @@ export {}
       const serverUtilities = [
         ...sessionUtilities,
         ...['requireServerSession', 'authorize', 'allows'].map(name => ({ name, from: authorizationModule })),
+        ...sessionStoreUtilities,
         { name: 'defineAbility', from: abilityModule },
       ]
       addServerImports(serverUtilities)
@@ -317,6 +344,8 @@ export {}
     for (const route of Object.values(RELAY_ROUTES)) {
       if (relayed.has(route.when)) addServerHandler({ route: route.path, method: route.method, handler: resolver.resolve(runtimeDir, `server/routes/${route.file}`) })
     }
+    const sessions = resolved.server.sessions
+    if (sessions) await setUpSessions(sessions)
     // auth.forward: each prefix's tree answered by the upstream it names (server/routes/forward.ts).
     for (const prefix of Object.keys(resolved.server.forward)) {
       addServerHandler({ route: `${prefix}/**`, handler: resolver.resolve(runtimeDir, 'server/routes/forward') })

@@ -84,6 +84,36 @@ export interface AuthorizationOptions {
   forbiddenPage?: string
 }
 
+/**
+ * Server-side sessions (local and refresh providers): the backend's tokens stay on the server, in Nitro storage,
+ * encrypted; the browser holds one signed, httpOnly cookie with a random session id. Sessions can be listed and
+ * revoked (`listUserSessions`, `revokeSession`, `revokeUserSessions`), and expire when idle and after a fixed
+ * lifetime. The secret comes from `NUXT_AUTH_SESSIONS_SECRET` (production does not start without it).
+ */
+export interface SessionsOptions {
+  /**
+   * Where sessions are kept: `'memory'` (one server process; bounded by `maxEntries`), `'fs'` (one machine,
+   * `fsBase`), `'redis'` (any number of instances: `NUXT_AUTH_SESSIONS_REDIS_URL`, else `REDIS_URL`), or the
+   * name of a Nitro storage mount the app configures in `nitro.storage`.
+   * @default 'memory'
+   */
+  storage?: string
+  /** The session cookie's name; over https it is sent as `__Host-<name>`. @default 'gatekeeper.session' */
+  cookieName?: string
+  /** The session cookie's SameSite. @default 'lax' */
+  sameSite?: 'lax' | 'strict' | 'none'
+  /** Seconds without a request after which a session ends (OWASP: 15–30 minutes for most applications). @default 1800 */
+  idleTimeoutSeconds?: number
+  /** Seconds after sign-in after which a session ends whatever the activity (OWASP: 4–8 hours for a working day). @default 28800 */
+  maxAgeSeconds?: number
+  /** Where the user's id is in the session data, for the device list and "sign out everywhere". @default '/id' */
+  userIdPointer?: string
+  /** `storage: 'memory'`: sessions kept at most; the least recently seen go first. @default 10000 */
+  maxEntries?: number
+  /** `storage: 'fs'`: the folder (relative to where the server runs). `NUXT_AUTH_SESSIONS_FS_BASE` at run time. @default '.data/gatekeeper-sessions' */
+  fsBase?: string
+}
+
 /** The `auth` key of nuxt.config. */
 export interface ModuleOptions {
   /** Turn the module off without removing it. @default true */
@@ -157,6 +187,8 @@ export interface ModuleOptions {
   forward?: Record<string, string>
   /** Roles and the page for users without the right; abilities are defined in code (`defineAbility`). */
   authorization?: AuthorizationOptions
+  /** Server-side sessions (see SessionsOptions); `true` takes the defaults. @default false */
+  sessions?: SessionsOptions | boolean
   /** The provider and its options. @default { type: 'local' } */
   provider?: ProviderOptions
 }
@@ -176,7 +208,7 @@ export interface ResolvedModuleOptions {
   refreshHandler: string | null
   public: PublicAuthConfig
   /** Server-only runtime config (`runtimeConfig.auth`). */
-  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number, relayHeaders: string[], jwtVerification: import('./runtime/shared/jwt-verification').JwtVerificationSettings, forward: Record<string, string> }
+  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number, relayHeaders: string[], jwtVerification: import('./runtime/shared/jwt-verification').JwtVerificationSettings, forward: Record<string, string>, sessions?: import('./runtime/server/sessions/store').SessionSettings }
   /** The provider's server half, if it has one. */
   providerServer: import('../providers/types').ProviderServerSetup | null
   /** The session's shape the app described (the incumbent's `session.dataType`), generated into `SessionData`. */
@@ -205,6 +237,7 @@ const MODULE_OPTION_SHAPE: OptionShape = {
   maxBodyBytes: true,
   relayHeaders: true,
   authorization: { roles: true, forbiddenPage: true },
+  sessions: { storage: true, cookieName: true, sameSite: true, idleTimeoutSeconds: true, maxAgeSeconds: true, userIdPointer: true, maxEntries: true, fsBase: true },
   forward: true,
   jwtVerification: { secret: true, publicKey: true, jwksUrl: true, issuer: true, audience: true, algorithms: true, sessionPointer: true, clockToleranceSeconds: true, jwksCooldownSeconds: true },
   provider: true,
@@ -366,6 +399,15 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   if (Object.keys(forward).length > 0 && !runtime.token) {
     fail('forward', 'is set, but this provider keeps no access token to attach', 'remove auth.forward')
   }
+  const sessions = resolveSessions(input.sessions, fail)
+  if (sessions && !runtime.token) {
+    fail('sessions', 'is set, but this provider keeps no tokens for the server to hold (Auth.js keeps its own session cookie)', 'remove auth.sessions')
+  }
+  if (sessions && runtime.token) {
+    // The tokens never reach the browser: it talks to the /api/_auth routes, as with httpOnly cookies.
+    runtime.token.cookie.httpOnly = true
+    if (runtime.refreshToken) runtime.refreshToken.cookie.httpOnly = true
+  }
   if (jwtVerification.enabled && !runtime.token) {
     fail('jwtVerification', 'is set, but this provider keeps no access token for the server to verify (Auth.js verifies its own session cookie)', 'remove auth.jwtVerification')
   }
@@ -387,11 +429,57 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
       authorization: { forbiddenPage: typeof forbiddenPage === 'string' ? forbiddenPage : null },
       ...runtime,
     },
-    server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [], jwtVerification, forward },
+    server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [], jwtVerification, forward, ...(sessions ? { sessions } : {}) },
     providerServer: definition.server?.(resolved.options as never) ?? null,
     sessionDataType: definition.sessionDataType?.(resolved.options as never) ?? null,
     rolesSource: rolesSource ?? '\'/roles\'',
   }
+}
+
+/** `sessions` checked; the secret and the Redis URL are written empty, for the environment to set. */
+function resolveSessions(input: unknown, fail: (key: string, problem: string, fix: string) => void): import('./runtime/server/sessions/store').SessionSettings | null {
+  if (input === undefined || input === false) return null
+  if (input !== true && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    fail('sessions', `must be true, false or an object, got ${JSON.stringify(input)}`, `set e.g. { storage: 'redis' }`)
+    return null
+  }
+  const options = (input === true ? {} : input) as SessionsOptions
+  const settings = {
+    enabled: true,
+    storage: options.storage ?? 'memory',
+    secret: '',
+    redisUrl: '',
+    fsBase: options.fsBase ?? '.data/gatekeeper-sessions',
+    cookieName: options.cookieName ?? 'gatekeeper.session',
+    sameSite: options.sameSite ?? 'lax',
+    idleTimeout: options.idleTimeoutSeconds ?? 1800,
+    maxAge: options.maxAgeSeconds ?? 28_800,
+    userIdPointer: options.userIdPointer ?? '/id',
+    maxEntries: options.maxEntries ?? 10_000,
+  }
+  if (typeof settings.storage !== 'string' || !/^[\w-]+(?::[\w-]+)*$/.test(settings.storage)) {
+    fail('sessions.storage', `must be 'memory', 'fs', 'redis' or the name of a Nitro storage mount, got ${JSON.stringify(settings.storage)}`, `set 'redis' for more than one server instance`)
+  }
+  if (typeof settings.cookieName !== 'string' || !HTTP_TOKEN.test(settings.cookieName) || settings.cookieName.startsWith('__')) {
+    fail('sessions.cookieName', `must be a cookie name without a __ prefix (added over https), got ${JSON.stringify(settings.cookieName)}`, `set e.g. 'gatekeeper.session'`)
+  }
+  if (!['lax', 'strict', 'none'].includes(settings.sameSite)) {
+    fail('sessions.sameSite', `must be 'lax', 'strict' or 'none', got ${JSON.stringify(settings.sameSite)}`, `set 'lax'`)
+  }
+  for (const [key, value] of [['idleTimeoutSeconds', settings.idleTimeout], ['maxAgeSeconds', settings.maxAge]] as const) {
+    if (!Number.isInteger(value) || !(value >= 60)) fail(`sessions.${key}`, `must be a whole number of seconds >= 60, got ${JSON.stringify(value)}`, key === 'idleTimeoutSeconds' ? 'set e.g. 1800 (30 minutes)' : 'set e.g. 28800 (8 hours)')
+  }
+  if (settings.idleTimeout > settings.maxAge) {
+    fail('sessions.idleTimeoutSeconds', `(${settings.idleTimeout}) is longer than sessions.maxAgeSeconds (${settings.maxAge}), so it would never apply`, 'make it shorter than maxAgeSeconds')
+  }
+  if (typeof settings.userIdPointer !== 'string' || !settings.userIdPointer.startsWith('/')) {
+    fail('sessions.userIdPointer', `must be a JSON pointer, got ${JSON.stringify(settings.userIdPointer)}`, `set e.g. '/id' or '/user/id'`)
+  }
+  if (!Number.isInteger(settings.maxEntries) || !(settings.maxEntries >= 1)) {
+    fail('sessions.maxEntries', `must be a whole number >= 1, got ${JSON.stringify(settings.maxEntries)}`, 'set e.g. 10000')
+  }
+  if (typeof settings.fsBase !== 'string' || !settings.fsBase) fail('sessions.fsBase', `must be a folder, got ${JSON.stringify(settings.fsBase)}`, `set e.g. '.data/gatekeeper-sessions'`)
+  return settings as import('./runtime/server/sessions/store').SessionSettings
 }
 
 const JWT_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])

@@ -1,7 +1,7 @@
 import { shallowRef, type Ref } from 'vue'
 import type { H3Event } from 'h3'
 import type { PublicAuthConfig } from '../core/config'
-import { createEventJar } from '../shared/event-jar'
+import { requestJar } from '../shared/event-jar'
 import { createTokenStore, unreadableJar, type TokenStore, type TokenWrite } from '../shared/token-store'
 import { documentJar } from './document-jar'
 
@@ -35,7 +35,7 @@ export interface TokensSeen { token: boolean, refreshToken: boolean }
 export function createAppTokens(config: PublicAuthConfig, event: H3Event | undefined): AppTokens {
   const httpOnly = Boolean(config.token?.cookie.httpOnly)
   const readable = !(import.meta.client && httpOnly)
-  const jar = import.meta.server ? (event ? createEventJar(event) : unreadableJar) : readable ? documentJar : unreadableJar
+  const jar = import.meta.server ? (event ? requestJar(event) : unreadableJar) : readable ? documentJar : unreadableJar
   const store = createTokenStore(jar, { token: config.token, refreshToken: config.refreshToken })
   const visible = () => ({ token: httpOnly ? null : store.token(), refreshToken: httpOnly ? null : store.refreshToken() })
   const initial = visible()

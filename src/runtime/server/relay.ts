@@ -3,7 +3,7 @@ import { useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
 import { AuthError, DEFAULT_RELAY_HEADERS, ERROR_STATUS, isAuthError, isRelayableHeader, type AuthErrorCode, type ClientStrategy } from '../core'
 import { resolveAuthConfig } from '../shared/config'
-import { createEventJar } from '../shared/event-jar'
+import { requestJar } from '../shared/event-jar'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createTokenStore } from '../shared/token-store'
 
@@ -16,7 +16,7 @@ export function relayContext(event: H3Event, { bearer = false }: { bearer?: bool
   const runtimeConfig = useRuntimeConfig(event)
   const config = resolveAuthConfig(runtimeConfig.public.auth)
   if (!config.token) throw createError({ statusCode: 404 })
-  const cookies = createEventJar(event)
+  const cookies = requestJar(event)
   // `bearer`: an access token in the request's Authorization header (API clients, useAuthFetch) comes first.
   const fromHeader = bearer ? bearerToken(event, config.token.type) : null
   const jar = fromHeader ? { ...cookies, read: (name: string) => (name === config.token!.cookie.name ? fromHeader : cookies.read(name)) } : cookies

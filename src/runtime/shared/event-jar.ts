@@ -1,6 +1,14 @@
 import { deleteCookie, getCookie, setCookie, type H3Event } from 'h3'
 import type { CookieJar } from './token-store'
 
+/** Where session mode's middleware puts the request's session jar (the tokens in storage, see server/sessions). */
+export const SESSION_JAR = Symbol.for('nuxt-gatekeeper:session-jar')
+
+/** The request's token jar: its server-side session when session mode is on, else its cookies. */
+export function requestJar(event: H3Event): CookieJar {
+  return (event.context as Record<PropertyKey, unknown>)[SESSION_JAR] as CookieJar | undefined ?? createEventJar(event)
+}
+
 /**
  * The server's jar: the request's cookies, overlaid with what this response sets. h3's setCookie replaces an
  * earlier Set-Cookie of the same name, so a response carries one per cookie, the last value.

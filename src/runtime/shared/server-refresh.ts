@@ -12,6 +12,11 @@ import type { TokenStore } from './token-store'
 export async function refreshOnServer(strategy: ClientStrategy<unknown>, context: StrategyContext<unknown>, tokens: TokenStore, answered?: () => Promise<unknown>): Promise<TokenResult> {
   const refreshToken = tokens.refreshToken()
   if (!strategy.refresh || !refreshToken) throw new AuthError('REFRESH_REFUSED', 'There is no refresh token to refresh with')
+  // Server-side sessions: once per session across every server instance, under the storage's lock.
+  if (tokens.refreshExclusive) {
+    await tokens.refreshExclusive(() => strategy.refresh!(context))
+    return { stored: true }
+  }
   // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs (see refresh-dedupe.ts).
   const graceMs = tokens.httpOnly ? HTTPONLY_REPLAY_GRACE_MS : 0
   const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', () => strategy.refresh!(context), answered, graceMs)

@@ -1,3 +1,4 @@
+import type { TokenResult } from '../core'
 import { formatAuthorization } from '../core/token'
 import type { CookieRuntimeConfig, TokenRuntimeConfig } from '../core/config'
 
@@ -7,6 +8,13 @@ export interface CookieJar {
   read(name: string): string | null
   /** Sets (or with `null` removes) the cookie with the configured attributes, at once. */
   write(cookie: CookieRuntimeConfig, value: string | null): void
+  /**
+   * Server-side sessions (the tokens kept in Nitro storage, not in cookies): spends the refresh token once per
+   * session across every request and server instance (a lock in the storage) and stores the answer.
+   */
+  refreshExclusive?(refresh: () => Promise<TokenResult>): Promise<void>
+  /** Server-side sessions: stores what this request wrote (a sign-in starts a new session for `session`'s user). */
+  commit?(session?: unknown): Promise<void>
 }
 
 export interface TokenWrite {
@@ -27,6 +35,10 @@ export interface TokenStore {
   refreshToken(): string | null
   write(tokens: TokenWrite): void
   clear(): void
+  /** Set when the tokens live in server-side session storage: a refresh goes through it (see CookieJar). */
+  refreshExclusive?: (refresh: () => Promise<TokenResult>) => Promise<void>
+  /** Stores what this request wrote where the jar keeps it for longer than the response (server-side sessions); else nothing to do. */
+  commit(session?: unknown): Promise<void>
   /** The access token's header (`{ name: 'Authorization', value: 'Bearer …' }`) for `token`, by default the stored one. */
   authorization(token?: string | null): { name: string, value: string } | null
 }
@@ -55,6 +67,8 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
   }
   return {
     httpOnly: Boolean(cookies.refreshToken?.cookie.httpOnly),
+    refreshExclusive: jar.refreshExclusive,
+    commit: async session => await jar.commit?.(session),
     token: () => read(cookies.token),
     refreshToken: () => read(cookies.refreshToken),
     write(tokens) {

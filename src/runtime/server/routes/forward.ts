@@ -129,6 +129,8 @@ export default defineEventHandler(async (event) => {
   // The upstream saw an Authorization header; a shared cache in front of this app sees only a cookie.
   const cacheControl = String(getResponseHeader(event, 'cache-control') ?? '')
   if (!/\b(?:private|no-store)\b/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')
+  // Session mode: what the request changed (a refresh refused: the session ended) is stored before the answer streams.
+  await relay.tokens.commit()
   if (!response.body) return null
   return sendStream(event, response.body)
 })

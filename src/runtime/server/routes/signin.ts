@@ -13,7 +13,10 @@ export default defineEventHandler(async (event) => {
     const result = await relay.strategy.signIn(relay.context, body?.credentials ?? {}, { query: body?.query, headers: relay.forwardableHeaders(body?.headers) })
       .catch((error: unknown) => Promise.reject(credentialsError(error)))
     if (!result.token) throw new AuthError('BAD_RESPONSE', 'The signIn response carried no token')
-    return { session: await completeSignIn(relay.strategy, relay.context, relay.tokens, result) }
+    const session = await completeSignIn(relay.strategy, relay.context, relay.tokens, result)
+    // Session mode: the new session is stored now (under a new id), before the browser is told.
+    await relay.tokens.commit(session)
+    return { session }
   }
   catch (error) {
     throw relayError(error)

@@ -15,5 +15,7 @@ export default defineEventHandler(async (event) => {
   }
   await forgetCachedSession(relay.context.token())
   relay.tokens.clear()
+  // Session mode: the stored session is gone before the browser is told.
+  await relay.tokens.commit()
   return { ok: true, backendError }
 })

@@ -1,0 +1,62 @@
+/**
+ * One holder at a time per name (a session's refresh, a record's update), with an expiry: a holder that dies
+ * blocks the name for at most `ttlMs`. On Redis the lock is Redis's own (`SET key token NX PX ttl`, released by
+ * a compare-and-delete script), so it holds across every server instance; for a storage that only one process
+ * uses (memory, fs) a lock in this process is the same thing.
+ */
+export interface NamedLock {
+  /** Whether every instance sharing the storage sees this lock (Redis), or only this process. */
+  readonly fleetWide: boolean
+  /** The release function, or null when the name is held (`wait`: until it is free, up to the lock's expiry and a second more). */
+  acquire(name: string, options?: { wait?: boolean }): Promise<(() => Promise<void>) | null>
+}
+
+/** The part of an ioredis client the lock uses. */
+export interface RedisLike {
+  set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<'OK' | null>
+  eval(script: string, keys: number, ...args: string[]): Promise<unknown>
+}
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
+const POLL_MS = 15
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+function lockWith(fleetWide: boolean, ttlMs: number, tryTake: (name: string, token: string) => Promise<boolean>, release: (name: string, token: string) => Promise<void>): NamedLock {
+  return {
+    fleetWide,
+    async acquire(name, { wait = true } = {}) {
+      const token = crypto.randomUUID()
+      const deadline = Date.now() + ttlMs + 1000
+      while (!await tryTake(name, token)) {
+        if (!wait || Date.now() > deadline) return null
+        // A little jitter, so waiters of many instances do not ask in step.
+        await sleep(POLL_MS + Math.random() * POLL_MS)
+      }
+      return () => release(name, token)
+    },
+  }
+}
+
+export function createRedisLock(client: RedisLike, prefix: string, ttlMs: number): NamedLock {
+  return lockWith(true, ttlMs,
+    async (name, token) => (await client.set(`${prefix}${name}`, token, 'PX', ttlMs, 'NX')) === 'OK',
+    async (name, token) => {
+      await client.eval(RELEASE, 1, `${prefix}${name}`, token)
+    })
+}
+
+export function createProcessLock(ttlMs: number): NamedLock {
+  const held = new Map<string, { token: string, expiresAt: number }>()
+  return lockWith(false, ttlMs,
+    async (name, token) => {
+      const now = Date.now()
+      const current = held.get(name)
+      if (current && current.expiresAt > now) return false
+      held.set(name, { token, expiresAt: now + ttlMs })
+      return true
+    },
+    async (name, token) => {
+      if (held.get(name)?.token === token) held.delete(name)
+    })
+}

@@ -1,0 +1,255 @@
+import type { Storage } from 'unstorage'
+import { sha256Hex } from '../../shared/expiring-cache'
+import type { SessionKeys } from './keys'
+import type { NamedLock } from './lock'
+
+/** `runtimeConfig.auth.sessions` (server only; each key from NUXT_AUTH_SESSIONS_*). */
+export interface SessionSettings {
+  enabled: boolean
+  /** 'memory', 'fs', 'redis', or the name of a Nitro storage mount the app configured. */
+  storage: string
+  /** One secret or a comma-separated list (rotation): NUXT_AUTH_SESSIONS_SECRET. */
+  secret: string
+  /** For `storage: 'redis'`: NUXT_AUTH_SESSIONS_REDIS_URL, else REDIS_URL, else redis://127.0.0.1:6379. */
+  redisUrl: string
+  /** For `storage: 'fs'`: the folder. */
+  fsBase: string
+  cookieName: string
+  sameSite: 'lax' | 'strict' | 'none'
+  /** Seconds without a request after which the session ends. */
+  idleTimeout: number
+  /** Seconds after sign-in after which the session ends, whatever the activity. */
+  maxAge: number
+  /** Where the user's id is in the session data (for the device list and "sign out everywhere"). */
+  userIdPointer: string
+  /** Sessions kept at most by the memory storage (the least recently seen go first). */
+  maxEntries: number
+}
+
+/** A session as stored: what identifies the device in clear, the tokens sealed. */
+export interface StoredSession {
+  v: 1
+  /** A hash of the user's id (the device list's index), or null when the session data had none. */
+  user: string | null
+  createdAt: number
+  lastSeenAt: number
+  absoluteExpiresAt: number
+  userAgent: string
+  ip: string
+  /** `{ token, refreshToken }`, AES-GCM under the current secret, bound to this record's key. */
+  sealed: string
+}
+
+export interface SessionTokens {
+  token: string | null
+  refreshToken: string | null
+}
+
+export interface OpenSession {
+  /** The public handle: the storage key, a hash of the cookie's id (the id itself is nowhere in the store). */
+  handle: string
+  meta: StoredSession
+  tokens: SessionTokens
+}
+
+/** One device of a user, as `listUserSessions` gives it. */
+export interface SessionInfo {
+  /** Pass it to `revokeSession` (it is no cookie value: it cannot sign anybody in). */
+  id: string
+  createdAt: Date
+  lastSeenAt: Date
+  expiresAt: Date
+  userAgent: string
+  ip: string
+  /** The session of the request that asked. */
+  current: boolean
+}
+
+export class SessionStorageError extends Error {
+  override readonly name = 'SessionStorageError'
+}
+
+export function sessionExpiry(meta: StoredSession, settings: Pick<SessionSettings, 'idleTimeout'>): number {
+  return Math.min(meta.absoluteExpiresAt, meta.lastSeenAt + settings.idleTimeout * 1000)
+}
+
+const sessionKey = (handle: string) => `s:${handle}`
+const userPrefix = (user: string) => `u:${user}`
+
+export interface SessionServiceOptions {
+  storage: Storage
+  /** For messages: which storage failed. */
+  storageName: string
+  keys: SessionKeys
+  settings: SessionSettings
+  lock: NamedLock
+  /** The storage expires keys itself (`ttl`): no sweep needed. */
+  expiresKeys: boolean
+  /** Keep at most `settings.maxEntries` sessions (memory). */
+  bounded: boolean
+}
+
+export type SessionService = ReturnType<typeof createSessionService>
+
+/**
+ * Sessions in Nitro storage. Every change of a stored session runs under its lock (refresh, touch, revocation),
+ * so no write can put back tokens another instance already replaced, and a revoked session stays revoked.
+ */
+export function createSessionService({ storage, storageName, keys, settings, lock, expiresKeys, bounded }: SessionServiceOptions) {
+  /** Storage calls fail as one typed error naming the storage (the routes answer 503, nobody is signed out). */
+  async function io<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    }
+    catch (error) {
+      if (error instanceof SessionStorageError) throw error
+      throw new SessionStorageError(`The session storage "${storageName}" failed to ${what}: ${(error as Error)?.message ?? error}`, { cause: error })
+    }
+  }
+
+  const ttlOf = (meta: StoredSession, now = Date.now()) => Math.max(1, Math.ceil((sessionExpiry(meta, settings) - now) / 1000))
+
+  async function write(handle: string, meta: StoredSession, tokens?: SessionTokens) {
+    const record = tokens ? { ...meta, sealed: await keys.seal(JSON.stringify(tokens), sessionKey(handle)) } : meta
+    const ttl = ttlOf(record)
+    await io('write a session', () => storage.setItem(sessionKey(handle), record, { ttl }))
+    if (record.user) await io('write a session', () => storage.setItem(`${userPrefix(record.user!)}:${handle}`, { expiresAt: Date.now() + ttl * 1000 }, { ttl }))
+    return record
+  }
+
+  async function read(handle: string, now = Date.now()): Promise<OpenSession | null> {
+    const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
+    if (!meta || typeof meta !== 'object' || meta.v !== 1) return null
+    if (sessionExpiry(meta, settings) <= now) {
+      await remove(handle, meta)
+      return null
+    }
+    const opened = await keys.open(meta.sealed, sessionKey(handle))
+    // Sealed under a secret no longer configured, or tampered with: nobody is signed in with it.
+    if (opened === null) return null
+    const tokens = JSON.parse(opened) as SessionTokens
+    return { handle, meta, tokens: { token: tokens.token ?? null, refreshToken: tokens.refreshToken ?? null } }
+  }
+
+  async function remove(handle: string, meta?: StoredSession | null) {
+    const known = meta ?? await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
+    await io('remove a session', () => storage.removeItem(sessionKey(handle)))
+    if (known?.user) await io('remove a session', () => storage.removeItem(`${userPrefix(known.user!)}:${handle}`))
+  }
+
+  /** Runs `task` holding the session's lock; null when `wait` is false and another holds it. */
+  async function locked<T>(handle: string, task: () => Promise<T>, { wait = true } = {}): Promise<T | null> {
+    const release = await io('take a session lock', () => lock.acquire(`s:${handle}`, { wait }))
+    if (!release) {
+      if (!wait) return null
+      throw new SessionStorageError(`The session lock in "${storageName}" was not released in time`)
+    }
+    try {
+      return await task()
+    }
+    finally {
+      await release().catch(() => {})
+    }
+  }
+
+  const userHash = (userId: unknown) => userId === undefined || userId === null || userId === '' ? Promise.resolve(null) : sha256Hex(`user\n${String(userId)}`)
+
+  async function handles(prefix: string): Promise<string[]> {
+    const keysFound = await io('list sessions', () => storage.getKeys(prefix))
+    return keysFound.map(key => key.split(':').pop()!).filter(Boolean)
+  }
+
+  /** Removes expired sessions (storages without expiry of their own), then, when bounded, the least recently seen beyond the limit. */
+  async function sweep(now = Date.now()) {
+    const live: Array<{ handle: string, lastSeenAt: number }> = []
+    for (const handle of await handles('s')) {
+      const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
+      if (!meta || sessionExpiry(meta, settings) <= now) await remove(handle, meta)
+      else live.push({ handle, lastSeenAt: meta.lastSeenAt })
+    }
+    // Index entries whose session is gone (expired on its own).
+    for (const key of await io('list sessions', () => storage.getKeys('u'))) {
+      const handle = key.split(':').pop()!
+      if (!live.some(entry => entry.handle === handle)) await io('remove a session', () => storage.removeItem(key))
+    }
+    if (bounded && live.length >= settings.maxEntries) {
+      live.sort((a, b) => a.lastSeenAt - b.lastSeenAt)
+      for (const entry of live.slice(0, live.length - settings.maxEntries + 1)) await remove(entry.handle)
+    }
+  }
+
+  return {
+    settings,
+    keys,
+    storageName,
+    fleetWide: lock.fleetWide,
+    expiresKeys,
+    read,
+    remove,
+    locked,
+    sweep,
+
+    /** A new session for fresh tokens: a random id for the cookie, its hash as the storage key. */
+    async create(tokens: SessionTokens, device: { userId: unknown, userAgent: string, ip: string }, now = Date.now()) {
+      if (bounded && (await handles('s')).length >= settings.maxEntries) await sweep(now)
+      const id = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
+      const handle = await sha256Hex(id)
+      const meta: StoredSession = {
+        v: 1,
+        user: await userHash(device.userId),
+        createdAt: now,
+        lastSeenAt: now,
+        absoluteExpiresAt: now + settings.maxAge * 1000,
+        userAgent: device.userAgent.slice(0, 512),
+        ip: device.ip,
+        sealed: '',
+      }
+      return { id, handle, meta: await write(handle, meta, tokens) }
+    },
+
+    /** Stores new tokens for a session (under its lock, see refresh); false when it is gone (revoked, expired). */
+    async replaceTokens(handle: string, tokens: SessionTokens): Promise<boolean> {
+      const current = await read(handle)
+      if (!current) return false
+      await write(handle, current.meta, tokens)
+      return true
+    },
+
+    /** Records activity (the idle timeout restarts); skipped when another request holds the session's lock. */
+    async touch(session: OpenSession, now = Date.now()) {
+      await locked(session.handle, async () => {
+        const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(session.handle)))
+        if (meta && sessionExpiry(meta, settings) > now) await write(session.handle, { ...meta, lastSeenAt: now })
+      }, { wait: false })
+    },
+
+    /** Ends a session: waits for a refresh in flight, so nothing writes it back afterwards. */
+    async revoke(handle: string) {
+      await locked(handle, () => remove(handle))
+    },
+
+    async handleOf(id: string) {
+      return await sha256Hex(id)
+    },
+
+    userHash,
+
+    async listUser(userId: unknown, currentHandle: string | null, now = Date.now()): Promise<SessionInfo[]> {
+      const user = await userHash(userId)
+      if (!user) return []
+      const sessions: SessionInfo[] = []
+      for (const handle of await handles(userPrefix(user))) {
+        const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
+        if (!meta || meta.user !== user || sessionExpiry(meta, settings) <= now) continue
+        sessions.push({ id: handle, createdAt: new Date(meta.createdAt), lastSeenAt: new Date(meta.lastSeenAt), expiresAt: new Date(sessionExpiry(meta, settings)), userAgent: meta.userAgent, ip: meta.ip, current: handle === currentHandle })
+      }
+      return sessions.sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())
+    },
+
+    /** The handles of a user's sessions (for revocation). */
+    async userHandles(userId: unknown): Promise<string[]> {
+      const user = await userHash(userId)
+      return user ? await handles(userPrefix(user)) : []
+    },
+  }
+}
