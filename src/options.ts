@@ -449,6 +449,7 @@ function resolveSessions(input: unknown, fail: (key: string, problem: string, fi
     storage: options.storage ?? 'memory',
     secret: '',
     redisUrl: '',
+    redisBase: 'gatekeeper',
     fsBase: options.fsBase ?? '.data/gatekeeper-sessions',
     cookieName: options.cookieName ?? 'gatekeeper.session',
     sameSite: options.sameSite ?? 'lax',

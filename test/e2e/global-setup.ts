@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
 import { preparePackagedApps } from './packaged-apps'
+import { startRedis } from './redis'
 import { freePort, serveBuilt } from './serve'
 import { startOidcProvider, testClient, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../oidc/provider.mjs'
 
@@ -30,15 +31,24 @@ declare module 'vitest' {
     sidebaseLocalBaseURL: string
     /** The test OpenID provider (test/oidc/provider.mjs) the authjs fixture signs in with. */
     oidcIssuer: string
+    /** The built session-mode fixture (test/fixtures/sessions); its test files serve it the ways they need. */
+    sessionsFixtureDir: string
+    /** The tests' Redis (REDIS_URL, or one started for the run). */
+    redisUrl: string
   }
+}
+
+/** Builds a fixture (unless E2E_REUSE_BUILD=1 outside CI); returns its folder. */
+async function buildFixture(name: string) {
+  const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
+  // E2E_REUSE_BUILD=1 serves the last builds (a quick re-run while writing tests; never in CI).
+  if (!process.env.E2E_REUSE_BUILD || process.env.CI) await run('npx', ['nuxi', 'build', fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
+  return fixtureDir
 }
 
 /** Builds a fixture and serves it on 127.0.0.1; returns its URL and a stop function. */
 async function buildAndServe(name: string, env: Record<string, string> = {}, { port, readyPath = '/api/_test/counters' }: { port?: number, readyPath?: string } = {}) {
-  const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
-  // E2E_REUSE_BUILD=1 serves the last builds (a quick re-run while writing tests; never in CI).
-  if (!process.env.E2E_REUSE_BUILD || process.env.CI) await run('npx', ['nuxi', 'build', fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
-  return await serveBuilt(fixtureDir, env, { port, readyPath })
+  return await serveBuilt(await buildFixture(name), env, { port, readyPath })
 }
 
 /** Builds each fixture once (sequentially: two cores) and serves it for every e2e file. */
@@ -92,6 +102,11 @@ export default async function setup(project: TestProject) {
     servers.push(authjs)
     project.provide('authjsBaseURL', authjs.baseURL)
     project.provide('oidcIssuer', op.issuer)
+    // Session mode: one build, served by its test files (memory, fs, two instances on Redis).
+    const redis = await startRedis()
+    servers.push(redis)
+    project.provide('redisUrl', redis.url)
+    project.provide('sessionsFixtureDir', await buildFixture('sessions'))
   }
   catch (error) {
     await stopAll()

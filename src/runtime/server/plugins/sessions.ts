@@ -24,7 +24,7 @@ export default defineNitroPlugin((nitroApp) => {
       const { default: redisDriver } = await import('unstorage/drivers/redis')
       const url = settings.redisUrl || process.env.REDIS_URL || 'redis://127.0.0.1:6379'
       // Fail fast while Redis is away (503 at once, no queue of requests waiting), and reconnect by itself.
-      storage.mount(MOUNT, redisDriver({ url, base: 'gatekeeper', enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, lazyConnect: false }))
+      storage.mount(MOUNT, redisDriver({ url, base: settings.redisBase || 'gatekeeper', enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, lazyConnect: false }))
     }
     else if (settings.storage === 'fs') {
       const { default: fsDriver } = await import('unstorage/drivers/fs-lite')

@@ -12,6 +12,8 @@ export interface SessionSettings {
   secret: string
   /** For `storage: 'redis'`: NUXT_AUTH_SESSIONS_REDIS_URL, else REDIS_URL, else redis://127.0.0.1:6379. */
   redisUrl: string
+  /** For `storage: 'redis'`: the prefix of every key (NUXT_AUTH_SESSIONS_REDIS_BASE), so apps can share a Redis. */
+  redisBase: string
   /** For `storage: 'fs'`: the folder. */
   fsBase: string
   cookieName: string

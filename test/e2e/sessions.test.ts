@@ -1,0 +1,339 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { request as httpRequest, createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Redis from 'ioredis'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { startRedisRelay } from './redis'
+import { freePort, serveBuilt } from './serve'
+
+// Session mode (test/fixtures/sessions, auth.sessions): the backend's tokens stay in Nitro storage, encrypted;
+// the browser holds one signed httpOnly cookie. One build, served on memory, on fs, and as two instances on Redis
+// behind a round-robin proxy.
+const fixtureDir = inject('sessionsFixtureDir')
+const redisUrl = inject('redisUrl')
+const SECRET = randomBytes(32).toString('base64')
+const ACCESS_TTL = 6
+const COOKIE = 'gatekeeper.session'
+const REFRESH = 'POST /api/auth/refresh'
+
+type Served = Awaited<ReturnType<typeof serveBuilt>>
+
+function serveSessions(env: Record<string, string>, port?: number): Promise<Served> {
+  return serveBuilt(fixtureDir, { NUXT_AUTH_SESSIONS_SECRET: SECRET, NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL), ...env }, { port, readyPath: '/api/_test/counters' })
+}
+
+/** Signs in through the relay route as the browser's strategy does; returns the `Cookie` header value. */
+async function signInByApi(baseURL: string, user: { email: string, password: string }): Promise<string> {
+  const response = await fetch(`${baseURL}/api/_auth/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'origin': baseURL },
+    body: JSON.stringify({ credentials: { email: user.email, password: user.password } }),
+  })
+  expect(response.status, await response.clone().text()).toBe(200)
+  const cookies = response.headers.getSetCookie()
+  expect(cookies).toHaveLength(1)
+  expect(cookies[0]).toMatch(new RegExp(`^${COOKIE}=[\\w-]+\\.[\\w-]+; Max-Age=\\d+; Path=/; HttpOnly; SameSite=Lax$`))
+  return cookies[0]!.split(';')[0]!
+}
+
+function get(baseURL: string, path: string, cookie: string, init: RequestInit = {}) {
+  return fetch(`${baseURL}${path}`, { ...init, headers: { cookie, 'sec-fetch-site': 'same-origin', ...(init.headers as Record<string, string>) } })
+}
+
+async function sessionEmail(baseURL: string, cookie: string): Promise<string | null> {
+  const response = await get(baseURL, '/api/_auth/session', cookie)
+  expect(response.status).toBe(200)
+  return (await response.json()).session?.email ?? null
+}
+
+async function registered(backend: Backend) {
+  const user = newUser()
+  await backend.register(user)
+  return user
+}
+
+/** Every file under `dir`, read as text (the fs storage's records). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map(name => join(dir, name)).filter(path => statSync(path).isFile()).map(path => readFileSync(path, 'utf8'))
+}
+
+const browser = useChromium()
+
+describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instance', (storage) => {
+  let server: Served
+  let backend: Backend
+  const fsBase = mkdtempSync(join(tmpdir(), 'gatekeeper-sessions-'))
+  beforeAll(async () => {
+    server = await serveSessions({ NUXT_AUTH_SESSIONS_STORAGE: storage, NUXT_AUTH_SESSIONS_FS_BASE: fsBase })
+    backend = new Backend(server.baseURL)
+  })
+  afterAll(() => {
+    server?.stop()
+    rmSync(fsBase, { recursive: true, force: true })
+  })
+
+  it('the browser holds one signed httpOnly cookie and no token: not in document.cookie, the HTML or the payload', async () => {
+    const user = await registered(backend)
+    const { page, context, assertClean } = await openSession(browser(), server.baseURL)
+    await page.goto('/login?redirect=/profile')
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname === '/profile')
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    const cookies = await context.cookies()
+    expect(cookies.map(cookie => cookie.name)).toEqual([COOKIE])
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' })
+    expect(await page.evaluate(() => document.cookie)).toBe('')
+    // The server's token for this session (a test route using getServerToken), and the page as the server sends it.
+    const cookie = `${COOKIE}=${cookies[0]!.value}`
+    const { token } = await (await get(server.baseURL, '/api/_test/server-token', cookie)).json()
+    expect(token).toMatch(/^eyJ/)
+    const html = await (await get(server.baseURL, '/profile', cookie)).text()
+    expect(html).toContain(user.email)
+    expect(html).not.toContain(token)
+    expect(html).not.toContain('auth.token')
+    // A reload is rendered signed in, and hydrates without a second session check in the browser.
+    const sessionChecks = await backend.count('GET /api/_auth/session')
+    await page.reload()
+    await waitForHydration(page)
+    expect(await text(page, 'session-email')).toBe(user.email)
+    expect(await backend.count('GET /api/_auth/session')).toBe(sessionChecks)
+    await assertClean()
+  })
+
+  it('twenty concurrent requests after the access token expired make one refresh', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(server.baseURL, user)
+    await new Promise(resolve => setTimeout(resolve, ACCESS_TTL * 1000))
+    const before = await backend.count(REFRESH)
+    const responses = await Promise.all(Array.from({ length: 20 }, () => get(server.baseURL, '/api/_test/whoami', cookie)))
+    expect(responses.map(response => response.status)).toEqual(Array.from({ length: 20 }, () => 200))
+    // The session cookie never changes: only the stored tokens rotate.
+    expect(responses.every(response => response.headers.getSetCookie().length === 0)).toBe(true)
+    expect(await backend.count(REFRESH) - before).toBe(1)
+    expect((await (await fetch(`${server.baseURL}/api/_test/refresh-stats`)).json()).reuseDetections).toBe(0)
+    expect(await sessionEmail(server.baseURL, cookie)).toBe(user.email)
+  })
+
+  it('a tampered or unknown cookie is refused and removed; sign-out ends the stored session and tells the backend', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(server.baseURL, user)
+    const [name, value] = cookie.split('=') as [string, string]
+    const [id, signature] = value.split('.') as [string, string]
+    const flipped = (text: string) => text.slice(0, -1) + (text.endsWith('A') ? 'B' : 'A')
+    for (const forged of [`${name}=${flipped(id)}.${signature}`, `${name}=${id}.${flipped(signature)}`, `${name}=${id}`, `${name}=garbage`]) {
+      const response = await get(server.baseURL, '/api/_auth/session', forged)
+      expect((await response.json()).session).toBeNull()
+      expect(response.headers.getSetCookie().join()).toContain(`${COOKIE}=; Max-Age=0`)
+    }
+    expect(await sessionEmail(server.baseURL, cookie)).toBe(user.email)
+
+    const logouts = await backend.count('POST /api/auth/logout')
+    const signOut = await fetch(`${server.baseURL}/api/_auth/signout`, { method: 'POST', headers: { 'cookie': cookie, 'content-type': 'application/json', 'origin': server.baseURL }, body: '{}' })
+    expect(await signOut.json()).toEqual({ ok: true, backendError: null })
+    expect(signOut.headers.getSetCookie().join()).toContain(`${COOKIE}=; Max-Age=0`)
+    expect(await backend.count('POST /api/auth/logout') - logouts).toBe(1)
+    // The old cookie, kept by someone, opens nothing any more.
+    expect(await sessionEmail(server.baseURL, cookie)).toBeNull()
+    expect((await get(server.baseURL, '/api/_test/whoami', cookie)).status).toBe(401)
+  })
+
+  it('lists a user\'s devices and signs out the others; a new sign-in gets a new session id', async () => {
+    const user = await registered(backend)
+    const laptop = await signInByApi(server.baseURL, user)
+    const phone = await signInByApi(server.baseURL, user)
+    expect(phone).not.toBe(laptop)
+    const listed = await (await get(server.baseURL, '/api/_test/sessions', laptop, { headers: { 'user-agent': 'Laptop/1' } })).json()
+    expect(listed.sessions).toHaveLength(2)
+    expect(listed.sessions.filter((device: { current: boolean }) => device.current)).toHaveLength(1)
+    // Ids are storage handles, not cookie values.
+    expect(listed.sessions.every((device: { id: string }) => !laptop.includes(device.id) && !phone.includes(device.id))).toBe(true)
+    const revoked = await (await get(server.baseURL, '/api/_test/sessions?scope=others', laptop, { method: 'DELETE' })).json()
+    expect(revoked).toEqual({ revoked: 1 })
+    expect(await sessionEmail(server.baseURL, phone)).toBeNull()
+    expect(await sessionEmail(server.baseURL, laptop)).toBe(user.email)
+    expect((await (await get(server.baseURL, '/api/_test/sessions', laptop)).json()).sessions).toHaveLength(1)
+  })
+
+  if (storage === 'fs') {
+    it('the stored records hold no token in clear; another secret opens none of them; a rotated secret still does', async () => {
+      const user = await registered(backend)
+      const cookie = await signInByApi(server.baseURL, user)
+      const { token } = await (await get(server.baseURL, '/api/_test/server-token', cookie)).json()
+      const records = filesUnder(fsBase).join('\n')
+      expect(records).toContain('"sealed"')
+      expect(records).not.toContain(token)
+      expect(records).not.toMatch(/eyJ[\w-]+\.eyJ/)
+      expect(records).not.toContain(user.email)
+
+      // The same storage, served with another secret: nobody's session opens. With the new secret first and the
+      // old one after it (rotation), the old sessions still do.
+      const other = randomBytes(32).toString('base64')
+      for (const [secret, email] of [[other, null], [`${other},${SECRET}`, user.email]] as const) {
+        const twin = await serveSessions({ NUXT_AUTH_SESSIONS_STORAGE: 'fs', NUXT_AUTH_SESSIONS_FS_BASE: fsBase, NUXT_AUTH_SESSIONS_SECRET: secret, NUXT_PUBLIC_AUTH_BASE_URL: `${server.baseURL}/api/auth` })
+        try {
+          const response = await get(twin.baseURL, '/api/_auth/session', cookie)
+          expect((await response.json()).session?.email ?? null).toBe(email)
+        }
+        finally {
+          twin.stop()
+        }
+      }
+      expect(await sessionEmail(server.baseURL, cookie)).toBe(user.email)
+    })
+  }
+})
+
+describe('session expiry', () => {
+  let server: Served
+  let backend: Backend
+  beforeAll(async () => {
+    // Seconds instead of the defaults' minutes and hours (run-time config skips the build's minimum).
+    server = await serveSessions({ NUXT_AUTH_SESSIONS_IDLE_TIMEOUT: '3', NUXT_AUTH_SESSIONS_MAX_AGE: '7', NUXT_ACCESS_TOKEN_TTL: '60' })
+    backend = new Backend(server.baseURL)
+  })
+  afterAll(() => server?.stop())
+
+  it('ends a session after the idle timeout, and an active one after its absolute lifetime', async () => {
+    const user = await registered(backend)
+    const idle = await signInByApi(server.baseURL, user)
+    const active = await signInByApi(server.baseURL, user)
+    const started = Date.now()
+    // Active: a request every second keeps it past the idle timeout, but not past the lifetime.
+    while (Date.now() - started < 5000) {
+      expect(await sessionEmail(server.baseURL, active)).toBe(user.email)
+      await new Promise(resolve => setTimeout(resolve, 1000))
+    }
+    expect(await sessionEmail(server.baseURL, idle)).toBeNull()
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, started + 7500 - Date.now())))
+    expect(await sessionEmail(server.baseURL, active)).toBeNull()
+  })
+})
+
+/** A round-robin HTTP proxy in front of `targets` (node:http); counts the requests each one served. */
+async function roundRobin(targets: string[]) {
+  const served = targets.map(() => 0)
+  let next = 0
+  const server: Server = createServer((incoming, outgoing) => {
+    const index = next++ % targets.length
+    served[index]! += 1
+    const target = new URL(targets[index]!)
+    const upstream = httpRequest({ hostname: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.rawHeaders)
+      answer.pipe(outgoing)
+    })
+    upstream.on('error', () => outgoing.destroy())
+    incoming.pipe(upstream)
+  })
+  const port = await freePort()
+  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
+  return { baseURL: `http://127.0.0.1:${port}`, served, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
+}
+
+describe('two instances sharing Redis behind a round-robin proxy', () => {
+  let first: Served
+  let second: Served
+  let proxy: Awaited<ReturnType<typeof roundRobin>>
+  let relay: Awaited<ReturnType<typeof startRedisRelay>>
+  let backend: Backend
+  const redisBase = `gatekeeper-test-${randomBytes(4).toString('hex')}`
+  beforeAll(async () => {
+    relay = await startRedisRelay(redisUrl)
+    // One backend (the first instance's own /api/auth), two app servers of the same build.
+    const firstPort = await freePort()
+    const env = { NUXT_AUTH_SESSIONS_STORAGE: 'redis', NUXT_AUTH_SESSIONS_REDIS_URL: relay.url, NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${firstPort}/api/auth`, NUXT_AUTH_SESSIONS_REDIS_BASE: redisBase }
+    first = await serveSessions(env, firstPort)
+    second = await serveSessions(env)
+    proxy = await roundRobin([first.baseURL, second.baseURL])
+    backend = new Backend(first.baseURL)
+  })
+  afterAll(async () => {
+    first?.stop()
+    second?.stop()
+    await proxy?.close()
+    await relay?.close()
+  })
+
+  it('signed in through one instance, the session holds on the other, page after page', async () => {
+    const user = await registered(backend)
+    const { page, assertClean } = await openSession(browser(), proxy.baseURL)
+    await page.goto('/login?redirect=/profile')
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname === '/profile')
+    const before = [...proxy.served]
+    for (let round = 0; round < 4; round++) {
+      await page.reload()
+      await waitForHydration(page)
+      expect(await text(page, 'session-email')).toBe(user.email)
+    }
+    // Both instances rendered some of those pages.
+    expect(proxy.served.every((count, index) => count > before[index]!)).toBe(true)
+    await assertClean()
+  })
+
+  it('twenty concurrent requests with an expired access token, spread over both instances, make one refresh', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(proxy.baseURL, user)
+    await new Promise(resolve => setTimeout(resolve, ACCESS_TTL * 1000))
+    const before = await backend.count(REFRESH)
+    const served = [...proxy.served]
+    const responses = await Promise.all(Array.from({ length: 20 }, () => get(proxy.baseURL, '/api/_test/whoami', cookie)))
+    expect(responses.map(response => response.status)).toEqual(Array.from({ length: 20 }, () => 200))
+    expect(proxy.served.map((count, index) => count - served[index]!)).toEqual([10, 10])
+    expect(await backend.count(REFRESH) - before).toBe(1)
+    expect((await (await fetch(`${first.baseURL}/api/_test/refresh-stats`)).json()).reuseDetections).toBe(0)
+  })
+
+  it('the stored records in Redis hold no token in clear', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(proxy.baseURL, user)
+    const { token } = await (await get(first.baseURL, '/api/_test/server-token', cookie)).json()
+    const client = new Redis(redisUrl)
+    try {
+      const keys = await client.keys(`${redisBase}:*`)
+      expect(keys.length).toBeGreaterThan(0)
+      const values = await Promise.all(keys.filter(key => !key.includes(':lock:')).map(key => client.get(key)))
+      expect(values.join('\n')).toContain('"sealed"')
+      expect(values.join('\n')).not.toContain(token)
+      // Redis expires them itself (idle timeout): every record has a TTL.
+      expect((await Promise.all(keys.map(key => client.ttl(key)))).every(ttl => ttl > 0)).toBe(true)
+    }
+    finally {
+      client.disconnect()
+    }
+  })
+
+  it('a session revoked on one instance is refused on the other at once', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(proxy.baseURL, user)
+    expect((await get(second.baseURL, '/api/_test/whoami', cookie)).status).toBe(200)
+    expect(await (await get(first.baseURL, '/api/_test/sessions?scope=current', cookie, { method: 'DELETE' })).json()).toEqual({ revoked: 1 })
+    expect((await get(second.baseURL, '/api/_test/whoami', cookie)).status).toBe(401)
+    expect(await sessionEmail(second.baseURL, cookie)).toBeNull()
+  })
+
+  it('Redis away: 503s naming no user, nobody signed out, the cookie kept; service resumes by itself', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(proxy.baseURL, user)
+    relay.cut()
+    try {
+      for (const baseURL of [first.baseURL, second.baseURL]) {
+        for (const path of ['/api/_auth/session', '/api/_test/whoami', '/profile']) {
+          const response = await get(baseURL, path, cookie)
+          expect(response.status, `${baseURL}${path}`).toBe(503)
+          expect(response.headers.getSetCookie(), `${baseURL}${path}`).toEqual([])
+        }
+      }
+      // Visitors without a session cookie are not affected.
+      expect((await fetch(`${second.baseURL}/`)).status).toBe(200)
+    }
+    finally {
+      relay.restore()
+    }
+    await expect.poll(async () => (await get(second.baseURL, '/api/_test/whoami', cookie)).status, { timeout: 15_000, interval: 250 }).toBe(200)
+    await expect.poll(async () => (await get(first.baseURL, '/api/_test/whoami', cookie)).status, { timeout: 15_000, interval: 250 }).toBe(200)
+    expect(await sessionEmail(proxy.baseURL, cookie)).toBe(user.email)
+  })
+})
