@@ -251,18 +251,21 @@ export {}
      * server starts, a middleware that loads each request's session before anything reads its tokens, and the
      * session utilities.
      */
+    /** A storage setting's needs: ioredis for 'redis', and an app mount of that name for any other name. */
+    async function checkStorage(key: string, storage: string) {
+      if (storage === 'redis' && !await tryResolveModule('ioredis', [nuxt.options.rootDir, ...nuxt.options.modulesDir])) {
+        throw new AuthConfigError([{ key, problem: `is 'redis', whose driver needs ioredis, which the app does not have installed`, fix: 'install it: npm i ioredis' }])
+      }
+      if (['memory', 'fs', 'redis'].includes(storage)) return
+      nuxt.hook('nitro:config', (nitroConfig) => {
+        const mounts: Record<string, unknown> = { ...nitroConfig.storage, ...(nuxt.options.dev ? nitroConfig.devStorage : {}) }
+        if (!mounts[storage]) {
+          throw new AuthConfigError([{ key, problem: `is ${JSON.stringify(storage)}, which is no Nitro storage mount of this app`, fix: `configure nitro.storage[${JSON.stringify(storage)}] (e.g. { driver: 'redis', url: '…' }), or use 'redis'` }])
+        }
+      })
+    }
     async function setUpSessions(sessions: NonNullable<typeof resolved.server.sessions>) {
-      if (sessions.storage === 'redis' && !await tryResolveModule('ioredis', [nuxt.options.rootDir, ...nuxt.options.modulesDir])) {
-        throw new AuthConfigError([{ key: 'auth.sessions.storage', problem: `is 'redis', whose driver needs ioredis, which the app does not have installed`, fix: 'install it: npm i ioredis' }])
-      }
-      if (!['memory', 'fs', 'redis'].includes(sessions.storage)) {
-        nuxt.hook('nitro:config', (nitroConfig) => {
-          const mounts: Record<string, unknown> = { ...nitroConfig.storage, ...(nuxt.options.dev ? nitroConfig.devStorage : {}) }
-          if (!mounts[sessions.storage]) {
-            throw new AuthConfigError([{ key: 'auth.sessions.storage', problem: `is ${JSON.stringify(sessions.storage)}, which is no Nitro storage mount of this app`, fix: `configure nitro.storage[${JSON.stringify(sessions.storage)}] (e.g. { driver: 'redis', url: '…' }), or use 'memory', 'fs' or 'redis'` }])
-          }
-        })
-      }
+      await checkStorage('auth.sessions.storage', sessions.storage)
       addServerPlugin(resolver.resolve(runtimeDir, 'server/plugins/sessions'))
       addServerHandler({ route: '', middleware: true, handler: resolver.resolve(runtimeDir, 'server/middleware/sessions') })
     }
@@ -346,6 +349,11 @@ export {}
     }
     const sessions = resolved.server.sessions
     if (sessions) await setUpSessions(sessions)
+    // auth.sharedState: the session cache and refresh de-dup in a storage all instances share.
+    if (resolved.server.sharedState) {
+      await checkStorage('auth.sharedState.storage', resolved.server.sharedState.storage)
+      addServerPlugin(resolver.resolve(runtimeDir, 'server/plugins/shared-state'))
+    }
     // auth.forward: each prefix's tree answered by the upstream it names (server/routes/forward.ts).
     for (const prefix of Object.keys(resolved.server.forward)) {
       addServerHandler({ route: `${prefix}/**`, handler: resolver.resolve(runtimeDir, 'server/routes/forward') })

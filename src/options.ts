@@ -114,6 +114,17 @@ export interface SessionsOptions {
   fsBase?: string
 }
 
+/**
+ * For the token modes (cookies) on more than one server instance: the server's session cache and its refresh
+ * de-dup kept in a storage all instances share, so two instances never spend the same refresh token for one
+ * browser, and a token costs the fleet one session lookup. What it stores is sealed with
+ * `NUXT_AUTH_SHARED_STATE_SECRET` (production does not start without it).
+ */
+export interface SharedStateOptions {
+  /** `'redis'` (`NUXT_AUTH_SHARED_STATE_REDIS_URL`, else `REDIS_URL`), or a Redis mount the app configures in `nitro.storage`. @default 'redis' */
+  storage?: string
+}
+
 /** The `auth` key of nuxt.config. */
 export interface ModuleOptions {
   /** Turn the module off without removing it. @default true */
@@ -189,6 +200,8 @@ export interface ModuleOptions {
   authorization?: AuthorizationOptions
   /** Server-side sessions (see SessionsOptions); `true` takes the defaults. @default false */
   sessions?: SessionsOptions | boolean
+  /** The token modes' server state shared by every instance (see SharedStateOptions); `true` takes the defaults. @default false */
+  sharedState?: SharedStateOptions | boolean
   /** The provider and its options. @default { type: 'local' } */
   provider?: ProviderOptions
 }
@@ -208,7 +221,7 @@ export interface ResolvedModuleOptions {
   refreshHandler: string | null
   public: PublicAuthConfig
   /** Server-only runtime config (`runtimeConfig.auth`). */
-  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number, relayHeaders: string[], jwtVerification: import('./runtime/shared/jwt-verification').JwtVerificationSettings, forward: Record<string, string>, sessions?: import('./runtime/server/sessions/store').SessionSettings }
+  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number, relayHeaders: string[], jwtVerification: import('./runtime/shared/jwt-verification').JwtVerificationSettings, forward: Record<string, string>, sessions?: import('./runtime/server/sessions/store').SessionSettings, sharedState?: SharedStateSettings }
   /** The provider's server half, if it has one. */
   providerServer: import('../providers/types').ProviderServerSetup | null
   /** The session's shape the app described (the incumbent's `session.dataType`), generated into `SessionData`. */
@@ -237,6 +250,7 @@ const MODULE_OPTION_SHAPE: OptionShape = {
   maxBodyBytes: true,
   relayHeaders: true,
   authorization: { roles: true, forbiddenPage: true },
+  sharedState: { storage: true },
   sessions: { storage: true, cookieName: true, sameSite: true, idleTimeoutSeconds: true, maxAgeSeconds: true, userIdPointer: true, maxEntries: true, fsBase: true },
   forward: true,
   jwtVerification: { secret: true, publicKey: true, jwksUrl: true, issuer: true, audience: true, algorithms: true, sessionPointer: true, clockToleranceSeconds: true, jwksCooldownSeconds: true },
@@ -403,6 +417,10 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   if (sessions && !runtime.token) {
     fail('sessions', 'is set, but this provider keeps no tokens for the server to hold (Auth.js keeps its own session cookie)', 'remove auth.sessions')
   }
+  const sharedState = resolveSharedState(input.sharedState, fail)
+  if (sharedState && !runtime.token) {
+    fail('sharedState', 'is set, but this provider keeps no tokens whose refresh or lookup could be shared (Auth.js keeps its own session cookie)', 'remove auth.sharedState')
+  }
   if (sessions && runtime.token) {
     // The tokens never reach the browser: it talks to the /api/_auth routes, as with httpOnly cookies.
     runtime.token.cookie.httpOnly = true
@@ -429,7 +447,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
       authorization: { forbiddenPage: typeof forbiddenPage === 'string' ? forbiddenPage : null },
       ...runtime,
     },
-    server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [], jwtVerification, forward, ...(sessions ? { sessions } : {}) },
+    server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [], jwtVerification, forward, ...(sessions ? { sessions } : {}), ...(sharedState ? { sharedState } : {}) },
     providerServer: definition.server?.(resolved.options as never) ?? null,
     sessionDataType: definition.sessionDataType?.(resolved.options as never) ?? null,
     rolesSource: rolesSource ?? '\'/roles\'',
@@ -481,6 +499,30 @@ function resolveSessions(input: unknown, fail: (key: string, problem: string, fi
   }
   if (typeof settings.fsBase !== 'string' || !settings.fsBase) fail('sessions.fsBase', `must be a folder, got ${JSON.stringify(settings.fsBase)}`, `set e.g. '.data/gatekeeper-sessions'`)
   return settings as import('./runtime/server/sessions/store').SessionSettings
+}
+
+/** `runtimeConfig.auth.sharedState` (each key from NUXT_AUTH_SHARED_STATE_*). */
+export interface SharedStateSettings {
+  storage: string
+  secret: string
+  redisUrl: string
+  redisBase: string
+}
+
+function resolveSharedState(input: unknown, fail: (key: string, problem: string, fix: string) => void): SharedStateSettings | null {
+  if (input === undefined || input === false) return null
+  if (input !== true && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    fail('sharedState', `must be true, false or an object, got ${JSON.stringify(input)}`, `set e.g. { storage: 'redis' }`)
+    return null
+  }
+  const storage = (input === true ? undefined : (input as SharedStateOptions).storage) ?? 'redis'
+  if (storage === 'memory' || storage === 'fs') {
+    fail('sharedState.storage', `is '${storage}', which no two server instances share (and which has no lock they could both see)`, `set 'redis', or leave auth.sharedState out for one instance`)
+  }
+  else if (typeof storage !== 'string' || !/^[\w-]+(?::[\w-]+)*$/.test(storage)) {
+    fail('sharedState.storage', `must be 'redis' or the name of a Nitro storage mount, got ${JSON.stringify(storage)}`, `set 'redis'`)
+  }
+  return { storage, secret: '', redisUrl: '', redisBase: 'gatekeeper' }
 }
 
 const JWT_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])

@@ -33,6 +33,8 @@ declare module 'vitest' {
     oidcIssuer: string
     /** The built session-mode fixture (test/fixtures/sessions); its test files serve it the ways they need. */
     sessionsFixtureDir: string
+    /** The built refresh fixture with auth.sharedState on Redis (test/fixtures/refresh-shared). */
+    refreshSharedFixtureDir: string
     /** The tests' Redis (REDIS_URL, or one started for the run). */
     redisUrl: string
   }
@@ -107,6 +109,7 @@ export default async function setup(project: TestProject) {
     servers.push(redis)
     project.provide('redisUrl', redis.url)
     project.provide('sessionsFixtureDir', await buildFixture('sessions'))
+    project.provide('refreshSharedFixtureDir', await buildFixture('refresh-shared'))
   }
   catch (error) {
     await stopAll()

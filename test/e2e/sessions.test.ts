@@ -13,6 +13,7 @@ import { freePort, serveBuilt } from './serve'
 // the browser holds one signed httpOnly cookie. One build, served on memory, on fs, and as two instances on Redis
 // behind a round-robin proxy.
 const fixtureDir = inject('sessionsFixtureDir')
+const sharedFixtureDir = inject('refreshSharedFixtureDir')
 const redisUrl = inject('redisUrl')
 const SECRET = randomBytes(32).toString('base64')
 const ACCESS_TTL = 6
@@ -335,5 +336,59 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
     await expect.poll(async () => (await get(second.baseURL, '/api/_test/whoami', cookie)).status, { timeout: 15_000, interval: 250 }).toBe(200)
     await expect.poll(async () => (await get(first.baseURL, '/api/_test/whoami', cookie)).status, { timeout: 15_000, interval: 250 }).toBe(200)
     expect(await sessionEmail(proxy.baseURL, cookie)).toBe(user.email)
+  })
+})
+
+describe('token mode (cookies) on two instances with auth.sharedState on Redis', () => {
+  let first: Served
+  let second: Served
+  let proxy: Awaited<ReturnType<typeof roundRobin>>
+  let backend: Backend
+  beforeAll(async () => {
+    const firstPort = await freePort()
+    const env = {
+      NUXT_AUTH_SHARED_STATE_SECRET: SECRET,
+      NUXT_AUTH_SHARED_STATE_REDIS_URL: redisUrl,
+      NUXT_AUTH_SHARED_STATE_REDIS_BASE: `gatekeeper-shared-${randomBytes(4).toString('hex')}`,
+      NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL),
+      NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${firstPort}/api/auth`,
+    }
+    first = await serveBuilt(sharedFixtureDir, env, { port: firstPort, readyPath: '/api/_test/counters' })
+    second = await serveBuilt(sharedFixtureDir, env, { readyPath: '/api/_test/counters' })
+    proxy = await roundRobin([first.baseURL, second.baseURL])
+    backend = new Backend(first.baseURL)
+  })
+  afterAll(async () => {
+    first?.stop()
+    second?.stop()
+    await proxy?.close()
+  })
+
+  async function tokenCookies() {
+    const user = await registered(backend)
+    const response = await fetch(`${first.baseURL}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }) })
+    const { token, refreshToken } = await response.json()
+    return { user, cookie: `auth.token=${token}; auth.refresh-token=${refreshToken}` }
+  }
+
+  it('twenty concurrent requests with an expired access cookie, spread over both instances, make one refresh', async () => {
+    const { user, cookie } = await tokenCookies()
+    await new Promise(resolve => setTimeout(resolve, ACCESS_TTL * 1000 + 200))
+    const before = await backend.count(REFRESH)
+    const responses = await Promise.all(Array.from({ length: 20 }, () => get(proxy.baseURL, '/api/_test/whoami', cookie)))
+    expect(responses.map(response => response.status)).toEqual(Array.from({ length: 20 }, () => 200))
+    expect(await Promise.all(responses.map(async response => (await response.json()).email))).toEqual(Array.from({ length: 20 }, () => user.email))
+    expect(await backend.count(REFRESH) - before).toBe(1)
+    expect((await (await fetch(`${first.baseURL}/api/_test/refresh-stats`)).json()).reuseDetections).toBe(0)
+    // Every answer carries the same successor pair.
+    const successors = new Set(responses.map(response => response.headers.getSetCookie().filter(line => line.startsWith('auth.refresh-token=')).join()))
+    expect(successors.size).toBe(1)
+  })
+
+  it('one session lookup per token for the whole fleet', async () => {
+    const { cookie } = await tokenCookies()
+    const before = await backend.count('GET /api/auth/session')
+    for (let round = 0; round < 6; round++) expect((await get(proxy.baseURL, '/api/_test/whoami', cookie)).status).toBe(200)
+    expect(await backend.count('GET /api/auth/session') - before).toBe(1)
   })
 })

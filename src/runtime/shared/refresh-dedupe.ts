@@ -1,4 +1,6 @@
+import { AuthError } from '../core/errors'
 import { sha256Hex } from './expiring-cache'
+import { readSealed, sharedState, writeSealed, type SharedState } from './shared-state'
 
 /**
  * Server side: requests of one browser carrying the same cookie pair while a refresh with it is in flight
@@ -15,6 +17,9 @@ import { sha256Hex } from './expiring-cache'
  * with the spent pair after the successor has been answered. For `graceMs` after the answer those get the same
  * successor instead of a reuse that would revoke the session; the grace a rotating identity provider gives
  * (Okta's grace period, Auth0's reuse interval) for the same reason.
+ *
+ * With `auth.sharedState` the same holds across server instances (see sharedRefresh): this map joins the
+ * requests of one process, the shared storage those of the fleet.
  */
 // One per server process (see session-cache.ts for why on globalThis).
 const IN_FLIGHT = Symbol.for('nuxt-gatekeeper:refresh-in-flight')
@@ -30,7 +35,8 @@ export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: 
   const key = await sha256Hex(`${refreshToken}\n${accessToken}`)
   const existing = inFlight.get(key) as Promise<T> | undefined
   if (existing) return await existing
-  const promise = refresh()
+  const shared = sharedState()
+  const promise = shared ? shared.then(state => sharedRefresh(state, key, refresh, answered, graceMs)) : refresh()
   inFlight.set(key, promise)
   const drop = () => {
     if (inFlight.get(key) === promise) inFlight.delete(key)
@@ -53,4 +59,40 @@ export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: 
     })
   }, drop)
   return await promise
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+/**
+ * The refresh across server instances: one holds the pair's lock in the shared storage and spends the refresh
+ * token; the others wait and take its answer, which stays readable (sealed, like everything stored) as long as
+ * it would in one process: until the answer has left (at most ANSWER_HOLD_MAX_MS), and `graceMs` more.
+ */
+async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => Promise<T>, answered: (() => Promise<unknown>) | undefined, graceMs: number): Promise<T> {
+  const resultKey = `r:${key}`
+  const deadline = Date.now() + state.lockTtlMs + 1000
+  const storageFailed = (error: unknown) => new AuthError('NETWORK', `The shared state storage "${state.name}" failed during a refresh: ${(error as Error)?.message ?? error}`, { cause: error })
+  for (;;) {
+    const done = await readSealed<T>(state, resultKey).catch((error: unknown) => Promise.reject(storageFailed(error)))
+    if (done) return done
+    const release = await state.lock.acquire(`r:${key}`, { wait: false }).catch((error: unknown) => Promise.reject(storageFailed(error)))
+    if (release) {
+      try {
+        // The holder before this one may have finished between the read and the lock.
+        const finished = await readSealed<T>(state, resultKey)
+        if (finished) return finished
+        const result = await refresh()
+        await writeSealed(state, resultKey, result, (ANSWER_HOLD_MAX_MS + graceMs) / 1000).catch((error: unknown) => console.warn(`[nuxt-gatekeeper] ${storageFailed(error).message}`))
+        const forget = () => void state.storage.removeItem(resultKey).catch(() => {})
+        // Without grace the answer is joinable only until it has left, as in one process.
+        if (answered && graceMs <= 0) void Promise.race([answered(), sleep(ANSWER_HOLD_MAX_MS)]).then(forget)
+        return result
+      }
+      finally {
+        await release().catch(() => {})
+      }
+    }
+    if (Date.now() > deadline) throw new AuthError('TIMEOUT', `Another server instance held the refresh lock in "${state.name}" too long`)
+    await sleep(15 + Math.random() * 15)
+  }
 }

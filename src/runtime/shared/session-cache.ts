@@ -1,5 +1,6 @@
 import { jwtExpiry } from '../core/token'
 import { createExpiringCache, sha256Hex, type ExpiringCache } from './expiring-cache'
+import { readSealed, sharedState, writeSealed, type SharedState } from './shared-state'
 
 /** `runtimeConfig.auth.sessionCache`: `maxAge` 0 turns the cache off. */
 export interface SessionCacheSettings {
@@ -32,7 +33,8 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
   const hit = entries.get(key)
   // Every request gets its own copy: an app that edits its session object must not edit another request's.
   if (hit) return structuredClone(await hit)
-  const loading = load()
+  const shared = sharedState()
+  const loading = shared ? shared.then(state => sharedSession(state, key, token, settings, load)) : load()
   const kept = loading.then(session => structuredClone(session))
   // Concurrent requests with the same token share the one in flight.
   entries.set(key, kept, Number.POSITIVE_INFINITY)
@@ -49,7 +51,27 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
   }
 }
 
-/** After a sign-out or a 401 for this token, the next SSR request asks the backend again. */
+/**
+ * `auth.sharedState`: the answer kept in the shared storage too, so each token costs the fleet one session call.
+ * The cache is an optimisation: a storage failure asks the backend rather than failing the request.
+ */
+async function sharedSession(state: SharedState, key: string, token: string, settings: SessionCacheSettings, load: () => Promise<unknown>): Promise<unknown> {
+  const stored = `c:${key}`
+  const known = await readSealed<{ session: unknown }>(state, stored).catch(() => null)
+  if (known) return known.session
+  const session = await load()
+  const until = Math.min(Date.now() + settings.maxAge * 1000, jwtExpiry(token) ?? Number.POSITIVE_INFINITY)
+  if (session !== null && session !== undefined && until > Date.now()) {
+    await writeSealed(state, stored, { session }, (until - Date.now()) / 1000).catch(error => console.warn(`[nuxt-gatekeeper] The shared state storage "${state.name}" failed to keep a session: ${(error as Error)?.message ?? error}`))
+  }
+  return session
+}
+
+/** After a sign-out or a 401 for this token, the next SSR request asks the backend again (every instance's, with shared state). */
 export async function forgetCachedSession(token: string | null | undefined): Promise<void> {
-  if (token && holder[STORE]) holder[STORE].delete(await sha256Hex(token))
+  if (!token) return
+  const key = await sha256Hex(token)
+  holder[STORE]?.delete(key)
+  const shared = sharedState()
+  if (shared) await shared.then(state => state.storage.removeItem(`c:${key}`)).catch(() => {})
 }

@@ -1,14 +1,11 @@
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
 import { requestSession, commitRequestSession } from '../sessions/request'
-import { sessionSecrets, startSessionService } from '../sessions/service'
+import { mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
 import type { SessionSettings } from '../sessions/store'
-
-/** Where session mode mounts its storage when the app does not name a mount of its own. */
-const MOUNT = 'gatekeeper-sessions'
 
 /**
  * Session mode's start: the secrets checked (production stops here without one), the storage mounted from the
- * environment (a Redis URL is known at run time, not at build), the sweep of storages that do not expire keys.
+ * environment, the sweep of storages that do not expire keys themselves.
  */
 export default defineNitroPlugin((nitroApp) => {
   const runtime = useRuntimeConfig()
@@ -17,26 +14,9 @@ export default defineNitroPlugin((nitroApp) => {
   // Thrown here, the server does not start: no session can be opened or made without a secret.
   const secrets = sessionSecrets(settings, { dev: import.meta.dev, prerender: import.meta.prerender })
   const storage = useStorage()
-  const own = ['memory', 'fs', 'redis'].includes(settings.storage)
-  const base = own ? MOUNT : settings.storage
-  const ready = (async () => {
-    if (settings.storage === 'redis') {
-      const { default: redisDriver } = await import('unstorage/drivers/redis')
-      const url = settings.redisUrl || process.env.REDIS_URL || 'redis://127.0.0.1:6379'
-      // Fail fast while Redis is away (503 at once, no queue of requests waiting), and reconnect by itself.
-      storage.mount(MOUNT, redisDriver({ url, base: settings.redisBase || 'gatekeeper', enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, lazyConnect: false }))
-    }
-    else if (settings.storage === 'fs') {
-      const { default: fsDriver } = await import('unstorage/drivers/fs-lite')
-      storage.mount(MOUNT, fsDriver({ base: settings.fsBase }))
-    }
-    else if (settings.storage === 'memory') {
-      const { default: memoryDriver } = await import('unstorage/drivers/memory')
-      storage.mount(MOUNT, memoryDriver())
-    }
-    // A holder that dies keeps a session's lock until the backend call it made would have timed out, and a bit.
-    return await startSessionService(settings, storage, base, secrets, requestTimeout + 5000)
-  })()
+  const mounted = mountStorage(storage, 'gatekeeper-sessions', settings)
+  // A holder that dies keeps a session's lock until the backend call it made would have timed out, and a bit.
+  const ready = startSessionService(settings, storage, mounted, secrets, requestTimeout + 5000)
 
   let sweeper: ReturnType<typeof setInterval> | undefined
   void ready.then((service) => {
@@ -47,7 +27,8 @@ export default defineNitroPlugin((nitroApp) => {
   })
   nitroApp.hooks.hook('close', async () => {
     clearInterval(sweeper)
-    if (own) await storage.unmount(MOUNT).catch(() => {})
+    const base = await mounted.catch(() => null)
+    if (base === 'gatekeeper-sessions') await storage.unmount(base).catch(() => {})
   })
   // What a request wrote and did not store itself (its routes commit theirs), before the answer leaves.
   nitroApp.hooks.hook('beforeResponse', async (event) => {

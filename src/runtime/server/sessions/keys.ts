@@ -44,11 +44,11 @@ function fromBase64url(text: string): Uint8Array<ArrayBuffer> | null {
 }
 
 /** The configured secrets, checked: the message names the variable and how to make a secret. */
-export function parseSecrets(configured: string | string[] | undefined): string[] {
+export function parseSecrets(configured: string | string[] | undefined, variable = SESSIONS_SECRET_ENV): string[] {
   const secrets = (Array.isArray(configured) ? configured : String(configured ?? '').split(',')).map(secret => secret.trim()).filter(Boolean)
   const short = secrets.findIndex(secret => secret.length < MIN_SECRET_LENGTH)
   if (short >= 0) {
-    throw new SessionKeyError(`${SESSIONS_SECRET_ENV} has a secret of ${secrets[short]!.length} characters (entry ${short + 1}); each needs at least ${MIN_SECRET_LENGTH}. Make one with: openssl rand -base64 32`)
+    throw new SessionKeyError(`${variable} has a secret of ${secrets[short]!.length} characters (entry ${short + 1}); each needs at least ${MIN_SECRET_LENGTH}. Make one with: openssl rand -base64 32`)
   }
   return secrets
 }
@@ -65,7 +65,7 @@ async function derive(secret: string): Promise<DerivedKey> {
 }
 
 export async function createSessionKeys(secrets: string[]): Promise<SessionKeys> {
-  if (secrets.length === 0) throw new SessionKeyError(`No session secret: set ${SESSIONS_SECRET_ENV}`)
+  if (secrets.length === 0) throw new SessionKeyError('No secret given')
   const keys = await Promise.all(secrets.map(derive))
   const current = keys[0]!
   const byId = new Map(keys.map(key => [key.id, key]))

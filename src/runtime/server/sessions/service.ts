@@ -18,15 +18,15 @@ export function sessionService(): Promise<SessionService> {
  * The secrets, checked when the server starts: in production a missing or short secret stops it, with the
  * variable to set and how to make one; in development a random one is made (sessions end on restart).
  */
-export function sessionSecrets(settings: SessionSettings, { dev, prerender = false }: { dev: boolean, prerender?: boolean }): string[] {
-  const secrets = parseSecrets(settings.secret)
+export function sessionSecrets(settings: Pick<SessionSettings, 'secret'>, { dev, prerender = false, variable = SESSIONS_SECRET_ENV, option = 'auth.sessions' }: { dev: boolean, prerender?: boolean, variable?: string, option?: string }): string[] {
+  const secrets = parseSecrets(settings.secret, variable)
   if (secrets.length > 0) return secrets
   // Prerendering renders pages without visitors: no session is ever made, a throwaway secret does.
   if (prerender) return [Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')]
   if (!dev) {
-    throw new SessionKeyError(`[nuxt-gatekeeper] auth.sessions needs a secret to encrypt the stored tokens and sign the session cookie: set ${SESSIONS_SECRET_ENV} (at least 32 characters; make one with \`openssl rand -base64 32\`). A comma-separated list rotates secrets: the first is used for new sessions.`)
+    throw new SessionKeyError(`[nuxt-gatekeeper] ${option} needs a secret to encrypt what it stores: set ${variable} (at least 32 characters; make one with \`openssl rand -base64 32\`). A comma-separated list rotates secrets: the first is used for new entries.`)
   }
-  console.warn(`[nuxt-gatekeeper] ${SESSIONS_SECRET_ENV} is not set: development uses a random secret, so sessions end when the server restarts`)
+  console.warn(`[nuxt-gatekeeper] ${variable} is not set: development uses a random secret, so what ${option} stored is lost when the server restarts`)
   return [Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')]
 }
 
@@ -38,19 +38,58 @@ function redisClientOf(storage: Storage, base: string): { client: RedisLike, pre
   return { client: driver.getInstance() as RedisLike, prefix: prefix ? `${prefix}:` : '' }
 }
 
-export function startSessionService(settings: SessionSettings, storage: Storage, base: string, secrets: string[], lockTtlMs: number): Promise<SessionService> {
+export function startSessionService(settings: SessionSettings, storage: Storage, mounted: Promise<string>, secrets: string[], lockTtlMs: number): Promise<SessionService> {
   holder[SERVICE] = (async () => {
-    const redis = redisClientOf(storage, base)
-    const lock: NamedLock = redis ? createRedisLock(redis.client, `${redis.prefix}lock:`, lockTtlMs) : createProcessLock(lockTtlMs)
+    const base = await mounted
+    const lock = lockFor(storage, base, lockTtlMs)
     return createSessionService({
       storage: prefixStorage(storage, base),
       storageName: settings.storage,
       keys: await createSessionKeys(secrets),
       settings,
       lock,
-      expiresKeys: Boolean(redis),
+      expiresKeys: lock.fleetWide,
       bounded: settings.storage === 'memory',
     })
   })()
   return holder[SERVICE]
+}
+
+/** Where a storage setting points: 'memory', 'fs', 'redis' (mounted by the module at `mount`), or an app's own mount. */
+export interface StorageChoice {
+  storage: string
+  redisUrl?: string
+  redisBase?: string
+  fsBase?: string
+}
+
+/**
+ * Mounts the module's own storage from the environment (a Redis URL is known at run time, not at build) and
+ * returns the mount to use: `mount`, or the app's own mount when the setting names one.
+ */
+export async function mountStorage(storage: Storage, mount: string, choice: StorageChoice): Promise<string> {
+  if (choice.storage === 'redis') {
+    const { default: redisDriver } = await import('unstorage/drivers/redis')
+    const url = choice.redisUrl || process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+    // Fail fast while Redis is away (a 503 at once, no queue of waiting requests), and reconnect by itself.
+    storage.mount(mount, redisDriver({ url, base: choice.redisBase || 'gatekeeper', enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 }))
+    return mount
+  }
+  if (choice.storage === 'fs') {
+    const { default: fsDriver } = await import('unstorage/drivers/fs-lite')
+    storage.mount(mount, fsDriver({ base: choice.fsBase }))
+    return mount
+  }
+  if (choice.storage === 'memory') {
+    const { default: memoryDriver } = await import('unstorage/drivers/memory')
+    storage.mount(mount, memoryDriver())
+    return mount
+  }
+  return choice.storage
+}
+
+/** A lock in `base`: Redis's own (fleet-wide) on a Redis mount, else one in this process. */
+export function lockFor(storage: Storage, base: string, ttlMs: number): NamedLock {
+  const redis = redisClientOf(storage, base)
+  return redis ? createRedisLock(redis.client, `${redis.prefix}lock:`, ttlMs) : createProcessLock(ttlMs)
 }
