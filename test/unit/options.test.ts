@@ -345,3 +345,36 @@ describe('validation added after review', () => {
     expect(resolved.public.refreshToken).toBeNull()
   })
 })
+
+describe('resolveModuleOptions: sessions and sharedState', () => {
+  it('session mode keeps both tokens away from the browser and writes the secret empty for the environment', () => {
+    const resolved = resolveModuleOptions(options({ sessions: { storage: 'redis' }, provider: { type: 'local', refresh: { isEnabled: true } } }))
+    expect(resolved.public.token?.cookie.httpOnly).toBe(true)
+    expect(resolved.public.refreshToken?.cookie.httpOnly).toBe(true)
+    expect(resolved.server.sessions).toMatchObject({ enabled: true, storage: 'redis', secret: '', redisUrl: '', redisBase: 'gatekeeper', cookieName: 'gatekeeper.session', sameSite: 'lax', idleTimeout: 1800, maxAge: 28_800, userIdPointer: '/id', maxEntries: 10_000 })
+    expect(resolveModuleOptions(options({ sessions: true })).server.sessions?.storage).toBe('memory')
+    expect(resolveModuleOptions({}).server.sessions).toBeUndefined()
+  })
+
+  it('refuses bad session options, naming each', () => {
+    const error = configError(options({ sessions: { storage: 'not a mount!', cookieName: '__Host-x', sameSite: 'loose', idleTimeoutSeconds: 10, maxAgeSeconds: 'long', userIdPointer: 'id', maxEntries: 0, colour: 'red' } }))
+    const keys = error.issues.map(issue => issue.key)
+    expect(keys).toEqual(expect.arrayContaining(['auth.sessions.storage', 'auth.sessions.cookieName', 'auth.sessions.sameSite', 'auth.sessions.idleTimeoutSeconds', 'auth.sessions.maxAgeSeconds', 'auth.sessions.userIdPointer', 'auth.sessions.maxEntries', 'auth.sessions.colour']))
+    expect(configError(options({ sessions: { idleTimeoutSeconds: 7200, maxAgeSeconds: 3600 } })).issues[0]).toMatchObject({ key: 'auth.sessions.idleTimeoutSeconds' })
+    expect(configError(options({ sessions: 'yes' })).issues[0]).toMatchObject({ key: 'auth.sessions' })
+  })
+
+  it('refuses session mode and shared state for Auth.js, which keeps no tokens', () => {
+    const keys = configError(options({ sessions: true, sharedState: true, provider: { type: 'authjs' } })).issues.map(issue => issue.key)
+    expect(keys).toEqual(expect.arrayContaining(['auth.sessions', 'auth.sharedState']))
+  })
+
+  it('shared state defaults to Redis and refuses storages no two instances share', () => {
+    expect(resolveModuleOptions(options({ sharedState: true })).server.sharedState).toEqual({ storage: 'redis', secret: '', redisUrl: '', redisBase: 'gatekeeper' })
+    for (const storage of ['memory', 'fs']) {
+      const [issue] = configError(options({ sharedState: { storage } })).issues
+      expect(issue).toMatchObject({ key: 'auth.sharedState.storage' })
+      expect(issue!.fix).toContain('redis')
+    }
+  })
+})

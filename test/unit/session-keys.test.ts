@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { createSessionKeys, parseSecrets, SessionKeyError } from '../../src/runtime/server/sessions/keys'
+import { createProcessLock } from '../../src/runtime/server/sessions/lock'
+import { sessionSecrets } from '../../src/runtime/server/sessions/service'
+
+const OLD = 'old-secret-0123456789abcdef0123456789abcdef'
+const NEW = 'new-secret-0123456789abcdef0123456789abcdef'
+
+describe('session keys', () => {
+  it('seals tokens that only the same secret and the same record key open', async () => {
+    const keys = await createSessionKeys([OLD])
+    const sealed = await keys.seal('{"token":"eyJ.secret"}', 's:abc')
+    expect(sealed).not.toContain('secret')
+    expect(await keys.open(sealed, 's:abc')).toBe('{"token":"eyJ.secret"}')
+    // Moved under another key, sealed by another secret, or changed by one byte: nothing opens.
+    expect(await keys.open(sealed, 's:abd')).toBeNull()
+    expect(await (await createSessionKeys([NEW])).open(sealed, 's:abc')).toBeNull()
+    const [id, iv, data] = sealed.split('.') as [string, string, string]
+    const flipped = data.slice(0, 5) + (data[5] === 'A' ? 'B' : 'A') + data.slice(6)
+    expect(await keys.open(`${id}.${iv}.${flipped}`, 's:abc')).toBeNull()
+    expect(await keys.open('garbage', 's:abc')).toBeNull()
+    // A fresh IV every time: the same plaintext never seals the same way twice.
+    expect(await keys.seal('x', 's:abc')).not.toBe(await keys.seal('x', 's:abc'))
+  })
+
+  it('rotation: the first secret seals and signs, the others still open and verify', async () => {
+    const before = await createSessionKeys([OLD])
+    const sealed = await before.seal('tokens', 's:1')
+    const cookie = await before.sign('session-id')
+    const rotated = await createSessionKeys([NEW, OLD])
+    expect(await rotated.open(sealed, 's:1')).toBe('tokens')
+    expect(await rotated.verify(cookie)).toBe('session-id')
+    const resealed = await rotated.seal('tokens', 's:1')
+    expect(await (await createSessionKeys([NEW])).open(resealed, 's:1')).toBe('tokens')
+    expect(await before.open(resealed, 's:1')).toBeNull()
+  })
+
+  it('verifies signed cookies and refuses forged ones', async () => {
+    const keys = await createSessionKeys([OLD])
+    const cookie = await keys.sign('abc')
+    expect(await keys.verify(cookie)).toBe('abc')
+    const [value, signature] = cookie.split('.') as [string, string]
+    expect(await keys.verify(`abd.${signature}`)).toBeNull()
+    expect(await keys.verify(`${value}.${signature.slice(0, -2)}AA`)).toBeNull()
+    expect(await keys.verify(value)).toBeNull()
+    expect(await keys.verify(await (await createSessionKeys([NEW])).sign('abc'))).toBeNull()
+  })
+
+  it('a missing secret stops production with the variable and how to make one; short secrets are refused', () => {
+    expect(() => sessionSecrets({ secret: '' }, { dev: false })).toThrow(/NUXT_AUTH_SESSIONS_SECRET.*openssl rand -base64 32/)
+    expect(() => sessionSecrets({ secret: '' }, { dev: false, variable: 'NUXT_AUTH_SHARED_STATE_SECRET', option: 'auth.sharedState' })).toThrow(/auth\.sharedState.*NUXT_AUTH_SHARED_STATE_SECRET/)
+    expect(sessionSecrets({ secret: '' }, { dev: false, prerender: true })).toHaveLength(1)
+    expect(() => parseSecrets(`${NEW},short`)).toThrow(SessionKeyError)
+    expect(() => parseSecrets('short')).toThrow(/entry 1.*at least 32/)
+    expect(parseSecrets(` ${NEW} , ${OLD} `)).toEqual([NEW, OLD])
+  })
+})
+
+describe('the process lock (memory and fs storage)', () => {
+  it('one holder at a time; a waiter gets it once released', async () => {
+    const lock = createProcessLock(1000)
+    const release = await lock.acquire('s:1')
+    expect(release).not.toBeNull()
+    expect(await lock.acquire('s:1', { wait: false })).toBeNull()
+    expect(await lock.acquire('s:2', { wait: false })).not.toBeNull()
+    const waiting = lock.acquire('s:1')
+    await release!()
+    expect(await waiting).not.toBeNull()
+  })
+
+  it('a holder that died blocks the name only until the lock expires, and its late release frees nothing', async () => {
+    const lock = createProcessLock(50)
+    const dead = await lock.acquire('s:1')
+    const next = await lock.acquire('s:1')
+    expect(next).not.toBeNull()
+    await dead!()
+    expect(await lock.acquire('s:1', { wait: false })).toBeNull()
+    await next!()
+    expect(await lock.acquire('s:1', { wait: false })).not.toBeNull()
+  })
+})

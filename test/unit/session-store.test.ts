@@ -1,0 +1,69 @@
+import { createStorage, prefixStorage } from 'unstorage'
+import { describe, expect, it } from 'vitest'
+import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
+import { createProcessLock } from '../../src/runtime/server/sessions/lock'
+import { createSessionService, type SessionSettings } from '../../src/runtime/server/sessions/store'
+
+const settings: SessionSettings = { enabled: true, storage: 'memory', secret: '', redisUrl: '', redisBase: 'gatekeeper', fsBase: '', cookieName: 'gatekeeper.session', sameSite: 'lax', idleTimeout: 60, maxAge: 600, userIdPointer: '/id', maxEntries: 3 }
+
+async function service(overrides: Partial<SessionSettings> = {}) {
+  const storage = prefixStorage(createStorage(), 'sessions')
+  const sessions = createSessionService({ storage, storageName: 'memory', keys: await createSessionKeys(['a-test-secret-0123456789abcdef0123456789']), settings: { ...settings, ...overrides }, lock: createProcessLock(1000), expiresKeys: false, bounded: true })
+  return { storage, sessions }
+}
+const device = (userId: unknown) => ({ userId, userAgent: 'Test/1', ip: '127.0.0.1' })
+const tokens = { token: 'eyJ.access', refreshToken: 'refresh-1' }
+
+describe('the session store', () => {
+  it('keeps sealed tokens under a hash of the id and gives them back', async () => {
+    const { storage, sessions } = await service()
+    const created = await sessions.create(tokens, device('u1'))
+    expect(created.handle).toBe(await sessions.handleOf(created.id))
+    expect(await storage.getKeys()).toEqual(expect.arrayContaining([`s:${created.handle}`]))
+    expect(JSON.stringify(await storage.getItem(`s:${created.handle}`))).not.toContain('refresh-1')
+    expect(JSON.stringify(await storage.getKeys())).not.toContain(created.id)
+    expect((await sessions.read(created.handle))?.tokens).toEqual(tokens)
+  })
+
+  it('ends a session after the idle timeout and after the absolute lifetime, and removes it', async () => {
+    const { storage, sessions } = await service()
+    const start = Date.now()
+    const idle = await sessions.create(tokens, device('u1'), start)
+    expect(await sessions.read(idle.handle, start + 59_000)).not.toBeNull()
+    expect(await sessions.read(idle.handle, start + 61_000)).toBeNull()
+    expect(await storage.getItem(`s:${idle.handle}`)).toBeNull()
+    const active = await sessions.create(tokens, device('u1'), start)
+    for (let minute = 0.5; minute < 10; minute += 0.5) {
+      const open = await sessions.read(active.handle, start + minute * 60_000)
+      expect(open, `after ${minute} min`).not.toBeNull()
+      await sessions.touch(open!, start + minute * 60_000)
+    }
+    expect(await sessions.read(active.handle, start + 600_001)).toBeNull()
+  })
+
+  it('lists and revokes a user\'s sessions, and no one else\'s', async () => {
+    const { sessions } = await service({ maxEntries: 100 })
+    const laptop = await sessions.create(tokens, device('u1'))
+    const phone = await sessions.create(tokens, device('u1'))
+    const other = await sessions.create(tokens, device(42))
+    const listed = await sessions.listUser('u1', laptop.handle)
+    expect(listed.map(entry => entry.id).sort()).toEqual([laptop.handle, phone.handle].sort())
+    expect(listed.find(entry => entry.current)?.id).toBe(laptop.handle)
+    expect(await sessions.userHandles(42)).toEqual([other.handle])
+    await sessions.revoke(phone.handle)
+    expect(await sessions.read(phone.handle)).toBeNull()
+    expect((await sessions.listUser('u1', null)).map(entry => entry.id)).toEqual([laptop.handle])
+  })
+
+  it('memory stays bounded: beyond maxEntries the least recently seen session goes', async () => {
+    const { sessions } = await service({ maxEntries: 3 })
+    const now = Date.now()
+    const made = []
+    for (let index = 0; index < 3; index++) made.push(await sessions.create(tokens, device(`u${index}`), now + index))
+    await sessions.touch((await sessions.read(made[0]!.handle, now + 10))!, now + 10)
+    await sessions.create(tokens, device('u9'), now + 20)
+    expect(await sessions.read(made[0]!.handle, now + 30)).not.toBeNull()
+    expect(await sessions.read(made[1]!.handle, now + 30)).toBeNull()
+    expect(await sessions.read(made[2]!.handle, now + 30)).not.toBeNull()
+  })
+})
