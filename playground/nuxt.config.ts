@@ -23,6 +23,7 @@ const localAuth: ModuleOptions = {
       getSession: { path: '/session', method: 'get' },
     },
     // `PLAYGROUND_PROVIDER=httponly`: both cookies httpOnly, the server refreshes for the browser (BFF).
+    // (`PLAYGROUND_PROVIDER=sessions`: auth.sessions below keeps the tokens on the server altogether.)
     token: { signInResponseTokenPointer: '/token', type: 'Bearer', cookieName: 'auth.token', maxAgeInSeconds: 1800, httpOnlyCookieAttribute: process.env.PLAYGROUND_PROVIDER === 'httponly' },
     session: { dataResponsePointer: '/' },
     pages: { login: '/login' },
@@ -40,6 +41,13 @@ const localAuth: ModuleOptions = {
       },
     },
   },
+}
+
+// `PLAYGROUND_PROVIDER=sessions`: session mode. The tokens stay on the server (memory; Redis when REDIS_URL is
+// set), the browser holds one session cookie, and /sessions lists the user's devices.
+const sessionsAuth: ModuleOptions = {
+  ...localAuth,
+  sessions: { storage: process.env.REDIS_URL ? 'redis' : 'memory' },
 }
 
 export default defineNuxtConfig({
@@ -68,7 +76,7 @@ export default defineNuxtConfig({
     // admin+anything@example.com.
     adminEmailPattern: '^admin(\\+[^@]*)?@example\\.com$',
     public: {
-      /** Which provider the playground runs (env PLAYGROUND_PROVIDER): 'refresh' (default), 'local', 'httponly' (refresh, httpOnly cookies) or 'authjs'. */
+      /** Which provider the playground runs (env PLAYGROUND_PROVIDER): 'refresh' (default), 'local', 'httponly' (refresh, httpOnly cookies), 'sessions' (refresh, session mode) or 'authjs'. */
       playgroundProvider: process.env.PLAYGROUND_PROVIDER || 'refresh',
     },
   },
@@ -91,5 +99,5 @@ export default defineNuxtConfig({
     },
   },
   // PLAYGROUND_PROVIDER=authjs: Auth.js (server/auth.config.ts) at /api/authjs, beside the local backend.
-  auth: process.env.PLAYGROUND_PROVIDER === 'authjs' ? authjsAuth : localAuth,
+  auth: process.env.PLAYGROUND_PROVIDER === 'authjs' ? authjsAuth : process.env.PLAYGROUND_PROVIDER === 'sessions' ? sessionsAuth : localAuth,
 })

@@ -248,8 +248,7 @@ export {}
 
     /**
      * Session mode (runtime/server/sessions): a plugin that mounts the storage and checks the secret when the
-     * server starts, a middleware that loads each request's session before anything reads its tokens, and the
-     * session utilities.
+     * server starts, and loads each request's session when it arrives (before any middleware reads its tokens).
      */
     /** A storage setting's needs: ioredis for 'redis', and an app mount of that name for any other name. */
     async function checkStorage(key: string, storage: string) {
@@ -267,10 +266,11 @@ export {}
     async function setUpSessions(sessions: NonNullable<typeof resolved.server.sessions>) {
       await checkStorage('auth.sessions.storage', sessions.storage)
       addServerPlugin(resolver.resolve(runtimeDir, 'server/plugins/sessions'))
-      addServerHandler({ route: '', middleware: true, handler: resolver.resolve(runtimeDir, 'server/middleware/sessions') })
     }
-    // Session mode's utilities (revocation, the device list), with the other server utilities below.
-    const sessionStoreUtilities = resolved.server.sessions
+    // Session mode's utilities (revocation, the device list), with the other server utilities below. There for
+    // every token provider, so code written for session mode type-checks and builds either way (without
+    // auth.sessions a call throws, saying so).
+    const sessionStoreUtilities = resolved.public.token
       ? ['revokeSession', 'revokeUserSessions', 'listUserSessions', 'currentSessionId'].map(name => ({ name, from: resolver.resolve(runtimeDir, 'server/sessions/utilities') }))
       : []
 

@@ -104,6 +104,13 @@ describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instan
     await assertClean()
   })
 
+  it('the app\'s own server middleware sees the session (loaded before any middleware runs)', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(server.baseURL, user)
+    expect(await (await get(server.baseURL, '/api/_test/middleware-session', cookie)).json()).toEqual({ middleware: user.email, route: user.email })
+    expect(await (await get(server.baseURL, '/api/_test/middleware-session', '')).json()).toEqual({ middleware: null, route: null })
+  })
+
   it('twenty concurrent requests after the access token expired make one refresh', async () => {
     const user = await registered(backend)
     const cookie = await signInByApi(server.baseURL, user)

@@ -1,12 +1,16 @@
 import { deleteCookie, getCookie, setCookie, type H3Event } from 'h3'
 import type { CookieJar } from './token-store'
 
-/** Where session mode's middleware puts the request's session jar (the tokens in storage, see server/sessions). */
+/** Where session mode puts the request's session jar (the tokens in storage, see server/sessions), when it arrives. */
 export const SESSION_JAR = Symbol.for('nuxt-gatekeeper:session-jar')
+/** Or, when the session storage failed, the error (a 503) every reader of the tokens gets. */
+export const SESSION_ERROR = Symbol.for('nuxt-gatekeeper:session-error')
 
 /** The request's token jar: its server-side session when session mode is on, else its cookies. */
 export function requestJar(event: H3Event): CookieJar {
-  return (event.context as Record<PropertyKey, unknown>)[SESSION_JAR] as CookieJar | undefined ?? createEventJar(event)
+  const context = event.context as Record<PropertyKey, unknown>
+  if (context[SESSION_ERROR]) throw context[SESSION_ERROR]
+  return context[SESSION_JAR] as CookieJar | undefined ?? createEventJar(event)
 }
 
 /**

@@ -63,33 +63,64 @@ export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: 
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
+/** What the instance that refreshed leaves for the others: its answer, or its error (they must not spend the pair again). */
+type Outcome<T> = { result: T } | { error: { code: string, message: string, status?: number } }
+
 /**
  * The refresh across server instances: one holds the pair's lock in the shared storage and spends the refresh
- * token; the others wait and take its answer, which stays readable (sealed, like everything stored) as long as
- * it would in one process: until the answer has left (at most ANSWER_HOLD_MAX_MS), and `graceMs` more.
+ * token; the others wait and take its outcome (sealed, like everything stored), its answer or its error. The
+ * answer stays readable as long as it would in one process (until the answer has left, at most
+ * ANSWER_HOLD_MAX_MS, and `graceMs` more), plus a second for instances that were already waiting.
  */
 async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => Promise<T>, answered: (() => Promise<unknown>) | undefined, graceMs: number): Promise<T> {
   const resultKey = `r:${key}`
   const deadline = Date.now() + state.lockTtlMs + 1000
-  const storageFailed = (error: unknown) => new AuthError('NETWORK', `The shared state storage "${state.name}" failed during a refresh: ${(error as Error)?.message ?? error}`, { cause: error })
+  const storageFailed = (error: unknown) => new AuthError('NETWORK', `The shared state storage "${state.name}" failed during a refresh: ${(error as Error)?.message ?? error}`, { status: 503, cause: error })
+  const outcome = async () => {
+    const found = await readSealed<Outcome<T>>(state, resultKey).catch((error: unknown) => Promise.reject(storageFailed(error)))
+    if (!found) return null
+    if ('error' in found) throw new AuthError(found.error.code as never, found.error.message, { status: found.error.status })
+    return found
+  }
   for (;;) {
-    const done = await readSealed<T>(state, resultKey).catch((error: unknown) => Promise.reject(storageFailed(error)))
-    if (done) return done
+    const done = await outcome()
+    if (done) return done.result
     const release = await state.lock.acquire(`r:${key}`, { wait: false }).catch((error: unknown) => Promise.reject(storageFailed(error)))
     if (release) {
+      let keepLock = false
       try {
         // The holder before this one may have finished between the read and the lock.
-        const finished = await readSealed<T>(state, resultKey)
-        if (finished) return finished
-        const result = await refresh()
-        await writeSealed(state, resultKey, result, (ANSWER_HOLD_MAX_MS + graceMs) / 1000).catch((error: unknown) => console.warn(`[nuxt-gatekeeper] ${storageFailed(error).message}`))
-        const forget = () => void state.storage.removeItem(resultKey).catch(() => {})
-        // Without grace the answer is joinable only until it has left, as in one process.
-        if (answered && graceMs <= 0) void Promise.race([answered(), sleep(ANSWER_HOLD_MAX_MS)]).then(forget)
+        const finished = await outcome()
+        if (finished) return finished.result
+        let result: T
+        try {
+          result = await refresh()
+        }
+        catch (error) {
+          const failure = error as AuthError
+          // Others waiting on this pair take the same error rather than spending it once more.
+          await writeSealed(state, resultKey, { error: { code: failure.code ?? 'NETWORK', message: failure.message, status: failure.status } }, 5).catch(() => {
+            keepLock = true
+          })
+          throw error
+        }
+        try {
+          await writeSealed(state, resultKey, { result }, (ANSWER_HOLD_MAX_MS + graceMs) / 1000 + 1)
+        }
+        catch (error) {
+          // Unrecorded, the others must not refresh with the spent pair: they wait for the lock to expire (503).
+          keepLock = true
+          console.warn(`[nuxt-gatekeeper] ${storageFailed(error).message}`)
+        }
+        // Without grace the answer is joinable only until it has left, as in one process (and a second for
+        // instances already polling).
+        if (answered && graceMs <= 0) {
+          void Promise.race([answered(), sleep(ANSWER_HOLD_MAX_MS)]).then(() => sleep(1000)).then(() => state.storage.removeItem(resultKey)).catch(() => {})
+        }
         return result
       }
       finally {
-        await release().catch(() => {})
+        if (!keepLock) await release().catch(() => {})
       }
     }
     if (Date.now() > deadline) throw new AuthError('TIMEOUT', `Another server instance held the refresh lock in "${state.name}" too long`)

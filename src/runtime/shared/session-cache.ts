@@ -16,9 +16,12 @@ export interface SessionCacheSettings {
 // One per server process, on globalThis: Nuxt's server app and Nitro's routes are bundled separately, and a
 // module-level variable would give the relay's sign-out a cache of its own that page renders never read.
 const STORE = Symbol.for('nuxt-gatekeeper:session-cache')
-const holder = globalThis as { [STORE]?: ExpiringCache<Promise<unknown>> }
+// The configured maxAge, for sign-out's marker (forgetCachedSession has no settings of its own).
+const MAX_AGE = Symbol.for('nuxt-gatekeeper:session-cache-max-age')
+const holder = globalThis as { [STORE]?: ExpiringCache<Promise<unknown>>, [MAX_AGE]?: number }
 
 function cacheFor(settings: SessionCacheSettings) {
+  holder[MAX_AGE] = settings.maxAge
   if (holder[STORE]?.capacity !== settings.maxEntries) holder[STORE] = createExpiringCache(settings.maxEntries)
   return holder[STORE]
 }
@@ -57,21 +60,26 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
  */
 async function sharedSession(state: SharedState, key: string, token: string, settings: SessionCacheSettings, load: () => Promise<unknown>): Promise<unknown> {
   const stored = `c:${key}`
-  const known = await readSealed<{ session: unknown }>(state, stored).catch(() => null)
-  if (known) return known.session
+  const known = await readSealed<{ session?: unknown, forgotten?: true }>(state, stored).catch(() => null)
+  if (known && !known.forgotten) return known.session
   const session = await load()
   const until = Math.min(Date.now() + settings.maxAge * 1000, jwtExpiry(token) ?? Number.POSITIVE_INFINITY)
-  if (session !== null && session !== undefined && until > Date.now()) {
+  // Not over a sign-out's marker: a lookup that started before it must not put the session back.
+  if (session !== null && session !== undefined && until > Date.now() && !known?.forgotten) {
     await writeSealed(state, stored, { session }, (until - Date.now()) / 1000).catch(error => console.warn(`[nuxt-gatekeeper] The shared state storage "${state.name}" failed to keep a session: ${(error as Error)?.message ?? error}`))
   }
   return session
 }
 
-/** After a sign-out or a 401 for this token, the next SSR request asks the backend again (every instance's, with shared state). */
+/**
+ * After a sign-out or a 401 for this token, the next SSR request asks the backend again. With shared state the
+ * shared entry becomes a marker for `maxAge` (a lookup in flight elsewhere does not write it back); another
+ * instance's in-process copy may still answer until its own `maxAge` runs out.
+ */
 export async function forgetCachedSession(token: string | null | undefined): Promise<void> {
   if (!token) return
   const key = await sha256Hex(token)
   holder[STORE]?.delete(key)
   const shared = sharedState()
-  if (shared) await shared.then(state => state.storage.removeItem(`c:${key}`)).catch(() => {})
+  if (shared) await shared.then(state => writeSealed(state, `c:${key}`, { forgotten: true }, holder[MAX_AGE] ?? 60)).catch(() => {})
 }

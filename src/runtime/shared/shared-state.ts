@@ -27,6 +27,10 @@ export function sharedState(): Promise<SharedState> | undefined {
 
 export function setSharedState(state: Promise<SharedState>) {
   holder[SHARED] = state
+  // A shared state that failed to start (logged by its plugin) is no shared state: this process's own de-dup and cache serve.
+  state.catch(() => {
+    if (holder[SHARED] === state) holder[SHARED] = undefined
+  })
 }
 
 /** Reads a sealed JSON value; null when absent or unreadable (another secret, tampered). */

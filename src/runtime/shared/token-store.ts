@@ -13,8 +13,8 @@ export interface CookieJar {
    * session across every request and server instance (a lock in the storage) and stores the answer.
    */
   refreshExclusive?(refresh: () => Promise<TokenResult>): Promise<void>
-  /** Server-side sessions: stores what this request wrote (a sign-in starts a new session for `session`'s user). */
-  commit?(session?: unknown): Promise<void>
+  /** Server-side sessions: stores what this request wrote (`signIn`: a new session for that session's user). */
+  commit?(signIn?: { session: unknown }): Promise<void>
 }
 
 export interface TokenWrite {
@@ -38,7 +38,7 @@ export interface TokenStore {
   /** Set when the tokens live in server-side session storage: a refresh goes through it (see CookieJar). */
   refreshExclusive?: (refresh: () => Promise<TokenResult>) => Promise<void>
   /** Stores what this request wrote where the jar keeps it for longer than the response (server-side sessions); else nothing to do. */
-  commit(session?: unknown): Promise<void>
+  commit(signIn?: { session: unknown }): Promise<void>
   /** The access token's header (`{ name: 'Authorization', value: 'Bearer …' }`) for `token`, by default the stored one. */
   authorization(token?: string | null): { name: string, value: string } | null
 }
@@ -68,7 +68,7 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
   return {
     httpOnly: Boolean(cookies.refreshToken?.cookie.httpOnly),
     refreshExclusive: jar.refreshExclusive,
-    commit: async session => await jar.commit?.(session),
+    commit: async signIn => await jar.commit?.(signIn),
     token: () => read(cookies.token),
     refreshToken: () => read(cookies.refreshToken),
     write(tokens) {

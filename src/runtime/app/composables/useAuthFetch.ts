@@ -1,5 +1,5 @@
 import type { NitroFetchOptions, NitroFetchRequest } from 'nitropack'
-import { useNuxtApp } from '#imports'
+import { useNuxtApp, useRequestEvent } from '#imports'
 import { AuthError } from '../../core'
 import type { AuthManager } from '../manager'
 import { forgetCachedSession } from '../../shared/session-cache'
@@ -33,20 +33,25 @@ function statusOf(error: unknown): number | undefined {
  */
 export function createAuthFetch(manager: AuthManager): AuthFetch {
   const { tokens, refresher } = manager
+  // SSR with httpOnly cookies or server-side sessions: a call to this app's own API carries the visitor's cookies,
+  // as the browser's would (its session id, for the session utilities), besides the token.
+  const event = import.meta.server && manager.config.token?.cookie.httpOnly ? useRequestEvent() : undefined
 
   /** The call as sent with `token`: ours replaces the caller's header, whatever its spelling (fetch would join two). */
-  const withToken = (options: NitroFetchOptions<NitroFetchRequest> = {}, token: string | null) => {
+  const withToken = (request: NitroFetchRequest, options: NitroFetchOptions<NitroFetchRequest> = {}, token: string | null) => {
     const authorization = tokens.authorization(token)
-    if (!authorization) return options
-    const headers = Object.fromEntries(Object.entries(plainHeaders(options.headers)).filter(([name]) => name.toLowerCase() !== authorization.name.toLowerCase()))
-    return { ...options, headers: { ...headers, [authorization.name]: authorization.value } }
+    const cookie = event && typeof request === 'string' && request.startsWith('/') && !request.startsWith('//') ? event.node.req.headers.cookie : undefined
+    if (!authorization && !cookie) return options
+    const replaced = new Set([authorization?.name.toLowerCase(), cookie ? 'cookie' : undefined])
+    const headers = Object.fromEntries(Object.entries(plainHeaders(options.headers)).filter(([name]) => !replaced.has(name.toLowerCase())))
+    return { ...options, headers: { ...headers, ...(cookie ? { cookie } : {}), ...(authorization ? { [authorization.name]: authorization.value } : {}) } }
   }
 
   return async function authFetch<T>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>): Promise<T> {
     await refresher?.refreshIfNeeded().catch(() => {})
     const sent = tokens.token()
     try {
-      return await $fetch<T>(request, withToken(options, sent)) as T
+      return await $fetch<T>(request, withToken(request, options, sent)) as T
     }
     catch (error) {
       if (statusOf(error) !== 401) throw error
@@ -62,7 +67,7 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
       // Throws REFRESH_REFUSED (after signing out) or a transient error (session kept).
       await refresher.refreshAfterUnauthorized(sent)
       try {
-        return await $fetch<T>(request, withToken(options, tokens.token())) as T
+        return await $fetch<T>(request, withToken(request, options, tokens.token())) as T
       }
       catch (retryError) {
         if (statusOf(retryError) === 401) {

@@ -1,7 +1,10 @@
+import { getCookie } from 'h3'
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
-import { requestSession, commitRequestSession } from '../sessions/request'
+import { resolveAuthConfig } from '../../shared/config'
+import { SESSION_ERROR, SESSION_JAR } from '../../shared/event-jar'
+import { commitRequestSession, loadRequestSession, requestSession, sessionCookie, sessionJar, storageUnavailable } from '../sessions/request'
 import { mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
-import type { SessionSettings } from '../sessions/store'
+import { SessionStorageError, type SessionSettings } from '../sessions/store'
 
 /**
  * Session mode's start: the secrets checked (production stops here without one), the storage mounted from the
@@ -10,21 +13,46 @@ import type { SessionSettings } from '../sessions/store'
 export default defineNitroPlugin((nitroApp) => {
   const runtime = useRuntimeConfig()
   const settings = (runtime.auth as unknown as { sessions: SessionSettings }).sessions
-  const requestTimeout = Number((runtime.public.auth as { requestTimeout?: number } | undefined)?.requestTimeout) || 10_000
+  const { requestTimeout } = resolveAuthConfig(runtime.public.auth)
   // Thrown here, the server does not start: no session can be opened or made without a secret.
   const secrets = sessionSecrets(settings, { dev: import.meta.dev, prerender: import.meta.prerender })
+  // Run-time values (NUXT_AUTH_SESSIONS_*) skip the build's checks: a timeout that is no number stops the server.
+  for (const [key, variable] of [['idleTimeout', 'NUXT_AUTH_SESSIONS_IDLE_TIMEOUT'], ['maxAge', 'NUXT_AUTH_SESSIONS_MAX_AGE'], ['maxEntries', 'NUXT_AUTH_SESSIONS_MAX_ENTRIES']] as const) {
+    if (!(Number(settings[key]) > 0)) throw new Error(`[nuxt-gatekeeper] auth.sessions: ${variable} must be a positive number, got ${JSON.stringify(settings[key])}`)
+  }
   const storage = useStorage()
   const mounted = mountStorage(storage, 'gatekeeper-sessions', settings)
-  // A holder that dies keeps a session's lock until the backend call it made would have timed out, and a bit.
-  const ready = startSessionService(settings, storage, mounted, secrets, requestTimeout + 5000)
+  // A holder that dies keeps a session's lock until the backend call it made would have timed out (twice), and a bit.
+  const ready = startSessionService(settings, storage, mounted, secrets, 2 * requestTimeout + 5000)
+  const assets = String((runtime.app as { buildAssetsDir?: string } | undefined)?.buildAssetsDir ?? '/_nuxt/')
+
+  // Each request's session, loaded when it arrives: before the app's own server middleware, which may read it.
+  nitroApp.hooks.hook('request', async (event) => {
+    const context = event.context as Record<PropertyKey, unknown>
+    try {
+      const service = await ready
+      // The app's built files need no session; requests without the cookie cost no storage read.
+      const loaded = event.path.startsWith(assets) || !getCookie(event, sessionCookie(event, service).name)
+        ? await loadRequestSession(event, service, { anonymous: true })
+        : await loadRequestSession(event, service)
+      context[SESSION_JAR] = sessionJar(loaded, resolveAuthConfig(useRuntimeConfig(event).public.auth))
+    }
+    catch (error) {
+      // Storage down: whatever reads the tokens answers 503; nobody is signed out, the cookie stays.
+      context[SESSION_ERROR] = error instanceof SessionStorageError ? storageUnavailable(event, error) : error
+    }
+  })
 
   let sweeper: ReturnType<typeof setInterval> | undefined
   void ready.then((service) => {
+    if (!service.fleetWide && !['memory', 'fs'].includes(settings.storage)) {
+      console.warn(`[nuxt-gatekeeper] auth.sessions.storage "${settings.storage}" is no Redis mount (unstorage's redis driver): its session locks hold in this process only, so run one instance, or use Redis`)
+    }
     if (service.expiresKeys) return
     // Storages that keep keys forever are swept of expired sessions (and bounded, for memory).
     sweeper = setInterval(() => void service.sweep().catch(error => console.warn(`[nuxt-gatekeeper] session sweep: ${(error as Error)?.message ?? error}`)), Math.min(60, settings.idleTimeout) * 1000)
     sweeper.unref?.()
-  })
+  }, error => console.error(`[nuxt-gatekeeper] auth.sessions could not start: ${(error as Error)?.message ?? error}`))
   nitroApp.hooks.hook('close', async () => {
     clearInterval(sweeper)
     const base = await mounted.catch(() => null)

@@ -1,5 +1,6 @@
 import { prefixStorage } from 'unstorage'
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
+import { resolveAuthConfig } from '../../shared/config'
 import { setSharedState } from '../../shared/shared-state'
 import { createSessionKeys } from '../sessions/keys'
 import { lockFor, mountStorage, sessionSecrets, type StorageChoice } from '../sessions/service'
@@ -8,16 +9,22 @@ import { lockFor, mountStorage, sessionSecrets, type StorageChoice } from '../se
 export default defineNitroPlugin((nitroApp) => {
   const runtime = useRuntimeConfig()
   const settings = (runtime.auth as unknown as { sharedState: StorageChoice & { secret: string } }).sharedState
-  const requestTimeout = Number((runtime.public.auth as { requestTimeout?: number } | undefined)?.requestTimeout) || 10_000
+  const { requestTimeout } = resolveAuthConfig(runtime.public.auth)
   // Refresh answers hold tokens: sealed like session mode's records. Without a secret production does not start.
   const secrets = sessionSecrets(settings, { dev: import.meta.dev, prerender: import.meta.prerender, variable: 'NUXT_AUTH_SHARED_STATE_SECRET', option: 'auth.sharedState' })
   const storage = useStorage()
   const mounted = mountStorage(storage, 'gatekeeper-shared', settings)
-  const lockTtlMs = requestTimeout + 5000
-  setSharedState((async () => {
+  const lockTtlMs = 2 * requestTimeout + 5000
+  const state = (async () => {
     const base = await mounted
-    return { storage: prefixStorage(storage, base), keys: await createSessionKeys(secrets), lock: lockFor(storage, base, lockTtlMs), name: settings.storage, lockTtlMs }
-  })())
+    const lock = lockFor(storage, base, lockTtlMs)
+    // Its whole point is a lock every instance sees.
+    if (!lock.fleetWide) throw new Error(`[nuxt-gatekeeper] auth.sharedState.storage "${settings.storage}" is no Redis mount (unstorage's redis driver), so its locks would hold in one process only: use 'redis'`)
+    return { storage: prefixStorage(storage, base), keys: await createSessionKeys(secrets), lock, name: settings.storage, lockTtlMs }
+  })()
+  // Failing to start is said at once; the requests that need it fall back to this process (see its users).
+  state.catch(error => console.error(`[nuxt-gatekeeper] auth.sharedState could not start: ${(error as Error)?.message ?? error}`))
+  setSharedState(state)
   nitroApp.hooks.hook('close', async () => {
     const base = await mounted.catch(() => null)
     if (base === 'gatekeeper-shared') await storage.unmount(base).catch(() => {})

@@ -15,7 +15,7 @@ export default defineEventHandler(async (event) => {
     if (!result.token) throw new AuthError('BAD_RESPONSE', 'The signIn response carried no token')
     const session = await completeSignIn(relay.strategy, relay.context, relay.tokens, result)
     // Session mode: the new session is stored now (under a new id), before the browser is told.
-    await relay.tokens.commit(session)
+    await relay.tokens.commit({ session })
     return { session }
   }
   catch (error) {

@@ -23,7 +23,9 @@ interface DerivedKey {
 export interface SessionKeys {
   /** Encrypts `plaintext`, bound to `context` (the record's key): a record moved under another id does not open. */
   seal(plaintext: string, context: string): Promise<string>
-  /** The plaintext, or null when no configured secret opens it (a wrong key, a tampered record). */
+  /** Whether the secret `sealed` names is one of the configured ones (else `open` cannot tell tampering from rotation). */
+  knows(sealed: string): boolean
+  /** The plaintext, or null when it does not open (tampered, moved, or sealed under a secret not configured). */
   open(sealed: string, context: string): Promise<string | null>
   /** `value.signature` for the cookie. */
   sign(value: string): Promise<string>
@@ -75,6 +77,7 @@ export async function createSessionKeys(secrets: string[]): Promise<SessionKeys>
       const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(context) }, current.seal, encoder.encode(plaintext))
       return `${current.id}.${base64url(iv)}.${base64url(new Uint8Array(ciphertext))}`
     },
+    knows: sealed => typeof sealed === 'string' && byId.has(sealed.split('.')[0] ?? ''),
     async open(sealed, context) {
       const [id, ivText, dataText, ...rest] = typeof sealed === 'string' ? sealed.split('.') : []
       const key = id ? byId.get(id) : undefined

@@ -6,10 +6,12 @@ import type { CookieJar } from '../../shared/token-store'
 import { SessionStorageError, type OpenSession, type SessionService, type SessionTokens } from './store'
 
 /**
- * One request's server-side session: loaded once by the middleware (sessions.ts), then read and written through
+ * One request's server-side session: loaded once when the request arrives (the plugin's request hook, before any
+ * middleware of the app), then read and written through
  * a jar the token store uses like the cookie jar it replaces, so the relay routes, SSR and the server utilities
- * work unchanged in session mode. What changes is stored by `commit` (a sign-in: a new session) or under the
- * session's lock (a refresh); a verdict that ends the session removes it at once.
+ * work unchanged in session mode. A sign-in stores a new session (`commit` with the session); a refresh, and any
+ * other change of the tokens, updates the stored one under its lock, and only while it still holds what this
+ * request loaded; a verdict that ends the session removes it at once.
  */
 export interface RequestSession {
   event: H3Event
@@ -46,20 +48,24 @@ export function storageUnavailable(event: H3Event, error: unknown) {
   return createError({ statusCode: 503, statusMessage: 'SESSION_STORAGE_UNAVAILABLE', data: { authError: { code: 'NETWORK', message: 'The session storage is unavailable' } } })
 }
 
-/** Reads the request's session cookie and loads its session (the middleware, once per request). */
-export async function loadRequestSession(event: H3Event, service: SessionService): Promise<RequestSession> {
+/** Reads the request's session cookie and loads its session (once per request, when it arrives). */
+export async function loadRequestSession(event: H3Event, service: SessionService, { anonymous = false }: { anonymous?: boolean } = {}): Promise<RequestSession> {
   const state: RequestSession = { event, service, open: null, persisted: NONE, current: NONE, pending: [] }
   ;(event.context as Record<PropertyKey, unknown>)[REQUEST_SESSION] = state
+  if (anonymous) return state
   const cookie = sessionCookie(event, service)
   const raw = getCookie(event, cookie.name)
   if (!raw) return state
   const id = await service.keys.verify(raw)
-  const open = id ? await service.read(await service.handleOf(id)) : null
-  if (!open) {
-    // Forged, expired or revoked: the cookie goes (a storage failure threw above and keeps it).
+  if (!id) {
+    // Signed by no configured secret: forged, or from before a secret was dropped. The cookie goes.
     deleteCookie(event, cookie.name, cookie.attributes)
     return state
   }
+  // Expired or revoked: nobody is signed in with it. The cookie stays: a response with this request's (old) id
+  // may reach the browser after the one of a sign-in, and must not delete the new session's cookie.
+  const open = await service.read(await service.handleOf(id))
+  if (!open) return state
   state.open = open
   state.persisted = open.tokens
   state.current = open.tokens
@@ -103,7 +109,8 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
         await state.service.locked(open.handle, async () => {
           const stored = await state.service.read(open.handle)
           if (!stored) throw new AuthError('REFRESH_REFUSED', 'The session was revoked or has expired', { status: 401 })
-          if (stored.tokens.refreshToken !== spent) {
+          // (Both tokens: with refreshOnlyToken the refresh token never changes, the access token does.)
+          if (stored.tokens.refreshToken !== spent || stored.tokens.token !== state.persisted.token) {
             // Another request (of this instance or another one) refreshed while this one waited: its answer is ours.
             state.persisted = stored.tokens
             state.current = stored.tokens
@@ -111,9 +118,12 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
           }
           const result = await refresh()
           const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || stored.tokens.refreshToken }
-          if (!await state.service.replaceTokens(open.handle, next)) throw new AuthError('REFRESH_REFUSED', 'The session was revoked while it refreshed', { status: 401 })
-          state.persisted = next
-          state.current = next
+          const outcome = await state.service.replaceTokens(open.handle, stored.tokens, next)
+          if (outcome === 'gone') throw new AuthError('REFRESH_REFUSED', 'The session was revoked while it refreshed', { status: 401 })
+          // 'changed': this lock expired while the backend answered and another request stored its refresh: that one stands.
+          const kept = outcome === 'replaced' ? next : (await state.service.read(open.handle))?.tokens ?? next
+          state.persisted = kept
+          state.current = kept
         })
       }
       catch (error) {
@@ -121,8 +131,8 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
         throw error
       }
     },
-    async commit(session?: unknown) {
-      await commitRequestSession(state, session)
+    async commit(signIn?: { session: unknown }) {
+      await commitRequestSession(state, signIn)
     },
   }
 }
@@ -130,23 +140,42 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
 /** A storage failure inside the token flow: no verdict (the session stays), typed for the relay's 503. */
 function storageError(error: SessionStorageError) {
   console.warn(`[nuxt-gatekeeper] ${error.message}`)
-  return new AuthError('NETWORK', error.message, { cause: error })
+  return new AuthError('NETWORK', error.message, { status: 503, cause: error })
 }
 
 /**
- * Stores what the request wrote. New tokens (a sign-in) start a new session under a new id, and the one the
- * request came with ends: an id known before sign-in is never signed in (session fixation).
+ * Stores what the request wrote. A sign-in (`signIn`: the route that signed in, with the new session) starts a
+ * new session under a new id, and the one the request came with ends: an id known before sign-in is never signed
+ * in (session fixation). Any other change updates the stored session under its lock, unless another request
+ * changed it first (then the stored tokens win); a session that is gone is never brought back.
  */
-export async function commitRequestSession(state: RequestSession, session?: unknown) {
+export async function commitRequestSession(state: RequestSession, signIn?: { session: unknown }) {
   const { current, persisted, service, event } = state
-  if (current.token !== persisted.token || current.refreshToken !== persisted.refreshToken) {
-    if (current.token || current.refreshToken) {
+  const changed = current.token !== persisted.token || current.refreshToken !== persisted.refreshToken
+  if (changed && (current.token || current.refreshToken) && !signIn && state.open) {
+    const open = state.open
+    try {
+      await service.locked(open.handle, async () => {
+        const outcome = await service.replaceTokens(open.handle, persisted, current)
+        if (outcome === 'replaced') state.persisted = current
+        // Another request changed the session first: its tokens stand, this request's change is dropped.
+        else state.persisted = state.current = (await service.read(open.handle))?.tokens ?? NONE
+      })
+    }
+    catch (error) {
+      if (error instanceof SessionStorageError) throw storageError(error)
+      throw error
+    }
+  }
+  if (changed && (current.token || current.refreshToken) && signIn) {
+    {
       const previous = state.open
       try {
         const created = await service.create(current, {
-          userId: userIdOf(session, service.settings.userIdPointer),
+          userId: userIdOf(signIn.session, service.settings.userIdPointer),
           userAgent: getHeader(event, 'user-agent') ?? '',
-          ip: getRequestIP(event, { xForwardedFor: true }) ?? '',
+          // Behind a proxy the client's address is in X-Forwarded-For; shown to the user only, and bounded.
+          ip: (getRequestIP(event, { xForwardedFor: true }) ?? '').slice(0, 64),
         })
         state.open = { handle: created.handle, meta: created.meta, tokens: current }
         state.persisted = current

@@ -119,15 +119,34 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     return record
   }
 
+  /**
+   * The stored record, null when there is none. A value that is there but no record (a file read while it was
+   * being written) is read once more, then a storage failure: never taken for "signed out".
+   */
+  async function readRecord(handle: string): Promise<StoredSession | null> {
+    for (let attempt = 0; ; attempt++) {
+      const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
+      if (meta === null || meta === undefined) return null
+      if (typeof meta === 'object' && meta.v === 1 && typeof meta.sealed === 'string') return meta
+      if (attempt > 0) throw new SessionStorageError(`The session storage "${storageName}" holds an unreadable record`)
+      await new Promise(resolve => setTimeout(resolve, 25))
+    }
+  }
+
   async function read(handle: string, now = Date.now()): Promise<OpenSession | null> {
-    const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
-    if (!meta || typeof meta !== 'object' || meta.v !== 1) return null
-    if (sessionExpiry(meta, settings) <= now) {
+    const meta = await readRecord(handle)
+    if (!meta) return null
+    // (Written so that a bad timeout setting ends sessions rather than keeping them forever.)
+    if (!(sessionExpiry(meta, settings) > now)) {
       await remove(handle, meta)
       return null
     }
+    if (!keys.knows(meta.sealed)) {
+      // Sealed under a secret this instance does not have (a rotation being deployed): no verdict on the user.
+      throw new SessionStorageError(`A session in "${storageName}" is sealed with a secret this server does not have: give every instance the same NUXT_AUTH_SESSIONS_SECRET list`)
+    }
     const opened = await keys.open(meta.sealed, sessionKey(handle))
-    // Sealed under a secret no longer configured, or tampered with: nobody is signed in with it.
+    // Tampered with: nobody is signed in with it.
     if (opened === null) return null
     const tokens = JSON.parse(opened) as SessionTokens
     return { handle, meta, tokens: { token: tokens.token ?? null, refreshToken: tokens.refreshToken ?? null } }
@@ -166,13 +185,14 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     const live: Array<{ handle: string, lastSeenAt: number }> = []
     for (const handle of await handles('s')) {
       const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
-      if (!meta || sessionExpiry(meta, settings) <= now) await remove(handle, meta)
+      if (!meta || !(sessionExpiry(meta, settings) > now)) await remove(handle, meta)
       else live.push({ handle, lastSeenAt: meta.lastSeenAt })
     }
-    // Index entries whose session is gone (expired on its own).
+    // Index entries whose session is gone (expired on its own); asked one by one, since a session made during the
+    // sweep has its index entry but was not listed above.
     for (const key of await io('list sessions', () => storage.getKeys('u'))) {
       const handle = key.split(':').pop()!
-      if (!live.some(entry => entry.handle === handle)) await io('remove a session', () => storage.removeItem(key))
+      if (!await io('read a session', () => storage.hasItem(sessionKey(handle)))) await io('remove a session', () => storage.removeItem(key))
     }
     if (bounded && live.length >= settings.maxEntries) {
       live.sort((a, b) => a.lastSeenAt - b.lastSeenAt)
@@ -209,12 +229,16 @@ export function createSessionService({ storage, storageName, keys, settings, loc
       return { id, handle, meta: await write(handle, meta, tokens) }
     },
 
-    /** Stores new tokens for a session (under its lock, see refresh); false when it is gone (revoked, expired). */
-    async replaceTokens(handle: string, tokens: SessionTokens): Promise<boolean> {
+    /**
+     * Stores new tokens for a session (under its lock) if it still holds `expected`: 'changed' when another
+     * request stored others first (a lock that expired under a slow backend), 'gone' when it was revoked or expired.
+     */
+    async replaceTokens(handle: string, expected: SessionTokens, tokens: SessionTokens): Promise<'replaced' | 'changed' | 'gone'> {
       const current = await read(handle)
-      if (!current) return false
+      if (!current) return 'gone'
+      if (current.tokens.token !== expected.token || current.tokens.refreshToken !== expected.refreshToken) return 'changed'
       await write(handle, current.meta, tokens)
-      return true
+      return 'replaced'
     },
 
     /** Records activity (the idle timeout restarts); skipped when another request holds the session's lock. */
