@@ -28,6 +28,7 @@ export default defineConfig({
           { text: 'Server utilities', link: '/guide/server-utilities' },
           { text: 'Authorization', link: '/guide/authorization' },
           { text: 'httpOnly cookies (BFF)', link: '/guide/httponly-cookies' },
+          { text: 'Server-side sessions', link: '/guide/sessions' },
           { text: 'Migrating from @sidebase/nuxt-auth', link: '/guide/migration-from-sidebase' },
           { text: 'A backend to copy', link: '/guide/backend' },
           { text: 'Recipes for common backends', link: '/guide/backend-recipes' },
