@@ -64,7 +64,7 @@ export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 /** What the instance that refreshed leaves for the others: its answer, or its error (they must not spend the pair again). */
-type Outcome<T> = { result: T } | { error: { code: string, message: string, status?: number } }
+type Outcome<T> = { result: T } | { error: { code: string, message: string, status?: number } } | { spending: true }
 
 /**
  * The refresh across server instances: one holds the pair's lock in the shared storage and spends the refresh
@@ -80,18 +80,25 @@ async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => 
     const found = await readSealed<Outcome<T>>(state, resultKey).catch((error: unknown) => Promise.reject(storageFailed(error)))
     if (!found) return null
     if ('error' in found) throw new AuthError(found.error.code as never, found.error.message, { status: found.error.status })
-    return found
+    return 'spending' in found ? 'spending' : found
   }
   for (;;) {
     const done = await outcome()
-    if (done) return done.result
+    if (done && done !== 'spending') return done.result
     const release = await state.lock.acquire(`r:${key}`, { wait: false }).catch((error: unknown) => Promise.reject(storageFailed(error)))
     if (release) {
       let keepLock = false
       try {
         // The holder before this one may have finished between the read and the lock.
         const finished = await outcome()
+        if (finished === 'spending') {
+          // A holder spent the pair and its answer was never recorded (it died, or the storage failed): spending it
+          // again would be a reuse. This request fails without a verdict; the marker expires with the lock's time.
+          throw new AuthError('NETWORK', `A refresh on another server instance did not record its answer in "${state.name}"`, { status: 503 })
+        }
         if (finished) return finished.result
+        // Marked before the pair is spent: if the answer cannot be recorded, nobody spends it again.
+        await writeSealed(state, resultKey, { spending: true }, state.lockTtlMs / 1000 + 1).catch((error: unknown) => Promise.reject(storageFailed(error)))
         let result: T
         try {
           result = await refresh()
