@@ -14,8 +14,9 @@ import { parseArgs } from 'node:util'
 import { launchBrowser, runScenarios } from './lib/browser.mjs'
 import { machineDescription, renderReport } from './lib/report.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
+import { startRedis } from './lib/redis.mjs'
 import { startServer } from './lib/server.mjs'
-import { measureApiThroughput, measureThroughput } from './lib/throughput.mjs'
+import { measureApiThroughput, measureThroughput, measureTwoInstances } from './lib/throughput.mjs'
 import { VARIANTS, benchDir, buildVariant, clientJsBytes } from './lib/variants.mjs'
 
 const { values: flags } = parseArgs({
@@ -63,7 +64,9 @@ if (!flags['skip-build']) {
 }
 
 const bytes = new Map(VARIANTS.map(variant => [variant.name, clientJsBytes(variant)]))
-step('starting the built apps')
+step('starting Redis and the built apps')
+const redis = await startRedis()
+for (const variant of VARIANTS.filter(candidate => candidate.redis)) variant.env = { ...variant.env, NUXT_AUTH_SESSIONS_REDIS_URL: redis.url }
 const servers = await Promise.all(VARIANTS.map(startServer))
 let browser
 try {
@@ -85,11 +88,13 @@ try {
     const throughput = await measureThroughput(servers, options)
     step(`API route throughput: ${options.rounds} interleaved rounds of ${options.duration} s`)
     const api = await measureApiThroughput(servers, options)
+    step('session mode on Redis: one and two instances behind a round-robin proxy')
+    const instances = await measureTwoInstances(servers, startServer, options)
     step('browser scenarios')
     browser = await launchBrowser()
     const scenarios = new Map()
     const only = flags.only ? flags.only.split(',') : null
-    for (const server of servers.filter(candidate => candidate.variant.auth && (!only || only.includes(candidate.variant.name)))) {
+    for (const server of servers.filter(candidate => candidate.variant.auth && !candidate.variant.sessions && (!only || only.includes(candidate.variant.name)))) {
       scenarios.set(server.variant.name, await runScenarios(browser, server, options))
     }
     const report = renderReport({
@@ -97,6 +102,7 @@ try {
       bytes,
       throughput,
       api,
+      instances,
       scenarios,
       options,
       machine: machineDescription(browser.version()),
@@ -110,4 +116,5 @@ try {
 finally {
   await browser?.close()
   for (const server of servers) server.stop()
+  redis.stop()
 }

@@ -16,7 +16,7 @@ export function machineDescription(chromiumVersion) {
   return `${platform()} ${release()}, ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Chromium ${chromiumVersion}`
 }
 
-export function renderReport({ variants, bytes, throughput, api = [], scenarios, options, machine, date }) {
+export function renderReport({ variants, bytes, throughput, api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareRate = throughput.get(bare.name)?.median
   const rows = []
@@ -74,6 +74,15 @@ export function renderReport({ variants, bytes, throughput, api = [], scenarios,
           `| API route (median req/s of ${options.rounds} × ${options.duration} s, ${options.connections} connections) | req/s | × no auth | backend calls per request |`,
           '|---|---|---|---|',
           ...apiRows,
+          '',
+        ]
+      : []),
+    ...(instances
+      ? [
+          `| Session mode on Redis behind a round-robin proxy (SSR, median req/s of ${options.rounds} × ${options.duration} s) | req/s |`,
+          '|---|---|',
+          `| one instance | ${Math.round(instances.one)} |`,
+          `| two instances (same build, same Redis) | ${Math.round(instances.two)} (${(instances.two / instances.one).toFixed(2)}×) |`,
           '',
         ]
       : []),

@@ -67,6 +67,13 @@ class BenchServer {
     return { user, ...(await response.json()) }
   }
 
+  /** Session mode: signs in through the module's route and returns the session cookie (`name=value`). */
+  async sessionCookie(user = this.nextUser()) {
+    const response = await fetch(`${this.url}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': this.url }, body: JSON.stringify({ credentials: { username: user.username, password: BENCH_PASSWORD } }) })
+    if (!response.ok) throw new Error(`${this.variant.name}: session sign-in answered ${response.status}`)
+    return { user, cookie: response.headers.getSetCookie()[0].split(';')[0] }
+  }
+
   stop() {
     this.child.kill('SIGTERM')
   }

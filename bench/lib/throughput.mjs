@@ -7,17 +7,23 @@ async function cannon(url, cookie, duration, connections) {
   return await autocannon({ url, duration, connections, headers: { cookie } })
 }
 
+/** A signed-in visitor's cookie: the token cookies, or in session mode the session cookie. */
+async function visitorCookie(server) {
+  if (server.variant.sessions) return await server.sessionCookie()
+  const tokens = await server.signIn()
+  return { user: tokens.user, cookie: cookieHeader(tokens) }
+}
+
 export async function measureThroughput(servers, { rounds, duration, connections }) {
   const targets = []
   for (const server of servers) {
     // Without rotation: a module that refreshes on every SSR request is measured rendering the page, not
     // redirecting to the login page after its first spent refresh token.
     await server.control({ rotate: false, accessTtl: 1800 })
-    const tokens = await server.signIn()
-    const cookie = cookieHeader(tokens)
+    const { user, cookie } = await visitorCookie(server)
     const check = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
     const html = await check.text()
-    if (check.status !== 200 || (server.variant.auth && !html.includes(tokens.user.name))) {
+    if (check.status !== 200 || (server.variant.auth && !html.includes(user.name))) {
       throw new Error(`${server.variant.name}: /a with a valid cookie answered ${check.status} without the user's name`)
     }
     await cannon(`${server.url}/a`, cookie, 2, connections)
@@ -53,6 +59,8 @@ export const API_TARGETS = [
   { variant: 'bare', path: '/api/plain', label: 'no auth (bare app)' },
   { variant: 'gatekeeper-local', path: '/api/session-owner', label: '`requireServerSession`, backend session check (server cache on)' },
   { variant: 'gatekeeper-local-jwt', path: '/api/session-owner', label: '`requireServerSession`, JWT verified on the server' },
+  { variant: 'gatekeeper-sessions', path: '/api/session-owner', label: '`requireServerSession`, session mode (memory)' },
+  { variant: 'gatekeeper-sessions-redis', path: '/api/session-owner', label: '`requireServerSession`, session mode (Redis)' },
 ]
 
 export async function measureApiThroughput(servers, { rounds, duration, connections }) {
@@ -61,7 +69,7 @@ export async function measureApiThroughput(servers, { rounds, duration, connecti
     const server = servers.find(candidate => candidate.variant.name === spec.variant)
     if (!server) continue
     await server.control({ rotate: false, accessTtl: 1800 })
-    const cookie = server.variant.auth ? cookieHeader(await server.signIn()) : ''
+    const cookie = server.variant.auth ? (await visitorCookie(server)).cookie : ''
     const check = await fetch(`${server.url}${spec.path}`, { headers: { cookie } })
     if (check.status !== 200) throw new Error(`${spec.variant}: ${spec.path} answered ${check.status}`)
     await cannon(`${server.url}${spec.path}`, cookie, 2, connections)
@@ -93,4 +101,57 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/** A round-robin HTTP proxy (node:http) in front of `targets`, as a load balancer would be. */
+async function roundRobin(targets) {
+  const { createServer, request } = await import('node:http')
+  let next = 0
+  const server = createServer((incoming, outgoing) => {
+    const target = new URL(targets[next++ % targets.length])
+    const upstream = request({ hostname: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.rawHeaders)
+      answer.pipe(outgoing)
+    })
+    upstream.on('error', () => outgoing.destroy())
+    incoming.pipe(upstream)
+  })
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise(resolve => server.close(resolve)) }
+}
+
+/**
+ * Session mode on Redis behind a round-robin proxy: the same build as one instance and as two, SSR of the
+ * protected page through the proxy (interleaved rounds, the median each). On a machine with few cores the two
+ * instances share them with the proxy, Redis and the load generator: the figure shows the cost of sharing the
+ * session, not a scale-out.
+ */
+export async function measureTwoInstances(servers, startServer, { rounds, duration, connections }) {
+  const first = servers.find(candidate => candidate.variant.name === 'gatekeeper-sessions-redis')
+  if (!first) return null
+  const second = await startServer(first.variant)
+  const proxies = { one: await roundRobin([first.url]), two: await roundRobin([first.url, second.url]) }
+  try {
+    await first.control({ rotate: false, accessTtl: 1800 })
+    const { user, cookie } = await first.sessionCookie()
+    for (const proxy of Object.values(proxies)) {
+      const html = await (await fetch(`${proxy.url}/a`, { headers: { cookie } })).text()
+      if (!html.includes(user.name)) throw new Error('two instances: /a through the proxy did not render the signed-in user')
+      await cannon(`${proxy.url}/a`, cookie, 2, connections)
+    }
+    const samples = { one: [], two: [] }
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, proxy] of Object.entries(proxies)) {
+        const result = await cannon(`${proxy.url}/a`, cookie, duration, connections)
+        samples[name].push(result.requests.average)
+        process.stdout.write(`  round ${round + 1}/${rounds} session mode (Redis), ${name === 'one' ? 'one instance' : 'two instances'} behind the proxy: ${Math.round(result.requests.average)} req/s\n`)
+      }
+    }
+    return { one: median(samples.one), two: median(samples.two) }
+  }
+  finally {
+    await proxies.one.close()
+    await proxies.two.close()
+    second.stop()
+  }
 }
