@@ -331,6 +331,9 @@ export {}
       // Its types: the same re-exports, which TypeScript resolves to the sources' declarations.
       addTemplate({ filename: 'gatekeeper/auth-server.d.ts', write: true, getContents: () => serverAuthContents })
       nuxt.options.nitro.alias = defu(nuxt.options.nitro.alias, { '#auth': serverAuth.dst.replace(/\.mjs$/, '') })
+      // TypeScript resolves a path-mapped module for an augmentation (`declare module '#auth'` in a server file)
+      // only once some file of the program imports it: this one does, so an app's augmentation alone works.
+      addTypeTemplate({ filename: 'types/gatekeeper-server-auth.d.ts', getContents: () => `export type { SessionData } from '#auth'\n` }, { nitro: true })
       nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [serverAuth.dst] })
       // Route rules with `auth: { roles }` or `auth: { required: true }` get a middleware; other apps pay nothing.
       nuxt.hook('nitro:config', (nitroConfig) => {

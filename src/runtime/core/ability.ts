@@ -6,8 +6,8 @@ import { readPointer } from './pointer'
 
 const ABILITY = Symbol.for('nuxt-gatekeeper:ability')
 
-/** A check `(session, ...args) => boolean` made with `defineAbility`. */
-export interface Ability<Args extends unknown[] = unknown[], TSession = unknown> {
+/** A check `(session, ...args) => boolean` made with `defineAbility`; `Ability<[Post]>` takes the app's session type. */
+export interface Ability<Args extends unknown[] = unknown[], TSession = import('../types').Session> {
   readonly [ABILITY]: true
   /** For messages and the guard's log. */
   readonly name: string
