@@ -7,9 +7,8 @@ import { SessionStorageError, type OpenSession, type SessionService, type Sessio
 
 /**
  * One request's server-side session: loaded once when the request arrives (the plugin's request hook, before any
- * middleware of the app), then read and written through
- * a jar the token store uses like the cookie jar it replaces, so the relay routes, SSR and the server utilities
- * work unchanged in session mode. A sign-in stores a new session (`commit` with the session); a refresh, and any
+ * middleware of the app), then read and written through a jar the token store uses like the cookie jar it
+ * replaces, so the relay routes, SSR and the server utilities work unchanged in session mode. A sign-in stores a new session (`commit` with the session); a refresh, and any
  * other change of the tokens, updates the stored one under its lock, and only while it still holds what this
  * request loaded; a verdict that ends the session removes it at once.
  */
@@ -168,26 +167,24 @@ export async function commitRequestSession(state: RequestSession, signIn?: { ses
     }
   }
   if (changed && (current.token || current.refreshToken) && signIn) {
-    {
-      const previous = state.open
-      try {
-        const created = await service.create(current, {
-          userId: userIdOf(signIn.session, service.settings.userIdPointer),
-          userAgent: getHeader(event, 'user-agent') ?? '',
-          // Behind a proxy the client's address is in X-Forwarded-For; shown to the user only, and bounded.
-          ip: (getRequestIP(event, { xForwardedFor: true }) ?? '').slice(0, 64),
-        })
-        state.open = { handle: created.handle, meta: created.meta, tokens: current }
-        state.persisted = current
-        const cookie = sessionCookie(event, service)
-        setCookie(event, cookie.name, await service.keys.sign(created.id), cookie.attributes)
-      }
-      catch (error) {
-        if (error instanceof SessionStorageError) throw storageError(error)
-        throw error
-      }
-      if (previous) state.pending.push(logFailure(service.revoke(previous.handle)))
+    const previous = state.open
+    try {
+      const created = await service.create(current, {
+        userId: userIdOf(signIn.session, service.settings.userIdPointer),
+        userAgent: getHeader(event, 'user-agent') ?? '',
+        // Behind a proxy the client's address is in X-Forwarded-For; shown to the user only, and bounded.
+        ip: (getRequestIP(event, { xForwardedFor: true }) ?? '').slice(0, 64),
+      })
+      state.open = { handle: created.handle, meta: created.meta, tokens: current }
+      state.persisted = current
+      const cookie = sessionCookie(event, service)
+      setCookie(event, cookie.name, await service.keys.sign(created.id), cookie.attributes)
     }
+    catch (error) {
+      if (error instanceof SessionStorageError) throw storageError(error)
+      throw error
+    }
+    if (previous) state.pending.push(logFailure(service.revoke(previous.handle)))
   }
   await Promise.all(state.pending.splice(0))
 }
