@@ -22,8 +22,8 @@ const REFRESH = 'POST /api/auth/refresh'
 
 type Served = Awaited<ReturnType<typeof serveBuilt>>
 
-function serveSessions(env: Record<string, string>, port?: number): Promise<Served> {
-  return serveBuilt(fixtureDir, { NUXT_AUTH_SESSIONS_SECRET: SECRET, NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL), ...env }, { port, readyPath: '/api/_test/counters' })
+function serveSessions(env: Record<string, string>): Promise<Served> {
+  return serveBuilt(fixtureDir, { NUXT_AUTH_SESSIONS_SECRET: SECRET, NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL), ...env }, { readyPath: '/api/_test/counters' })
 }
 
 /** Signs in through the relay route as the browser's strategy does; returns the `Cookie` header value. */
@@ -240,27 +240,43 @@ async function roundRobin(targets: string[]) {
   return { baseURL: `http://127.0.0.1:${port}`, served, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
 }
 
+/**
+ * Two instances of one build behind the round-robin proxy, with one backend: the first instance's own /api/auth
+ * (NUXT_PUBLIC_AUTH_BASE_URL), so both spend the same refresh tokens.
+ */
+async function twoInstances(dir: string, env: Record<string, string>) {
+  const firstPort = await freePort()
+  const shared = { NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL), ...env, NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${firstPort}/api/auth` }
+  const first = await serveBuilt(dir, shared, { port: firstPort, readyPath: '/api/_test/counters' })
+  const second = await serveBuilt(dir, shared, { readyPath: '/api/_test/counters' })
+  const proxy = await roundRobin([first.baseURL, second.baseURL])
+  return {
+    first,
+    second,
+    proxy,
+    backend: new Backend(first.baseURL),
+    async stop() {
+      first.stop()
+      second.stop()
+      await proxy.close()
+    },
+  }
+}
+
 describe('two instances sharing Redis behind a round-robin proxy', () => {
   let first: Served
   let second: Served
   let proxy: Awaited<ReturnType<typeof roundRobin>>
   let relay: Awaited<ReturnType<typeof startRedisRelay>>
   let backend: Backend
+  let stop: () => Promise<void>
   const redisBase = `gatekeeper-test-${randomBytes(4).toString('hex')}`
   beforeAll(async () => {
     relay = await startRedisRelay(redisUrl)
-    // One backend (the first instance's own /api/auth), two app servers of the same build.
-    const firstPort = await freePort()
-    const env = { NUXT_AUTH_SESSIONS_STORAGE: 'redis', NUXT_AUTH_SESSIONS_REDIS_URL: relay.url, NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${firstPort}/api/auth`, NUXT_AUTH_SESSIONS_REDIS_BASE: redisBase }
-    first = await serveSessions(env, firstPort)
-    second = await serveSessions(env)
-    proxy = await roundRobin([first.baseURL, second.baseURL])
-    backend = new Backend(first.baseURL)
+    ;({ first, second, proxy, backend, stop } = await twoInstances(fixtureDir, { NUXT_AUTH_SESSIONS_SECRET: SECRET, NUXT_AUTH_SESSIONS_STORAGE: 'redis', NUXT_AUTH_SESSIONS_REDIS_URL: relay.url, NUXT_AUTH_SESSIONS_REDIS_BASE: redisBase }))
   })
   afterAll(async () => {
-    first?.stop()
-    second?.stop()
-    await proxy?.close()
+    await stop?.()
     await relay?.close()
   })
 
@@ -348,28 +364,17 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
 
 describe('token mode (cookies) on two instances with auth.sharedState on Redis', () => {
   let first: Served
-  let second: Served
   let proxy: Awaited<ReturnType<typeof roundRobin>>
   let backend: Backend
+  let stop: () => Promise<void>
   beforeAll(async () => {
-    const firstPort = await freePort()
-    const env = {
+    ;({ first, proxy, backend, stop } = await twoInstances(sharedFixtureDir, {
       NUXT_AUTH_SHARED_STATE_SECRET: SECRET,
       NUXT_AUTH_SHARED_STATE_REDIS_URL: redisUrl,
       NUXT_AUTH_SHARED_STATE_REDIS_BASE: `gatekeeper-shared-${randomBytes(4).toString('hex')}`,
-      NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL),
-      NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${firstPort}/api/auth`,
-    }
-    first = await serveBuilt(sharedFixtureDir, env, { port: firstPort, readyPath: '/api/_test/counters' })
-    second = await serveBuilt(sharedFixtureDir, env, { readyPath: '/api/_test/counters' })
-    proxy = await roundRobin([first.baseURL, second.baseURL])
-    backend = new Backend(first.baseURL)
+    }))
   })
-  afterAll(async () => {
-    first?.stop()
-    second?.stop()
-    await proxy?.close()
-  })
+  afterAll(async () => await stop?.())
 
   async function tokenCookies() {
     const user = await registered(backend)

@@ -104,31 +104,25 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
       const open = state.open
       if (!open) throw new AuthError('REFRESH_REFUSED', 'There is no session to refresh')
       const spent = state.current.refreshToken
-      try {
-        await state.service.locked(open.handle, async () => {
-          const stored = await state.service.read(open.handle)
-          if (!stored) throw new AuthError('REFRESH_REFUSED', 'The session was revoked or has expired', { status: 401 })
-          // (Both tokens: with refreshOnlyToken the refresh token never changes, the access token does.)
-          if (stored.tokens.refreshToken !== spent || stored.tokens.token !== state.persisted.token) {
-            // Another request (of this instance or another one) refreshed while this one waited: its answer is ours.
-            state.persisted = stored.tokens
-            state.current = stored.tokens
-            return
-          }
-          const result = await refresh()
-          const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || stored.tokens.refreshToken }
-          const outcome = await state.service.replaceTokens(open.handle, stored.tokens, next)
-          if (outcome === 'gone') throw new AuthError('REFRESH_REFUSED', 'The session was revoked while it refreshed', { status: 401 })
-          // 'changed': this lock expired while the backend answered and another request stored its refresh: that one stands.
-          const kept = outcome === 'replaced' ? next : (await state.service.read(open.handle))?.tokens ?? next
-          state.persisted = kept
-          state.current = kept
-        })
-      }
-      catch (error) {
-        if (error instanceof SessionStorageError) throw storageError(error)
-        throw error
-      }
+      await typedStorageErrors(() => state.service.locked(open.handle, async () => {
+        const stored = await state.service.read(open.handle)
+        if (!stored) throw new AuthError('REFRESH_REFUSED', 'The session was revoked or has expired', { status: 401 })
+        // (Both tokens: with refreshOnlyToken the refresh token never changes, the access token does.)
+        if (stored.tokens.refreshToken !== spent || stored.tokens.token !== state.persisted.token) {
+          // Another request (of this instance or another one) refreshed while this one waited: its answer is ours.
+          state.persisted = stored.tokens
+          state.current = stored.tokens
+          return
+        }
+        const result = await refresh()
+        const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || stored.tokens.refreshToken }
+        const outcome = await state.service.replaceTokens(open.handle, stored.tokens, next)
+        if (outcome === 'gone') throw new AuthError('REFRESH_REFUSED', 'The session was revoked while it refreshed', { status: 401 })
+        // 'changed': this lock expired while the backend answered and another request stored its refresh: that one stands.
+        const kept = outcome === 'replaced' ? next : (await state.service.read(open.handle))?.tokens ?? next
+        state.persisted = kept
+        state.current = kept
+      }))
     },
     async commit(signIn?: { session: unknown }) {
       await commitRequestSession(state, signIn)
@@ -136,10 +130,16 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
   }
 }
 
-/** A storage failure inside the token flow: no verdict (the session stays), typed for the relay's 503. */
-function storageError(error: SessionStorageError) {
-  console.warn(`[nuxt-gatekeeper] ${error.message}`)
-  return new AuthError('NETWORK', error.message, { status: 503, cause: error })
+/** Storage failures inside the token flow: no verdict (the session stays), an AuthError for the relay's 503. */
+async function typedStorageErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  }
+  catch (error) {
+    if (!(error instanceof SessionStorageError)) throw error
+    console.warn(`[nuxt-gatekeeper] ${error.message}`)
+    throw new AuthError('NETWORK', error.message, { status: 503, cause: error })
+  }
 }
 
 /**
@@ -153,37 +153,25 @@ export async function commitRequestSession(state: RequestSession, signIn?: { ses
   const changed = current.token !== persisted.token || current.refreshToken !== persisted.refreshToken
   if (changed && (current.token || current.refreshToken) && !signIn && state.open) {
     const open = state.open
-    try {
-      await service.locked(open.handle, async () => {
-        const outcome = await service.replaceTokens(open.handle, persisted, current)
-        if (outcome === 'replaced') state.persisted = current
-        // Another request changed the session first: its tokens stand, this request's change is dropped.
-        else state.persisted = state.current = (await service.read(open.handle))?.tokens ?? NONE
-      })
-    }
-    catch (error) {
-      if (error instanceof SessionStorageError) throw storageError(error)
-      throw error
-    }
+    await typedStorageErrors(() => service.locked(open.handle, async () => {
+      const outcome = await service.replaceTokens(open.handle, persisted, current)
+      if (outcome === 'replaced') state.persisted = current
+      // Another request changed the session first: its tokens stand, this request's change is dropped.
+      else state.persisted = state.current = (await service.read(open.handle))?.tokens ?? NONE
+    }))
   }
   if (changed && (current.token || current.refreshToken) && signIn) {
     const previous = state.open
-    try {
-      const created = await service.create(current, {
-        userId: userIdOf(signIn.session, service.settings.userIdPointer),
-        userAgent: getHeader(event, 'user-agent') ?? '',
-        // Behind a proxy the client's address is in X-Forwarded-For; shown to the user only, and bounded.
-        ip: (getRequestIP(event, { xForwardedFor: true }) ?? '').slice(0, 64),
-      })
-      state.open = { handle: created.handle, meta: created.meta, tokens: current }
-      state.persisted = current
-      const cookie = sessionCookie(event, service)
-      setCookie(event, cookie.name, await service.keys.sign(created.id), cookie.attributes)
-    }
-    catch (error) {
-      if (error instanceof SessionStorageError) throw storageError(error)
-      throw error
-    }
+    const created = await typedStorageErrors(() => service.create(current, {
+      userId: userIdOf(signIn.session, service.settings.userIdPointer),
+      userAgent: getHeader(event, 'user-agent') ?? '',
+      // Behind a proxy the client's address is in X-Forwarded-For; shown to the user only, and bounded.
+      ip: (getRequestIP(event, { xForwardedFor: true }) ?? '').slice(0, 64),
+    }))
+    state.open = { handle: created.handle, meta: created.meta, tokens: current }
+    state.persisted = current
+    const cookie = sessionCookie(event, service)
+    setCookie(event, cookie.name, await service.keys.sign(created.id), cookie.attributes)
     if (previous) state.pending.push(logFailure(service.revoke(previous.handle)))
   }
   await Promise.all(state.pending.splice(0))
