@@ -7,12 +7,17 @@
 // --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
 // --repeat N (instead of the table: the refresh soak, two tab scenarios N times each, for the refresh variants
 // in --only, default gatekeeper-refresh), --soak-ttl S (access-token lifetime in the soak, default 3).
+//
+// With the table it writes bench/results/latest.json (the same figures; its shape is described in
+// bench/lib/results.mjs) and the docs' charts drawn from it, docs/public/benchmarks/{ssr,bytes,calls}.svg.
+// `node bench/charts.mjs` redraws the charts from latest.json without running the bench.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { launchBrowser, runScenarios } from './lib/browser.mjs'
 import { machineDescription, renderReport } from './lib/report.mjs'
+import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
 import { startRedis } from '../scripts/redis.mjs'
 import { startServer } from './lib/server.mjs'
@@ -97,6 +102,8 @@ try {
     for (const server of servers.filter(candidate => candidate.variant.auth && !candidate.variant.sessions && (!only || only.includes(candidate.variant.name)))) {
       scenarios.set(server.variant.name, await runScenarios(browser, server, options))
     }
+    const machine = machineDescription(browser.version())
+    const date = new Date().toISOString().slice(0, 10)
     const report = renderReport({
       variants: VARIANTS,
       bytes,
@@ -105,12 +112,17 @@ try {
       instances,
       scenarios,
       options,
-      machine: machineDescription(browser.version()),
-      date: new Date().toISOString().slice(0, 10),
+      machine,
+      date,
     })
     mkdirSync(join(benchDir, 'results'), { recursive: true })
     writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
+    // The same figures as JSON, and the charts of docs/benchmarks.md drawn from it.
+    const json = resultsJson({ variants: VARIANTS, bytes, throughput, api, instances, scenarios, options, machine, date })
+    writeResultsJson(json, join(benchDir, 'results', 'latest.json'))
+    writeCharts(json, join(repoRoot, 'docs', 'public', 'benchmarks'))
+    process.stdout.write('(and bench/results/latest.json, and its charts in docs/public/benchmarks/)\n')
   }
 }
 finally {

@@ -1,0 +1,257 @@
+// The bench's charts (bench/lib/charts.mjs) drawn from a results JSON: well-formed SVG, one bar per variant
+// with its label and figure, the reference lines, and an error when a variant's figures are missing.
+// The sample is a fixture with the figures of the table in docs/benchmarks.md, not a measurement.
+import { Window } from 'happy-dom'
+import { afterAll, describe, expect, it } from 'vitest'
+import { bytesChart, callsChart, renderCharts, ssrChart } from '../../bench/lib/charts.mjs'
+import { resultsJson } from '../../bench/lib/results.mjs'
+import sampleJson from './fixtures/bench-sample.json'
+
+const window = new Window()
+afterAll(() => window.happyDOM.close())
+
+type Sample = typeof sampleJson & { parts?: Record<string, { part: string, total: number, gzip: number }[]> }
+const sample = (): Sample => structuredClone(sampleJson)
+
+/** Parses with happy-dom's XML parser, which reports unbalanced tags, bare `&` and unquoted attributes. */
+function parse(svg: string) {
+  const document = new window.DOMParser().parseFromString(svg, 'image/svg+xml')
+  const error = document.querySelector('parsererror')
+  if (error) throw new Error(`not well-formed: ${error.textContent}`)
+  expect(document.documentElement.tagName.toLowerCase()).toBe('svg')
+  return document
+}
+
+/** The bars, by variant (and scenario): their visible texts (wrapped labels joined) and their rectangles. */
+function bars(document: ReturnType<typeof parse>) {
+  return [...document.querySelectorAll('g.bar')].map(group => ({
+    variant: group.getAttribute('data-variant'),
+    scenario: group.getAttribute('data-scenario'),
+    title: group.querySelector('title')?.textContent ?? '',
+    texts: [...group.querySelectorAll(':scope > text')].map(node => node.textContent),
+    rects: [...group.querySelectorAll('rect')].map(rect => ({
+      segment: rect.getAttribute('data-segment'),
+      x: Number(rect.getAttribute('x')),
+      width: Number(rect.getAttribute('width')),
+    })),
+  }))
+}
+
+const labelOf = (name: string) => sampleJson.variants.find(variant => variant.name === name)!.label
+const visible = (bar: ReturnType<typeof bars>[number]) => bar.texts.join(' ')
+const end = (bar: ReturnType<typeof bars>[number]) => Math.max(...bar.rects.map(rect => rect.x + rect.width))
+
+function referenceLine(document: ReturnType<typeof parse>) {
+  const lines = document.querySelectorAll('line[data-reference]')
+  expect(lines).toHaveLength(1)
+  expect(lines[0]!.getAttribute('stroke-dasharray')).toBeTruthy()
+  return Number(lines[0]!.getAttribute('x1'))
+}
+
+describe('every chart', () => {
+  it('is a self-contained, accessible SVG on a white background', () => {
+    for (const svg of Object.values(renderCharts(sample()))) {
+      const document = parse(svg)
+      const root = document.documentElement
+      expect(root.getAttribute('role')).toBe('img')
+      expect(root.getAttribute('aria-label')).toBeTruthy()
+      expect(root.querySelector('title')?.textContent).toBeTruthy()
+      expect(root.querySelector('desc')?.textContent).toBeTruthy()
+      expect(root.getAttribute('viewBox')).toMatch(/^0 0 \d+ \d+$/)
+      expect(root.querySelector('rect')?.getAttribute('fill')).toBe('#ffffff')
+      expect(svg).not.toMatch(/<image|<script|href=/)
+    }
+  })
+
+  it('escapes labels', () => {
+    const json = sample()
+    json.variants[1]!.label = 'a <b> & "c"'
+    for (const svg of Object.values(renderCharts(json))) {
+      expect(bars(parse(svg)).find(bar => bar.variant === json.variants[1]!.name)?.texts.join(' ')).toContain('a <b> & "c"')
+    }
+  })
+})
+
+describe('ssrChart', () => {
+  it('draws one bar per variant with its label, ratio and req/s', () => {
+    const found = bars(parse(ssrChart(sample())))
+    expect(found.map(bar => bar.variant)).toEqual(sampleJson.variants.map(variant => variant.name))
+    for (const bar of found) {
+      const result = sampleJson.ssr[bar.variant as keyof typeof sampleJson.ssr]
+      expect(visible(bar)).toContain(labelOf(bar.variant!))
+      expect(visible(bar)).toContain(`${result.ratio.toFixed(2)}×`)
+      expect(visible(bar)).toContain(`${result.median} req/s`)
+    }
+    const bare = found.find(bar => bar.variant === 'bare')!
+    const incumbent = found.find(bar => bar.variant === 'sidebase-refresh')!
+    expect(visible(bare)).toContain('1.00×')
+    expect(visible(incumbent)).toContain('0.32×')
+    // Bar lengths are the ratios.
+    expect(incumbent.rects[0]!.width / bare.rects[0]!.width).toBeCloseTo(102 / 317, 2)
+  })
+
+  it('draws the 0.95 target as a dashed line where 0.95 of bare ends', () => {
+    const document = parse(ssrChart(sample()))
+    const bare = bars(document).find(bar => bar.variant === 'bare')!
+    expect(referenceLine(document)).toBeCloseTo(bare.rects[0]!.x + 0.95 * bare.rects[0]!.width, 0)
+    expect([...document.querySelectorAll('text')].map(node => node.textContent)).toContain('target 0.95× bare')
+  })
+
+  it('prints failed requests', () => {
+    const json = sample()
+    json.ssr['gatekeeper-refresh'].failed = 12
+    const bar = bars(parse(ssrChart(json))).find(bar => bar.variant === 'gatekeeper-refresh')!
+    expect(visible(bar)).toContain('12 failed')
+  })
+
+  it('fails when a variant has no SSR figures, or there is no bare variant', () => {
+    const json = sample()
+    delete (json.ssr as Partial<typeof json.ssr>)['gatekeeper-local']
+    expect(() => ssrChart(json)).toThrow(/gatekeeper-local/)
+    const noBare = sample()
+    noBare.variants = noBare.variants.filter(variant => variant.auth)
+    expect(() => ssrChart(noBare)).toThrow(/bare/)
+  })
+})
+
+describe('bytesChart', () => {
+  it('draws the gzip bytes each auth variant adds to bare, with the incumbent as a reference line', () => {
+    const document = parse(bytesChart(sample()))
+    const found = bars(document)
+    expect(found.map(bar => bar.variant)).toEqual(sampleJson.variants.filter(variant => variant.auth).map(variant => variant.name))
+    const expected: Record<string, string> = {
+      'gatekeeper-local': '+14.9 kB',
+      'gatekeeper-local-jwt': '+14.9 kB',
+      'gatekeeper-refresh': '+15.7 kB',
+      'gatekeeper-sessions': '+15.0 kB',
+      'gatekeeper-sessions-redis': '+15.0 kB',
+      'sidebase-refresh': '+13.0 kB',
+    }
+    for (const bar of found) {
+      expect(visible(bar)).toContain(labelOf(bar.variant!))
+      expect(visible(bar)).toContain(expected[bar.variant!])
+    }
+    expect(visible(found.find(bar => bar.variant === 'gatekeeper-refresh')!)).toContain('+45.0 kB before gzip')
+    const incumbent = found.find(bar => bar.variant === 'sidebase-refresh')!
+    expect(referenceLine(document)).toBeCloseTo(end(incumbent), 0)
+    expect([...document.querySelectorAll('text')].map(node => node.textContent)).toContain(`${labelOf('sidebase-refresh')}: +13.0 kB`)
+  })
+
+  it('stacks the module\'s parts when the JSON has them, with a legend and the rest of the difference', () => {
+    const json = sample()
+    // As scripts/client-parts.mjs gives them: the module's parts, then `app` and `(unmapped)`, which are not stacked.
+    const app = { part: 'app', total: 150_000, gzip: 60_000 }
+    const unmapped = { part: '(unmapped)', total: 2_000, gzip: 1_000 }
+    json.parts = {
+      'bare': [{ part: 'app', total: 197_000, gzip: 75_000 }, unmapped],
+      'gatekeeper-local': [{ part: 'manager', total: 30_000, gzip: 9_000 }, { part: 'guard', total: 8_000, gzip: 3_000 }, app, unmapped],
+      'gatekeeper-refresh': [{ part: 'manager', total: 30_000, gzip: 9_000 }, { part: 'guard', total: 8_000, gzip: 3_000 }, { part: 'refresher', total: 7_000, gzip: 3_700 }, app, unmapped],
+      'sidebase-refresh': [{ part: 'app', total: 235_000, gzip: 88_400 }, unmapped],
+    }
+    const document = parse(bytesChart(json))
+    const found = bars(document)
+    const local = found.find(bar => bar.variant === 'gatekeeper-local')!
+    expect(local.rects.map(rect => rect.segment)).toEqual(['manager', 'guard', 'rest'])
+    expect(local.rects[1]!.width / local.rects[0]!.width).toBeCloseTo(3 / 9, 1)
+    expect(visible(local)).toContain('+14.9 kB')
+    const refresh = found.find(bar => bar.variant === 'gatekeeper-refresh')!
+    // 9 + 3 + 3.7 kB = the 15.7 kB added: no rest.
+    expect(refresh.rects.map(rect => rect.segment)).toEqual(['manager', 'guard', 'refresher'])
+    expect(visible(refresh)).toContain('+15.7 kB')
+    // A variant served from another's build has its parts; one without parts of the module keeps a plain bar.
+    expect(found.find(bar => bar.variant === 'gatekeeper-local-jwt')!.rects.map(rect => rect.segment)).toEqual(['manager', 'guard', 'rest'])
+    expect(found.find(bar => bar.variant === 'sidebase-refresh')!.rects).toHaveLength(1)
+    const texts = [...document.querySelectorAll('text')].map(node => node.textContent)
+    expect(texts).toEqual(expect.arrayContaining(['manager', 'guard', 'refresher', 'rest (Nuxt, app code, glue) minus bare’s']))
+    expect(texts).not.toContain('app')
+    // Figures on the segments wide enough for them.
+    expect(local.texts).toEqual(expect.arrayContaining(['9.0', '3.0']))
+  })
+
+  it('fails when a variant has no client JS figures', () => {
+    const json = sample()
+    delete (json.clientBytes as Partial<typeof json.clientBytes>)['sidebase-refresh']
+    expect(() => bytesChart(json)).toThrow(/sidebase-refresh/)
+  })
+})
+
+describe('callsChart', () => {
+  it('draws one bar per variant in each scenario of the table, with the calls written on it', () => {
+    const document = parse(callsChart(sample()))
+    const texts = [...document.querySelectorAll('text')].map(node => node.textContent)
+    expect(texts).toEqual(expect.arrayContaining([
+      'Full load + hydration',
+      '3 client-side navigations',
+      'Reload, expired access token',
+      '20 concurrent API calls, expired token',
+      '3 tabs across expiries (8 s tokens), then 1 API call per tab',
+    ]))
+    const found = bars(document)
+    const withScenarios = ['gatekeeper-local', 'gatekeeper-local-jwt', 'gatekeeper-refresh', 'sidebase-refresh']
+    const withRefresh = ['gatekeeper-refresh', 'sidebase-refresh']
+    const inScenario = (scenario: string) => found.filter(bar => bar.scenario === scenario).map(bar => bar.variant)
+    expect(inScenario('load')).toEqual(withScenarios)
+    expect(inScenario('navigate')).toEqual(withScenarios)
+    expect(inScenario('expiredReload')).toEqual(withRefresh)
+    expect(inScenario('burst')).toEqual(withRefresh)
+    expect(inScenario('tabs')).toEqual(withRefresh)
+    expect(texts).toContain('n/a for the 2 variants without a refresh token')
+    for (const bar of found) expect(visible(bar)).toContain(labelOf(bar.variant!))
+
+    const burst = (variant: string) => found.find(bar => bar.scenario === 'burst' && bar.variant === variant)!
+    expect(visible(burst('gatekeeper-refresh'))).toContain('21 calls: 1 refresh · 20 API')
+    expect(visible(burst('gatekeeper-refresh'))).toContain('20/20 succeeded')
+    expect(visible(burst('sidebase-refresh'))).toContain('42 calls: 1 session · 20 refreshes · 21 API')
+    expect(visible(burst('sidebase-refresh'))).toContain('0/20 succeeded')
+    // Stacked session, refresh and API segments on one scale.
+    const segments = Object.fromEntries(burst('sidebase-refresh').rects.map(rect => [rect.segment, rect.width]))
+    expect(segments.refresh! / segments.data!).toBeCloseTo(20 / 21, 1)
+    expect(end(burst('sidebase-refresh'))).toBeGreaterThan(end(burst('gatekeeper-refresh')))
+    // Segments wide enough carry their count.
+    expect(burst('sidebase-refresh').texts).toEqual(expect.arrayContaining(['20', '21']))
+    const tabs = (variant: string) => visible(found.find(bar => bar.scenario === 'tabs' && bar.variant === variant)!)
+    expect(tabs('gatekeeper-refresh')).toContain('8 calls: 5 refreshes · 3 API')
+    expect(tabs('gatekeeper-refresh')).toContain('3/3 API calls succeeded')
+    expect(tabs('sidebase-refresh')).toContain('0/3 API calls succeeded · 1 reuse detection')
+    expect(visible(found.find(bar => bar.scenario === 'navigate' && bar.variant === 'gatekeeper-local')!)).toContain('0 calls')
+  })
+
+  it('fails when no variant has browser scenarios, or a variant its SSR figures', () => {
+    const json = sample()
+    json.scenarios = {} as typeof json.scenarios
+    expect(() => callsChart(json)).toThrow(/scenarios/)
+    const missing = sample()
+    delete (missing.ssr as Partial<typeof missing.ssr>).bare
+    expect(() => callsChart(missing)).toThrow(/bare/)
+  })
+})
+
+describe('resultsJson', () => {
+  it('turns what run.mjs measured (Maps) into the JSON the charts draw', () => {
+    const json = sample()
+    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
+    const built = resultsJson({
+      variants,
+      bytes: new Map(Object.entries(json.clientBytes)),
+      throughput: new Map(Object.entries(json.ssr).map(([name, { ratio: _ratio, ...result }]) => [name, result])),
+      api: json.api.map(({ ratio: _ratio, ...target }) => target),
+      instances: json.instances,
+      scenarios: new Map(Object.entries(json.scenarios)),
+      options: json.options,
+      machine: json.machine,
+      date: json.date,
+    })
+    expect(Object.keys(built)).toEqual(['date', 'machine', 'options', 'variants', 'clientBytes', 'ssr', 'api', 'instances', 'scenarios'])
+    expect(built.variants[2]).toEqual({ name: 'gatekeeper-local-jwt', label: labelOf('gatekeeper-local-jwt'), auth: true, refresh: false, sessions: false, builtAs: 'gatekeeper-local' })
+    expect(built.ssr['sidebase-refresh']!.ratio).toBeCloseTo(102 / 317, 5)
+    expect(built.api[1]!.ratio).toBeCloseTo(1603 / 6762, 5)
+    expect(JSON.parse(JSON.stringify(built)).scenarios).toEqual(json.scenarios)
+    expect(renderCharts(built)['ssr.svg']).toContain('0.32×')
+    // parts: a list per variant, or scripts/client-parts.mjs's whole result, of which only part, total and gzip stay.
+    const withParts = resultsJson({ ...built, variants, bytes: new Map(), throughput: new Map(), parts: new Map<string, unknown>([
+      ['gatekeeper-local', [{ part: 'manager', total: 2, gzip: 1 }]],
+      ['gatekeeper-refresh', { total: 3, gzip: 2, files: [], parts: [{ part: 'manager', total: 3, gzip: 2, files: ['a.js'], sources: [] }] }],
+    ]) })
+    expect(withParts.parts).toEqual({ 'gatekeeper-local': [{ part: 'manager', total: 2, gzip: 1 }], 'gatekeeper-refresh': [{ part: 'manager', total: 3, gzip: 2 }] })
+  })
+})
