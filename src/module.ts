@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
-import { addComponent, addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, tryResolveModule, useLogger } from '@nuxt/kit'
+import { addComponent, addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, resolvePath, tryResolveModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
 import { genAugmentation } from 'knitwork'
 import { parseURL } from 'ufo'
@@ -49,8 +49,21 @@ export default defineNuxtModule<ModuleOptions>({
       filename: 'types/gatekeeper-config.d.ts',
       getContents: () => `declare module '#gatekeeper-config' {\n  const config: import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/config'))}).PublicAuthConfig\n  export default config\n}\n`,
     }, { nuxt: true, nitro: true })
-    // Server-only settings (NUXT_AUTH_* env vars at run time).
-    nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, resolved.server) as never
+    // Server-only settings: generated too, with NUXT_AUTH_* applied once per process (runtime/shared/
+    // server-settings.ts). Keys an app put into runtimeConfig.auth itself join them and leave runtimeConfig.
+    const { sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, sessions: ownSessions, sharedState: ownSharedState, ...otherRuntimeAuth } = (nuxt.options.runtimeConfig.auth ?? {}) as Record<string, unknown>
+    const serverSettings = defu({ sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, ...(resolved.server.sessions ? { sessions: ownSessions } : {}), ...(resolved.server.sharedState ? { sharedState: ownSharedState } : {}) }, resolved.server)
+    nuxt.options.runtimeConfig.auth = otherRuntimeAuth as never
+    const serverConfigTemplate = addTemplate({
+      filename: 'gatekeeper/server-config.mjs',
+      write: true,
+      getContents: () => `export default ${JSON.stringify(serverSettings, null, 2)}\n`,
+    })
+    nuxt.options.alias['#gatekeeper-server-config'] = serverConfigTemplate.dst
+    addTypeTemplate({
+      filename: 'types/gatekeeper-server-config.d.ts',
+      getContents: () => `declare module '#gatekeeper-server-config' {\n  const settings: import(${JSON.stringify(resolver.resolve(runtimeDir, 'shared/server-settings'))}).ServerSettings\n  export default settings\n}\n`,
+    }, { nuxt: true, nitro: true, node: true })
 
     nuxt.options.alias['#auth'] = resolver.resolve(runtimeDir, 'types')
     nuxt.options.alias['#auth-core'] = resolver.resolve(runtimeDir, 'core/index')
@@ -98,12 +111,8 @@ export default defineNuxtModule<ModuleOptions>({
     }, { nuxt: true, nitro: true })
     nuxt.options.build.transpile.push(runtimeDir, providersDir)
 
-    // The store is Pinia's: the app's own @pinia/nuxt when it has one (listed before or after this module),
-    // else a plugin of ours doing the same job without pulling @pinia/nuxt's runtime into the client bundle.
-    const piniaPlugin = resolver.resolve(runtimeDir, 'app/plugins/pinia')
-    nuxt.hook('modules:done', () => {
-      if (!hasNuxtModule('@pinia/nuxt')) addPlugin(piniaPlugin)
-    })
+    // No Pinia plugin: the state is a plain reactive object in the payload (runtime/app/state.ts), and
+    // useAuthState().store wraps it in Pinia when asked: the app's own (@pinia/nuxt), else one installed then.
     // Pre-bundled up front: discovering it on the first dev page load makes Vite reload the page.
     nuxt.options.vite.optimizeDeps ||= {}
     nuxt.options.vite.optimizeDeps.include ||= []

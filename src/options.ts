@@ -3,8 +3,10 @@ import type { OptionIssue } from '../providers/types'
 import { DEFAULT_MAX_BODY_BYTES } from './runtime/core/body'
 import { DEFAULT_RELAY_HEADERS, HTTP_TOKEN, isRelayableHeader } from './runtime/core/protocol'
 import type { PublicAuthConfig } from './runtime/core/config'
+import type { ServerSettings } from './runtime/shared/server-settings'
+import type { SharedStateSettings } from './runtime/shared/shared-state'
 
-export type { PublicAuthConfig }
+export type { PublicAuthConfig, SharedStateSettings }
 
 export interface GlobalAppMiddlewareOptions {
   /** Protect every page that does not set `definePageMeta({ auth })`. @default false */
@@ -221,7 +223,7 @@ export interface ResolvedModuleOptions {
   refreshHandler: string | null
   public: PublicAuthConfig
   /** Server-only runtime config (`runtimeConfig.auth`). */
-  server: { sessionCache: { maxAge: number, maxEntries: number }, maxBodyBytes: number, relayHeaders: string[], jwtVerification: import('./runtime/shared/jwt-verification').JwtVerificationSettings, forward: Record<string, string>, sessions?: import('./runtime/server/sessions/store').SessionSettings, sharedState?: SharedStateSettings }
+  server: ServerSettings
   /** The provider's server half, if it has one. */
   providerServer: import('../providers/types').ProviderServerSetup | null
   /** The session's shape the app described (the incumbent's `session.dataType`), generated into `SessionData`. */
@@ -499,14 +501,6 @@ function resolveSessions(input: unknown, fail: (key: string, problem: string, fi
   }
   if (typeof settings.fsBase !== 'string' || !settings.fsBase) fail('sessions.fsBase', `must be a folder, got ${JSON.stringify(settings.fsBase)}`, `set e.g. '.data/gatekeeper-sessions'`)
   return settings as import('./runtime/server/sessions/store').SessionSettings
-}
-
-/** `runtimeConfig.auth.sharedState` (each key from NUXT_AUTH_SHARED_STATE_*). */
-export interface SharedStateSettings {
-  storage: string
-  secret: string
-  redisUrl: string
-  redisBase: string
 }
 
 function resolveSharedState(input: unknown, fail: (key: string, problem: string, fix: string) => void): SharedStateSettings | null {

@@ -33,13 +33,14 @@ describe('module setup', () => {
     ['module only', [modulePath], false],
     ['@pinia/nuxt listed before', ['@pinia/nuxt', modulePath], true],
     ['@pinia/nuxt listed after', [modulePath, '@pinia/nuxt'], true],
-  ])('sets up Pinia exactly once (%s)', async (_name, modules, appHasPinia) => {
+  ])('installs no Pinia of its own (%s)', async (_name, modules, appHasPinia) => {
     const nuxt = await load({ modules, auth: { provider: { type: 'local' } } })
     try {
-      // Without @pinia/nuxt the module's own plugin (named 'pinia', as @pinia/nuxt's) creates the store instance.
-      const ownPiniaPlugins = nuxt.options.plugins.filter(plugin => (typeof plugin === 'string' ? plugin : plugin.src).includes('app/plugins/pinia'))
+      // The state is a plain reactive object; useAuthState().store wraps it in the app's Pinia, or one made then.
+      const piniaPlugins = nuxt.options.plugins.map(plugin => typeof plugin === 'string' ? plugin : plugin.src).filter(src => /pinia/.test(src))
       expect(installedNames(nuxt).filter(name => name === 'pinia')).toHaveLength(appHasPinia ? 1 : 0)
-      expect(ownPiniaPlugins).toHaveLength(appHasPinia ? 0 : 1)
+      expect(piniaPlugins.filter(src => !src.includes('@pinia/nuxt'))).toEqual([])
+      expect(piniaPlugins.length > 0).toBe(appHasPinia)
       expect(installedNames(nuxt)).toContain('nuxt-gatekeeper')
     }
     finally {
@@ -47,7 +48,7 @@ describe('module setup', () => {
     }
   })
 
-  it('generates the public config, keeps only baseURL in runtimeConfig.public.auth and the session cache in runtimeConfig.auth', async () => {
+  it('generates the public and server configs, keeps only baseURL in runtimeConfig.public.auth and nothing in runtimeConfig.auth', async () => {
     const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware: true, provider: { type: 'local', pages: { login: '/sign-in' } } } })
     try {
       // Nitro env-scans runtimeConfig on every request and pages carry the public part: only baseURL goes there.
@@ -60,8 +61,12 @@ describe('module setup', () => {
       expect(config.globalAppMiddleware).toEqual({ isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true })
       expect(config.token?.cookie.name).toBe('auth.token')
       expect(config).not.toHaveProperty('sessionCache')
-      // Server-only settings stay out of the public config (and so out of every page).
-      expect(nuxt.options.runtimeConfig.auth).toEqual({
+      // Server-only settings stay out of the public config (and so out of every page), and out of runtimeConfig,
+      // which Nitro clones and env-scans on every request: a generated file, the environment applied per process.
+      expect(nuxt.options.runtimeConfig.auth).toEqual({})
+      const serverTemplate = nuxt.options.build.templates.find(entry => entry.filename === 'gatekeeper/server-config.mjs')
+      const server = JSON.parse((await (serverTemplate!.getContents as () => Promise<string> | string)()).replace(/^export default /, ''))
+      expect(server).toEqual({
         sessionCache: { maxAge: 10, maxEntries: 10_000 },
         maxBodyBytes: 65_536,
         relayHeaders: ['accept-language'],

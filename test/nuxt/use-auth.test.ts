@@ -213,11 +213,16 @@ describe('useAuth (local provider)', () => {
     expect(seen).toEqual(['signIn', 'getSession'])
   })
 
-  it('keeps tokens out of the serialisable store', async () => {
+  it('keeps tokens out of the serialisable state, and the Pinia store is that same state', async () => {
     await signedIn()
-    const pinia = useNuxtApp().$pinia as { state: { value: unknown } }
-    expect(JSON.stringify(pinia.state.value)).not.toContain(TOKEN)
-    expect(JSON.stringify(pinia.state.value)).toContain(USER.email)
+    const payloadState = (useNuxtApp().payload as { gatekeeper?: unknown }).gatekeeper
+    expect(JSON.stringify(payloadState)).not.toContain(TOKEN)
+    expect(JSON.stringify(payloadState)).toContain(USER.email)
+    const pinia = useNuxtApp().$pinia as { state: { value: Record<string, unknown> } }
+    expect(JSON.stringify(pinia.state.value.gatekeeper)).toBe(JSON.stringify(payloadState))
+    // One object underneath: a change through Pinia is the module's state, and the other way round.
+    useAuthState().store.data = { ...USER, name: 'Changed' }
+    expect(useAuth().data.value).toMatchObject({ name: 'Changed' })
   })
 })
 

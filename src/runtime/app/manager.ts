@@ -11,7 +11,7 @@ import { createActions } from './actions'
 import { createNavigation, type Navigation } from './navigation'
 import { createRefresher, type Refresher } from './refresher'
 import { createReporter, createSession, type SessionManager } from './session'
-import { useAuthStore } from './store'
+import { createAuthState, useAuthStateFields, type AuthState, type AuthStateFields } from './state'
 import { createTabChannel, type TabMessage } from './tabs/channel'
 import { createAppTokens, type AppTokens } from './tokens'
 
@@ -20,7 +20,10 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
   ReturnType<typeof createActions> {
   /** The resolved public config (build-time part plus runtimeConfig.public.auth). */
   config: PublicAuthConfig
-  store: ReturnType<typeof useAuthStore>
+  /** The auth state (the payload's object; see state.ts). */
+  store: AuthState
+  /** The same state's plain fields, for `useAuthState().store` to wrap in Pinia. */
+  stateFields: AuthStateFields
   /** The token store: the only reader and writer of the token cookies here. */
   tokens: AppTokens
   clock: IssuerClock
@@ -65,7 +68,8 @@ function ssrForwarding(event: H3Event | undefined) {
  * (broadcast), refresher (renewal), scheduling (the browser's timers, started by the plugin).
  */
 export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>, serverLookup?: ServerSessionLookup): AuthManager {
-  const store = useAuthStore(nuxtApp.$pinia as never)
+  const stateFields = useAuthStateFields(nuxtApp)
+  const store = createAuthState(stateFields)
   const event = import.meta.server ? useRequestEvent() : undefined
   const tokens = createAppTokens(config, event)
   const clock = createIssuerClock()
@@ -118,6 +122,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   return {
     config,
     store,
+    stateFields,
     tokens,
     clock,
     context,

@@ -4,7 +4,7 @@ import { createError, navigateTo, showError, useRouter } from '#imports'
 import roles from '#gatekeeper-roles'
 import { decideGuard, listsAuthMiddleware, meetsRequirement, pageRequirement, sanitizeRedirect, type SanitizedRedirect } from '../core'
 import type { PublicAuthConfig } from '../core/config'
-import type { useAuthStore } from './store'
+import type { AuthState } from './state'
 import type { AppTokens } from './tokens'
 
 export type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[], query?: Record<string, unknown> }
@@ -15,7 +15,7 @@ export type GuardTarget = string | null | 'wait'
 export interface NavigationDeps {
   nuxtApp: NuxtApp
   config: PublicAuthConfig
-  store: ReturnType<typeof useAuthStore>
+  store: AuthState
   tokens: AppTokens
   /** SSR: the request's path and query as sent (the router's `fullPath` has the query decoded). */
   requestPath?: string

@@ -1,14 +1,14 @@
 import type { NuxtApp } from '#app'
 import type { AuthError, ClientStrategy, StrategyContext } from '../core'
 import type { Navigation } from './navigation'
-import type { useAuthStore } from './store'
+import type { AuthState } from './state'
 import type { TabChannel } from './tabs/channel'
 import type { AppTokens } from './tokens'
 
 /** What the session and the actions both work with, as the manager wires them. */
 export interface AppParts {
   nuxtApp: NuxtApp
-  store: ReturnType<typeof useAuthStore>
+  store: AuthState
   tokens: AppTokens
   strategy: ClientStrategy<unknown>
   context: StrategyContext<unknown>

@@ -12,14 +12,14 @@ import {
 } from '../core'
 import { refreshOnServer } from '../shared/server-refresh'
 import type { AppTokens } from './tokens'
-import type { useAuthStore } from './store'
+import type { AuthState } from './state'
 import { withTokenLock } from './tabs/lock'
 import { sharedTimestamp } from './tabs/shared-clock'
 
 export interface RefresherDeps {
   strategy: ClientStrategy<unknown>
   context: StrategyContext<unknown>
-  store: ReturnType<typeof useAuthStore>
+  store: AuthState
   tokens: AppTokens
   /** The issuer's clock as this browser estimates it (expiry is written in that clock). */
   clock: IssuerClock

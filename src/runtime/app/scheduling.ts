@@ -3,7 +3,7 @@ import { createBackoff, jwtExpiry, type IssuerClock } from '../core'
 import type { SessionRefreshRuntimeConfig } from '../core/config'
 import type { Refresher } from './refresher'
 import type { SessionManager } from './session'
-import type { useAuthStore } from './store'
+import type { AuthState } from './state'
 import type { AppTokens } from './tokens'
 
 // setTimeout fires at once for delays above 2^31-1 ms; longer waits are re-armed in steps.
@@ -13,7 +13,7 @@ export interface SchedulingDeps {
   tokens: AppTokens
   refresher: Refresher | null
   session: Pick<SessionManager, 'getSession'>
-  store: ReturnType<typeof useAuthStore>
+  store: AuthState
   clock: IssuerClock
   sessionRefresh: SessionRefreshRuntimeConfig
   /** Applies the guard to the current page (after a verdict that came outside a navigation). */

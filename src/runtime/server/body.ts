@@ -1,17 +1,17 @@
 import { createError, getRequestHeader, readRawBody, setResponseHeader, type H3Event } from 'h3'
-import { useRuntimeConfig } from '#imports'
 import { BodyTooLargeError, collectWithin, DEFAULT_MAX_BODY_BYTES } from '../core'
+import { serverSettings } from '../shared/server-settings'
 
 /** `auth.maxBodyBytes` (env NUXT_AUTH_MAX_BODY_BYTES), the default when unset. */
-export function maxBodyBytes(event: H3Event): number {
-  return Number((useRuntimeConfig(event).auth as { maxBodyBytes?: number } | undefined)?.maxBodyBytes) || DEFAULT_MAX_BODY_BYTES
+export function maxBodyBytes(): number {
+  return Number(serverSettings().maxBodyBytes) || DEFAULT_MAX_BODY_BYTES
 }
 
 /**
  * The raw body within `limit`; a larger one is a 413 before it is buffered. In-process calls (a page render's
  * `$fetch`) come from this server's own code and have no stream: their body is read as it is.
  */
-export async function readBodyWithin(event: H3Event, limit = maxBodyBytes(event)): Promise<Uint8Array | undefined> {
+export async function readBodyWithin(event: H3Event, limit = maxBodyBytes()): Promise<Uint8Array | undefined> {
   const request = event.node.req as typeof event.node.req & { [Symbol.asyncIterator]?: unknown }
   try {
     if (!request.socket || typeof request[Symbol.asyncIterator] !== 'function') {

@@ -3,6 +3,7 @@ import { useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
 import { AuthError, DEFAULT_RELAY_HEADERS, ERROR_STATUS, isAuthError, isRelayableHeader, type AuthErrorCode, type ClientStrategy } from '../core'
 import { resolveAuthConfig } from '../shared/config'
+import { serverSettings } from '../shared/server-settings'
 import { requestJar } from '../shared/event-jar'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createTokenStore } from '../shared/token-store'
@@ -21,7 +22,7 @@ export function relayContext(event: H3Event, { bearer = false }: { bearer?: bool
   const fromHeader = bearer ? bearerToken(event, config.token.type) : null
   const jar = fromHeader ? { ...cookies, read: (name: string) => (name === config.token!.cookie.name ? fromHeader : cookies.read(name)) } : cookies
   const tokens = createTokenStore(jar, { token: config.token, refreshToken: config.refreshToken })
-  const allowed = relayableHeaders((runtimeConfig.auth as { relayHeaders?: unknown } | undefined)?.relayHeaders ?? DEFAULT_RELAY_HEADERS)
+  const allowed = relayableHeaders(serverSettings().relayHeaders ?? DEFAULT_RELAY_HEADERS)
   return {
     config,
     tokens,

@@ -1,10 +1,10 @@
 import type { H3Event } from 'h3'
-import { useRuntimeConfig } from '#imports'
 import { isAuthError } from '../core'
 import { refreshLeadMs, tokenTiming } from '../core/token'
 import type { Session } from '../types'
 import { refreshOnServer, responseSent } from '../shared/server-refresh'
-import { serverSessionLookup, type ServerSessionSettings } from '../shared/server-session'
+import { serverSessionLookup } from '../shared/server-session'
+import { serverSettings } from '../shared/server-settings'
 import { relayContext, relayError } from './relay'
 
 // Server utilities for the token providers (local, refresh): the same names as the Auth.js provider's. The
@@ -75,7 +75,7 @@ function renewalDue(token: string, config: ReturnType<typeof relayContext>['conf
 async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = {}): Promise<ServerAuth> {
   const { token, renewed, relay } = await freshToken(event)
   if (!token) return { token: null, session: null }
-  const lookup = serverSessionLookup(useRuntimeConfig(event).auth as ServerSessionSettings | undefined, { cache: !fresh })
+  const lookup = serverSessionLookup(serverSettings(), { cache: !fresh })
   const ask = async (current: string) => ({ token: current, session: await lookup(current, () => relay.strategy.getSession(relay.context)) as Session | null })
   try {
     return await ask(token)

@@ -1,10 +1,16 @@
 import { jwtVerificationEnabled, verifiedSession, type JwtVerificationSettings } from './jwt-verification'
 import { cachedSession, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
+import { serverSettings } from './server-settings'
 
-/** The server-only settings (`runtimeConfig.auth`) that decide how the server learns whose token it holds. */
+/** The server-only settings (see server-settings.ts) that decide how the server learns whose token it holds. */
 export interface ServerSessionSettings {
   sessionCache?: SessionCacheSettings
   jwtVerification?: JwtVerificationSettings
+}
+
+/** The lookup with this process's settings (SSR asks this one). */
+export function processSessionLookup(): ServerSessionLookup {
+  return serverSessionLookup(serverSettings())
 }
 
 export type ServerSessionLookup = (token: string, askBackend: () => Promise<unknown>) => Promise<unknown>

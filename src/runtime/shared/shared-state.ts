@@ -8,6 +8,14 @@ import type { NamedLock } from '../server/sessions/lock'
  * and expiry across the fleet, one session lookup per token. Started by its Nitro plugin; on globalThis, since
  * the Nuxt server app (SSR) and Nitro's routes are bundled apart.
  */
+/** `auth.sharedState` (each key from NUXT_AUTH_SHARED_STATE_* at run time). */
+export interface SharedStateSettings {
+  storage: string
+  secret: string
+  redisUrl: string
+  redisBase: string
+}
+
 export interface SharedState {
   storage: Storage
   keys: SessionKeys

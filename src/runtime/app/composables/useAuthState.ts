@@ -1,13 +1,16 @@
 import { computed, toRef } from 'vue'
+import { useNuxtApp } from '#imports'
 import type { UseAuthStateReturn } from '../../types'
+import { authPiniaStore } from '../store'
 import { useAuthManager } from './useAuth'
 
 /**
- * The lower-level state: the Pinia store's session data plus the tokens. `rawToken` and `rawRefreshToken`
+ * The lower-level state: the session data plus the tokens, and the state as a Pinia store (made on first use). `rawToken` and `rawRefreshToken`
  * follow the cookie jar; assigning to them writes through the token store at once (never a delayed
  * write-back). Tokens are never part of the SSR payload, and httpOnly tokens read as null everywhere.
  */
 export function useAuthState(): UseAuthStateReturn {
+  const nuxtApp = useNuxtApp()
   const manager = useAuthManager()
   const { store, tokens } = manager
   const rawToken = computed<string | null>({
@@ -19,7 +22,9 @@ export function useAuthState(): UseAuthStateReturn {
     set: value => tokens.write({ refreshToken: value }),
   })
   return {
-    store,
+    get store() {
+      return authPiniaStore(nuxtApp, manager.stateFields)
+    },
     status: computed(() => store.status),
     data: toRef(store, 'data'),
     lastRefreshedAt: toRef(store, 'lastRefreshedAt'),

@@ -6,17 +6,19 @@ import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
 import { createAuthManager } from '../manager'
 import { scheduleChecks } from '../scheduling'
-import type { ServerSessionSettings } from '../../shared/server-session'
+import type { ServerSessionLookup } from '../../shared/server-session'
+
+// Per process, not per request: the server's session lookup (its cache and verifier live as long as the process).
+let serverLookup: ServerSessionLookup | undefined
 
 export default defineNuxtPlugin({
   name: 'gatekeeper',
-  dependsOn: ['pinia'],
   async setup(nuxtApp) {
     const runtimeConfig = useRuntimeConfig()
     const config = resolveAuthConfig(runtimeConfig.public.auth)
     // Server-only code (jose's verification, node:crypto) stays out of the client bundle: a dead branch there.
-    const serverLookup = import.meta.server ? (await import('../../shared/server-session')).serverSessionLookup(runtimeConfig.auth as ServerSessionSettings | undefined) : undefined
-    const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, serverLookup)
+    if (import.meta.server) serverLookup ??= (await import('../../shared/server-session')).processSessionLookup()
+    const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, import.meta.server ? serverLookup : undefined)
     const { store } = manager
 
     if (import.meta.server) {

@@ -1,6 +1,7 @@
 import { getCookie } from 'h3'
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
 import { resolveAuthConfig } from '../../shared/config'
+import { serverSettings } from '../../shared/server-settings'
 import { SESSION_ERROR, SESSION_JAR } from '../../shared/event-jar'
 import { commitRequestSession, loadRequestSession, requestSession, sessionCookie, sessionJar, storageUnavailable } from '../sessions/request'
 import { mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
@@ -12,8 +13,9 @@ import { SessionStorageError, type SessionSettings } from '../sessions/store'
  */
 export default defineNitroPlugin((nitroApp) => {
   const runtime = useRuntimeConfig()
-  const settings = (runtime.auth as unknown as { sessions: SessionSettings }).sessions
-  const { requestTimeout } = resolveAuthConfig(runtime.public.auth)
+  const settings = serverSettings().sessions as SessionSettings
+  const config = resolveAuthConfig(runtime.public.auth)
+  const { requestTimeout } = config
   // Thrown here, the server does not start: no session can be opened or made without a secret.
   const secrets = sessionSecrets(settings, { dev: import.meta.dev, prerender: import.meta.prerender })
   // Run-time values (NUXT_AUTH_SESSIONS_*) skip the build's checks: a timeout that is no number stops the server.
@@ -35,7 +37,7 @@ export default defineNitroPlugin((nitroApp) => {
       const loaded = event.path.startsWith(assets) || !getCookie(event, sessionCookie(event, service).name)
         ? await loadRequestSession(event, service, { anonymous: true })
         : await loadRequestSession(event, service)
-      context[SESSION_JAR] = sessionJar(loaded, resolveAuthConfig(useRuntimeConfig(event).public.auth))
+      context[SESSION_JAR] = sessionJar(loaded, config)
     }
     catch (error) {
       // Storage down: whatever reads the tokens answers 503; nobody is signed out, the cookie stays.

@@ -1,8 +1,8 @@
 import { createError, defineEventHandler, getRequestHeaders, getRequestURL, getRequestWebStream, getResponseHeader, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
-import { useRuntimeConfig } from '#imports'
 import { isAuthError } from '../../core'
 import { formatAuthorization } from '../../core/token'
 import { refreshOnServer, responseSent } from '../../shared/server-refresh'
+import { serverSettings } from '../../shared/server-settings'
 import { forwardedHeaders, refuseCrossSite } from '../relay'
 import { freshToken } from '../session'
 
@@ -71,8 +71,7 @@ function upstreamHeaders(event: H3Event, authorization: { name: string, value: s
 
 export default defineEventHandler(async (event) => {
   refuseCrossSite(event)
-  const runtimeAuth = useRuntimeConfig(event).auth as { forward?: Record<string, string> } | undefined
-  const match = upstreamFor(event, configuredRoutes(runtimeAuth?.forward ?? {}))
+  const match = upstreamFor(event, configuredRoutes(serverSettings().forward ?? {}))
   if (!match) throw createError({ statusCode: 400, statusMessage: 'Bad forwarding path' })
   const { route, target } = match
   // The visitor's token (the cookie, or an Authorization header useAuthFetch sent), refreshed first when due.

@@ -1,0 +1,71 @@
+import { reactive } from 'vue'
+import type { NuxtApp } from 'nuxt/app'
+import { initialMachineState, statusOf, transition, type AuthEvent, type AuthMachineState, type AuthStatus } from '../core'
+import type { Session } from '../types'
+import type { TokensSeen } from './tokens'
+
+/**
+ * The serialisable auth state. It goes into the SSR payload, so it never holds a token: tokens live in
+ * cookies only (see useAuthState().rawToken).
+ */
+export interface AuthStateFields {
+  machine: AuthMachineState
+  /** `undefined`: never checked; `null`: checked, nobody; else the session. */
+  data: Session | null | undefined
+  lastRefreshedAt: Date | undefined
+  /** The server reached a verdict during SSR, so the client must not check again on hydration. */
+  checkedOnServer: boolean
+  /** Which tokens the server's render could see; hydration shows the same (see AppTokens.matchServerRender). */
+  tokensSeen: TokensSeen | undefined
+  /** The server's clock (epoch ms) when it rendered the page: token expiry is judged by it, not the browser's. */
+  serverTime: number | undefined
+}
+
+/** The state as the app layer uses it: the fields, the derived status, and the one way to move the machine. */
+export interface AuthState extends AuthStateFields {
+  readonly status: AuthStatus
+  readonly loading: boolean
+  dispatch(event: AuthEvent): void
+}
+
+/** Where the state travels from the server's render to the browser (Nuxt serialises `payload`). */
+export const PAYLOAD_KEY = 'gatekeeper'
+
+export function initialAuthState(): AuthStateFields {
+  return { machine: { ...initialMachineState }, data: undefined, lastRefreshedAt: undefined, checkedOnServer: false, tokensSeen: undefined, serverTime: undefined }
+}
+
+/**
+ * This NuxtApp's state: the one the payload brought (hydration), else a new one put into the payload. A plain
+ * reactive object, not a Pinia store: creating a store per SSR request cost more than the rest of the module's
+ * render together (see docs/benchmarks.md). `useAuthState().store` wraps this same object in Pinia on demand.
+ */
+export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
+  const payload = nuxtApp.payload as { [PAYLOAD_KEY]?: AuthStateFields }
+  // Revived from the payload as reactive already (Nuxt's Reactive reducer); reactive() returns it as is.
+  payload[PAYLOAD_KEY] = reactive(payload[PAYLOAD_KEY] ?? initialAuthState()) as AuthStateFields
+  return payload[PAYLOAD_KEY]
+}
+
+/** The app layer's view of `fields`: the same object underneath, with `status`, `loading` and `dispatch`. */
+export function createAuthState(fields: AuthStateFields): AuthState {
+  return {
+    get machine() { return fields.machine },
+    set machine(value) { fields.machine = value },
+    get data() { return fields.data },
+    set data(value) { fields.data = value },
+    get lastRefreshedAt() { return fields.lastRefreshedAt },
+    set lastRefreshedAt(value) { fields.lastRefreshedAt = value },
+    get checkedOnServer() { return fields.checkedOnServer },
+    set checkedOnServer(value) { fields.checkedOnServer = value },
+    get tokensSeen() { return fields.tokensSeen },
+    set tokensSeen(value) { fields.tokensSeen = value },
+    get serverTime() { return fields.serverTime },
+    set serverTime(value) { fields.serverTime = value },
+    get status() { return statusOf(fields.machine) },
+    get loading() { return fields.machine.activity !== null },
+    dispatch(event) {
+      fields.machine = transition(fields.machine, event)
+    },
+  }
+}
