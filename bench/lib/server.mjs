@@ -16,10 +16,11 @@ async function freePort() {
   })
 }
 
-export async function startServer(variant) {
+/** Serves `variant`'s build; `nodeArgs` go to node before the entry (the profiler passes `--cpu-prof`). */
+export async function startServer(variant, { nodeArgs = [] } = {}) {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, [join(variant.dir, '.output', 'server', 'index.mjs')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(variant.dir, '.output', 'server', 'index.mjs')], {
     env: { ...process.env, ...variant.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
@@ -76,6 +77,13 @@ class BenchServer {
 
   stop() {
     this.child.kill('SIGTERM')
+  }
+
+  /** SIGTERM, then the exit (Nitro shuts down on it, and `--cpu-prof` writes its profile on exit). */
+  async stopAndWait() {
+    const exited = new Promise(resolve => this.child.once('exit', resolve))
+    this.child.kill('SIGTERM')
+    await exited
   }
 }
 

@@ -8,7 +8,7 @@ async function cannon(url, cookie, duration, connections) {
 }
 
 /** A signed-in visitor's cookie: the token cookies, or in session mode the session cookie. */
-async function visitorCookie(server) {
+export async function visitorCookie(server) {
   if (server.variant.sessions) return await server.sessionCookie()
   const tokens = await server.signIn()
   return { user: tokens.user, cookie: cookieHeader(tokens) }
