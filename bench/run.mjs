@@ -16,13 +16,13 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { launchBrowser, runScenarios } from './lib/browser.mjs'
-import { machineDescription, renderReport } from './lib/report.mjs'
+import { machineDescription, renderParts, renderReport } from './lib/report.mjs'
 import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
 import { startRedis } from '../scripts/redis.mjs'
 import { startServer } from './lib/server.mjs'
 import { measureApiThroughput, measureThroughput, measureTwoInstances } from './lib/throughput.mjs'
-import { VARIANTS, benchDir, buildVariant, clientJsBytes } from './lib/variants.mjs'
+import { VARIANTS, benchDir, buildVariant, clientJsBytes, clientJsParts } from './lib/variants.mjs'
 
 const { values: flags } = parseArgs({
   options: {
@@ -69,6 +69,8 @@ if (!flags['skip-build']) {
 }
 
 const bytes = new Map(VARIANTS.map(variant => [variant.name, clientJsBytes(variant)]))
+// The same bytes by part (source maps beside the chunks, see scripts/client-parts.mjs), per build.
+const parts = new Map(await Promise.all(VARIANTS.filter(variant => !variant.builtAs).map(async variant => [variant.name, await clientJsParts(variant)])))
 step('starting Redis and the built apps')
 const redis = await startRedis()
 for (const variant of VARIANTS.filter(candidate => candidate.redis)) variant.env = { ...variant.env, NUXT_AUTH_SESSIONS_REDIS_URL: redis.url }
@@ -104,7 +106,7 @@ try {
     }
     const machine = machineDescription(browser.version())
     const date = new Date().toISOString().slice(0, 10)
-    const report = renderReport({
+    const report = [renderReport({
       variants: VARIANTS,
       bytes,
       throughput,
@@ -114,12 +116,12 @@ try {
       options,
       machine,
       date,
-    })
+    }), renderParts({ variants: VARIANTS, parts })].join('\n\n')
     mkdirSync(join(benchDir, 'results'), { recursive: true })
     writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
     // The same figures as JSON, and the charts of docs/benchmarks.md drawn from it.
-    const json = resultsJson({ variants: VARIANTS, bytes, throughput, api, instances, scenarios, options, machine, date })
+    const json = resultsJson({ variants: VARIANTS, bytes, parts, throughput, api, instances, scenarios, options, machine, date })
     writeResultsJson(json, join(benchDir, 'results', 'latest.json'))
     writeCharts(json, join(repoRoot, 'docs', 'public', 'benchmarks'))
     process.stdout.write('(and bench/results/latest.json, and its charts in docs/public/benchmarks/)\n')

@@ -1,5 +1,6 @@
 // Renders the results as one markdown table (figures as rows, variants as columns) plus the machine it ran on.
 import { cpus, totalmem, release, platform } from 'node:os'
+import { MODULE_PARTS, UNMAPPED } from '../../scripts/client-parts.mjs'
 
 const kB = bytes => `${(bytes / 1000).toFixed(1)} kB`
 const signed = bytes => `${bytes >= 0 ? '+' : '−'}${kB(Math.abs(bytes))}`
@@ -88,5 +89,60 @@ export function renderReport({ variants, bytes, throughput, api = [], instances 
       : []),
     `Machine: ${machine}. Run ${date} with \`npm run bench\`.`,
     ...(errorNotes.length ? ['', 'Console errors:', ...errorNotes] : []),
+  ].join('\n')
+}
+
+/**
+ * "client JS per part (gzip)": what each auth variant adds to the bare app's client JS, by part. nuxt-gatekeeper's
+ * parts (scripts/client-parts.mjs: PARTS, with Pinia, jose and cookie-es in the parts that import them); for the
+ * incumbent, @sidebase/nuxt-auth's runtime and each package the bare app does not load, by npm package (some
+ * come with the Nuxt composables it uses: ohash, perfect-debounce). Then the files of Nuxt itself the bare app
+ * does not load (useFetch, useAsyncData, useCookie … when a module uses them). Gzip sizes are each chunk's gzip
+ * size (level 9) shared out among its parts, so the rows add up: the last row is the variant's client JS minus
+ * the bare app's, the same figure as "client JS added to bare". The row before it is the rest of the
+ * difference: Vue and Nuxt code that moves between chunks or grows (more of ufo, defu …), the variant's own app
+ * code (its bench composable), and the chunks' glue (imports, exports) of a different split.
+ * @param {{ variants: Array<{ name: string, label: string, auth: boolean, builtAs?: string }>, parts: Map<string, import('../../scripts/client-parts.mjs').ClientParts> }} input
+ *   `parts`: clientJsParts() of the bare app and of each variant with a build of its own
+ */
+export function renderParts({ variants, parts }) {
+  const bare = parts.get(variants.find(variant => !variant.auth).name)
+  const columns = variants.filter(variant => variant.auth && !variant.builtAs && parts.has(variant.name))
+  const kB2 = bytes => `${(bytes / 1000).toFixed(2)} kB`
+  const bareSources = new Set(bare.packages.map(entry => entry.package))
+  const isModulePart = part => MODULE_PARTS.includes(part)
+  /** Packages a variant adds that no module part takes in (the incumbent's runtime and its dependencies). */
+  const addedPackages = result => result.packages.filter(entry => !bareSources.has(entry.package)
+    && entry.package !== '(app)' && entry.package !== UNMAPPED && !entry.parts.some(isModulePart))
+  const rows = [
+    ...MODULE_PARTS.map(part => ({
+      label: part,
+      cell: result => result.parts.find(entry => entry.part === part)?.gzip,
+    })),
+    ...[...new Set(columns.flatMap(variant => addedPackages(parts.get(variant.name)).map(entry => entry.package)))].map(name => ({
+      label: `npm: ${name}`,
+      cell: result => addedPackages(result).find(entry => entry.package === name)?.gzip,
+    })),
+  ].filter(row => columns.some(variant => row.cell(parts.get(variant.name)) > 0))
+  const named = result => rows.reduce((sum, row) => sum + (row.cell(result) ?? 0), 0)
+  const bareNuxt = new Set(bare.nuxt)
+  const newNuxt = result => result.sources.filter(source => source.package === 'nuxt' && !bareNuxt.has(source.source.slice('nuxt/'.length)))
+  const newNuxtGzip = result => newNuxt(result).reduce((sum, source) => sum + source.gzip, 0)
+  const nuxtNotes = columns.filter(variant => newNuxt(parts.get(variant.name)).length)
+    .map(variant => `- ${variant.label}: ${newNuxt(parts.get(variant.name)).map(source => `${source.source} (${kB2(source.gzip)})`).join(', ')}`)
+  const line = (label, cell) => `| ${label} | ${columns.map(variant => cell(parts.get(variant.name)) ?? '—').join(' | ')} |`
+  const present = value => value > 0 ? kB2(value) : undefined
+  const signed2 = bytes => `${bytes >= 0 ? '+' : '−'}${kB2(Math.abs(bytes))}`
+  return [
+    `| client JS per part (gzip) | ${columns.map(variant => variant.label).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
+    ...rows.map(row => line(row.label, result => present(row.cell(result)))),
+    line('**the auth module and its packages**', result => `**${kB2(named(result))}**`),
+    line('Nuxt files the bare app does not load', result => present(newNuxtGzip(result))),
+    line(`the rest: Vue, Nuxt, app code and chunk glue against bare (${kB2(bare.gzip)})`, result => signed2(result.gzip - named(result) - newNuxtGzip(result) - bare.gzip)),
+    line('**total = client JS added to bare**', result => `**${signed2(result.gzip - bare.gzip)}**`),
+    '',
+    'Each chunk\'s gzip size (level 9) is shared out among the parts in it by what each would save if left out (scripts/client-parts.mjs), so the rows add up to the chunks\' sizes. "npm:" rows are packages the bare app does not load. "The rest": everything else in the variant, minus the bare app\'s whole client JS.',
+    ...(nuxtNotes.length ? ['', 'Nuxt files the bare app does not load:', ...nuxtNotes] : []),
   ].join('\n')
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
+import { clientParts } from '../../scripts/client-parts.mjs'
 import { BENCH_SECRET } from '../fixtures.mjs'
 
 const run = promisify(execFile)
@@ -43,4 +44,13 @@ export function clientJsBytes(variant) {
     gzip += gzipSync(content, { level: 9 }).length
   }
   return { total, gzip }
+}
+
+/**
+ * The same JS by part (the module's parts, Pinia, the app) and by npm package, from the source maps the build
+ * writes beside each chunk (bench/base/nuxt.config.ts: `sourcemap: { client: 'hidden' }`); see
+ * scripts/client-parts.mjs. Its `total` and `gzip` equal clientJsBytes().
+ */
+export async function clientJsParts(variant) {
+  return await clientParts(variant.dir)
 }

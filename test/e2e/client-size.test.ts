@@ -1,0 +1,172 @@
+// The module's client JS in the built fixtures, part by part (scripts/client-parts.mjs reads each chunk's hidden
+// source map): a size budget per fixture, and which parts each configuration carries. The fixtures are built by
+// the e2e set-up (test/e2e/global-setup.ts) with `sourcemap: { client: 'hidden' }` (test/fixtures/local, which
+// the token fixtures extend, and test/fixtures/authjs).
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { APP_PART, UNMAPPED, clientParts, moduleSourceContents } from '../../scripts/client-parts.mjs'
+
+type Parts = Awaited<ReturnType<typeof clientParts>>
+
+/**
+ * Gzip bytes (level 9, each chunk's size shared out among its parts, see scripts/client-parts.mjs) of
+ * nuxt-gatekeeper's own parts plus Pinia in each fixture's client JS: the size measured when the budget was set,
+ * plus about 4 %. Bytes, not times: the same sources give the same bytes on any machine, so the margin only has
+ * to absorb small drift (a Vue or Nuxt update moving a few bytes between chunks), not noise.
+ *
+ * To update after a change that adds code on purpose: build the fixture (`npx nuxi build test/fixtures/<name>`),
+ * run `node scripts/client-parts.mjs test/fixtures/<name>`, add up the gzip column of every row except `app`
+ * and `(unmapped)`, and set the budget to that sum × 1.04 (rounded up). Lower it when a change saves bytes.
+ */
+// Measured 2026-12-01 (Nuxt 4.4.5, Vite 7): local 15 415, refresh 15 831, local-httponly 15 452, refresh-httponly
+// 15 412, sessions 15 417, authjs 13 523 (no Pinia: no page of it uses useAuthState).
+const GZIP_BUDGETS: Record<string, number> = {
+  'local': 16_040,
+  'refresh': 16_470,
+  'local-httponly': 16_080,
+  'refresh-httponly': 16_030,
+  'sessions': 16_040,
+  'authjs': 14_070,
+}
+
+/**
+ * What each fixture configures. `refreshToken`: a refresh token exists (the refresher has something to do).
+ * `relay`: the browser reaches the backend through the module's /api/_auth routes (httpOnly cookies, session
+ * mode). `provider`: the provider whose client strategy the browser runs; null where the relay stands in for it.
+ */
+const FIXTURES = [
+  { name: 'local', provider: 'provider: local', refreshToken: false, relay: false },
+  { name: 'refresh', provider: 'provider: refresh', refreshToken: true, relay: false },
+  { name: 'local-httponly', provider: null, refreshToken: false, relay: true },
+  { name: 'refresh-httponly', provider: null, refreshToken: true, relay: true },
+  { name: 'sessions', provider: null, refreshToken: true, relay: true },
+  { name: 'authjs', provider: 'provider: authjs', refreshToken: false, relay: false },
+] as const
+
+/** Provider parts a provider's client strategy is built from: the refresh strategy imports the local one. */
+const PROVIDER_BUILDS_ON: Record<string, string[]> = {
+  'provider: local': [],
+  'provider: refresh': ['provider: local'],
+  'provider: authjs': [],
+}
+/** The provider whose code the fixture itself configures (the relay fixtures too: the server runs it). */
+const CONFIGURED_PROVIDER: Record<string, string> = {
+  'local': 'provider: local',
+  'refresh': 'provider: refresh',
+  'local-httponly': 'provider: local',
+  'refresh-httponly': 'provider: refresh',
+  'sessions': 'provider: refresh',
+  'authjs': 'provider: authjs',
+}
+
+/** The heavy composables of Nuxt's `#app` barrel: useAsyncData/useLazyAsyncData/useNuxtData…, useFetch/useLazyFetch. */
+const HEAVY_NUXT = /^dist\/app\/composables\/(?:asyncData|fetch)\.js$/
+const HEAVY_NAMES = /\b(?:useAsyncData|useLazyAsyncData|useNuxtData|refreshNuxtData|clearNuxtData|useFetch|useLazyFetch)\b/
+
+const fixtureDir = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
+const hasPart = (result: Parts, part: string) => result.parts.some(entry => entry.part === part && entry.total > 0)
+const moduleGzip = (result: Parts) => result.parts.filter(entry => entry.part !== APP_PART && entry.part !== UNMAPPED).reduce((sum, entry) => sum + entry.gzip, 0)
+const describeParts = (result: Parts) => result.parts.map(entry => `${entry.part} ${entry.total} B / ${Math.round(entry.gzip)} B gzip`).join('; ')
+
+/** Code without its comments (roughly: enough that a comment naming useFetch is not taken for a call). */
+function withoutComments(code: string) {
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:\\])\/\/.*$/gm, '$1')
+}
+
+/** A value import from Nuxt's `#app` barrel (or `nuxt/app`); type-only imports are erased and do not count. */
+function importsAppBarrel(code: string) {
+  const barrel = `['"](?:#app|nuxt/app)(?:/[^'"]*)?['"]`
+  if (new RegExp(`\\bimport\\s*(?:\\(\\s*)?${barrel}`).test(code)) return true
+  for (const [, clause] of code.matchAll(new RegExp(`\\bimport([\\s{*][^;'"]*)from\\s*${barrel}`, 'g'))) {
+    const trimmed = clause!.trim()
+    if (trimmed.startsWith('type ')) continue
+    const named = /^\{([^}]*)\}$/.exec(trimmed)
+    if (named && named[1]!.split(',').map(name => name.trim()).filter(Boolean).every(name => name.startsWith('type '))) continue
+    return true
+  }
+  return false
+}
+
+/** Source files (recursively) of the given folders whose code names one of the heavy composables. */
+function filesNaming(pattern: RegExp, dirs: string[]) {
+  return dirs.flatMap(dir => readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter(file => /\.(?:vue|[cm]?[jt]s)$/.test(file))
+    .map(file => join(dir, file))
+    .filter(file => pattern.test(withoutComments(readFileSync(file, 'utf8')))))
+}
+
+const results = new Map<string, Parts>()
+beforeAll(async () => {
+  for (const fixture of FIXTURES) results.set(fixture.name, await clientParts(fixtureDir(fixture.name)))
+})
+
+describe.each(FIXTURES)('client JS of the $name fixture', (fixture) => {
+  const result = () => results.get(fixture.name)!
+
+  it('is attributed in full to its sources', () => {
+    const parts = result().parts
+    expect(parts.reduce((sum, entry) => sum + entry.total, 0)).toBe(result().total)
+    expect(parts.reduce((sum, entry) => sum + entry.gzip, 0)).toBeCloseTo(result().gzip, 3)
+    // Most of it is mapped: a build without usable maps would put everything in (unmapped).
+    expect(parts.find(entry => entry.part === UNMAPPED)?.total ?? 0).toBeLessThan(result().total * 0.05)
+    expect(hasPart(result(), 'manager')).toBe(true)
+  })
+
+  it('keeps the module\'s parts and Pinia within the gzip budget', () => {
+    const budget = GZIP_BUDGETS[fixture.name]!
+    expect(Math.round(moduleGzip(result())), describeParts(result())).toBeLessThanOrEqual(budget)
+  })
+
+  it('carries the refresher only with a refresh token', () => {
+    if (!fixture.refreshToken) expect(hasPart(result(), 'refresher'), describeParts(result())).toBe(false)
+    // With a refresh token the refresher belongs in the client. (In refresh-httponly and sessions page scripts
+    // cannot read the tokens, so app/manager.ts never starts it there either; not asserted here.)
+    if (fixture.name === 'refresh') expect(hasPart(result(), 'refresher')).toBe(true)
+  })
+
+  it('carries the relay only where the browser goes through /api/_auth', () => {
+    expect(hasPart(result(), 'relay'), describeParts(result())).toBe(fixture.relay)
+  })
+
+  it('carries no provider but its own', () => {
+    const present = result().parts.map(entry => entry.part).filter(part => part.startsWith('provider: '))
+    const own = CONFIGURED_PROVIDER[fixture.name]!
+    const allowed = [own, ...PROVIDER_BUILDS_ON[own]!]
+    expect(present.filter(part => !allowed.includes(part)), describeParts(result())).toEqual([])
+    if (fixture.provider) expect(present).toContain(fixture.provider)
+    else expect(present, 'the relay runs the provider on the server; the browser needs none of it').toEqual([])
+  })
+
+  it('carries no server code', () => {
+    expect(hasPart(result(), 'server code'), describeParts(result())).toBe(false)
+  })
+
+  it('does not load Nuxt\'s useAsyncData/useFetch on every page', () => {
+    // The entry and its static imports hold the module's plugin and global middleware: what every page loads.
+    const initial = new Set(result().initial)
+    expect(initial.size).toBeGreaterThan(0)
+    const loaded = result().sources.filter(source => source.package === 'nuxt' && HEAVY_NUXT.test(source.source.slice('nuxt/'.length)) && source.files.some(file => initial.has(file)))
+    expect(loaded.map(source => `${source.source} in ${source.files.join(', ')}`)).toEqual([])
+  })
+
+  it('has no module file that imports from Nuxt\'s #app barrel or uses useAsyncData/useFetch', () => {
+    const offenders: string[] = []
+    for (const [source, content] of moduleSourceContents(fixtureDir(fixture.name))) {
+      const code = withoutComments(content)
+      if (importsAppBarrel(code)) offenders.push(`${source}: imports from #app`)
+      if (HEAVY_NAMES.test(code)) offenders.push(`${source}: ${HEAVY_NAMES.exec(code)![0]}`)
+    }
+    expect(offenders).toEqual([])
+  })
+})
+
+describe('the authjs fixture, whose pages use neither useAsyncData nor useFetch', () => {
+  it('has none of their code at all', () => {
+    // The precondition, checked rather than assumed: the app's own code names neither.
+    expect(filesNaming(HEAVY_NAMES, [join(fixtureDir('authjs'), 'app'), join(fixtureDir('authjs'), 'shared')])).toEqual([])
+    const present = results.get('authjs')!.nuxt.filter(path => HEAVY_NUXT.test(path))
+    expect(present).toEqual([])
+  })
+})
