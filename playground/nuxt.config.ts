@@ -53,7 +53,8 @@ const sessionsAuth: ModuleOptions = {
 export default defineNuxtConfig({
   // Absolute, so the test fixtures that extend this app as a layer resolve the same module.
   modules: [fileURLToPath(new URL('../src/module', import.meta.url))],
-  devtools: { enabled: false },
+  // Nuxt DevTools with the module's Auth tab (docs/guide/devtools.md); PLAYGROUND_DEVTOOLS=false turns it off.
+  devtools: { enabled: process.env.PLAYGROUND_DEVTOOLS !== 'false' },
   app: {
     head: {
       title: 'nuxt-gatekeeper playground',

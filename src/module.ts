@@ -4,6 +4,7 @@ import { addComponent, addImports, addPlugin, addServerHandler, addServerImports
 import { defu } from 'defu'
 import { genAugmentation } from 'knitwork'
 import { parseURL } from 'ufo'
+import { setupDevtools } from './devtools'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 import { checkPages } from './page-checks'
 import { AUTH_MIDDLEWARE_NAMES, RELAY_ROUTES } from './runtime/core/protocol'
@@ -146,6 +147,9 @@ export default defineNuxtModule<ModuleOptions>({
       nuxt.hook('vite:serverCreated', (server, { isClient }) => {
         if (isClient) server.ws.on('gatekeeper:error', (data: { line?: unknown }) => logger.warn(`(browser) ${String(data?.line)}`))
       })
+      // The Nuxt DevTools tab (src/devtools.ts): its plugin, page and tab exist in development only.
+      const providerType = (input.provider as { type?: unknown } | undefined)?.type
+      setupDevtools(nuxt, { runtimeDir, info: { provider: typeof providerType === 'string' ? providerType : 'local', sessions: Boolean(resolved.server.sessions) } })
     }
     if (resolved.refreshHandler) {
       const handlerPath = await resolvePath(resolved.refreshHandler, { cwd: nuxt.options.rootDir })

@@ -12,6 +12,11 @@ const FIXES: Partial<Record<AuthErrorCode, string>> = {
   NOT_SUPPORTED: 'the configured provider cannot do this: see its guide for what it supports',
 }
 
+/** The fix for a failure of this kind, when it is one of the set-up (the DevTools tab shows it beside the error). */
+export function authErrorFix(code: string): string | undefined {
+  return Object.hasOwn(FIXES, code) ? FIXES[code as AuthErrorCode] : undefined
+}
+
 const logged = new Set<string>()
 
 /**

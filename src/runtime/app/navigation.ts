@@ -2,10 +2,11 @@ import type { NuxtApp, NuxtError } from '#app'
 import { parseURL, withoutTrailingSlash, withQuery } from 'ufo'
 import { createError, navigateTo, showError, useRouter } from '#imports'
 import roles from '#gatekeeper-roles'
-import { decideGuard, listsAuthMiddleware, meetsRequirement, pageRequirement, sanitizeRedirect, type SanitizedRedirect } from '../core'
+import { decideGuard, listsAuthMiddleware, meetsRequirement, pageRequirement, sanitizeRedirect, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { AuthState } from './state'
 import type { AppTokens } from './tokens'
+import { devSignal } from './devtools/record'
 
 export type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[], query?: Record<string, unknown> }
 
@@ -85,8 +86,8 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   }
 
   /** Where the guard sends `route`. */
-  function guardTarget(route: RouteLike): GuardTarget {
-    const decision = decideGuard({
+  function guardTarget(route: RouteLike, origin: 'navigation' | 'verdict' = 'navigation'): GuardTarget {
+    const input: GuardInput = {
       meta: route.meta.auth as never,
       // A page that lists the named middleware is protected even without `auth` meta, as with the incumbent.
       protectByDefault: config.globalAppMiddleware.isEnabled || listsAuthMiddleware(route.meta.middleware),
@@ -97,7 +98,15 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
       isLoginPage: isLogin(route),
       isNotFound: route.matched.length === 0,
       allow404WithoutAuth: config.globalAppMiddleware.allow404WithoutAuth,
-    })
+    }
+    const decision = decideGuard(input)
+    const target = targetOf(route, decision)
+    // The DevTools tab's guard log (development only: dropped from production builds).
+    if (import.meta.dev) devSignal({ type: 'guard', route: route.fullPath, input, action: decision.action, target: target === 'wait' ? null : target, global: config.globalAppMiddleware.isEnabled, origin })
+    return target
+  }
+
+  function targetOf(route: RouteLike, decision: GuardDecision): GuardTarget {
     if (decision.action === 'allow') return null
     if (decision.action === 'wait') return 'wait'
     if (decision.action === 'authenticated-redirect') {
@@ -135,6 +144,15 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
    * Never the login page: signing in again would not help. The forbidden page itself gets the error (no loop).
    */
   async function accessTarget(route: RouteLike): Promise<string | NuxtError | null> {
+    const denied = await accessVerdict(route)
+    if (import.meta.dev && denied) {
+      const requirement = pageRequirement(route.meta.auth as never)
+      devSignal({ type: 'access', route: route.fullPath, roles: requirement?.roles, can: requirement?.can !== undefined, target: typeof denied === 'string' ? denied : 403 })
+    }
+    return denied
+  }
+
+  async function accessVerdict(route: RouteLike): Promise<string | NuxtError | null> {
     const requirement = pageRequirement(route.meta.auth as never)
     if (!requirement || store.status !== 'authenticated' || isLogin(route)) return null
     if (await meetsRequirement(store.data, roles, requirement, [route])) return null
@@ -154,7 +172,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   async function enforceGuard() {
     if (import.meta.server && !routed) return
     const route = router.currentRoute.value
-    const target = guardTarget(route)
+    const target = guardTarget(route, 'verdict')
     // 'wait': no check made yet; the one to come applies the guard again.
     if (target && target !== 'wait') {
       await nuxtApp.runWithContext(() => guardNavigate(target))

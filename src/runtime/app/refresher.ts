@@ -15,6 +15,7 @@ import type { AppTokens } from './tokens'
 import type { AuthState } from './state'
 import { withTokenLock } from './tabs/lock'
 import { sharedTimestamp } from './tabs/shared-clock'
+import { devRefresh } from './devtools/record'
 
 export interface RefresherDeps {
   strategy: ClientStrategy<unknown>
@@ -195,6 +196,8 @@ export function createRefresher(deps: RefresherDeps) {
     }
     const attempt = withTokenLock(decide).then(settle => settle())
     inFlight = attempt
+    // The DevTools tab's refresh log (development only: dropped from production builds).
+    if (import.meta.dev) devRefresh(attempt, { automatic, unauthorized: rejected !== undefined })
     const clear = () => {
       if (inFlight === attempt) inFlight = null
     }

@@ -5,6 +5,7 @@ import type { Refresher } from './refresher'
 import type { SessionManager } from './session'
 import type { AuthState } from './state'
 import type { AppTokens } from './tokens'
+import { devRefreshTrigger } from './devtools/record'
 
 // setTimeout fires at once for delays above 2^31-1 ms; longer waits are re-armed in steps.
 const MAX_TIMEOUT = 2 ** 31 - 1
@@ -57,6 +58,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
 
   async function fire() {
     if (refresher) {
+      if (import.meta.dev) devRefreshTrigger('timer')
       await refresher.refreshIfNeeded().catch(() => {})
     }
     else {
@@ -95,7 +97,10 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
     if (withoutVerdict()) void checkAgain()
     // This tab's timers may have slept through an expiry, and another tab may have rotated the tokens.
     tokens.sync()
-    if (refresher) void refresher.refreshIfNeeded().catch(() => {}).finally(arm)
+    if (refresher) {
+      if (import.meta.dev) devRefreshTrigger('focus')
+      void refresher.refreshIfNeeded().catch(() => {}).finally(arm)
+    }
     if (!sessionRefresh.customHandler && sessionRefresh.enableOnWindowFocus && store.machine.phase === 'authenticated') quietly(session.getSession())
   }
   document.addEventListener('visibilitychange', onVisible)

@@ -4,6 +4,7 @@ import { AuthError } from '../../core'
 import type { AuthManager } from '../manager'
 import { forgetCachedSession } from '../../shared/session-cache'
 import { useAuthManager } from './useAuth'
+import { devRefreshTrigger } from '../devtools/record'
 
 export type AuthFetch = <T = unknown>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>) => Promise<T>
 
@@ -48,6 +49,7 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
   }
 
   return async function authFetch<T>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>): Promise<T> {
+    if (import.meta.dev && refresher) devRefreshTrigger('fetch')
     await refresher?.refreshIfNeeded().catch(() => {})
     const sent = tokens.token()
     try {
