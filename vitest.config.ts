@@ -2,7 +2,10 @@ import { fileURLToPath } from 'node:url'
 import { defineVitestProject } from '@nuxt/test-utils/config'
 import { defineConfig } from 'vitest/config'
 
-const coreAlias = { '#auth-core': fileURLToPath(new URL('./src/runtime/core/index.ts', import.meta.url)) }
+const coreAlias = {
+  '#auth-core': fileURLToPath(new URL('./src/runtime/core/index.ts', import.meta.url)),
+  '#gatekeeper-features': fileURLToPath(new URL('./test/unit/stubs/gatekeeper-features.ts', import.meta.url)),
+}
 
 export default defineConfig({
   test: {

@@ -101,7 +101,7 @@ try {
     browser = await launchBrowser()
     const scenarios = new Map()
     const only = flags.only ? flags.only.split(',') : null
-    for (const server of servers.filter(candidate => candidate.variant.auth && !candidate.variant.sessions && (!only || only.includes(candidate.variant.name)))) {
+    for (const server of servers.filter(candidate => candidate.variant.auth && !candidate.variant.sessions && !candidate.variant.httpOnly && !candidate.variant.accessOnly && (!only || only.includes(candidate.variant.name)))) {
       scenarios.set(server.variant.name, await runScenarios(browser, server, options))
     }
     const machine = machineDescription(browser.version())

@@ -49,7 +49,9 @@ export const PARTS = [
   // Only app/refresher.ts: core/backoff.ts and core/clock.ts serve every provider (app/scheduling.ts retries
   // failed session checks with a backoff and times a token's expiry with the issuer clock that app/manager.ts
   // creates), so they are the manager's, not what the refresher adds.
-  { part: 'refresher', module: /^app\/refresher$/ },
+  // With the refresh through this app's server (app/relayed-refresh.ts), which the refresh provider uses in the
+  // browser; app/relay-request.ts (the /api/_auth routes' error answers) serves it and the httpOnly relay alike.
+  { part: 'refresher', module: /^app\/(refresher|relayed-refresh)$/ },
   { part: 'tab lock', module: /^app\/tabs\// },
   { part: 'redirect sanitiser', module: /^core\/redirect$/ },
   // jose reaches the client only through core/token.ts (decodeJwt); verification is server code.

@@ -96,5 +96,5 @@ export async function expiredCopy(token) {
 }
 
 export function cookieHeader({ token, refreshToken }) {
-  return `auth.token=${token}; auth.refresh-token=${refreshToken}`
+  return refreshToken === undefined ? `auth.token=${token}` : `auth.token=${token}; auth.refresh-token=${refreshToken}`
 }

@@ -7,11 +7,11 @@ async function cannon(url, cookie, duration, connections) {
   return await autocannon({ url, duration, connections, headers: { cookie } })
 }
 
-/** A signed-in visitor's cookie: the token cookies, or in session mode the session cookie. */
+/** A signed-in visitor's cookie: the token cookies (the access token's alone for `accessOnly`), or in session mode the session cookie. */
 export async function visitorCookie(server) {
   if (server.variant.sessions) return await server.sessionCookie()
   const tokens = await server.signIn()
-  return { user: tokens.user, cookie: cookieHeader(tokens) }
+  return { user: tokens.user, cookie: server.variant.accessOnly ? cookieHeader({ token: tokens.token }) : cookieHeader(tokens) }
 }
 
 export async function measureThroughput(servers, { rounds, duration, connections }) {

@@ -16,13 +16,17 @@ export const benchDir = fileURLToPath(new URL('..', import.meta.url))
  * `auth`: has an auth module. `refresh`: has refresh tokens (the scenarios that need one are n/a otherwise).
  * `builtAs`: served from another variant's build, with `env` (no build of its own). `sessions`: session mode
  * (signed in through /api/_auth/signin, a session cookie; the browser scenarios, written for token cookies, skip
- * it). `redis`: needs the bench's Redis (its URL is added to `env` by run.mjs).
+ * it). `redis`: needs the bench's Redis (its URL is added to `env` by run.mjs). `accessOnly`: the visitor's cookie
+ * is the access token alone (no refresh token cookie), measured SSR only. `httpOnly`: both token cookies httpOnly
+ * (the browser scenarios, which set a token from page code, skip it).
  */
 export const VARIANTS = [
   { name: 'bare', label: 'bare (no auth)', auth: false, refresh: false },
   { name: 'gatekeeper-local', label: 'nuxt-gatekeeper local', auth: true, refresh: false },
   { name: 'gatekeeper-local-jwt', label: 'nuxt-gatekeeper local, JWT verified on the server', auth: true, refresh: false, builtAs: 'gatekeeper-local', env: { NUXT_AUTH_JWT_VERIFICATION_SECRET: BENCH_SECRET } },
   { name: 'gatekeeper-refresh', label: 'nuxt-gatekeeper refresh', auth: true, refresh: true },
+  { name: 'gatekeeper-refresh-access-only', label: 'nuxt-gatekeeper refresh, access token cookie only', auth: true, refresh: true, builtAs: 'gatekeeper-refresh', accessOnly: true },
+  { name: 'gatekeeper-httponly', label: 'nuxt-gatekeeper refresh, httpOnly cookies', auth: true, refresh: true, httpOnly: true },
   { name: 'gatekeeper-sessions', label: 'nuxt-gatekeeper session mode, memory', auth: true, refresh: true, sessions: true, env: { NUXT_AUTH_SESSIONS_SECRET: BENCH_SECRET } },
   { name: 'gatekeeper-sessions-redis', label: 'nuxt-gatekeeper session mode, Redis', auth: true, refresh: true, sessions: true, redis: true, builtAs: 'gatekeeper-sessions', env: { NUXT_AUTH_SESSIONS_SECRET: BENCH_SECRET, NUXT_AUTH_SESSIONS_STORAGE: 'redis' } },
   { name: 'sidebase-refresh', label: '@sidebase/nuxt-auth 1.3.1 local+refresh', auth: true, refresh: true },

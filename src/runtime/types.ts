@@ -146,8 +146,11 @@ export interface UseAuthReturn {
 
 /** What `useAuthState()` returns. */
 export interface UseAuthStateReturn {
-  /** The Pinia store (`gatekeeper`): the verdict machine, `data`, `lastRefreshedAt`. It never holds a token. */
-  store: ReturnType<typeof import('./app/store').useAuthStore>
+  /**
+   * The state (the verdict machine, `data`, `lastRefreshedAt`, `status`, `loading`): the Pinia store `gatekeeper`
+   * in apps with @pinia/nuxt, else the module's own reactive state with the same fields. It never holds a token.
+   */
+  store: import('#gatekeeper-features').AuthStore
   status: ComputedRef<AuthStatus>
   data: Ref<Session | null | undefined>
   lastRefreshedAt: Ref<Date | undefined>

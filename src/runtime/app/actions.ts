@@ -4,7 +4,7 @@ import type { SecondarySignInOptions, Session, SignInResult, SignOutOptions, Sig
 import { completeSignIn, credentialsError } from '../shared/sign-in'
 import type { AppParts } from './parts'
 import type { SessionManager } from './session'
-import { withTokenLock } from './tabs/lock'
+import { withTokenLock } from '#gatekeeper-features'
 
 export interface ActionDeps extends AppParts {
   session: SessionManager

@@ -9,7 +9,8 @@ import { responseSent } from '../shared/server-refresh'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createActions } from './actions'
 import { createNavigation, type Navigation } from './navigation'
-import { createRefresher, type Refresher } from './refresher'
+import { createRefresher } from '#gatekeeper-features'
+import type { Refresher } from './refresher'
 import { createReporter, createSession, type SessionManager } from './session'
 import { createAuthState, useAuthStateFields, type AuthState, type AuthStateFields } from './state'
 import { createTabChannel, type TabMessage } from './tabs/channel'
@@ -91,7 +92,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
 
   let refresher: Refresher | null = null
   const session = createSession({ nuxtApp, store, tokens, strategy, context, navigation, tabs, refresher: () => refresher, report, serverLookup })
-  if (strategy.refresh && config.refreshToken && tokens.readable) {
+  if (createRefresher && strategy.refresh && config.refreshToken && tokens.readable) {
     refresher = createRefresher({
       strategy,
       context,

@@ -13,7 +13,7 @@ import {
 import { refreshOnServer } from '../shared/server-refresh'
 import type { AppTokens } from './tokens'
 import type { AuthState } from './state'
-import { withTokenLock } from './tabs/lock'
+import { withTokenLock } from '#gatekeeper-features'
 import { sharedTimestamp } from './tabs/shared-clock'
 import { devRefresh } from './devtools/record'
 

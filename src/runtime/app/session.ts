@@ -5,7 +5,7 @@ import { forgetCachedSession } from '../shared/session-cache'
 import type { ServerSessionLookup } from '../shared/server-session'
 import type { AppParts } from './parts'
 import type { Refresher } from './refresher'
-import { withTokenLock } from './tabs/lock'
+import { withTokenLock } from '#gatekeeper-features'
 import { logAuthErrorOnce } from './dev-log'
 
 export interface SessionDeps extends AppParts {

@@ -1,4 +1,4 @@
-import { reactive } from 'vue'
+import { reactive, shallowReactive, toRaw } from 'vue'
 import type { NuxtApp } from 'nuxt/app'
 import { initialMachineState, statusOf, transition, type AuthEvent, type AuthMachineState, type AuthStatus } from '../core'
 import type { Session } from '../types'
@@ -42,7 +42,12 @@ export function initialAuthState(): AuthStateFields {
  */
 export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
   const payload = nuxtApp.payload as { [PAYLOAD_KEY]?: AuthStateFields }
-  // Revived from the payload as reactive already (Nuxt's Reactive reducer); reactive() returns it as is.
+  if (import.meta.server) {
+    // The render reads the state through a shallow proxy (every change replaces a field whole; a deep proxy made
+    // each read of `machine` or `data` a proxy of its own), and the payload carries the plain object.
+    return shallowReactive(payload[PAYLOAD_KEY] ??= initialAuthState())
+  }
+  // The browser's state is deep, as a Pinia store's is: page code may change `data` in place.
   payload[PAYLOAD_KEY] = reactive(payload[PAYLOAD_KEY] ?? initialAuthState()) as AuthStateFields
   return payload[PAYLOAD_KEY]
 }
@@ -65,7 +70,8 @@ export function createAuthState(fields: AuthStateFields): AuthState {
     get status() { return statusOf(fields.machine) },
     get loading() { return fields.machine.activity !== null },
     dispatch(event) {
-      fields.machine = transition(fields.machine, event)
+      // The plain object: spreading a reactive proxy goes through a trap per key.
+      fields.machine = transition(toRaw(fields.machine), event)
     },
   }
 }

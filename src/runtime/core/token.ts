@@ -1,9 +1,17 @@
-import { decodeJwt } from 'jose'
-
 /** What a token says about its own lifetime, in epoch ms of the issuer's clock. `null` = not stated. */
 export interface TokenTiming {
   expiresAt: number | null
   issuedAt: number | null
+}
+
+/**
+ * The claims of a JWT (RFC 7519: base64url JSON, the second of three parts), unverified. Decoded here rather than
+ * with jose's decodeJwt, whose error classes and helpers cost every browser 0.6 kB gzip for two numbers.
+ */
+function jwtClaims(token: string): Record<string, unknown> {
+  const claims: unknown = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')))
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new TypeError('JWT claims are no object')
+  return claims as Record<string, unknown>
 }
 
 /** `exp` and `iat` of a JWT. Never verifies (the backend does); an opaque or malformed token states nothing. */
@@ -11,7 +19,7 @@ export function tokenTiming(token: string): TokenTiming {
   const none = { expiresAt: null, issuedAt: null }
   if (token.split('.').length !== 3) return none
   try {
-    const { exp, iat } = decodeJwt(token)
+    const { exp, iat } = jwtClaims(token)
     const ms = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value * 1000 : null)
     return { expiresAt: ms(exp), issuedAt: ms(iat) }
   }

@@ -1,4 +1,4 @@
-import { deleteCookie, getCookie, setCookie, type H3Event } from 'h3'
+import { deleteCookie, parseCookies, setCookie, type H3Event } from 'h3'
 import type { CookieJar } from './token-store'
 
 /** Where session mode puts the request's session jar (the tokens in storage, see server/sessions), when it arrives. */
@@ -19,11 +19,14 @@ export function requestJar(event: H3Event): CookieJar {
  */
 export function createEventJar(event: H3Event): CookieJar {
   const written = new Map<string, string | null>()
+  // The request's Cookie header, parsed once (h3's getCookie parses all of it on every call, and a render reads often).
+  let sent: Record<string, string> | undefined
+  const received = (name: string) => (sent ??= parseCookies(event))[name]
   return {
-    read: name => (written.has(name) ? written.get(name)! : getCookie(event, name) || null),
+    read: name => (written.has(name) ? written.get(name)! : received(name) || null),
     write(cookie, value) {
       // Deleting a cookie the browser did not send, and this response did not set, would only add a header.
-      if (value === null && !written.has(cookie.name) && getCookie(event, cookie.name) === undefined) return
+      if (value === null && !written.has(cookie.name) && received(cookie.name) === undefined) return
       written.set(cookie.name, value)
       const attributes = { path: '/', domain: cookie.domain || undefined, sameSite: cookie.sameSite, secure: cookie.secure, httpOnly: cookie.httpOnly }
       if (value === null) deleteCookie(event, cookie.name, attributes)

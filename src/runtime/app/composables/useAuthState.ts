@@ -1,11 +1,11 @@
 import { computed, toRef } from 'vue'
 import { useNuxtApp } from '#imports'
 import type { UseAuthStateReturn } from '../../types'
-import { authPiniaStore } from '../store'
+import { authStore } from '#gatekeeper-features'
 import { useAuthManager } from './useAuth'
 
 /**
- * The lower-level state: the session data plus the tokens, and the state as a Pinia store (made on first use). `rawToken` and `rawRefreshToken`
+ * The lower-level state: the session data plus the tokens, and the state itself (a Pinia store in apps with Pinia). `rawToken` and `rawRefreshToken`
  * follow the cookie jar; assigning to them writes through the token store at once (never a delayed
  * write-back). Tokens are never part of the SSR payload, and httpOnly tokens read as null everywhere.
  */
@@ -23,7 +23,7 @@ export function useAuthState(): UseAuthStateReturn {
   })
   return {
     get store() {
-      return authPiniaStore(nuxtApp, manager.stateFields)
+      return authStore(nuxtApp, manager.stateFields, store)
     },
     status: computed(() => store.status),
     data: toRef(store, 'data'),

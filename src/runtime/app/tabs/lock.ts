@@ -1,14 +1,12 @@
 /**
  * Runs `task` while holding a lock shared by every tab of this origin, so two tabs never spend the same
  * refresh token. Web Locks where the browser has them; elsewhere (plain http on a LAN address is no secure
- * context, older browsers) a lease in localStorage (./lease-lock), loaded only there. On the server there are
- * no tabs: the caller de-duplicates per process.
+ * context, older browsers) `withoutWebLocks`. On the server there are no tabs: the caller de-duplicates per process.
  */
-export async function withTabLock<T>(name: string, task: () => Promise<T>): Promise<T> {
+async function withTabLock<T>(name: string, task: () => Promise<T>, withoutWebLocks: (name: string, task: () => Promise<T>) => Promise<T>): Promise<T> {
   const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { locks?: LockManager }).locks
   if (locks?.request) return await locks.request(name, { mode: 'exclusive' }, task) as T
-  const { withLeaseLock } = await import('./lease-lock')
-  return await withLeaseLock(name, task)
+  return await withoutWebLocks(name, task)
 }
 
 const TOKEN_LOCK = 'nuxt-gatekeeper:tokens'
@@ -16,7 +14,18 @@ const TOKEN_LOCK = 'nuxt-gatekeeper:tokens'
 /**
  * Holds the tab lock over the token cookies while `task` reads, spends or writes them: refreshes, sign-in and
  * sign-out of every tab take turns, so none writes over another's answer. On the server it runs at once.
+ * Without Web Locks, a lease in localStorage (./lease-lock), loaded only there: the browser spends refresh
+ * tokens at the backend itself (a generated site, no server of the app's in between).
  */
 export function withTokenLock<T>(task: () => Promise<T>): Promise<T> {
-  return import.meta.server ? task() : withTabLock(TOKEN_LOCK, task)
+  return import.meta.server ? task() : withTabLock(TOKEN_LOCK, task, async (name, locked) => (await import('./lease-lock')).withLeaseLock(name, locked))
+}
+
+/**
+ * The same where refreshes go through the app's server (the relay route): without Web Locks the task runs
+ * unlocked, since that server spends each refresh token once for every tab that presents it (see
+ * shared/server-refresh.ts), and the lease lock's 1.3 kB (gzip) would buy nothing more.
+ */
+export function withTokenLockServerRefreshed<T>(task: () => Promise<T>): Promise<T> {
+  return import.meta.server ? task() : withTabLock(TOKEN_LOCK, task, (_name, locked) => locked())
 }

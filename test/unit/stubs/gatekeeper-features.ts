@@ -1,0 +1,5 @@
+// '#gatekeeper-features' for the unit tests: what the module generates for a refresh app without a server of
+// its own (the browser spends refresh tokens itself, behind the tab lock with its lease fallback).
+export { createRefresher } from '../../../src/runtime/app/refresher'
+export { withTokenLock } from '../../../src/runtime/app/tabs/lock'
+export const authStore = <T>(_nuxtApp: unknown, _fields: unknown, state: T): T => state
