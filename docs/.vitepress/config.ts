@@ -33,6 +33,7 @@ export default defineConfig({
           { text: 'A backend to copy', link: '/guide/backend' },
           { text: 'Recipes for common backends', link: '/guide/backend-recipes' },
           { text: 'Testing', link: '/guide/testing' },
+          { text: 'Nuxt DevTools tab', link: '/guide/devtools' },
           { text: 'Deployment checklist', link: '/guide/deployment' },
           { text: 'Troubleshooting and FAQ', link: '/guide/troubleshooting' },
         ],

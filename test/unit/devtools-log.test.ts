@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { GuardInput } from '../../src/runtime/core/guard'
 import { authErrorFix } from '../../src/runtime/app/dev-log'
 import { createDevtoolsLog, LOG_LIMITS, type DevLogChannel } from '../../src/runtime/app/devtools/log'
-import { describeToken } from '../../src/runtime/app/devtools/plugin'
+import { describeToken } from '../../src/runtime/app/devtools/token'
 import { devRefresh, devRefreshTrigger, devSignal, setDevSink } from '../../src/runtime/app/devtools/record'
 import { AuthError } from '../../src/runtime/core/errors'
 

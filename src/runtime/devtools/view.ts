@@ -239,8 +239,8 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
     return h('tr', { 'data-event': entry.name, 'class': entry.name === 'error' ? 'error' : entry.name === 'response' ? 'muted' : '' },
       h('td', {}, clockTime(entry.at)),
       h('td', {}, sideBadge(entry.side)),
-      h('td', {}, entry.name),
-      h('td', {}, entry.code ? h('code', {}, entry.code) : null, entry.code ? ' ' : '', entry.detail),
+      h('td', { class: 'name' }, entry.name),
+      h('td', {}, entry.code ? h('code', { class: 'code' }, entry.code) : null, entry.code ? ' ' : '', entry.detail),
       h('td', { class: 'fix' }, entry.fix ?? ''),
     )
   }
@@ -346,7 +346,7 @@ button.small { padding: 1px 8px; font-size: 12px; }
 .status.authenticated { color: #0b8a55; background: #00dc8222; }
 .status.loading { color: #b7791f; background: #f6ad5522; }
 .status.unauthenticated { color: var(--muted); }
-.error-code, .outcome.failed, .outcome.refused, .outcome.interrupted, tr.error td, .verdict.forbidden, .expired { color: #dc2626; }
+.error-code, .outcome.failed, .outcome.refused, .outcome.interrupted, tr.error td.name, tr.error code.code, .verdict.forbidden, .expired { color: #dc2626; }
 .outcome.refreshed, .outcome.adopted, .verdict.allow { color: #0b8a55; }
 .verdict.login, .verdict.redirect, .verdict.wait { color: #b7791f; }
 .result { margin: 6px 0 0; }

@@ -1,12 +1,14 @@
 import type { NuxtApp } from '#app'
-import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { appendResponseHeader } from 'h3'
 import { watch } from 'vue'
+import { tryUseNuxtApp } from '#imports'
 import { isAuthError } from '../../core/errors'
 import type { SignOutReason } from '../../types'
 import { authErrorFix } from '../dev-log'
 import type { AuthManager } from '../manager'
 import { createDevtoolsLog, randomId, TAB_ID_KEY, type DevLogChannel, type DevLogEntries, type DevtoolsLog } from './log'
-import { devRefreshTrigger, setDevSink } from './record'
+import { devRefreshTrigger, setDevSink, type DevSignal } from './record'
+import { describeToken, type TokenInfo } from './token'
 
 /**
  * Development only: the app's half of the Nuxt DevTools tab (src/devtools.ts registers it, and the tab's page,
@@ -22,17 +24,7 @@ export interface DevtoolsInfo {
   sessions: boolean
 }
 
-export interface TokenInfo {
-  format: 'jwt' | 'opaque'
-  length: number
-  header?: Record<string, unknown>
-  claims?: Record<string, unknown>
-  /** `exp` as a local time (epoch ms; corrected by the issuer clock's offset), when the token states one. */
-  expiresAt: number | null
-  issuedAt: number | null
-  /** Only when asked for (`snapshot({ raw: true })`). */
-  raw?: string
-}
+export type { TokenInfo }
 
 export interface DevtoolsSnapshot {
   tab: string
@@ -79,27 +71,14 @@ export interface DevtoolsApi {
 
 /** Where the server's entries travel to the browser (Nuxt serialises `payload`). */
 export const DEVTOOLS_PAYLOAD_KEY = 'gatekeeperDevtools'
+/** A redirect the server answered has no payload: its entries ride on this short-lived cookie instead. */
+export const DEVTOOLS_REDIRECT_COOKIE = 'gatekeeper-devtools-redirect'
 
 const SIGN_OUT_REASONS: Record<SignOutReason, string> = {
   'user': 'signed out by the user (signOut)',
   'session-refused': 'the backend refused the session (401/403 from the session endpoint, or a 401 after a refresh)',
   'refresh-refused': 'the backend refused the refresh token',
   'other-tab': 'another tab signed out',
-}
-
-export function describeToken(token: string | null, clockOffsetMs: number, raw: boolean): TokenInfo | null {
-  if (!token) return null
-  const base = { length: token.length, ...(raw ? { raw: token } : {}) }
-  if (token.split('.').length === 3) {
-    try {
-      const claims = decodeJwt(token) as Record<string, unknown>
-      const header = decodeProtectedHeader(token) as Record<string, unknown>
-      const local = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value * 1000 - clockOffsetMs : null)
-      return { format: 'jwt', header, claims, expiresAt: local(claims.exp), issuedAt: local(claims.iat), ...base }
-    }
-    catch { /* not a JWT after all */ }
-  }
-  return { format: 'opaque', expiresAt: null, issuedAt: null, ...base }
 }
 
 /** JSON round trip: the tab gets plain data (dates as strings), never the app's reactive objects. */
@@ -171,11 +150,53 @@ function hookEvents(nuxtApp: NuxtApp, log: DevtoolsLog) {
   })
 }
 
-/** The server's log: one per process, shared by its requests (development: one developer's requests). */
-function serverLog(): DevtoolsLog {
-  const holder = globalThis as { __nuxtGatekeeperDevtoolsLog__?: DevtoolsLog }
-  holder.__nuxtGatekeeperDevtoolsLog__ ??= createDevtoolsLog({ side: 'server', fixFor: authErrorFix })
-  return holder.__nuxtGatekeeperDevtoolsLog__
+type WithLog = NuxtApp & { _gatekeeperDevtoolsLog?: DevtoolsLog }
+
+/**
+ * The server's sink: each signal goes to the log of the request it was made in (the one whose NuxtApp is
+ * current while the runtime decides, synchronously); a refresh's outcome, which comes later, to the log its
+ * start went to. Signals outside any request are dropped.
+ */
+const refreshLogs = new Map<number, DevtoolsLog>()
+function serverSink(signal: DevSignal) {
+  if (signal.type === 'refresh-end') {
+    const log = refreshLogs.get(signal.id)
+    refreshLogs.delete(signal.id)
+    log?.record(signal)
+    return
+  }
+  const log = (tryUseNuxtApp() as WithLog | null)?._gatekeeperDevtoolsLog
+  if (!log) return
+  if (signal.type === 'refresh-start') refreshLogs.set(signal.id, log)
+  log.record(signal)
+}
+
+/** Entries as a cookie value, newest kept when they do not all fit. */
+function redirectCookie(entries: DevLogEntries): string {
+  const all = [...entries.guard, ...entries.refreshes, ...entries.events].sort((a, b) => b.at - a.at)
+  for (let count = all.length; count > 0; count--) {
+    const kept = all.slice(0, count)
+    const value = encodeURIComponent(JSON.stringify({
+      guard: kept.filter(entry => entry.kind === 'guard'),
+      refreshes: kept.filter(entry => entry.kind === 'refresh'),
+      events: kept.filter(entry => entry.kind === 'event'),
+    }))
+    if (value.length < 3500) return `${DEVTOOLS_REDIRECT_COOKIE}=${value}; Path=/; Max-Age=60; SameSite=Lax`
+  }
+  return `${DEVTOOLS_REDIRECT_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax`
+}
+
+/** The entries a redirect left (see redirectCookie), once. */
+function takeRedirectCookie(): unknown {
+  const pair = document.cookie.split('; ').find(cookie => cookie.startsWith(`${DEVTOOLS_REDIRECT_COOKIE}=`))
+  if (!pair) return null
+  document.cookie = `${DEVTOOLS_REDIRECT_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax`
+  try {
+    return JSON.parse(decodeURIComponent(pair.slice(DEVTOOLS_REDIRECT_COOKIE.length + 1))) as unknown
+  }
+  catch {
+    return null
+  }
 }
 
 function failure(error: unknown): ActionResult {
@@ -185,12 +206,18 @@ function failure(error: unknown): ActionResult {
 
 export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
   if (import.meta.server) {
-    const log = serverLog()
-    setDevSink(log.record)
+    // This request's log: what the server decided for this visitor reaches their tab with the page.
+    const log = createDevtoolsLog({ side: 'server', fixFor: authErrorFix })
+    ;(nuxtApp as WithLog)._gatekeeperDevtoolsLog = log
+    setDevSink(serverSink)
     hookEvents(nuxtApp, log)
-    // The server's recent decisions reach the tab with the page (a redirect it answered is one of them).
     nuxtApp.hooks.hook('app:rendered', () => {
       (nuxtApp.payload as Record<string, unknown>)[DEVTOOLS_PAYLOAD_KEY] = log.entries()
+    })
+    // A redirect (the guard sending the visitor to the login page) renders nothing: its entries go by cookie.
+    nuxtApp.hooks.hook('app:redirected', () => {
+      const event = nuxtApp.ssrContext?.event
+      if (event) appendResponseHeader(event, 'set-cookie', redirectCookie(log.entries()))
     })
     return {}
   }
@@ -201,6 +228,7 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
   hookEvents(nuxtApp, log)
   const manager = () => nuxtApp.$gatekeeper as AuthManager
   nuxtApp.hook('app:created', () => {
+    log.merge(takeRedirectCookie())
     log.merge((nuxtApp.payload as Record<string, unknown>)[DEVTOOLS_PAYLOAD_KEY])
     watch(() => manager().store.status, (status, before) => {
       log.event('status', `${before} → ${status}`)
@@ -250,10 +278,14 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
         version: log.version,
       }
     },
-    refresh: () => act(() => {
-      devRefreshTrigger('devtools')
-      return manager().refresh()
-    }, session => (session ? 'refreshed: session data updated' : 'done: nobody is signed in')),
+    refresh() {
+      // Without a refresh token this tab can read, refresh() asks for the session instead (the server refreshes).
+      const refreshes = manager().refresher !== null && manager().tokens.refreshToken() !== null
+      return act(() => {
+        devRefreshTrigger('devtools')
+        return manager().refresh()
+      }, session => `${refreshes ? 'refreshed' : 'no refresh token readable here, so the session was checked'}: ${session ? 'signed in' : 'nobody is signed in'}`)
+    },
     recheck: () => act(() => manager().getSession({ force: true }), session => (session ? 'the backend answered with a session' : 'the backend says nobody is signed in')),
     signOut: () => act(() => manager().signOut(), () => 'signed out'),
     clearLog: () => log.clear(),

@@ -1,0 +1,87 @@
+import { registerEndpoint } from '@nuxt/test-utils/runtime'
+import { createError, readBody, setResponseStatus, type H3Event } from 'h3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { useAuth, useAuthState, useNuxtApp, useRouter } from '#imports'
+import { setDevSink } from '../../src/runtime/app/devtools/record'
+import { setupDevtools, type DevtoolsApi } from '../../src/runtime/app/devtools/plugin'
+
+// The DevTools tab's data source (the dev plugin's $gatekeeperDevtools) against the app's real manager. The
+// module registers the plugin in development only; here it is set up by hand on the test app.
+
+const USER = { id: 7, name: 'Grace', email: 'grace@example.test' }
+const TOKEN = 'token-grace'
+const mode = { session: 'ok' as 'ok' | '500' }
+
+registerEndpoint('/api/auth/login', {
+  method: 'POST',
+  handler: async (event: H3Event) => {
+    const body = await readBody<{ password?: string }>(event)
+    if (body?.password !== 'right') throw createError({ statusCode: 401, statusMessage: 'Invalid email or password' })
+    return { token: TOKEN }
+  },
+})
+registerEndpoint('/api/auth/session', {
+  method: 'GET',
+  handler: (event: H3Event) => {
+    if (mode.session === '500') {
+      setResponseStatus(event, 500)
+      return { message: 'boom' }
+    }
+    if (event.headers.get('authorization') !== `Bearer ${TOKEN}`) throw createError({ statusCode: 401 })
+    return USER
+  },
+})
+registerEndpoint('/api/auth/logout', { method: 'POST', handler: () => ({ ok: true }) })
+
+function devtools(): DevtoolsApi {
+  const nuxtApp = useNuxtApp()
+  const setup = setupDevtools(nuxtApp as never, { provider: 'local', sessions: false }) as { provide: { gatekeeperDevtools: DevtoolsApi } }
+  return setup.provide.gatekeeperDevtools
+}
+
+afterAll(() => setDevSink(undefined))
+
+describe('DevTools tab data source', () => {
+  it('follows sign-in, failures and sign-out; the raw token only when asked; the buttons act on the app', async () => {
+    useAuthState().clearToken()
+    await useRouter().replace('/')
+    const api = devtools()
+    const before = api.version()
+
+    await useAuth().signIn({ email: USER.email, password: 'wrong' }, { redirect: false }).catch(() => {})
+    await useAuth().signIn({ email: USER.email, password: 'right' }, { redirect: false })
+    let snapshot = api.snapshot()
+    expect(api.version()).toBeGreaterThan(before)
+    expect(snapshot).toMatchObject({ status: 'authenticated', phase: 'authenticated', provider: 'local', data: USER, canRefresh: false })
+    expect(snapshot.tokens).toMatchObject({ kept: true, readable: true, cookieNames: { token: 'auth.token' }, access: { format: 'opaque', length: TOKEN.length } })
+    expect(JSON.stringify(snapshot)).not.toContain(TOKEN)
+    expect(api.snapshot({ raw: true }).tokens.access?.raw).toBe(TOKEN)
+
+    const names = () => api.snapshot().entries.events.map(entry => entry.name)
+    expect(names()).toContain('signedIn')
+    const wrongPassword = api.snapshot().entries.events.find(entry => entry.code === 'INVALID_CREDENTIALS')
+    expect(wrongPassword).toMatchObject({ name: 'error', operation: 'signIn', side: 'client' })
+    expect(wrongPassword!.fix).toMatch(/^normal use/)
+
+    // Re-check while the backend fails: the button says so, the session stays, the error has its fix.
+    mode.session = '500'
+    const failed = await api.recheck()
+    expect(failed).toEqual({ ok: false, code: 'SERVER', message: expect.stringContaining('500') })
+    snapshot = api.snapshot()
+    expect(snapshot).toMatchObject({ status: 'authenticated', errorCode: 'SERVER' })
+    expect(snapshot.entries.events.find(entry => entry.code === 'SERVER')!.fix).toContain('the backend failed (5xx)')
+    mode.session = 'ok'
+    expect(await api.recheck()).toEqual({ ok: true, detail: 'the backend answered with a session' })
+
+    // Without a refresh token, Refresh asks for the session (and says so).
+    expect(await api.refresh()).toEqual({ ok: true, detail: 'no refresh token readable here, so the session was checked: signed in' })
+
+    expect(await api.signOut()).toEqual({ ok: true, detail: 'signed out' })
+    snapshot = api.snapshot()
+    expect(snapshot).toMatchObject({ status: 'unauthenticated', data: null, tokens: { access: null } })
+    expect(snapshot.entries.events.find(entry => entry.name === 'signedOut')!.detail).toBe('signed out by the user (signOut)')
+
+    api.clearLog()
+    expect(api.snapshot().entries).toEqual({ guard: [], refreshes: [], events: [] })
+  })
+})
