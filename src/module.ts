@@ -118,6 +118,12 @@ export default defineNuxtModule<ModuleOptions>({
     // cookies the server refreshes), the lock between tabs only where the browser spends refresh tokens, and
     // Pinia only in apps that use it.
     const refreshes = resolved.public.refreshToken !== null
+    // Known once every module is installed (@pinia/nuxt may come after this one; it registers as 'pinia').
+    let hasPinia = false
+    nuxt.hook('modules:done', () => {
+      hasPinia = hasNuxtModule('pinia', nuxt) || hasNuxtModule('@pinia/nuxt', nuxt)
+    })
+    const appHasPinia = () => hasPinia
     const browserRefreshes = refreshes && !resolved.public.token?.cookie.httpOnly
     const featuresTemplate = addTemplate({
       filename: 'gatekeeper/features.mjs',
@@ -132,7 +138,7 @@ export default defineNuxtModule<ModuleOptions>({
           browserRefreshes
             ? `export { ${relayed.has('refresh') ? 'withTokenLockServerRefreshed as withTokenLock' : 'withTokenLock'} } from ${lock}`
             : 'export const withTokenLock = task => task()',
-          hasNuxtModule('@pinia/nuxt') ? `export { authPiniaStore as authStore } from ${store}` : 'export const authStore = (_nuxtApp, _fields, state) => state',
+          appHasPinia() ? `export { authPiniaStore as authStore } from ${store}` : 'export const authStore = (_nuxtApp, _fields, state) => state',
           '',
         ].join('\n')
       },
@@ -142,7 +148,7 @@ export default defineNuxtModule<ModuleOptions>({
       filename: 'types/gatekeeper-features.d.ts',
       getContents: () => {
         const state = `import(${JSON.stringify(resolver.resolve(runtimeDir, 'app/state'))})`
-        const store = hasNuxtModule('@pinia/nuxt') ? `ReturnType<typeof import(${JSON.stringify(resolver.resolve(runtimeDir, 'app/store'))}).useAuthStore>` : `${state}.AuthState`
+        const store = appHasPinia() ? `ReturnType<typeof import(${JSON.stringify(resolver.resolve(runtimeDir, 'app/store'))}).useAuthStore>` : `${state}.AuthState`
         return [
           `declare module '#gatekeeper-features' {`,
           `  export const createRefresher: typeof import(${JSON.stringify(resolver.resolve(runtimeDir, 'app/refresher'))}).createRefresher | null`,

@@ -8,14 +8,16 @@ import { createAuthManager } from '../manager'
 import { scheduleChecks } from '../scheduling'
 import type { ServerSessionLookup } from '../../shared/server-session'
 
-// Per process, not per request: the server's session lookup (its cache and verifier live as long as the process).
+// Per process, not per request: the server's session lookup (its cache and verifier live as long as the process),
+// and the resolved config (the server's runtime config is the same for every request it serves).
 let serverLookup: ServerSessionLookup | undefined
+let serverConfig: PublicAuthConfig | undefined
 
 export default defineNuxtPlugin({
   name: 'gatekeeper',
   async setup(nuxtApp) {
     const runtimeConfig = useRuntimeConfig()
-    const config = resolveAuthConfig(runtimeConfig.public.auth)
+    const config = import.meta.server ? serverConfig ??= resolveAuthConfig(runtimeConfig.public.auth) : resolveAuthConfig(runtimeConfig.public.auth)
     // Server-only code (jose's verification, node:crypto) stays out of the client bundle: a dead branch there.
     if (import.meta.server) serverLookup ??= (await import('../../shared/server-session')).processSessionLookup()
     const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, import.meta.server ? serverLookup : undefined)
