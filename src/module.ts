@@ -160,7 +160,7 @@ export default defineNuxtModule<ModuleOptions>({
           '',
         ].join('\n')
       },
-    }, { nuxt: true, nitro: true })
+    }, { nuxt: true, nitro: true, node: true })
 
     // No Pinia plugin: the state is a plain reactive object in the payload (runtime/app/state.ts), which
     // useAuthState().store wraps in the app's Pinia when it has one (@pinia/nuxt; see the features above).
