@@ -118,13 +118,13 @@ export default defineNuxtModule<ModuleOptions>({
     // cookies the server refreshes), the lock between tabs only where the browser spends refresh tokens, and
     // Pinia only in apps that use it.
     const refreshes = resolved.public.refreshToken !== null
+    const browserRefreshes = refreshes && !resolved.public.token?.cookie.httpOnly
     // Known once every module is installed (@pinia/nuxt may come after this one; it registers as 'pinia').
     let hasPinia = false
     nuxt.hook('modules:done', () => {
       hasPinia = hasNuxtModule('pinia', nuxt) || hasNuxtModule('@pinia/nuxt', nuxt)
     })
     const appHasPinia = () => hasPinia
-    const browserRefreshes = refreshes && !resolved.public.token?.cookie.httpOnly
     const featuresTemplate = addTemplate({
       filename: 'gatekeeper/features.mjs',
       getContents: () => {

@@ -23,6 +23,25 @@ describe('session keys', () => {
     expect(await keys.seal('x', 's:abc')).not.toBe(await keys.seal('x', 's:abc'))
   })
 
+  it('opens records and verifies cookies made the WebCrypto way (HKDF-SHA-256, AES-GCM with its tag appended), as earlier versions made them', async () => {
+    // Derived and sealed here with WebCrypto, independently of the module's code, as the version before it did.
+    const encoder = new TextEncoder()
+    const material = await crypto.subtle.importKey('raw', encoder.encode(OLD), 'HKDF', false, ['deriveKey'])
+    const params = (info: string) => ({ name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('nuxt-gatekeeper sessions'), info: encoder.encode(info) })
+    const seal = await crypto.subtle.deriveKey(params('tokens at rest'), material, { name: 'AES-GCM', length: 256 }, false, ['encrypt'])
+    const sign = await crypto.subtle.deriveKey(params('session cookie'), material, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign'])
+    const id = Buffer.from(await crypto.subtle.digest('SHA-256', encoder.encode(`key id\n${OLD}`))).subarray(0, 6).toString('base64url')
+    const iv = crypto.getRandomValues(new Uint8Array(12))
+    const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode('s:abc') }, seal, encoder.encode('{"token":"eyJ.old"}'))
+    const sealed = `${id}.${Buffer.from(iv).toString('base64url')}.${Buffer.from(data).toString('base64url')}`
+    const cookie = `abc.${Buffer.from(await crypto.subtle.sign('HMAC', sign, encoder.encode('abc'))).toString('base64url')}`
+    const keys = await createSessionKeys([OLD])
+    expect(await keys.open(sealed, 's:abc')).toBe('{"token":"eyJ.old"}')
+    expect(await keys.verify(cookie)).toBe('abc')
+    // And the other way round: what the module seals now has the same form (id, 12-byte IV, ciphertext + tag).
+    expect(await keys.sign('abc')).toBe(cookie)
+  })
+
   it('rotation: the first secret seals and signs, the others still open and verify', async () => {
     const before = await createSessionKeys([OLD])
     const sealed = await before.seal('tokens', 's:1')

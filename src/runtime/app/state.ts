@@ -38,7 +38,8 @@ export function initialAuthState(): AuthStateFields {
 /**
  * This NuxtApp's state: the one the payload brought (hydration), else a new one put into the payload. A plain
  * reactive object, not a Pinia store: creating a store per SSR request cost more than the rest of the module's
- * render together (see docs/benchmarks.md). `useAuthState().store` wraps this same object in Pinia on demand.
+ * render together (see docs/benchmarks.md). In apps with @pinia/nuxt, `useAuthState().store` is a Pinia store over
+ * this same object.
  */
 export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
   const payload = nuxtApp.payload as { [PAYLOAD_KEY]?: AuthStateFields }

@@ -5,9 +5,9 @@ import { authStore } from '#gatekeeper-features'
 import { useAuthManager } from './useAuth'
 
 /**
- * The lower-level state: the session data plus the tokens, and the state itself (a Pinia store in apps with Pinia). `rawToken` and `rawRefreshToken`
- * follow the cookie jar; assigning to them writes through the token store at once (never a delayed
- * write-back). Tokens are never part of the SSR payload, and httpOnly tokens read as null everywhere.
+ * The lower-level state: the session data plus the tokens, and the state itself (`store`: a Pinia store in apps
+ * with @pinia/nuxt). `rawToken` and `rawRefreshToken` follow the cookie jar; assigning to them writes through the
+ * token store at once (never a delayed write-back). Tokens are never part of the SSR payload, and httpOnly tokens read as null everywhere.
  */
 export function useAuthState(): UseAuthStateReturn {
   const nuxtApp = useNuxtApp()
