@@ -40,6 +40,11 @@ export function renderReport({ variants, bytes, throughput, api = [], instances 
     const failed = result.failed ? `, ${result.failed} failed` : ''
     return `${Math.round(result.median)} (${(result.median / bareRate).toFixed(2)}× bare${failed})`
   })
+  const bareCpu = throughput.get(bare.name)?.cpuMsPerView
+  row(`server CPU per SSR view (median of the rounds; bare's ÷ this)`, (variant) => {
+    const cpu = throughput.get(variant.name)?.cpuMsPerView
+    return cpu === undefined ? undefined : `${cpu.toFixed(2)} ms (${(bareCpu / cpu).toFixed(2)}×)`
+  })
   row('backend calls per SSR view (throughput run)', variant => throughput.get(variant.name).backendCallsPerView.toFixed(2))
   row('full load + hydration', variant => ran(variant, 'load') && callsCell(ran(variant, 'load').calls))
   row('3 client-side navigations', variant => ran(variant, 'navigate') && callsCell(ran(variant, 'navigate').calls))

@@ -12,7 +12,7 @@
 //     parts: { [variant]: [{ part, total, gzip }] },                    // client JS per part (scripts/client-parts.mjs:
 //                                                                       // the module's parts, `app` and `(unmapped)`,
 //                                                                       // adding up to clientBytes); absent when not measured
-//     ssr: { [variant]: { median, ratio, samples, backendCallsPerView, failed } },   // req/s; ratio = median / bare's
+//     ssr: { [variant]: { median, ratio, samples, cpuMsPerView, cpuRatio, backendCallsPerView, failed } },   // req/s; ratio = median / bare's; cpuRatio = bare's CPU per view / this one's
 //     api: [{ label, median, ratio, backendCallsPerRequest, failed }],  // ratio = median / the first (no auth) target's
 //     instances: { one, two } | null,                                   // req/s through the proxy, session mode on Redis
 //     scenarios: {                                                      // the browser scenarios (bench/lib/browser.mjs)
@@ -35,7 +35,7 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{ name: string, label: string, auth: boolean, refresh: boolean, sessions?: boolean, builtAs?: string }} Variant
  * @typedef {{ total: number, gzip: number }} Bytes
  * @typedef {{ part: string, total: number, gzip: number }} PartBytes
- * @typedef {{ median: number, samples: number[], backendCallsPerView: number, failed: number }} Throughput
+ * @typedef {{ median: number, samples: number[], cpuMsPerView?: number, backendCallsPerView: number, failed: number }} Throughput
  * @typedef {{ label: string, median: number, backendCallsPerRequest: number, failed: number }} ApiThroughput
  * @typedef {{ session: number, refresh: number, data: number }} Calls
  * @typedef {{ calls: Calls, signedOut: number, reuseDetections: number, errors: string[], succeeded?: string, lifetimes?: number, apiOk?: number }} ScenarioResult
@@ -88,6 +88,7 @@ export function resultsJson({ variants, bytes, parts, throughput, api = [], inst
       median: result.median,
       ratio: result.median / bareMedian,
       samples: result.samples,
+      ...(result.cpuMsPerView === undefined ? {} : { cpuMsPerView: result.cpuMsPerView, cpuRatio: plain(throughput)[bare.name].cpuMsPerView / result.cpuMsPerView }),
       backendCallsPerView: result.backendCallsPerView,
       failed: result.failed,
     }])),

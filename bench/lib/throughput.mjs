@@ -1,6 +1,7 @@
 // SSR throughput of the protected page with a valid cookie: autocannon on loopback, variants interleaved
 // (A B C D A B C D …) so a slow moment of the machine hits every variant alike; the median per variant.
 import autocannon from 'autocannon'
+import { clockTicks } from './cpu.mjs'
 import { cookieHeader } from './server.mjs'
 
 async function cannon(url, cookie, duration, connections) {
@@ -27,12 +28,16 @@ export async function measureThroughput(servers, { rounds, duration, connections
       throw new Error(`${server.variant.name}: /a with a valid cookie answered ${check.status} without the user's name`)
     }
     await cannon(`${server.url}/a`, cookie, 2, connections)
-    targets.push({ server, cookie, samples: [], requests: 0, backendCalls: 0, non2xx: 0 })
+    targets.push({ server, cookie, samples: [], cpuSamples: [], requests: 0, backendCalls: 0, non2xx: 0 })
   }
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) {
       await target.server.control({ reset: true })
+      // The server's CPU time per view as well: req/s moves with whatever else the machine does (other tenants of a
+      // VM, the load generator), the CPU a render costs much less (/proc, Linux's 10 ms ticks over a whole round).
+      const ticks = clockTicks(target.server.child.pid)
       const result = await cannon(`${target.server.url}/a`, target.cookie, duration, connections)
+      target.cpuSamples.push((clockTicks(target.server.child.pid) - ticks) * 10 / result.requests.total)
       const { counters } = await target.server.state()
       target.samples.push(result.requests.average)
       target.requests += result.requests.total
@@ -45,6 +50,7 @@ export async function measureThroughput(servers, { rounds, duration, connections
   return new Map(targets.map(target => [target.server.variant.name, {
     median: median(target.samples),
     samples: target.samples,
+    cpuMsPerView: median(target.cpuSamples),
     backendCallsPerView: target.requests ? target.backendCalls / target.requests : 0,
     failed: target.non2xx,
   }]))
