@@ -21,11 +21,12 @@ type Parts = Awaited<ReturnType<typeof clientParts>>
  * and `(unmapped)`, and set the budget to that sum × 1.04 (rounded up). Lower it when a change saves bytes.
  */
 // Measured 2026-12-01 (Nuxt 4.4.5, Vite 7), after the refresher, the tab lock and Pinia went where they are configured:
-// local 10 714, refresh 12 411, local-httponly 10 765, refresh-httponly 10 726, sessions 10 726, authjs 10 743
-// (no Pinia anywhere: no fixture uses @pinia/nuxt). Before: 15 415, 15 831, 15 452, 15 412, 15 417, 13 523.
+// local 10 714, refresh 13 709 (1 298 of it the lease lock's lazy chunk, for browsers without Web Locks),
+// local-httponly 10 765, refresh-httponly 10 726, sessions 10 726, authjs 10 743 (no Pinia anywhere: no fixture uses
+// @pinia/nuxt). Before: 15 415, 15 831, 15 452, 15 412, 15 417, 13 523.
 const GZIP_BUDGETS: Record<string, number> = {
   'local': 11_150,
-  'refresh': 12_910,
+  'refresh': 14_260,
   'local-httponly': 11_200,
   'refresh-httponly': 11_160,
   'sessions': 11_160,
@@ -127,12 +128,15 @@ describe.each(FIXTURES)('client JS of the $name fixture', (fixture) => {
     if (fixture.name === 'refresh') expect(hasPart(result(), 'refresher')).toBe(true)
   })
 
-  it('carries the tab lock only where the browser spends refresh tokens, and its lease fallback nowhere a server relays the refresh', () => {
+  it('carries the tab lock, and its lease fallback, only where the browser spends refresh tokens', () => {
     const sources = result().sources.filter(entry => entry.total > 0).map(entry => entry.source)
     const has = (file: RegExp) => sources.some(source => file.test(source))
     expect(has(/app\/tabs\/lock(?:\.[cm]?[jt]s)?$/), describeParts(result())).toBe(fixture.refreshToken && !fixture.relay)
-    // Every fixture has a server, which joins the tabs' concurrent refreshes: localStorage leases buy nothing.
-    expect(has(/app\/tabs\/lease-lock/)).toBe(false)
+    expect(has(/app\/tabs\/lease-lock/)).toBe(fixture.refreshToken && !fixture.relay)
+    // The lease is for browsers without Web Locks: a chunk of its own, not loaded by the first render.
+    const initial = new Set(result().initial)
+    const leaseFiles = result().sources.filter(entry => /app\/tabs\/lease-lock/.test(entry.source)).flatMap(entry => entry.files)
+    expect(leaseFiles.filter(file => initial.has(file))).toEqual([])
   })
 
   it('carries no Pinia: no fixture uses @pinia/nuxt, and useAuthState().store is then the module\'s own state', () => {

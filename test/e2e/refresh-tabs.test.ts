@@ -32,7 +32,7 @@ async function openTab(context: BrowserContext, path: string): Promise<Page> {
 }
 
 describe('refresh across tabs and clocks', () => {
-  it('without Web Locks, the server\'s refresh route keeps three tabs refreshing at once to one refresh', async () => {
+  it('without Web Locks, a lease lock keeps three tabs refreshing at once to one refresh', async () => {
     const session = await signedInContext(async (context) => {
       // As on plain http to a LAN address (no secure context) or an older browser.
       await context.addInitScript(() => {

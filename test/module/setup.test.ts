@@ -155,7 +155,7 @@ describe('module setup', () => {
 
   it.each([
     ['local, no Pinia', [modulePath], { provider: { type: 'local' } }, { refresher: 'null', lock: 'task => task()', store: 'state => state' }],
-    ['refresh with a server, @pinia/nuxt', ['@pinia/nuxt', modulePath], { provider: { type: 'local', refresh: { isEnabled: true } } }, { refresher: 'refresher', lock: 'withTokenLockServerRefreshed', store: 'authPiniaStore' }],
+    ['refresh with a server, @pinia/nuxt', ['@pinia/nuxt', modulePath], { provider: { type: 'local', refresh: { isEnabled: true } } }, { refresher: 'refresher', lock: 'export { withTokenLock }', store: 'authPiniaStore' }],
     ['refresh, httpOnly cookies', [modulePath], { provider: { type: 'local', token: { httpOnlyCookieAttribute: true }, refresh: { isEnabled: true, token: { httpOnlyCookieAttribute: true } } } }, { refresher: 'import.meta.server ? refresher : null', lock: 'task => task()', store: 'state => state' }],
   ])('generates only the app-layer features the configuration needs (%s)', async (_name, modules, auth, wanted) => {
     const nuxt = await load({ modules, auth })

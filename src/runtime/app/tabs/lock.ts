@@ -14,18 +14,10 @@ const TOKEN_LOCK = 'nuxt-gatekeeper:tokens'
 /**
  * Holds the tab lock over the token cookies while `task` reads, spends or writes them: refreshes, sign-in and
  * sign-out of every tab take turns, so none writes over another's answer. On the server it runs at once.
- * Without Web Locks, a lease in localStorage (./lease-lock), loaded only there: the browser spends refresh
- * tokens at the backend itself (a generated site, no server of the app's in between).
+ * Without Web Locks, a lease in localStorage (./lease-lock), loaded only there. Even with the app's server
+ * joining concurrent refreshes, tabs need it: one that decided to refresh before another's answer arrived would
+ * otherwise rotate the new pair once more (test/e2e/refresh-tabs.test.ts saw 2 refreshes for 3 tabs under load).
  */
 export function withTokenLock<T>(task: () => Promise<T>): Promise<T> {
   return import.meta.server ? task() : withTabLock(TOKEN_LOCK, task, async (name, locked) => (await import('./lease-lock')).withLeaseLock(name, locked))
-}
-
-/**
- * The same where refreshes go through the app's server (the relay route): without Web Locks the task runs
- * unlocked, since that server spends each refresh token once for every tab that presents it (see
- * shared/server-refresh.ts), and the lease lock's 1.3 kB (gzip) would buy nothing more.
- */
-export function withTokenLockServerRefreshed<T>(task: () => Promise<T>): Promise<T> {
-  return import.meta.server ? task() : withTabLock(TOKEN_LOCK, task, (_name, locked) => locked())
 }
