@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createExpiringCache } from '../../src/runtime/shared/expiring-cache'
-import { cachedSession, forgetCachedSession } from '../../src/runtime/shared/session-cache'
+import { cachedSession, forgetCachedSession, peekCachedSession } from '../../src/runtime/shared/session-cache'
 
 const settings = { maxAge: 10, maxEntries: 100 }
 let counter = 0
@@ -35,6 +35,41 @@ describe('the SSR session cache', () => {
     later.user.name = 'changed by one request'
     expect(await cachedSession(token, settings, load)).toEqual({ user: { name: 'Ada' } })
     expect(new Set([...sessions, later]).size).toBe(6)
+  })
+
+  it('answers a render at once from a settled entry (peek), and only from one: not a miss, not in flight, not after a sign-out', async () => {
+    const token = uniqueToken()
+    let answer!: (session: unknown) => void
+    const load = vi.fn(() => new Promise((resolve) => {
+      answer = resolve
+    }))
+    expect(peekCachedSession(token, settings)).toBeUndefined()
+    const inFlight = cachedSession(token, settings, load)
+    await Promise.resolve()
+    expect(peekCachedSession(token, settings)).toBeUndefined()
+    answer({ user: { name: 'Ada' } })
+    await inFlight
+    const first = peekCachedSession(token, settings)
+    const second = peekCachedSession(token, settings)
+    expect([first, second]).toEqual([{ session: { user: { name: 'Ada' } } }, { session: { user: { name: 'Ada' } } }])
+    expect(first!.session).not.toBe(second!.session)
+    expect(load).toHaveBeenCalledTimes(1)
+    await forgetCachedSession(token)
+    expect(peekCachedSession(token, settings)).toBeUndefined()
+  })
+
+  it('copies what is not plain JSON the structured way (a Date stays a Date), and never hands out a null session from peek', async () => {
+    const token = uniqueToken()
+    const since = new Date('2026-01-02T03:04:05Z')
+    await cachedSession(token, settings, async () => ({ id: 7, since }))
+    const hit = peekCachedSession(token, settings)!.session as { since: Date }
+    expect(hit.since).toBeInstanceOf(Date)
+    expect(hit.since.getTime()).toBe(since.getTime())
+    expect(hit.since).not.toBe(since)
+
+    const nobody = uniqueToken()
+    await cachedSession(nobody, settings, async () => null)
+    expect(peekCachedSession(nobody, settings)).toBeUndefined()
   })
 
   it('keeps nothing between different tokens', async () => {

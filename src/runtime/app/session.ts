@@ -148,6 +148,22 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
     })
   }
 
+  /**
+   * SSR: the verdict at once when the server already holds this token's session (its cache), without the
+   * check's chain of promises; false when the check must run (no token, an expiring one, a miss).
+   */
+  function settleFromServerCache(): boolean {
+    if (!import.meta.server || !serverLookup?.peek || store.machine.phase !== 'unknown') return false
+    const token = tokens.token()
+    // An expiring token takes the long way: it is refreshed first.
+    if (!token || refresher()?.needsRefresh()) return false
+    const hit = serverLookup.peek(token)
+    if (!hit) return false
+    applySession(hit.session as Session)
+    store.dispatch({ type: 'VERDICT', present: true, epoch: store.machine.epoch })
+    return true
+  }
+
   /** Resolves once a verdict was attempted. Never throws: the failure stays in `error`. */
   async function ensureChecked(): Promise<void> {
     if (store.machine.phase !== 'unknown') return
@@ -160,7 +176,7 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
     else if (import.meta.client && store.machine.phase === 'unknown') void getSession().catch(() => {})
   }
 
-  return { getSession, ensureChecked, endSession, applySession, afterRefresh }
+  return { getSession, ensureChecked, settleFromServerCache, endSession, applySession, afterRefresh }
 }
 
 export type SessionManager = ReturnType<typeof createSession>

@@ -1,6 +1,7 @@
 import { reactive, shallowReactive, toRaw } from 'vue'
 import type { NuxtApp } from 'nuxt/app'
 import { initialMachineState, statusOf, transition, type AuthEvent, type AuthMachineState, type AuthStatus } from '../core'
+import { isPlainJson } from '../core/plain-json'
 import type { Session } from '../types'
 import type { TokensSeen } from './tokens'
 
@@ -36,21 +37,38 @@ export function initialAuthState(): AuthStateFields {
 }
 
 /**
- * This NuxtApp's state: the one the payload brought (hydration), else a new one put into the payload. A plain
- * reactive object, not a Pinia store: creating a store per SSR request cost more than the rest of the module's
- * render together (see docs/benchmarks.md). In apps with @pinia/nuxt, `useAuthState().store` is a Pinia store over
- * this same object.
+ * This NuxtApp's state: in the browser the one the payload brought (hydration), else a new one, kept in the
+ * payload. A plain reactive object, not a Pinia store: creating a store per SSR request cost more than the rest
+ * of the module's render together (see docs/benchmarks.md). In apps with @pinia/nuxt, `useAuthState().store` is a
+ * Pinia store over this same object.
  */
 export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
-  const payload = nuxtApp.payload as { [PAYLOAD_KEY]?: AuthStateFields }
-  if (import.meta.server) {
-    // The render reads the state through a shallow proxy (every change replaces a field whole; a deep proxy made
-    // each read of `machine` or `data` a proxy of its own), and the payload carries the plain object.
-    return shallowReactive(payload[PAYLOAD_KEY] ??= initialAuthState())
-  }
+  // The render reads the state through a shallow proxy (every change replaces a field whole; a deep proxy made
+  // each read of `machine` or `data` a proxy of its own). It reaches the payload when the render ends
+  // (serializeAuthState, called by the plugin).
+  if (import.meta.server) return shallowReactive(initialAuthState())
+  const payload = nuxtApp.payload as { [PAYLOAD_KEY]?: AuthStateFields | string }
+  const sent = payload[PAYLOAD_KEY]
   // The browser's state is deep, as a Pinia store's is: page code may change `data` in place.
-  payload[PAYLOAD_KEY] = reactive(payload[PAYLOAD_KEY] ?? initialAuthState()) as AuthStateFields
-  return payload[PAYLOAD_KEY]
+  const fields = reactive(typeof sent === 'string' ? parseAuthState(sent) : sent ?? initialAuthState()) as AuthStateFields
+  payload[PAYLOAD_KEY] = fields
+  return fields
+}
+
+/**
+ * The state as the payload carries it: one JSON string when the session is plain JSON (Nuxt's serialiser runs
+ * every payload reducer over each value it holds, a dozen for the state as an object), else the object itself.
+ * Either way devalue escapes it for the HTML.
+ */
+export function serializeAuthState(fields: AuthStateFields): AuthStateFields | string {
+  const raw = toRaw(fields)
+  if (!isPlainJson(raw.data ?? null)) return raw
+  return JSON.stringify({ ...raw, lastRefreshedAt: raw.lastRefreshedAt?.getTime() })
+}
+
+function parseAuthState(sent: string): AuthStateFields {
+  const fields = JSON.parse(sent) as Omit<AuthStateFields, 'lastRefreshedAt'> & { lastRefreshedAt?: number }
+  return { ...initialAuthState(), ...fields, lastRefreshedAt: fields.lastRefreshedAt === undefined ? undefined : new Date(fields.lastRefreshedAt) }
 }
 
 /** The app layer's view of `fields`: the same object underneath, with `status`, `loading` and `dispatch`. */

@@ -48,10 +48,17 @@ type NodeCrypto = {
 // reached through getBuiltinModule (Node >= 20.16) so no bundler has to resolve `node:crypto`.
 const nodeCrypto = (globalThis.process as { getBuiltinModule?: (name: string) => unknown } | undefined)?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
 
-/** Hex SHA-256: cache keys derived from tokens never hold the token itself. */
-export async function sha256Hex(text: string): Promise<string> {
+/** Hex SHA-256 where Node's crypto is there (synchronous), else undefined (see sha256Hex). */
+export function sha256HexSync(text: string): string | undefined {
   if (nodeCrypto?.hash) return nodeCrypto.hash('sha256', text, 'hex')
   if (nodeCrypto) return nodeCrypto.createHash('sha256').update(text).digest('hex')
+  return undefined
+}
+
+/** Hex SHA-256: cache keys derived from tokens never hold the token itself. */
+export async function sha256Hex(text: string): Promise<string> {
+  const hex = sha256HexSync(text)
+  if (hex !== undefined) return hex
   const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
   return Array.from(new Uint8Array(digest), byte => byte.toString(16).padStart(2, '0')).join('')
 }

@@ -1,5 +1,5 @@
 import { jwtVerificationEnabled, verifiedSession, type JwtVerificationSettings } from './jwt-verification'
-import { cachedSession, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
+import { cachedSession, peekCachedSession, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
 import { serverSettings } from './server-settings'
 
 /** The server-only settings (see server-settings.ts) that decide how the server learns whose token it holds. */
@@ -13,7 +13,11 @@ export function processSessionLookup(): ServerSessionLookup {
   return serverSessionLookup(serverSettings())
 }
 
-export type ServerSessionLookup = (token: string, askBackend: () => Promise<unknown>) => Promise<unknown>
+export interface ServerSessionLookup {
+  (token: string, askBackend: () => Promise<unknown>): Promise<unknown>
+  /** The session for this token if the server already has it at hand (a cache hit), without waiting; else undefined. */
+  peek?: (token: string) => { session: unknown } | undefined
+}
 
 /**
  * One answer for SSR and the server utilities: the token verified here when `auth.jwtVerification` is set (no
@@ -24,6 +28,10 @@ export function serverSessionLookup(settings: ServerSessionSettings | undefined,
   const jwt = settings?.jwtVerification
   if (jwtVerificationEnabled(jwt)) return token => verifiedSession(token, jwt)
   const cache = settings?.sessionCache
-  if (useCache && sessionCacheEnabled(cache)) return (token, askBackend) => cachedSession(token, cache, askBackend)
+  if (useCache && sessionCacheEnabled(cache)) {
+    const lookup: ServerSessionLookup = (token, askBackend) => cachedSession(token, cache, askBackend)
+    lookup.peek = token => peekCachedSession(token, cache)
+    return lookup
+  }
   return (_token, askBackend) => askBackend()
 }

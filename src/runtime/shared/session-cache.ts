@@ -1,5 +1,6 @@
+import { isPlainJson } from '../core/plain-json'
 import { jwtExpiry } from '../core/token'
-import { createExpiringCache, sha256Hex, type ExpiringCache } from './expiring-cache'
+import { createExpiringCache, sha256Hex, sha256HexSync, type ExpiringCache } from './expiring-cache'
 import { readSealed, sharedState, writeSealed, type SharedState } from './shared-state'
 
 /** `runtimeConfig.auth.sessionCache`: `maxAge` 0 turns the cache off. */
@@ -18,7 +19,15 @@ export interface SessionCacheSettings {
 const STORE = Symbol.for('nuxt-gatekeeper:session-cache')
 // The configured maxAge, for sign-out's marker (forgetCachedSession has no settings of its own).
 const MAX_AGE = Symbol.for('nuxt-gatekeeper:session-cache-max-age')
-const holder = globalThis as { [STORE]?: ExpiringCache<Promise<unknown>>, [MAX_AGE]?: number }
+const holder = globalThis as { [STORE]?: ExpiringCache<CachedAnswer>, [MAX_AGE]?: number }
+
+/** One token's answer: in flight (shared by concurrent requests), then settled with a way to copy it. */
+interface CachedAnswer {
+  /** Resolves when `copy` is set; rejects with the lookup's failure (requests that joined it fail alike). */
+  settled: Promise<void>
+  /** Set once the session is in: a fresh copy for each request, without waiting. */
+  copy?: () => unknown
+}
 
 function cacheFor(settings: SessionCacheSettings) {
   holder[MAX_AGE] = settings.maxAge
@@ -30,26 +39,56 @@ export function sessionCacheEnabled(settings: SessionCacheSettings | undefined):
   return Boolean(settings && settings.maxAge > 0 && settings.maxEntries > 0)
 }
 
+/**
+ * How each request gets its own copy: an app that edits its session object must not edit another request's.
+ * JSON.parse of a kept string costs a tenth of a structuredClone per request; anything else (a Date from a
+ * custom strategy) is cloned, and what cannot be cloned throws here, before it is kept.
+ */
+function copier(session: unknown): () => unknown {
+  if (isPlainJson(session)) {
+    const json = JSON.stringify(session)
+    return () => JSON.parse(json)
+  }
+  const kept = structuredClone(session)
+  return () => structuredClone(kept)
+}
+
+/**
+ * The cached session for this token if it is already here, without waiting (a server render with a cache hit
+ * needs no promise at all); undefined when it must be asked for (a miss, in flight, nobody, no synchronous hash).
+ */
+export function peekCachedSession(token: string, settings: SessionCacheSettings): { session: unknown } | undefined {
+  const key = sha256HexSync(token)
+  const copy = key === undefined ? undefined : cacheFor(settings).get(key)?.copy
+  const session = copy?.()
+  return session === null || session === undefined ? undefined : { session }
+}
+
 export async function cachedSession(token: string, settings: SessionCacheSettings, load: () => Promise<unknown>): Promise<unknown> {
   const entries = cacheFor(settings)
-  const key = await sha256Hex(token)
+  const key = sha256HexSync(token) ?? await sha256Hex(token)
   const hit = entries.get(key)
-  // Every request gets its own copy: an app that edits its session object must not edit another request's.
-  if (hit) return structuredClone(await hit)
+  if (hit) {
+    if (!hit.copy) await hit.settled
+    return hit.copy!()
+  }
   const shared = sharedState()
   const loading = shared ? shared.then(state => sharedSession(state, key, token, settings, load)) : load()
-  const kept = loading.then(session => structuredClone(session))
+  const answer = {} as CachedAnswer
+  answer.settled = loading.then((session) => {
+    answer.copy = copier(session)
+  })
   // Concurrent requests with the same token share the one in flight.
-  entries.set(key, kept, Number.POSITIVE_INFINITY)
+  entries.set(key, answer, Number.POSITIVE_INFINITY)
   try {
     // A copy that fails is a failure too: nothing that cannot be handed out again stays in the cache.
-    const [session] = await Promise.all([loading, kept])
-    if (session === null || session === undefined) entries.deleteIf(key, kept)
-    else if (entries.get(key) === kept) entries.set(key, kept, Math.min(Date.now() + settings.maxAge * 1000, jwtExpiry(token) ?? Number.POSITIVE_INFINITY))
+    const [session] = await Promise.all([loading, answer.settled])
+    if (session === null || session === undefined) entries.deleteIf(key, answer)
+    else if (entries.get(key) === answer) entries.set(key, answer, Math.min(Date.now() + settings.maxAge * 1000, jwtExpiry(token) ?? Number.POSITIVE_INFINITY))
     return session
   }
   catch (error) {
-    entries.deleteIf(key, kept)
+    entries.deleteIf(key, answer)
     throw error
   }
 }

@@ -6,6 +6,7 @@ import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
 import { createAuthManager } from '../manager'
 import { scheduleChecks } from '../scheduling'
+import { PAYLOAD_KEY, serializeAuthState } from '../state'
 import type { ServerSessionLookup } from '../../shared/server-session'
 
 // Per process, not per request: the server's session lookup (its cache and verifier live as long as the process),
@@ -31,17 +32,17 @@ export default defineNuxtPlugin({
       // Not in a prerendered page: its render time is the build's, not now.
       if (!import.meta.prerender) store.serverTime = Date.now()
       // What the render ended with: a refresh during the check (or a useAuthFetch during the render) changes it.
-      // Pinia's payload holds this very state object, so a write after rendering is still sent.
       const event = useRequestEvent()
       nuxtApp.hooks.hook('app:rendered', () => {
         store.tokensSeen = { token: manager.tokens.views.token.value !== null, refreshToken: manager.tokens.views.refreshToken.value !== null }
+        ;(nuxtApp.payload as Record<string, unknown>)[PAYLOAD_KEY] = serializeAuthState(manager.stateFields)
         // A page with a visitor's session in it is theirs alone: no shared cache (CDN, proxy) may keep it,
         // unless the app said otherwise for this response.
         if (event && store.data && !getResponseHeader(event, 'cache-control')) setResponseHeader(event, 'cache-control', 'private, no-store')
       })
       if (!serverCheckDisabled(config)) {
         // One check per SSR request; the verdict travels in the payload so the client does not ask again.
-        await manager.ensureChecked()
+        if (!manager.settleFromServerCache()) await manager.ensureChecked()
         store.checkedOnServer = store.machine.phase !== 'unknown'
       }
     }
