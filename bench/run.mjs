@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { launchBrowser, runScenarios } from './lib/browser.mjs'
+import { firstVisitJs, launchBrowser, runScenarios } from './lib/browser.mjs'
 import { machineDescription, renderParts, renderReport } from './lib/report.mjs'
 import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
@@ -104,11 +104,15 @@ try {
     for (const server of servers.filter(candidate => candidate.variant.auth && !candidate.variant.sessions && !candidate.variant.httpOnly && !candidate.variant.accessOnly && (!only || only.includes(candidate.variant.name)))) {
       scenarios.set(server.variant.name, await runScenarios(browser, server, options))
     }
+    step('client JS a first visit loads, in Chromium')
+    const firstVisit = new Map()
+    for (const server of servers.filter(candidate => !candidate.variant.builtAs)) firstVisit.set(server.variant.name, await firstVisitJs(browser, server))
     const machine = machineDescription(browser.version())
     const date = new Date().toISOString().slice(0, 10)
     const report = [renderReport({
       variants: VARIANTS,
       bytes,
+      firstVisit,
       throughput,
       api,
       instances,
@@ -121,7 +125,7 @@ try {
     writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
     // The same figures as JSON, and the charts of docs/benchmarks.md drawn from it.
-    const json = resultsJson({ variants: VARIANTS, bytes, parts, throughput, api, instances, scenarios, options, machine, date })
+    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, throughput, api, instances, scenarios, options, machine, date })
     writeResultsJson(json, join(benchDir, 'results', 'latest.json'))
     writeCharts(json, join(repoRoot, 'docs', 'public', 'benchmarks'))
     process.stdout.write('(and bench/results/latest.json, and its charts in docs/public/benchmarks/)\n')

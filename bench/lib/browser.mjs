@@ -1,10 +1,11 @@
 // The scenarios in Chromium: what each variant costs the backend, and whether anybody is signed out or
 // anything is logged to the console on the way.
+import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
 import { BENCH_PASSWORD } from '../fixtures.mjs'
 import { expiredCopy } from './server.mjs'
-import { median } from './throughput.mjs'
+import { median, visitorCookie } from './throughput.mjs'
 
 const SESSION = 'GET /api/auth/session'
 const REFRESH = 'POST /api/auth/refresh'
@@ -191,4 +192,34 @@ export async function runScenarios(browser, server, options) {
   process.stdout.write(`  ${server.variant.name}: sign-in ×${options.signInRuns}\n`)
   results.signIn = await signInTimes(browser, server, options.signInRuns)
   return results
+}
+
+/**
+ * The JS a signed-in visitor's browser downloads to open `/a` (a fresh context, through hydration): every script
+ * response, gzip level 9 as for the built chunks. Unlike the build's total, chunks this browser never asks for
+ * (the lease lock's, which only browsers without Web Locks import) are not in it.
+ */
+export async function firstVisitJs(browser, server) {
+  const context = await browser.newContext({ baseURL: server.url })
+  try {
+    if (server.variant.auth) {
+      const { cookie } = await visitorCookie(server)
+      await context.addCookies(cookie.split('; ').map((pair) => {
+        const at = pair.indexOf('=')
+        return { name: pair.slice(0, at), value: pair.slice(at + 1), url: server.url }
+      }))
+    }
+    const page = await context.newPage()
+    const bodies = []
+    page.on('response', (response) => {
+      if (response.request().resourceType() === 'script') bodies.push(response.body())
+    })
+    await page.goto('/a')
+    await settle(page)
+    const scripts = await Promise.all(bodies)
+    return { files: scripts.length, total: scripts.reduce((sum, body) => sum + body.length, 0), gzip: scripts.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0) }
+  }
+  finally {
+    await context.close()
+  }
 }

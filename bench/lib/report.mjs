@@ -17,7 +17,7 @@ export function machineDescription(chromiumVersion) {
   return `${platform()} ${release()}, ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Chromium ${chromiumVersion}`
 }
 
-export function renderReport({ variants, bytes, throughput, api = [], instances = null, scenarios, options, machine, date }) {
+export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareRate = throughput.get(bare.name)?.median
   const rows = []
@@ -35,6 +35,9 @@ export function renderReport({ variants, bytes, throughput, api = [], instances 
   row('client JS added to bare, total / gzip', variant => variant.auth
     ? `${signed(bytes.get(variant.name).total - bytes.get(bare.name).total)} / ${signed(bytes.get(variant.name).gzip - bytes.get(bare.name).gzip)}`
     : undefined)
+  const visit = variant => firstVisit.get(variant.builtAs ?? variant.name)
+  row('client JS a signed-in first visit of /a loads (Chromium), gzip', variant => visit(variant) && kB(visit(variant).gzip))
+  row('… added to bare', variant => variant.auth && visit(variant) && visit(bare) ? signed(visit(variant).gzip - visit(bare).gzip) : undefined)
   row(`SSR req/s, protected page, valid cookie (median of ${options.rounds} × ${options.duration} s)`, (variant) => {
     const result = throughput.get(variant.name)
     const failed = result.failed ? `, ${result.failed} failed` : ''

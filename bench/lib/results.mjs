@@ -66,7 +66,7 @@ const partList = value => (Array.isArray(value) ? value : value?.parts ?? []).ma
  * }} measured
  * @returns {BenchResults} the JSON written to bench/results/latest.json
  */
-export function resultsJson({ variants, bytes, parts, throughput, api = [], instances = null, scenarios, options, machine, date }) {
+export function resultsJson({ variants, bytes, firstVisit, parts, throughput, api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareMedian = plain(throughput)[bare.name]?.median
   const partsObject = parts && Object.fromEntries(Object.entries(plain(parts)).map(([name, value]) => [name, partList(value)]))
@@ -83,6 +83,7 @@ export function resultsJson({ variants, bytes, parts, throughput, api = [], inst
       ...(variant.builtAs ? { builtAs: variant.builtAs } : {}),
     })),
     clientBytes: plain(bytes),
+    ...(firstVisit ? { firstVisitBytes: plain(firstVisit) } : {}),
     ...(partsObject && Object.keys(partsObject).length ? { parts: partsObject } : {}),
     ssr: Object.fromEntries(Object.entries(plain(throughput)).map(([name, result]) => [name, {
       median: result.median,
