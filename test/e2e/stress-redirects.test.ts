@@ -36,7 +36,9 @@ describe('open redirects end to end', () => {
         // 'networkidle' was reached by the first load already: wait for the navigation itself. A browser
         // that stays on /login fails below with the payload's label.
         await page.waitForURL(url => url.pathname !== '/login', { timeout: 10_000 }).catch(() => {})
-        await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent?.trim() === 'authenticated')
+        const signedIn = await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent?.trim() === 'authenticated').then(() => true, () => false)
+        // A timeout names the payload, the page it stopped on and what that page shows.
+        expect(signedIn, `${label}: ${page.url()} shows status "${await page.getByTestId('status').textContent().catch(() => '(none)')}"`).toBe(true)
         const landed = new URL(page.url())
         expect(landed.origin, label).toBe(baseURL)
         expect(landed.pathname, label).toBe('/')
