@@ -66,6 +66,7 @@ export function peekCachedSession(token: string, settings: SessionCacheSettings)
 
 export async function cachedSession(token: string, settings: SessionCacheSettings, load: () => Promise<unknown>): Promise<unknown> {
   const entries = cacheFor(settings)
+  // No await where the hash is synchronous: a hit then costs no promise hop.
   const key = sha256HexSync(token) ?? await sha256Hex(token)
   const hit = entries.get(key)
   if (hit) {
