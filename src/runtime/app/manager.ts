@@ -16,7 +16,7 @@ import { createAuthState, useAuthStateFields, type AuthState, type AuthStateFiel
 import { createTabChannel, type TabMessage } from './tabs/channel'
 import { createAppTokens, type AppTokens } from './tokens'
 
-export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensureChecked' | 'settleFromServerCache' | 'endSession'>,
+export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensureChecked' | 'endSession'>,
   Pick<Navigation, 'guardTarget' | 'accessTarget' | 'guardNavigate' | 'enforceGuard'>,
   ReturnType<typeof createActions> {
   /** The resolved public config (build-time part plus runtimeConfig.public.auth). */
@@ -136,7 +136,6 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     },
     getSession: session.getSession,
     ensureChecked: session.ensureChecked,
-    settleFromServerCache: session.settleFromServerCache,
     endSession: session.endSession,
     askSession,
     ...actions,

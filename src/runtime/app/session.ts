@@ -149,11 +149,11 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
   }
 
   /**
-   * SSR: the verdict at once when the server already holds this token's session (its cache), without the
-   * check's chain of promises; false when the check must run (no token, an expiring one, a miss).
+   * SSR, before the first verdict: the verdict at once when the server already holds this token's session (its
+   * cache), without the check's chain of promises; false when the check must run (no token, an expiring one, a miss).
    */
   function settleFromServerCache(): boolean {
-    if (!import.meta.server || !serverLookup?.peek || store.machine.phase !== 'unknown') return false
+    if (!import.meta.server || !serverLookup?.peek) return false
     const token = tokens.token()
     // An expiring token takes the long way: it is refreshed first.
     if (!token || refresher()?.needsRefresh()) return false
@@ -166,7 +166,7 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
 
   /** Resolves once a verdict was attempted. Never throws: the failure stays in `error`. */
   async function ensureChecked(): Promise<void> {
-    if (store.machine.phase !== 'unknown') return
+    if (store.machine.phase !== 'unknown' || settleFromServerCache()) return
     await getSession({ force: false }).catch(() => {})
   }
 
@@ -176,7 +176,7 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
     else if (import.meta.client && store.machine.phase === 'unknown') void getSession().catch(() => {})
   }
 
-  return { getSession, ensureChecked, settleFromServerCache, endSession, applySession, afterRefresh }
+  return { getSession, ensureChecked, endSession, applySession, afterRefresh }
 }
 
 export type SessionManager = ReturnType<typeof createSession>

@@ -42,7 +42,7 @@ export default defineNuxtPlugin({
       })
       if (!serverCheckDisabled(config)) {
         // One check per SSR request; the verdict travels in the payload so the client does not ask again.
-        if (!manager.settleFromServerCache()) await manager.ensureChecked()
+        await manager.ensureChecked()
         store.checkedOnServer = store.machine.phase !== 'unknown'
       }
     }
