@@ -29,6 +29,9 @@ describe('open redirects end to end', () => {
         await context.clearCookies()
         await page.goto(`/login?redirect=${encodeURIComponent(target)}`)
         await waitForHydration(page)
+        // The form is live once the page has mounted (its submit button is enabled then): a value filled in before
+        // could be reset by that render, leaving a required field empty and the click without effect.
+        await page.waitForFunction(() => (document.querySelector('[data-testid=submit]') as HTMLButtonElement | null)?.disabled === false)
         await page.getByTestId('email').fill(user.email)
         await page.getByTestId('password').fill(user.password)
         await page.getByTestId('submit').click()
