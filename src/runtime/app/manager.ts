@@ -11,6 +11,7 @@ import { createActions } from './actions'
 import { createNavigation, type Navigation } from './navigation'
 import { createRefresher } from '#gatekeeper-features'
 import type { Refresher } from './refresher'
+import type { AppParts } from './parts'
 import { createReporter, createSession, type SessionManager } from './session'
 import { createAuthState, useAuthStateFields, type AuthState, type AuthStateFields } from './state'
 import { createTabChannel, type TabMessage } from './tabs/channel'
@@ -75,27 +76,37 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   const tokens = createAppTokens(config, event)
   const clock = createIssuerClock()
   const report = createReporter(nuxtApp)
-  const context = createStrategyContext({
+  // The parts below are made when first used. A server render whose session the cache holds needs none of them
+  // but the guard's navigation, and making them all for every request was a measurable share of its cost.
+  const context = lazy(() => createStrategyContext({
     config,
     tokens,
     callHook: nuxtApp.callHook as never,
     ...ssrForwarding(event),
-  })
-  const navigation = createNavigation({ nuxtApp, config, store, tokens, requestPath: event?.path })
-
-  const tabs = createTabChannel((message: TabMessage) => {
+  }))
+  const navigation = lazy(() => createNavigation({ nuxtApp, config, store, tokens, requestPath: event?.path }))
+  const tabs = lazy(() => createTabChannel((message: TabMessage) => {
     // The other tab wrote the jar; our views follow it.
     tokens.sync()
     if (message.type === 'signed-out') void session.endSession('other-tab')
     else if (message.type === 'signed-in') void session.getSession({ force: true }).catch(() => {})
-  })
+  }))
+  const parts: AppParts = {
+    nuxtApp,
+    store,
+    tokens,
+    strategy,
+    report,
+    get context() { return context() },
+    get navigation() { return navigation() },
+    get tabs() { return tabs() },
+  }
 
-  let refresher: Refresher | null = null
-  const session = createSession({ nuxtApp, store, tokens, strategy, context, navigation, tabs, refresher: () => refresher, report, serverLookup })
-  if (createRefresher && strategy.refresh && config.refreshToken && tokens.readable) {
-    refresher = createRefresher({
+  const refresher = lazy((): Refresher | null => {
+    if (!createRefresher || !strategy.refresh || !config.refreshToken || !tokens.readable) return null
+    return createRefresher({
       strategy,
-      context,
+      context: context(),
       store,
       tokens,
       clock,
@@ -104,48 +115,61 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       report,
       signOut: stillValid => session.endSession('refresh-refused', { stillValid }),
       onRefreshed: async () => {
-        tabs.post({ type: 'refreshed' })
+        tabs().post({ type: 'refreshed' })
         await nuxtApp.callHook('auth:refreshed', {})
         session.afterRefresh()
       },
     })
-  }
+  })
+  const session = createSession({ parts, refresher, serverLookup })
+  const actions = lazy(() => createActions({ ...parts, session }))
+  const providerActions = lazy(() => Object.fromEntries(Object.entries(strategy.actions ?? {}).map(([name, action]) => [name, () => action(context())])))
+  // The browser listens to the other tabs from the start.
+  if (import.meta.client) tabs()
+
   async function askSession(options: GetSessionOptions = {}): Promise<Session | null> {
     const current = await session.getSession(options)
     if (current !== null || !options.required) return current
     if (options.onUnauthenticated) return await options.onUnauthenticated() as Session | null
-    if (options.callbackUrl !== undefined) await navigation.go(navigation.resolveTarget(options.callbackUrl, options.external === true, '/'))
-    else await navigation.toLoginFromCurrent()
+    if (options.callbackUrl !== undefined) await navigation().go(navigation().resolveTarget(options.callbackUrl, options.external === true, '/'))
+    else await navigation().toLoginFromCurrent()
     return null
   }
-  const actions = createActions({ nuxtApp, store, tokens, strategy, context, navigation, session, tabs, report })
-
   return {
     config,
     store,
     stateFields,
     tokens,
     clock,
-    context,
-    refresher,
-    actions: Object.fromEntries(Object.entries(strategy.actions ?? {}).map(([name, action]) => [name, () => action(context)])),
+    get context() { return context() },
+    get refresher() { return refresher() },
+    get actions() { return providerActions() },
     async refresh(options) {
-      if (!refresher || !tokens.refreshToken()) return await askSession(options)
-      await refresher.refresh()
+      const renewer = refresher()
+      if (!renewer || !tokens.refreshToken()) return await askSession(options)
+      await renewer.refresh()
       return store.data ?? null
     },
     getSession: session.getSession,
     ensureChecked: session.ensureChecked,
     endSession: session.endSession,
     askSession,
-    ...actions,
-    guardTarget: navigation.guardTarget,
-    accessTarget: navigation.accessTarget,
-    guardNavigate: navigation.guardNavigate,
-    enforceGuard: navigation.enforceGuard,
+    signIn: (...args) => actions().signIn(...args),
+    signUp: (...args) => actions().signUp(...args),
+    signOut: options => actions().signOut(options),
+    guardTarget: route => navigation().guardTarget(route),
+    accessTarget: route => navigation().accessTarget(route),
+    guardNavigate: target => navigation().guardNavigate(target),
+    enforceGuard: () => navigation().enforceGuard(),
     dispose: () => {
-      tabs.close()
+      tabs().close()
       tokens.dispose()
     },
   }
+}
+
+/** `make()` once, on the first call. */
+function lazy<T>(make: () => T): () => T {
+  let made: { value: T } | undefined
+  return () => (made ??= { value: make() }).value
 }

@@ -8,8 +8,10 @@ import type { Refresher } from './refresher'
 import { withTokenLock } from '#gatekeeper-features'
 import { logAuthErrorOnce } from './dev-log'
 
-export interface SessionDeps extends AppParts {
-  /** Present when the provider can refresh. Read lazily: the refresher is created after the session. */
+export interface SessionDeps {
+  /** The manager's parts; `context`, `navigation` and `tabs` are read when used (the manager makes them then). */
+  parts: AppParts
+  /** Present when the provider can refresh. Read lazily: the refresher is made when first asked for. */
   refresher: () => Refresher | null
   /** SSR: how the server answers for a token (local JWT verification, or the backend through its cache). */
   serverLookup?: ServerSessionLookup
@@ -29,7 +31,8 @@ export interface EndSessionOptions {
  * The verdict about the user: asking the backend for the session (one request for every concurrent caller),
  * and ending the session, whoever ends it (the user, the backend, a refused refresh, another tab).
  */
-export function createSession({ nuxtApp, store, tokens, strategy, context, navigation, tabs, refresher, report, serverLookup }: SessionDeps) {
+export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
+  const { nuxtApp, store, tokens, strategy, report } = parts
   const flights = createSingleFlight()
 
   function applySession(session: Session) {
@@ -54,7 +57,7 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
       if (callBackend) {
         store.dispatch({ type: 'START', activity: 'signingOut' })
         // The session ends here whatever the backend says; its failure still reaches the auth:error hook.
-        await strategy.signOut(context).catch((error: unknown) => {
+        await strategy.signOut(parts.context).catch((error: unknown) => {
           backendError = error
         })
       }
@@ -70,9 +73,9 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
     await (reason === 'other-tab' ? finish() : withTokenLock(finish))
     if (!ended) return
     if (backendError !== undefined) await report(backendError, 'signOut')
-    if (reason !== 'other-tab') tabs.post({ type: 'signed-out' })
+    if (reason !== 'other-tab') parts.tabs.post({ type: 'signed-out' })
     await nuxtApp.callHook('auth:signedOut', { reason })
-    if (reason !== 'user') await navigation.enforceGuard()
+    if (reason !== 'user') await parts.navigation.enforceGuard()
   }
 
   /** The backend (or the missing token) says nobody is signed in. A session that ends this way is a sign-out. */
@@ -111,8 +114,8 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
       const stale = () => store.machine.epoch !== epoch || (tokens.readable && tokens.token() !== checkedToken)
       // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
       const loadSession = async () => (import.meta.server && checkedToken && serverLookup
-        ? await serverLookup(checkedToken, () => strategy.getSession(context))
-        : await strategy.getSession(context)) as Session | null
+        ? await serverLookup(checkedToken, () => strategy.getSession(parts.context))
+        : await strategy.getSession(parts.context)) as Session | null
       try {
         let session: Session | null
         try {
@@ -164,10 +167,14 @@ export function createSession({ nuxtApp, store, tokens, strategy, context, navig
     return true
   }
 
-  /** Resolves once a verdict was attempted. Never throws: the failure stays in `error`. */
-  async function ensureChecked(): Promise<void> {
+  /**
+   * Resolves once a verdict was attempted; nothing to wait for (undefined) when one is held already or the
+   * server's cache gave it at once, so a cached server render awaits no promise. Never throws: the failure
+   * stays in `error`.
+   */
+  function ensureChecked(): Promise<void> | undefined {
     if (store.machine.phase !== 'unknown' || settleFromServerCache()) return
-    await getSession({ force: false }).catch(() => {})
+    return getSession({ force: false }).then(() => {}, () => {})
   }
 
   /** A refresh that succeeds after checks failed (backend was down) still owes the verdict. */

@@ -33,7 +33,8 @@ export interface AuthState extends AuthStateFields {
 export const PAYLOAD_KEY = 'gatekeeper'
 
 export function initialAuthState(): AuthStateFields {
-  return { machine: { ...initialMachineState }, data: undefined, lastRefreshedAt: undefined, checkedOnServer: false, tokensSeen: undefined, serverTime: undefined }
+  const { phase, activity, error, epoch } = initialMachineState
+  return { machine: { phase, activity, error, epoch }, data: undefined, lastRefreshedAt: undefined, checkedOnServer: false, tokensSeen: undefined, serverTime: undefined }
 }
 
 /**
@@ -63,7 +64,9 @@ export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
 export function serializeAuthState(fields: AuthStateFields): AuthStateFields | string {
   const raw = toRaw(fields)
   if (!isPlainJson(raw.data ?? null)) return raw
-  return JSON.stringify({ ...raw, lastRefreshedAt: raw.lastRefreshedAt?.getTime() })
+  // Field by field, not a spread of the state: this runs for every render, and the spread cost more than the JSON.
+  const { machine, data, lastRefreshedAt, checkedOnServer, tokensSeen, serverTime } = raw
+  return JSON.stringify({ machine, data, lastRefreshedAt: lastRefreshedAt?.getTime(), checkedOnServer, tokensSeen, serverTime })
 }
 
 function parseAuthState(sent: string): AuthStateFields {
@@ -71,26 +74,32 @@ function parseAuthState(sent: string): AuthStateFields {
   return { ...initialAuthState(), ...fields, lastRefreshedAt: fields.lastRefreshedAt === undefined ? undefined : new Date(fields.lastRefreshedAt) }
 }
 
-/** The app layer's view of `fields`: the same object underneath, with `status`, `loading` and `dispatch`. */
-export function createAuthState(fields: AuthStateFields): AuthState {
-  return {
-    get machine() { return fields.machine },
-    set machine(value) { fields.machine = value },
-    get data() { return fields.data },
-    set data(value) { fields.data = value },
-    get lastRefreshedAt() { return fields.lastRefreshedAt },
-    set lastRefreshedAt(value) { fields.lastRefreshedAt = value },
-    get checkedOnServer() { return fields.checkedOnServer },
-    set checkedOnServer(value) { fields.checkedOnServer = value },
-    get tokensSeen() { return fields.tokensSeen },
-    set tokensSeen(value) { fields.tokensSeen = value },
-    get serverTime() { return fields.serverTime },
-    set serverTime(value) { fields.serverTime = value },
-    get status() { return statusOf(fields.machine) },
-    get loading() { return fields.machine.activity !== null },
-    dispatch(event) {
-      // The plain object: spreading a reactive proxy goes through a trap per key.
-      fields.machine = transition(toRaw(fields.machine), event)
-    },
+/**
+ * The app layer's view of `fields`: the same object underneath, with `status`, `loading` and `dispatch`. A class,
+ * so its accessors live once on the prototype instead of a dozen closures made for every server render.
+ */
+class AuthStateView implements AuthState {
+  constructor(private readonly fields: AuthStateFields) {}
+  get machine() { return this.fields.machine }
+  set machine(value) { this.fields.machine = value }
+  get data() { return this.fields.data }
+  set data(value) { this.fields.data = value }
+  get lastRefreshedAt() { return this.fields.lastRefreshedAt }
+  set lastRefreshedAt(value) { this.fields.lastRefreshedAt = value }
+  get checkedOnServer() { return this.fields.checkedOnServer }
+  set checkedOnServer(value) { this.fields.checkedOnServer = value }
+  get tokensSeen() { return this.fields.tokensSeen }
+  set tokensSeen(value) { this.fields.tokensSeen = value }
+  get serverTime() { return this.fields.serverTime }
+  set serverTime(value) { this.fields.serverTime = value }
+  get status() { return statusOf(this.fields.machine) }
+  get loading() { return this.fields.machine.activity !== null }
+  dispatch(event: AuthEvent) {
+    // The plain object: spreading a reactive proxy goes through a trap per key.
+    this.fields.machine = transition(toRaw(this.fields.machine), event)
   }
+}
+
+export function createAuthState(fields: AuthStateFields): AuthState {
+  return new AuthStateView(fields)
 }

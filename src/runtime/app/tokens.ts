@@ -38,22 +38,34 @@ export function createAppTokens(config: PublicAuthConfig, event: H3Event | undef
   const jar = import.meta.server ? (event ? requestJar(event) : unreadableJar) : readable ? documentJar : unreadableJar
   const store = createTokenStore(jar, { token: config.token, refreshToken: config.refreshToken })
   const visible = () => ({ token: httpOnly ? null : store.token(), refreshToken: httpOnly ? null : store.refreshToken() })
-  const initial = visible()
-  const token = shallowRef(initial.token)
-  const refreshToken = shallowRef(initial.refreshToken)
+  // Made when first read (a server render may never show a token), from the jar as it is then: the same as
+  // made at the start and synced since.
+  let views: AppTokens['views'] & { token: Ref<string | null>, refreshToken: Ref<string | null> } | undefined
+  const viewsNow = () => {
+    if (views) return views
+    const initial = visible()
+    return views = { token: shallowRef(initial.token), refreshToken: shallowRef(initial.refreshToken) }
+  }
 
   function sync() {
+    if (!views) return
     const now = visible()
-    if (token.value !== now.token) token.value = now.token
-    if (refreshToken.value !== now.refreshToken) refreshToken.value = now.refreshToken
+    if (views.token.value !== now.token) views.token.value = now.token
+    if (views.refreshToken.value !== now.refreshToken) views.refreshToken.value = now.refreshToken
   }
 
   // Chromium and others announce cookie changes, including other tabs' and the server's Set-Cookie.
   const cookieStore = import.meta.client && readable && config.token ? (globalThis as { cookieStore?: EventTarget }).cookieStore : undefined
   cookieStore?.addEventListener('change', sync)
 
+  // Listed, not spread: this is made for every server render.
   return {
-    ...store,
+    httpOnly: store.httpOnly,
+    refreshExclusive: store.refreshExclusive,
+    commit: store.commit,
+    token: store.token,
+    refreshToken: store.refreshToken,
+    authorization: store.authorization,
     write(tokens: TokenWrite) {
       store.write(tokens)
       sync()
@@ -64,9 +76,10 @@ export function createAppTokens(config: PublicAuthConfig, event: H3Event | undef
     },
     readable,
     kept: config.token !== null,
-    views: { token, refreshToken },
+    get views() { return viewsNow() },
     sync,
     matchServerRender(seen) {
+      const { token, refreshToken } = viewsNow()
       if (!seen.token) token.value = null
       if (!seen.refreshToken) refreshToken.value = null
     },

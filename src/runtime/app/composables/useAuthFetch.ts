@@ -33,7 +33,7 @@ function statusOf(error: unknown): number | undefined {
  * Works during SSR as well.
  */
 export function createAuthFetch(manager: AuthManager): AuthFetch {
-  const { tokens, refresher } = manager
+  const { tokens } = manager
   // SSR with httpOnly cookies or server-side sessions: a call to this app's own API carries the visitor's cookies,
   // as the browser's would (its session id, for the session utilities), besides the token.
   const event = import.meta.server && manager.config.token?.cookie.httpOnly ? useRequestEvent() : undefined
@@ -49,6 +49,8 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
   }
 
   return async function authFetch<T>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>): Promise<T> {
+    // Asked for at the call: the manager makes its refresher when first needed.
+    const { refresher } = manager
     if (import.meta.dev && refresher) devRefreshTrigger('fetch')
     await refresher?.refreshIfNeeded().catch(() => {})
     const sent = tokens.token()

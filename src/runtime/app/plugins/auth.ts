@@ -1,4 +1,5 @@
 import { getResponseHeader, setResponseHeader } from 'h3'
+import { toRaw } from 'vue'
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import providerStrategy, { browserStrategy } from '#auth-provider'
 import type { PublicAuthConfig } from '../../core/config'
@@ -33,16 +34,20 @@ export default defineNuxtPlugin({
       if (!import.meta.prerender) store.serverTime = Date.now()
       // What the render ended with: a refresh during the check (or a useAuthFetch during the render) changes it.
       const event = useRequestEvent()
-      nuxtApp.hooks.hook('app:rendered', () => {
-        store.tokensSeen = { token: manager.tokens.views.token.value !== null, refreshToken: manager.tokens.views.refreshToken.value !== null }
-        ;(nuxtApp.payload as Record<string, unknown>)[PAYLOAD_KEY] = serializeAuthState(manager.stateFields)
+      // A named function: hookable names an anonymous one with Object.defineProperty, for every request.
+      nuxtApp.hooks.hook('app:rendered', function carryStateToPayload() {
+        // Written past the proxies: the render is over, nothing is left to react, and a reactive write costs a trigger.
+        const fields = toRaw(manager.stateFields)
+        fields.tokensSeen = { token: manager.tokens.views.token.value !== null, refreshToken: manager.tokens.views.refreshToken.value !== null }
+        ;(toRaw(nuxtApp.payload) as Record<string, unknown>)[PAYLOAD_KEY] = serializeAuthState(fields)
         // A page with a visitor's session in it is theirs alone: no shared cache (CDN, proxy) may keep it,
         // unless the app said otherwise for this response.
         if (event && store.data && !getResponseHeader(event, 'cache-control')) setResponseHeader(event, 'cache-control', 'private, no-store')
       })
       if (!serverCheckDisabled(config)) {
         // One check per SSR request; the verdict travels in the payload so the client does not ask again.
-        await manager.ensureChecked()
+        const checking = manager.ensureChecked()
+        if (checking) await checking
         store.checkedOnServer = store.machine.phase !== 'unknown'
       }
     }
