@@ -33,8 +33,7 @@ export interface AuthState extends AuthStateFields {
 export const PAYLOAD_KEY = 'gatekeeper'
 
 export function initialAuthState(): AuthStateFields {
-  const { phase, activity, error, epoch } = initialMachineState
-  return { machine: { phase, activity, error, epoch }, data: undefined, lastRefreshedAt: undefined, checkedOnServer: false, tokensSeen: undefined, serverTime: undefined }
+  return { machine: { ...initialMachineState }, data: undefined, lastRefreshedAt: undefined, checkedOnServer: false, tokensSeen: undefined, serverTime: undefined }
 }
 
 /**
@@ -64,9 +63,7 @@ export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
 export function serializeAuthState(fields: AuthStateFields): AuthStateFields | string {
   const raw = toRaw(fields)
   if (!isPlainJson(raw.data ?? null)) return raw
-  // Field by field, not a spread of the state: this runs for every render, and the spread cost more than the JSON.
-  const { machine, data, lastRefreshedAt, checkedOnServer, tokensSeen, serverTime } = raw
-  return JSON.stringify({ machine, data, lastRefreshedAt: lastRefreshedAt?.getTime(), checkedOnServer, tokensSeen, serverTime })
+  return JSON.stringify({ ...raw, lastRefreshedAt: raw.lastRefreshedAt?.getTime() })
 }
 
 function parseAuthState(sent: string): AuthStateFields {

@@ -29,15 +29,10 @@ interface CachedAnswer {
   copy?: () => unknown
 }
 
-// This bundle's reference to the process's cache: a symbol lookup on globalThis for every render cost more than the Map's.
-let known: { cache: ExpiringCache<CachedAnswer>, maxAge: number } | undefined
-
 function cacheFor(settings: SessionCacheSettings) {
-  if (known && known.cache === holder[STORE] && known.cache.capacity === settings.maxEntries && known.maxAge === settings.maxAge) return known.cache
   holder[MAX_AGE] = settings.maxAge
   if (holder[STORE]?.capacity !== settings.maxEntries) holder[STORE] = createExpiringCache(settings.maxEntries)
-  known = { cache: holder[STORE], maxAge: settings.maxAge }
-  return known.cache
+  return holder[STORE]
 }
 
 export function sessionCacheEnabled(settings: SessionCacheSettings | undefined): settings is SessionCacheSettings {
