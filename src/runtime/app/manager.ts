@@ -76,30 +76,31 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   const tokens = createAppTokens(config, event)
   const clock = createIssuerClock()
   const report = createReporter(nuxtApp)
-  // The parts below are made when first used. A server render whose session the cache holds needs none of them
-  // but the guard's navigation, and making them all for every request was a measurable share of its cost.
+  // The strategy context, the refresher and the actions are made when first used: a server render whose session the
+  // cache holds needs none of them, and making every part for every request was a measurable share of its cost.
+  // The navigation is the guard's, which every render runs.
   const context = lazy(() => createStrategyContext({
     config,
     tokens,
     callHook: nuxtApp.callHook as never,
     ...ssrForwarding(event),
   }))
-  const navigation = lazy(() => createNavigation({ nuxtApp, config, store, tokens, requestPath: event?.path }))
-  const tabs = lazy(() => createTabChannel((message: TabMessage) => {
+  const navigation = createNavigation({ nuxtApp, config, store, tokens, requestPath: event?.path })
+  const tabs = createTabChannel((message: TabMessage) => {
     // The other tab wrote the jar; our views follow it.
     tokens.sync()
     if (message.type === 'signed-out') void session.endSession('other-tab')
     else if (message.type === 'signed-in') void session.getSession({ force: true }).catch(() => {})
-  }))
+  })
   const parts: AppParts = {
     nuxtApp,
     store,
     tokens,
     strategy,
     report,
+    navigation,
+    tabs,
     get context() { return context() },
-    get navigation() { return navigation() },
-    get tabs() { return tabs() },
   }
 
   const refresher = lazy((): Refresher | null => {
@@ -115,7 +116,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       report,
       signOut: stillValid => session.endSession('refresh-refused', { stillValid }),
       onRefreshed: async () => {
-        tabs().post({ type: 'refreshed' })
+        tabs.post({ type: 'refreshed' })
         await nuxtApp.callHook('auth:refreshed', {})
         session.afterRefresh()
       },
@@ -124,15 +125,13 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   const session = createSession({ parts, refresher, serverLookup })
   const actions = lazy(() => createActions({ ...parts, session }))
   const providerActions = lazy(() => Object.fromEntries(Object.entries(strategy.actions ?? {}).map(([name, action]) => [name, () => action(context())])))
-  // The browser listens to the other tabs from the start.
-  if (import.meta.client) tabs()
 
   async function askSession(options: GetSessionOptions = {}): Promise<Session | null> {
     const current = await session.getSession(options)
     if (current !== null || !options.required) return current
     if (options.onUnauthenticated) return await options.onUnauthenticated() as Session | null
-    if (options.callbackUrl !== undefined) await navigation().go(navigation().resolveTarget(options.callbackUrl, options.external === true, '/'))
-    else await navigation().toLoginFromCurrent()
+    if (options.callbackUrl !== undefined) await navigation.go(navigation.resolveTarget(options.callbackUrl, options.external === true, '/'))
+    else await navigation.toLoginFromCurrent()
     return null
   }
   return {
@@ -157,12 +156,12 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     signIn: (...args) => actions().signIn(...args),
     signUp: (...args) => actions().signUp(...args),
     signOut: options => actions().signOut(options),
-    guardTarget: route => navigation().guardTarget(route),
-    accessTarget: route => navigation().accessTarget(route),
-    guardNavigate: target => navigation().guardNavigate(target),
-    enforceGuard: () => navigation().enforceGuard(),
+    guardTarget: navigation.guardTarget,
+    accessTarget: navigation.accessTarget,
+    guardNavigate: navigation.guardNavigate,
+    enforceGuard: navigation.enforceGuard,
     dispose: () => {
-      tabs().close()
+      tabs.close()
       tokens.dispose()
     },
   }

@@ -9,7 +9,7 @@ import { withTokenLock } from '#gatekeeper-features'
 import { logAuthErrorOnce } from './dev-log'
 
 export interface SessionDeps {
-  /** The manager's parts; `context`, `navigation` and `tabs` are read when used (the manager makes them then). */
+  /** The manager's parts; `context` is read when used (the manager makes it then). */
   parts: AppParts
   /** Present when the provider can refresh. Read lazily: the refresher is made when first asked for. */
   refresher: () => Refresher | null
