@@ -32,7 +32,7 @@ export interface EndSessionOptions {
  * and ending the session, whoever ends it (the user, the backend, a refused refresh, another tab).
  */
 export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
-  const { nuxtApp, store, tokens, strategy, report } = parts
+  const { nuxtApp, store, tokens, strategy, navigation, tabs, report } = parts
   const flights = createSingleFlight()
 
   function applySession(session: Session) {
@@ -73,9 +73,9 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     await (reason === 'other-tab' ? finish() : withTokenLock(finish))
     if (!ended) return
     if (backendError !== undefined) await report(backendError, 'signOut')
-    if (reason !== 'other-tab') parts.tabs.post({ type: 'signed-out' })
+    if (reason !== 'other-tab') tabs.post({ type: 'signed-out' })
     await nuxtApp.callHook('auth:signedOut', { reason })
-    if (reason !== 'user') await parts.navigation.enforceGuard()
+    if (reason !== 'user') await navigation.enforceGuard()
   }
 
   /** The backend (or the missing token) says nobody is signed in. A session that ends this way is a sign-out. */
