@@ -25,7 +25,14 @@ describe('open redirects end to end', () => {
         escaped.push(route.request().url())
         await route.abort()
       })
+      // What the auth endpoints answered on this lane's current payload: a failure message says it.
+      let answers: string[] = []
+      page.on('response', (response) => {
+        const path = new URL(response.url()).pathname
+        if (path.startsWith('/api/auth/')) answers.push(`${response.request().method()} ${path} ${response.status()}`)
+      })
       for (const [label, target] of lane) {
+        answers = []
         await context.clearCookies()
         await page.goto(`/login?redirect=${encodeURIComponent(target)}`)
         await waitForHydration(page)
@@ -41,7 +48,7 @@ describe('open redirects end to end', () => {
         await page.waitForURL(url => url.pathname !== '/login', { timeout: 10_000 }).catch(() => {})
         const signedIn = await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent?.trim() === 'authenticated').then(() => true, () => false)
         // A timeout names the payload, the page it stopped on and what that page shows.
-        expect(signedIn, `${label}: ${page.url()} shows status "${await page.getByTestId('status').textContent().catch(() => '(none)')}"`).toBe(true)
+        expect(signedIn, `${label}: ${page.url()} shows status "${await page.getByTestId('status').textContent().catch(() => '(none)')}"; auth calls: ${answers.join(', ') || 'none'}`).toBe(true)
         const landed = new URL(page.url())
         expect(landed.origin, label).toBe(baseURL)
         expect(landed.pathname, label).toBe('/')
