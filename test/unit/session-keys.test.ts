@@ -65,6 +65,24 @@ describe('session keys', () => {
     expect(await keys.verify(await (await createSessionKeys([NEW])).sign('abc'))).toBeNull()
   })
 
+  it('one cookie value per session: another spelling of the same signature bytes is refused', async () => {
+    // 32 bytes take 43 base64url characters; the last one carries 2 unused bits. A lenient decoder reads the
+    // 3 other settings of those bits as the same bytes, so an edited cookie would still verify (the e2e test's
+    // "flip the last character" did so once in 16 runs).
+    const keys = await createSessionKeys([OLD])
+    const cookie = await keys.sign('abc')
+    const [value, signature] = cookie.split('.') as [string, string]
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const last = alphabet.indexOf(signature.at(-1)!)
+    const respellings = [1, 2, 3].map(unused => `${value}.${signature.slice(0, -1)}${alphabet[last | unused]}`)
+    for (const respelled of respellings) {
+      expect(Buffer.from(respelled.split('.')[1]!, 'base64url')).toEqual(Buffer.from(signature, 'base64url'))
+      expect(await keys.verify(respelled)).toBeNull()
+    }
+    // Padding is not part of the format either.
+    expect(await keys.verify(`${cookie}=`)).toBeNull()
+  })
+
   it('a missing secret stops production with the variable and how to make one; short secrets are refused', () => {
     expect(() => sessionSecrets({ secret: '' }, { dev: false })).toThrow(/NUXT_AUTH_SESSIONS_SECRET.*openssl rand -base64 32/)
     expect(() => sessionSecrets({ secret: '' }, { dev: false, variable: 'NUXT_AUTH_SHARED_STATE_SECRET', option: 'auth.sharedState' })).toThrow(/auth\.sharedState.*NUXT_AUTH_SHARED_STATE_SECRET/)
