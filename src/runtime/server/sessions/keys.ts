@@ -43,8 +43,10 @@ function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url')
 }
 
-/** The bytes of canonical base64url only: Node's decoder ignores a last character's unused bits and stray
- * characters, which would let one signature be spelled several ways (an edited cookie that still verifies). */
+/**
+ * The bytes of canonical base64url only: Node's decoder ignores a last character's unused bits and stray
+ * characters, which would let one signature be spelled several ways (an edited cookie that still verifies).
+ */
 function fromBase64url(text: string): Buffer | null {
   const bytes = Buffer.from(text, 'base64url')
   return base64url(bytes) === text ? bytes : null
