@@ -8,6 +8,7 @@ import { setupDevtools } from './devtools'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 import { checkPages } from './page-checks'
 import { AUTH_MIDDLEWARE_NAMES, RELAY_ROUTES } from './runtime/core/protocol'
+import { cleartextUpstreamWarning, sendsTokenInClear } from './runtime/shared/cleartext-upstream'
 
 export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
 export type { LocalProviderOptions } from '../providers'
@@ -420,7 +421,8 @@ export {}
       addServerPlugin(resolver.resolve(runtimeDir, 'server/plugins/shared-state'))
     }
     // auth.forward: each prefix's tree answered by the upstream it names (server/routes/forward.ts).
-    for (const prefix of Object.keys(resolved.server.forward)) {
+    for (const [prefix, upstream] of Object.entries(resolved.server.forward)) {
+      if (sendsTokenInClear(new URL(upstream))) logger.warn(cleartextUpstreamWarning(prefix, upstream))
       addServerHandler({ route: `${prefix}/**`, handler: resolver.resolve(runtimeDir, 'server/routes/forward') })
     }
   },

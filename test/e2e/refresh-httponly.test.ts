@@ -1,7 +1,9 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { request } from 'node:http'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { serveBuilt } from './serve'
 import { expiredCopy } from './tokens'
 
 // httpOnly cookies with refresh tokens (test/fixtures/refresh-httponly): page scripts never see a token; the
@@ -173,5 +175,20 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     const anonymous = await fetch(`${baseURL}/api/upstream/me`)
     expect(anonymous.status).toBe(401)
     expect(await anonymous.json()).toEqual({ error: 'unauthorized', sentAuthorization: false })
+  })
+
+  it('an upstream set at run time to plain http on a public host is logged once, naming the prefix and the fix', async () => {
+    const upstream = 'http://shop.example.invalid/v1'
+    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': upstream }) }, { readyPath: '/api/_test/counters' })
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) await (await fetch(`${server.baseURL}/api/upstream/me`)).arrayBuffer()
+      const warnings = server.output().split('\n').filter(line => line.includes('auth.forward maps /api/upstream'))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain(upstream)
+      expect(warnings[0]).toContain('https://')
+    }
+    finally {
+      server.stop()
+    }
   })
 })

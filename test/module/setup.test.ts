@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { loadNuxt } from '@nuxt/kit'
 import type { Nuxt } from '@nuxt/schema'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { PublicAuthConfig } from '../../src/runtime/core/config'
 
 // Loads a real Nuxt (no build) with the module, to check what setup() wires and how bad options fail.
@@ -77,6 +77,24 @@ describe('module setup', () => {
       expect(JSON.stringify(config)).not.toContain('jwtVerification')
       // No relay routes unless the token cookie is httpOnly.
       expect(nuxt.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth'))).toEqual([])
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
+  it('warns at build time about an auth.forward upstream that would carry the token over plain http, and only that one', async () => {
+    // What the build prints, whichever consola reporter prints it (an earlier load may have replaced them).
+    const printed: string[] = []
+    const capture = (stream: NodeJS.WriteStream) => vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0)
+    const spies = [capture(process.stdout), capture(process.stderr)]
+    const nuxt = await load({ modules: [modulePath], auth: { provider: { type: 'local', token: { httpOnlyCookieAttribute: true } }, forward: { '/api/shop': 'http://shop.example.com/v1', '/api/orders': 'http://orders:8080', '/api/secure': 'https://pay.example.com' } } })
+      .finally(() => spies.forEach(spy => spy.mockRestore()))
+    try {
+      const warnings = printed.join('').split('\n').filter(line => line.includes('auth.forward maps'))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain('/api/shop')
+      expect(warnings[0]).toContain('http://shop.example.com/v1')
     }
     finally {
       await nuxt.close()

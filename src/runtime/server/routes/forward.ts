@@ -2,6 +2,7 @@ import { createError, defineEventHandler, getRequestHeaders, getRequestURL, getR
 import { isAuthError } from '../../core'
 import { formatAuthorization } from '../../core/token'
 import { refreshOnServer, responseSent } from '../../shared/server-refresh'
+import { cleartextUpstreamWarning, sendsTokenInClear } from '../../shared/cleartext-upstream'
 import { serverSettings } from '../../shared/server-settings'
 import { forwardedHeaders, refuseCrossSite } from '../relay'
 import { freshToken } from '../session'
@@ -39,6 +40,8 @@ function upstreamFor(event: H3Event, routes: Route[]): { route: Route, target: s
   return null
 }
 
+const warnedCleartext = new Set<string>()
+
 /** The configured routes, longest prefix first; an upstream the environment made unusable is left out (and logged). */
 function configuredRoutes(routes: Record<string, string>): Route[] {
   const parsed: Route[] = []
@@ -47,6 +50,11 @@ function configuredRoutes(routes: Record<string, string>): Route[] {
       const url = new URL(upstream)
       if (!/^https?:$/.test(url.protocol) || url.username || url.password) throw new TypeError('not a plain http(s) URL')
       parsed.push({ prefix: prefix.replace(/\/$/, ''), upstream: url })
+      // Once per process and URL: the environment (NUXT_AUTH_FORWARD) may set what the build never saw.
+      if (sendsTokenInClear(url) && !warnedCleartext.has(url.href)) {
+        warnedCleartext.add(url.href)
+        console.warn(`[nuxt-gatekeeper] ${cleartextUpstreamWarning(prefix, url.href)}`)
+      }
     }
     catch (error) {
       console.warn(`[nuxt-gatekeeper] auth.forward (NUXT_AUTH_FORWARD) maps ${prefix} to ${JSON.stringify(upstream)}, which is not usable (${(error as Error).message}): that prefix answers 502`)
