@@ -40,21 +40,26 @@ function upstreamFor(event: H3Event, routes: Route[]): { route: Route, target: s
   return null
 }
 
-const warnedCleartext = new Set<string>()
-
-/** The configured routes, longest prefix first; an upstream the environment made unusable is left out (and logged). */
+/**
+ * The configured routes, longest prefix first; an upstream the environment made unusable is left out. Parsed
+ * (and anything wrong with them logged) once per settings object, which lives as long as the process.
+ */
+const parsedRoutes = new WeakMap<Record<string, string>, Route[]>()
 function configuredRoutes(routes: Record<string, string>): Route[] {
+  let parsed = parsedRoutes.get(routes)
+  if (!parsed) parsedRoutes.set(routes, parsed = parseRoutes(routes))
+  return parsed
+}
+
+function parseRoutes(routes: Record<string, string>): Route[] {
   const parsed: Route[] = []
   for (const [prefix, upstream] of Object.entries(routes)) {
     try {
       const url = new URL(upstream)
       if (!/^https?:$/.test(url.protocol) || url.username || url.password) throw new TypeError('not a plain http(s) URL')
       parsed.push({ prefix: prefix.replace(/\/$/, ''), upstream: url })
-      // Once per process and URL: the environment (NUXT_AUTH_FORWARD) may set what the build never saw.
-      if (sendsTokenInClear(url) && !warnedCleartext.has(url.href)) {
-        warnedCleartext.add(url.href)
-        console.warn(`[nuxt-gatekeeper] ${cleartextUpstreamWarning(prefix, url.href)}`)
-      }
+      // The environment (NUXT_AUTH_FORWARD) may set what the build never saw and warned about.
+      if (sendsTokenInClear(url)) console.warn(`[nuxt-gatekeeper] ${cleartextUpstreamWarning(prefix, url.href)}`)
     }
     catch (error) {
       console.warn(`[nuxt-gatekeeper] auth.forward (NUXT_AUTH_FORWARD) maps ${prefix} to ${JSON.stringify(upstream)}, which is not usable (${(error as Error).message}): that prefix answers 502`)
