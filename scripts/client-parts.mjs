@@ -51,7 +51,8 @@ export const PARTS = [
   // creates), so they are the manager's, not what the refresher adds.
   // With the refresh through this app's server (app/relayed-refresh.ts), which the refresh provider uses in the
   // browser; app/relay-request.ts (the /api/_auth routes' error answers) serves it and the httpOnly relay alike.
-  { part: 'refresher', module: /^app\/(refresher|relayed-refresh)$/ },
+  // Where the page cannot read the refresh token, the explicit refresh() through that route (app/server-held-refresh.ts).
+  { part: 'refresher', module: /^app\/(refresher|relayed-refresh|server-held-refresh)$/ },
   { part: 'tab lock', module: /^app\/tabs\// },
   { part: 'redirect sanitiser', module: /^core\/redirect$/ },
   // jose reaches the client only through core/token.ts (decodeJwt); verification is server code.

@@ -9,7 +9,7 @@ import { responseSent } from '../shared/server-refresh'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createActions } from './actions'
 import { createNavigation, type Navigation } from './navigation'
-import { createRefresher } from '#gatekeeper-features'
+import { createRefresher, createServerHeldRefresh } from '#gatekeeper-features'
 import type { Refresher } from './refresher'
 import type { AppParts } from './parts'
 import { createReporter, createSession, type SessionManager } from './session'
@@ -115,13 +115,16 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       answered: event ? () => responseSent(event) : undefined,
       report,
       signOut: stillValid => session.endSession('refresh-refused', { stillValid }),
-      onRefreshed: async () => {
-        tabs.post({ type: 'refreshed' })
-        await nuxtApp.callHook('auth:refreshed', {})
-        session.afterRefresh()
-      },
+      onRefreshed: afterRenewal,
     })
   })
+  // Where page scripts cannot reach the refresh token, the server spends it when `refresh()` asks.
+  const serverHeldRefresh = lazy(() => createServerHeldRefresh && !tokens.readable && strategy.refresh ? createServerHeldRefresh({ parts, onRefreshed: afterRenewal }) : null)
+  async function afterRenewal() {
+    tabs.post({ type: 'refreshed' })
+    await nuxtApp.callHook('auth:refreshed', {})
+    session.afterRefresh()
+  }
   const session = createSession({ parts, refresher, serverLookup })
   const actions = lazy(() => createActions({ ...parts, session }))
   const providerActions = lazy(() => Object.fromEntries(Object.entries(strategy.actions ?? {}).map(([name, action]) => [name, () => action(context())])))
@@ -145,9 +148,12 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     get actions() { return providerActions() },
     async refresh(options) {
       const renewer = refresher()
-      if (!renewer || !tokens.refreshToken()) return await askSession(options)
-      await renewer.refresh()
-      return store.data ?? null
+      if (renewer && tokens.refreshToken()) {
+        await renewer.refresh()
+        return store.data ?? null
+      }
+      const held = store.machine.phase === 'authenticated' ? serverHeldRefresh() : null
+      return await (held ? held.refresh(() => askSession(options)) : askSession(options))
     },
     getSession: session.getSession,
     ensureChecked: session.ensureChecked,

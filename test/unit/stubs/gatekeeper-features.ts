@@ -2,4 +2,5 @@
 // its own (the browser spends refresh tokens itself, behind the tab lock with its lease fallback).
 export { createRefresher } from '../../../src/runtime/app/refresher'
 export { withTokenLock } from '../../../src/runtime/app/tabs/lock'
+export const createServerHeldRefresh = null
 export const authStore = <T>(_nuxtApp: unknown, _fields: unknown, state: T): T => state
