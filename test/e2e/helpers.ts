@@ -136,3 +136,25 @@ export async function signInThroughForm(page: Page, user: { email: string, passw
   await page.getByTestId('password').fill(user.password)
   await page.getByTestId('submit').click()
 }
+
+/**
+ * The playground's Stats and Tokens pages for a signed-in `user`: their API routes read the token on the server
+ * (`getServerToken`), so they work whether the page can see the token or not. Stats shows the user, Tokens the
+ * token's expiry counting down (at most `accessTtl` seconds) and this sign-in's refreshes, which "Refresh now" adds to.
+ */
+export async function expectTokenPagesWork(page: Page, user: { name: string }, accessTtl: number) {
+  await page.goto('/stats')
+  await waitForHydration(page)
+  await expect.poll(() => text(page, 'stats-user')).toBe(user.name)
+  expect(await page.getByTestId('error').count()).toBe(0)
+
+  await page.goto('/tokens')
+  await waitForHydration(page)
+  await expect.poll(() => text(page, 'seconds-left')).toMatch(/^\d+ s$/)
+  expect(Number.parseInt((await text(page, 'seconds-left'))!, 10)).toBeLessThanOrEqual(accessTtl)
+  await expect.poll(() => text(page, 'refresh-count')).toMatch(/^\d+$/)
+  const before = Number(await text(page, 'refresh-count'))
+  await page.getByTestId('refresh-now').click()
+  await expect.poll(async () => Number(await text(page, 'refresh-count'))).toBeGreaterThan(before)
+  expect(await page.getByRole('alert').count()).toBe(0)
+}

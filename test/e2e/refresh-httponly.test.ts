@@ -2,7 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { Backend, expectTokenPagesWork, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { serveBuilt } from './serve'
 import { expiredCopy } from './tokens'
 
@@ -83,6 +83,12 @@ describe('httpOnly cookies with refresh tokens', () => {
     await waitForHydration(page)
     expect(await page.evaluate(() => (window as unknown as { __lab: { state: () => unknown } }).__lab.state())).toEqual({ status: 'authenticated', email: user.email, rawToken: null, rawRefreshToken: null })
     expect(await reuseDetections()).toBe(0)
+    await assertClean()
+  })
+
+  it('the playground\'s Stats and Tokens pages work without a readable token: their routes read it on the server', async () => {
+    const { page, user, assertClean } = await signedIn()
+    await expectTokenPagesWork(page, user, accessTtl)
     await assertClean()
   })
 

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose'
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, text, useChromium, waitForHydration } from './helpers'
+import { Backend, expectTokenPagesWork, newUser, openSession, text, useChromium, waitForHydration } from './helpers'
 import { expiredCopy } from './tokens'
 
 const baseURL = inject('refreshBaseURL')
@@ -163,6 +163,14 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     await tabs[0]!.reload()
     await expect.poll(() => text(tabs[0]!, 'user-name')).toBe(user.name)
     await session.assertClean()
+  })
+
+  it('the playground\'s Stats and Tokens pages: the user, the token\'s expiry, and "Refresh now" counted by the backend', async () => {
+    const { user, tokens } = await signedIn()
+    const { page, context, assertClean } = await openSession(browser(), baseURL)
+    await setTokens(context, tokens)
+    await expectTokenPagesWork(page, user, accessTtl)
+    await assertClean()
   })
 
   it('a refused refresh signs out, sends to login, and brings the user back after signing in', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { Backend, expectTokenPagesWork, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { startRedisRelay } from './redis'
 import { freePort, serveBuilt } from './serve'
 
@@ -63,6 +63,15 @@ function filesUnder(dir: string): string[] {
 
 const browser = useChromium()
 
+/** A browser signed in through the login form, on /profile. */
+async function signedInBrowser(baseURL: string, user: { email: string, password: string }) {
+  const session = await openSession(browser(), baseURL)
+  await session.page.goto('/login?redirect=/profile')
+  await signInThroughForm(session.page, user)
+  await session.page.waitForURL(url => url.pathname === '/profile')
+  return session
+}
+
 describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instance', (storage) => {
   let server: Served
   let backend: Backend
@@ -78,10 +87,7 @@ describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instan
 
   it('the browser holds one signed httpOnly cookie and no token: not in document.cookie, the HTML or the payload', async () => {
     const user = await registered(backend)
-    const { page, context, assertClean } = await openSession(browser(), server.baseURL)
-    await page.goto('/login?redirect=/profile')
-    await signInThroughForm(page, user)
-    await page.waitForURL(url => url.pathname === '/profile')
+    const { page, context, assertClean } = await signedInBrowser(server.baseURL, user)
     await expect.poll(() => text(page, 'session-email')).toBe(user.email)
     const cookies = await context.cookies()
     expect(cookies.map(cookie => cookie.name)).toEqual([COOKIE])
@@ -101,6 +107,13 @@ describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instan
     await waitForHydration(page)
     expect(await text(page, 'session-email')).toBe(user.email)
     expect(await backend.count('GET /api/_auth/session')).toBe(sessionChecks)
+    await assertClean()
+  })
+
+  it('the playground\'s Stats and Tokens pages work with the tokens on the server', async () => {
+    const user = await registered(backend)
+    const { page, assertClean } = await signedInBrowser(server.baseURL, user)
+    await expectTokenPagesWork(page, user, ACCESS_TTL)
     await assertClean()
   })
 
@@ -282,10 +295,7 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
 
   it('signed in through one instance, the session holds on the other, page after page', async () => {
     const user = await registered(backend)
-    const { page, assertClean } = await openSession(browser(), proxy.baseURL)
-    await page.goto('/login?redirect=/profile')
-    await signInThroughForm(page, user)
-    await page.waitForURL(url => url.pathname === '/profile')
+    const { page, assertClean } = await signedInBrowser(proxy.baseURL, user)
     const before = [...proxy.served]
     for (let round = 0; round < 4; round++) {
       await page.reload()

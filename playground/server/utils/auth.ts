@@ -56,9 +56,13 @@ export function bearerToken(event: H3Event): string | null {
   return match?.[1] ?? null
 }
 
-/** Verified, unrevoked claims of the request's token, or null (missing, malformed, bad signature, expired, revoked). */
+/** Verified, unrevoked claims of the request's `Authorization: Bearer` token, or null. */
 export async function readTokenClaims(event: H3Event): Promise<TokenClaims | null> {
-  const token = bearerToken(event)
+  return await verifyTokenClaims(bearerToken(event))
+}
+
+/** Verified, unrevoked claims of `token`, or null (missing, malformed, bad signature, expired, revoked). */
+async function verifyTokenClaims(token: string | null): Promise<TokenClaims | null> {
   if (!token) return null
   try {
     // Pinning the algorithm stops a token from choosing its own (e.g. `none`).
@@ -74,9 +78,26 @@ export async function readTokenClaims(event: H3Event): Promise<TokenClaims | nul
   }
 }
 
-/** The signed-in user and their token's claims; throws 401 otherwise. For every protected API route. */
+/**
+ * The backend's routes (api/auth/*): the signed-in user and their token's claims from the `Bearer` header, as
+ * an external backend sees them; throws 401 otherwise.
+ */
 export async function requireUser(event: H3Event): Promise<{ user: StoredUser, claims: TokenClaims }> {
-  const claims = await readTokenClaims(event)
+  return await userWithClaims(event, await readTokenClaims(event))
+}
+
+/**
+ * The app's own routes, which its pages call with useAuthFetch: the visitor's token as the module holds it for
+ * this request (`getServerToken`: the `Bearer` header useAuthFetch sends, or with httpOnly cookies and in session
+ * mode the cookie or the server-side session that page scripts never see; refreshed first when due).
+ */
+export async function requireAppUser(event: H3Event): Promise<{ user: StoredUser, claims: TokenClaims }> {
+  // Auth.js keeps its own session and offers no getServerToken: these routes show the token backend only.
+  if (useRuntimeConfig().public.playgroundProvider === 'authjs') throw createError({ statusCode: 404, statusMessage: 'The token backend\'s routes are not used with PLAYGROUND_PROVIDER=authjs' })
+  return await userWithClaims(event, await verifyTokenClaims(await getServerToken(event)))
+}
+
+async function userWithClaims(event: H3Event, claims: TokenClaims | null): Promise<{ user: StoredUser, claims: TokenClaims }> {
   // The user may have been deleted since the token was issued: a valid signature is not enough.
   const user = claims ? await findUserById(claims.sub) : null
   if (!claims || !user) {

@@ -1,6 +1,6 @@
-/** A protected API route, as an app would write one: the same token check as the session endpoint. */
+/** A protected API route, as an app would write one: the visitor's token from the module, verified as the backend does. */
 export default defineEventHandler(async (event) => {
-  const { user, claims } = await requireUser(event)
+  const { user, claims } = await requireAppUser(event)
   return {
     user: { id: user.id, name: user.name },
     memberSince: user.createdAt,
