@@ -116,9 +116,9 @@ export default defineNuxtModule<ModuleOptions>({
 
     // What the configuration needs of the app layer, so the rest stays out of the client bundle: the refresher
     // where there are refresh tokens (in the browser only where page scripts can read them; with httpOnly
-    // cookies the server refreshes, and an explicit refresh() asks it to), the lock between tabs only where the browser spends refresh tokens (its
-    // localStorage lease for browsers without Web Locks is a chunk of its own, loaded only there), and Pinia only
-    // in apps that use it.
+    // cookies the server refreshes, and an explicit refresh() asks it to), the lock between tabs only where the
+    // browser spends refresh tokens (its localStorage lease for browsers without Web Locks is a chunk of its own,
+    // loaded only there), and Pinia only in apps that use it.
     const refreshes = resolved.public.refreshToken !== null
     const browserRefreshes = refreshes && !resolved.public.token?.cookie.httpOnly
     // Known once every module is installed (@pinia/nuxt may come after this one; it registers as 'pinia').
