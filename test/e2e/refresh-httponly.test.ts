@@ -89,6 +89,7 @@ describe('httpOnly cookies with refresh tokens', () => {
   it('the playground\'s Stats and Tokens pages work without a readable token: their routes read it on the server', async () => {
     const { page, user, assertClean } = await signedIn()
     await expectTokenPagesWork(page, user, accessTtl)
+    expect(await reuseDetections()).toBe(0)
     await assertClean()
   })
 

@@ -114,6 +114,7 @@ describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instan
     const user = await registered(backend)
     const { page, assertClean } = await signedInBrowser(server.baseURL, user)
     await expectTokenPagesWork(page, user, ACCESS_TTL)
+    expect((await (await fetch(`${server.baseURL}/api/_test/refresh-stats`)).json()).reuseDetections).toBe(0)
     await assertClean()
   })
 
