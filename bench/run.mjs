@@ -1,5 +1,6 @@
 // `npm run bench` (from the repository root): builds the bench app in every variant, serves each on
-// 127.0.0.1, measures client JS, SSR throughput and the browser scenarios, and prints one markdown table.
+// 127.0.0.1, measures client JS, SSR throughput, the server memory a render allocates and the browser scenarios,
+// and prints one markdown table.
 //
 // Flags: --skip-build (reuse the last builds and the installed package), --rounds N (throughput rounds,
 // default 5), --duration S (seconds per round, default 5), --connections N (default 10),
@@ -15,6 +16,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { measureAllocation } from './lib/allocation.mjs'
 import { firstVisitJs, launchBrowser, runScenarios } from './lib/browser.mjs'
 import { machineDescription, renderParts, renderReport } from './lib/report.mjs'
 import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
@@ -93,6 +95,8 @@ try {
   else {
     step(`SSR throughput: ${options.rounds} interleaved rounds of ${options.duration} s, ${options.connections} connections`)
     const throughput = await measureThroughput(servers, options)
+    step('server memory allocated per SSR view: each variant served once more with the allocation probe')
+    const allocation = await measureAllocation(VARIANTS)
     step(`API route throughput: ${options.rounds} interleaved rounds of ${options.duration} s`)
     const api = await measureApiThroughput(servers, options)
     step('session mode on Redis: one and two instances behind a round-robin proxy')
@@ -114,6 +118,7 @@ try {
       bytes,
       firstVisit,
       throughput,
+      allocation,
       api,
       instances,
       scenarios,
@@ -125,7 +130,7 @@ try {
     writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
     // The same figures as JSON, and the charts of docs/benchmarks.md drawn from it.
-    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, throughput, api, instances, scenarios, options, machine, date })
+    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, throughput, allocation, api, instances, scenarios, options, machine, date })
     writeResultsJson(json, join(benchDir, 'results', 'latest.json'))
     writeCharts(json, join(repoRoot, 'docs', 'public', 'benchmarks'))
     process.stdout.write('(and bench/results/latest.json, and its charts in docs/public/benchmarks/)\n')

@@ -1,6 +1,7 @@
 // Renders the results as one markdown table (figures as rows, variants as columns) plus the machine it ran on.
 import { cpus, totalmem, release, platform } from 'node:os'
 import { MODULE_PARTS, UNMAPPED } from '../../scripts/client-parts.mjs'
+import { ALLOCATION_RUN } from './allocation.mjs'
 
 const kB = bytes => `${(bytes / 1000).toFixed(1)} kB`
 const signed = bytes => `${bytes >= 0 ? '+' : '−'}${kB(Math.abs(bytes))}`
@@ -17,7 +18,7 @@ export function machineDescription(chromiumVersion) {
   return `${platform()} ${release()}, ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Chromium ${chromiumVersion}`
 }
 
-export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, api = [], instances = null, scenarios, options, machine, date }) {
+export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, allocation = new Map(), api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareRate = throughput.get(bare.name)?.median
   const rows = []
@@ -47,6 +48,12 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
   row(`server CPU per SSR view (median of the rounds; bare's ÷ this)`, (variant) => {
     const cpu = throughput.get(variant.name)?.cpuMsPerView
     return cpu === undefined ? undefined : `${cpu.toFixed(2)} ms (${(bareCpu / cpu).toFixed(2)}×)`
+  })
+  const bareAllocated = allocation.get(bare.name)?.bytesPerView
+  row(`server memory allocated per SSR view (V8's sampling heap profiler, median of ${ALLOCATION_RUN.samples} × ${ALLOCATION_RUN.views} views; against bare)`, (variant) => {
+    const allocated = allocation.get(variant.name)?.bytesPerView
+    if (allocated === undefined) return undefined
+    return variant.auth && bareAllocated !== undefined ? `${kB(allocated)} (${signed(allocated - bareAllocated)})` : kB(allocated)
   })
   row('backend calls per SSR view (throughput run)', variant => throughput.get(variant.name).backendCallsPerView.toFixed(2))
   row('full load + hydration', variant => ran(variant, 'load') && callsCell(ran(variant, 'load').calls))

@@ -13,6 +13,8 @@
 //                                                                       // the module's parts, `app` and `(unmapped)`,
 //                                                                       // adding up to clientBytes); absent when not measured
 //     ssr: { [variant]: { median, ratio, samples, cpuMsPerView, cpuRatio, backendCallsPerView, failed } },   // req/s; ratio = median / bare's; cpuRatio = bare's CPU per view / this one's
+//     allocation: { [variant]: { bytesPerView, samples } },            // server memory a view allocates (bench/lib/allocation.mjs);
+//                                                                       // absent when not measured
 //     api: [{ label, median, ratio, backendCallsPerRequest, failed }],  // ratio = median / the first (no auth) target's
 //     instances: { one, two } | null,                                   // req/s through the proxy, session mode on Redis
 //     scenarios: {                                                      // the browser scenarios (bench/lib/browser.mjs)
@@ -36,6 +38,7 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{ total: number, gzip: number }} Bytes
  * @typedef {{ part: string, total: number, gzip: number }} PartBytes
  * @typedef {{ median: number, samples: number[], cpuMsPerView?: number, backendCallsPerView: number, failed: number }} Throughput
+ * @typedef {{ bytesPerView: number, samples: number[] }} Allocation
  * @typedef {{ label: string, median: number, backendCallsPerRequest: number, failed: number }} ApiThroughput
  * @typedef {{ session: number, refresh: number, data: number }} Calls
  * @typedef {{ calls: Calls, signedOut: number, reuseDetections: number, errors: string[], succeeded?: string, lifetimes?: number, apiOk?: number }} ScenarioResult
@@ -44,7 +47,8 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{
  *   date: string, machine: string, options: Record<string, number>, variants: Variant[],
  *   clientBytes: Record<string, Bytes>, parts?: Record<string, PartBytes[]>,
- *   ssr: Record<string, Throughput & { ratio: number }>, api: (ApiThroughput & { ratio: number })[],
+ *   ssr: Record<string, Throughput & { ratio: number }>, allocation?: Record<string, Allocation>,
+ *   api: (ApiThroughput & { ratio: number })[],
  *   instances: { one: number, two: number } | null, scenarios: Record<string, VariantScenarios>,
  * }} BenchResults
  */
@@ -59,14 +63,15 @@ const partList = value => (Array.isArray(value) ? value : value?.parts ?? []).ma
  * @param {{
  *   variants: Variant[], bytes: Map<string, Bytes> | Record<string, Bytes>,
  *   parts?: Map<string, unknown> | Record<string, unknown>,
- *   throughput: Map<string, Throughput> | Record<string, Throughput>, api?: ApiThroughput[],
+ *   throughput: Map<string, Throughput> | Record<string, Throughput>,
+ *   allocation?: Map<string, Allocation> | Record<string, Allocation>, api?: ApiThroughput[],
  *   instances?: { one: number, two: number } | null,
  *   scenarios: Map<string, VariantScenarios> | Record<string, VariantScenarios>,
  *   options: Record<string, number>, machine: string, date: string,
  * }} measured
  * @returns {BenchResults} the JSON written to bench/results/latest.json
  */
-export function resultsJson({ variants, bytes, firstVisit, parts, throughput, api = [], instances = null, scenarios, options, machine, date }) {
+export function resultsJson({ variants, bytes, firstVisit, parts, throughput, allocation, api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareMedian = plain(throughput)[bare.name]?.median
   const partsObject = parts && Object.fromEntries(Object.entries(plain(parts)).map(([name, value]) => [name, partList(value)]))
@@ -93,6 +98,7 @@ export function resultsJson({ variants, bytes, firstVisit, parts, throughput, ap
       backendCallsPerView: result.backendCallsPerView,
       failed: result.failed,
     }])),
+    ...(allocation && Object.keys(plain(allocation)).length ? { allocation: plain(allocation) } : {}),
     api: api.map(target => ({
       label: target.label,
       median: target.median,

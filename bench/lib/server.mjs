@@ -16,13 +16,16 @@ async function freePort() {
   })
 }
 
-/** Serves `variant`'s build; `nodeArgs` go to node before the entry (the profiler passes `--cpu-prof`). */
-export async function startServer(variant, { nodeArgs = [] } = {}) {
+/**
+ * Serves `variant`'s build; `nodeArgs` go to node before the entry (the profiler passes `--cpu-prof`), `ipc` opens
+ * a message channel to it (the allocation probe's).
+ */
+export async function startServer(variant, { nodeArgs = [], ipc = false } = {}) {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const child = spawn(process.execPath, [...nodeArgs, join(variant.dir, '.output', 'server', 'index.mjs')], {
     env: { ...process.env, ...variant.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe', ...(ipc ? ['ipc'] : [])],
   })
   let stderr = ''
   child.stderr.on('data', (chunk) => {

@@ -4,6 +4,7 @@
 import { Window } from 'happy-dom'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bytesChart, callsChart, renderCharts, ssrChart } from '../../bench/lib/charts.mjs'
+import { renderReport } from '../../bench/lib/report.mjs'
 import { resultsJson } from '../../bench/lib/results.mjs'
 import sampleJson from './fixtures/bench-sample.json'
 
@@ -253,5 +254,29 @@ describe('resultsJson', () => {
       ['gatekeeper-refresh', { total: 3, gzip: 2, files: [], parts: [{ part: 'manager', total: 3, gzip: 2, files: ['a.js'], sources: [] }] }],
     ]) })
     expect(withParts.parts).toEqual({ 'gatekeeper-local': [{ part: 'manager', total: 2, gzip: 1 }], 'gatekeeper-refresh': [{ part: 'manager', total: 3, gzip: 2 }] })
+  })
+
+  it('carries the server memory a view allocates, and the table shows it against bare', () => {
+    const json = sample()
+    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
+    const allocation = new Map([['bare', { bytesPerView: 379_200, samples: [379_200] }], ['gatekeeper-local', { bytesPerView: 416_600, samples: [416_600] }]])
+    const measured = {
+      variants,
+      bytes: new Map(Object.entries(json.clientBytes)),
+      throughput: new Map(Object.entries(json.ssr)),
+      allocation,
+      scenarios: new Map(Object.entries(json.scenarios)),
+      options: json.options,
+      machine: json.machine,
+      date: json.date,
+    }
+    expect(resultsJson(measured).allocation).toEqual(Object.fromEntries(allocation))
+    expect(resultsJson({ ...measured, allocation: new Map() })).not.toHaveProperty('allocation')
+    const row = renderReport(measured).split('\n').find(line => line.startsWith('| server memory allocated per SSR view'))!
+    const cells = row.split(' | ').slice(1)
+    expect(cells[0]).toBe('379.2 kB')
+    expect(cells[1]).toBe('416.6 kB (+37.4 kB)')
+    // Variants not measured show a dash, as every other row does.
+    expect(cells.at(-1)).toBe('— |')
   })
 })

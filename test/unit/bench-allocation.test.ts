@@ -1,0 +1,47 @@
+// The bench's allocation probe (bench/lib/allocation-probe.mjs) in a real child process: the bytes it reports
+// follow what the requests allocate, objects the garbage collector has already freed included.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PROBE, allocatedBytesDuring } from '../../bench/lib/allocation.mjs'
+
+let child: ChildProcess
+let url: string
+
+beforeAll(async () => {
+  child = spawn(process.execPath, ['--import', PROBE, fileURLToPath(new URL('./fixtures/allocating-server.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const [{ port }] = await once(child, 'message') as [{ port: number }]
+  url = `http://127.0.0.1:${port}`
+})
+afterAll(async () => {
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  await exited
+})
+
+/** Bytes the server allocated per request, over `requests` requests each making `objects` objects. */
+async function perRequest(objects: number, requests = 20) {
+  const bytes = await allocatedBytesDuring({ child }, async () => {
+    for (let index = 0; index < requests; index++) expect(await (await fetch(`${url}/?objects=${objects}`)).text()).toBe(String(objects))
+  })
+  return bytes / requests
+}
+
+describe('allocation probe', () => {
+  it('counts what a request allocates, though it is garbage by the time the sampling stops', async () => {
+    await perRequest(0) // warm-up
+    const idle = await perRequest(0)
+    const busy = await perRequest(20_000)
+    // Each object is at least a small V8 object (a header and two fields) and its string: well over 20 bytes.
+    expect(busy - idle).toBeGreaterThan(20_000 * 20)
+    // … and not absurdly more (the array's backing store grows by half each time: a few bytes per object).
+    expect(busy - idle).toBeLessThan(20_000 * 200)
+  })
+
+  it('repeats: the same requests measure the same within a few per cent', async () => {
+    const first = await perRequest(5_000)
+    const second = await perRequest(5_000)
+    expect(Math.abs(first - second) / first).toBeLessThan(0.1)
+  })
+})
