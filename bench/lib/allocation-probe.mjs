@@ -9,8 +9,8 @@ session.connect()
 process.on('message', async (message) => {
   if (message?.allocation === 'start') {
     await session.post('HeapProfiler.enable')
-    // A sample (a stack trace) every 4 KiB on average: about fifty thousand over the bench's 500 views, and runs of the
-    // same views differ by 1 to 4 %. Every 128 bytes the views ran ten times slower.
+    // A sample (a stack trace) every 4 KiB on average: about fifty thousand over the bench's 500 views, and
+    // runs of the same views differ by 1 to 4 %. Every 128 bytes the views ran ten times slower.
     await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
     process.send({ allocation: 'started' })
   }

@@ -4,8 +4,8 @@
 // once more, by itself, with allocation-probe.mjs preloaded (the throughput servers run without it), and the
 // parent sends the views one after another.
 import { fileURLToPath } from 'node:url'
-import { startServer } from './server.mjs'
-import { median, visitorCookie } from './throughput.mjs'
+import { startServer, visitorCookie } from './server.mjs'
+import { median } from './stats.mjs'
 
 export const PROBE = fileURLToPath(new URL('./allocation-probe.mjs', import.meta.url))
 /** How the table's figure is taken: the median of `samples` runs of `views` sequential views, after `warmUp` views. */

@@ -90,6 +90,13 @@ class BenchServer {
   }
 }
 
+/** A signed-in visitor's cookie: the token cookies (the access token's alone for `accessOnly`), or in session mode the session cookie. */
+export async function visitorCookie(server) {
+  if (server.variant.sessions) return await server.sessionCookie()
+  const tokens = await server.signIn()
+  return { user: tokens.user, cookie: server.variant.accessOnly ? cookieHeader({ token: tokens.token }) : cookieHeader(tokens) }
+}
+
 /** The same access token, expired: what a browser holds after a while away. */
 export async function expiredCopy(token) {
   const now = Math.floor(Date.now() / 1000)

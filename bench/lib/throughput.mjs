@@ -2,17 +2,11 @@
 // (A B C D A B C D …) so a slow moment of the machine hits every variant alike; the median per variant.
 import autocannon from 'autocannon'
 import { clockTicks } from './cpu.mjs'
-import { cookieHeader } from './server.mjs'
+import { visitorCookie } from './server.mjs'
+import { median } from './stats.mjs'
 
 async function cannon(url, cookie, duration, connections) {
   return await autocannon({ url, duration, connections, headers: { cookie } })
-}
-
-/** A signed-in visitor's cookie: the token cookies (the access token's alone for `accessOnly`), or in session mode the session cookie. */
-export async function visitorCookie(server) {
-  if (server.variant.sessions) return await server.sessionCookie()
-  const tokens = await server.signIn()
-  return { user: tokens.user, cookie: server.variant.accessOnly ? cookieHeader({ token: tokens.token }) : cookieHeader(tokens) }
 }
 
 export async function measureThroughput(servers, { rounds, duration, connections }) {
@@ -101,12 +95,6 @@ export async function measureApiThroughput(servers, { rounds, duration, connecti
     backendCallsPerRequest: target.requests ? target.backendCalls / target.requests : 0,
     failed: target.non2xx,
   }))
-}
-
-export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 /** A round-robin HTTP proxy (node:http) in front of `targets`, as a load balancer would be. */
