@@ -55,6 +55,10 @@ async function buildAndServe(name: string, env: Record<string, string> = {}, { p
 
 /** Builds each fixture once (sequentially: two cores) and serves it for every e2e file. */
 export default async function setup(project: TestProject) {
+  // The fixtures extend the playground, whose config (auth options, session mode, a local OpenID provider on a fixed
+  // port) follows PLAYGROUND_PROVIDER: a value exported for `npm run dev` must not reach the fixtures' builds and
+  // servers, which inherit this environment. Each fixture names its playground mode in its own nuxt.config.
+  delete process.env.PLAYGROUND_PROVIDER
   const servers: Array<{ stop: () => void }> = []
   // The packaged apps install in the background while the fixtures build (packaged.test.ts waits for them).
   const packagedWorkDir = mkdtempSync(join(tmpdir(), 'gatekeeper-packaged-'))

@@ -140,9 +140,10 @@ export async function signInThroughForm(page: Page, user: { email: string, passw
 /**
  * The playground's Stats and Tokens pages for a signed-in `user`: their API routes read the token on the server
  * (`getServerToken`), so they work whether the page can see the token or not. Stats shows the user, Tokens the
- * token's expiry counting down (at most `accessTtl` seconds) and this sign-in's refreshes, which "Refresh now" adds to.
+ * token's expiry counting down (at most `accessTtl` seconds), where the refresh token is held (`refreshTokenHeld`, as
+ * the page words it for the fixture's mode) and this sign-in's refreshes, which "Refresh now" adds to.
  */
-export async function expectTokenPagesWork(page: Page, user: { name: string }, accessTtl: number) {
+export async function expectTokenPagesWork(page: Page, user: { name: string }, accessTtl: number, refreshTokenHeld: string) {
   await page.goto('/stats')
   await waitForHydration(page)
   await expect.poll(() => text(page, 'stats-user')).toBe(user.name)
@@ -153,6 +154,7 @@ export async function expectTokenPagesWork(page: Page, user: { name: string }, a
   await expect.poll(() => text(page, 'seconds-left')).toMatch(/^\d+ s$/)
   expect(Number.parseInt((await text(page, 'seconds-left'))!, 10)).toBeLessThanOrEqual(accessTtl)
   await expect.poll(() => text(page, 'refresh-count')).toMatch(/^\d+$/)
+  expect(await text(page, 'refresh-token-held')).toBe(refreshTokenHeld)
   const before = Number(await text(page, 'refresh-count'))
   await page.getByTestId('refresh-now').click()
   await expect.poll(async () => Number(await text(page, 'refresh-count'))).toBeGreaterThan(before)

@@ -169,7 +169,7 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     const { user, tokens } = await signedIn()
     const { page, context, assertClean } = await openSession(browser(), baseURL)
     await setTokens(context, tokens)
-    await expectTokenPagesWork(page, user, accessTtl)
+    await expectTokenPagesWork(page, user, accessTtl, 'yes')
     await assertClean()
   })
 

@@ -113,7 +113,7 @@ describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instan
   it('the playground\'s Stats and Tokens pages work with the tokens on the server', async () => {
     const user = await registered(backend)
     const { page, assertClean } = await signedInBrowser(server.baseURL, user)
-    await expectTokenPagesWork(page, user, ACCESS_TTL)
+    await expectTokenPagesWork(page, user, ACCESS_TTL, 'on the server (session mode)')
     expect((await (await fetch(`${server.baseURL}/api/_test/refresh-stats`)).json()).reuseDetections).toBe(0)
     await assertClean()
   })
