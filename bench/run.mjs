@@ -5,7 +5,8 @@
 // Flags: --skip-build (reuse the last builds and the installed package), --rounds N (throughput rounds,
 // default 5), --duration S (seconds per round, default 5), --connections N (default 10),
 // --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8),
-// --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
+// --counts (only the figures that repeat from run to run: instructions and memory allocated per SSR view;
+// written to bench/results/counts.md), --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
 // --repeat N (instead of the table: the refresh soak, two tab scenarios N times each, for the refresh variants
 // in --only, default gatekeeper-refresh), --soak-ttl S (access-token lifetime in the soak, default 3).
 //
@@ -17,8 +18,9 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { measureAllocation } from './lib/allocation.mjs'
+import { measureInstructions } from './lib/instructions.mjs'
 import { firstVisitJs, launchBrowser, runScenarios } from './lib/browser.mjs'
-import { machineDescription, renderParts, renderReport } from './lib/report.mjs'
+import { machineDescription, renderCounts, renderParts, renderReport } from './lib/report.mjs'
 import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
 import { startRedis } from '../scripts/redis.mjs'
@@ -29,6 +31,7 @@ import { VARIANTS, benchDir, buildVariant, clientJsBytes, clientJsParts } from '
 const { values: flags } = parseArgs({
   options: {
     'skip-build': { type: 'boolean', default: false },
+    'counts': { type: 'boolean', default: false },
     'rounds': { type: 'string', default: '5' },
     'duration': { type: 'string', default: '5' },
     'connections': { type: 'string', default: '10' },
@@ -76,10 +79,20 @@ const parts = new Map(await Promise.all(VARIANTS.filter(variant => !variant.buil
 step('starting Redis and the built apps')
 const redis = await startRedis()
 for (const variant of VARIANTS.filter(candidate => candidate.redis)) variant.env = { ...variant.env, NUXT_AUTH_SESSIONS_REDIS_URL: redis.url }
-const servers = await Promise.all(VARIANTS.map(startServer))
+const servers = flags.counts ? [] : await Promise.all(VARIANTS.map(startServer))
 let browser
 try {
-  if (options.repeat > 0) {
+  if (flags.counts) {
+    step('server instructions per SSR view: each variant under callgrind, two at a time')
+    const instructions = await measureInstructions(VARIANTS)
+    step('server memory allocated per SSR view: each variant served once more with the allocation probe')
+    const allocation = await measureAllocation(VARIANTS)
+    const report = renderCounts({ variants: VARIANTS, instructions, allocation, machine: machineDescription(), date: new Date().toISOString().slice(0, 10) })
+    mkdirSync(join(benchDir, 'results'), { recursive: true })
+    writeFileSync(join(benchDir, 'results', 'counts.md'), `${report}\n`)
+    process.stdout.write(`\n${report}\n\n(also written to bench/results/counts.md)\n`)
+  }
+  else if (options.repeat > 0) {
     browser = await launchBrowser()
     const only = flags.only ? flags.only.split(',') : ['gatekeeper-refresh']
     const results = new Map()
@@ -97,6 +110,8 @@ try {
     const throughput = await measureThroughput(servers, options)
     step('server memory allocated per SSR view: each variant served once more with the allocation probe')
     const allocation = await measureAllocation(VARIANTS)
+    step('server instructions per SSR view: each variant under callgrind, two at a time')
+    const instructions = await measureInstructions(VARIANTS)
     step(`API route throughput: ${options.rounds} interleaved rounds of ${options.duration} s`)
     const api = await measureApiThroughput(servers, options)
     step('session mode on Redis: one and two instances behind a round-robin proxy')
@@ -119,6 +134,7 @@ try {
       firstVisit,
       throughput,
       allocation,
+      instructions,
       api,
       instances,
       scenarios,
@@ -130,7 +146,7 @@ try {
     writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
     // The same figures as JSON, and the charts of docs/benchmarks.md drawn from it.
-    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, throughput, allocation, api, instances, scenarios, options, machine, date })
+    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, throughput, allocation, instructions, api, instances, scenarios, options, machine, date })
     writeResultsJson(json, join(benchDir, 'results', 'latest.json'))
     writeCharts(json, join(repoRoot, 'docs', 'public', 'benchmarks'))
     process.stdout.write('(and bench/results/latest.json, and its charts in docs/public/benchmarks/)\n')

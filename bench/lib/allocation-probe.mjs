@@ -2,6 +2,8 @@
 // on the parent's `{ allocation: 'start' }` V8's sampling heap profiler starts in this process, on
 // `{ allocation: 'stop' }` it stops and the bytes it saw allocated go back as `{ allocatedBytes }`. Objects the
 // garbage collector has already freed count too: what a request allocates, not what it leaves behind.
+// On `{ instructions: 'mark' }` it reads the process's CPU usage, nothing else: under callgrind with
+// `--dump-before=uv_getrusage` that call closes one part of the count (see instructions.mjs).
 import { Session } from 'node:inspector/promises'
 
 const session = new Session()
@@ -13,6 +15,10 @@ process.on('message', async (message) => {
     // runs of the same views differ by 1 to 4 %. Every 128 bytes the views ran ten times slower.
     await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
     process.send({ allocation: 'started' })
+  }
+  else if (message?.instructions === 'mark') {
+    process.cpuUsage()
+    process.send({ instructions: 'marked' })
   }
   else if (message?.allocation === 'stop') {
     const { profile } = await session.post('HeapProfiler.stopSampling')

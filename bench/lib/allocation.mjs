@@ -11,8 +11,8 @@ export const PROBE = fileURLToPath(new URL('./allocation-probe.mjs', import.meta
 /** How the table's figure is taken: the median of `samples` runs of `views` sequential views, after `warmUp` views. */
 export const ALLOCATION_RUN = { views: 500, samples: 5, warmUp: 200 }
 
-/** Sends `message` to the server's probe and resolves with its answer. */
-function ask(server, message) {
+/** Sends `message` to the server's probe (allocation-probe.mjs) and resolves with its answer. */
+export function askProbe(server, message) {
   return new Promise((resolve, reject) => {
     server.child.once('message', resolve)
     server.child.send(message, error => error && reject(error))
@@ -21,9 +21,9 @@ function ask(server, message) {
 
 /** Bytes allocated by the server while `run()` ran (objects already collected included). */
 export async function allocatedBytesDuring(server, run) {
-  await ask(server, { allocation: 'start' })
+  await askProbe(server, { allocation: 'start' })
   await run()
-  const { allocatedBytes } = await ask(server, { allocation: 'stop' })
+  const { allocatedBytes } = await askProbe(server, { allocation: 'stop' })
   return allocatedBytes
 }
 

@@ -2,6 +2,7 @@
 import { cpus, totalmem, release, platform } from 'node:os'
 import { MODULE_PARTS, UNMAPPED } from '../../scripts/client-parts.mjs'
 import { ALLOCATION_RUN } from './allocation.mjs'
+import { INSTRUCTIONS_RUN } from './instructions.mjs'
 
 const kB = bytes => `${(bytes / 1000).toFixed(1)} kB`
 const signed = bytes => `${bytes >= 0 ? '+' : '−'}${kB(Math.abs(bytes))}`
@@ -15,10 +16,44 @@ function callsCell(calls, { data = false } = {}) {
 
 export function machineDescription(chromiumVersion) {
   const cpu = cpus()
-  return `${platform()} ${release()}, ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Chromium ${chromiumVersion}`
+  const browser = chromiumVersion ? `, Chromium ${chromiumVersion}` : ''
+  return `${platform()} ${release()}, ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${browser}`
 }
 
-export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, allocation = new Map(), api = [], instances = null, scenarios, options, machine, date }) {
+const INSTRUCTIONS_FIGURE = `server instructions per SSR view (callgrind, ${INSTRUCTIONS_RUN.views} views after ${INSTRUCTIONS_RUN.warmUp}; V8's compilers and GC left out; bare's ÷ this)`
+const ALLOCATION_FIGURE = `server memory allocated per SSR view (V8's sampling heap profiler, median of ${ALLOCATION_RUN.samples} × ${ALLOCATION_RUN.views} views; against bare)`
+
+/** The two figures of a server render that repeat from run to run: instructions and bytes allocated, against bare. */
+function serverCountRows(row, bare, instructions, allocation) {
+  const bareInstructions = instructions.get(bare.name)?.perView
+  row(INSTRUCTIONS_FIGURE, (variant) => {
+    const count = instructions.get(variant.name)?.perView
+    if (count === undefined) return undefined
+    return bareInstructions === undefined ? undefined : `${(count / 1e6).toFixed(3)} M (${(bareInstructions / count).toFixed(3)}×)`
+  })
+  const bareAllocated = allocation.get(bare.name)?.bytesPerView
+  row(ALLOCATION_FIGURE, (variant) => {
+    const allocated = allocation.get(variant.name)?.bytesPerView
+    if (allocated === undefined) return undefined
+    return variant.auth && bareAllocated !== undefined ? `${kB(allocated)} (${signed(allocated - bareAllocated)})` : kB(allocated)
+  })
+}
+
+/** `npm run bench -- --counts`: the instruction and allocation rows alone, in the main table's layout. */
+export function renderCounts({ variants, instructions, allocation, machine, date }) {
+  const rows = []
+  const row = (figure, cell) => rows.push(`| ${figure} | ${variants.map(variant => cell(variant) ?? '—').join(' | ')} |`)
+  serverCountRows(row, variants.find(variant => !variant.auth), instructions, allocation)
+  return [
+    `| figure | ${variants.map(variant => variant.label).join(' | ')} |`,
+    `|---|${variants.map(() => '---').join('|')}|`,
+    ...rows,
+    '',
+    `Machine: ${machine}. Run ${date} with \`npm run bench -- --counts\`.`,
+  ].join('\n')
+}
+
+export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, allocation = new Map(), instructions = new Map(), api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareRate = throughput.get(bare.name)?.median
   const rows = []
@@ -49,12 +84,7 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
     const cpu = throughput.get(variant.name)?.cpuMsPerView
     return cpu === undefined ? undefined : `${cpu.toFixed(2)} ms (${(bareCpu / cpu).toFixed(2)}×)`
   })
-  const bareAllocated = allocation.get(bare.name)?.bytesPerView
-  row(`server memory allocated per SSR view (V8's sampling heap profiler, median of ${ALLOCATION_RUN.samples} × ${ALLOCATION_RUN.views} views; against bare)`, (variant) => {
-    const allocated = allocation.get(variant.name)?.bytesPerView
-    if (allocated === undefined) return undefined
-    return variant.auth && bareAllocated !== undefined ? `${kB(allocated)} (${signed(allocated - bareAllocated)})` : kB(allocated)
-  })
+  serverCountRows(row, bare, instructions, allocation)
   row('backend calls per SSR view (throughput run)', variant => throughput.get(variant.name).backendCallsPerView.toFixed(2))
   row('full load + hydration', variant => ran(variant, 'load') && callsCell(ran(variant, 'load').calls))
   row('3 client-side navigations', variant => ran(variant, 'navigate') && callsCell(ran(variant, 'navigate').calls))

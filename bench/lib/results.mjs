@@ -15,6 +15,8 @@
 //     ssr: { [variant]: { median, ratio, samples, cpuMsPerView, cpuRatio, backendCallsPerView, failed } },   // req/s; ratio = median / bare's; cpuRatio = bare's CPU per view / this one's
 //     allocation: { [variant]: { bytesPerView, samples } },            // server memory a view allocates (bench/lib/allocation.mjs);
 //                                                                       // absent when not measured
+//     instructions: { [variant]: { perView, compilePerView, collectorPerView } },   // per SSR view (bench/lib/instructions.mjs):
+//                                                                       // counted, and the compilers' and GC's left out of it; absent when not measured
 //     api: [{ label, median, ratio, backendCallsPerRequest, failed }],  // ratio = median / the first (no auth) target's
 //     instances: { one, two } | null,                                   // req/s through the proxy, session mode on Redis
 //     scenarios: {                                                      // the browser scenarios (bench/lib/browser.mjs)
@@ -39,6 +41,7 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{ part: string, total: number, gzip: number }} PartBytes
  * @typedef {{ median: number, samples: number[], cpuMsPerView?: number, backendCallsPerView: number, failed: number }} Throughput
  * @typedef {{ bytesPerView: number, samples: number[] }} Allocation
+ * @typedef {{ perView: number, compilePerView: number, collectorPerView: number }} Instructions
  * @typedef {{ label: string, median: number, backendCallsPerRequest: number, failed: number }} ApiThroughput
  * @typedef {{ session: number, refresh: number, data: number }} Calls
  * @typedef {{ calls: Calls, signedOut: number, reuseDetections: number, errors: string[], succeeded?: string, lifetimes?: number, apiOk?: number }} ScenarioResult
@@ -48,6 +51,7 @@ import { renderCharts } from './charts.mjs'
  *   date: string, machine: string, options: Record<string, number>, variants: Variant[],
  *   clientBytes: Record<string, Bytes>, parts?: Record<string, PartBytes[]>,
  *   ssr: Record<string, Throughput & { ratio: number }>, allocation?: Record<string, Allocation>,
+ *   instructions?: Record<string, Instructions>,
  *   api: (ApiThroughput & { ratio: number })[],
  *   instances: { one: number, two: number } | null, scenarios: Record<string, VariantScenarios>,
  * }} BenchResults
@@ -64,14 +68,15 @@ const partList = value => (Array.isArray(value) ? value : value?.parts ?? []).ma
  *   variants: Variant[], bytes: Map<string, Bytes> | Record<string, Bytes>,
  *   parts?: Map<string, unknown> | Record<string, unknown>,
  *   throughput: Map<string, Throughput> | Record<string, Throughput>,
- *   allocation?: Map<string, Allocation> | Record<string, Allocation>, api?: ApiThroughput[],
+ *   allocation?: Map<string, Allocation> | Record<string, Allocation>,
+ *   instructions?: Map<string, Instructions> | Record<string, Instructions>, api?: ApiThroughput[],
  *   instances?: { one: number, two: number } | null,
  *   scenarios: Map<string, VariantScenarios> | Record<string, VariantScenarios>,
  *   options: Record<string, number>, machine: string, date: string,
  * }} measured
  * @returns {BenchResults} the JSON written to bench/results/latest.json
  */
-export function resultsJson({ variants, bytes, firstVisit, parts, throughput, allocation, api = [], instances = null, scenarios, options, machine, date }) {
+export function resultsJson({ variants, bytes, firstVisit, parts, throughput, allocation, instructions, api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareMedian = plain(throughput)[bare.name]?.median
   const partsObject = parts && Object.fromEntries(Object.entries(plain(parts)).map(([name, value]) => [name, partList(value)]))
@@ -99,6 +104,7 @@ export function resultsJson({ variants, bytes, firstVisit, parts, throughput, al
       failed: result.failed,
     }])),
     ...(allocation && Object.keys(plain(allocation)).length ? { allocation: plain(allocation) } : {}),
+    ...(instructions && Object.keys(plain(instructions)).length ? { instructions: plain(instructions) } : {}),
     api: api.map(target => ({
       label: target.label,
       median: target.median,

@@ -18,12 +18,13 @@ async function freePort() {
 
 /**
  * Serves `variant`'s build; `nodeArgs` go to node before the entry (the profiler passes `--cpu-prof`), `ipc` opens
- * a message channel to it (the allocation probe's).
+ * a message channel to it (the allocation probe's). `command` runs node through another program (valgrind, whose
+ * last argument is node): such a server starts slowly, hence `startTimeoutMs`.
  */
-export async function startServer(variant, { nodeArgs = [], ipc = false } = {}) {
+export async function startServer(variant, { nodeArgs = [], ipc = false, command = [process.execPath], startTimeoutMs = 20_000 } = {}) {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, [...nodeArgs, join(variant.dir, '.output', 'server', 'index.mjs')], {
+  const child = spawn(command[0], [...command.slice(1), ...nodeArgs, join(variant.dir, '.output', 'server', 'index.mjs')], {
     env: { ...process.env, ...variant.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'pipe', ...(ipc ? ['ipc'] : [])],
   })
@@ -31,7 +32,7 @@ export async function startServer(variant, { nodeArgs = [], ipc = false } = {}) 
   child.stderr.on('data', (chunk) => {
     stderr += chunk
   })
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (let attempt = 0; attempt < startTimeoutMs / 100; attempt++) {
     if (await fetch(`${url}/`).then(response => response.ok, () => false)) return new BenchServer(variant, url, child, () => stderr)
     if (child.exitCode !== null) break
     await new Promise(resolve => setTimeout(resolve, 100))

@@ -4,7 +4,7 @@
 import { Window } from 'happy-dom'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bytesChart, callsChart, renderCharts, ssrChart } from '../../bench/lib/charts.mjs'
-import { renderReport } from '../../bench/lib/report.mjs'
+import { renderCounts, renderReport } from '../../bench/lib/report.mjs'
 import { resultsJson } from '../../bench/lib/results.mjs'
 import sampleJson from './fixtures/bench-sample.json'
 
@@ -278,5 +278,32 @@ describe('resultsJson', () => {
     expect(cells[1]).toBe('416.6 kB (+37.4 kB)')
     // Variants not measured show a dash, as every other row does.
     expect(cells.at(-1)).toBe('— |')
+  })
+
+  it('carries the instructions a view executes, and the table shows them against bare', () => {
+    const json = sample()
+    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
+    const instructions = new Map([['bare', { perView: 3_485_000, compilePerView: 3_400_000, collectorPerView: 1_300_000 }], ['gatekeeper-local', { perView: 3_826_000, compilePerView: 3_800_000, collectorPerView: 1_500_000 }]])
+    const measured = {
+      variants,
+      bytes: new Map(Object.entries(json.clientBytes)),
+      throughput: new Map(Object.entries(json.ssr)),
+      instructions,
+      scenarios: new Map(Object.entries(json.scenarios)),
+      options: json.options,
+      machine: json.machine,
+      date: json.date,
+    }
+    expect(resultsJson(measured).instructions).toEqual(Object.fromEntries(instructions))
+    expect(resultsJson({ ...measured, instructions: new Map() })).not.toHaveProperty('instructions')
+    const row = renderReport(measured).split('\n').find(line => line.startsWith('| server instructions per SSR view'))!
+    const cells = row.split(' | ').slice(1)
+    expect(cells[0]).toBe('3.485 M (1.000×)')
+    expect(cells[1]).toBe('3.826 M (0.911×)')
+    expect(cells.at(-1)).toBe('— |')
+    // --counts: the same two rows alone.
+    const counts = renderCounts({ variants, instructions, allocation: new Map([['bare', { bytesPerView: 379_200, samples: [] }]]), machine: 'm', date: 'd' })
+    expect(counts.split('\n').filter(line => line.startsWith('| server '))).toHaveLength(2)
+    expect(counts).toContain('| 3.826 M (0.911×) |')
   })
 })

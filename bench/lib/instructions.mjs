@@ -1,0 +1,109 @@
+// Machine instructions a server executes per SSR view, counted by valgrind's callgrind. On a shared two-core
+// machine req/s moves by ten points from run to run and two identical builds time 0.96 to 1.04 of each other: the
+// noise comes from caches and memory bandwidth, which instruction counts do not see. Runs of the same build agree
+// to within 0.1 %, so a cut of one per cent of a render shows here.
+//
+// What is counted: the server's own work, JavaScript (interpreted, baseline or optimised code), V8's builtins and
+// runtime, Node and libc. What is not: V8's compilers and its garbage collector. Both run at times a run cannot fix
+// (when a function gets hot, when a generation fills) and one such event moved a window's total by 10 %; the memory
+// side of the cost is the allocation row (allocation.mjs). So the figure is the steady state's work per view.
+//
+// How: the server runs under `valgrind --tool=callgrind --dump-before=uv_getrusage` with V8 in its predictable mode
+// (one thread, no timing-driven decisions) and the probe preloaded. After the warm-up the parent asks the probe for
+// a mark (process.cpuUsage(), i.e. uv_getrusage), sends the measured views, and asks again: callgrind's second part
+// holds those views and nothing else. callgrind_annotate then lists each function's own count, and the compilers'
+// and the collector's functions are left out by name.
+import { execFile } from 'node:child_process'
+import { readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { PROBE, askProbe } from './allocation.mjs'
+import { startServer, visitorCookie } from './server.mjs'
+import { findValgrind } from './valgrind.mjs'
+
+const run = promisify(execFile)
+
+/** How the figure is taken: `views` sequential views after `warmUp` (enough for V8 to optimise the render's code). */
+export const INSTRUCTIONS_RUN = { views: 400, warmUp: 600 }
+
+/** V8's compilers (optimising, baseline, bytecode, parser, regexp) and its code bookkeeping. */
+const COMPILE = /v8::internal::compiler::|v8::internal::Compiler|v8::internal::maglev|v8::internal::baseline|v8::internal::interpreter::|Parser|Parse[A-Z]|Preparse|Scanner|v8::internal::Zone|ZoneList|v8::internal::Ast|v8::internal::Scope|DeclarationScope|SourcePosition|OptimizedCompilationInfo|Assembler::|RegExpCompiler|RegExpParser|RegExpBytecode|v8::internal::RegExp(Macro|Node|Text|Tree|Disjunction|Alternative|Atom|Char)|LiveRange|RegisterAlloc|Deoptimiz|TranslationArray|FrameState|RelocInfo|SafepointTable|CodeEventListener|Logger::|PerfBasic/
+/** V8's garbage collector: scavenges, marking, compaction, sweeping and their visitors and slot sets. */
+const COLLECTOR = /v8::internal::Heap::(CollectGarbage|CollectAllGarbage|PerformGarbageCollection|Scavenge|MarkCompact|StartIncrementalMarking|FinalizeIncrementalMarking|OnMoveEvent|IterateRoots|Shrink|Reduce|GarbageCollection)|heap::base::|cppgc::|Scaveng|Marking|MarkCompact|MarkBit|Sweep|Evacuat|Visitor|BodyDescriptor|LiveObject|RememberedSet|SlotSet|TypedSlot|MemoryChunk|MemoryAllocator|FreeList|GCTracer|GlobalHandles::(Iterate|Process|Compute|Post)|Worklist|Ephemeron|PretenuringHandler|ArrayBufferSweeper|ObjectStats|UsedInstanceSize|HeapObject::SizeFromMap/
+
+/**
+ * Instructions per view from `callgrind_annotate`'s listing of the measured part (one line per function, its own
+ * count first). Lines at half the total or more are the frames below the event loop, listed with the part's whole
+ * count, not work of their own.
+ * @returns {{ counted: number, compile: number, collector: number, total: number }} instructions per view
+ */
+export function instructionsFromAnnotate(listing, views) {
+  const sums = { counted: 0, compile: 0, collector: 0 }
+  let total = 0
+  let functions = false
+  for (const line of listing.split('\n')) {
+    const row = line.match(/^\s*([\d,]+) (?:\([^)]*\))?\s+(.*)$/)
+    if (!row) {
+      if (line.includes('file:function')) functions = true
+      continue
+    }
+    const count = Number(row[1].replaceAll(',', ''))
+    if (row[2].includes('PROGRAM TOTALS')) {
+      total = count
+      continue
+    }
+    if (!functions || count >= total / 2) continue
+    sums[COMPILE.test(row[2]) ? 'compile' : COLLECTOR.test(row[2]) ? 'collector' : 'counted'] += count
+  }
+  if (!total) throw new Error('callgrind_annotate listed no PROGRAM TOTALS: not a callgrind listing')
+  return { counted: sums.counted / views, compile: sums.compile / views, collector: sums.collector / views, total: total / views }
+}
+
+/** Per variant: `{ perView, compilePerView, collectorPerView }` (instructions; see INSTRUCTIONS_RUN). */
+export async function measureInstructions(variants, { views, warmUp } = INSTRUCTIONS_RUN, { parallel = 2 } = {}) {
+  const valgrind = findValgrind()
+  const results = new Map()
+  const queue = [...variants]
+  async function worker() {
+    for (let variant = queue.shift(); variant; variant = queue.shift()) {
+      const result = await measureOne(valgrind, variant, { views, warmUp })
+      results.set(variant.name, result)
+      process.stdout.write(`  ${variant.name}: ${(result.perView / 1e6).toFixed(3)} M instructions per view\n`)
+    }
+  }
+  await Promise.all(Array.from({ length: parallel }, worker))
+  return new Map(variants.map(variant => [variant.name, results.get(variant.name)]))
+}
+
+async function measureOne(valgrind, variant, { views, warmUp }) {
+  const out = join(tmpdir(), `bench-callgrind-${variant.name}-${process.pid}`)
+  const server = await startServer(variant, {
+    command: [valgrind, '--tool=callgrind', `--callgrind-out-file=${out}`, '--dump-before=uv_getrusage', '--smc-check=all-non-file', process.execPath],
+    nodeArgs: ['--predictable', '--hash-seed=1', '--random-seed=1', '--import', PROBE],
+    ipc: true,
+    startTimeoutMs: 180_000,
+  })
+  try {
+    await server.control({ rotate: false, accessTtl: 3600 })
+    const { cookie } = variant.auth ? await visitorCookie(server) : { cookie: '' }
+    const viewAll = async (count) => {
+      for (let index = 0; index < count; index++) {
+        const response = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
+        await response.text()
+        if (response.status !== 200) throw new Error(`${variant.name}: /a answered ${response.status} while counting instructions`)
+      }
+    }
+    await viewAll(warmUp)
+    await askProbe(server, { instructions: 'mark' })
+    await viewAll(views)
+    await askProbe(server, { instructions: 'mark' })
+    const { stdout } = await run('callgrind_annotate', ['--threshold=100', `${out}.2`], { maxBuffer: 256 * 1024 * 1024 })
+    const { counted, compile, collector } = instructionsFromAnnotate(stdout, views)
+    return { perView: Math.round(counted), compilePerView: Math.round(compile), collectorPerView: Math.round(collector) }
+  }
+  finally {
+    await server.stopAndWait()
+    for (const file of readdirSync(tmpdir()).filter(name => name.startsWith(`bench-callgrind-${variant.name}-${process.pid}`))) rmSync(join(tmpdir(), file), { force: true })
+  }
+}
