@@ -28,9 +28,9 @@ const run = promisify(execFile)
 export const INSTRUCTIONS_RUN = { views: 400, warmUp: 600 }
 
 /** V8's compilers (optimising, baseline, bytecode, parser, regexp) and its code bookkeeping. */
-const COMPILE = /v8::internal::compiler::|v8::internal::Compiler|v8::internal::maglev|v8::internal::baseline|v8::internal::interpreter::|Parser|Parse[A-Z]|Preparse|Scanner|v8::internal::Zone|ZoneList|v8::internal::Ast|v8::internal::Scope|DeclarationScope|SourcePosition|OptimizedCompilationInfo|Assembler::|RegExpCompiler|RegExpParser|RegExpBytecode|v8::internal::RegExp(Macro|Node|Text|Tree|Disjunction|Alternative|Atom|Char)|LiveRange|RegisterAlloc|Deoptimiz|TranslationArray|FrameState|RelocInfo|SafepointTable|CodeEventListener|Logger::|PerfBasic/
+const COMPILE = /v8::internal::compiler::|v8::internal::Compiler|v8::internal::maglev|v8::internal::baseline|v8::internal::interpreter::|Parser|Parse[A-Z]|Preparse|Scanner|v8::internal::Zone|ZoneList|v8::internal::Ast|v8::internal::Scope|DeclarationScope|SourcePosition|OptimizedCompilationInfo|Assembler::|RegExpCompiler|RegExpParser|RegExpBytecode|v8::internal::RegExp(?:Macro|Node|Text|Tree|Disjunction|Alternative|Atom|Char)|LiveRange|RegisterAlloc|Deoptimiz|TranslationArray|FrameState|RelocInfo|SafepointTable|CodeEventListener|Logger::|PerfBasic/
 /** V8's garbage collector: scavenges, marking, compaction, sweeping and their visitors and slot sets. */
-const COLLECTOR = /v8::internal::Heap::(CollectGarbage|CollectAllGarbage|PerformGarbageCollection|Scavenge|MarkCompact|StartIncrementalMarking|FinalizeIncrementalMarking|OnMoveEvent|IterateRoots|Shrink|Reduce|GarbageCollection)|heap::base::|cppgc::|Scaveng|Marking|MarkCompact|MarkBit|Sweep|Evacuat|Visitor|BodyDescriptor|LiveObject|RememberedSet|SlotSet|TypedSlot|MemoryChunk|MemoryAllocator|FreeList|GCTracer|GlobalHandles::(Iterate|Process|Compute|Post)|Worklist|Ephemeron|PretenuringHandler|ArrayBufferSweeper|ObjectStats|UsedInstanceSize|HeapObject::SizeFromMap/
+const COLLECTOR = /v8::internal::Heap::(?:CollectGarbage|CollectAllGarbage|PerformGarbageCollection|Scavenge|MarkCompact|StartIncrementalMarking|FinalizeIncrementalMarking|OnMoveEvent|IterateRoots|Shrink|Reduce|GarbageCollection)|heap::base::|cppgc::|Scaveng|Marking|MarkCompact|MarkBit|Sweep|Evacuat|Visitor|BodyDescriptor|LiveObject|RememberedSet|SlotSet|TypedSlot|MemoryChunk|MemoryAllocator|FreeList|GCTracer|GlobalHandles::(?:Iterate|Process|Compute|Post)|Worklist|Ephemeron|PretenuringHandler|ArrayBufferSweeper|ObjectStats|UsedInstanceSize|HeapObject::SizeFromMap/
 
 /**
  * Instructions per view from `callgrind_annotate`'s listing of the measured part (one line per function, its own
@@ -43,7 +43,7 @@ export function instructionsFromAnnotate(listing, views) {
   let total = 0
   let functions = false
   for (const line of listing.split('\n')) {
-    const row = line.match(/^\s*([\d,]+) (?:\([^)]*\))?\s+(.*)$/)
+    const row = line.match(/^\s*([\d,]+) (?:\([^)]*\))? *(\S.*)$/)
     if (!row) {
       if (line.includes('file:function')) functions = true
       continue
