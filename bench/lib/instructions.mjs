@@ -1,18 +1,25 @@
 // Machine instructions a server executes per SSR view, counted by valgrind's callgrind. On a shared two-core
 // machine req/s moves by ten points from run to run and two identical builds time 0.96 to 1.04 of each other: the
-// noise comes from caches and memory bandwidth, which instruction counts do not see. Runs of the same build agree
-// to within 0.1 %, so a cut of one per cent of a render shows here.
+// noise comes from caches and memory bandwidth, which instruction counts do not see.
 //
-// What is counted: the server's own work, JavaScript (interpreted, baseline or optimised code), V8's builtins and
-// runtime, Node and libc. What is not: V8's compilers and its garbage collector. Both run at times a run cannot fix
-// (when a function gets hot, when a generation fills) and one such event moved a window's total by 10 %; the memory
-// side of the cost is the allocation row (allocation.mjs). So the figure is the steady state's work per view.
+// A count repeats only if V8 does the same thing each time, so the server runs with:
+// - `--predictable`: one thread, no decisions driven by timers;
+// - `--no-opt --always-sparkplug`: every function runs as Sparkplug's baseline code from its first call. With the
+//   optimising compiler on, when each function got optimised (or deoptimised) differed between two runs of one
+//   build, and their counts differed by up to 5 %. Baseline code runs about twice the instructions of optimised
+//   code, so the figure is a measure of work, not of time; its ratios are what to compare.
+// - `--no-incremental-marking --no-flush-bytecode`: the collector's marking ran alongside the render, with its
+//   write barriers counted as the render's, and flushed bytecode had to be compiled again.
+// Two runs of one build then agree to 0.1 %, so a cut of half a per cent of a render shows.
 //
-// How: the server runs under `valgrind --tool=callgrind --dump-before=uv_getrusage` with V8 in its predictable mode
-// (one thread, no timing-driven decisions) and the probe preloaded. After the warm-up the parent asks the probe for
-// a mark (process.cpuUsage(), i.e. uv_getrusage), sends the measured views, and asks again: callgrind's second part
-// holds those views and nothing else. callgrind_annotate then lists each function's own count, and the compilers'
-// and the collector's functions are left out by name.
+// What is counted: JavaScript, V8's builtins and runtime, Node and libc. What is not: V8's compilers and its
+// garbage collector, left out by function name (the memory side of the cost is the allocation row,
+// allocation.mjs).
+//
+// How: the server runs under `valgrind --tool=callgrind --dump-before=uv_getrusage` with the probe preloaded.
+// After the warm-up the parent asks the probe for a mark (process.cpuUsage(), i.e. uv_getrusage), sends the
+// measured views, and asks again: callgrind's second part holds those views and nothing else. callgrind_annotate
+// then lists each function's own count.
 import { execFile } from 'node:child_process'
 import { readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,8 +31,11 @@ import { findValgrind } from './valgrind.mjs'
 
 const run = promisify(execFile)
 
-/** How the figure is taken: `views` sequential views after `warmUp` (enough for V8 to optimise the render's code). */
+/** How the figure is taken: `views` sequential views after `warmUp` (the session cache and every lazy part settled). */
 export const INSTRUCTIONS_RUN = { views: 400, warmUp: 600 }
+
+/** How V8 runs under the count (see the top of this file). */
+export const V8_FLAGS = ['--predictable', '--no-opt', '--always-sparkplug', '--no-incremental-marking', '--no-flush-bytecode', '--hash-seed=1', '--random-seed=1']
 
 /** V8's compilers (optimising, baseline, bytecode, parser, regexp) and its code bookkeeping. */
 const COMPILE = /v8::internal::compiler::|v8::internal::Compiler|v8::internal::maglev|v8::internal::baseline|v8::internal::interpreter::|Parser|Parse[A-Z]|Preparse|Scanner|v8::internal::Zone|ZoneList|v8::internal::Ast|v8::internal::Scope|DeclarationScope|SourcePosition|OptimizedCompilationInfo|Assembler::|RegExpCompiler|RegExpParser|RegExpBytecode|v8::internal::RegExp(?:Macro|Node|Text|Tree|Disjunction|Alternative|Atom|Char)|LiveRange|RegisterAlloc|Deoptimiz|TranslationArray|FrameState|RelocInfo|SafepointTable|CodeEventListener|Logger::|PerfBasic/
@@ -80,7 +90,7 @@ async function measureOne(valgrind, variant, { views, warmUp }) {
   const out = join(tmpdir(), `bench-callgrind-${variant.name}-${process.pid}`)
   const server = await startServer(variant, {
     command: [valgrind, '--tool=callgrind', `--callgrind-out-file=${out}`, '--dump-before=uv_getrusage', '--smc-check=all-non-file', process.execPath],
-    nodeArgs: ['--predictable', '--hash-seed=1', '--random-seed=1', '--import', PROBE],
+    nodeArgs: [...V8_FLAGS, '--import', PROBE],
     ipc: true,
     startTimeoutMs: 180_000,
   })

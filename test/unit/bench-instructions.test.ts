@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { instructionsFromAnnotate } from '../../bench/lib/instructions.mjs'
+import { V8_FLAGS, instructionsFromAnnotate } from '../../bench/lib/instructions.mjs'
 import { findValgrind } from '../../bench/lib/valgrind.mjs'
 
 const run = promisify(execFile)
@@ -54,17 +54,19 @@ describe('instructionsFromAnnotate', () => {
 
 describe('a real callgrind run', () => {
   /** Instructions counted between the fixture's two marks, for `units` units of work. */
+  let runs = 0
   async function counted(units: number) {
-    const out = join(dir, `count-${units}`)
-    await run(findValgrind(), ['--tool=callgrind', `--callgrind-out-file=${out}`, '--dump-before=uv_getrusage', '--smc-check=all-non-file', process.execPath, '--predictable', fileURLToPath(new URL('./fixtures/counted-work.mjs', import.meta.url)), String(units)], { maxBuffer: 64 * 1024 * 1024 })
+    const out = join(dir, `count-${units}-${runs++}`)
+    await run(findValgrind(), ['--tool=callgrind', `--callgrind-out-file=${out}`, '--dump-before=uv_getrusage', '--smc-check=all-non-file', process.execPath, ...V8_FLAGS, fileURLToPath(new URL('./fixtures/counted-work.mjs', import.meta.url)), String(units)], { maxBuffer: 64 * 1024 * 1024 })
     const { stdout } = await run('callgrind_annotate', ['--threshold=100', `${out}.2`], { maxBuffer: 256 * 1024 * 1024 })
     return instructionsFromAnnotate(stdout, 1).counted
   }
 
-  it('counts the work between the marks: twice the work, twice the count', async () => {
-    const [one, two] = await Promise.all([counted(300), counted(600)])
+  it('counts the work between the marks: twice the work, twice the count; the same work, the same count', async () => {
+    const [one, again, two] = await Promise.all([counted(300), counted(300), counted(600)])
     expect(one).toBeGreaterThan(300 * 10_000)
     expect(two / one).toBeGreaterThan(1.8)
     expect(two / one).toBeLessThan(2.2)
+    expect(Math.abs(again - one) / one).toBeLessThan(0.005)
   }, 180_000)
 })

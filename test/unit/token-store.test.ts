@@ -43,6 +43,18 @@ describe('token store', () => {
     expect(writes).toEqual([['auth.token', null], ['auth.refresh-token', null]])
   })
 
+  it('checks a cookie again once its value changes (a sendable value read before does not vouch for the next)', () => {
+    const { jar, values } = memoryJar({ 'auth.token': 'good' })
+    const store = createTokenStore(jar, config)
+    expect(store.token()).toBe('good')
+    expect(store.token()).toBe('good')
+    values.set('auth.token', 'bad\nvalue')
+    expect(store.token()).toBeNull()
+    expect(values.has('auth.token')).toBe(false)
+    values.set('auth.token', 'good')
+    expect(store.token()).toBe('good')
+  })
+
   it('keeps and formats a sendable token; writes only what it is given', () => {
     const { jar, writes } = memoryJar({ 'auth.token': 'eyJ.a-b_c.~9', 'auth.refresh-token': 'r1' })
     const store = createTokenStore(jar, config)
