@@ -27,7 +27,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { PROBE, askProbe } from './allocation.mjs'
 import { startServer, visitorCookie } from './server.mjs'
-import { findValgrind } from './valgrind.mjs'
+import { findValgrind } from '../../scripts/valgrind.mjs'
 
 const run = promisify(execFile)
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { V8_FLAGS, instructionsFromAnnotate } from '../../bench/lib/instructions.mjs'
-import { findValgrind } from '../../bench/lib/valgrind.mjs'
+import { findValgrind } from '../../scripts/valgrind.mjs'
 
 const run = promisify(execFile)
 const dir = mkdtempSync(join(tmpdir(), 'bench-instructions-'))

@@ -1,6 +1,6 @@
-// Finds valgrind for the instruction counts (instructions.mjs), as the tests find Chromium and Redis: VALGRIND
-// (a path), else `valgrind` on the PATH, else Debian's package installed with apt when running as root, else an
-// error saying how to get it. The bench never leaves the row out silently.
+// Finds valgrind for the bench's instruction counts (bench/lib/instructions.mjs) and their unit test, as the tests
+// find Chromium and Redis: VALGRIND (a path), else `valgrind` on the PATH, else Debian's package installed with apt
+// when running as root, else an error saying how to get it. Nothing skips silently.
 import { execFileSync, execSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
@@ -29,5 +29,5 @@ export function findValgrind() {
   throw new Error(`The bench counts instructions per SSR view with valgrind, and none was found.
   - Debian/Ubuntu: sudo apt-get install -y valgrind
   - macOS: valgrind does not run there; run the bench on Linux
-  - or point VALGRIND at a valgrind binary: VALGRIND=/path/to/valgrind npm run bench`)
+  - or point VALGRIND at a valgrind binary: VALGRIND=/path/to/valgrind npm test`)
 }
