@@ -88,6 +88,27 @@ describe('useAuth (local provider)', () => {
     expect(Object.fromEntries(calls)).toEqual({ login: 1, session: 1 })
   })
 
+  it('returns every field as an own property (spread, toRefs, destructuring), each ref one object that follows the state', async () => {
+    const auth = useAuth()
+    const state = useAuthState()
+    expect(Object.keys({ ...auth }).sort()).toEqual(['allows', 'data', 'error', 'getCsrfToken', 'getProviders', 'getSession', 'hasRole', 'lastRefreshedAt', 'refresh', 'refreshToken', 'signIn', 'signOut', 'signUp', 'status', 'token'])
+    expect(Object.keys({ ...state }).sort()).toEqual(['clearToken', 'data', 'lastRefreshedAt', 'loading', 'rawRefreshToken', 'rawToken', 'refreshToken', 'setRefreshToken', 'setToken', 'status', 'store', 'token'])
+    // Made once per call's object, then the same ref on every read.
+    expect(auth.status).toBe(auth.status)
+    expect(state.rawToken).toBe(state.rawToken)
+    const { status, data } = auth
+    const spread = { ...state }
+    await signedIn()
+    expect(status.value).toBe('authenticated')
+    expect(data.value).toEqual(USER)
+    expect(spread.rawToken.value).toBe(TOKEN)
+    expect(spread.token.value).toBe(`Bearer ${TOKEN}`)
+    expect(auth.getCsrfToken).toBeUndefined()
+    // rawToken writes through the token store.
+    state.rawToken.value = 'other'
+    expect(auth.token.value).toBe('Bearer other')
+  })
+
   it('signIn(…, { callGetSession: false }) stores the token and asks for no session until the app does', async () => {
     const auth = useAuth()
     const result = await auth.signIn({ email: USER.email, password: 'right' }, { redirect: false, callGetSession: false })

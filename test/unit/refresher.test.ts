@@ -74,6 +74,7 @@ function appTokens(): AppTokens {
     views,
     sync,
     matchServerRender: () => {},
+    seen: () => ({ token: views.token.value !== null, refreshToken: views.refreshToken.value !== null }),
     dispose: () => {},
   }
 }

@@ -22,6 +22,8 @@ export interface AppTokens extends TokenStore {
    * without the visitor's cookies), so the first render matches the HTML; `sync()` after hydration shows it.
    */
   matchServerRender(seen: TokensSeen): void
+  /** Which tokens the views show (SSR: what the render could see), without making the views to find out. */
+  seen(): TokensSeen
   dispose(): void
 }
 
@@ -82,6 +84,10 @@ export function createAppTokens(config: PublicAuthConfig, event: H3Event | undef
       const { token, refreshToken } = viewsNow()
       if (!seen.token) token.value = null
       if (!seen.refreshToken) refreshToken.value = null
+    },
+    seen() {
+      const now = views ? { token: views.token.value, refreshToken: views.refreshToken.value } : visible()
+      return { token: now.token !== null, refreshToken: now.refreshToken !== null }
     },
     dispose: () => cookieStore?.removeEventListener('change', sync),
   }

@@ -38,7 +38,7 @@ export default defineNuxtPlugin({
       nuxtApp.hooks.hook('app:rendered', function carryStateToPayload() {
         // Written past the proxies: the render is over, nothing is left to react, and a reactive write costs a trigger.
         const fields = toRaw(manager.stateFields)
-        fields.tokensSeen = { token: manager.tokens.views.token.value !== null, refreshToken: manager.tokens.views.refreshToken.value !== null }
+        fields.tokensSeen = manager.tokens.seen()
         ;(toRaw(nuxtApp.payload) as Record<string, unknown>)[PAYLOAD_KEY] = serializeAuthState(fields)
         // A page with a visitor's session in it is theirs alone: no shared cache (CDN, proxy) may keep it,
         // unless the app said otherwise for this response.
