@@ -24,7 +24,7 @@ import { machineDescription, renderCounts, renderParts, renderReport } from './l
 import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
 import { startRedis } from '../scripts/redis.mjs'
-import { startServer } from './lib/server.mjs'
+import { startServer, stopEveryServer } from './lib/server.mjs'
 import { measureApiThroughput, measureThroughput, measureTwoInstances } from './lib/throughput.mjs'
 import { VARIANTS, benchDir, buildVariant, clientJsBytes, clientJsParts } from './lib/variants.mjs'
 
@@ -80,6 +80,15 @@ step('starting Redis and the built apps')
 const redis = await startRedis()
 for (const variant of VARIANTS.filter(candidate => candidate.redis)) variant.env = { ...variant.env, NUXT_AUTH_SESSIONS_REDIS_URL: redis.url }
 const servers = flags.counts ? [] : await Promise.all(VARIANTS.map(startServer))
+// Ctrl-C or a kill ends the run without reaching the `finally` below: stop every server and the Redis it started
+// (a killed run left its redis-server and its callgrind servers behind).
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    stopEveryServer()
+    redis.stop()
+    process.exit(130)
+  })
+}
 let browser
 try {
   if (flags.counts) {

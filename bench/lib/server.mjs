@@ -5,6 +5,14 @@ import { join } from 'node:path'
 import { SignJWT, decodeJwt } from 'jose'
 import { BENCH_PASSWORD, BENCH_SECRET, BENCH_USERS } from '../fixtures.mjs'
 
+/** Every server process started and not yet exited, starting ones included: a run stopped by a signal stops them. */
+const running = new Set()
+
+/** Stops every bench server this process started that is still running (or still starting). */
+export function stopEveryServer() {
+  for (const child of running) child.kill('SIGTERM')
+}
+
 async function freePort() {
   return await new Promise((resolve, reject) => {
     const probe = createServer()
@@ -28,6 +36,8 @@ export async function startServer(variant, { nodeArgs = [], ipc = false, command
     env: { ...process.env, ...variant.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'pipe', ...(ipc ? ['ipc'] : [])],
   })
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   let stderr = ''
   child.stderr.on('data', (chunk) => {
     stderr += chunk
