@@ -67,9 +67,9 @@ export function serializeAuthState(fields: AuthStateFields): AuthStateFields | s
   if (!isPlainJson(raw.data ?? null)) return raw
   const { phase, activity, error, epoch } = raw.machine
   const seen = raw.tokensSeen === undefined ? -1 : (raw.tokensSeen.token ? 1 : 0) | (raw.tokensSeen.refreshToken ? 2 : 0)
-  const fixed = [phase, activity, error, epoch, raw.lastRefreshedAt?.getTime() ?? null, raw.checkedOnServer ? 1 : 0, seen, raw.serverTime ?? null] as const
+  const encoded: PayloadEncoding[number][] = [phase, activity, error, epoch, raw.lastRefreshedAt?.getTime() ?? null, raw.checkedOnServer ? 1 : 0, seen, raw.serverTime ?? null]
   // `data` last, and only when checked: an absent entry is `undefined` (never checked), `null` is nobody.
-  const encoded: PayloadEncoding = raw.data === undefined ? [...fixed] : [...fixed, raw.data]
+  if (raw.data !== undefined) encoded.push(raw.data)
   return JSON.stringify(encoded)
 }
 
