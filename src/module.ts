@@ -55,7 +55,9 @@ export default defineNuxtModule<ModuleOptions>({
     // server-settings.ts). Keys an app put into runtimeConfig.auth itself join them and leave runtimeConfig.
     const { sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, sessions: ownSessions, sharedState: ownSharedState, ...otherRuntimeAuth } = (nuxt.options.runtimeConfig.auth ?? {}) as Record<string, unknown>
     const serverSettings = defu({ sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, ...(resolved.server.sessions ? { sessions: ownSessions } : {}), ...(resolved.server.sharedState ? { sharedState: ownSharedState } : {}) }, resolved.server)
-    nuxt.options.runtimeConfig.auth = otherRuntimeAuth as never
+    // Nitro copies the runtime config and looks each key up in the environment on every request: no empty key.
+    if (Object.keys(otherRuntimeAuth).length) nuxt.options.runtimeConfig.auth = otherRuntimeAuth as never
+    else delete nuxt.options.runtimeConfig.auth
     const serverConfigTemplate = addTemplate({
       filename: 'gatekeeper/server-config.mjs',
       write: true,

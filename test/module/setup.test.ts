@@ -63,7 +63,7 @@ describe('module setup', () => {
       expect(config).not.toHaveProperty('sessionCache')
       // Server-only settings stay out of the public config (and so out of every page), and out of runtimeConfig,
       // which Nitro clones and env-scans on every request: a generated file, the environment applied per process.
-      expect(nuxt.options.runtimeConfig.auth).toEqual({})
+      expect(nuxt.options.runtimeConfig.auth).toBeUndefined()
       const serverTemplate = nuxt.options.build.templates.find(entry => entry.filename === 'gatekeeper/server-config.mjs')
       const server = JSON.parse((await (serverTemplate!.getContents as () => Promise<string> | string)()).replace(/^export default /, ''))
       expect(server).toEqual({

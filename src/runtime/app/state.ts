@@ -29,26 +29,31 @@ export interface AuthState extends AuthStateFields {
   dispatch(event: AuthEvent): void
 }
 
-/** Where the state travels from the server's render to the browser (Nuxt serialises `payload`). */
+/** Where the state travels in Nuxt's payload when it is not plain JSON (Nuxt serialises `payload`), and Pinia's store id. */
 export const PAYLOAD_KEY = 'gatekeeper'
+
+/** The id of the script element that carries the state as JSON: one per Nuxt app on the page. */
+function stateElementId(nuxtApp: NuxtApp): string {
+  return `${nuxtApp._id}-gatekeeper-state`
+}
 
 export function initialAuthState(): AuthStateFields {
   return { machine: { ...initialMachineState }, data: undefined, lastRefreshedAt: undefined, checkedOnServer: false, tokensSeen: undefined, serverTime: undefined }
 }
 
 /**
- * This NuxtApp's state: in the browser the one the payload brought (hydration), else a new one, kept in the
- * payload. A plain reactive object, not a Pinia store: creating a store per SSR request cost more than the rest
+ * This NuxtApp's state: in the browser the one the server's render sent (hydration; see writeAuthState), else a
+ * new one, kept in the payload. A plain reactive object, not a Pinia store: creating a store per SSR request cost more than the rest
  * of the module's render together (see docs/benchmarks.md). In apps with @pinia/nuxt, `useAuthState().store` is a
  * Pinia store over this same object.
  */
 export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
   // The render reads the state through a shallow proxy (every change replaces a field whole; a deep proxy made
-  // each read of `machine` or `data` a proxy of its own). It reaches the payload when the render ends
-  // (serializeAuthState, called by the plugin).
+  // each read of `machine` or `data` a proxy of its own). It reaches the page when the render ends
+  // (writeAuthState, called by the plugin).
   if (import.meta.server) return shallowReactive(initialAuthState())
   const payload = nuxtApp.payload as { [PAYLOAD_KEY]?: AuthStateFields | string }
-  const sent = payload[PAYLOAD_KEY]
+  const sent = (nuxtApp.payload.serverRendered && document.getElementById(stateElementId(nuxtApp))?.textContent) || payload[PAYLOAD_KEY]
   // The browser's state is deep, as a Pinia store's is: page code may change `data` in place.
   const fields = reactive(typeof sent === 'string' ? parseAuthState(sent) : sent ?? initialAuthState()) as AuthStateFields
   payload[PAYLOAD_KEY] = fields
@@ -56,11 +61,9 @@ export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
 }
 
 /**
- * The state as the payload carries it: when the session is plain JSON, one JSON string of the fields by position
- * (the encoding below), else the object itself. Nuxt's serialiser runs every payload reducer over each value it
- * holds, a dozen for the state as an object; and devalue escapes a string for the HTML one character at a time in
- * JavaScript, its largest cost in a render of ours, so the string leaves out the field names and the inner quotes
- * they bring (a third of the characters of the named form).
+ * The state as the server's render hands it to the browser: when the session is plain JSON (a backend's answer
+ * is), one JSON string of the fields by position (the encoding below), else the object itself for Nuxt's payload
+ * (which keeps a `Date` or a Map). See writeAuthState for where the string goes.
  */
 export function serializeAuthState(fields: AuthStateFields): AuthStateFields | string {
   const raw = toRaw(fields)
@@ -71,6 +74,21 @@ export function serializeAuthState(fields: AuthStateFields): AuthStateFields | s
   // `data` last, and only when checked: an absent entry is `undefined` (never checked), `null` is nobody.
   if (raw.data !== undefined) encoded.push(raw.data)
   return JSON.stringify(encoded)
+}
+
+/**
+ * SSR, when the render is over: puts the state into the page. The JSON string goes into a script element after
+ * the app's root, not into Nuxt's payload: the payload's serialiser (devalue) escapes each string for the HTML one
+ * character at a time in JavaScript, and with the session in it that was the largest single cost of ours in a
+ * render; `<` escaped by a regular expression is all a JSON script element needs (no `</script>` or `<!--` inside).
+ * A render with no HTML (an island, a skipped render) and a session that is not plain JSON use the payload.
+ */
+export function writeAuthState(nuxtApp: NuxtApp, fields: AuthStateFields, rendered: { html?: string } | null | undefined) {
+  const sent = serializeAuthState(fields)
+  if (typeof sent === 'string' && typeof rendered?.html === 'string' && !nuxtApp.ssrContext?.islandContext) {
+    rendered.html += `<script type="application/json" id="${stateElementId(nuxtApp)}">${sent.replace(/</g, '\\u003c')}</script>`
+  }
+  else (toRaw(nuxtApp.payload) as Record<string, unknown>)[PAYLOAD_KEY] = sent
 }
 
 /** serializeAuthState's string, parsed: the fields by position; `tokensSeen` as bits (1 token, 2 refresh token, -1 not seen). */

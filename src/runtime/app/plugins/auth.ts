@@ -7,7 +7,7 @@ import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
 import { createAuthManager } from '../manager'
 import { scheduleChecks } from '../scheduling'
-import { PAYLOAD_KEY, serializeAuthState } from '../state'
+import { writeAuthState } from '../state'
 import type { ServerSessionLookup } from '../../shared/server-session'
 
 // Per process, not per request: the server's session lookup (its cache and verifier live as long as the process),
@@ -35,11 +35,11 @@ export default defineNuxtPlugin({
       // What the render ended with: a refresh during the check (or a useAuthFetch during the render) changes it.
       const event = useRequestEvent()
       // A named function: hookable names an anonymous one with Object.defineProperty, for every request.
-      nuxtApp.hooks.hook('app:rendered', function carryStateToPayload() {
+      nuxtApp.hooks.hook('app:rendered', function carryStateToPage({ renderResult }) {
         // Written past the proxies: the render is over, nothing is left to react, and a reactive write costs a trigger.
         const fields = toRaw(manager.stateFields)
         fields.tokensSeen = manager.tokens.seen()
-        ;(toRaw(nuxtApp.payload) as Record<string, unknown>)[PAYLOAD_KEY] = serializeAuthState(fields)
+        writeAuthState(nuxtApp, fields, renderResult)
         // A page with a visitor's session in it is theirs alone: no shared cache (CDN, proxy) may keep it,
         // unless the app said otherwise for this response.
         if (event && store.data && !getResponseHeader(event, 'cache-control')) setResponseHeader(event, 'cache-control', 'private, no-store')
