@@ -149,6 +149,15 @@ export default defineNuxtModule<ModuleOptions>({
       },
     })
     nuxt.options.alias['#gatekeeper-features'] = featuresTemplate.dst
+    if (browserRefreshes) {
+      // No prefetch link for the lease lock: only browsers without Web Locks load it (tabs/lock.ts starts that
+      // itself), and every link in the head is work for every server render (unhead normalises each tag).
+      nuxt.hook('build:manifest', (manifest) => {
+        for (const [id, resource] of Object.entries(manifest)) {
+          if (id.replace(/\.[cm]?[jt]s$/, '').endsWith('runtime/app/tabs/lease-lock')) resource.prefetch = false
+        }
+      })
+    }
     addTypeTemplate({
       filename: 'types/gatekeeper-features.d.ts',
       getContents: () => {

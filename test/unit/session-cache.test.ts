@@ -2,6 +2,7 @@ import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createExpiringCache } from '../../src/runtime/shared/expiring-cache'
 import { cachedSession, forgetCachedSession, peekCachedSession } from '../../src/runtime/shared/session-cache'
+import { jwtExpiry } from '../../src/runtime/core/token'
 
 const settings = { maxAge: 10, maxEntries: 100 }
 let counter = 0
@@ -105,6 +106,16 @@ describe('the SSR session cache', () => {
     vi.advanceTimersByTime(3_500)
     await cachedSession(shortLived, settings, loadJwt)
     expect(loadJwt).toHaveBeenCalledTimes(2)
+
+    // What the render's fast path relies on (app/session.ts): no entry answers at the token's `exp`, the moment
+    // the server would refresh it.
+    const expiring = await jwtExpiringIn(5)
+    await cachedSession(expiring, settings, async () => ({ id: 6 }))
+    const exp = jwtExpiry(expiring)!
+    vi.setSystemTime(exp - 1)
+    expect(peekCachedSession(expiring, settings)).toEqual({ session: { id: 6 } })
+    vi.setSystemTime(exp)
+    expect(peekCachedSession(expiring, settings)).toBeUndefined()
   })
 
   it('forgets a token after a sign-out or a 401', async () => {

@@ -153,13 +153,14 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
 
   /**
    * SSR, before the first verdict: the verdict at once when the server already holds this token's session (its
-   * cache), without the check's chain of promises; false when the check must run (no token, an expiring one, a miss).
+   * cache), without the check's chain of promises; false when the check must run (no token, an expired one, a miss).
    */
   function settleFromServerCache(): boolean {
     if (!import.meta.server || !serverLookup?.peek) return false
     const token = tokens.token()
-    // An expiring token takes the long way: it is refreshed first.
-    if (!token || refresher()?.needsRefresh()) return false
+    if (!token) return false
+    // A hit is never an expired token, so the refresher is not asked (nor made): the cache keeps no entry past the
+    // JWT's `exp` (shared/session-cache.ts), and the server refreshes exactly then (no lead, its own clock).
     const hit = serverLookup.peek(token)
     if (!hit) return false
     applySession(hit.session as Session)

@@ -1,5 +1,17 @@
 const TOKEN_LOCK = 'nuxt-gatekeeper:tokens'
 
+// Without Web Locks the lease is loaded once the page has loaded (module.ts leaves it out of the prefetch links), so
+// a refresh that is due later does not wait for it, nor fail on it when the network is gone by then.
+if (import.meta.client && typeof document !== 'undefined' && !webLocks()) {
+  const load = () => void import('./lease-lock').catch(() => {})
+  if (document.readyState === 'complete') load()
+  else window.addEventListener('load', load, { once: true })
+}
+
+function webLocks(): LockManager | undefined {
+  return typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { locks?: LockManager }).locks
+}
+
 /**
  * Holds the tab lock over the token cookies while `task` reads, spends or writes them: refreshes, sign-in and
  * sign-out of every tab take turns, so none writes over another's answer, and two tabs never spend the same
@@ -11,7 +23,7 @@ const TOKEN_LOCK = 'nuxt-gatekeeper:tokens'
  */
 export async function withTokenLock<T>(task: () => Promise<T>): Promise<T> {
   if (import.meta.server) return await task()
-  const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { locks?: LockManager }).locks
+  const locks = webLocks()
   if (locks?.request) return await locks.request(TOKEN_LOCK, { mode: 'exclusive' }, task) as T
   const { withLeaseLock } = await import('./lease-lock')
   return await withLeaseLock(TOKEN_LOCK, task)
