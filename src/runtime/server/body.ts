@@ -8,13 +8,14 @@ export function maxBodyBytes(): number {
 }
 
 /**
- * The raw body within `limit`; a larger one is a 413 before it is buffered. In-process calls (a page render's
- * `$fetch`) come from this server's own code and have no stream: their body is read as it is.
+ * The raw body within `limit`; a larger one is a 413 before it is buffered. In-process calls (a page render's or a
+ * server route's `$fetch`) come from this server's own code and have no stream: their body is read as it is. Their
+ * request is node-mock-http's (`__unenv__`), whose async iterator and socket exist but only throw.
  */
 export async function readBodyWithin(event: H3Event, limit = maxBodyBytes()): Promise<Uint8Array | undefined> {
   const request = event.node.req as typeof event.node.req & { [Symbol.asyncIterator]?: unknown }
   try {
-    if (!request.socket || typeof request[Symbol.asyncIterator] !== 'function') {
+    if ('__unenv__' in request || !request.socket || typeof request[Symbol.asyncIterator] !== 'function') {
       const body = await readRawBody(event, false)
       if (body && body.length > limit) throw new BodyTooLargeError(limit)
       return body && body.length > 0 ? new Uint8Array(body) : undefined
