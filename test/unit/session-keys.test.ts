@@ -1,7 +1,14 @@
-import { describe, expect, it } from 'vitest'
+import { createDecipheriv, createHmac } from 'node:crypto'
+import { describe, expect, it, vi } from 'vitest'
 import { createSessionKeys, parseSecrets, SessionKeyError } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
 import { sessionSecrets } from '../../src/runtime/server/sessions/service'
+
+// Counted, not changed: how often the HMAC and AES-GCM work runs.
+vi.mock('node:crypto', async (importOriginal) => {
+  const crypto = await importOriginal<typeof import('node:crypto')>()
+  return { ...crypto, createHmac: vi.fn(crypto.createHmac), createDecipheriv: vi.fn(crypto.createDecipheriv) }
+})
 
 const OLD = 'old-secret-0123456789abcdef0123456789abcdef'
 const NEW = 'new-secret-0123456789abcdef0123456789abcdef'
@@ -63,6 +70,24 @@ describe('session keys', () => {
     expect(await keys.verify(`${value}.${signature.slice(0, -2)}AA`)).toBeNull()
     expect(await keys.verify(value)).toBeNull()
     expect(await keys.verify(await (await createSessionKeys([NEW])).sign('abc'))).toBeNull()
+  })
+
+  it('verifies a cookie and opens a record once per process, not per request; a forged value is checked every time', async () => {
+    const keys = await createSessionKeys([OLD])
+    const cookie = await keys.sign('abc')
+    const sealed = await keys.seal('{"token":"t"}', 's:abc')
+    vi.mocked(createHmac).mockClear()
+    vi.mocked(createDecipheriv).mockClear()
+    for (let request = 0; request < 3; request++) {
+      expect(await keys.verify(cookie)).toBe('abc')
+      expect(await keys.open(sealed, 's:abc')).toBe('{"token":"t"}')
+    }
+    expect([vi.mocked(createHmac).mock.calls.length, vi.mocked(createDecipheriv).mock.calls.length]).toEqual([1, 1])
+    // What was remembered answers only for the same value and record key.
+    expect(await keys.open(sealed, 's:abd')).toBeNull()
+    const forged = `abd.${cookie.split('.')[1]}`
+    for (let request = 0; request < 3; request++) expect(await keys.verify(forged)).toBeNull()
+    expect(vi.mocked(createHmac).mock.calls.length).toBe(4)
   })
 
   it('one cookie value per session: another spelling of the same signature bytes is refused', async () => {

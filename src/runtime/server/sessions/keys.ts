@@ -10,6 +10,7 @@
  * by an earlier version still open.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createExpiringCache } from '../../shared/expiring-cache'
 
 export const SESSIONS_SECRET_ENV = 'NUXT_AUTH_SESSIONS_SECRET'
 /** Shortest secret accepted: 32 characters (e.g. `openssl rand -base64 32` gives 44). */
@@ -70,12 +71,25 @@ function derive(secret: string): DerivedKey {
   return { id: base64url(id), seal: key('tokens at rest'), sign: key('session cookie') }
 }
 
+/** How many verified cookies and opened records each process remembers (see createSessionKeys). */
+const REMEMBERED = 2_000
+
 export async function createSessionKeys(secrets: string[]): Promise<SessionKeys> {
   if (secrets.length === 0) throw new SessionKeyError('No secret given')
   const keys = secrets.map(derive)
   const current = keys[0]!
   const byId = new Map(keys.map(key => [key.id, key]))
   const mac = (key: DerivedKey, value: string) => createHmac('sha256', key.sign).update(value).digest()
+  // What a cookie or a sealed record says never changes for this process's keys, and a visitor sends the same cookie
+  // and reads the same record with every page: the HMAC and AES-GCM work is done once per value, not per request.
+  // Only successes are kept (a forged value costs its sender the work each time), and the record itself is still
+  // read from storage on every request, so a revoked session ends at once.
+  const verified = createExpiringCache<string>(REMEMBERED)
+  const opened = createExpiringCache<string>(REMEMBERED)
+  const remember = (cache: typeof verified, key: string, value: string) => {
+    cache.set(key, value, Number.POSITIVE_INFINITY)
+    return value
+  }
   return {
     async seal(plaintext, context) {
       const iv = randomBytes(12)
@@ -85,6 +99,9 @@ export async function createSessionKeys(secrets: string[]): Promise<SessionKeys>
     },
     knows: sealed => typeof sealed === 'string' && byId.has(sealed.split('.')[0] ?? ''),
     async open(sealed, context) {
+      const memo = typeof sealed === 'string' ? `${context}\n${sealed}` : ''
+      const known = opened.get(memo)
+      if (known !== undefined) return known
       const [id, ivText, dataText, ...rest] = typeof sealed === 'string' ? sealed.split('.') : []
       const key = id ? byId.get(id) : undefined
       const iv = ivText ? fromBase64url(ivText) : null
@@ -92,7 +109,7 @@ export async function createSessionKeys(secrets: string[]): Promise<SessionKeys>
       if (!key || !iv || iv.length !== 12 || !data || data.length < TAG_BYTES || rest.length > 0) return null
       try {
         const decipher = createDecipheriv('aes-256-gcm', key.seal, iv).setAAD(Buffer.from(context)).setAuthTag(data.subarray(data.length - TAG_BYTES))
-        return Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]).toString('utf8')
+        return remember(opened, memo, Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]).toString('utf8'))
       }
       catch {
         return null
@@ -102,12 +119,14 @@ export async function createSessionKeys(secrets: string[]): Promise<SessionKeys>
       return `${value}.${base64url(mac(current, value))}`
     },
     async verify(signed) {
+      const known = verified.get(signed)
+      if (known !== undefined) return known
       const dot = signed.lastIndexOf('.')
       const signature = dot > 0 ? fromBase64url(signed.slice(dot + 1)) : null
       if (!signature || signature.length !== 32) return null
       const value = signed.slice(0, dot)
       for (const key of keys) {
-        if (timingSafeEqual(mac(key, value), signature)) return value
+        if (timingSafeEqual(mac(key, value), signature)) return remember(verified, signed, value)
       }
       return null
     },
