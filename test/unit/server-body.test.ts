@@ -21,14 +21,14 @@ afterEach(() => server?.close())
 
 describe('a route\'s request body', () => {
   it('is read from an in-process call (Nitro\'s $fetch from the app\'s own server code), whose request has no stream', async () => {
-    const response = await fetchNodeRequestHandler(handler, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ada' }) })
+    const response = await fetchNodeRequestHandler(handler as never, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ada' }) })
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ read: { username: 'ada' } })
   })
 
   it('keeps its limit in-process and over the network (413 past auth.maxBodyBytes)', async () => {
     const big = JSON.stringify({ padding: 'x'.repeat(100) })
-    expect((await fetchNodeRequestHandler(handler, '/echo', { method: 'POST', body: big })).status).toBe(413)
+    expect((await fetchNodeRequestHandler(handler as never, '/echo', { method: 'POST', body: big })).status).toBe(413)
     server = createServer(handler)
     await new Promise<void>(resolve => server!.listen(0, '127.0.0.1', resolve))
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/echo`

@@ -22,7 +22,7 @@ function setUp(answer: () => Promise<TokenResult>) {
   const parts = {
     store,
     strategy,
-    context: {},
+    context: () => ({}),
     report: async (error: unknown, operation: string) => {
       reported.push(operation)
       return isAuthError(error) ? error : new AuthError('BAD_RESPONSE', 'unexpected', { cause: error })

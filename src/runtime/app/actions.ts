@@ -11,7 +11,8 @@ export interface ActionDeps extends AppParts {
 }
 
 /** What the user does: sign in, sign up, sign out. */
-export function createActions({ nuxtApp, store, tokens, strategy, context, navigation, session, tabs, report }: ActionDeps) {
+export function createActions({ nuxtApp, store, tokens, strategy, context: strategyContext, navigation, session, tabs, report }: ActionDeps) {
+  const context = strategyContext()
   /** The local shape `(credentials, options, query, headers)`, unless the provider reads its own (`readSignInArgs`). */
   function readSignInArgs(args: unknown[]): SignInCall {
     return strategy.readSignInArgs?.(args) ?? {

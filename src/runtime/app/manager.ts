@@ -1,6 +1,5 @@
 import type { NuxtApp } from '#app'
 import { appendResponseHeader, getRequestHeader, getRequestProtocol, type H3Event } from 'h3'
-import { useRequestEvent } from '#imports'
 import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, Session } from '../types'
@@ -29,11 +28,12 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
   /** The token store: the only reader and writer of the token cookies here. */
   tokens: AppTokens
   clock: IssuerClock
-  context: StrategyContext<unknown>
+  /** The strategy context, made when first asked for. */
+  context(): StrategyContext<unknown>
   /** Present when the provider can refresh. */
-  refresher: Refresher | null
+  refresher(): Refresher | null
   /** The provider's extra `useAuth()` functions, bound to this manager's context. */
-  actions: Record<string, () => Promise<unknown>>
+  actions(): Record<string, () => Promise<unknown>>
   /**
    * Refreshes the tokens now (one attempt shared by all callers and tabs) and resolves with the session.
    * Without refresh tokens (the local provider), asks the backend for the session instead, as the incumbent
@@ -69,10 +69,9 @@ function ssrForwarding(event: H3Event | undefined) {
  * tokens (the cookie jar), session (verdicts), actions (sign-in/up/out), navigation (where to go), tabs
  * (broadcast), refresher (renewal), scheduling (the browser's timers, started by the plugin).
  */
-export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>, serverLookup?: ServerSessionLookup): AuthManager {
+export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>, event: H3Event | undefined, serverLookup?: ServerSessionLookup): AuthManager {
   const stateFields = useAuthStateFields(nuxtApp)
   const store = createAuthState(stateFields)
-  const event = import.meta.server ? useRequestEvent() : undefined
   const tokens = createAppTokens(config, event)
   const clock = createIssuerClock()
   const report = createReporter(nuxtApp)
@@ -100,7 +99,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     report,
     navigation,
     tabs,
-    get context() { return context() },
+    context,
   }
 
   const refresher = lazy((): Refresher | null => {
@@ -143,9 +142,11 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     stateFields,
     tokens,
     clock,
-    get context() { return context() },
-    get refresher() { return refresher() },
-    get actions() { return providerActions() },
+    // Methods, not getters: an object literal with a getter costs V8 several times a plain one to make (counted),
+    // and this one is made for every server render.
+    context,
+    refresher,
+    actions: providerActions,
     async refresh(options) {
       const renewer = refresher()
       if (renewer && tokens.refreshToken()) {

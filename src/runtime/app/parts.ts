@@ -11,7 +11,8 @@ export interface AppParts {
   store: AuthState
   tokens: AppTokens
   strategy: ClientStrategy<unknown>
-  context: StrategyContext<unknown>
+  /** The strategy context, made when first asked for (a render whose session the server's cache holds needs none). */
+  context(): StrategyContext<unknown>
   navigation: Navigation
   tabs: TabChannel
   /** Reports a failure to the `auth:error` hook and returns it as an AuthError. */

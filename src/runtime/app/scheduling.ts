@@ -70,7 +70,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
   }
 
   // Tokens written here or, seen through cookieStore or the tab broadcast, by another tab or the server.
-  const stopWatch = tokens.kept && tokens.readable ? watch([tokens.views.token, tokens.views.refreshToken], arm, { immediate: true }) : () => {}
+  const stopWatch = tokens.kept && tokens.readable ? watch([tokens.views().token, tokens.views().refreshToken], arm, { immediate: true }) : () => {}
 
   // No verdict because the checks failed (backend down, a bad answer): the guard keeps protected pages away
   // meanwhile, so ask again, 2 s doubling to a minute, while the tab is visible. Whichever check or refresh

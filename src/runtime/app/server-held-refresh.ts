@@ -7,8 +7,8 @@ export interface ServerHeldRefreshDeps {
   parts: {
     store: AuthState
     strategy: ClientStrategy<unknown>
-    /** Read when used (the manager makes it then). */
-    readonly context: StrategyContext<unknown>
+    /** Asked for when used (the manager makes it then). */
+    context(): StrategyContext<unknown>
     report(error: unknown, operation: string): Promise<AuthError>
   }
   /** After a renewal: the same follow-up as the refresher's (other tabs told, `auth:refreshed`). */
@@ -29,7 +29,7 @@ export function createServerHeldRefresh({ parts, onRefreshed }: ServerHeldRefres
     const epoch = store.machine.epoch
     store.dispatch({ type: 'START', activity: 'refreshing' })
     try {
-      await strategy.refresh!(parts.context)
+      await strategy.refresh!(parts.context())
     }
     catch (error) {
       const authError = await report(error, 'refresh')

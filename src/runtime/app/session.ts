@@ -57,7 +57,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       if (callBackend) {
         store.dispatch({ type: 'START', activity: 'signingOut' })
         // The session ends here whatever the backend says; its failure still reaches the auth:error hook.
-        await strategy.signOut(parts.context).catch((error: unknown) => {
+        await strategy.signOut(parts.context()).catch((error: unknown) => {
           backendError = error
         })
       }
@@ -114,8 +114,8 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       const stale = () => store.machine.epoch !== epoch || (tokens.readable && tokens.token() !== checkedToken)
       // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
       const loadSession = async () => (import.meta.server && checkedToken && serverLookup
-        ? await serverLookup(checkedToken, () => strategy.getSession(parts.context))
-        : await strategy.getSession(parts.context)) as Session | null
+        ? await serverLookup(checkedToken, () => strategy.getSession(parts.context()))
+        : await strategy.getSession(parts.context())) as Session | null
       try {
         let session: Session | null
         try {

@@ -33,7 +33,7 @@ export interface AuthState extends AuthStateFields {
 export const PAYLOAD_KEY = 'gatekeeper'
 
 /** The id of the script element that carries the state as JSON: one per Nuxt app on the page. */
-function stateElementId(nuxtApp: NuxtApp): string {
+function stateElementId(nuxtApp: Pick<NuxtApp, '_id'>): string {
   return `${nuxtApp._id}-gatekeeper-state`
 }
 
@@ -83,7 +83,7 @@ export function serializeAuthState(fields: AuthStateFields): AuthStateFields | s
  * render; `<` escaped by a regular expression is all a JSON script element needs (no `</script>` or `<!--` inside).
  * A render with no HTML (an island, a skipped render) and a session that is not plain JSON use the payload.
  */
-export function writeAuthState(nuxtApp: NuxtApp, fields: AuthStateFields, rendered: { html?: string } | null | undefined) {
+export function writeAuthState(nuxtApp: Pick<NuxtApp, '_id' | 'payload' | 'ssrContext'>, fields: AuthStateFields, rendered: { html?: string } | null | undefined) {
   const sent = serializeAuthState(fields)
   if (typeof sent === 'string' && typeof rendered?.html === 'string' && !nuxtApp.ssrContext?.islandContext) {
     rendered.html += `<script type="application/json" id="${stateElementId(nuxtApp)}">${sent.replace(/</g, '\\u003c')}</script>`
@@ -111,27 +111,44 @@ function parseAuthState(sent: string): AuthStateFields {
  * so its accessors live once on the prototype instead of a dozen closures made for every server render.
  */
 class AuthStateView implements AuthState {
-  constructor(private readonly fields: AuthStateFields) {}
-  get machine() { return this.fields.machine }
-  set machine(value) { this.fields.machine = value }
-  get data() { return this.fields.data }
-  set data(value) { this.fields.data = value }
-  get lastRefreshedAt() { return this.fields.lastRefreshedAt }
-  set lastRefreshedAt(value) { this.fields.lastRefreshedAt = value }
-  get checkedOnServer() { return this.fields.checkedOnServer }
-  set checkedOnServer(value) { this.fields.checkedOnServer = value }
-  get tokensSeen() { return this.fields.tokensSeen }
-  set tokensSeen(value) { this.fields.tokensSeen = value }
-  get serverTime() { return this.fields.serverTime }
-  set serverTime(value) { this.fields.serverTime = value }
-  get status() { return statusOf(this.fields.machine) }
-  get loading() { return this.fields.machine.activity !== null }
+  /**
+   * What reads and writes go through. During SSR, the raw object until the plugin hands the manager to the app
+   * (`observed()`): nothing can read the state reactively before, and each access through the proxy costs a trap.
+   */
+  private target: AuthStateFields
+  constructor(private readonly fields: AuthStateFields) {
+    this.target = import.meta.server ? toRaw(fields) : fields
+  }
+
+  get machine() { return this.target.machine }
+  set machine(value) { this.target.machine = value }
+  get data() { return this.target.data }
+  set data(value) { this.target.data = value }
+  get lastRefreshedAt() { return this.target.lastRefreshedAt }
+  set lastRefreshedAt(value) { this.target.lastRefreshedAt = value }
+  get checkedOnServer() { return this.target.checkedOnServer }
+  set checkedOnServer(value) { this.target.checkedOnServer = value }
+  get tokensSeen() { return this.target.tokensSeen }
+  set tokensSeen(value) { this.target.tokensSeen = value }
+  get serverTime() { return this.target.serverTime }
+  set serverTime(value) { this.target.serverTime = value }
+  get status() { return statusOf(this.target.machine) }
+  get loading() { return this.target.machine.activity !== null }
   dispatch(event: AuthEvent) {
     // The plain object: spreading a reactive proxy goes through a trap per key.
-    this.fields.machine = transition(toRaw(this.fields.machine), event)
+    this.target.machine = transition(toRaw(this.target.machine), event)
+  }
+
+  observed() {
+    this.target = this.fields
   }
 }
 
 export function createAuthState(fields: AuthStateFields): AuthState {
   return new AuthStateView(fields)
+}
+
+/** SSR: the app may read `state` reactively from now on; the plugin calls it as it hands the manager to the app. */
+export function observeFromNow(state: AuthState) {
+  if (state instanceof AuthStateView) state.observed()
 }

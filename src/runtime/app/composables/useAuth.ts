@@ -36,10 +36,10 @@ export function useAuth(): UseAuthReturn {
       return lastRefreshedAt ??= readonly(toRef(store, 'lastRefreshedAt'))
     },
     get token() {
-      return token ??= computed(() => tokens.authorization(tokens.views.token.value)?.value ?? null)
+      return token ??= computed(() => tokens.authorization(tokens.views().token.value)?.value ?? null)
     },
     get refreshToken() {
-      return refreshToken ??= computed(() => tokens.views.refreshToken.value)
+      return refreshToken ??= computed(() => tokens.views().refreshToken.value)
     },
     get error() {
       return error ??= computed(() => store.machine.error)
@@ -51,10 +51,10 @@ export function useAuth(): UseAuthReturn {
     refresh: manager.refresh,
     // The provider's actions are bound when first asked for (see the manager).
     get getCsrfToken() {
-      return manager.actions.getCsrfToken as (() => Promise<string>) | undefined
+      return manager.actions().getCsrfToken as (() => Promise<string>) | undefined
     },
     get getProviders() {
-      return manager.actions.getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined
+      return manager.actions().getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined
     },
     hasRole: wanted => hasAnyRole(store.data, roles, wanted),
     allows: (ability, ...args) => abilityAllows(store.data, ability, args),

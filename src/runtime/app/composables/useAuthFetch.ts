@@ -50,7 +50,7 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
 
   return async function authFetch<T>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>): Promise<T> {
     // Asked for at the call: the manager makes its refresher when first needed.
-    const { refresher } = manager
+    const refresher = manager.refresher()
     if (import.meta.dev && refresher) devRefreshTrigger('fetch')
     await refresher?.refreshIfNeeded().catch(() => {})
     const sent = tokens.token()

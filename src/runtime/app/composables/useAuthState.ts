@@ -25,13 +25,13 @@ export function useAuthState(): UseAuthStateReturn {
   const raw = {
     get token() {
       return rawToken ??= computed<string | null>({
-        get: () => tokens.views.token.value,
+        get: () => tokens.views().token.value,
         set: value => tokens.write({ token: value }),
       })
     },
     get refreshToken() {
       return rawRefreshToken ??= computed<string | null>({
-        get: () => tokens.views.refreshToken.value,
+        get: () => tokens.views().refreshToken.value,
         set: value => tokens.write({ refreshToken: value }),
       })
     },

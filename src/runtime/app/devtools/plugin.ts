@@ -251,7 +251,8 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
   const api: DevtoolsApi = {
     version: () => log.version,
     snapshot({ raw = false } = {}) {
-      const { store, tokens, clock, config, refresher } = manager()
+      const { store, tokens, clock, config } = manager()
+      const refresher = manager().refresher()
       const offset = clock.offset()
       return {
         tab: log.tabId ?? '',
@@ -280,7 +281,7 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
     },
     refresh() {
       // Without a refresh token this tab can read, refresh() asks for the session instead (the server refreshes).
-      const refreshes = manager().refresher !== null && manager().tokens.refreshToken() !== null
+      const refreshes = manager().refresher() !== null && manager().tokens.refreshToken() !== null
       return act(() => {
         devRefreshTrigger('devtools')
         return manager().refresh()

@@ -1,4 +1,4 @@
-import { getResponseHeader, setResponseHeader } from 'h3'
+import { getResponseHeader, setResponseHeader, type H3Event } from 'h3'
 import { toRaw } from 'vue'
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import providerStrategy, { browserStrategy } from '#auth-provider'
@@ -7,7 +7,7 @@ import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
 import { createAuthManager } from '../manager'
 import { scheduleChecks } from '../scheduling'
-import { writeAuthState } from '../state'
+import { observeFromNow, writeAuthState } from '../state'
 import type { ServerSessionLookup } from '../../shared/server-session'
 
 // Per process, not per request: the server's session lookup (its cache and verifier live as long as the process),
@@ -22,7 +22,9 @@ export default defineNuxtPlugin({
     const config = import.meta.server ? serverConfig ??= resolveAuthConfig(runtimeConfig.public.auth) : resolveAuthConfig(runtimeConfig.public.auth)
     // Server-only code (jose's verification, node:crypto) stays out of the client bundle: a dead branch there.
     if (import.meta.server) serverLookup ??= (await import('../../shared/server-session')).processSessionLookup()
-    const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, import.meta.server ? serverLookup : undefined)
+    // The request's event, looked up once for the manager, the payload hook and the route rules.
+    const event = import.meta.server ? useRequestEvent(nuxtApp as never) : undefined
+    const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, event, import.meta.server ? serverLookup : undefined)
     const { store } = manager
 
     if (import.meta.server) {
@@ -33,7 +35,6 @@ export default defineNuxtPlugin({
       // Not in a prerendered page: its render time is the build's, not now.
       if (!import.meta.prerender) store.serverTime = Date.now()
       // What the render ended with: a refresh during the check (or a useAuthFetch during the render) changes it.
-      const event = useRequestEvent()
       // A named function: hookable names an anonymous one with Object.defineProperty, for every request.
       nuxtApp.hooks.hook('app:rendered', function carryStateToPage({ renderResult }) {
         // Written past the proxies: the render is over, nothing is left to react, and a reactive write costs a trigger.
@@ -44,12 +45,13 @@ export default defineNuxtPlugin({
         // unless the app said otherwise for this response.
         if (event && store.data && !getResponseHeader(event, 'cache-control')) setResponseHeader(event, 'cache-control', 'private, no-store')
       })
-      if (!serverCheckDisabled(config)) {
+      if (!serverCheckDisabled(config, event)) {
         // One check per SSR request; the verdict travels in the payload so the client does not ask again.
         const checking = manager.ensureChecked()
         if (checking) await checking
         store.checkedOnServer = store.machine.phase !== 'unknown'
       }
+      observeFromNow(store)
     }
     else {
       if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered && store.tokensSeen) {
@@ -71,7 +73,7 @@ export default defineNuxtPlugin({
           void manager.ensureChecked()
         }
       }
-      const stopChecks = scheduleChecks({ ...manager, sessionRefresh: config.sessionRefresh, session: manager })
+      const stopChecks = scheduleChecks({ ...manager, refresher: manager.refresher(), sessionRefresh: config.sessionRefresh, session: manager })
       // Timers and listeners end with the app (unmount), not with the tab.
       const dispose = () => {
         stopChecks()
@@ -84,10 +86,9 @@ export default defineNuxtPlugin({
   },
 })
 
-function serverCheckDisabled(config: PublicAuthConfig): boolean {
+function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefined): boolean {
   // Prerendering is known from the build Nitro made for it, never from a request header a client can send.
   if (import.meta.prerender) return true
-  const event = useRequestEvent()
   const rules = (event?.context as { _nitro?: { routeRules?: { auth?: { disableServerSideAuth?: boolean } } } } | undefined)?._nitro?.routeRules
   // A route's rule wins over the global option, either way (as with the incumbent).
   return rules?.auth?.disableServerSideAuth ?? config.disableServerSideAuth
