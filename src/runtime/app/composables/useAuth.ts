@@ -3,6 +3,7 @@ import { useNuxtApp } from '#imports'
 import roles from '#gatekeeper-roles'
 import { abilityAllows, hasAnyRole } from '../../core/ability'
 import type { AuthManager } from '../manager'
+import { lazyFields } from './lazy-fields'
 import type { AuthjsProviderInfo, SignInFunction, UseAuthReturn } from '../../types'
 
 export function useAuthManager(): AuthManager {
@@ -16,47 +17,26 @@ export function useAuthManager(): AuthManager {
 export function useAuth(): UseAuthReturn {
   const manager = useAuthManager()
   const { store, tokens } = manager
-  // Each ref is made when first read (own getters, so a spread or `toRefs` still sees every field): a component
-  // reads two or three of them, and making all six, a readonly proxy among them, was a share of every render.
-  let status: UseAuthReturn['status'] | undefined
-  let data: UseAuthReturn['data'] | undefined
-  let lastRefreshedAt: UseAuthReturn['lastRefreshedAt'] | undefined
-  let token: UseAuthReturn['token'] | undefined
-  let refreshToken: UseAuthReturn['refreshToken'] | undefined
-  let error: UseAuthReturn['error'] | undefined
-  return {
-    get status() {
-      return status ??= computed(() => store.status)
-    },
-    // Vue's DeepReadonly type would not accept an app's SessionData with arrays where the incumbent's type did.
-    get data() {
-      return data ??= readonly(toRef(store, 'data')) as UseAuthReturn['data']
-    },
-    get lastRefreshedAt() {
-      return lastRefreshedAt ??= readonly(toRef(store, 'lastRefreshedAt'))
-    },
-    get token() {
-      return token ??= computed(() => tokens.authorization(tokens.views().token.value)?.value ?? null)
-    },
-    get refreshToken() {
-      return refreshToken ??= computed(() => tokens.views().refreshToken.value)
-    },
-    get error() {
-      return error ??= computed(() => store.machine.error)
-    },
+  // Each ref is made when first read: a component reads two or three of them, and making all six, a readonly proxy
+  // among them, was a share of every render.
+  return lazyFields<UseAuthReturn>({
     signIn: manager.signIn as SignInFunction,
     signUp: manager.signUp,
     signOut: manager.signOut,
     getSession: manager.askSession,
     refresh: manager.refresh,
-    // The provider's actions are bound when first asked for (see the manager).
-    get getCsrfToken() {
-      return manager.actions().getCsrfToken as (() => Promise<string>) | undefined
-    },
-    get getProviders() {
-      return manager.actions().getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined
-    },
     hasRole: wanted => hasAnyRole(store.data, roles, wanted),
     allows: (ability, ...args) => abilityAllows(store.data, ability, args),
-  }
+  }, {
+    status: () => computed(() => store.status),
+    // Vue's DeepReadonly type would not accept an app's SessionData with arrays where the incumbent's type did.
+    data: () => readonly(toRef(store, 'data')) as UseAuthReturn['data'],
+    lastRefreshedAt: () => readonly(toRef(store, 'lastRefreshedAt')),
+    token: () => computed(() => tokens.authorization(tokens.views().token.value)?.value ?? null),
+    refreshToken: () => computed(() => tokens.views().refreshToken.value),
+    error: () => computed(() => store.machine.error),
+    // The provider's actions are bound when first asked for (see the manager).
+    getCsrfToken: () => manager.actions().getCsrfToken as (() => Promise<string>) | undefined,
+    getProviders: () => manager.actions().getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined,
+  })
 }

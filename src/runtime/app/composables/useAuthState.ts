@@ -2,6 +2,7 @@ import { computed, toRef } from 'vue'
 import { useNuxtApp } from '#imports'
 import type { UseAuthStateReturn } from '../../types'
 import { authStore } from '#gatekeeper-features'
+import { lazyFields } from './lazy-fields'
 import { useAuthManager } from './useAuth'
 
 /**
@@ -13,59 +14,29 @@ export function useAuthState(): UseAuthStateReturn {
   const nuxtApp = useNuxtApp()
   const manager = useAuthManager()
   const { store, tokens } = manager
+  const rawToken = () => computed<string | null>({
+    get: () => tokens.views().token.value,
+    set: value => tokens.write({ token: value }),
+  })
+  const rawRefreshToken = () => computed<string | null>({
+    get: () => tokens.views().refreshToken.value,
+    set: value => tokens.write({ refreshToken: value }),
+  })
   // Refs made when first read, as in useAuth(): most callers want one or two of them.
-  let status: UseAuthStateReturn['status'] | undefined
-  let data: UseAuthStateReturn['data'] | undefined
-  let lastRefreshedAt: UseAuthStateReturn['lastRefreshedAt'] | undefined
-  let loading: UseAuthStateReturn['loading'] | undefined
-  let rawToken: UseAuthStateReturn['rawToken'] | undefined
-  let token: UseAuthStateReturn['token'] | undefined
-  let rawRefreshToken: UseAuthStateReturn['rawRefreshToken'] | undefined
-  let refreshToken: UseAuthStateReturn['refreshToken'] | undefined
-  const raw = {
-    get token() {
-      return rawToken ??= computed<string | null>({
-        get: () => tokens.views().token.value,
-        set: value => tokens.write({ token: value }),
-      })
-    },
-    get refreshToken() {
-      return rawRefreshToken ??= computed<string | null>({
-        get: () => tokens.views().refreshToken.value,
-        set: value => tokens.write({ refreshToken: value }),
-      })
-    },
-  }
-  return {
-    get store() {
-      return authStore(nuxtApp, manager.stateFields, store)
-    },
-    get status() {
-      return status ??= computed(() => store.status)
-    },
-    get data() {
-      return data ??= toRef(store, 'data')
-    },
-    get lastRefreshedAt() {
-      return lastRefreshedAt ??= toRef(store, 'lastRefreshedAt')
-    },
-    get loading() {
-      return loading ??= computed(() => store.loading)
-    },
-    get rawToken() {
-      return raw.token
-    },
-    get token() {
-      return token ??= computed(() => tokens.authorization(raw.token.value)?.value ?? null)
-    },
-    get rawRefreshToken() {
-      return raw.refreshToken
-    },
-    get refreshToken() {
-      return refreshToken ??= computed(() => raw.refreshToken.value)
-    },
+  const state: UseAuthStateReturn = lazyFields<UseAuthStateReturn>({
     setToken: (value: string | null) => tokens.write({ token: value }),
     setRefreshToken: (value: string | null) => tokens.write({ refreshToken: value }),
     clearToken: () => tokens.write({ token: null }),
-  }
+  }, {
+    store: () => authStore(nuxtApp, manager.stateFields, store),
+    status: () => computed(() => store.status),
+    data: () => toRef(store, 'data'),
+    lastRefreshedAt: () => toRef(store, 'lastRefreshedAt'),
+    loading: () => computed(() => store.loading),
+    rawToken,
+    token: () => computed(() => tokens.authorization(state.rawToken.value)?.value ?? null),
+    rawRefreshToken,
+    refreshToken: () => computed(() => state.rawRefreshToken.value),
+  })
+  return state
 }
