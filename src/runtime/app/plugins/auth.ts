@@ -46,7 +46,7 @@ export default defineNuxtPlugin({
         if (event && store.data && !getResponseHeader(event, 'cache-control')) setResponseHeader(event, 'cache-control', 'private, no-store')
       })
       if (!serverCheckDisabled(config, event)) {
-        // One check per SSR request; the verdict travels in the payload so the client does not ask again.
+        // One check per SSR request; the verdict travels with the page so the client does not ask again.
         const checking = manager.ensureChecked()
         if (checking) await checking
         store.checkedOnServer = store.machine.phase !== 'unknown'
