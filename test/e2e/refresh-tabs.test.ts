@@ -31,6 +31,18 @@ async function openTab(context: BrowserContext, path: string): Promise<Page> {
   return page
 }
 
+/** Notes when a page of `context` receives the lease lock's chunk (known by its storage key prefix). */
+function watchLeaseChunk(context: BrowserContext) {
+  const seen = { loaded: false }
+  context.on('response', (response) => {
+    if (!response.url().endsWith('.js')) return
+    void response.text().then((body) => {
+      if (body.includes('nuxt-gatekeeper:lease')) seen.loaded = true
+    }, () => {})
+  })
+  return seen
+}
+
 describe('refresh across tabs and clocks', () => {
   it('without Web Locks, a lease lock keeps three tabs refreshing at once to one refresh', async () => {
     const session = await signedInContext(async (context) => {
@@ -39,14 +51,29 @@ describe('refresh across tabs and clocks', () => {
         Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined })
       })
     })
+    const lease = watchLeaseChunk(session.context)
     const tabs = [await openTab(session.context, '/lab'), await openTab(session.context, '/lab'), await openTab(session.context, '/lab')]
     expect(await tabs[0]!.evaluate(() => 'locks' in navigator && navigator.locks !== undefined)).toBe(false)
+    // Loaded after the page's load event, before any refresh needs it (no prefetch link carries it).
+    await expect.poll(() => lease.loaded).toBe(true)
     await backend.reset()
     const outcomes = await Promise.all(tabs.map(tab => tab.evaluate(() => (window as never as { __lab: { refresh: () => Promise<{ ok: boolean }> } }).__lab.refresh())))
     expect(outcomes.every(outcome => outcome.ok)).toBe(true)
     expect(await backend.count(REFRESH)).toBe(1)
     expect(await reuseDetections()).toBe(0)
     for (const tab of tabs) expect(await text(tab, 'lab-status')).toBe('authenticated')
+    await session.assertClean()
+  })
+
+  it('with Web Locks the lease lock\'s chunk is never downloaded: no prefetch link, no import', async () => {
+    const session = await signedInContext()
+    const lease = watchLeaseChunk(session.context)
+    const tab = await openTab(session.context, '/lab')
+    await tab.waitForLoadState('networkidle')
+    expect(await tab.evaluate(() => [...document.querySelectorAll('link[rel="prefetch"], link[rel="modulepreload"]')].length)).toBeGreaterThan(0)
+    expect(await tab.evaluate(() => (window as never as { __lab: { refresh: () => Promise<{ ok: boolean }> } }).__lab.refresh())).toMatchObject({ ok: true })
+    await tab.waitForLoadState('networkidle')
+    expect(lease.loaded).toBe(false)
     await session.assertClean()
   })
 
