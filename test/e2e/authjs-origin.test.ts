@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSession, useChromium, waitForHydration } from './helpers'
-import { freePort, serveBuilt } from './serve'
+import { onFreePort, serveBuilt } from './serve'
 
 // The built authjs fixture run the incumbent's way: AUTH_ORIGIN holds the full base URL, here on another host
 // name (localhost) than the one the visitor uses (127.0.0.1). Auth.js's own sign-in page lives under that
@@ -13,9 +13,8 @@ let authOrigin = ''
 let stop = () => {}
 
 beforeAll(async () => {
-  const port = await freePort()
-  authOrigin = `http://localhost:${port}`
-  const server = await serveBuilt(fixtureDir, { AUTH_URL: undefined, AUTH_ORIGIN: `${authOrigin}/api/auth`, AUTH_SECRET: 'origin-test-secret-0123456789abcdef0123', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'unused', OIDC_CLIENT_SECRET: 'unused' }, { port, readyPath: '/api/auth/providers' })
+  const server = await onFreePort(port => serveBuilt(fixtureDir, { AUTH_URL: undefined, AUTH_ORIGIN: `http://localhost:${port}/api/auth`, AUTH_SECRET: 'origin-test-secret-0123456789abcdef0123', OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'unused', OIDC_CLIENT_SECRET: 'unused' }, { port, readyPath: '/api/auth/providers' }))
+  authOrigin = `http://localhost:${server.port}`
   baseURL = server.baseURL
   stop = server.stop
 })

@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
 import { preparePackagedApps } from './packaged-apps'
 import { startRedis } from './redis'
-import { freePort, serveBuilt } from './serve'
+import { onFreePort, serveBuilt } from './serve'
 import { startOidcProvider, testClient, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../oidc/provider.mjs'
 
 const run = promisify(execFile)
@@ -49,8 +49,8 @@ async function buildFixture(name: string) {
 }
 
 /** Builds a fixture and serves it on 127.0.0.1; returns its URL and a stop function. */
-async function buildAndServe(name: string, env: Record<string, string> = {}, { port, readyPath = '/api/_test/counters' }: { port?: number, readyPath?: string } = {}) {
-  return await serveBuilt(await buildFixture(name), env, { port, readyPath })
+async function buildAndServe(name: string, env: Record<string, string> = {}, { readyPath = '/api/_test/counters' }: { readyPath?: string } = {}) {
+  return await serveBuilt(await buildFixture(name), env, { readyPath })
 }
 
 /** Builds each fixture once (sequentially: two cores) and serves it for every e2e file. */
@@ -80,31 +80,37 @@ export default async function setup(project: TestProject) {
     project.provide('httpOnlyBaseURL', httpOnly.baseURL)
     project.provide('refreshBaseURL', refresh.baseURL)
     project.provide('refreshAccessTtl', REFRESH_ACCESS_TTL)
-    // auth.forward points at this very server's test upstream route, whose port is known only now.
-    const refreshHttpOnlyPort = await freePort()
-    const refreshHttpOnly = await buildAndServe('refresh-httponly', {
+    // auth.forward points at this very server's test upstream route, whose port is known only when it is served.
+    const refreshHttpOnlyDir = await buildFixture('refresh-httponly')
+    const refreshHttpOnly = await onFreePort(port => serveBuilt(refreshHttpOnlyDir, {
       NUXT_ACCESS_TOKEN_TTL: String(REFRESH_ACCESS_TTL),
-      NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': `http://127.0.0.1:${refreshHttpOnlyPort}/api/_test/upstream` }),
-    }, { port: refreshHttpOnlyPort })
+      NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': `http://127.0.0.1:${port}/api/_test/upstream` }),
+    }, { port, readyPath: '/api/_test/counters' }))
     servers.push(refreshHttpOnly)
     project.provide('refreshHttpOnlyBaseURL', refreshHttpOnly.baseURL)
     const sidebaseLocal = await buildAndServe('sidebase-local', { ACCESS_TOKEN_SECONDS: '4' }, { readyPath: '/api/_test/stats' })
     servers.push(sidebaseLocal)
     project.provide('sidebaseLocalBaseURL', sidebaseLocal.baseURL)
 
-    // Auth.js against a real OpenID provider: the app's port is fixed first, because the provider must know
-    // the redirect URI and the app its own public URL (AUTH_URL).
-    const authjsPort = await freePort()
-    const authjsBaseURL = `http://127.0.0.1:${authjsPort}`
-    const op = await startOidcProvider({ clients: [testClient([`${authjsBaseURL}/api/auth/callback/oidc-test`])] })
+    // Auth.js against a real OpenID provider: the app's port is picked first (after the build, so nothing takes
+    // it meanwhile), because the provider must know the redirect URI and the app its own public URL (AUTH_URL).
+    const authjsDir = await buildFixture('authjs')
+    const { op, authjs } = await onFreePort(async (port) => {
+      const authjsBaseURL = `http://127.0.0.1:${port}`
+      const op = await startOidcProvider({ clients: [testClient([`${authjsBaseURL}/api/auth/callback/oidc-test`])] })
+      const authjs = await serveBuilt(authjsDir, {
+        AUTH_URL: authjsBaseURL,
+        AUTH_SECRET: 'e2e-only-auth-secret-0123456789abcdef0123',
+        OIDC_ISSUER: op.issuer,
+        OIDC_CLIENT_ID: TEST_CLIENT_ID,
+        OIDC_CLIENT_SECRET: TEST_CLIENT_SECRET,
+      }, { port, readyPath: '/api/auth/providers' }).catch(async (error) => {
+        await op.close()
+        throw error
+      })
+      return { op, authjs }
+    })
     servers.push({ stop: () => void op.close() })
-    const authjs = await buildAndServe('authjs', {
-      AUTH_URL: authjsBaseURL,
-      AUTH_SECRET: 'e2e-only-auth-secret-0123456789abcdef0123',
-      OIDC_ISSUER: op.issuer,
-      OIDC_CLIENT_ID: TEST_CLIENT_ID,
-      OIDC_CLIENT_SECRET: TEST_CLIENT_SECRET,
-    }, { port: authjsPort, readyPath: '/api/auth/providers' })
     servers.push(authjs)
     project.provide('authjsBaseURL', authjs.baseURL)
     project.provide('oidcIssuer', op.issuer)

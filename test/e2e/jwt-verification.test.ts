@@ -3,7 +3,7 @@ import { SignJWT, decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEV_JWT_SECRET } from '../../playground/server/utils/dev-secret'
 import { Backend, newUser } from './helpers'
-import { freePort, serveBuilt } from './serve'
+import { onFreePort, serveBuilt } from './serve'
 import { expiredCopy } from './tokens'
 
 // auth.jwtVerification: the server verifies access tokens itself, no backend session call. The built local
@@ -61,13 +61,12 @@ describe('local JWT verification with a shared secret', () => {
 describe('local JWT verification with a JWKS', () => {
   let server: Awaited<ReturnType<typeof serveBuilt>>
   beforeAll(async () => {
-    const port = await freePort()
-    server = await serveBuilt(fixtureDir, {
+    server = await onFreePort(port => serveBuilt(fixtureDir, {
       NUXT_AUTH_JWT_VERIFICATION_JWKS_URL: `http://127.0.0.1:${port}/api/_test/jwks`,
       NUXT_AUTH_JWT_VERIFICATION_ISSUER: 'https://issuer.test',
       NUXT_AUTH_JWT_VERIFICATION_AUDIENCE: 'gatekeeper-test',
       // The default jwksCooldownSeconds (30): a rotation must be picked up within it all the same.
-    }, { port, readyPath: '/api/_test/counters' })
+    }, { port, readyPath: '/api/_test/counters' }))
   })
   afterAll(() => server?.stop())
   const issuer = async (body: Record<string, unknown>) => await (await fetch(`${server.baseURL}/api/_test/issuer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()

@@ -1,5 +1,4 @@
-import { connect, createServer, type Socket } from 'node:net'
-import { freePort } from './serve'
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 
 // The tests' Redis (REDIS_URL, or a private redis-server): scripts/redis.mjs, shared with the bench.
 export { startRedis } from '../../scripts/redis.mjs'
@@ -24,8 +23,8 @@ export async function startRedisRelay(redisUrl: string) {
     client.on('close', () => upstream.destroy())
     upstream.on('close', () => client.destroy())
   })
-  const port = await freePort()
-  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
   const url = new URL(redisUrl)
   url.hostname = '127.0.0.1'
   url.port = String(port)

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 
-export async function freePort(): Promise<number> {
+/** A port nothing listens on at this moment: something else may take it before it is used (see onFreePort). */
+async function freePort(): Promise<number> {
   const server = createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -12,11 +13,39 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Serves a built app (its `.output`) on 127.0.0.1 with `env`, once `readyPath` answers 2xx; returns its URL
- * and a stop function. Fails with the server's output when it does not come up.
+ * Runs `start` with a free port, and again with another one when the port was taken in the meantime (EADDRINUSE):
+ * a picked port is only reserved until the probe closes, and busy CI machines open many sockets.
  */
-export async function serveBuilt(appDir: string, env: Record<string, string | undefined> = {}, { port: fixedPort, readyPath = '/', node = process.execPath }: { port?: number, readyPath?: string, node?: string } = {}) {
-  const port = fixedPort ?? await freePort()
+export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort())
+    }
+    catch (error) {
+      if (attempt >= attempts || (error as { code?: string }).code !== 'EADDRINUSE') throw error
+    }
+  }
+}
+
+/**
+ * Serves a built app (its `.output`) on 127.0.0.1 with `env`, once `readyPath` answers 2xx; returns its URL
+ * and a stop function. Fails with the server's output when it does not come up (with `code: 'EADDRINUSE'` when
+ * its port was taken). Without `port`, a free one is picked (see onFreePort).
+ */
+export async function serveBuilt(appDir: string, env: Record<string, string | undefined> = {}, { port, readyPath = '/', node = process.execPath }: { port?: number, readyPath?: string, node?: string } = {}): Promise<ServedApp> {
+  if (port === undefined) return await onFreePort(free => serveOn(appDir, env, free, readyPath, node))
+  return await serveOn(appDir, env, port, readyPath, node)
+}
+
+export interface ServedApp {
+  baseURL: string
+  port: number
+  /** What the server printed so far. */
+  output: () => string
+  stop: () => void
+}
+
+async function serveOn(appDir: string, env: Record<string, string | undefined>, port: number, readyPath: string, node: string): Promise<ServedApp> {
   const server: ChildProcess = spawn(node, ['.output/server/index.mjs'], {
     cwd: appDir,
     env: { ...process.env, NODE_ENV: 'production', ...env, PORT: String(port), HOST: '127.0.0.1', NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port) },
@@ -34,7 +63,7 @@ export async function serveBuilt(appDir: string, env: Record<string, string | un
     if (await fetch(`${baseURL}${readyPath}`).then(response => response.ok, () => false)) break
     if (Date.now() > deadline || server.exitCode !== null) {
       server.kill('SIGTERM')
-      throw new Error(`${appDir} did not start on ${baseURL}:\n${output}`)
+      throw Object.assign(new Error(`${appDir} did not start on ${baseURL}:\n${output}`), output.includes('EADDRINUSE') ? { code: 'EADDRINUSE' } : {})
     }
     await new Promise(resolve => setTimeout(resolve, 200))
   }

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { request as httpRequest, createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, expectTokenPagesWork, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { startRedisRelay } from './redis'
-import { freePort, serveBuilt } from './serve'
+import { onFreePort, serveBuilt } from './serve'
 
 // Session mode (test/fixtures/sessions, auth.sessions): the backend's tokens stay in Nitro storage, encrypted;
 // the browser holds one signed httpOnly cookie. One build, served on memory, on fs, and as two instances on Redis
@@ -249,8 +250,8 @@ async function roundRobin(targets: string[]) {
     upstream.on('error', () => outgoing.destroy())
     incoming.pipe(upstream)
   })
-  const port = await freePort()
-  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
   return { baseURL: `http://127.0.0.1:${port}`, served, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
 }
 
@@ -259,9 +260,9 @@ async function roundRobin(targets: string[]) {
  * (NUXT_PUBLIC_AUTH_BASE_URL), so both spend the same refresh tokens.
  */
 async function twoInstances(dir: string, env: Record<string, string>) {
-  const firstPort = await freePort()
-  const shared = { NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL), ...env, NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${firstPort}/api/auth` }
-  const first = await serveBuilt(dir, shared, { port: firstPort, readyPath: '/api/_test/counters' })
+  const sharedOn = (firstPort: number) => ({ NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL), ...env, NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${firstPort}/api/auth` })
+  const first = await onFreePort(port => serveBuilt(dir, sharedOn(port), { port, readyPath: '/api/_test/counters' }))
+  const shared = sharedOn(first.port)
   const second = await serveBuilt(dir, shared, { readyPath: '/api/_test/counters' })
   const proxy = await roundRobin([first.baseURL, second.baseURL])
   return {
