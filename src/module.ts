@@ -302,12 +302,20 @@ export {}
         getContents: () => `${genAugmentation('#auth', { SessionData: sessionDataType })}\nexport {}\n`,
       }, { nuxt: true, nitro: true })
     }
-    // Runtime hooks exist in the app only.
+    // Runtime hooks and the injections on NuxtApp exist in the app only.
     addTypeTemplate({
       filename: 'types/gatekeeper-hooks.d.ts',
       getContents: () => `import type { AuthRequestContext, AuthResponseContext, AuthError } from ${runtimeTypes('core')}
 import type { Session, SignOutReason } from ${runtimeTypes('types')}
+import type { AuthFetch } from ${runtimeTypes('app/composables/useAuthFetch')}
+import type { AuthManager } from ${runtimeTypes('app/manager')}
 declare module '#app' {
+  interface NuxtApp {
+    /** The authenticated fetch helper (\`useAuthFetch()\`). */
+    $authFetch: AuthFetch
+    /** @internal The auth manager behind the composables. */
+    $gatekeeper: AuthManager
+  }
   interface RuntimeNuxtHooks {
     /** Before every request to the backend. Mutate \`context.options.headers\` to add headers. */
     'auth:request': (context: AuthRequestContext) => void | Promise<void>

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createStorage, prefixStorage } from 'unstorage'
 import { describe, expect, it } from 'vitest'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
@@ -23,6 +24,18 @@ describe('the session store', () => {
     expect(JSON.stringify(await storage.getItem(`s:${created.handle}`))).not.toContain('refresh-1')
     expect(JSON.stringify(await storage.getKeys())).not.toContain(created.id)
     expect((await sessions.read(created.handle))?.tokens).toEqual(tokens)
+  })
+
+  it('hashes an id once: its handle is at hand, without a promise, for every later request', async () => {
+    const { sessions } = await service()
+    const first = sessions.handleOf('an-id-never-seen')
+    expect(first).toBeInstanceOf(Promise)
+    const handle = await first
+    expect(handle).toBe(createHash('sha256').update('an-id-never-seen').digest('hex'))
+    expect(sessions.handleOf('an-id-never-seen')).toBe(handle)
+    // A session just created is known by its id too.
+    const created = await sessions.create(tokens, device('u1'))
+    expect(sessions.handleOf(created.id)).toBe(created.handle)
   })
 
   it('ends a session after the idle timeout and after the absolute lifetime, and removes it', async () => {

@@ -2,7 +2,7 @@ import type { NuxtApp, NuxtError } from '#app'
 import { parseURL, withoutTrailingSlash, withQuery } from 'ufo'
 import { createError, navigateTo, showError, useRouter } from '#imports'
 import roles from '#gatekeeper-roles'
-import { decideGuard, listsAuthMiddleware, meetsRequirement, pageRequirement, sanitizeRedirect, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
+import { decideGuard, listsAuthMiddleware, meetsRequirement, pageRequirement, sanitizeRedirect, type AccessRequirement, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { AuthState } from './state'
 import type { AppTokens } from './tokens'
@@ -142,20 +142,21 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
    * For a signed-in user on a page whose meta asks `roles` or `can`: null when they meet it, else the
    * forbidden page (`auth.authorization.forbiddenPage`) or a 403 error (Nuxt's error page, status 403 in SSR).
    * Never the login page: signing in again would not help. The forbidden page itself gets the error (no loop).
+   * Null at once, without a promise, for a page that asks neither (most pages: the guard runs on every render).
    */
-  async function accessTarget(route: RouteLike): Promise<string | NuxtError | null> {
-    const denied = await accessVerdict(route)
-    if (import.meta.dev && denied) {
-      const requirement = pageRequirement(route.meta.auth as never)
-      devSignal({ type: 'access', route: route.fullPath, roles: requirement?.roles, can: requirement?.can !== undefined, target: typeof denied === 'string' ? denied : 403 })
-    }
+  function accessTarget(route: RouteLike): Promise<string | NuxtError | null> | null {
+    const requirement = pageRequirement(route.meta.auth as never)
+    if (!requirement || store.status !== 'authenticated' || isLogin(route)) return null
+    return accessVerdict(route, requirement)
+  }
+
+  async function accessVerdict(route: RouteLike, requirement: AccessRequirement): Promise<string | NuxtError | null> {
+    const denied = await meetsRequirement(store.data, roles, requirement, [route]) ? null : deniedTarget(route)
+    if (import.meta.dev && denied) devSignal({ type: 'access', route: route.fullPath, roles: requirement.roles, can: requirement.can !== undefined, target: typeof denied === 'string' ? denied : 403 })
     return denied
   }
 
-  async function accessVerdict(route: RouteLike): Promise<string | NuxtError | null> {
-    const requirement = pageRequirement(route.meta.auth as never)
-    if (!requirement || store.status !== 'authenticated' || isLogin(route)) return null
-    if (await meetsRequirement(store.data, roles, requirement, [route])) return null
+  function deniedTarget(route: RouteLike): string | NuxtError {
     const page = config.authorization.forbiddenPage
     if (page && !samePath(page, route.path)) return sanitize(page, '/').url
     // Fatal in the browser, where only a fatal error replaces the page; on the server any error does (and a

@@ -82,7 +82,13 @@ export default defineNuxtPlugin({
       nuxtApp.vueApp.onUnmount(dispose)
     }
 
-    return { provide: { gatekeeper: manager, authFetch: createAuthFetch(manager) } }
+    // Plain properties rather than `provide`: Nuxt's provide defines an accessor per name on the app and another on
+    // the templates' globals, and on the server those four definitions cost a render more than the rest of this
+    // plugin's set-up. Typed in types/gatekeeper-hooks.d.ts (module.ts).
+    const authFetch = createAuthFetch(manager)
+    nuxtApp.$gatekeeper = manager
+    nuxtApp.$authFetch = authFetch
+    nuxtApp.vueApp.config.globalProperties.$authFetch = authFetch
   },
 })
 

@@ -63,7 +63,8 @@ export async function loadRequestSession(event: H3Event, service: SessionService
   }
   // Expired or revoked: nobody is signed in with it. The cookie stays: a response with this request's (old) id
   // may reach the browser after the one of a sign-in, and must not delete the new session's cookie.
-  const open = await service.read(await service.handleOf(id))
+  const handle = service.handleOf(id)
+  const open = await service.read(typeof handle === 'string' ? handle : await handle)
   if (!open) return state
   state.open = open
   state.persisted = open.tokens

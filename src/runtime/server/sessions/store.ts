@@ -1,5 +1,5 @@
 import type { Storage } from 'unstorage'
-import { sha256Hex } from '../../shared/expiring-cache'
+import { createExpiringCache, sha256Hex } from '../../shared/expiring-cache'
 import type { SessionKeys } from './keys'
 import type { NamedLock } from './lock'
 
@@ -173,6 +173,17 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     }
   }
 
+  // A handle depends on the id alone, and a visitor sends the same id with every page: hashed once per id (bounded;
+  // the ids are already held in memory by the cookie memo of keys.ts).
+  const knownHandles = createExpiringCache<string>(2_000)
+  /** The storage handle of a session id: its hash, so storage never holds what a cookie carries. Synchronous when known. */
+  function handleOf(id: string): string | Promise<string> {
+    return knownHandles.get(id) ?? sha256Hex(id).then((handle) => {
+      knownHandles.set(id, handle, Number.POSITIVE_INFINITY)
+      return handle
+    })
+  }
+
   const userHash = (userId: unknown) => userId === undefined || userId === null || userId === '' ? Promise.resolve(null) : sha256Hex(`user\n${String(userId)}`)
 
   async function handles(prefix: string): Promise<string[]> {
@@ -215,7 +226,7 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     async create(tokens: SessionTokens, device: { userId: unknown, userAgent: string, ip: string }, now = Date.now()) {
       if (bounded && (await handles('s')).length >= settings.maxEntries) await sweep(now)
       const id = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
-      const handle = await sha256Hex(id)
+      const handle = await handleOf(id)
       const meta: StoredSession = {
         v: 1,
         user: await userHash(device.userId),
@@ -254,9 +265,7 @@ export function createSessionService({ storage, storageName, keys, settings, loc
       await locked(handle, () => remove(handle))
     },
 
-    async handleOf(id: string) {
-      return await sha256Hex(id)
-    },
+    handleOf,
 
     userHash,
 
