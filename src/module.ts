@@ -36,10 +36,10 @@ export default defineNuxtModule<ModuleOptions>({
     const providersDir = existsSync(resolver.resolve('./providers')) ? resolver.resolve('./providers') : resolver.resolve('../providers')
     const runtimeDir = resolver.resolve('./runtime')
 
-    // Run-time overridable: baseURL (NUXT_PUBLIC_AUTH_BASE_URL), plus anything the app put into
-    // runtimeConfig.public.auth itself, which wins. The rest is fixed at build time and generated into
-    // #gatekeeper-config (see runtime/shared/config.ts for why).
-    nuxt.options.runtimeConfig.public.auth = defu(nuxt.options.runtimeConfig.public.auth as object, { baseURL: resolved.public.baseURL }) as never
+    // The public config is generated into #gatekeeper-config. Not into runtimeConfig.public.auth: Nitro clones and
+    // env-scans runtimeConfig on every request (two keys cost a page render about 1 %). NUXT_PUBLIC_AUTH_BASE_URL still
+    // works: the server applies it once per process (runtime/shared/config.ts) and server/plugins/public-config.ts
+    // passes a changed base URL on to the browser. Keys an app puts into runtimeConfig.public.auth itself still win.
     const configTemplate = addTemplate({
       filename: 'gatekeeper/config.mjs',
       // On disk: Nitro (the /api/_auth routes) imports it too.
@@ -47,6 +47,7 @@ export default defineNuxtModule<ModuleOptions>({
       getContents: () => `export default ${JSON.stringify(resolved.public, null, 2)}\n`,
     })
     nuxt.options.alias['#gatekeeper-config'] = configTemplate.dst
+    addServerPlugin(resolver.resolve(runtimeDir, 'server/plugins/public-config'))
     addTypeTemplate({
       filename: 'types/gatekeeper-config.d.ts',
       getContents: () => `declare module '#gatekeeper-config' {\n  const config: import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/config'))}).PublicAuthConfig\n  export default config\n}\n`,

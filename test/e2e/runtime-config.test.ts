@@ -52,6 +52,15 @@ describe('NUXT_PUBLIC_AUTH_BASE_URL', () => {
     // The session check went to the env URL (this server), not to the primary fixture server.
     expect(await backend.count('GET /api/auth/session')).toBe(1)
     expect(await primary.count('GET /api/auth/session')).toBe(0)
+    // An SPA page's shell (no server render, no Nuxt plugin on the server) carries it to the browser too.
+    const shell = await (await fetch(`${baseURL}/modes/spa`)).text()
+    expect(shell).toContain(`auth:{baseURL:"${baseURL}/api/auth"}`)
+  })
+
+  it('without it, the pages\' runtime config has no auth key at all (the build\'s base URL is in the bundle)', async () => {
+    const html = await (await fetch(`${inject('localBaseURL')}/login`)).text()
+    expect(html).toMatch(/public:\{/)
+    expect(html).not.toMatch(/auth:\{baseURL/)
   })
 })
 
@@ -82,5 +91,7 @@ describe('AUTH_ORIGIN (auth.originEnvKey)', () => {
     expect(html).toMatch(/baseURL:"http:\/\/127\.0\.0\.1:\d+\/api\/auth"/)
     expect(await backend.count('GET /api/auth/session')).toBe(1)
     expect(await primary.count('GET /api/auth/session')).toBe(0)
+    // SPA shells too (the server renders no page there, so no Nuxt plugin could pass it on).
+    expect(await (await fetch(`${originBaseURL}/modes/spa`)).text()).toContain(`auth:{baseURL:"${originBaseURL}/api/auth"}`)
   })
 })

@@ -48,11 +48,13 @@ describe('module setup', () => {
     }
   })
 
-  it('generates the public and server configs, keeps only baseURL in runtimeConfig.public.auth and nothing in runtimeConfig.auth', async () => {
+  it('generates the public and server configs, and puts nothing into runtimeConfig', async () => {
     const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware: true, provider: { type: 'local', pages: { login: '/sign-in' } } } })
     try {
-      // Nitro env-scans runtimeConfig on every request and pages carry the public part: only baseURL goes there.
-      expect(nuxt.options.runtimeConfig.public.auth).toEqual({ baseURL: '/api/auth' })
+      // Nitro env-scans runtimeConfig on every request and pages carry the public part: the server applies
+      // NUXT_PUBLIC_AUTH_BASE_URL itself (shared/config.ts), through a plugin of its own.
+      expect(nuxt.options.runtimeConfig.public.auth).toBeUndefined()
+      expect(nuxt.options.nitro.plugins?.some(plugin => plugin?.includes('public-config'))).toBe(true)
       const template = nuxt.options.build.templates.find(entry => entry.filename === 'gatekeeper/config.mjs')
       const source = await (template!.getContents as () => Promise<string> | string)()
       const config = JSON.parse(source.replace(/^export default /, '')) as PublicAuthConfig
@@ -196,6 +198,16 @@ describe('module setup', () => {
     const failure = await load({ modules: [modulePath], auth: { sessionRefresh: { handler: './nope/handler.ts' } } }).then(() => null, (error: unknown) => error as Error)
     expect(failure?.message).toContain('auth.sessionRefresh.handler')
     expect(failure?.message).toContain('does not exist')
+  })
+
+  it('keeps what an app put into runtimeConfig.public.auth itself (Nitro applies the environment to it)', async () => {
+    const nuxt = await load({ modules: [modulePath], runtimeConfig: { public: { auth: { baseURL: 'https://api.example.com/auth' } } }, auth: { provider: { type: 'local' } } })
+    try {
+      expect(nuxt.options.runtimeConfig.public.auth).toEqual({ baseURL: 'https://api.example.com/auth' })
+    }
+    finally {
+      await nuxt.close()
+    }
   })
 
   it('adds nothing when isEnabled is false', async () => {

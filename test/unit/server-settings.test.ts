@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { applyEnv } from '../../src/runtime/shared/server-settings'
+import { applyEnv } from '../../src/runtime/shared/env'
 
 // The build's settings as the module generates them (only what these tests read).
 vi.mock('#gatekeeper-server-config', () => ({ default: { sessionCache: { maxAge: 10, maxEntries: 10_000 }, maxBodyBytes: 65_536 } }))

@@ -151,17 +151,15 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   }
 
   async function accessVerdict(route: RouteLike, requirement: AccessRequirement): Promise<string | NuxtError | null> {
-    const denied = await meetsRequirement(store.data, roles, requirement, [route]) ? null : deniedTarget(route)
-    if (import.meta.dev && denied) devSignal({ type: 'access', route: route.fullPath, roles: requirement.roles, can: requirement.can !== undefined, target: typeof denied === 'string' ? denied : 403 })
-    return denied
-  }
-
-  function deniedTarget(route: RouteLike): string | NuxtError {
+    if (await meetsRequirement(store.data, roles, requirement, [route])) return null
     const page = config.authorization.forbiddenPage
-    if (page && !samePath(page, route.path)) return sanitize(page, '/').url
-    // Fatal in the browser, where only a fatal error replaces the page; on the server any error does (and a
-    // fatal one would be logged as a crash).
-    return createError({ statusCode: 403, statusMessage: 'Forbidden', fatal: import.meta.client })
+    const denied = page && !samePath(page, route.path)
+      ? sanitize(page, '/').url
+      // Fatal in the browser, where only a fatal error replaces the page; on the server any error does (and a
+      // fatal one would be logged as a crash).
+      : createError({ statusCode: 403, statusMessage: 'Forbidden', fatal: import.meta.client })
+    if (import.meta.dev) devSignal({ type: 'access', route: route.fullPath, roles: requirement.roles, can: requirement.can !== undefined, target: typeof denied === 'string' ? denied : 403 })
+    return denied
   }
 
   /** Goes where the guard decided; a server-rendered login page needs a full page load. */

@@ -1,5 +1,5 @@
-import { destr } from 'destr'
 import built from '#gatekeeper-server-config'
+import { applyEnv } from './env'
 import type { JwtVerificationSettings } from './jwt-verification'
 import type { SessionCacheSettings } from './session-cache'
 import type { SessionSettings } from '../server/sessions/store'
@@ -26,27 +26,4 @@ let current: ServerSettings | undefined
  */
 export function serverSettings(): ServerSettings {
   return current ??= applyEnv(structuredClone(built) as ServerSettings, 'AUTH', globalThis.process?.env ?? {})
-}
-
-const envName = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
-
-/** `settings` (changed in place) with every key the environment sets under `path`. */
-export function applyEnv<T extends object>(settings: T, path: string, env: Record<string, string | undefined>): T {
-  const target = settings as Record<string, unknown>
-  for (const key of Object.keys(target)) {
-    const name = `${path}_${envName(key)}`
-    const raw = env[`NITRO_${name}`] ?? env[`NUXT_${name}`]
-    const value = raw === undefined ? undefined : destr(raw)
-    if (isObject(target[key])) {
-      if (isObject(value)) target[key] = { ...target[key], ...value }
-      else if (value !== undefined) {
-        target[key] = value
-        continue
-      }
-      applyEnv(target[key] as object, name, env)
-    }
-    else if (value !== undefined) target[key] = value
-  }
-  return settings
 }

@@ -28,9 +28,6 @@ export default defineNuxtPlugin({
     const { store } = manager
 
     if (import.meta.server) {
-      // A base URL the server read from the environment (originEnvKey) reaches the browser with this page's config.
-      const publicAuth = runtimeConfig.public.auth as { baseURL?: string } | undefined
-      if (publicAuth && publicAuth.baseURL !== config.baseURL) publicAuth.baseURL = config.baseURL
       // The server's clock travels with the page: the browser judges token expiry by it, not by its own.
       // Not in a prerendered page: its render time is the build's, not now.
       if (!import.meta.prerender) store.serverTime = Date.now()

@@ -1,0 +1,32 @@
+import { destr } from 'destr'
+
+// Nitro applies the environment to runtimeConfig by a fixed rule, but clones and scans the whole runtimeConfig on
+// every request. The module's settings live outside it (generated at build time) and get the same rule applied
+// once per process here, so the same variables work at no cost per request.
+
+const envName = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * `settings` (changed in place) with every key the environment sets under `path`, by Nitro's rule for runtimeConfig:
+ * each key's path in SNAKE_CASE after `NITRO_` or `NUXT_` (`PUBLIC_AUTH` + `baseURL` → `NUXT_PUBLIC_AUTH_BASE_URL`),
+ * values parsed with destr, an object key taking a JSON object.
+ */
+export function applyEnv<T extends object>(settings: T, path: string, env: Record<string, string | undefined>): T {
+  const target = settings as Record<string, unknown>
+  for (const key of Object.keys(target)) {
+    const name = `${path}_${envName(key)}`
+    const raw = env[`NITRO_${name}`] ?? env[`NUXT_${name}`]
+    const value = raw === undefined ? undefined : destr(raw)
+    if (isObject(target[key])) {
+      if (isObject(value)) target[key] = { ...target[key], ...value }
+      else if (value !== undefined) {
+        target[key] = value
+        continue
+      }
+      applyEnv(target[key] as object, name, env)
+    }
+    else if (value !== undefined) target[key] = value
+  }
+  return settings
+}
