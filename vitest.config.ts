@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config'
 const coreAlias = {
   '#auth-core': fileURLToPath(new URL('./src/runtime/core/index.ts', import.meta.url)),
   '#gatekeeper-features': fileURLToPath(new URL('./test/unit/stubs/gatekeeper-features.ts', import.meta.url)),
+  '#gatekeeper-config': fileURLToPath(new URL('./test/unit/stubs/gatekeeper-config.ts', import.meta.url)),
+  '#gatekeeper-server-config': fileURLToPath(new URL('./test/unit/stubs/gatekeeper-server-config.ts', import.meta.url)),
+  '#imports': fileURLToPath(new URL('./test/unit/stubs/imports.ts', import.meta.url)),
+  '#auth-server': fileURLToPath(new URL('./src/runtime/server/index.ts', import.meta.url)),
 }
 
 export default defineConfig({
@@ -15,6 +19,12 @@ export default defineConfig({
         // App-layer units (refresher, scheduling, tab lock) run as the browser build would.
         define: { 'import.meta.client': 'true', 'import.meta.server': 'false' },
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        resolve: { alias: coreAlias },
+        // Server-side units as Nitro builds them (code that branches on import.meta.client takes its server path).
+        define: { 'import.meta.client': 'false', 'import.meta.server': 'true' },
+        test: { name: 'server', include: ['test/server/**/*.test.ts'], environment: 'node' },
       },
       {
         // Loads a real Nuxt with the module (no build): what setup() wires, and how bad options fail.

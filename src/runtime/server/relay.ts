@@ -1,10 +1,9 @@
 import { createError, getHeader, getRequestHost, getRequestIP, getRequestProtocol, type H3Event } from 'h3'
-import { useRuntimeConfig } from '#imports'
 import strategy from '#auth-provider'
 import { AuthError, DEFAULT_RELAY_HEADERS, ERROR_STATUS, isAuthError, isRelayableHeader, type AuthErrorCode, type ClientStrategy } from '../core'
-import { resolveAuthConfig } from '../shared/config'
 import { serverSettings } from '../shared/server-settings'
 import { requestJar } from '../shared/event-jar'
+import { serverAuthConfig } from './config'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createTokenStore } from '../shared/token-store'
 
@@ -14,8 +13,7 @@ import { createTokenStore } from '../shared/token-store'
  * as the token store. The server utilities (session.ts) use the same context.
  */
 export function relayContext(event: H3Event, { bearer = false }: { bearer?: boolean } = {}) {
-  const runtimeConfig = useRuntimeConfig(event)
-  const config = resolveAuthConfig(runtimeConfig.public.auth)
+  const config = serverAuthConfig()
   if (!config.token) throw createError({ statusCode: 404 })
   const cookies = requestJar(event)
   // `bearer`: an access token in the request's Authorization header (API clients, useAuthFetch) comes first.

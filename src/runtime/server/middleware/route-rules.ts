@@ -1,14 +1,11 @@
 import { defineEventHandler, getRequestURL } from 'h3'
-import { useRuntimeConfig } from '#imports'
-import { resolveAuthConfig } from '../../shared/config'
 import { RELAY_ROUTES } from '../../core/protocol'
 import { requireServerSession } from '../authorization'
+import { serverAuthConfig } from '../config'
 
 interface AuthRouteRule { roles?: string[], required?: boolean }
 
 const relayPrefix = RELAY_ROUTES.session.path.replace(/\/[^/]*$/, '/')
-// The base URL this server runs with (the same for every request it serves).
-let baseURL: string | undefined
 
 /**
  * `routeRules: { '/api/admin/**': { auth: { roles: ['admin'] } } }`: whole API trees refused (401/403) before
@@ -21,7 +18,7 @@ export default defineEventHandler(async (event) => {
   const rule = (event.context as { _nitro?: { routeRules?: { auth?: AuthRouteRule } } })._nitro?.routeRules?.auth
   if (!rule || (rule.roles === undefined && rule.required !== true)) return
   const { pathname } = getRequestURL(event)
-  baseURL ??= resolveAuthConfig(useRuntimeConfig().public.auth).baseURL
+  const { baseURL } = serverAuthConfig()
   if (pathname.startsWith(relayPrefix) || (baseURL.startsWith('/') && (pathname === baseURL || pathname.startsWith(`${baseURL.replace(/\/$/, '')}/`)))) return
   await requireServerSession(event, { roles: rule.roles })
 })

@@ -1,6 +1,6 @@
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
 import staticConfig from '#gatekeeper-config'
-import { resolveAuthConfig } from '../../shared/config'
+import { serverAuthConfig } from '../config'
 
 /**
  * A base URL the server runs with other than the build's (NUXT_PUBLIC_AUTH_BASE_URL, the incumbent's AUTH_ORIGIN)
@@ -8,7 +8,7 @@ import { resolveAuthConfig } from '../../shared/config'
  * process; when the build's base URL stands (the usual case) nothing is done per request.
  */
 export default defineNitroPlugin((nitroApp) => {
-  const { baseURL } = resolveAuthConfig(useRuntimeConfig().public.auth)
+  const { baseURL } = serverAuthConfig()
   if (baseURL === staticConfig.baseURL) return
   nitroApp.hooks.hook('request', (event) => {
     const config = useRuntimeConfig(event).public

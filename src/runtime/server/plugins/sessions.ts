@@ -1,11 +1,11 @@
 import { getCookie } from 'h3'
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
-import { resolveAuthConfig } from '../../shared/config'
 import { serverSettings } from '../../shared/server-settings'
 import { SESSION_ERROR, SESSION_JAR } from '../../shared/event-jar'
 import { commitRequestSession, loadRequestSession, requestSession, sessionCookie, sessionJar, storageUnavailable } from '../sessions/request'
 import { mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
 import { SessionStorageError, type SessionSettings } from '../sessions/store'
+import { serverAuthConfig } from '../config'
 
 /**
  * Session mode's start: the secrets checked (production stops here without one), the storage mounted from the
@@ -14,7 +14,7 @@ import { SessionStorageError, type SessionSettings } from '../sessions/store'
 export default defineNitroPlugin((nitroApp) => {
   const runtime = useRuntimeConfig()
   const settings = serverSettings().sessions as SessionSettings
-  const config = resolveAuthConfig(runtime.public.auth)
+  const config = serverAuthConfig()
   const { requestTimeout } = config
   // Thrown here, the server does not start: no session can be opened or made without a secret.
   const secrets = sessionSecrets(settings, { dev: import.meta.dev, prerender: import.meta.prerender })

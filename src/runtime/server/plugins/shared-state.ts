@@ -1,16 +1,15 @@
 import { prefixStorage } from 'unstorage'
-import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
-import { resolveAuthConfig } from '../../shared/config'
+import { defineNitroPlugin, useStorage } from 'nitropack/runtime'
 import { serverSettings } from '../../shared/server-settings'
 import { setSharedState } from '../../shared/shared-state'
 import { createSessionKeys } from '../sessions/keys'
 import { lockFor, mountStorage, sessionSecrets, type StorageChoice } from '../sessions/service'
+import { serverAuthConfig } from '../config'
 
 /** `auth.sharedState`: the storage every instance shares for the session cache and the refresh de-dup. */
 export default defineNitroPlugin((nitroApp) => {
-  const runtime = useRuntimeConfig()
   const settings = serverSettings().sharedState as StorageChoice & { secret: string }
-  const { requestTimeout } = resolveAuthConfig(runtime.public.auth)
+  const { requestTimeout } = serverAuthConfig()
   // Refresh answers hold tokens: sealed like session mode's records. Without a secret production does not start.
   const secrets = sessionSecrets(settings, { dev: import.meta.dev, prerender: import.meta.prerender, variable: 'NUXT_AUTH_SHARED_STATE_SECRET', option: 'auth.sharedState' })
   const storage = useStorage()

@@ -1,0 +1,32 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { authjsSettings } from '../../providers/authjs/server/settings'
+import { resolveAuthConfig } from '../../src/runtime/shared/config'
+import { runtimeConfig } from '../unit/stubs/imports'
+
+// The base URL a server runs with (docs/reference/configuration.md, "baseURL"): nothing of the module's is in
+// runtimeConfig, so the server applies NUXT_PUBLIC_AUTH_BASE_URL itself, by Nitro's rule. The build here has
+// `baseURL: '/api/authjs'` (test/unit/stubs/gatekeeper-config.ts).
+const saved = { ...process.env }
+
+describe('the base URL on the server', () => {
+  afterEach(() => {
+    process.env = { ...saved }
+  })
+
+  it('is the build\'s, then AUTH_ORIGIN, then the app\'s runtimeConfig.public.auth.baseURL, then NUXT_PUBLIC_AUTH_BASE_URL (NITRO_ first)', () => {
+    expect(resolveAuthConfig(undefined).baseURL).toBe('/api/authjs')
+    process.env.AUTH_ORIGIN = 'https://origin.example/api/auth'
+    expect(resolveAuthConfig(undefined).baseURL).toBe('https://origin.example/api/auth')
+    expect(resolveAuthConfig({ baseURL: 'https://runtime.example/auth' }).baseURL).toBe('https://runtime.example/auth')
+    process.env.NUXT_PUBLIC_AUTH_BASE_URL = 'https://env.example/auth'
+    expect(resolveAuthConfig({ baseURL: 'https://runtime.example/auth' }).baseURL).toBe('https://env.example/auth')
+    expect(resolveAuthConfig(undefined).baseURL).toBe('https://env.example/auth')
+    process.env.NITRO_PUBLIC_AUTH_BASE_URL = 'https://nitro.example/auth'
+    expect(resolveAuthConfig(undefined).baseURL).toBe('https://nitro.example/auth')
+  })
+
+  it('reaches the Auth.js server half (its in-process session call) when the build set one of its own', () => {
+    runtimeConfig.auth = { secret: 's', provider: { basePath: '/api/authjs' } }
+    expect(authjsSettings()).toMatchObject({ baseURL: '/api/authjs', basePath: '/api/authjs', secret: 's' })
+  })
+})
