@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, newUser } from './helpers'
+import { onFreePort, serveBuilt } from './serve'
 
 // The same built local fixture, started again with NUXT_PUBLIC_AUTH_BASE_URL and
 // NUXT_AUTH_SESSION_CACHE_MAX_AGE set, and with the incumbent's AUTH_ORIGIN: run-time values must win over
@@ -15,19 +15,9 @@ const stops: Array<() => void> = []
 
 /** The built local fixture once more, on a port of its own, with `env` (a function of that port) set. */
 async function startServer(env: (port: number) => Record<string, string>): Promise<string> {
-  const port = 20000 + Math.floor(Math.random() * 20000)
-  const url = `http://127.0.0.1:${port}`
-  const server = spawn(process.execPath, ['.output/server/index.mjs'], {
-    cwd: fixtureDir,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env(port) },
-    stdio: 'ignore',
-  })
-  stops.push(() => server.kill('SIGTERM'))
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await fetch(`${url}/api/_test/counters`).then(response => response.ok, () => false)) return url
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  throw new Error('second fixture server did not start')
+  const server = await onFreePort(port => serveBuilt(fixtureDir, env(port), { port, readyPath: '/api/_test/counters' }))
+  stops.push(server.stop)
+  return server.baseURL
 }
 
 beforeAll(async () => {
