@@ -150,15 +150,16 @@ export default defineNuxtModule<ModuleOptions>({
       },
     })
     nuxt.options.alias['#gatekeeper-features'] = featuresTemplate.dst
-    if (browserRefreshes) {
-      // No prefetch link for the lease lock: only browsers without Web Locks load it (tabs/lock.ts starts that
-      // itself), and every link in the head is work for every server render (unhead normalises each tag).
-      nuxt.hook('build:manifest', (manifest) => {
-        for (const [id, resource] of Object.entries(manifest)) {
-          if (id.replace(/\.[cm]?[jt]s$/, '').endsWith('runtime/app/tabs/lease-lock')) resource.prefetch = false
-        }
-      })
-    }
+    // No prefetch links for the module's lazy chunks: the sign-in code (the browser loads it once nobody is signed
+    // in, app/scheduling.ts) and the lease lock (only browsers without Web Locks load it, tabs/lock.ts). A signed-in
+    // visitor needs neither, and every link in the head is work for every server render (unhead normalises each tag).
+    const lazyChunks = ['runtime/app/sign-in', 'runtime/app/tabs/lease-lock']
+    nuxt.hook('build:manifest', (manifest) => {
+      for (const [id, resource] of Object.entries(manifest)) {
+        const path = id.replace(/\.[cm]?[jt]s$/, '')
+        if (lazyChunks.some(chunk => path.endsWith(chunk))) resource.prefetch = false
+      }
+    })
     addTypeTemplate({
       filename: 'types/gatekeeper-features.d.ts',
       getContents: () => {

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
 
@@ -125,6 +125,21 @@ export function useChromium(backend?: Backend): () => Browser {
 }
 
 /** The trimmed text of the element with this `data-testid`. */
+/**
+ * Notes when `target` (a page or a whole context) receives a script whose text contains `marker`: how a test tells
+ * that one of the module's lazy chunks (hashed names) was downloaded.
+ */
+export function watchChunk(target: { on(event: 'response', listener: (response: Response) => void): unknown }, marker: string) {
+  const seen = { loaded: false }
+  target.on('response', (response) => {
+    if (!new URL(response.url()).pathname.endsWith('.js')) return
+    void response.text().then((body) => {
+      if (body.includes(marker)) seen.loaded = true
+    }, () => {})
+  })
+  return seen
+}
+
 export async function text(page: Page, testId: string) {
   return (await page.getByTestId(testId).textContent())?.trim()
 }

@@ -1,11 +1,13 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration, watchChunk } from './helpers'
 
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
 const SESSION = 'GET /api/auth/session'
 const browser = useChromium(backend)
+/** The sign-in code's chunk (app/sign-in.ts), known by a message only it has. */
+const SIGN_IN_CHUNK = 'This provider has no signUp'
 
 async function tokenCookie(page: Page) {
   return (await page.context().cookies()).find(cookie => cookie.name === 'auth.token')
@@ -99,6 +101,56 @@ describe('local provider in Chromium', () => {
     const { page } = session
     await page.goto('/guest-only')
     expect(new URL(page.url()).pathname).toBe('/')
+    await session.assertClean()
+  })
+
+  it('loads the sign-in code where nobody is signed in, never on a signed-in page; a failed load is a NETWORK error, the next try works', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser(), baseURL)
+    const { page, context } = session
+    // The chunk's download fails while `blocked` (offline, a deploy that removed it).
+    let blocked = true
+    let refused = 0
+    await context.route('**/_nuxt/*.js', async (route) => {
+      const response = await route.fetch()
+      if (blocked && (await response.text()).includes(SIGN_IN_CHUNK)) {
+        refused++
+        await route.abort('internetdisconnected')
+        return
+      }
+      await route.fulfill({ response })
+    })
+    session.expectFailedRequest(/ERR_INTERNET_DISCONNECTED/)
+
+    // Signed out: the login page asks for the chunk by itself once hydrated (before any click)...
+    await page.goto('/login')
+    await waitForHydration(page)
+    await expect.poll(() => refused).toBeGreaterThan(0)
+    // ...and a sign-in without it is a NETWORK AuthError that changes nothing.
+    await signInThroughForm(page, user)
+    await expect.poll(() => text(page, 'error')).toMatch(/could not reach the server/i)
+    expect(await text(page, 'status')).toContain('unauthenticated')
+    expect(await tokenCookie(page)).toBeUndefined()
+    expect(await backend.count('POST /api/auth/login')).toBe(0)
+
+    blocked = false
+    await page.getByTestId('submit').click()
+    await expect.poll(() => text(page, 'status')).toMatch(/\bauthenticated\b/)
+    expect(await tokenCookie(page)).toBeDefined()
+
+    // Signed in: a page load downloads every script it needs and not the sign-in code.
+    const signedIn = await context.newPage()
+    const chunk = watchChunk(signedIn, SIGN_IN_CHUNK)
+    await signedIn.goto('/profile')
+    await expect.poll(() => text(signedIn, 'session-email')).toBe(user.email)
+    await waitForHydration(signedIn)
+    await signedIn.waitForLoadState('networkidle')
+    expect(chunk.loaded).toBe(false)
+    // Signing out works without it (it needs no code the page lacks), and the login page then loads it.
+    await signedIn.getByTestId('sign-out').click()
+    await signedIn.waitForURL(url => url.pathname === '/login')
+    await expect.poll(() => chunk.loaded).toBe(true)
     await session.assertClean()
   })
 

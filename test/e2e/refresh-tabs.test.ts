@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration, watchChunk } from './helpers'
 
 // Tabs and clocks against the refresh fixture (rotating refresh tokens, reuse revokes the family).
 const baseURL = inject('refreshBaseURL')
@@ -31,17 +31,8 @@ async function openTab(context: BrowserContext, path: string): Promise<Page> {
   return page
 }
 
-/** Notes when a page of `context` receives the lease lock's chunk (known by its storage key prefix). */
-function watchLeaseChunk(context: BrowserContext) {
-  const seen = { loaded: false }
-  context.on('response', (response) => {
-    if (!response.url().endsWith('.js')) return
-    void response.text().then((body) => {
-      if (body.includes('nuxt-gatekeeper:lease')) seen.loaded = true
-    }, () => {})
-  })
-  return seen
-}
+/** The lease lock's chunk, known by its storage key prefix. */
+const LEASE_CHUNK = 'nuxt-gatekeeper:lease'
 
 describe('refresh across tabs and clocks', () => {
   it('without Web Locks, a lease lock keeps three tabs refreshing at once to one refresh', async () => {
@@ -51,7 +42,7 @@ describe('refresh across tabs and clocks', () => {
         Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined })
       })
     })
-    const lease = watchLeaseChunk(session.context)
+    const lease = watchChunk(session.context, LEASE_CHUNK)
     const tabs = [await openTab(session.context, '/lab'), await openTab(session.context, '/lab'), await openTab(session.context, '/lab')]
     expect(await tabs[0]!.evaluate(() => 'locks' in navigator && navigator.locks !== undefined)).toBe(false)
     // Loaded after the page's load event, before any refresh needs it (no prefetch link carries it).
@@ -67,7 +58,7 @@ describe('refresh across tabs and clocks', () => {
 
   it('with Web Locks the lease lock\'s chunk is never downloaded: no prefetch link, no import', async () => {
     const session = await signedInContext()
-    const lease = watchLeaseChunk(session.context)
+    const lease = watchChunk(session.context, LEASE_CHUNK)
     const tab = await openTab(session.context, '/lab')
     await tab.waitForLoadState('networkidle')
     expect(await tab.evaluate(() => [...document.querySelectorAll('link[rel="prefetch"], link[rel="modulepreload"]')].length)).toBeGreaterThan(0)

@@ -11,6 +11,7 @@ import sampleJson from './fixtures/bench-sample.json'
 const window = new Window()
 afterAll(() => window.happyDOM.close())
 
+type Instructions = { perView: number, compilePerView: number, collectorPerView: number }
 type Sample = typeof sampleJson & { parts?: Record<string, { part: string, total: number, gzip: number }[]> }
 const sample = (): Sample => structuredClone(sampleJson)
 
@@ -38,6 +39,8 @@ function bars(document: ReturnType<typeof parse>) {
   }))
 }
 
+/** An instruction count per view as bench/lib/instructions.mjs reports it. */
+const counted = (perView: number): Instructions => ({ perView, compilePerView: 0, collectorPerView: 0 })
 const labelOf = (name: string) => sampleJson.variants.find(variant => variant.name === name)!.label
 const visible = (bar: ReturnType<typeof bars>[number]) => bar.texts.join(' ')
 const end = (bar: ReturnType<typeof bars>[number]) => Math.max(...bar.rects.map(rect => rect.x + rect.width))
@@ -96,6 +99,37 @@ describe('ssrChart', () => {
     const bare = bars(document).find(bar => bar.variant === 'bare')!
     expect(referenceLine(document)).toBeCloseTo(bare.rects[0]!.x + 0.95 * bare.rects[0]!.width, 0)
     expect([...document.querySelectorAll('text')].map(node => node.textContent)).toContain('target 0.95× bare')
+  })
+
+  it('draws the instructions per view as a group of its own when the run counted them', () => {
+    const json = sample() as Sample & { instructions?: Record<string, Instructions> }
+    // bare 7.0 M; each auth variant a little more, the incumbent 20 M.
+    json.instructions = Object.fromEntries(json.variants.map((variant, index) =>
+      [variant.name, counted(variant.auth ? (variant.name === 'sidebase-refresh' ? 20e6 : 7e6 + index * 1e5) : 7e6)]))
+    const document = parse(ssrChart(json))
+    const byMetric = (metric: string) => [...document.querySelectorAll(`g.bar[data-metric="${metric}"]`)].map(group => group.getAttribute('data-variant'))
+    expect(byMetric('instructions')).toEqual(json.variants.map(variant => variant.name))
+    expect(byMetric('requests')).toEqual(json.variants.map(variant => variant.name))
+    const group = (metric: string, variant: string) => document.querySelector(`g.bar[data-metric="${metric}"][data-variant="${variant}"]`)!
+    const width = (metric: string, variant: string) => Number(group(metric, variant).querySelector('rect')!.getAttribute('width'))
+    expect(group('instructions', 'sidebase-refresh').textContent).toContain('0.350×')
+    expect(group('instructions', 'sidebase-refresh').textContent).toContain('20.00 M')
+    expect(width('instructions', 'sidebase-refresh') / width('instructions', 'bare')).toBeCloseTo(0.35, 2)
+    // The req/s bars keep their own ratios and figures, on the same scale.
+    expect(group('requests', 'sidebase-refresh').textContent).toContain('0.32×')
+    expect(width('requests', 'sidebase-refresh') / width('instructions', 'bare')).toBeCloseTo(102 / 317, 2)
+    const texts = [...document.querySelectorAll('text')].map(node => node.textContent)
+    expect(texts).toContain('Instructions per view')
+    expect(texts).toContain('Requests per second')
+    expect(referenceLine(document)).toBeCloseTo(Number(group('instructions', 'bare').querySelector('rect')!.getAttribute('x')) + 0.95 * width('instructions', 'bare'), 0)
+  })
+
+  it('draws req/s alone when a variant has no instruction count', () => {
+    const json = sample() as Sample & { instructions?: Record<string, Instructions> }
+    json.instructions = { bare: counted(7e6) }
+    const document = parse(ssrChart(json))
+    expect(document.querySelectorAll('g.bar[data-metric="instructions"]')).toHaveLength(0)
+    expect(document.querySelectorAll('g.bar[data-metric="requests"]')).toHaveLength(json.variants.length)
   })
 
   it('prints failed requests', () => {

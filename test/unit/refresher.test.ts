@@ -115,7 +115,7 @@ async function openTab(server: ReturnType<typeof backend>, { observeServerTime =
     },
   })
   const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
-  const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null }, store: store as never, clock, sessionRefresh, enforceGuard: async () => {} })
+  const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null }, store: store as never, clock, sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
   return { tokens, refresher, store, clock, stop }
 }
 

@@ -1,24 +1,24 @@
 import type { NuxtApp } from '#app'
 import { appendResponseHeader, getRequestHeader, getRequestProtocol, type H3Event } from 'h3'
-import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
+import { AuthError, createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
-import type { GetSessionOptions, Session } from '../types'
+import type { GetSessionOptions, Session, SignOutOptions } from '../types'
 import type { ServerSessionLookup } from '../shared/server-session'
 import { responseSent } from '../shared/server-refresh'
 import { createStrategyContext } from '../shared/strategy-context'
-import { createActions } from './actions'
 import { createNavigation, type Navigation } from './navigation'
 import { createRefresher, createServerHeldRefresh } from '#gatekeeper-features'
 import type { Refresher } from './refresher'
 import type { AppParts } from './parts'
 import { createReporter, createSession, type SessionManager } from './session'
+import type { createSignIn } from './sign-in'
 import { createAuthState, useAuthStateFields, type AuthState, type AuthStateFields } from './state'
 import { createTabChannel, type TabMessage } from './tabs/channel'
 import { createAppTokens, type AppTokens } from './tokens'
 
 export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensureChecked' | 'endSession'>,
   Pick<Navigation, 'guardTarget' | 'accessTarget' | 'guardNavigate' | 'enforceGuard'>,
-  ReturnType<typeof createActions> {
+  SignInActions {
   /** The resolved public config (build-time part plus runtimeConfig.public.auth). */
   config: PublicAuthConfig
   /** The auth state (the payload's object; see state.ts). */
@@ -40,10 +40,16 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
    * does. Throws AuthError on failure.
    */
   refresh(options?: GetSessionOptions): Promise<Session | null>
+  /** Signs out here and at the backend (a network error there still signs out here), then goes where `options` say. */
+  signOut(options?: SignOutOptions): Promise<void>
+  /** Loads the sign-in code (a chunk of its own) ahead of a `signIn`; the plugin asks once nobody is signed in. */
+  loadSignIn(): Promise<SignInActions>
   /** `useAuth().getSession(options)`: getSession, and with `required`, when nobody is signed in, `onUnauthenticated`, `callbackUrl`, or the login page with the current page as the target. */
   askSession(options?: GetSessionOptions): Promise<Session | null>
   dispose(): void
 }
+
+type SignInActions = ReturnType<typeof createSignIn>
 
 /** SSR: the visitor's headers a backend on this server needs, and its Set-Cookie passed on to the page. */
 function ssrForwarding(event: H3Event | undefined) {
@@ -66,7 +72,7 @@ function ssrForwarding(event: H3Event | undefined) {
 
 /**
  * Wires the app layer for one NuxtApp (one per tab, one per SSR request). Each concern has its own owner:
- * tokens (the cookie jar), session (verdicts), actions (sign-in/up/out), navigation (where to go), tabs
+ * tokens (the cookie jar), session (verdicts), sign-in (sign-in/up, loaded when needed), navigation (where to go), tabs
  * (broadcast), refresher (renewal), scheduling (the browser's timers, started by the plugin).
  */
 export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>, event: H3Event | undefined, serverLookup?: ServerSessionLookup): AuthManager {
@@ -125,7 +131,23 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     session.afterRefresh()
   }
   const session = createSession({ parts, refresher, serverLookup })
-  const actions = lazy(() => createActions({ ...parts, session }))
+  // Sign-in and sign-up are a chunk of their own, imported on first use: a signed-in page never needs them. A
+  // failed import is not kept, so the next call tries again.
+  let signInCode: Promise<SignInActions> | undefined
+  function loadSignIn(): Promise<SignInActions> {
+    return signInCode ??= import('./sign-in').then(code => code.createSignIn({ ...parts, session }), (error: unknown) => {
+      signInCode = undefined
+      throw new AuthError('NETWORK', 'The sign-in code (a chunk of the app) could not be loaded: check the connection', { cause: error })
+    })
+  }
+  async function signingIn(operation: 'signIn' | 'signUp'): Promise<SignInActions> {
+    try {
+      return await loadSignIn()
+    }
+    catch (error) {
+      throw await report(error, operation)
+    }
+  }
   const providerActions = lazy(() => Object.fromEntries(Object.entries(strategy.actions ?? {}).map(([name, action]) => [name, () => action(context())])))
 
   async function askSession(options: GetSessionOptions = {}): Promise<Session | null> {
@@ -160,9 +182,18 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     ensureChecked: session.ensureChecked,
     endSession: session.endSession,
     askSession,
-    signIn: (...args) => actions().signIn(...args),
-    signUp: (...args) => actions().signUp(...args),
-    signOut: options => actions().signOut(options),
+    signIn: async (...args) => await (await signingIn('signIn')).signIn(...args),
+    signUp: async (...args) => await (await signingIn('signUp')).signUp(...args),
+    async signOut(options = {}) {
+      await session.endSession('user', { callBackend: true })
+      if (options.redirect === false) return
+      if (options.callbackUrl !== undefined) {
+        await navigation.go(navigation.resolveTarget(options.callbackUrl, options.external === true, '/'))
+        return
+      }
+      await navigation.enforceGuard()
+    },
+    loadSignIn,
     guardTarget: navigation.guardTarget,
     accessTarget: navigation.accessTarget,
     guardNavigate: navigation.guardNavigate,

@@ -19,6 +19,8 @@ export interface SchedulingDeps {
   sessionRefresh: SessionRefreshRuntimeConfig
   /** Applies the guard to the current page (after a verdict that came outside a navigation). */
   enforceGuard(): Promise<void>
+  /** Loads the sign-in code, a chunk of its own. */
+  loadSignIn(): Promise<unknown>
 }
 
 const quietly = (promise: Promise<unknown>) => void promise.catch(() => {})
@@ -30,11 +32,12 @@ const quietly = (promise: Promise<unknown>) => void promise.catch(() => {})
  * - back from the background: the jar is re-read (another tab may have rotated the tokens) and a due refresh
  *   made, then the optional focus check;
  * - the optional periodic check;
- * - while no verdict could be had (the first checks failed), the check again with backoff.
+ * - while no verdict could be had (the first checks failed), the check again with backoff;
+ * - once nobody is signed in (a sign-in form is then likely on screen), the sign-in code's chunk is loaded.
  * An app's `sessionRefresh.handler` replaces the focus and periodic checks. Returns the function that
  * releases every timer and listener.
  */
-export function scheduleChecks({ tokens, refresher, session, store, clock, sessionRefresh, enforceGuard }: SchedulingDeps): () => void {
+export function scheduleChecks({ tokens, refresher, session, store, clock, sessionRefresh, enforceGuard, loadSignIn }: SchedulingDeps): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined
   // Without refresh, the check at expiry runs once per token: a failed check must not loop.
   let checkedExpiryOf: string | null = null
@@ -91,6 +94,9 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
     retry.succeed()
     void enforceGuard()
   })
+  const stopSignInLoad = watch(() => store.machine.phase === 'unauthenticated', (signedOut) => {
+    if (signedOut) quietly(loadSignIn())
+  }, { immediate: true })
 
   const onVisible = () => {
     if (document.visibilityState !== 'visible') return
@@ -116,6 +122,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
     stopWatch()
     stopRetry()
     stopVerdict()
+    stopSignInLoad()
     clearTimeout(timer)
     clearTimeout(retryTimer)
     clearInterval(interval)

@@ -1,17 +1,20 @@
 import { navigateTo } from '#imports'
 import { AuthError, ERROR_STATUS, isAuthError, type SignInCall } from '../core'
-import type { SecondarySignInOptions, Session, SignInResult, SignOutOptions, SignUpOptions } from '../types'
+import type { SecondarySignInOptions, Session, SignInResult, SignUpOptions } from '../types'
 import { completeSignIn, credentialsError } from '../shared/sign-in'
 import type { AppParts } from './parts'
 import type { SessionManager } from './session'
 import { withTokenLock } from '#gatekeeper-features'
 
-export interface ActionDeps extends AppParts {
+export interface SignInDeps extends AppParts {
   session: SessionManager
 }
 
-/** What the user does: sign in, sign up, sign out. */
-export function createActions({ nuxtApp, store, tokens, strategy, context: strategyContext, navigation, session, tabs, report }: ActionDeps) {
+/**
+ * Sign-in and sign-up. A chunk of their own, imported by the manager when first needed (app/manager.ts): a
+ * signed-in page never runs them, and the browser gets them once nobody is signed in.
+ */
+export function createSignIn({ nuxtApp, store, tokens, strategy, context: strategyContext, navigation, session, tabs, report }: SignInDeps) {
   const context = strategyContext()
   /** The local shape `(credentials, options, query, headers)`, unless the provider reads its own (`readSignInArgs`). */
   function readSignInArgs(args: unknown[]): SignInCall {
@@ -101,15 +104,5 @@ export function createActions({ nuxtApp, store, tokens, strategy, context: strat
     return response
   }
 
-  async function signOut(options: SignOutOptions = {}) {
-    await session.endSession('user', { callBackend: true })
-    if (options.redirect === false) return
-    if (options.callbackUrl !== undefined) {
-      await navigation.go(navigation.resolveTarget(options.callbackUrl, options.external === true, '/'))
-      return
-    }
-    await navigation.enforceGuard()
-  }
-
-  return { signIn, signUp, signOut }
+  return { signIn, signUp }
 }
