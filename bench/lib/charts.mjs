@@ -358,6 +358,12 @@ export function bytesChart(json) {
   const variants = json.variants.filter(variant => variant.auth)
   const added = variant => json.clientBytes[variant.name].gzip - json.clientBytes[bare.name].gzip
   const addedTotal = variant => json.clientBytes[variant.name].total - json.clientBytes[bare.name].total
+  // What a signed-in first visit downloads (Chromium), when the run measured it: the lazy chunks left out.
+  const firstVisit = (variant) => {
+    const bytes = json.firstVisitBytes?.[variant.name] ?? json.firstVisitBytes?.[variant.builtAs ?? '']
+    const bareBytes = json.firstVisitBytes?.[bare.name]
+    return bytes && bareBytes ? bytes.gzip - bareBytes.gzip : undefined
+  }
   // Only the module's parts are stacked: `app` (Vue, Nuxt, the app's code) and `(unmapped)` (bundler glue) are
   // the rest of the client JS (scripts/client-parts.mjs), compared with bare as one "rest" segment.
   // A variant served from another's build (`builtAs`) has that build's parts.
@@ -378,11 +384,13 @@ export function bytesChart(json) {
   const incumbent = incumbentOf(json)
   const body = []
   let top = heading(body, 'Client JS added to the bare app (gzip)',
-    `Level-9 gzip of every .js file in .output/public/_nuxt, minus the app without auth${stacked ? ', by part of nuxt-gatekeeper' : ''} · run ${json.date}`)
+    `Level-9 gzip of every .js file in .output/public/_nuxt, minus the app without auth${stacked ? ', by part of nuxt-gatekeeper' : ''}${variants.some(variant => firstVisit(variant) !== undefined) ? '; "first visit": the scripts Chromium downloads opening a protected page signed in, minus bare\u2019s' : ''} · run ${json.date}`)
   const rows = variants.map((variant) => {
     const total = added(variant)
     const figure = signedKB(total)
     const raw = `${signedKB(addedTotal(variant))} before gzip`
+    const visit = firstVisit(variant)
+    const visitLine = visit === undefined ? [] : [{ text: `first visit ${signedKB(visit)}`, color: TEXT }]
     const list = moduleParts(variant)
     const segments = list.map(entry => ({
       value: entry.gzip / 1000,
@@ -400,13 +408,13 @@ export function bytesChart(json) {
       variant: variant.name,
       value: total,
       label: variant.label,
-      title: `${variant.label}: ${figure} gzip (${raw})${segments.filter(segment => segment.title).map(segment => `; ${segment.title}`).join('')}`,
+      title: `${variant.label}: ${figure} gzip (${raw})${visit === undefined ? '' : `, a signed-in first visit ${signedKB(visit)}`}${segments.filter(segment => segment.title).map(segment => `; ${segment.title}`).join('')}`,
       segments,
       // On a stacked bar the parts carry their own figures: the total goes next to it.
       inside: list.length ? undefined : figure,
       outside: list.length
-        ? [{ text: partsSum > total ? `${figure} (the module's parts ${kB(partsSum)})` : figure, color: TEXT }, raw]
-        : raw,
+        ? [{ text: partsSum > total ? `${figure} (the module's parts ${kB(partsSum)})` : figure, color: TEXT }, ...visitLine, raw]
+        : [...visitLine, raw],
     }
   })
   if (stacked) {

@@ -172,6 +172,26 @@ describe('bytesChart', () => {
     expect([...document.querySelectorAll('text')].map(node => node.textContent)).toContain(`${labelOf('sidebase-refresh')}: +13.0 kB`)
   })
 
+  it('names what a signed-in first visit downloads, from the first-visit bytes (a variant served from another build has its build\'s)', () => {
+    const json = sample() as Sample & { firstVisitBytes?: Record<string, { files: number, total: number, gzip: number }> }
+    json.firstVisitBytes = {
+      'bare': { files: 6, total: 190_000, gzip: 72_400 },
+      'gatekeeper-local': { files: 6, total: 220_000, gzip: 83_000 },
+      'gatekeeper-refresh': { files: 4, total: 228_000, gzip: 84_600 },
+      'sidebase-refresh': { files: 6, total: 228_000, gzip: 85_400 },
+    }
+    const found = bars(parse(bytesChart(json)))
+    const bar = (name: string) => visible(found.find(entry => entry.variant === name)!)
+    expect(bar('gatekeeper-local')).toContain('first visit +10.6 kB')
+    expect(bar('gatekeeper-local-jwt')).toContain('first visit +10.6 kB')
+    expect(bar('gatekeeper-refresh')).toContain('first visit +12.2 kB')
+    expect(bar('sidebase-refresh')).toContain('first visit +13.0 kB')
+    // Still the bytes of every chunk first.
+    expect(bar('gatekeeper-refresh')).toContain('+15.7 kB')
+    // No figure for a build the run did not open.
+    expect(bar('gatekeeper-sessions')).not.toContain('first visit')
+  })
+
   it('stacks the module\'s parts when the JSON has them, with a legend and the rest of the difference', () => {
     const json = sample()
     // As scripts/client-parts.mjs gives them: the module's parts, then `app` and `(unmapped)`, which are not stacked.
