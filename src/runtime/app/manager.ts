@@ -42,7 +42,7 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
   refresh(options?: GetSessionOptions): Promise<Session | null>
   /** Signs out here and at the backend (a network error there still signs out here), then goes where `options` say. */
   signOut(options?: SignOutOptions): Promise<void>
-  /** Loads the sign-in code (a chunk of its own) ahead of a `signIn`; the plugin asks once nobody is signed in. */
+  /** Loads the sign-in code (a chunk of its own) ahead of a `signIn`; the browser asks once nobody is signed in (app/scheduling.ts). */
   loadSignIn(): Promise<SignInActions>
   /** `useAuth().getSession(options)`: getSession, and with `required`, when nobody is signed in, `onUnauthenticated`, `callbackUrl`, or the login page with the current page as the target. */
   askSession(options?: GetSessionOptions): Promise<Session | null>
