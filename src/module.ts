@@ -150,10 +150,11 @@ export default defineNuxtModule<ModuleOptions>({
       },
     })
     nuxt.options.alias['#gatekeeper-features'] = featuresTemplate.dst
-    // No prefetch links for the module's lazy chunks: the sign-in code (the browser loads it once nobody is signed
-    // in, app/scheduling.ts) and the lease lock (only browsers without Web Locks load it, tabs/lock.ts). A signed-in
-    // visitor needs neither, and every link in the head is work for every server render (unhead normalises each tag).
-    const lazyChunks = ['runtime/app/sign-in', 'runtime/app/tabs/lease-lock']
+    // No prefetch links for the module's lazy chunks: the code that calls the backend (the browser loads it once
+    // nobody is signed in, app/scheduling.ts, or for the first check, refresh or sign-out; app/backend-code.ts) and
+    // the lease lock (only browsers without Web Locks load it, tabs/lock.ts). A signed-in page load needs neither,
+    // and every link in the head is work for every server render (unhead normalises each tag).
+    const lazyChunks = ['runtime/app/backend-code', 'runtime/app/tabs/lease-lock']
     nuxt.hook('build:manifest', (manifest) => {
       for (const [id, resource] of Object.entries(manifest)) {
         const path = id.replace(/\.[cm]?[jt]s$/, '')

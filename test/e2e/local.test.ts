@@ -6,7 +6,7 @@ const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
 const SESSION = 'GET /api/auth/session'
 const browser = useChromium(backend)
-/** The sign-in code's chunk (app/sign-in.ts), known by a message only it has. */
+/** The chunk of code that calls the backend (app/backend-code.ts: sign-in, sign-up, every request), known by a message only it has. */
 const SIGN_IN_CHUNK = 'This provider has no signUp'
 
 async function tokenCookie(page: Page) {
@@ -104,7 +104,7 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
-  it('loads the sign-in code where nobody is signed in, never on a signed-in page; a failed load is a NETWORK error, the next try works', async () => {
+  it('loads the backend-calling code where nobody is signed in, not for a signed-in page load; a failed load is a NETWORK error that signs nobody out, the next try works', async () => {
     const user = newUser()
     await backend.register(user)
     const session = await openSession(browser(), baseURL)
@@ -139,7 +139,7 @@ describe('local provider in Chromium', () => {
     await expect.poll(() => text(page, 'status')).toMatch(/\bauthenticated\b/)
     expect(await tokenCookie(page)).toBeDefined()
 
-    // Signed in: a page load downloads every script it needs and not the sign-in code.
+    // Signed in: a page load downloads every script it needs and not that code (the server checked the session).
     const signedIn = await context.newPage()
     const chunk = watchChunk(signedIn, SIGN_IN_CHUNK)
     await signedIn.goto('/profile')
@@ -147,10 +147,25 @@ describe('local provider in Chromium', () => {
     await waitForHydration(signedIn)
     await signedIn.waitForLoadState('networkidle')
     expect(chunk.loaded).toBe(false)
-    // Signing out works without it (it needs no code the page lacks), and the login page then loads it.
+    // A session check without it (gone offline) is a NETWORK error: nobody is signed out, no request was made.
+    blocked = true
+    const checks = await backend.count(SESSION)
+    await signedIn.getByTestId('recheck').click()
+    await expect.poll(() => text(signedIn, 'error')).toMatch(/could not reach the server/i)
+    expect(await text(signedIn, 'status')).toBe('authenticated')
+    expect(await tokenCookie(signedIn)).toBeDefined()
+    expect(await backend.count(SESSION)).toBe(checks)
+    // Signing out without it still signs out here (the backend is not told: nothing could be sent).
+    const logouts = await backend.count('POST /api/auth/logout')
     await signedIn.getByTestId('sign-out').click()
     await signedIn.waitForURL(url => url.pathname === '/login')
-    await expect.poll(() => chunk.loaded).toBe(true)
+    expect(await tokenCookie(signedIn)).toBeUndefined()
+    expect(await backend.count('POST /api/auth/logout')).toBe(logouts)
+    // Back online, the next sign-in loads it and works.
+    blocked = false
+    await signInThroughForm(signedIn, user)
+    await expect.poll(() => text(signedIn, 'status')).toMatch(/\bauthenticated\b/)
+    expect(chunk.loaded).toBe(true)
     await session.assertClean()
   })
 

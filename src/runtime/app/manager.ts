@@ -42,7 +42,7 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
   refresh(options?: GetSessionOptions): Promise<Session | null>
   /** Signs out here and at the backend (a network error there still signs out here), then goes where `options` say. */
   signOut(options?: SignOutOptions): Promise<void>
-  /** Loads the sign-in code (a chunk of its own) ahead of a `signIn`; the browser asks once nobody is signed in (app/scheduling.ts). */
+  /** Loads the sign-in code (in the chunk of backend-calling code) ahead of a `signIn`; the browser asks once nobody is signed in (app/scheduling.ts). */
   loadSignIn(): Promise<SignInActions>
   /** `useAuth().getSession(options)`: getSession, and with `required`, when nobody is signed in, `onUnauthenticated`, `callbackUrl`, or the login page with the current page as the target. */
   askSession(options?: GetSessionOptions): Promise<Session | null>
@@ -84,10 +84,19 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   // The strategy context, the refresher and the actions are made when first used: a server render whose session the
   // cache holds needs none of them, and making every part for every request was a measurable share of its cost.
   // The navigation is the guard's, which every render runs.
+  // The code that calls the backend, sign-in's included, is a chunk of its own (./backend-code.ts), imported on
+  // first use: a page the server rendered and checked calls nothing at first. A failed import is not kept, so the
+  // next call tries again.
+  let backendCode: Promise<typeof import('./backend-code')> | undefined
+  const loadBackendCode = () => backendCode ??= import('./backend-code').catch((error: unknown) => {
+    backendCode = undefined
+    throw error
+  })
   const context = lazy(() => createStrategyContext({
     config,
     tokens,
     callHook: nuxtApp.callHook as never,
+    loadRequest: async () => (await loadBackendCode()).requestEndpoint,
     ...ssrForwarding(event),
   }))
   const navigation = createNavigation({ nuxtApp, config, store, tokens, requestPath: event?.path })
@@ -131,14 +140,15 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     session.afterRefresh()
   }
   const session = createSession({ parts, refresher, serverLookup })
-  // Sign-in and sign-up are a chunk of their own, imported on first use: a signed-in page never needs them. A
-  // failed import is not kept, so the next call tries again.
-  let signInCode: Promise<SignInActions> | undefined
-  function loadSignIn(): Promise<SignInActions> {
-    return signInCode ??= import('./sign-in').then(code => code.createSignIn({ ...parts, session }), (error: unknown) => {
-      signInCode = undefined
+  // Sign-in and sign-up are in that chunk: a signed-in page never needs them.
+  let signIn: SignInActions | undefined
+  async function loadSignIn(): Promise<SignInActions> {
+    try {
+      return signIn ??= (await loadBackendCode()).createSignIn({ ...parts, session })
+    }
+    catch (error) {
       throw new AuthError('NETWORK', 'The sign-in code (a chunk of the app) could not be loaded: check the connection', { cause: error })
-    })
+    }
   }
   async function signingIn(operation: 'signIn' | 'signUp'): Promise<SignInActions> {
     try {

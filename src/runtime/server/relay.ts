@@ -4,6 +4,7 @@ import { AuthError, DEFAULT_RELAY_HEADERS, ERROR_STATUS, isAuthError, isRelayabl
 import { serverSettings } from '../shared/server-settings'
 import { requestJar } from '../shared/event-jar'
 import { serverAuthConfig } from './config'
+import { requestEndpoint } from '../shared/request'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createTokenStore } from '../shared/token-store'
 
@@ -26,7 +27,7 @@ export function relayContext(event: H3Event, { bearer = false }: { bearer?: bool
     tokens,
     /** The access token came from the Authorization header, not the cookie. */
     fromHeader: fromHeader !== null,
-    context: createStrategyContext({ config, tokens, forwarded: forwardedHeaders(event) }),
+    context: createStrategyContext({ config, tokens, forwarded: forwardedHeaders(event), loadRequest: () => requestEndpoint }),
     strategy: strategy as ClientStrategy<unknown>,
     /** The headers the browser asked to pass on that `auth.relayHeaders` allows; the rest are dropped. */
     forwardableHeaders(headers: unknown): Record<string, string> {

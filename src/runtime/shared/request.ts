@@ -1,5 +1,5 @@
-import { joinURL } from 'ufo'
 import { AuthError, type AuthRequestContext, type AuthResponseContext, type EndpointConfig, type StrategyRequestInit } from '../core'
+import { endpointURL, isAbsoluteURL } from './endpoint-url'
 import type { TokenStore } from './token-store'
 
 // Used by the app (browser and SSR) and by the module's server routes alike: no Nuxt-app imports here.
@@ -25,13 +25,8 @@ export interface RequestDeps {
   forwarded?: Record<string, string>
 }
 
-const ABSOLUTE_URL = /^https?:\/\//i
 // RFC 9110 field values: visible characters, spaces and tabs, and obs-text; never CR, LF or NUL.
 const HEADER_VALUE = /^[\t\x20-\x7E\x80-\xFF]*$/
-
-export function endpointURL(baseURL: string, path: string): string {
-  return ABSOLUTE_URL.test(path) ? path : joinURL(baseURL, path)
-}
 
 /** Calls one backend endpoint and maps every failure to an AuthError with a code. */
 export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointConfig | undefined, name: string, init: StrategyRequestInit = {}): Promise<T> {
@@ -43,7 +38,7 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   const authorization = init.relay ? null : init.token === undefined ? deps.tokens.authorization() : deps.tokens.authorization(init.token)
   if (authorization) headers[authorization.name] = authorization.value
   if (init.withCookies) {
-    const sameServer = !ABSOLUTE_URL.test(url)
+    const sameServer = !isAbsoluteURL(url)
     for (const [name, value] of Object.entries(deps.incomingHeaders?.() ?? {})) {
       if (value && (name === 'cookie' || sameServer)) headers[name] = value
     }
