@@ -20,13 +20,13 @@ import { parseArgs } from 'node:util'
 import { measureAllocation } from './lib/allocation.mjs'
 import { measureInstructions } from './lib/instructions.mjs'
 import { firstVisitJs, launchBrowser, runScenarios } from './lib/browser.mjs'
-import { machineDescription, renderCounts, renderParts, renderReport } from './lib/report.mjs'
+import { machineDescription, renderCounts, renderParts, renderReport, renderWithUseFetch } from './lib/report.mjs'
 import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
 import { startRedis } from '../scripts/redis.mjs'
 import { startServer, stopEveryServer } from './lib/server.mjs'
 import { measureApiThroughput, measureThroughput, measureTwoInstances } from './lib/throughput.mjs'
-import { VARIANTS, benchDir, buildVariant, clientJsBytes, clientJsParts } from './lib/variants.mjs'
+import { OWN_INSTALL, VARIANTS, WITH_USEFETCH, allAndInitialBytes, benchDir, buildVariant, clientJsBytes, clientJsParts } from './lib/variants.mjs'
 
 const { values: flags } = parseArgs({
   options: {
@@ -64,12 +64,20 @@ if (!flags['skip-build']) {
   execFileSync('npm', ['pack', '--pack-destination', packDir], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] })
   const tarball = readdirSync(packDir).find(file => file.endsWith('.tgz'))
   execFileSync('npm', ['install', '--no-save', join(packDir, tarball)], { cwd: benchDir, stdio: ['ignore', 'ignore', 'inherit'] })
-  step('installing @sidebase/nuxt-auth 1.3.1 into its own tree (bench/variants/sidebase-refresh)')
-  execFileSync('npm', ['install'], { cwd: join(benchDir, 'variants', 'sidebase-refresh'), stdio: ['ignore', 'ignore', 'inherit'] })
+  for (const name of OWN_INSTALL) {
+    step(`installing @sidebase/nuxt-auth 1.3.1 into its own tree (bench/variants/${name})`)
+    execFileSync('npm', ['install'], { cwd: join(benchDir, 'variants', name), stdio: ['ignore', 'ignore', 'inherit'] })
+  }
   execFileSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' })
   for (const variant of VARIANTS.filter(candidate => !candidate.builtAs)) {
     step(`building ${variant.name}`)
     await buildVariant(variant)
+  }
+  if (!flags.counts && options.repeat === 0) {
+    for (const variant of WITH_USEFETCH) {
+      step(`building ${variant.name} with a useFetch page (client bytes only)`)
+      await buildVariant(variant)
+    }
   }
 }
 
@@ -135,6 +143,8 @@ try {
     step('client JS a first visit loads, in Chromium')
     const firstVisit = new Map()
     for (const server of servers.filter(candidate => !candidate.variant.builtAs)) firstVisit.set(server.variant.name, await firstVisitJs(browser, server))
+    // The apps that already use useFetch: bytes from their builds.
+    const withUseFetch = new Map(await Promise.all(WITH_USEFETCH.map(async variant => [variant.name, allAndInitialBytes(await clientJsParts(variant))])))
     const machine = machineDescription(browser.version())
     const date = new Date().toISOString().slice(0, 10)
     const report = [renderReport({
@@ -150,12 +160,12 @@ try {
       options,
       machine,
       date,
-    }), renderParts({ variants: VARIANTS, parts })].join('\n\n')
+    }), renderParts({ variants: VARIANTS, parts }), renderWithUseFetch({ variants: WITH_USEFETCH, bytes: withUseFetch })].join('\n\n')
     mkdirSync(join(benchDir, 'results'), { recursive: true })
     writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
     // The same figures as JSON, and the charts of docs/benchmarks.md drawn from it.
-    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, throughput, allocation, instructions, api, instances, scenarios, options, machine, date })
+    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, api, instances, scenarios, options, machine, date })
     writeResultsJson(json, join(benchDir, 'results', 'latest.json'))
     writeCharts(json, join(repoRoot, 'docs', 'public', 'benchmarks'))
     process.stdout.write('(and bench/results/latest.json, and its charts in docs/public/benchmarks/)\n')

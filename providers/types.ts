@@ -39,6 +39,13 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
   optionShape: import('./validate').OptionShape
   /** The client strategy module, relative to `providers/` (no extension). */
   clientStrategy: string
+  /**
+   * What the client strategy has besides signIn, signOut and getSession, known at build time: the browser stands
+   * in for the strategy until its code arrives with the backend-calling chunk (src/runtime/app/lazy-strategy.ts),
+   * and must answer at once whether it refreshes and which actions `useAuth()` gets. The provider contract test
+   * checks these against the strategy itself.
+   */
+  clientCapabilities: { refresh: boolean, actions: readonly string[] }
   /** The session's shape as the app described it in its options (generated into `SessionData`), if it did. */
   sessionDataType?(options: TResolved): SessionDataType | null
   /** A server half (Nitro), for providers whose backend runs inside the app. */

@@ -108,12 +108,25 @@ export default defineNuxtModule<ModuleOptions>({
       },
     })
     nuxt.options.alias['#auth-provider'] = providerTemplate.dst
+    // The browser's stand-in for that strategy (app/lazy-strategy.ts): the real one comes with the backend-calling
+    // chunk (app/backend-code.ts), so a page load that calls no backend does without the provider's code.
+    const browserStrategyTemplate = addTemplate({
+      filename: 'gatekeeper/browser-strategy.mjs',
+      getContents: () => {
+        const capabilities = { refresh: relayed.has('refresh') || resolved.clientCapabilities.refresh, actions: resolved.clientCapabilities.actions }
+        return `import { lazyStrategy } from ${JSON.stringify(resolver.resolve(runtimeDir, 'app/lazy-strategy'))}\nexport default /* #__PURE__ */ lazyStrategy(${JSON.stringify(capabilities)})\n`
+      },
+    })
+    nuxt.options.alias['#auth-browser-strategy'] = browserStrategyTemplate.dst
     // Nitro bundles the templates it imports (in development it leaves the build directory to Node, which
     // cannot load the provider's TypeScript they import).
     nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [configTemplate.dst, providerTemplate.dst] })
     addTypeTemplate({
       filename: 'types/gatekeeper-provider.d.ts',
-      getContents: () => `declare module '#auth-provider' {\n  type Strategy = import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/strategy'))}).ClientStrategy<unknown>\n  const strategy: Strategy\n  export default strategy\n  export const browserStrategy: Strategy\n}\n`,
+      getContents: () => {
+        const strategyType = `import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/strategy'))}).ClientStrategy<unknown>`
+        return `declare module '#auth-provider' {\n  const strategy: ${strategyType}\n  export default strategy\n  export const browserStrategy: ${strategyType}\n}\ndeclare module '#auth-browser-strategy' {\n  const strategy: ${strategyType}\n  export default strategy\n}\n`
+      },
     }, { nuxt: true, nitro: true })
     nuxt.options.build.transpile.push(runtimeDir, providersDir)
 

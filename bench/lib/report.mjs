@@ -191,3 +191,23 @@ export function renderParts({ variants, parts }) {
     ...(nuxtNotes.length ? ['', 'Nuxt files the bare app does not load:', ...nuxtNotes] : []),
   ].join('\n')
 }
+
+/**
+ * "client JS added to an app that already uses useFetch": the same comparison in the app with one more page that
+ * loads its data with useFetch (bench/usefetch), whose Nuxt composables the incumbent's runtime shares and
+ * nuxt-gatekeeper's does not use. Over every chunk, and over the files every page loads first (the entry and its
+ * static imports: the lazy chunks and page chunks left out).
+ * @param {{ variants: Array<{ name: string, label: string, auth: boolean }>, bytes: Map<string, { all: { gzip: number }, initial: { gzip: number } }> }} input
+ *   `variants`: bench/lib/variants.mjs's WITH_USEFETCH, the baseline first
+ */
+export function renderWithUseFetch({ variants, bytes }) {
+  const [bare, ...columns] = variants
+  const base = bytes.get(bare.name)
+  const line = (label, pick) => `| ${label} | ${columns.map(variant => signed(pick(bytes.get(variant.name)).gzip - pick(base).gzip)).join(' | ')} |`
+  return [
+    `| client JS added to an app that already uses useFetch (gzip) | ${columns.map(variant => variant.label).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
+    line(`every chunk (the app without auth: ${kB(base.all.gzip)})`, result => result.all),
+    line(`the files every page loads first (${kB(base.initial.gzip)})`, result => result.initial),
+  ].join('\n')
+}

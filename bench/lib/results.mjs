@@ -9,6 +9,10 @@
 //     options: { rounds, duration, connections, signInRuns, tabsTtl, repeat, soakTtl },
 //     variants: [{ name, label, auth, refresh, sessions, builtAs? }],   // bench/lib/variants.mjs, in table order
 //     clientBytes: { [variant]: { total, gzip } },                      // bytes of the client JS
+//     firstVisitBytes: { [variant]: { files, total, gzip } },           // the scripts a signed-in first visit loads (Chromium)
+//     withUseFetchBytes: { [variant]: { all, initial } },               // the same app with a useFetch page (bench/usefetch):
+//                                                                       // every client JS file, and the entry with its static
+//                                                                       // imports, each { total, gzip }; absent when not measured
 //     parts: { [variant]: [{ part, total, gzip }] },                    // client JS per part (scripts/client-parts.mjs:
 //                                                                       // the module's parts, `app` and `(unmapped)`,
 //                                                                       // adding up to clientBytes); absent when not measured
@@ -50,6 +54,7 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{
  *   date: string, machine: string, options: Record<string, number>, variants: Variant[],
  *   clientBytes: Record<string, Bytes>, parts?: Record<string, PartBytes[]>,
+ *   firstVisitBytes?: Record<string, Bytes & { files: number }>, withUseFetchBytes?: Record<string, { all: Bytes, initial: Bytes }>,
  *   ssr: Record<string, Throughput & { ratio: number }>, allocation?: Record<string, Allocation>,
  *   instructions?: Record<string, Instructions>,
  *   api: (ApiThroughput & { ratio: number })[],
@@ -67,6 +72,7 @@ const partList = value => (Array.isArray(value) ? value : value?.parts ?? []).ma
  * @param {{
  *   variants: Variant[], bytes: Map<string, Bytes> | Record<string, Bytes>,
  *   parts?: Map<string, unknown> | Record<string, unknown>,
+ *   withUseFetch?: Map<string, { all: Bytes, initial: Bytes }> | Record<string, { all: Bytes, initial: Bytes }>,
  *   throughput: Map<string, Throughput> | Record<string, Throughput>,
  *   allocation?: Map<string, Allocation> | Record<string, Allocation>,
  *   instructions?: Map<string, Instructions> | Record<string, Instructions>, api?: ApiThroughput[],
@@ -76,7 +82,7 @@ const partList = value => (Array.isArray(value) ? value : value?.parts ?? []).ma
  * }} measured
  * @returns {BenchResults} the JSON written to bench/results/latest.json
  */
-export function resultsJson({ variants, bytes, firstVisit, parts, throughput, allocation, instructions, api = [], instances = null, scenarios, options, machine, date }) {
+export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareMedian = plain(throughput)[bare.name]?.median
   const partsObject = parts && Object.fromEntries(Object.entries(plain(parts)).map(([name, value]) => [name, partList(value)]))
@@ -95,6 +101,7 @@ export function resultsJson({ variants, bytes, firstVisit, parts, throughput, al
     clientBytes: plain(bytes),
     ...(firstVisit ? { firstVisitBytes: plain(firstVisit) } : {}),
     ...(partsObject && Object.keys(partsObject).length ? { parts: partsObject } : {}),
+    ...(withUseFetch ? { withUseFetchBytes: plain(withUseFetch) } : {}),
     ssr: Object.fromEntries(Object.entries(plain(throughput)).map(([name, result]) => [name, {
       median: result.median,
       ratio: result.median / bareMedian,

@@ -1,5 +1,5 @@
 // The app variants the bench builds: the same base app (bench/base) with no auth module, nuxt-gatekeeper
-// (local, refresh) or @sidebase/nuxt-auth (local with refresh).
+// (local, refresh, httpOnly, session mode) or @sidebase/nuxt-auth (local, local with refresh).
 import { execFile } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -30,7 +30,21 @@ export const VARIANTS = [
   { name: 'gatekeeper-sessions', label: 'nuxt-gatekeeper session mode, memory', auth: true, refresh: true, sessions: true, env: { NUXT_AUTH_SESSIONS_SECRET: BENCH_SECRET } },
   { name: 'gatekeeper-sessions-redis', label: 'nuxt-gatekeeper session mode, Redis', auth: true, refresh: true, sessions: true, redis: true, builtAs: 'gatekeeper-sessions', env: { NUXT_AUTH_SESSIONS_SECRET: BENCH_SECRET, NUXT_AUTH_SESSIONS_STORAGE: 'redis' } },
   { name: 'sidebase-refresh', label: '@sidebase/nuxt-auth 1.3.1 local+refresh', auth: true, refresh: true },
+  { name: 'sidebase-local', label: '@sidebase/nuxt-auth 1.3.1 local', auth: true, refresh: false },
 ].map(variant => ({ env: {}, ...variant, dir: join(benchDir, 'variants', variant.builtAs ?? variant.name) }))
+
+/** The variants with a dependency tree of their own (package.json beside their nuxt.config): the incumbent's. */
+export const OWN_INSTALL = ['sidebase-refresh', 'sidebase-local']
+
+/**
+ * The same apps with one more page that loads its data with useFetch, as most Nuxt apps do (bench/usefetch; each
+ * variant's `with-usefetch` folder extends the variant and that layer). Built for their client bytes only: what a
+ * module adds to an app that already loads Nuxt's data-fetching composables, which the incumbent's runtime uses and
+ * nuxt-gatekeeper's does not. The first is the baseline.
+ */
+export const WITH_USEFETCH = ['bare', 'gatekeeper-local', 'gatekeeper-refresh', 'sidebase-local', 'sidebase-refresh']
+  .map(name => VARIANTS.find(variant => variant.name === name))
+  .map(variant => ({ ...variant, dir: join(variant.dir, 'with-usefetch') }))
 
 export async function buildVariant(variant) {
   await run('npx', ['nuxi', 'build', variant.dir], { cwd: benchDir, maxBuffer: 64 * 1024 * 1024 })
@@ -48,6 +62,20 @@ export function clientJsBytes(variant) {
     gzip += gzipSync(content, { level: 9 }).length
   }
   return { total, gzip }
+}
+
+/**
+ * Gzip (level 9) and raw bytes of every client JS file, and of the files every page loads first (the entry and its
+ * static imports, scripts/client-parts.mjs's `initial`), from clientJsParts()'s result.
+ * @param {import('../../scripts/client-parts.mjs').ClientParts} parts
+ */
+export function allAndInitialBytes(parts) {
+  const initial = new Set(parts.initial)
+  const first = parts.files.filter(file => initial.has(file.file))
+  return {
+    all: { total: parts.total, gzip: parts.gzip },
+    initial: { total: first.reduce((sum, file) => sum + file.total, 0), gzip: first.reduce((sum, file) => sum + file.gzip, 0) },
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
   // addDefaultCallbackUrl: the incumbent's; accepted so its configs build, and has no effect here.
   optionShape: { type: true, trustHost: true, defaultProvider: true, pages: { login: true }, configFile: true, addDefaultCallbackUrl: true },
   clientStrategy: 'authjs/client',
+  clientCapabilities: { refresh: false, actions: ['getCsrfToken', 'getProviders'] },
 
   resolve(input, path) {
     const check = new OptionChecker(path)

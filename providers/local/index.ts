@@ -11,6 +11,7 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
   types: ['local'],
   optionShape: localOptionShape,
   clientStrategy: 'local/client',
+  clientCapabilities: { refresh: false, actions: [] },
 
   resolve(input, path) {
     const check = new OptionChecker(path)

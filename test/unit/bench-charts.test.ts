@@ -4,7 +4,7 @@
 import { Window } from 'happy-dom'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bytesChart, callsChart, renderCharts, ssrChart } from '../../bench/lib/charts.mjs'
-import { renderCounts, renderReport } from '../../bench/lib/report.mjs'
+import { renderCounts, renderReport, renderWithUseFetch } from '../../bench/lib/report.mjs'
 import { resultsJson } from '../../bench/lib/results.mjs'
 import sampleJson from './fixtures/bench-sample.json'
 
@@ -359,5 +359,31 @@ describe('resultsJson', () => {
     const counts = renderCounts({ variants, instructions, allocation: new Map([['bare', { bytesPerView: 379_200, samples: [] }]]), machine: 'm', date: 'd' })
     expect(counts.split('\n').filter(line => line.startsWith('| server '))).toHaveLength(2)
     expect(counts).toContain('| 3.826 M (0.911×) |')
+  })
+})
+
+describe('the app that already uses useFetch', () => {
+  const variants = [
+    { name: 'bare', label: 'bare (no auth)', auth: false },
+    { name: 'gatekeeper-local', label: 'nuxt-gatekeeper local', auth: true },
+    { name: 'sidebase-local', label: '@sidebase/nuxt-auth 1.3.1 local', auth: true },
+  ]
+  const bytes = new Map([
+    ['bare', { all: { total: 215_000, gzip: 83_256 }, initial: { total: 200_000, gzip: 78_100 } }],
+    ['gatekeeper-local', { all: { total: 249_000, gzip: 95_018 }, initial: { total: 226_000, gzip: 87_000 } }],
+    ['sidebase-local', { all: { total: 237_000, gzip: 89_615 }, initial: { total: 222_000, gzip: 84_500 } }],
+  ])
+
+  it('tables what each module adds to it against its own baseline, over every chunk and over the files every page loads first', () => {
+    const lines = renderWithUseFetch({ variants, bytes }).split('\n')
+    expect(lines[0]).toBe('| client JS added to an app that already uses useFetch (gzip) | nuxt-gatekeeper local | @sidebase/nuxt-auth 1.3.1 local |')
+    expect(lines[2]).toBe('| every chunk (the app without auth: 83.3 kB) | +11.8 kB | +6.4 kB |')
+    expect(lines[3]).toBe('| the files every page loads first (78.1 kB) | +8.9 kB | +6.4 kB |')
+  })
+
+  it('goes into the results JSON as measured', () => {
+    const json = sample()
+    const built = resultsJson({ ...json, variants: json.variants, bytes: new Map(), throughput: new Map(), scenarios: new Map(), withUseFetch: bytes })
+    expect(built.withUseFetchBytes).toEqual(Object.fromEntries(bytes))
   })
 })

@@ -71,6 +71,12 @@ describe.each(entries)('provider %s', (_name, definition) => {
     }
   })
 
+  it('declares what its client strategy has: the browser\'s stand-in answers from these until the code arrives', async () => {
+    const module = await import(/* @vite-ignore */ `${providersDir}${definition.clientStrategy}.ts`) as { default: ClientStrategy }
+    expect(definition.clientCapabilities.refresh).toBe(typeof module.default.refresh === 'function')
+    expect([...definition.clientCapabilities.actions].sort()).toEqual(Object.keys(module.default.actions ?? {}).sort())
+  })
+
   it('reports a login page that is not an app path under auth.provider.pages.login', () => {
     const [type] = definition.types
     const { issues } = resolve(definition, { type, pages: { login: 'https://evil.example/login' } })

@@ -1,11 +1,12 @@
 import type { NuxtApp } from '#app'
 import { appendResponseHeader, getRequestHeader, getRequestProtocol, type H3Event } from 'h3'
-import { AuthError, createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
+import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, Session, SignOutOptions } from '../types'
 import type { ServerSessionLookup } from '../shared/server-session'
 import { responseSent } from '../shared/server-refresh'
 import { createStrategyContext } from '../shared/strategy-context'
+import { loadBackendCode } from './backend-loader'
 import { createNavigation, type Navigation } from './navigation'
 import { createRefresher, createServerHeldRefresh } from '#gatekeeper-features'
 import type { Refresher } from './refresher'
@@ -84,14 +85,8 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   // The strategy context, the refresher and the actions are made when first used: a server render whose session the
   // cache holds needs none of them, and making every part for every request was a measurable share of its cost.
   // The navigation is the guard's, which every render runs.
-  // The code that calls the backend, sign-in's included, is a chunk of its own (./backend-code.ts), imported on
-  // first use: a page the server rendered and checked calls nothing at first. A failed import is not kept, so the
-  // next call tries again.
-  let backendCode: Promise<typeof import('./backend-code')> | undefined
-  const loadBackendCode = () => backendCode ??= import('./backend-code').catch((error: unknown) => {
-    backendCode = undefined
-    throw error
-  })
+  // The code that calls the backend is a chunk of its own (./backend-code.ts), loaded on first use: a page the server
+  // rendered and checked calls nothing at first.
   const context = lazy(() => createStrategyContext({
     config,
     tokens,
@@ -140,15 +135,12 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     session.afterRefresh()
   }
   const session = createSession({ parts, refresher, serverLookup })
-  // Sign-in and sign-up are in that chunk: a signed-in page never needs them.
+  // Sign-in and sign-up are in that chunk too: a signed-in page never needs them. They use the provider's real
+  // strategy, which came with them (in the browser the manager's is a stand-in until then, ./lazy-strategy.ts).
   let signIn: SignInActions | undefined
   async function loadSignIn(): Promise<SignInActions> {
-    try {
-      return signIn ??= (await loadBackendCode()).createSignIn({ ...parts, session })
-    }
-    catch (error) {
-      throw new AuthError('NETWORK', 'The sign-in code (a chunk of the app) could not be loaded: check the connection', { cause: error })
-    }
+    const code = await loadBackendCode()
+    return signIn ??= code.createSignIn({ ...parts, strategy: import.meta.client ? code.browserStrategy : strategy, session })
   }
   async function signingIn(operation: 'signIn' | 'signUp'): Promise<SignInActions> {
     try {

@@ -9,7 +9,7 @@ export interface StrategyContextDeps extends Pick<RequestDeps, 'callHook' | 'inc
   tokens: TokenStore
   /**
    * The code that calls the backend (./request.ts). The server routes import it; the app loads it when first
-   * needed, as a chunk of its own in the browser (app/backend-code.ts).
+   * needed, as a chunk of its own in the browser (app/backend-loader.ts, whose failure is a NETWORK AuthError).
    */
   loadRequest: () => Promise<typeof requestEndpoint> | typeof requestEndpoint
 }
@@ -26,14 +26,7 @@ export function createStrategyContext({ config, tokens, loadRequest, ...requestD
     error: (code, message, extra) => new AuthError(code, message, extra),
     url: path => endpointURL(config.baseURL, path),
     async request(endpoint, name, init) {
-      let send: typeof requestEndpoint
-      try {
-        send = await loadRequest()
-      }
-      catch (error) {
-        // Nothing was sent: like a network failure, no verdict about the user.
-        throw new AuthError('NETWORK', `The ${name} request was not sent: the code that sends it (a chunk of the app) could not be loaded; check the connection`, { cause: error })
-      }
+      const send = await loadRequest()
       return await send({ baseURL: config.baseURL, timeout: config.requestTimeout, tokens, ...requestDeps }, endpoint, name, init)
     },
   }

@@ -1,7 +1,8 @@
 import { getResponseHeader, setResponseHeader, type H3Event } from 'h3'
 import { toRaw } from 'vue'
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
-import providerStrategy, { browserStrategy } from '#auth-provider'
+import browserStrategy from '#auth-browser-strategy'
+import type { ClientStrategy } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
@@ -11,9 +12,10 @@ import { observeFromNow, writeAuthState } from '../state'
 import type { ServerSessionLookup } from '../../shared/server-session'
 
 // Per process, not per request: the server's session lookup (its cache and verifier live as long as the process),
-// and the resolved config (the server's runtime config is the same for every request it serves).
+// the resolved config (the server's runtime config is the same for every request it serves), the provider's strategy.
 let serverLookup: ServerSessionLookup | undefined
 let serverConfig: PublicAuthConfig | undefined
+let serverStrategy: ClientStrategy<unknown> | undefined
 
 export default defineNuxtPlugin({
   name: 'gatekeeper',
@@ -22,9 +24,11 @@ export default defineNuxtPlugin({
     const config = import.meta.server ? serverConfig ??= resolveAuthConfig(runtimeConfig.public.auth) : resolveAuthConfig(runtimeConfig.public.auth)
     // Server-only code (jose's verification, node:crypto) stays out of the client bundle: a dead branch there.
     if (import.meta.server) serverLookup ??= (await import('../../shared/server-session')).processSessionLookup()
+    // The provider's strategy, imported here on the server only: the browser's comes with the backend-calling chunk.
+    if (import.meta.server) serverStrategy ??= (await import('#auth-provider')).default
     // The request's event, looked up once for the manager, the payload hook and the route rules.
     const event = import.meta.server ? useRequestEvent(nuxtApp as never) : undefined
-    const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : providerStrategy, event, import.meta.server ? serverLookup : undefined)
+    const manager = createAuthManager(nuxtApp as never, config, import.meta.client ? browserStrategy : serverStrategy!, event, import.meta.server ? serverLookup : undefined)
     const { store } = manager
 
     if (import.meta.server) {
