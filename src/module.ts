@@ -113,7 +113,10 @@ export default defineNuxtModule<ModuleOptions>({
     const browserStrategyTemplate = addTemplate({
       filename: 'gatekeeper/browser-strategy.mjs',
       getContents: () => {
-        const capabilities = { refresh: relayed.has('refresh') || resolved.clientCapabilities.refresh, actions: resolved.clientCapabilities.actions }
+        // What the real browser strategy (above) has: the relay's methods with httpOnly cookies, else the provider's;
+        // a refresh whenever it goes through the relay route.
+        const base = relayed.has('httpOnly') ? { refresh: false, actions: [] } : resolved.clientCapabilities
+        const capabilities = { refresh: relayed.has('refresh') || base.refresh, actions: base.actions }
         return `import { lazyStrategy } from ${JSON.stringify(resolver.resolve(runtimeDir, 'app/lazy-strategy'))}\nexport default /* #__PURE__ */ lazyStrategy(${JSON.stringify(capabilities)})\n`
       },
     })
