@@ -87,6 +87,11 @@ export default defineNuxtModule<ModuleOptions>({
     const relayed = new Set<string>()
     if (resolved.public.token?.cookie.httpOnly) relayed.add('httpOnly')
     if (resolved.public.refreshToken && !nuxt.options.nitro.static) relayed.add('refresh')
+    // The browser's strategy: the relay through /api/_auth when the token cookie is httpOnly, else the provider's
+    // own; either refreshes through the relay route when there is one. Decided here, so what is not used is not in
+    // the client bundle; both templates below follow this one decision.
+    const browserUsesRelay = relayed.has('httpOnly')
+    const browserRefreshesThroughRelay = relayed.has('refresh')
     // Only the configured provider's client code is compiled into the app.
     const providerTemplate = addTemplate({
       filename: 'gatekeeper/provider.mjs',
@@ -96,13 +101,10 @@ export default defineNuxtModule<ModuleOptions>({
         const provider = JSON.stringify(resolver.resolve(providersDir, resolved.clientStrategy))
         const relay = JSON.stringify(resolver.resolve(runtimeDir, 'app/relay'))
         const relayedRefresh = JSON.stringify(resolver.resolve(runtimeDir, 'app/relayed-refresh'))
-        // The browser's strategy: the relay through /api/_auth when the token cookie is httpOnly; else the
-        // provider's own. Either refreshes through the relay route when there is one. Decided here, so what is
-        // not used is not in the client bundle.
         const lines = [`import strategy from ${provider}`, 'export default strategy']
-        if (relayed.has('httpOnly')) lines.push(`import { relayStrategy } from ${relay}`)
-        const base = relayed.has('httpOnly') ? 'relayStrategy' : 'strategy'
-        if (relayed.has('refresh')) lines.push(`import { withRelayedRefresh } from ${relayedRefresh}`, `export const browserStrategy = withRelayedRefresh(${base})`)
+        if (browserUsesRelay) lines.push(`import { relayStrategy } from ${relay}`)
+        const base = browserUsesRelay ? 'relayStrategy' : 'strategy'
+        if (browserRefreshesThroughRelay) lines.push(`import { withRelayedRefresh } from ${relayedRefresh}`, `export const browserStrategy = withRelayedRefresh(${base})`)
         else lines.push(`export const browserStrategy = ${base}`)
         return `${lines.join('\n')}\n`
       },
@@ -113,10 +115,10 @@ export default defineNuxtModule<ModuleOptions>({
     const browserStrategyTemplate = addTemplate({
       filename: 'gatekeeper/browser-strategy.mjs',
       getContents: () => {
-        // What the real browser strategy (above) has: the relay's methods with httpOnly cookies, else the provider's;
-        // a refresh whenever it goes through the relay route.
-        const base = relayed.has('httpOnly') ? { refresh: false, actions: [] } : resolved.clientCapabilities
-        const capabilities = { refresh: relayed.has('refresh') || base.refresh, actions: base.actions }
+        // What the real browser strategy (above) has: the relay's methods (no refresh, no actions), else the
+        // provider's; a refresh whenever it goes through the relay route.
+        const base = browserUsesRelay ? { refresh: false, actions: [] } : resolved.clientCapabilities
+        const capabilities = { refresh: browserRefreshesThroughRelay || base.refresh, actions: base.actions }
         return `import { lazyStrategy } from ${JSON.stringify(resolver.resolve(runtimeDir, 'app/lazy-strategy'))}\nexport default /* #__PURE__ */ lazyStrategy(${JSON.stringify(capabilities)})\n`
       },
     })

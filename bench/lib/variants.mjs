@@ -1,7 +1,7 @@
 // The app variants the bench builds: the same base app (bench/base) with no auth module, nuxt-gatekeeper
 // (local, refresh, httpOnly, session mode) or @sidebase/nuxt-auth (local, local with refresh).
 import { execFile } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -33,8 +33,8 @@ export const VARIANTS = [
   { name: 'sidebase-local', label: '@sidebase/nuxt-auth 1.3.1 local', auth: true, refresh: false },
 ].map(variant => ({ env: {}, ...variant, dir: join(benchDir, 'variants', variant.builtAs ?? variant.name) }))
 
-/** The variants with a dependency tree of their own (package.json beside their nuxt.config): the incumbent's. */
-export const OWN_INSTALL = ['sidebase-refresh', 'sidebase-local']
+/** The variants with a dependency tree of their own (a package.json beside their nuxt.config): the incumbent's. */
+export const OWN_INSTALL = VARIANTS.filter(variant => !variant.builtAs && existsSync(join(variant.dir, 'package.json'))).map(variant => variant.name)
 
 /**
  * The same apps with one more page that loads its data with useFetch, as most Nuxt apps do (bench/usefetch; each

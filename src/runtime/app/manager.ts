@@ -84,9 +84,8 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   const report = createReporter(nuxtApp)
   // The strategy context, the refresher and the actions are made when first used: a server render whose session the
   // cache holds needs none of them, and making every part for every request was a measurable share of its cost.
-  // The navigation is the guard's, which every render runs.
-  // The code that calls the backend is a chunk of its own (./backend-code.ts), loaded on first use: a page the server
-  // rendered and checked calls nothing at first.
+  // The navigation is the guard's, which every render runs. The context's request code is a chunk of its own
+  // (./backend-code.ts), loaded on first use: a page the server rendered and checked calls nothing at first.
   const context = lazy(() => createStrategyContext({
     config,
     tokens,

@@ -1,3 +1,6 @@
+import { useAuth, useAuthState } from '#imports'
+
+// Both @sidebase/nuxt-auth variants use this adapter (sidebase-local re-exports it).
 // @sidebase/nuxt-auth has no fetch helper. Its docs send `token` in the header; renewing the token after a
 // 401 with `refresh()` and retrying once is what apps add on top.
 export function useBenchAdapter() {
