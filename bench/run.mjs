@@ -25,7 +25,7 @@ import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
 import { startRedis } from '../scripts/redis.mjs'
 import { startServer, stopEveryServer } from './lib/server.mjs'
-import { measureApiThroughput, measureThroughput, measureTwoInstances } from './lib/throughput.mjs'
+import { measureApiThroughput, measurePairedThroughput, measureTwoInstances } from './lib/throughput.mjs'
 import { OWN_INSTALL, VARIANTS, WITH_USEFETCH, allAndInitialBytes, benchDir, buildVariant, clientJsBytes, clientJsParts } from './lib/variants.mjs'
 
 const { values: flags } = parseArgs({
@@ -33,6 +33,7 @@ const { values: flags } = parseArgs({
     'skip-build': { type: 'boolean', default: false },
     'counts': { type: 'boolean', default: false },
     'rounds': { type: 'string', default: '5' },
+    'pairs': { type: 'string', default: '5' },
     'duration': { type: 'string', default: '5' },
     'connections': { type: 'string', default: '10' },
     'sign-ins': { type: 'string', default: '7' },
@@ -44,6 +45,7 @@ const { values: flags } = parseArgs({
 })
 const options = {
   rounds: Number(flags.rounds),
+  pairs: Number(flags.pairs),
   duration: Number(flags.duration),
   connections: Number(flags.connections),
   signInRuns: Number(flags['sign-ins']),
@@ -123,8 +125,8 @@ try {
     process.stdout.write(`\n${report}\n\n(also written to bench/results/soak.md)\n`)
   }
   else {
-    step(`SSR throughput: ${options.rounds} interleaved rounds of ${options.duration} s, ${options.connections} connections`)
-    const throughput = await measureThroughput(servers, options)
+    step(`SSR throughput beside bare: ${options.pairs} pairs of fresh servers per variant, ${options.connections} connections each`)
+    const throughput = await measurePairedThroughput(VARIANTS, startServer, { pairs: options.pairs, connections: options.connections })
     step('server memory allocated per SSR view: each variant served once more with the allocation probe')
     const allocation = await measureAllocation(VARIANTS)
     step('server instructions per SSR view: each variant under callgrind, two at a time')

@@ -74,15 +74,17 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
   const visit = variant => firstVisit.get(variant.builtAs ?? variant.name)
   row('client JS a signed-in first visit of /a loads (Chromium), gzip', variant => visit(variant) && kB(visit(variant).gzip))
   row('… added to bare', variant => variant.auth && visit(variant) && visit(bare) ? signed(visit(variant).gzip - visit(bare).gzip) : undefined)
-  row(`SSR req/s, protected page, valid cookie (median of ${options.rounds} × ${options.duration} s)`, (variant) => {
+  row(`SSR req/s, protected page, valid cookie, beside a fresh bare server on one core (× bare: the median of ${options.pairs} pairs)`, (variant) => {
     const result = throughput.get(variant.name)
     const failed = result.failed ? `, ${result.failed} failed` : ''
-    return `${Math.round(result.median)} (${(result.median / bareRate).toFixed(2)}× bare${failed})`
+    const ratio = result.ratio ?? result.median / bareRate
+    return `${Math.round(result.median)} (${ratio.toFixed(2)}× bare${failed})`
   })
   const bareCpu = throughput.get(bare.name)?.cpuMsPerView
-  row(`server CPU per SSR view (median of the rounds; bare's ÷ this)`, (variant) => {
-    const cpu = throughput.get(variant.name)?.cpuMsPerView
-    return cpu === undefined ? undefined : `${cpu.toFixed(2)} ms (${(bareCpu / cpu).toFixed(2)}×)`
+  row(`server CPU per SSR view (the same windows; bare's ÷ this, the median of the pairs)`, (variant) => {
+    const result = throughput.get(variant.name)
+    const cpu = result?.cpuMsPerView
+    return cpu === undefined ? undefined : `${cpu.toFixed(2)} ms (${(result.cpuRatio ?? bareCpu / cpu).toFixed(2)}×)`
   })
   serverCountRows(row, bare, instructions, allocation)
   row('backend calls per SSR view (throughput run)', variant => throughput.get(variant.name).backendCallsPerView.toFixed(2))

@@ -16,7 +16,11 @@
 //     parts: { [variant]: [{ part, total, gzip }] },                    // client JS per part (scripts/client-parts.mjs:
 //                                                                       // the module's parts, `app` and `(unmapped)`,
 //                                                                       // adding up to clientBytes); absent when not measured
-//     ssr: { [variant]: { median, ratio, samples, cpuMsPerView, cpuRatio, backendCallsPerView, failed } },   // req/s; ratio = median / bare's; cpuRatio = bare's CPU per view / this one's
+//     ssr: { [variant]: { median, ratio, pairRatios?, samples, cpuMsPerView, cpuRatio, backendCallsPerView, failed } },
+//                                                                       // req/s; ratio: the variant's requests over bare's, timed
+//                                                                       // together (bench/lib/throughput.mjs), the median of the
+//                                                                       // pairs (pairRatios), or else median / bare's median;
+//                                                                       // cpuRatio = bare's CPU per view / this one's
 //     allocation: { [variant]: { bytesPerView, samples } },            // server memory a view allocates (bench/lib/allocation.mjs);
 //                                                                       // absent when not measured
 //     instructions: { [variant]: { perView, compilePerView, collectorPerView } },   // per SSR view (bench/lib/instructions.mjs):
@@ -43,7 +47,7 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{ name: string, label: string, auth: boolean, refresh: boolean, sessions?: boolean, builtAs?: string }} Variant
  * @typedef {{ total: number, gzip: number }} Bytes
  * @typedef {{ part: string, total: number, gzip: number }} PartBytes
- * @typedef {{ median: number, samples: number[], cpuMsPerView?: number, backendCallsPerView: number, failed: number }} Throughput
+ * @typedef {{ median: number, ratio?: number, pairRatios?: number[], samples: number[], cpuMsPerView?: number, cpuRatio?: number, backendCallsPerView: number, failed: number }} Throughput
  * @typedef {{ bytesPerView: number, samples: number[] }} Allocation
  * @typedef {{ perView: number, compilePerView: number, collectorPerView: number }} Instructions
  * @typedef {{ label: string, median: number, backendCallsPerRequest: number, failed: number }} ApiThroughput
@@ -104,9 +108,10 @@ export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, 
     ...(withUseFetch ? { withUseFetchBytes: plain(withUseFetch) } : {}),
     ssr: Object.fromEntries(Object.entries(plain(throughput)).map(([name, result]) => [name, {
       median: result.median,
-      ratio: result.median / bareMedian,
+      ratio: result.ratio ?? result.median / bareMedian,
+      ...(result.pairRatios ? { pairRatios: result.pairRatios } : {}),
       samples: result.samples,
-      ...(result.cpuMsPerView === undefined ? {} : { cpuMsPerView: result.cpuMsPerView, cpuRatio: plain(throughput)[bare.name].cpuMsPerView / result.cpuMsPerView }),
+      ...(result.cpuMsPerView === undefined ? {} : { cpuMsPerView: result.cpuMsPerView, cpuRatio: result.cpuRatio ?? plain(throughput)[bare.name].cpuMsPerView / result.cpuMsPerView }),
       backendCallsPerView: result.backendCallsPerView,
       failed: result.failed,
     }])),

@@ -1,5 +1,7 @@
-// SSR throughput of the protected page with a valid cookie: autocannon on loopback, variants interleaved
-// (A B C D A B C D …) so a slow moment of the machine hits every variant alike; the median per variant.
+// Throughput: the SSR of the protected page beside the app without auth (pairs of fresh servers), the API routes and
+// two instances behind a proxy (interleaved rounds). autocannon on loopback.
+import { execFileSync } from 'node:child_process'
+import { cpus } from 'node:os'
 import autocannon from 'autocannon'
 import { clockTicks } from './cpu.mjs'
 import { visitorCookie } from './server.mjs'
@@ -9,45 +11,120 @@ async function cannon(url, cookie, duration, connections) {
   return await autocannon({ url, duration, connections, headers: { cookie } })
 }
 
-export async function measureThroughput(servers, { rounds, duration, connections }) {
-  const targets = []
-  for (const server of servers) {
-    // Without rotation: a module that refreshes on every SSR request is measured rendering the page, not
-    // redirecting to the login page after its first spent refresh token.
-    await server.control({ rotate: false, accessTtl: 1800 })
-    const { user, cookie } = await visitorCookie(server)
-    const check = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
-    const html = await check.text()
-    if (check.status !== 200 || (server.variant.auth && !html.includes(user.name))) {
-      throw new Error(`${server.variant.name}: /a with a valid cookie answered ${check.status} without the user's name`)
-    }
-    await cannon(`${server.url}/a`, cookie, 2, connections)
-    targets.push({ server, cookie, samples: [], cpuSamples: [], requests: 0, backendCalls: 0, non2xx: 0 })
+/**
+ * The CPU the server's render may use: on a machine with two or more cores and `taskset` (util-linux), both servers of a
+ * pair share core 0 and this process (the load generator) keeps to core 1; elsewhere nothing is pinned.
+ */
+function pinning() {
+  if (cpus().length < 2 || process.platform !== 'linux') return null
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
   }
-  for (let round = 0; round < rounds; round++) {
-    for (const target of targets) {
-      await target.server.control({ reset: true })
-      // The server's CPU time per view as well: req/s moves with whatever else the machine does (other tenants of a
-      // VM, the load generator), the CPU a render costs much less (/proc, Linux's 10 ms ticks over a whole round).
-      const ticks = clockTicks(target.server.child.pid)
-      const result = await cannon(`${target.server.url}/a`, target.cookie, duration, connections)
-      target.cpuSamples.push((clockTicks(target.server.child.pid) - ticks) * 10 / result.requests.total)
-      const { counters } = await target.server.state()
-      target.samples.push(result.requests.average)
-      target.requests += result.requests.total
-      target.non2xx += result.non2xx + result.errors + result.timeouts
-      target.backendCalls += Object.values(counters).reduce((sum, count) => sum + count, 0)
-      process.stdout.write(`  round ${round + 1}/${rounds} ${target.server.variant.name}: ${Math.round(result.requests.average)} req/s\n`)
+  catch {
+    return null
+  }
+  return {
+    command: ['taskset', '-c', '0', process.execPath],
+    pinRunner: () => execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }),
+    unpinRunner: () => execFileSync('taskset', ['-p', '-c', `0-${cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' }),
+  }
+}
+
+/**
+ * V8 grows its young generation as a process allocates and shrinks it when the process idles, so a server's speed
+ * drifts for half a minute after a pause. A fixed size, the same for every server, takes that drift out.
+ */
+const SERVER_NODE_ARGS = ['--min-semi-space-size=16', '--max-semi-space-size=16']
+
+/** A server of `variant`, checked: `/a` with the visitor's cookie answers 200 with the user's name. */
+async function readyServer(variant, startServer, command) {
+  const server = await startServer(variant, { nodeArgs: SERVER_NODE_ARGS, ...(command ? { command } : {}) })
+  // Without rotation: a module that refreshes on every SSR request is measured rendering the page, not
+  // redirecting to the login page after its first spent refresh token.
+  await server.control({ rotate: false, accessTtl: 1800 })
+  const { user, cookie } = await visitorCookie(server)
+  const check = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
+  const html = await check.text()
+  if (check.status !== 200 || (variant.auth && !html.includes(user.name))) {
+    server.stop()
+    throw new Error(`${variant.name}: /a with a valid cookie answered ${check.status} without the user's name`)
+  }
+  return { server, cookie }
+}
+
+/**
+ * SSR throughput of the protected page with a valid cookie, as a ratio of the app without auth. Timed one after
+ * the other, two builds on this machine differ by more than the module costs: the machine's speed moves from one
+ * second to the next, and two processes of one build settle their JIT code differently (byte-identical builds timed
+ * 0.96 to 1.04 of each other). So each variant is timed beside bare, at the same moment on the same core: a pair of
+ * fresh servers (bare and the variant) loaded at once for the warm-up and `rounds` windows of `duration` s, and the
+ * variant's requests divided by bare's in each window; the median window is the pair's ratio, and the median of
+ * `pairs` pairs (fresh processes each) the variant's. Both servers get the same share of the core, so the ratio is
+ * bare's CPU per view over the variant's. Bare's req/s is its rate sharing the core, not alone.
+ */
+export async function measurePairedThroughput(variants, startServer, { pairs, rounds = 4, duration = 2, warmUp = 8, connections }) {
+  const bare = variants.find(variant => !variant.auth)
+  const pin = pinning()
+  const results = new Map()
+  const bareSamples = { rates: [], cpu: [] }
+  pin?.pinRunner()
+  try {
+    for (const variant of variants.filter(candidate => candidate.auth)) {
+      const pairRatios = []
+      const cpuRatios = []
+      const rates = []
+      const cpu = []
+      let requests = 0
+      let backendCalls = 0
+      let failed = 0
+      for (let pair = 0; pair < pairs; pair++) {
+        const both = [await readyServer(bare, startServer, pin?.command), await readyServer(variant, startServer, pin?.command)]
+        try {
+          const load = seconds => Promise.all(both.map(({ server, cookie }) => cannon(`${server.url}/a`, cookie, seconds, connections)))
+          await load(warmUp)
+          const windowRatios = []
+          const windowCpuRatios = []
+          for (let round = 0; round < rounds; round++) {
+            await both[1].server.control({ reset: true })
+            const ticks = both.map(({ server }) => clockTicks(server.child.pid))
+            const answers = await load(duration)
+            const cpuPerView = both.map(({ server }, index) => (clockTicks(server.child.pid) - ticks[index]) * 10 / answers[index].requests.total)
+            const { counters } = await both[1].server.state()
+            windowRatios.push(answers[1].requests.total / answers[0].requests.total)
+            windowCpuRatios.push(cpuPerView[0] / cpuPerView[1])
+            bareSamples.rates.push(answers[0].requests.average)
+            bareSamples.cpu.push(cpuPerView[0])
+            rates.push(answers[1].requests.average)
+            cpu.push(cpuPerView[1])
+            requests += answers[1].requests.total
+            failed += answers[1].non2xx + answers[1].errors + answers[1].timeouts
+            backendCalls += Object.values(counters).reduce((sum, count) => sum + count, 0)
+          }
+          pairRatios.push(median(windowRatios))
+          cpuRatios.push(median(windowCpuRatios))
+          process.stdout.write(`  pair ${pair + 1}/${pairs} ${variant.name} beside bare: ${median(windowRatios).toFixed(3)}\n`)
+        }
+        finally {
+          for (const { server } of both) await server.stopAndWait()
+        }
+      }
+      results.set(variant.name, {
+        ratio: median(pairRatios),
+        pairRatios,
+        cpuRatio: median(cpuRatios),
+        median: median(rates),
+        samples: rates,
+        cpuMsPerView: median(cpu),
+        backendCallsPerView: requests ? backendCalls / requests : 0,
+        failed,
+      })
     }
   }
-  for (const { server } of targets) await server.control({ rotate: true })
-  return new Map(targets.map(target => [target.server.variant.name, {
-    median: median(target.samples),
-    samples: target.samples,
-    cpuMsPerView: median(target.cpuSamples),
-    backendCallsPerView: target.requests ? target.backendCalls / target.requests : 0,
-    failed: target.non2xx,
-  }]))
+  finally {
+    pin?.unpinRunner()
+  }
+  results.set(bare.name, { ratio: 1, pairRatios: [], cpuRatio: 1, median: median(bareSamples.rates), samples: bareSamples.rates, cpuMsPerView: median(bareSamples.cpu), backendCallsPerView: 0, failed: 0 })
+  return results
 }
 
 /**

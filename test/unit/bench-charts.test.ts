@@ -282,6 +282,19 @@ describe('callsChart', () => {
 })
 
 describe('resultsJson', () => {
+  it('takes the ratio measured beside bare over the ratio of the medians (the paired SSR run)', () => {
+    const json = sample()
+    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
+    const throughput = new Map<string, Record<string, unknown>>(Object.entries(json.ssr).map(([name, { ratio: _ratio, ...result }]) => [name, result]))
+    throughput.set('gatekeeper-local', { ...throughput.get('gatekeeper-local'), ratio: 0.91, pairRatios: [0.9, 0.91, 0.93], cpuMsPerView: 2.5, cpuRatio: 0.9 })
+    const built = resultsJson({ variants, bytes: new Map(Object.entries(json.clientBytes)), throughput, scenarios: new Map(Object.entries(json.scenarios)), options: json.options, machine: json.machine, date: json.date })
+    expect(built.ssr['gatekeeper-local']).toMatchObject({ ratio: 0.91, pairRatios: [0.9, 0.91, 0.93], cpuMsPerView: 2.5, cpuRatio: 0.9 })
+    // A variant measured the old way keeps the ratio of the medians.
+    expect(built.ssr['sidebase-refresh']!.ratio).toBeCloseTo(102 / 317, 5)
+    expect(built.ssr['sidebase-refresh']).not.toHaveProperty('pairRatios')
+    expect(renderCharts(built)['ssr.svg']).toContain('0.91×')
+  })
+
   it('turns what run.mjs measured (Maps) into the JSON the charts draw', () => {
     const json = sample()
     const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
