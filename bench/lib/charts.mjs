@@ -294,7 +294,8 @@ function plot(body, rows, { top, place, ticks, format, references = [] }) {
 }
 
 /**
- * SSR of the protected page per variant as a ratio of bare, with the 0.95 target: req/s, and when the run
+ * SSR of the protected page per variant as a ratio of bare, with the 0.95 target: the server's CPU time per view
+ * timed beside bare (bench/lib/throughput.mjs; results from before the paired runs: req/s), and when the run
  * counted them, the instructions per view (the figure that repeats from run to run) as a group above it.
  * @param {BenchResults} json
  * @param {{ target?: number }} [options]
@@ -303,11 +304,13 @@ export function ssrChart(json, { target = 0.95 } = {}) {
   const bare = checkResults(json)
   const bareMedian = json.ssr[bare.name].median
   const ratio = variant => json.ssr[variant.name].ratio ?? json.ssr[variant.name].median / bareMedian
-  const { rounds, duration, connections } = json.options ?? {}
+  const { rounds, duration, connections, pairs } = json.options ?? {}
+  const paired = json.variants.some(variant => json.ssr[variant.name].requestRatio !== undefined)
+  const timed = paired ? `CPU time per view, each variant beside a fresh bare server on one core (median of ${pairs} pairs)` : `requests per second${rounds ? `, median of ${rounds} × ${duration} s` : ''}`
   const counted = json.variants.every(variant => json.instructions?.[variant.name]?.perView > 0)
   const body = []
   const top = heading(body, counted ? 'SSR of a protected page, as a ratio of bare' : 'SSR throughput of a protected page, as a ratio of bare',
-    `${counted ? 'Instructions the server runs per view (callgrind; bare\u2019s ÷ this), and requests per second' : 'Requests per second'} with a valid cookie${rounds ? `, median of ${rounds} × ${duration} s, ${connections} connections` : ''} · run ${json.date}`) + 26
+    `${counted ? `Instructions the server runs per view (callgrind; bare\u2019s ÷ this), and ${timed}` : timed.replace(/^./, first => first.toUpperCase())}, a valid cookie${connections ? `, ${connections} connections` : ''} · run ${json.date}`) + 26
   const bar = (variant, metric, value, detail, failed = 0) => {
     const figure = `${value.toFixed(metric === 'instructions' ? 3 : 2)}×`
     const suffix = failed ? ` · ${failed} failed` : ''
@@ -324,7 +327,8 @@ export function ssrChart(json, { target = 0.95 } = {}) {
   }
   const throughputRows = json.variants.map((variant) => {
     const result = json.ssr[variant.name]
-    return bar(variant, 'requests', ratio(variant), `${Math.round(result.median)} req/s`, result.failed)
+    const detail = paired && result.cpuMsPerView !== undefined ? `${result.cpuMsPerView.toFixed(2)} ms per view` : `${Math.round(result.median)} req/s`
+    return bar(variant, paired ? 'cpu' : 'requests', ratio(variant), detail, result.failed)
   })
   const bareCount = counted && json.instructions[bare.name].perView
   const rows = counted
@@ -332,7 +336,9 @@ export function ssrChart(json, { target = 0.95 } = {}) {
         { heading: 'Instructions per view', note: 'repeats within 0.1 % from run to run' },
         ...json.variants.map(variant => bar(variant, 'instructions', bareCount / json.instructions[variant.name].perView,
           `${(json.instructions[variant.name].perView / 1e6).toFixed(2)} M`)),
-        { heading: 'Requests per second', note: 'moves by about ten points from run to run on this machine' },
+        paired
+          ? { heading: 'CPU time per view, beside bare', note: 'bare\u2019s ÷ this, at the same moment on the same core' }
+          : { heading: 'Requests per second', note: 'moves by about ten points from run to run on this machine' },
         ...throughputRows,
       ]
     : throughputRows
@@ -344,7 +350,7 @@ export function ssrChart(json, { target = 0.95 } = {}) {
     id: 'bench-ssr',
     height: footer(body, bottom, json.machine),
     title: counted ? 'SSR of a protected page as a ratio of bare' : 'SSR throughput as a ratio of bare',
-    description: `${counted ? 'Instructions per view and requests per second' : 'Requests per second'} of a protected page rendered on the server with a valid cookie, per variant, as a ratio of the app without auth; the target is ${target}. ${bars.map(row => row.title).join('; ')}.`,
+    description: `${counted ? 'Instructions per view and ' : ''}${paired ? 'CPU time per view timed beside bare' : 'requests per second'} of a protected page rendered on the server with a valid cookie, per variant, as a ratio of the app without auth; the target is ${target}. ${bars.map(row => row.title).join('; ')}.`,
     body,
   })
 }

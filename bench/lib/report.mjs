@@ -74,17 +74,17 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
   const visit = variant => firstVisit.get(variant.builtAs ?? variant.name)
   row('client JS a signed-in first visit of /a loads (Chromium), gzip', variant => visit(variant) && kB(visit(variant).gzip))
   row('… added to bare', variant => variant.auth && visit(variant) && visit(bare) ? signed(visit(variant).gzip - visit(bare).gzip) : undefined)
-  row(`SSR req/s, protected page, valid cookie, beside a fresh bare server on one core (× bare: the median of ${options.pairs} pairs)`, (variant) => {
-    const result = throughput.get(variant.name)
-    const failed = result.failed ? `, ${result.failed} failed` : ''
-    const ratio = result.ratio ?? result.median / bareRate
-    return `${Math.round(result.median)} (${ratio.toFixed(2)}× bare${failed})`
-  })
+  // Paired runs (bench/lib/throughput.mjs) have `ratio` by CPU per view and `requestRatio`; older results a median each.
   const bareCpu = throughput.get(bare.name)?.cpuMsPerView
-  row(`server CPU per SSR view (the same windows; bare's ÷ this, the median of the pairs)`, (variant) => {
+  row(`SSR of /a with a valid cookie: server CPU per view, timed beside bare on one core (bare's ÷ this, the median of ${options.pairs ?? options.rounds} ${options.pairs ? 'pairs' : 'rounds'})`, (variant) => {
     const result = throughput.get(variant.name)
-    const cpu = result?.cpuMsPerView
-    return cpu === undefined ? undefined : `${cpu.toFixed(2)} ms (${(result.cpuRatio ?? bareCpu / cpu).toFixed(2)}×)`
+    if (result?.cpuMsPerView === undefined) return undefined
+    const failed = result.failed ? `, ${result.failed} failed` : ''
+    return `${result.cpuMsPerView.toFixed(2)} ms (${(result.cpuRatio ?? bareCpu / result.cpuMsPerView).toFixed(2)}×${failed})`
+  })
+  row('SSR req/s in the same windows, sharing the core (× bare: this server\'s requests ÷ bare\'s)', (variant) => {
+    const result = throughput.get(variant.name)
+    return `${Math.round(result.median)} (${(result.requestRatio ?? result.median / bareRate).toFixed(2)}×)`
   })
   serverCountRows(row, bare, instructions, allocation)
   row('backend calls per SSR view (throughput run)', variant => throughput.get(variant.name).backendCallsPerView.toFixed(2))

@@ -286,13 +286,18 @@ describe('resultsJson', () => {
     const json = sample()
     const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
     const throughput = new Map<string, Record<string, unknown>>(Object.entries(json.ssr).map(([name, { ratio: _ratio, ...result }]) => [name, result]))
-    throughput.set('gatekeeper-local', { ...throughput.get('gatekeeper-local'), ratio: 0.91, pairRatios: [0.9, 0.91, 0.93], cpuMsPerView: 2.5, cpuRatio: 0.9 })
+    throughput.set('gatekeeper-local', { ...throughput.get('gatekeeper-local'), ratio: 0.91, pairRatios: [0.9, 0.91, 0.93], requestRatio: 0.93, cpuMsPerView: 2.5, cpuRatio: 0.9 })
     const built = resultsJson({ variants, bytes: new Map(Object.entries(json.clientBytes)), throughput, scenarios: new Map(Object.entries(json.scenarios)), options: json.options, machine: json.machine, date: json.date })
-    expect(built.ssr['gatekeeper-local']).toMatchObject({ ratio: 0.91, pairRatios: [0.9, 0.91, 0.93], cpuMsPerView: 2.5, cpuRatio: 0.9 })
+    expect(built.ssr['gatekeeper-local']).toMatchObject({ ratio: 0.91, pairRatios: [0.9, 0.91, 0.93], requestRatio: 0.93, cpuMsPerView: 2.5, cpuRatio: 0.9 })
     // A variant measured the old way keeps the ratio of the medians.
     expect(built.ssr['sidebase-refresh']!.ratio).toBeCloseTo(102 / 317, 5)
     expect(built.ssr['sidebase-refresh']).not.toHaveProperty('pairRatios')
-    expect(renderCharts(built)['ssr.svg']).toContain('0.91×')
+    const svg = renderCharts(built)['ssr.svg']
+    expect(svg).toContain('0.91×')
+    // Paired: the timed group is the CPU time per view beside bare, not req/s.
+    expect(svg).toContain('2.50 ms per view')
+    expect(svg).toContain('CPU time per view, each variant beside a fresh bare server on one core')
+    expect(svg).not.toContain('Requests per second')
   })
 
   it('turns what run.mjs measured (Maps) into the JSON the charts draw', () => {
