@@ -76,11 +76,13 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
   row('… added to bare', variant => variant.auth && visit(variant) && visit(bare) ? signed(visit(variant).gzip - visit(bare).gzip) : undefined)
   // Paired runs (bench/lib/throughput.mjs) have `ratio` by CPU per view and `requestRatio`; older results a median each.
   const bareCpu = throughput.get(bare.name)?.cpuMsPerView
-  row(`SSR of /a with a valid cookie: server CPU per view, timed beside bare on one core (bare's ÷ this, the median of ${options.pairs ?? options.rounds} ${options.pairs ? 'pairs' : 'rounds'})`, (variant) => {
+  // The ratio first: the milliseconds are the median of this server's windows, timed at other moments than the
+  // other variants' (the machine's speed moves), so they do not compare across columns.
+  row(`SSR of /a with a valid cookie: server CPU per view, timed beside bare on one core (bare's ÷ this, the median of ${options.pairs ?? options.rounds} ${options.pairs ? 'pairs' : 'rounds'}; the median ms)`, (variant) => {
     const result = throughput.get(variant.name)
     if (result?.cpuMsPerView === undefined) return undefined
     const failed = result.failed ? `, ${result.failed} failed` : ''
-    return `${result.cpuMsPerView.toFixed(2)} ms (${(result.cpuRatio ?? bareCpu / result.cpuMsPerView).toFixed(2)}×${failed})`
+    return `${(result.cpuRatio ?? bareCpu / result.cpuMsPerView).toFixed(2)}× (${result.cpuMsPerView.toFixed(2)} ms${failed})`
   })
   row('SSR req/s in the same windows, sharing the core (× bare: this server\'s requests ÷ bare\'s)', (variant) => {
     const result = throughput.get(variant.name)

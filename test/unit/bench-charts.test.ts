@@ -295,7 +295,7 @@ describe('resultsJson', () => {
     const svg = renderCharts(built)['ssr.svg']
     expect(svg).toContain('0.91×')
     // Paired: the timed group is the CPU time per view beside bare, not req/s.
-    expect(svg).toContain('2.50 ms per view')
+    expect(svg).toContain('by requests 0.93×')
     expect(svg).toContain('CPU time per view, each variant beside a fresh bare server on one core')
     expect(svg).not.toContain('Requests per second')
   })
