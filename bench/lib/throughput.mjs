@@ -81,8 +81,9 @@ export async function measurePairedThroughput(variants, startServer, { pairs, ro
       let backendCalls = 0
       let failed = 0
       for (let pair = 0; pair < pairs; pair++) {
-        const both = [await readyServer(bare, startServer, pin?.command), await readyServer(variant, startServer, pin?.command)]
+        const both = []
         try {
+          for (const member of [bare, variant]) both.push(await readyServer(member, startServer, pin?.command))
           const load = seconds => Promise.all(both.map(({ server, cookie }) => cannon(`${server.url}/a`, cookie, seconds, connections)))
           await load(warmUp)
           const windowRatios = []
