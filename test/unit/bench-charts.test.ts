@@ -285,8 +285,8 @@ describe('resultsJson', () => {
   it('takes the ratio measured beside bare over the ratio of the medians (the paired SSR run)', () => {
     const json = sample()
     const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
-    const throughput = new Map<string, Record<string, unknown>>(Object.entries(json.ssr).map(([name, { ratio: _ratio, ...result }]) => [name, result]))
-    throughput.set('gatekeeper-local', { ...throughput.get('gatekeeper-local'), ratio: 0.91, pairRatios: [0.9, 0.91, 0.93], requestRatio: 0.93, cpuMsPerView: 2.5, cpuRatio: 0.9 })
+    const throughput = new Map<string, { median: number, samples: number[], backendCallsPerView: number, failed: number, [key: string]: unknown }>(Object.entries(json.ssr).map(([name, { ratio: _ratio, ...result }]) => [name, result]))
+    throughput.set('gatekeeper-local', { ...throughput.get('gatekeeper-local')!, ratio: 0.91, pairRatios: [0.9, 0.91, 0.93], requestRatio: 0.93, cpuMsPerView: 2.5, cpuRatio: 0.9 })
     const built = resultsJson({ variants, bytes: new Map(Object.entries(json.clientBytes)), throughput, scenarios: new Map(Object.entries(json.scenarios)), options: json.options, machine: json.machine, date: json.date })
     expect(built.ssr['gatekeeper-local']).toMatchObject({ ratio: 0.91, pairRatios: [0.9, 0.91, 0.93], requestRatio: 0.93, cpuMsPerView: 2.5, cpuRatio: 0.9 })
     // A variant measured the old way keeps the ratio of the medians.
