@@ -7,7 +7,7 @@ import { parseURL } from 'ufo'
 import { setupDevtools } from './devtools'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 import { checkPages } from './page-checks'
-import { AUTH_MIDDLEWARE_NAMES, RELAY_ROUTES } from './runtime/core/protocol'
+import { AUTH_MIDDLEWARE_NAMES, RELAY_CLIENT_CAPABILITIES, RELAY_ROUTES } from './runtime/core/protocol'
 import { cleartextUpstreamWarning, sendsTokenInClear } from './runtime/shared/cleartext-upstream'
 
 export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
@@ -115,9 +115,9 @@ export default defineNuxtModule<ModuleOptions>({
     const browserStrategyTemplate = addTemplate({
       filename: 'gatekeeper/browser-strategy.mjs',
       getContents: () => {
-        // What the real browser strategy (above) has: the relay's methods (no refresh, no actions), else the
-        // provider's; a refresh whenever it goes through the relay route.
-        const base = browserUsesRelay ? { refresh: false, actions: [] } : resolved.clientCapabilities
+        // What the real browser strategy (above) has: the relay's, else the provider's; a refresh whenever it goes
+        // through the relay route.
+        const base = browserUsesRelay ? RELAY_CLIENT_CAPABILITIES : resolved.clientCapabilities
         const capabilities = { refresh: browserRefreshesThroughRelay || base.refresh, actions: base.actions }
         return `import { lazyStrategy } from ${JSON.stringify(resolver.resolve(runtimeDir, 'app/lazy-strategy'))}\nexport default /* #__PURE__ */ lazyStrategy(${JSON.stringify(capabilities)})\n`
       },

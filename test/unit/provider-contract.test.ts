@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, it, expect } from 'vitest'
 import { providers } from '../../providers'
 import type { ClientStrategy } from '../../src/runtime/core/strategy'
+import { RELAY_CLIENT_CAPABILITIES } from '../../src/runtime/core/protocol'
 
 /**
  * Every provider in the registry keeps the shared obligations (docs/contributing/architecture.md): it answers to at least one
@@ -15,6 +16,14 @@ const entries = Object.entries(providers)
 
 type Resolved = { options: Record<string, unknown>, issues: Array<{ key: string, problem: string, fix: string }> }
 const resolve = (definition: (typeof providers)[string], input: unknown) => (definition.resolve as unknown as (input: unknown, path: string) => Resolved)(input, 'auth.provider')
+
+describe('relay strategy', () => {
+  it('has what RELAY_CLIENT_CAPABILITIES declares: the browser\'s stand-in with httpOnly cookies is generated from it', async () => {
+    const { relayStrategy } = await import('../../src/runtime/app/relay')
+    expect(RELAY_CLIENT_CAPABILITIES.refresh).toBe(typeof relayStrategy.refresh === 'function')
+    expect([...RELAY_CLIENT_CAPABILITIES.actions].sort()).toEqual(Object.keys(relayStrategy.actions ?? {}).sort())
+  })
+})
 
 describe('provider registry', () => {
   it('is not empty and has unique types', () => {

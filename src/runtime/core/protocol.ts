@@ -21,6 +21,13 @@ export const RELAY_ROUTES = {
   refresh: { path: '/api/_auth/refresh', method: 'post', file: 'refresh', when: 'refresh' },
 } as const
 
+/**
+ * What the browser's relay strategy (app/relay.ts) has, in the shape of a provider's `clientCapabilities`: no
+ * refresh of its own (the refresh route wraps it when there is one) and no provider actions. The browser's stand-in
+ * strategy is generated from it (module.ts).
+ */
+export const RELAY_CLIENT_CAPABILITIES: { readonly refresh: boolean, readonly actions: readonly string[] } = { refresh: false, actions: [] }
+
 /** The HTTP status each code travels with from the relay routes (the backend's own status wins when known). */
 export const ERROR_STATUS: Readonly<Record<AuthErrorCode, number>> = {
   INVALID_CREDENTIALS: 401,
