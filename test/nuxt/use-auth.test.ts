@@ -1,7 +1,7 @@
 import { registerEndpoint } from '@nuxt/test-utils/runtime'
 import { createError, readBody, setResponseStatus, type H3Event } from 'h3'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { watch } from 'vue'
+import { isReadonly, watch } from 'vue'
 import { useAuth, useAuthFetch, useAuthState, useNuxtApp, useRouter } from '#imports'
 import { AuthError, defineAbility } from '#auth'
 import type { AuthManager } from '../../src/runtime/app/manager'
@@ -101,6 +101,11 @@ describe('useAuth (local provider)', () => {
     await signedIn()
     expect(status.value).toBe('authenticated')
     expect(data.value).toEqual(USER)
+    // Read-only down to its arrays, as the incumbent's readonly(data); useAuthState().data is the writable one.
+    expect(isReadonly(data.value)).toBe(true)
+    expect(isReadonly((data.value as typeof USER).roles)).toBe(true)
+    expect(isReadonly(auth.status)).toBe(true)
+    expect(isReadonly(spread.data.value)).toBe(false)
     expect(spread.rawToken.value).toBe(TOKEN)
     expect(spread.token.value).toBe(`Bearer ${TOKEN}`)
     expect(auth.getCsrfToken).toBeUndefined()

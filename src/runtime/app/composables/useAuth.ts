@@ -1,9 +1,9 @@
-import { computed, readonly, toRef } from 'vue'
+import { readonly } from 'vue'
 import { useNuxtApp } from '#imports'
 import roles from '#gatekeeper-roles'
 import { abilityAllows, hasAnyRole } from '../../core/ability'
 import type { AuthManager } from '../manager'
-import { lazyFields } from './lazy-fields'
+import { liveRef } from './live-ref'
 import type { AuthjsProviderInfo, SignInFunction, UseAuthReturn } from '../../types'
 
 export function useAuthManager(): AuthManager {
@@ -17,26 +17,29 @@ export function useAuthManager(): AuthManager {
 export function useAuth(): UseAuthReturn {
   const manager = useAuthManager()
   const { store, tokens } = manager
-  // Each ref is made when first read: a component reads two or three of them, and making all six, a readonly proxy
-  // among them, was a share of every render.
-  return lazyFields<UseAuthReturn>({
+  // The provider's actions are bound when first asked for (see the manager): once per app, not per call.
+  const actions = manager.actions()
+  // A plain object with every key its own: spreading it, `toRefs` and destructuring all see every field.
+  return {
+    status: liveRef(() => store.status),
+    // Read-only down to its arrays, as the incumbent's `readonly(data)`. (Vue's DeepReadonly type would not accept
+    // an app's SessionData with arrays where the incumbent's type did, so the type stays Ref.)
+    data: liveRef(() => {
+      const data = store.data
+      return data !== null && typeof data === 'object' ? readonly(data) : data
+    }) as UseAuthReturn['data'],
+    lastRefreshedAt: liveRef(() => store.lastRefreshedAt),
+    token: liveRef(() => tokens.authorization(tokens.views().token.value)?.value ?? null),
+    refreshToken: liveRef(() => tokens.views().refreshToken.value),
+    error: liveRef(() => store.machine.error),
     signIn: manager.signIn as SignInFunction,
     signUp: manager.signUp,
     signOut: manager.signOut,
     getSession: manager.askSession,
     refresh: manager.refresh,
+    getCsrfToken: actions.getCsrfToken as (() => Promise<string>) | undefined,
+    getProviders: actions.getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined,
     hasRole: wanted => hasAnyRole(store.data, roles, wanted),
     allows: (ability, ...args) => abilityAllows(store.data, ability, args),
-  }, {
-    status: () => computed(() => store.status),
-    // Vue's DeepReadonly type would not accept an app's SessionData with arrays where the incumbent's type did.
-    data: () => readonly(toRef(store, 'data')) as UseAuthReturn['data'],
-    lastRefreshedAt: () => readonly(toRef(store, 'lastRefreshedAt')),
-    token: () => computed(() => tokens.authorization(tokens.views().token.value)?.value ?? null),
-    refreshToken: () => computed(() => tokens.views().refreshToken.value),
-    error: () => computed(() => store.machine.error),
-    // The provider's actions are bound when first asked for (see the manager).
-    getCsrfToken: () => manager.actions().getCsrfToken as (() => Promise<string>) | undefined,
-    getProviders: () => manager.actions().getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined,
-  })
+  }
 }

@@ -3,6 +3,7 @@ import { useNuxtApp } from '#imports'
 import type { UseAuthStateReturn } from '../../types'
 import { authStore } from '#gatekeeper-features'
 import { lazyFields } from './lazy-fields'
+import { liveRef } from './live-ref'
 import { useAuthManager } from './useAuth'
 
 /**
@@ -29,14 +30,14 @@ export function useAuthState(): UseAuthStateReturn {
     clearToken: () => tokens.write({ token: null }),
   }, {
     store: () => authStore(nuxtApp, manager.stateFields, store),
-    status: () => computed(() => store.status),
+    status: () => liveRef(() => store.status),
     data: () => toRef(store, 'data'),
     lastRefreshedAt: () => toRef(store, 'lastRefreshedAt'),
-    loading: () => computed(() => store.loading),
+    loading: () => liveRef(() => store.loading),
     rawToken,
-    token: () => computed(() => tokens.authorization(state.rawToken.value)?.value ?? null),
+    token: () => liveRef(() => tokens.authorization(state.rawToken.value)?.value ?? null),
     rawRefreshToken,
-    refreshToken: () => computed(() => state.rawRefreshToken.value),
+    refreshToken: () => liveRef(() => state.rawRefreshToken.value),
   })
   return state
 }
