@@ -164,7 +164,7 @@ function findByLogin(accounts, login) {
  * @param {boolean} [opts.autoConsent] skip the consent prompt by pre-creating a Grant (loadExistingGrant)
  * @param {(name:string, ...args:any[]) => void} [opts.onEvent] receives oidc-provider error events (debugging)
  * @param {object} [opts.config] extra oidc-provider configuration, shallow-merged last (escape hatch for experiments)
- * @returns {Promise<{ issuer: string, port: number, provider: import('oidc-provider').default, close(): Promise<void> }>}
+ * @returns {Promise<{ issuer: string, port: number, provider: import('oidc-provider').default, close(): Promise<void> }>} the running provider: its issuer URL, port and instance, and how to stop it
  */
 export async function startOidcProvider({ port = 0, clients, accounts = TEST_ACCOUNTS, autoConsent = false, onEvent, config: extraConfig = {} } = {}) {
   if (!Array.isArray(clients) || !clients.length) throw new TypeError('startOidcProvider: `clients` is required')
