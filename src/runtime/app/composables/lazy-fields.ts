@@ -4,7 +4,7 @@
  *
  * A Proxy over a plain object rather than an object literal with getters: V8 makes a literal with getters several
  * times slower than a plain one (a literal with eight lazy getters about 23 000 instructions, this about 4 000,
- * counted with callgrind), and `useAuth()` / `useAuthState()` make one per call, in every server render.
+ * counted with callgrind), and `useAuthState()` makes one per call, in every server render.
  */
 export function lazyFields<T extends object>(fields: Partial<T>, makers: { [K in keyof T]?: () => T[K] }): T {
   const target = fields as Record<PropertyKey, unknown>

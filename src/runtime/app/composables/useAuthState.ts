@@ -23,7 +23,8 @@ export function useAuthState(): UseAuthStateReturn {
     get: () => tokens.views().refreshToken.value,
     set: value => tokens.write({ refreshToken: value }),
   })
-  // Refs made when first read, as in useAuth(): most callers want one or two of them.
+  // Fields made when first read: most callers want one or two of them, and `store` (a Pinia store in apps with
+  // Pinia) must not be made for a caller that never asks for it.
   const state: UseAuthStateReturn = lazyFields<UseAuthStateReturn>({
     setToken: (value: string | null) => tokens.write({ token: value }),
     setRefreshToken: (value: string | null) => tokens.write({ refreshToken: value }),
