@@ -63,15 +63,13 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
     // unless the app said otherwise for this response.
     if (event && store.data && !getResponseHeader(event, 'cache-control')) setResponseHeader(event, 'cache-control', 'private, no-store')
   })
+  // With the check disabled no verdict is reached, so `checkedOnServer` stays false and the browser checks.
   const checked = () => {
     store.checkedOnServer = store.machine.phase !== 'unknown'
     observeFromNow(store)
     exposeManager(nuxtApp, manager)
   }
-  if (serverCheckDisabled(config, event)) {
-    observeFromNow(store)
-    return exposeManager(nuxtApp, manager)
-  }
+  if (serverCheckDisabled(config, event)) return checked()
   // One check per SSR request; the verdict travels with the page so the client does not ask again. The session
   // cache usually answers at once (no promise); otherwise the app waits for the check, in its context again.
   const checking = manager.ensureChecked()
