@@ -3,6 +3,7 @@ import { cpus, totalmem, release, platform } from 'node:os'
 import { MODULE_PARTS, UNMAPPED } from '../../scripts/client-parts.mjs'
 import { ALLOCATION_RUN } from './allocation.mjs'
 import { INSTRUCTIONS_RUN } from './instructions.mjs'
+import { controlSummary } from './stats.mjs'
 
 const kB = bytes => `${(bytes / 1000).toFixed(1)} kB`
 const signed = bytes => `${bytes >= 0 ? '+' : '−'}${kB(Math.abs(bytes))}`
@@ -82,7 +83,9 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
     const result = throughput.get(variant.name)
     if (result?.cpuMsPerView === undefined) return undefined
     const failed = result.failed ? `, ${result.failed} failed` : ''
-    return `${(result.cpuRatio ?? bareCpu / result.cpuMsPerView).toFixed(2)}× (${result.cpuMsPerView.toFixed(2)} ms${failed})`
+    const cell = `${(result.cpuRatio ?? bareCpu / result.cpuMsPerView).toFixed(2)}× (${result.cpuMsPerView.toFixed(2)} ms${failed})`
+    // Bare beside a second bare server: what the method reads for no difference at all, and how far its pairs spread.
+    return result.control ? `${cell}; a second bare beside it: ${controlSummary(result.control)}` : cell
   })
   row('SSR req/s in the same windows, sharing the core (× bare: this server\'s requests ÷ bare\'s)', (variant) => {
     const result = throughput.get(variant.name)

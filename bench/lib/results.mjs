@@ -16,12 +16,14 @@
 //     parts: { [variant]: [{ part, total, gzip }] },                    // client JS per part (scripts/client-parts.mjs:
 //                                                                       // the module's parts, `app` and `(unmapped)`,
 //                                                                       // adding up to clientBytes); absent when not measured
-//     ssr: { [variant]: { median, ratio, pairRatios?, requestRatio?, samples, cpuMsPerView, cpuRatio, backendCallsPerView, failed } },
+//     ssr: { [variant]: { median, ratio, pairRatios?, requestRatio?, control?, samples, cpuMsPerView, cpuRatio, backendCallsPerView, failed } },
 //                                                                       // median: req/s; ratio: bare's CPU per view over this
 //                                                                       // one's, timed together (bench/lib/throughput.mjs), the
 //                                                                       // median of the pairs (pairRatios); requestRatio: the
 //                                                                       // requests' ratio in the same windows; results before the
-//                                                                       // paired runs: ratio = median / bare's median
+//                                                                       // paired runs: ratio = median / bare's median; control
+//                                                                       // (bare only): { cpuRatio, pairRatios, requestRatio } of
+//                                                                       // bare timed beside a second bare server
 //     allocation: { [variant]: { bytesPerView, samples } },            // server memory a view allocates (bench/lib/allocation.mjs);
 //                                                                       // absent when not measured
 //     instructions: { [variant]: { perView, compilePerView, collectorPerView } },   // per SSR view (bench/lib/instructions.mjs):
@@ -48,7 +50,7 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{ name: string, label: string, auth: boolean, refresh: boolean, sessions?: boolean, builtAs?: string }} Variant
  * @typedef {{ total: number, gzip: number }} Bytes
  * @typedef {{ part: string, total: number, gzip: number }} PartBytes
- * @typedef {{ median: number, ratio?: number, pairRatios?: number[], requestRatio?: number, samples: number[], cpuMsPerView?: number, cpuRatio?: number, backendCallsPerView: number, failed: number }} Throughput
+ * @typedef {{ median: number, ratio?: number, pairRatios?: number[], requestRatio?: number, control?: { cpuRatio: number, pairRatios: number[], requestRatio: number }, samples: number[], cpuMsPerView?: number, cpuRatio?: number, backendCallsPerView: number, failed: number }} Throughput
  * @typedef {{ bytesPerView: number, samples: number[] }} Allocation
  * @typedef {{ perView: number, compilePerView: number, collectorPerView: number }} Instructions
  * @typedef {{ label: string, median: number, backendCallsPerRequest: number, failed: number }} ApiThroughput
@@ -110,7 +112,9 @@ export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, 
     ssr: Object.fromEntries(Object.entries(plain(throughput)).map(([name, result]) => [name, {
       median: result.median,
       ratio: result.ratio ?? result.median / bareMedian,
-      ...(result.pairRatios ? { pairRatios: result.pairRatios, requestRatio: result.requestRatio } : {}),
+      ...(result.pairRatios ? { pairRatios: result.pairRatios } : {}),
+      ...(result.requestRatio === undefined ? {} : { requestRatio: result.requestRatio }),
+      ...(result.control ? { control: result.control } : {}),
       samples: result.samples,
       ...(result.cpuMsPerView === undefined ? {} : { cpuMsPerView: result.cpuMsPerView, cpuRatio: result.cpuRatio ?? plain(throughput)[bare.name].cpuMsPerView / result.cpuMsPerView }),
       backendCallsPerView: result.backendCallsPerView,

@@ -64,71 +64,89 @@ async function readyServer(variant, startServer, command) {
  * that only compute it is the same figure, but the kernel's scheduler favours a process that waits (on Redis, say)
  * each time it wakes, so one that waits gets more than half the core and its request ratio flatters it. Req/s is
  * each server's rate while it shares the core, not alone.
+ *
+ * Bare is timed the same way beside a second bare server (`control`): the same build on both sides, so its ratio
+ * is what the method reads where there is no difference, and its pairs' spread is the run's own noise.
  */
 export async function measurePairedThroughput(variants, startServer, { pairs, rounds = 4, duration = 2, warmUp = 8, connections }) {
   const bare = variants.find(variant => !variant.auth)
   const pin = pinning()
   const results = new Map()
   const bareSamples = { rates: [], cpu: [] }
+
+  /** `pairs` pairs of fresh servers, bare and `variant`, and the figures of `variant`'s side. */
+  async function timeBesideBare(variant) {
+    const pairRatios = []
+    const requestRatios = []
+    const rates = []
+    const cpu = []
+    let requests = 0
+    let backendCalls = 0
+    let failed = 0
+    for (let pair = 0; pair < pairs; pair++) {
+      const both = []
+      try {
+        for (const member of [bare, variant]) both.push(await readyServer(member, startServer, pin?.command))
+        const load = seconds => Promise.all(both.map(({ server, cookie }) => cannon(`${server.url}/a`, cookie, seconds, connections)))
+        await load(warmUp)
+        const windowRatios = []
+        const windowCpuRatios = []
+        for (let round = 0; round < rounds; round++) {
+          await both[1].server.control({ reset: true })
+          const ticks = both.map(({ server }) => clockTicks(server.child.pid))
+          const answers = await load(duration)
+          const cpuPerView = both.map(({ server }, index) => (clockTicks(server.child.pid) - ticks[index]) * 10 / answers[index].requests.total)
+          const { counters } = await both[1].server.state()
+          windowRatios.push(answers[1].requests.total / answers[0].requests.total)
+          windowCpuRatios.push(cpuPerView[0] / cpuPerView[1])
+          bareSamples.rates.push(answers[0].requests.average)
+          bareSamples.cpu.push(cpuPerView[0])
+          rates.push(answers[1].requests.average)
+          cpu.push(cpuPerView[1])
+          requests += answers[1].requests.total
+          failed += answers[1].non2xx + answers[1].errors + answers[1].timeouts
+          backendCalls += Object.values(counters).reduce((sum, count) => sum + count, 0)
+        }
+        pairRatios.push(median(windowCpuRatios))
+        requestRatios.push(median(windowRatios))
+        process.stdout.write(`  pair ${pair + 1}/${pairs} ${variant === bare ? 'a second bare server' : variant.name} beside bare: CPU per view ${median(windowCpuRatios).toFixed(3)}, requests ${median(windowRatios).toFixed(3)}\n`)
+      }
+      finally {
+        for (const { server } of both) await server.stopAndWait()
+      }
+    }
+    return {
+      ratio: median(pairRatios),
+      pairRatios,
+      cpuRatio: median(pairRatios),
+      requestRatio: median(requestRatios),
+      median: median(rates),
+      samples: rates,
+      cpuMsPerView: median(cpu),
+      backendCallsPerView: requests ? backendCalls / requests : 0,
+      failed,
+    }
+  }
+
   pin?.pinRunner()
   try {
-    for (const variant of variants.filter(candidate => candidate.auth)) {
-      const pairRatios = []
-      const requestRatios = []
-      const rates = []
-      const cpu = []
-      let requests = 0
-      let backendCalls = 0
-      let failed = 0
-      for (let pair = 0; pair < pairs; pair++) {
-        const both = []
-        try {
-          for (const member of [bare, variant]) both.push(await readyServer(member, startServer, pin?.command))
-          const load = seconds => Promise.all(both.map(({ server, cookie }) => cannon(`${server.url}/a`, cookie, seconds, connections)))
-          await load(warmUp)
-          const windowRatios = []
-          const windowCpuRatios = []
-          for (let round = 0; round < rounds; round++) {
-            await both[1].server.control({ reset: true })
-            const ticks = both.map(({ server }) => clockTicks(server.child.pid))
-            const answers = await load(duration)
-            const cpuPerView = both.map(({ server }, index) => (clockTicks(server.child.pid) - ticks[index]) * 10 / answers[index].requests.total)
-            const { counters } = await both[1].server.state()
-            windowRatios.push(answers[1].requests.total / answers[0].requests.total)
-            windowCpuRatios.push(cpuPerView[0] / cpuPerView[1])
-            bareSamples.rates.push(answers[0].requests.average)
-            bareSamples.cpu.push(cpuPerView[0])
-            rates.push(answers[1].requests.average)
-            cpu.push(cpuPerView[1])
-            requests += answers[1].requests.total
-            failed += answers[1].non2xx + answers[1].errors + answers[1].timeouts
-            backendCalls += Object.values(counters).reduce((sum, count) => sum + count, 0)
-          }
-          pairRatios.push(median(windowCpuRatios))
-          requestRatios.push(median(windowRatios))
-          process.stdout.write(`  pair ${pair + 1}/${pairs} ${variant.name} beside bare: CPU per view ${median(windowCpuRatios).toFixed(3)}, requests ${median(windowRatios).toFixed(3)}\n`)
-        }
-        finally {
-          for (const { server } of both) await server.stopAndWait()
-        }
-      }
-      results.set(variant.name, {
-        ratio: median(pairRatios),
-        pairRatios,
-        cpuRatio: median(pairRatios),
-        requestRatio: median(requestRatios),
-        median: median(rates),
-        samples: rates,
-        cpuMsPerView: median(cpu),
-        backendCallsPerView: requests ? backendCalls / requests : 0,
-        failed,
-      })
-    }
+    const control = await timeBesideBare(bare)
+    for (const variant of variants.filter(candidate => candidate.auth)) results.set(variant.name, await timeBesideBare(variant))
+    results.set(bare.name, {
+      ratio: 1,
+      cpuRatio: 1,
+      requestRatio: 1,
+      median: median(bareSamples.rates),
+      samples: bareSamples.rates,
+      cpuMsPerView: median(bareSamples.cpu),
+      backendCallsPerView: 0,
+      failed: control.failed,
+      control: { cpuRatio: control.cpuRatio, pairRatios: control.pairRatios, requestRatio: control.requestRatio },
+    })
   }
   finally {
     pin?.unpinRunner()
   }
-  results.set(bare.name, { ratio: 1, pairRatios: [], cpuRatio: 1, requestRatio: 1, median: median(bareSamples.rates), samples: bareSamples.rates, cpuMsPerView: median(bareSamples.cpu), backendCallsPerView: 0, failed: 0 })
   return results
 }
 

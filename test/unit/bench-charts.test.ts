@@ -300,6 +300,22 @@ describe('resultsJson', () => {
     expect(svg).not.toContain('Requests per second')
   })
 
+  it('carries bare timed beside a second bare server, and draws it as bare\'s bar in the timed group and its cell in the table', () => {
+    const json = sample()
+    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
+    const throughput = new Map<string, { median: number, samples: number[], backendCallsPerView: number, failed: number, [key: string]: unknown }>(Object.entries(json.ssr).map(([name, { ratio: _ratio, ...result }]) => [name, { ...result, requestRatio: 1, cpuMsPerView: 2, cpuRatio: 1 }]))
+    throughput.set('bare', { ...throughput.get('bare')!, control: { cpuRatio: 0.97, pairRatios: [1.02, 0.94, 0.97], requestRatio: 0.98 } })
+    const options = { ...json.options, pairs: 3 }
+    const built = resultsJson({ variants, bytes: new Map(Object.entries(json.clientBytes)), throughput, scenarios: new Map(Object.entries(json.scenarios)), options, machine: json.machine, date: json.date })
+    expect(built.ssr.bare).toMatchObject({ ratio: 1, control: { cpuRatio: 0.97, pairRatios: [1.02, 0.94, 0.97] } })
+    const bareBar = bars(parse(ssrChart(built))).find(bar => bar.variant === 'bare')!
+    expect(bareBar.title).toContain('0.97× bare')
+    expect(visible(bareBar)).toContain('a second bare beside it · pairs 0.94 to 1.02')
+    const table = renderReport({ variants, bytes: new Map(Object.entries(json.clientBytes)), throughput, scenarios: new Map(Object.entries(json.scenarios)), options, machine: json.machine, date: json.date })
+    const ssrRow = table.split('\n').find(line => line.startsWith('| SSR of /a'))!
+    expect(ssrRow.split(' | ')[1]).toBe('1.00× (2.00 ms); a second bare beside it: 0.97× (pairs 0.94 to 1.02)')
+  })
+
   it('turns what run.mjs measured (Maps) into the JSON the charts draw', () => {
     const json = sample()
     const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
