@@ -327,13 +327,13 @@ export function ssrChart(json, { target = 0.95 } = {}) {
   }
   const throughputRows = json.variants.map((variant) => {
     const result = json.ssr[variant.name]
-    // Paired: the absolute times come from windows at different moments (the machine's speed moves), so the
-    // requests' ratio of the same windows is the figure beside the bar.
     // Bare's own bar, where the run has it, is bare beside a second bare server: the method's reading of no difference.
     if (paired && result.control) {
       const { pairRatios } = result.control
       return bar(variant, 'cpu', result.control.cpuRatio, `a second bare beside it · pairs ${Math.min(...pairRatios).toFixed(2)} to ${Math.max(...pairRatios).toFixed(2)}`, result.failed)
     }
+    // Paired: the absolute times come from windows at different moments (the machine's speed moves), so the
+    // requests' ratio of the same windows is the figure beside the bar.
     const detail = paired && result.requestRatio !== undefined ? `by requests ${result.requestRatio.toFixed(2)}×` : `${Math.round(result.median)} req/s`
     return bar(variant, paired ? 'cpu' : 'requests', ratio(variant), detail, result.failed)
   })
