@@ -4,6 +4,8 @@
 // reads the same in the light and the dark theme. Every bar is a `<g data-variant="…">` with a `<title>`
 // (label and figures) for tooltips and tests; the figures are also written on or next to the bar.
 
+import { pairRange } from './stats.mjs'
+
 /** @typedef {import('./results.mjs').BenchResults} BenchResults */
 
 const FONT = 'system-ui, -apple-system, \'Segoe UI\', Roboto, Helvetica, Arial, sans-serif'
@@ -329,8 +331,7 @@ export function ssrChart(json, { target = 0.95 } = {}) {
     const result = json.ssr[variant.name]
     // Bare's own bar, where the run has it, is bare beside a second bare server: the method's reading of no difference.
     if (paired && result.control) {
-      const { pairRatios } = result.control
-      return bar(variant, 'cpu', result.control.cpuRatio, `a second bare beside it · pairs ${Math.min(...pairRatios).toFixed(2)} to ${Math.max(...pairRatios).toFixed(2)}`, result.failed)
+      return bar(variant, 'cpu', result.control.cpuRatio, `a second bare beside it · pairs ${pairRange(result.control.pairRatios)}`, result.failed)
     }
     // Paired: the absolute times come from windows at different moments (the machine's speed moves), so the
     // requests' ratio of the same windows is the figure beside the bar.
