@@ -76,7 +76,16 @@ async function install(cell: Cell, workDir: string, tarball: string, node: strin
     devDependencies: cell.main ? { 'vue-tsc': '^3.3.14', 'typescript': '5.9.3', '@types/node': '^20.19.0' } : {},
     overrides: cell.overrides ?? {},
   }, null, 2))
-  await runWith(node, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], appDir)
+  try {
+    await runWith(node, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], appDir)
+  }
+  catch (error) {
+    // --prefer-offline trusts npm's cached metadata, and one package's can predate a release that another's fresh
+    // metadata already asks for (vue 3.5.46 wanted @vue/compiler-dom 3.5.46, which the cached copy lacked: ETARGET).
+    // Once more with the metadata fetched again; any other failure stands.
+    if (!(error instanceof Error && error.message.includes('ETARGET'))) throw error
+    await runWith(node, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-online'], appDir)
+  }
   return appDir
 }
 
