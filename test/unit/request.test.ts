@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { $fetch } from 'ofetch'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { AuthError } from '../../src/runtime/core/errors'
@@ -11,6 +13,7 @@ const ANSWERS: Record<string, string> = {
   '/proto': '{"user":{"name":"Ada","__proto__":{"isAdmin":true}}}',
   '/deep': `{"user":${'['.repeat(5000)}${']'.repeat(5000)}}`,
   '/just-deep-enough': `{"user":${'['.repeat(60)}${']'.repeat(60)}}`,
+  '/large': JSON.stringify({ user: { name: 'Ada', bio: 'x'.repeat(200_000) } }),
 }
 let server: Server
 let baseURL = ''
@@ -67,6 +70,22 @@ describe('requestTimeout', () => {
     finally {
       vi.stubGlobal('$fetch', $fetch)
     }
+  })
+
+  it('holds nothing of an exchange once it has ended: 100 answers of 200 kB are collectable at once', async () => {
+    setFlagsFromString('--expose-gc')
+    const collectGarbage = runInNewContext('gc') as () => void
+    const deps = { baseURL, timeout: 60_000, tokens: { authorization: () => null } }
+    const calls = async (count: number) => {
+      for (let call = 0; call < count; call++) await requestEndpoint(deps, { path: '/large', method: 'get' }, 'getSession')
+    }
+    await calls(5)
+    collectGarbage()
+    const before = process.memoryUsage().heapUsed
+    await calls(100)
+    collectGarbage()
+    // Held until the deadline, the raw answers would be 20 MB.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(5_000_000)
   })
 })
 

@@ -54,16 +54,25 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
 
   let response: Awaited<ReturnType<typeof $fetch.raw>>
   // requestTimeout covers the whole exchange, the body too (ofetch's own timeout stops at the headers): the
-  // signal cancels a real network request, and the race answers even where the fetch ignores it (Nitro's
-  // in-process fetch of a backend on this server).
-  const deadline = AbortSignal.timeout(deps.timeout)
-  const timedOut = new Promise<never>((_resolve, reject) => deadline.addEventListener('abort', () => reject(deadline.reason), { once: true }))
+  // abort cancels a real network request, and the race answers even where the fetch ignores it (Nitro's
+  // in-process fetch of a backend on this server). A timer cleared when the exchange ends, not
+  // AbortSignal.timeout(): that signal, once listened to, lives until it fires, and would hold the race's
+  // answer, the whole response, for requestTimeout after every request.
+  const abort = new AbortController()
+  let deadline: ReturnType<typeof setTimeout> | undefined
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    deadline = setTimeout(() => {
+      const reason = new DOMException(`The ${name} request took longer than ${deps.timeout} ms`, 'TimeoutError')
+      abort.abort(reason)
+      reject(reason)
+    }, deps.timeout)
+  })
   try {
     response = await Promise.race([timedOut, $fetch.raw(url, {
       ...options,
       body: options.body as Record<string, unknown> | undefined,
       method: options.method as 'GET',
-      signal: deadline,
+      signal: abort.signal,
       retry: 0,
       responseType: 'text',
       // A backend on another origin still gets (and sets) its session cookies.
@@ -75,6 +84,9 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
     const status = (error as { response?: { status?: number } }).response?.status
     await deps.callHook?.('auth:response', { endpoint: name, url, status: status ?? 0 })
     throw toAuthError(error, name, url)
+  }
+  finally {
+    clearTimeout(deadline)
   }
   await deps.callHook?.('auth:response', { endpoint: name, url, status: response.status })
   if (init.withCookies && deps.onSetCookie) {
