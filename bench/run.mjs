@@ -5,8 +5,9 @@
 // Flags: --skip-build (reuse the last builds and the installed package), --rounds N (throughput rounds,
 // default 5), --duration S (seconds per round, default 5), --connections N (default 10),
 // --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8),
-// --counts (only the figures that repeat from run to run: instructions and memory allocated per SSR view;
-// written to bench/results/counts.md), --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
+// --counts (only the figures that repeat from run to run: instructions and memory allocated per SSR view, and the
+// heap held after many first visits; written to bench/results/counts.md), --held (the held heap alone, in a few
+// minutes; written to bench/results/held.md), --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
 // --repeat N (instead of the table: the refresh soak, two tab scenarios N times each, for the refresh variants
 // in --only, default gatekeeper-refresh), --soak-ttl S (access-token lifetime in the soak, default 3).
 //
@@ -18,6 +19,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { measureAllocation } from './lib/allocation.mjs'
+import { measureHeldHeap } from './lib/held.mjs'
 import { measureInstructions } from './lib/instructions.mjs'
 import { firstVisitJs, launchBrowser, runScenarios } from './lib/browser.mjs'
 import { machineDescription, renderCounts, renderParts, renderReport, renderWithUseFetch } from './lib/report.mjs'
@@ -32,6 +34,7 @@ const { values: flags } = parseArgs({
   options: {
     'skip-build': { type: 'boolean', default: false },
     'counts': { type: 'boolean', default: false },
+    'held': { type: 'boolean', default: false },
     'rounds': { type: 'string', default: '5' },
     'pairs': { type: 'string', default: '5' },
     'duration': { type: 'string', default: '5' },
@@ -89,7 +92,7 @@ const parts = new Map(await Promise.all(VARIANTS.filter(variant => !variant.buil
 step('starting Redis and the built apps')
 const redis = await startRedis()
 for (const variant of VARIANTS.filter(candidate => candidate.redis)) variant.env = { ...variant.env, NUXT_AUTH_SESSIONS_REDIS_URL: redis.url }
-const servers = flags.counts ? [] : await Promise.all(VARIANTS.map(startServer))
+const servers = flags.counts || flags.held ? [] : await Promise.all(VARIANTS.map(startServer))
 // Ctrl-C or a kill ends the run without reaching the `finally` below: stop every server and the Redis it started
 // (a killed run left its redis-server and its callgrind servers behind).
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -106,10 +109,20 @@ try {
     const instructions = await measureInstructions(VARIANTS)
     step('server memory allocated per SSR view: each variant served once more with the allocation probe')
     const allocation = await measureAllocation(VARIANTS)
-    const report = renderCounts({ variants: VARIANTS, instructions, allocation, machine: machineDescription(), date: new Date().toISOString().slice(0, 10) })
+    step('server heap held after first visits: each variant served once more with the heap probe')
+    const held = await measureHeldHeap(VARIANTS)
+    const report = renderCounts({ variants: VARIANTS, instructions, allocation, held, machine: machineDescription(), date: new Date().toISOString().slice(0, 10) })
     mkdirSync(join(benchDir, 'results'), { recursive: true })
     writeFileSync(join(benchDir, 'results', 'counts.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/counts.md)\n`)
+  }
+  else if (flags.held) {
+    step('server heap held after first visits: each variant served once more with the heap probe')
+    const held = await measureHeldHeap(VARIANTS)
+    const report = renderCounts({ variants: VARIANTS, instructions: new Map(), allocation: new Map(), held, machine: machineDescription(), date: new Date().toISOString().slice(0, 10), command: 'npm run bench -- --held' })
+    mkdirSync(join(benchDir, 'results'), { recursive: true })
+    writeFileSync(join(benchDir, 'results', 'held.md'), `${report}\n`)
+    process.stdout.write(`\n${report}\n\n(also written to bench/results/held.md)\n`)
   }
   else if (options.repeat > 0) {
     browser = await launchBrowser()
@@ -131,6 +144,8 @@ try {
     const allocation = await measureAllocation(VARIANTS)
     step('server instructions per SSR view: each variant under callgrind, two at a time')
     const instructions = await measureInstructions(VARIANTS)
+    step('server heap held after first visits: each variant served once more with the heap probe')
+    const held = await measureHeldHeap(VARIANTS)
     step(`API route throughput: ${options.rounds} interleaved rounds of ${options.duration} s`)
     const api = await measureApiThroughput(servers, options)
     step('session mode on Redis: one and two instances behind a round-robin proxy')
@@ -156,6 +171,7 @@ try {
       throughput,
       allocation,
       instructions,
+      held,
       api,
       instances,
       scenarios,
@@ -167,7 +183,7 @@ try {
     writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
     // The same figures as JSON, and the charts of docs/benchmarks.md drawn from it.
-    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, api, instances, scenarios, options, machine, date })
+    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, held, api, instances, scenarios, options, machine, date })
     writeResultsJson(json, join(benchDir, 'results', 'latest.json'))
     writeCharts(json, join(repoRoot, 'docs', 'public', 'benchmarks'))
     process.stdout.write('(and bench/results/latest.json, and its charts in docs/public/benchmarks/)\n')

@@ -2,6 +2,7 @@
 // on the parent's `{ allocation: 'start' }` V8's sampling heap profiler starts in this process, on
 // `{ allocation: 'stop' }` it stops and the bytes it saw allocated go back as `{ allocatedBytes }`. Objects the
 // garbage collector has already freed count too: what a request allocates, not what it leaves behind.
+// On `{ heap: 'held' }` (with `--expose-gc`) it collects garbage and answers `{ heapUsed }`: what the server holds.
 // On `{ instructions: 'mark' }` it reads the process's CPU usage, nothing else: under callgrind with
 // `--dump-before=uv_getrusage` that call closes one part of the count (see instructions.mjs).
 import { Session } from 'node:inspector/promises'
@@ -19,6 +20,13 @@ process.on('message', async (message) => {
   else if (message?.instructions === 'mark') {
     process.cpuUsage()
     process.send({ instructions: 'marked' })
+  }
+  else if (message?.heap === 'held') {
+    // What is still reachable: two full collections first (the second frees what the first's finalisers let go).
+    if (typeof globalThis.gc !== 'function') return process.send({ error: 'the heap probe needs node --expose-gc' })
+    globalThis.gc()
+    globalThis.gc()
+    process.send({ heapUsed: process.memoryUsage().heapUsed })
   }
   else if (message?.allocation === 'stop') {
     const { profile } = await session.post('HeapProfiler.stopSampling')

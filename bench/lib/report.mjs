@@ -2,6 +2,7 @@
 import { cpus, totalmem, release, platform } from 'node:os'
 import { MODULE_PARTS, UNMAPPED } from '../../scripts/client-parts.mjs'
 import { ALLOCATION_RUN } from './allocation.mjs'
+import { HELD_RUN } from './held.mjs'
 import { INSTRUCTIONS_RUN } from './instructions.mjs'
 import { controlSummary } from './stats.mjs'
 
@@ -40,21 +41,39 @@ function serverCountRows(row, bare, instructions, allocation) {
   })
 }
 
-/** `npm run bench -- --counts`: the instruction and allocation rows alone, in the main table's layout. */
-export function renderCounts({ variants, instructions, allocation, machine, date }) {
+const HELD_FIGURE = `server heap held after ${HELD_RUN.visits} first visits (a visitor the server has not seen each, ${HELD_RUN.connections} at a time; reachable after full GC, over the same server's heap before them)`
+const MB = bytes => `${(bytes / 1e6).toFixed(1)} MB`
+
+/** The heap the first visits left reachable (bench/lib/held.mjs); no row when it was not measured. */
+function heldRow(row, held) {
+  if (held.size === 0) return
+  row(HELD_FIGURE, (variant) => {
+    const result = held.get(variant.name)
+    if (!result) return undefined
+    const sign = result.heldBytes >= 0 ? '+' : '−'
+    return `${sign}${MB(Math.abs(result.heldBytes))} (${sign}${kB(Math.abs(result.heldBytes) / result.visits)} a visit)`
+  })
+}
+
+/**
+ * `npm run bench -- --counts`: the instruction, allocation and held-heap rows alone, in the main table's layout;
+ * `--held`: the held heap alone (the other maps empty: their rows show dashes, so they are left out).
+ */
+export function renderCounts({ variants, instructions, allocation, held = new Map(), machine, date, command = 'npm run bench -- --counts' }) {
   const rows = []
   const row = (figure, cell) => rows.push(`| ${figure} | ${variants.map(variant => cell(variant) ?? '—').join(' | ')} |`)
-  serverCountRows(row, variants.find(variant => !variant.auth), instructions, allocation)
+  if (instructions.size > 0 || allocation.size > 0) serverCountRows(row, variants.find(variant => !variant.auth), instructions, allocation)
+  heldRow(row, held)
   return [
     `| figure | ${variants.map(variant => variant.label).join(' | ')} |`,
     `|---|${variants.map(() => '---').join('|')}|`,
     ...rows,
     '',
-    `Machine: ${machine}. Run ${date} with \`npm run bench -- --counts\`.`,
+    `Machine: ${machine}. Run ${date} with \`${command}\`.`,
   ].join('\n')
 }
 
-export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, allocation = new Map(), instructions = new Map(), api = [], instances = null, scenarios, options, machine, date }) {
+export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, allocation = new Map(), instructions = new Map(), held = new Map(), api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareRate = throughput.get(bare.name)?.median
   const rows = []
@@ -92,6 +111,7 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
     return `${Math.round(result.median)} (${(result.requestRatio ?? result.median / bareRate).toFixed(2)}×)`
   })
   serverCountRows(row, bare, instructions, allocation)
+  heldRow(row, held)
   row('backend calls per SSR view (throughput run)', variant => throughput.get(variant.name).backendCallsPerView.toFixed(2))
   row('full load + hydration', variant => ran(variant, 'load') && callsCell(ran(variant, 'load').calls))
   row('3 client-side navigations', variant => ran(variant, 'navigate') && callsCell(ran(variant, 'navigate').calls))

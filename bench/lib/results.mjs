@@ -28,6 +28,8 @@
 //                                                                       // absent when not measured
 //     instructions: { [variant]: { perView, compilePerView, collectorPerView } },   // per SSR view (bench/lib/instructions.mjs):
 //                                                                       // counted, and the compilers' and GC's left out of it; absent when not measured
+//     held: { [variant]: { heldBytes, visits } },                      // heap still reachable after `visits` first visits
+//                                                                       // (bench/lib/held.mjs); absent when not measured
 //     api: [{ label, median, ratio, backendCallsPerRequest, failed }],  // ratio = median / the first (no auth) target's
 //     instances: { one, two } | null,                                   // req/s through the proxy, session mode on Redis
 //     scenarios: {                                                      // the browser scenarios (bench/lib/browser.mjs)
@@ -53,6 +55,7 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{ median: number, ratio?: number, pairRatios?: number[], requestRatio?: number, control?: { cpuRatio: number, pairRatios: number[], requestRatio: number }, samples: number[], cpuMsPerView?: number, cpuRatio?: number, backendCallsPerView: number, failed: number }} Throughput
  * @typedef {{ bytesPerView: number, samples: number[] }} Allocation
  * @typedef {{ perView: number, compilePerView: number, collectorPerView: number }} Instructions
+ * @typedef {{ heldBytes: number, visits: number }} Held
  * @typedef {{ label: string, median: number, backendCallsPerRequest: number, failed: number }} ApiThroughput
  * @typedef {{ session: number, refresh: number, data: number }} Calls
  * @typedef {{ calls: Calls, signedOut: number, reuseDetections: number, errors: string[], succeeded?: string, lifetimes?: number, apiOk?: number }} ScenarioResult
@@ -63,7 +66,7 @@ import { renderCharts } from './charts.mjs'
  *   clientBytes: Record<string, Bytes>, parts?: Record<string, PartBytes[]>,
  *   firstVisitBytes?: Record<string, Bytes & { files: number }>, withUseFetchBytes?: Record<string, { all: Bytes, initial: Bytes }>,
  *   ssr: Record<string, Throughput & { ratio: number }>, allocation?: Record<string, Allocation>,
- *   instructions?: Record<string, Instructions>,
+ *   instructions?: Record<string, Instructions>, held?: Record<string, Held>,
  *   api: (ApiThroughput & { ratio: number })[],
  *   instances: { one: number, two: number } | null, scenarios: Record<string, VariantScenarios>,
  * }} BenchResults
@@ -82,14 +85,15 @@ const partList = value => (Array.isArray(value) ? value : value?.parts ?? []).ma
  *   withUseFetch?: Map<string, { all: Bytes, initial: Bytes }> | Record<string, { all: Bytes, initial: Bytes }>,
  *   throughput: Map<string, Throughput> | Record<string, Throughput>,
  *   allocation?: Map<string, Allocation> | Record<string, Allocation>,
- *   instructions?: Map<string, Instructions> | Record<string, Instructions>, api?: ApiThroughput[],
+ *   instructions?: Map<string, Instructions> | Record<string, Instructions>,
+ *   held?: Map<string, Held> | Record<string, Held>, api?: ApiThroughput[],
  *   instances?: { one: number, two: number } | null,
  *   scenarios: Map<string, VariantScenarios> | Record<string, VariantScenarios>,
  *   options: Record<string, number>, machine: string, date: string,
  * }} measured
  * @returns {BenchResults} the JSON written to bench/results/latest.json
  */
-export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, api = [], instances = null, scenarios, options, machine, date }) {
+export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, held, api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareMedian = plain(throughput)[bare.name]?.median
   const partsObject = parts && Object.fromEntries(Object.entries(plain(parts)).map(([name, value]) => [name, partList(value)]))
@@ -122,6 +126,7 @@ export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, 
     }])),
     ...(allocation && Object.keys(plain(allocation)).length ? { allocation: plain(allocation) } : {}),
     ...(instructions && Object.keys(plain(instructions)).length ? { instructions: plain(instructions) } : {}),
+    ...(held && Object.keys(plain(held)).length ? { held: plain(held) } : {}),
     api: api.map(target => ({
       label: target.label,
       median: target.median,

@@ -108,6 +108,26 @@ export async function visitorCookie(server) {
   return { user: tokens.user, cookie: server.variant.accessOnly ? cookieHeader({ token: tokens.token }) : cookieHeader(tokens) }
 }
 
+/**
+ * A visitor this server has not seen: in session mode a new sign-in, else an access token minted for this visit
+ * alone, signed as the backend signs its own (minted here, so the backend keeps no record of it and holds no
+ * memory for it). Refresh variants get a refresh-token cookie beside it, as a signed-in browser sends; the access
+ * token is fresh, so nothing reads it.
+ */
+export async function newVisitorCookie(server, index) {
+  if (server.variant.sessions) return await server.sessionCookie()
+  const user = BENCH_USERS[index % BENCH_USERS.length]
+  const token = await new SignJWT({ name: user.name, fam: `first-visit-${index}` })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(user.id)
+    .setJti(`first-visit-${index}`)
+    .setIssuedAt()
+    .setExpirationTime('30m')
+    .sign(new TextEncoder().encode(BENCH_SECRET))
+  const refreshToken = server.variant.refresh && !server.variant.accessOnly ? `first-visit-${index}` : undefined
+  return { user, cookie: cookieHeader({ token, refreshToken }) }
+}
+
 /** The same access token, expired: what a browser holds after a while away. */
 export async function expiredCopy(token) {
   const now = Math.floor(Date.now() / 1000)

@@ -1,16 +1,17 @@
 // The bench's allocation probe (bench/lib/allocation-probe.mjs) in a real child process: the bytes it reports
-// follow what the requests allocate, objects the garbage collector has already freed included.
+// follow what the requests allocate, objects the garbage collector has already freed included; the heap it
+// reports as held follows what the requests leave reachable, and nothing of what they let go.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PROBE, allocatedBytesDuring } from '../../bench/lib/allocation.mjs'
+import { PROBE, allocatedBytesDuring, askProbe } from '../../bench/lib/allocation.mjs'
 
 let child: ChildProcess
 let url: string
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['--import', PROBE, fileURLToPath(new URL('./fixtures/allocating-server.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, fileURLToPath(new URL('./fixtures/allocating-server.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   const [{ port }] = await once(child, 'message') as [{ port: number }]
   url = `http://127.0.0.1:${port}`
 })
@@ -43,5 +44,35 @@ describe('allocation probe', () => {
     const first = await perRequest(5_000)
     const second = await perRequest(5_000)
     expect(Math.abs(first - second) / first).toBeLessThan(0.1)
+  })
+})
+
+describe('held-heap probe', () => {
+  const held = async () => (await askProbe({ child }, { heap: 'held' }) as { heapUsed: number }).heapUsed
+  const get = async (query: string) => expect(await (await fetch(`${url}/?${query}`)).text()).toMatch(/^\d+$/)
+
+  it('counts what the requests keep, and not what they let go', async () => {
+    await get('objects=1000')
+    const start = await held()
+    for (let index = 0; index < 20; index++) await get('objects=10000')
+    const afterGarbage = await held()
+    for (let index = 0; index < 20; index++) await get('objects=10000&keep=1')
+    const afterKept = await held()
+    // 200 000 objects let go leave (almost) nothing; 200 000 kept, each well over 20 bytes, stay.
+    expect(afterGarbage - start).toBeLessThan(1_000_000)
+    expect(afterKept - afterGarbage).toBeGreaterThan(200_000 * 20)
+  })
+
+  it('refuses without --expose-gc rather than report a heap full of garbage', async () => {
+    const plain = spawn(process.execPath, ['--import', PROBE, fileURLToPath(new URL('./fixtures/allocating-server.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    try {
+      await once(plain, 'message')
+      expect(await askProbe({ child: plain }, { heap: 'held' })).toEqual({ error: 'the heap probe needs node --expose-gc' })
+    }
+    finally {
+      const exited = once(plain, 'exit')
+      plain.kill('SIGTERM')
+      await exited
+    }
   })
 })

@@ -394,6 +394,36 @@ describe('resultsJson', () => {
     expect(counts.split('\n').filter(line => line.startsWith('| server '))).toHaveLength(2)
     expect(counts).toContain('| 3.826 M (0.911×) |')
   })
+
+  it('carries the heap held after first visits, and the tables show it per visit', () => {
+    const json = sample()
+    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
+    const held = new Map([['bare', { heldBytes: 2_000_000, visits: 2000 }], ['gatekeeper-local', { heldBytes: 3_300_000, visits: 2000 }]])
+    const measured = {
+      variants,
+      bytes: new Map(Object.entries(json.clientBytes)),
+      throughput: new Map(Object.entries(json.ssr)),
+      held,
+      scenarios: new Map(Object.entries(json.scenarios)),
+      options: json.options,
+      machine: json.machine,
+      date: json.date,
+    }
+    expect(resultsJson(measured).held).toEqual(Object.fromEntries(held))
+    expect(resultsJson({ ...measured, held: new Map() })).not.toHaveProperty('held')
+    const heldRow = (table: string) => table.split('\n').filter(line => line.startsWith('| server heap held after 2000 first visits'))
+    const cells = heldRow(renderReport(measured))[0]!.split(' | ').slice(1)
+    expect(cells[0]).toBe('+2.0 MB (+1.0 kB a visit)')
+    expect(cells[1]).toBe('+3.3 MB (+1.6 kB a visit)')
+    expect(cells.at(-1)).toBe('— |')
+    // Not measured: no row at all (a row of dashes says nothing).
+    expect(heldRow(renderReport({ ...measured, held: new Map() }))).toHaveLength(0)
+    // --held: that row alone, and the command that made it.
+    const alone = renderCounts({ variants, instructions: new Map(), allocation: new Map(), held, machine: 'm', date: 'd', command: 'npm run bench -- --held' })
+    expect(alone.split('\n').filter(line => line.startsWith('| server '))).toEqual(heldRow(alone))
+    expect(heldRow(alone)).toHaveLength(1)
+    expect(alone).toContain('Run d with `npm run bench -- --held`.')
+  })
 })
 
 describe('the app that already uses useFetch', () => {
