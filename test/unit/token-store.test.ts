@@ -4,6 +4,7 @@ import { dedupeServerRefresh } from '../../src/runtime/shared/refresh-dedupe'
 import { requestEndpoint } from '../../src/runtime/shared/request'
 import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
 import { refreshOnServer } from '../../src/runtime/shared/server-refresh'
+import { reachableHeapBytes } from './support/heap'
 import type { ClientStrategy, StrategyContext } from '../../src/runtime/core'
 
 const cookie = (name: string) => ({ name, maxAge: 60, sameSite: 'lax' as const, secure: false, httpOnly: false })
@@ -139,6 +140,24 @@ describe('server-side refresh de-duplication', () => {
     finally {
       vi.useRealTimers()
     }
+  })
+
+  it('during that grace it keeps the successor, and nothing of the request that refreshed', async () => {
+    const before = reachableHeapBytes()
+    // Each refresh's closure reaches its request (here 2 MB of it), as the real one reaches the event.
+    const refreshes = Array.from({ length: 10 }, (_, index) => {
+      const request = { index, body: Array.from({ length: 50_000 }, (_, item) => ({ item })) }
+      return async () => `tokens-of-${request.index}-${request.body.length}`
+    })
+    for (const [index, refresh] of refreshes.entries()) {
+      expect(await dedupeServerRefresh(`r-kept-${index}`, 'a', refresh, async () => {}, 10_000)).toBe(`tokens-of-${index}-50000`)
+    }
+    refreshes.length = 0
+    await new Promise(resolve => setTimeout(resolve, 0))
+    // Still in the grace: the spent pair gets its successor without a refresh.
+    expect(await dedupeServerRefresh('r-kept-3', 'a', async () => 'refreshed again', undefined, 10_000)).toBe('tokens-of-3-50000')
+    // Ten requests kept for the grace would be 20 MB.
+    expect(reachableHeapBytes() - before).toBeLessThan(5_000_000)
   })
 
   it.each([

@@ -38,27 +38,36 @@ export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: 
   const shared = sharedState()
   const promise = shared ? shared.then(state => sharedRefresh(state, key, refresh, answered, graceMs)) : refresh()
   inFlight.set(key, promise)
+  promise.then(async () => {
+    if (answered) await settledOrAfter(answered(), ANSWER_HOLD_MAX_MS)
+    forgetAfter(key, promise, graceMs)
+  }, () => forgetAfter(key, promise, 0))
+  return await promise
+}
+
+/**
+ * Ends the refresh's joinable time `graceMs` from now. A function of its own so that the grace timer keeps the
+ * key and the answer alive and nothing more: a closure holds every variable its function's closures use, and
+ * in dedupeServerRefresh those include the refresh and the answer's wait, with the whole request behind them
+ * (80 kB for each server refresh, held for the grace).
+ */
+function forgetAfter(key: string, promise: Promise<unknown>, graceMs: number) {
   const drop = () => {
     if (inFlight.get(key) === promise) inFlight.delete(key)
   }
-  const forget = () => {
-    if (graceMs <= 0) return drop()
-    const grace = setTimeout(drop, graceMs)
-    ;(grace as { unref?: () => void }).unref?.()
-  }
-  promise.then(() => {
-    if (!answered) return forget()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ANSWER_HOLD_MAX_MS)
-      ;(timer as { unref?: () => void }).unref?.()
-    })
-    void Promise.race([answered(), bound]).then(() => {
-      clearTimeout(timer)
-      forget()
-    })
-  }, drop)
-  return await promise
+  if (graceMs <= 0) return drop()
+  const grace = setTimeout(drop, graceMs)
+  ;(grace as { unref?: () => void }).unref?.()
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; the timer is cleared then, not left to hold the waiter. */
+function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  return new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+    ;(timer as { unref?: () => void }).unref?.()
+    promise.then(() => resolve(), () => resolve())
+  }).finally(() => clearTimeout(timer))
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -122,7 +131,7 @@ async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => 
         // Without grace the answer is joinable only until it has left, as in one process (and a second for
         // instances already polling).
         if (answered && graceMs <= 0) {
-          void Promise.race([answered(), sleep(ANSWER_HOLD_MAX_MS)]).then(() => sleep(1000)).then(() => state.storage.removeItem(resultKey)).catch(() => {})
+          void settledOrAfter(answered(), ANSWER_HOLD_MAX_MS).then(() => sleep(1000)).then(() => state.storage.removeItem(resultKey)).catch(() => {})
         }
         return result
       }
