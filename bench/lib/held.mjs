@@ -1,15 +1,23 @@
 // Server memory held after many first visits: every view of the protected page comes from a visitor the server
 // has not seen (a token minted for that view, or in session mode a new sign-in), so each one misses the session
-// cache and asks the backend, as a busy site's new visitors do. The figure is the heap still reachable right
-// after the burst, after full collections, against the same server's heap before it. It shows what a render
-// keeps beyond its response: caches (bounded by design, and named in docs/benchmarks.md) and anything kept by
-// mistake, such as the deadline that held each backend answer for requestTimeout. The bytes repeat from run to
-// run to within a few per cent; no timing is taken.
+// cache and asks the backend, as a busy site's new visitors do. Then, where the server refreshes tokens, as many
+// views that each refresh on the server (an expired access token beside a valid refresh token: a browser back
+// after a while away). The figures are the heap still reachable right after each burst, after full collections,
+// against the same server's heap before it. They show what a render keeps beyond its response: caches (bounded
+// by design, and named in docs/benchmarks.md) and anything kept by mistake, such as the deadline that held each
+// backend answer for requestTimeout, or the refresh de-duplication that held the whole request through its
+// grace. The bytes repeat from run to run to within a few per cent; no timing is taken.
 import { PROBE, askProbe } from './allocation.mjs'
-import { newVisitorCookie, startServer, visitorCookie } from './server.mjs'
+import { cookieHeader, expiredCopy, newVisitorCookie, startServer, visitorCookie } from './server.mjs'
 
-/** How the figure is taken: `visits` first visits from `connections` clients at once, after `warmUp` views by one visitor. */
-export const HELD_RUN = { visits: 2000, connections: 10, warmUp: 200 }
+/**
+ * How the figures are taken: `visits` first visits from `connections` clients at once, after `warmUp` views by
+ * one visitor; then `refreshes` views that each refresh on the server.
+ */
+export const HELD_RUN = { visits: 2000, refreshes: 1000, connections: 10, warmUp: 200 }
+
+/** The variants whose server spends a refresh token from the cookies: refresh tokens, not session mode. */
+export const refreshesOnServer = variant => variant.refresh && !variant.sessions && !variant.accessOnly
 
 async function heldHeap(server) {
   const answer = await askProbe(server, { heap: 'held' })
@@ -17,8 +25,19 @@ async function heldHeap(server) {
   return answer.heapUsed
 }
 
-/** Per variant: `{ heldBytes, visits }`, the heap the first visits left reachable. */
-export async function measureHeldHeap(variants, { visits, connections, warmUp } = HELD_RUN) {
+/** Views from `connections` clients at once, one per visitor `visitor(index)` gives, until `count` are done. */
+async function burst(count, connections, visitor, view) {
+  let next = 0
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (next < count) await view(await visitor(next++))
+  }))
+}
+
+/**
+ * Per variant: `{ heldBytes, visits }`, the heap the first visits left reachable, and for the variants that
+ * refresh on the server `refreshing: { heldBytes, visits }`, what the refreshing views left on top.
+ */
+export async function measureHeldHeap(variants, { visits, refreshes, connections, warmUp } = HELD_RUN) {
   const results = new Map()
   for (const variant of variants) {
     const server = await startServer(variant, { nodeArgs: ['--expose-gc', '--import', PROBE], ipc: true })
@@ -33,16 +52,29 @@ export async function measureHeldHeap(variants, { visits, connections, warmUp } 
       const regular = variant.auth ? await visitorCookie(server) : { cookie: '' }
       for (let index = 0; index < warmUp; index++) await view(regular)
       const before = await heldHeap(server)
-      let next = 0
-      await Promise.all(Array.from({ length: connections }, async () => {
-        while (next < visits) {
-          const index = next++
-          await view(variant.auth ? await newVisitorCookie(server, index) : { cookie: '' })
+      await burst(visits, connections, index => variant.auth ? newVisitorCookie(server, index) : { cookie: '' }, view)
+      const afterVisits = await heldHeap(server)
+      const result = { heldBytes: afterVisits - before, visits }
+      process.stdout.write(`  ${variant.name}: ${(result.heldBytes / 1e6).toFixed(1)} MB held after ${visits} first visits\n`)
+      if (refreshesOnServer(variant)) {
+        // Signed in for real (the backend must know each refresh token), before the heap is read; rotating, as
+        // a backend with refresh tokens should.
+        await server.control({ rotate: true })
+        const visitors = []
+        for (let index = 0; index < refreshes; index++) {
+          const { user, token, refreshToken } = await server.signIn()
+          visitors.push({ user, cookie: cookieHeader({ token: await expiredCopy(token), refreshToken }) })
         }
-      }))
-      const heldBytes = await heldHeap(server) - before
-      results.set(variant.name, { heldBytes, visits })
-      process.stdout.write(`  ${variant.name}: ${(heldBytes / 1e6).toFixed(1)} MB held after ${visits} first visits\n`)
+        const beforeRefreshes = await heldHeap(server)
+        const calls = (await server.state()).counters['POST /api/auth/refresh'] ?? 0
+        await burst(refreshes, connections, index => visitors[index], view)
+        const refreshed = ((await server.state()).counters['POST /api/auth/refresh'] ?? 0) - calls
+        if (refreshed !== refreshes) throw new Error(`${variant.name}: ${refreshes} views with an expired access token made ${refreshed} refreshes`)
+        visitors.length = 0
+        result.refreshing = { heldBytes: await heldHeap(server) - beforeRefreshes, visits: refreshes }
+        process.stdout.write(`  ${variant.name}: ${(result.refreshing.heldBytes / 1e6).toFixed(1)} MB held after ${refreshes} views that refresh on the server\n`)
+      }
+      results.set(variant.name, result)
     }
     finally {
       await server.stopAndWait()

@@ -44,14 +44,22 @@ function serverCountRows(row, bare, instructions, allocation) {
 const HELD_FIGURE = `server heap held after ${HELD_RUN.visits} first visits (a visitor the server has not seen each, ${HELD_RUN.connections} at a time; reachable after full GC, over the same server's heap before them)`
 const MB = bytes => `${(bytes / 1e6).toFixed(1)} MB`
 
-/** The heap the first visits left reachable (bench/lib/held.mjs); no row when it was not measured. */
-function heldRow(row, held) {
+const HELD_REFRESHING_FIGURE = `… then after ${HELD_RUN.refreshes} views that each refresh on the server (an expired access token, a valid refresh token)`
+
+/** `+3.3 MB (+1.6 kB a visit)`. */
+function heldCell({ heldBytes, visits }) {
+  const sign = heldBytes >= 0 ? '+' : '−'
+  return `${sign}${MB(Math.abs(heldBytes))} (${sign}${kB(Math.abs(heldBytes) / visits)} a visit)`
+}
+
+/** The heap the first visits, then the refreshing views, left reachable (bench/lib/held.mjs); no rows when not measured. */
+function heldRows(row, held) {
   if (held.size === 0) return
-  row(HELD_FIGURE, (variant) => {
+  row(HELD_FIGURE, variant => held.has(variant.name) ? heldCell(held.get(variant.name)) : undefined)
+  row(HELD_REFRESHING_FIGURE, (variant) => {
     const result = held.get(variant.name)
-    if (!result) return undefined
-    const sign = result.heldBytes >= 0 ? '+' : '−'
-    return `${sign}${MB(Math.abs(result.heldBytes))} (${sign}${kB(Math.abs(result.heldBytes) / result.visits)} a visit)`
+    if (!result || !variant.auth) return undefined
+    return result.refreshing ? heldCell(result.refreshing) : 'n/a (no refresh-token cookie)'
   })
 }
 
@@ -63,7 +71,7 @@ export function renderCounts({ variants, instructions, allocation, held = new Ma
   const rows = []
   const row = (figure, cell) => rows.push(`| ${figure} | ${variants.map(variant => cell(variant) ?? '—').join(' | ')} |`)
   if (instructions.size > 0 || allocation.size > 0) serverCountRows(row, variants.find(variant => !variant.auth), instructions, allocation)
-  heldRow(row, held)
+  heldRows(row, held)
   return [
     `| figure | ${variants.map(variant => variant.label).join(' | ')} |`,
     `|---|${variants.map(() => '---').join('|')}|`,
@@ -111,7 +119,7 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
     return `${Math.round(result.median)} (${(result.requestRatio ?? result.median / bareRate).toFixed(2)}×)`
   })
   serverCountRows(row, bare, instructions, allocation)
-  heldRow(row, held)
+  heldRows(row, held)
   row('backend calls per SSR view (throughput run)', variant => throughput.get(variant.name).backendCallsPerView.toFixed(2))
   row('full load + hydration', variant => ran(variant, 'load') && callsCell(ran(variant, 'load').calls))
   row('3 client-side navigations', variant => ran(variant, 'navigate') && callsCell(ran(variant, 'navigate').calls))

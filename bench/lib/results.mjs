@@ -28,8 +28,10 @@
 //                                                                       // absent when not measured
 //     instructions: { [variant]: { perView, compilePerView, collectorPerView } },   // per SSR view (bench/lib/instructions.mjs):
 //                                                                       // counted, and the compilers' and GC's left out of it; absent when not measured
-//     held: { [variant]: { heldBytes, visits } },                      // heap still reachable after `visits` first visits
-//                                                                       // (bench/lib/held.mjs); absent when not measured
+//     held: { [variant]: { heldBytes, visits, refreshing? } },         // heap still reachable after `visits` first visits,
+//                                                                       // and (refreshing: { heldBytes, visits }) after views
+//                                                                       // that refresh on the server (bench/lib/held.mjs);
+//                                                                       // absent when not measured
 //     api: [{ label, median, ratio, backendCallsPerRequest, failed }],  // ratio = median / the first (no auth) target's
 //     instances: { one, two } | null,                                   // req/s through the proxy, session mode on Redis
 //     scenarios: {                                                      // the browser scenarios (bench/lib/browser.mjs)
@@ -55,7 +57,7 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{ median: number, ratio?: number, pairRatios?: number[], requestRatio?: number, control?: { cpuRatio: number, pairRatios: number[], requestRatio: number }, samples: number[], cpuMsPerView?: number, cpuRatio?: number, backendCallsPerView: number, failed: number }} Throughput
  * @typedef {{ bytesPerView: number, samples: number[] }} Allocation
  * @typedef {{ perView: number, compilePerView: number, collectorPerView: number }} Instructions
- * @typedef {{ heldBytes: number, visits: number }} Held
+ * @typedef {{ heldBytes: number, visits: number, refreshing?: { heldBytes: number, visits: number } }} Held
  * @typedef {{ label: string, median: number, backendCallsPerRequest: number, failed: number }} ApiThroughput
  * @typedef {{ session: number, refresh: number, data: number }} Calls
  * @typedef {{ calls: Calls, signedOut: number, reuseDetections: number, errors: string[], succeeded?: string, lifetimes?: number, apiOk?: number }} ScenarioResult

@@ -398,7 +398,11 @@ describe('resultsJson', () => {
   it('carries the heap held after first visits, and the tables show it per visit', () => {
     const json = sample()
     const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
-    const held = new Map([['bare', { heldBytes: 2_000_000, visits: 2000 }], ['gatekeeper-local', { heldBytes: 3_300_000, visits: 2000 }]])
+    const held = new Map<string, { heldBytes: number, visits: number, refreshing?: { heldBytes: number, visits: number } }>([
+      ['bare', { heldBytes: 2_000_000, visits: 2000 }],
+      ['gatekeeper-local', { heldBytes: 3_300_000, visits: 2000 }],
+      ['gatekeeper-refresh', { heldBytes: 3_400_000, visits: 2000, refreshing: { heldBytes: 5_300_000, visits: 1000 } }],
+    ])
     const measured = {
       variants,
       bytes: new Map(Object.entries(json.clientBytes)),
@@ -416,12 +420,19 @@ describe('resultsJson', () => {
     expect(cells[0]).toBe('+2.0 MB (+1.0 kB a visit)')
     expect(cells[1]).toBe('+3.3 MB (+1.6 kB a visit)')
     expect(cells.at(-1)).toBe('— |')
+    // The refreshing views: their own row, n/a where the server does not refresh, nothing for bare.
+    const refreshing = renderReport(measured).split('\n').find(line => line.startsWith('| … then after 1000 views that each refresh on the server'))!.split(' | ').slice(1)
+    const column = (name: string) => variants.findIndex(variant => variant.name === name)
+    expect(refreshing[column('bare')]).toBe('—')
+    expect(refreshing[column('gatekeeper-local')]).toBe('n/a (no refresh-token cookie)')
+    expect(refreshing[column('gatekeeper-refresh')]).toBe('+5.3 MB (+5.3 kB a visit)')
     // Not measured: no row at all (a row of dashes says nothing).
     expect(heldRow(renderReport({ ...measured, held: new Map() }))).toHaveLength(0)
     // --held: that row alone, and the command that made it.
     const alone = renderCounts({ variants, instructions: new Map(), allocation: new Map(), held, machine: 'm', date: 'd', command: 'npm run bench -- --held' })
     expect(alone.split('\n').filter(line => line.startsWith('| server '))).toEqual(heldRow(alone))
     expect(heldRow(alone)).toHaveLength(1)
+    expect(alone.split('\n').filter(line => line.startsWith('| … then after 1000 views'))).toHaveLength(1)
     expect(alone).toContain('Run d with `npm run bench -- --held`.')
   })
 })
