@@ -47,9 +47,9 @@ const MB = bytes => `${(bytes / 1e6).toFixed(1)} MB`
 const HELD_REFRESHING_FIGURE = `… then after ${HELD_RUN.refreshes} views that each refresh on the server (an expired access token, a valid refresh token)`
 
 /** `+3.3 MB (+1.6 kB a visit)`. */
-function heldCell({ heldBytes, visits }) {
+function heldCell({ heldBytes, visits }, each = 'a visit') {
   const sign = heldBytes >= 0 ? '+' : '−'
-  return `${sign}${MB(Math.abs(heldBytes))} (${sign}${kB(Math.abs(heldBytes) / visits)} a visit)`
+  return `${sign}${MB(Math.abs(heldBytes))} (${sign}${kB(Math.abs(heldBytes) / visits)} ${each})`
 }
 
 /** The heap the first visits, then the refreshing views, left reachable (bench/lib/held.mjs); no rows when not measured. */
@@ -59,7 +59,7 @@ function heldRows(row, held) {
   row(HELD_REFRESHING_FIGURE, (variant) => {
     const result = held.get(variant.name)
     if (!result || !variant.auth) return undefined
-    return result.refreshing ? heldCell(result.refreshing) : 'n/a (no refresh-token cookie)'
+    return result.refreshing ? heldCell(result.refreshing, 'a refresh') : 'n/a (no refresh-token cookie)'
   })
 }
 

@@ -425,7 +425,7 @@ describe('resultsJson', () => {
     const column = (name: string) => variants.findIndex(variant => variant.name === name)
     expect(refreshing[column('bare')]).toBe('—')
     expect(refreshing[column('gatekeeper-local')]).toBe('n/a (no refresh-token cookie)')
-    expect(refreshing[column('gatekeeper-refresh')]).toBe('+5.3 MB (+5.3 kB a visit)')
+    expect(refreshing[column('gatekeeper-refresh')]).toBe('+5.3 MB (+5.3 kB a refresh)')
     // Not measured: no row at all (a row of dashes says nothing).
     expect(heldRow(renderReport({ ...measured, held: new Map() }))).toHaveLength(0)
     // --held: that row alone, and the command that made it.

@@ -49,7 +49,7 @@ export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: 
  * Ends the refresh's joinable time `graceMs` from now. A function of its own so that the grace timer keeps the
  * key and the answer alive and nothing more: a closure holds every variable its function's closures use, and
  * in dedupeServerRefresh those include the refresh and the answer's wait, with the whole request behind them
- * (80 kB for each server refresh, held for the grace).
+ * (75 kB for each server refresh in the bench, held for the grace).
  */
 function forgetAfter(key: string, promise: Promise<unknown>, graceMs: number) {
   const drop = () => {
