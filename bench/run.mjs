@@ -6,8 +6,8 @@
 // default 5), --duration S (seconds per round, default 5), --connections N (default 10),
 // --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8),
 // --counts (only the figures that repeat from run to run: instructions and memory allocated per SSR view, and the
-// heap held after many first visits; written to bench/results/counts.md), --held (the held heap alone, in a few
-// minutes; written to bench/results/held.md), --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
+// heap held after many first visits; written to bench/results/counts.md), --held (the server's held heap and the
+// browser's after many navigations, alone, in a few minutes; written to bench/results/held.md), --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
 // --repeat N (instead of the table: the refresh soak, two tab scenarios N times each, for the refresh variants
 // in --only, default gatekeeper-refresh), --soak-ttl S (access-token lifetime in the soak, default 3).
 //
@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util'
 import { measureAllocation } from './lib/allocation.mjs'
 import { measureHeldHeap } from './lib/held.mjs'
 import { measureInstructions } from './lib/instructions.mjs'
-import { firstVisitJs, launchBrowser, runScenarios } from './lib/browser.mjs'
+import { firstVisitJs, launchBrowser, navigationHeap, runScenarios } from './lib/browser.mjs'
 import { machineDescription, renderCounts, renderParts, renderReport, renderWithUseFetch } from './lib/report.mjs'
 import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
@@ -102,6 +102,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     process.exit(130)
   })
 }
+/** The variants the browser scenarios run for: token cookies a page script can set (and bare, for the heap after navigations). */
+const inBrowserScenarios = variant => variant.auth && !variant.sessions && !variant.httpOnly && !variant.accessOnly
 let browser
 try {
   if (flags.counts) {
@@ -119,7 +121,19 @@ try {
   else if (flags.held) {
     step('server heap held after first visits: each variant served once more with the heap probe')
     const held = await measureHeldHeap(VARIANTS)
-    const report = renderCounts({ variants: VARIANTS, instructions: new Map(), allocation: new Map(), held, machine: machineDescription(), date: new Date().toISOString().slice(0, 10), command: 'npm run bench -- --held' })
+    step('browser JS heap after client-side navigations')
+    browser = await launchBrowser()
+    const navigation = new Map()
+    for (const variant of VARIANTS.filter(candidate => !candidate.auth || inBrowserScenarios(candidate))) {
+      const server = await startServer(variant)
+      try {
+        navigation.set(variant.name, await navigationHeap(browser, server))
+      }
+      finally {
+        server.stop()
+      }
+    }
+    const report = renderCounts({ variants: VARIANTS, instructions: new Map(), allocation: new Map(), held, navigation, machine: machineDescription(browser.version()), date: new Date().toISOString().slice(0, 10), command: 'npm run bench -- --held' })
     mkdirSync(join(benchDir, 'results'), { recursive: true })
     writeFileSync(join(benchDir, 'results', 'held.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/held.md)\n`)
@@ -154,9 +168,12 @@ try {
     browser = await launchBrowser()
     const scenarios = new Map()
     const only = flags.only ? flags.only.split(',') : null
-    for (const server of servers.filter(candidate => candidate.variant.auth && !candidate.variant.sessions && !candidate.variant.httpOnly && !candidate.variant.accessOnly && (!only || only.includes(candidate.variant.name)))) {
+    for (const server of servers.filter(candidate => inBrowserScenarios(candidate.variant) && (!only || only.includes(candidate.variant.name)))) {
       scenarios.set(server.variant.name, await runScenarios(browser, server, options))
     }
+    step('browser JS heap after client-side navigations')
+    const navigation = new Map()
+    for (const server of servers.filter(candidate => !candidate.variant.auth || scenarios.has(candidate.variant.name))) navigation.set(server.variant.name, await navigationHeap(browser, server))
     step('client JS a first visit loads, in Chromium')
     const firstVisit = new Map()
     for (const server of servers.filter(candidate => !candidate.variant.builtAs)) firstVisit.set(server.variant.name, await firstVisitJs(browser, server))
@@ -172,6 +189,7 @@ try {
       allocation,
       instructions,
       held,
+      navigation,
       api,
       instances,
       scenarios,
@@ -183,7 +201,7 @@ try {
     writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
     // The same figures as JSON, and the charts of docs/benchmarks.md drawn from it.
-    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, held, api, instances, scenarios, options, machine, date })
+    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, held, navigation, api, instances, scenarios, options, machine, date })
     writeResultsJson(json, join(benchDir, 'results', 'latest.json'))
     writeCharts(json, join(repoRoot, 'docs', 'public', 'benchmarks'))
     process.stdout.write('(and bench/results/latest.json, and its charts in docs/public/benchmarks/)\n')

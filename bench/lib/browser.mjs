@@ -71,6 +71,15 @@ async function fullLoad(browser, server, tokens) {
   return { ...result, errors }
 }
 
+/** Client-side navigations: clicks the link to each target page in turn and waits for its heading. */
+async function navigateThrough(page, targets) {
+  for (const target of targets) {
+    await page.getByTestId(`to-${target}`).click()
+    await page.waitForURL(`**/${target}`)
+    await page.getByRole('heading', { name: `Page ${target.toUpperCase()}` }).waitFor()
+  }
+}
+
 const scenarios = {
   /** A full page load of a protected page with valid cookies, through hydration. */
   async load(browser, server) {
@@ -84,11 +93,7 @@ const scenarios = {
     await page.goto('/a')
     await settle(page)
     const result = await scenario(server, async () => {
-      for (const target of ['b', 'c', 'a']) {
-        await page.getByTestId(`to-${target}`).click()
-        await page.waitForURL(`**/${target}`)
-        await page.getByRole('heading', { name: `Page ${target.toUpperCase()}` }).waitFor()
-      }
+      await navigateThrough(page, ['b', 'c', 'a'])
       await page.waitForLoadState('networkidle')
       return { signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1 }
     })
@@ -199,6 +204,42 @@ export async function runScenarios(browser, server, options) {
  * response, gzip level 9 as for the built chunks. Unlike the build's total, chunks this browser never asks for
  * (the lease lock's, which only browsers without Web Locks import) are not in it.
  */
+/** How the navigation heap is taken: `navigations` client-side navigations (/b, /c, /a, …) after `warmUp` of them. */
+export const NAVIGATION_HEAP_RUN = { warmUp: 30, navigations: 600 }
+
+/**
+ * The page's JS heap still reachable (three collections through the DevTools protocol) after many client-side
+ * navigations between the protected pages, over the same page's after the warm-up: what navigations leave
+ * behind (watchers, listeners, effect scopes that outlive their page). Bare's growth is the router's and Nuxt's
+ * own. Both counts are multiples of three, so the page ends on /a, where it must still be signed in.
+ */
+export async function navigationHeap(browser, server, { warmUp, navigations } = NAVIGATION_HEAP_RUN) {
+  // Tokens that outlive the run: a refresh midway would be a different measurement.
+  await server.control({ accessTtl: 1800 })
+  const { context, errors } = await openContext(browser, server, server.variant.auth ? await server.signIn() : undefined)
+  try {
+    const page = await context.newPage()
+    await page.goto('/a')
+    await settle(page)
+    const devtools = await context.newCDPSession(page)
+    const reachable = async () => {
+      for (let pass = 0; pass < 3; pass++) await devtools.send('HeapProfiler.collectGarbage')
+      return (await devtools.send('Runtime.getHeapUsage')).usedSize
+    }
+    const cycle = count => navigateThrough(page, Array.from({ length: count }, (_, index) => 'bca'[index % 3]))
+    await cycle(warmUp)
+    const before = await reachable()
+    await cycle(navigations)
+    const heldBytes = await reachable() - before
+    if (server.variant.auth && !(await stillSignedIn(page, '/a'))) throw new Error(`${server.variant.name}: signed out during ${navigations} navigations`)
+    if (errors.length > 0) throw new Error(`${server.variant.name}: console errors during ${navigations} navigations: ${errors.slice(0, 3).join('; ')}`)
+    return { heldBytes, navigations }
+  }
+  finally {
+    await context.close()
+  }
+}
+
 export async function firstVisitJs(browser, server) {
   const context = await browser.newContext({ baseURL: server.url })
   try {

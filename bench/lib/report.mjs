@@ -2,6 +2,7 @@
 import { cpus, totalmem, release, platform } from 'node:os'
 import { MODULE_PARTS, UNMAPPED } from '../../scripts/client-parts.mjs'
 import { ALLOCATION_RUN } from './allocation.mjs'
+import { NAVIGATION_HEAP_RUN } from './browser.mjs'
 import { HELD_RUN } from './held.mjs'
 import { INSTRUCTIONS_RUN } from './instructions.mjs'
 import { controlSummary } from './stats.mjs'
@@ -63,15 +64,34 @@ function heldRows(row, held) {
   })
 }
 
+const NAVIGATION_FIGURE = `browser JS heap held after ${NAVIGATION_HEAP_RUN.navigations} client-side navigations between the protected pages (Chromium, after GC; over bare's growth)`
+
+/** The page's heap after many navigations (bench/lib/browser.mjs), and per navigation over bare's; no row when not measured. */
+function navigationRow(row, bare, navigation) {
+  if (navigation.size === 0) return
+  const bareHeld = navigation.get(bare.name)?.heldBytes
+  row(NAVIGATION_FIGURE, (variant) => {
+    const result = navigation.get(variant.name)
+    if (!result) return undefined
+    const held = `${result.heldBytes >= 0 ? '+' : '−'}${MB(Math.abs(result.heldBytes))}`
+    if (!variant.auth || bareHeld === undefined) return held
+    const over = (result.heldBytes - bareHeld) / result.navigations
+    return `${held} (${over >= 0 ? '+' : '−'}${kB(Math.abs(over))} a navigation)`
+  })
+}
+
 /**
  * `npm run bench -- --counts`: the instruction, allocation and held-heap rows alone, in the main table's layout;
- * `--held`: the held heap alone (the other maps empty: their rows show dashes, so they are left out).
+ * `--held`: the server's held heap and the browser's after navigations alone (the other maps empty: their rows
+ * would show dashes, so they are left out).
  */
-export function renderCounts({ variants, instructions, allocation, held = new Map(), machine, date, command = 'npm run bench -- --counts' }) {
+export function renderCounts({ variants, instructions, allocation, held = new Map(), navigation = new Map(), machine, date, command = 'npm run bench -- --counts' }) {
   const rows = []
   const row = (figure, cell) => rows.push(`| ${figure} | ${variants.map(variant => cell(variant) ?? '—').join(' | ')} |`)
-  if (instructions.size > 0 || allocation.size > 0) serverCountRows(row, variants.find(variant => !variant.auth), instructions, allocation)
+  const bare = variants.find(variant => !variant.auth)
+  if (instructions.size > 0 || allocation.size > 0) serverCountRows(row, bare, instructions, allocation)
   heldRows(row, held)
+  navigationRow(row, bare, navigation)
   return [
     `| figure | ${variants.map(variant => variant.label).join(' | ')} |`,
     `|---|${variants.map(() => '---').join('|')}|`,
@@ -81,7 +101,7 @@ export function renderCounts({ variants, instructions, allocation, held = new Ma
   ].join('\n')
 }
 
-export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, allocation = new Map(), instructions = new Map(), held = new Map(), api = [], instances = null, scenarios, options, machine, date }) {
+export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, allocation = new Map(), instructions = new Map(), held = new Map(), navigation = new Map(), api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareRate = throughput.get(bare.name)?.median
   const rows = []
@@ -128,6 +148,7 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
   row(`3 tabs across expiries (${options.tabsTtl} s tokens), then 1 API call per tab`, variant => needsRefresh(variant, 'tabs', result =>
     `${plural(result.calls.refresh, 'refresh').replace('refreshs', 'refreshes')} in ${result.lifetimes.toFixed(1)} lifetimes · ${plural(result.reuseDetections, 'reuse detection')} · ${result.apiOk}/3 API calls succeeded`))
   const everyScenario = variant => Object.entries(scenarios.get(variant.name) ?? {}).filter(([name]) => name !== 'signIn').map(([, result]) => result)
+  navigationRow(row, bare, navigation)
   row('spurious sign-outs (all scenarios)', variant => measured(variant) ? String(everyScenario(variant).reduce((sum, result) => sum + result.signedOut, 0)) : undefined)
   row('console errors (all scenarios)', variant => measured(variant)
     ? String([...everyScenario(variant), scenarios.get(variant.name).signIn].reduce((sum, result) => sum + result.errors.length, 0))

@@ -32,6 +32,8 @@
 //                                                                       // and (refreshing: { heldBytes, visits }) after views
 //                                                                       // that refresh on the server (bench/lib/held.mjs);
 //                                                                       // absent when not measured
+//     navigationHeap: { [variant]: { heldBytes, navigations } },       // the page's JS heap after GC, after client-side
+//                                                                       // navigations (bench/lib/browser.mjs); absent when not measured
 //     api: [{ label, median, ratio, backendCallsPerRequest, failed }],  // ratio = median / the first (no auth) target's
 //     instances: { one, two } | null,                                   // req/s through the proxy, session mode on Redis
 //     scenarios: {                                                      // the browser scenarios (bench/lib/browser.mjs)
@@ -58,6 +60,7 @@ import { renderCharts } from './charts.mjs'
  * @typedef {{ bytesPerView: number, samples: number[] }} Allocation
  * @typedef {{ perView: number, compilePerView: number, collectorPerView: number }} Instructions
  * @typedef {{ heldBytes: number, visits: number, refreshing?: { heldBytes: number, visits: number } }} Held
+ * @typedef {{ heldBytes: number, navigations: number }} NavigationHeap
  * @typedef {{ label: string, median: number, backendCallsPerRequest: number, failed: number }} ApiThroughput
  * @typedef {{ session: number, refresh: number, data: number }} Calls
  * @typedef {{ calls: Calls, signedOut: number, reuseDetections: number, errors: string[], succeeded?: string, lifetimes?: number, apiOk?: number }} ScenarioResult
@@ -69,6 +72,7 @@ import { renderCharts } from './charts.mjs'
  *   firstVisitBytes?: Record<string, Bytes & { files: number }>, withUseFetchBytes?: Record<string, { all: Bytes, initial: Bytes }>,
  *   ssr: Record<string, Throughput & { ratio: number }>, allocation?: Record<string, Allocation>,
  *   instructions?: Record<string, Instructions>, held?: Record<string, Held>,
+ *   navigationHeap?: Record<string, NavigationHeap>,
  *   api: (ApiThroughput & { ratio: number })[],
  *   instances: { one: number, two: number } | null, scenarios: Record<string, VariantScenarios>,
  * }} BenchResults
@@ -88,14 +92,15 @@ const partList = value => (Array.isArray(value) ? value : value?.parts ?? []).ma
  *   throughput: Map<string, Throughput> | Record<string, Throughput>,
  *   allocation?: Map<string, Allocation> | Record<string, Allocation>,
  *   instructions?: Map<string, Instructions> | Record<string, Instructions>,
- *   held?: Map<string, Held> | Record<string, Held>, api?: ApiThroughput[],
+ *   held?: Map<string, Held> | Record<string, Held>,
+ *   navigation?: Map<string, NavigationHeap> | Record<string, NavigationHeap>, api?: ApiThroughput[],
  *   instances?: { one: number, two: number } | null,
  *   scenarios: Map<string, VariantScenarios> | Record<string, VariantScenarios>,
  *   options: Record<string, number>, machine: string, date: string,
  * }} measured
  * @returns {BenchResults} the JSON written to bench/results/latest.json
  */
-export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, held, api = [], instances = null, scenarios, options, machine, date }) {
+export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, held, navigation, api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareMedian = plain(throughput)[bare.name]?.median
   const partsObject = parts && Object.fromEntries(Object.entries(plain(parts)).map(([name, value]) => [name, partList(value)]))
@@ -129,6 +134,7 @@ export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, 
     ...(allocation && Object.keys(plain(allocation)).length ? { allocation: plain(allocation) } : {}),
     ...(instructions && Object.keys(plain(instructions)).length ? { instructions: plain(instructions) } : {}),
     ...(held && Object.keys(plain(held)).length ? { held: plain(held) } : {}),
+    ...(navigation && Object.keys(plain(navigation)).length ? { navigationHeap: plain(navigation) } : {}),
     api: api.map(target => ({
       label: target.label,
       median: target.median,

@@ -435,6 +435,34 @@ describe('resultsJson', () => {
     expect(alone.split('\n').filter(line => line.startsWith('| … then after 1000 views'))).toHaveLength(1)
     expect(alone).toContain('Run d with `npm run bench -- --held`.')
   })
+
+  it('carries the page\'s heap after navigations, and the tables show it per navigation over bare\'s', () => {
+    const json = sample()
+    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
+    const navigation = new Map([['bare', { heldBytes: 1_000_000, navigations: 600 }], ['gatekeeper-refresh', { heldBytes: 1_060_000, navigations: 600 }], ['sidebase-refresh', { heldBytes: 4_600_000, navigations: 600 }]])
+    const measured = {
+      variants,
+      bytes: new Map(Object.entries(json.clientBytes)),
+      throughput: new Map(Object.entries(json.ssr)),
+      navigation,
+      scenarios: new Map(Object.entries(json.scenarios)),
+      options: json.options,
+      machine: json.machine,
+      date: json.date,
+    }
+    expect(resultsJson(measured).navigationHeap).toEqual(Object.fromEntries(navigation))
+    expect(resultsJson({ ...measured, navigation: new Map() })).not.toHaveProperty('navigationHeap')
+    const navigationRows = (table: string) => table.split('\n').filter(line => line.startsWith('| browser JS heap held after 600 client-side navigations'))
+    const cells = navigationRows(renderReport(measured))[0]!.slice(2, -2).split(' | ').slice(1)
+    const column = (name: string) => variants.findIndex(variant => variant.name === name)
+    expect(cells[column('bare')]).toBe('+1.0 MB')
+    expect(cells[column('gatekeeper-refresh')]).toBe('+1.1 MB (+0.1 kB a navigation)')
+    expect(cells[column('sidebase-refresh')]).toBe('+4.6 MB (+6.0 kB a navigation)')
+    expect(cells[column('gatekeeper-local')]).toBe('—')
+    expect(navigationRows(renderReport({ ...measured, navigation: new Map() }))).toHaveLength(0)
+    const alone = renderCounts({ variants, instructions: new Map(), allocation: new Map(), navigation, machine: 'm', date: 'd', command: 'npm run bench -- --held' })
+    expect(navigationRows(alone)).toHaveLength(1)
+  })
 })
 
 describe('the app that already uses useFetch', () => {
