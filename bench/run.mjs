@@ -7,7 +7,8 @@
 // --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8),
 // --counts (only the figures that repeat from run to run: instructions and memory allocated per SSR view, and the
 // heap held after many first visits; written to bench/results/counts.md), --held (the server's held heap and the
-// browser's after many navigations, alone, in a few minutes; written to bench/results/held.md), --only a,b (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
+// browser's after many navigations, alone, in a few minutes; written to bench/results/held.md), --only a,b
+// (browser scenarios of these variants only, e.g. --only gatekeeper-refresh),
 // --repeat N (instead of the table: the refresh soak, two tab scenarios N times each, for the refresh variants
 // in --only, default gatekeeper-refresh), --soak-ttl S (access-token lifetime in the soak, default 3).
 //

@@ -199,11 +199,6 @@ export async function runScenarios(browser, server, options) {
   return results
 }
 
-/**
- * The JS a signed-in visitor's browser downloads to open `/a` (a fresh context, through hydration): every script
- * response, gzip level 9 as for the built chunks. Unlike the build's total, chunks this browser never asks for
- * (the lease lock's, which only browsers without Web Locks import) are not in it.
- */
 /** How the navigation heap is taken: `navigations` client-side navigations (/b, /c, /a, …) after `warmUp` of them. */
 export const NAVIGATION_HEAP_RUN = { warmUp: 30, navigations: 600 }
 
@@ -240,6 +235,11 @@ export async function navigationHeap(browser, server, { warmUp, navigations } = 
   }
 }
 
+/**
+ * The JS a signed-in visitor's browser downloads to open `/a` (a fresh context, through hydration): every script
+ * response, gzip level 9 as for the built chunks. Unlike the build's total, chunks this browser never asks for
+ * (the lease lock's, which only browsers without Web Locks import) are not in it.
+ */
 export async function firstVisitJs(browser, server) {
   const context = await browser.newContext({ baseURL: server.url })
   try {
