@@ -6,7 +6,8 @@
 // against the same server's heap before it. They show what a render keeps beyond its response: caches (bounded
 // by design, and named in docs/benchmarks.md) and anything kept by mistake, such as the deadline that held each
 // backend answer for requestTimeout, or the refresh de-duplication that held the whole request through its
-// grace. The bytes repeat from run to run to within a few per cent; no timing is taken.
+// grace. No timing is taken; the bytes move by about 1 MB between runs (what V8 has in flight when it collects),
+// so they show defects of megabytes, not of a few hundred bytes a visit.
 import { PROBE, askProbe } from './allocation.mjs'
 import { cookieHeader, expiredCopy, newVisitorCookie, startServer, visitorCookie } from './server.mjs'
 
