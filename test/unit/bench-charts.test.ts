@@ -45,6 +45,21 @@ const labelOf = (name: string) => sampleJson.variants.find(variant => variant.na
 const visible = (bar: ReturnType<typeof bars>[number]) => bar.texts.join(' ')
 const end = (bar: ReturnType<typeof bars>[number]) => Math.max(...bar.rects.map(rect => rect.x + rect.width))
 
+/** What run.mjs hands renderReport and resultsJson, built from the sample, with the figures under test added. */
+function measuredFrom<Figures extends object>(figures: Figures) {
+  const json = sample()
+  return {
+    variants: json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false })),
+    bytes: new Map(Object.entries(json.clientBytes)),
+    throughput: new Map(Object.entries(json.ssr)),
+    scenarios: new Map(Object.entries(json.scenarios)),
+    options: json.options,
+    machine: json.machine,
+    date: json.date,
+    ...figures,
+  }
+}
+
 function referenceLine(document: ReturnType<typeof parse>) {
   const lines = document.querySelectorAll('line[data-reference]')
   expect(lines).toHaveLength(1)
@@ -345,19 +360,8 @@ describe('resultsJson', () => {
   })
 
   it('carries the server memory a view allocates, and the table shows it against bare', () => {
-    const json = sample()
-    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
     const allocation = new Map([['bare', { bytesPerView: 379_200, samples: [379_200] }], ['gatekeeper-local', { bytesPerView: 416_600, samples: [416_600] }]])
-    const measured = {
-      variants,
-      bytes: new Map(Object.entries(json.clientBytes)),
-      throughput: new Map(Object.entries(json.ssr)),
-      allocation,
-      scenarios: new Map(Object.entries(json.scenarios)),
-      options: json.options,
-      machine: json.machine,
-      date: json.date,
-    }
+    const measured = measuredFrom({ allocation })
     expect(resultsJson(measured).allocation).toEqual(Object.fromEntries(allocation))
     expect(resultsJson({ ...measured, allocation: new Map() })).not.toHaveProperty('allocation')
     const row = renderReport(measured).split('\n').find(line => line.startsWith('| server memory allocated per SSR view'))!
@@ -369,19 +373,9 @@ describe('resultsJson', () => {
   })
 
   it('carries the instructions a view executes, and the table shows them against bare', () => {
-    const json = sample()
-    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
     const instructions = new Map([['bare', { perView: 3_485_000, compilePerView: 3_400_000, collectorPerView: 1_300_000 }], ['gatekeeper-local', { perView: 3_826_000, compilePerView: 3_800_000, collectorPerView: 1_500_000 }]])
-    const measured = {
-      variants,
-      bytes: new Map(Object.entries(json.clientBytes)),
-      throughput: new Map(Object.entries(json.ssr)),
-      instructions,
-      scenarios: new Map(Object.entries(json.scenarios)),
-      options: json.options,
-      machine: json.machine,
-      date: json.date,
-    }
+    const measured = measuredFrom({ instructions })
+    const { variants } = measured
     expect(resultsJson(measured).instructions).toEqual(Object.fromEntries(instructions))
     expect(resultsJson({ ...measured, instructions: new Map() })).not.toHaveProperty('instructions')
     const row = renderReport(measured).split('\n').find(line => line.startsWith('| server instructions per SSR view'))!
@@ -396,23 +390,13 @@ describe('resultsJson', () => {
   })
 
   it('carries the heap held after first visits, and the tables show it per visit', () => {
-    const json = sample()
-    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
     const held = new Map<string, { heldBytes: number, visits: number, refreshing?: { heldBytes: number, visits: number } }>([
       ['bare', { heldBytes: 2_000_000, visits: 2000 }],
       ['gatekeeper-local', { heldBytes: 3_300_000, visits: 2000 }],
       ['gatekeeper-refresh', { heldBytes: 3_400_000, visits: 2000, refreshing: { heldBytes: 5_300_000, visits: 1000 } }],
     ])
-    const measured = {
-      variants,
-      bytes: new Map(Object.entries(json.clientBytes)),
-      throughput: new Map(Object.entries(json.ssr)),
-      held,
-      scenarios: new Map(Object.entries(json.scenarios)),
-      options: json.options,
-      machine: json.machine,
-      date: json.date,
-    }
+    const measured = measuredFrom({ held })
+    const { variants } = measured
     expect(resultsJson(measured).held).toEqual(Object.fromEntries(held))
     expect(resultsJson({ ...measured, held: new Map() })).not.toHaveProperty('held')
     const heldRow = (table: string) => table.split('\n').filter(line => line.startsWith('| server heap held after 2000 first visits'))
@@ -437,19 +421,9 @@ describe('resultsJson', () => {
   })
 
   it('carries the page\'s heap after navigations, and the tables show it per navigation over bare\'s', () => {
-    const json = sample()
-    const variants = json.variants.map(variant => ({ ...variant, dir: '/tmp', env: {}, redis: false }))
     const navigation = new Map([['bare', { heldBytes: 1_000_000, navigations: 600 }], ['gatekeeper-refresh', { heldBytes: 1_060_000, navigations: 600 }], ['sidebase-refresh', { heldBytes: 4_600_000, navigations: 600 }]])
-    const measured = {
-      variants,
-      bytes: new Map(Object.entries(json.clientBytes)),
-      throughput: new Map(Object.entries(json.ssr)),
-      navigation,
-      scenarios: new Map(Object.entries(json.scenarios)),
-      options: json.options,
-      machine: json.machine,
-      date: json.date,
-    }
+    const measured = measuredFrom({ navigation })
+    const { variants } = measured
     expect(resultsJson(measured).navigationHeap).toEqual(Object.fromEntries(navigation))
     expect(resultsJson({ ...measured, navigation: new Map() })).not.toHaveProperty('navigationHeap')
     const navigationRows = (table: string) => table.split('\n').filter(line => line.startsWith('| browser JS heap held after 600 client-side navigations'))
