@@ -103,7 +103,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     process.exit(130)
   })
 }
-/** The variants the browser scenarios run for: token cookies a page script can set (and bare, for the heap after navigations). */
+/** The variants the browser scenarios run for: token cookies a page script can set (the heap after navigations adds bare). */
 const inBrowserScenarios = variant => variant.auth && !variant.sessions && !variant.httpOnly && !variant.accessOnly
 let browser
 try {

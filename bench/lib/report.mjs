@@ -43,14 +43,13 @@ function serverCountRows(row, bare, instructions, allocation) {
 }
 
 const HELD_FIGURE = `server heap held after ${HELD_RUN.visits} first visits (a visitor the server has not seen each, ${HELD_RUN.connections} at a time; reachable after full GC, over the same server's heap before them)`
-const MB = bytes => `${(bytes / 1e6).toFixed(1)} MB`
+const signedMB = bytes => `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 1e6).toFixed(1)} MB`
 
 const HELD_REFRESHING_FIGURE = `… then after ${HELD_RUN.refreshes} views that each refresh on the server (an expired access token, a valid refresh token)`
 
 /** `+3.3 MB (+1.6 kB a visit)`. */
 function heldCell({ heldBytes, visits }, each = 'a visit') {
-  const sign = heldBytes >= 0 ? '+' : '−'
-  return `${sign}${MB(Math.abs(heldBytes))} (${sign}${kB(Math.abs(heldBytes) / visits)} ${each})`
+  return `${signedMB(heldBytes)} (${signed(heldBytes / visits)} ${each})`
 }
 
 /** The heap the first visits, then the refreshing views, left reachable (bench/lib/held.mjs); no rows when not measured. */
@@ -73,10 +72,9 @@ function navigationRow(row, bare, navigation) {
   row(NAVIGATION_FIGURE, (variant) => {
     const result = navigation.get(variant.name)
     if (!result) return undefined
-    const held = `${result.heldBytes >= 0 ? '+' : '−'}${MB(Math.abs(result.heldBytes))}`
+    const held = signedMB(result.heldBytes)
     if (!variant.auth || bareHeld === undefined) return held
-    const over = (result.heldBytes - bareHeld) / result.navigations
-    return `${held} (${over >= 0 ? '+' : '−'}${kB(Math.abs(over))} a navigation)`
+    return `${held} (${signed((result.heldBytes - bareHeld) / result.navigations)} a navigation)`
   })
 }
 
