@@ -7,10 +7,12 @@
 // `--dump-before=uv_getrusage` that call closes one part of the count (see instructions.mjs).
 import { Session } from 'node:inspector/promises'
 
+// Connected only while sampling: a connected inspector keeps every console message and what it logged (V8 stores
+// them for a DevTools front end that may come), so the held heap of a server that logs would count its logs.
 const session = new Session()
-session.connect()
 process.on('message', async (message) => {
   if (message?.allocation === 'start') {
+    session.connect()
     await session.post('HeapProfiler.enable')
     // A sample (a stack trace) every 4 KiB on average: about fifty thousand over the bench's 500 views, and
     // runs of the same views differ by 1 to 4 %. Every 128 bytes the views ran ten times slower.
@@ -30,6 +32,7 @@ process.on('message', async (message) => {
   }
   else if (message?.allocation === 'stop') {
     const { profile } = await session.post('HeapProfiler.stopSampling')
+    session.disconnect()
     let allocatedBytes = 0
     const pending = [profile.head]
     while (pending.length) {

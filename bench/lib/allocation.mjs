@@ -48,7 +48,7 @@ export async function measureAllocation(variants, { views, samples, warmUp } = A
       }
       await repeat(warmUp)
       const perView = []
-      for (let sample = 0; sample < samples; sample++) perView.push(await allocatedBytesDuring(server, () => repeat(views)) / views)
+      for (let sample = 0; sample < samples; sample++) perView.push(await server.quietly(() => allocatedBytesDuring(server, () => repeat(views))) / views)
       results.set(variant.name, { bytesPerView: median(perView), samples: perView })
       process.stdout.write(`  ${variant.name}: ${(median(perView) / 1000).toFixed(1)} kB per view\n`)
     }

@@ -89,6 +89,18 @@ class BenchServer {
     return { user, cookie: response.headers.getSetCookie()[0].split(';')[0] }
   }
 
+  /**
+   * Runs `views` and fails if the server wrote to stderr meanwhile: a logged error means the views were not the
+   * visits they claim to be, and a measurement of them measures the error path (and, for the heap, the log).
+   */
+  async quietly(views) {
+    const mark = this.stderr().length
+    const result = await views()
+    const logged = this.stderr().slice(mark)
+    if (logged) throw new Error(`${this.variant.name}: the server logged while measured:\n${logged.split('\n').slice(0, 3).join('\n')}`)
+    return result
+  }
+
   stop() {
     this.child.kill('SIGTERM')
   }
@@ -111,8 +123,8 @@ export async function visitorCookie(server) {
 /**
  * A visitor this server has not seen: in session mode a new sign-in, else an access token minted for this visit
  * alone, signed as the backend signs its own (minted here, so the backend keeps no record of it and holds no
- * memory for it). Refresh variants get a refresh-token cookie beside it, as a signed-in browser sends; the access
- * token is fresh, so nothing reads it.
+ * memory for it). No refresh-token cookie: one the backend did not issue would be refused wherever it is spent
+ * (bench/lib/held.mjs signs in the visitors that need one).
  */
 export async function newVisitorCookie(server, index) {
   if (server.variant.sessions) return await server.sessionCookie()
@@ -124,8 +136,7 @@ export async function newVisitorCookie(server, index) {
     .setIssuedAt()
     .setExpirationTime('30m')
     .sign(new TextEncoder().encode(BENCH_SECRET))
-  const refreshToken = server.variant.refresh && !server.variant.accessOnly ? `first-visit-${index}` : undefined
-  return { user, cookie: cookieHeader({ token, refreshToken }) }
+  return { user, cookie: cookieHeader({ token }) }
 }
 
 /** The same access token, expired: what a browser holds after a while away. */

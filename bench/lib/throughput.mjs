@@ -43,11 +43,16 @@ async function readyServer(variant, startServer, command) {
   // redirecting to the login page after its first spent refresh token.
   await server.control({ rotate: false, accessTtl: 1800 })
   const { user, cookie } = await visitorCookie(server)
-  const check = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
-  const html = await check.text()
-  if (check.status !== 200 || (variant.auth && !html.includes(user.name))) {
+  try {
+    await server.quietly(async () => {
+      const check = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
+      const html = await check.text()
+      if (check.status !== 200 || (variant.auth && !html.includes(user.name))) throw new Error(`${variant.name}: /a with a valid cookie answered ${check.status} without the user's name`)
+    })
+  }
+  catch (error) {
     server.stop()
-    throw new Error(`${variant.name}: /a with a valid cookie answered ${check.status} without the user's name`)
+    throw error
   }
   return { server, cookie }
 }

@@ -63,6 +63,14 @@ describe('held-heap probe', () => {
     expect(afterKept - afterGarbage).toBeGreaterThan(200_000 * 20)
   })
 
+  it('does not count what the server logs: only a connected inspector keeps console messages', async () => {
+    await get('objects=1000')
+    const start = await held()
+    for (let index = 0; index < 20; index++) await get('objects=10000&log=1')
+    // 200 000 logged objects: the probe's inspector session, connected while it sampled allocation, kept them all.
+    expect(await held() - start).toBeLessThan(1_000_000)
+  })
+
   it('refuses without --expose-gc rather than report a heap full of garbage', async () => {
     const plain = spawn(process.execPath, ['--import', PROBE, fileURLToPath(new URL('./fixtures/allocating-server.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
     try {
