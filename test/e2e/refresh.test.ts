@@ -173,6 +173,32 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     await assertClean()
   })
 
+  it('client-side navigations between protected pages add no cookie listener (the incumbent adds one per token and navigation)', async () => {
+    const { user, tokens } = await signedIn()
+    const { page, context, assertClean } = await openSession(browser(), baseURL)
+    await setTokens(context, tokens)
+    await page.goto('/profile')
+    await waitForHydration(page)
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    const devtools = await context.newCDPSession(page)
+    const cookieListeners = async () => {
+      const { result } = await devtools.send('Runtime.evaluate', { expression: 'globalThis.cookieStore' })
+      expect(result.objectId, 'Chromium has cookieStore').toBeTruthy()
+      return (await devtools.send('DOMDebugger.getEventListeners', { objectId: result.objectId! })).listeners.length
+    }
+    const before = await cookieListeners()
+    // The token store's own listener, one per app.
+    expect(before).toBe(1)
+    for (let index = 0; index < 10; index++) {
+      const path = index % 2 ? '/profile' : '/tokens'
+      await page.evaluate(to => (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $router: { push(to: string): Promise<unknown> } } } } }).__vue_app__.config.globalProperties.$router.push(to), path)
+      await page.waitForURL(url => url.pathname === path)
+    }
+    expect(await text(page, 'status')).toBe('authenticated')
+    expect(await cookieListeners()).toBe(before)
+    await assertClean()
+  })
+
   it('a refused refresh signs out, sends to login, and brings the user back after signing in', async () => {
     const { user, tokens } = await signedIn()
     const session = await openSession(browser(), baseURL)
