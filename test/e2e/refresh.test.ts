@@ -189,9 +189,11 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     const before = await cookieListeners()
     // The token store's own listener, one per app.
     expect(before).toBe(1)
+    // Through the playground's own links, as a user navigates.
+    const nav = page.getByRole('navigation', { name: 'Main' })
     for (let index = 0; index < 10; index++) {
-      const path = index % 2 ? '/profile' : '/tokens'
-      await page.evaluate(to => (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $router: { push(to: string): Promise<unknown> } } } } }).__vue_app__.config.globalProperties.$router.push(to), path)
+      const [name, path] = index % 2 ? ['Profile', '/profile'] : ['Tokens', '/tokens']
+      await nav.getByRole('link', { name, exact: true }).click()
       await page.waitForURL(url => url.pathname === path)
     }
     expect(await text(page, 'status')).toBe('authenticated')
