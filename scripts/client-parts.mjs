@@ -63,8 +63,6 @@ export const PARTS = [
   { part: 'provider: refresh', module: /^providers\/refresh\// },
   { part: 'provider: authjs', module: /^providers\/authjs\// },
   { part: 'nuxt-gatekeeper config', template: /^gatekeeper\// },
-  // The browser's cookie jar (app/document-jar.ts) parses and writes cookies with cookie-es.
-  { part: 'manager', package: 'cookie-es', note: 'imported by app/document-jar.ts' },
   // Everything else of the module: app/manager, session, state, actions, tokens, scheduling, plugins,
   // composables, components, core/* (with backoff and clock), shared/*, and the providers' shared files.
   { part: 'manager', module: /^(?:app|core|shared|providers)\/|^types$/ },
@@ -108,7 +106,7 @@ function stripExtension(path) {
  * The part a source belongs to (see PARTS); `app` for everything that is not nuxt-gatekeeper's.
  * @param {ReturnType<typeof locateSource>} location
  * @param {{ withModule?: boolean }} [app] `withModule`: the app has nuxt-gatekeeper (default true). Only then are
- *   packages (Pinia, jose, cookie-es) given to the module's parts; elsewhere they are the app's. (An app that
+ *   packages (Pinia, jose) given to the module's parts; elsewhere they are the app's. (An app that
  *   also uses one of them itself shares that code with the module; it is counted as the module's.)
  */
 export function partOf(location, { withModule = true } = {}) {
@@ -249,7 +247,7 @@ export async function clientParts(appDir) {
     if (!existsSync(mapFile)) throw new Error(`${mapFile} is missing: build the app with \`sourcemap: { client: 'hidden' }\``)
     return [file, new TraceMap(JSON.parse(readFileSync(mapFile, 'utf8')))]
   }))
-  // Pinia, jose and cookie-es count as the module's only in an app that has it (see partOf).
+  // Pinia and jose count as the module's only in an app that has it (see partOf).
   const withModule = [...maps].some(([file, map]) => map.sources.some(source => locateSource(resolveSource(join(dir, `${file}.map`), source)).kind === 'module'))
 
   for (const file of jsFiles) {

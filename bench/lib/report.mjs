@@ -193,7 +193,7 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
 
 /**
  * "client JS per part (gzip)": what each auth variant adds to the bare app's client JS, by part. nuxt-gatekeeper's
- * parts (scripts/client-parts.mjs: PARTS, with Pinia, jose and cookie-es in the parts that import them); for the
+ * parts (scripts/client-parts.mjs: PARTS, with Pinia and jose in the parts that import them); for the
  * incumbent, @sidebase/nuxt-auth's runtime and each package the bare app does not load, by npm package (some
  * come with the Nuxt composables it uses: ohash, perfect-debounce). Then the files of Nuxt itself the bare app
  * does not load (useFetch, useAsyncData, useCookie … when a module uses them). Gzip sizes are each chunk's gzip
