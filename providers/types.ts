@@ -40,6 +40,14 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
   /** The client strategy module, relative to `providers/` (no extension). */
   clientStrategy: string
   /**
+   * The same strategy less its own `refresh`, relative to `providers/` (no extension): what the browser runs where
+   * refresh tokens rotate through this app's server (the relay route), so the backend refresh, which only the
+   * server calls there, stays out of the client bundle. For providers whose client strategy refreshes; the
+   * provider contract test checks it is the client strategy without `refresh`.
+   * @default clientStrategy
+   */
+  clientStrategyWithoutRefresh?: string
+  /**
    * What the client strategy has besides signIn, signOut and getSession, known at build time: the browser stands
    * in for the strategy until its code arrives with the backend-calling chunk (src/runtime/app/lazy-strategy.ts),
    * and must answer at once whether it refreshes and which actions `useAuth()` gets. The provider contract test

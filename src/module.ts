@@ -101,9 +101,18 @@ export default defineNuxtModule<ModuleOptions>({
         const provider = JSON.stringify(resolver.resolve(providersDir, resolved.clientStrategy))
         const relay = JSON.stringify(resolver.resolve(runtimeDir, 'app/relay'))
         const relayedRefresh = JSON.stringify(resolver.resolve(runtimeDir, 'app/relayed-refresh'))
+        // The default export is the server's (plugins/auth.ts); the browser imports only `browserStrategy`, so a
+        // client bundle holds the provider's own refresh only when the browser calls it.
         const lines = [`import strategy from ${provider}`, 'export default strategy']
-        if (browserUsesRelay) lines.push(`import { relayStrategy } from ${relay}`)
-        const base = browserUsesRelay ? 'relayStrategy' : 'strategy'
+        let base = 'strategy'
+        if (browserUsesRelay) {
+          lines.push(`import { relayStrategy } from ${relay}`)
+          base = 'relayStrategy'
+        }
+        else if (browserRefreshesThroughRelay) {
+          lines.push(`import strategyWithoutRefresh from ${JSON.stringify(resolver.resolve(providersDir, resolved.clientStrategyWithoutRefresh))}`)
+          base = 'strategyWithoutRefresh'
+        }
         if (browserRefreshesThroughRelay) lines.push(`import { withRelayedRefresh } from ${relayedRefresh}`, `export const browserStrategy = withRelayedRefresh(${base})`)
         else lines.push(`export const browserStrategy = ${base}`)
         return `${lines.join('\n')}\n`

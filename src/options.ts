@@ -220,6 +220,8 @@ export interface ResolvedModuleOptions {
   enabled: boolean
   /** The provider's client strategy module, relative to `providers/`. */
   clientStrategy: string
+  /** The same less its own refresh (see AuthProviderDefinition), or the client strategy itself. */
+  clientStrategyWithoutRefresh: string
   /** What that strategy has besides signIn, signOut and getSession (see AuthProviderDefinition). */
   clientCapabilities: { refresh: boolean, actions: readonly string[] }
   /** `sessionRefresh.handler` as written (resolved by the module against the app root). */
@@ -439,6 +441,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   return {
     enabled: input.isEnabled ?? true,
     clientStrategy: definition.clientStrategy,
+    clientStrategyWithoutRefresh: definition.clientStrategyWithoutRefresh ?? definition.clientStrategy,
     clientCapabilities: definition.clientCapabilities,
     refreshHandler: typeof handler === 'string' ? handler : null,
     public: {

@@ -1,28 +1,13 @@
 import { defineClientStrategy, isAuthError, readPointer, writePointer } from '#auth-core'
-import local, { requestSignIn } from '../local/client'
+import { getSession, signIn, signOut, signUp } from './client-without-refresh'
 import type { RefreshRuntimeOptions } from './options'
 
 /** The local strategy plus refresh tokens: they arrive with the sign-in response and rotate on refresh. */
 export default defineClientStrategy<RefreshRuntimeOptions>({
-  signUp: (ctx, credentials, params) => local.signUp!(ctx, credentials, params),
-  // The refresh token goes along, so the backend can revoke it even when the access token has expired.
-  async signOut(ctx) {
-    const { signOut } = ctx.options.endpoints
-    const refreshToken = ctx.refreshToken()
-    if (!signOut || (!ctx.token() && !refreshToken)) return
-    await ctx.request(signOut, 'signOut', { body: refreshToken ? writePointer({}, ctx.options.refreshRequestTokenPointer, refreshToken) : undefined })
-  },
-  getSession: ctx => local.getSession(ctx),
-
-  async signIn(ctx, credentials, params) {
-    const result = await requestSignIn(ctx, credentials, params)
-    const body = result.body
-    const refreshToken = readPointer(body, ctx.options.signInResponseRefreshTokenPointer)
-    if (!refreshToken.found || typeof refreshToken.value !== 'string' || !refreshToken.value) {
-      throw ctx.error('BAD_RESPONSE', `The signIn response has no refresh token at refreshToken.signInResponseRefreshTokenPointer "${ctx.options.signInResponseRefreshTokenPointer}"`)
-    }
-    return { token: result.token, session: result.session, refreshToken: refreshToken.value }
-  },
+  signUp,
+  signOut,
+  getSession,
+  signIn,
 
   async refresh(ctx) {
     const { options } = ctx

@@ -36,6 +36,7 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
     }
   })(),
   clientStrategy: 'refresh/client',
+  clientStrategyWithoutRefresh: 'refresh/client-without-refresh',
   clientCapabilities: { refresh: true, actions: [] },
   matches: input => input.type === 'refresh' || (input.type === 'local' && (input.refresh as { isEnabled?: unknown } | undefined)?.isEnabled === true),
 

@@ -137,6 +137,35 @@ describe('module setup', () => {
     }
   })
 
+  it('gives the browser the provider\'s backend refresh only where no server rotates the tokens for it', async () => {
+    const refresh = { type: 'local', refresh: { isEnabled: true } }
+    const providerModule = async (nuxt: Nuxt) => {
+      const template = nuxt.options.build.templates.find(entry => entry.filename === 'gatekeeper/provider.mjs')
+      return await (template!.getContents as () => Promise<string> | string)()
+    }
+    const served = await load({ modules: [modulePath], auth: { provider: refresh } })
+    try {
+      const source = await providerModule(served)
+      // The server's strategy, with the backend refresh; the browser's, without it, refreshing through the route.
+      expect(source).toMatch(/import strategy from "[^"]*providers\/refresh\/client"/)
+      expect(source).toMatch(/import strategyWithoutRefresh from "[^"]*providers\/refresh\/client-without-refresh"/)
+      expect(source).toContain('export const browserStrategy = withRelayedRefresh(strategyWithoutRefresh)')
+    }
+    finally {
+      await served.close()
+    }
+    const generated = await load({ modules: [modulePath], auth: { provider: refresh }, nitro: { static: true } })
+    try {
+      const source = await providerModule(generated)
+      // No server: the browser calls the backend's refresh endpoint itself.
+      expect(source).not.toContain('client-without-refresh')
+      expect(source).toContain('export const browserStrategy = strategy')
+    }
+    finally {
+      await generated.close()
+    }
+  })
+
   it.each([
     ['httpOnly token cookies', { type: 'local', token: { httpOnlyCookieAttribute: true } }, 'auth.provider.token.httpOnlyCookieAttribute'],
     ['Auth.js', { type: 'authjs' }, 'auth.provider.type'],

@@ -86,6 +86,20 @@ describe.each(entries)('provider %s', (_name, definition) => {
     expect([...definition.clientCapabilities.actions].sort()).toEqual(Object.keys(module.default.actions ?? {}).sort())
   })
 
+  it('names, if it has one, a strategy without refresh that is its client strategy less `refresh`', async () => {
+    const client = await import(/* @vite-ignore */ `${providersDir}${definition.clientStrategy}.ts`) as { default: ClientStrategy }
+    if (!definition.clientStrategyWithoutRefresh) {
+      // A strategy that refreshes names one, or its backend refresh would ship to browsers that never call it.
+      expect(client.default.refresh).toBeUndefined()
+      return
+    }
+    const withoutRefresh = await import(/* @vite-ignore */ `${providersDir}${definition.clientStrategyWithoutRefresh}.ts`) as { default: ClientStrategy }
+    expect(client.default.refresh).toBeTypeOf('function')
+    expect('refresh' in withoutRefresh.default).toBe(false)
+    const { refresh: _refresh, ...rest } = client.default
+    expect(withoutRefresh.default).toEqual(rest)
+  })
+
   it('reports a login page that is not an app path under auth.provider.pages.login', () => {
     const [type] = definition.types
     const { issues } = resolve(definition, { type, pages: { login: 'https://evil.example/login' } })

@@ -1,0 +1,31 @@
+import { defineClientStrategy, readPointer, writePointer, type ClientStrategy } from '#auth-core'
+import local, { requestSignIn } from '../local/client'
+import type { RefreshRuntimeOptions } from './options'
+
+// The refresh provider's strategy less its own refresh: signing in, up and out, and the session. What the browser
+// runs where refresh tokens rotate through this app's server (the relay route), which then alone calls the
+// backend's refresh endpoint. ./client.ts adds that refresh to these same functions; they are exported one by one
+// so it lists them rather than spreading this object, which a bundler would have to keep as a possible side effect.
+
+export const signUp: ClientStrategy<RefreshRuntimeOptions>['signUp'] = (ctx, credentials, params) => local.signUp!(ctx, credentials, params)
+
+/** The refresh token goes along, so the backend can revoke it even when the access token has expired. */
+export const signOut: ClientStrategy<RefreshRuntimeOptions>['signOut'] = async (ctx) => {
+  const { signOut } = ctx.options.endpoints
+  const refreshToken = ctx.refreshToken()
+  if (!signOut || (!ctx.token() && !refreshToken)) return
+  await ctx.request(signOut, 'signOut', { body: refreshToken ? writePointer({}, ctx.options.refreshRequestTokenPointer, refreshToken) : undefined })
+}
+
+export const getSession: ClientStrategy<RefreshRuntimeOptions>['getSession'] = ctx => local.getSession(ctx)
+
+export const signIn: ClientStrategy<RefreshRuntimeOptions>['signIn'] = async (ctx, credentials, params) => {
+  const result = await requestSignIn(ctx, credentials, params)
+  const refreshToken = readPointer(result.body, ctx.options.signInResponseRefreshTokenPointer)
+  if (!refreshToken.found || typeof refreshToken.value !== 'string' || !refreshToken.value) {
+    throw ctx.error('BAD_RESPONSE', `The signIn response has no refresh token at refreshToken.signInResponseRefreshTokenPointer "${ctx.options.signInResponseRefreshTokenPointer}"`)
+  }
+  return { token: result.token, session: result.session, refreshToken: refreshToken.value }
+}
+
+export default defineClientStrategy<RefreshRuntimeOptions>({ signUp, signOut, getSession, signIn })
