@@ -39,8 +39,10 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url))
  * @type {PartRule[]}
  */
 export const PARTS = [
-  // Server code never belongs in the client; a rule of its own makes it stand out if it ever gets there.
-  { part: 'server code', module: /^(?:server\/|providers\/[^/]+\/server\/)/ },
+  // Server code never belongs in the client; a rule of its own makes it stand out if it ever gets there. Besides
+  // server/, the files of shared/ only the server runs: app code imports some of them for SSR, and a statement at
+  // their top level (a process-wide map, a node:crypto lookup) would reach the browser with nothing else of them.
+  { part: 'server code', module: /^(?:server\/|providers\/[^/]+\/server\/|shared\/(?:cleartext-upstream|env|event-jar|expiring-cache|jwt-verification|refresh-dedupe|server-[\w-]+|session-cache|shared-state)$)/ },
   // The DevTools tab's code is for development; in a production build it would stand out here.
   { part: 'devtools', module: /^(?:app\/)?devtools\// },
   { part: 'pinia', package: 'pinia' },

@@ -469,16 +469,7 @@ describe('without shared storage', () => {
 })
 
 describe('withLeaseLock', () => {
-  it('shares one queue per options object', async () => {
-    const world = createWorld()
-    const { options } = world.addTab()
-    const t = tracker()
-    const calls = [0, 1, 2].map(n => withLeaseLock('refresh', t.task(`#${n}`, () => delay(20)), options))
-    await expect(drive(Promise.all(calls))).resolves.toEqual(['#0', '#1', '#2'])
-    expect(t.most).toBe(1)
-  })
-
-  it('without options and without localStorage (node), still serialises within the tab', async () => {
+  it('one lock per tab: without localStorage (node) it still serialises the tab\'s calls', async () => {
     const t = tracker()
     const calls = [0, 1, 2].map(n => withLeaseLock('refresh', t.task(`#${n}`, () => delay(20))))
     await expect(drive(Promise.all(calls))).resolves.toEqual(['#0', '#1', '#2'])

@@ -46,7 +46,12 @@ type NodeCrypto = {
 }
 // Server code only. Node's hash is synchronous and several times cheaper per call than WebCrypto's promise;
 // reached through getBuiltinModule (Node >= 20.16) so no bundler has to resolve `node:crypto`.
-const nodeCrypto = (globalThis.process as { getBuiltinModule?: (name: string) => unknown } | undefined)?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
+// A pure-annotated call, so browser bundles drop it with the functions below.
+const nodeCrypto = /* @__PURE__ */ builtinCrypto()
+
+function builtinCrypto(): NodeCrypto | undefined {
+  return (globalThis.process as { getBuiltinModule?: (name: string) => unknown } | undefined)?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
+}
 
 /** Hex SHA-256 where Node's crypto is there (synchronous), else undefined (see sha256Hex). */
 export function sha256HexSync(text: string): string | undefined {

@@ -23,7 +23,12 @@ import { readSealed, sharedState, writeSealed, type SharedState } from './shared
  */
 // One per server process (see session-cache.ts for why on globalThis).
 const IN_FLIGHT = Symbol.for('nuxt-gatekeeper:refresh-in-flight')
-const inFlight: Map<string, Promise<unknown>> = ((globalThis as { [IN_FLIGHT]?: Map<string, Promise<unknown>> })[IN_FLIGHT] ??= new Map())
+// Made by a pure-annotated call so a browser bundle that imports this file without using it drops it too.
+const inFlight: Map<string, Promise<unknown>> = /* @__PURE__ */ processMap()
+
+function processMap(): Map<string, Promise<unknown>> {
+  return ((globalThis as { [IN_FLIGHT]?: Map<string, Promise<unknown>> })[IN_FLIGHT] ??= new Map())
+}
 
 /** The longest an answer's delivery keeps the refresh joinable (a response that never reports `close`). */
 export const ANSWER_HOLD_MAX_MS = 10_000

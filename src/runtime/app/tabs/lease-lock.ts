@@ -87,7 +87,7 @@ export interface LeaseLockOptions {
   timers?: LeaseTimers
   /**
    * Makes the unique owner id written into a lease.
-   * @default random id from crypto.getRandomValues (crypto.randomUUID needs a secure context), else Math.random
+   * @default a random id from crypto.getRandomValues (crypto.randomUUID needs a secure context)
    */
   id?: () => string
 }
@@ -104,12 +104,8 @@ interface Lease {
 
 const KEY_PREFIX = 'nuxt-gatekeeper:lease:'
 const CHANNEL_NAME = 'nuxt-gatekeeper:lease'
-const RELEASED = 'released'
 
-const defaultTimers: LeaseTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: handle => clearTimeout(handle as ReturnType<typeof setTimeout>),
-}
+// Written for size as much as for clarity: this chunk is what browsers without Web Locks download on top.
 
 function defaultChannel(name: string): LeaseChannel | null {
   return typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : null
@@ -125,24 +121,19 @@ function defaultStorage(): LeaseStorage | null {
   }
 }
 
-function randomId(): string {
-  const crypto = globalThis.crypto
-  if (typeof crypto?.getRandomValues === 'function') {
-    return Array.from(crypto.getRandomValues(new Uint32Array(4)), n => n.toString(36)).join('-')
-  }
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`
-}
+// getRandomValues, unlike randomUUID, works outside secure contexts: the only places this file runs.
+const randomId = () => Array.from(crypto.getRandomValues(new Uint32Array(4)), n => n.toString(36)).join('-')
 
-/** A lease as stored, or null when absent or malformed (a malformed one may be overwritten like an absent one). */
+/**
+ * A lease as stored, or null when absent or malformed (a malformed one may be overwritten like an absent one).
+ * A storage that throws throws here: callers decide whether that ends sharing or waits for the next try.
+ */
 function readLease(storage: LeaseStorage, key: string): Lease | null {
   const raw = storage.getItem(key)
-  if (!raw) return null
   try {
-    const value: unknown = JSON.parse(raw)
-    if (typeof value !== 'object' || value === null) return null
-    const { owner, expiresAt } = value as Record<string, unknown>
-    if (typeof owner !== 'string' || !owner || typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return null
-    return { owner, expiresAt }
+    // JSON.parse(null) is null: an absent lease.
+    const lease = JSON.parse(raw!) as Partial<Lease> | null
+    return typeof lease?.owner === 'string' && lease.owner && Number.isFinite(lease.expiresAt) ? lease as Lease : null
   }
   catch {
     return null
@@ -151,20 +142,15 @@ function readLease(storage: LeaseStorage, key: string): Lease | null {
 
 /** Creates a lock instance: one per tab (its queue is what serialises calls within the tab). */
 export function createLeaseLock(options: LeaseLockOptions = {}): LeaseLock {
-  const leaseMs = options.leaseMs ?? 10_000
-  const settleMs = options.settleMs ?? 30
-  const pollMs = options.pollMs ?? 100
-  const now = options.now ?? (() => Date.now())
-  const timers = options.timers ?? defaultTimers
-  const newId = options.id ?? randomId
-  const channelFactory = options.channelFactory ?? defaultChannel
+  const { leaseMs = 10_000, settleMs = 30, pollMs = 100, now = Date.now, id = randomId, channelFactory = defaultChannel } = options
+  // Looked up on globalThis at each call, so fake timers installed later still apply.
+  const timers = options.timers ?? globalThis as unknown as LeaseTimers
   const storageEvents = options.storageEvents !== undefined
     ? options.storageEvents
     : (typeof window === 'undefined' ? null : window as LeaseStorageEvents)
+  const renewEvery = Math.max(1, Math.floor(leaseMs / 3))
   // Tail of each lock name's queue in this tab.
   const tails = new Map<string, Promise<void>>()
-
-  const sleep = (ms: number) => new Promise<void>(resolve => timers.setTimeout(resolve, ms))
 
   function openChannel(): LeaseChannel | null {
     try {
@@ -179,52 +165,16 @@ export function createLeaseLock(options: LeaseLockOptions = {}): LeaseLock {
     storage.setItem(key, JSON.stringify({ owner, expiresAt: now() + leaseMs } satisfies Lease))
   }
 
-  /**
-   * Wakes a waiter on whichever comes first: a release broadcast, a `storage` event for the key, or a timeout.
-   * Listeners live for one acquisition and are removed by `close`.
-   */
-  function openWaiter(name: string, key: string) {
-    let wake: (() => void) | null = null
-    let timer: unknown
-    const fire = () => {
-      if (timer !== undefined) timers.clearTimeout(timer)
-      timer = undefined
-      const resolve = wake
-      wake = null
-      resolve?.()
-    }
-    const onMessage = (event: { data: unknown }) => {
-      const data = event.data as { type?: unknown, name?: unknown } | null
-      if (data?.type === RELEASED && data.name === name) fire()
-    }
-    // key null: storage.clear() in another tab.
-    const onStorage = (event: { key: string | null }) => {
-      if (event.key === key || event.key === null) fire()
-    }
-    const channel = openChannel()
-    channel?.addEventListener('message', onMessage)
-    storageEvents?.addEventListener('storage', onStorage)
-    return {
-      // The caller re-reads the lease after every wake, so a signal arriving between waits is never lost.
-      next: (ms: number) => new Promise<void>((resolve) => {
-        wake = resolve
-        timer = timers.setTimeout(fire, ms)
-      }),
-      close: () => {
-        if (timer !== undefined) timers.clearTimeout(timer)
-        timer = undefined
-        wake = null
-        channel?.removeEventListener('message', onMessage)
-        channel?.close()
-        storageEvents?.removeEventListener('storage', onStorage)
-      },
-    }
-  }
-
   /** Waits until this tab holds the lease; returns its owner id. Throws if storage throws. */
   async function acquire(storage: LeaseStorage, name: string, key: string): Promise<string> {
-    const owner = newId()
-    let waiter: ReturnType<typeof openWaiter> | undefined
+    const owner = id()
+    // A waiter wakes on whichever comes first: a release broadcast, a `storage` event for the key (null: another
+    // tab's storage.clear()), or its timeout. The listeners live for the whole acquisition and the lease is read
+    // again after every wake, so a signal arriving between two waits is never lost.
+    let wake = () => {}
+    const onMessage = (event: { data: unknown }) => (event.data as { name?: unknown } | null)?.name === name && wake()
+    const onStorage = (event: { key: string | null }) => (event.key === key || event.key === null) && wake()
+    let channel: LeaseChannel | null | undefined
     try {
       for (;;) {
         const lease = readLease(storage, key)
@@ -232,17 +182,30 @@ export function createLeaseLock(options: LeaseLockOptions = {}): LeaseLock {
         if (!lease || lease.expiresAt <= time) {
           writeLease(storage, key, owner)
           // Another tab may have written in the same moment: after the wait, every tab reads the same last write.
-          await sleep(settleMs)
+          await new Promise<void>(resolve => timers.setTimeout(resolve, settleMs))
           if (readLease(storage, key)?.owner === owner) return owner
           continue
         }
-        waiter ??= openWaiter(name, key)
+        if (channel === undefined) {
+          channel = openChannel()
+          channel?.addEventListener('message', onMessage)
+          storageEvents?.addEventListener('storage', onStorage)
+        }
+        let timer: unknown
         // Never sleep past the lease's expiry: a crashed holder must not block longer than its lease.
-        await waiter.next(Math.max(1, Math.min(pollMs, lease.expiresAt - time)))
+        await new Promise<void>((resolve) => {
+          wake = resolve
+          timer = timers.setTimeout(resolve, Math.max(1, Math.min(pollMs, lease.expiresAt - time)))
+        })
+        timers.clearTimeout(timer)
       }
     }
     finally {
-      waiter?.close()
+      if (channel !== undefined) {
+        channel?.removeEventListener('message', onMessage)
+        channel?.close()
+        storageEvents?.removeEventListener('storage', onStorage)
+      }
     }
   }
 
@@ -250,22 +213,18 @@ export function createLeaseLock(options: LeaseLockOptions = {}): LeaseLock {
   function keepLease(storage: LeaseStorage, key: string, owner: string): () => void {
     let timer: unknown
     const renew = () => {
-      timer = undefined
       try {
         // Lost it (we stalled past expiry and another tab took it): never steal it back.
         if (readLease(storage, key)?.owner !== owner) return
         writeLease(storage, key, owner)
       }
       catch {
-        // A failing write (quota) may pass; try again at the next renewal.
+        // A failing read or write (quota) may pass; try again at the next renewal.
       }
-      timer = timers.setTimeout(renew, Math.max(1, Math.floor(leaseMs / 3)))
+      timer = timers.setTimeout(renew, renewEvery)
     }
-    timer = timers.setTimeout(renew, Math.max(1, Math.floor(leaseMs / 3)))
-    return () => {
-      if (timer !== undefined) timers.clearTimeout(timer)
-      timer = undefined
-    }
+    timer = timers.setTimeout(renew, renewEvery)
+    return () => timers.clearTimeout(timer)
   }
 
   function release(storage: LeaseStorage, name: string, key: string, owner: string): void {
@@ -277,75 +236,50 @@ export function createLeaseLock(options: LeaseLockOptions = {}): LeaseLock {
       // Storage broke meanwhile; the lease then ends at its expiry.
     }
     const channel = openChannel()
-    if (!channel) return
     try {
       // Messages already posted are still delivered after close().
-      channel.postMessage({ type: RELEASED, name })
+      channel?.postMessage({ type: 'released', name })
     }
     catch {
       // No broadcast: waiters still see the `storage` event or poll.
     }
     finally {
-      channel.close()
+      channel?.close()
     }
   }
 
   async function runShared<T>(name: string, task: () => Promise<T>): Promise<T> {
     const storage = options.storage !== undefined ? options.storage : defaultStorage()
     const key = KEY_PREFIX + name
-    let owner: string | null = null
-    if (storage) {
-      try {
-        owner = await acquire(storage, name, key)
-      }
-      catch {
-        // Storage throws (Safari private mode, disabled, quota): there is no shared storage, so nothing can be shared
-        // with the other tabs either; the per-tab queue this runs in is all the exclusion left.
-        owner = null
-      }
-    }
-    if (!storage || owner === null) return await task()
-    const stopRenewing = keepLease(storage, key, owner)
+    // Storage that throws (Safari private mode, disabled, quota) shares nothing with the other tabs either; the
+    // per-tab queue this runs in is all the exclusion left.
+    const owner = storage && await acquire(storage, name, key).catch(() => null)
+    if (!owner) return await task()
+    const stopRenewing = keepLease(storage!, key, owner)
     try {
       return await task()
     }
     finally {
       stopRenewing()
-      release(storage, name, key, owner)
+      release(storage!, name, key, owner)
     }
   }
 
   function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
-    const previous = tails.get(name) ?? Promise.resolve()
-    const run = previous.then(() => runShared(name, task))
+    const run = (tails.get(name) ?? Promise.resolve()).then(() => runShared(name, task))
     // The queue goes on whether a task succeeds or fails; the last one out removes the entry.
     const tail = run.then(() => {}, () => {})
     tails.set(name, tail)
-    void tail.then(() => {
-      if (tails.get(name) === tail) tails.delete(name)
-    })
+    void tail.then(() => tails.get(name) === tail && tails.delete(name))
     return run
   }
 
   return { withLock }
 }
 
-let defaultLock: LeaseLock | undefined
-const locksByOptions = new WeakMap<LeaseLockOptions, LeaseLock>()
+let tabLock: LeaseLock | undefined
 
-/**
- * Runs `task` while holding the lock `name`, shared by all tabs of this origin through localStorage (see the top of
- * this file). Calls without options share one instance per tab; calls passing the same options object share one
- * instance for those options (a different object gets its own queue, and still excludes the others through the lease).
- */
-export function withLeaseLock<T>(name: string, task: () => Promise<T>, options?: LeaseLockOptions): Promise<T> {
-  let lock: LeaseLock
-  if (!options) {
-    lock = defaultLock ??= createLeaseLock()
-  }
-  else {
-    lock = locksByOptions.get(options) ?? createLeaseLock(options)
-    locksByOptions.set(options, lock)
-  }
-  return lock.withLock(name, task)
+/** Runs `task` while holding the lock `name`, shared by all tabs of this origin through localStorage (see the top of this file). */
+export function withLeaseLock<T>(name: string, task: () => Promise<T>): Promise<T> {
+  return (tabLock ??= createLeaseLock()).withLock(name, task)
 }
