@@ -121,7 +121,8 @@ function defaultStorage(): LeaseStorage | null {
   }
 }
 
-// getRandomValues, unlike randomUUID, works outside secure contexts: the only places this file runs.
+// getRandomValues, unlike randomUUID, works outside secure contexts too: where this file mostly runs (a page on
+// plain http has no Web Locks; the rest are browsers older than Web Locks).
 const randomId = () => Array.from(crypto.getRandomValues(new Uint32Array(4)), n => n.toString(36)).join('-')
 
 /**
