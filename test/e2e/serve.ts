@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
+import { delimiter, dirname, join } from 'node:path'
 
 /** A port nothing listens on at this moment: something else may take it before it is used (see onFreePort). */
 async function freePort(): Promise<number> {
@@ -68,4 +69,46 @@ async function serveOn(appDir: string, env: Record<string, string | undefined>, 
     await new Promise(resolve => setTimeout(resolve, 200))
   }
   return { baseURL, port, output: () => output, stop: () => void server.kill('SIGTERM') }
+}
+
+/**
+ * Runs `nuxi dev` for an app on 127.0.0.1 until `readyPath` answers 2xx; returns its URL and a stop function that
+ * ends the dev server with the server process it forks (one process group). The URL is the one nuxi prints, which
+ * names another port when the one asked for was taken meanwhile.
+ */
+export async function serveDev(appDir: string, { readyPath = '/', node = process.execPath }: { readyPath?: string, node?: string } = {}): Promise<ServedApp> {
+  const server: ChildProcess = spawn(node, [join(appDir, 'node_modules', '.bin', 'nuxi'), 'dev', '--port', String(await freePort()), '--host', '127.0.0.1'], {
+    cwd: appDir,
+    // Without vitest's variables: Nuxt and its logger would take the server for a test run (no URL printed).
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(?:VITEST|TEST$|NODE_ENV$)/.test(name))), PATH: `${dirname(node)}${delimiter}${process.env.PATH}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  let output = ''
+  const collect = (chunk: Buffer) => {
+    output += chunk
+  }
+  server.stdout?.on('data', collect)
+  server.stderr?.on('data', collect)
+  const stop = () => {
+    try {
+      process.kill(-server.pid!, 'SIGTERM')
+    }
+    catch {
+      // Already gone.
+    }
+  }
+  const deadline = Date.now() + 180_000
+  for (;;) {
+    // eslint-disable-next-line no-control-regex
+    const baseURL = /Local:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output.replace(/\u001B\[[\d;]*m/g, ''))?.[1]
+    if (baseURL && await fetch(`${baseURL}${readyPath}`).then(response => response.ok, () => false)) {
+      return { baseURL, port: Number(new URL(baseURL).port), output: () => output, stop }
+    }
+    if (Date.now() > deadline || server.exitCode !== null) {
+      stop()
+      throw new Error(`nuxi dev in ${appDir} did not start:\n${output}`)
+    }
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
 }
