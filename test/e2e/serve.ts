@@ -73,13 +73,13 @@ async function serveOn(appDir: string, env: Record<string, string | undefined>, 
 
 /**
  * Runs `nuxi dev` for an app on 127.0.0.1 until `readyPath` answers 2xx; returns its URL and a stop function that
- * ends the dev server with the server process it forks (one process group). The URL is the one nuxi prints, which
- * names another port when the one asked for was taken meanwhile.
+ * ends the dev server with the server process it forks (one process group). The URL is read from what nuxi prints:
+ * the port it listens on, whatever was asked for.
  */
 export async function serveDev(appDir: string, { readyPath = '/', node = process.execPath }: { readyPath?: string, node?: string } = {}): Promise<ServedApp> {
   const server: ChildProcess = spawn(node, [join(appDir, 'node_modules', '.bin', 'nuxi'), 'dev', '--port', String(await freePort()), '--host', '127.0.0.1'], {
     cwd: appDir,
-    // Without vitest's variables: Nuxt and its logger would take the server for a test run (no URL printed).
+    // Without vitest's variables: under them Nuxt DevTools turns itself off and the logger prints no URL.
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(?:VITEST|TEST$|NODE_ENV$)/.test(name))), PATH: `${dirname(node)}${delimiter}${process.env.PATH}` },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
