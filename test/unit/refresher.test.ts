@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { shallowRef } from 'vue'
-import { AuthError, createIssuerClock, initialMachineState, transition, type AuthEvent, type ClientStrategy, type StrategyContext, type TokenResult } from '../../src/runtime/core'
+import { AuthError, createIssuerClock, initialMachineState, jwtExpiry, transition, type AuthEvent, type ClientStrategy, type StrategyContext, type TokenResult } from '../../src/runtime/core'
 import type { PublicAuthConfig } from '../../src/runtime/core/config'
 import { createRefresher } from '../../src/runtime/app/refresher'
 import { scheduleChecks } from '../../src/runtime/app/scheduling'
@@ -75,6 +75,7 @@ function appTokens(): AppTokens {
     sync,
     matchServerRender: () => {},
     seen: () => ({ token: views.token.value !== null, refreshToken: views.refreshToken.value !== null }),
+    expiryOf: jwtExpiry,
     dispose: () => {},
   }
 }

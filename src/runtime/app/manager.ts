@@ -8,14 +8,14 @@ import { responseSent } from '../shared/server-refresh'
 import { createStrategyContext } from '../shared/strategy-context'
 import { loadBackendCode } from './backend-loader'
 import { createNavigation, type Navigation } from './navigation'
-import { createRefresher, createServerHeldRefresh } from '#gatekeeper-features'
+import { createAppTokens, createRefresher, createServerHeldRefresh } from '#gatekeeper-features'
 import type { Refresher } from './refresher'
 import type { AppParts } from './parts'
 import { createReporter, createSession, type SessionManager } from './session'
 import type { createSignIn } from './sign-in'
 import { createAuthState, useAuthStateFields, type AuthState, type AuthStateFields } from './state'
 import { createTabChannel, type TabMessage } from './tabs/channel'
-import { createAppTokens, type AppTokens } from './tokens'
+import type { AppTokens } from './tokens'
 
 export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensureChecked' | 'endSession'>,
   Pick<Navigation, 'guardTarget' | 'accessTarget' | 'guardNavigate' | 'enforceGuard'>,

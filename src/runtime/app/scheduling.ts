@@ -1,5 +1,5 @@
 import { watch } from 'vue'
-import { createBackoff, jwtExpiry, type IssuerClock } from '../core'
+import { createBackoff, type IssuerClock } from '../core'
 import type { SessionRefreshRuntimeConfig } from '../core/config'
 import type { Refresher } from './refresher'
 import type { SessionManager } from './session'
@@ -45,7 +45,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
   function dueAt(): number | null {
     if (refresher) return refresher.dueAt()
     const token = tokens.token()
-    const expiresAt = token && token !== checkedExpiryOf ? jwtExpiry(token) : null
+    const expiresAt = token && token !== checkedExpiryOf ? tokens.expiryOf(token) : null
     return expiresAt === null ? null : expiresAt - clock.offset()
   }
 

@@ -1,6 +1,7 @@
 import { shallowRef, type Ref } from 'vue'
 import type { H3Event } from 'h3'
 import type { PublicAuthConfig } from '../core/config'
+import { jwtExpiry } from '../core/token'
 import { requestJar } from '../shared/event-jar'
 import { createTokenStore, unreadableJar, type TokenStore, type TokenWrite } from '../shared/token-store'
 import { documentJar } from './document-jar'
@@ -24,6 +25,8 @@ export interface AppTokens extends TokenStore {
   matchServerRender(seen: TokensSeen): void
   /** Which tokens the views show (SSR: what the render could see), without making the views to find out. */
   seen(): TokensSeen
+  /** The access token's expiry (its JWT `exp`, in ms by the issuer's clock), or null when it is not a JWT with one. */
+  expiryOf(token: string): number | null
   dispose(): void
 }
 
@@ -90,6 +93,7 @@ export function createAppTokens(config: PublicAuthConfig, event: H3Event | undef
       const now = views ? { token: views.token.value, refreshToken: views.refreshToken.value } : visible()
       return { token: now.token !== null, refreshToken: now.refreshToken !== null }
     },
+    expiryOf: jwtExpiry,
     dispose: () => cookieStore?.removeEventListener('change', sync),
   }
 }
