@@ -23,13 +23,13 @@ import { measureAllocation } from './lib/allocation.mjs'
 import { measureHeldHeap } from './lib/held.mjs'
 import { measureInstructions } from './lib/instructions.mjs'
 import { firstVisitJs, launchBrowser, navigationHeap, runScenarios } from './lib/browser.mjs'
-import { machineDescription, renderCounts, renderParts, renderReport, renderWithUseFetch } from './lib/report.mjs'
+import { machineDescription, renderBytesAdded, renderCounts, renderParts, renderReport } from './lib/report.mjs'
 import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
 import { startRedis } from '../scripts/redis.mjs'
 import { startServer, stopEveryServer } from './lib/server.mjs'
 import { measureApiThroughput, measurePairedThroughput, measureTwoInstances } from './lib/throughput.mjs'
-import { OWN_INSTALL, VARIANTS, WITH_USEFETCH, allAndInitialBytes, benchDir, buildVariant, clientJsBytes, clientJsParts } from './lib/variants.mjs'
+import { AUTHJS, OWN_INSTALL, VARIANTS, WITH_USEFETCH, allAndInitialBytes, benchDir, buildVariant, clientJsBytes, clientJsParts } from './lib/variants.mjs'
 
 const { values: flags } = parseArgs({
   options: {
@@ -82,6 +82,10 @@ if (!flags['skip-build']) {
   if (!flags.counts && options.repeat === 0) {
     for (const variant of WITH_USEFETCH) {
       step(`building ${variant.name} with a useFetch page (client bytes only)`)
+      await buildVariant(variant)
+    }
+    for (const variant of AUTHJS) {
+      step(`building ${variant.name} (client bytes only)`)
       await buildVariant(variant)
     }
   }
@@ -180,6 +184,9 @@ try {
     for (const server of servers.filter(candidate => !candidate.variant.builtAs)) firstVisit.set(server.variant.name, await firstVisitJs(browser, server))
     // The apps that already use useFetch: bytes from their builds.
     const withUseFetch = new Map(await Promise.all(WITH_USEFETCH.map(async variant => [variant.name, allAndInitialBytes(await clientJsParts(variant))])))
+    // The Auth.js builds: their parts join the per-part table, their bytes a table against bare.
+    for (const variant of AUTHJS) parts.set(variant.name, await clientJsParts(variant))
+    const authjsBytes = new Map(['bare', ...AUTHJS.map(variant => variant.name)].map(name => [name, allAndInitialBytes(parts.get(name))]))
     const machine = machineDescription(browser.version())
     const date = new Date().toISOString().slice(0, 10)
     const report = [renderReport({
@@ -197,12 +204,14 @@ try {
       options,
       machine,
       date,
-    }), renderParts({ variants: VARIANTS, parts }), renderWithUseFetch({ variants: WITH_USEFETCH, bytes: withUseFetch })].join('\n\n')
+    }), renderParts({ variants: [...VARIANTS, ...AUTHJS], parts }),
+    renderBytesAdded({ title: 'client JS added to an app that already uses useFetch', variants: WITH_USEFETCH, bytes: withUseFetch }),
+    renderBytesAdded({ title: 'client JS added by the Auth.js providers, to the app without auth', variants: [VARIANTS[0], ...AUTHJS], bytes: authjsBytes })].join('\n\n')
     mkdirSync(join(benchDir, 'results'), { recursive: true })
     writeFileSync(join(benchDir, 'results', 'latest.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/latest.md)\n`)
     // The same figures as JSON, and the charts of docs/benchmarks.md drawn from it.
-    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, held, navigation, api, instances, scenarios, options, machine, date })
+    const json = resultsJson({ variants: VARIANTS, bytes, firstVisit, parts, withUseFetch, authjsBytes, throughput, allocation, instructions, held, navigation, api, instances, scenarios, options, machine, date })
     writeResultsJson(json, join(benchDir, 'results', 'latest.json'))
     writeCharts(json, join(repoRoot, 'docs', 'public', 'benchmarks'))
     process.stdout.write('(and bench/results/latest.json, and its charts in docs/public/benchmarks/)\n')

@@ -247,19 +247,19 @@ export function renderParts({ variants, parts }) {
 }
 
 /**
- * "client JS added to an app that already uses useFetch": the same comparison in the app with one more page that
- * loads its data with useFetch (bench/usefetch), whose Nuxt composables the incumbent's runtime shares and
- * nuxt-gatekeeper's does not use. Over every chunk, and over the files every page loads first (the entry and its
- * static imports: the lazy chunks and page chunks left out).
- * @param {{ variants: Array<{ name: string, label: string, auth: boolean }>, bytes: Map<string, { all: { gzip: number }, initial: { gzip: number } }> }} input
- *   `variants`: bench/lib/variants.mjs's WITH_USEFETCH, the baseline first
+ * Client JS (gzip) a set of builds adds to their baseline, over every chunk and over the files every page loads
+ * first (the entry and its static imports: the lazy chunks and page chunks left out). Used for the app that already
+ * uses useFetch (bench/usefetch: its Nuxt composables the incumbent's runtime shares and nuxt-gatekeeper's does not
+ * use) and for the app with an Auth.js provider (bench/authjs, against bare).
+ * @param {{ title: string, variants: Array<{ name: string, label: string }>, bytes: Map<string, { all: { gzip: number }, initial: { gzip: number } }> }} input
+ *   `variants`: the baseline first (bench/lib/variants.mjs's WITH_USEFETCH, or bare and AUTHJS)
  */
-export function renderWithUseFetch({ variants, bytes }) {
+export function renderBytesAdded({ title, variants, bytes }) {
   const [bare, ...columns] = variants
   const base = bytes.get(bare.name)
   const line = (label, pick) => `| ${label} | ${columns.map(variant => signed(pick(bytes.get(variant.name)).gzip - pick(base).gzip)).join(' | ')} |`
   return [
-    `| client JS added to an app that already uses useFetch (gzip) | ${columns.map(variant => variant.label).join(' | ')} |`,
+    `| ${title} (gzip) | ${columns.map(variant => variant.label).join(' | ')} |`,
     `|---|${columns.map(() => '---').join('|')}|`,
     line(`every chunk (the app without auth: ${kB(base.all.gzip)})`, result => result.all),
     line(`the files every page loads first (${kB(base.initial.gzip)})`, result => result.initial),

@@ -13,9 +13,12 @@
 //     withUseFetchBytes: { [variant]: { all, initial } },               // the same app with a useFetch page (bench/usefetch):
 //                                                                       // every client JS file, and the entry with its static
 //                                                                       // imports, each { total, gzip }; absent when not measured
+//     authjsBytes: { [variant]: { all, initial } },                     // the app with an Auth.js provider (bench/authjs),
+//                                                                       // and bare: the same two figures; absent when not measured
 //     parts: { [variant]: [{ part, total, gzip }] },                    // client JS per part (scripts/client-parts.mjs:
 //                                                                       // the module's parts, `app` and `(unmapped)`,
-//                                                                       // adding up to clientBytes); absent when not measured
+//                                                                       // adding up to clientBytes; the Auth.js builds too);
+//                                                                       // absent when not measured
 //     ssr: { [variant]: { median, ratio, pairRatios?, requestRatio?, control?, samples, cpuMsPerView, cpuRatio, backendCallsPerView, failed } },
 //                                                                       // median: req/s; ratio: bare's CPU per view over this
 //                                                                       // one's, timed together (bench/lib/throughput.mjs), the
@@ -70,6 +73,7 @@ import { renderCharts } from './charts.mjs'
  *   date: string, machine: string, options: Record<string, number>, variants: Variant[],
  *   clientBytes: Record<string, Bytes>, parts?: Record<string, PartBytes[]>,
  *   firstVisitBytes?: Record<string, Bytes & { files: number }>, withUseFetchBytes?: Record<string, { all: Bytes, initial: Bytes }>,
+ *   authjsBytes?: Record<string, { all: Bytes, initial: Bytes }>,
  *   ssr: Record<string, Throughput & { ratio: number }>, allocation?: Record<string, Allocation>,
  *   instructions?: Record<string, Instructions>, held?: Record<string, Held>,
  *   navigationHeap?: Record<string, NavigationHeap>,
@@ -89,6 +93,7 @@ const partList = value => (Array.isArray(value) ? value : value?.parts ?? []).ma
  *   variants: Variant[], bytes: Map<string, Bytes> | Record<string, Bytes>,
  *   parts?: Map<string, unknown> | Record<string, unknown>,
  *   withUseFetch?: Map<string, { all: Bytes, initial: Bytes }> | Record<string, { all: Bytes, initial: Bytes }>,
+ *   authjsBytes?: Map<string, { all: Bytes, initial: Bytes }> | Record<string, { all: Bytes, initial: Bytes }>,
  *   throughput: Map<string, Throughput> | Record<string, Throughput>,
  *   allocation?: Map<string, Allocation> | Record<string, Allocation>,
  *   instructions?: Map<string, Instructions> | Record<string, Instructions>,
@@ -100,7 +105,7 @@ const partList = value => (Array.isArray(value) ? value : value?.parts ?? []).ma
  * }} measured
  * @returns {BenchResults} the JSON written to bench/results/latest.json
  */
-export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, throughput, allocation, instructions, held, navigation, api = [], instances = null, scenarios, options, machine, date }) {
+export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, authjsBytes, throughput, allocation, instructions, held, navigation, api = [], instances = null, scenarios, options, machine, date }) {
   const bare = variants.find(variant => !variant.auth)
   const bareMedian = plain(throughput)[bare.name]?.median
   const partsObject = parts && Object.fromEntries(Object.entries(plain(parts)).map(([name, value]) => [name, partList(value)]))
@@ -120,6 +125,7 @@ export function resultsJson({ variants, bytes, firstVisit, parts, withUseFetch, 
     ...(firstVisit ? { firstVisitBytes: plain(firstVisit) } : {}),
     ...(partsObject && Object.keys(partsObject).length ? { parts: partsObject } : {}),
     ...(withUseFetch ? { withUseFetchBytes: plain(withUseFetch) } : {}),
+    ...(authjsBytes ? { authjsBytes: plain(authjsBytes) } : {}),
     ssr: Object.fromEntries(Object.entries(plain(throughput)).map(([name, result]) => [name, {
       median: result.median,
       ratio: result.ratio ?? result.median / bareMedian,

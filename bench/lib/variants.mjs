@@ -1,5 +1,6 @@
 // The app variants the bench builds: the same base app (bench/base) with no auth module, nuxt-gatekeeper
-// (local, refresh, httpOnly, session mode) or @sidebase/nuxt-auth (local, local with refresh).
+// (local, refresh, httpOnly, session mode) or @sidebase/nuxt-auth (local, local with refresh); and for client bytes
+// only, the same app with a useFetch page, and with an Auth.js provider in each module.
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -33,8 +34,18 @@ export const VARIANTS = [
   { name: 'sidebase-local', label: '@sidebase/nuxt-auth 1.3.1 local', auth: true, refresh: false },
 ].map(variant => ({ env: {}, ...variant, dir: join(benchDir, 'variants', variant.builtAs ?? variant.name) }))
 
-/** The variants with a dependency tree of their own (a package.json beside their nuxt.config): the incumbent's. */
-export const OWN_INSTALL = VARIANTS.filter(variant => !variant.builtAs && existsSync(join(variant.dir, 'package.json'))).map(variant => variant.name)
+/**
+ * The app with an Auth.js provider in each module (bench/authjs: a credentials sign-in, the same pages and backend),
+ * built for client bytes only, beside bare: nuxt-gatekeeper's `authjs` (@auth/core) and the incumbent's (next-auth
+ * v4, in its own dependency tree). The SSR and browser scenarios are written for token cookies.
+ */
+export const AUTHJS = [
+  { name: 'gatekeeper-authjs', label: 'nuxt-gatekeeper authjs', auth: true, refresh: false },
+  { name: 'sidebase-authjs', label: '@sidebase/nuxt-auth 1.3.1 authjs', auth: true, refresh: false },
+].map(variant => ({ env: {}, ...variant, dir: join(benchDir, 'variants', variant.name) }))
+
+/** The builds with a dependency tree of their own (a package.json beside their nuxt.config): the incumbent's. */
+export const OWN_INSTALL = [...VARIANTS, ...AUTHJS].filter(variant => !variant.builtAs && existsSync(join(variant.dir, 'package.json'))).map(variant => variant.name)
 
 /**
  * The same apps with one more page that loads its data with useFetch, as most Nuxt apps do (bench/usefetch; each
