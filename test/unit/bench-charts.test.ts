@@ -4,7 +4,7 @@
 import { Window } from 'happy-dom'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bytesChart, callsChart, renderCharts, ssrChart } from '../../bench/lib/charts.mjs'
-import { renderCounts, renderReport, renderWithUseFetch } from '../../bench/lib/report.mjs'
+import { renderBytesAdded, renderCounts, renderReport } from '../../bench/lib/report.mjs'
 import { resultsJson } from '../../bench/lib/results.mjs'
 import sampleJson from './fixtures/bench-sample.json'
 
@@ -452,7 +452,7 @@ describe('the app that already uses useFetch', () => {
   ])
 
   it('tables what each module adds to it against its own baseline, over every chunk and over the files every page loads first', () => {
-    const lines = renderWithUseFetch({ variants, bytes }).split('\n')
+    const lines = renderBytesAdded({ title: 'client JS added to an app that already uses useFetch', variants, bytes }).split('\n')
     expect(lines[0]).toBe('| client JS added to an app that already uses useFetch (gzip) | nuxt-gatekeeper local | @sidebase/nuxt-auth 1.3.1 local |')
     expect(lines[2]).toBe('| every chunk (the app without auth: 83.3 kB) | +11.8 kB | +6.4 kB |')
     expect(lines[3]).toBe('| the files every page loads first (78.1 kB) | +8.9 kB | +6.4 kB |')
@@ -462,5 +462,8 @@ describe('the app that already uses useFetch', () => {
     const json = sample()
     const built = resultsJson({ ...json, variants: json.variants, bytes: new Map(), throughput: new Map(), scenarios: new Map(), withUseFetch: bytes })
     expect(built.withUseFetchBytes).toEqual(Object.fromEntries(bytes))
+    expect(built).not.toHaveProperty('authjsBytes')
+    // The Auth.js builds (bytes only) go in under their own key, the same shape.
+    expect(resultsJson({ ...json, variants: json.variants, bytes: new Map(), throughput: new Map(), scenarios: new Map(), authjsBytes: bytes }).authjsBytes).toEqual(Object.fromEntries(bytes))
   })
 })
