@@ -291,8 +291,10 @@ export default defineNuxtPlugin({
     // such pages at build time); globalAppMiddleware only decides whether pages *without* meta are protected.
     addRouteMiddleware({ name: globalName, path: middleware, global: true })
     // Names pages can list: ours, and the incumbent's so pages written for @sidebase/nuxt-auth keep working
-    // (Nuxt keeps an app's own `auth` middleware and warns; `gatekeeper-auth` still works then).
-    for (const name of namedOnly) addRouteMiddleware({ name, path: middleware })
+    // (Nuxt keeps an app's own `auth` middleware and warns; `gatekeeper-auth` still works then). Through a file of
+    // their own (see by-name.ts): the build would warn about the guard imported both lazily and up front.
+    const byName = resolver.resolve(runtimeDir, 'app/middleware/by-name')
+    for (const name of namedOnly) addRouteMiddleware({ name, path: byName })
 
     const runtimeTypes = (path: string) => JSON.stringify(resolver.resolve(runtimeDir, path))
     // Page meta: for the app and the server.

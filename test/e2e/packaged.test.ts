@@ -29,12 +29,14 @@ describe.each(CELLS)('the packed module in a fresh app: Node $node, Nuxt $nuxt',
   let node = ''
   let baseURL = ''
   let stop = () => {}
+  let buildOutput = ''
 
   beforeAll(async () => {
     const app = await prepared<Exclude<Prepared, { error: string }>>(cellId(cell))
     appDir = app.appDir
     node = app.node
-    await runWith(node, join(appDir, 'node_modules', '.bin', 'nuxi'), ['build'], appDir)
+    const build = await runWith(node, join(appDir, 'node_modules', '.bin', 'nuxi'), ['build'], appDir)
+    buildOutput = `${build.stdout}\n${build.stderr}`
     // The browser test has tokens of 4 s: no other cell's install may still load the machine.
     await Promise.all(CELLS.map(other => prepared(cellId(other)).catch(() => {})))
     // Access tokens of 4 s: a page opened after a few seconds needs a refresh first.
@@ -43,6 +45,14 @@ describe.each(CELLS)('the packed module in a fresh app: Node $node, Nuxt $nuxt',
     stop = server.stop
   }, 480_000)
   afterAll(() => stop())
+
+  it('builds without a warning about the module\'s files', () => {
+    expect(buildOutput).toContain('You can preview this build')
+    // Vite's "(!) <file> is dynamically imported by … but also statically imported by …" (rolldown's
+    // INEFFECTIVE_DYNAMIC_IMPORT with Vite 8), and any other warning line naming the module.
+    const aboutTheModule = buildOutput.split('\n').filter(line => line.includes('nuxt-gatekeeper') && /\(!\)|warn|imported by/i.test(line))
+    expect(aboutTheModule).toEqual([])
+  })
 
   it('signs in (a wrong password first), reloads, refreshes and signs out in Chromium', async () => {
     const stats = async () => await (await fetch(`${baseURL}/api/_test/stats`)).json() as { signIns: number, refreshes: number, reuseDetections: number }
