@@ -70,7 +70,9 @@ if (!flags['skip-build']) {
   execFileSync('npm', ['pack', '--pack-destination', packDir], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] })
   const tarball = readdirSync(packDir).find(file => file.endsWith('.tgz'))
   execFileSync('npm', ['install', '--no-save', join(packDir, tarball)], { cwd: benchDir, stdio: ['ignore', 'ignore', 'inherit'] })
-  for (const name of OWN_INSTALL) {
+  // The builds for client bytes only (useFetch, Auth.js) are for full runs: --counts, --held and --repeat read none.
+  const fullRun = !flags.counts && !flags.held && options.repeat === 0
+  for (const name of OWN_INSTALL.filter(candidate => fullRun || !AUTHJS.some(variant => variant.name === candidate))) {
     step(`installing @sidebase/nuxt-auth 1.3.1 into its own tree (bench/variants/${name})`)
     execFileSync('npm', ['install'], { cwd: join(benchDir, 'variants', name), stdio: ['ignore', 'ignore', 'inherit'] })
   }
@@ -79,7 +81,7 @@ if (!flags['skip-build']) {
     step(`building ${variant.name}`)
     await buildVariant(variant)
   }
-  if (!flags.counts && options.repeat === 0) {
+  if (fullRun) {
     for (const variant of WITH_USEFETCH) {
       step(`building ${variant.name} with a useFetch page (client bytes only)`)
       await buildVariant(variant)

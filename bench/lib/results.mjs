@@ -17,8 +17,8 @@
 //                                                                       // and bare: the same two figures; absent when not measured
 //     parts: { [variant]: [{ part, total, gzip }] },                    // client JS per part (scripts/client-parts.mjs:
 //                                                                       // the module's parts, `app` and `(unmapped)`,
-//                                                                       // adding up to clientBytes; the Auth.js builds too);
-//                                                                       // absent when not measured
+//                                                                       // adding up to clientBytes; the Auth.js builds' to
+//                                                                       // authjsBytes[name].all); absent when not measured
 //     ssr: { [variant]: { median, ratio, pairRatios?, requestRatio?, control?, samples, cpuMsPerView, cpuRatio, backendCallsPerView, failed } },
 //                                                                       // median: req/s; ratio: bare's CPU per view over this
 //                                                                       // one's, timed together (bench/lib/throughput.mjs), the

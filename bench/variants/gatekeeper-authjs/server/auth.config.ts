@@ -3,7 +3,8 @@ import Credentials from '@auth/core/providers/credentials'
 import { BENCH_SECRET } from '../../../fixtures.mjs'
 import { findUser } from '../../../base/server/utils/backend'
 
-// The bench's users through a credentials provider (the same check as the backend's login route).
+// The bench's users through a credentials provider (the same check as the backend's login route); the session
+// carries the user's name where the pages show it (`data.name`).
 export default {
   secret: BENCH_SECRET,
   providers: [
@@ -15,4 +16,7 @@ export default {
       },
     }),
   ],
+  callbacks: {
+    session: ({ session }) => ({ ...session, name: session.user?.name }),
+  },
 } satisfies AuthConfig
