@@ -1,17 +1,20 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, newUser } from './helpers'
-import { onFreePort, serveBuilt } from './serve'
+import { onFreePort, serveBuilt, type ServedApp } from './serve'
 
 // The same built local fixture, started again with NUXT_PUBLIC_AUTH_BASE_URL and
 // NUXT_AUTH_SESSION_CACHE_MAX_AGE set, and with the incumbent's AUTH_ORIGIN: run-time values must win over
 // nuxt.config's `auth` options (docs/reference/configuration.md, "baseURL"; docs/guide/ssr.md, "The session
-// cache").
+// cache"). And the built authjs fixture with a base URL nothing serves, where only the page renderer answers.
 const fixtureDir = fileURLToPath(new URL('../fixtures/local', import.meta.url))
+const authjsDir = fileURLToPath(new URL('../fixtures/authjs', import.meta.url))
 const primary = new Backend(inject('localBaseURL'))
 let baseURL = ''
 let originBaseURL = ''
 const stops: Array<() => void> = []
+/** Servers whose base URL leads to this app's own pages: nothing serves /api/nowhere. */
+const misdirected: Array<{ name: string, server: ServedApp }> = []
 
 /** The built local fixture once more, on a port of its own, with `env` (a function of that port) set. */
 async function startServer(env: (port: number) => Record<string, string>): Promise<string> {
@@ -25,6 +28,13 @@ beforeAll(async () => {
   baseURL = await startServer(port => ({ NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${port}/api/auth`, NUXT_AUTH_SESSION_CACHE_MAX_AGE: '0' }))
   // The incumbent's variable (auth.originEnvKey), as its users set it in production.
   originBaseURL = await startServer(port => ({ AUTH_ORIGIN: `http://127.0.0.1:${port}/api/auth` }))
+  // The authjs fixture: its server renders check the session for every visitor, cookie or not.
+  const authjs = (env: (port: number) => Record<string, string>) => onFreePort(port => serveBuilt(authjsDir, { AUTH_URL: `http://127.0.0.1:${port}`, AUTH_SECRET: 'e2e-only-auth-secret-0123456789abcdef0123', ...env(port) }, { port, readyPath: '/api/_test/counters' }))
+  misdirected.push(
+    { name: 'a path (SSR calls the app in-process)', server: await authjs(() => ({ NUXT_PUBLIC_AUTH_BASE_URL: '/api/nowhere' })) },
+    { name: 'a full URL of this server (SSR calls it over HTTP)', server: await authjs(port => ({ AUTH_ORIGIN: `http://127.0.0.1:${port}/api/nowhere` })) },
+  )
+  for (const { server } of misdirected) stops.push(server.stop)
 })
 afterAll(() => stops.forEach(stop => stop()))
 
@@ -83,5 +93,24 @@ describe('AUTH_ORIGIN (auth.originEnvKey)', () => {
     expect(await primary.count('GET /api/auth/session')).toBe(0)
     // SPA shells too (the server renders no page there, so no Nuxt plugin could pass it on).
     expect(await (await fetch(`${originBaseURL}/modes/spa`)).text()).toContain(`auth:{baseURL:"${originBaseURL}/api/auth"}`)
+  })
+})
+
+describe('a base URL where this app serves pages, not the backend', () => {
+  it.each([0, 1])('renders once per view, with no verdict, and warns once naming the options (%#)', async (index) => {
+    const { name, server } = misdirected[index]!
+    const sessionCalls = async () => ((await (await fetch(`${server.baseURL}/api/_test/counters`)).json()) as Record<string, number>)['GET /api/nowhere/session'] ?? 0
+    const before = await sessionCalls()
+    // The session check reaches /api/nowhere/session, which only the page renderer answers. That render must not
+    // check the session in turn: each would start the next, and one view would become thousands of renders.
+    for (let view = 0; view < 2; view++) {
+      const response = await fetch(`${server.baseURL}/protected`, { redirect: 'manual', signal: AbortSignal.timeout(30_000) })
+      expect([200, 302], name).toContain(response.status)
+    }
+    expect(await sessionCalls() - before, name).toBe(2)
+    const warnings = server.output().split('\n').filter(line => line.includes('[nuxt-gatekeeper] A server render asked the backend for /api/nowhere/session'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('NUXT_PUBLIC_AUTH_BASE_URL')
+    expect(warnings[0]).toContain('AUTH_ORIGIN')
   })
 })

@@ -1,6 +1,6 @@
 import type { NuxtApp } from '#app'
 import { appendResponseHeader, getRequestHeader, getRequestProtocol, type H3Event } from 'h3'
-import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
+import { createIssuerClock, RENDER_HEADER, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, Session, SignOutOptions } from '../types'
 import type { ServerSessionLookup } from '../shared/server-session'
@@ -52,10 +52,16 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
 
 type SignInActions = ReturnType<typeof createSignIn>
 
-/** SSR: the visitor's headers a backend on this server needs, and its Set-Cookie passed on to the page. */
+const RENDER_MARK = { [RENDER_HEADER]: '1' }
+
+/**
+ * SSR: the visitor's headers a backend on this server needs, its Set-Cookie passed on to the page, and the render's
+ * mark on every request (see RENDER_HEADER).
+ */
 function ssrForwarding(event: H3Event | undefined) {
   if (!import.meta.server || !event) return {}
   return {
+    forwarded: RENDER_MARK,
     incomingHeaders: () => ({
       'cookie': event.node.req.headers.cookie,
       'host': event.node.req.headers.host,

@@ -5,6 +5,13 @@ import type { AuthErrorCode } from './errors'
  * recognises them, the relay answers with these statuses and the browser maps them back to codes.
  */
 
+/**
+ * Sent with every backend request a server render makes. A page render that receives it was reached by one: the
+ * backend's endpoint is a page of this app (a base URL that points at it, a backend route that does not exist), and
+ * checking the session there would send the next such request, each render waiting on the one it started.
+ */
+export const RENDER_HEADER = 'x-gatekeeper-render'
+
 /** Names the guard is registered under: `gatekeeper-auth` (global when enabled), `auth`, and the incumbent's `sidebase-auth`. */
 export const AUTH_MIDDLEWARE_NAMES = ['gatekeeper-auth', 'auth', 'sidebase-auth'] as const
 

@@ -21,7 +21,10 @@ export interface RequestDeps {
   incomingHeaders?: () => Record<string, string | undefined>
   /** SSR: receives the `Set-Cookie` headers of answers to requests made `withCookies`. */
   onSetCookie?: (cookies: string[]) => void
-  /** The relay routes: the browser's request as the server saw it, sent with every backend request over any other value. */
+  /**
+   * Sent with every backend request, over any other value: in the relay routes the browser's request as the server
+   * saw it; during SSR the render's mark (core/protocol.ts, RENDER_HEADER).
+   */
   forwarded?: Record<string, string>
 }
 

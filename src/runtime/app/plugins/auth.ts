@@ -3,7 +3,7 @@ import { toRaw } from 'vue'
 import type { NuxtApp } from '#app'
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import browserStrategy from '#auth-browser-strategy'
-import type { ClientStrategy } from '../../core'
+import { RENDER_HEADER, type ClientStrategy } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
@@ -121,7 +121,21 @@ function exposeManager(nuxtApp: NuxtApp, manager: AuthManager) {
 function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefined): boolean {
   // Prerendering is known from the build Nitro made for it, never from a request header a client can send.
   if (import.meta.prerender) return true
+  if (event?.node.req.headers[RENDER_HEADER] !== undefined) {
+    // This render answers another render's backend request: a check here would start the next one (RENDER_HEADER).
+    warnRenderedForRender(config, event)
+    return true
+  }
   const rules = (event?.context as { _nitro?: { routeRules?: { auth?: { disableServerSideAuth?: boolean } } } } | undefined)?._nitro?.routeRules
   // A route's rule wins over the global option, either way (as with the incumbent).
   return rules?.auth?.disableServerSideAuth ?? config.disableServerSideAuth
+}
+
+let warnedRenderedForRender = false
+
+/** Once per process: the backend's endpoints are pages of this app, which no render can fix by itself. */
+function warnRenderedForRender(config: PublicAuthConfig, event: H3Event) {
+  if (warnedRenderedForRender) return
+  warnedRenderedForRender = true
+  console.warn(`[nuxt-gatekeeper] A server render asked the backend for ${event.path}, and a page of this app answered: nothing serves the auth endpoints at auth.baseURL "${config.baseURL}". Check auth.baseURL, NUXT_PUBLIC_AUTH_BASE_URL and ${config.originEnvKey}, and that the backend's routes exist. Until then server renders reach no verdict.`)
 }
