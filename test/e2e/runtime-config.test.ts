@@ -113,4 +113,22 @@ describe('a base URL where this app serves pages, not the backend', () => {
     expect(warnings[0]).toContain('NUXT_PUBLIC_AUTH_BASE_URL')
     expect(warnings[0]).toContain('AUTH_ORIGIN')
   })
+
+  it('is not fooled by a visitor who sends the header: the server still checks and guards', async () => {
+    // The mark's value is random per process: any other value is an ordinary request.
+    const localBaseURL = inject('localBaseURL')
+    for (const value of ['1', 'x-gatekeeper-render']) {
+      // Without a token, and with a forged one (which only the skipped check would refuse).
+      for (const headers of [{}, { cookie: 'auth.token=forged' }]) {
+        const response = await fetch(`${localBaseURL}/profile`, { headers: { ...headers, 'x-gatekeeper-render': value }, redirect: 'manual' })
+        expect(response.status).toBe(302)
+        expect(new URL(response.headers.get('location')!, localBaseURL).pathname).toBe('/login')
+      }
+    }
+    const user = newUser()
+    await primary.register(user)
+    const token = await primary.login(user.email, user.password)
+    const html = await (await fetch(`${localBaseURL}/profile`, { headers: { 'cookie': `auth.token=${token}`, 'x-gatekeeper-render': '1' } })).text()
+    expect(html).toContain(user.email)
+  })
 })

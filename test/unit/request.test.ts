@@ -19,6 +19,11 @@ let baseURL = ''
 beforeAll(async () => {
   vi.stubGlobal('$fetch', $fetch)
   server = createServer((request, response) => {
+    if (request.url === '/headers') {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(JSON.stringify(request.headers))
+      return
+    }
     if (request.url === '/missing') {
       response.writeHead(404, { 'content-type': 'text/plain' })
       response.end('Not Found')
@@ -110,5 +115,19 @@ describe('errors that say where to look', () => {
     expect(failure.message).toContain(`${baseURL}/missing`)
     expect(failure.message).toContain('auth.provider.endpoints.getSession')
     expect(failure.message).toContain('auth.baseURL')
+  })
+})
+
+describe('the render mark', () => {
+  const mark = { 'x-gatekeeper-render': 'this-process' }
+  const deps = (host: string) => ({ baseURL, timeout: 5000, tokens: { authorization: () => null }, renderMark: mark, incomingHeaders: () => ({ host }) })
+
+  it('goes to this very server only: a full URL with the visitor\'s host gets it, another host does not', async () => {
+    const own = await requestEndpoint<Record<string, string>>(deps(new URL(baseURL).host), { path: '/headers', method: 'get' }, 'getSession')
+    expect(own['x-gatekeeper-render']).toBe('this-process')
+    // The same backend reached for a site served under another host: a backend elsewhere never learns the mark.
+    const elsewhere = await requestEndpoint<Record<string, string>>(deps('app.example'), { path: '/headers', method: 'get' }, 'getSession')
+    expect(elsewhere).toHaveProperty('accept')
+    expect(elsewhere).not.toHaveProperty('x-gatekeeper-render')
   })
 })

@@ -52,16 +52,23 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
 
 type SignInActions = ReturnType<typeof createSignIn>
 
-const RENDER_MARK = { [RENDER_HEADER]: '1' }
+// This server's render mark (see RENDER_HEADER): random per process, so a client cannot send it and skip a render's
+// session check (and with it the server's guard).
+const RENDER_MARK: Record<string, string> = import.meta.server ? { [RENDER_HEADER]: globalThis.crypto.randomUUID() } : {}
+
+/** Whether this request is one of this server's own renders asking its backend (see RENDER_HEADER). */
+export function fromOwnRender(event: H3Event): boolean {
+  return import.meta.server && event.node.req.headers[RENDER_HEADER] === RENDER_MARK[RENDER_HEADER]
+}
 
 /**
  * SSR: the visitor's headers a backend on this server needs, its Set-Cookie passed on to the page, and the render's
- * mark on every request (see RENDER_HEADER).
+ * mark for requests to this server (see RENDER_HEADER).
  */
 function ssrForwarding(event: H3Event | undefined) {
   if (!import.meta.server || !event) return {}
   return {
-    forwarded: RENDER_MARK,
+    renderMark: RENDER_MARK,
     incomingHeaders: () => ({
       'cookie': event.node.req.headers.cookie,
       'host': event.node.req.headers.host,

@@ -6,9 +6,10 @@ import type { AuthErrorCode } from './errors'
  */
 
 /**
- * Sent with every backend request a server render makes. A page render that receives it was reached by one: the
- * backend's endpoint is a page of this app (a base URL that points at it, a backend route that does not exist), and
- * checking the session there would send the next such request, each render waiting on the one it started.
+ * Sent with a server render's backend requests to this very server, its value random per process (app/manager.ts).
+ * A page render that receives it was reached by one: the backend's endpoint is a page of this app (a base URL that
+ * points at it, a backend route that does not exist), and checking the session there would send the next such
+ * request, each render waiting on the one it started.
  */
 export const RENDER_HEADER = 'x-gatekeeper-render'
 

@@ -21,11 +21,13 @@ export interface RequestDeps {
   incomingHeaders?: () => Record<string, string | undefined>
   /** SSR: receives the `Set-Cookie` headers of answers to requests made `withCookies`. */
   onSetCookie?: (cookies: string[]) => void
-  /**
-   * Sent with every backend request, over any other value: in the relay routes the browser's request as the server
-   * saw it; during SSR the render's mark (core/protocol.ts, RENDER_HEADER).
-   */
+  /** The relay routes: the browser's request as the server saw it, sent with every backend request over any other value. */
   forwarded?: Record<string, string>
+  /**
+   * SSR: the render's mark (core/protocol.ts, RENDER_HEADER), sent only to this very server: a path, or a full URL
+   * with the visitor's `Host`. A backend elsewhere never learns it.
+   */
+  renderMark?: Record<string, string>
 }
 
 // RFC 9110 field values: visible characters, spaces and tabs, and obs-text; never CR, LF or NUL.
@@ -46,6 +48,7 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
       if (value && (name === 'cookie' || sameServer)) headers[name] = value
     }
   }
+  if (deps.renderMark && (!isAbsoluteURL(url) || new URL(url).host === deps.incomingHeaders?.().host)) Object.assign(headers, deps.renderMark)
   const options: AuthRequestContext['options'] = { method: (init.method ?? endpoint.method ?? 'get').toUpperCase(), headers, body: init.body, query: init.query }
   await deps.callHook?.('auth:request', { endpoint: name, url, options })
   // Checked here, before sending: fetch would throw while building the request, and that failure is this

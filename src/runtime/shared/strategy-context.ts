@@ -4,7 +4,7 @@ import { endpointURL } from './endpoint-url'
 import type { RequestDeps, requestEndpoint } from './request'
 import type { TokenStore } from './token-store'
 
-export interface StrategyContextDeps extends Pick<RequestDeps, 'callHook' | 'incomingHeaders' | 'onSetCookie' | 'forwarded'> {
+export interface StrategyContextDeps extends Pick<RequestDeps, 'callHook' | 'incomingHeaders' | 'onSetCookie' | 'forwarded' | 'renderMark'> {
   config: PublicAuthConfig
   tokens: TokenStore
   /**

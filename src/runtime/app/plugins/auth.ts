@@ -3,11 +3,11 @@ import { toRaw } from 'vue'
 import type { NuxtApp } from '#app'
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import browserStrategy from '#auth-browser-strategy'
-import { RENDER_HEADER, type ClientStrategy } from '../../core'
+import type { ClientStrategy } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
-import { createAuthManager, type AuthManager } from '../manager'
+import { createAuthManager, fromOwnRender, type AuthManager } from '../manager'
 import { scheduleChecks } from '../scheduling'
 import { observeFromNow, writeAuthState } from '../state'
 import type { ServerSessionLookup } from '../../shared/server-session'
@@ -121,8 +121,9 @@ function exposeManager(nuxtApp: NuxtApp, manager: AuthManager) {
 function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefined): boolean {
   // Prerendering is known from the build Nitro made for it, never from a request header a client can send.
   if (import.meta.prerender) return true
-  if (event?.node.req.headers[RENDER_HEADER] !== undefined) {
-    // This render answers another render's backend request: a check here would start the next one (RENDER_HEADER).
+  if (event && fromOwnRender(event)) {
+    // This render answers another render's backend request: a check here would start the next one (core/protocol.ts,
+    // RENDER_HEADER).
     warnRenderedForRender(config, event)
     return true
   }
