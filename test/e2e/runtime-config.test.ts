@@ -119,7 +119,7 @@ describe('a base URL where this app serves pages, not the backend', () => {
     const localBaseURL = inject('localBaseURL')
     for (const value of ['1', 'x-gatekeeper-render']) {
       // Without a token, and with a forged one (which only the skipped check would refuse).
-      for (const headers of [{}, { cookie: 'auth.token=forged' }]) {
+      for (const headers of [{}, { cookie: 'auth.token=forged' }] as Array<Record<string, string>>) {
         const response = await fetch(`${localBaseURL}/profile`, { headers: { ...headers, 'x-gatekeeper-render': value }, redirect: 'manual' })
         expect(response.status).toBe(302)
         expect(new URL(response.headers.get('location')!, localBaseURL).pathname).toBe('/login')
