@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { delimiter, dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { appCommandEnv } from './serve'
 
 // What npm ships, as a user gets it: the module is built and packed, and the tarball is installed with npm's
 // own resolution into fresh apps outside this repository (test/fixtures/packaged: the README's quick start
@@ -34,11 +35,10 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 const fixtureDir = fileURLToPath(new URL('../fixtures/packaged', import.meta.url))
 const big = { maxBuffer: 64 * 1024 * 1024 }
 
-/** Runs a command with `node` first on PATH (npm, nuxi and vue-tsc then run on that Node). */
+/** Runs a command with `node` first on PATH (npm, nuxi and vue-tsc then run on that Node), as a user would (appCommandEnv). */
 export async function runWith(node: string, command: string, args: string[], cwd: string) {
-  const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, NODE_ENV: undefined }
   try {
-    return await run(command, args, { cwd, env, ...big })
+    return await run(command, args, { cwd, env: appCommandEnv(node), ...big })
   }
   catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string, stderr?: string }

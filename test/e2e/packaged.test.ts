@@ -47,6 +47,7 @@ describe.each(CELLS)('the packed module in a fresh app: Node $node, Nuxt $nuxt',
   afterAll(() => stop())
 
   it('builds without a warning about the module\'s files', () => {
+    // The build ran with its logger as a user sees it (runWith: appCommandEnv), not quietened by vitest's variables.
     expect(buildOutput).toContain('You can preview this build')
     // Vite's "(!) <file> is dynamically imported by … but also statically imported by …" (rolldown's
     // INEFFECTIVE_DYNAMIC_IMPORT with Vite 8), and any other warning line naming the module.

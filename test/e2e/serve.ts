@@ -72,6 +72,15 @@ async function serveOn(appDir: string, env: Record<string, string | undefined>, 
 }
 
 /**
+ * The environment of an app's own commands (npm, nuxi, vue-tsc) as a user runs them: `node` first on PATH, and
+ * without vitest's variables (TEST, VITEST*, NODE_ENV), under which Nuxt turns DevTools off and quietens its logger
+ * to errors, so a build's warnings and the dev server's URL would not be printed.
+ */
+export function appCommandEnv(node: string): Record<string, string | undefined> {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(?:VITEST|TEST$|NODE_ENV$)/.test(name))), PATH: `${dirname(node)}${delimiter}${process.env.PATH}` }
+}
+
+/**
  * Runs `nuxi dev` for an app on 127.0.0.1 until `readyPath` answers 2xx; returns its URL and a stop function that
  * ends the dev server with the server process it forks (one process group). The URL is read from what nuxi prints:
  * the port it listens on, whatever was asked for.
@@ -79,8 +88,7 @@ async function serveOn(appDir: string, env: Record<string, string | undefined>, 
 export async function serveDev(appDir: string, { readyPath = '/', node = process.execPath }: { readyPath?: string, node?: string } = {}): Promise<ServedApp> {
   const server: ChildProcess = spawn(node, [join(appDir, 'node_modules', '.bin', 'nuxi'), 'dev', '--port', String(await freePort()), '--host', '127.0.0.1'], {
     cwd: appDir,
-    // Without vitest's variables: under them Nuxt DevTools turns itself off and the logger prints no URL.
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(?:VITEST|TEST$|NODE_ENV$)/.test(name))), PATH: `${dirname(node)}${delimiter}${process.env.PATH}` },
+    env: appCommandEnv(node),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
