@@ -48,9 +48,10 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
       if (value && (name === 'cookie' || sameServer)) headers[name] = value
     }
   }
-  if (deps.renderMark && (!isAbsoluteURL(url) || new URL(url).host === deps.incomingHeaders?.().host)) Object.assign(headers, deps.renderMark)
   const options: AuthRequestContext['options'] = { method: (init.method ?? endpoint.method ?? 'get').toUpperCase(), headers, body: init.body, query: init.query }
   await deps.callHook?.('auth:request', { endpoint: name, url, options })
+  // After the hook: app code that logs the request's headers never sees the mark.
+  if (deps.renderMark && (!isAbsoluteURL(url) || new URL(url).host === deps.incomingHeaders?.().host)) Object.assign(options.headers, deps.renderMark)
   // Checked here, before sending: fetch would throw while building the request, and that failure is this
   // request's fault, not the network's (a NETWORK error is no verdict and would leave the caller waiting).
   const unsendable = Object.entries(options.headers).find(([, value]) => !HEADER_VALUE.test(String(value)))
