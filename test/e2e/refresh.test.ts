@@ -247,17 +247,17 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     const { page } = session
     await page.goto('/profile')
     await waitForHydration(page)
-    await page.waitForLoadState('networkidle')
+    // Waited for by the browser's report of its own failed attempt, not by network idle: on a busy machine the
+    // page's script can be quiet for longer than idle's 500 ms before that request (a failure in a CI run on a
+    // loaded machine, reproduced with the browser's CPU throttled tenfold).
+    await expect.poll(async () => (await recordedHooks(page)).errors.some(entry => entry.startsWith('refresh:')), { timeout: 15_000 }).toBe(true)
     // No verdict: the protected page is not shown on a guess; the login page with the target instead, and
-    // both tokens kept (nobody is signed out).
+    // both tokens kept (nobody is signed out), by the server's render and by the browser's attempt alike.
     expect(new URL(page.url()).pathname).toBe('/login')
     expect(new URL(page.url()).searchParams.get('redirect')).toBe('/profile')
     expect(await cookie(session.context, 'auth.refresh-token')).toBe(tokens.refreshToken)
     expect(await backend.count(REFRESH)).toBeGreaterThanOrEqual(1)
-
-    const hooks = await recordedHooks(page)
-    expect(hooks.errors.some(entry => entry.startsWith('refresh:'))).toBe(true)
-    expect(hooks.signedOut).toEqual([])
+    expect((await recordedHooks(page)).signedOut).toEqual([])
 
     await backend.fault('/api/auth/refresh', 'none')
     // The backoff retry notices the recovery by itself, and the login page sends the user back.
