@@ -8,21 +8,22 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
 }
 
+/** `E2E_CPU_THROTTLE=4`: every page of `openSession` runs with its CPU slowed that many times (Chromium's DevTools protocol). */
+const CPU_THROTTLE = Number(process.env.E2E_CPU_THROTTLE) || 0
+
 /**
  * A browser context that records every console error and unhandled rejection. Tests that provoke a
  * failing request on purpose declare it with `expectFailedRequest`, because Chromium logs each failed
  * resource load as a console error; anything else fails the test in `assertClean`.
  */
-/** `E2E_CPU_THROTTLE=4`: every page of `openSession` runs with its CPU slowed that many times (Chromium's DevTools protocol). */
-const CPU_THROTTLE = Number(process.env.E2E_CPU_THROTTLE) || 0
-
 export async function openSession(browser: Browser, baseURL: string) {
   const context: BrowserContext = await browser.newContext({ baseURL })
   const errors: string[] = []
   const expectedFailures: RegExp[] = []
   const page: Page = await context.newPage()
   const watch = (target: Page) => {
-    // A slow device on demand: a test that waits on timing instead of on what it expects fails here first.
+    // A slow device on demand: a test that waits on timing instead of on what it expects is likelier to fail. A page
+    // closed before the throttle reaches it needs none, hence the empty catch.
     if (CPU_THROTTLE) void context.newCDPSession(target).then(cdp => cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_THROTTLE })).catch(() => {})
     target.on('console', (message) => {
       if (message.type() !== 'error') return
