@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { addComponent, addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, tryResolveModule, useLogger } from '@nuxt/kit'
@@ -55,7 +56,11 @@ export default defineNuxtModule<ModuleOptions>({
     // Server-only settings: generated too, with NUXT_AUTH_* applied once per process (runtime/shared/
     // server-settings.ts). Keys an app put into runtimeConfig.auth itself join them and leave runtimeConfig.
     const { sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, sessions: ownSessions, sharedState: ownSharedState, ...otherRuntimeAuth } = (nuxt.options.runtimeConfig.auth ?? {}) as Record<string, unknown>
-    const serverSettings = defu({ sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, ...(resolved.server.sessions ? { sessions: ownSessions } : {}), ...(resolved.server.sharedState ? { sharedState: ownSharedState } : {}) }, resolved.server)
+    const serverSettings = defu({ sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, ...(resolved.server.sessions ? { sessions: ownSessions } : {}), ...(resolved.server.sharedState ? { sharedState: ownSharedState } : {}) }, resolved.server, {
+      // One per build, so every instance of it knows another's renders (core/protocol.ts, RENDER_HEADER); instances
+      // built apart share one through NUXT_AUTH_RENDER_MARK. Server code only: no page or client chunk has it.
+      renderMark: randomUUID(),
+    })
     // Nitro copies the runtime config and looks each key up in the environment on every request: no empty key.
     if (Object.keys(otherRuntimeAuth).length) nuxt.options.runtimeConfig.auth = otherRuntimeAuth as never
     else delete nuxt.options.runtimeConfig.auth

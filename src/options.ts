@@ -227,8 +227,8 @@ export interface ResolvedModuleOptions {
   /** `sessionRefresh.handler` as written (resolved by the module against the app root). */
   refreshHandler: string | null
   public: PublicAuthConfig
-  /** Server-only runtime config (`runtimeConfig.auth`). */
-  server: ServerSettings
+  /** Server-only runtime config (`runtimeConfig.auth`); the build adds its render mark (module.ts), not an option. */
+  server: Omit<ServerSettings, 'renderMark'>
   /** The provider's server half, if it has one. */
   providerServer: import('../providers/types').ProviderServerSetup | null
   /** The session's shape the app described (the incumbent's `session.dataType`), generated into `SessionData`. */

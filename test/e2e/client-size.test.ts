@@ -2,7 +2,7 @@
 // source map): a size budget per fixture, and which parts each configuration carries. The fixtures are built by
 // the e2e set-up (test/e2e/global-setup.ts) with `sourcemap: { client: 'hidden' }` (test/fixtures/local, which
 // the token fixtures extend, and test/fixtures/authjs).
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -151,6 +151,16 @@ function filesNaming(pattern: RegExp, dirs: string[]) {
     .filter(file => pattern.test(withoutComments(readFileSync(file, 'utf8')))))
 }
 
+/** The render mark the build generated (module.ts), read from the server bundle's settings: there must be one. */
+function builtRenderMark(appDir: string): string {
+  const serverDir = join(appDir, '.output', 'server', 'chunks')
+  const marks = new Set(readdirSync(serverDir, { recursive: true, encoding: 'utf8' })
+    .filter(file => file.endsWith('.mjs'))
+    .flatMap(file => [...readFileSync(join(serverDir, file), 'utf8').matchAll(/"renderMark":\s*"([0-9a-f-]{36})"/g)].map(match => match[1]!)))
+  expect([...marks]).toHaveLength(1)
+  return [...marks][0]!
+}
+
 const results = new Map<string, Parts>()
 beforeAll(async () => {
   for (const fixture of FIXTURES) results.set(fixture.name, await clientParts(fixtureDir(fixture.name)))
@@ -240,6 +250,14 @@ describe.each(FIXTURES)('client JS of the $name fixture', (fixture) => {
 
   it('carries no server code', () => {
     expect(hasPart(result(), 'server code'), describeParts(result())).toBe(false)
+  })
+
+  it('holds not the build\'s render mark, which would let a visitor skip the server\'s guard', () => {
+    const mark = builtRenderMark(fixtureDir(fixture.name))
+    const publicDir = join(fixtureDir(fixture.name), '.output', 'public')
+    // Every file the server hands out as it is, source maps included.
+    const holding = readdirSync(publicDir, { recursive: true, encoding: 'utf8' }).filter(file => statSync(join(publicDir, file)).isFile() && readFileSync(join(publicDir, file)).includes(mark))
+    expect(holding).toEqual([])
   })
 
   it('does not load Nuxt\'s useAsyncData/useFetch on every page', () => {

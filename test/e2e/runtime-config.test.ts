@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, newUser } from './helpers'
-import { onFreePort, serveBuilt, type ServedApp } from './serve'
+import { onFreePort, roundRobin, serveBuilt, type ServedApp } from './serve'
 
 // The same built local fixture, started again with NUXT_PUBLIC_AUTH_BASE_URL and
 // NUXT_AUTH_SESSION_CACHE_MAX_AGE set, and with the incumbent's AUTH_ORIGIN: run-time values must win over
@@ -15,6 +15,9 @@ let originBaseURL = ''
 const stops: Array<() => void> = []
 /** Servers whose base URL leads to this app's own pages: nothing serves /api/nowhere. */
 const misdirected: Array<{ name: string, server: ServedApp }> = []
+/** Two instances of that build behind a round-robin proxy, whose base URL is the proxy's: a fleet misdirected. */
+let fleet: { proxy: Awaited<ReturnType<typeof roundRobin>>, instances: ServedApp[] }
+const AUTHJS_SECRET = 'e2e-only-auth-secret-0123456789abcdef0123'
 
 /** The built local fixture once more, on a port of its own, with `env` (a function of that port) set. */
 async function startServer(env: (port: number) => Record<string, string>): Promise<string> {
@@ -29,12 +32,23 @@ beforeAll(async () => {
   // The incumbent's variable (auth.originEnvKey), as its users set it in production.
   originBaseURL = await startServer(port => ({ AUTH_ORIGIN: `http://127.0.0.1:${port}/api/auth` }))
   // The authjs fixture: its server renders check the session for every visitor, cookie or not.
-  const authjs = (env: (port: number) => Record<string, string>) => onFreePort(port => serveBuilt(authjsDir, { AUTH_URL: `http://127.0.0.1:${port}`, AUTH_SECRET: 'e2e-only-auth-secret-0123456789abcdef0123', ...env(port) }, { port, readyPath: '/api/_test/counters' }))
+  const authjs = (env: (port: number) => Record<string, string>) => onFreePort(port => serveBuilt(authjsDir, { AUTH_URL: `http://127.0.0.1:${port}`, AUTH_SECRET: AUTHJS_SECRET, ...env(port) }, { port, readyPath: '/api/_test/counters' }))
   misdirected.push(
     { name: 'a path (SSR calls the app in-process)', server: await authjs(() => ({ NUXT_PUBLIC_AUTH_BASE_URL: '/api/nowhere' })) },
     { name: 'a full URL of this server (SSR calls it over HTTP)', server: await authjs(port => ({ AUTH_ORIGIN: `http://127.0.0.1:${port}/api/nowhere` })) },
   )
   for (const { server } of misdirected) stops.push(server.stop)
+  // The proxy first: both instances are configured with its URL, as a fleet behind a load balancer is.
+  const proxy = await roundRobin([])
+  stops.push(() => void proxy.close())
+  const behindProxy = { AUTH_URL: proxy.baseURL, AUTH_SECRET: AUTHJS_SECRET, AUTH_ORIGIN: `${proxy.baseURL}/api/nowhere` }
+  const instances = [await serveBuilt(authjsDir, behindProxy, { readyPath: '/api/_test/counters' }), await serveBuilt(authjsDir, behindProxy, { readyPath: '/api/_test/counters' })]
+  for (const instance of instances) {
+    stops.push(instance.stop)
+    proxy.served.push(0)
+  }
+  proxy.targets.push(...instances.map(instance => instance.baseURL))
+  fleet = { proxy, instances }
 })
 afterAll(() => stops.forEach(stop => stop()))
 
@@ -114,8 +128,32 @@ describe('a base URL where this app serves pages, not the backend', () => {
     expect(warnings[0]).toContain('AUTH_ORIGIN')
   })
 
+  it('behind a load balancer, stops at the first instance a render reaches, whichever it is', async () => {
+    // Each instance's render check reaches the proxy, which hands it to the other instance: that render must know
+    // the first one's mark (one per build) and not check in turn. With a mark per process each took the other's
+    // render for a visitor's, and the two passed the check back and forth until it timed out (2 661 requests for
+    // these four views, 21 s, before the mark was made per build).
+    const { proxy, instances } = fleet
+    const sessionCalls = async () => {
+      const counts = await Promise.all(instances.map(async instance => ((await (await fetch(`${instance.baseURL}/api/_test/counters`)).json()) as Record<string, number>)['GET /api/nowhere/session'] ?? 0))
+      return counts.reduce((sum, count) => sum + count, 0)
+    }
+    const before = await sessionCalls()
+    const served = [...proxy.served]
+    for (let view = 0; view < 4; view++) {
+      const response = await fetch(`${proxy.baseURL}/protected`, { redirect: 'manual', signal: AbortSignal.timeout(30_000) })
+      expect([200, 302]).toContain(response.status)
+    }
+    // Four views and one session check each, and the proxy spread them over both instances.
+    expect(await sessionCalls() - before).toBe(4)
+    expect(proxy.served.map((count, index) => count - served[index]!)).toEqual([4, 4])
+    // Each instance that answered a render's check says so, once.
+    const warned = instances.filter(instance => instance.output().includes('[nuxt-gatekeeper] A server render asked the backend for /api/nowhere/session'))
+    expect(warned.length).toBeGreaterThan(0)
+  })
+
   it('is not fooled by a visitor who sends the header: the server still checks and guards', async () => {
-    // The mark's value is random per process: any other value is an ordinary request.
+    // The mark's value is random per build and stays on the server: any other value is an ordinary request.
     const localBaseURL = inject('localBaseURL')
     for (const value of ['1', 'x-gatekeeper-render']) {
       // Without a token, and with a forged one (which only the skipped check would refuse).

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
+import { request as httpRequest, createServer as createHttpServer } from 'node:http'
+import { createServer, type AddressInfo } from 'node:net'
 import { delimiter, dirname, join } from 'node:path'
 
 /** A port nothing listens on at this moment: something else may take it before it is used (see onFreePort). */
@@ -119,4 +120,27 @@ export async function serveDev(appDir: string, { readyPath = '/', node = process
     }
     await new Promise(resolve => setTimeout(resolve, 500))
   }
+}
+
+/**
+ * A round-robin HTTP proxy (node:http) in front of `targets`, which may be filled after it starts (apps that must
+ * know the proxy's URL); it passes the `Host` header on, as load balancers do. `served[i]`: requests target i served.
+ */
+export async function roundRobin(targets: string[]) {
+  const served = targets.map(() => 0)
+  let next = 0
+  const server = createHttpServer((incoming, outgoing) => {
+    const index = next++ % targets.length
+    served[index] = (served[index] ?? 0) + 1
+    const target = new URL(targets[index]!)
+    const upstream = httpRequest({ hostname: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.rawHeaders)
+      answer.pipe(outgoing)
+    })
+    upstream.on('error', () => outgoing.destroy())
+    incoming.pipe(upstream)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { baseURL: `http://127.0.0.1:${port}`, targets, served, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
 }

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { request as httpRequest, createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, expectTokenPagesWork, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { startRedisRelay } from './redis'
-import { onFreePort, serveBuilt } from './serve'
+import { onFreePort, roundRobin, serveBuilt } from './serve'
 
 // Session mode (test/fixtures/sessions, auth.sessions): the backend's tokens stay in Nitro storage, encrypted;
 // the browser holds one signed httpOnly cookie. One build, served on memory, on fs, and as two instances on Redis
@@ -234,26 +232,6 @@ describe('session expiry', () => {
     expect(await sessionEmail(server.baseURL, active)).toBeNull()
   })
 })
-
-/** A round-robin HTTP proxy in front of `targets` (node:http); counts the requests each one served. */
-async function roundRobin(targets: string[]) {
-  const served = targets.map(() => 0)
-  let next = 0
-  const server: Server = createServer((incoming, outgoing) => {
-    const index = next++ % targets.length
-    served[index]! += 1
-    const target = new URL(targets[index]!)
-    const upstream = httpRequest({ hostname: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, answer.rawHeaders)
-      answer.pipe(outgoing)
-    })
-    upstream.on('error', () => outgoing.destroy())
-    incoming.pipe(upstream)
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return { baseURL: `http://127.0.0.1:${port}`, served, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
-}
 
 /**
  * Two instances of one build behind the round-robin proxy, with one backend: the first instance's own /api/auth

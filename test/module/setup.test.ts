@@ -75,8 +75,11 @@ describe('module setup', () => {
         // Every key present and empty, so NUXT_AUTH_JWT_VERIFICATION_* can set each at run time.
         jwtVerification: { enabled: false, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30 },
         forward: {},
+        // Random per build (core/protocol.ts, RENDER_HEADER): every instance of this build shares it.
+        renderMark: expect.stringMatching(/^[0-9a-f-]{36}$/),
       })
       expect(JSON.stringify(config)).not.toContain('jwtVerification')
+      expect(source).not.toContain(server.renderMark)
       // No relay routes unless the token cookie is httpOnly.
       expect(nuxt.options.serverHandlers.filter(handler => handler.route?.startsWith('/api/_auth'))).toEqual([])
     }

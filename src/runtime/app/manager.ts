@@ -1,6 +1,6 @@
 import type { NuxtApp } from '#app'
 import { appendResponseHeader, getRequestHeader, getRequestProtocol, type H3Event } from 'h3'
-import { createIssuerClock, RENDER_HEADER, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
+import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, Session, SignOutOptions } from '../types'
 import type { ServerSessionLookup } from '../shared/server-session'
@@ -52,23 +52,22 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
 
 type SignInActions = ReturnType<typeof createSignIn>
 
-// This server's render mark (see RENDER_HEADER): random per process, so a client cannot send it and skip a render's
-// session check (and with it the server's guard).
-const RENDER_MARK: Record<string, string> = import.meta.server ? { [RENDER_HEADER]: globalThis.crypto.randomUUID() } : {}
-
-/** Whether this request is one of this server's own renders asking its backend (see RENDER_HEADER). */
-export function fromOwnRender(event: H3Event): boolean {
-  return import.meta.server && event.node.req.headers[RENDER_HEADER] === RENDER_MARK[RENDER_HEADER]
+/** What a server render needs beyond the request, made once per process (the plugin loads it on the server only). */
+export interface ServerParts {
+  /** The session lookup with the server's cache or verifier. */
+  lookup: ServerSessionLookup
+  /** The header this app's renders send to its own routes (shared/server-render-mark.ts). */
+  renderMark: Readonly<Record<string, string>>
 }
 
 /**
  * SSR: the visitor's headers a backend on this server needs, its Set-Cookie passed on to the page, and the render's
- * mark for requests to this server (see RENDER_HEADER).
+ * mark for requests to this app (core/protocol.ts, RENDER_HEADER).
  */
-function ssrForwarding(event: H3Event | undefined) {
+function ssrForwarding(event: H3Event | undefined, server: ServerParts | undefined) {
   if (!import.meta.server || !event) return {}
   return {
-    renderMark: RENDER_MARK,
+    renderMark: server?.renderMark,
     incomingHeaders: () => ({
       'cookie': event.node.req.headers.cookie,
       'host': event.node.req.headers.host,
@@ -89,7 +88,7 @@ function ssrForwarding(event: H3Event | undefined) {
  * tokens (the cookie jar), session (verdicts), sign-in (sign-in/up, loaded when needed), navigation (where to go), tabs
  * (broadcast), refresher (renewal), scheduling (the browser's timers, started by the plugin).
  */
-export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>, event: H3Event | undefined, serverLookup?: ServerSessionLookup): AuthManager {
+export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, strategy: ClientStrategy<unknown>, event: H3Event | undefined, server?: ServerParts): AuthManager {
   const stateFields = useAuthStateFields(nuxtApp)
   const store = createAuthState(stateFields)
   const tokens = createAppTokens(config, event)
@@ -104,7 +103,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     tokens,
     callHook: nuxtApp.callHook as never,
     loadRequest: async () => (await loadBackendCode()).requestEndpoint,
-    ...ssrForwarding(event),
+    ...ssrForwarding(event, server),
   }))
   const navigation = createNavigation({ nuxtApp, config, store, tokens, requestPath: event?.path })
   const tabs = createTabChannel((message: TabMessage) => {
@@ -146,7 +145,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     await nuxtApp.callHook('auth:refreshed', {})
     session.afterRefresh()
   }
-  const session = createSession({ parts, refresher, serverLookup })
+  const session = createSession({ parts, refresher, serverLookup: server?.lookup })
   // Sign-in and sign-up are in that chunk too: a signed-in page never needs them. They use the provider's real
   // strategy, which came with them (in the browser the manager's is a stand-in until then, ./lazy-strategy.ts).
   let signIn: SignInActions | undefined

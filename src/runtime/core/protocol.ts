@@ -6,10 +6,11 @@ import type { AuthErrorCode } from './errors'
  */
 
 /**
- * Sent with a server render's backend requests to this very server, its value random per process (app/manager.ts).
- * A page render that receives it was reached by one: the backend's endpoint is a page of this app (a base URL that
- * points at it, a backend route that does not exist), and checking the session there would send the next such
- * request, each render waiting on the one it started.
+ * Sent with a server render's backend requests to this app, its value random per build and known to the server only
+ * (shared/server-render-mark.ts). A page render that receives it was reached by one: the backend's endpoint is a
+ * page of this app (a base URL that points at it, a backend route that does not exist), and checking the session
+ * there would send the next such request, each render waiting on the one it started. Per build, not per process:
+ * behind a load balancer the next render may be another instance's, and two instances would pass it back and forth.
  */
 export const RENDER_HEADER = 'x-gatekeeper-render'
 

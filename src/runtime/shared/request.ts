@@ -24,10 +24,10 @@ export interface RequestDeps {
   /** The relay routes: the browser's request as the server saw it, sent with every backend request over any other value. */
   forwarded?: Record<string, string>
   /**
-   * SSR: the render's mark (core/protocol.ts, RENDER_HEADER), sent only to this very server: a path, or a full URL
-   * with the visitor's `Host`. A backend elsewhere never learns it.
+   * SSR: the render's mark (core/protocol.ts, RENDER_HEADER), sent only to this app: a path, or a full URL with the
+   * visitor's `Host` (this instance or another behind the same address). A backend elsewhere never learns it.
    */
-  renderMark?: Record<string, string>
+  renderMark?: Readonly<Record<string, string>>
 }
 
 // RFC 9110 field values: visible characters, spaces and tabs, and obs-text; never CR, LF or NUL.

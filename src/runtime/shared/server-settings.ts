@@ -14,6 +14,11 @@ export interface ServerSettings {
   forward: Record<string, string>
   sessions?: SessionSettings
   sharedState?: SharedStateSettings
+  /**
+   * What this app's renders send to its own routes (core/protocol.ts, RENDER_HEADER): random per build, so every
+   * instance of one build knows the others' renders. `NUXT_AUTH_RENDER_MARK` gives instances built apart the same.
+   */
+  renderMark: string
 }
 
 let current: ServerSettings | undefined

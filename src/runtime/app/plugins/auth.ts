@@ -7,22 +7,26 @@ import type { ClientStrategy } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { resolveAuthConfig } from '../../shared/config'
 import { createAuthFetch } from '../composables/useAuthFetch'
-import { createAuthManager, fromOwnRender, type AuthManager } from '../manager'
+import { createAuthManager, type AuthManager, type ServerParts } from '../manager'
 import { scheduleChecks } from '../scheduling'
 import { observeFromNow, writeAuthState } from '../state'
-import type { ServerSessionLookup } from '../../shared/server-session'
 
-// Per process, not per request: the server's session lookup (its cache and verifier live as long as the process),
-// the resolved config (the server's runtime config is the same for every request it serves), the provider's strategy.
-let serverLookup: ServerSessionLookup | undefined
+// Per process, not per request: the server's session lookup (its cache and verifier live as long as the process)
+// and render mark, the resolved config (the server's runtime config is the same for every request it serves), the
+// provider's strategy.
+let serverParts: ServerParts | undefined
+let fromOwnRender: ((event: H3Event) => boolean) | undefined
 let serverConfig: PublicAuthConfig | undefined
 let serverStrategy: ClientStrategy<unknown> | undefined
 
 /** The server's parts that stay out of the client bundle, loaded by the first request (the same for every later one). */
 async function loadServerParts() {
-  // Server-only code (jose's verification, node:crypto) stays out of the client bundle: a dead branch there.
+  // Server-only code (jose's verification, node:crypto, the render mark) stays out of the client bundle: a dead
+  // branch there.
   if (import.meta.server) {
-    serverLookup = (await import('../../shared/server-session')).processSessionLookup()
+    const renderMark = await import('../../shared/server-render-mark')
+    serverParts = { lookup: (await import('../../shared/server-session')).processSessionLookup(), renderMark: renderMark.renderMarkHeader() }
+    fromOwnRender = renderMark.fromOwnRender
     // The provider's strategy, imported here on the server only: the browser's comes with the backend-calling chunk.
     serverStrategy = (await import('#auth-provider')).default
   }
@@ -42,7 +46,7 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
   const config = import.meta.server ? serverConfig ??= resolveAuthConfig(useRuntimeConfig().public.auth) : resolveAuthConfig(useRuntimeConfig().public.auth)
   // The request's event, looked up once for the manager, the payload hook and the route rules.
   const event = import.meta.server ? useRequestEvent(nuxtApp) : undefined
-  const manager = createAuthManager(nuxtApp, config, import.meta.client ? browserStrategy : serverStrategy!, event, import.meta.server ? serverLookup : undefined)
+  const manager = createAuthManager(nuxtApp, config, import.meta.client ? browserStrategy : serverStrategy!, event, import.meta.server ? serverParts : undefined)
   const { store } = manager
 
   if (import.meta.client) {
@@ -121,7 +125,7 @@ function exposeManager(nuxtApp: NuxtApp, manager: AuthManager) {
 function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefined): boolean {
   // Prerendering is known from the build Nitro made for it, never from a request header a client can send.
   if (import.meta.prerender) return true
-  if (event && fromOwnRender(event)) {
+  if (event && fromOwnRender!(event)) {
     // This render answers another render's backend request: a check here would start the next one (core/protocol.ts,
     // RENDER_HEADER).
     warnRenderedForRender(config, event)

@@ -1,0 +1,31 @@
+import type { H3Event } from 'h3'
+import { RENDER_HEADER } from '../core/protocol'
+import { serverSettings } from './server-settings'
+
+// Server code only (the plugin imports it on the server): a client that knew the mark could send it and have a
+// render skip its session check, and with it the server's guard.
+
+/** Shorter than this, a mark set through the environment could be guessed. */
+const MIN_LENGTH = 16
+
+let header: Readonly<Record<string, string>> | undefined
+
+/** The header this app's renders send to its own routes: the same on every instance of one build. */
+export function renderMarkHeader(): Readonly<Record<string, string>> {
+  return header ??= Object.freeze({ [RENDER_HEADER]: checkedMark(serverSettings().renderMark) })
+}
+
+/** Whether this request is a render of this app (on this instance or another) asking its backend. */
+export function fromOwnRender(event: H3Event): boolean {
+  return event.node.req.headers[RENDER_HEADER] === renderMarkHeader()[RENDER_HEADER]
+}
+
+function checkedMark(mark: unknown): string {
+  // destr reads a numeric value as a number.
+  const value = typeof mark === 'number' ? String(mark) : mark
+  if (typeof value !== 'string' || value.length < MIN_LENGTH) {
+    // Every render fails with this until it is fixed: a guessable mark would let visitors skip the server's guard.
+    throw new Error(`[nuxt-gatekeeper] NUXT_AUTH_RENDER_MARK must be at least ${MIN_LENGTH} characters (got ${typeof value === 'string' ? value.length : typeof value}). Fix: set the same random value on every instance (openssl rand -hex 16), or unset it to use the one the build made.`)
+  }
+  return value
+}
