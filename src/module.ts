@@ -70,6 +70,7 @@ export default defineNuxtModule<ModuleOptions>({
       getContents: () => `export default ${JSON.stringify(serverSettings, null, 2)}\n`,
     })
     nuxt.options.alias['#gatekeeper-server-config'] = serverConfigTemplate.dst
+    addServerPlugin(resolver.resolve(runtimeDir, 'server/plugins/render-mark'))
     addTypeTemplate({
       filename: 'types/gatekeeper-server-config.d.ts',
       getContents: () => `declare module '#gatekeeper-server-config' {\n  const settings: import(${JSON.stringify(resolver.resolve(runtimeDir, 'shared/server-settings'))}).ServerSettings\n  export default settings\n}\n`,

@@ -152,6 +152,11 @@ describe('a base URL where this app serves pages, not the backend', () => {
     expect(warned.length).toBeGreaterThan(0)
   })
 
+  it('refuses a guessable NUXT_AUTH_RENDER_MARK: the server does not start, and says which variable and how to fix it', async () => {
+    const started = onFreePort(port => serveBuilt(fixtureDir, { NUXT_AUTH_RENDER_MARK: 'short' }, { port, readyPath: '/api/_test/counters' }))
+    await expect(started).rejects.toThrow('NUXT_AUTH_RENDER_MARK must be at least 16 characters (got 5). Fix: set the same random value on every instance')
+  })
+
   it('is not fooled by a visitor who sends the header: the server still checks and guards', async () => {
     // The mark's value is random per build and stays on the server: any other value is an ordinary request.
     const localBaseURL = inject('localBaseURL')

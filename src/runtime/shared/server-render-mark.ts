@@ -24,7 +24,7 @@ function checkedMark(mark: unknown): string {
   // destr reads a numeric value as a number.
   const value = typeof mark === 'number' ? String(mark) : mark
   if (typeof value !== 'string' || value.length < MIN_LENGTH) {
-    // Every render fails with this until it is fixed: a guessable mark would let visitors skip the server's guard.
+    // The server's start stops here (server/plugins/render-mark.ts): a guessable mark would let visitors skip its guard.
     throw new Error(`[nuxt-gatekeeper] NUXT_AUTH_RENDER_MARK must be at least ${MIN_LENGTH} characters (got ${typeof value === 'string' ? value.length : typeof value}). Fix: set the same random value on every instance (openssl rand -hex 16), or unset it to use the one the build made.`)
   }
   return value
