@@ -148,8 +148,9 @@ describe('a base URL where this app serves pages, not the backend', () => {
     expect(await sessionCalls() - before).toBe(4)
     expect(proxy.served.map((count, index) => count - served[index]!)).toEqual([4, 4])
     // Each instance that answered a render's check says so, once.
-    const warned = instances.filter(instance => instance.output().includes('[nuxt-gatekeeper] A server render asked the backend for /api/nowhere/session'))
-    expect(warned.length).toBeGreaterThan(0)
+    const warnings = instances.map(instance => instance.output().split('\n').filter(line => line.includes('[nuxt-gatekeeper] A server render asked the backend for /api/nowhere/session')).length)
+    expect(warnings.filter(count => count > 0).length).toBeGreaterThan(0)
+    expect(warnings.every(count => count <= 1)).toBe(true)
   })
 
   it('refuses a guessable NUXT_AUTH_RENDER_MARK: the server does not start, and says which variable and how to fix it', async () => {
