@@ -19,6 +19,12 @@ const misdirected: Array<{ name: string, server: ServedApp }> = []
 let fleet: { proxy: Awaited<ReturnType<typeof roundRobin>>, instances: ServedApp[] }
 const AUTHJS_SECRET = 'e2e-only-auth-secret-0123456789abcdef0123'
 
+/** How many requests for /api/nowhere/session the servers at `baseURLs` received (their request counters), together. */
+async function nowhereSessionCalls(...baseURLs: string[]): Promise<number> {
+  const counts = await Promise.all(baseURLs.map(async baseURL => ((await (await fetch(`${baseURL}/api/_test/counters`)).json()) as Record<string, number>)['GET /api/nowhere/session'] ?? 0))
+  return counts.reduce((sum, count) => sum + count, 0)
+}
+
 /** The built local fixture once more, on a port of its own, with `env` (a function of that port) set. */
 async function startServer(env: (port: number) => Record<string, string>): Promise<string> {
   const server = await onFreePort(port => serveBuilt(fixtureDir, env(port), { port, readyPath: '/api/_test/counters' }))
@@ -113,7 +119,7 @@ describe('AUTH_ORIGIN (auth.originEnvKey)', () => {
 describe('a base URL where this app serves pages, not the backend', () => {
   it.each([0, 1])('renders once per view, with no verdict, and warns once naming the options (%#)', async (index) => {
     const { name, server } = misdirected[index]!
-    const sessionCalls = async () => ((await (await fetch(`${server.baseURL}/api/_test/counters`)).json()) as Record<string, number>)['GET /api/nowhere/session'] ?? 0
+    const sessionCalls = () => nowhereSessionCalls(server.baseURL)
     const before = await sessionCalls()
     // The session check reaches /api/nowhere/session, which only the page renderer answers. That render must not
     // check the session in turn: each would start the next, and one view would become thousands of renders.
@@ -134,10 +140,7 @@ describe('a base URL where this app serves pages, not the backend', () => {
     // render for a visitor's, and the two passed the check back and forth until it timed out (2 661 requests for
     // these four views, 21 s, before the mark was made per build).
     const { proxy, instances } = fleet
-    const sessionCalls = async () => {
-      const counts = await Promise.all(instances.map(async instance => ((await (await fetch(`${instance.baseURL}/api/_test/counters`)).json()) as Record<string, number>)['GET /api/nowhere/session'] ?? 0))
-      return counts.reduce((sum, count) => sum + count, 0)
-    }
+    const sessionCalls = () => nowhereSessionCalls(...instances.map(instance => instance.baseURL))
     const before = await sessionCalls()
     const served = [...proxy.served]
     for (let view = 0; view < 4; view++) {
