@@ -67,6 +67,11 @@ export const OPEN_REDIRECT_PAYLOADS: Array<[label: string, target: unknown]> = [
   ['encoded double backslash without slash', '%5C%5Cevil.com'],
   ['double-encoded backslashes', '/%255C%255Cevil.com'],
   ['double-encoded slashes', '/%252F%252Fevil.com'],
+  // Nuxt's client-side navigateTo decodes once more (`%252F` → `%2F`); resolved, these are `//evil.com`
+  ['double-encoded dot-dot and slashes', '/%252E%252E%252F%252Fevil.com'],
+  ['double-encoded dot-dot, plain slashes', '/%252e%252e//evil.com'],
+  ['triple-encoded dot-dot and slashes', '/%25252e%25252e%25252f%25252fevil.com'],
+  ['encoded four times', '/%2525252f%2525252fevil.com'],
   ['encoded backslash on own origin', 'https://app.example/%5Cevil.com'],
   ['encoded NUL', '/%00'],
   ['encoded tab', '/%09/evil.com'],

@@ -104,6 +104,30 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
+  it('sends a signed-in user off the login page even when its redirect target is the login page itself', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    const render = (path: string) => fetch(`${baseURL}${path}`, { headers: { cookie: `auth.token=${token}` }, redirect: 'manual' })
+    // Where a signed-in visitor of the login page goes without a target.
+    const plain = await render('/login')
+    expect(plain.status).toBe(302)
+    const away = plain.headers.get('location')!
+    expect(away).not.toMatch(/^\/login/)
+    for (const path of ['/login?redirect=/login', '/login?redirect=%2Flogin%3Fredirect%3D%2Flogin', '/login?redirect=/login/']) {
+      const answer = await render(path)
+      expect(answer.status, path).toBe(302)
+      expect(answer.headers.get('location'), path).toBe(away)
+    }
+    // Signing in through a link that names the login page as the target lands where the login page sends signed-in users.
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto(`/login?redirect=${encodeURIComponent('/login?redirect=/login')}`)
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname === away)
+    await session.assertClean()
+  })
+
   it('loads the backend-calling code where nobody is signed in, not for a signed-in page load; a failed load is a NETWORK error that signs nobody out, the next try works', async () => {
     const user = newUser()
     await backend.register(user)

@@ -114,7 +114,9 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
       // succeeded, sends a signed-in user back where they were).
       const wanted = isLogin(route) ? route.query?.[queryKey] : undefined
       const back = typeof wanted === 'string' ? sanitize(wanted, '/') : null
-      const target = back && !back.rejected && !back.external ? back.url : sanitize(decision.to ?? config.navigateAuthenticatedTo, '/').url
+      // Not the login page again (`/login?redirect=/login`): a signed-in user would stay on it.
+      const usable = back && !back.rejected && !back.external && !samePath(back.url, route.path)
+      const target = usable ? back.url : sanitize(decision.to ?? config.navigateAuthenticatedTo, '/').url
       return target === route.path || target === route.fullPath ? null : target
     }
     return loginTarget(route, decision.to)

@@ -41,9 +41,6 @@ export function sanitizeRedirect(target: unknown, policy: RedirectPolicy): Sanit
 
 function check(target: unknown, policy: RedirectPolicy): { url: string, external: boolean } | null {
   if (typeof target !== 'string' || target.length === 0 || target.length > 2048) return null
-  // A percent-encoded dot, slash or backslash in the path changes the path's shape once something decodes it
-  // (`/%2e%2e%2f%2fevil.example` is `/..//evil.example`): no legitimate target of ours needs one.
-  if (ENCODED_PATH_SYNTAX.test(target.split(/[?#]/, 1)[0]!)) return null
   if (!decodedVariants(target).every(isPlausible)) return null
 
   if (target.startsWith('/')) {
@@ -73,11 +70,15 @@ function appPath(url: URL): { url: string, external: false } | null {
   return { url: path, external: false }
 }
 
-/** The target and its percent-decoded forms: a router or server may decode once more before navigating. */
+/**
+ * The target and its percent-decoded forms: a router or server may decode once more before navigating (Nuxt's
+ * client-side navigateTo does: `%252F` arrives as `%2F`). Each form must pass on its own.
+ */
 function decodedVariants(target: string): string[] {
   const variants = [target]
   let current = target
-  for (let round = 0; round < MAX_DECODE_ROUNDS; round++) {
+  // One round more than is checked: a target still encoded after the last one is refused, not let through.
+  for (let round = 0; round <= MAX_DECODE_ROUNDS; round++) {
     let decoded: string
     try {
       decoded = decodeURIComponent(current)
@@ -87,6 +88,7 @@ function decodedVariants(target: string): string[] {
       return [...variants, '\u0000']
     }
     if (decoded === current) break
+    if (round === MAX_DECODE_ROUNDS) return [...variants, '\u0000']
     variants.push(decoded)
     current = decoded
   }
@@ -98,7 +100,12 @@ function isPlausible(variant: string): boolean {
   const pathPart = variant.split(/[?#]/, 1)[0]!
   // `/\evil.com` and `\\evil.com` are `//evil.com` to a browser; a backslash has no business in our paths.
   if (pathPart.includes('\\')) return false
+  // A percent-encoded dot, slash or backslash changes the path's shape once something decodes it
+  // (`/%2e%2e%2f%2fevil.example` is `/..//evil.example`): no legitimate target of ours needs one.
+  if (ENCODED_PATH_SYNTAX.test(pathPart)) return false
   if (variant.startsWith('//')) return false
+  // Dot segments that only a decode revealed: `/..//evil.example` resolves to the path `//evil.example`.
+  if (variant.startsWith('/') && safeUrl(pathPart, PROBE_ORIGIN)?.pathname.startsWith('//')) return false
   return true
 }
 
