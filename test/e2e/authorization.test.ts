@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { rawStatus, serveBuilt } from './serve'
 
 // Authorization on both sides, for every provider: roles read from the session (auth.authorization.roles), an
 // ability defined once (playground/shared/utils/abilities.ts, test/fixtures/authjs/shared/abilities.ts) and
@@ -96,6 +98,31 @@ for (const provider of ['local', 'refresh'] as const) {
     })
   })
 }
+
+describe('route rules read the path as Nitro routed it', () => {
+  it('a dot segment or backslash that a URL parser would resolve into /api/_auth/ does not skip the rule', async () => {
+    // A catch-all handler under a roles rule (set at run time, as NUXT_NITRO_ROUTE_RULES merges into routeRules).
+    const rules = { '/api/_test/upstream/**': { auth: { roles: ['admin'] } } }
+    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/local', import.meta.url)), { NUXT_NITRO_ROUTE_RULES: JSON.stringify(rules) }, { readyPath: '/api/_test/counters' })
+    try {
+      const backend = new Backend(server.baseURL)
+      const user = await signedIn(backend)
+      const admin = await signedIn(backend, { admin: true })
+      const as = (who: Signed) => ({ headers: { authorization: `Bearer ${who.token}` } })
+      expect(await rawStatus(server.baseURL, '/api/_test/upstream/x', as(user))).toBe(403)
+      // Each reaches the catch-all (Nitro routes the path as sent); read by a URL parser, each is under /api/_auth/.
+      for (const path of ['/api/_test/upstream/%2e%2e/%2e%2e/_auth/x', '/api/_test/upstream/../../_auth/x', '/api/_test/upstream/%2E%2E/..%2F..%2F_auth/session', '/api/_test/upstream/..\\..\\_auth\\x', '/api/_test/upstream/..%5c..%5c_auth%5cx']) {
+        expect(await rawStatus(server.baseURL, path, as(user)), path).toBe(403)
+        expect(await rawStatus(server.baseURL, path), path).toBe(401)
+      }
+      // The rule, not the path, decides: an admin gets through such a path too.
+      expect(await rawStatus(server.baseURL, '/api/_test/upstream/%2e%2e/%2e%2e/_auth/x', as(admin))).toBe(200)
+    }
+    finally {
+      server.stop()
+    }
+  })
+})
 
 describe('authorization in Chromium (local provider)', () => {
   const baseURL = inject('localBaseURL')

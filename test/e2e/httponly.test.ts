@@ -126,6 +126,28 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await session.assertClean()
   })
 
+  it('a token the backend refused is out of the server\'s session cache at once: the session route, API routes, a page render', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    const cookie = { cookie: `auth.token=${token}` }
+    // A route under `auth: { required: true }` puts the session into the server's cache.
+    expect((await fetch(`${baseURL}/api/account/ping`, { headers: cookie })).status).toBe(200)
+    await fetch(`${baseURL}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    // The browser's check asks the backend, which refuses the token: the cookie goes…
+    const check = await fetch(`${baseURL}/api/_auth/session`, { headers: cookie })
+    expect(check.status).toBe(200)
+    expect(await check.json()).toEqual({ session: null })
+    expect(check.headers.get('set-cookie')).toMatch(/auth\.token=;.*Max-Age=0/i)
+    expect(check.headers.get('cache-control')).toBe('private, no-store')
+    // …and no request to this server gets in with it any more, by cookie or by header.
+    expect((await fetch(`${baseURL}/api/account/ping`, { headers: cookie })).status).toBe(401)
+    expect((await fetch(`${baseURL}/api/account/ping`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401)
+    const render = await fetch(`${baseURL}/profile`, { headers: cookie, redirect: 'manual' })
+    expect(render.status).toBe(302)
+    expect(await render.text()).not.toContain(user.email)
+  })
+
   it('refuses a request body over auth.maxBodyBytes with 413 before reading it (same-origin JSON, declared or streamed)', async () => {
     const headers = { 'content-type': 'application/json', 'origin': baseURL }
     const declared = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers, body: JSON.stringify({ credentials: { email: 'x'.repeat(70_000) } }) })
@@ -148,6 +170,8 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     })
     expect(form.status).toBe(403)
     expect(form.headers.get('set-cookie')).toBeNull()
+    // Every answer of the module's routes is this visitor's alone, refusals included.
+    expect(form.headers.get('cache-control')).toBe('private, no-store')
     const crossSiteJson = await fetch(`${baseURL}/api/_auth/signin`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' },
@@ -177,6 +201,7 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     })
     expect(sameOrigin.status).toBe(200)
     expect(sameOrigin.headers.get('set-cookie')).toMatch(/auth\.token=.+HttpOnly/i)
+    expect(sameOrigin.headers.get('cache-control')).toBe('private, no-store')
   })
 
   it('a backend that sends its answer too slowly is a TIMEOUT within requestTimeout, body included', async () => {

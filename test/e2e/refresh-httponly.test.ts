@@ -1,9 +1,8 @@
 import type { BrowserContext, Page } from 'playwright-core'
-import { request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, expectTokenPagesWork, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
-import { serveBuilt } from './serve'
+import { rawStatus, serveBuilt } from './serve'
 import { expiredCopy } from './tokens'
 
 // httpOnly cookies with refresh tokens (test/fixtures/refresh-httponly): page scripts never see a token; the
@@ -13,17 +12,6 @@ const accessTtl = inject('refreshAccessTtl')
 const backend = new Backend(baseURL)
 const browser = useChromium(backend)
 const REFRESH = 'POST /api/auth/refresh'
-
-/** The status of a GET for `path` exactly as written, no URL normalisation on the way. */
-function rawStatus(path: string): Promise<number> {
-  const { hostname, port } = new URL(baseURL)
-  return new Promise((resolve, reject) => {
-    request({ hostname, port, path, method: 'GET' }, (response) => {
-      response.resume()
-      resolve(response.statusCode ?? 0)
-    }).on('error', reject).end()
-  })
-}
 
 async function reuseDetections(): Promise<number> {
   return (await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()).reuseDetections
@@ -156,6 +144,22 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     await assertClean()
   })
 
+  it('keeps the answer out of shared caches unless the upstream made it private itself', async () => {
+    const { page, assertClean } = await signedIn()
+    await waitForHydration(page)
+    const cacheControl = (upstreamSays?: string) => page.evaluate(async (path) => {
+      const response = await fetch(path)
+      return response.headers.get('cache-control')
+    }, `/api/upstream/me${upstreamSays === undefined ? '' : `?cache-control=${encodeURIComponent(upstreamSays)}`}`)
+    expect(await cacheControl()).toBe('private, no-store')
+    expect(await cacheControl('private, max-age=60')).toBe('private, max-age=60')
+    expect(await cacheControl('no-store')).toBe('no-store')
+    // A qualified private keeps only the named header from shared caches; a max-age alone lets them keep the answer.
+    expect(await cacheControl('public, max-age=60, private="set-cookie"')).toBe('private, no-store')
+    expect(await cacheControl('max-age=60')).toBe('private, no-store')
+    await assertClean()
+  })
+
   it('an expired token is refreshed before forwarding; a 401 from the upstream refreshes and retries once', async () => {
     const { page, context, user, assertClean } = await signedIn()
     await waitForHydration(page)
@@ -175,7 +179,7 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
   it('is no open proxy: paths that would leave the upstream, cross-site requests and signed-out callers are refused', async () => {
     // Sent as written (fetch() would resolve the dot segments itself before they reach the server).
     for (const path of ['/api/upstream/..%2f..%2fauth%2fsession', '/api/upstream/%2e%2e/x', '/api/upstream/a/%2E%2E/%2E%2E/b', '/api/upstream/x%5c..%5cy']) {
-      expect(await rawStatus(path), path).toBe(400)
+      expect(await rawStatus(baseURL, path), path).toBe(400)
     }
     expect((await fetch(`${baseURL}/api/upstream/me`, { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403)
     // Browsers without Sec-Fetch-Site: the Origin, else the Referer, decides.

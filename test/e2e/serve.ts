@@ -144,3 +144,18 @@ export async function roundRobin(targets: string[]) {
   const { port } = server.address() as AddressInfo
   return { baseURL: `http://127.0.0.1:${port}`, targets, served, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
 }
+
+/**
+ * The status of a request whose path is sent exactly as written: fetch() resolves dot segments and turns
+ * backslashes into slashes before anything reaches the server, so paths that test how a server reads them go
+ * through node:http.
+ */
+export function rawStatus(baseURL: string, path: string, { method = 'GET', headers = {} }: { method?: string, headers?: Record<string, string> } = {}): Promise<number> {
+  const { hostname, port } = new URL(baseURL)
+  return new Promise((resolve, reject) => {
+    httpRequest({ hostname, port, path, method, headers }, (response) => {
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    }).on('error', reject).end()
+  })
+}

@@ -4,6 +4,7 @@ import { refreshLeadMs, tokenTiming } from '../core/token'
 import type { Session } from '../types'
 import { refreshOnServer, responseSent } from '../shared/server-refresh'
 import { serverSessionLookup } from '../shared/server-session'
+import { forgetCachedSession } from '../shared/session-cache'
 import { serverSettings } from '../shared/server-settings'
 import { relayContext, relayError } from './relay'
 
@@ -83,6 +84,9 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
   catch (error) {
     if (!(isAuthError(error) && error.isVerdict)) throw unavailable(error)
   }
+  // The backend refused it: no request of this server takes it from the cache any more (a fresh check asked the
+  // backend past an entry that is still there).
+  await forgetCachedSession(token)
   // The token was refused. With httpOnly cookies the browser cannot refresh after a 401, so the server does,
   // and asks once more. (With readable cookies the browser's refresher does it under its tab lock: a server
   // refresh here would race it. Not either when this request refreshed already: a backend refusing a token it

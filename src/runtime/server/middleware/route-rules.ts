@@ -1,4 +1,6 @@
-import { defineEventHandler, getRequestURL } from 'h3'
+import { defineEventHandler } from 'h3'
+import { withoutBase } from 'ufo'
+import { useRuntimeConfig } from '#imports'
 import { RELAY_ROUTES } from '../../core/protocol'
 import { requireServerSession } from '../authorization'
 import { serverAuthConfig } from '../config'
@@ -6,6 +8,11 @@ import { serverAuthConfig } from '../config'
 interface AuthRouteRule { roles?: string[], required?: boolean }
 
 const relayPrefix = RELAY_ROUTES.session.path.replace(/\/[^/]*$/, '/')
+
+// Dot segments and backslashes, plain or percent-encoded, and encoded slashes: a URL parser reads a path with them
+// as another path (`/api/admin/%2e%2e/_auth/x` is `/api/_auth/x`), while Nitro matched its rules and picks the
+// handler on the path as sent. Such a path is never taken for one of the exempt routes.
+const RESHAPED_PATH = /%2e|%2f|%5c|\\|\/\.\.?(?:\/|$)/i
 
 /**
  * `routeRules: { '/api/admin/**': { auth: { roles: ['admin'] } } }`: whole API trees refused (401/403) before
@@ -17,8 +24,20 @@ export default defineEventHandler(async (event) => {
   // Nitro matched the rules for this request before any middleware ran.
   const rule = (event.context as { _nitro?: { routeRules?: { auth?: AuthRouteRule } } })._nitro?.routeRules?.auth
   if (!rule || (rule.roles === undefined && rule.required !== true)) return
-  const { pathname } = getRequestURL(event)
-  const { baseURL } = serverAuthConfig()
-  if (pathname.startsWith(relayPrefix) || (baseURL.startsWith('/') && (pathname === baseURL || pathname.startsWith(`${baseURL.replace(/\/$/, '')}/`)))) return
-  await requireServerSession(event, { roles: rule.roles })
+  if (!isExempt(event.path.split('?', 1)[0]!)) await requireServerSession(event, { roles: rule.roles })
 })
+
+/**
+ * Whether `path` is one of the module's own routes or the backend under a relative `baseURL`. `path` is the one
+ * Nitro matched the rule against and routes by: as sent, without the app's base (`app.baseURL`), which h3
+ * strips before middleware runs, as it does for the rules.
+ */
+function isExempt(path: string): boolean {
+  if (RESHAPED_PATH.test(path)) return false
+  if (path.startsWith(relayPrefix)) return true
+  const { baseURL } = serverAuthConfig()
+  if (!baseURL.startsWith('/')) return false
+  // auth.baseURL is relative to the app's base (the browser's $fetch prefixes it), or may already include it.
+  const backend = withoutBase(baseURL, useRuntimeConfig().app.baseURL).replace(/\/$/, '')
+  return path === backend || path.startsWith(`${backend}/`)
+}

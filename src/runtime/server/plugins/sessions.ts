@@ -1,4 +1,5 @@
 import { getCookie } from 'h3'
+import { joinURL, withTrailingSlash } from 'ufo'
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
 import { serverSettings } from '../../shared/server-settings'
 import { SESSION_ERROR, SESSION_JAR } from '../../shared/event-jar'
@@ -26,7 +27,9 @@ export default defineNitroPlugin((nitroApp) => {
   const mounted = mountStorage(storage, 'gatekeeper-sessions', settings)
   // A holder that dies keeps a session's lock until the backend call it made would have timed out (twice), and a bit.
   const ready = startSessionService(settings, storage, mounted, secrets, 2 * requestTimeout + 5000)
-  const assets = String((runtime.app as { buildAssetsDir?: string } | undefined)?.buildAssetsDir ?? '/_nuxt/')
+  // The `request` hook sees the path with the app's base (app.baseURL) still on it.
+  const app = runtime.app as { baseURL?: string, buildAssetsDir?: string } | undefined
+  const assets = withTrailingSlash(joinURL(app?.baseURL ?? '/', app?.buildAssetsDir ?? '/_nuxt/'))
 
   // Each request's session, loaded when it arrives: before the app's own server middleware, which may read it.
   nitroApp.hooks.hook('request', async (event) => {

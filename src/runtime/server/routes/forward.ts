@@ -1,4 +1,5 @@
-import { createError, defineEventHandler, getRequestHeaders, getRequestURL, getRequestWebStream, getResponseHeader, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
+import { createError, defineEventHandler, getRequestHeaders, getRequestWebStream, getResponseHeader, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
+import { parsePath } from 'ufo'
 import { isAuthError } from '../../core'
 import { formatAuthorization } from '../../core/token'
 import { refreshOnServer, responseSent } from '../../shared/server-refresh'
@@ -26,7 +27,9 @@ interface Route { prefix: string, upstream: URL }
 
 /** The configured route this request falls under (the longest prefix), and the URL it goes to; null when it would leave the upstream. */
 function upstreamFor(event: H3Event, routes: Route[]): { route: Route, target: string } | null {
-  const url = getRequestURL(event)
+  // The path as sent and routed, without the app's base (app.baseURL, which h3 strips before this handler runs);
+  // not getRequestURL's, which keeps the base and has dot segments already resolved.
+  const url = parsePath(event.path)
   for (const route of routes) {
     if (url.pathname !== route.prefix && !url.pathname.startsWith(`${route.prefix}/`)) continue
     const rest = url.pathname.slice(route.prefix.length)
@@ -139,8 +142,9 @@ export default defineEventHandler(async (event) => {
     else setResponseHeader(event, name, value)
   }
   // The upstream saw an Authorization header; a shared cache in front of this app sees only a cookie.
+  // Only the bare directives: `private="set-cookie"` keeps one header from shared caches, not the answer.
   const cacheControl = String(getResponseHeader(event, 'cache-control') ?? '')
-  if (!/\b(?:private|no-store)\b/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')
+  if (!/(?:^|,)\s*(?:private|no-store)\s*(?:,|$)/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')
   // Session mode: what the request changed (a refresh refused: the session ended) is stored before the answer streams.
   await relay.tokens.commit()
   if (!response.body) return null

@@ -1,12 +1,12 @@
-import { defineEventHandler } from 'h3'
 import { refreshOnServer, responseSent } from '../../shared/server-refresh'
 import { assertSameOriginJson, relayContext, relayError } from '../relay'
+import { defineRelayRoute } from '../relay-route'
 
 /**
  * POST /api/_auth/refresh: spends the refresh cookie and sets the rotated cookies on the answer. A refusal
  * leaves the cookies alone: the browser decides whether it is a verdict on the session it still holds.
  */
-export default defineEventHandler(async (event) => {
+export default defineRelayRoute(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
   try {

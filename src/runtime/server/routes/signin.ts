@@ -1,11 +1,11 @@
-import { defineEventHandler } from 'h3'
 import { AuthError } from '../../core'
 import { completeSignIn, credentialsError } from '../../shared/sign-in'
 import { readJsonWithin } from '../body'
 import { assertSameOriginJson, relayContext, relayError } from '../relay'
+import { defineRelayRoute } from '../relay-route'
 
 /** POST /api/_auth/signin { credentials, query? }: signs in at the backend and keeps the token httpOnly. */
-export default defineEventHandler(async (event) => {
+export default defineRelayRoute(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
   const body = await readJsonWithin<{ credentials?: Record<string, unknown>, query?: Record<string, unknown>, headers?: unknown }>(event)

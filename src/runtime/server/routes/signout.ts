@@ -1,9 +1,9 @@
-import { defineEventHandler } from 'h3'
 import { forgetCachedSession } from '../../shared/session-cache'
 import { assertSameOriginJson, relayContext } from '../relay'
+import { defineRelayRoute } from '../relay-route'
 
 /** POST /api/_auth/signout: tells the backend, then drops the cookie whatever the backend answered. */
-export default defineEventHandler(async (event) => {
+export default defineRelayRoute(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
   let backendError: string | null = null
