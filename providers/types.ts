@@ -56,6 +56,12 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
   clientCapabilities: { refresh: boolean, actions: readonly string[] }
   /** The session's shape as the app described it in its options (generated into `SessionData`), if it did. */
   sessionDataType?(options: TResolved): SessionDataType | null
+  /**
+   * Where the backend's sign-in answer carries tokens (JSON pointers). A sign-up answer often has them in the same
+   * places (sign-up that signs in): the httpOnly relay takes them out of the sign-up answer it gives page scripts.
+   * @default none
+   */
+  tokenPointers?(options: TResolved): string[]
   /** A server half (Nitro), for providers whose backend runs inside the app. */
   server?(options: TResolved): ProviderServerSetup
 }

@@ -58,6 +58,8 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
 
   sessionDataType: options => options.session.dataType ?? null,
 
+  tokenPointers: options => [options.token.signInResponseTokenPointer],
+
   runtimeConfig(options) {
     const provider: LocalRuntimeOptions = {
       endpoints: options.endpoints,

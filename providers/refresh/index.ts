@@ -94,6 +94,8 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
 
   sessionDataType: options => local.sessionDataType!(options),
 
+  tokenPointers: options => [...local.tokenPointers!(options), options.refresh.token.signInResponseRefreshTokenPointer],
+
   runtimeConfig(options, context) {
     const base = local.runtimeConfig(options, context)
     const { token } = options.refresh

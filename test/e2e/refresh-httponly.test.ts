@@ -40,6 +40,21 @@ async function signedIn(path = '/profile') {
 }
 
 describe('httpOnly cookies with refresh tokens', () => {
+  it('a sign-up answer that carries tokens reaches the page without them', async () => {
+    // A backend whose sign-up signs in: tokens where its sign-in answer has them (the fixture's pointers).
+    await backend.fault('/api/auth/register', 'with-tokens')
+    const answer = await fetch(`${baseURL}/api/_auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'origin': baseURL },
+      body: JSON.stringify({ credentials: newUser() }),
+    })
+    expect(answer.status).toBe(200)
+    const text = await answer.text()
+    expect(JSON.parse(text)).toEqual({ response: { user: { name: 'Signed Up' } } })
+    expect(text).not.toContain('from-sign-up')
+    expect(answer.headers.get('set-cookie')).toBeNull()
+  })
+
   it('both cookies HttpOnly; no token in document.cookie, the HTML or the payload; a reload with an expired token refreshes once on the server', async () => {
     const { page, context, user, assertClean } = await signedIn()
     await expect.poll(() => text(page, 'session-email')).toBe(user.email)

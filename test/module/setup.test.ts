@@ -75,6 +75,8 @@ describe('module setup', () => {
         // Every key present and empty, so NUXT_AUTH_JWT_VERIFICATION_* can set each at run time.
         jwtVerification: { enabled: false, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30 },
         forward: {},
+        // The provider's: where its sign-in answer has tokens, taken out of a relayed sign-up answer.
+        tokenPointers: ['/token'],
         // Random per build (core/protocol.ts, RENDER_HEADER): every instance of this build shares it.
         renderMark: expect.stringMatching(/^[0-9a-f-]{36}$/),
       })

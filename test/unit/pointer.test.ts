@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { parsePointer, readPointer, writePointer } from '../../src/runtime/core/pointer'
+import { parsePointer, readPointer, withoutPointer, writePointer } from '../../src/runtime/core/pointer'
 
 // RFC 6901, with the @sidebase/nuxt-auth convention that `/` (like ``) means the whole document.
 
@@ -127,5 +127,28 @@ describe('writePointer', () => {
     finally {
       delete (Object.prototype as Record<string, unknown>).gatekeeperPolluted
     }
+  })
+})
+
+describe('withoutPointer', () => {
+  it('takes away what the pointer points at, leaving the rest and the input as they were', () => {
+    const answer = { user: { name: 'A' }, token: 't', tokens: { refresh: 'r', kind: 'pair' } }
+    expect(withoutPointer(answer, '/token')).toEqual({ user: { name: 'A' }, tokens: { refresh: 'r', kind: 'pair' } })
+    expect(withoutPointer(answer, '/tokens/refresh')).toEqual({ user: { name: 'A' }, token: 't', tokens: { kind: 'pair' } })
+    expect(answer).toEqual({ user: { name: 'A' }, token: 't', tokens: { refresh: 'r', kind: 'pair' } })
+  })
+
+  it('follows escaped keys and arrays', () => {
+    expect(withoutPointer({ 'a/b': { '~c': 1, 'd': 2 } }, '/a~1b/~0c')).toEqual({ 'a/b': { d: 2 } })
+    expect(withoutPointer({ list: ['x', 'y', 'z'] }, '/list/1')).toEqual({ list: ['x', 'z'] })
+  })
+
+  it('leaves a document without that path unchanged, and takes a whole document at the root pointer', () => {
+    const answer = { user: { name: 'A' } }
+    expect(withoutPointer(answer, '/token')).toBe(answer)
+    expect(withoutPointer(answer, '/user/name/first')).toEqual(answer)
+    expect(withoutPointer('a bare token', '/token')).toBe('a bare token')
+    expect(withoutPointer('a bare token', '/')).toBeNull()
+    expect(withoutPointer(null, '/token')).toBeNull()
   })
 })

@@ -4,6 +4,8 @@ import { describe, it, expect } from 'vitest'
 import { providers } from '../../providers'
 import type { ClientStrategy } from '../../src/runtime/core/strategy'
 import { RELAY_CLIENT_CAPABILITIES } from '../../src/runtime/core/protocol'
+import { AuthError } from '../../src/runtime/core/errors'
+import { withoutPointer, writePointer } from '../../src/runtime/core/pointer'
 
 /**
  * Every provider in the registry keeps the shared obligations (docs/contributing/architecture.md): it answers to at least one
@@ -98,6 +100,37 @@ describe.each(entries)('provider %s', (_name, definition) => {
     expect('refresh' in withoutRefresh.default).toBe(false)
     const { refresh: _refresh, ...rest } = client.default
     expect(withoutRefresh.default).toEqual(rest)
+  })
+
+  it.each(definition.types.map(type => [type]))('names in tokenPointers every place its sign-in takes a token from ({ type: %j })', async (type) => {
+    const { options } = resolve(definition, { type })
+    const config = (definition.runtimeConfig as (options: unknown, context: { baseURL: string }) => ReturnType<typeof definition.runtimeConfig>)(options, { baseURL: '/api/auth' })
+    const pointers = definition.tokenPointers?.(options as never) ?? []
+    // A provider that keeps no tokens (Auth.js: its own session cookie) has none to name.
+    if (!config.token) {
+      expect(pointers).toEqual([])
+      return
+    }
+    expect(pointers.length).toBeGreaterThan(0)
+    const { default: strategy } = await import(/* @vite-ignore */ `${providersDir}${definition.clientStrategy}.ts`) as { default: ClientStrategy }
+    const signIn = (answer: unknown) => strategy.signIn({
+      options: config.provider,
+      token: () => null,
+      refreshToken: () => null,
+      request: async () => answer as never,
+      url: path => path,
+      error: (code, message, extra) => new AuthError(code, message, extra),
+    }, {})
+    // An answer with a token at each pointer signs in and yields those tokens…
+    let answer: unknown = { user: { name: 'A' } }
+    pointers.forEach((pointer, index) => answer = writePointer(answer as Record<string, unknown>, pointer, `token-${index}`))
+    const result = await signIn(answer)
+    expect([result.token, result.refreshToken].filter(Boolean)).toEqual(pointers.map((_, index) => `token-${index}`))
+    // …and taking out what the pointers point at leaves none to find: the relayed sign-up answer has no token.
+    let stripped = answer
+    for (const pointer of pointers) stripped = withoutPointer(stripped, pointer)
+    await expect(signIn(stripped)).rejects.toMatchObject({ code: 'BAD_RESPONSE' })
+    expect(JSON.stringify(stripped)).not.toContain('token-')
   })
 
   it('reports a login page that is not an app path under auth.provider.pages.login', () => {

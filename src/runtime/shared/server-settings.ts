@@ -12,6 +12,8 @@ export interface ServerSettings {
   relayHeaders: string[]
   jwtVerification: JwtVerificationSettings
   forward: Record<string, string>
+  /** Where the provider's sign-in answer carries tokens (its `tokenPointers`): kept out of the relayed sign-up answer. */
+  tokenPointers: string[]
   sessions?: SessionSettings
   sharedState?: SharedStateSettings
   /**

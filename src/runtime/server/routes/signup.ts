@@ -1,5 +1,7 @@
 import { AuthError } from '../../core'
+import { withoutPointer } from '../../core/pointer'
 import { credentialsError } from '../../shared/sign-in'
+import { serverSettings } from '../../shared/server-settings'
 import { readJsonWithin } from '../body'
 import { assertSameOriginJson, relayContext, relayError } from '../relay'
 import { defineRelayRoute } from '../relay-route'
@@ -10,10 +12,15 @@ export default defineRelayRoute(async (event) => {
   const relay = relayContext(event)
   if (!relay.strategy.signUp) throw relayError(new AuthError('NOT_SUPPORTED', 'This provider has no signUp'))
   const body = await readJsonWithin<{ credentials?: Record<string, unknown>, headers?: unknown }>(event)
+  let response: unknown
   try {
-    return { response: await relay.strategy.signUp(relay.context, body?.credentials ?? {}, { headers: relay.forwardableHeaders(body?.headers) }) }
+    response = await relay.strategy.signUp(relay.context, body?.credentials ?? {}, { headers: relay.forwardableHeaders(body?.headers) })
   }
   catch (error) {
     throw relayError(credentialsError(error))
   }
+  // A backend that signs in at sign-up answers with tokens: page scripts never get one (signing in is the browser's
+  // next call, which keeps them in httpOnly cookies).
+  for (const pointer of serverSettings().tokenPointers ?? []) response = withoutPointer(response, pointer)
+  return { response }
 })
