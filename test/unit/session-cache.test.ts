@@ -2,6 +2,10 @@ import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createExpiringCache } from '../../src/runtime/shared/expiring-cache'
 import { cachedSession, forgetCachedSession, peekCachedSession } from '../../src/runtime/shared/session-cache'
+import { readSealed, setSharedState } from '../../src/runtime/shared/shared-state'
+import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
+import { createProcessLock } from '../../src/runtime/server/sessions/lock'
+import { createStorage } from 'unstorage'
 import { jwtExpiry } from '../../src/runtime/core/token'
 
 const settings = { maxAge: 10, maxEntries: 100 }
@@ -125,6 +129,36 @@ describe('the SSR session cache', () => {
     await forgetCachedSession(token)
     await cachedSession(token, settings, load)
     expect(load).toHaveBeenCalledTimes(2)
+  })
+})
+
+describe('the session cache shared by a fleet (auth.sharedState)', () => {
+  it('a sign-out during a lookup in flight is not undone when the lookup answers', async () => {
+    const storage = createStorage()
+    const state = { storage, keys: await createSessionKeys(['s'.repeat(32)]), lock: createProcessLock(1000), name: 'memory', lockTtlMs: 1000 }
+    setSharedState(Promise.resolve(state))
+    try {
+      const token = uniqueToken()
+      let answer!: (session: unknown) => void
+      const lookup = cachedSession(token, settings, () => new Promise((resolve) => {
+        answer = resolve
+      }))
+      // The sign-out lands while the backend is still answering the lookup.
+      await vi.waitFor(() => expect(answer).toBeTypeOf('function'))
+      await forgetCachedSession(token)
+      answer({ user: { name: 'Ada' } })
+      expect(await lookup).toEqual({ user: { name: 'Ada' } })
+      const keys = await storage.getKeys()
+      expect(keys).toHaveLength(1)
+      // The fleet's entry is still the sign-out's marker: no instance takes the session from it.
+      expect(await readSealed(state, keys[0]!)).toEqual({ forgotten: true })
+      const load = vi.fn(async () => null)
+      expect(await cachedSession(token, settings, load)).toBeNull()
+      expect(load).toHaveBeenCalledTimes(1)
+    }
+    finally {
+      setSharedState(Promise.reject(new Error('test over')))
+    }
   })
 })
 

@@ -104,10 +104,13 @@ async function sharedSession(state: SharedState, key: string, token: string, set
   if (known && !known.forgotten) return known.session
   const session = await load()
   const until = Math.min(Date.now() + settings.maxAge * 1000, jwtExpiry(token) ?? Number.POSITIVE_INFINITY)
-  // Not over a sign-out's marker: a lookup that started before it must not put the session back.
-  if (session !== null && session !== undefined && until > Date.now() && !known?.forgotten) {
-    await writeSealed(state, stored, { session }, (until - Date.now()) / 1000).catch(error => console.warn(`[nuxt-gatekeeper] The shared state storage "${state.name}" failed to keep a session: ${(error as Error)?.message ?? error}`))
-  }
+  if (session === null || session === undefined || until <= Date.now() || known?.forgotten) return session
+  // Not over a sign-out's marker, also one written while the backend answered: a lookup that started before it
+  // must not put the session back. Read again just before the write (storage offers no compare-and-set; what is
+  // left is the time between this read and the write, not a whole backend call).
+  const now = await readSealed<{ forgotten?: true }>(state, stored).catch(() => null)
+  if (now?.forgotten) return session
+  await writeSealed(state, stored, { session }, (until - Date.now()) / 1000).catch(error => console.warn(`[nuxt-gatekeeper] The shared state storage "${state.name}" failed to keep a session: ${(error as Error)?.message ?? error}`))
   return session
 }
 
