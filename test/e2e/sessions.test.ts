@@ -207,6 +207,18 @@ describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instan
   }
 })
 
+describe('a storage named wrong at run time', () => {
+  it('stops the server at start, naming the variable, what it may be and the app\'s mounts', async () => {
+    for (const typo of ['Redis', 'reddis']) {
+      const started = serveSessions({ NUXT_AUTH_SESSIONS_STORAGE: typo })
+      await expect(started, typo).rejects.toThrow(`auth.sessions.storage (NUXT_AUTH_SESSIONS_STORAGE) is "${typo}", which is neither 'redis', 'memory' nor 'fs' nor a storage mount of this app`)
+    }
+    // A mount of the app's own (nitro.storage in the fixture) is a storage to use.
+    const server = await serveSessions({ NUXT_AUTH_SESSIONS_STORAGE: 'users' })
+    server.stop()
+  })
+})
+
 describe('session expiry', () => {
   let server: Served
   let backend: Backend

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
 import { createSessionService, type SessionSettings } from '../../src/runtime/server/sessions/store'
+import { checkStorageChoice } from '../../src/runtime/server/sessions/service'
 
 const settings: SessionSettings = { enabled: true, storage: 'memory', secret: '', redisUrl: '', redisBase: 'gatekeeper', fsBase: '', cookieName: 'gatekeeper.session', sameSite: 'lax', idleTimeout: 60, maxAge: 600, userIdPointer: '/id', maxEntries: 3 }
 
@@ -78,5 +79,24 @@ describe('the session store', () => {
     expect(await sessions.read(made[0]!.handle, now + 30)).not.toBeNull()
     expect(await sessions.read(made[1]!.handle, now + 30)).toBeNull()
     expect(await sessions.read(made[2]!.handle, now + 30)).not.toBeNull()
+  })
+})
+
+describe('the storage setting, checked at start', () => {
+  const option = { option: 'auth.sessions.storage', variable: 'NUXT_AUTH_SESSIONS_STORAGE' }
+  const storage = createStorage()
+  storage.mount('users', createStorage().getMount('').driver)
+  storage.mount('cache/sessions', createStorage().getMount('').driver)
+
+  it('accepts the module\'s own storages and the app\'s mounts', () => {
+    for (const name of ['redis', 'memory', 'fs', 'users', 'cache/sessions', 'cache:sessions']) {
+      expect(() => checkStorageChoice(storage, { storage: name }, option), name).not.toThrow()
+    }
+  })
+
+  it('refuses anything else, which unstorage would answer from its root memory, naming the variable and the mounts', () => {
+    for (const name of ['Redis', 'reddis', 'user', '', ':', 'cache']) {
+      expect(() => checkStorageChoice(storage, { storage: name }, option), name).toThrow(`auth.sessions.storage (NUXT_AUTH_SESSIONS_STORAGE) is ${JSON.stringify(name)}, which is neither 'redis', 'memory' nor 'fs' nor a storage mount of this app (its mounts: 'cache:sessions', 'users'). Fix: set one of those; Redis is 'redis', with NUXT_AUTH_SESSIONS_REDIS_URL or REDIS_URL`)
+    }
   })
 })

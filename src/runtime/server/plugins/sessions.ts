@@ -4,7 +4,7 @@ import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runti
 import { serverSettings } from '../../shared/server-settings'
 import { SESSION_ERROR, SESSION_JAR } from '../../shared/event-jar'
 import { commitRequestSession, loadRequestSession, requestSession, sessionCookie, sessionJar, storageUnavailable } from '../sessions/request'
-import { mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
+import { checkStorageChoice, mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
 import { SessionStorageError, type SessionSettings } from '../sessions/store'
 import { serverAuthConfig } from '../config'
 
@@ -24,6 +24,7 @@ export default defineNitroPlugin((nitroApp) => {
     if (!(Number(settings[key]) > 0)) throw new Error(`[nuxt-gatekeeper] auth.sessions: ${variable} must be a positive number, got ${JSON.stringify(settings[key])}`)
   }
   const storage = useStorage()
+  checkStorageChoice(storage, settings, { option: 'auth.sessions.storage', variable: 'NUXT_AUTH_SESSIONS_STORAGE' })
   const mounted = mountStorage(storage, 'gatekeeper-sessions', settings)
   // A holder that dies keeps a session's lock until the backend call it made would have timed out (twice), and a bit.
   const ready = startSessionService(settings, storage, mounted, secrets, 2 * requestTimeout + 5000)

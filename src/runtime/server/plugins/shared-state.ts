@@ -3,7 +3,7 @@ import { defineNitroPlugin, useStorage } from 'nitropack/runtime'
 import { serverSettings } from '../../shared/server-settings'
 import { setSharedState } from '../../shared/shared-state'
 import { createSessionKeys } from '../sessions/keys'
-import { lockFor, mountStorage, sessionSecrets, type StorageChoice } from '../sessions/service'
+import { checkStorageChoice, lockFor, mountStorage, sessionSecrets, type StorageChoice } from '../sessions/service'
 import { serverAuthConfig } from '../config'
 
 /** `auth.sharedState`: the storage every instance shares for the session cache and the refresh de-dup. */
@@ -13,6 +13,7 @@ export default defineNitroPlugin((nitroApp) => {
   // Refresh answers hold tokens: sealed like session mode's records. Without a secret production does not start.
   const secrets = sessionSecrets(settings, { dev: import.meta.dev, prerender: import.meta.prerender, variable: 'NUXT_AUTH_SHARED_STATE_SECRET', option: 'auth.sharedState' })
   const storage = useStorage()
+  checkStorageChoice(storage, settings, { option: 'auth.sharedState.storage', variable: 'NUXT_AUTH_SHARED_STATE_STORAGE' })
   const mounted = mountStorage(storage, 'gatekeeper-shared', settings)
   const lockTtlMs = 2 * requestTimeout + 5000
   const state = (async () => {

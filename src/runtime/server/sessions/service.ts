@@ -63,6 +63,23 @@ export interface StorageChoice {
   fsBase?: string
 }
 
+/** The storages the module mounts itself; any other value names a mount of the app's own (`nitro.storage`). */
+const OWN_STORAGES = ['redis', 'memory', 'fs']
+
+/**
+ * Stops the server at start when the setting names neither a storage of the module's nor one of the app's mounts:
+ * unstorage would answer from its root, a memory of this process, and a fleet would share nothing (a typo in the
+ * environment, `Redis` or `reddis`, is no build error).
+ */
+export function checkStorageChoice(storage: Storage, choice: StorageChoice, { option, variable }: { option: string, variable: string }) {
+  if (OWN_STORAGES.includes(choice.storage)) return
+  const base = `${String(choice.storage).replace(/[/:]+/g, ':').replace(/^:|:$/g, '')}:`
+  const mounts = storage.getMounts().map(mount => mount.base).filter(Boolean)
+  if (base !== ':' && mounts.includes(base)) return
+  const named = mounts.map(mount => `'${mount.replace(/:$/, '')}'`).join(', ')
+  throw new Error(`[nuxt-gatekeeper] ${option} (${variable}) is ${JSON.stringify(choice.storage)}, which is neither 'redis', 'memory' nor 'fs' nor a storage mount of this app${named ? ` (its mounts: ${named})` : ''}. Fix: set one of those; Redis is 'redis', with ${variable.replace(/_STORAGE$/, '_REDIS_URL')} or REDIS_URL`)
+}
+
 /**
  * Mounts the module's own storage from the environment (a Redis URL is known at run time, not at build) and
  * returns the mount to use: `mount`, or the app's own mount when the setting names one.
