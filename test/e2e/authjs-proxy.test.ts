@@ -6,7 +6,6 @@ import { serveBuilt } from './serve'
 // (NUXT_AUTH_PROVIDER_TRUST_HOST). The origin comes from X-Forwarded-*; the module's in-process SSR session
 // check must see the same origin, or Auth.js would look for the http cookie name and find nobody.
 const fixtureDir = fileURLToPath(new URL('../fixtures/authjs', import.meta.url))
-const proxy = { 'x-forwarded-host': 'app.example.test', 'x-forwarded-proto': 'https' }
 let baseURL = ''
 let stop = () => {}
 
@@ -19,7 +18,11 @@ afterAll(() => stop())
 
 const cookiePairs = (response: Response) => response.headers.getSetCookie().map(cookie => cookie.split(';')[0]!)
 
-describe('authjs behind a proxy (trustHost, https at the proxy)', () => {
+// One proxy, or a chain of them that each append (the first entry is the visitor's): the handler, the render's
+// check, getServerSession and getToken must all read it alike.
+describe.each(['https', 'https, https', 'https,http'])('authjs behind a proxy (trustHost, X-Forwarded-Proto: %s)', (forwardedProto) => {
+  const proxy = { 'x-forwarded-host': 'app.example.test', 'x-forwarded-proto': forwardedProto }
+
   it('signs in with __Secure- cookies, and SSR and getServerSession see the session', async () => {
     const csrf = await fetch(`${baseURL}/api/auth/csrf`, { headers: proxy })
     const { csrfToken } = await csrf.json() as { csrfToken: string }

@@ -340,6 +340,34 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
     expect(await sessionEmail(second.baseURL, cookie)).toBeNull()
   })
 
+  it('Redis going away during a sign-out: a 503, the cookie and the stored session kept (no ok for a session that still works); the next sign-out ends it', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(proxy.baseURL, user)
+    // The backend's sign-out takes its time (a timeout, after requestTimeout), so the storage goes away mid-request.
+    const instance = new Backend(first.baseURL)
+    await instance.fault('/api/auth/logout', 'timeout')
+    try {
+      const signingOut = fetch(`${first.baseURL}/api/_auth/signout`, { method: 'POST', headers: { 'cookie': cookie, 'content-type': 'application/json', 'origin': first.baseURL }, body: '{}' })
+      await new Promise(resolve => setTimeout(resolve, 300))
+      relay.cut()
+      const answer = await signingOut
+      relay.restore()
+      expect(answer.status).toBe(503)
+      expect((await answer.json()).data.authError.code).toBe('NETWORK')
+      expect(answer.headers.getSetCookie()).toEqual([])
+    }
+    finally {
+      relay.restore()
+      await instance.fault('/api/auth/logout', 'none')
+    }
+    // The session is still there (the cookie was never told to go): signing out again, with the storage back, ends it.
+    await expect.poll(async () => (await get(first.baseURL, '/api/_test/whoami', cookie)).status, { timeout: 15_000, interval: 250 }).toBe(200)
+    const again = await fetch(`${first.baseURL}/api/_auth/signout`, { method: 'POST', headers: { 'cookie': cookie, 'content-type': 'application/json', 'origin': first.baseURL }, body: '{}' })
+    expect(again.status).toBe(200)
+    expect(again.headers.getSetCookie().some(line => line.includes('Max-Age=0'))).toBe(true)
+    for (const baseURL of [first.baseURL, second.baseURL]) expect((await get(baseURL, '/api/_test/whoami', cookie)).status).toBe(401)
+  })
+
   it('Redis away: 503s naming no user, nobody signed out, the cookie kept; service resumes by itself', async () => {
     const user = await registered(backend)
     const cookie = await signInByApi(proxy.baseURL, user)

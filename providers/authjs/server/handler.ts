@@ -1,11 +1,10 @@
 import { Auth, type AuthConfig } from '@auth/core'
-import { createError, defineEventHandler, getRequestHeaders, getRequestProtocol, sendWebResponse, type H3Event } from 'h3'
+import { createError, defineEventHandler, sendWebResponse, type H3Event } from 'h3'
 import { readBodyWithin } from '#auth-server'
 import { toWebRequest } from './bridge'
 import { describeIssue } from './errors'
-import staticConfig from '#gatekeeper-config'
 import { rememberHandlerSecret } from './handler-secret'
-import { publicAuthUrl, resolveOrigin } from './origin'
+import { requestOrigin } from './request-origin'
 import { resolveSecret } from './secret'
 import { authjsSettings } from './settings'
 
@@ -13,13 +12,7 @@ import { authjsSettings } from './settings'
 export function configFor(event: H3Event, config: AuthConfig) {
   const settings = authjsSettings(event)
   const dev = Boolean(import.meta.dev)
-  const origin = resolveOrigin({
-    authUrl: publicAuthUrl(staticConfig.originEnvKey),
-    trustHost: settings.trustHost,
-    headers: getRequestHeaders(event),
-    protocol: getRequestProtocol(event) === 'https' ? 'https' : 'http',
-    dev,
-  })
+  const origin = requestOrigin(event)
   const secret = resolveSecret([config.secret, settings.secret, process.env.AUTH_SECRET], dev)
   for (const result of [origin, secret]) {
     if ('issue' in result) {

@@ -4,9 +4,9 @@ import { createError, getRequestHeader, getRequestHeaders, getRequestProtocol, t
 import { joinURL } from 'ufo'
 import { resolveSecret } from './secret'
 import { authjsSettings } from './settings'
-import staticConfig from '#gatekeeper-config'
 import { handlerSecret } from './handler-secret'
-import { publicAuthUrl } from './origin'
+import { requestOrigin } from './request-origin'
+import { visitorProtocol } from '#auth-server'
 
 /**
  * The session of the request's visitor, or null: Auth.js's own `{baseURL}/session`, called in-process with
@@ -14,8 +14,9 @@ import { publicAuthUrl } from './origin'
  */
 export async function getServerSession(event: H3Event): Promise<Session | null> {
   const { baseURL } = authjsSettings(event)
-  // How the visitor reached this server goes along, so Auth.js sees the visitor's origin (cookie names).
-  const headers: Record<string, string> = { 'cookie': getRequestHeader(event, 'cookie') ?? '', 'x-forwarded-proto': getRequestProtocol(event) }
+  // How the visitor reached this server goes along as the visitor sent it, so Auth.js derives the visitor's origin
+  // (and cookie names) from the same headers (resolveOrigin reads the first of a list: `https, https`).
+  const headers: Record<string, string> = { 'cookie': getRequestHeader(event, 'cookie') ?? '', 'x-forwarded-proto': visitorProtocol(event) }
   for (const name of ['host', 'x-forwarded-host'] as const) {
     const value = getRequestHeader(event, name)
     if (value) headers[name] = value
@@ -46,7 +47,9 @@ export async function getToken(eventOrOptions: H3Event | (GetTokenOptions & { ev
   const settings = authjsSettings(event)
   const secret = resolveSecret([options.secret, handlerSecret(), settings.secret, process.env.AUTH_SECRET], Boolean(import.meta.dev))
   if ('issue' in secret) throw createError({ statusCode: 500, statusMessage: 'Auth.js is not configured: set AUTH_SECRET' })
-  const https = options.secureCookie ?? ((publicAuthUrl(staticConfig.originEnvKey) ?? '').startsWith('https:') || getRequestProtocol(event) === 'https')
+  // The cookie's name follows the origin the handler gave Auth.js for this request.
+  const origin = requestOrigin(event)
+  const https = options.secureCookie ?? ('origin' in origin ? origin.origin.startsWith('https:') : getRequestProtocol(event) === 'https')
   const req = { headers: getRequestHeaders(event) as Record<string, string> }
   if (options.raw) return await decodeSessionCookie({ req, secret: secret.secret, secureCookie: https, raw: true }) || null
   return await decodeSessionCookie({ req, secret: secret.secret, secureCookie: https })

@@ -1,5 +1,6 @@
 import type { NuxtApp } from '#app'
-import { appendResponseHeader, getRequestHeader, getRequestProtocol, type H3Event } from 'h3'
+import { appendResponseHeader, getRequestHeader, type H3Event } from 'h3'
+import { visitorProtocol } from '../shared/server-visitor-protocol'
 import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, Session, SignOutOptions } from '../types'
@@ -72,7 +73,7 @@ function ssrForwarding(event: H3Event | undefined, server: ServerParts | undefin
       'cookie': event.node.req.headers.cookie,
       'host': event.node.req.headers.host,
       'x-forwarded-host': getRequestHeader(event, 'x-forwarded-host'),
-      'x-forwarded-proto': getRequestProtocol(event),
+      'x-forwarded-proto': visitorProtocol(event),
     }),
     // Only to a visitor whose cookies this render received. A render without them (a cached route rendered
     // for everyone, its `_payload.json` prefetched) gets fresh cookies from the backend, Auth.js's CSRF

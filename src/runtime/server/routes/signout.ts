@@ -1,5 +1,5 @@
 import { forgetCachedSession } from '../../shared/session-cache'
-import { assertSameOriginJson, relayContext } from '../relay'
+import { assertSameOriginJson, relayContext, relayError } from '../relay'
 import { defineRelayRoute } from '../relay-route'
 
 /** POST /api/_auth/signout: tells the backend, then drops the cookie whatever the backend answered. */
@@ -15,7 +15,8 @@ export default defineRelayRoute(async (event) => {
   }
   await forgetCachedSession(relay.context.token())
   relay.tokens.clear()
-  // Session mode: the stored session is gone before the browser is told.
-  await relay.tokens.commit()
+  // Session mode: the stored session is gone before the browser is told; a storage that fails keeps it, and its
+  // cookie, and says so (503).
+  await relay.tokens.commit().catch((error: unknown) => Promise.reject(relayError(error)))
   return { ok: true, backendError }
 })

@@ -82,13 +82,20 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
   const field = (name: string): keyof SessionTokens | null => name === config.token?.cookie.name ? 'token' : name === config.refreshToken?.cookie.name ? 'refreshToken' : null
   const endIfEmpty = () => {
     if (state.current.token || state.current.refreshToken || !state.open) return
-    // A verdict or a sign-out: the session ends now, everywhere.
+    // A verdict or a sign-out: the session ends now, everywhere, and then its cookie goes. A storage that fails
+    // leaves both, and the request a 503 (commit): a sign-out that answered ok must have ended the stored session,
+    // or a copy of the cookie would go on working.
     const ended = state.open
     state.open = null
     state.persisted = NONE
-    const cookie = sessionCookie(state.event, state.service)
-    deleteCookie(state.event, cookie.name, cookie.attributes)
-    state.pending.push(logFailure(state.service.revoke(ended.handle)))
+    const ending = typedStorageErrors(async () => {
+      await state.service.revoke(ended.handle)
+      const cookie = sessionCookie(state.event, state.service)
+      deleteCookie(state.event, cookie.name, cookie.attributes)
+    })
+    // Handled where commit awaits it; not an unhandled rejection before then.
+    ending.catch(() => {})
+    state.pending.push(ending)
   }
   return {
     read(name) {
