@@ -368,6 +368,31 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
     for (const baseURL of [first.baseURL, second.baseURL]) expect((await get(baseURL, '/api/_test/whoami', cookie)).status).toBe(401)
   })
 
+  it('Redis going away between the backend\'s rotation and its write: a 503, then the instance stores the rotated tokens instead of spending the old refresh token again', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(first.baseURL, user)
+    const reuses = async () => (await (await fetch(`${first.baseURL}/api/_test/refresh-stats`)).json()).reuseDetections as number
+    const before = await reuses()
+    await new Promise(resolve => setTimeout(resolve, ACCESS_TTL * 1000 + 500))
+    // The backend's refresh answers late (600 ms): the storage goes away after it rotated, before the write.
+    await backend.fault('/api/auth/refresh', 'slow')
+    try {
+      const during = get(first.baseURL, '/api/_test/whoami', cookie)
+      await new Promise(resolve => setTimeout(resolve, 300))
+      relay.cut()
+      expect((await during).status).toBe(503)
+    }
+    finally {
+      relay.restore()
+      await backend.fault('/api/auth/refresh', 'none')
+    }
+    // Once the storage is back (and the lock the failed request held has expired), the user is still signed in…
+    await expect.poll(async () => (await get(first.baseURL, '/api/_test/whoami', cookie)).status, { timeout: 20_000, interval: 250 }).toBe(200)
+    // …with no refresh token presented twice, and on every instance.
+    expect(await reuses()).toBe(before)
+    expect((await get(second.baseURL, '/api/_test/whoami', cookie)).status).toBe(200)
+  })
+
   it('Redis away: 503s naming no user, nobody signed out, the cookie kept; service resumes by itself', async () => {
     const user = await registered(backend)
     const cookie = await signInByApi(proxy.baseURL, user)

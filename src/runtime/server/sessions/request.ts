@@ -2,6 +2,8 @@ import { createError, deleteCookie, getCookie, getHeader, getRequestIP, getReque
 import { AuthError, type TokenResult } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { readPointer } from '../../core/pointer'
+import { jwtExpiry } from '../../core/token'
+import { createExpiringCache } from '../../shared/expiring-cache'
 import type { CookieJar } from '../../shared/token-store'
 import { SessionStorageError, type OpenSession, type SessionService, type SessionTokens } from './store'
 
@@ -26,6 +28,15 @@ export interface RequestSession {
 }
 
 export const REQUEST_SESSION = Symbol.for('nuxt-gatekeeper:request-session')
+
+/**
+ * Tokens the backend rotated that the storage failed to keep (it went away between the backend's answer and the
+ * write), by session handle: the next refresh of that session on this instance stores them instead of spending
+ * the old refresh token again, which a backend with reuse detection would take for theft and end the session.
+ * Kept for an hour; another instance cannot know them (docs/guide/sessions.md, Limits).
+ */
+const unstored = createExpiringCache<{ spent: SessionTokens, next: SessionTokens }>(10_000)
+const UNSTORED_MS = 60 * 60 * 1000
 
 const NONE: SessionTokens = { token: null, refreshToken: null }
 
@@ -122,9 +133,27 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
           state.current = stored.tokens
           return
         }
+        let base = stored.tokens
+        const lost = unstored.get(open.handle)
+        if (lost && lost.spent.refreshToken === base.refreshToken && lost.spent.token === base.token) {
+          // An earlier request of this instance got these from the backend and could not store them: stored now,
+          // instead of spending `base` again (kept in memory until a write gets through).
+          const outcome = await state.service.replaceTokens(open.handle, base, lost.next)
+          unstored.delete(open.handle)
+          if (outcome === 'gone') throw new AuthError('REFRESH_REFUSED', 'The session was revoked while it refreshed', { status: 401 })
+          const adopted = outcome === 'replaced' ? lost.next : (await state.service.read(open.handle))?.tokens ?? lost.next
+          state.persisted = adopted
+          state.current = adopted
+          // Still good: nothing to refresh. Expired meanwhile: refreshed with the successor (the jar holds it now).
+          if (outcome !== 'replaced' || (jwtExpiry(adopted.token ?? '') ?? Number.POSITIVE_INFINITY) > Date.now()) return
+          base = adopted
+        }
         const result = await refresh()
-        const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || stored.tokens.refreshToken }
-        const outcome = await state.service.replaceTokens(open.handle, stored.tokens, next)
+        const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || base.refreshToken }
+        const outcome = await state.service.replaceTokens(open.handle, base, next).catch((error: unknown) => {
+          unstored.set(open.handle, { spent: base, next }, Date.now() + UNSTORED_MS)
+          throw error
+        })
         if (outcome === 'gone') throw new AuthError('REFRESH_REFUSED', 'The session was revoked while it refreshed', { status: 401 })
         // 'changed': this lock expired while the backend answered and another request stored its refresh: that one stands.
         const kept = outcome === 'replaced' ? next : (await state.service.read(open.handle))?.tokens ?? next
