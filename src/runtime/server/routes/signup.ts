@@ -21,6 +21,6 @@ export default defineRelayRoute(async (event) => {
   }
   // A backend that signs in at sign-up answers with tokens: page scripts never get one (signing in is the browser's
   // next call, which keeps them in httpOnly cookies).
-  for (const pointer of serverSettings().tokenPointers ?? []) response = withoutPointer(response, pointer)
+  for (const pointer of serverSettings().tokenPointers) response = withoutPointer(response, pointer)
   return { response }
 })
