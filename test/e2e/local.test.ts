@@ -128,6 +128,60 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
+  it('sends visitors to another origin a page names, when it is on allowedRedirectOrigins: a redirect from the server, a full page load in the browser', async () => {
+    const IDP = 'https://idp.gatekeeper.test'
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    const render = (path: string, cookie?: string) => fetch(`${baseURL}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' })
+    const location = (response: Response) => new URL(response.headers.get('location') ?? '', baseURL)
+
+    // The server: signed out to the protected page's login origin, signed in away from the guest page.
+    const signedOut = await render('/modes/elsewhere-login')
+    expect(signedOut.status).toBe(302)
+    expect(location(signedOut).origin + location(signedOut).pathname).toBe(`${IDP}/login`)
+    expect(location(signedOut).searchParams.get('redirect')).toBe('/modes/elsewhere-login')
+    const signedIn = await render('/modes/elsewhere-guest', `auth.token=${token}`)
+    expect(signedIn.status).toBe(302)
+    expect(location(signedIn).href).toBe(`${IDP}/account`)
+
+    // The browser, on client-side navigations: the other origin (answered here) loads in place of the app.
+    const session = await openSession(browser(), baseURL)
+    const { page, context } = session
+    await context.route(`${IDP}/**`, route => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>IdP</title><p>Another origin</p>' }))
+    const push = (path: string) => page.evaluate((to) => {
+      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $router: { push: (to: string) => Promise<unknown> } } } } }).__vue_app__
+      void app.config.globalProperties.$router.push(to)
+    }, path)
+    await page.goto('/')
+    await waitForHydration(page)
+    await push('/modes/elsewhere-login')
+    await page.waitForURL(url => url.origin === IDP)
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(new URL(page.url()).searchParams.get('redirect')).toBe('/modes/elsewhere-login')
+
+    await context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
+    await page.goto('/')
+    await waitForHydration(page)
+    await push('/modes/elsewhere-guest')
+    await page.waitForURL(`${IDP}/account`)
+    await session.assertClean()
+  })
+
+  it('keeps a target whose query stops decoding (`?q=100%25`) through the login round trip', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/stats?q=100%25')
+    await page.waitForURL(url => url.pathname === '/login')
+    expect(new URL(page.url()).searchParams.get('redirect')).toBe('/stats?q=100%25')
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname === '/stats')
+    expect(new URL(page.url()).searchParams.get('q')).toBe('100%')
+    await session.assertClean()
+  })
+
   it('loads the backend-calling code where nobody is signed in, not for a signed-in page load; a failed load is a NETWORK error that signs nobody out, the next try works', async () => {
     const user = newUser()
     await backend.register(user)

@@ -31,17 +31,19 @@ function assertSafeInternalPath(url: string) {
   expect(new URL(url, ORIGIN).origin).toBe(ORIGIN)
   // Decoded again and again (a router or server may decode once more; Nuxt's navigateTo does), it never starts
   // a new authority, not even once its dot segments are resolved.
-  let decoded = url
-  for (let round = 0; round < 4; round++) {
-    const decodedPath = decoded.split(/[?#]/, 1)[0]!
-    expect(decodedPath.startsWith('//')).toBe(false)
-    expect(decodedPath.includes('\\')).toBe(false)
-    expect(new URL(decodedPath, ORIGIN).pathname.startsWith('//')).toBe(false)
-    try {
-      decoded = decodeURIComponent(decoded)
-    }
-    catch {
-      break // undecodable: a router fails on it too
+  // The whole URL and its path alone: a query that no longer decodes must not end the path's decoding.
+  for (let decoded of [url, url.split(/[?#]/, 1)[0]!]) {
+    for (let round = 0; round < 4; round++) {
+      const decodedPath = decoded.split(/[?#]/, 1)[0]!
+      expect(decodedPath.startsWith('//')).toBe(false)
+      expect(decodedPath.includes('\\')).toBe(false)
+      expect(new URL(decodedPath, ORIGIN).pathname.startsWith('//')).toBe(false)
+      try {
+        decoded = decodeURIComponent(decoded)
+      }
+      catch {
+        break // undecodable: a router fails on it too
+      }
     }
   }
 }
@@ -78,7 +80,17 @@ describe('sanitizeRedirect: legitimate targets', () => {
     ['/search?q=a b', '/search?q=a%20b', 'a space in the query is encoded'],
     ['/a/./b', '/a/b', 'a dot segment is resolved'],
     ['/a/b/../c', '/a/c', 'a dot-dot segment is resolved'],
+    ['/search?q=100%25', '/search?q=100%25', 'an encoded percent sign in the query (decoded once, `100%` decodes no further)'],
+    ['/sale?code=50%25off#top%', '/sale?code=50%25off#top%', 'a query and hash that stop decoding are only data'],
+    ['https://app.example/search?q=100%25', '/search?q=100%25', 'the same on an absolute own-origin URL'],
+    ['/a?x=%2525252525', '/a?x=%2525252525', 'a query value encoded many times'],
   ]
+
+  it('decodes the path strictly even when the query stops decoding', () => {
+    for (const target of ['/%252e%252e//evil.com?q=%', '/%E0%A4%A?q=1', '/%?q=1', '/%2525252f%2525252fevil.com#%', '/a?q=%0A', '/a#%00', '/a?q=%250A']) {
+      expect(sanitizeRedirect(target, POLICY), target).toEqual({ url: '/home', external: false, rejected: true })
+    }
+  })
 
   it('rejects percent-encoded dots, slashes and backslashes in the path, keeps them in the query', () => {
     for (const target of ['/a/%2e%2e/b', '/files/a%2Fb', '/a%5Cb', '/%2E']) expect(sanitizeRedirect(target, POLICY), target).toMatchObject({ rejected: true })

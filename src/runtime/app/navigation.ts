@@ -1,5 +1,5 @@
 import type { NuxtApp, NuxtError } from '#app'
-import { parseURL, withoutTrailingSlash, withQuery } from 'ufo'
+import { hasProtocol, parseURL, withoutTrailingSlash, withQuery } from 'ufo'
 import { createError, navigateTo, showError, useRouter } from '#imports'
 import roles from '#gatekeeper-roles'
 import { decideGuard, listsAuthMiddleware, meetsRequirement, pageRequirement, sanitizeRedirect, type AccessRequirement, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
@@ -164,9 +164,13 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     return denied
   }
 
-  /** Goes where the guard decided; a server-rendered login page needs a full page load. */
+  /**
+   * Goes where the guard decided; a server-rendered login page needs a full page load, and so does another origin.
+   * Every guard target has passed the sanitiser or is the configured backend login page, so an absolute one is an
+   * origin on `allowedRedirectOrigins` (page meta's `navigateUnauthenticatedTo: 'https://accounts.example/login'`).
+   */
   function guardNavigate(target: string) {
-    return navigateTo(target, { replace: true, external: isBackendLogin(target) })
+    return navigateTo(target, { replace: true, external: isBackendLogin(target) || hasProtocol(target) })
   }
 
   /** Applies the guard to the current route (after a verdict arrives outside a navigation). */

@@ -41,7 +41,7 @@ export function sanitizeRedirect(target: unknown, policy: RedirectPolicy): Sanit
 
 function check(target: unknown, policy: RedirectPolicy): { url: string, external: boolean } | null {
   if (typeof target !== 'string' || target.length === 0 || target.length > 2048) return null
-  if (!decodedVariants(target).every(isPlausible)) return null
+  if (!plausibleWhenDecoded(target)) return null
 
   if (target.startsWith('/')) {
     if (target.startsWith('//')) return null
@@ -71,10 +71,24 @@ function appPath(url: URL): { url: string, external: false } | null {
 }
 
 /**
- * The target and its percent-decoded forms: a router or server may decode once more before navigating (Nuxt's
- * client-side navigateTo does: `%252F` arrives as `%2F`). Each form must pass on its own.
+ * Every percent-decoded form of the target passes on its own. The path decides where a navigation lands, so its
+ * forms are decoded strictly: a malformed escape or one still there after the last round is refused. The query and
+ * hash are data: a value such as `q=100%25` has a form (`100%`) that no longer decodes, which is where decoding
+ * ends for them, not a reason to refuse the target; their forms are only checked for control characters.
  */
-function decodedVariants(target: string): string[] {
+function plausibleWhenDecoded(target: string): boolean {
+  const pathEnd = target.search(/[?#]/)
+  if (pathEnd === -1) return decodedVariants(target).every(isPlausible)
+  return decodedVariants(target.slice(0, pathEnd)).every(isPlausible)
+    && decodedVariants(target, true).every(variant => !CONTROL_CHARS.test(variant))
+}
+
+/**
+ * The target and its percent-decoded forms: a router or server may decode once more before navigating (Nuxt's
+ * client-side navigateTo does: `%252F` arrives as `%2F`). `lenient`: decoding ends at a malformed escape instead
+ * of refusing the target.
+ */
+function decodedVariants(target: string, lenient = false): string[] {
   const variants = [target]
   let current = target
   // One round more than is checked: a target still encoded after the last one is refused, not let through.
@@ -85,10 +99,10 @@ function decodedVariants(target: string): string[] {
     }
     catch {
       // Malformed escapes: a router would fail on them as well.
-      return [...variants, '\u0000']
+      return lenient ? variants : [...variants, '\u0000']
     }
     if (decoded === current) break
-    if (round === MAX_DECODE_ROUNDS) return [...variants, '\u0000']
+    if (round === MAX_DECODE_ROUNDS) return lenient ? variants : [...variants, '\u0000']
     variants.push(decoded)
     current = decoded
   }
