@@ -70,6 +70,9 @@ export default defineNuxtConfig({
     // Access-token lifetime in seconds (env NUXT_ACCESS_TOKEN_TTL). Short with refresh, so refreshes are
     // visible; the plain local provider has no way to renew, so it gets the cookie's 30 minutes.
     accessTokenTtl: process.env.PLAYGROUND_PROVIDER === 'local' ? 1800 : 60,
+    // How far the backend's clock is from the app server's, in seconds (env NUXT_BACKEND_CLOCK_SKEW_SECONDS; -600:
+    // ten minutes behind). Tokens state their times in it; the module judges expiry by the issuer's clock.
+    backendClockSkewSeconds: 0,
     // Seconds in which a just-spent refresh token is accepted once more (env NUXT_REFRESH_REUSE_GRACE_SECONDS).
     // Off: the playground shows strict reuse detection. See the refresh guide, "Tabs, reloads and clocks".
     refreshReuseGraceSeconds: 0,

@@ -12,6 +12,17 @@ export function accessTokenTtlSeconds(): number {
   return Number.isFinite(configured) && configured > 0 ? configured : 60
 }
 
+/**
+ * The backend's clock, in epoch seconds: this machine's, moved by `runtimeConfig.backendClockSkewSeconds` (env
+ * `NUXT_BACKEND_CLOCK_SKEW_SECONDS`, e.g. -600 for a backend ten minutes behind the app server). Tokens state their
+ * `iat` and `exp` in it and are checked against it, as a backend on another machine would: the module must judge
+ * expiry by the issuer's clock, not by its own.
+ */
+export function backendNowSeconds(): number {
+  const skew = Number(useRuntimeConfig().backendClockSkewSeconds) || 0
+  return Math.floor(Date.now() / 1000) + skew
+}
+
 let warnedAboutDefaultSecret = false
 let cachedKey: { secret: string, key: Uint8Array } | undefined
 
@@ -39,11 +50,12 @@ export interface TokenClaims extends JWTPayload {
 }
 
 export async function signToken(user: StoredUser, family: string): Promise<string> {
+  const now = backendNowSeconds()
   return await new SignJWT({ name: user.name, email: user.email, fam: family })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(user.id)
-    .setIssuedAt()
-    .setExpirationTime(`${accessTokenTtlSeconds()}s`)
+    .setIssuedAt(now)
+    .setExpirationTime(now + accessTokenTtlSeconds())
     // A unique id per token is what sign-out revokes: a stateless JWT cannot be "deleted" otherwise.
     .setJti(randomUUID())
     .sign(jwtKey())
@@ -66,7 +78,7 @@ async function verifyTokenClaims(token: string | null): Promise<TokenClaims | nu
   if (!token) return null
   try {
     // Pinning the algorithm stops a token from choosing its own (e.g. `none`).
-    const { payload } = await jwtVerify(token, jwtKey(), { algorithms: ['HS256'] })
+    const { payload } = await jwtVerify(token, jwtKey(), { algorithms: ['HS256'], currentDate: new Date(backendNowSeconds() * 1000) })
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return null
     if (await isRevoked(payload.jti)) return null
     // A revoked family (sign-out, refresh-token reuse) ends its access tokens too.
@@ -124,7 +136,7 @@ async function isRevoked(jti: string): Promise<boolean> {
 
 /** Expired tokens fail verification anyway, so their revocation entries are dead weight. */
 async function pruneRevocations(): Promise<void> {
-  const now = Math.floor(Date.now() / 1000)
+  const now = backendNowSeconds()
   const storage = revocations()
   for (const key of await storage.getKeys()) {
     const entry = await storage.getItem(key)

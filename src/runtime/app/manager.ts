@@ -5,6 +5,7 @@ import { createIssuerClock, type ClientStrategy, type IssuerClock, type Strategy
 import type { PublicAuthConfig } from '../core/config'
 import type { GetSessionOptions, Session, SignOutOptions } from '../types'
 import type { ServerSessionLookup } from '../shared/server-session'
+import { serverIssuerClock } from '../shared/server-issuer-clock'
 import { responseSent } from '../shared/server-refresh'
 import { createStrategyContext } from '../shared/strategy-context'
 import { loadBackendCode } from './backend-loader'
@@ -93,7 +94,8 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   const stateFields = useAuthStateFields(nuxtApp)
   const store = createAuthState(stateFields)
   const tokens = createAppTokens(config, event)
-  const clock = createIssuerClock()
+  // On the server the process's estimate of the issuer's clock, which the refreshes it makes keep correct.
+  const clock = import.meta.server ? serverIssuerClock() : createIssuerClock()
   const report = createReporter(nuxtApp)
   // The strategy context, the refresher and the actions are made when first used: a server render whose session the
   // cache holds needs none of them, and making every part for every request was a measurable share of its cost.

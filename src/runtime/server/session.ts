@@ -5,6 +5,7 @@ import type { Session } from '../types'
 import { refreshOnServer, responseSent } from '../shared/server-refresh'
 import { serverSessionLookup } from '../shared/server-session'
 import { forgetCachedSession } from '../shared/session-cache'
+import { serverIssuerClock } from '../shared/server-issuer-clock'
 import { serverSettings } from '../shared/server-settings'
 import { relayContext, relayError } from './relay'
 
@@ -65,12 +66,13 @@ async function renewToken(event: H3Event): Promise<TokenRelay> {
  * Whether to refresh before using `token`. Readable cookies: only once expired, since an open tab refreshes
  * ahead of expiry under its tab lock and a server refresh then would race it. httpOnly cookies: the browser
  * cannot, so the server refreshes ahead, by the same lead the browser would use (`sessionRefresh.skewSeconds`).
+ * Expiry is judged by the issuer's clock as this process knows it (shared/server-issuer-clock.ts).
  */
 function renewalDue(token: string, config: ReturnType<typeof relayContext>['config']): boolean {
   const timing = tokenTiming(token)
   if (timing.expiresAt === null) return false
   const lead = config.token?.cookie.httpOnly ? refreshLeadMs(timing, config.sessionRefresh.skewSeconds) : 0
-  return timing.expiresAt - lead <= Date.now()
+  return timing.expiresAt - lead <= serverIssuerClock().now()
 }
 
 async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = {}): Promise<ServerAuth> {

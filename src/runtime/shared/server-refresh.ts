@@ -1,6 +1,7 @@
 import type { H3Event } from 'h3'
 import { AuthError, type ClientStrategy, type StrategyContext, type TokenResult } from '../core'
 import { dedupeServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from './refresh-dedupe'
+import { observeIssuedToken } from './server-issuer-clock'
 import type { TokenStore } from './token-store'
 
 /**
@@ -12,14 +13,20 @@ import type { TokenStore } from './token-store'
 export async function refreshOnServer(strategy: ClientStrategy<unknown>, context: StrategyContext<unknown>, tokens: TokenStore, answered?: () => Promise<unknown>): Promise<TokenResult> {
   const refreshToken = tokens.refreshToken()
   if (!strategy.refresh || !refreshToken) throw new AuthError('REFRESH_REFUSED', 'There is no refresh token to refresh with')
+  // The refresh this process makes itself (not one it joins): its answer tells the issuer's time.
+  const spend = async () => {
+    const result = await strategy.refresh!(context)
+    observeIssuedToken(result.token)
+    return result
+  }
   // Server-side sessions: once per session across every server instance, under the storage's lock.
   if (tokens.refreshExclusive) {
-    await tokens.refreshExclusive(() => strategy.refresh!(context))
+    await tokens.refreshExclusive(spend)
     return { stored: true }
   }
   // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs (see refresh-dedupe.ts).
   const graceMs = tokens.httpOnly ? HTTPONLY_REPLAY_GRACE_MS : 0
-  const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', () => strategy.refresh!(context), answered, graceMs)
+  const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', spend, answered, graceMs)
   // Rotation: a new refresh token replaces the spent one, always.
   tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
   return { ...result, stored: true }

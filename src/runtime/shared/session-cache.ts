@@ -1,5 +1,5 @@
 import { isPlainJson } from '../core/plain-json'
-import { jwtExpiry } from '../core/token'
+import { localExpiry } from './server-issuer-clock'
 import { createExpiringCache, sha256Hex, sha256HexSync, type ExpiringCache } from './expiring-cache'
 import { readSealed, sharedState, writeSealed, type SharedState } from './shared-state'
 
@@ -85,7 +85,7 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
     // A copy that fails is a failure too: nothing that cannot be handed out again stays in the cache.
     const [session] = await Promise.all([loading, answer.settled])
     if (session === null || session === undefined) entries.deleteIf(key, answer)
-    else if (entries.get(key) === answer) entries.set(key, answer, Math.min(Date.now() + settings.maxAge * 1000, jwtExpiry(token) ?? Number.POSITIVE_INFINITY))
+    else if (entries.get(key) === answer) entries.set(key, answer, Math.min(Date.now() + settings.maxAge * 1000, localExpiry(token)))
     return session
   }
   catch (error) {
@@ -103,7 +103,7 @@ async function sharedSession(state: SharedState, key: string, token: string, set
   const known = await readSealed<{ session?: unknown, forgotten?: true }>(state, stored).catch(() => null)
   if (known && !known.forgotten) return known.session
   const session = await load()
-  const until = Math.min(Date.now() + settings.maxAge * 1000, jwtExpiry(token) ?? Number.POSITIVE_INFINITY)
+  const until = Math.min(Date.now() + settings.maxAge * 1000, localExpiry(token))
   if (session === null || session === undefined || until <= Date.now() || known?.forgotten) return session
   // Not over a sign-out's marker, also one written while the backend answered: a lookup that started before it
   // must not put the session back. Read again just before the write (storage offers no compare-and-set; what is

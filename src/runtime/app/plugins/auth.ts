@@ -53,9 +53,9 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
     startInBrowser(nuxtApp, manager)
     return exposeManager(nuxtApp, manager)
   }
-  // The server's clock travels with the page: the browser judges token expiry by it, not by its own.
-  // Not in a prerendered page: its render time is the build's, not now.
-  if (!import.meta.prerender) store.serverTime = Date.now()
+  // The issuer's time as the server knows it travels with the page: the browser judges token expiry by it, not
+  // by its own clock. Not in a prerendered page: its render time is the build's, not now.
+  if (!import.meta.prerender) store.serverTime = manager.clock.now()
   // What the render ended with: a refresh during the check (or a useAuthFetch during the render) changes it.
   // A named function: hookable names an anonymous one with Object.defineProperty, for every request.
   nuxtApp.hooks.hook('app:rendered', function carryStateToPage({ renderResult }) {

@@ -1,0 +1,34 @@
+import { createIssuerClock, type IssuerClock } from '../core/clock'
+import { tokenTiming } from '../core/token'
+
+/**
+ * Server side: the token issuer's clock as this process estimates it. Expiry (`exp`) is written in the backend's
+ * clock; an app server whose clock runs ahead of it by more than a token's lifetime would find every token
+ * expired and refresh on every request (a storm the browser's minimum interval cannot stop: each request is a
+ * new page load). Every access token this process has just received from a refresh it made itself states the
+ * issuer's time in its `iat`, which corrects the estimate; a refresh joined from another request or instance is
+ * not an observation (its token may have been issued seconds before). Until the first one the clock is this
+ * machine's.
+ */
+// One per server process, on globalThis: Nuxt's server app and Nitro's routes are bundled separately (see
+// session-cache.ts). Looked up when first used: a browser bundle that imports this file keeps nothing of it.
+const CLOCK = Symbol.for('nuxt-gatekeeper:issuer-clock')
+
+export function serverIssuerClock(): IssuerClock {
+  return ((globalThis as { [CLOCK]?: IssuerClock })[CLOCK] ??= createIssuerClock())
+}
+
+/**
+ * `token` came from the backend just now (a refresh this process made): its `iat` is the issuer's time of about
+ * now, plus half of `iat`'s one-second resolution.
+ */
+export function observeIssuedToken(token: string | null | undefined): void {
+  const issuedAt = token ? tokenTiming(token).issuedAt : null
+  if (issuedAt !== null) serverIssuerClock().observe(issuedAt + 500)
+}
+
+/** When `token` expires, in this machine's clock (ms); infinite when it states no expiry. */
+export function localExpiry(token: string): number {
+  const expiresAt = tokenTiming(token).expiresAt
+  return expiresAt === null ? Number.POSITIVE_INFINITY : expiresAt - serverIssuerClock().offset()
+}
