@@ -62,6 +62,36 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     await session.assertClean()
   })
 
+  it('with the refresh cookie alone and the refresh endpoint failing (502), nobody is signed out: the refresh token stays and works once the backend is back', async () => {
+    const { user, tokens } = await signedIn()
+    await backend.fault('/api/auth/refresh', '502')
+    // The server: no verdict, so the guard sends to login, and neither cookie is touched.
+    const render = await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.refresh-token=${tokens.refreshToken}` }, redirect: 'manual' })
+    expect(render.status).toBe(302)
+    expect(new URL(render.headers.get('location')!, baseURL).pathname).toBe('/login')
+    expect(render.headers.getSetCookie()).toEqual([])
+
+    // The browser: the page's own checks fail the same way and keep the refresh cookie.
+    const session = await openSession(browser(), baseURL)
+    session.expectFailedRequest(/status of 502/)
+    await session.context.addCookies([{ name: 'auth.refresh-token', value: tokens.refreshToken, url: baseURL }])
+    const { page } = session
+    await page.goto('/profile')
+    await page.waitForURL(url => url.pathname === '/login')
+    await waitForHydration(page)
+    await page.waitForLoadState('networkidle')
+    expect(await backend.count(REFRESH)).toBeGreaterThanOrEqual(2)
+    expect(await cookie(session.context, 'auth.refresh-token')).toBe(tokens.refreshToken)
+    expect(await text(page, 'status')).not.toMatch(/\bunauthenticated\b/)
+
+    // The backend is back: the same refresh token signs the user in, with no reuse detected.
+    await backend.fault('/api/auth/refresh', 'none')
+    await page.goto('/profile')
+    await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+    expect(await refreshStats()).toMatchObject({ reuseDetections: 0 })
+    await session.assertClean()
+  })
+
   it('a reload with an expired access token refreshes once on the server and sets both cookies', async () => {
     const { user, tokens } = await signedIn()
     const session = await openSession(browser(), baseURL)

@@ -107,6 +107,22 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       if (renewer?.needsRefresh()) {
         await renewer.refreshIfNeeded().catch(() => {})
         if (store.machine.epoch !== epoch) return store.data ?? null
+        // Still no access token (its cookie ran out, and the refresh failed: offline, a 5xx, backing off from one):
+        // asked without one, the strategy answers "nobody" without a request, a verdict that would drop the refresh
+        // token. The refresh's own failure is this check's; a refresh that can still be made now is made.
+        if (!tokens.token() && tokens.refreshToken()) {
+          try {
+            await renewer.refreshAfterUnauthorized(null)
+          }
+          catch (error) {
+            if (store.machine.epoch !== epoch) return store.data ?? null
+            // The refresher reported its failure already.
+            const authError = isAuthError(error) ? error : await report(error, 'getSession')
+            store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+            throw authError
+          }
+          if (store.machine.epoch !== epoch) return store.data ?? null
+        }
       }
       store.dispatch({ type: 'START', activity: 'checking' })
       // The answer is about this token: if a sign-in stores another one meanwhile, the answer is stale.
