@@ -1,4 +1,4 @@
-import { defineClientStrategy, readPointer, type SignInParams, type StrategyContext } from '#auth-core'
+import { defineClientStrategy, readPointer, withoutPointer, type SignInParams, type StrategyContext } from '#auth-core'
 import type { LocalRuntimeOptions } from './options'
 
 /** Reads a value the options say is there; a missing one is the backend's fault, reported as BAD_RESPONSE. */
@@ -8,17 +8,22 @@ function pick(body: unknown, pointer: string, what: string, option: string, erro
   return result.value
 }
 
-/** The sign-in call and what the options say to read from it; the refresh provider reads more of `body`. */
-export async function requestSignIn(ctx: StrategyContext<LocalRuntimeOptions>, credentials: Record<string, unknown>, params?: SignInParams) {
+/**
+ * The sign-in call and what the options say to read from it; the refresh provider reads more of `body`, and names
+ * its other token pointers in `otherTokens`.
+ */
+export async function requestSignIn(ctx: StrategyContext<LocalRuntimeOptions>, credentials: Record<string, unknown>, params?: SignInParams, otherTokens: string[] = []) {
   const { options } = ctx
   const body = await ctx.request(options.endpoints.signIn, 'signIn', { body: credentials, query: params?.query, headers: params?.headers, token: null })
   // No `data: body` here: the body may hold tokens, and errors travel to hooks, loggers and the browser.
   const badResponse = (message: string) => ctx.error('BAD_RESPONSE', message)
   const token = pick(body, options.signInResponseTokenPointer, 'signIn', 'token.signInResponseTokenPointer', badResponse)
   if (typeof token !== 'string' || token.length === 0) throw badResponse(`The signIn response's token at "${options.signInResponseTokenPointer}" is not a non-empty string`)
+  // The session is data about the user, never the tokens (`session.signInResponsePointer: '/'` reads the whole
+  // answer): the token store keeps those, where page scripts may not be able to read them at all (httpOnly, session mode).
   const session = !options.signInResponsePointer
     ? undefined
-    : pick(body, options.signInResponsePointer, 'signIn', 'session.signInResponsePointer', badResponse)
+    : pick([options.signInResponseTokenPointer, ...otherTokens].reduce(withoutPointer, body), options.signInResponsePointer, 'signIn', 'session.signInResponsePointer', badResponse)
   return { body, token, session }
 }
 

@@ -9,18 +9,22 @@ import type { RefreshRuntimeOptions } from './options'
 
 export const signUp: ClientStrategy<RefreshRuntimeOptions>['signUp'] = (ctx, credentials, params) => local.signUp!(ctx, credentials, params)
 
-/** The refresh token goes along, so the backend can revoke it even when the access token has expired. */
+/**
+ * The refresh token goes along, so the backend can revoke it even when the access token has expired; in the body,
+ * so only with a method that has one (fetch refuses a GET with a body, and the backend would never hear of it).
+ */
 export const signOut: ClientStrategy<RefreshRuntimeOptions>['signOut'] = async (ctx) => {
   const { signOut } = ctx.options.endpoints
   const refreshToken = ctx.refreshToken()
   if (!signOut || (!ctx.token() && !refreshToken)) return
-  await ctx.request(signOut, 'signOut', { body: refreshToken ? writePointer({}, ctx.options.refreshRequestTokenPointer, refreshToken) : undefined })
+  const withBody = refreshToken && /^(?:post|put|patch|delete)$/i.test(signOut.method ?? 'get')
+  await ctx.request(signOut, 'signOut', { body: withBody ? writePointer({}, ctx.options.refreshRequestTokenPointer, refreshToken) : undefined })
 }
 
 export const getSession: ClientStrategy<RefreshRuntimeOptions>['getSession'] = ctx => local.getSession(ctx)
 
 export const signIn: ClientStrategy<RefreshRuntimeOptions>['signIn'] = async (ctx, credentials, params) => {
-  const result = await requestSignIn(ctx, credentials, params)
+  const result = await requestSignIn(ctx, credentials, params, [ctx.options.signInResponseRefreshTokenPointer])
   const refreshToken = readPointer(result.body, ctx.options.signInResponseRefreshTokenPointer)
   if (!refreshToken.found || typeof refreshToken.value !== 'string' || !refreshToken.value) {
     throw ctx.error('BAD_RESPONSE', `The signIn response has no refresh token at refreshToken.signInResponseRefreshTokenPointer "${ctx.options.signInResponseRefreshTokenPointer}"`)

@@ -85,6 +85,13 @@ describe('local strategy: signIn', () => {
     expect(calls.map(call => call.name)).toEqual(['signIn'])
   })
 
+  it('never puts the token into the session, also when the session is the whole answer or holds the token', async () => {
+    const root = context({ options: options({ signInResponsePointer: '/' }), bodies: { signIn: { token: 't', id: 1, name: 'Ada' } } })
+    expect(await strategy.signIn(root.ctx, {})).toEqual({ token: 't', session: { id: 1, name: 'Ada' } })
+    const nested = context({ options: options({ signInResponsePointer: '/data', signInResponseTokenPointer: '/data/auth/token' }), bodies: { signIn: { data: { id: 1, auth: { token: 't', scheme: 'Bearer' } } } } })
+    expect(await strategy.signIn(nested.ctx, {})).toEqual({ token: 't', session: { id: 1, auth: { scheme: 'Bearer' } } })
+  })
+
   it('leaves the session out when signInResponsePointer is not set, even if the body has one', async () => {
     const { ctx } = context({ bodies: { signIn: { token: 't', user: { id: 1 } } } })
     expect((await strategy.signIn(ctx, {})).session).toBeUndefined()

@@ -47,6 +47,19 @@ describe('refresh client strategy', () => {
     expect(await strategy.signIn(ctx, {})).toEqual({ token: 'a', session: undefined, refreshToken: 'r' })
   })
 
+  it('signIn with the whole answer as the session (signInResponsePointer "/") leaves both tokens out of the session', async () => {
+    const { ctx } = context({ signIn: { token: 'a', refreshToken: 'r', user: { id: 1 } } }, 'rt-1', { signInResponsePointer: '/' })
+    expect(await strategy.signIn(ctx, {})).toEqual({ token: 'a', session: { user: { id: 1 } }, refreshToken: 'r' })
+  })
+
+  it('signOut sends the refresh token in the body only with a method that has one', async () => {
+    for (const [method, body] of [['post', { grant: { refresh_token: 'rt-1' } }], ['DELETE', { grant: { refresh_token: 'rt-1' } }], ['get', undefined], ['GET', undefined]] as const) {
+      const { ctx, requests } = context({ signOut: { ok: true } }, 'rt-1', { endpoints: { ...options.endpoints, signOut: { path: '/logout', method } } })
+      await strategy.signOut!(ctx)
+      expect(requests, method).toEqual([{ name: 'signOut', body }])
+    }
+  })
+
   it('signIn without a refresh token is BAD_RESPONSE naming the option', async () => {
     const { ctx } = context({ signIn: { token: 'a' } })
     const error = await failure(strategy.signIn(ctx, {}))
