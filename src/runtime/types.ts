@@ -52,9 +52,17 @@ export interface SignInResult {
   url: string | null
 }
 
+/**
+ * The credentials `signIn` and `signUp` send as the request body. `any` values, as the incumbent types them: an
+ * app's own interface (`interface LoginForm { username: string, password: string }`) has no index signature, and
+ * only a record of `any` accepts it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Credentials = Record<string, any>
+
 /** `signIn` of `useAuth()`: the local shape, or Auth.js's `(providerId?, options?, authorizationParams?)`. */
 export interface SignInFunction {
-  (credentials: Record<string, unknown>, options?: SecondarySignInOptions, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>): Promise<Session | null>
+  (credentials: Credentials, options?: SecondarySignInOptions, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>): Promise<Session | null>
   (providerId: string | undefined, options: AuthjsSignInOptions & { redirect: false }, authorizationParams?: Record<string, string>): Promise<SignInResult>
   (providerId?: string, options?: AuthjsSignInOptions, authorizationParams?: Record<string, string>): Promise<Session | null>
 }
@@ -128,16 +136,16 @@ export interface UseAuthReturn {
   /** Local: `signIn(credentials, options)`. Auth.js: `signIn(providerId?, options?, authorizationParams?)`. */
   signIn: SignInFunction
   /** `signUp(credentials, signInOptions?, signUpOptions?)`, or the incumbent's 1.x `signUp(credentials, { preventLoginFlow })`. */
-  signUp: (credentials: Record<string, unknown>, signInOptions?: SecondarySignInOptions & SignUpOptions, signUpOptions?: SignUpOptions) => Promise<unknown>
+  signUp: (credentials: Credentials, signInOptions?: SecondarySignInOptions & SignUpOptions, signUpOptions?: SignUpOptions) => Promise<unknown>
   signOut: (options?: SignOutOptions) => Promise<void>
   /** Asks the backend for the session. `{ required: true }`: nobody signed in → the login page (or `callbackUrl`, or `onUnauthenticated()`). */
   getSession: (options?: GetSessionOptions) => Promise<Session | null>
   /** Refreshes the tokens now (one request shared by every caller and tab) and resolves with the session; without a refresh token, asks for the session. */
   refresh: (options?: GetSessionOptions) => Promise<Session | null>
-  /** Auth.js provider: the CSRF token for a form of your own. */
-  getCsrfToken: (() => Promise<string>) | undefined
-  /** Auth.js provider: the configured sign-in providers by id. */
-  getProviders: (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined
+  /** Auth.js provider: the CSRF token for a form of your own (other providers: rejects with `NOT_SUPPORTED`). */
+  getCsrfToken: () => Promise<string>
+  /** Auth.js provider: the configured sign-in providers by id (other providers: rejects with `NOT_SUPPORTED`). */
+  getProviders: () => Promise<Record<string, AuthjsProviderInfo>>
   /** True when the signed-in user has at least one of `roles` (read with `auth.authorization.roles`); reactive. */
   hasRole: (roles: string | readonly string[]) => boolean
   /** Whether the signed-in user may do what `ability` guards (false when nobody is signed in). */

@@ -114,6 +114,12 @@ describe('useAuth (local provider)', () => {
     expect(auth.token.value).toBe('Bearer other')
   })
 
+  it('has Auth.js\'s getProviders and getCsrfToken as functions that refuse with NOT_SUPPORTED', async () => {
+    const { getProviders, getCsrfToken } = useAuth()
+    await expect(getProviders()).rejects.toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('getProviders') })
+    await expect(getCsrfToken()).rejects.toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('getCsrfToken') })
+  })
+
   it('signIn(…, { callGetSession: false }) stores the token and asks for no session until the app does', async () => {
     const auth = useAuth()
     const result = await auth.signIn({ email: USER.email, password: 'right' }, { redirect: false, callGetSession: false })

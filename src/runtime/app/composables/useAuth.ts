@@ -2,6 +2,7 @@ import { readonly } from 'vue'
 import { useNuxtApp } from '#imports'
 import roles from '#gatekeeper-roles'
 import { abilityAllows, hasAnyRole } from '../../core/ability'
+import { AuthError } from '../../core/errors'
 import type { AuthManager } from '../manager'
 import { liveRef } from './live-ref'
 import type { AuthjsProviderInfo, SignInFunction, UseAuthReturn } from '../../types'
@@ -37,9 +38,14 @@ export function useAuth(): UseAuthReturn {
     signOut: manager.signOut,
     getSession: manager.askSession,
     refresh: manager.refresh,
-    getCsrfToken: actions.getCsrfToken as (() => Promise<string>) | undefined,
-    getProviders: actions.getProviders as (() => Promise<Record<string, AuthjsProviderInfo>>) | undefined,
+    getCsrfToken: (actions.getCsrfToken ?? unsupported('getCsrfToken')) as () => Promise<string>,
+    getProviders: (actions.getProviders ?? unsupported('getProviders')) as () => Promise<Record<string, AuthjsProviderInfo>>,
     hasRole: wanted => hasAnyRole(store.data, roles, wanted),
     allows: (ability, ...args) => abilityAllows(store.data, ability, args),
   }
+}
+
+/** An action of another provider (Auth.js's getCsrfToken, getProviders): typed on every `useAuth()`, as the incumbent's Auth.js app expects, and a typed refusal where it does not exist. */
+function unsupported(action: string) {
+  return () => Promise.reject(new AuthError('NOT_SUPPORTED', `useAuth().${action}() is an action of the authjs provider; this app's provider has none`))
 }
