@@ -315,6 +315,47 @@ describe('lease lifetime', () => {
     expectIdle(b)
   })
 
+  it('a tab whose wait to confirm outlasts its lease (a throttled or frozen background tab) does not take the lock with it', async () => {
+    vi.useRealTimers()
+    const entries = new Map<string, string>()
+    const storage: LeaseStorage = { getItem: key => entries.get(key) ?? null, setItem: (key, value) => void entries.set(key, value), removeItem: key => void entries.delete(key) }
+    let clock = 0
+    // Tab A's timers fire only when the test says so.
+    const pending: Array<() => void> = []
+    const frozen: LeaseTimers = { setTimeout: (callback) => {
+      pending.push(callback)
+      return pending.length
+    }, clearTimeout: () => {} }
+    const common = { storage, now: () => clock, channelFactory: () => null, storageEvents: null }
+    const tabA = createLeaseLock({ ...common, timers: frozen, id: () => 'A' })
+    const tabB = createLeaseLock({ ...common, id: () => 'B' })
+    let holders = 0
+    let most = 0
+    const hold = (release: Promise<void>) => async () => {
+      most = Math.max(most, ++holders)
+      await release
+      holders--
+    }
+    let releaseA!: () => void
+    const aRunning = tabA.withLock('refresh', hold(new Promise<void>(resolve => (releaseA = resolve))))
+    await new Promise(resolve => setTimeout(resolve, 0))
+    // A wrote its lease (10 s) and waits 30 ms to confirm it, a wait the browser stretches to a minute.
+    expect(pending).toHaveLength(1)
+    clock = 60_000
+    pending.shift()!()
+    await new Promise(resolve => setTimeout(resolve, 0))
+    // B asks at the same moment: it finds the lease expired, as A should have.
+    const bRunning = tabB.withLock('refresh', hold(Promise.resolve()))
+    await new Promise(resolve => setTimeout(resolve, 100))
+    releaseA()
+    for (let round = 0; round < 20 && pending.length > 0; round++) {
+      pending.shift()!()
+      await new Promise(resolve => setTimeout(resolve, 40))
+    }
+    await Promise.all([aRunning, bRunning])
+    expect(most).toBe(1)
+  })
+
   it('renewal keeps the lease of a task that runs many times longer than the lease', async () => {
     const world = createWorld()
     const a = world.addTab({ leaseMs: 1_000 })

@@ -184,7 +184,10 @@ export function createLeaseLock(options: LeaseLockOptions = {}): LeaseLock {
           writeLease(storage, key, owner)
           // Another tab may have written in the same moment: after the wait, every tab reads the same last write.
           await new Promise<void>(resolve => timers.setTimeout(resolve, settleMs))
-          if (readLease(storage, key)?.owner === owner) return owner
+          // Ours, and not run out while this tab waited (a hidden tab's timers are throttled, a frozen one's stop):
+          // another tab takes an expired lease. Left long enough that the first renewal comes before it ends.
+          const confirmed = readLease(storage, key)
+          if (confirmed?.owner === owner && confirmed.expiresAt - now() > renewEvery) return owner
           continue
         }
         if (channel === undefined) {
