@@ -96,75 +96,84 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
    */
   function getSession({ force = true }: Pick<GetSessionOptions, 'force'> = {}): Promise<Session | null> {
     if (!force && store.machine.phase !== 'unknown') return Promise.resolve(store.data ?? null)
-    return flights.run('session', async () => {
-      const epoch = store.machine.epoch
-      const renewer = refresher()
-      if (tokens.kept && tokens.readable && !tokens.token() && !tokens.refreshToken()) {
-        await concludeSignedOut(epoch)
-        return null
-      }
-      // An expired access token is refreshed first (once, shared), so the check does not die on a 401.
-      if (renewer?.needsRefresh()) {
-        await renewer.refreshIfNeeded().catch(() => {})
-        if (store.machine.epoch !== epoch) return store.data ?? null
-        // Still no access token (its cookie ran out, and the refresh failed: offline, a 5xx, backing off from one):
-        // asked without one, the strategy answers "nobody" without a request, a verdict that would drop the refresh
-        // token. The refresh's own failure is this check's; a refresh that can still be made now is made.
-        if (!tokens.token() && tokens.refreshToken()) {
-          try {
-            await renewer.refreshAfterUnauthorized(null)
-          }
-          catch (error) {
-            if (store.machine.epoch !== epoch) return store.data ?? null
-            // The refresher reported its failure already.
-            const authError = isAuthError(error) ? error : await report(error, 'getSession')
-            store.dispatch({ type: 'FAIL', code: authError.code, epoch })
-            throw authError
-          }
-          if (store.machine.epoch !== epoch) return store.data ?? null
-        }
-      }
-      store.dispatch({ type: 'START', activity: 'checking' })
-      // The answer is about this token: if a sign-in stores another one meanwhile, the answer is stale.
-      let checkedToken = tokens.token()
-      const stale = () => store.machine.epoch !== epoch || (tokens.readable && tokens.token() !== checkedToken)
-      // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
-      const loadSession = async () => (import.meta.server && checkedToken && serverLookup
-        ? await serverLookup(checkedToken, () => strategy.getSession(parts.context()))
-        : await strategy.getSession(parts.context())) as Session | null
-      try {
-        let session: Session | null
+    return flights.run('session', () => check(0))
+  }
+
+  /** Another tab may rotate or replace the token while a check asks about it: then it asks again, this many times at most. */
+  const RECHECKS = 2
+
+  async function check(round: number): Promise<Session | null> {
+    const epoch = store.machine.epoch
+    const renewer = refresher()
+    if (tokens.kept && tokens.readable && !tokens.token() && !tokens.refreshToken()) {
+      await concludeSignedOut(epoch)
+      return null
+    }
+    // An expired access token is refreshed first (once, shared), so the check does not die on a 401.
+    if (renewer?.needsRefresh()) {
+      await renewer.refreshIfNeeded().catch(() => {})
+      if (store.machine.epoch !== epoch) return store.data ?? null
+      // Still no access token (its cookie ran out, and the refresh failed: offline, a 5xx, backing off from one):
+      // asked without one, the strategy answers "nobody" without a request, a verdict that would drop the refresh
+      // token. The refresh's own failure is this check's; a refresh that can still be made now is made.
+      if (!tokens.token() && tokens.refreshToken()) {
         try {
-          session = await loadSession()
+          await renewer.refreshAfterUnauthorized(null)
         }
         catch (error) {
-          // With a refresh token, a 401 is a reason to refresh and ask once more, not yet a verdict.
-          if (!(renewer && tokens.refreshToken() && isAuthError(error) && error.code === 'UNAUTHORIZED') || stale()) throw error
-          await renewer.refreshAfterUnauthorized(checkedToken)
           if (store.machine.epoch !== epoch) return store.data ?? null
-          checkedToken = tokens.token()
-          session = await loadSession()
+          // The refresher reported its failure already.
+          const authError = isAuthError(error) ? error : await report(error, 'getSession')
+          store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+          throw authError
         }
-        if (stale()) return store.data ?? null
-        if (session === null) {
-          await concludeSignedOut(epoch, () => !stale())
-          return null
-        }
-        applySession(session)
-        store.dispatch({ type: 'VERDICT', present: true, epoch })
-        return session
+        if (store.machine.epoch !== epoch) return store.data ?? null
+      }
+    }
+    store.dispatch({ type: 'START', activity: 'checking' })
+    // The answer is about this token: if a sign-in stores another one meanwhile, the answer is stale.
+    let checkedToken = tokens.token()
+    const stale = () => store.machine.epoch !== epoch || (tokens.readable && tokens.token() !== checkedToken)
+    // Stale only because the jar holds another token now, written by another tab (a refresh, a sign-in as someone
+    // else): this tab's state still waits for a verdict, about the token held now. A sign-in or sign-out of this
+    // tab (a new epoch) settles the state itself.
+    const overtaken = async () => store.machine.epoch === epoch && round < RECHECKS ? await check(round + 1) : store.data ?? null
+    // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
+    const loadSession = async () => (import.meta.server && checkedToken && serverLookup
+      ? await serverLookup(checkedToken, () => strategy.getSession(parts.context()))
+      : await strategy.getSession(parts.context())) as Session | null
+    try {
+      let session: Session | null
+      try {
+        session = await loadSession()
       }
       catch (error) {
-        const authError = await report(error, 'getSession')
-        if (stale()) return store.data ?? null
-        if (authError.isVerdict) {
-          await endSession('session-refused', { stillValid: () => !stale() })
-          return store.machine.phase === 'unauthenticated' ? null : store.data ?? null
-        }
-        store.dispatch({ type: 'FAIL', code: authError.code, epoch })
-        throw authError
+        // With a refresh token, a 401 is a reason to refresh and ask once more, not yet a verdict.
+        if (!(renewer && tokens.refreshToken() && isAuthError(error) && error.code === 'UNAUTHORIZED') || stale()) throw error
+        await renewer.refreshAfterUnauthorized(checkedToken)
+        if (store.machine.epoch !== epoch) return store.data ?? null
+        checkedToken = tokens.token()
+        session = await loadSession()
       }
-    })
+      if (stale()) return await overtaken()
+      if (session === null) {
+        await concludeSignedOut(epoch, () => !stale())
+        return null
+      }
+      applySession(session)
+      store.dispatch({ type: 'VERDICT', present: true, epoch })
+      return session
+    }
+    catch (error) {
+      const authError = await report(error, 'getSession')
+      if (stale()) return await overtaken()
+      if (authError.isVerdict) {
+        await endSession('session-refused', { stillValid: () => !stale() })
+        return store.machine.phase === 'unauthenticated' ? null : store.data ?? null
+      }
+      store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+      throw authError
+    }
   }
 
   /**

@@ -1,0 +1,104 @@
+// A session check overtaken by another tab's write to the token cookie (same epoch: no sign-in or sign-out of
+// this tab) asks again about the token held now, instead of leaving the state unsettled or stale.
+import { describe, expect, it, vi } from 'vitest'
+import { shallowRef } from 'vue'
+import type { AuthError, AuthEvent, ClientStrategy, StrategyContext } from '../../src/runtime/core'
+import { initialMachineState, jwtExpiry, transition } from '../../src/runtime/core'
+import { createSession } from '../../src/runtime/app/session'
+import type { AppTokens } from '../../src/runtime/app/tokens'
+import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
+
+vi.mock('../../src/runtime/app/tabs/lock', () => ({ withTokenLock: async <T>(task: () => Promise<T>) => await task() }))
+
+const cookie = (name: string) => ({ name, maxAge: 600, sameSite: 'lax' as const, secure: false, httpOnly: false })
+const tokenConfig = { token: { cookie: cookie('t'), headerName: 'Authorization', type: 'Bearer', maxAgeInSeconds: 600 }, refreshToken: null }
+
+function appTokens(jar: Map<string, string>): AppTokens {
+  const memoryJar: CookieJar = { read: n => jar.get(n) ?? null, write: (c, v) => (v === null ? jar.delete(c.name) : jar.set(c.name, v)) }
+  const store = createTokenStore(memoryJar, tokenConfig)
+  const views = { token: shallowRef<string | null>(null), refreshToken: shallowRef<string | null>(null) }
+  const sync = () => {
+    views.token.value = store.token()
+  }
+  const write: AppTokens['write'] = (written) => {
+    store.write(written)
+    sync()
+  }
+  const clear = () => {
+    store.clear()
+    sync()
+  }
+  return { ...store, write, clear, readable: true, kept: true, views: () => views, sync, matchServerRender: () => {}, seen: () => ({ token: false, refreshToken: false }), expiryOf: jwtExpiry, dispose: () => {} }
+}
+
+function setup(phase: 'authenticated' | 'unknown') {
+  const jar = new Map([['t', 'T1']])
+  const tokens = appTokens(jar)
+  const store = {
+    machine: { ...initialMachineState, phase },
+    data: phase === 'authenticated' ? { user: 'alice' } as unknown : undefined,
+    lastRefreshedAt: undefined as Date | undefined,
+    dispatch(event: AuthEvent) { store.machine = transition(store.machine, event) as typeof store.machine },
+    get status() { return store.machine.phase === 'unknown' ? 'loading' : store.machine.phase },
+  }
+  const answers: Array<() => void> = []
+  const users: Record<string, string> = { T1: 'alice', T1b: 'alice', T2: 'bob' }
+  const strategy = {
+    // The backend answers for the token the request carried, when the test says so.
+    getSession: (ctx: StrategyContext<unknown>) => {
+      const sent = ctx.token()!
+      return new Promise(resolve => answers.push(() => resolve({ user: users[sent] })))
+    },
+  } as unknown as ClientStrategy<unknown>
+  const context = { token: () => tokens.token() } as unknown as StrategyContext<unknown>
+  const session = createSession({
+    parts: {
+      nuxtApp: { callHook: async () => {} }, store, tokens, strategy, context: () => context,
+      navigation: { enforceGuard: async () => {} }, tabs: { post: () => {} }, report: async (e: unknown) => e as AuthError,
+    } as never,
+    refresher: () => null,
+  })
+  return { jar, tokens, store, session, answers }
+}
+
+const tick = () => new Promise(resolve => setTimeout(resolve, 0))
+
+/** Answers every request the backend holds, until the check settles. */
+async function answerAll(answers: Array<() => void>, until: Promise<unknown>) {
+  let settled = false
+  void until.finally(() => (settled = true))
+  for (let round = 0; round < 10 && !settled; round++) {
+    answers.shift()?.()
+    await tick()
+  }
+}
+
+describe('a session check overtaken by another tab writing the jar', () => {
+  it('page load: another tab rotates the token during the first check', async () => {
+    const { jar, store, session, answers } = setup('unknown')
+    const check = session.getSession()
+    await tick()
+    jar.set('t', 'T1b') // another tab's refresh (same user) writes the cookie
+    await answerAll(answers, check)
+    expect(await check).toEqual({ user: 'alice' })
+    // Settled, about the token held now: not stuck on "checking" with no verdict.
+    expect(store.machine.activity).toBe(null)
+    expect(store.status).toBe('authenticated')
+  })
+
+  it('another tab signs in as bob while this tab\'s check is in flight: the signed-in message joins the stale check', async () => {
+    const { jar, tokens, store, session, answers } = setup('authenticated')
+    const focusCheck = session.getSession()
+    await tick()
+    // Tab B: signs in as bob (under the lock), writes the jar, posts 'signed-in'.
+    jar.set('t', 'T2')
+    // This tab's handler for 'signed-in' (manager.ts): sync, then getSession({ force: true }).
+    tokens.sync()
+    const onSignedIn = session.getSession({ force: true })
+    // The answer to the old check (alice) arrives first, then the one about the token held now.
+    await answerAll(answers, onSignedIn)
+    expect(await onSignedIn).toEqual({ user: 'bob' })
+    await focusCheck
+    expect(store.data).toEqual({ user: 'bob' })
+  })
+})
