@@ -29,6 +29,8 @@ declare module 'vitest' {
     packagedWorkDir: string
     /** An app written for @sidebase/nuxt-auth (test/fixtures/sidebase-local); its access tokens live 4 s. */
     sidebaseLocalBaseURL: string
+    /** The same app with the incumbent's default globalAppMiddleware (off), pages listing the guard (test/fixtures/sidebase-listed). */
+    sidebaseListedBaseURL: string
     /** The test OpenID provider (test/oidc/provider.mjs) the authjs fixture signs in with. */
     oidcIssuer: string
     /** The built session-mode fixture (test/fixtures/sessions); its test files serve it the ways they need. */
@@ -91,6 +93,9 @@ export default async function setup(project: TestProject) {
     const sidebaseLocal = await buildAndServe('sidebase-local', { ACCESS_TOKEN_SECONDS: '4' }, { readyPath: '/api/_test/stats' })
     servers.push(sidebaseLocal)
     project.provide('sidebaseLocalBaseURL', sidebaseLocal.baseURL)
+    const sidebaseListed = await buildAndServe('sidebase-listed', { ACCESS_TOKEN_SECONDS: '60' }, { readyPath: '/api/_test/stats' })
+    servers.push(sidebaseListed)
+    project.provide('sidebaseListedBaseURL', sidebaseListed.baseURL)
 
     // Auth.js against a real OpenID provider: the app's port is picked first (after the build, so nothing takes
     // it meanwhile), because the provider must know the redirect URI and the app its own public URL (AUTH_URL).

@@ -133,3 +133,39 @@ describe('an app written for @sidebase/nuxt-auth, module swapped', () => {
     await session.assertClean()
   })
 })
+
+describe('the same app with the incumbent\'s default globalAppMiddleware (off)', () => {
+  const listedURL = inject('sidebaseListedBaseURL')
+
+  async function signedInToken(): Promise<string> {
+    const response = await fetch(`${listedURL}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: newUsername(), password: 'hunter2' }) })
+    expect(response.status).toBe(200)
+    return (await response.json() as { token: { accessToken: string } }).token.accessToken
+  }
+
+  it('runs the guard where a page lists it: after the middleware before it, on the server and in the browser', async () => {
+    const token = await signedInToken()
+    // The server: the page's own middleware stores the link's token and loads the session, then the guard lets it in.
+    const render = await fetch(`${listedURL}/ordered?token=${encodeURIComponent(token)}`, { redirect: 'manual' })
+    expect(render.status).toBe(200)
+    expect(await render.text()).toContain('@example.test')
+    // Without a token the guard still refuses the page.
+    const refused = await fetch(`${listedURL}/ordered`, { redirect: 'manual' })
+    expect(refused.status).toBe(302)
+    expect(refused.headers.get('location')).toBe('/?redirect=/ordered')
+
+    // The browser, on a client-side navigation from a public page.
+    const session = await openSession(browser(), listedURL)
+    const { page } = session
+    await page.goto('/always-unprotected')
+    await waitForHydration(page)
+    await page.evaluate((to) => {
+      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $router: { push: (to: string) => Promise<unknown> } } } } }).__vue_app__
+      void app.config.globalProperties.$router.push(to)
+    }, `/ordered?token=${encodeURIComponent(await signedInToken())}`)
+    await page.waitForURL(url => url.pathname === '/ordered')
+    await expect.poll(() => text(page, 'ordered-status')).toBe('authenticated')
+    expect(await text(page, 'ordered-user')).toContain('@example.test')
+    await session.assertClean()
+  })
+})

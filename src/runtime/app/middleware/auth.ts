@@ -1,11 +1,23 @@
+import type { RouteLocationNormalized } from 'vue-router'
 import { defineNuxtRouteMiddleware, useNuxtApp } from '#imports'
+import { listsAuthMiddleware } from '../../core/guard'
 import { useAuthManager } from '../composables/useAuth'
+
+/**
+ * The global guard. With `globalAppMiddleware` off, a page that lists the guard by name (`middleware: ['first',
+ * 'sidebase-auth']`) gets it where it listed it, after the middleware before it, as with the incumbent: the global
+ * one, which runs before every listed middleware, leaves that page to the named one (by-name.ts).
+ */
+export default defineNuxtRouteMiddleware((to) => {
+  if (listsAuthMiddleware(to.meta.middleware) && !useAuthManager().config.globalAppMiddleware.isEnabled) return
+  return guardRoute(to)
+})
 
 /**
  * The route guard: `definePageMeta({ auth })` decides; see core/guard.ts for the table. Never starts a
  * second session check: it awaits the one in flight.
  */
-export default defineNuxtRouteMiddleware(async (to) => {
+export async function guardRoute(to: RouteLocationNormalized) {
   const manager = useAuthManager()
   let target = manager.guardTarget(to)
   if (target === 'wait') {
@@ -26,4 +38,4 @@ export default defineNuxtRouteMiddleware(async (to) => {
   const denied = access && await access
   if (typeof denied === 'string') return manager.guardNavigate(denied)
   if (denied) return denied
-})
+}

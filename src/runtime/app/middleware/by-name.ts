@@ -2,4 +2,7 @@
 // a named middleware lazily, and the same guard is also the global middleware, which the app imports up front: Vite
 // warns on every build about a module imported both ways (as the incumbent's users see it, sidebase/nuxt-auth#669).
 // Through this file the guard itself is only imported up front.
-export { default } from './auth'
+import { defineNuxtRouteMiddleware } from '#imports'
+import { guardRoute } from './auth'
+
+export default defineNuxtRouteMiddleware(guardRoute)
