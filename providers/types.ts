@@ -57,6 +57,12 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
   /** The session's shape as the app described it in its options (generated into `SessionData`), if it did. */
   sessionDataType?(options: TResolved): SessionDataType | null
   /**
+   * The session's type while the app describes none, as the members of a TypeScript interface: what the incumbent
+   * typed for this provider, so its apps type-check unchanged (`['id: string | number']` for local).
+   * @default none: `Record<string, unknown>`
+   */
+  sessionFallbackType?: readonly string[]
+  /**
    * Where the backend's sign-in answer carries tokens (JSON pointers). A sign-up answer often has them in the same
    * places (sign-up that signs in): the httpOnly relay takes them out of the sign-up answer it gives page scripts.
    * @default none

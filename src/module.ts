@@ -15,7 +15,7 @@ export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
 export type { LocalProviderOptions } from '../providers'
 export type { PublicAuthConfig } from './runtime/core/config'
 // What apps name in their own code (the incumbent exports RefreshHandler from its entry too).
-export type { Ability, AccessRequirement, AuthErrorCode, AuthPageMeta, AuthStatus, GetSessionOptions, RefreshHandler, Session, SessionData, SignInResult, SignOutOptions, SignUpOptions, UseAuthReturn, UseAuthStateReturn } from './runtime/types'
+export type { Ability, AccessRequirement, AuthErrorCode, AuthPageMeta, AuthStatus, GetSessionOptions, RefreshHandler, Session, SessionData, SessionFallback, SignInResult, SignOutOptions, SignUpOptions, UseAuthReturn, UseAuthStateReturn } from './runtime/types'
 
 const logger = useLogger('nuxt-gatekeeper')
 
@@ -338,6 +338,14 @@ export {}
     }, { nuxt: true, nitro: true, node: true })
     // The incumbent's `session.dataType`: the session's shape, written into SessionData for the app and Nitro.
     const sessionDataType = resolved.sessionDataType
+    // Without it, the provider's fallback (the incumbent's type for it), which an app's own SessionData replaces.
+    const sessionFallbackType = resolved.sessionFallbackType
+    if (!sessionDataType && sessionFallbackType) {
+      addTypeTemplate({
+        filename: 'types/gatekeeper-session-fallback.d.ts',
+        getContents: () => `declare module '#auth' {\n  interface SessionFallback {\n${sessionFallbackType.map(member => `    ${member}\n`).join('')}  }\n}\nexport {}\n`,
+      }, { nuxt: true, nitro: true })
+    }
     if (sessionDataType) {
       addTypeTemplate({
         filename: 'types/gatekeeper-session-data.d.ts',

@@ -233,6 +233,8 @@ export interface ResolvedModuleOptions {
   providerServer: import('../providers/types').ProviderServerSetup | null
   /** The session's shape the app described (the incumbent's `session.dataType`), generated into `SessionData`. */
   sessionDataType: import('../providers/types').SessionDataType | null
+  /** The provider's session type while the app describes none (see ProviderDefinition.sessionFallbackType). */
+  sessionFallbackType: readonly string[] | null
   /** `authorization.roles` as a JavaScript expression (a JSON pointer string or a function's source). */
   rolesSource: string
 }
@@ -459,6 +461,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
     server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [], jwtVerification, forward, tokenPointers: definition.tokenPointers?.(resolved.options as never) ?? [], ...(sessions ? { sessions } : {}), ...(sharedState ? { sharedState } : {}) },
     providerServer: definition.server?.(resolved.options as never) ?? null,
     sessionDataType: definition.sessionDataType?.(resolved.options as never) ?? null,
+    sessionFallbackType: definition.sessionFallbackType ?? null,
     rolesSource: rolesSource ?? '\'/roles\'',
   }
 }

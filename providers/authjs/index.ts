@@ -11,6 +11,8 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
   optionShape: { type: true, trustHost: true, defaultProvider: true, pages: { login: true }, configFile: true, addDefaultCallbackUrl: true },
   clientStrategy: 'authjs/client',
   clientCapabilities: { refresh: false, actions: ['getCsrfToken', 'getProviders'] },
+  // Auth.js's default session, as the incumbent types it (next-auth's `Session`): a `user` and when it `expires`.
+  sessionFallbackType: ['user?: { name?: string | null, email?: string | null, image?: string | null, [field: string]: unknown }', 'expires?: string', '[field: string]: unknown'],
 
   resolve(input, path) {
     const check = new OptionChecker(path)

@@ -57,6 +57,8 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
   },
 
   sessionDataType: options => options.session.dataType ?? null,
+  // The incumbent's SessionData without `session.dataType`.
+  sessionFallbackType: ['id: string | number', '[field: string]: unknown'],
 
   tokenPointers: options => [options.token.signInResponseTokenPointer],
 

@@ -93,6 +93,7 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
   },
 
   sessionDataType: options => local.sessionDataType!(options),
+  sessionFallbackType: local.sessionFallbackType,
 
   tokenPointers: options => [...local.tokenPointers!(options), options.refresh.token.signInResponseRefreshTokenPointer],
 

@@ -48,6 +48,34 @@ describe('module setup', () => {
     }
   })
 
+  it.each([
+    ['local', { type: 'local' }, 'id: string | number'],
+    ['refresh', { type: 'refresh' }, 'id: string | number'],
+    ['authjs', { type: 'authjs' }, 'user?: { name?: string | null, email?: string | null, image?: string | null'],
+  ])('types the session as the incumbent does while the app describes none (%s)', async (_name, provider, member) => {
+    const nuxt = await load({ modules: [modulePath], auth: { provider } })
+    try {
+      const template = nuxt.options.build.templates.find(entry => entry.filename === 'types/gatekeeper-session-fallback.d.ts')
+      const source = await (template!.getContents as () => Promise<string> | string)()
+      expect(source).toContain('interface SessionFallback {')
+      expect(source).toContain(member)
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
+  it('writes no fallback session type where session.dataType describes the session', async () => {
+    const nuxt = await load({ modules: [modulePath], auth: { provider: { type: 'local', session: { dataType: { id: 'number' } } } } })
+    try {
+      expect(nuxt.options.build.templates.some(entry => entry.filename === 'types/gatekeeper-session-fallback.d.ts')).toBe(false)
+      expect(nuxt.options.build.templates.some(entry => entry.filename === 'types/gatekeeper-session-data.d.ts')).toBe(true)
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
   it('generates the public and server configs, and puts nothing into runtimeConfig', async () => {
     const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware: true, provider: { type: 'local', pages: { login: '/sign-in' } } } })
     try {
