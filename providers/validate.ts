@@ -72,6 +72,17 @@ export class OptionChecker {
     }
   }
 
+  /** An app path, or an absolute http(s) URL of a page on another site (a login page the app does not serve). */
+  pageOrUrl(path: string, value: unknown) {
+    if (typeof value === 'string' && /^https?:\/\/[^/\\\s]/i.test(value)) {
+      const url = URL.canParse(value) ? new URL(value) : null
+      if (url && !url.username && !url.password && !/\s/.test(value)) return
+      this.fail(path, `is not a usable absolute URL: ${JSON.stringify(value)}`, `set an app path such as '/login', or a page elsewhere such as 'https://sso.example.com/login'`)
+      return
+    }
+    this.path(path, value)
+  }
+
   cookieDomain(path: string, value: unknown) {
     // Copied into Set-Cookie verbatim: anything but a host name could inject attributes.
     if (typeof value !== 'string' || (value !== '' && !/^\.?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i.test(value))) {

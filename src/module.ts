@@ -285,7 +285,8 @@ export default defineNuxtPlugin({
       })
     }
     // Mistakes that build fine and fail quietly (see page-checks.ts): said at build time, as warnings.
-    const appLoginPage = resolved.public.pages.serverLoginPath ? null : resolved.public.pages.login
+    // The login page the app serves (not Auth.js's, nor one on another site).
+    const appLoginPage = resolved.public.pages.serverLoginPath || /^https?:/i.test(resolved.public.pages.login ?? '') ? null : resolved.public.pages.login
     nuxt.hook('pages:resolved', (pages) => {
       const pagesDir = relative(nuxt.options.rootDir, resolve(nuxt.options.srcDir, nuxt.options.dir.pages)) || 'pages'
       for (const warning of checkPages({ pages, guardEnabled: resolved.public.globalAppMiddleware.isEnabled, loginPage: appLoginPage, pagesDir })) logger.warn(warning)

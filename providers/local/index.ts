@@ -32,7 +32,7 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
     }
     const options = { ...defu({ ...input, endpoints: undefined }, { type: 'local' as const, ...localDefaults }), endpoints } as ResolvedLocalOptions
 
-    check.path('pages.login', options.pages.login)
+    check.pageOrUrl('pages.login', options.pages.login)
     check.pointer('token.signInResponseTokenPointer', options.token.signInResponseTokenPointer)
     check.string('token.type', options.token.type)
     check.cookieName('token.cookieName', options.token.cookieName)

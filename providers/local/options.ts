@@ -22,7 +22,11 @@ export interface LocalProviderOptions {
     getSession?: EndpointOption | false
   }
   pages?: {
-    /** The login page; the guard sends signed-out users there (`?redirect=` carries their target). @default '/login' */
+    /**
+     * The login page; the guard sends signed-out users there (`?redirect=` carries their target). An app path, or an
+     * absolute URL of a login page on another site (`'https://sso.example.com/login'`, reached with a full page load).
+     * @default '/login'
+     */
     login?: string
   }
   token?: {

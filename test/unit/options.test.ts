@@ -47,6 +47,10 @@ describe('resolveModuleOptions: defaults', () => {
     expect(resolved.public.pages).toEqual({ login: '/login' })
   })
 
+  it('takes a login page on another site as the incumbent does (an absolute http(s) URL)', () => {
+    expect(resolveModuleOptions(local({ pages: { login: 'https://sso.example.com/login' } })).public.pages).toEqual({ login: 'https://sso.example.com/login' })
+  })
+
   it('uses the module-level defaults', () => {
     expect(resolved.enabled).toBe(true)
     expect(resolved.clientStrategy).toBe('local/client')
@@ -128,6 +132,8 @@ describe('resolveModuleOptions: validation', () => {
     ['empty header name', local({ token: { headerName: '' } }), 'auth.provider.token.headerName'],
     ['login page without a slash', local({ pages: { login: 'login' } }), 'auth.provider.pages.login'],
     ['login page on another host', local({ pages: { login: '//evil.com/login' } }), 'auth.provider.pages.login'],
+    ['login page URL with credentials', local({ pages: { login: 'https://user:secret@sso.example.com/login' } }), 'auth.provider.pages.login'],
+    ['login page URL of another scheme', local({ pages: { login: 'javascript:alert(1)' } }), 'auth.provider.pages.login'],
     ['relative baseURL', options({ baseURL: 'api/auth' }), 'auth.baseURL'],
     ['protocol-relative baseURL', options({ baseURL: '//api.example.com' }), 'auth.baseURL'],
     ['allowed origin with a path', options({ allowedRedirectOrigins: ['https://accounts.example/login'] }), 'auth.allowedRedirectOrigins[0]'],

@@ -128,16 +128,20 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     if (!loginPath || samePath(loginPath, route.path)) return null
     const callback = config.globalAppMiddleware.addDefaultCallbackUrl
     const wanted = callback === true ? exactFullPath(route) : typeof callback === 'string' ? callback : undefined
-    // The backend's own login page comes from the configured baseURL, possibly on another host: trusted as
-    // configured. Anything else (page meta's navigateUnauthenticatedTo) passes the sanitiser.
+    // The backend's own login page comes from the configured baseURL, and a configured login page may be on another
+    // site: trusted as configured. Anything else (page meta's navigateUnauthenticatedTo) passes the sanitiser.
     const safeLogin = isBackendLogin(loginPath) ? loginPath : sanitize(loginPath, '/').url
     if (!wanted) return safeLogin
     return withQuery(safeLogin, { [queryKey]: sanitize(wanted, '/').url })
   }
 
-  /** The configured server-side login page (Auth.js's), which may be on another host. */
+  /**
+   * The configured login page where the app does not serve it: Auth.js's (under baseURL, possibly on another host), or
+   * `pages.login` as an absolute URL. Reached with a full page load.
+   */
   function isBackendLogin(target: string): boolean {
-    return Boolean(config.pages.serverLoginPath && config.pages.login && samePath(target, config.pages.login))
+    const login = config.pages.login
+    return Boolean(login && (config.pages.serverLoginPath || hasProtocol(login)) && samePath(target, login))
   }
 
   /**
