@@ -34,7 +34,7 @@ export default defineClientStrategy<LocalRuntimeOptions>({
   },
 
   async signUp(ctx, credentials, params) {
-    return await ctx.request(ctx.options.endpoints.signUp, 'signUp', { body: credentials, query: params?.query, headers: params?.headers, token: null })
+    return await ctx.request(ctx.options.endpoints.signUp, 'signUp', { body: credentials, query: params?.query, headers: params?.headers, token: null, textAnswer: true })
   },
 
   async signOut(ctx) {

@@ -206,7 +206,7 @@ describe('local strategy: signUp', () => {
   it('posts the credentials without a token and returns the body', async () => {
     const { ctx, calls } = context({ token: 'existing', bodies: { signUp: { id: 9 } } })
     expect(await strategy.signUp!(ctx, { username: 'new' })).toEqual({ id: 9 })
-    expect(calls).toEqual([{ endpoint: { path: '/register', method: 'post' }, name: 'signUp', init: { body: { username: 'new' }, query: undefined, headers: undefined, token: null } }])
+    expect(calls).toEqual([{ endpoint: { path: '/register', method: 'post' }, name: 'signUp', init: { body: { username: 'new' }, query: undefined, headers: undefined, token: null, textAnswer: true } }])
   })
 
   it('passes a disabled endpoint (false) to request, which refuses it', async () => {

@@ -133,9 +133,9 @@ describe.each(entries)('provider %s', (_name, definition) => {
     expect(JSON.stringify(stripped)).not.toContain('token-')
   })
 
-  it('reports a login page that is not an app path under auth.provider.pages.login', () => {
+  it.each(['//evil.example/login', 'login', 'javascript:alert(1)'])('reports a login page that is neither an app path nor an http(s) URL (%s) under auth.provider.pages.login', (login) => {
     const [type] = definition.types
-    const { issues } = resolve(definition, { type, pages: { login: 'https://evil.example/login' } })
+    const { issues } = resolve(definition, { type, pages: { login } })
     expect(issues.map(issue => issue.key)).toContain('auth.provider.pages.login')
   })
 

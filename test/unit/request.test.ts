@@ -24,6 +24,11 @@ beforeAll(async () => {
       response.end(JSON.stringify(request.headers))
       return
     }
+    if (request.url === '/created' || request.url === '/html') {
+      response.writeHead(201, { 'content-type': request.url === '/html' ? 'text/html' : 'text/plain' })
+      response.end(request.url === '/html' ? '<!doctype html><p>app</p>' : 'User created')
+      return
+    }
     if (request.url === '/missing') {
       response.writeHead(404, { 'content-type': 'text/plain' })
       response.end('Not Found')
@@ -114,6 +119,22 @@ describe('errors that say where to look', () => {
     expect(failure.code).toBe('BAD_REQUEST')
     expect(failure.message).toContain(`${baseURL}/missing`)
     expect(failure.message).toContain('auth.provider.endpoints.getSession')
+    expect(failure.message).toContain('auth.baseURL')
+  })
+})
+
+describe('answers that are not JSON', () => {
+  const deps = () => ({ baseURL, timeout: 5000, tokens: { authorization: () => null } })
+
+  it('are a BAD_RESPONSE, except as text where the caller takes the answer as it is (sign-up\'s "User created")', async () => {
+    const failure = await requestEndpoint(deps(), { path: '/created', method: 'post' }, 'getSession').catch((error: unknown) => error) as AuthError
+    expect(failure.code).toBe('BAD_RESPONSE')
+    expect(await requestEndpoint(deps(), { path: '/created', method: 'post' }, 'signUp', { textAnswer: true })).toBe('User created')
+  })
+
+  it('an HTML page is a BAD_RESPONSE even then: a wrong baseURL answered with the app', async () => {
+    const failure = await requestEndpoint(deps(), { path: '/html', method: 'post' }, 'signUp', { textAnswer: true }).catch((error: unknown) => error) as AuthError
+    expect(failure.code).toBe('BAD_RESPONSE')
     expect(failure.message).toContain('auth.baseURL')
   })
 })

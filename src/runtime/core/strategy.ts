@@ -20,6 +20,11 @@ export interface StrategyRequestInit {
   relay?: boolean
   /** Let the request finish after the page unloads (a reload mid-refresh), so its `Set-Cookie` still lands. */
   keepalive?: boolean
+  /**
+   * An answer that is not JSON resolves as its text instead of failing (BAD_RESPONSE): for answers the module only
+   * hands back to the caller, such as sign-up's (`201 "User created"`), which the incumbent accepted.
+   */
+  textAnswer?: boolean
 }
 
 /** A backend endpoint as configured: `false` disables it. */

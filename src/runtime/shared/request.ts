@@ -100,16 +100,18 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
     const cookies = response.headers.getSetCookie?.() ?? []
     if (cookies.length > 0) deps.onSetCookie(cookies)
   }
-  return parseBody(response._data, response.headers.get('content-type'), name, url) as T
+  return parseBody(response._data, response.headers.get('content-type'), name, url, init.textAnswer) as T
 }
 
-function parseBody(text: unknown, contentType: string | null, name: string, url: string): unknown {
+function parseBody(text: unknown, contentType: string | null, name: string, url: string, textAnswer = false): unknown {
   if (typeof text !== 'string' || text.trim() === '') return null
   let body: unknown
   try {
     body = JSON.parse(text)
   }
   catch (cause) {
+    // Plain text where the caller takes it as it is; never an HTML page (a wrong baseURL answering with the app).
+    if (textAnswer && !contentType?.includes('html')) return text
     const hint = contentType?.includes('html') ? ' (an HTML page came back: is auth.baseURL / NUXT_PUBLIC_AUTH_BASE_URL pointing at the backend?)' : ''
     throw new AuthError('BAD_RESPONSE', `The ${name} endpoint (${url}) did not answer JSON${hint}`, { cause })
   }
