@@ -130,7 +130,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     const wanted = callback === true ? exactFullPath(route) : typeof callback === 'string' ? callback : undefined
     // The backend's own login page comes from the configured baseURL, and a configured login page may be on another
     // site: trusted as configured. Anything else (page meta's navigateUnauthenticatedTo) passes the sanitiser.
-    const safeLogin = isBackendLogin(loginPath) ? loginPath : sanitize(loginPath, '/').url
+    const safeLogin = isLoginElsewhere(loginPath) ? loginPath : sanitize(loginPath, '/').url
     if (!wanted) return safeLogin
     return withQuery(safeLogin, { [queryKey]: sanitize(wanted, '/').url })
   }
@@ -139,7 +139,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
    * The configured login page where the app does not serve it: Auth.js's (under baseURL, possibly on another host), or
    * `pages.login` as an absolute URL. Reached with a full page load.
    */
-  function isBackendLogin(target: string): boolean {
+  function isLoginElsewhere(target: string): boolean {
     const login = config.pages.login
     return Boolean(login && (config.pages.serverLoginPath || hasProtocol(login)) && samePath(target, login))
   }
@@ -170,11 +170,11 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
 
   /**
    * Goes where the guard decided; a server-rendered login page needs a full page load, and so does another origin.
-   * Every guard target has passed the sanitiser or is the configured backend login page, so an absolute one is an
-   * origin on `allowedRedirectOrigins` (page meta's `navigateUnauthenticatedTo: 'https://accounts.example/login'`).
+   * Every guard target is the configured login page or has passed the sanitiser, so any other absolute one is on an
+   * origin of `allowedRedirectOrigins` (page meta's `navigateUnauthenticatedTo: 'https://accounts.example/login'`).
    */
   function guardNavigate(target: string) {
-    return navigateTo(target, { replace: true, external: isBackendLogin(target) || hasProtocol(target) })
+    return navigateTo(target, { replace: true, external: isLoginElsewhere(target) || hasProtocol(target) })
   }
 
   /** Applies the guard to the current route (after a verdict arrives outside a navigation). */
