@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { parsePointer, readPointer, withoutPointer, writePointer } from '../../src/runtime/core/pointer'
+import { parsePointer, readPointer, writePointer } from '../../src/runtime/core/pointer'
+import { withoutPointer } from '../../src/runtime/core/pointer-removal'
 
 // RFC 6901, with the @sidebase/nuxt-auth convention that `/` (like ``) means the whole document.
 

@@ -5,7 +5,8 @@ import { providers } from '../../providers'
 import type { ClientStrategy } from '../../src/runtime/core/strategy'
 import { RELAY_CLIENT_CAPABILITIES } from '../../src/runtime/core/protocol'
 import { AuthError } from '../../src/runtime/core/errors'
-import { withoutPointer, writePointer } from '../../src/runtime/core/pointer'
+import { writePointer } from '../../src/runtime/core/pointer'
+import { withoutPointer } from '../../src/runtime/core/pointer-removal'
 
 /**
  * Every provider in the registry keeps the shared obligations (docs/contributing/architecture.md): it answers to at least one

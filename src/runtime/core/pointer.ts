@@ -24,28 +24,6 @@ export function readPointer(document: unknown, pointer: string): PointerResult {
   return current === undefined ? { found: false } : { found: true, value: current }
 }
 
-/**
- * `document` without what `pointer` points at (copied along the way, the rest shared). The root pointer takes the
- * whole document away: null.
- */
-export function withoutPointer(document: unknown, pointer: string): unknown {
-  return withoutKeys(document, parsePointer(pointer))
-}
-
-function withoutKeys(document: unknown, keys: string[]): unknown {
-  if (keys.length === 0) return null
-  const [key, ...rest] = keys as [string, ...string[]]
-  if (document === null || typeof document !== 'object' || !Object.prototype.hasOwnProperty.call(document, key)) return document
-  if (Array.isArray(document)) {
-    const copy = [...document]
-    if (rest.length === 0) copy.splice(Number(key), 1)
-    else copy[Number(key)] = withoutKeys(copy[Number(key)], rest)
-    return copy
-  }
-  if (rest.length === 0) return Object.fromEntries(Object.entries(document).filter(([name]) => name !== key))
-  return { ...document, [key]: withoutKeys((document as Record<string, unknown>)[key], rest) }
-}
-
 /** Writes `value` at `pointer`, creating objects on the way. The root pointer returns `value`. */
 export function writePointer(document: Record<string, unknown>, pointer: string, value: unknown): unknown {
   const keys = parsePointer(pointer)

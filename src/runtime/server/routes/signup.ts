@@ -1,5 +1,5 @@
 import { AuthError } from '../../core'
-import { withoutPointer } from '../../core/pointer'
+import { withoutPointer } from '../../core/pointer-removal'
 import { credentialsError } from '../../shared/sign-in'
 import { serverSettings } from '../../shared/server-settings'
 import { readJsonWithin } from '../body'

@@ -1,0 +1,26 @@
+import { parsePointer } from './pointer'
+
+// A file of its own: only sign-in (a lazy chunk in the browser) and the server's relay routes take tokens out of an
+// answer, and a function in ./pointer would ride in the chunk every page loads first, with readPointer.
+
+/**
+ * `document` without what `pointer` points at (copied along the way, the rest shared). The root pointer takes the
+ * whole document away: null.
+ */
+export function withoutPointer(document: unknown, pointer: string): unknown {
+  return withoutKeys(document, parsePointer(pointer))
+}
+
+function withoutKeys(document: unknown, keys: string[]): unknown {
+  if (keys.length === 0) return null
+  const [key, ...rest] = keys as [string, ...string[]]
+  if (document === null || typeof document !== 'object' || !Object.prototype.hasOwnProperty.call(document, key)) return document
+  if (Array.isArray(document)) {
+    const copy = [...document]
+    if (rest.length === 0) copy.splice(Number(key), 1)
+    else copy[Number(key)] = withoutKeys(copy[Number(key)], rest)
+    return copy
+  }
+  if (rest.length === 0) return Object.fromEntries(Object.entries(document).filter(([name]) => name !== key))
+  return { ...document, [key]: withoutKeys((document as Record<string, unknown>)[key], rest) }
+}
