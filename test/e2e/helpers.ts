@@ -61,6 +61,17 @@ export async function waitForHydration(page: Page) {
   })
 }
 
+/**
+ * A client-side navigation, as a link or `navigateTo` in the app would start it (the router's push), without waiting
+ * for it: where it ends (another origin, a redirect) is the test's to wait for.
+ */
+export async function pushRoute(page: Page, path: string) {
+  await page.evaluate((to) => {
+    const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $router: { push: (to: string) => Promise<unknown> } } } } }).__vue_app__
+    void app.config.globalProperties.$router.push(to)
+  }, path)
+}
+
 export class Backend {
   constructor(readonly baseURL: string) {}
 

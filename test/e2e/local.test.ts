@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration, watchChunk } from './helpers'
+import { Backend, newUser, openSession, pushRoute, signInThroughForm, text, useChromium, waitForHydration, watchChunk } from './helpers'
 
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
@@ -149,13 +149,9 @@ describe('local provider in Chromium', () => {
     const session = await openSession(browser(), baseURL)
     const { page, context } = session
     await context.route(`${IDP}/**`, route => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>IdP</title><p>Another origin</p>' }))
-    const push = (path: string) => page.evaluate((to) => {
-      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $router: { push: (to: string) => Promise<unknown> } } } } }).__vue_app__
-      void app.config.globalProperties.$router.push(to)
-    }, path)
     await page.goto('/')
     await waitForHydration(page)
-    await push('/modes/elsewhere-login')
+    await pushRoute(page, '/modes/elsewhere-login')
     await page.waitForURL(url => url.origin === IDP)
     expect(new URL(page.url()).pathname).toBe('/login')
     expect(new URL(page.url()).searchParams.get('redirect')).toBe('/modes/elsewhere-login')
@@ -163,7 +159,7 @@ describe('local provider in Chromium', () => {
     await context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
     await page.goto('/')
     await waitForHydration(page)
-    await push('/modes/elsewhere-guest')
+    await pushRoute(page, '/modes/elsewhere-guest')
     await page.waitForURL(`${IDP}/account`)
     await session.assertClean()
   })

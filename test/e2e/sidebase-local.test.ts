@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { openSession, text, useChromium, waitForHydration } from './helpers'
+import { openSession, pushRoute, text, useChromium, waitForHydration } from './helpers'
 
 // An app written for @sidebase/nuxt-auth 1.3.1 (test/fixtures/sidebase-local: its local playground's options,
 // pages in its style, a backend answering in its shapes), with only the module swapped. The first two tests do
@@ -159,10 +159,7 @@ describe('the same app with the incumbent\'s default globalAppMiddleware (off)',
     const { page } = session
     await page.goto('/always-unprotected')
     await waitForHydration(page)
-    await page.evaluate((to) => {
-      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $router: { push: (to: string) => Promise<unknown> } } } } }).__vue_app__
-      void app.config.globalProperties.$router.push(to)
-    }, `/ordered?token=${encodeURIComponent(await signedInToken())}`)
+    await pushRoute(page, `/ordered?token=${encodeURIComponent(await signedInToken())}`)
     await page.waitForURL(url => url.pathname === '/ordered')
     await expect.poll(() => text(page, 'ordered-status')).toBe('authenticated')
     expect(await text(page, 'ordered-user')).toContain('@example.test')
