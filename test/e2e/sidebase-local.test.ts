@@ -132,6 +132,27 @@ describe('an app written for @sidebase/nuxt-auth, module swapped', () => {
     expect(await text(page, 'page')).toBe(first)
     await session.assertClean()
   })
+
+  it('a cached page carries no render time: the browser keeps its clock, not one behind by the cache\'s age', async () => {
+    // Filled by this request or an earlier test's; from now on the cache answers, older with every second.
+    expect((await fetch(`${baseURL}/with-caching`)).status).toBe(200)
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    const html = await (await fetch(`${baseURL}/with-caching`)).text()
+    const sent = /<script type="application\/json" id="[^"]*-gatekeeper-state">([^<]*)<\/script>/.exec(html)
+    expect(sent).not.toBeNull()
+    // The encoding's eighth field (app/state.ts): the issuer's time at the render.
+    expect((JSON.parse(sent![1]!) as unknown[])[7]).toBeNull()
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/with-caching')
+    await waitForHydration(page)
+    const offset = await page.evaluate(() => {
+      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $nuxt: { $gatekeeper: { clock: { offset: () => number } } } } } } }).__vue_app__
+      return app.config.globalProperties.$nuxt.$gatekeeper.clock.offset()
+    })
+    expect(offset).toBe(0)
+    await session.assertClean()
+  })
 })
 
 describe('the same app with the incumbent\'s default globalAppMiddleware (off)', () => {

@@ -54,8 +54,9 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
     return exposeManager(nuxtApp, manager)
   }
   // The issuer's time as the server knows it travels with the page: the browser judges token expiry by it, not
-  // by its own clock. Not in a prerendered page: its render time is the build's, not now.
-  if (!import.meta.prerender) store.serverTime = manager.clock.now()
+  // by its own clock. Not in a page rendered once for many (prerendered, or cached by a route rule): its render
+  // time is the build's or the cache's, and the browser would take the issuer's clock for behind by that age.
+  if (!import.meta.prerender && !renderedForCache(event)) store.serverTime = manager.clock.now()
   // What the render ended with: a refresh during the check (or a useAuthFetch during the render) changes it.
   // A named function: hookable names an anonymous one with Object.defineProperty, for every request.
   nuxtApp.hooks.hook('app:rendered', function carryStateToPage({ renderResult }) {
@@ -120,6 +121,13 @@ function exposeManager(nuxtApp: NuxtApp, manager: AuthManager) {
   nuxtApp.$gatekeeper = manager
   nuxtApp.$authFetch = authFetch
   nuxtApp.vueApp.config.globalProperties.$authFetch = authFetch
+}
+
+/** Whether Nitro renders this for its cache (a `swr`, `isr` or `cache` route rule): served again later, to anyone. */
+function renderedForCache(event: H3Event | undefined): boolean {
+  const context = event?.context as { cache?: unknown, _nitro?: { routeRules?: { swr?: unknown, isr?: unknown, cache?: unknown } } } | undefined
+  const rules = context?._nitro?.routeRules
+  return context?.cache !== undefined || Boolean(rules?.swr || rules?.isr || rules?.cache)
 }
 
 function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefined): boolean {
