@@ -1,5 +1,9 @@
 import type { OptionIssue } from './types'
 
+// One HTTP token (RFC 9110 §5.6.2): HTTP_TOKEN in core/protocol.ts, written out here because the compiled providers
+// load in Node at build time and cannot import the runtime's files.
+const HTTP_TOKEN = /^[!#$%&'*+\-.^\w`|~]+$/
+
 /** Small checks shared by providers' `resolve`; each pushes an issue naming the key and the fix. */
 export class OptionChecker {
   readonly issues: OptionIssue[] = []
@@ -91,10 +95,26 @@ export class OptionChecker {
   }
 
   cookieName(path: string, value: unknown) {
-    // RFC 6265: a token, no separators, spaces or controls (HTTP_TOKEN in core/protocol.ts; written out here
-    // because the compiled providers load in Node at build time and cannot import the runtime's files).
-    if (typeof value !== 'string' || !/^[!#$%&'*+\-.^\w`|~]+$/.test(value)) {
+    // RFC 6265: a token, no separators, spaces or controls.
+    if (typeof value !== 'string' || !HTTP_TOKEN.test(value)) {
       this.fail(path, `is not a valid cookie name: ${JSON.stringify(value)}`, `use letters, digits and . _ - only, e.g. 'auth.token'`)
+    }
+  }
+
+  /** A request header's name (RFC 9110: one token). Anything else makes every request that carries it fail. */
+  headerName(path: string, value: unknown) {
+    if (typeof value !== 'string' || !HTTP_TOKEN.test(value)) {
+      this.fail(path, `is not a valid header name: ${JSON.stringify(value)}`, `use letters, digits and - only, e.g. 'Authorization'`)
+    }
+  }
+
+  /**
+   * The scheme before the token in that header: one token, or '' for the token alone. With a space in it the
+   * header would have more parts than a scheme and a token, which servers (this module's own included) refuse.
+   */
+  authorizationScheme(path: string, value: unknown) {
+    if (typeof value !== 'string' || (value !== '' && !HTTP_TOKEN.test(value))) {
+      this.fail(path, `is not a single authentication scheme: ${JSON.stringify(value)}`, `set one word such as 'Bearer', or '' to send the token alone`)
     }
   }
 

@@ -34,9 +34,9 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
 
     check.pageOrUrl('pages.login', options.pages.login)
     check.pointer('token.signInResponseTokenPointer', options.token.signInResponseTokenPointer)
-    check.string('token.type', options.token.type)
+    check.authorizationScheme('token.type', options.token.type)
     check.cookieName('token.cookieName', options.token.cookieName)
-    check.string('token.headerName', options.token.headerName, { allowEmpty: false })
+    check.headerName('token.headerName', options.token.headerName)
     check.positiveNumber('token.maxAgeInSeconds', options.token.maxAgeInSeconds)
     check.sameSite('token.sameSiteAttribute', options.token.sameSiteAttribute, options.token.secureCookieAttribute, 'token.secureCookieAttribute')
     check.boolean('token.secureCookieAttribute', options.token.secureCookieAttribute)

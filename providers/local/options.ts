@@ -32,11 +32,11 @@ export interface LocalProviderOptions {
   token?: {
     /** JSON pointer to the token in the signIn response. @default '/token' */
     signInResponseTokenPointer?: string
-    /** Prefix of the header value; `''` sends the raw token. @default 'Bearer' */
+    /** Prefix of the header value, one word (no spaces); `''` sends the raw token. @default 'Bearer' */
     type?: string
     /** Name of the token cookie. @default 'auth.token' */
     cookieName?: string
-    /** Header the token is sent in. @default 'Authorization' */
+    /** Header the token is sent in: a valid header name. @default 'Authorization' */
     headerName?: string
     /** Cookie lifetime, and the token's lifetime when it is not a JWT with `exp`. @default 1800 */
     maxAgeInSeconds?: number

@@ -95,6 +95,14 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await session.assertClean()
   })
 
+  it('a sign-up the backend refuses is answered with its reasons through the relay (the form can show them)', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const again = await fetch(`${baseURL}/api/_auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL }, body: JSON.stringify({ credentials: user }) })
+    expect(again.status).toBe(409)
+    expect((await again.json()).data.authError).toMatchObject({ code: 'BAD_REQUEST', data: { data: { errors: { email: [expect.stringMatching(/already exists/)] } } } })
+  })
+
   it('a 500 from the backend keeps the session; a revoked token signs out and clears the httpOnly cookie', async () => {
     const user = newUser()
     await backend.register(user)
@@ -117,6 +125,9 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     const body = await relayed.text()
     expect(JSON.parse(body).data.authError).toMatchObject({ code: 'SERVER', message: 'The authentication backend failed' })
     expect(body).not.toContain('/api/auth/session')
+    // Nor what the backend's failure said about itself (a stack trace, a host inside its network).
+    expect(JSON.parse(body).data.authError.data).toBeUndefined()
+    expect(body).not.toContain('Injected failure')
 
     await backend.fault('/api/auth/session', 'none')
     await fetch(`${baseURL}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
@@ -149,15 +160,27 @@ describe('local provider with httpOnlyCookieAttribute', () => {
   })
 
   it('refuses a request body over auth.maxBodyBytes with 413 before reading it (same-origin JSON, declared or streamed)', async () => {
-    const headers = { 'content-type': 'application/json', 'origin': baseURL }
-    const declared = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers, body: JSON.stringify({ credentials: { email: 'x'.repeat(70_000) } }) })
-    expect(declared.status).toBe(413)
-    const chunk = new TextEncoder().encode(`{"credentials":{"email":"${'y'.repeat(16_000)}`)
-    const streamed = await streamedPost(`${baseURL}/api/_auth/signup`, headers, Array.from({ length: 8 }, () => chunk))
-    expect(streamed).toEqual({ status: 413, chunksSent: expect.any(Number) })
-    // Answered while the body was still on its way: not read to the end first.
-    expect(streamed.chunksSent).toBeLessThan(8)
-    expect(await backend.count('POST /api/auth/register')).toBe(0)
+    // A server of its own, whose log this test reads.
+    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/local-httponly', import.meta.url)), {}, { readyPath: '/api/_test/counters' })
+    try {
+      const headers = { 'content-type': 'application/json', 'origin': server.baseURL }
+      const declared = await fetch(`${server.baseURL}/api/_auth/signin`, { method: 'POST', headers, body: JSON.stringify({ credentials: { email: 'x'.repeat(70_000) } }) })
+      expect(declared.status).toBe(413)
+      const chunk = new TextEncoder().encode(`{"credentials":{"email":"${'y'.repeat(16_000)}`)
+      for (const route of ['signup', 'signin']) {
+        const streamed = await streamedPost(`${server.baseURL}/api/_auth/${route}`, headers, Array.from({ length: 8 }, () => chunk))
+        expect(streamed, route).toEqual({ status: 413, chunksSent: expect.any(Number) })
+        // Answered while the body was still on its way: not read to the end first.
+        expect(streamed.chunksSent, route).toBeLessThan(8)
+      }
+      expect(await new Backend(server.baseURL).count('POST /api/auth/register')).toBe(0)
+      // And answered cleanly: an early answer once tore the connection down under Nitro (an uncaughtException each).
+      await new Promise(resolve => setTimeout(resolve, 200))
+      expect(server.output()).not.toMatch(/uncaught|TypeError/i)
+    }
+    finally {
+      server.stop()
+    }
   })
 
   it('refuses a cross-site form post to the sign-in relay (login CSRF)', async () => {

@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http'
 import { createApp, defineEventHandler, sendWebResponse, toNodeListener } from 'h3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { toWebRequest } from '../../providers/authjs/server/bridge'
-import { BodyTooLargeError, collectWithin } from '../../src/runtime/core/body'
+import { BodyTooLargeError } from '../../src/runtime/core/body'
+import { collectRequestWithin } from '../../src/runtime/server/body'
+
+vi.mock('#gatekeeper-server-config', () => ({ default: {} }))
 
 const LIMIT = 1024
 
@@ -16,7 +19,7 @@ beforeAll(async () => {
   app.use('/bridge', defineEventHandler(async (event) => {
     let request: Request
     try {
-      request = await toWebRequest(event, 'https://app.example.com', e => collectWithin(e.node.req, LIMIT, Number(e.node.req.headers['content-length'])))
+      request = await toWebRequest(event, 'https://app.example.com', e => collectRequestWithin(e.node.req, LIMIT, Number(e.node.req.headers['content-length'])))
     }
     catch (error) {
       if (error instanceof BodyTooLargeError) return new Response(null, { status: 413 })

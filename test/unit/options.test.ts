@@ -108,6 +108,12 @@ describe('resolveModuleOptions: normalisation', () => {
     expect(resolved.public.token?.cookie).toMatchObject({ sameSite: 'none', secure: true })
   })
 
+  it('accepts the header and scheme apps use: another header name, a scheme of one word, none at all', () => {
+    const token = (input: Record<string, unknown>) => resolveModuleOptions(options({ provider: { type: 'local', token: input } })).public.token
+    expect(token({ headerName: 'X-Auth-Token', type: '' })).toMatchObject({ headerName: 'X-Auth-Token', type: '' })
+    expect(token({ type: 'JWT' })).toMatchObject({ headerName: 'Authorization', type: 'JWT' })
+  })
+
   it('expands globalAppMiddleware: true', () => {
     expect(resolveModuleOptions({ globalAppMiddleware: true }).public.globalAppMiddleware).toEqual({ isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true })
   })
@@ -130,6 +136,10 @@ describe('resolveModuleOptions: validation', () => {
     ['cookie name with a space', local({ token: { cookieName: 'auth token' } }), 'auth.provider.token.cookieName'],
     ['cookie name with a semicolon', local({ token: { cookieName: 'auth;token' } }), 'auth.provider.token.cookieName'],
     ['empty header name', local({ token: { headerName: '' } }), 'auth.provider.token.headerName'],
+    ['header name with a space', local({ token: { headerName: 'Auth orization' } }), 'auth.provider.token.headerName'],
+    ['header name with a colon', local({ token: { headerName: 'Authorization:' } }), 'auth.provider.token.headerName'],
+    ['token type of two words', local({ token: { type: 'Bearer x' } }), 'auth.provider.token.type'],
+    ['token type with a line break', local({ token: { type: 'Bearer\r\nX-Evil: 1' } }), 'auth.provider.token.type'],
     ['login page without a slash', local({ pages: { login: 'login' } }), 'auth.provider.pages.login'],
     ['login page on another host', local({ pages: { login: '//evil.com/login' } }), 'auth.provider.pages.login'],
     ['login page URL with credentials', local({ pages: { login: 'https://user:secret@sso.example.com/login' } }), 'auth.provider.pages.login'],

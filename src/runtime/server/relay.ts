@@ -133,8 +133,9 @@ export function relayError(error: unknown, status?: number) {
     // The backend's own status where there was one, so the browser sees what SSR would see.
     statusCode: status ?? authError.status ?? ERROR_STATUS[authError.code] ?? 500,
     statusMessage: authError.code,
-    // `data` is the backend's error body (validation details); BAD_RESPONSE bodies are never relayed.
-    data: { authError: { code: authError.code, message: RELAYED_MESSAGE[authError.code], data: authError.code === 'BAD_RESPONSE' ? undefined : authError.data } },
+    // `data` is the backend's error body: relayed when it answers the request itself (a sign-up form's validation
+    // details), never for the backend's own failures (a 5xx page, a stack trace, an address inside the network).
+    data: { authError: { code: authError.code, message: RELAYED_MESSAGE[authError.code], data: CLIENT_SIDE_CODES.has(authError.code) && !setUpFault ? authError.data : undefined } },
   })
 }
 
