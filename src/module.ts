@@ -15,7 +15,7 @@ export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
 export type { LocalProviderOptions } from '../providers'
 export type { PublicAuthConfig } from './runtime/core/config'
 // What apps name in their own code (the incumbent exports RefreshHandler from its entry too).
-export type { Ability, AccessRequirement, AuthErrorCode, AuthPageMeta, AuthStatus, GetSessionOptions, RefreshHandler, Session, SessionData, SessionFallback, SignInResult, SignOutOptions, SignUpOptions, UseAuthReturn, UseAuthStateReturn } from './runtime/types'
+export type { Ability, AccessRequirement, AuthErrorCode, AuthPageMeta, AuthStatus, GetSessionOptions, RefreshHandler, Session, SessionData, SessionFallback, SignInResult, SignOutOptions, SignOutResult, SignUpOptions, UseAuthReturn, UseAuthStateReturn } from './runtime/types'
 
 const logger = useLogger('nuxt-gatekeeper')
 

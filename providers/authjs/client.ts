@@ -68,8 +68,9 @@ export default defineClientStrategy<AuthjsRuntimeOptions>({
     )
     const failure = failureIn(ctx, body?.url, 'sign-in')
     if (failure) throw failure
-    // Credentials: the session cookie is set, the core reads the session. OAuth/OIDC: off to the provider.
-    return isCredentials ? {} : { redirect: body!.url as string }
+    // Credentials: the session cookie is set, the core reads the session and lands where Auth.js's `redirect`
+    // callback said (sanitised there). OAuth/OIDC: off to the provider.
+    return isCredentials ? { landing: body!.url as string } : { redirect: body!.url as string }
   },
 
   async signOut(ctx) {

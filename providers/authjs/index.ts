@@ -40,6 +40,7 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
         // (resolveAuthConfig joins it to the base URL the app runs with.)
         : { login: null, redirectQueryKey: 'callbackUrl', serverLoginPath: '/signin' },
       provider: { defaultProvider: options.defaultProvider },
+      endpointsInApp: true,
     }
   },
 
@@ -53,6 +54,6 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
       { name: 'getServerSession', from: 'authjs/server/session' },
       { name: 'getToken', from: 'authjs/server/session' },
     ],
-    plugins: ['authjs/server/check-secret'],
+    plugins: ['authjs/server/check-secret', 'authjs/server/check-app-base'],
   }),
 })

@@ -97,6 +97,12 @@ export interface SignOutOptions {
   external?: boolean
 }
 
+/** What `signOut()` resolves with, as the incumbent's Auth.js `signOut` does. */
+export interface SignOutResult {
+  /** Where the sign-out went, or would go with `redirect: false`: the sanitised `callbackUrl`, else the page the user is on. */
+  url: string
+}
+
 export interface GetSessionOptions {
   /** Ask the backend even when a verdict is already held. @default true */
   force?: boolean
@@ -144,7 +150,7 @@ export interface UseAuthReturn {
   signIn: SignInFunction
   /** `signUp(credentials, signInOptions?, signUpOptions?)`, or the incumbent's 1.x `signUp(credentials, { preventLoginFlow })`. */
   signUp: (credentials: Credentials, signInOptions?: SecondarySignInOptions & SignUpOptions, signUpOptions?: SignUpOptions) => Promise<unknown>
-  signOut: (options?: SignOutOptions) => Promise<void>
+  signOut: (options?: SignOutOptions) => Promise<SignOutResult>
   /** Asks the backend for the session. `{ required: true }`: nobody signed in → the login page (or `callbackUrl`, or `onUnauthenticated()`). */
   getSession: (options?: GetSessionOptions) => Promise<Session | null>
   /** Refreshes the tokens now (one request shared by every caller and tab) and resolves with the session; without a refresh token, asks for the session. */

@@ -60,4 +60,13 @@ describe('an app under app.baseURL (/app/)', () => {
       server.stop()
     }
   })
+
+  it('the authjs provider, not supported under a path yet, stops the server at start naming NUXT_APP_BASE_URL', async () => {
+    const started = serveBuilt(fileURLToPath(new URL('../fixtures/authjs', import.meta.url)), {
+      NUXT_APP_BASE_URL: '/app/',
+      AUTH_URL: 'http://127.0.0.1',
+      AUTH_SECRET: 'e2e-only-auth-secret-0123456789abcdef0123',
+    }, { readyPath: '/app/' })
+    await expect(started).rejects.toThrow(/NUXT_APP_BASE_URL \(app\.baseURL\) is "\/app\/".*authjs provider does not work under a path/)
+  })
 })

@@ -1,7 +1,9 @@
+import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import { TEST_ACCOUNTS } from '../oidc/provider.mjs'
 import { openSession, text, useChromium, waitForHydration } from './helpers'
+import { serveBuilt } from './serve'
 
 // The authjs provider on the real @auth/core, with server/auth.config.ts picked up by the module, against a
 // real OpenID provider (oidc-provider, started by global-setup.ts) and a credentials provider.
@@ -86,7 +88,23 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
     // The server utilities, imported the incumbent's way (`from '#auth'`; this app has auto-imports off),
     // see the same session.
-    expect(await (await page.request.get('/api/whoami')).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true, sameSession: true, rawIsCookie: true })
+    expect(await (await page.request.get('/api/whoami')).json()).toEqual({ name: 'Ada Lovelace', tokenEmail: 'ada@example.test', sameToken: true, sameSession: true, rawIsCookie: true, otherCookieNameFindsNothing: true })
+    await session.assertClean()
+  })
+
+  it('getServerSession in a server middleware that runs on every request (the incumbent\'s documented pattern) answers', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page, context } = session
+    await credentialsSignIn(page, 'ada-password')
+    await page.waitForURL(`${baseURL}/protected`)
+    const cookie = [...(await context.cookies()).map(entry => `${entry.name}=${entry.value}`), 'context-session=1'].join('; ')
+    // The lookup is a request through this server, and the middleware runs for it too: it must not ask again.
+    const signedIn = await fetch(`${baseURL}/api/context-session`, { headers: { cookie }, signal: AbortSignal.timeout(5000) })
+    expect(await signedIn.json()).toEqual({ name: 'Ada Lovelace' })
+    const page200 = await fetch(`${baseURL}/protected`, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(5000) })
+    expect(page200.status).toBe(200)
+    const nobody = await fetch(`${baseURL}/api/context-session`, { headers: { cookie: 'context-session=1' }, signal: AbortSignal.timeout(5000) })
+    expect(await nobody.json()).toEqual({ name: null })
     await session.assertClean()
   })
 
@@ -108,6 +126,69 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     expect(new URL(page.url()).pathname).toBe('/login')
     expect(await (await page.request.get('/api/whoami')).json()).toMatchObject({ name: 'Ada Lovelace' })
     await session.assertClean()
+  })
+
+  it('credentials sign-in lands where Auth.js\'s redirect callback says, and signOut({ redirect: false }) resolves with { url }', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    // /choose-landing is the fixture's callbacks.redirect rule: Auth.js answers /protected?landed=callback.
+    await page.goto('/login?callbackUrl=/choose-landing')
+    await waitForHydration(page)
+    await page.getByTestId('username').fill('ada')
+    await page.getByTestId('password').fill('ada-password')
+    await page.getByTestId('submit').click()
+    await page.waitForURL(`${baseURL}/protected?landed=callback`)
+    await expect.poll(() => text(page, 'user-name')).toBe('Ada Lovelace')
+    await session.assertClean()
+
+    const other = await openSession(browser(), baseURL)
+    await other.page.goto('/login?callbackUrl=/choose-landing')
+    await waitForHydration(other.page)
+    await other.page.getByTestId('username').fill('ada')
+    await other.page.getByTestId('password').fill('ada-password')
+    await other.page.getByTestId('submit-redirect-false').click()
+    await expect.poll(() => text(other.page, 'result')).toContain('"ok":true')
+    expect(JSON.parse((await text(other.page, 'result')) ?? '')).toEqual({ error: null, status: 200, ok: true, url: '/protected?landed=callback' })
+    await other.page.getByTestId('signout-in-place').click()
+    await expect.poll(() => text(other.page, 'signed-out')).toBe(JSON.stringify({ url: '/?bye=1' }))
+    // Signed out without leaving the page.
+    expect(new URL(other.page.url()).pathname).toBe('/login')
+    expect(await (await other.page.request.get('/api/context-session', { headers: { cookie: 'context-session=1' } })).json()).toEqual({ name: null })
+    await other.assertClean()
+  })
+
+  it('AUTH_ORIGIN (the incumbent\'s full base URL) names the public origin only: the server asks Auth.js in-process, the guard sends a path', async () => {
+    // An origin this server cannot reach (as inside a container): nothing may be asked there.
+    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/authjs', import.meta.url)), {
+      AUTH_ORIGIN: 'http://app.gatekeeper.invalid/api/auth',
+      AUTH_SECRET: 'e2e-only-auth-secret-0123456789abcdef0123',
+      OIDC_ISSUER: issuer,
+    }, { readyPath: '/api/auth/providers' })
+    try {
+      const signedOut = await fetch(`${server.baseURL}/protected`, { redirect: 'manual' })
+      expect(signedOut.status).toBe(302)
+      expect(signedOut.headers.get('location')).toBe('/api/auth/signin?callbackUrl=%2Fprotected')
+      // Signed in with the credentials provider, as a form post does.
+      const csrf = await fetch(`${server.baseURL}/api/auth/csrf`)
+      const { csrfToken } = await csrf.json() as { csrfToken: string }
+      const csrfCookie = csrf.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
+      const signIn = await fetch(`${server.baseURL}/api/auth/callback/credentials`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': csrfCookie },
+        body: new URLSearchParams({ csrfToken, username: 'ada', password: 'ada-password', callbackUrl: '/protected' }),
+      })
+      const cookie = [csrfCookie, ...signIn.headers.getSetCookie().map(entry => entry.split(';')[0])].join('; ')
+      expect(cookie).toContain('authjs.session-token=')
+      const render = await fetch(`${server.baseURL}/protected`, { headers: { cookie }, redirect: 'manual' })
+      expect(render.status).toBe(200)
+      expect(await render.text()).toContain('Ada Lovelace')
+      expect(await (await fetch(`${server.baseURL}/api/whoami`, { headers: { cookie } })).json()).toMatchObject({ name: 'Ada Lovelace', sameSession: true })
+      expect(server.output()).not.toMatch(/ENOTFOUND|FetchError/)
+    }
+    finally {
+      server.stop()
+    }
   })
 
   it('a callbackUrl to another origin ends on the app (client and /api/auth/signin query path)', async () => {

@@ -25,6 +25,21 @@ describe('the base URL on the server', () => {
     expect(resolveAuthConfig(undefined).baseURL).toBe('https://nitro.example/auth')
   })
 
+  it('for a provider whose endpoints are this app\'s routes (Auth.js): the path only, the origin kept as the app\'s public origin', () => {
+    const inApp = (runtime: Record<string, unknown> = {}) => resolveAuthConfig({ endpointsInApp: true, ...runtime })
+    expect(inApp().baseURL).toBe('/api/authjs')
+    expect(inApp().appOrigin).toBeUndefined()
+    // The incumbent's recommended production setting: asked in-process all the same, never through the public address.
+    process.env.AUTH_ORIGIN = 'https://origin.example/api/auth'
+    expect(inApp()).toMatchObject({ baseURL: '/api/auth', appOrigin: 'https://origin.example' })
+    // A full base URL written in nuxt.config (the build's; here through the runtime config).
+    expect(inApp({ baseURL: 'https://built.example/api/auth/' })).toMatchObject({ baseURL: '/api/auth/', appOrigin: 'https://built.example' })
+    process.env.NUXT_PUBLIC_AUTH_BASE_URL = 'https://env.example/auth'
+    expect(inApp()).toMatchObject({ baseURL: '/auth', appOrigin: 'https://env.example', pages: { login: '/login' } })
+    // Other providers keep the full URL: their backend is elsewhere.
+    expect(resolveAuthConfig(undefined).baseURL).toBe('https://env.example/auth')
+  })
+
   it('reaches the Auth.js server half (its in-process session call) when the build set one of its own', () => {
     runtimeConfig.auth = { secret: 's', provider: { basePath: '/api/authjs' } }
     expect(authjsSettings()).toMatchObject({ baseURL: '/api/authjs', basePath: '/api/authjs', secret: 's' })

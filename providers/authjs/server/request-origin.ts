@@ -1,5 +1,6 @@
 import { getRequestHeaders, getRequestProtocol, type H3Event } from 'h3'
 import staticConfig from '#gatekeeper-config'
+import { serverAuthConfig } from '#auth-server'
 import { publicAuthUrl, resolveOrigin } from './origin'
 import { authjsSettings } from './settings'
 
@@ -9,7 +10,7 @@ import { authjsSettings } from './settings'
  */
 export function requestOrigin(event: H3Event) {
   return resolveOrigin({
-    authUrl: publicAuthUrl(staticConfig.originEnvKey),
+    authUrl: publicAuthUrl(staticConfig.originEnvKey) ?? serverAuthConfig().appOrigin,
     trustHost: authjsSettings(event).trustHost,
     headers: getRequestHeaders(event),
     protocol: getRequestProtocol(event) === 'https' ? 'https' : 'http',

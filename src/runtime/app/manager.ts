@@ -3,7 +3,7 @@ import { appendResponseHeader, getRequestHeader, type H3Event } from 'h3'
 import { visitorProtocol } from '../shared/server-visitor-protocol'
 import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
-import type { GetSessionOptions, Session, SignOutOptions } from '../types'
+import type { GetSessionOptions, Session, SignOutOptions, SignOutResult } from '../types'
 import type { ServerSessionLookup } from '../shared/server-session'
 import { serverIssuerClock } from '../shared/server-issuer-clock'
 import { responseSent } from '../shared/server-refresh'
@@ -44,7 +44,7 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
    */
   refresh(options?: GetSessionOptions): Promise<Session | null>
   /** Signs out here and at the backend (a network error there still signs out here), then goes where `options` say. */
-  signOut(options?: SignOutOptions): Promise<void>
+  signOut(options?: SignOutOptions): Promise<SignOutResult>
   /** Loads the sign-in code (in the chunk of backend-calling code) ahead of a `signIn`; the browser asks once nobody is signed in (app/scheduling.ts). */
   loadSignIn(): Promise<SignInActions>
   /** `useAuth().getSession(options)`: getSession, and with `required`, when nobody is signed in, `onUnauthenticated`, `callbackUrl`, or the login page with the current page as the target. */
@@ -202,12 +202,9 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     signUp: async (...args) => await (await signingIn('signUp')).signUp(...args),
     async signOut(options = {}) {
       await session.endSession('user', { callBackend: true })
-      if (options.redirect === false) return
-      if (options.callbackUrl !== undefined) {
-        await navigation.go(navigation.resolveTarget(options.callbackUrl, options.external === true, '/'))
-        return
-      }
-      await navigation.enforceGuard()
+      const target = options.callbackUrl === undefined ? null : navigation.resolveTarget(options.callbackUrl, options.external === true, '/')
+      if (options.redirect !== false) await (target ? navigation.go(target) : navigation.enforceGuard())
+      return { url: target?.url ?? navigation.currentPath() }
     },
     loadSignIn,
     guardTarget: navigation.guardTarget,

@@ -200,7 +200,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 
-  return { sanitize, resolveTarget, landingTarget, go, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, toLoginFromCurrent }
+  return { sanitize, resolveTarget, landingTarget, go, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, toLoginFromCurrent }
 }
 
 export type Navigation = ReturnType<typeof createNavigation>

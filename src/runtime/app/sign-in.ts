@@ -30,11 +30,10 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
     const call = readSignInArgs(args)
     // Sanitised once: the backend (Auth.js) may redirect there itself, and we navigate there afterwards.
     const landing = navigation.landingTarget(call.options.callbackUrl, call.options.external === true)
-    if (!call.resultObject) return await signInWith(call, landing)
+    if (!call.resultObject) return (await signInWith(call, landing)).session
     // The incumbent's Auth.js shape: the outcome as a value, never thrown.
     try {
-      await signInWith(call, landing)
-      return { error: null, status: 200, ok: true, url: landing.url }
+      return { error: null, status: 200, ok: true, url: (await signInWith(call, landing)).landing.url }
     }
     catch (error) {
       if (!isAuthError(error)) throw error
@@ -43,25 +42,27 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
     }
   }
 
-  async function signInWith({ credentials, options, query, headers }: SignInCall, landing: { url: string, external: boolean }): Promise<Session | null> {
+  async function signInWith({ credentials, options, query, headers }: SignInCall, wanted: { url: string, external: boolean }): Promise<{ session: Session | null, landing: { url: string, external: boolean } }> {
+    let landing = wanted
     store.dispatch({ type: 'START', activity: 'signingIn' })
     const epoch = store.machine.epoch
     let signedIn: Session
     try {
-      const result = await strategy.signIn(context, credentials, { query, headers, callbackUrl: landing.url })
+      const result = await strategy.signIn(context, credentials, { query, headers, callbackUrl: wanted.url })
         .catch((error: unknown) => Promise.reject(credentialsError(error)))
       if (result.redirect) {
         // The sign-in goes on elsewhere (OAuth provider, server sign-in page) and comes back by a page load.
         store.dispatch({ type: 'SETTLE', epoch })
         await navigateTo(result.redirect, { external: true })
-        return null
+        return { session: null, landing }
       }
+      if (result.landing !== undefined) landing = navigation.resolveTarget(result.landing, wanted.external, wanted.url)
       if (options.callGetSession === false && result.session === undefined) {
         // The incumbent's option: the tokens only; the app asks for the session itself.
         await withTokenLock(async () => tokens.write({ token: result.token, refreshToken: result.refreshToken }))
         store.dispatch({ type: 'SETTLE', epoch })
         if (options.redirect !== false) await navigation.go(landing)
-        return null
+        return { session: null, landing }
       }
       // Under the token lock: a refresh in flight in another tab finishes first, so its answer cannot land
       // over the new tokens.
@@ -77,7 +78,7 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
     tabs.post({ type: 'signed-in' })
     await nuxtApp.callHook('auth:signedIn', { session: signedIn })
     if (options.redirect !== false) await navigation.go(landing)
-    return signedIn
+    return { session: signedIn, landing }
   }
 
   /**

@@ -40,6 +40,12 @@ export interface ProviderRuntimeConfig {
   }
   /** Whatever the provider's client strategy reads as `ctx.options`. */
   provider: Record<string, unknown>
+  /**
+   * The provider's endpoints are routes of this app (Auth.js, served by the app's own server): requests go to
+   * `baseURL`'s path on whatever origin the visitor used, and a full `baseURL` (or `AUTH_ORIGIN`) only names the
+   * app's public origin, as with the incumbent's internal routing.
+   */
+  endpointsInApp?: boolean
 }
 
 export interface GuardRuntimeConfig {
@@ -69,6 +75,11 @@ export interface PublicAuthConfig extends ProviderRuntimeConfig {
   allowedRedirectOrigins: string[]
   requestTimeout: number
   authorization: AuthorizationRuntimeConfig
+  /**
+   * Server only, with `endpointsInApp`: the origin of the configured full base URL (build time, `AUTH_ORIGIN` or
+   * `NUXT_PUBLIC_AUTH_BASE_URL`), the app's public origin when nothing else names it.
+   */
+  appOrigin?: string
 }
 
 export interface AuthorizationRuntimeConfig {

@@ -60,6 +60,11 @@ export interface TokenResult {
    */
   redirect?: string
   /**
+   * Where the backend says the signed-in user goes (Auth.js's `redirect` callback): the landing page instead of
+   * `callbackUrl`, once it has passed the redirect sanitiser like any other target.
+   */
+  landing?: string
+  /**
    * The tokens are in the cookie jar already: the relay route (or, during SSR, this response) set them, so the
    * caller writes nothing.
    */

@@ -1,4 +1,4 @@
-import { joinURL } from 'ufo'
+import { hasProtocol, joinURL, parseURL, withLeadingSlash } from 'ufo'
 import staticConfig from '#gatekeeper-config'
 import type { PublicAuthConfig } from '../core/config'
 import { applyEnv } from './env'
@@ -18,7 +18,11 @@ export function resolveAuthConfig(runtimePublic: unknown): PublicAuthConfig {
     // The incumbent's `originEnvKey` (AUTH_ORIGIN), read by the server at run time, unless NUXT_PUBLIC_AUTH_BASE_URL
     // or the app's runtimeConfig changed the base URL (those win).
     config.baseURL = baseURL === staticConfig.baseURL ? env[config.originEnvKey] || baseURL : baseURL
+    if (config.endpointsInApp && hasProtocol(config.baseURL)) config.appOrigin = new URL(config.baseURL).origin
   }
+  // Routes of this app are asked on the origin the visitor used (www or not, a preview host) and, on the server,
+  // in-process: never through the public address, which the server may not reach.
+  if (config.endpointsInApp) config.baseURL = withLeadingSlash(parseURL(config.baseURL).pathname)
   // A login page served under baseURL follows the base URL the app runs with, not the one it was built with.
   const login = config.pages.serverLoginPath ? joinURL(config.baseURL, config.pages.serverLoginPath) : config.pages.login
   // Nitro serialises null runtime-config values as "": restore the nulls the core relies on.
