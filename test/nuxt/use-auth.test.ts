@@ -227,12 +227,22 @@ describe('useAuth (local provider)', () => {
     const unhook = useNuxtApp().hook('auth:signedOut', ({ reason }) => {
       reasons.push(reason)
     })
-    await useAuth().signOut({ redirect: false })
+    const here = useRouter().currentRoute.value.fullPath
+    // Where it would go: with redirect: false and no callbackUrl, the page the user is on (as the incumbent's Auth.js resolves { url }).
+    expect(await useAuth().signOut({ redirect: false })).toEqual({ url: here })
     unhook()
     expect(useAuth().status.value).toBe('unauthenticated')
     expect(useAuthState().rawToken.value).toBeNull()
     expect(calls.get('logout')).toBe(1)
     expect(reasons).toEqual(['user'])
+  })
+
+  it('signOut resolves with the sanitised callbackUrl it went to, or would go to', async () => {
+    await signedIn()
+    expect(await useAuth().signOut({ callbackUrl: '/stats?tab=3', redirect: false })).toEqual({ url: '/stats?tab=3' })
+    await signedIn()
+    expect(await useAuth().signOut({ callbackUrl: 'https://evil.example/steal' })).toEqual({ url: '/' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/')
   })
 
   it('lets auth:request hooks add headers', async () => {
