@@ -54,6 +54,6 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
       { name: 'getServerSession', from: 'authjs/server/session' },
       { name: 'getToken', from: 'authjs/server/session' },
     ],
-    plugins: ['authjs/server/check-secret', 'authjs/server/check-app-base'],
+    plugins: ['authjs/server/check-secret'],
   }),
 })

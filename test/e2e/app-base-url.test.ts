@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { startOidcProvider, TEST_ACCOUNTS, TEST_CLIENT_ID, TEST_CLIENT_SECRET, testClient } from '../oidc/provider.mjs'
 import { onFreePort, serveBuilt } from './serve'
 
 // An app served under a path (app.baseURL, here NUXT_APP_BASE_URL=/app/ at run time), as behind a proxy that
@@ -61,12 +62,71 @@ describe('an app under app.baseURL (/app/)', () => {
     }
   })
 
-  it('the authjs provider, not supported under a path yet, stops the server at start naming NUXT_APP_BASE_URL', async () => {
-    const started = serveBuilt(fileURLToPath(new URL('../fixtures/authjs', import.meta.url)), {
-      NUXT_APP_BASE_URL: '/app/',
-      AUTH_URL: 'http://127.0.0.1',
-      AUTH_SECRET: 'e2e-only-auth-secret-0123456789abcdef0123',
-    }, { readyPath: '/app/' })
-    await expect(started).rejects.toThrow(/NUXT_APP_BASE_URL \(app\.baseURL\) is "\/app\/".*authjs provider does not work under a path/)
+  it('the authjs provider: Auth.js\'s page, credentials and OIDC sign-ins, reload and sign-out all stay under the base', async () => {
+    const server = await onFreePort(async (port) => {
+      const origin = `http://127.0.0.1:${port}`
+      // The redirect URI Auth.js sends carries the base: the provider knows it with it.
+      const op = await startOidcProvider({ clients: [testClient([`${origin}/app/api/auth/callback/oidc-test`])] })
+      const served = await serveBuilt(fileURLToPath(new URL('../fixtures/authjs', import.meta.url)), {
+        NUXT_APP_BASE_URL: '/app/',
+        AUTH_URL: origin,
+        AUTH_SECRET: 'e2e-only-auth-secret-0123456789abcdef0123',
+        OIDC_ISSUER: op.issuer,
+        OIDC_CLIENT_ID: TEST_CLIENT_ID,
+        OIDC_CLIENT_SECRET: TEST_CLIENT_SECRET,
+      }, { port, readyPath: '/app/api/auth/providers' }).catch(async (error) => {
+        await op.close()
+        throw error
+      })
+      return { ...served, issuer: op.issuer, stop: () => {
+        served.stop()
+        void op.close()
+      } }
+    })
+    try {
+      // The guard sends a signed-out visitor to Auth.js's page under the base, the wanted page as its document path.
+      const guarded = await fetch(`${server.baseURL}/app/protected`, { redirect: 'manual' })
+      expect(guarded.status).toBe(302)
+      expect(guarded.headers.get('location')).toBe('/app/api/auth/signin?callbackUrl=%2Fapp%2Fprotected')
+      const signInPage = await fetch(`${server.baseURL}${guarded.headers.get('location')}`)
+      expect(signInPage.status).toBe(200)
+      expect(await signInPage.text()).toContain('/app/api/auth/callback/credentials')
+
+      // Credentials from the app's own page (signIn() in the browser).
+      const first = await openSession(browser(), server.baseURL)
+      first.expectFailedRequest(/\/favicon\.ico/)
+      await first.page.goto('/app/login')
+      await waitForHydration(first.page)
+      await first.page.getByTestId('username').fill('ada')
+      await first.page.getByTestId('password').fill('ada-password')
+      await first.page.getByTestId('submit').click()
+      await first.page.waitForURL(url => url.pathname === '/app/protected')
+      await expect.poll(() => text(first.page, 'user-name')).toBe('Ada Lovelace')
+      await first.page.reload()
+      await waitForHydration(first.page)
+      expect(await text(first.page, 'user-name')).toBe('Ada Lovelace')
+      await first.page.getByTestId('sign-out').click()
+      await first.page.waitForURL(url => url.pathname === '/app' || url.pathname === '/app/')
+      await expect.poll(() => text(first.page, 'status')).toBe('unauthenticated')
+      await first.assertClean()
+
+      // OIDC through the guard and Auth.js's own page: the provider sends the user back under the base.
+      const second = await openSession(browser(), server.baseURL)
+      second.expectFailedRequest(/\/favicon\.ico/)
+      await second.page.goto('/app/protected')
+      expect(new URL(second.page.url()).pathname).toBe('/app/api/auth/signin')
+      await second.page.getByRole('button', { name: /Test OIDC/ }).click()
+      await second.page.waitForURL(url => url.href.startsWith(server.issuer))
+      await second.page.locator('input[name="login"]').fill('alice')
+      await second.page.locator('input[name="password"]').fill(TEST_ACCOUNTS.alice!.password)
+      await second.page.getByRole('button', { name: 'Sign in' }).click()
+      await second.page.getByRole('button', { name: 'Allow' }).click()
+      await second.page.waitForURL(url => url.pathname === '/app/protected')
+      await expect.poll(() => text(second.page, 'user-name')).toBe(TEST_ACCOUNTS.alice!.name)
+      await second.assertClean()
+    }
+    finally {
+      server.stop()
+    }
   })
 })

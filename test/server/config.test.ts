@@ -40,6 +40,12 @@ describe('the base URL on the server', () => {
     expect(resolveAuthConfig(undefined).baseURL).toBe('https://env.example/auth')
   })
 
+  it('puts a login page served under baseURL (Auth.js\'s) under the app\'s base too: it is reached by a page load', () => {
+    const pages = { login: null, redirectQueryKey: 'callbackUrl', serverLoginPath: '/signin' }
+    expect(resolveAuthConfig({ endpointsInApp: true, pages }, '/app/').pages.login).toBe('/app/api/authjs/signin')
+    expect(resolveAuthConfig({ endpointsInApp: true, pages }).pages.login).toBe('/api/authjs/signin')
+  })
+
   it('reaches the Auth.js server half (its in-process session call) when the build set one of its own', () => {
     runtimeConfig.auth = { secret: 's', provider: { basePath: '/api/authjs' } }
     expect(authjsSettings()).toMatchObject({ baseURL: '/api/authjs', basePath: '/api/authjs', secret: 's' })

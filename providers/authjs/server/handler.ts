@@ -1,5 +1,7 @@
 import { Auth, type AuthConfig } from '@auth/core'
 import { createError, defineEventHandler, sendWebResponse, type H3Event } from 'h3'
+import { joinURL } from 'ufo'
+import { useRuntimeConfig } from '#imports'
 import { readBodyWithin } from '#auth-server'
 import { toWebRequest } from './bridge'
 import { describeIssue } from './errors'
@@ -23,7 +25,8 @@ export function configFor(event: H3Event, config: AuthConfig) {
   return {
     origin: (origin as { origin: string }).origin,
     // The origin was decided above (AUTH_URL or trustHost); Auth.js's own host check would only repeat it.
-    config: { ...config, secret: (secret as { secret: string | string[] }).secret, basePath: settings.basePath, trustHost: true } satisfies AuthConfig,
+    // The path as the request shows it (the bridge passes the URL as sent): under the app's base (app.baseURL).
+    config: { ...config, secret: (secret as { secret: string | string[] }).secret, basePath: joinURL(useRuntimeConfig(event).app.baseURL || '/', settings.basePath), trustHost: true } satisfies AuthConfig,
   }
 }
 

@@ -1,5 +1,5 @@
 import type { NuxtApp, NuxtError } from '#app'
-import { hasProtocol, parseURL, withoutTrailingSlash, withQuery } from 'ufo'
+import { hasProtocol, joinURL, parseURL, withoutBase, withoutTrailingSlash, withQuery } from 'ufo'
 import { createError, navigateTo, showError, useRouter } from '#imports'
 import roles from '#gatekeeper-roles'
 import { decideGuard, listsAuthMiddleware, meetsRequirement, pageRequirement, sanitizeRedirect, type AccessRequirement, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
@@ -36,6 +36,14 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   if (import.meta.server) router.afterEach(() => {
     routed = true
   })
+
+  /**
+   * An app path as the document's path, under the app's base (app.baseURL): for what leaves the app and comes back
+   * by a page load (a login page elsewhere, a backend that redirects itself). `appPath` is the way back.
+   */
+  const appBase = () => nuxtApp.$config.app.baseURL || '/'
+  const documentPath = (path: string) => joinURL(appBase(), path)
+  const appPath = (path: string) => withoutBase(path, appBase())
 
   function sanitize(target: unknown, fallback = config.navigateAuthenticatedTo): SanitizedRedirect {
     return sanitizeRedirect(target, {
@@ -130,9 +138,12 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     const wanted = callback === true ? exactFullPath(route) : typeof callback === 'string' ? callback : undefined
     // The backend's own login page comes from the configured baseURL, and a configured login page may be on another
     // site: trusted as configured. Anything else (page meta's navigateUnauthenticatedTo) passes the sanitiser.
-    const safeLogin = isLoginElsewhere(loginPath) ? loginPath : sanitize(loginPath, '/').url
+    const elsewhere = isLoginElsewhere(loginPath)
+    const safeLogin = elsewhere ? loginPath : sanitize(loginPath, '/').url
     if (!wanted) return safeLogin
-    return withQuery(safeLogin, { [queryKey]: sanitize(wanted, '/').url })
+    const back = sanitize(wanted, '/').url
+    // A login page elsewhere sends the user back by a page load: to the page's document path.
+    return withQuery(safeLogin, { [queryKey]: elsewhere && !hasProtocol(back) ? documentPath(back) : back })
   }
 
   /**
@@ -200,7 +211,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 
-  return { sanitize, resolveTarget, landingTarget, go, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, toLoginFromCurrent }
+  return { sanitize, resolveTarget, landingTarget, go, documentPath, appPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, toLoginFromCurrent }
 }
 
 export type Navigation = ReturnType<typeof createNavigation>

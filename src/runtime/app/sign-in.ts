@@ -1,3 +1,4 @@
+import { hasProtocol } from 'ufo'
 import { navigateTo } from '#imports'
 import { AuthError, ERROR_STATUS, isAuthError, type SignInCall } from '../core'
 import type { SecondarySignInOptions, Session, SignInResult, SignUpOptions } from '../types'
@@ -48,15 +49,21 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
     const epoch = store.machine.epoch
     let signedIn: Session
     try {
-      const result = await strategy.signIn(context, credentials, { query, headers, callbackUrl: wanted.url })
+      // A backend that redirects there itself does so by a page load: the document's path.
+      const callbackUrl = wanted.external ? wanted.url : navigation.documentPath(wanted.url)
+      const result = await strategy.signIn(context, credentials, { query, headers, callbackUrl })
         .catch((error: unknown) => Promise.reject(credentialsError(error)))
       if (result.redirect) {
         // The sign-in goes on elsewhere (OAuth provider, server sign-in page) and comes back by a page load.
         store.dispatch({ type: 'SETTLE', epoch })
-        await navigateTo(result.redirect, { external: true })
+        await navigateTo(hasProtocol(result.redirect) ? result.redirect : navigation.documentPath(result.redirect), { external: true })
         return { session: null, landing }
       }
-      if (result.landing !== undefined) landing = navigation.resolveTarget(result.landing, wanted.external, wanted.url)
+      if (result.landing !== undefined) {
+        // The backend names a document path (under app.baseURL); the router wants the app's.
+        const landed = navigation.resolveTarget(result.landing, wanted.external, wanted.url)
+        landing = landed.external ? landed : { url: navigation.appPath(landed.url), external: false }
+      }
       if (options.callGetSession === false && result.session === undefined) {
         // The incumbent's option: the tokens only; the app asks for the session itself.
         await withTokenLock(async () => tokens.write({ token: result.token, refreshToken: result.refreshToken }))

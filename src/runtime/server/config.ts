@@ -10,5 +10,6 @@ let resolved: PublicAuthConfig | undefined
  * clones and env-scans the whole runtime config.
  */
 export function serverAuthConfig(): PublicAuthConfig {
-  return resolved ??= resolveAuthConfig(useRuntimeConfig().public.auth)
+  const runtime = useRuntimeConfig()
+  return resolved ??= resolveAuthConfig(runtime.public.auth, runtime.app.baseURL)
 }

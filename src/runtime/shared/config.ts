@@ -9,7 +9,7 @@ import { applyEnv } from './env'
  * see server/plugins/public-config.ts). Not in runtimeConfig otherwise: Nitro clones and env-scans runtimeConfig
  * on every request, and every page carries its public part.
  */
-export function resolveAuthConfig(runtimePublic: unknown): PublicAuthConfig {
+export function resolveAuthConfig(runtimePublic: unknown, appBaseURL = '/'): PublicAuthConfig {
   const config = { ...staticConfig, ...(runtimePublic as Partial<PublicAuthConfig> | undefined) } as PublicAuthConfig
   if (!import.meta.client) {
     // NUXT_PUBLIC_AUTH_BASE_URL (or NITRO_…), by Nitro's rule, as if baseURL were in runtimeConfig.public.auth.
@@ -23,8 +23,10 @@ export function resolveAuthConfig(runtimePublic: unknown): PublicAuthConfig {
   // Routes of this app are asked on the origin the visitor used (www or not, a preview host) and, on the server,
   // in-process: never through the public address, which the server may not reach.
   if (config.endpointsInApp) config.baseURL = withLeadingSlash(parseURL(config.baseURL).pathname)
-  // A login page served under baseURL follows the base URL the app runs with, not the one it was built with.
-  const login = config.pages.serverLoginPath ? joinURL(config.baseURL, config.pages.serverLoginPath) : config.pages.login
+  // A login page served under baseURL follows the base URL the app runs with, not the one it was built with; it is
+  // reached by a page load, so a path carries the app's own base (app.baseURL) too.
+  const serverLoginBase = hasProtocol(config.baseURL) ? config.baseURL : joinURL(appBaseURL, config.baseURL)
+  const login = config.pages.serverLoginPath ? joinURL(serverLoginBase, config.pages.serverLoginPath) : config.pages.login
   // Nitro serialises null runtime-config values as "": restore the nulls the core relies on.
   return { ...config, token: config.token || null, refreshToken: config.refreshToken || null, pages: { ...config.pages, login: login || null } }
 }

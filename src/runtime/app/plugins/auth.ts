@@ -43,7 +43,7 @@ export default defineNuxtPlugin({
 })
 
 function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
-  const config = import.meta.server ? serverConfig ??= resolveAuthConfig(useRuntimeConfig().public.auth) : resolveAuthConfig(useRuntimeConfig().public.auth)
+  const config = import.meta.server ? serverConfig ??= appAuthConfig() : appAuthConfig()
   // The request's event, looked up once for the manager, the payload hook and the route rules.
   const event = import.meta.server ? useRequestEvent(nuxtApp) : undefined
   const manager = createAuthManager(nuxtApp, config, import.meta.client ? browserStrategy : serverStrategy!, event, import.meta.server ? serverParts : undefined)
@@ -80,6 +80,11 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
   const checking = manager.ensureChecked()
   if (!checking) return checked()
   return checking.then(() => nuxtApp.runWithContext(checked))
+}
+
+function appAuthConfig(): PublicAuthConfig {
+  const runtime = useRuntimeConfig()
+  return resolveAuthConfig(runtime.public.auth, runtime.app.baseURL)
 }
 
 function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager) {
