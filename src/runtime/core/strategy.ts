@@ -74,7 +74,7 @@ export interface TokenResult {
 export interface SignInParams {
   query?: Record<string, unknown>
   headers?: Record<string, string>
-  /** Where the user lands after signing in, already sanitised (for backends that redirect there themselves). */
+  /** Where the user lands after signing in, already sanitised, as the document's path (under the app's base): for backends that redirect there themselves. */
   callbackUrl?: string
 }
 
