@@ -155,6 +155,25 @@ describe('authorization in Chromium (local provider)', () => {
     await session.assertClean()
   })
 
+  it('a page the user may not see, loaded directly: the server\'s 403 page hydrates without a console error', async () => {
+    const user = await signedIn(backend)
+    const session = await openSession(browser(), baseURL)
+    // The document's own status, which Chromium reports as a failed resource.
+    session.expectFailedRequest(/status of 403/)
+    await session.context.addCookies([{ name: 'auth.token', value: user.token, url: baseURL }])
+    const { page } = session
+    const response = await page.goto('/admin')
+    expect(response?.status()).toBe(403)
+    await waitForHydration(page)
+    expect(await text(page, 'error-status')).toBe('403')
+    await page.reload()
+    await waitForHydration(page)
+    expect(await text(page, 'error-status')).toBe('403')
+    await page.getByTestId('error-home').click()
+    await expect.poll(() => text(page, 'status')).toBe('authenticated')
+    await session.assertClean()
+  })
+
   it('<AuthCan> shows Edit only on posts the ability allows, in the server\'s HTML and after hydration', async () => {
     const author = await signedIn(backend)
     const other = await signedIn(backend)

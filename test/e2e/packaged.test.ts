@@ -137,6 +137,13 @@ describe.each(CELLS)('the packed module in a fresh app: Node $node, Nuxt $nuxt',
       const stats = async () => await (await fetch(`${dev.baseURL}/api/_test/stats`)).json() as { refreshes: number }
       const register = await fetch(`${dev.baseURL}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'grace', password: 'correct-horse', name: 'Grace' }) })
       expect(register.status).toBe(201)
+      // A server redirect hands the tab its decisions by cookie: the one that redirected, not the guard's run for the
+      // redirect's target that Nuxt's router makes in the same request (that page's own request logs its decision).
+      const redirected = await fetch(`${dev.baseURL}/`, { redirect: 'manual' })
+      expect(redirected.status).toBe(302)
+      const handed = redirected.headers.getSetCookie().find(cookie => cookie.startsWith('gatekeeper-devtools-redirect='))!.split(';')[0]!
+      const serverLog = JSON.parse(decodeURIComponent(handed.slice(handed.indexOf('=') + 1))) as { guard: { route: string, verdict: string }[] }
+      expect(serverLog.guard.map(entry => `${entry.route} ${entry.verdict}`)).toEqual(['/ login'])
 
       const session = await openSession(browser(), dev.baseURL)
       const { page, context } = session

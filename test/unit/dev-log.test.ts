@@ -25,4 +25,12 @@ describe('development log of auth failures', () => {
     logAuthErrorOnce(new AuthError('REFRESH_REFUSED', 'refresh token refused', { status: 401 }), 'refresh')
     expect(warn).not.toHaveBeenCalled()
   })
+
+  it('does not log a backend refusing what the user typed (409 taken, 422 per-field reasons, 400), only set-up statuses', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    for (const status of [400, 409, 422]) logAuthErrorOnce(new AuthError('BAD_REQUEST', `POST /api/auth/register rejected the request (${status})`, { status }), 'signUp')
+    expect(warn).not.toHaveBeenCalled()
+    for (const status of [405, 415]) logAuthErrorOnce(new AuthError('BAD_REQUEST', `POST /api/auth/register rejected the request (${status})`, { status }), 'signUp')
+    expect(warn).toHaveBeenCalledTimes(2)
+  })
 })

@@ -19,6 +19,17 @@ export function authErrorFix(code: string): string | undefined {
 
 const logged = new Set<string>()
 
+/** Statuses of a BAD_REQUEST that point at the set-up (no such endpoint, not that method, not that body type). */
+const SET_UP_STATUSES = new Set([404, 405, 415])
+
+/**
+ * A backend that refused what the user typed (a sign-up's 409 for a taken email, a 422 with per-field messages, a
+ * 400 with its reasons): an answer for the form, not a fault of the set-up.
+ */
+function refusedInput(error: AuthError): boolean {
+  return error.code === 'BAD_REQUEST' && error.status !== undefined && !SET_UP_STATUSES.has(error.status)
+}
+
 /**
  * Development only: each distinct failure once, with its fix, in the browser's console and (through Vite's
  * connection, see module.ts) the terminal. Outcomes of normal use (a wrong password, a session the backend
@@ -27,7 +38,7 @@ const logged = new Set<string>()
 export function logAuthErrorOnce(error: AuthError, operation: string) {
   const fix = FIXES[error.code]
   const key = `${error.code}\n${error.message}`
-  if (!fix || logged.has(key)) return
+  if (!fix || logged.has(key) || refusedInput(error)) return
   logged.add(key)
   const line = `[nuxt-gatekeeper] ${operation} failed: ${error.code}${error.status ? ` (${error.status})` : ''}: ${error.message}\n  Fix: ${fix}`
   console.warn(line)

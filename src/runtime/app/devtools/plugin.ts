@@ -140,7 +140,7 @@ function hookEvents(nuxtApp: NuxtApp, log: DevtoolsLog) {
     log.event('signedOut', SIGN_OUT_REASONS[reason] ?? reason)
   })
   nuxtApp.hook('auth:refreshed', () => {
-    log.event('refreshed', 'new tokens stored by a refresh in this tab')
+    log.event('refreshed', import.meta.server ? 'new tokens from a refresh during this page\'s server render' : 'new tokens stored by a refresh in this tab')
   })
   nuxtApp.hook('auth:error', ({ error, operation }) => {
     log.event('error', `${operation}: ${error.message}`, { code: error.code, status: error.status, operation })
@@ -186,6 +186,18 @@ function redirectCookie(entries: DevLogEntries): string {
   return `${DEVTOOLS_REDIRECT_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax`
 }
 
+/**
+ * The server's entries up to the guard decision that redirected. Nuxt's router goes on to run the guard for the
+ * redirect's target within the same request; that page is not rendered here, and its own request logs its decision.
+ */
+export function untilRedirect(entries: DevLogEntries): DevLogEntries {
+  const order = (entry: { id: string }) => Number(entry.id.slice(entry.id.lastIndexOf('-') + 1))
+  const redirects = entries.guard.filter(entry => entry.target !== undefined && entry.verdict !== 'forbidden').map(order)
+  if (redirects.length === 0) return entries
+  const first = Math.min(...redirects)
+  return { ...entries, guard: entries.guard.filter(entry => order(entry) <= first) }
+}
+
 /** The entries a redirect left (see redirectCookie), once. */
 function takeRedirectCookie(): unknown {
   const pair = document.cookie.split('; ').find(cookie => cookie.startsWith(`${DEVTOOLS_REDIRECT_COOKIE}=`))
@@ -217,7 +229,7 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
     // A redirect (the guard sending the visitor to the login page) renders nothing: its entries go by cookie.
     nuxtApp.hooks.hook('app:redirected', () => {
       const event = nuxtApp.ssrContext?.event
-      if (event) appendResponseHeader(event, 'set-cookie', redirectCookie(log.entries()))
+      if (event) appendResponseHeader(event, 'set-cookie', redirectCookie(untilRedirect(log.entries())))
     })
     return {}
   }

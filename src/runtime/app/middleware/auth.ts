@@ -32,6 +32,12 @@ export async function guardRoute(to: RouteLocationNormalized) {
     if (target === 'wait') return
   }
   if (target) return manager.guardNavigate(target)
+  // Hydrating the error page the server rendered for this route (its 403): the server decided, and the same error
+  // raised again during hydration is logged by Nuxt as a failed start.
+  if (import.meta.client) {
+    const nuxtApp = useNuxtApp()
+    if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered && nuxtApp.payload.error) return
+  }
   // Signed in: the page's roles or ability, if it asks any (a 403 or the forbidden page otherwise). Most pages ask
   // neither: then there is nothing to wait for.
   const access = manager.accessTarget(to)
