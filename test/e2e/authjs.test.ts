@@ -157,7 +157,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await other.assertClean()
   })
 
-  it('AUTH_ORIGIN (the incumbent\'s full base URL) names the public origin only: the server asks Auth.js in-process, the guard sends a path', async () => {
+  it('AUTH_ORIGIN (the incumbent\'s full base URL) on an address the server cannot reach: it asks Auth.js in-process', async () => {
     // An origin this server cannot reach (as inside a container): nothing may be asked there.
     const server = await serveBuilt(fileURLToPath(new URL('../fixtures/authjs', import.meta.url)), {
       AUTH_ORIGIN: 'http://app.gatekeeper.invalid/api/auth',
@@ -167,7 +167,8 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     try {
       const signedOut = await fetch(`${server.baseURL}/protected`, { redirect: 'manual' })
       expect(signedOut.status).toBe(302)
-      expect(signedOut.headers.get('location')).toBe('/api/auth/signin?callbackUrl=%2Fprotected')
+      // The browser is sent to the public address (where the sign-in's redirects and cookies belong): it can reach it.
+      expect(signedOut.headers.get('location')).toBe('http://app.gatekeeper.invalid/api/auth/signin?callbackUrl=%2Fprotected')
       // Signed in with the credentials provider, as a form post does.
       const csrf = await fetch(`${server.baseURL}/api/auth/csrf`)
       const { csrfToken } = await csrf.json() as { csrfToken: string }

@@ -6,15 +6,18 @@ import { onFreePort, roundRobin, serveBuilt, type ServedApp } from './serve'
 // The same built local fixture, started again with NUXT_PUBLIC_AUTH_BASE_URL and
 // NUXT_AUTH_SESSION_CACHE_MAX_AGE set, and with the incumbent's AUTH_ORIGIN: run-time values must win over
 // nuxt.config's `auth` options (docs/reference/configuration.md, "baseURL"; docs/guide/ssr.md, "The session
-// cache"). And the built authjs fixture with a base URL nothing serves, where only the page renderer answers.
+// cache"). And base URLs nothing serves, where only the page renderer answers: the built authjs fixture with a
+// path (its renders check the session in-process), the local fixture with a full URL (over HTTP, with a token).
 const fixtureDir = fileURLToPath(new URL('../fixtures/local', import.meta.url))
 const authjsDir = fileURLToPath(new URL('../fixtures/authjs', import.meta.url))
 const primary = new Backend(inject('localBaseURL'))
 let baseURL = ''
 let originBaseURL = ''
 const stops: Array<() => void> = []
-/** Servers whose base URL leads to this app's own pages: nothing serves /api/nowhere. */
-const misdirected: Array<{ name: string, server: ServedApp }> = []
+/** Servers whose base URL leads to this app's own pages: nothing serves /api/nowhere. A view of `page` with `cookie` checks the session. */
+const misdirected: Array<{ name: string, server: ServedApp, page: string, cookie: string }> = []
+/** A token the local fixture's renders ask the (misdirected) backend about. */
+const ANY_TOKEN = 'auth.token=asked-about-on-every-render'
 /** Two instances of that build behind a round-robin proxy, whose base URL is the proxy's: a fleet misdirected. */
 let fleet: { proxy: Awaited<ReturnType<typeof roundRobin>>, instances: ServedApp[] }
 const AUTHJS_SECRET = 'e2e-only-auth-secret-0123456789abcdef0123'
@@ -39,16 +42,17 @@ beforeAll(async () => {
   originBaseURL = await startServer(port => ({ AUTH_ORIGIN: `http://127.0.0.1:${port}/api/auth` }))
   // The authjs fixture: its server renders check the session for every visitor, cookie or not.
   const authjs = (env: (port: number) => Record<string, string>) => onFreePort(port => serveBuilt(authjsDir, { AUTH_URL: `http://127.0.0.1:${port}`, AUTH_SECRET: AUTHJS_SECRET, ...env(port) }, { port, readyPath: '/api/_test/counters' }))
+  const local = (env: (port: number) => Record<string, string>) => onFreePort(port => serveBuilt(fixtureDir, env(port), { port, readyPath: '/api/_test/counters' }))
   misdirected.push(
-    { name: 'a path (SSR calls the app in-process)', server: await authjs(() => ({ NUXT_PUBLIC_AUTH_BASE_URL: '/api/nowhere' })) },
-    { name: 'a full URL of this server (SSR calls it over HTTP)', server: await authjs(port => ({ AUTH_ORIGIN: `http://127.0.0.1:${port}/api/nowhere` })) },
+    { name: 'a path (SSR calls the app in-process)', server: await authjs(() => ({ NUXT_PUBLIC_AUTH_BASE_URL: '/api/nowhere' })), page: '/protected', cookie: '' },
+    { name: 'a full URL of this server (SSR calls it over HTTP)', server: await local(port => ({ AUTH_ORIGIN: `http://127.0.0.1:${port}/api/nowhere` })), page: '/profile', cookie: ANY_TOKEN },
   )
   for (const { server } of misdirected) stops.push(server.stop)
   // The proxy first: both instances are configured with its URL, as a fleet behind a load balancer is.
   const proxy = await roundRobin([])
   stops.push(() => void proxy.close())
-  const behindProxy = { AUTH_URL: proxy.baseURL, AUTH_SECRET: AUTHJS_SECRET, AUTH_ORIGIN: `${proxy.baseURL}/api/nowhere` }
-  const instances = [await serveBuilt(authjsDir, behindProxy, { readyPath: '/api/_test/counters' }), await serveBuilt(authjsDir, behindProxy, { readyPath: '/api/_test/counters' })]
+  const behindProxy = { AUTH_ORIGIN: `${proxy.baseURL}/api/nowhere` }
+  const instances = [await serveBuilt(fixtureDir, behindProxy, { readyPath: '/api/_test/counters' }), await serveBuilt(fixtureDir, behindProxy, { readyPath: '/api/_test/counters' })]
   for (const instance of instances) {
     stops.push(instance.stop)
     proxy.served.push(0)
@@ -118,13 +122,13 @@ describe('AUTH_ORIGIN (auth.originEnvKey)', () => {
 
 describe('a base URL where this app serves pages, not the backend', () => {
   it.each([0, 1])('renders once per view, with no verdict, and warns once naming the options (%#)', async (index) => {
-    const { name, server } = misdirected[index]!
+    const { name, server, page, cookie } = misdirected[index]!
     const sessionCalls = () => nowhereSessionCalls(server.baseURL)
     const before = await sessionCalls()
     // The session check reaches /api/nowhere/session, which only the page renderer answers. That render must not
     // check the session in turn: each would start the next, and one view would become thousands of renders.
     for (let view = 0; view < 2; view++) {
-      const response = await fetch(`${server.baseURL}/protected`, { redirect: 'manual', signal: AbortSignal.timeout(30_000) })
+      const response = await fetch(`${server.baseURL}${page}`, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(30_000) })
       expect([200, 302], name).toContain(response.status)
     }
     expect(await sessionCalls() - before, name).toBe(2)
@@ -144,7 +148,7 @@ describe('a base URL where this app serves pages, not the backend', () => {
     const before = await sessionCalls()
     const served = [...proxy.served]
     for (let view = 0; view < 4; view++) {
-      const response = await fetch(`${proxy.baseURL}/protected`, { redirect: 'manual', signal: AbortSignal.timeout(30_000) })
+      const response = await fetch(`${proxy.baseURL}/profile`, { headers: { cookie: ANY_TOKEN }, redirect: 'manual', signal: AbortSignal.timeout(30_000) })
       expect([200, 302]).toContain(response.status)
     }
     // Four views and one session check each, and the proxy spread them over both instances.

@@ -28,14 +28,14 @@ describe('the base URL on the server', () => {
   it('for a provider whose endpoints are this app\'s routes (Auth.js): the path only, the origin kept as the app\'s public origin', () => {
     const inApp = (runtime: Record<string, unknown> = {}) => resolveAuthConfig({ endpointsInApp: true, ...runtime })
     expect(inApp().baseURL).toBe('/api/authjs')
-    expect(inApp().appOrigin).toBeUndefined()
+    expect(inApp().configuredBaseURL).toBeUndefined()
     // The incumbent's recommended production setting: asked in-process all the same, never through the public address.
     process.env.AUTH_ORIGIN = 'https://origin.example/api/auth'
-    expect(inApp()).toMatchObject({ baseURL: '/api/auth', appOrigin: 'https://origin.example' })
+    expect(inApp()).toMatchObject({ baseURL: '/api/auth', configuredBaseURL: 'https://origin.example/api/auth' })
     // A full base URL written in nuxt.config (the build's; here through the runtime config).
-    expect(inApp({ baseURL: 'https://built.example/api/auth/' })).toMatchObject({ baseURL: '/api/auth/', appOrigin: 'https://built.example' })
+    expect(inApp({ baseURL: 'https://built.example/api/auth/' })).toMatchObject({ baseURL: '/api/auth/', configuredBaseURL: 'https://built.example/api/auth/' })
     process.env.NUXT_PUBLIC_AUTH_BASE_URL = 'https://env.example/auth'
-    expect(inApp()).toMatchObject({ baseURL: '/auth', appOrigin: 'https://env.example', pages: { login: '/login' } })
+    expect(inApp()).toMatchObject({ baseURL: '/auth', configuredBaseURL: 'https://env.example/auth', pages: { login: '/login' } })
     // Other providers keep the full URL: their backend is elsewhere.
     expect(resolveAuthConfig(undefined).baseURL).toBe('https://env.example/auth')
   })
@@ -44,6 +44,8 @@ describe('the base URL on the server', () => {
     const pages = { login: null, redirectQueryKey: 'callbackUrl', serverLoginPath: '/signin' }
     expect(resolveAuthConfig({ endpointsInApp: true, pages }, '/app/').pages.login).toBe('/app/api/authjs/signin')
     expect(resolveAuthConfig({ endpointsInApp: true, pages }).pages.login).toBe('/api/authjs/signin')
+    // On the configured origin when the base URL names one: the sign-in flow's redirects and cookies belong there.
+    expect(resolveAuthConfig({ endpointsInApp: true, pages, baseURL: 'https://public.example/api/auth' }, '/app/').pages).toMatchObject({ login: 'https://public.example/api/auth/signin' })
   })
 
   it('reaches the Auth.js server half (its in-process session call) when the build set one of its own', () => {

@@ -10,7 +10,7 @@ import { authjsSettings } from './settings'
  */
 export function requestOrigin(event: H3Event) {
   return resolveOrigin({
-    authUrl: publicAuthUrl(staticConfig.originEnvKey) ?? serverAuthConfig().appOrigin,
+    authUrl: publicAuthUrl(staticConfig.originEnvKey) ?? serverAuthConfig().configuredBaseURL,
     trustHost: authjsSettings(event).trustHost,
     headers: getRequestHeaders(event),
     protocol: getRequestProtocol(event) === 'https' ? 'https' : 'http',

@@ -76,10 +76,10 @@ export interface PublicAuthConfig extends ProviderRuntimeConfig {
   requestTimeout: number
   authorization: AuthorizationRuntimeConfig
   /**
-   * Server only, with `endpointsInApp`: the origin of the configured full base URL (build time, `AUTH_ORIGIN` or
-   * `NUXT_PUBLIC_AUTH_BASE_URL`), the app's public origin when nothing else names it.
+   * With `endpointsInApp` and a full base URL (as built, `AUTH_ORIGIN` or `NUXT_PUBLIC_AUTH_BASE_URL`): that URL,
+   * whose origin is the app's public one; `baseURL` is then its path.
    */
-  appOrigin?: string
+  configuredBaseURL?: string
 }
 
 export interface AuthorizationRuntimeConfig {

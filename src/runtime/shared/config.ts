@@ -18,15 +18,18 @@ export function resolveAuthConfig(runtimePublic: unknown, appBaseURL = '/'): Pub
     // The incumbent's `originEnvKey` (AUTH_ORIGIN), read by the server at run time, unless NUXT_PUBLIC_AUTH_BASE_URL
     // or the app's runtimeConfig changed the base URL (those win).
     config.baseURL = baseURL === staticConfig.baseURL ? env[config.originEnvKey] || baseURL : baseURL
-    if (config.endpointsInApp && hasProtocol(config.baseURL)) config.appOrigin = new URL(config.baseURL).origin
   }
-  // Routes of this app are asked on the origin the visitor used (www or not, a preview host) and, on the server,
-  // in-process: never through the public address, which the server may not reach.
-  if (config.endpointsInApp) config.baseURL = withLeadingSlash(parseURL(config.baseURL).pathname)
   // A login page served under baseURL follows the base URL the app runs with, not the one it was built with; it is
-  // reached by a page load, so a path carries the app's own base (app.baseURL) too.
+  // reached by a page load: on the configured origin (where the sign-in flow's redirects and cookies belong), and
+  // as a path under the app's own base (app.baseURL).
   const serverLoginBase = hasProtocol(config.baseURL) ? config.baseURL : joinURL(appBaseURL, config.baseURL)
   const login = config.pages.serverLoginPath ? joinURL(serverLoginBase, config.pages.serverLoginPath) : config.pages.login
+  // Routes of this app are asked on the origin the visitor used (www or not, a preview host) and, on the server,
+  // in-process: never through the public address, which the server may not reach. The full URL stays known.
+  if (config.endpointsInApp && hasProtocol(config.baseURL)) {
+    config.configuredBaseURL = config.baseURL
+    config.baseURL = withLeadingSlash(parseURL(config.baseURL).pathname)
+  }
   // Nitro serialises null runtime-config values as "": restore the nulls the core relies on.
   return { ...config, token: config.token || null, refreshToken: config.refreshToken || null, pages: { ...config.pages, login: login || null } }
 }

@@ -8,7 +8,9 @@ import { serverAuthConfig } from '../config'
  * process; when the build's base URL stands (the usual case) nothing is done per request.
  */
 export default defineNitroPlugin((nitroApp) => {
-  const { baseURL } = serverAuthConfig()
+  // The full URL when only its path is asked (a provider served by this app): the browser needs its origin too.
+  const { baseURL: path, configuredBaseURL } = serverAuthConfig()
+  const baseURL = configuredBaseURL ?? path
   if (baseURL === staticConfig.baseURL) return
   nitroApp.hooks.hook('request', (event) => {
     const config = useRuntimeConfig(event).public
