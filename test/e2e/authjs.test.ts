@@ -30,12 +30,13 @@ async function signInAtProvider(page: Page) {
   await page.getByRole('button', { name: 'Allow' }).click()
 }
 
-async function credentialsSignIn(page: Page, password: string) {
-  await page.goto('/login')
+/** Ada's credentials on the app's login page (`path`), sent with the `submit` button (or another of its buttons). */
+async function credentialsSignIn(page: Page, password: string, { path = '/login', button = 'submit' } = {}) {
+  await page.goto(path)
   await waitForHydration(page)
   await page.getByTestId('username').fill('ada')
   await page.getByTestId('password').fill(password)
-  await page.getByTestId('submit').click()
+  await page.getByTestId(button).click()
 }
 
 describe('authjs provider (Auth.js + a real OpenID provider)', () => {
@@ -132,21 +133,13 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     const session = await openSession(browser(), baseURL)
     const { page } = session
     // /choose-landing is the fixture's callbacks.redirect rule: Auth.js answers /protected?landed=callback.
-    await page.goto('/login?callbackUrl=/choose-landing')
-    await waitForHydration(page)
-    await page.getByTestId('username').fill('ada')
-    await page.getByTestId('password').fill('ada-password')
-    await page.getByTestId('submit').click()
+    await credentialsSignIn(page, 'ada-password', { path: '/login?callbackUrl=/choose-landing' })
     await page.waitForURL(`${baseURL}/protected?landed=callback`)
     await expect.poll(() => text(page, 'user-name')).toBe('Ada Lovelace')
     await session.assertClean()
 
     const other = await openSession(browser(), baseURL)
-    await other.page.goto('/login?callbackUrl=/choose-landing')
-    await waitForHydration(other.page)
-    await other.page.getByTestId('username').fill('ada')
-    await other.page.getByTestId('password').fill('ada-password')
-    await other.page.getByTestId('submit-redirect-false').click()
+    await credentialsSignIn(other.page, 'ada-password', { path: '/login?callbackUrl=/choose-landing', button: 'submit-redirect-false' })
     await expect.poll(() => text(other.page, 'result')).toContain('"ok":true')
     expect(JSON.parse((await text(other.page, 'result')) ?? '')).toEqual({ error: null, status: 200, ok: true, url: '/protected?landed=callback' })
     await other.page.getByTestId('signout-in-place').click()

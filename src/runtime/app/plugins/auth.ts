@@ -128,11 +128,16 @@ function exposeManager(nuxtApp: NuxtApp, manager: AuthManager) {
   nuxtApp.vueApp.config.globalProperties.$authFetch = authFetch
 }
 
+/** The route rules Nitro matched for this request (the parts this plugin reads). */
+interface MatchedRules { swr?: unknown, isr?: unknown, cache?: unknown, auth?: { disableServerSideAuth?: boolean } }
+function routeRulesOf(event: H3Event | undefined): MatchedRules | undefined {
+  return (event?.context as { _nitro?: { routeRules?: MatchedRules } } | undefined)?._nitro?.routeRules
+}
+
 /** Whether Nitro renders this for its cache (a `swr`, `isr` or `cache` route rule): served again later, to anyone. */
 function renderedForCache(event: H3Event | undefined): boolean {
-  const context = event?.context as { cache?: unknown, _nitro?: { routeRules?: { swr?: unknown, isr?: unknown, cache?: unknown } } } | undefined
-  const rules = context?._nitro?.routeRules
-  return context?.cache !== undefined || Boolean(rules?.swr || rules?.isr || rules?.cache)
+  const rules = routeRulesOf(event)
+  return event?.context.cache !== undefined || Boolean(rules?.swr || rules?.isr || rules?.cache)
 }
 
 function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefined): boolean {
@@ -144,9 +149,8 @@ function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefine
     warnRenderedForRender(config, event)
     return true
   }
-  const rules = (event?.context as { _nitro?: { routeRules?: { auth?: { disableServerSideAuth?: boolean } } } } | undefined)?._nitro?.routeRules
   // A route's rule wins over the global option, either way (as with the incumbent).
-  return rules?.auth?.disableServerSideAuth ?? config.disableServerSideAuth
+  return routeRulesOf(event)?.auth?.disableServerSideAuth ?? config.disableServerSideAuth
 }
 
 let warnedRenderedForRender = false
