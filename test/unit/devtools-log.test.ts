@@ -190,6 +190,19 @@ describe('devtools log: events and errors', () => {
     expect(authErrorFix('toString')).toBeUndefined()
   })
 
+  it('shows a refused sign-up (409, 422) as the backend\'s answer, not as a fault of the endpoints\' options', () => {
+    const { log } = clientLog()
+    log.event('error', 'signUp: POST /api/auth/signup rejected the request (409)', { code: 'BAD_REQUEST', status: 409, operation: 'signUp' })
+    log.event('error', 'signUp: POST /api/auth/signup rejected the request (422)', { code: 'BAD_REQUEST', status: 422, operation: 'signUp' })
+    log.event('error', 'signIn: POST /api/auth/login rejected the request (404)', { code: 'BAD_REQUEST', status: 404, operation: 'signIn' })
+    const [wrongPath, invalid, taken] = log.entries().events
+    for (const refused of [taken, invalid]) {
+      expect(refused!.fix).toMatch(/^normal use/)
+      expect(refused!.fix).not.toContain('auth.provider.endpoints')
+    }
+    expect(wrongPath!.fix).toContain('auth.provider.endpoints')
+  })
+
   it('keeps the log across reloads of the tab (sessionStorage); an attempt the page left unanswered is marked', async () => {
     const stored = new Map<string, string>()
     const storage = { getItem: (key: string) => stored.get(key) ?? null, setItem: (key: string, value: string) => void stored.set(key, value), removeItem: (key: string) => void stored.delete(key) }

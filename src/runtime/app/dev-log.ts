@@ -12,8 +12,15 @@ const FIXES: Partial<Record<AuthErrorCode, string>> = {
   NOT_SUPPORTED: 'the configured provider cannot do this: see its guide for what it supports',
 }
 
-/** The fix for a failure of this kind, when it is one of the set-up (the DevTools tab shows it beside the error). */
-export function authErrorFix(code: string): string | undefined {
+/** What a refused input means: shown instead of the set-up fix (the DevTools tab), never logged. */
+const REFUSED_INPUT = 'normal use: the backend refused what was sent (a taken email, a field it rejects); its reasons are in the error\'s data'
+
+/**
+ * The fix for a failure of this kind when it is one of the set-up, else what it means when the backend refused the
+ * input (the DevTools tab shows it beside the error).
+ */
+export function authErrorFix(code: string, status?: number): string | undefined {
+  if (refusedInput({ code, status })) return REFUSED_INPUT
   return Object.hasOwn(FIXES, code) ? FIXES[code as AuthErrorCode] : undefined
 }
 
@@ -26,7 +33,7 @@ const SET_UP_STATUSES = new Set([404, 405, 415])
  * A backend that refused what the user typed (a sign-up's 409 for a taken email, a 422 with per-field messages, a
  * 400 with its reasons): an answer for the form, not a fault of the set-up.
  */
-function refusedInput(error: AuthError): boolean {
+function refusedInput(error: { code: string, status?: number }): boolean {
   return error.code === 'BAD_REQUEST' && error.status !== undefined && !SET_UP_STATUSES.has(error.status)
 }
 

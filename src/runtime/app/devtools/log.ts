@@ -89,8 +89,8 @@ export interface DevLogOptions {
   /** This tab's id (the client); the server has none. */
   tabId?: string
   now?: () => number
-  /** The fix for an AuthError code (app/dev-log.ts), when the code has one. */
-  fixFor?: (code: string) => string | undefined
+  /** The fix for an AuthError code and status (app/dev-log.ts), when they have one. */
+  fixFor?: (code: string, status?: number) => string | undefined
   /** Where the client keeps its log across reloads (sessionStorage). */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null
   /** The other tabs of this browser: finished refreshes are told to them. */
@@ -275,7 +275,7 @@ export function createDevtoolsLog(options: DevLogOptions) {
 
   /** An `auth:*` hook, or a change of status. */
   function event(name: EventName, detail: string, extra: Partial<Pick<EventEntry, 'code' | 'status' | 'operation'>> = {}) {
-    const fix = extra.code ? options.fixFor?.(extra.code) ?? (Object.hasOwn(MEANINGS, extra.code) ? MEANINGS[extra.code] : undefined) : undefined
+    const fix = extra.code ? options.fixFor?.(extra.code, extra.status) ?? (Object.hasOwn(MEANINGS, extra.code) ? MEANINGS[extra.code] : undefined) : undefined
     return add<EventEntry>({ kind: 'event', name, detail, ...extra, ...(fix ? { fix } : {}) })
   }
 
