@@ -8,7 +8,7 @@ import { parseURL } from 'ufo'
 import { setupDevtools } from './devtools'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 import { checkPages } from './page-checks'
-import { AUTH_MIDDLEWARE_NAMES, RELAY_CLIENT_CAPABILITIES, RELAY_ROUTES } from './runtime/core/protocol'
+import { AUTH_MIDDLEWARE_NAMES, GLOBAL_GUARD_NAME, RELAY_CLIENT_CAPABILITIES, RELAY_ROUTES } from './runtime/core/protocol'
 import { cleartextUpstreamWarning, sendsTokenInClear } from './runtime/shared/cleartext-upstream'
 
 export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
@@ -292,16 +292,14 @@ export default defineNuxtPlugin({
       for (const warning of checkPages({ pages, guardEnabled: resolved.public.globalAppMiddleware.isEnabled, loginPage: appLoginPage, pagesDir })) logger.warn(warning)
     })
     const middleware = resolver.resolve(runtimeDir, 'app/middleware/auth')
-    // The global guard gets a name of its own: an app's own middleware/auth.ts must not silently replace it.
-    const [globalName, ...namedOnly] = AUTH_MIDDLEWARE_NAMES
     // Global always: `auth` page meta is honoured with the guard off too (the incumbent adds its middleware to
     // such pages at build time); globalAppMiddleware only decides whether pages *without* meta are protected.
-    addRouteMiddleware({ name: globalName, path: middleware, global: true })
+    addRouteMiddleware({ name: GLOBAL_GUARD_NAME, path: middleware, global: true })
     // Names pages can list: ours, and the incumbent's so pages written for @sidebase/nuxt-auth keep working
     // (Nuxt keeps an app's own `auth` middleware and warns; `gatekeeper-auth` still works then). Through a file of
     // their own (see by-name.ts): the build would warn about the guard imported both lazily and up front.
     const byName = resolver.resolve(runtimeDir, 'app/middleware/by-name')
-    for (const name of namedOnly) addRouteMiddleware({ name, path: byName })
+    for (const name of AUTH_MIDDLEWARE_NAMES) addRouteMiddleware({ name, path: byName })
 
     const runtimeTypes = (path: string) => JSON.stringify(resolver.resolve(runtimeDir, path))
     // Page meta: for the app and the server.
@@ -469,9 +467,15 @@ export {}
       // Its types: the same re-exports, which TypeScript resolves to the sources' declarations.
       addTemplate({ filename: 'gatekeeper/auth-server.d.ts', write: true, getContents: () => serverAuthContents })
       nuxt.options.nitro.alias = defu(nuxt.options.nitro.alias, { '#auth': serverAuth.dst.replace(/\.mjs$/, '') })
+      // The app's type check sees the server routes too (Nitro's typed routes import them), so there `#auth` has the
+      // server utilities as well. The app's bundle keeps the public types only.
+      nuxt.hook('prepare:types', ({ tsConfig }) => {
+        tsConfig.compilerOptions = { ...tsConfig.compilerOptions, paths: { ...tsConfig.compilerOptions?.paths, '#auth': [serverAuth.dst.replace(/\.mjs$/, '')] } }
+      })
       // TypeScript resolves a path-mapped module for an augmentation (`declare module '#auth'` in a server file)
-      // only once some file of the program imports it: this one does, so an app's augmentation alone works.
-      addTypeTemplate({ filename: 'types/gatekeeper-server-auth.d.ts', getContents: () => `export type { SessionData } from '#auth'\n` }, { nitro: true })
+      // only once some file of the program imports it: this one does, so an app's augmentation alone works. The app's
+      // program too, where `#auth` is the same module (below).
+      addTypeTemplate({ filename: 'types/gatekeeper-server-auth.d.ts', getContents: () => `export type { SessionData } from '#auth'\n` }, { nuxt: true, nitro: true })
       nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [serverAuth.dst] })
       // Route rules with `auth: { roles }` or `auth: { required: true }` get a middleware; other apps pay nothing.
       nuxt.hook('nitro:config', (nitroConfig) => {

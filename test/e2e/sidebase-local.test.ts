@@ -164,6 +164,23 @@ describe('the same app with the incumbent\'s default globalAppMiddleware (off)',
     return (await response.json() as { token: { accessToken: string } }).token.accessToken
   }
 
+  it('protects a page that lists the guard under the module\'s own name, gatekeeper-auth', async () => {
+    // Nuxt lists a global middleware under no name a page can use: this was an unknown middleware, a 500.
+    const refused = await fetch(`${listedURL}/protected/by-gatekeeper-name`, { redirect: 'manual' })
+    expect(refused.status).toBe(302)
+    expect(refused.headers.get('location')).toBe('/?redirect=/protected/by-gatekeeper-name')
+    const session = await openSession(browser(), listedURL)
+    const { page } = session
+    await page.goto('/always-unprotected')
+    await waitForHydration(page)
+    await pushRoute(page, `/ordered?token=${encodeURIComponent(await signedInToken())}`)
+    await page.waitForURL(url => url.pathname === '/ordered')
+    await pushRoute(page, '/protected/by-gatekeeper-name')
+    await page.waitForURL(url => url.pathname === '/protected/by-gatekeeper-name')
+    await expect.poll(() => text(page, 'page')).toBe('protected by the module\'s name')
+    await session.assertClean()
+  })
+
   it('runs the guard where a page lists it: after the middleware before it, on the server and in the browser', async () => {
     const token = await signedInToken()
     // The server: the page's own middleware stores the link's token and loads the session, then the guard lets it in.

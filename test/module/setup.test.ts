@@ -209,16 +209,16 @@ describe('module setup', () => {
     expect(failure?.message).toContain('Fix: ')
   })
 
-  it.each([true, false])('runs the guard on every navigation (globalAppMiddleware: %s), under its own name and the incumbent\'s', async (globalAppMiddleware) => {
+  it.each([true, false])('runs the guard on every navigation (globalAppMiddleware: %s), under its own name; pages list it as gatekeeper-auth, auth or the incumbent\'s sidebase-auth', async (globalAppMiddleware) => {
     // With the global guard off, `auth` page meta still protects (the incumbent adds its middleware to such pages).
     const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware, provider: { type: 'local' } } })
     try {
       const app = { middleware: [] as Array<{ name: string, path: string, global?: boolean }> }
       await nuxt.callHook('app:resolve', app as never)
-      const ours = app.middleware.filter(entry => ['gatekeeper-auth', 'auth', 'sidebase-auth'].includes(entry.name))
-      expect(ours.map(entry => [entry.name, Boolean(entry.global)])).toEqual([['gatekeeper-auth', true], ['auth', false], ['sidebase-auth', false]])
+      const ours = app.middleware.filter(entry => ['gatekeeper-global-guard', 'gatekeeper-auth', 'auth', 'sidebase-auth'].includes(entry.name))
+      expect(ours.map(entry => [entry.name, Boolean(entry.global)])).toEqual([['gatekeeper-global-guard', true], ['gatekeeper-auth', false], ['auth', false], ['sidebase-auth', false]])
       // The names Nuxt imports lazily go through a file of their own, so the guard is only ever imported up front.
-      expect(ours.map(entry => entry.path.replace(/\.[cm]?[jt]s$/, '').split('/').slice(-2).join('/'))).toEqual(['middleware/auth', 'middleware/by-name', 'middleware/by-name'])
+      expect(ours.map(entry => entry.path.replace(/\.[cm]?[jt]s$/, '').split('/').slice(-2).join('/'))).toEqual(['middleware/auth', 'middleware/by-name', 'middleware/by-name', 'middleware/by-name'])
     }
     finally {
       await nuxt.close()

@@ -14,8 +14,14 @@ import type { AuthErrorCode } from './errors'
  */
 export const RENDER_HEADER = 'x-gatekeeper-render'
 
-/** Names the guard is registered under: `gatekeeper-auth` (global when enabled), `auth`, and the incumbent's `sidebase-auth`. */
+/** Names a page can list the guard under: `gatekeeper-auth`, `auth`, and the incumbent's `sidebase-auth`. */
 export const AUTH_MIDDLEWARE_NAMES = ['gatekeeper-auth', 'auth', 'sidebase-auth'] as const
+
+/**
+ * The global guard's own name: not one of those above, since Nuxt lists a global middleware under no name a page can
+ * use, and an app's own `middleware/auth.ts` must not replace it.
+ */
+export const GLOBAL_GUARD_NAME = 'gatekeeper-global-guard'
 
 /**
  * The relay routes: the browser's strategy calls them, the module registers them. `httpOnly`: registered when
