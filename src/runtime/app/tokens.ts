@@ -5,9 +5,13 @@ import { jwtExpiry } from '../core/token'
 import { requestJar } from '../shared/event-jar'
 import { createTokenStore, unreadableJar, type TokenStore, type TokenWrite } from '../shared/token-store'
 import { documentJar } from './document-jar'
+import { renderedForCache } from './route-rules'
 
 export interface AppTokens extends TokenStore {
-  /** False where page scripts cannot see the tokens (httpOnly cookies in the browser): only the server can tell. */
+  /**
+   * False where the tokens cannot be seen: httpOnly cookies in the browser, where only the server can tell, and a
+   * render for Nitro's cache, where only the browser can.
+   */
   readable: boolean
   /** Whether the provider keeps tokens at all (Auth.js keeps its session in its own cookies). */
   kept: boolean
@@ -39,7 +43,9 @@ export interface TokensSeen { token: boolean, refreshToken: boolean }
  */
 export function createAppTokens(config: PublicAuthConfig, event: H3Event | undefined): AppTokens {
   const httpOnly = Boolean(config.token?.cookie.httpOnly)
-  const readable = !(import.meta.client && httpOnly)
+  // A render for Nitro's cache sees none of the visitor's cookies: like the browser with httpOnly ones, it cannot tell
+  // whether the visitor has tokens (the guard waits for the browser's check instead of sending everyone to login).
+  const readable = import.meta.client ? !httpOnly : !renderedForCache(event)
   const jar = import.meta.server ? (event ? requestJar(event) : unreadableJar) : readable ? documentJar : unreadableJar
   const store = createTokenStore(jar, { token: config.token, refreshToken: config.refreshToken })
   const visible = () => ({ token: httpOnly ? null : store.token(), refreshToken: httpOnly ? null : store.refreshToken() })

@@ -7,6 +7,7 @@ import { serverSessionLookup } from '../shared/server-session'
 import { forgetCachedSession } from '../shared/session-cache'
 import { serverIssuerClock } from '../shared/server-issuer-clock'
 import { serverSettings } from '../shared/server-settings'
+import { ownsContext } from '../shared/event-jar'
 import { relayContext, relayError } from './relay'
 
 // Server utilities for the token providers (local, refresh): the same names as the Auth.js provider's. The
@@ -31,15 +32,26 @@ interface ServerAuth {
 
 type EventContext = Record<PropertyKey, unknown>
 
+/** What this request worked out, with the event it is for (a cached handler's event shares the context: ownsContext). */
+interface Memo<T> { event: H3Event, value: Promise<T> }
+
+function memo<T>(event: H3Event, key: symbol): Promise<T> | undefined {
+  const entry = (event.context as EventContext)[key] as Memo<T> | undefined
+  return entry && ownsContext(event, entry.event) ? entry.value : undefined
+}
+
+function remember<T>(event: H3Event, key: symbol, value: Promise<T>): Promise<T> {
+  ;(event.context as EventContext)[key] = { event, value } satisfies Memo<T>
+  return value
+}
+
 /**
  * The access token of this request, refreshed first when due (once per browser, see refreshOnServer and
  * renewalDue).
  * Once per request: the cookies this response sets are the request's tokens from then on.
  */
 export function freshToken(event: H3Event): Promise<TokenRelay> {
-  const context = event.context as EventContext
-  context[FRESH] ??= renewToken(event)
-  return context[FRESH] as Promise<TokenRelay>
+  return memo<TokenRelay>(event, FRESH) ?? remember(event, FRESH, renewToken(event))
 }
 
 async function renewToken(event: H3Event): Promise<TokenRelay> {
@@ -99,7 +111,7 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
       await refreshOnServer(strategy, context, tokens, () => responseSent(event))
       const successor = tokens.token()
       // From here on this request's token is the successor (getServerToken, the forwarding route).
-      ;(event.context as EventContext)[FRESH] = Promise.resolve({ token: successor, renewed: true, relay })
+      remember(event, FRESH, Promise.resolve({ token: successor, renewed: true, relay }))
       if (successor) return await ask(successor)
     }
     catch (error) {
@@ -114,11 +126,9 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
 }
 
 function serverAuth(event: H3Event, { fresh = false }: { fresh?: boolean } = {}): Promise<ServerAuth> {
-  const context = event.context as EventContext
   // A fresh check does not take an answer an earlier call in this request got from the cache.
-  if (fresh) context[RESOLVED] = resolve(event, { fresh })
-  else context[RESOLVED] ??= resolve(event)
-  return context[RESOLVED] as Promise<ServerAuth>
+  if (fresh) return remember(event, RESOLVED, resolve(event, { fresh }))
+  return memo<ServerAuth>(event, RESOLVED) ?? remember(event, RESOLVED, resolve(event))
 }
 
 /** No verdict (backend down, a timeout, an answer it cannot use): a 503 or 504, never a 401 that would sign out. */
@@ -142,7 +152,6 @@ export async function checkSessionNow(event: H3Event): Promise<Session | null> {
  * set on this response), or null when nobody is signed in. Asks the backend for no session.
  */
 export async function getServerToken(event: H3Event): Promise<string | null> {
-  const context = event.context as EventContext
-  if (context[RESOLVED]) return (await serverAuth(event)).token
+  if (memo(event, RESOLVED)) return (await serverAuth(event)).token
   return (await freshToken(event)).relay.tokens.token()
 }

@@ -1,14 +1,28 @@
 import { deleteCookie, parseCookies, setCookie, type H3Event } from 'h3'
-import type { CookieJar } from './token-store'
+import { unreadableJar, type CookieJar } from './token-store'
 
 /** Where session mode puts the request's session jar (the tokens in storage, see server/sessions), when it arrives. */
 export const SESSION_JAR = Symbol.for('nuxt-gatekeeper:session-jar')
 /** Or, when the session storage failed, the error (a 503) every reader of the tokens gets. */
 export const SESSION_ERROR = Symbol.for('nuxt-gatekeeper:session-error')
+/** The event the session was loaded for (the one the `request` hook saw). */
+export const SESSION_EVENT = Symbol.for('nuxt-gatekeeper:session-event')
+
+/**
+ * Whether `event` is the request whose context it carries. Nitro's cached handlers (`cache`, `swr`, `isr` route
+ * rules, defineCachedEventHandler) run on an event of their own that shares the incoming request's context, but
+ * not its headers (only `varies` ones): their answer is kept and served to everyone, so nothing worked out for
+ * the visitor (a loaded session, a resolved session or token) may reach it.
+ */
+export function ownsContext(event: H3Event, owner: unknown): boolean {
+  return owner === undefined || owner === event
+}
 
 /** The request's token jar: its server-side session when session mode is on, else its cookies. */
 export function requestJar(event: H3Event): CookieJar {
   const context = event.context as Record<PropertyKey, unknown>
+  // A cached handler's render: the visitor's session is not its own (it sees no cookie), so nobody is signed in.
+  if (!ownsContext(event, context[SESSION_EVENT])) return unreadableJar
   if (context[SESSION_ERROR]) throw context[SESSION_ERROR]
   return context[SESSION_JAR] as CookieJar | undefined ?? createEventJar(event)
 }

@@ -10,6 +10,7 @@ import { createAuthFetch } from '../composables/useAuthFetch'
 import { createAuthManager, type AuthManager, type ServerParts } from '../manager'
 import { scheduleChecks } from '../scheduling'
 import { observeFromNow, writeAuthState } from '../state'
+import { renderedForCache, routeRulesOf } from '../route-rules'
 
 // Per process, not per request: the server's session lookup (its cache and verifier live as long as the process)
 // and render mark, the resolved config (the server's runtime config is the same for every request it serves), the
@@ -56,7 +57,8 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
   // The issuer's time as the server knows it travels with the page: the browser judges token expiry by it, not
   // by its own clock. Not in a page rendered once for many (prerendered, or cached by a route rule): its render
   // time is the build's or the cache's, and the browser would take the issuer's clock for behind by that age.
-  if (!import.meta.prerender && !renderedForCache(event)) store.serverTime = manager.clock.now()
+  const forCache = renderedForCache(event)
+  if (!import.meta.prerender && !forCache) store.serverTime = manager.clock.now()
   // What the render ended with: a refresh during the check (or a useAuthFetch during the render) changes it.
   // A named function: hookable names an anonymous one with Object.defineProperty, for every request.
   nuxtApp.hooks.hook('app:rendered', function carryStateToPage({ renderResult }) {
@@ -74,7 +76,9 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
     observeFromNow(store)
     exposeManager(nuxtApp, manager)
   }
-  if (serverCheckDisabled(config, event)) return checked()
+  // A page rendered for Nitro's cache holds nobody's verdict: it is served to everyone, and its render sees none of
+  // the visitor's cookies (the browser checks, as for disableServerSideAuth).
+  if (forCache || serverCheckDisabled(config, event)) return checked()
   // One check per SSR request; the verdict travels with the page so the client does not ask again. The session
   // cache usually answers at once (no promise); otherwise the app waits for the check, in its context again.
   const checking = manager.ensureChecked()
@@ -126,18 +130,6 @@ function exposeManager(nuxtApp: NuxtApp, manager: AuthManager) {
   nuxtApp.$gatekeeper = manager
   nuxtApp.$authFetch = authFetch
   nuxtApp.vueApp.config.globalProperties.$authFetch = authFetch
-}
-
-/** The route rules Nitro matched for this request (the parts this plugin reads). */
-interface MatchedRules { swr?: unknown, isr?: unknown, cache?: unknown, auth?: { disableServerSideAuth?: boolean } }
-function routeRulesOf(event: H3Event | undefined): MatchedRules | undefined {
-  return (event?.context as { _nitro?: { routeRules?: MatchedRules } } | undefined)?._nitro?.routeRules
-}
-
-/** Whether Nitro renders this for its cache (a `swr`, `isr` or `cache` route rule): served again later, to anyone. */
-function renderedForCache(event: H3Event | undefined): boolean {
-  const rules = routeRulesOf(event)
-  return event?.context.cache !== undefined || Boolean(rules?.swr || rules?.isr || rules?.cache)
 }
 
 function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefined): boolean {

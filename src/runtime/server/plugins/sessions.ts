@@ -2,7 +2,7 @@ import { getCookie } from 'h3'
 import { joinURL, withTrailingSlash } from 'ufo'
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
 import { serverSettings } from '../../shared/server-settings'
-import { SESSION_ERROR, SESSION_JAR } from '../../shared/event-jar'
+import { SESSION_ERROR, SESSION_EVENT, SESSION_JAR } from '../../shared/event-jar'
 import { commitRequestSession, loadRequestSession, requestSession, sessionCookie, sessionJar, storageUnavailable } from '../sessions/request'
 import { checkStorageChoice, mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
 import { SessionStorageError, type SessionSettings } from '../sessions/store'
@@ -35,6 +35,7 @@ export default defineNitroPlugin((nitroApp) => {
   // Each request's session, loaded when it arrives: before the app's own server middleware, which may read it.
   nitroApp.hooks.hook('request', async (event) => {
     const context = event.context as Record<PropertyKey, unknown>
+    context[SESSION_EVENT] = event
     try {
       const service = await ready
       // The app's built files need no session; requests without the cookie cost no storage read.

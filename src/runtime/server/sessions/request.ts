@@ -41,7 +41,9 @@ const UNSTORED_MS = 60 * 60 * 1000
 const NONE: SessionTokens = { token: null, refreshToken: null }
 
 export function requestSession(event: H3Event): RequestSession | undefined {
-  return (event.context as Record<PropertyKey, unknown>)[REQUEST_SESSION] as RequestSession | undefined
+  const state = (event.context as Record<PropertyKey, unknown>)[REQUEST_SESSION] as RequestSession | undefined
+  // Not a cached handler's event, which shares the visitor's context (shared/event-jar.ts, ownsContext).
+  return state?.event === event ? state : undefined
 }
 
 /** The cookie's name and attributes: `__Host-` and `Secure` over https (the name cannot be set by a sibling domain). */
