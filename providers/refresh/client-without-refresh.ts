@@ -1,5 +1,5 @@
 import { defineClientStrategy, readPointer, writePointer, type ClientStrategy } from '#auth-core'
-import local, { requestSignIn } from '../local/client'
+import local, { endpointAt, requestSignIn } from '../local/client'
 import type { RefreshRuntimeOptions } from './options'
 
 // The refresh provider's strategy less its own refresh: signing in, up and out, and the session. What the browser
@@ -28,7 +28,7 @@ export const signIn: ClientStrategy<RefreshRuntimeOptions>['signIn'] = async (ct
   const result = await requestSignIn(ctx, credentials, params, [ctx.options.signInResponseRefreshTokenPointer])
   const refreshToken = readPointer(result.body, ctx.options.signInResponseRefreshTokenPointer)
   if (!refreshToken.found || typeof refreshToken.value !== 'string' || !refreshToken.value) {
-    throw ctx.error('BAD_RESPONSE', `The signIn response has no refresh token at refreshToken.signInResponseRefreshTokenPointer "${ctx.options.signInResponseRefreshTokenPointer}"`)
+    throw ctx.error('BAD_RESPONSE', `The signIn endpoint (${endpointAt(ctx, ctx.options.endpoints.signIn)}) answered no refresh token at auth.provider.refresh.token.signInResponseRefreshTokenPointer "${ctx.options.signInResponseRefreshTokenPointer}": check that option, or what the endpoint answers`)
   }
   return { token: result.token, session: result.session, refreshToken: refreshToken.value }
 }

@@ -96,6 +96,31 @@ describe('httpOnly cookies with refresh tokens', () => {
     await assertClean()
   })
 
+  it('signOut() while a refresh is on its way ends signed out: the refresh lands first, the sign-out ends its successor', async () => {
+    const { page, context, assertClean } = await signedIn()
+    await waitForHydration(page)
+    // The relay spends the refresh token at once, but its answer (the rotated cookies) reaches the browser 1 s later
+    // (within the fixture's requestTimeout of 1.5 s).
+    await backend.control({ lateAnswerMs: 1000 })
+    await backend.fault('/api/_auth/refresh', 'late-answer')
+    // A backend whose sign-out ends nothing on its side (this one's would revoke the whole token family, and hide it).
+    await backend.fault('/api/auth/logout', 'stateless')
+    await page.evaluate(async () => {
+      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $nuxt: { $gatekeeper: { refresh(): Promise<unknown>, signOut(options: { redirect: false }): Promise<unknown> } } } } } }).__vue_app__
+      const manager = app.config.globalProperties.$nuxt.$gatekeeper
+      const refreshing = manager.refresh()
+      await new Promise(resolve => setTimeout(resolve, 300))
+      await manager.signOut({ redirect: false })
+      await refreshing
+    })
+    // Before: the sign-out did not wait for the refresh, and its late answer set the rotated cookies again after the
+    // sign-out had cleared them: a reload was signed in.
+    expect(await tokenCookies(context)).toEqual({ token: undefined, refreshToken: undefined })
+    await page.goto('/profile')
+    await page.waitForURL(url => url.pathname === '/login')
+    await assertClean()
+  })
+
   it('twenty concurrent API calls after expiry make one refresh, and all succeed', async () => {
     const { page, context, user, assertClean } = await signedIn()
     await waitForHydration(page)

@@ -179,6 +179,41 @@ describe('local strategy: getSession', () => {
   })
 })
 
+describe('local strategy: a bad answer names the URL and the option to check', () => {
+  it.each([
+    ['no token', { access: 'x' }, 'nothing'],
+    ['a numeric token', { token: 42 }, 'a number'],
+    ['an empty body', null, 'no JSON body'],
+  ])('signIn answering %s', async (_label, body, what) => {
+    const { ctx } = context({ bodies: { signIn: body } })
+    const error = await rejection(strategy.signIn(ctx, {}))
+    expect(error.code).toBe('BAD_RESPONSE')
+    expect(error.message).toContain('(/api/auth/login)')
+    expect(error.message).toContain('auth.provider.token.signInResponseTokenPointer "/token"')
+    expect(error.message).toContain(what)
+  })
+
+  it.each([
+    ['null', '/', null, 'null (or an empty body)'],
+    ['a string', '/', 'OK', 'a string'],
+    ['an array', '/', [1, 2], 'an array'],
+    ['nothing at the pointer', '/user', { other: 1 }, 'nothing'],
+  ])('getSession answering %s', async (_label, pointer, body, what) => {
+    const { ctx } = context({ token: 't', options: options({ dataResponsePointer: pointer }), bodies: { getSession: body } })
+    const error = await rejection(strategy.getSession(ctx))
+    expect(error.code).toBe('BAD_RESPONSE')
+    expect(error.isVerdict).toBe(false)
+    expect(error.message).toContain('(/api/auth/session)')
+    expect(error.message).toContain(`auth.provider.session.dataResponsePointer "${pointer}"`)
+    expect(error.message).toContain(what)
+  })
+
+  it('an array at the data pointer is no session (BAD_RESPONSE, never `authenticated` with a list as data)', async () => {
+    const { ctx } = context({ token: 't', options: options({ dataResponsePointer: '/user' }), bodies: { getSession: { user: [{ id: 1 }] } } })
+    expect((await rejection(strategy.getSession(ctx))).code).toBe('BAD_RESPONSE')
+  })
+})
+
 describe('local strategy: signOut', () => {
   it('makes no request without a token', async () => {
     const { ctx, calls } = context({ token: null })

@@ -67,6 +67,23 @@ describe('refresh client strategy', () => {
     expect(error.message).toContain('signInResponseRefreshTokenPointer')
   })
 
+  it.each([
+    ['no access token', { refreshToken: 'rt-2' }, 'auth.provider.refresh.token.refreshResponseTokenPointer "/access/token"', {}],
+    ['a numeric access token', { access: { token: 7 } }, 'auth.provider.refresh.token.refreshResponseTokenPointer "/access/token"', {}],
+    ['no refresh token with refreshOnlyToken false', { access: { token: 'a2' } }, 'auth.provider.refresh.token.signInResponseRefreshTokenPointer "/refreshToken"', { refreshOnlyToken: false }],
+  ])('a refresh answering %s is BAD_RESPONSE naming the URL and the option', async (_label, answer, option, overrides) => {
+    const { ctx } = context({ refresh: answer }, 'rt-1', overrides)
+    const error = await failure(strategy.refresh!(ctx))
+    expect(error.code).toBe('BAD_RESPONSE')
+    expect(error.message).toContain('(/api/auth/refresh)')
+    expect(error.message).toContain(option)
+  })
+
+  it('signIn without a refresh token names the URL', async () => {
+    const { ctx } = context({ signIn: { token: 'a' } })
+    expect((await failure(strategy.signIn(ctx, {}))).message).toContain('(/api/auth/login)')
+  })
+
   it('sends the refresh token at refreshRequestTokenPointer and reads the token at refreshResponseTokenPointer', async () => {
     const { ctx, requests } = context({ refresh: { access: { token: 'a2' } } })
     expect(await strategy.refresh!(ctx)).toEqual({ token: 'a2', refreshToken: undefined })

@@ -41,6 +41,30 @@ function setUp(answer: () => Promise<TokenResult>) {
 }
 
 describe('createServerHeldRefresh', () => {
+  it('settled() resolves only once the refresh in flight and its session check are done (a sign-out waits on it)', async () => {
+    let release!: () => void
+    const { held, checkSession, checks } = setUp(() => new Promise(resolve => (release = () => resolve({ stored: true }))))
+    await held.settled()
+    const call = held.refresh(checkSession)
+    let done = false
+    const waiting = held.settled().then(() => {
+      done = true
+    })
+    await new Promise(resolve => setTimeout(resolve, 10))
+    expect(done).toBe(false)
+    release()
+    await waiting
+    expect(checks()).toBe(1)
+    await call
+    // A failed refresh settles too.
+    const failing = setUp(async () => {
+      throw new AuthError('SERVER', 'down', { status: 503 })
+    })
+    const failed = failing.held.refresh(failing.checkSession).catch(() => 'failed')
+    await failing.held.settled()
+    expect(await failed).toBe('failed')
+  })
+
   it('concurrent callers share one request, then each resolves with the session check; the state shows the refresh and ends settled', async () => {
     let release!: () => void
     const { held, store, activities, checkSession, requests, renewals, checks } = setUp(() => new Promise(resolve => (release = () => resolve({ stored: true }))))

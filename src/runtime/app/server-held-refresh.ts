@@ -48,7 +48,25 @@ export function createServerHeldRefresh({ parts, onRefreshed }: ServerHeldRefres
    * with. A refused refresh token: the check still runs, and gives the verdict (the access token may still be
    * accepted); then the AuthError is thrown, as it is for any other failure.
    */
-  async function refresh<T>(checkSession: () => Promise<T>): Promise<T> {
+  // The refresh in flight (with its session check), for a sign-out to wait on: with httpOnly cookies there is no tab
+  // lock, and the relay route's answer sets the rotated cookies whenever it arrives, after a sign-out too.
+  let current: Promise<unknown> | null = null
+  function refresh<T>(checkSession: () => Promise<T>): Promise<T> {
+    const attempt = renew(checkSession)
+    current = attempt
+    const clear = () => {
+      if (current === attempt) current = null
+    }
+    attempt.then(clear, clear)
+    return attempt
+  }
+
+  /** Resolves once no refresh of this tab is in flight (whatever its outcome). */
+  async function settled(): Promise<void> {
+    while (current) await current.catch(() => {})
+  }
+
+  async function renew<T>(checkSession: () => Promise<T>): Promise<T> {
     try {
       await flights.run('refresh', () => {
         const attempt = spend()
@@ -64,5 +82,5 @@ export function createServerHeldRefresh({ parts, onRefreshed }: ServerHeldRefres
     return await checkSession()
   }
 
-  return { refresh }
+  return { refresh, settled }
 }
