@@ -145,7 +145,7 @@ export function createRefresher(deps: RefresherDeps) {
     // The new token's `iat` corrects this browser's estimate of the issuer's clock (stored ones: read it back).
     const received = result.stored ? tokens.token() : result.token
     const issuedAt = received ? tokenTiming(received).issuedAt : null
-    if (import.meta.client && issuedAt !== null) clock.observe(issuedAt + 500)
+    if (import.meta.client && issuedAt !== null) clock.observeIssued(issuedAt + 500)
     backoff.succeed()
     lastFailure = null
     deps.store.dispatch({ type: 'SETTLE', epoch })

@@ -8,8 +8,14 @@
 export interface IssuerClock {
   /** The issuer's time now, in epoch ms. */
   now(): number
-  /** `issuerTime` (ms) was current at about `localTime` (ms) on this machine. */
+  /** `issuerTime` (ms) was current at about `localTime` (ms) on this machine: a time the app's own server stated. */
   observe(issuerTime: number, localTime?: number): void
+  /**
+   * A just-received token's `iat` (ms): the issuer's time at the latest, since a backend may hand out a token it
+   * issued earlier (one it keeps while still valid, or with the first sign-in's `iat` copied). It moves the estimate
+   * ahead at once; behind only when the claim before it agreed, so one old `iat` cannot set the clock back.
+   */
+  observeIssued(issuedAt: number, localTime?: number): void
   /** The estimated offset, ms (issuer minus local). */
   offset(): number
 }
@@ -17,14 +23,24 @@ export interface IssuerClock {
 /** Below this the difference is measurement noise. */
 const TOLERANCE_MS = 2_000
 
-export function createIssuerClock(localNow: () => number = Date.now): IssuerClock {
+export function createIssuerClock(localNow: () => number = () => Date.now()): IssuerClock {
   let offset = 0
+  /** The offset the last `iat` suggested and did not set: a second one that agrees confirms it. */
+  let unconfirmed: number | undefined
+  const settle = (observed: number) => {
+    offset = Math.abs(observed) < TOLERANCE_MS ? 0 : observed
+  }
   return {
     now: () => localNow() + offset,
     observe(issuerTime, localTime = localNow()) {
-      if (!Number.isFinite(issuerTime)) return
-      const observed = issuerTime - localTime
-      offset = Math.abs(observed) < TOLERANCE_MS ? 0 : observed
+      if (Number.isFinite(issuerTime)) settle(issuerTime - localTime)
+    },
+    observeIssued(issuedAt, localTime = localNow()) {
+      if (!Number.isFinite(issuedAt)) return
+      const observed = issuedAt - localTime
+      const confirmed = unconfirmed !== undefined && Math.abs(observed - unconfirmed) < TOLERANCE_MS
+      unconfirmed = observed
+      if (observed > offset || confirmed) settle(observed)
     },
     offset: () => offset,
   }

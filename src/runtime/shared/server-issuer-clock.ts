@@ -6,9 +6,9 @@ import { tokenTiming } from '../core/token'
  * clock; an app server whose clock runs ahead of it by more than a token's lifetime would find every token
  * expired and refresh on every request (a storm the browser's minimum interval cannot stop: each request is a
  * new page load). Every access token this process has just received from a refresh it made itself states the
- * issuer's time in its `iat`, which corrects the estimate; a refresh joined from another request or instance is
- * not an observation (its token may have been issued seconds before). Until the first one the clock is this
- * machine's.
+ * issuer's time in its `iat`, which corrects the estimate (core/clock.ts: an `iat` that sets it back needs a second
+ * one that agrees); a refresh joined from another request or instance is not an observation (its token may have
+ * been issued seconds before). Until then the clock is this machine's.
  */
 // One per server process, on globalThis: Nuxt's server app and Nitro's routes are bundled separately (see
 // session-cache.ts). Looked up when first used: a browser bundle that imports this file keeps nothing of it.
@@ -24,7 +24,7 @@ export function serverIssuerClock(): IssuerClock {
  */
 export function observeIssuedToken(token: string | null | undefined): void {
   const issuedAt = token ? tokenTiming(token).issuedAt : null
-  if (issuedAt !== null) serverIssuerClock().observe(issuedAt + 500)
+  if (issuedAt !== null) serverIssuerClock().observeIssued(issuedAt + 500)
 }
 
 /** When `token` expires, in this machine's clock (ms); infinite when it states no expiry. */
