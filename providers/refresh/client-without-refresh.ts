@@ -1,5 +1,5 @@
-import { defineClientStrategy, readPointer, writePointer, type ClientStrategy } from '#auth-core'
-import local, { endpointAt, requestSignIn } from '../local/client'
+import { defineClientStrategy, writePointer, type ClientStrategy } from '#auth-core'
+import local, { requestSignIn, unexpectedAnswer, valueAt } from '../local/client'
 import type { RefreshRuntimeOptions } from './options'
 
 // The refresh provider's strategy less its own refresh: signing in, up and out, and the session. What the browser
@@ -26,11 +26,10 @@ export const getSession: ClientStrategy<RefreshRuntimeOptions>['getSession'] = c
 
 export const signIn: ClientStrategy<RefreshRuntimeOptions>['signIn'] = async (ctx, credentials, params) => {
   const result = await requestSignIn(ctx, credentials, params, [ctx.options.signInResponseRefreshTokenPointer])
-  const refreshToken = readPointer(result.body, ctx.options.signInResponseRefreshTokenPointer)
-  if (!refreshToken.found || typeof refreshToken.value !== 'string' || !refreshToken.value) {
-    throw ctx.error('BAD_RESPONSE', `The signIn endpoint (${endpointAt(ctx, ctx.options.endpoints.signIn)}) answered no refresh token at auth.provider.refresh.token.signInResponseRefreshTokenPointer "${ctx.options.signInResponseRefreshTokenPointer}": check that option, or what the endpoint answers`)
-  }
-  return { token: result.token, session: result.session, refreshToken: refreshToken.value }
+  const { endpoints, signInResponseRefreshTokenPointer: pointer } = ctx.options
+  const refreshToken = valueAt(result.body, pointer)
+  if (typeof refreshToken !== 'string' || !refreshToken) throw unexpectedAnswer(ctx, 'signIn', endpoints.signIn, result.body, 'refresh.token.signInResponseRefreshTokenPointer', pointer, 'a refresh token')
+  return { token: result.token, session: result.session, refreshToken }
 }
 
 export default defineClientStrategy<RefreshRuntimeOptions>({ signUp, signOut, getSession, signIn })

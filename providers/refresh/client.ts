@@ -1,5 +1,5 @@
 import { defineClientStrategy, isAuthError, readPointer, writePointer } from '#auth-core'
-import { endpointAt, kindOf } from '../local/client'
+import { unexpectedAnswer, valueAt } from '../local/client'
 import { getSession, signIn, signOut, signUp } from './client-without-refresh'
 import type { RefreshRuntimeOptions } from './options'
 
@@ -25,18 +25,15 @@ export default defineClientStrategy<RefreshRuntimeOptions>({
       }
       throw error
     }
-    const url = endpointAt(ctx, options.refreshEndpoint)
-    const token = readPointer(body, options.refreshResponseTokenPointer)
-    if (!token.found || typeof token.value !== 'string' || !token.value) {
-      throw ctx.error('BAD_RESPONSE', `The refresh endpoint (${url}) answered ${token.found ? kindOf(token.value) : 'nothing'} at auth.provider.refresh.token.refreshResponseTokenPointer "${options.refreshResponseTokenPointer}", not a token string: check that option, or what the endpoint answers`)
-    }
+    const token = valueAt(body, options.refreshResponseTokenPointer)
+    if (typeof token !== 'string' || !token) throw unexpectedAnswer(ctx, 'refresh', options.refreshEndpoint, body, 'refresh.token.refreshResponseTokenPointer', options.refreshResponseTokenPointer, 'a token')
     // A rotated refresh token always replaces the old one, whatever refreshOnlyToken says: presenting the old one
     // again would look like token theft to a backend with reuse detection (RFC 9700 §4.14.2).
     const rotated = readPointer(body, options.signInResponseRefreshTokenPointer)
     const refreshToken = rotated.found && typeof rotated.value === 'string' && rotated.value ? rotated.value : undefined
     if (!options.refreshOnlyToken && !refreshToken) {
-      throw ctx.error('BAD_RESPONSE', `The refresh endpoint (${url}) answered no refresh token at auth.provider.refresh.token.signInResponseRefreshTokenPointer "${options.signInResponseRefreshTokenPointer}", and auth.provider.refresh.refreshOnlyToken is false: set it to true if the backend keeps the refresh token, or check the pointer`)
+      throw unexpectedAnswer(ctx, 'refresh', options.refreshEndpoint, body, 'refresh.token.signInResponseRefreshTokenPointer', options.signInResponseRefreshTokenPointer, 'a refresh token (auth.provider.refresh.refreshOnlyToken is false)')
     }
-    return { token: token.value, refreshToken }
+    return { token, refreshToken }
   },
 })

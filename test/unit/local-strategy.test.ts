@@ -194,7 +194,7 @@ describe('local strategy: a bad answer names the URL and the option to check', (
   })
 
   it.each([
-    ['null', '/', null, 'null (or an empty body)'],
+    ['null', '/', null, 'no JSON body'],
     ['a string', '/', 'OK', 'a string'],
     ['an array', '/', [1, 2], 'an array'],
     ['nothing at the pointer', '/user', { other: 1 }, 'nothing'],

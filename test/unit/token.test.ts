@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { SignJWT } from 'jose'
-import { createIssuerClock } from '../../src/runtime/core/clock'
+import { createIssuerClock, issuedAtObserver } from '../../src/runtime/core/clock'
 import { formatAuthorization, jwtExpiry, minRefreshIntervalMs, refreshLeadMs, tokenLifetimeMs, tokenTiming } from '../../src/runtime/core/token'
 
 const secret = new TextEncoder().encode('a-test-secret-of-at-least-32-bytes!!')
@@ -98,23 +98,24 @@ describe('createIssuerClock', () => {
   it('takes a token\'s iat as the issuer\'s time at the latest: ahead at once, behind only when a second iat agrees', () => {
     let local = 1_000_000
     const clock = createIssuerClock(() => local)
+    const observeIssued = issuedAtObserver(clock, () => local)
     // An old token handed out again (its iat two hours back) is no sign of a clock two hours behind.
-    clock.observeIssued(local - 7_200_000)
+    observeIssued(local - 7_200_000)
     expect(clock.offset()).toBe(0)
-    clock.observeIssued(local + 300)
-    clock.observeIssued(local - 5_400_000)
+    observeIssued(local + 300)
+    observeIssued(local - 5_400_000)
     expect(clock.offset()).toBe(0)
     // An issuer that really runs ten minutes behind says so twice in a row.
     local += 60_000
-    clock.observeIssued(local - 600_000)
+    observeIssued(local - 600_000)
     expect(clock.offset()).toBe(0)
     local += 60_000
-    clock.observeIssued(local - 600_500)
+    observeIssued(local - 600_500)
     expect(clock.offset()).toBe(-600_500)
     // A fresh token can only be issued before now: an iat ahead of the estimate moves it at once.
-    clock.observeIssued(local + 30_000)
+    observeIssued(local + 30_000)
     expect(clock.offset()).toBe(30_000)
-    clock.observeIssued(Number.NaN)
+    observeIssued(Number.NaN)
     expect(clock.offset()).toBe(30_000)
   })
 })

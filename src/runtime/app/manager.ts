@@ -142,11 +142,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     })
   })
   // Where page scripts cannot reach the refresh token, the server spends it when `refresh()` asks.
-  let serverHeldMade = false
-  const serverHeldRefresh = lazy(() => {
-    serverHeldMade = true
-    return createServerHeldRefresh && !tokens.readable && strategy.refresh ? createServerHeldRefresh({ parts, onRefreshed: afterRenewal }) : null
-  })
+  const serverHeldRefresh = lazy(() => createServerHeldRefresh && !tokens.readable && strategy.refresh ? createServerHeldRefresh({ parts, onRefreshed: afterRenewal }) : null)
   async function afterRenewal() {
     tabs.post({ type: 'refreshed' })
     await nuxtApp.callHook('auth:refreshed', {})
@@ -208,7 +204,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       // httpOnly cookies: no tab lock orders a refresh and the sign-out. A refresh in flight would set the rotated
       // cookies after the sign-out cleared them (and the backend would revoke the spent refresh token, not its
       // successor): the session would come back. Let it land first; the sign-out then ends the session it made.
-      if (serverHeldMade) await serverHeldRefresh()?.settled()
+      await serverHeldRefresh()?.settled()
       await session.endSession('user', { callBackend: true })
       const target = options.callbackUrl === undefined ? null : navigation.resolveTarget(options.callbackUrl, options.external === true, '/')
       if (options.redirect !== false) await (target ? navigation.go(target) : navigation.enforceGuard())

@@ -1,5 +1,6 @@
 import {
   createBackoff,
+  issuedAtObserver,
   minRefreshIntervalMs,
   refreshLeadMs,
   tokenLifetimeMs,
@@ -55,6 +56,7 @@ export interface RefreshRequest {
  */
 export function createRefresher(deps: RefresherDeps) {
   const { tokens, clock } = deps
+  const observeIssued = issuedAtObserver(clock)
   const backoff = createBackoff()
   const lastSuccess = sharedTimestamp('nuxt-gatekeeper:last-refresh')
   let lastFailure: AuthError | null = null
@@ -145,7 +147,7 @@ export function createRefresher(deps: RefresherDeps) {
     // The new token's `iat` corrects this browser's estimate of the issuer's clock (stored ones: read it back).
     const received = result.stored ? tokens.token() : result.token
     const issuedAt = received ? tokenTiming(received).issuedAt : null
-    if (import.meta.client && issuedAt !== null) clock.observeIssued(issuedAt + 500)
+    if (import.meta.client && issuedAt !== null) observeIssued(issuedAt + 500)
     backoff.succeed()
     lastFailure = null
     deps.store.dispatch({ type: 'SETTLE', epoch })

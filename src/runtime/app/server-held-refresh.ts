@@ -48,25 +48,7 @@ export function createServerHeldRefresh({ parts, onRefreshed }: ServerHeldRefres
    * with. A refused refresh token: the check still runs, and gives the verdict (the access token may still be
    * accepted); then the AuthError is thrown, as it is for any other failure.
    */
-  // The refresh in flight (with its session check), for a sign-out to wait on: with httpOnly cookies there is no tab
-  // lock, and the relay route's answer sets the rotated cookies whenever it arrives, after a sign-out too.
-  let current: Promise<unknown> | null = null
-  function refresh<T>(checkSession: () => Promise<T>): Promise<T> {
-    const attempt = renew(checkSession)
-    current = attempt
-    const clear = () => {
-      if (current === attempt) current = null
-    }
-    attempt.then(clear, clear)
-    return attempt
-  }
-
-  /** Resolves once no refresh of this tab is in flight (whatever its outcome). */
-  async function settled(): Promise<void> {
-    while (current) await current.catch(() => {})
-  }
-
-  async function renew<T>(checkSession: () => Promise<T>): Promise<T> {
+  async function refresh<T>(checkSession: () => Promise<T>): Promise<T> {
     try {
       await flights.run('refresh', () => {
         const attempt = spend()
@@ -81,6 +63,13 @@ export function createServerHeldRefresh({ parts, onRefreshed }: ServerHeldRefres
     }
     return await checkSession()
   }
+
+  /**
+   * Resolves once this tab's refresh in flight, if any, has landed, whatever its outcome: with httpOnly cookies no tab
+   * lock orders it and a sign-out, and the relay route's answer sets the rotated cookies whenever it arrives. (Its
+   * session check may still run: the sign-out's new epoch makes that answer stale.)
+   */
+  const settled = () => flights.current('refresh')?.then(() => {}, () => {})
 
   return { refresh, settled }
 }

@@ -8,14 +8,8 @@
 export interface IssuerClock {
   /** The issuer's time now, in epoch ms. */
   now(): number
-  /** `issuerTime` (ms) was current at about `localTime` (ms) on this machine: a time the app's own server stated. */
+  /** `issuerTime` (ms) was current at about `localTime` (ms) on this machine. */
   observe(issuerTime: number, localTime?: number): void
-  /**
-   * A just-received token's `iat` (ms): the issuer's time at the latest, since a backend may hand out a token it
-   * issued earlier (one it keeps while still valid, or with the first sign-in's `iat` copied). It moves the estimate
-   * ahead at once; behind only when the claim before it agreed, so one old `iat` cannot set the clock back.
-   */
-  observeIssued(issuedAt: number, localTime?: number): void
   /** The estimated offset, ms (issuer minus local). */
   offset(): number
 }
@@ -25,23 +19,31 @@ const TOLERANCE_MS = 2_000
 
 export function createIssuerClock(localNow: () => number = () => Date.now()): IssuerClock {
   let offset = 0
-  /** The offset the last `iat` suggested and did not set: a second one that agrees confirms it. */
-  let unconfirmed: number | undefined
-  const settle = (observed: number) => {
-    offset = Math.abs(observed) < TOLERANCE_MS ? 0 : observed
-  }
   return {
     now: () => localNow() + offset,
     observe(issuerTime, localTime = localNow()) {
-      if (Number.isFinite(issuerTime)) settle(issuerTime - localTime)
-    },
-    observeIssued(issuedAt, localTime = localNow()) {
-      if (!Number.isFinite(issuedAt)) return
-      const observed = issuedAt - localTime
-      const confirmed = unconfirmed !== undefined && Math.abs(observed - unconfirmed) < TOLERANCE_MS
-      unconfirmed = observed
-      if (observed > offset || confirmed) settle(observed)
+      if (!Number.isFinite(issuerTime)) return
+      const observed = issuerTime - localTime
+      offset = Math.abs(observed) < TOLERANCE_MS ? 0 : observed
     },
     offset: () => offset,
+  }
+}
+
+/**
+ * Feeds `clock` the `iat` (ms) of tokens just received: the issuer's time at the latest, since a backend may hand out
+ * a token it issued earlier (one it keeps while still valid, or with the first sign-in's `iat` copied). An `iat`
+ * moves the estimate ahead at once; behind only when the one before it agreed, so one old `iat` cannot set it back.
+ */
+export function issuedAtObserver(clock: IssuerClock, localNow: () => number = () => Date.now()) {
+  /** The offset the last `iat` suggested and did not set: a next one that agrees confirms it. */
+  let unconfirmed: number | undefined
+  return (issuedAt: number) => {
+    const localTime = localNow()
+    const observed = issuedAt - localTime
+    if (!Number.isFinite(observed)) return
+    const confirmed = unconfirmed !== undefined && Math.abs(observed - unconfirmed) < TOLERANCE_MS
+    unconfirmed = observed
+    if (observed > clock.offset() || confirmed) clock.observe(issuedAt, localTime)
   }
 }

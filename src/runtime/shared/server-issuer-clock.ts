@@ -1,4 +1,4 @@
-import { createIssuerClock, type IssuerClock } from '../core/clock'
+import { createIssuerClock, issuedAtObserver, type IssuerClock } from '../core/clock'
 import { tokenTiming } from '../core/token'
 
 /**
@@ -14,8 +14,16 @@ import { tokenTiming } from '../core/token'
 // session-cache.ts). Looked up when first used: a browser bundle that imports this file keeps nothing of it.
 const CLOCK = Symbol.for('nuxt-gatekeeper:issuer-clock')
 
+const ISSUED_AT = Symbol.for('nuxt-gatekeeper:issued-at-observer')
+
 export function serverIssuerClock(): IssuerClock {
   return ((globalThis as { [CLOCK]?: IssuerClock })[CLOCK] ??= createIssuerClock())
+}
+
+/** The rule for `iat` observations (core/clock.ts), as one per process too. */
+function observeIssued(issuedAt: number): void {
+  const shared = globalThis as { [ISSUED_AT]?: (issuedAt: number) => void }
+  ;(shared[ISSUED_AT] ??= issuedAtObserver(serverIssuerClock()))(issuedAt)
 }
 
 /**
@@ -24,7 +32,7 @@ export function serverIssuerClock(): IssuerClock {
  */
 export function observeIssuedToken(token: string | null | undefined): void {
   const issuedAt = token ? tokenTiming(token).issuedAt : null
-  if (issuedAt !== null) serverIssuerClock().observeIssued(issuedAt + 500)
+  if (issuedAt !== null) observeIssued(issuedAt + 500)
 }
 
 /** When `token` expires, in this machine's clock (ms); infinite when it states no expiry. */
