@@ -474,7 +474,7 @@ export {}
       })
       // TypeScript resolves a path-mapped module for an augmentation (`declare module '#auth'` in a server file)
       // only once some file of the program imports it: this one does, so an app's augmentation alone works. The app's
-      // program too, where `#auth` is the same module (below).
+      // program too, where `#auth` is the same module (above).
       addTypeTemplate({ filename: 'types/gatekeeper-server-auth.d.ts', getContents: () => `export type { SessionData } from '#auth'\n` }, { nuxt: true, nitro: true })
       nuxt.options.nitro.externals = defu(nuxt.options.nitro.externals, { inline: [serverAuth.dst] })
       // Route rules with `auth: { roles }` or `auth: { required: true }` get a middleware; other apps pay nothing.
