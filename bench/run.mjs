@@ -222,5 +222,8 @@ try {
 finally {
   await browser?.close()
   for (const server of servers) server.stop()
+  // Also those a measurement started: when one of two parallel callgrind workers fails, the other's server was left
+  // running under valgrind after the run had ended.
+  stopEveryServer()
   redis.stop()
 }
