@@ -1,4 +1,4 @@
-import { defineClientStrategy, readPointer, withoutPointer, type EndpointConfig, type SignInParams, type StrategyContext } from '#auth-core'
+import { defineClientStrategy, readPointer, valueAt, withoutPointer, type EndpointConfig, type SignInParams, type StrategyContext } from '#auth-core'
 import type { LocalRuntimeOptions } from './options'
 
 /**
@@ -9,12 +9,6 @@ export function unexpectedAnswer(ctx: StrategyContext<unknown>, name: string, en
   const value = readPointer(body, pointer)
   const what = body === null ? 'no JSON body' : !value.found ? 'nothing' : value.value === null ? 'null' : Array.isArray(value.value) ? 'an array' : typeof value.value === 'object' ? 'an object' : `a ${typeof value.value}`
   return ctx.error('BAD_RESPONSE', `The ${name} endpoint (${endpoint ? ctx.url(endpoint.path) : ''}) answered ${what} at auth.provider.${option} "${pointer}", not ${expected}`)
-}
-
-/** What `body` holds at `pointer`, or undefined. */
-export function valueAt(body: unknown, pointer: string): unknown {
-  const result = readPointer(body, pointer)
-  return result.found ? result.value : undefined
 }
 
 /** Reads a value the options say is there; a missing one is the backend's fault. */

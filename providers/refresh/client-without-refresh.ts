@@ -1,5 +1,5 @@
-import { defineClientStrategy, writePointer, type ClientStrategy } from '#auth-core'
-import local, { requestSignIn, unexpectedAnswer, valueAt } from '../local/client'
+import { defineClientStrategy, valueAt, writePointer, type ClientStrategy } from '#auth-core'
+import local, { requestSignIn, unexpectedAnswer } from '../local/client'
 import type { RefreshRuntimeOptions } from './options'
 
 // The refresh provider's strategy less its own refresh: signing in, up and out, and the session. What the browser

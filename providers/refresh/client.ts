@@ -1,5 +1,5 @@
-import { defineClientStrategy, isAuthError, readPointer, writePointer } from '#auth-core'
-import { unexpectedAnswer, valueAt } from '../local/client'
+import { defineClientStrategy, isAuthError, valueAt, writePointer } from '#auth-core'
+import { unexpectedAnswer } from '../local/client'
 import { getSession, signIn, signOut, signUp } from './client-without-refresh'
 import type { RefreshRuntimeOptions } from './options'
 
@@ -29,8 +29,8 @@ export default defineClientStrategy<RefreshRuntimeOptions>({
     if (typeof token !== 'string' || !token) throw unexpectedAnswer(ctx, 'refresh', options.refreshEndpoint, body, 'refresh.token.refreshResponseTokenPointer', options.refreshResponseTokenPointer, 'a token')
     // A rotated refresh token always replaces the old one, whatever refreshOnlyToken says: presenting the old one
     // again would look like token theft to a backend with reuse detection (RFC 9700 §4.14.2).
-    const rotated = readPointer(body, options.signInResponseRefreshTokenPointer)
-    const refreshToken = rotated.found && typeof rotated.value === 'string' && rotated.value ? rotated.value : undefined
+    const rotated = valueAt(body, options.signInResponseRefreshTokenPointer)
+    const refreshToken = typeof rotated === 'string' && rotated ? rotated : undefined
     if (!options.refreshOnlyToken && !refreshToken) {
       throw unexpectedAnswer(ctx, 'refresh', options.refreshEndpoint, body, 'refresh.token.signInResponseRefreshTokenPointer', options.signInResponseRefreshTokenPointer, 'a refresh token (auth.provider.refresh.refreshOnlyToken is false)')
     }

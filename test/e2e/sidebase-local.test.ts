@@ -164,17 +164,23 @@ describe('the same app with the incumbent\'s default globalAppMiddleware (off)',
     return (await response.json() as { token: { accessToken: string } }).token.accessToken
   }
 
+  /** A browser signed in by the incumbent's sign-in link: `/ordered?token=`, reached by a client-side navigation. */
+  async function signedInThroughLink() {
+    const session = await openSession(browser(), listedURL)
+    await session.page.goto('/always-unprotected')
+    await waitForHydration(session.page)
+    await pushRoute(session.page, `/ordered?token=${encodeURIComponent(await signedInToken())}`)
+    await session.page.waitForURL(url => url.pathname === '/ordered')
+    return session
+  }
+
   it('protects a page that lists the guard under the module\'s own name, gatekeeper-auth', async () => {
     // Nuxt lists a global middleware under no name a page can use: this was an unknown middleware, a 500.
     const refused = await fetch(`${listedURL}/protected/by-gatekeeper-name`, { redirect: 'manual' })
     expect(refused.status).toBe(302)
     expect(refused.headers.get('location')).toBe('/?redirect=/protected/by-gatekeeper-name')
-    const session = await openSession(browser(), listedURL)
+    const session = await signedInThroughLink()
     const { page } = session
-    await page.goto('/always-unprotected')
-    await waitForHydration(page)
-    await pushRoute(page, `/ordered?token=${encodeURIComponent(await signedInToken())}`)
-    await page.waitForURL(url => url.pathname === '/ordered')
     await pushRoute(page, '/protected/by-gatekeeper-name')
     await page.waitForURL(url => url.pathname === '/protected/by-gatekeeper-name')
     await expect.poll(() => text(page, 'page')).toBe('protected by the module\'s name')
@@ -193,12 +199,8 @@ describe('the same app with the incumbent\'s default globalAppMiddleware (off)',
     expect(refused.headers.get('location')).toBe('/?redirect=/ordered')
 
     // The browser, on a client-side navigation from a public page.
-    const session = await openSession(browser(), listedURL)
+    const session = await signedInThroughLink()
     const { page } = session
-    await page.goto('/always-unprotected')
-    await waitForHydration(page)
-    await pushRoute(page, `/ordered?token=${encodeURIComponent(await signedInToken())}`)
-    await page.waitForURL(url => url.pathname === '/ordered')
     await expect.poll(() => text(page, 'ordered-status')).toBe('authenticated')
     expect(await text(page, 'ordered-user')).toContain('@example.test')
     await session.assertClean()

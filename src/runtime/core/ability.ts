@@ -1,4 +1,4 @@
-import { readPointer } from './pointer'
+import { valueAt } from './pointer'
 
 // Authorization, written once for the app and the server: an ability is a check on the session (the module
 // hands it over, so nobody writes a "user resolver"), typed by the arguments it takes. No Vue, no Nitro here:
@@ -56,7 +56,7 @@ export type RolesSource = string | ((session: never) => unknown)
 /** The session's roles as a list of strings: a string is one role; anything else is none. */
 export function sessionRoles(session: unknown, source: RolesSource): string[] {
   if (session === null || session === undefined) return []
-  const value = typeof source === 'function' ? rolesOf(session, source) : pointerValue(session, source)
+  const value = typeof source === 'function' ? rolesOf(session, source) : valueAt(session, source)
   if (typeof value === 'string') return [value]
   return Array.isArray(value) ? value.filter((role): role is string => typeof role === 'string') : []
 }
@@ -69,11 +69,6 @@ function rolesOf(session: unknown, read: (session: never) => unknown): unknown {
   catch {
     return []
   }
-}
-
-function pointerValue(session: unknown, pointer: string): unknown {
-  const result = readPointer(session, pointer)
-  return result.found ? result.value : undefined
 }
 
 /** True when `session` has at least one of `roles`. */

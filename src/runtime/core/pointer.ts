@@ -24,6 +24,12 @@ export function readPointer(document: unknown, pointer: string): PointerResult {
   return current === undefined ? { found: false } : { found: true, value: current }
 }
 
+/** What `document` holds at `pointer`, or undefined. */
+export function valueAt(document: unknown, pointer: string): unknown {
+  const result = readPointer(document, pointer)
+  return result.found ? result.value : undefined
+}
+
 /** Writes `value` at `pointer`, creating objects on the way. The root pointer returns `value`. */
 export function writePointer(document: Record<string, unknown>, pointer: string, value: unknown): unknown {
   const keys = parsePointer(pointer)

@@ -1,7 +1,7 @@
 import { createError, deleteCookie, getCookie, getHeader, getRequestIP, getRequestProtocol, setCookie, setResponseHeader, type H3Event } from 'h3'
 import { AuthError, type TokenResult } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
-import { readPointer } from '../../core/pointer'
+import { valueAt } from '../../core/pointer'
 import { jwtExpiry } from '../../core/token'
 import { createExpiringCache } from '../../shared/expiring-cache'
 import type { CookieJar } from '../../shared/token-store'
@@ -222,7 +222,6 @@ function logFailure(work: Promise<unknown>) {
 }
 
 function userIdOf(session: unknown, pointer: string): unknown {
-  const found = readPointer(session, pointer)
-  const value = found.found ? found.value : undefined
+  const value = valueAt(session, pointer)
   return typeof value === 'string' || typeof value === 'number' ? value : null
 }
