@@ -79,6 +79,10 @@ export default defineNuxtConfig({
     // Users whose email matches get the `admin` role (env NUXT_ADMIN_EMAIL_PATTERN): admin@example.com,
     // admin+anything@example.com.
     adminEmailPattern: '^admin(\\+[^@]*)?@example\\.com$',
+    // Wrong passwords an email may have within loginLockoutSeconds before its sign-ins answer 429 with Retry-After
+    // until the window ends (env NUXT_LOGIN_FAILURES_ALLOWED, NUXT_LOGIN_LOCKOUT_SECONDS).
+    loginFailuresAllowed: 5,
+    loginLockoutSeconds: 60,
     public: {
       /** Which provider the playground runs (env PLAYGROUND_PROVIDER): 'refresh' (default), 'local', 'httponly' (refresh, httpOnly cookies), 'sessions' (refresh, session mode) or 'authjs'. */
       playgroundProvider: process.env.PLAYGROUND_PROVIDER || 'refresh',

@@ -95,6 +95,31 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await session.assertClean()
   })
 
+  it('a rate-limited sign-in is RATE_LIMITED through the relay, with the backend\'s Retry-After passed on for the form', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const signIn = (password: string) => fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL }, body: JSON.stringify({ credentials: { email: user.email, password } }) })
+    // The playground's backend allows five wrong passwords per email and minute.
+    for (let attempt = 0; attempt < 5; attempt += 1) expect((await signIn('wrong-password-1!')).status).toBe(401)
+    const limited = await signIn(user.password)
+    expect(limited.status).toBe(429)
+    const wait = Number(limited.headers.get('retry-after'))
+    expect(wait).toBeGreaterThan(30)
+    expect(wait).toBeLessThanOrEqual(60)
+    expect((await limited.json()).data.authError.code).toBe('RATE_LIMITED')
+    expect(limited.headers.getSetCookie()).toEqual([])
+
+    const session = await openSession(browser(), baseURL)
+    session.expectFailedRequest(/status of 429/)
+    const { page, context } = session
+    await page.goto('/login')
+    await signInThroughForm(page, user)
+    await expect.poll(() => text(page, 'error')).toMatch(/^Too many attempts\. Try again in \d+ s\.$/)
+    expect((await context.cookies()).find(entry => entry.name === 'auth.token')).toBeUndefined()
+    expect(await backend.count('POST /api/auth/login')).toBe(7)
+    await session.assertClean()
+  })
+
   it('a sign-up the backend refuses is answered with its reasons through the relay (the form can show them)', async () => {
     const user = newUser()
     await backend.register(user)

@@ -258,6 +258,35 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
+  it('after five wrong passwords the backend limits sign-ins: RATE_LIMITED with its Retry-After, the form says when to try again, the right password waits too', async () => {
+    const user = newUser()
+    await backend.register(user)
+    // The playground's backend allows five wrong passwords per email and minute: four here, the fifth in the form.
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      const refused = await fetch(`${baseURL}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: 'wrong-password-1!' }) })
+      expect(refused.status).toBe(401)
+    }
+    const session = await openSession(browser(), baseURL)
+    session.expectFailedRequest(/status of 401/)
+    session.expectFailedRequest(/status of 429/)
+    const { page } = session
+    await page.goto('/login')
+    await signInThroughForm(page, { email: user.email, password: 'wrong-password-1!' })
+    await expect.poll(() => text(page, 'error')).toMatch(/wrong/i)
+    await signInThroughForm(page, user)
+    // The wait comes from the backend's Retry-After (error.retryAfterMs): at most the minute, less what passed.
+    await expect.poll(() => text(page, 'error')).toMatch(/^Too many attempts\. Try again in \d+ s\.$/)
+    const seconds = Number(/in (\d+) s/.exec(await text(page, 'error') ?? '')?.[1])
+    expect(seconds).toBeGreaterThan(30)
+    expect(seconds).toBeLessThanOrEqual(60)
+    expect(await page.evaluate(() => (window as unknown as { __authHooks: { errors: string[] } }).__authHooks.errors.at(-1))).toBe('signIn:RATE_LIMITED')
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(await tokenCookie(page)).toBeUndefined()
+    expect(await text(page, 'status')).toContain('unauthenticated')
+    expect(await backend.count('POST /api/auth/login')).toBe(6)
+    await session.assertClean()
+  })
+
   it('keeps the user signed in when the session endpoint fails or times out, shows no protected page without a verdict; a 401 signs out', async () => {
     const user = newUser()
     await backend.register(user)

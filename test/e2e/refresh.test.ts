@@ -252,6 +252,27 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     await session.assertClean()
   })
 
+  it('a rate-limited refresh waits as long as the backend\'s Retry-After says (not the backoff\'s 1, 2, 4 s), and nobody is signed out', async () => {
+    const { tokens } = await signedIn()
+    // 429 with Retry-After: 30 (the fixture's injected rate limit).
+    await backend.fault('/api/auth/refresh', '429')
+    const session = await openSession(browser(), baseURL)
+    session.expectFailedRequest(/status of 429/)
+    await setTokens(session.context, tokens)
+    const { page } = session
+    await page.goto('/profile')
+    await waitForHydration(page)
+    // Due two thirds into the token's life; it goes through the refresh route, which passes the header on.
+    await expect.poll(() => backend.count(REFRESH), { timeout: 10_000 }).toBe(1)
+    await page.waitForTimeout(5000)
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect((await recordedHooks(page)).errors).toEqual(['refresh:RATE_LIMITED'])
+    expect((await recordedHooks(page)).signedOut).toEqual([])
+    expect(await text(page, 'status')).toBe('authenticated')
+    expect(await cookie(session.context, 'auth.refresh-token')).toBe(tokens.refreshToken)
+    await session.assertClean()
+  })
+
   it('signing out revokes the refresh token at the backend', async () => {
     const { tokens } = await signedIn()
     const session = await openSession(browser(), baseURL)
@@ -336,6 +357,17 @@ describe('the refresh route (/api/_auth/refresh): the browser refreshes through 
     const response = await fetch(ROUTE, { method: 'POST', headers: { ...sameOrigin, cookie: 'auth.refresh-token=not-a-refresh-token' }, body: '{}' })
     expect(response.status).toBe(401)
     expect((await response.json()).data.authError.code).toBe('REFRESH_REFUSED')
+    expect(response.headers.getSetCookie()).toEqual([])
+  })
+
+  it('a rate-limited refresh answers 429 RATE_LIMITED with the backend\'s Retry-After and leaves the cookies alone', async () => {
+    const { tokens } = await signedIn()
+    await backend.fault('/api/auth/refresh', '429')
+    const response = await fetch(ROUTE, { method: 'POST', headers: { ...sameOrigin, cookie: `auth.token=${tokens.token}; auth.refresh-token=${tokens.refreshToken}` }, body: '{}' })
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('30')
+    expect(response.headers.get('cache-control')).toBe('private, no-store')
+    expect((await response.json()).data.authError.code).toBe('RATE_LIMITED')
     expect(response.headers.getSetCookie()).toEqual([])
   })
 

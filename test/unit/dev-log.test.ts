@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { logAuthErrorOnce } from '../../src/runtime/app/dev-log'
+import { authErrorFix, logAuthErrorOnce } from '../../src/runtime/app/dev-log'
 import { AuthError } from '../../src/runtime/core/errors'
 
 describe('development log of auth failures', () => {
@@ -24,6 +24,13 @@ describe('development log of auth failures', () => {
     logAuthErrorOnce(new AuthError('UNAUTHORIZED', 'token refused', { status: 401 }), 'getSession')
     logAuthErrorOnce(new AuthError('REFRESH_REFUSED', 'refresh token refused', { status: 401 }), 'refresh')
     expect(warn).not.toHaveBeenCalled()
+  })
+
+  it('does not log a rate limit, and the DevTools tab says what it means instead of a set-up fix', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    logAuthErrorOnce(new AuthError('RATE_LIMITED', 'POST /api/auth/login asked to be called less often (429, retry after 30 s)', { status: 429, retryAfterMs: 30_000 }), 'signIn')
+    expect(warn).not.toHaveBeenCalled()
+    expect(authErrorFix('RATE_LIMITED', 429)).toMatch(/^normal use: the backend asks to be called less often/)
   })
 
   it('does not log a backend refusing what the user typed (409 taken, 422 per-field reasons, 400), only set-up statuses', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { shallowRef } from 'vue'
-import { AuthError, createIssuerClock, initialMachineState, jwtExpiry, transition, type AuthEvent, type ClientStrategy, type StrategyContext, type TokenResult } from '../../src/runtime/core'
+import { reactive, shallowRef } from 'vue'
+import { AuthError, createIssuerClock, initialMachineState, jwtExpiry, transition, type AuthEvent, type AuthMachineState, type ClientStrategy, type StrategyContext, type TokenResult } from '../../src/runtime/core'
 import type { PublicAuthConfig } from '../../src/runtime/core/config'
 import { createRefresher } from '../../src/runtime/app/refresher'
 import { scheduleChecks } from '../../src/runtime/app/scheduling'
@@ -26,7 +26,7 @@ const cookie = (name: string) => ({ name, maxAge: 600, sameSite: 'lax' as const,
 const tokenConfig = { token: { cookie: cookie('t'), headerName: 'Authorization', type: 'Bearer', maxAgeInSeconds: 600 }, refreshToken: { cookie: cookie('r'), headerName: '', type: '', maxAgeInSeconds: 600 } }
 
 /** The backend: tokens in its own clock (`issuerSkewMs` behind the browser), refresh calls counted. */
-function backend({ ttlSeconds, issuerSkewMs = 0, withIat = true }: { ttlSeconds: number, issuerSkewMs?: number, withIat?: boolean }) {
+function backend({ ttlSeconds, issuerSkewMs = 0, withIat = true, refusals = [] }: { ttlSeconds: number, issuerSkewMs?: number, withIat?: boolean, refusals?: AuthError[] }) {
   let calls = 0
   let minted = 0
   const issuerNow = () => Date.now() - issuerSkewMs
@@ -41,6 +41,9 @@ function backend({ ttlSeconds, issuerSkewMs = 0, withIat = true }: { ttlSeconds:
   const strategy = {
     refresh: async (): Promise<TokenResult> => {
       calls += 1
+      // The first calls get these answers instead (a rate limit), in order.
+      const refusal = refusals.shift()
+      if (refusal) throw refusal
       return { token: mint(), refreshToken: `r${calls}` }
     },
   } as unknown as ClientStrategy<unknown>
@@ -116,7 +119,7 @@ async function openTab(server: ReturnType<typeof backend>, { observeServerTime =
     },
   })
   const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
-  const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null }, store: store as never, clock, sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
+  const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null, lastFailure: () => null }, store: store as never, clock, sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
   return { tokens, refresher, store, clock, stop }
 }
 
@@ -193,6 +196,32 @@ describe('refresher and expiry timer', () => {
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => tab.refresher.refresh()))
     expect(new Set(outcomes)).toEqual(new Set(['refreshed']))
     expect(server.calls()).toBe(1)
+    tab.stop()
+  })
+
+  it('a rate limit\'s Retry-After holds automatic refreshes back that long, not the backoff\'s 1, 2, 4 s', async () => {
+    const limited = new AuthError('RATE_LIMITED', 'Slow down', { status: 429, retryAfterMs: 20_000 })
+    const server = backend({ ttlSeconds: 2, refusals: [limited] })
+    const tab = await openTab(server)
+    // The refresh is due after 1.3 s (two thirds of the lifetime): it is asked again 20 s after that.
+    await runFor(21_000)
+    expect(server.calls()).toBe(1)
+    expect(tab.store.machine.phase).toBe('authenticated')
+    await runFor(1_000)
+    expect(server.calls()).toBe(2)
+    tab.stop()
+  })
+
+  it('a Retry-After of a day holds them back ten minutes at most', async () => {
+    const limited = new AuthError('RATE_LIMITED', 'Slow down', { status: 429, retryAfterMs: 86_400_000 })
+    const server = backend({ ttlSeconds: 2, refusals: [limited] })
+    const tab = await openTab(server)
+    await runFor(2_000)
+    expect(server.calls()).toBe(1)
+    await vi.advanceTimersByTimeAsync(9 * 60_000)
+    expect(server.calls()).toBe(1)
+    await runFor(60_000)
+    expect(server.calls()).toBe(2)
     tab.stop()
   })
 
@@ -312,5 +341,37 @@ describe('refresher: an answer the relay route stored', () => {
     expect(tab.tokens.refreshToken()).toBeNull()
     expect(tab.tokens.token()).toBeNull()
     tab.stop()
+  })
+})
+
+describe('the check again after checks without a verdict', () => {
+  it('waits as long as a rate-limited check\'s Retry-After says, not 2 s', async () => {
+    const limited = new AuthError('RATE_LIMITED', 'Slow down', { status: 429, retryAfterMs: 30_000 })
+    // No verdict yet: the first check was rate-limited.
+    const store = reactive({
+      machine: { ...initialMachineState, error: 'RATE_LIMITED' as const } as AuthMachineState,
+      dispatch(event: AuthEvent) {
+        store.machine = transition(store.machine, event)
+      },
+    })
+    let checks = 0
+    const session = {
+      async getSession() {
+        checks += 1
+        store.dispatch({ type: 'START', activity: 'checking' })
+        await Promise.resolve()
+        store.dispatch({ type: 'VERDICT', present: false, epoch: store.machine.epoch })
+        return null
+      },
+      lastFailure: () => limited,
+    }
+    const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
+    const stop = scheduleChecks({ tokens: appTokens(), refresher: null, session, store: store as never, clock: createIssuerClock(), sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
+    await runFor(29_000)
+    expect(checks).toBe(0)
+    await runFor(2_000)
+    expect(checks).toBe(1)
+    expect(store.machine.phase).toBe('unauthenticated')
+    stop()
   })
 })

@@ -14,6 +14,14 @@ const ANSWERS: Record<string, string> = {
   '/just-deep-enough': `{"user":${'['.repeat(60)}${']'.repeat(60)}}`,
   '/large': JSON.stringify({ user: { name: 'Ada', bio: 'x'.repeat(200_000) } }),
 }
+// Answers that ask to wait. The dated one is dated long ago: its wait is read against the answer's own `Date`.
+const WAITS: Record<string, { status: number, headers: Record<string, string> }> = {
+  '/limited': { status: 429, headers: { 'retry-after': '30' } },
+  '/limited-until': { status: 429, headers: { 'date': 'Thu, 01 Jan 2015 00:00:00 GMT', 'retry-after': 'Thu, 01 Jan 2015 00:01:30 GMT' } },
+  '/limited-unsaid': { status: 429, headers: {} },
+  '/limited-unreadable': { status: 429, headers: { 'retry-after': 'soon' } },
+  '/maintenance': { status: 503, headers: { 'retry-after': '120' } },
+}
 let server: Server
 let baseURL = ''
 beforeAll(async () => {
@@ -27,6 +35,12 @@ beforeAll(async () => {
     if (request.url === '/created' || request.url === '/html') {
       response.writeHead(201, { 'content-type': request.url === '/html' ? 'text/html' : 'text/plain' })
       response.end(request.url === '/html' ? '<!doctype html><p>app</p>' : 'User created')
+      return
+    }
+    const waiting = WAITS[request.url ?? '']
+    if (waiting) {
+      response.writeHead(waiting.status, { 'content-type': 'application/json', ...waiting.headers })
+      response.end('{"statusMessage":"Slow down"}')
       return
     }
     if (request.url === '/missing') {
@@ -120,6 +134,31 @@ describe('errors that say where to look', () => {
     expect(failure.message).toContain(`${baseURL}/missing`)
     expect(failure.message).toContain('auth.provider.endpoints.getSession')
     expect(failure.message).toContain('auth.baseURL')
+  })
+})
+
+describe('a backend that asks to wait', () => {
+  const failureAt = async (path: string) => await requestEndpoint({ baseURL, timeout: 5000, tokens: { authorization: () => null } }, { path, method: 'post' }, 'signIn').catch((error: unknown) => error) as AuthError
+
+  it.each([
+    ['/limited', 'RATE_LIMITED', 30_000],
+    ['/limited-until', 'RATE_LIMITED', 90_000],
+    ['/limited-unsaid', 'RATE_LIMITED', undefined],
+    ['/limited-unreadable', 'RATE_LIMITED', undefined],
+    ['/maintenance', 'SERVER', 120_000],
+  ])('%s: %s, retryAfterMs %s', async (path, code, retryAfterMs) => {
+    const failure = await failureAt(path)
+    expect(failure).toBeInstanceOf(AuthError)
+    expect(failure.code).toBe(code)
+    expect(failure.retryAfterMs).toBe(retryAfterMs)
+    expect(failure.isVerdict).toBe(false)
+    expect(failure.message).toContain(`${baseURL}${path}`)
+    // The backend's body stays for the app, as for other refusals.
+    expect(failure.data).toEqual({ statusMessage: 'Slow down' })
+  })
+
+  it('the message says how long', async () => {
+    expect((await failureAt('/limited')).message).toMatch(/\(429, retry after 30 s\)$/)
   })
 })
 

@@ -8,6 +8,8 @@ export function authErrorMessage(error: unknown): string {
       return 'Wrong email or password'
     case 'BAD_REQUEST':
       return backendMessage(error.data) ?? 'The server rejected the request. Check the form and try again.'
+    case 'RATE_LIMITED':
+      return error.retryAfterMs === undefined ? 'Too many attempts. Please wait a moment and try again.' : `Too many attempts. Try again in ${Math.ceil(error.retryAfterMs / 1000)} s.`
     case 'NETWORK':
       return 'Could not reach the server. Check your connection and try again.'
     case 'TIMEOUT':

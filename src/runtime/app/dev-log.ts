@@ -15,12 +15,16 @@ const FIXES: Partial<Record<AuthErrorCode, string>> = {
 /** What a refused input means: shown instead of the set-up fix (the DevTools tab), never logged. */
 const REFUSED_INPUT = 'normal use: the backend refused what was sent (a taken email, a field it rejects); its reasons are in the error\'s data'
 
+/** What a rate limit means (the DevTools tab); never logged either. */
+const RATE_LIMITED = 'normal use: the backend asks to be called less often (429); automatic retries wait as long as its Retry-After says, and error.retryAfterMs tells a form when the user may try again'
+
 /**
  * The fix for a failure of this kind when it is one of the set-up, else what it means when the backend refused the
  * input (the DevTools tab shows it beside the error).
  */
 export function authErrorFix(code: string, status?: number): string | undefined {
   if (refusedInput({ code, status })) return REFUSED_INPUT
+  if (code === 'RATE_LIMITED') return RATE_LIMITED
   return Object.hasOwn(FIXES, code) ? FIXES[code as AuthErrorCode] : undefined
 }
 

@@ -19,7 +19,7 @@ import { createAuthState, useAuthStateFields, type AuthState, type AuthStateFiel
 import { createTabChannel, type TabMessage } from './tabs/channel'
 import type { AppTokens } from './tokens'
 
-export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensureChecked' | 'endSession'>,
+export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensureChecked' | 'endSession' | 'lastFailure'>,
   Pick<Navigation, 'guardTarget' | 'accessTarget' | 'guardNavigate' | 'enforceGuard'>,
   SignInActions {
   /** The resolved public config (build-time part plus runtimeConfig.public.auth). */
@@ -197,6 +197,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     getSession: session.getSession,
     ensureChecked: session.ensureChecked,
     endSession: session.endSession,
+    lastFailure: session.lastFailure,
     askSession,
     signIn: async (...args) => await (await signingIn('signIn')).signIn(...args),
     signUp: async (...args) => await (await signingIn('signUp')).signUp(...args),

@@ -173,7 +173,7 @@ export function createRefresher(deps: RefresherDeps) {
     else {
       deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch })
       lastFailure = authError
-      backoff.fail(Date.now())
+      backoff.fail(Date.now(), authError.retryAfterMs)
     }
     throw authError
   }

@@ -11,6 +11,7 @@ export async function relay<T>(ctx: StrategyContext<unknown>, route: EndpointCon
   catch (error) {
     const relayed = ((error as AuthError).data as { data?: { authError?: { code?: unknown, message?: unknown, data?: unknown } } } | undefined)?.data?.authError
     if (!relayed || !isAuthErrorCode(relayed.code)) throw error
-    throw new AuthError(relayed.code, String(relayed.message ?? relayed.code), { status: (error as AuthError).status, data: relayed.data })
+    // The relay's own `Retry-After` (a rate limit's wait), read by the request from the hop's answer.
+    throw new AuthError(relayed.code, String(relayed.message ?? relayed.code), { status: (error as AuthError).status, data: relayed.data, retryAfterMs: (error as AuthError).retryAfterMs })
   }
 }

@@ -13,7 +13,7 @@ const MAX_TIMEOUT = 2 ** 31 - 1
 export interface SchedulingDeps {
   tokens: AppTokens
   refresher: Refresher | null
-  session: Pick<SessionManager, 'getSession'>
+  session: Pick<SessionManager, 'getSession' | 'lastFailure'>
   store: AuthState
   clock: IssuerClock
   sessionRefresh: SessionRefreshRuntimeConfig
@@ -76,7 +76,8 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
   const stopWatch = tokens.kept && tokens.readable ? watch([tokens.views().token, tokens.views().refreshToken], arm, { immediate: true }) : () => {}
 
   // No verdict because the checks failed (backend down, a bad answer): the guard keeps protected pages away
-  // meanwhile, so ask again, 2 s doubling to a minute, while the tab is visible. Whichever check or refresh
+  // meanwhile, so ask again, 2 s doubling to a minute (or as long as the backend's Retry-After says), while the
+  // tab is visible. Whichever check or refresh
   // then brings the verdict, the guard acts on it (the login page sends a signed-in user back to the page
   // they wanted).
   const retry = createBackoff({ baseMs: 2000, maxMs: 60_000 })
@@ -87,7 +88,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
   }
   const stopRetry = watch(withoutVerdict, (failed) => {
     clearTimeout(retryTimer)
-    if (failed) retryTimer = setTimeout(() => void checkAgain(), retry.fail(Date.now()))
+    if (failed) retryTimer = setTimeout(() => void checkAgain(), retry.fail(Date.now(), session.lastFailure()?.retryAfterMs))
   }, { immediate: true })
   const stopVerdict = watch(() => store.machine.phase, (phase, before) => {
     if (before !== 'unknown' || phase === 'unknown' || retry.failures === 0) return

@@ -124,12 +124,12 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
           if (store.machine.epoch !== epoch) return store.data ?? null
           // The refresher reported its failure already.
           const authError = isAuthError(error) ? error : await report(error, 'getSession')
-          store.dispatch({ type: 'FAIL', code: authError.code, epoch })
-          throw authError
+          throw failed(authError, epoch)
         }
         if (store.machine.epoch !== epoch) return store.data ?? null
       }
     }
+    lastFailure = null
     store.dispatch({ type: 'START', activity: 'checking' })
     // The answer is about this token: if a sign-in stores another one meanwhile, the answer is stale.
     let checkedToken = tokens.token()
@@ -171,9 +171,16 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
         await endSession('session-refused', { stillValid: () => !stale() })
         return store.machine.phase === 'unauthenticated' ? null : store.data ?? null
       }
-      store.dispatch({ type: 'FAIL', code: authError.code, epoch })
-      throw authError
+      throw failed(authError, epoch)
     }
+  }
+
+  /** The check's failure (no verdict), kept for the retry's wait (scheduling.ts); returned to be thrown. */
+  let lastFailure: AuthError | null = null
+  function failed(authError: AuthError, epoch: number): AuthError {
+    lastFailure = authError
+    store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+    return authError
   }
 
   /**
@@ -210,7 +217,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     else if (import.meta.client && store.machine.phase === 'unknown') void getSession().catch(() => {})
   }
 
-  return { getSession, ensureChecked, endSession, applySession, afterRefresh }
+  return { getSession, ensureChecked, endSession, applySession, afterRefresh, lastFailure: () => lastFailure }
 }
 
 export type SessionManager = ReturnType<typeof createSession>

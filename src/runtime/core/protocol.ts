@@ -50,6 +50,7 @@ export const ERROR_STATUS: Readonly<Record<AuthErrorCode, number>> = {
   REFRESH_REFUSED: 401,
   CSRF: 403,
   BAD_REQUEST: 400,
+  RATE_LIMITED: 429,
   ENDPOINT_DISABLED: 404,
   NOT_SUPPORTED: 404,
   TIMEOUT: 504,

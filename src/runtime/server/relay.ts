@@ -136,7 +136,15 @@ export function relayError(error: unknown, status?: number) {
     // `data` is the backend's error body: relayed when it answers the request itself (a sign-up form's validation
     // details), never for the backend's own failures (a 5xx page, a stack trace, an address inside the network).
     data: { authError: { code: authError.code, message: RELAYED_MESSAGE[authError.code], data: CLIENT_SIDE_CODES.has(authError.code) && !setUpFault ? authError.data : undefined } },
+    // Kept (never sent) for the route's `Retry-After` (relay-route.ts).
+    cause: authError,
   })
+}
+
+/** How long (ms) the backend behind a relayed error asked to wait, when it said. */
+export function relayedRetryAfterMs(error: unknown): number | undefined {
+  const cause = (error as { cause?: unknown } | null)?.cause
+  return isAuthError(cause) ? cause.retryAfterMs : undefined
 }
 
 /** Codes about the request itself (a wrong password, a CSRF refusal): expected, not worth a server log line. */
@@ -151,6 +159,7 @@ const RELAYED_MESSAGE: Readonly<Record<AuthErrorCode, string>> = {
   TIMEOUT: 'The authentication backend did not answer in time',
   SERVER: 'The authentication backend failed',
   BAD_REQUEST: 'The backend rejected the request',
+  RATE_LIMITED: 'The authentication backend asks to be called less often',
   BAD_RESPONSE: 'The authentication backend gave an answer that could not be used',
   ENDPOINT_DISABLED: 'This endpoint is disabled',
   CSRF: 'Cross-site request refused: send JSON from this app',

@@ -154,7 +154,7 @@ const ENDPOINT_OPTION: Readonly<Record<string, string>> = {
 /** Maps a fetch failure to a typed AuthError. 401/403 are verdicts; everything else keeps the session. */
 export function toAuthError(error: unknown, name: string, url: string): AuthError {
   if (error instanceof AuthError) return error
-  const failure = error as { name?: string, message?: string, cause?: { name?: string }, response?: { status?: number }, data?: unknown }
+  const failure = error as { name?: string, message?: string, cause?: { name?: string }, response?: { status?: number, headers?: Headers }, data?: unknown }
   const status = failure.response?.status
   if (status === undefined) {
     const timedOut = failure.name === 'TimeoutError' || failure.cause?.name === 'TimeoutError' || /timeout|aborted due to timeout/i.test(failure.message ?? '')
@@ -164,10 +164,29 @@ export function toAuthError(error: unknown, name: string, url: string): AuthErro
   }
   const data = parseErrorData(failure.data)
   if (status === 401 || status === 403) return new AuthError('UNAUTHORIZED', `The ${name} endpoint (${url}) refused the request (${status})`, { status, data, cause: error })
-  if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint (${url}) failed (${status})`, { status, data, cause: error })
+  // A rate limit, or a backend down for a while (503), may say how long to wait: automatic retries honour it.
+  const retryAfterMs = status === 429 || status === 503 ? retryAfterOf(failure.response?.headers) : undefined
+  const wait = retryAfterMs === undefined ? '' : `, retry after ${Math.ceil(retryAfterMs / 1000)} s`
+  if (status === 429) return new AuthError('RATE_LIMITED', `The ${name} endpoint (${url}) asked to be called less often (429${wait})`, { status, data, retryAfterMs, cause: error })
+  if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint (${url}) failed (${status}${wait})`, { status, data, retryAfterMs, cause: error })
   // A 404 or 405 is most often a wrong path or method in the options: name them.
   const hint = status === 404 || status === 405 ? `: check auth.baseURL and the ${name} endpoint's path and method (${ENDPOINT_OPTION[name] ?? 'auth.provider.endpoints'})` : ''
   return new AuthError('BAD_REQUEST', `The ${name} endpoint (${url}) rejected the request (${status})${hint}`, { status, data, cause: error })
+}
+
+/**
+ * A `Retry-After` header in ms: delay-seconds, or an HTTP-date read against the answer's own `Date` (the server's
+ * clock against itself, so a wrong clock on this side does not matter), else against this clock. `undefined`
+ * when absent or unreadable.
+ */
+export function retryAfterOf(headers: Pick<Headers, 'get'> | undefined): number | undefined {
+  const value = headers?.get('retry-after')?.trim()
+  if (!value) return undefined
+  if (/^\d+$/.test(value)) return Number(value) * 1000
+  const at = Date.parse(value)
+  if (Number.isNaN(at)) return undefined
+  const sent = Date.parse(headers?.get('date') ?? '')
+  return Math.max(0, at - (Number.isNaN(sent) ? Date.now() : sent))
 }
 
 function parseErrorData(data: unknown): unknown {
