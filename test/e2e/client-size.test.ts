@@ -69,13 +69,20 @@ type Parts = Awaited<ReturnType<typeof clientParts>>
 // 8 451, refresh 9 840, local-httponly 8 592, refresh-httponly 8 831, sessions 8 831, authjs 7 546 (0.25 to 0.36 kB
 // more over every chunk, 0.13 to 0.24 kB more first). The budgets within 1.5 % of these, or over, were set anew to
 // the figure + 4 %; the others are unchanged.
+// Measured 2026-12-05 later still, after a 429 became RATE_LIMITED with the backend's Retry-After honoured by the
+// automatic retries (the check that asks again keeps the last failure; about 0.1 kB of the first load, and the
+// Retry-After reading in the lazy backend chunk): every chunk local 12 912, refresh 15 728, local-httponly 12 655,
+// refresh-httponly 12 866, sessions 12 866, authjs 11 707; what every page loads first local 8 675, refresh 10 125,
+// local-httponly 8 835, refresh-httponly 8 995, sessions 8 995, authjs 7 694 (at 6ab4fd0: every chunk local 12 527,
+// refresh 15 439; first local 8 467, refresh 10 022; the whole entry file grew by 124 B gzip, the rest of the rise is
+// the share-out moving with renamed identifiers). Same rule: budgets within 1.5 % of these, or over, set anew.
 const GZIP_BUDGETS: Record<string, number> = {
-  'local': 12_930,
-  'refresh': 15_580,
-  'local-httponly': 12_720,
-  'refresh-httponly': 12_735,
-  'sessions': 12_735,
-  'authjs': 11_835,
+  'local': 13_430,
+  'refresh': 16_360,
+  'local-httponly': 13_165,
+  'refresh-httponly': 13_385,
+  'sessions': 13_385,
+  'authjs': 12_180,
 }
 
 /**
@@ -84,11 +91,11 @@ const GZIP_BUDGETS: Record<string, number> = {
  * chunks). Same rule.
  */
 const INITIAL_GZIP_BUDGETS: Record<string, number> = {
-  'local': 8_790,
-  'refresh': 10_095,
-  'local-httponly': 8_935,
-  'refresh-httponly': 8_990,
-  'sessions': 8_990,
+  'local': 9_025,
+  'refresh': 10_530,
+  'local-httponly': 9_190,
+  'refresh-httponly': 9_355,
+  'sessions': 9_355,
   'authjs': 7_850,
 }
 

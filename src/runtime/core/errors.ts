@@ -65,7 +65,7 @@ export class AuthError extends Error {
 
   /** Plain, serialisable form (for payloads and logs); never contains tokens. */
   toJSON() {
-    return { name: this.name, code: this.code, status: this.status, message: this.message, retryAfterMs: this.retryAfterMs }
+    return { name: this.name, code: this.code, status: this.status, message: this.message }
   }
 }
 

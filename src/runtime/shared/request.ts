@@ -166,9 +166,8 @@ export function toAuthError(error: unknown, name: string, url: string): AuthErro
   if (status === 401 || status === 403) return new AuthError('UNAUTHORIZED', `The ${name} endpoint (${url}) refused the request (${status})`, { status, data, cause: error })
   // A rate limit, or a backend down for a while (503), may say how long to wait: automatic retries honour it.
   const retryAfterMs = status === 429 || status === 503 ? retryAfterOf(failure.response?.headers) : undefined
-  const wait = retryAfterMs === undefined ? '' : `, retry after ${Math.ceil(retryAfterMs / 1000)} s`
-  if (status === 429) return new AuthError('RATE_LIMITED', `The ${name} endpoint (${url}) asked to be called less often (429${wait})`, { status, data, retryAfterMs, cause: error })
-  if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint (${url}) failed (${status}${wait})`, { status, data, retryAfterMs, cause: error })
+  if (status === 429) return new AuthError('RATE_LIMITED', `The ${name} endpoint (${url}) asked to be called less often (429)`, { status, data, retryAfterMs, cause: error })
+  if (status >= 500) return new AuthError('SERVER', `The ${name} endpoint (${url}) failed (${status})`, { status, data, retryAfterMs, cause: error })
   // A 404 or 405 is most often a wrong path or method in the options: name them.
   const hint = status === 404 || status === 405 ? `: check auth.baseURL and the ${name} endpoint's path and method (${ENDPOINT_OPTION[name] ?? 'auth.provider.endpoints'})` : ''
   return new AuthError('BAD_REQUEST', `The ${name} endpoint (${url}) rejected the request (${status})${hint}`, { status, data, cause: error })
@@ -182,11 +181,8 @@ export function toAuthError(error: unknown, name: string, url: string): AuthErro
 export function retryAfterOf(headers: Pick<Headers, 'get'> | undefined): number | undefined {
   const value = headers?.get('retry-after')?.trim()
   if (!value) return undefined
-  if (/^\d+$/.test(value)) return Number(value) * 1000
-  const at = Date.parse(value)
-  if (Number.isNaN(at)) return undefined
-  const sent = Date.parse(headers?.get('date') ?? '')
-  return Math.max(0, at - (Number.isNaN(sent) ? Date.now() : sent))
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - (Date.parse(headers!.get('date') ?? '') || Date.now())
+  return Number.isNaN(ms) ? undefined : Math.max(0, ms)
 }
 
 function parseErrorData(data: unknown): unknown {
