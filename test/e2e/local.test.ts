@@ -390,6 +390,20 @@ describe('local provider in Chromium', () => {
     }
   })
 
+  it('a session of a megabyte reaches the page once: the HTML is that megabyte and the page, not twice it', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    await backend.fault('/api/auth/session', 'large-session')
+    // Pages that do not show the session themselves (/profile does, in its "raw session data").
+    for (const path of ['/', '/posts']) {
+      const html = await (await fetch(`${baseURL}${path}`, { headers: { cookie: `auth.token=${token}` } })).text()
+      expect(html, path).toContain('Large Session')
+      expect(html.match(/a{100000,}/g)?.length, path).toBe(1)
+      expect(html.length, path).toBeLessThan(1_100_000)
+    }
+  })
+
   it('never puts the token into the SSR HTML or payload', async () => {
     const user = newUser()
     await backend.register(user)
