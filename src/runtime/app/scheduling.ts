@@ -77,9 +77,8 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
 
   // No verdict because the checks failed (backend down, a bad answer): the guard keeps protected pages away
   // meanwhile, so ask again, 2 s doubling to a minute (or as long as the backend's Retry-After says), while the
-  // tab is visible. Whichever check or refresh
-  // then brings the verdict, the guard acts on it (the login page sends a signed-in user back to the page
-  // they wanted).
+  // tab is visible. Whichever check or refresh then brings the verdict, the guard acts on it (the login page
+  // sends a signed-in user back to the page they wanted).
   const retry = createBackoff({ baseMs: 2000, maxMs: 60_000 })
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   const withoutVerdict = () => store.machine.phase === 'unknown' && store.machine.error !== null && store.machine.activity === null

@@ -178,7 +178,7 @@ export function toAuthError(error: unknown, name: string, url: string): AuthErro
  * clock against itself, so a wrong clock on this side does not matter), else against this clock. `undefined`
  * when absent or unreadable.
  */
-export function retryAfterOf(headers: Pick<Headers, 'get'> | undefined): number | undefined {
+function retryAfterOf(headers: Pick<Headers, 'get'> | undefined): number | undefined {
   const value = headers?.get('retry-after')?.trim()
   if (!value) return undefined
   const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - (Date.parse(headers!.get('date') ?? '') || Date.now())
