@@ -34,13 +34,21 @@ describe('server utilities (local provider)', () => {
     expect(await backend.count(SESSION)).toBe(1)
   })
 
-  it('a token the backend refuses is a 401 and its cookie is dropped; an outage is a 503 and signs nobody out', async () => {
+  it('a token the backend refuses is a 401 and its cookie is dropped; an outage or a rate limit is a 503 (with the backend\'s Retry-After) and signs nobody out', async () => {
     const { token } = await signedIn(backend)
     await backend.fault('/api/auth/session', '500')
     const outage = await whoami({ cookie: `auth.token=${token}` })
     expect(outage.status).toBe(503)
     expect((await outage.json()).data.authError.code).toBe('SERVER')
     expect(outage.headers.getSetCookie()).toEqual([])
+
+    // A backend that asks to wait: still no verdict, and its Retry-After reaches the API's client.
+    await backend.fault('/api/auth/session', '429')
+    const limited = await whoami({ cookie: `auth.token=${token}` })
+    expect(limited.status).toBe(503)
+    expect(limited.headers.get('retry-after')).toBe('30')
+    expect((await limited.json()).data.authError.code).toBe('RATE_LIMITED')
+    expect(limited.headers.getSetCookie()).toEqual([])
 
     await backend.fault('/api/auth/session', '401')
     const refused = await whoami({ cookie: `auth.token=${token}` })

@@ -1,5 +1,5 @@
 import { defineEventHandler, setResponseHeader, type H3Event } from 'h3'
-import { relayedRetryAfterMs } from './relay'
+import { passRetryAfter } from './relay'
 
 /**
  * One of the module's `/api/_auth` routes. Its answers (a session, rotated token cookies, an error about them) are
@@ -13,9 +13,7 @@ export function defineRelayRoute<T>(handler: (event: H3Event) => Promise<T>) {
       return await handler(event)
     }
     catch (error) {
-      // The backend's wait (a rate limit, a 503 for maintenance) reaches the browser as the backend said it.
-      const retryAfterMs = relayedRetryAfterMs(error)
-      if (retryAfterMs !== undefined) setResponseHeader(event, 'retry-after', Math.ceil(retryAfterMs / 1000))
+      passRetryAfter(event, error)
       throw error
     }
   })

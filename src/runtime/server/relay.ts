@@ -1,4 +1,4 @@
-import { createError, getHeader, getRequestHost, getRequestIP, getRequestProtocol, type H3Event } from 'h3'
+import { createError, getHeader, getRequestHost, getRequestIP, getRequestProtocol, setResponseHeader, type H3Event } from 'h3'
 import strategy from '#auth-provider'
 import { AuthError, DEFAULT_RELAY_HEADERS, ERROR_STATUS, isAuthError, isRelayableHeader, type AuthErrorCode, type ClientStrategy } from '../core'
 import { serverSettings } from '../shared/server-settings'
@@ -141,10 +141,14 @@ export function relayError(error: unknown, status?: number) {
   })
 }
 
-/** How long (ms) the backend behind a relayed error asked to wait, when it said. */
-export function relayedRetryAfterMs(error: unknown): number | undefined {
-  const cause = (error as { cause?: unknown } | null)?.cause
-  return isAuthError(cause) ? cause.retryAfterMs : undefined
+/**
+ * The backend's wait (a rate limit, a 503 for maintenance), when it said one, passed on as `Retry-After` to whoever
+ * called this server: for an AuthError or a relayed one (relayError keeps it as the cause).
+ */
+export function passRetryAfter(event: H3Event, error: unknown) {
+  const cause = isAuthError(error) ? error : (error as { cause?: unknown } | null)?.cause
+  const retryAfterMs = isAuthError(cause) ? cause.retryAfterMs : undefined
+  if (retryAfterMs !== undefined) setResponseHeader(event, 'retry-after', Math.ceil(retryAfterMs / 1000))
 }
 
 /** Codes about the request itself (a wrong password, a CSRF refusal): expected, not worth a server log line. */

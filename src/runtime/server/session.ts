@@ -8,7 +8,7 @@ import { forgetCachedSession } from '../shared/session-cache'
 import { serverIssuerClock } from '../shared/server-issuer-clock'
 import { serverSettings } from '../shared/server-settings'
 import { ownsContext } from '../shared/event-jar'
-import { relayContext, relayError } from './relay'
+import { passRetryAfter, relayContext, relayError } from './relay'
 
 // Server utilities for the token providers (local, refresh): the same names as the Auth.js provider's. The
 // token comes from the Authorization header (API clients, useAuthFetch) or the module's cookie; the session
@@ -67,7 +67,7 @@ async function renewToken(event: H3Event): Promise<TokenRelay> {
         tokens.clear()
         return { token: null, renewed: false, relay }
       }
-      throw unavailable(error)
+      throw unavailable(event, error)
     }
     return { token: tokens.token(), renewed: true, relay }
   }
@@ -96,7 +96,7 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
     return await ask(token)
   }
   catch (error) {
-    if (!(isAuthError(error) && error.isVerdict)) throw unavailable(error)
+    if (!(isAuthError(error) && error.isVerdict)) throw unavailable(event, error)
   }
   // The backend refused it: no request of this server takes it from the cache any more (a fresh check asked the
   // backend past an entry that is still there).
@@ -115,7 +115,7 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
       if (successor) return await ask(successor)
     }
     catch (error) {
-      if (!(isAuthError(error) && error.isVerdict)) throw unavailable(error)
+      if (!(isAuthError(error) && error.isVerdict)) throw unavailable(event, error)
     }
     tokens.clear()
     return { token: null, session: null }
@@ -131,8 +131,12 @@ function serverAuth(event: H3Event, { fresh = false }: { fresh?: boolean } = {})
   return memo<ServerAuth>(event, RESOLVED) ?? remember(event, RESOLVED, resolve(event))
 }
 
-/** No verdict (backend down, a timeout, an answer it cannot use): a 503 or 504, never a 401 that would sign out. */
-function unavailable(error: unknown) {
+/**
+ * No verdict (backend down, a timeout, an answer it cannot use): a 503 or 504, never a 401 that would sign out; with
+ * the backend's `Retry-After` when it said one (a rate limit), for the app's API clients too.
+ */
+function unavailable(event: H3Event, error: unknown) {
+  passRetryAfter(event, error)
   // The relay's error shape (the code and its meaning, logged), with the status of a gateway that got no answer.
   return relayError(error, isAuthError(error) && error.code === 'TIMEOUT' ? 504 : 503)
 }
