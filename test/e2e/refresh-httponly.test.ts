@@ -121,6 +121,86 @@ describe('httpOnly cookies with refresh tokens', () => {
     await assertClean()
   })
 
+  it('a sign-out in another tab while a refresh is on its way on the server ends signed out: the refresh does not set its successor', async () => {
+    const { page, context, expectFailedRequest, assertClean } = await signedIn()
+    await waitForHydration(page)
+    const refreshingTab = await context.newPage()
+    await refreshingTab.goto('/lab')
+    await waitForHydration(refreshingTab)
+    // The backend's refresh answers 600 ms late, so the other tab's sign-out reaches the server while the refresh
+    // is in flight there (httpOnly cookies: no browser lock can hold either request back).
+    await backend.fault('/api/auth/refresh', 'slow')
+    // A backend whose sign-out ends nothing on its side (this one's would revoke the whole token family, and hide it).
+    await backend.fault('/api/auth/logout', 'stateless')
+    expectFailedRequest(/\/api\/_auth\/refresh/)
+    const refreshesBefore = await backend.count(REFRESH)
+    const refreshing = refreshingTab.evaluate(() => (window as unknown as { __lab: { refresh: () => Promise<{ ok: boolean, code?: string }> } }).__lab.refresh())
+    // Signed out once the refresh has reached the backend, which answers it 600 ms later.
+    await expect.poll(() => backend.count(REFRESH), { interval: 20 }).toBe(refreshesBefore + 1)
+    await page.evaluate(async () => {
+      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $nuxt: { $gatekeeper: { signOut(options: { redirect: false }): Promise<unknown> } } } } } }).__vue_app__
+      await app.config.globalProperties.$nuxt.$gatekeeper.signOut({ redirect: false })
+    })
+    const outcome = await refreshing
+    // Before: the refresh's answer came after the sign-out's and set the rotated cookies again: a reload was signed in.
+    expect(await tokenCookies(context)).toEqual({ token: undefined, refreshToken: undefined })
+    // The refresh spent its pair, but the sign-out ended it meanwhile: a verdict for the tab that asked.
+    expect(outcome).toMatchObject({ ok: false, code: 'REFRESH_REFUSED' })
+    await page.goto('/profile')
+    await page.waitForURL(url => url.pathname === '/login')
+    await expect.poll(() => text(refreshingTab, 'lab-status')).toBe('unauthenticated')
+    await assertClean()
+  })
+
+  describe('the relay routes: a sign-out ends the refresh of its tokens', () => {
+    const tokenCookiesOf = (response: Response) => response.headers.getSetCookie().filter(line => /^auth\.(?:token|refresh-token)=/.test(line)).map(line => line.split(';')[0]!)
+    const post = (path: string, cookie: string) => fetch(`${baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL, cookie }, body: '{}' })
+
+    async function signedInCookie() {
+      const user = newUser()
+      await backend.register(user)
+      const answer = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+      expect(answer.status).toBe(200)
+      const cookie = tokenCookiesOf(answer)
+      expect(cookie).toHaveLength(2)
+      return { cookie: cookie.join('; '), token: cookie.find(pair => pair.startsWith('auth.token='))!.slice('auth.token='.length) }
+    }
+
+    it('a sign-out arriving while the refresh is at the backend: the refresh sets nothing, and the backend hears the sign-out of the successor', async () => {
+      const { cookie, token } = await signedInCookie()
+      await backend.fault('/api/auth/refresh', 'slow')
+      const refreshesBefore = await backend.count(REFRESH)
+      const refreshing = post('/api/_auth/refresh', cookie)
+      await expect.poll(() => backend.count(REFRESH), { interval: 20 }).toBe(refreshesBefore + 1)
+      const signOut = await post('/api/_auth/signout', cookie)
+      const refresh = await refreshing
+      expect(signOut.status).toBe(200)
+      expect(tokenCookiesOf(signOut)).toEqual(['auth.token=', 'auth.refresh-token='])
+      expect(refresh.status).toBe(401)
+      expect((await refresh.json()).data.authError.code).toBe('REFRESH_REFUSED')
+      expect(tokenCookiesOf(refresh)).toEqual([])
+      // The sign-out the backend heard was the successor's (the tokens the browser would have had), and it is over.
+      const heard = (await (await fetch(`${baseURL}/api/_test/last-headers`)).json())['POST /api/auth/logout'].authorization as string
+      expect(heard).toMatch(/^Bearer /)
+      expect(heard).not.toBe(`Bearer ${token}`)
+      expect((await fetch(`${baseURL}/api/auth/session`, { headers: { authorization: heard } })).status).toBe(401)
+    })
+
+    it('a request with the spent tokens, queued in the browser past a sign-out with their successor, does not get the successor back', async () => {
+      const { cookie } = await signedInCookie()
+      // A backend whose sign-out ends nothing on its side: only the app server can refuse the successor here.
+      await backend.fault('/api/auth/logout', 'stateless')
+      const refresh = await post('/api/_auth/refresh', cookie)
+      expect(refresh.status).toBe(200)
+      const successor = tokenCookiesOf(refresh).join('; ')
+      expect((await post('/api/_auth/signout', successor)).status).toBe(200)
+      // Within the 10 s in which a spent pair still gets its successor (httpOnly cookies, see refresh-dedupe.ts).
+      const late = await post('/api/_auth/refresh', cookie)
+      expect(late.status).toBe(401)
+      expect(tokenCookiesOf(late)).toEqual([])
+    })
+  })
+
   it('twenty concurrent API calls after expiry make one refresh, and all succeed', async () => {
     const { page, context, user, assertClean } = await signedIn()
     await waitForHydration(page)

@@ -83,39 +83,39 @@ describe('server-side refresh de-duplication', () => {
     let release: () => void = () => {}
     const refresh = () => {
       calls += 1
-      return new Promise<string>((resolve) => {
-        release = () => resolve(`tokens-${calls}`)
+      return new Promise<{ token: string }>((resolve) => {
+        release = () => resolve({ token: `tokens-${calls}` })
       })
     }
     const first = dedupeServerRefresh('spent-r', 'old-a', refresh)
     const second = dedupeServerRefresh('spent-r', 'old-a', refresh)
     await new Promise(resolve => setTimeout(resolve, 0))
     release()
-    expect(await Promise.all([first, second])).toEqual(['tokens-1', 'tokens-1'])
+    expect(await Promise.all([first, second])).toEqual([{ token: 'tokens-1' }, { token: 'tokens-1' }])
     expect(calls).toBe(1)
     // A replay of the same cookies after the refresh settled goes to the backend (whose reuse detection sees it).
     const replay = dedupeServerRefresh('spent-r', 'old-a', refresh)
     await new Promise(resolve => setTimeout(resolve, 0))
     release()
-    expect(await replay).toBe('tokens-2')
+    expect(await replay).toEqual({ token: 'tokens-2' })
     expect(calls).toBe(2)
   })
 
   it('stays joinable until the answer with the successor has left the server, and no longer', async () => {
     let calls = 0
-    const refresh = async () => `tokens-${++calls}`
+    const refresh = async () => ({ token: `tokens-${++calls}` })
     let sent: () => void = () => {}
     const answered = () => new Promise<void>((resolve) => {
       sent = resolve
     })
-    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, answered)).toBe('tokens-1')
+    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, answered)).toEqual({ token: 'tokens-1' })
     // The backend has answered, the browser not yet: the same pair (a reload of that tab) joins.
-    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, answered)).toBe('tokens-1')
+    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, answered)).toEqual({ token: 'tokens-1' })
     expect(calls).toBe(1)
     sent()
     await new Promise(resolve => setTimeout(resolve, 0))
     // Delivered: the pair is spent, a replay goes to the backend.
-    expect(await dedupeServerRefresh('r-held', 'a-held', refresh)).toBe('tokens-2')
+    expect(await dedupeServerRefresh('r-held', 'a-held', refresh)).toEqual({ token: 'tokens-2' })
     expect(calls).toBe(2)
   })
 
@@ -123,19 +123,19 @@ describe('server-side refresh de-duplication', () => {
     vi.useFakeTimers()
     try {
       let calls = 0
-      const refresh = async () => `tokens-${++calls}`
+      const refresh = async () => ({ token: `tokens-${++calls}` })
       let sent: () => void = () => {}
       const answered = () => new Promise<void>((resolve) => {
         sent = resolve
       })
-      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, answered, 10_000)).toBe('tokens-1')
+      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, answered, 10_000)).toEqual({ token: 'tokens-1' })
       sent()
       await vi.advanceTimersByTimeAsync(9_000)
       // A request the browser queued behind the refresh, sent with the spent pair: the same successor.
-      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, answered, 10_000)).toBe('tokens-1')
+      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, answered, 10_000)).toEqual({ token: 'tokens-1' })
       expect(calls).toBe(1)
       await vi.advanceTimersByTimeAsync(1_001)
-      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh)).toBe('tokens-2')
+      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh)).toEqual({ token: 'tokens-2' })
     }
     finally {
       vi.useRealTimers()
@@ -147,15 +147,15 @@ describe('server-side refresh de-duplication', () => {
     // Each refresh's closure reaches its request (here 2 MB of it), as the real one reaches the event.
     const refreshes = Array.from({ length: 10 }, (_, index) => {
       const request = { index, body: Array.from({ length: 50_000 }, (_, item) => ({ item })) }
-      return async () => `tokens-of-${request.index}-${request.body.length}`
+      return async () => ({ token: `tokens-of-${request.index}-${request.body.length}` })
     })
     for (const [index, refresh] of refreshes.entries()) {
-      expect(await dedupeServerRefresh(`r-kept-${index}`, 'a', refresh, async () => {}, 10_000)).toBe(`tokens-of-${index}-50000`)
+      expect(await dedupeServerRefresh(`r-kept-${index}`, 'a', refresh, async () => {}, 10_000)).toEqual({ token: `tokens-of-${index}-50000` })
     }
     refreshes.length = 0
     await new Promise(resolve => setTimeout(resolve, 0))
     // Still in the grace: the spent pair gets its successor without a refresh.
-    expect(await dedupeServerRefresh('r-kept-3', 'a', async () => 'refreshed again', undefined, 10_000)).toBe('tokens-of-3-50000')
+    expect(await dedupeServerRefresh('r-kept-3', 'a', async () => ({ token: 'refreshed again' }), undefined, 10_000)).toEqual({ token: 'tokens-of-3-50000' })
     // Ten requests kept for the grace would be 20 MB.
     expect(reachableHeapBytes() - before).toBeLessThan(5_000_000)
   })

@@ -1,4 +1,5 @@
 import { AuthError } from '../core/errors'
+import type { TokenResult } from '../core/strategy'
 import { sha256Hex } from './expiring-cache'
 import { readSealed, sharedState, writeSealed, type SharedState } from './shared-state'
 
@@ -20,6 +21,9 @@ import { readSealed, sharedState, writeSealed, type SharedState } from './shared
  *
  * With `auth.sharedState` the same holds across server instances (see sharedRefresh): this map joins the
  * requests of one process, the shared storage those of the fleet.
+ *
+ * A sign-out with a pair whose refresh is in flight ends that refresh too (endServerRefresh): otherwise the
+ * refresh's answer, arriving after the sign-out's, would set the successor's cookies again.
  */
 // One per server process (see session-cache.ts for why on globalThis).
 const IN_FLIGHT = Symbol.for('nuxt-gatekeeper:refresh-in-flight')
@@ -36,18 +40,86 @@ export const ANSWER_HOLD_MAX_MS = 10_000
 /** With httpOnly refresh cookies: how long after its answer a spent pair still gets its successor. */
 export const HTTPONLY_REPLAY_GRACE_MS = 10_000
 
-export async function dedupeServerRefresh<T>(refreshToken: string, accessToken: string, refresh: () => Promise<T>, answered?: () => Promise<unknown>, graceMs = 0): Promise<T> {
-  const key = await sha256Hex(`${refreshToken}\n${accessToken}`)
-  const existing = inFlight.get(key) as Promise<T> | undefined
-  if (existing) return await existing
+const pairKey = (refreshToken: string, accessToken: string) => sha256Hex(`${refreshToken}\n${accessToken}`)
+
+export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, accessToken: string, refresh: () => Promise<T>, answered?: () => Promise<unknown>, graceMs = 0): Promise<T> {
+  const key = await pairKey(refreshToken, accessToken)
+  let promise = inFlight.get(key) as Promise<T> | undefined
+  if (!promise) {
+    const shared = sharedState()
+    const started = shared ? shared.then(state => sharedRefresh(state, key, refresh, answered, graceMs)) : refresh()
+    inFlight.set(key, started)
+    started.then(async () => {
+      if (answered) await settledOrAfter(answered(), ANSWER_HOLD_MAX_MS)
+      forgetAfter(key, started, graceMs)
+    }, () => forgetAfter(key, started, 0))
+    promise = started
+  }
+  const result = await promise
+  // Checked by each request once its answer is in, the last moment before it sets the successor's cookies: a
+  // sign-out with the spent pair (sent while this refresh was on its way) or with the successor (sent after another
+  // request delivered it, while this one still waited in the browser's queue) ends both.
+  const successor = await pairKey(result.refreshToken || refreshToken, result.token || '')
+  const ended = await Promise.all([pairEnded(key), pairEnded(successor)])
+  if (ended.includes(true)) throw new AuthError('REFRESH_REFUSED', 'The session was signed out while this refresh was on its way', { status: 401 })
+  return result
+}
+
+/** Pairs a sign-out ended, until their refresh can no longer be joined (see endServerRefresh). */
+const ENDED = Symbol.for('nuxt-gatekeeper:refresh-ended')
+const endedPairs: Map<string, number> = /* @__PURE__ */ processEndedPairs()
+
+function processEndedPairs(): Map<string, number> {
+  return ((globalThis as { [ENDED]?: Map<string, number> })[ENDED] ??= new Map())
+}
+
+/** As long as a refresh of the pair can be in flight or joined: its request, the answer's delivery, the grace. */
+const ENDED_FOR_MS = 2 * ANSWER_HOLD_MAX_MS + HTTPONLY_REPLAY_GRACE_MS
+
+async function pairEnded(key: string): Promise<boolean> {
+  const until = endedPairs.get(key)
+  if (until !== undefined) {
+    if (until > Date.now()) return true
+    endedPairs.delete(key)
+  }
   const shared = sharedState()
-  const promise = shared ? shared.then(state => sharedRefresh(state, key, refresh, answered, graceMs)) : refresh()
-  inFlight.set(key, promise)
-  promise.then(async () => {
-    if (answered) await settledOrAfter(answered(), ANSWER_HOLD_MAX_MS)
-    forgetAfter(key, promise, graceMs)
-  }, () => forgetAfter(key, promise, 0))
-  return await promise
+  if (!shared) return false
+  // A storage that cannot be read leaves the refresh as it was before sign-outs were checked (endServerRefresh warned).
+  return await shared.then(state => readSealed<{ ended: true }>(state, `e:${key}`)).then(found => found !== null, () => false)
+}
+
+/**
+ * For a sign-out (the relay's sign-out route): ends the refresh of this pair that another request (another tab,
+ * a server render) may have in flight on this server or, with `auth.sharedState`, on another instance. That
+ * refresh sets no cookies once its answer is in (its requests get REFRESH_REFUSED). Returns the successor it got
+ * from the backend, if any, so that the sign-out ends that one at the backend too: it is what the browser holds
+ * if that refresh's answer had already left.
+ */
+export async function endServerRefresh<T>(refreshToken: string, accessToken: string): Promise<T | null> {
+  const key = await pairKey(refreshToken, accessToken)
+  const now = Date.now()
+  for (const [ended, until] of endedPairs) {
+    if (until <= now) endedPairs.delete(ended)
+  }
+  endedPairs.set(key, now + ENDED_FOR_MS)
+  const local = inFlight.get(key) as Promise<T> | undefined
+  const state = await sharedState()?.catch(() => undefined)
+  if (state) {
+    await writeSealed(state, `e:${key}`, { ended: true }, ENDED_FOR_MS / 1000).catch((error: unknown) => {
+      console.warn(`[nuxt-gatekeeper] The shared state storage "${state.name}" failed to record a sign-out: a refresh of the same tokens on another instance may set them again (${(error as Error)?.message ?? error})`)
+    })
+  }
+  if (local) return await local.catch(() => null)
+  if (!state) return null
+  // Another instance's refresh: its outcome, once it is recorded (or the wait for its lock runs out).
+  const deadline = Date.now() + state.lockTtlMs + 1000
+  for (;;) {
+    const found = await readOutcome<T>(state, key).catch(() => null)
+    if (found === null) return null
+    if (found !== 'spending') return 'result' in found ? found.result : null
+    if (Date.now() > deadline) return null
+    await sleep(15 + Math.random() * 15)
+  }
 }
 
 /**
@@ -86,15 +158,20 @@ type Outcome<T> = { result: T } | { error: { code: string, message: string, stat
  * answer stays readable as long as it would in one process (until the answer has left, at most
  * ANSWER_HOLD_MAX_MS, and `graceMs` more), plus a second for instances that were already waiting.
  */
+/** What another instance recorded for the pair: `spending` while it refreshes, then its answer or its error; null when nothing. */
+async function readOutcome<T>(state: SharedState, key: string): Promise<Outcome<T> | 'spending' | null> {
+  const found = await readSealed<Outcome<T>>(state, `r:${key}`)
+  return found && 'spending' in found ? 'spending' : found
+}
+
 async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => Promise<T>, answered: (() => Promise<unknown>) | undefined, graceMs: number): Promise<T> {
   const resultKey = `r:${key}`
   const deadline = Date.now() + state.lockTtlMs + 1000
   const storageFailed = (error: unknown) => new AuthError('NETWORK', `The shared state storage "${state.name}" failed during a refresh: ${(error as Error)?.message ?? error}`, { status: 503, cause: error })
   const outcome = async () => {
-    const found = await readSealed<Outcome<T>>(state, resultKey).catch((error: unknown) => Promise.reject(storageFailed(error)))
-    if (!found) return null
-    if ('error' in found) throw new AuthError(found.error.code as never, found.error.message, { status: found.error.status })
-    return 'spending' in found ? 'spending' : found
+    const found = await readOutcome<T>(state, key).catch((error: unknown) => Promise.reject(storageFailed(error)))
+    if (found !== null && found !== 'spending' && 'error' in found) throw new AuthError(found.error.code as never, found.error.message, { status: found.error.status })
+    return found as { result: T } | 'spending' | null
   }
   for (;;) {
     const done = await outcome()

@@ -59,7 +59,8 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
     throw new AuthError('BAD_REQUEST', `The ${name} request was not sent: its ${unsendable[0]} header holds characters an HTTP header cannot carry`)
   }
 
-  let response: Awaited<ReturnType<typeof $fetch.raw>>
+  // What is read of the answer; not `ReturnType<typeof $fetch.raw>`, whose typed routes exceed TypeScript's depth.
+  let response: { status: number, headers: Headers, _data?: unknown }
   // requestTimeout covers the whole exchange, the body too (ofetch's own timeout stops at the headers): the
   // abort cancels a real network request, and the race answers even where the fetch ignores it (Nitro's
   // in-process fetch of a backend on this server). A timer cleared when the exchange ends, not

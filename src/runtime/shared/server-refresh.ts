@@ -1,6 +1,6 @@
 import type { H3Event } from 'h3'
 import { AuthError, type ClientStrategy, type StrategyContext, type TokenResult } from '../core'
-import { dedupeServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from './refresh-dedupe'
+import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from './refresh-dedupe'
 import { observeIssuedToken } from './server-issuer-clock'
 import type { TokenStore } from './token-store'
 
@@ -27,9 +27,26 @@ export async function refreshOnServer(strategy: ClientStrategy<unknown>, context
   // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs (see refresh-dedupe.ts).
   const graceMs = tokens.httpOnly ? HTTPONLY_REPLAY_GRACE_MS : 0
   const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', spend, answered, graceMs)
-  // Rotation: a new refresh token replaces the spent one, always.
-  tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
+  writeSuccessor(tokens, result)
   return { ...result, stored: true }
+}
+
+/** Rotation: a new refresh token replaces the spent one, always; without one the refresh token stays. */
+function writeSuccessor(tokens: TokenStore, result: TokenResult) {
+  tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
+}
+
+/**
+ * For a sign-out: ends a refresh of this request's tokens that another request (another tab, a server render)
+ * has on its way (see endServerRefresh), and puts its successor in their place, so that the sign-out ends, at the
+ * backend too, the tokens the browser would hold if that refresh's answer had already left.
+ */
+export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
+  const refreshToken = tokens.refreshToken()
+  // Server-side sessions refresh under the session's lock, and never bring back a session a sign-out removed.
+  if (!refreshToken || tokens.refreshExclusive) return
+  const successor = await endServerRefresh<TokenResult>(refreshToken, tokens.token() ?? '')
+  if (successor) writeSuccessor(tokens, successor)
 }
 
 /** Resolves once the response to `event` has left this server (or its connection closed). */

@@ -1,0 +1,114 @@
+import { createStorage } from 'unstorage'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { AuthError } from '../../src/runtime/core'
+import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
+import { createProcessLock } from '../../src/runtime/server/sessions/lock'
+import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from '../../src/runtime/shared/refresh-dedupe'
+import { setSharedState, type SharedState } from '../../src/runtime/shared/shared-state'
+
+// The per-process maps and the shared state live on globalThis (see refresh-dedupe.ts and shared-state.ts).
+const IN_FLIGHT = Symbol.for('nuxt-gatekeeper:refresh-in-flight')
+const ENDED = Symbol.for('nuxt-gatekeeper:refresh-ended')
+const SHARED = Symbol.for('nuxt-gatekeeper:shared-state')
+const processMaps = globalThis as unknown as { [IN_FLIGHT]: Map<string, unknown>, [ENDED]: Map<string, unknown> }
+
+let pairs = 0
+/** A fresh pair of tokens per test: the maps outlive each test. */
+const newPair = () => ({ refreshToken: `refresh-${++pairs}`, accessToken: `access-${pairs}` })
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+/** A backend refresh answering after `ms` with the successor of `pair`. */
+function slowRefresh(pair: { refreshToken: string }, ms: number) {
+  let calls = 0
+  return {
+    calls: () => calls,
+    refresh: async () => {
+      calls++
+      await sleep(ms)
+      return { token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` }
+    },
+  }
+}
+
+const codeOf = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: AuthError) => error.code)
+
+afterEach(() => {
+  Reflect.deleteProperty(globalThis, SHARED)
+  vi.restoreAllMocks()
+})
+
+describe('a sign-out ends the server refresh of its tokens (one process)', () => {
+  it('a refresh in flight: the sign-out gets its successor, the refresh\'s requests get REFRESH_REFUSED', async () => {
+    const pair = newPair()
+    const backend = slowRefresh(pair, 50)
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh))
+    const joined = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh))
+    await sleep(10)
+    expect(await endServerRefresh(pair.refreshToken, pair.accessToken)).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
+    expect(await refreshing).toBe('REFRESH_REFUSED')
+    expect(await joined).toBe('REFRESH_REFUSED')
+    expect(backend.calls()).toBe(1)
+  })
+
+  it('no refresh of those tokens: nothing to end, and a refresh of other tokens goes on', async () => {
+    const ended = newPair()
+    expect(await endServerRefresh(ended.refreshToken, ended.accessToken)).toBeNull()
+    const other = newPair()
+    expect(await codeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, slowRefresh(other, 1).refresh))).toBe('ok')
+  })
+
+  it('a sign-out with the successor: a request with the spent pair within the grace does not get the successor', async () => {
+    const pair = newPair()
+    const backend = slowRefresh(pair, 1)
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, undefined, HTTPONLY_REPLAY_GRACE_MS))).toBe('ok')
+    // Without the sign-out the late request joins (it gets the successor, no second backend call).
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, undefined, HTTPONLY_REPLAY_GRACE_MS))).toBe('ok')
+    expect(await endServerRefresh(`next-${pair.refreshToken}`, `successor-of-${pair.refreshToken}`)).toBeNull()
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, undefined, HTTPONLY_REPLAY_GRACE_MS))).toBe('REFRESH_REFUSED')
+    expect(backend.calls()).toBe(1)
+  })
+})
+
+describe('a sign-out ends the server refresh of its tokens (auth.sharedState: another instance)', () => {
+  async function sharedStorage(): Promise<SharedState> {
+    const state = { storage: createStorage(), keys: await createSessionKeys(['x'.repeat(32)]), lock: createProcessLock(5000), name: 'memory', lockTtlMs: 5000 }
+    setSharedState(Promise.resolve(state))
+    return state
+  }
+
+  /** Runs `work` as another instance would: without this process's in-flight refresh or its sign-out marks. */
+  async function onAnotherInstance<T>(work: () => Promise<T>): Promise<T> {
+    const hidden = new Map(processMaps[IN_FLIGHT])
+    processMaps[IN_FLIGHT].clear()
+    try {
+      return await work()
+    }
+    finally {
+      for (const [key, value] of hidden) processMaps[IN_FLIGHT].set(key, value)
+    }
+  }
+
+  it('the sign-out waits for the other instance\'s answer in the storage; that instance\'s refresh sets nothing', async () => {
+    await sharedStorage()
+    const pair = newPair()
+    const backend = slowRefresh(pair, 150)
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh))
+    await sleep(20)
+    const signingOut = onAnotherInstance(() => endServerRefresh(pair.refreshToken, pair.accessToken))
+    // The mark this process keeps for its own sign-outs is gone, as on the instance that refreshes: only the storage's is left.
+    await sleep(20)
+    processMaps[ENDED].clear()
+    expect(await signingOut).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
+    expect(await refreshing).toBe('REFRESH_REFUSED')
+    expect(backend.calls()).toBe(1)
+  })
+
+  it('a storage that fails to record the sign-out says so, and the sign-out goes on', async () => {
+    const state = await sharedStorage()
+    vi.spyOn(state.storage, 'setItem').mockRejectedValue(new Error('connection lost'))
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const pair = newPair()
+    expect(await endServerRefresh(pair.refreshToken, pair.accessToken)).toBeNull()
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('failed to record a sign-out'))
+  })
+})
