@@ -265,6 +265,8 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     // Due two thirds into the token's life; it goes through the refresh route, which passes the header on.
     await expect.poll(() => backend.count(REFRESH), { timeout: 10_000 }).toBe(1)
     await page.waitForTimeout(5000)
+    // The tab's own wait: it asked the refresh route once (the server would answer a second ask itself, see below).
+    expect(await backend.count('POST /api/_auth/refresh')).toBe(1)
     expect(await backend.count(REFRESH)).toBe(1)
     expect((await recordedHooks(page)).errors).toEqual(['refresh:RATE_LIMITED'])
     expect((await recordedHooks(page)).signedOut).toEqual([])
@@ -369,6 +371,13 @@ describe('the refresh route (/api/_auth/refresh): the browser refreshes through 
     expect(response.headers.get('cache-control')).toBe('private, no-store')
     expect((await response.json()).data.authError.code).toBe('RATE_LIMITED')
     expect(response.headers.getSetCookie()).toEqual([])
+    // Asked again within the wait (a reload, another tab): the same refusal with the time left, not another backend call.
+    const again = await fetch(ROUTE, { method: 'POST', headers: { ...sameOrigin, cookie: `auth.token=${tokens.token}; auth.refresh-token=${tokens.refreshToken}` }, body: '{}' })
+    expect(again.status).toBe(429)
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(20)
+    expect(Number(again.headers.get('retry-after'))).toBeLessThanOrEqual(30)
+    expect((await again.json()).data.authError.code).toBe('RATE_LIMITED')
+    expect(await backend.count(REFRESH)).toBe(1)
   })
 
   it('refuses cross-site and form posts (CSRF) without calling the backend', async () => {

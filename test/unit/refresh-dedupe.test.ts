@@ -1,6 +1,6 @@
 import { createStorage } from 'unstorage'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AuthError } from '../../src/runtime/core'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { AuthError, RETRY_AFTER_MAX_MS } from '../../src/runtime/core'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
 import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from '../../src/runtime/shared/refresh-dedupe'
@@ -103,6 +103,19 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     expect(backend.calls()).toBe(1)
   })
 
+  it('a rate-limited refresh holds on the other instances too, with the time left', async () => {
+    await sharedStorage()
+    const pair = newPair()
+    const refused = await dedupeServerRefresh(pair.refreshToken, pair.accessToken, async () => Promise.reject(new AuthError('RATE_LIMITED', 'Too many refreshes', { status: 429, retryAfterMs: 20_000 }))).catch((error: AuthError) => error)
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 20_000 })
+    let calls = 0
+    const elsewhere = await onAnotherInstance(() => dedupeServerRefresh(pair.refreshToken, pair.accessToken, async () => ({ token: `call-${++calls}` }))).catch((error: AuthError) => error)
+    expect(elsewhere).toMatchObject({ code: 'RATE_LIMITED', status: 429 })
+    expect((elsewhere as AuthError).retryAfterMs).toBeGreaterThan(19_000)
+    expect((elsewhere as AuthError).retryAfterMs).toBeLessThanOrEqual(20_000)
+    expect(calls).toBe(0)
+  })
+
   it('a storage that fails to record the sign-out says so, and the sign-out goes on', async () => {
     const state = await sharedStorage()
     vi.spyOn(state.storage, 'setItem').mockRejectedValue(new Error('connection lost'))
@@ -110,5 +123,61 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     const pair = newPair()
     expect(await endServerRefresh(pair.refreshToken, pair.accessToken)).toBeNull()
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('failed to record a sign-out'))
+  })
+})
+
+describe('a rate-limited server refresh answers its refusal for as long as the backend asked', () => {
+  const limited = (retryAfterMs: number) => new AuthError('RATE_LIMITED', 'Too many refreshes', { status: 429, retryAfterMs })
+
+  /** The outcome as a request sees it: its code and the wait it is told. */
+  const outcomeOf = (promise: Promise<unknown>) => promise.then(() => ({ code: 'ok' }), (error: AuthError) => ({ code: error.code, retryAfterMs: error.retryAfterMs }))
+
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('reloads within the Retry-After get RATE_LIMITED with the time left and no backend call; after it the backend is asked', async () => {
+    const pair = newPair()
+    let calls = 0
+    const refresh = async () => {
+      calls++
+      if (calls === 1) throw limited(20_000)
+      return { token: 'fresh' }
+    }
+    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, refresh))).toEqual({ code: 'RATE_LIMITED', retryAfterMs: 20_000 })
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, refresh))).toEqual({ code: 'RATE_LIMITED', retryAfterMs: 15_000 })
+    expect(calls).toBe(1)
+    await vi.advanceTimersByTimeAsync(15_001)
+    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, refresh))).toEqual({ code: 'ok' })
+    expect(calls).toBe(2)
+  })
+
+  it('a Retry-After of a day holds ten minutes at most; other failures are not held', async () => {
+    const pair = newPair()
+    let calls = 0
+    const dayLimited = async () => {
+      calls++
+      throw limited(86_400_000)
+    }
+    await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, dayLimited))
+    await vi.advanceTimersByTimeAsync(RETRY_AFTER_MAX_MS - 1000)
+    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, dayLimited))).toEqual({ code: 'RATE_LIMITED', retryAfterMs: 1000 })
+    await vi.advanceTimersByTimeAsync(1001)
+    await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, dayLimited))
+    expect(calls).toBe(2)
+
+    const other = newPair()
+    let outageCalls = 0
+    const outage = async () => {
+      outageCalls++
+      throw new AuthError('SERVER', 'Unavailable', { status: 503 })
+    }
+    await outcomeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, outage))
+    await outcomeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, outage))
+    expect(outageCalls).toBe(2)
   })
 })

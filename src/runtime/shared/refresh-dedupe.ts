@@ -1,4 +1,5 @@
-import { AuthError } from '../core/errors'
+import { RETRY_AFTER_MAX_MS } from '../core/backoff'
+import { AuthError, isAuthError } from '../core/errors'
 import type { TokenResult } from '../core/strategy'
 import { sha256Hex } from './expiring-cache'
 import { readSealed, sharedState, writeSealed, type SharedState } from './shared-state'
@@ -24,6 +25,10 @@ import { readSealed, sharedState, writeSealed, type SharedState } from './shared
  *
  * A sign-out with a pair whose refresh is in flight ends that refresh too (endServerRefresh): otherwise the
  * refresh's answer, arriving after the sign-out's, would set the successor's cookies again.
+ *
+ * A refresh the backend rate-limited (429 with `Retry-After`) stays joinable, as that refusal, for as long as the
+ * backend asked (at most RETRY_AFTER_MAX_MS): reloads meanwhile are answered RATE_LIMITED with the time left,
+ * instead of asking a backend that said when to ask again.
  */
 // One per server process (see session-cache.ts for why on globalThis).
 const IN_FLIGHT = Symbol.for('nuxt-gatekeeper:refresh-in-flight')
@@ -52,10 +57,15 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
     started.then(async () => {
       if (answered) await settledOrAfter(answered(), ANSWER_HOLD_MAX_MS)
       forgetAfter(key, started, graceMs)
-    }, () => forgetAfter(key, started, 0))
+    }, (error: unknown) => {
+      const holdMs = rateLimitHoldMs(error)
+      if (holdMs > 0) rateLimitedUntil.set(started, Date.now() + holdMs)
+      forgetAfter(key, started, holdMs)
+    })
     promise = started
   }
-  const result = await promise
+  const settled = promise
+  const result = await settled.catch((error: unknown) => Promise.reject(withTimeLeft(error, rateLimitedUntil.get(settled))))
   // Checked by each request once its answer is in, the last moment before it sets the successor's cookies: a
   // sign-out with the spent pair (sent while this refresh was on its way) or with the successor (sent after another
   // request delivered it, while this one still waited in the browser's queue) ends both.
@@ -63,6 +73,19 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
   const ended = await Promise.all([pairEnded(key), pairEnded(successor)])
   if (ended.includes(true)) throw new AuthError('REFRESH_REFUSED', 'The session was signed out while this refresh was on its way', { status: 401 })
   return result
+}
+
+/** Until when a rate-limited refresh answers its refusal (see the top of this file). */
+const rateLimitedUntil = /* @__PURE__ */ new WeakMap<Promise<unknown>, number>()
+
+function rateLimitHoldMs(error: unknown): number {
+  return isAuthError(error) && error.code === 'RATE_LIMITED' && error.retryAfterMs ? Math.min(error.retryAfterMs, RETRY_AFTER_MAX_MS) : 0
+}
+
+/** The refusal as a request now should see it: the wait left, not the one the backend said when it answered. */
+function withTimeLeft(error: unknown, until: number | undefined): unknown {
+  if (until === undefined || !isAuthError(error)) return error
+  return new AuthError(error.code, error.message, { status: error.status, data: error.data, retryAfterMs: Math.max(0, until - Date.now()), cause: error.cause })
 }
 
 /** Pairs a sign-out ended, until their refresh can no longer be joined (see endServerRefresh). */
@@ -150,7 +173,7 @@ function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 /** What the instance that refreshed leaves for the others: its answer, or its error (they must not spend the pair again). */
-type Outcome<T> = { result: T } | { error: { code: string, message: string, status?: number } } | { spending: true }
+type Outcome<T> = { result: T } | { error: { code: string, message: string, status?: number, retryAfterUntil?: number } } | { spending: true }
 
 /**
  * The refresh across server instances: one holds the pair's lock in the shared storage and spends the refresh
@@ -170,7 +193,10 @@ async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => 
   const storageFailed = (error: unknown) => new AuthError('NETWORK', `The shared state storage "${state.name}" failed during a refresh: ${(error as Error)?.message ?? error}`, { status: 503, cause: error })
   const outcome = async () => {
     const found = await readOutcome<T>(state, key).catch((error: unknown) => Promise.reject(storageFailed(error)))
-    if (found !== null && found !== 'spending' && 'error' in found) throw new AuthError(found.error.code as never, found.error.message, { status: found.error.status })
+    if (found !== null && found !== 'spending' && 'error' in found) {
+      const { code, message, status, retryAfterUntil } = found.error
+      throw new AuthError(code as never, message, { status, retryAfterMs: retryAfterUntil === undefined ? undefined : Math.max(0, retryAfterUntil - Date.now()) })
+    }
     return found as { result: T } | 'spending' | null
   }
   for (;;) {
@@ -197,7 +223,10 @@ async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => 
         catch (error) {
           const failure = error as AuthError
           // Others waiting on this pair take the same error rather than spending it once more.
-          await writeSealed(state, resultKey, { error: { code: failure.code ?? 'NETWORK', message: failure.message, status: failure.status } }, 5).catch(() => {
+          // A rate limit's refusal for as long as the backend asked; any other for the waiters already there.
+          const holdMs = rateLimitHoldMs(failure)
+          const retryAfterUntil = holdMs > 0 ? Date.now() + holdMs : undefined
+          await writeSealed(state, resultKey, { error: { code: failure.code ?? 'NETWORK', message: failure.message, status: failure.status, retryAfterUntil } }, Math.max(5, holdMs / 1000)).catch(() => {
             keepLock = true
           })
           throw error
