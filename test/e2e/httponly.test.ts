@@ -95,6 +95,17 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await session.assertClean()
   })
 
+  it('a token too big for a cookie fails the sign-in through the relay: BAD_RESPONSE, and no cookie the browser would drop', async () => {
+    const user = newUser()
+    await backend.register(user)
+    await backend.fault('/api/auth/login', 'large-token')
+    const answer = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+    expect(answer.status).toBe(502)
+    expect((await answer.json()).data.authError.code).toBe('BAD_RESPONSE')
+    // Before, the server stored the cookie in its answer and signed in; the browser then dropped the cookie.
+    expect(answer.headers.getSetCookie()).toEqual([])
+  })
+
   it('a rate-limited sign-in is RATE_LIMITED through the relay, with the backend\'s Retry-After passed on for the form', async () => {
     const user = newUser()
     await backend.register(user)

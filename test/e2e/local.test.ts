@@ -258,6 +258,22 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
+  it('a token too big for a cookie fails the sign-in with BAD_RESPONSE naming its size and the fix, instead of a sign-in the next page forgets', async () => {
+    const user = newUser()
+    await backend.register(user)
+    await backend.fault('/api/auth/login', 'large-token')
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/login')
+    await signInThroughForm(page, user)
+    // The playground's form shows an unexpected code's message as it is.
+    await expect.poll(() => text(page, 'error')).toMatch(/^The access token makes a 5\d{3}-byte cookie \(auth\.token\); browsers drop cookies over 4096 bytes\. Issue smaller tokens, or use auth\.sessions$/)
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(await tokenCookie(page)).toBeUndefined()
+    expect(await text(page, 'status')).toContain('unauthenticated')
+    await session.assertClean()
+  })
+
   it('after five wrong passwords the backend limits sign-ins: RATE_LIMITED with its Retry-After, the form says when to try again, the right password waits too', async () => {
     const user = newUser()
     await backend.register(user)

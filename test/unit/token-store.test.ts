@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { AuthError } from '../../src/runtime/core/errors'
 import { dedupeServerRefresh } from '../../src/runtime/shared/refresh-dedupe'
 import { requestEndpoint } from '../../src/runtime/shared/request'
-import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
+import { BROWSER_COOKIE_BYTES, createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
 import { refreshOnServer } from '../../src/runtime/shared/server-refresh'
 import { reachableHeapBytes } from './support/heap'
 import type { ClientStrategy, StrategyContext } from '../../src/runtime/core'
@@ -63,6 +63,32 @@ describe('token store', () => {
     store.write({ refreshToken: 'r2' })
     expect(writes).toEqual([['auth.refresh-token', 'r2']])
     expect(store.token()).toBe('eyJ.a-b_c.~9')
+  })
+
+  it('a token its cookie cannot hold in a browser is BAD_RESPONSE with its size and the fix, and nothing of the pair is written', () => {
+    const { jar, writes } = memoryJar({ 'auth.token': 'old-access', 'auth.refresh-token': 'old-refresh' })
+    const store = createTokenStore({ ...jar, maxCookieBytes: BROWSER_COOKIE_BYTES }, config)
+    // 'auth.refresh-token=' is 19 bytes: 4077 more fit exactly, one more does not.
+    store.write({ token: 'fits', refreshToken: 'r'.repeat(4077) })
+    expect(writes).toHaveLength(2)
+    const failure = (() => {
+      try {
+        store.write({ token: 'new-access', refreshToken: 'r'.repeat(4078) })
+      }
+      catch (error) {
+        return error as AuthError
+      }
+    })()
+    expect(failure).toBeInstanceOf(AuthError)
+    expect(failure!.code).toBe('BAD_RESPONSE')
+    expect(failure!.message).toBe('The refresh token makes a 4097-byte cookie (auth.refresh-token); browsers drop cookies over 4096 bytes. Issue smaller tokens, or use auth.sessions')
+    // The access token was not written either: half a pair would be worse than none.
+    expect(writes).toHaveLength(2)
+    expect(store.token()).toBe('fits')
+    // A jar without the limit (server-side sessions keep tokens in storage) takes any size.
+    const { jar: sessionJar, values } = memoryJar({})
+    createTokenStore(sessionJar, config).write({ token: 'a'.repeat(10_000) })
+    expect(values.get('auth.token')).toHaveLength(10_000)
   })
 })
 

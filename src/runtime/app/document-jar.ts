@@ -1,4 +1,4 @@
-import type { CookieJar } from '../shared/token-store'
+import { BROWSER_COOKIE_BYTES, type CookieJar } from '../shared/token-store'
 
 // `document.cookie` reads as `a=1; b=2` and takes one `name=value; Attribute…` per write: the jar reads and writes
 // that much itself, without cookie-es (0.8 kB gzip in the browser for parse and serialize, whose checks guard
@@ -11,6 +11,7 @@ const SAME_SITE: Readonly<Record<string, string>> = { true: 'Strict', strict: 'S
  * exists that could be written back after another tab changed the cookie.
  */
 export const documentJar: CookieJar = {
+  maxCookieBytes: BROWSER_COOKIE_BYTES,
   read(name) {
     for (const pair of document.cookie.split(';')) {
       const at = pair.indexOf('=')

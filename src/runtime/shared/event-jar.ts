@@ -1,5 +1,5 @@
 import { deleteCookie, parseCookies, setCookie, type H3Event } from 'h3'
-import { unreadableJar, type CookieJar } from './token-store'
+import { BROWSER_COOKIE_BYTES, unreadableJar, type CookieJar } from './token-store'
 
 /** Where session mode puts the request's session jar (the tokens in storage, see server/sessions), when it arrives. */
 export const SESSION_JAR = Symbol.for('nuxt-gatekeeper:session-jar')
@@ -37,6 +37,7 @@ export function createEventJar(event: H3Event): CookieJar {
   let sent: Record<string, string> | undefined
   const received = (name: string) => (sent ??= parseCookies(event))[name]
   return {
+    maxCookieBytes: BROWSER_COOKIE_BYTES,
     read: name => (written.has(name) ? written.get(name)! : received(name) || null),
     write(cookie, value) {
       // Deleting a cookie the browser did not send, and this response did not set, would only add a header.

@@ -1,3 +1,4 @@
+import { AuthError } from '../core/errors'
 import type { TokenResult } from '../core'
 import { formatAuthorization } from '../core/token'
 import type { CookieRuntimeConfig, TokenRuntimeConfig } from '../core/config'
@@ -15,7 +16,12 @@ export interface CookieJar {
   refreshExclusive?(refresh: () => Promise<TokenResult>): Promise<void>
   /** Server-side sessions: stores what this request wrote (`signIn`: a new session for that session's user). */
   commit?(signIn?: { session: unknown }): Promise<void>
+  /** The most a cookie of this jar may hold, its name and value, in bytes: browsers drop a larger one without a word. */
+  maxCookieBytes?: number
 }
+
+/** What every browser stores of one cookie, its name and value (RFC 6265 asks for at least this; Chrome and Firefox stop there). */
+export const BROWSER_COOKIE_BYTES = 4096
 
 export interface TokenWrite {
   /** `undefined` leaves the cookie alone; `null` or `''` removes it. */
@@ -79,6 +85,9 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
     token: () => read(cookies.token),
     refreshToken: () => read(cookies.refreshToken),
     write(tokens) {
+      // Both checked before either is written: half a pair stored would be worse than none.
+      assertFits(jar, cookies.token, tokens.token, 'access token')
+      assertFits(jar, cookies.refreshToken, tokens.refreshToken, 'refresh token')
       write(cookies.token, tokens.token)
       write(cookies.refreshToken, tokens.refreshToken)
     },
@@ -91,6 +100,18 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
       return { name: cookies.token.headerName, value: formatAuthorization(cookies.token.type, token) }
     },
   }
+}
+
+/**
+ * A token its cookie cannot hold (an identity provider's token with many claims) fails here, with its size and
+ * the fix, instead of a sign-in the browser forgets by the next page (it drops the cookie and says nothing).
+ */
+function assertFits(jar: CookieJar, config: TokenRuntimeConfig | null, value: string | null | undefined, what: string) {
+  if (!jar.maxCookieBytes || !config || !value) return
+  // URI-encoded as the jars write it: ASCII, so its length is its size in bytes (names are checked at build time).
+  const bytes = config.cookie.name.length + 1 + encodeURIComponent(value).length
+  if (bytes <= jar.maxCookieBytes) return
+  throw new AuthError('BAD_RESPONSE', `The ${what} makes a ${bytes}-byte cookie (${config.cookie.name}); browsers drop cookies over ${jar.maxCookieBytes} bytes. Issue smaller tokens, or use auth.sessions`)
 }
 
 /** A jar that holds nothing and ignores writes: httpOnly cookies seen from page scripts. */
