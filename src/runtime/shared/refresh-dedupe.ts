@@ -175,18 +175,18 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 /** What the instance that refreshed leaves for the others: its answer, or its error (they must not spend the pair again). */
 type Outcome<T> = { result: T } | { error: { code: string, message: string, status?: number, retryAfterUntil?: number } } | { spending: true }
 
-/**
- * The refresh across server instances: one holds the pair's lock in the shared storage and spends the refresh
- * token; the others wait and take its outcome (sealed, like everything stored), its answer or its error. The
- * answer stays readable as long as it would in one process (until the answer has left, at most
- * ANSWER_HOLD_MAX_MS, and `graceMs` more), plus a second for instances that were already waiting.
- */
 /** What another instance recorded for the pair: `spending` while it refreshes, then its answer or its error; null when nothing. */
 async function readOutcome<T>(state: SharedState, key: string): Promise<Outcome<T> | 'spending' | null> {
   const found = await readSealed<Outcome<T>>(state, `r:${key}`)
   return found && 'spending' in found ? 'spending' : found
 }
 
+/**
+ * The refresh across server instances: one holds the pair's lock in the shared storage and spends the refresh
+ * token; the others wait and take its outcome (sealed, like everything stored), its answer or its error. The
+ * answer stays readable as long as it would in one process (until the answer has left, at most
+ * ANSWER_HOLD_MAX_MS, and `graceMs` more), plus a second for instances that were already waiting.
+ */
 async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => Promise<T>, answered: (() => Promise<unknown>) | undefined, graceMs: number): Promise<T> {
   const resultKey = `r:${key}`
   const deadline = Date.now() + state.lockTtlMs + 1000

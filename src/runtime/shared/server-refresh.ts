@@ -46,7 +46,12 @@ export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
   // Server-side sessions refresh under the session's lock, and never bring back a session a sign-out removed.
   if (!refreshToken || tokens.refreshExclusive) return
   const successor = await endServerRefresh<TokenResult>(refreshToken, tokens.token() ?? '')
-  if (successor) writeSuccessor(tokens, successor)
+  try {
+    if (successor) writeSuccessor(tokens, successor)
+  }
+  catch {
+    // A successor too big for its cookie was never set anywhere: the sign-out goes on with the tokens it came with.
+  }
 }
 
 /** Resolves once the response to `event` has left this server (or its connection closed). */
