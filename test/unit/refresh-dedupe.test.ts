@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto'
 import { createStorage } from 'unstorage'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AuthError, RETRY_AFTER_MAX_MS } from '../../src/runtime/core'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
 import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from '../../src/runtime/shared/refresh-dedupe'
-import { setSharedState, type SharedState } from '../../src/runtime/shared/shared-state'
+import { setSharedState, writeSealed, type SharedState } from '../../src/runtime/shared/shared-state'
 
 // The per-process maps and the shared state live on globalThis (see refresh-dedupe.ts and shared-state.ts).
 const IN_FLIGHT = Symbol.for('nuxt-gatekeeper:refresh-in-flight')
@@ -114,6 +115,27 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     expect((elsewhere as AuthError).retryAfterMs).toBeGreaterThan(19_000)
     expect((elsewhere as AuthError).retryAfterMs).toBeLessThanOrEqual(20_000)
     expect(calls).toBe(0)
+  })
+
+  it('a marker a dead instance left holds the sign-out no longer than a live refresh takes (half the lock\'s time)', async () => {
+    const state = await sharedStorage()
+    const pair = newPair()
+    const key = createHash('sha256').update(`${pair.refreshToken}\n${pair.accessToken}`).digest('hex')
+    await writeSealed(state, `r:${key}`, { spending: true }, 60)
+    vi.useFakeTimers()
+    try {
+      let settled: unknown = 'pending'
+      void endServerRefresh(pair.refreshToken, pair.accessToken).then((successor) => {
+        settled = successor
+      })
+      await vi.advanceTimersByTimeAsync(state.lockTtlMs / 2 - 100)
+      expect(settled).toBe('pending')
+      await vi.advanceTimersByTimeAsync(200)
+      expect(settled).toBeNull()
+    }
+    finally {
+      vi.useRealTimers()
+    }
   })
 
   it('a storage that fails to record the sign-out says so, and the sign-out goes on', async () => {

@@ -6,7 +6,7 @@ const FIXES: Partial<Record<AuthErrorCode, string>> = {
   TIMEOUT: 'the backend did not answer within auth.requestTimeout: check the backend, or raise the option',
   SERVER: 'the backend failed (5xx): its own logs say why',
   BAD_REQUEST: 'the backend rejected the request: check the path and method of the endpoint the message names (auth.provider.endpoints) and the body that endpoint expects',
-  BAD_RESPONSE: 'the backend\'s answer is not what the options describe: compare the pointer the message names with what the endpoint returns',
+  BAD_RESPONSE: 'the backend\'s answer cannot be used as the options describe it: compare the pointer the message names with what the endpoint returns, or shrink a token too big for its cookie',
   ENDPOINT_DISABLED: 'the endpoint is false in auth.provider.endpoints: give it { path, method } to use it',
   CSRF: 'the module\'s /api/_auth routes take same-origin JSON posts only: call them through useAuth(), not from a form or another site',
   NOT_SUPPORTED: 'the configured provider cannot do this: see its guide for what it supports',

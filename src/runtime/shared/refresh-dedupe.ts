@@ -134,8 +134,10 @@ export async function endServerRefresh<T>(refreshToken: string, accessToken: str
   }
   if (local) return await local.catch(() => null)
   if (!state) return null
-  // Another instance's refresh: its outcome, once it is recorded (or the wait for its lock runs out).
-  const deadline = Date.now() + state.lockTtlMs + 1000
+  // Another instance's refresh: its outcome, once it is recorded, for the successor to end. Waited for as long as a
+  // live refresh takes (half the lock's time: the request timeout and 2.5 s), not for a marker a dead holder left:
+  // the mark above refuses that refresh's commit anyway.
+  const deadline = Date.now() + state.lockTtlMs / 2
   for (;;) {
     const found = await readOutcome<T>(state, key).catch(() => null)
     if (found === null) return null
