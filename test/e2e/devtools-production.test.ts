@@ -22,6 +22,8 @@ const MARKERS: Array<[marker: string, source: string]> = [
   ['gatekeeperDevtools', 'src/runtime/app/devtools/plugin.ts'],
   ['nuxt-gatekeeper:devtools', 'src/runtime/app/devtools/log.ts'],
   ['applied again after a verdict', 'src/runtime/app/devtools/log.ts'],
+  // Not the tab's, but development only as well: the warning for a cookie domain the page's host does not match.
+  ['is set for the domain', 'src/runtime/shared/cookie-domain.ts'],
 ]
 
 function files(dir: string): string[] {

@@ -1,3 +1,4 @@
+import { warnCookieDomainOnce } from '../shared/cookie-domain'
 import { BROWSER_COOKIE_BYTES, type CookieJar } from '../shared/token-store'
 
 // `document.cookie` reads as `a=1; b=2` and takes one `name=value; Attribute…` per write: the jar reads and writes
@@ -30,6 +31,7 @@ export const documentJar: CookieJar = {
     return null
   },
   write(cookie, value) {
+    if (import.meta.dev && value !== null && cookie.domain) warnCookieDomainOnce(cookie.name, cookie.domain, location.hostname)
     const sameSite = SAME_SITE[String(cookie.sameSite)]
     // Scripts cannot set HttpOnly (the browser drops the whole cookie), so the attribute is left out here.
     document.cookie = `${cookie.name}=${encodeURIComponent(value ?? '')}; Max-Age=${value === null ? 0 : Math.floor(cookie.maxAge)}`

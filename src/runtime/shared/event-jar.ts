@@ -1,4 +1,5 @@
-import { deleteCookie, parseCookies, setCookie, type H3Event } from 'h3'
+import { deleteCookie, getRequestURL, parseCookies, setCookie, type H3Event } from 'h3'
+import { warnCookieDomainOnce } from './cookie-domain'
 import { BROWSER_COOKIE_BYTES, unreadableJar, type CookieJar } from './token-store'
 
 /** Where session mode puts the request's session jar (the tokens in storage, see server/sessions), when it arrives. */
@@ -43,6 +44,8 @@ export function createEventJar(event: H3Event): CookieJar {
       // Deleting a cookie the browser did not send, and this response did not set, would only add a header.
       if (value === null && !written.has(cookie.name) && received(cookie.name) === undefined) return
       written.set(cookie.name, value)
+      // The host the browser asked for (behind the dev server's proxy, the forwarded one).
+      if (import.meta.dev && value !== null && cookie.domain) warnCookieDomainOnce(cookie.name, cookie.domain, getRequestURL(event, { xForwardedHost: true }).hostname)
       const attributes = { path: '/', domain: cookie.domain || undefined, sameSite: cookie.sameSite, secure: cookie.secure, httpOnly: cookie.httpOnly }
       if (value === null) deleteCookie(event, cookie.name, attributes)
       else setCookie(event, cookie.name, value, { ...attributes, maxAge: cookie.maxAge })
