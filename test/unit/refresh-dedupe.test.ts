@@ -42,8 +42,8 @@ describe('a sign-out ends the server refresh of its tokens (one process)', () =>
   it('a refresh in flight: the sign-out gets its successor, the refresh\'s requests get REFRESH_REFUSED', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 50)
-    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh))
-    const joined = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh))
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { endable: true }))
+    const joined = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { endable: true }))
     await sleep(10)
     expect(await endServerRefresh(pair.refreshToken, pair.accessToken)).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
     expect(await refreshing).toBe('REFRESH_REFUSED')
@@ -55,17 +55,17 @@ describe('a sign-out ends the server refresh of its tokens (one process)', () =>
     const ended = newPair()
     expect(await endServerRefresh(ended.refreshToken, ended.accessToken)).toBeNull()
     const other = newPair()
-    expect(await codeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, slowRefresh(other, 1).refresh))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, slowRefresh(other, 1).refresh, { endable: true }))).toBe('ok')
   })
 
   it('a sign-out with the successor: a request with the spent pair within the grace does not get the successor', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 1)
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, undefined, HTTPONLY_REPLAY_GRACE_MS))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
     // Without the sign-out the late request joins (it gets the successor, no second backend call).
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, undefined, HTTPONLY_REPLAY_GRACE_MS))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
     expect(await endServerRefresh(`next-${pair.refreshToken}`, `successor-of-${pair.refreshToken}`)).toBeNull()
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, undefined, HTTPONLY_REPLAY_GRACE_MS))).toBe('REFRESH_REFUSED')
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('REFRESH_REFUSED')
     expect(backend.calls()).toBe(1)
   })
 })
@@ -93,7 +93,7 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     await sharedStorage()
     const pair = newPair()
     const backend = slowRefresh(pair, 150)
-    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh))
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { endable: true }))
     await sleep(20)
     const signingOut = onAnotherInstance(() => endServerRefresh(pair.refreshToken, pair.accessToken))
     // The mark this process keeps for its own sign-outs is gone, as on the instance that refreshes: only the storage's is left.
@@ -136,6 +136,18 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     finally {
       vi.useRealTimers()
     }
+  })
+
+  it('a refresh no sign-out can end (readable cookies: no sign-out route) reads no sign-out marks from the storage', async () => {
+    const state = await sharedStorage()
+    const reads = vi.spyOn(state.storage, 'getItem')
+    const marksRead = () => reads.mock.calls.filter(([key]) => String(key).startsWith('e:')).length
+    const pair = newPair()
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, slowRefresh(pair, 1).refresh))).toBe('ok')
+    expect(marksRead()).toBe(0)
+    const endable = newPair()
+    expect(await codeOf(dedupeServerRefresh(endable.refreshToken, endable.accessToken, slowRefresh(endable, 1).refresh, { endable: true }))).toBe('ok')
+    expect(marksRead()).toBe(2)
   })
 
   it('a storage that fails to record the sign-out says so, and the sign-out goes on', async () => {

@@ -134,9 +134,9 @@ describe('server-side refresh de-duplication', () => {
     const answered = () => new Promise<void>((resolve) => {
       sent = resolve
     })
-    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, answered)).toEqual({ token: 'tokens-1' })
+    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, { answered })).toEqual({ token: 'tokens-1' })
     // The backend has answered, the browser not yet: the same pair (a reload of that tab) joins.
-    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, answered)).toEqual({ token: 'tokens-1' })
+    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, { answered })).toEqual({ token: 'tokens-1' })
     expect(calls).toBe(1)
     sent()
     await new Promise(resolve => setTimeout(resolve, 0))
@@ -154,11 +154,11 @@ describe('server-side refresh de-duplication', () => {
       const answered = () => new Promise<void>((resolve) => {
         sent = resolve
       })
-      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, answered, 10_000)).toEqual({ token: 'tokens-1' })
+      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, { answered, graceMs: 10_000 })).toEqual({ token: 'tokens-1' })
       sent()
       await vi.advanceTimersByTimeAsync(9_000)
       // A request the browser queued behind the refresh, sent with the spent pair: the same successor.
-      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, answered, 10_000)).toEqual({ token: 'tokens-1' })
+      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, { answered, graceMs: 10_000 })).toEqual({ token: 'tokens-1' })
       expect(calls).toBe(1)
       await vi.advanceTimersByTimeAsync(1_001)
       expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh)).toEqual({ token: 'tokens-2' })
@@ -176,12 +176,12 @@ describe('server-side refresh de-duplication', () => {
       return async () => ({ token: `tokens-of-${request.index}-${request.body.length}` })
     })
     for (const [index, refresh] of refreshes.entries()) {
-      expect(await dedupeServerRefresh(`r-kept-${index}`, 'a', refresh, async () => {}, 10_000)).toEqual({ token: `tokens-of-${index}-50000` })
+      expect(await dedupeServerRefresh(`r-kept-${index}`, 'a', refresh, { answered: async () => {}, graceMs: 10_000 })).toEqual({ token: `tokens-of-${index}-50000` })
     }
     refreshes.length = 0
     await new Promise(resolve => setTimeout(resolve, 0))
     // Still in the grace: the spent pair gets its successor without a refresh.
-    expect(await dedupeServerRefresh('r-kept-3', 'a', async () => ({ token: 'refreshed again' }), undefined, 10_000)).toEqual({ token: 'tokens-of-3-50000' })
+    expect(await dedupeServerRefresh('r-kept-3', 'a', async () => ({ token: 'refreshed again' }), { graceMs: 10_000 })).toEqual({ token: 'tokens-of-3-50000' })
     // Ten requests kept for the grace would be 20 MB.
     expect(reachableHeapBytes() - before).toBeLessThan(5_000_000)
   })

@@ -47,7 +47,23 @@ export const HTTPONLY_REPLAY_GRACE_MS = 10_000
 
 const pairKey = (refreshToken: string, accessToken: string) => sha256Hex(`${refreshToken}\n${accessToken}`)
 
-export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, accessToken: string, refresh: () => Promise<T>, answered?: () => Promise<unknown>, graceMs = 0): Promise<T> {
+export interface ServerRefreshOptions {
+  /** Resolves once the answer carrying the successor has left this server (the response's `close`). */
+  answered?: () => Promise<unknown>
+  /**
+   * How long after its answer a spent pair still gets its successor (httpOnly refresh cookies).
+   * @default 0
+   */
+  graceMs?: number
+  /**
+   * Whether a sign-out can end this refresh (endServerRefresh, called by the relay's sign-out route, which exists
+   * with httpOnly cookies only). Asking costs two reads of `auth.sharedState` per request, so it is asked only here.
+   * @default false
+   */
+  endable?: boolean
+}
+
+export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, accessToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, endable = false }: ServerRefreshOptions = {}): Promise<T> {
   const key = await pairKey(refreshToken, accessToken)
   let promise = inFlight.get(key) as Promise<T> | undefined
   if (!promise) {
@@ -66,6 +82,7 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
   }
   const settled = promise
   const result = await settled.catch((error: unknown) => Promise.reject(withTimeLeft(error, rateLimitedUntil.get(settled))))
+  if (!endable) return result
   // Checked by each request once its answer is in, the last moment before it sets the successor's cookies: a
   // sign-out with the spent pair (sent while this refresh was on its way) or with the successor (sent after another
   // request delivered it, while this one still waited in the browser's queue) ends both.

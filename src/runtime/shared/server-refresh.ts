@@ -24,9 +24,11 @@ export async function refreshOnServer(strategy: ClientStrategy<unknown>, context
     await tokens.refreshExclusive(spend)
     return { stored: true }
   }
-  // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs (see refresh-dedupe.ts).
-  const graceMs = tokens.httpOnly ? HTTPONLY_REPLAY_GRACE_MS : 0
-  const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', spend, answered, graceMs)
+  // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs, and a sign-out goes through
+  // the server, which can end a refresh on its way (see refresh-dedupe.ts).
+  const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', spend, tokens.httpOnly
+    ? { answered, graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }
+    : { answered })
   writeSuccessor(tokens, result)
   return { ...result, stored: true }
 }
