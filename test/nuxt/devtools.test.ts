@@ -3,7 +3,8 @@ import { createError, readBody, setResponseStatus, type H3Event } from 'h3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { useAuth, useAuthState, useNuxtApp, useRouter } from '#imports'
 import { setDevSink } from '../../src/runtime/app/devtools/record'
-import { setupDevtools, type DevtoolsApi } from '../../src/runtime/app/devtools/plugin'
+import type { GuardEntry } from '../../src/runtime/app/devtools/log'
+import { setupDevtools, untilRedirect, type DevtoolsApi } from '../../src/runtime/app/devtools/plugin'
 
 // The DevTools tab's data source (the dev plugin's $gatekeeperDevtools) against the app's real manager. The
 // module registers the plugin in development only; here it is set up by hand on the test app.
@@ -83,5 +84,18 @@ describe('DevTools tab data source', () => {
 
     api.clearLog()
     expect(api.snapshot().entries).toEqual({ guard: [], refreshes: [], events: [] })
+  })
+
+  it('a server redirect carries the guard\'s decisions up to the redirect, to the login page and to the forbidden page alike', () => {
+    const guard = (n: number, route: string, verdict: GuardEntry['verdict'], target?: string): GuardEntry => ({ id: `s-${n}`, at: n, side: 'server', kind: 'guard', route, verdict, ...(target ? { target } : {}), why: '' })
+    const entries = (...decisions: GuardEntry[]) => ({ guard: decisions, refreshes: [], events: [] })
+    // Nuxt's router runs the guard for the redirect's target in the same request; that page is not rendered here.
+    const toLogin = entries(guard(1, '/profile', 'login', '/login?redirect=%2Fprofile'), guard(2, '/login?redirect=%2Fprofile', 'allow'))
+    expect(untilRedirect(toLogin).guard.map(entry => entry.id)).toEqual(['s-1'])
+    const toForbiddenPage = entries(guard(1, '/admin', 'allow'), guard(2, '/admin', 'forbidden', '/forbidden'), guard(3, '/forbidden', 'allow'))
+    expect(untilRedirect(toForbiddenPage).guard.map(entry => entry.id)).toEqual(['s-1', 's-2'])
+    // A 403 error page is this request's own render: nothing to cut.
+    const errorPage = entries(guard(1, '/admin', 'forbidden', '403'), guard(2, '/admin', 'allow'))
+    expect(untilRedirect(errorPage).guard.map(entry => entry.id)).toEqual(['s-1', 's-2'])
   })
 })

@@ -192,7 +192,8 @@ function redirectCookie(entries: DevLogEntries): string {
  */
 export function untilRedirect(entries: DevLogEntries): DevLogEntries {
   const order = (entry: { id: string }) => Number(entry.id.slice(entry.id.lastIndexOf('-') + 1))
-  const redirects = entries.guard.filter(entry => entry.target !== undefined && entry.verdict !== 'forbidden').map(order)
+  // A forbidden page is a redirect too; a 403 error page is rendered by this request.
+  const redirects = entries.guard.filter(entry => entry.target !== undefined && !(entry.verdict === 'forbidden' && entry.target === '403')).map(order)
   if (redirects.length === 0) return entries
   const first = Math.min(...redirects)
   return { ...entries, guard: entries.guard.filter(entry => order(entry) <= first) }
