@@ -134,8 +134,9 @@ export function relayError(error: unknown, status?: number) {
     statusCode: status ?? authError.status ?? ERROR_STATUS[authError.code] ?? 500,
     statusMessage: authError.code,
     // `data` is the backend's error body: relayed when it answers the request itself (a sign-up form's validation
-    // details), never for the backend's own failures (a 5xx page, a stack trace, an address inside the network).
-    data: { authError: { code: authError.code, message: RELAYED_MESSAGE[authError.code], data: CLIENT_SIDE_CODES.has(authError.code) && !setUpFault ? authError.data : undefined } },
+    // details, a lockout's explanation with its 429), never for the backend's own failures (a 5xx page, a stack
+    // trace, an address inside the network).
+    data: { authError: { code: authError.code, message: RELAYED_MESSAGE[authError.code], data: RELAYED_DATA_CODES.has(authError.code) && !setUpFault ? authError.data : undefined } },
     // Kept (never sent) for the route's `Retry-After` (relay-route.ts).
     cause: authError,
   })
@@ -153,6 +154,9 @@ export function passRetryAfter(event: H3Event, error: unknown) {
 
 /** Codes about the request itself (a wrong password, a CSRF refusal): expected, not worth a server log line. */
 const CLIENT_SIDE_CODES: ReadonlySet<AuthErrorCode> = new Set(['INVALID_CREDENTIALS', 'UNAUTHORIZED', 'REFRESH_REFUSED', 'CSRF', 'BAD_REQUEST'])
+
+/** Codes whose backend error body the browser gets, as it would calling the backend itself (readable cookies). */
+const RELAYED_DATA_CODES: ReadonlySet<AuthErrorCode> = new Set([...CLIENT_SIDE_CODES, 'RATE_LIMITED'])
 
 /** What the browser is told: the code's meaning, nothing about the backend's address or internals. */
 const RELAYED_MESSAGE: Readonly<Record<AuthErrorCode, string>> = {
