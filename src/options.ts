@@ -15,7 +15,9 @@ export interface GlobalAppMiddlewareOptions {
   allow404WithoutAuth?: boolean
   /**
    * Put the page the user wanted in the login page's `?redirect=` query (true), a fixed path (string),
-   * or nothing (false). @default true
+   * or nothing (false). Also where `signIn()` without a `callbackUrl` or `?redirect=` lands: the page it was
+   * called from, unless that is the login page or a guest-only page (true), the path (string), or `navigateAuthenticatedTo` (false).
+   * @default true
    */
   addDefaultCallbackUrl?: boolean | string
 }

@@ -108,9 +108,15 @@ export interface GetSessionOptions {
   force?: boolean
   /** When nobody is signed in, go to the login page (with this page as the target), as the guard would. @default false */
   required?: boolean
-  /** With `required`: go here instead of the login page (sanitised like every redirect target). @default undefined */
+  /**
+   * With `required`: the page to come back to after signing in, instead of this one (sanitised like every redirect
+   * target), as `signIn`'s `callbackUrl`. @default undefined
+   */
   callbackUrl?: string
-  /** With `callbackUrl`: it may be on an origin listed in `allowedRedirectOrigins`. @default false */
+  /**
+   * Accepted for @sidebase/nuxt-auth's local provider, which went to `callbackUrl` itself; without effect here: the
+   * login page is in the app or configured, and `callbackUrl` is where the sign-in comes back to. @default false
+   */
   external?: boolean
   /** With `required`: called instead of navigating; `getSession` resolves with what it returns. @default undefined */
   onUnauthenticated?: () => unknown

@@ -239,7 +239,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await session.assertClean()
   })
 
-  it('getSession({ required: true }) with nobody signed in goes to the sign-in page, this page as callbackUrl', async () => {
+  it('getSession({ required: true }) with nobody signed in goes to the sign-in page, this page (or its callbackUrl) as callbackUrl', async () => {
     const session = await openSession(browser(), baseURL)
     const { page } = session
     await page.goto('/')
@@ -248,6 +248,24 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await page.getByTestId('require-session').click()
     await page.waitForURL(url => url.pathname === '/api/auth/signin')
     expect(new URL(page.url()).searchParams.get('callbackUrl')).toBe('/')
+    // The incumbent's playground button: getSession({ required: true, callbackUrl }) signs in, then comes back there.
+    await page.goto('/')
+    await waitForHydration(page)
+    await page.getByTestId('require-session-for-protected').click()
+    await page.waitForURL(url => url.pathname === '/api/auth/signin')
+    expect(new URL(page.url()).searchParams.get('callbackUrl')).toBe('/protected')
+    await session.assertClean()
+  })
+
+  it('signIn(\'oidc-test\') without a callbackUrl, from a header button: back on the page it was clicked on', async () => {
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/?from=header')
+    await waitForHydration(page)
+    await page.getByTestId('oidc-here').click()
+    await signInAtProvider(page)
+    await page.waitForURL(`${baseURL}/?from=header`)
+    await expect.poll(() => text(page, 'user-name')).toBe(alice.name)
     await session.assertClean()
   })
 

@@ -221,6 +221,21 @@ describe('useAuth (local provider)', () => {
     expect(useRouter().currentRoute.value.fullPath).toBe('/stats?tab=2')
   })
 
+  it('without callbackUrl or ?redirect=: stays on the page it signs in from (addDefaultCallbackUrl), but not on the login page or another guest-only page', async () => {
+    await useRouter().replace('/lab?tab=4')
+    await useAuth().signIn({ email: USER.email, password: 'right' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/lab?tab=4')
+    // The login page and other guest-only pages (sign-up) are no place for a signed-in user: navigateAuthenticatedTo.
+    await useAuth().signOut({ redirect: false })
+    await useRouter().replace('/login')
+    await useAuth().signIn({ email: USER.email, password: 'right' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/')
+    await useAuth().signOut({ redirect: false })
+    await useRouter().replace('/register')
+    await useAuth().signIn({ email: USER.email, password: 'right' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/')
+  })
+
   it('signOut clears token and session, calls the backend once, and fires the hook', async () => {
     await signedIn()
     const reasons: string[] = []
@@ -305,14 +320,20 @@ describe('races and endings', () => {
     expect(calls.get('session')).toBe(1)
   })
 
-  it('getSession({ required }) when nobody is signed in: onUnauthenticated instead of navigating, or callbackUrl', async () => {
+  it('getSession({ required }) when nobody is signed in: the login page to come back to callbackUrl or this page, or onUnauthenticated instead', async () => {
     await useRouter().push('/')
     expect(await useAuth().getSession({ required: true, onUnauthenticated: () => 'handled' })).toBe('handled')
     expect(useRouter().currentRoute.value.path).toBe('/')
+    // "Force a signIn" (the incumbent's docs): callbackUrl is where the sign-in comes back to, as in signIn().
+    const loginWith = () => ({ path: useRouter().currentRoute.value.path, redirect: useRouter().currentRoute.value.query.redirect })
     await useAuth().getSession({ required: true, callbackUrl: '/goodbye?x=1' })
-    expect(useRouter().currentRoute.value.fullPath).toBe('/goodbye?x=1')
+    expect(loginWith()).toEqual({ path: '/login', redirect: '/goodbye?x=1' })
+    await useRouter().push('/lab?x=2')
+    await useAuth().getSession({ required: true })
+    expect(loginWith()).toEqual({ path: '/login', redirect: '/lab?x=2' })
+    await useRouter().push('/lab')
     await useAuth().getSession({ required: true, callbackUrl: 'https://evil.example/' })
-    expect(useRouter().currentRoute.value.fullPath).toBe('/')
+    expect(loginWith()).toEqual({ path: '/login', redirect: '/' })
   })
 })
 

@@ -170,8 +170,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     const current = await session.getSession(options)
     if (current !== null || !options.required) return current
     if (options.onUnauthenticated) return await options.onUnauthenticated() as Session | null
-    if (options.callbackUrl !== undefined) await navigation.go(navigation.resolveTarget(options.callbackUrl, options.external === true, '/'))
-    else await navigation.toLoginFromCurrent()
+    await navigation.toLogin(options.callbackUrl)
     return null
   }
   return {

@@ -2,7 +2,7 @@ import type { NuxtApp, NuxtError } from '#app'
 import { hasProtocol, joinURL, parseURL, withoutBase, withoutTrailingSlash, withQuery } from 'ufo'
 import { createError, navigateTo, showError, useRouter } from '#imports'
 import roles from '#gatekeeper-roles'
-import { decideGuard, listsAuthMiddleware, meetsRequirement, pageRequirement, sanitizeRedirect, type AccessRequirement, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
+import { decideGuard, listsAuthMiddleware, meetsRequirement, pageAccess, pageRequirement, sanitizeRedirect, type AccessRequirement, type AuthPageMeta, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
 import type { PublicAuthConfig } from '../core/config'
 import type { AuthState } from './state'
 import type { AppTokens } from './tokens'
@@ -63,13 +63,23 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
    * The page to land on after signing in: `callbackUrl`, else the login page's query parameter. A server
    * redirect cannot carry the wanted page's `#fragment` (browsers do not send it), but the browser keeps it
    * on the login page's URL (RFC 9110 §10.2.2): it goes back onto a wanted page that has none.
+   * Else, as with the incumbent (and Auth.js's own client), per addDefaultCallbackUrl: its page, or the page the
+   * user signs in from (a "Sign in with GitHub" button in a header). Not the login page or a guest-only one (a
+   * sign-up page): a signed-in user would stay on it (a navigation to the same page runs no guard).
    */
   function landingTarget(callbackUrl: string | undefined, external: boolean): { url: string, external: boolean } {
     const current = router.currentRoute.value
     const query = current.query[queryKey]
     const fromQuery = typeof query === 'string' ? query : undefined
-    const wanted = callbackUrl ?? (fromQuery && !fromQuery.includes('#') && current.hash ? fromQuery + current.hash : fromQuery)
+    const wanted = callbackUrl ?? (fromQuery && !fromQuery.includes('#') && current.hash ? fromQuery + current.hash : fromQuery) ?? defaultLanding(current)
     return resolveTarget(wanted, external)
+  }
+
+  function defaultLanding(current: RouteLike): string | undefined {
+    const callback = config.globalAppMiddleware.addDefaultCallbackUrl
+    if (typeof callback === 'string') return callback
+    const signInPage = isLogin(current) || pageAccess(current.meta.auth as AuthPageMeta | undefined, false) === 'guest'
+    return callback === true && !signInPage ? current.fullPath : undefined
   }
 
   /** The route as the user wrote it: during SSR the router decodes the query (`%2F` → `/`), the request does not. */
@@ -130,12 +140,15 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     return loginTarget(route, decision.to)
   }
 
-  /** The login page with `route` as the wanted page (per addDefaultCallbackUrl), or null when already there. */
-  function loginTarget(route: RouteLike, customLogin?: string): string | null {
+  /**
+   * The login page with `route` as the wanted page (per addDefaultCallbackUrl), or `wantedPage` when given; null
+   * when already there.
+   */
+  function loginTarget(route: RouteLike, customLogin?: string, wantedPage?: string): string | null {
     const loginPath = customLogin ?? config.pages.login
     if (!loginPath || samePath(loginPath, route.path)) return null
     const callback = config.globalAppMiddleware.addDefaultCallbackUrl
-    const wanted = callback === true ? exactFullPath(route) : typeof callback === 'string' ? callback : undefined
+    const wanted = wantedPage ?? (callback === true ? exactFullPath(route) : typeof callback === 'string' ? callback : undefined)
     // The backend's own login page comes from the configured baseURL, and a configured login page may be on another
     // site: trusted as configured. Anything else (page meta's navigateUnauthenticatedTo) passes the sanitiser.
     const elsewhere = isLoginElsewhere(loginPath)
@@ -205,13 +218,16 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     else if (denied) await nuxtApp.runWithContext(() => showError(denied))
   }
 
-  /** With `required`: nobody signed in → the login page with the current page as the target. */
-  async function toLoginFromCurrent() {
-    const target = loginTarget(router.currentRoute.value)
+  /**
+   * `getSession({ required })` with nobody signed in: the login page, to come back to `callbackUrl` (as the
+   * incumbent's Auth.js provider does, and its docs say: "force a signIn"), else per addDefaultCallbackUrl.
+   */
+  async function toLogin(callbackUrl?: string) {
+    const target = loginTarget(router.currentRoute.value, undefined, callbackUrl)
     if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 
-  return { sanitize, resolveTarget, landingTarget, go, documentPath, appPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, toLoginFromCurrent }
+  return { sanitize, resolveTarget, landingTarget, go, documentPath, appPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, toLogin }
 }
 
 export type Navigation = ReturnType<typeof createNavigation>
