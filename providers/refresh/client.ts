@@ -16,7 +16,9 @@ export default defineClientStrategy<RefreshRuntimeOptions>({
     if (!current) throw ctx.error('REFRESH_REFUSED', 'There is no refresh token to refresh with')
     let body: unknown
     try {
-      body = await ctx.request(options.refreshEndpoint, 'refresh', { body: writePointer({}, options.refreshRequestTokenPointer, current) })
+      // The whole answer as the token ('/'): a backend may send it as plain text, as the incumbent accepted.
+      const wholeAnswer = options.refreshResponseTokenPointer === '/' || options.refreshResponseTokenPointer === ''
+      body = await ctx.request(options.refreshEndpoint, 'refresh', { body: writePointer({}, options.refreshRequestTokenPointer, current), textAnswer: wholeAnswer })
     }
     catch (error) {
       // 401/403, or OAuth's 400 invalid_grant: the refresh token is dead. Anything else may pass.

@@ -23,6 +23,8 @@ describe('the Auth.js origin table (docs: authjs provider, "The app\'s origin")'
     const result = resolveOrigin(base)
     expect(result).toHaveProperty('issue.env', 'AUTH_URL')
     expect((result as { issue: { fix: string } }).issue.fix).toContain('trustHost')
+    // The variable that sets it at run time, and the incumbent's name for it, which is not read.
+    expect((result as { issue: { fix: string } }).issue.fix).toContain('NUXT_AUTH_PROVIDER_TRUST_HOST=true; @sidebase/nuxt-auth\'s NUXT_PUBLIC_AUTH_PROVIDER_TRUST_HOST is not read')
   })
 
   it('refuses a host header that is not a host name, and an AUTH_URL that is not a URL', () => {

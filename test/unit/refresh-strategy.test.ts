@@ -18,15 +18,15 @@ const options: RefreshRuntimeOptions = {
 
 /** A context whose transport answers each endpoint with a canned body or error, recording the requests. */
 function context(answers: Record<string, unknown>, refreshToken: string | null = 'rt-1', overrides: Partial<RefreshRuntimeOptions> = {}) {
-  const requests: Array<{ name: string, body: unknown }> = []
+  const requests: Array<{ name: string, body: unknown, textAnswer?: boolean }> = []
   const ctx: StrategyContext<RefreshRuntimeOptions> = {
     options: { ...options, ...overrides },
     token: () => 'access-1',
     refreshToken: () => refreshToken,
     url: path => `/api/auth${path}`,
     error: (code, message, extra) => new AuthError(code, message, extra),
-    async request<T>(_endpoint: unknown, name: string, init?: { body?: unknown }) {
-      requests.push({ name, body: init?.body })
+    async request<T>(_endpoint: unknown, name: string, init?: { body?: unknown, textAnswer?: boolean }) {
+      requests.push({ name, body: init?.body, ...(init?.textAnswer ? { textAnswer: true } : {}) })
       const answer = answers[name]
       if (answer instanceof Error) throw answer
       return answer as T
@@ -58,6 +58,16 @@ describe('refresh client strategy', () => {
       await strategy.signOut!(ctx)
       expect(requests, method).toEqual([{ name: 'signOut', body }])
     }
+  })
+
+  it('a refresh whose whole answer is the token (refreshResponseTokenPointer \'/\') takes it as plain text too, as the incumbent did', async () => {
+    const { ctx, requests } = context({ refresh: 'a2' }, 'rt-1', { refreshResponseTokenPointer: '/' })
+    expect(await strategy.refresh!(ctx)).toEqual({ token: 'a2', refreshToken: undefined })
+    expect(requests).toEqual([{ name: 'refresh', body: { grant: { refresh_token: 'rt-1' } }, textAnswer: true }])
+    // A pointer into a JSON answer never takes text: an HTML page from a wrong path is no token.
+    const json = context({ refresh: { access: { token: 'a3' } } })
+    await strategy.refresh!(json.ctx)
+    expect(json.requests[0]).not.toHaveProperty('textAnswer')
   })
 
   it('signIn without a refresh token is BAD_RESPONSE naming the option', async () => {

@@ -46,5 +46,5 @@ export function resolveOrigin(input: OriginInput): { origin: string } | { issue:
     if (host && /^[\w.-]+(?::\d+)?$|^\[[\da-f:]+\](?::\d+)?$/i.test(host) && (protocol === 'http' || protocol === 'https')) return { origin: `${protocol}://${host}` }
     return { issue: { env: 'AUTH_URL', problem: `cannot be derived: the request's host ${JSON.stringify(host ?? '')} is not a host name`, fix: 'set AUTH_URL to the app\'s public URL' } }
   }
-  return { issue: { env: 'AUTH_URL', problem: 'is not set, and auth.provider.trustHost is false, so the app\'s public origin is unknown', fix: 'set AUTH_URL to the app\'s public URL (e.g. https://app.example.com), or set auth.provider.trustHost: true behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto' } }
+  return { issue: { env: 'AUTH_URL', problem: 'is not set, and auth.provider.trustHost is false, so the app\'s public origin is unknown', fix: 'set AUTH_URL to the app\'s public URL (e.g. https://app.example.com), or set auth.provider.trustHost: true (at run time NUXT_AUTH_PROVIDER_TRUST_HOST=true; @sidebase/nuxt-auth\'s NUXT_PUBLIC_AUTH_PROVIDER_TRUST_HOST is not read) behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto' } }
 }
