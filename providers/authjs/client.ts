@@ -69,8 +69,10 @@ export default defineClientStrategy<AuthjsRuntimeOptions>({
     const failure = failureIn(ctx, body?.url, 'sign-in')
     if (failure) throw failure
     // Credentials: the session cookie is set, the core reads the session and lands where Auth.js's `redirect`
-    // callback said (sanitised there). OAuth/OIDC: off to the provider.
-    return isCredentials ? { landing: body!.url as string } : { redirect: body!.url as string }
+    // callback said (sanitised there). Email: the link is sent, Auth.js's page says so. OAuth/OIDC: off to the provider.
+    const url = body!.url as string
+    if (isCredentials) return { landing: url }
+    return provider.type === 'email' ? { pending: url } : { redirect: url }
   },
 
   async signOut(ctx) {

@@ -219,6 +219,38 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await session.assertClean()
   })
 
+  it('a link by email: redirect: false stays on the page with { ok, url }; the link signs in and lands on callbackUrl; by default Auth.js\'s check-your-email page', async () => {
+    const address = `reader-${Date.now()}@example.test`
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/login?callbackUrl=/protected')
+    await waitForHydration(page)
+    await page.getByTestId('email').fill(address)
+    await page.getByTestId('email-link-here').click()
+    await expect.poll(() => text(page, 'result')).toContain('"ok":true')
+    const result = JSON.parse((await text(page, 'result')) ?? '') as { error: unknown, status: number, ok: boolean, url: string }
+    expect(result).toMatchObject({ error: null, status: 200, ok: true })
+    expect(new URL(result.url).pathname).toBe('/api/auth/verify-request')
+    expect(new URL(page.url()).pathname).toBe('/login')
+
+    // The link in the email signs in and comes back to the callbackUrl.
+    const { link } = await (await fetch(`${baseURL}/api/_test/last-email?to=${encodeURIComponent(address)}`)).json() as { link: string }
+    await page.goto(link)
+    await page.waitForURL(`${baseURL}/protected`)
+    await expect.poll(() => text(page, 'user-email')).toBe(address)
+    expect(await text(page, 'status')).toBe('authenticated')
+    await session.assertClean()
+
+    // Without redirect: false the browser goes to Auth.js's "check your email" page.
+    const other = await openSession(browser(), baseURL)
+    await other.page.goto('/login')
+    await waitForHydration(other.page)
+    await other.page.getByTestId('email').fill(`other-${address}`)
+    await other.page.getByTestId('email-link').click()
+    await other.page.waitForURL(url => url.pathname === '/api/auth/verify-request')
+    await other.assertClean()
+  })
+
   it('a provider that is down: signIn() throws a typed error and nobody is signed in; Auth.js\'s page shows its error page', async () => {
     const session = await openSession(browser(), baseURL)
     const { page } = session

@@ -53,11 +53,14 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
       const callbackUrl = wanted.external ? wanted.url : navigation.documentPath(wanted.url)
       const result = await strategy.signIn(context, credentials, { query, headers, callbackUrl })
         .catch((error: unknown) => Promise.reject(credentialsError(error)))
-      if (result.redirect) {
-        // The sign-in goes on elsewhere (OAuth provider, server sign-in page) and comes back by a page load.
+      const elsewhere = result.redirect ?? result.pending
+      if (elsewhere) {
+        // The sign-in goes on elsewhere (OAuth provider, server sign-in page, an email's link) and comes back by a
+        // page load. A page that only says so (`pending`) is not loaded when the caller shows its own message.
         store.dispatch({ type: 'SETTLE', epoch })
-        await navigateTo(hasProtocol(result.redirect) ? result.redirect : navigation.documentPath(result.redirect), { external: true })
-        return { session: null, landing }
+        const page = hasProtocol(elsewhere) ? elsewhere : navigation.documentPath(elsewhere)
+        if (result.redirect || options.redirect !== false) await navigateTo(page, { external: true })
+        return { session: null, landing: result.pending ? { url: page, external: true } : landing }
       }
       if (result.landing !== undefined) {
         // The backend names a document path (under app.baseURL); the router wants the app's.

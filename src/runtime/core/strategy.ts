@@ -60,6 +60,11 @@ export interface TokenResult {
    */
   redirect?: string
   /**
+   * The sign-in goes on outside this page (a link sent by email): the page that says so. Loaded like `redirect`,
+   * except with `redirect: false`: then the page stays, and the call resolves with this URL to show a message.
+   */
+  pending?: string
+  /**
    * Where the backend says the signed-in user goes (Auth.js's `redirect` callback): the landing page instead of
    * `callbackUrl`, once it has passed the redirect sanitiser like any other target.
    */
