@@ -16,7 +16,8 @@ export interface GlobalAppMiddlewareOptions {
   /**
    * Put the page the user wanted in the login page's `?redirect=` query (true), a fixed path (string),
    * or nothing (false). Also where `signIn()` without a `callbackUrl` or `?redirect=` lands: the page it was
-   * called from, unless that is the login page or a guest-only page (true), the path (string), or `navigateAuthenticatedTo` (false).
+   * called from (true; from a guest-only page, where that page sends signed-in users), the path (string), or
+   * `navigateAuthenticatedTo` (false).
    * @default true
    */
   addDefaultCallbackUrl?: boolean | string

@@ -135,7 +135,7 @@ describe('authorization in Chromium (local provider)', () => {
     const { page } = session
     await page.goto('/login')
     await signInThroughForm(page, user)
-    await page.waitForURL(url => url.pathname === '/')
+    await page.waitForURL(url => url.pathname === '/profile')
     await expect.poll(() => text(page, 'status')).toBe('authenticated')
     const requests: string[] = []
     page.on('request', request => requests.push(new URL(request.url()).pathname))

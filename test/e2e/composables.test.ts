@@ -143,7 +143,7 @@ describe('cookie attributes, as the browser and the wire see them', () => {
     const { page } = session
     await page.goto('/login')
     await signInThroughForm(page, user)
-    await page.waitForURL(url => url.pathname === '/')
+    await page.waitForURL(url => url.pathname === '/profile')
     const cookies = await jar(page)
     const now = Date.now() / 1000
     // playground/nuxt.config.ts: access cookie 30 min, refresh cookie 7 days, SameSite Lax, not Secure on http.

@@ -366,7 +366,8 @@ describe('local provider in Chromium', () => {
     await second.goto('/')
     await waitForHydration(second)
     await signInThroughForm(first, user)
-    await first.waitForURL(url => url.pathname === '/')
+    // Where the login page's guard sends a signed-in user (its navigateAuthenticatedTo).
+    await first.waitForURL(url => url.pathname === '/profile')
     // The other tab learns of the sign-in without a reload.
     await expect.poll(() => text(second, 'status')).toBe('authenticated')
     await expect.poll(() => text(second, 'user-name')).toBe(user.name)

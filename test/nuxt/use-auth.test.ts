@@ -225,11 +225,12 @@ describe('useAuth (local provider)', () => {
     await useRouter().replace('/lab?tab=4')
     await useAuth().signIn({ email: USER.email, password: 'right' })
     expect(useRouter().currentRoute.value.fullPath).toBe('/lab?tab=4')
-    // The login page and other guest-only pages (sign-up) are no place for a signed-in user: navigateAuthenticatedTo.
+    // A guest-only page is no place for a signed-in user: where its guard would send one, the playground's login
+    // page to its navigateAuthenticatedTo (/profile), the sign-up page (no such meta) to the module's (/).
     await useAuth().signOut({ redirect: false })
     await useRouter().replace('/login')
     await useAuth().signIn({ email: USER.email, password: 'right' })
-    expect(useRouter().currentRoute.value.fullPath).toBe('/')
+    expect(useRouter().currentRoute.value.fullPath).toBe('/profile')
     await useAuth().signOut({ redirect: false })
     await useRouter().replace('/register')
     await useAuth().signIn({ email: USER.email, password: 'right' })

@@ -65,7 +65,8 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
    * on the login page's URL (RFC 9110 §10.2.2): it goes back onto a wanted page that has none.
    * Else, as with the incumbent (and Auth.js's own client), per addDefaultCallbackUrl: its page, or the page the
    * user signs in from (a "Sign in with GitHub" button in a header). Not the login page or a guest-only one (a
-   * sign-up page): a signed-in user would stay on it (a navigation to the same page runs no guard).
+   * sign-up page): a signed-in user would stay on it (a navigation to the same page runs no guard); from a
+   * guest-only page, where its guard would send a signed-in user.
    */
   function landingTarget(callbackUrl: string | undefined, external: boolean): { url: string, external: boolean } {
     const current = router.currentRoute.value
@@ -78,8 +79,11 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   function defaultLanding(current: RouteLike): string | undefined {
     const callback = config.globalAppMiddleware.addDefaultCallbackUrl
     if (typeof callback === 'string') return callback
-    const signInPage = isLogin(current) || pageAccess(current.meta.auth as AuthPageMeta | undefined, false) === 'guest'
-    return callback === true && !signInPage ? current.fullPath : undefined
+    if (callback !== true) return undefined
+    // A guest-only page sends a signed-in user where its guard would: its own navigateAuthenticatedTo, else the default.
+    const meta = current.meta.auth as AuthPageMeta | undefined
+    if (pageAccess(meta, false) === 'guest') return typeof meta === 'object' ? meta.navigateAuthenticatedTo : undefined
+    return isLogin(current) ? undefined : current.fullPath
   }
 
   /** The route as the user wrote it: during SSR the router decodes the query (`%2F` → `/`), the request does not. */
