@@ -38,7 +38,8 @@ describe('backend faults at random', () => {
     await page.getByTestId('email').fill(user.email)
     await page.getByTestId('password').fill(user.password)
     await page.getByTestId('submit').click()
-    await page.waitForURL(url => url.pathname === '/')
+    // The login page sends a signed-in user to its navigateAuthenticatedTo.
+    await page.waitForURL(url => url.pathname === '/profile')
     await page.goto('/profile')
     await waitForHydration(page)
 
@@ -95,7 +96,7 @@ describe('backend faults at random', () => {
 
     await backend.fault('/api/auth/login', 'none')
     await page.getByTestId('submit').click()
-    await page.waitForURL(url => url.pathname === '/')
+    await page.waitForURL(url => url.pathname === '/profile')
     expect(await text(page, 'status')).toBe('authenticated')
     await session.assertClean()
   })
