@@ -1,4 +1,4 @@
-import { defineClientStrategy, isAuthError, valueAt, writePointer } from '#auth-core'
+import { defineClientStrategy, isAuthError, pointsToWhole, valueAt, writePointer } from '#auth-core'
 import { unexpectedAnswer } from '../local/client'
 import { getSession, signIn, signOut, signUp } from './client-without-refresh'
 import type { RefreshRuntimeOptions } from './options'
@@ -17,8 +17,7 @@ export default defineClientStrategy<RefreshRuntimeOptions>({
     let body: unknown
     try {
       // The whole answer as the token ('/'): a backend may send it as plain text, as the incumbent accepted.
-      const wholeAnswer = options.refreshResponseTokenPointer === '/' || options.refreshResponseTokenPointer === ''
-      body = await ctx.request(options.refreshEndpoint, 'refresh', { body: writePointer({}, options.refreshRequestTokenPointer, current), textAnswer: wholeAnswer })
+      body = await ctx.request(options.refreshEndpoint, 'refresh', { body: writePointer({}, options.refreshRequestTokenPointer, current), textAnswer: pointsToWhole(options.refreshResponseTokenPointer) })
     }
     catch (error) {
       // 401/403, or OAuth's 400 invalid_grant: the refresh token is dead. Anything else may pass.
