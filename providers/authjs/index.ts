@@ -1,5 +1,6 @@
 import { defineAuthProvider } from '../types'
 import { OptionChecker } from '../validate'
+import { defaultSignInPath } from './default-sign-in'
 import type { AuthjsProviderOptions, ResolvedAuthjsOptions } from './options'
 
 export type { AuthjsProviderOptions } from './options'
@@ -36,9 +37,9 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
       refreshToken: null,
       pages: options.login
         ? { login: options.login, redirectQueryKey: 'callbackUrl' }
-        // Auth.js's own page: a server route, reached by a full page load.
-        // (resolveAuthConfig joins it to the base URL the app runs with.)
-        : { login: null, redirectQueryKey: 'callbackUrl', serverLoginPath: '/signin' },
+        // Auth.js's own page, or the start of the default provider's sign-in: a server route, reached by a full page
+        // load. (resolveAuthConfig joins it to the base URL the app runs with.)
+        : { login: null, redirectQueryKey: 'callbackUrl', serverLoginPath: options.defaultProvider ? defaultSignInPath(options.defaultProvider) : '/signin' },
       provider: { defaultProvider: options.defaultProvider },
       endpointsInApp: true,
     }

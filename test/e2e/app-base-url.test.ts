@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { Backend, newUser, openSession, signInAtOidcProvider, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { startOidcProvider, TEST_ACCOUNTS, TEST_CLIENT_ID, TEST_CLIENT_SECRET, testClient } from '../oidc/provider.mjs'
 import { onFreePort, serveBuilt } from './serve'
 
@@ -116,11 +116,7 @@ describe('an app under app.baseURL (/app/)', () => {
       await second.page.goto('/app/protected')
       expect(new URL(second.page.url()).pathname).toBe('/app/api/auth/signin')
       await second.page.getByRole('button', { name: /Test OIDC/ }).click()
-      await second.page.waitForURL(url => url.href.startsWith(server.issuer))
-      await second.page.locator('input[name="login"]').fill('alice')
-      await second.page.locator('input[name="password"]').fill(TEST_ACCOUNTS.alice!.password)
-      await second.page.getByRole('button', { name: 'Sign in' }).click()
-      await second.page.getByRole('button', { name: 'Allow' }).click()
+      await signInAtOidcProvider(second.page, server.issuer)
       await second.page.waitForURL(url => url.pathname === '/app/protected')
       await expect.poll(() => text(second.page, 'user-name')).toBe(TEST_ACCOUNTS.alice!.name)
       await second.assertClean()

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import { TEST_ACCOUNTS } from '../oidc/provider.mjs'
-import { openSession, text, useChromium, waitForHydration } from './helpers'
+import { openSession, signInAtOidcProvider, text, useChromium, waitForHydration } from './helpers'
 import { serveBuilt } from './serve'
 
 // The authjs provider on the real @auth/core, with server/auth.config.ts picked up by the module, against a
@@ -10,7 +10,7 @@ import { serveBuilt } from './serve'
 const baseURL = inject('authjsBaseURL')
 const issuer = inject('oidcIssuer')
 const browser = useChromium()
-const alice = { login: 'alice', ...TEST_ACCOUNTS.alice! }
+const alice = TEST_ACCOUNTS.alice!
 
 /** Counts the browser's own requests to the session endpoint (SSR calls are in-process and not seen here). */
 function countSessionRequests(page: Page) {
@@ -19,15 +19,6 @@ function countSessionRequests(page: Page) {
     if (new URL(request.url()).pathname === '/api/auth/session') seen.push(request.url())
   })
   return seen
-}
-
-/** At the OpenID provider: its login form as alice, then consent. */
-async function signInAtProvider(page: Page) {
-  await page.waitForURL(url => url.href.startsWith(issuer))
-  await page.locator('input[name="login"]').fill(alice.login)
-  await page.locator('input[name="password"]').fill(alice.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('button', { name: 'Allow' }).click()
 }
 
 /** Ada's credentials on the app's login page (`path`), sent with the `submit` button (or another of its buttons). */
@@ -49,7 +40,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     expect(new URL(page.url()).searchParams.get('callbackUrl')).toBe('/protected')
     await page.getByRole('button', { name: /Test OIDC/ }).click()
     // The authorization-code flow with PKCE, state and nonce, at the provider.
-    await signInAtProvider(page)
+    await signInAtOidcProvider(page, issuer)
     await page.waitForURL(`${baseURL}/protected`)
     await expect.poll(() => text(page, 'user-name')).toBe(alice.name)
     expect(await text(page, 'user-email')).toBe(alice.email)
@@ -201,7 +192,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     const other = await openSession(browser(), baseURL)
     await other.page.goto('/api/auth/signin?callbackUrl=https%3A%2F%2Fevil.example%2F')
     await other.page.getByRole('button', { name: /Test OIDC/ }).click()
-    await signInAtProvider(other.page)
+    await signInAtOidcProvider(other.page, issuer)
     await other.page.waitForURL(url => url.origin === baseURL && !url.pathname.startsWith('/api/auth/callback'))
     expect(new URL(other.page.url()).origin).toBe(baseURL)
     await other.assertClean()
@@ -213,7 +204,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await page.goto('/login?callbackUrl=/protected')
     await waitForHydration(page)
     await page.getByTestId('oidc').click()
-    await signInAtProvider(page)
+    await signInAtOidcProvider(page, issuer)
     await page.waitForURL(`${baseURL}/protected`)
     await expect.poll(() => text(page, 'user-name')).toBe(alice.name)
     await session.assertClean()
@@ -295,7 +286,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await page.goto('/?from=header')
     await waitForHydration(page)
     await page.getByTestId('oidc-here').click()
-    await signInAtProvider(page)
+    await signInAtOidcProvider(page, issuer)
     await page.waitForURL(`${baseURL}/?from=header`)
     await expect.poll(() => text(page, 'user-name')).toBe(alice.name)
     await session.assertClean()

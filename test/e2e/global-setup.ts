@@ -33,6 +33,8 @@ declare module 'vitest' {
     sidebaseListedBaseURL: string
     /** The test OpenID provider (test/oidc/provider.mjs) the authjs fixture signs in with. */
     oidcIssuer: string
+    /** The authjs fixture built with `defaultProvider` (test/fixtures/authjs-default-provider); its test serves it with its own OpenID provider. */
+    authjsDefaultProviderFixtureDir: string
     /** The built session-mode fixture (test/fixtures/sessions); its test files serve it the ways they need. */
     sessionsFixtureDir: string
     /** The built refresh fixture with auth.sharedState on Redis (test/fixtures/refresh-shared). */
@@ -119,6 +121,7 @@ export default async function setup(project: TestProject) {
     servers.push(authjs)
     project.provide('authjsBaseURL', authjs.baseURL)
     project.provide('oidcIssuer', op.issuer)
+    project.provide('authjsDefaultProviderFixtureDir', await buildFixture('authjs-default-provider'))
     // Session mode: one build, served by its test files (memory, fs, two instances on Redis).
     const redis = await startRedis()
     servers.push(redis)

@@ -1,6 +1,7 @@
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
+import { TEST_ACCOUNTS } from '../oidc/provider.mjs'
 
 export async function launchChromium(): Promise<Browser> {
   const executablePath = findChromium()
@@ -159,6 +160,18 @@ export function watchChunk(target: { on(event: 'response', listener: (response: 
 
 export async function text(page: Page, testId: string) {
   return (await page.getByTestId(testId).textContent())?.trim()
+}
+
+/**
+ * At the test OpenID provider (test/oidc/provider.mjs, `issuer`): its login form as `account` (alice by default),
+ * then consent.
+ */
+export async function signInAtOidcProvider(page: Page, issuer: string, account: keyof typeof TEST_ACCOUNTS = 'alice') {
+  await page.waitForURL(url => url.href.startsWith(issuer))
+  await page.locator('input[name="login"]').fill(account)
+  await page.locator('input[name="password"]').fill(TEST_ACCOUNTS[account]!.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Allow' }).click()
 }
 
 /** Signs in through the playground's login form (after hydration, so the click reaches Vue). */

@@ -281,6 +281,14 @@ describe('unknown option keys', () => {
   })
 })
 
+describe('authjs: where signed-out visitors go', () => {
+  it('Auth.js\'s own sign-in page, or with defaultProvider the start of that provider\'s sign-in; an app login page wins', () => {
+    expect(resolveModuleOptions({ provider: { type: 'authjs' } }).public.pages).toMatchObject({ login: null, serverLoginPath: '/signin' })
+    expect(resolveModuleOptions({ provider: { type: 'authjs', defaultProvider: 'keycloak' } }).public.pages).toMatchObject({ login: null, serverLoginPath: '/signin/keycloak' })
+    expect(resolveModuleOptions({ provider: { type: 'authjs', defaultProvider: 'keycloak', pages: { login: '/login' } } }).public.pages).toEqual({ login: '/login', redirectQueryKey: 'callbackUrl' })
+  })
+})
+
 describe('validation added after review', () => {
   const resolveWith = (input: Record<string, unknown>) => {
     try {

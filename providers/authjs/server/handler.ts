@@ -2,6 +2,7 @@ import { Auth, type AuthConfig } from '@auth/core'
 import { createError, defineEventHandler, sendWebResponse, type H3Event } from 'h3'
 import { joinURL } from 'ufo'
 import { useRuntimeConfig } from '#imports'
+import staticConfig from '#gatekeeper-config'
 import { readBodyWithin } from '#auth-server'
 import { toWebRequest } from './bridge'
 import { describeIssue } from './errors'
@@ -9,6 +10,7 @@ import { rememberHandlerSecret } from './handler-secret'
 import { requestOrigin } from './request-origin'
 import { resolveSecret } from './secret'
 import { authjsSettings } from './settings'
+import { startDefaultSignIn } from './start-sign-in'
 
 /** The config Auth.js gets for this request (Auth.js mutates its config, so each call gets its own copy). */
 export function configFor(event: H3Event, config: AuthConfig) {
@@ -38,7 +40,9 @@ export function NuxtAuthHandler(config: AuthConfig) {
   rememberHandlerSecret(config.secret)
   return defineEventHandler(async (event) => {
     const resolved = configFor(event, config)
-    const response = await Auth(await toWebRequest(event, resolved.origin, readBodyWithin), resolved.config)
-    return sendWebResponse(event, response)
+    const request = await toWebRequest(event, resolved.origin, readBodyWithin)
+    const defaultProvider = staticConfig.provider.defaultProvider
+    const started = typeof defaultProvider === 'string' && await startDefaultSignIn(request, defaultProvider, () => ({ ...resolved.config }))
+    return sendWebResponse(event, started || await Auth(request, resolved.config))
   })
 }

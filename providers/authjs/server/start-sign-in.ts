@@ -1,0 +1,41 @@
+import { Auth, skipCSRFCheck, type AuthConfig } from '@auth/core'
+import { joinURL, withQuery } from 'ufo'
+import { defaultSignInPath } from '../default-sign-in'
+
+/** The config of one Auth.js call (Auth.js mutates the config it gets: each call needs its own). */
+type ConfigFactory = () => AuthConfig & { basePath: string }
+
+/** Provider types whose sign-in is a redirect to the provider and nothing else: safe to start from a link. */
+const REDIRECT_TYPES = new Set(['oauth', 'oidc'])
+
+/**
+ * `GET {basePath}/signin/{defaultProvider}?callbackUrl=…`, where the guard sends signed-out visitors when
+ * `defaultProvider` is set: starts that provider's sign-in, as Auth.js's `POST /signin/{id}` does, and answers
+ * with its redirect to the provider (and the state, PKCE and nonce cookies). Auth.js itself only starts a
+ * sign-in from a POST with its CSRF token, which a redirect cannot carry; the incumbent's middleware fetched the
+ * token and posted for the visitor. Only for OAuth and OpenID providers: starting one signs nobody in (the
+ * provider asks, and state and PKCE bind its answer to this browser), as a "Sign in with …" link does elsewhere.
+ * An email or credentials provider needs input: its visitors get Auth.js's sign-in page.
+ * Null for every other request (Auth.js answers those).
+ */
+export async function startDefaultSignIn(request: Request, defaultProvider: string, config: ConfigFactory): Promise<Response | null> {
+  if (!defaultProvider || request.method !== 'GET') return null
+  const url = new URL(request.url)
+  const basePath = config().basePath
+  if (url.pathname !== joinURL(basePath, defaultSignInPath(defaultProvider))) return null
+  const callbackUrl = url.searchParams.get('callbackUrl') ?? undefined
+
+  const listed = await Auth(new Request(new URL(joinURL(basePath, '/providers'), url)), config())
+  const providers = (listed.ok ? await listed.json() : {}) as Record<string, { type?: string } | undefined>
+  if (!REDIRECT_TYPES.has(providers[defaultProvider]?.type ?? '')) {
+    return new Response(null, { status: 302, headers: { location: withQuery(joinURL(basePath, '/signin'), callbackUrl ? { callbackUrl } : {}) } })
+  }
+
+  // The visitor's own cookies go along: Auth.js keeps or replaces its callback-URL cookie, and runs the callbackUrl
+  // through the config's `redirect` callback (same origin by default) as for any sign-in.
+  const headers = new Headers(request.headers)
+  headers.delete('content-length')
+  headers.set('content-type', 'application/x-www-form-urlencoded')
+  const body = new URLSearchParams(callbackUrl ? { callbackUrl } : {})
+  return await Auth(new Request(url.origin + url.pathname, { method: 'POST', headers, body }), { ...config(), skipCSRFCheck })
+}
