@@ -423,8 +423,17 @@ export {}
       }
       const basePath = parseURL(resolved.public.baseURL).pathname.replace(/\/$/, '') || '/'
       nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, { secret: '', provider: { ...providerServer.options, basePath } }) as never
-      const configFile = await resolvePath(providerServer.configFile, { cwd: nuxt.options.rootDir, extensions: ['.ts', '.mjs', '.js'] })
-      if (existsSync(configFile)) {
+      // `~~/…` (the default) in the app, else in the first of its layers that has it, as a layer's server routes are.
+      const roots = providerServer.configFile.startsWith('~~/') ? nuxt.options._layers.map(layer => layer.config.rootDir) : [nuxt.options.rootDir]
+      let configFile: string | undefined
+      for (const root of roots) {
+        const candidate = await resolvePath(providerServer.configFile.startsWith('~~/') ? resolve(root, providerServer.configFile.slice(3)) : providerServer.configFile, { cwd: root, extensions: ['.ts', '.mjs', '.js'] })
+        if (existsSync(candidate)) {
+          configFile = candidate
+          break
+        }
+      }
+      if (configFile) {
         nuxt.options.alias['#auth-config'] = configFile
         addServerHandler({ route: `${basePath}/**`, handler: resolver.resolve(providersDir, providerServer.handler) })
         for (const plugin of providerServer.plugins) addServerPlugin(resolver.resolve(providersDir, plugin))

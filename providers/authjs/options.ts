@@ -16,8 +16,9 @@ export interface AuthjsProviderOptions {
    */
   pages?: { login?: string }
   /**
-   * Path (relative to the app root, or `~/…`) of the file default-exporting the Auth.js configuration. When
-   * it exists, the module serves Auth.js at `{baseURL}/**` itself; without it, write
+   * Path (relative to the app root, or `~/…`) of the file default-exporting the Auth.js configuration; a `~~/…`
+   * path is looked up in the app, then in its layers. When it exists, the module serves Auth.js at `{baseURL}/**`
+   * itself; without it, write
    * `server/api/auth/[...].ts` with `export default NuxtAuthHandler(config)`.
    * @default '~~/server/auth.config'
    */
