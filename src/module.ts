@@ -8,6 +8,7 @@ import { parseURL } from 'ufo'
 import { setupDevtools } from './devtools'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 import { checkPages } from './page-checks'
+import { checkOwnAuthRoute } from './route-checks'
 import { AUTH_MIDDLEWARE_NAMES, GLOBAL_GUARD_NAME, RELAY_CLIENT_CAPABILITIES, RELAY_ROUTES } from './runtime/core/protocol'
 import { cleartextUpstreamWarning, sendsTokenInClear } from './runtime/shared/cleartext-upstream'
 
@@ -424,7 +425,7 @@ export {}
       const basePath = parseURL(resolved.public.baseURL).pathname.replace(/\/$/, '') || '/'
       nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, { secret: '', provider: { ...providerServer.options, basePath } }) as never
       // `~~/…` (the default) in the app, else in the first of its layers that has it, as a layer's server routes are.
-      const roots = providerServer.configFile.startsWith('~~/') ? nuxt.options._layers.map(layer => layer.config.rootDir) : [nuxt.options.rootDir]
+      const roots = providerServer.configFile.startsWith('~~/') ? [...new Set([nuxt.options.rootDir, ...nuxt.options._layers.map(layer => layer.config.rootDir)])] : [nuxt.options.rootDir]
       let configFile: string | undefined
       for (const root of roots) {
         const candidate = await resolvePath(providerServer.configFile.startsWith('~~/') ? resolve(root, providerServer.configFile.slice(3)) : providerServer.configFile, { cwd: root, extensions: ['.ts', '.mjs', '.js'] })
@@ -437,6 +438,12 @@ export {}
         nuxt.options.alias['#auth-config'] = configFile
         addServerHandler({ route: `${basePath}/**`, handler: resolver.resolve(providersDir, providerServer.handler) })
         for (const plugin of providerServer.plugins) addServerPlugin(resolver.resolve(providersDir, plugin))
+        // Nitro has scanned the app's server routes by now.
+        const found = configFile
+        nuxt.hook('nitro:init', (nitro) => {
+          const warning = checkOwnAuthRoute(nitro.scannedHandlers, basePath, found, file => relative(nuxt.options.rootDir, file))
+          if (warning) logger.warn(warning)
+        })
       }
     }
 

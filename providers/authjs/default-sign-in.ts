@@ -5,5 +5,11 @@
  * handler from the same function.
  */
 export function defaultSignInPath(providerId: string): string {
-  return `/signin/${encodeURIComponent(providerId)}`
+  return `/signin/${providerId}`
 }
+
+/**
+ * Provider ids Auth.js can route: it matches the path segment as sent, undecoded, so an id a URL would encode
+ * (a space, `/`, `%`) never reaches its provider.
+ */
+export const ROUTABLE_PROVIDER_ID = /^[\w.-]*$/

@@ -1,6 +1,6 @@
 import { defineAuthProvider } from '../types'
 import { OptionChecker } from '../validate'
-import { defaultSignInPath } from './default-sign-in'
+import { defaultSignInPath, ROUTABLE_PROVIDER_ID } from './default-sign-in'
 import type { AuthjsProviderOptions, ResolvedAuthjsOptions } from './options'
 
 export type { AuthjsProviderOptions } from './options'
@@ -26,6 +26,9 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
     }
     check.boolean('trustHost', options.trustHost)
     check.string('defaultProvider', options.defaultProvider)
+    if (typeof options.defaultProvider === 'string' && !ROUTABLE_PROVIDER_ID.test(options.defaultProvider)) {
+      check.fail('defaultProvider', `is ${JSON.stringify(options.defaultProvider)}, which Auth.js cannot route: it matches the id in {baseURL}/signin/{id} as sent, and a URL encodes some of these characters`, 'give the provider an `id` of letters, digits, \'-\', \'_\' and \'.\' in your Auth.js config, and use that id here')
+    }
     if (options.login !== null) check.path('pages.login', options.login)
     check.string('configFile', options.configFile, { allowEmpty: false })
     return { options, issues: check.issues }

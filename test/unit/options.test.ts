@@ -287,6 +287,13 @@ describe('authjs: where signed-out visitors go', () => {
     expect(resolveModuleOptions({ provider: { type: 'authjs', defaultProvider: 'keycloak' } }).public.pages).toMatchObject({ login: null, serverLoginPath: '/signin/keycloak' })
     expect(resolveModuleOptions({ provider: { type: 'authjs', defaultProvider: 'keycloak', pages: { login: '/login' } } }).public.pages).toEqual({ login: '/login', redirectQueryKey: 'callbackUrl' })
   })
+
+  it('refuses a defaultProvider id Auth.js cannot route (it matches the path segment undecoded)', () => {
+    expect(() => resolveModuleOptions({ provider: { type: 'authjs', defaultProvider: 'my.idp_2-eu' } })).not.toThrow()
+    for (const id of ['my idp', 'a/b', 'ké']) {
+      expect(() => resolveModuleOptions({ provider: { type: 'authjs', defaultProvider: id } }), id).toThrow(/auth\.provider\.defaultProvider[\s\S]*cannot route/)
+    }
+  })
 })
 
 describe('validation added after review', () => {

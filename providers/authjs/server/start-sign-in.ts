@@ -31,11 +31,13 @@ export async function startDefaultSignIn(request: Request, defaultProvider: stri
     return new Response(null, { status: 302, headers: { location: withQuery(joinURL(basePath, '/signin'), callbackUrl ? { callbackUrl } : {}) } })
   }
 
-  // The visitor's own cookies go along: Auth.js keeps or replaces its callback-URL cookie, and runs the callbackUrl
-  // through the config's `redirect` callback (same origin by default) as for any sign-in.
-  const headers = new Headers(request.headers)
-  headers.delete('content-length')
-  headers.set('content-type', 'application/x-www-form-urlencoded')
+  // Only the visitor's cookies go along (Auth.js keeps or replaces its callback-URL cookie; another header could change
+  // the answer's form), and only the callbackUrl: the rest of the query would reach the authorization request
+  // (`redirect_uri`, `scope`, …). Auth.js runs the callbackUrl through the config's `redirect` callback (same origin by
+  // default) as for any sign-in.
+  const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded' })
+  const cookie = request.headers.get('cookie')
+  if (cookie) headers.set('cookie', cookie)
   const body = new URLSearchParams(callbackUrl ? { callbackUrl } : {})
   return await Auth(new Request(url.origin + url.pathname, { method: 'POST', headers, body }), { ...config(), skipCSRFCheck })
 }
