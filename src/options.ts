@@ -160,8 +160,12 @@ export interface ModuleOptions {
   allowedRedirectOrigins?: string[]
   /** Milliseconds before a backend request counts as failed (`AuthError` code `TIMEOUT`). @default 10000 */
   requestTimeout?: number
-  /** When the session is re-checked and tokens are refreshed. */
-  sessionRefresh?: SessionRefreshOptions
+  /**
+   * When the session is re-checked and tokens are refreshed. `false` turns the focus and periodic checks off (as with
+   * @sidebase/nuxt-auth, whose docs type it `SessionConfig | boolean`); `true` keeps the defaults. Refreshing an
+   * expiring token stays on either way. @default { enablePeriodically: false, enableOnWindowFocus: true }
+   */
+  sessionRefresh?: SessionRefreshOptions | boolean
   /**
    * SSR session checks answered from a short-lived server-side cache, keyed by a SHA-256 hash of the access
    * token (never the token): a burst of page loads costs the backend one session call, not one each. Only
@@ -327,7 +331,13 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
     fail('requestTimeout', `must be milliseconds between 1 and 2147483647, got ${JSON.stringify(requestTimeout)}`, 'set e.g. 10000')
   }
 
-  const refreshInput = input.sessionRefresh ?? {}
+  const refreshOption: unknown = input.sessionRefresh
+  if (refreshOption !== undefined && typeof refreshOption !== 'boolean' && (typeof refreshOption !== 'object' || refreshOption === null || Array.isArray(refreshOption))) {
+    fail('sessionRefresh', `must be an object or a boolean, got ${JSON.stringify(refreshOption)}`, 'set e.g. { enableOnWindowFocus: true, enablePeriodically: 60000 }, or false to turn the focus and periodic checks off')
+  }
+  const refreshInput: SessionRefreshOptions = refreshOption === false
+    ? { enablePeriodically: false, enableOnWindowFocus: false }
+    : typeof refreshOption === 'object' && refreshOption !== null ? refreshOption : {}
   const periodically = refreshInput.enablePeriodically ?? false
   if (!(typeof periodically === 'boolean' || (typeof periodically === 'number' && periodically >= 1000 && periodically <= 2 ** 31 - 1))) {
     fail('sessionRefresh.enablePeriodically', `must be true, false or milliseconds between 1000 and 2147483647, got ${JSON.stringify(periodically)}`, 'set e.g. 60000 (once a minute), or false')

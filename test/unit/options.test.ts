@@ -281,6 +281,14 @@ describe('unknown option keys', () => {
   })
 })
 
+describe('sessionRefresh as a boolean (the incumbent\'s docs type it `SessionConfig | boolean`)', () => {
+  it('false turns the focus and periodic checks off; true keeps the defaults', () => {
+    expect(resolveModuleOptions({ sessionRefresh: false }).public.sessionRefresh).toMatchObject({ enablePeriodically: false, enableOnWindowFocus: false })
+    expect(resolveModuleOptions({ sessionRefresh: true }).public.sessionRefresh).toEqual(resolveModuleOptions({}).public.sessionRefresh)
+    expect(resolveModuleOptions({}).public.sessionRefresh).toMatchObject({ enablePeriodically: false, enableOnWindowFocus: true })
+  })
+})
+
 describe('authjs: where signed-out visitors go', () => {
   it('Auth.js\'s own sign-in page, or with defaultProvider the start of that provider\'s sign-in; an app login page wins', () => {
     expect(resolveModuleOptions({ provider: { type: 'authjs' } }).public.pages).toMatchObject({ login: null, serverLoginPath: '/signin' })
@@ -322,6 +330,7 @@ describe('validation added after review', () => {
     [{ provider: { type: 'local', pages: { login: '/login?x=1' } } }, 'auth.provider.pages.login'],
     [{ sessionRefresh: { handler: '' } }, 'auth.sessionRefresh.handler'],
     [{ sessionRefresh: { enablePeriodically: 10 } }, 'auth.sessionRefresh.enablePeriodically'],
+    [{ sessionRefresh: 'off' }, 'auth.sessionRefresh'],
     [{ sessionCache: true }, 'auth.sessionCache'],
     [{ sessionCache: { maxAge: -1 } }, 'auth.sessionCache.maxAge'],
     [{ sessionCache: { maxEntries: 0.5 } }, 'auth.sessionCache.maxEntries'],
