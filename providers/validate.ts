@@ -24,6 +24,7 @@ export class OptionChecker {
     }
   }
 
+  /** An endpoint `{ path, method }` or false; either key may be left out (the provider's default fills it, as with the incumbent). */
   endpoint(path: string, value: unknown) {
     if (value === false) return
     if (typeof value !== 'object' || value === null) {
@@ -31,8 +32,8 @@ export class OptionChecker {
       return
     }
     const endpoint = value as { path?: unknown, method?: unknown }
-    if (typeof endpoint.path !== 'string' || endpoint.path.length === 0) {
-      this.fail(`${path}.path`, 'is missing', `give the endpoint a path relative to baseURL (e.g. '/session') or a full URL`)
+    if (endpoint.path !== undefined && (typeof endpoint.path !== 'string' || endpoint.path.length === 0)) {
+      this.fail(`${path}.path`, `must be a path relative to baseURL or a full URL, got ${JSON.stringify(endpoint.path)}`, `give the endpoint a path relative to baseURL (e.g. '/session') or a full URL, or leave it out for the default`)
     }
     if (endpoint.method !== undefined && !(typeof endpoint.method === 'string' && /^(?:get|post|put|patch|delete)$/i.test(endpoint.method))) {
       this.fail(`${path}.method`, `is not an HTTP method: ${JSON.stringify(endpoint.method)}`, `use one of 'get', 'post', 'put', 'patch', 'delete'`)

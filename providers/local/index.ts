@@ -28,7 +28,7 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
       check.endpoint(`endpoints.${name}`, given)
       endpoints[name] = given === false || typeof given !== 'object' || given === null
         ? false
-        : { ...(given as { path: string }), method: String((given as { method?: string }).method ?? fallback.method).toLowerCase() }
+        : { ...(given as { path: string }), path: (given as { path?: string }).path ?? fallback.path, method: String((given as { method?: string }).method ?? fallback.method).toLowerCase() }
     }
     const options = { ...defu({ ...input, endpoints: undefined }, { type: 'local' as const, ...localDefaults }), endpoints } as ResolvedLocalOptions
 

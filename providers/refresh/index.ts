@@ -56,7 +56,7 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
     if (endpointInput !== undefined) check.endpoint(at.endpoint, endpointInput)
     if (endpointInput === false) check.fail(at.endpoint, 'is false, but the refresh provider needs it', `give it { path: '/refresh', method: 'post' }, or use type 'local' without refresh`)
     const endpoint = typeof endpointInput === 'object' && endpointInput !== null
-      ? { ...refreshDefaults.endpoint, ...endpointInput, method: String((endpointInput as { method?: string }).method ?? refreshDefaults.endpoint.method).toLowerCase() }
+      ? { ...refreshDefaults.endpoint, ...endpointInput, path: (endpointInput as { path?: string }).path ?? refreshDefaults.endpoint.path, method: String((endpointInput as { method?: string }).method ?? refreshDefaults.endpoint.method).toLowerCase() }
       : { ...refreshDefaults.endpoint }
 
     const given: RefreshTokenOptions = refresh.token ?? {}

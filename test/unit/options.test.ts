@@ -76,11 +76,14 @@ describe('resolveModuleOptions: normalisation', () => {
     expect(endpoints.signIn).toEqual({ path: '/login', method: 'post' })
   })
 
-  it('fills the default method of a partly given endpoint and lower-cases methods', () => {
-    const resolved = resolveModuleOptions(local({ endpoints: { signIn: { path: '/auth/login' }, getSession: { path: '/me', method: 'POST' } } }))
+  it('fills the default method or path of a partly given endpoint (as the incumbent merges them) and lower-cases methods', () => {
+    const resolved = resolveModuleOptions(local({ endpoints: { signIn: { path: '/auth/login' }, getSession: { path: '/me', method: 'POST' }, signOut: { method: 'delete' } } }))
     const endpoints = (resolved.public.provider as { endpoints: Record<string, unknown> }).endpoints
     expect(endpoints.signIn).toEqual({ path: '/auth/login', method: 'post' })
     expect(endpoints.getSession).toEqual({ path: '/me', method: 'post' })
+    expect(endpoints.signOut).toEqual({ path: '/logout', method: 'delete' })
+    const withRefresh = resolveModuleOptions({ provider: { type: 'local', refresh: { isEnabled: true, endpoint: { method: 'put' } } } } as never)
+    expect(withRefresh.public.provider).toMatchObject({ refreshEndpoint: { path: '/refresh', method: 'put' } })
   })
 
   it('does not leak one resolution into the next (defaults are not mutated)', () => {
@@ -122,7 +125,7 @@ describe('resolveModuleOptions: normalisation', () => {
 describe('resolveModuleOptions: validation', () => {
   it.each([
     ['unknown provider type', options({ provider: { type: 'oauth' } }), 'auth.provider.type'],
-    ['endpoint without path', local({ endpoints: { signIn: { method: 'post' } } }), 'auth.provider.endpoints.signIn.path'],
+    ['endpoint with a path that is not a string', local({ endpoints: { signIn: { path: 7 } } }), 'auth.provider.endpoints.signIn.path'],
     ['endpoint with an empty path', local({ endpoints: { signIn: { path: '' } } }), 'auth.provider.endpoints.signIn.path'],
     ['endpoint that is neither an object nor false', local({ endpoints: { getSession: '/session' } }), 'auth.provider.endpoints.getSession'],
     ['bad method', local({ endpoints: { getSession: { path: '/session', method: 'fetch' } } }), 'auth.provider.endpoints.getSession.method'],

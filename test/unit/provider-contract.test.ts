@@ -147,7 +147,7 @@ describe.each(entries)('provider %s', (_name, definition) => {
     const endpointNames = Object.keys((options.endpoints ?? {}) as Record<string, unknown>)
     const silent: string[] = []
     for (const name of endpointNames) {
-      for (const garbage of [42, 'not-an-endpoint', { path: 42 }, { method: 'post' }]) {
+      for (const garbage of [42, 'not-an-endpoint', { path: 42 }, { path: '' }, { method: 'fetch' }]) {
         const { issues } = resolve(definition, { type, endpoints: { [name]: garbage } })
         const label = `${name}: ${JSON.stringify(garbage)}`
         if (!issues.some(issue => issue.key.startsWith(`auth.provider.endpoints.${name}`))) silent.push(label)
