@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, useChromium } from './helpers'
+import { Backend, newUser, openSession, text, useChromium } from './helpers'
 
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
@@ -67,6 +67,26 @@ describe('pages without server verdict', () => {
     await page.goto('/modes/spa-guest')
     await page.waitForURL(url => url.pathname === '/')
     await session.assertClean()
+  })
+
+  it('ssr: false: the app starts with the verdict, so a public page\'s own middleware reads it (the incumbent\'s custom-middleware recipe)', async () => {
+    const { token } = await signedInToken()
+    const signedIn = await openSession(browser(), baseURL)
+    await signedIn.context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
+    await backend.reset()
+    await signedIn.page.goto('/modes/spa-public')
+    await expect.poll(() => text(signedIn.page, 'status-in-middleware')).toBe('authenticated')
+    expect(await text(signedIn.page, 'page-status')).toBe('authenticated')
+    expect(await backend.count(SESSION)).toBe(1)
+    await signedIn.assertClean()
+
+    // Without a token there is nothing to ask: the verdict is at hand, without a request.
+    const signedOut = await openSession(browser(), baseURL)
+    await backend.reset()
+    await signedOut.page.goto('/modes/spa-public')
+    await expect.poll(() => text(signedOut.page, 'status-in-middleware')).toBe('unauthenticated')
+    expect(await backend.count(SESSION)).toBe(0)
+    await signedOut.assertClean()
   })
 
   it('a signed-out visitor of an ssr:false protected page ends on login with the target', async () => {

@@ -51,8 +51,9 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
   const { store } = manager
 
   if (import.meta.client) {
-    startInBrowser(nuxtApp, manager)
-    return exposeManager(nuxtApp, manager)
+    const firstCheck = startInBrowser(nuxtApp, manager)
+    exposeManager(nuxtApp, manager)
+    return firstCheck
   }
   // The issuer's time as the server knows it travels with the page: the browser judges token expiry by it, not
   // by its own clock. Not in a page rendered once for many (prerendered, or cached by a route rule): its render
@@ -91,8 +92,10 @@ function appAuthConfig(): PublicAuthConfig {
   return resolveAuthConfig(runtime.public.auth, runtime.app.baseURL)
 }
 
-function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager) {
+/** Starts the browser's side; returns the first session check when the app must wait for it (ssr: false). */
+function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> | undefined {
   const { store, config } = manager
+  let firstCheck: Promise<void> | undefined
   if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered && store.tokensSeen) {
     manager.tokens.matchServerRender(store.tokensSeen)
     nuxtApp.hooks.hookOnce('app:suspense:resolve', () => manager.tokens.sync())
@@ -108,8 +111,10 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager) {
       })
     }
     else {
-      // SPA (ssr: false): start now; the guard awaits this same request before the first page renders.
-      void manager.ensureChecked()
+      // SPA (ssr: false): the app starts once the check has answered (it never rejects), as with the incumbent: the
+      // first route's middleware (the guard, and the app's own reading `status`) and the first render see the
+      // verdict, not 'loading'. Nothing was rendered yet to flicker.
+      firstCheck = manager.ensureChecked()
     }
   }
   const stopChecks = scheduleChecks({ ...manager, refresher: manager.refresher(), sessionRefresh: config.sessionRefresh, session: manager })
@@ -118,6 +123,7 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager) {
     stopChecks()
     manager.dispose()
   })
+  return firstCheck
 }
 
 /**
