@@ -240,14 +240,31 @@ export default defineNuxtModule<ModuleOptions>({
     }, { nuxt: true, nitro: true })
     // Abilities live in files both sides import (shared/): defineAbility is auto-imported in the app and in Nitro.
     const abilityModule = resolver.resolve(runtimeDir, 'core/ability')
-    addImports({ name: 'defineAbility', from: abilityModule })
     addComponent({ name: 'AuthCan', filePath: resolver.resolve(runtimeDir, 'app/components/AuthCan') })
 
+    // useAuth and useAuthState replace an app's own of that name, as the incumbent's did. The names the incumbent
+    // did not have are common in apps (a `useAuthFetch` wrapping $fetch with the token): an app's own composable of
+    // that name stays the app's, with a warning. (A module's auto-import outranks the app's composables otherwise;
+    // the module's own code imports its composables explicitly.)
+    const appFirst = { priority: -(nuxt.options._layers.length + 1) }
+    const appFirstImports = [
+      { name: 'useAuthFetch', from: resolver.resolve(runtimeDir, 'app/composables/useAuthFetch'), ...appFirst },
+      { name: 'defineAbility', from: abilityModule, ...appFirst },
+    ]
     addImports([
       { name: 'useAuth', from: resolver.resolve(runtimeDir, 'app/composables/useAuth') },
       { name: 'useAuthState', from: resolver.resolve(runtimeDir, 'app/composables/useAuthState') },
-      { name: 'useAuthFetch', from: resolver.resolve(runtimeDir, 'app/composables/useAuthFetch') },
+      ...appFirstImports,
     ])
+    const warnedShadows = new Set<string>()
+    nuxt.hook('imports:extend', (imports) => {
+      for (const own of imports) {
+        const ours = appFirstImports.find(entry => entry.name === (own.as ?? own.name) && entry.from !== own.from)
+        if (!ours || warnedShadows.has(own.from)) continue
+        warnedShadows.add(own.from)
+        logger.warn(`${relative(nuxt.options.rootDir, own.from)} exports ${ours.name}, a name the module auto-imports too: the app's own is used. Rename yours to use the module's.`)
+      }
+    })
     addPlugin(resolver.resolve(runtimeDir, 'app/plugins/auth'))
     if (nuxt.options.dev) {
       // The browser's failures, logged once each with their fix (app/dev-log.ts), reach the terminal too.
