@@ -257,10 +257,12 @@ export default defineNuxtModule<ModuleOptions>({
       ...appFirstImports,
     ])
     const warnedShadows = new Set<string>()
+    // The app's and its layers' own files (another module's import of the same name is that module's business).
+    const appRoots = nuxt.options._layers.map(layer => layer.config.rootDir)
     nuxt.hook('imports:extend', (imports) => {
       for (const own of imports) {
         const ours = appFirstImports.find(entry => entry.name === (own.as ?? own.name) && entry.from !== own.from)
-        if (!ours || warnedShadows.has(own.from)) continue
+        if (!ours || warnedShadows.has(own.from) || !appRoots.some(root => own.from.startsWith(root)) || own.from.includes('/node_modules/')) continue
         warnedShadows.add(own.from)
         logger.warn(`${relative(nuxt.options.rootDir, own.from)} exports ${ours.name}, a name the module auto-imports too: the app's own is used. Rename yours to use the module's.`)
       }
@@ -484,7 +486,8 @@ export {}
         ...sessionUtilities,
         ...['requireServerSession', 'authorize', 'allows'].map(name => ({ name, from: authorizationModule })),
         ...sessionStoreUtilities,
-        { name: 'defineAbility', from: abilityModule },
+        // An app's own in server/utils or shared/utils wins here too (Nitro would otherwise pick one by list order).
+        { name: 'defineAbility', from: abilityModule, ...appFirst },
       ]
       addServerImports(serverUtilities)
       // The incumbent's way, which also works with auto-imports off: `import { getServerSession } from '#auth'`

@@ -1,8 +1,8 @@
 import type { SameSiteOption, SessionDataType } from '../types'
 
 export interface EndpointOption {
-  /** Path joined to `auth.baseURL`, or a full URL (then `baseURL` is ignored for this endpoint). */
-  path: string
+  /** Path joined to `auth.baseURL`, or a full URL (then `baseURL` is ignored for this endpoint). @default the endpoint's default path */
+  path?: string
   /** @default 'post' for signIn/signOut/signUp, 'get' for getSession */
   method?: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 }

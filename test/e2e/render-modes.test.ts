@@ -89,6 +89,26 @@ describe('pages without server verdict', () => {
     await signedOut.assertClean()
   })
 
+  it('ssr: false with a token the backend refuses: a public page starts signed out, a protected one ends on login once', async () => {
+    const refused = await openSession(browser(), baseURL)
+    refused.expectFailedRequest(/status of 401/)
+    await refused.context.addCookies([{ name: 'auth.token', value: 'not-a-token-the-backend-knows', url: baseURL }])
+    const { page } = refused
+    const visited: string[] = []
+    page.on('framenavigated', frame => frame === page.mainFrame() && visited.push(new URL(frame.url()).pathname))
+    await page.goto('/modes/spa-public')
+    await expect.poll(() => text(page, 'status-in-middleware')).toBe('unauthenticated')
+    expect(new URL(page.url()).pathname).toBe('/modes/spa-public')
+    visited.length = 0
+    await page.goto('/modes/spa')
+    await page.waitForURL(url => url.pathname === '/login')
+    expect(new URL(page.url()).searchParams.get('redirect')).toBe('/modes/spa')
+    await page.waitForLoadState('networkidle')
+    // Once: not to the login page, back to the page, and to the login page again.
+    expect(visited.filter(path => path === '/login')).toEqual(['/login'])
+    await refused.assertClean()
+  })
+
   it('a signed-out visitor of an ssr:false protected page ends on login with the target', async () => {
     const session = await openSession(browser(), baseURL)
     const { page } = session

@@ -35,6 +35,10 @@ async function loadServerParts() {
 
 export default defineNuxtPlugin({
   name: 'gatekeeper',
+  // In the browser the app's own plugins do not wait for the first session check (ssr: false: see startInBrowser);
+  // Nuxt creates the app, and runs the first route's middleware, once it has answered. On the server every
+  // later plugin may use the auth state: they wait.
+  parallel: import.meta.client,
   // Not an async function: a server render whose session the cache holds returns no promise at all (the first
   // request, which loads the server's parts, and a check that must wait return one).
   setup(nuxtApp): Promise<void> | void {
@@ -111,9 +115,9 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> |
       })
     }
     else {
-      // SPA (ssr: false): the app starts once the check has answered (it never rejects), as with the incumbent: the
-      // first route's middleware (the guard, and the app's own reading `status`) and the first render see the
-      // verdict, not 'loading'. Nothing was rendered yet to flicker.
+      // SPA (ssr: false): the app is created once the check has answered (it never rejects), as with the incumbent:
+      // the first route's middleware (the guard, and the app's own reading `status`) and the first render see the
+      // verdict, not 'loading'. Nothing was rendered yet to flicker. The app's plugins run meanwhile (`parallel`).
       firstCheck = manager.ensureChecked()
     }
   }
