@@ -11,10 +11,10 @@ const REDIRECT_TYPES = new Set(['oauth', 'oidc'])
 /**
  * `GET {basePath}/signin/{defaultProvider}?callbackUrl=…`, where the guard sends signed-out visitors when
  * `defaultProvider` is set: starts that provider's sign-in, as Auth.js's `POST /signin/{id}` does, and answers
- * with its redirect to the provider (and the state, PKCE and nonce cookies). Auth.js itself only starts a
+ * with its redirect to the provider (and the cookies of the provider's `checks`). Auth.js itself only starts a
  * sign-in from a POST with its CSRF token, which a redirect cannot carry; the incumbent's middleware fetched the
- * token and posted for the visitor. Only for OAuth and OpenID providers: starting one signs nobody in (the
- * provider asks, and state and PKCE bind its answer to this browser), as a "Sign in with …" link does elsewhere.
+ * token and posted for the visitor. Only for OAuth and OpenID providers, as a "Sign in with …" link elsewhere: a
+ * start can sign nobody in as someone else (PKCE and state bind the provider's answer to this browser).
  * An email or credentials provider needs input: its visitors get Auth.js's sign-in page.
  * Null for every other request (Auth.js answers those).
  */
