@@ -486,8 +486,8 @@ export {}
         ...sessionUtilities,
         ...['requireServerSession', 'authorize', 'allows'].map(name => ({ name, from: authorizationModule })),
         ...sessionStoreUtilities,
-        // An app's own in server/utils or shared/utils wins here too (Nitro would otherwise pick one by list order).
-        { name: 'defineAbility', from: abilityModule, ...appFirst },
+        // An app's own in server/utils wins here too: Nitro uses it and warns about the duplicate (auto-imports.test.ts).
+        { name: 'defineAbility', from: abilityModule },
       ]
       addServerImports(serverUtilities)
       // The incumbent's way, which also works with auto-imports off: `import { getServerSession } from '#auth'`

@@ -20,7 +20,7 @@ describe('module setup', () => {
   it('fails loading with every bad option named, and the fix', async () => {
     const failure = await load({
       modules: [modulePath],
-      auth: { baseURL: 'api/auth', provider: { type: 'local', endpoints: { signIn: { method: 'post' } }, token: { signInResponseTokenPointer: 'token' } } },
+      auth: { baseURL: 'api/auth', provider: { type: 'local', endpoints: { signIn: { path: '' } }, token: { signInResponseTokenPointer: 'token' } } },
     }).then(() => null, (error: unknown) => error as Error)
     expect(failure).toBeInstanceOf(Error)
     expect(failure!.message).toContain('auth.baseURL')
