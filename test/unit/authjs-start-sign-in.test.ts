@@ -27,7 +27,7 @@ describe('startDefaultSignIn (GET {basePath}/signin/{defaultProvider})', () => {
   })
 
   it('an OAuth default: a 302 to the provider with state or PKCE bound to this browser, and the callbackUrl kept', async () => {
-    const response = await startDefaultSignIn(get('/api/auth/signin/github?callbackUrl=%2Forders%3Fpage%3D2'), 'github', config)
+    const response = await startDefaultSignIn(get('/api/auth/signin/github?callbackUrl=%2Forders%3Fpage%3D2'), 'github', config())
     expect(response?.status).toBe(302)
     const location = new URL(response!.headers.get('location')!)
     expect(location.origin + location.pathname).toBe('https://github.com/login/oauth/authorize')
@@ -41,7 +41,7 @@ describe('startDefaultSignIn (GET {basePath}/signin/{defaultProvider})', () => {
 
   it('takes only the callbackUrl from the query, and only the cookies from the headers', async () => {
     // The rest of the query would reach the authorization request; a header could change the answer's form.
-    const response = await startDefaultSignIn(get('/api/auth/signin/github?callbackUrl=%2Fx&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&scope=admin&client_id=other', { 'x-auth-return-redirect': '1', 'cookie': '__Secure-authjs.callback-url=https%3A%2F%2Fapp.example%2Fold' }), 'github', config)
+    const response = await startDefaultSignIn(get('/api/auth/signin/github?callbackUrl=%2Fx&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&scope=admin&client_id=other', { 'x-auth-return-redirect': '1', 'cookie': '__Secure-authjs.callback-url=https%3A%2F%2Fapp.example%2Fold' }), 'github', config())
     expect(response?.status).toBe(302)
     const location = new URL(response!.headers.get('location')!)
     expect(location.searchParams.get('redirect_uri')).toBe(`${ORIGIN}/api/auth/callback/github`)
@@ -51,7 +51,7 @@ describe('startDefaultSignIn (GET {basePath}/signin/{defaultProvider})', () => {
   })
 
   it('a callbackUrl to another origin is cut to the app by Auth.js\'s redirect callback', async () => {
-    const response = await startDefaultSignIn(get('/api/auth/signin/github?callbackUrl=https%3A%2F%2Fevil.example%2Fx'), 'github', config)
+    const response = await startDefaultSignIn(get('/api/auth/signin/github?callbackUrl=https%3A%2F%2Fevil.example%2Fx'), 'github', config())
     expect(response?.status).toBe(302)
     const callbackCookie = decodeURIComponent(cookieNamed(response!, '__Secure-authjs.callback-url')!.split(';')[0]!)
     expect(callbackCookie).not.toContain('evil.example')
@@ -59,22 +59,22 @@ describe('startDefaultSignIn (GET {basePath}/signin/{defaultProvider})', () => {
   })
 
   it('a default that needs input (credentials): Auth.js\'s sign-in page, the callbackUrl kept', async () => {
-    const response = await startDefaultSignIn(get('/api/auth/signin/password?callbackUrl=%2Forders'), 'password', config)
+    const response = await startDefaultSignIn(get('/api/auth/signin/password?callbackUrl=%2Forders'), 'password', config())
     expect(response?.status).toBe(302)
     expect(response!.headers.get('location')).toBe('/api/auth/signin?callbackUrl=%2Forders')
     expect(response!.headers.getSetCookie()).toEqual([])
   })
 
   it('a default Auth.js does not know: its sign-in page too', async () => {
-    const response = await startDefaultSignIn(get('/api/auth/signin/gitlab'), 'gitlab', config)
+    const response = await startDefaultSignIn(get('/api/auth/signin/gitlab'), 'gitlab', config())
     expect(response?.headers.get('location')).toBe('/api/auth/signin')
   })
 
   it('leaves every other request to Auth.js: another provider, a POST, another action, no default', async () => {
-    expect(await startDefaultSignIn(get('/api/auth/signin/password'), 'github', config)).toBeNull()
-    expect(await startDefaultSignIn(get('/api/auth/signin'), 'github', config)).toBeNull()
-    expect(await startDefaultSignIn(get('/api/auth/session'), 'github', config)).toBeNull()
-    expect(await startDefaultSignIn(new Request(`${ORIGIN}/api/auth/signin/github`, { method: 'POST' }), 'github', config)).toBeNull()
-    expect(await startDefaultSignIn(get('/api/auth/signin/github'), '', config)).toBeNull()
+    expect(await startDefaultSignIn(get('/api/auth/signin/password'), 'github', config())).toBeNull()
+    expect(await startDefaultSignIn(get('/api/auth/signin'), 'github', config())).toBeNull()
+    expect(await startDefaultSignIn(get('/api/auth/session'), 'github', config())).toBeNull()
+    expect(await startDefaultSignIn(new Request(`${ORIGIN}/api/auth/signin/github`, { method: 'POST' }), 'github', config())).toBeNull()
+    expect(await startDefaultSignIn(get('/api/auth/signin/github'), '', config())).toBeNull()
   })
 })

@@ -42,7 +42,7 @@ export function NuxtAuthHandler(config: AuthConfig) {
     const resolved = configFor(event, config)
     const request = await toWebRequest(event, resolved.origin, readBodyWithin)
     const defaultProvider = staticConfig.provider.defaultProvider
-    const started = typeof defaultProvider === 'string' && await startDefaultSignIn(request, defaultProvider, () => ({ ...resolved.config }))
+    const started = typeof defaultProvider === 'string' && await startDefaultSignIn(request, defaultProvider, resolved.config)
     return sendWebResponse(event, started || await Auth(request, resolved.config))
   })
 }

@@ -2,9 +2,6 @@ import { Auth, skipCSRFCheck, type AuthConfig } from '@auth/core'
 import { joinURL, withQuery } from 'ufo'
 import { defaultSignInPath } from '../default-sign-in'
 
-/** The config of one Auth.js call (Auth.js mutates the config it gets: each call needs its own). */
-type ConfigFactory = () => AuthConfig & { basePath: string }
-
 /** Provider types whose sign-in is a redirect to the provider and nothing else: safe to start from a link. */
 const REDIRECT_TYPES = new Set(['oauth', 'oidc'])
 
@@ -18,11 +15,13 @@ const REDIRECT_TYPES = new Set(['oauth', 'oidc'])
  * An email or credentials provider needs input: its visitors get Auth.js's sign-in page.
  * Null for every other request (Auth.js answers those).
  */
-export async function startDefaultSignIn(request: Request, defaultProvider: string, config: ConfigFactory): Promise<Response | null> {
+export async function startDefaultSignIn(request: Request, defaultProvider: string, authConfig: AuthConfig & { basePath: string }): Promise<Response | null> {
   if (!defaultProvider || request.method !== 'GET') return null
   const url = new URL(request.url)
-  const basePath = config().basePath
+  const { basePath } = authConfig
   if (url.pathname !== joinURL(basePath, defaultSignInPath(defaultProvider))) return null
+  // Auth.js mutates the config it gets: each of the two calls below gets its own copy.
+  const config = () => ({ ...authConfig })
   const callbackUrl = url.searchParams.get('callbackUrl') ?? undefined
 
   const listed = await Auth(new Request(new URL(joinURL(basePath, '/providers'), url)), config())

@@ -2,15 +2,15 @@
  * RFC 6901 JSON pointers. For compatibility with @sidebase/nuxt-auth, `/` (and the empty pointer) mean
  * the whole document.
  */
-/** Whether `pointer` means the whole document (`/` or the empty pointer). */
-export function pointsToWhole(pointer: string): boolean {
-  return pointer === '' || pointer === '/'
-}
-
 export function parsePointer(pointer: string): string[] {
   if (pointsToWhole(pointer)) return []
   if (!pointer.startsWith('/')) throw new TypeError(`JSON pointer "${pointer}" must start with "/"`)
   return pointer.slice(1).split('/').map(part => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
+
+/** Whether `pointer` means the whole document (`/` or the empty pointer). */
+export function pointsToWhole(pointer: string): boolean {
+  return pointer === '' || pointer === '/'
 }
 
 // Writing through these would change every object's prototype.
