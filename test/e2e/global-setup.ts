@@ -39,16 +39,21 @@ declare module 'vitest' {
     sessionsFixtureDir: string
     /** The built refresh fixture with auth.sharedState on Redis (test/fixtures/refresh-shared). */
     refreshSharedFixtureDir: string
+    /** The refresh fixture generated as a static site (test/fixtures/static); its test serves the files. */
+    staticFixtureDir: string
     /** The tests' Redis (REDIS_URL, or one started for the run). */
     redisUrl: string
   }
 }
 
-/** Builds a fixture (unless E2E_REUSE_BUILD=1 outside CI); returns its folder. */
-async function buildFixture(name: string) {
+/**
+ * Builds a fixture (unless E2E_REUSE_BUILD=1 outside CI): a server build, or with `generate` a static site; returns
+ * its folder.
+ */
+async function buildFixture(name: string, command: 'build' | 'generate' = 'build') {
   const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
   // E2E_REUSE_BUILD=1 serves the last builds (a quick re-run while writing tests; never in CI).
-  if (!process.env.E2E_REUSE_BUILD || process.env.CI) await run('npx', ['nuxi', 'build', fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
+  if (!process.env.E2E_REUSE_BUILD || process.env.CI) await run('npx', ['nuxi', command, fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
   return fixtureDir
 }
 
@@ -128,6 +133,7 @@ export default async function setup(project: TestProject) {
     project.provide('redisUrl', redis.url)
     project.provide('sessionsFixtureDir', await buildFixture('sessions'))
     project.provide('refreshSharedFixtureDir', await buildFixture('refresh-shared'))
+    project.provide('staticFixtureDir', await buildFixture('static', 'generate'))
   }
   catch (error) {
     await stopAll()

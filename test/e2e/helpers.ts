@@ -102,10 +102,15 @@ export class Backend {
     expect(response.status, await response.clone().text()).toBe(201)
   }
 
-  async login(email: string, password: string): Promise<string> {
+  /** A sign-in at the backend: its access token, and its refresh token where it issues one. */
+  async signIn(email: string, password: string): Promise<{ token: string, refreshToken: string }> {
     const response = await fetch(`${this.baseURL}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
     expect(response.status).toBe(200)
-    return (await response.json()).token
+    return await response.json()
+  }
+
+  async login(email: string, password: string): Promise<string> {
+    return (await this.signIn(email, password)).token
   }
 }
 

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { request as httpRequest, createServer as createHttpServer } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
-import { delimiter, dirname, join } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
+import { delimiter, dirname, extname, join, normalize } from 'node:path'
 
 /** A port nothing listens on at this moment: something else may take it before it is used (see onFreePort). */
 async function freePort(): Promise<number> {
@@ -158,4 +159,40 @@ export function rawStatus(baseURL: string, path: string, { method = 'GET', heade
       resolve(response.statusCode ?? 0)
     }).on('error', reject).end()
   })
+}
+
+const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' }
+
+/**
+ * A static host (node:http) for a generated site's files (`publicDir`): a path's file, else its `index.html`, else
+ * `404.html` with status 404, as plain static hosts answer. Requests under `/api/` go to `backendURL`, as a host's
+ * rewrite to an API sends them.
+ */
+export async function serveStatic(publicDir: string, backendURL: string) {
+  const backend = new URL(backendURL)
+  const server = createHttpServer(async (incoming, outgoing) => {
+    const { pathname } = new URL(incoming.url ?? '/', 'http://static.test')
+    if (pathname.startsWith('/api/')) {
+      const upstream = httpRequest({ hostname: backend.hostname, port: backend.port, path: incoming.url, method: incoming.method, headers: { ...incoming.headers, host: backend.host } }, (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.rawHeaders)
+        answer.pipe(outgoing)
+      })
+      upstream.on('error', () => outgoing.destroy())
+      incoming.pipe(upstream)
+      return
+    }
+    const path = normalize(decodeURIComponent(pathname))
+    for (const file of [join(publicDir, path), join(publicDir, path, 'index.html')]) {
+      if (file.startsWith(publicDir) && await stat(file).then(entry => entry.isFile(), () => false)) {
+        outgoing.writeHead(200, { 'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream' })
+        outgoing.end(await readFile(file))
+        return
+      }
+    }
+    outgoing.writeHead(404, { 'content-type': STATIC_TYPES['.html']! })
+    outgoing.end(await readFile(join(publicDir, '404.html')))
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { baseURL: `http://127.0.0.1:${port}`, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
 }

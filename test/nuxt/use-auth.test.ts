@@ -442,4 +442,29 @@ describe('route guard', () => {
     await new Promise(resolve => setTimeout(resolve, 0))
     expect(useRouter().currentRoute.value.path).toBe('/login')
   })
+
+  it('a sign-out that arrives while a navigation is under way, its guard passed, is applied where the navigation lands', async () => {
+    await signedIn()
+    // Something after the guard holds the navigation (a slow page chunk, another guard waiting for data).
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const stopHolding = useRouter().beforeEach(async (to) => {
+      if (to.path === '/profile') await held
+    })
+    try {
+      const navigation = useRouter().push('/profile')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      mode.session = '401'
+      await useAuth().getSession()
+      expect(useAuth().status.value).toBe('unauthenticated')
+      release()
+      await navigation
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/profile')
+    }
+    finally {
+      stopHolding()
+    }
+  })
 })

@@ -208,6 +208,19 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   /** Applies the guard to the current route (after a verdict arrives outside a navigation). */
   async function enforceGuard() {
     if (import.meta.server && !routed) return
+    // A navigation under way lands where its own guard run decides (it waits for the same check); the route it leaves
+    // is the wrong one to decide for, and a navigation from here would overtake it. Once it has landed or failed, the
+    // guard looks again. (Not awaited: a middleware that signs out would wait for its own navigation.)
+    if (import.meta.client && nuxtApp._processingMiddleware) {
+      const again = () => {
+        stopLanded()
+        stopFailed()
+        void enforceGuard()
+      }
+      const stopLanded = router.afterEach(again)
+      const stopFailed = router.onError(again)
+      return
+    }
     const route = router.currentRoute.value
     const target = guardTarget(route, 'verdict')
     // 'wait': no check made yet; the one to come applies the guard again.

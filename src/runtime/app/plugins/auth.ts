@@ -108,10 +108,14 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> |
   if (store.serverTime !== undefined) manager.clock.observe(store.serverTime, Date.now() - performance.now())
   if (!store.checkedOnServer) {
     if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered) {
-      // Check after hydration so the first client render equals the server's, then re-apply the guard.
-      nuxtApp.hooks.hookOnce('app:suspense:resolve', async () => {
-        await manager.ensureChecked()
-        await manager.enforceGuard()
+      // Check after hydration so the first client render equals the server's, then re-apply the guard. Not awaited:
+      // the hook's handlers run one after another, and Nuxt's next one puts a prerendered page's own URL (its query)
+      // back, by a navigation whose guard run then decides with this verdict (see enforceGuard).
+      nuxtApp.hooks.hookOnce('app:suspense:resolve', () => {
+        void (async () => {
+          await manager.ensureChecked()
+          await manager.enforceGuard()
+        })()
       })
     }
     else {
