@@ -68,6 +68,13 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
    * @default none
    */
   tokenPointers?(options: TResolved): string[]
+  /**
+   * The backend's routes the module itself calls, as paths under `baseURL` (`/login`), or `/**` for every path under
+   * it (a backend that is all the module's, as Auth.js's): route rules on the app's API (`'/api/**': { auth:
+   * { required: true } }`) never refuse them, so people can still sign in. Other routes under `baseURL` get the rules.
+   * @default none
+   */
+  backendRoutes?(options: TResolved): string[]
   /** A server half (Nitro), for providers whose backend runs inside the app. */
   server?(options: TResolved): ProviderServerSetup
 }

@@ -471,7 +471,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
       authorization: { forbiddenPage: typeof forbiddenPage === 'string' ? forbiddenPage : null },
       ...runtime,
     },
-    server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [], jwtVerification, forward, tokenPointers: definition.tokenPointers?.(resolved.options as never) ?? [], ...(sessions ? { sessions } : {}), ...(sharedState ? { sharedState } : {}) },
+    server: { sessionCache, maxBodyBytes, relayHeaders: Array.isArray(relayHeaders) ? relayHeaders.map(name => name.toLowerCase()) : [], jwtVerification, forward, tokenPointers: definition.tokenPointers?.(resolved.options as never) ?? [], backendRoutes: definition.backendRoutes?.(resolved.options as never) ?? [], ...(sessions ? { sessions } : {}), ...(sharedState ? { sharedState } : {}) },
     providerServer: definition.server?.(resolved.options as never) ?? null,
     sessionDataType: definition.sessionDataType?.(resolved.options as never) ?? null,
     sessionFallbackType: definition.sessionFallbackType ?? null,

@@ -48,6 +48,9 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
     }
   },
 
+  // Everything under baseURL is Auth.js's: sign-in per provider, callbacks, CSRF, session, sign-out.
+  backendRoutes: () => ['/**'],
+
   server: options => ({
     options: { trustHost: options.trustHost },
     configFile: options.configFile,

@@ -61,6 +61,7 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
   sessionFallbackType: ['id: string | number', '[field: string]: unknown'],
 
   tokenPointers: options => [options.token.signInResponseTokenPointer],
+  backendRoutes: options => ENDPOINTS.flatMap(name => options.endpoints[name] ? [options.endpoints[name].path] : []),
 
   runtimeConfig(options) {
     const provider: LocalRuntimeOptions = {

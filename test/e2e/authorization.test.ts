@@ -124,6 +124,40 @@ describe('route rules read the path as Nitro routed it', () => {
   })
 })
 
+describe('route rules and the backend under baseURL', () => {
+  const localDir = fileURLToPath(new URL('../fixtures/local', import.meta.url))
+
+  it('a rule on the whole API leaves the backend\'s endpoints the module calls open, and nothing else under baseURL', async () => {
+    const rules = { '/api/**': { auth: { required: true } } }
+    // Ready when a page answers: the rule covers the test routes too.
+    const server = await serveBuilt(localDir, { NUXT_NITRO_ROUTE_RULES: JSON.stringify(rules) }, { readyPath: '/login' })
+    try {
+      const backend = new Backend(server.baseURL)
+      // Signing up, in, the session check: the configured endpoints under baseURL (/api/auth).
+      const user = await signedIn(backend)
+      expect(await rawStatus(server.baseURL, '/api/auth/session', { headers: { authorization: `Bearer ${user.token}` } })).toBe(200)
+      expect(await rawStatus(server.baseURL, '/api/_auth/session')).not.toBe(401)
+      // Under baseURL but no endpoint of the module's: the rule applies, as anywhere else.
+      expect(await rawStatus(server.baseURL, '/api/auth/no-such-endpoint')).toBe(401)
+      expect(await rawStatus(server.baseURL, '/api/user/stats')).toBe(401)
+    }
+    finally {
+      server.stop()
+    }
+  })
+
+  it('a baseURL that is a parent of the API (/api) does not take the rules off the API under it', async () => {
+    const server = await serveBuilt(localDir, { NUXT_PUBLIC_AUTH_BASE_URL: '/api' }, { readyPath: '/api/_test/counters' })
+    try {
+      expect(await rawStatus(server.baseURL, '/api/admin/rule-only')).toBe(401)
+      expect(await rawStatus(server.baseURL, '/api/account/ping')).toBe(401)
+    }
+    finally {
+      server.stop()
+    }
+  })
+})
+
 describe('authorization in Chromium (local provider)', () => {
   const baseURL = inject('localBaseURL')
   const backend = new Backend(baseURL)

@@ -105,6 +105,8 @@ describe('module setup', () => {
         forward: {},
         // The provider's: where its sign-in answer has tokens, taken out of a relayed sign-up answer.
         tokenPointers: ['/token'],
+        // The provider's: the backend's routes it calls, which route rules never refuse (the local defaults).
+        backendRoutes: ['/login', '/logout', '/register', '/session'],
         // Random per build (core/protocol.ts, RENDER_HEADER): every instance of this build shares it.
         renderMark: expect.stringMatching(/^[0-9a-f-]{36}$/),
       })

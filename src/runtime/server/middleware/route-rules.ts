@@ -1,9 +1,10 @@
 import { defineEventHandler } from 'h3'
-import { withoutBase } from 'ufo'
+import { hasProtocol, joinURL, withoutBase } from 'ufo'
 import { useRuntimeConfig } from '#imports'
 import { RELAY_ROUTES } from '../../core/protocol'
 import { requireServerSession } from '../authorization'
 import { serverAuthConfig } from '../config'
+import { serverSettings } from '../../shared/server-settings'
 
 interface AuthRouteRule { roles?: string[], required?: boolean }
 
@@ -17,8 +18,8 @@ const RESHAPED_PATH = /%2e|%2f|%5c|\\|\/\.\.?(?:\/|$)/i
 /**
  * `routeRules: { '/api/admin/**': { auth: { roles: ['admin'] } } }`: whole API trees refused (401/403) before
  * their handlers run. A convenience: the check inside the handler is what protects the data. For API routes:
- * the module's own routes (signing in, the session check, a backend under `baseURL`) are never refused by it,
- * or a rule on `/api/**` would leave nobody a way to sign in.
+ * the module's own routes (its /api/_auth routes, and the backend's routes it calls under a path `baseURL`) are
+ * never refused by it, or a rule on `/api/**` would leave nobody a way to sign in.
  */
 export default defineEventHandler(async (event) => {
   // Nitro matched the rules for this request before any middleware ran.
@@ -28,9 +29,10 @@ export default defineEventHandler(async (event) => {
 })
 
 /**
- * Whether `path` is one of the module's own routes or the backend under a relative `baseURL`. `path` is the one
- * Nitro matched the rule against and routes by: as sent, without the app's base (`app.baseURL`), which h3
- * strips before middleware runs, as it does for the rules.
+ * Whether `path` is one of the module's own routes or a backend route it calls under a relative `baseURL` (the
+ * provider's `backendRoutes`): not every path under `baseURL`, which may be a parent of the app's whole API
+ * (`baseURL: '/api'`). `path` is the one Nitro matched the rule against and routes by: as sent, without the app's
+ * base (`app.baseURL`), which h3 strips before middleware runs, as it does for the rules.
  */
 function isExempt(path: string): boolean {
   if (RESHAPED_PATH.test(path)) return false
@@ -39,5 +41,7 @@ function isExempt(path: string): boolean {
   if (!baseURL.startsWith('/')) return false
   // auth.baseURL is relative to the app's base (the browser's $fetch prefixes it), or may already include it.
   const backend = withoutBase(baseURL, useRuntimeConfig().app.baseURL).replace(/\/$/, '')
-  return path === backend || path.startsWith(`${backend}/`)
+  return serverSettings().backendRoutes.some(route => route === '/**'
+    ? path === backend || path.startsWith(`${backend}/`)
+    : !hasProtocol(route) && path === joinURL(backend, route.split('?', 1)[0]!))
 }
