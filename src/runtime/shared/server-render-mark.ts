@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { RENDER_HEADER } from '../core/protocol'
 import { serverSettings } from './server-settings'
@@ -17,7 +18,15 @@ export function renderMarkHeader(): Readonly<Record<string, string>> {
 
 /** Whether this request is a render of this app (on this instance or another) asking its backend. */
 export function fromOwnRender(event: H3Event): boolean {
-  return event.node.req.headers[RENDER_HEADER] === renderMarkHeader()[RENDER_HEADER]
+  const sent = event.node.req.headers[RENDER_HEADER]
+  // Most requests carry none: one header read. A sent one is compared in constant time (a secret).
+  return typeof sent === 'string' && sameSecret(sent, renderMarkHeader()[RENDER_HEADER]!)
+}
+
+function sameSecret(sent: string, mark: string): boolean {
+  const given = Buffer.from(sent)
+  const expected = Buffer.from(mark)
+  return given.length === expected.length && timingSafeEqual(given, expected)
 }
 
 function checkedMark(mark: unknown): string {

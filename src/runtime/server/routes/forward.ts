@@ -34,7 +34,8 @@ function upstreamFor(event: H3Event, routes: Route[]): { route: Route, target: s
     if (url.pathname !== route.prefix && !url.pathname.startsWith(`${route.prefix}/`)) continue
     const rest = url.pathname.slice(route.prefix.length)
     // Encoded slashes and dot segments could climb out of the upstream's path: refused, not normalised.
-    if (/%2f|%5c|\\/i.test(rest) || rest.split('/').some(segment => segment === '..' || segment === '.' || /^%2e/i.test(segment))) return null
+    // A `;` parameter (`..;/`) is a dot segment to servlet-style upstreams (Tomcat, Spring): refused as well.
+    if (/%2f|%5c|\\/i.test(rest) || rest.split('/').some(segment => /^(?:\.\.?(?:;|$)|%2e)/i.test(segment))) return null
     const base = route.upstream.href.replace(/\/$/, '')
     const target = new URL(base + rest + url.search)
     const stays = target.origin === route.upstream.origin && (target.pathname === route.upstream.pathname.replace(/\/$/, '') || target.pathname.startsWith(route.upstream.pathname.replace(/\/?$/, '/')))
@@ -78,7 +79,8 @@ function upstreamHeaders(event: H3Event, authorization: { name: string, value: s
   const headers = new Headers()
   for (const [name, value] of Object.entries(incoming)) {
     const lower = name.toLowerCase()
-    if (typeof value === 'string' && !DROPPED_REQUEST_HEADERS.has(lower) && !listed.has(lower) && !lower.startsWith('x-forwarded-')) headers.set(name, value)
+    // x-gatekeeper-*: the module's own, between this app's parts (a render's mark, RENDER_HEADER): never to an upstream.
+    if (typeof value === 'string' && !DROPPED_REQUEST_HEADERS.has(lower) && !listed.has(lower) && !lower.startsWith('x-forwarded-') && !lower.startsWith('x-gatekeeper-')) headers.set(name, value)
   }
   for (const [name, value] of Object.entries(forwardedHeaders(event))) headers.set(name, value)
   if (authorization) headers.set(authorization.name, authorization.value)
