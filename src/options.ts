@@ -113,7 +113,7 @@ export interface SessionsOptions {
   maxAgeSeconds?: number
   /** Where the user's id is in the session data, for the device list and "sign out everywhere". @default '/id' */
   userIdPointer?: string
-  /** `storage: 'memory'`: sessions kept at most; the least recently seen go first. @default 10000 */
+  /** `storage: 'memory'`: sessions kept at most; beyond it the least recently seen session of the user with the most ends. @default 10000 */
   maxEntries?: number
   /** `storage: 'fs'`: the folder (relative to where the server runs). `NUXT_AUTH_SESSIONS_FS_BASE` at run time. @default '.data/gatekeeper-sessions' */
   fsBase?: string

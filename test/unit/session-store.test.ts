@@ -82,6 +82,19 @@ describe('the session store', () => {
   })
 })
 
+describe('a bounded store under one account signing in over and over', () => {
+  it('ends that account\'s own sessions, not other users\'', async () => {
+    const { sessions } = await service({ maxEntries: 3 })
+    const now = Date.now()
+    const victim = await sessions.create(tokens, device('victim'), now)
+    const mallory = []
+    for (let index = 1; index <= 10; index++) mallory.push(await sessions.create(tokens, device('mallory'), now + index))
+    expect(await sessions.read(victim.handle, now + 20)).not.toBeNull()
+    // Mallory keeps the most recent of hers that fit beside the victim's.
+    expect(await Promise.all(mallory.map(async made => (await sessions.read(made.handle, now + 20)) !== null))).toEqual([...Array.from({ length: 8 }, () => false), true, true])
+  })
+})
+
 describe('the storage setting, checked at start', () => {
   const option = { option: 'auth.sessions.storage', variable: 'NUXT_AUTH_SESSIONS_STORAGE' }
   const storage = createStorage()

@@ -24,7 +24,7 @@ export interface SessionSettings {
   maxAge: number
   /** Where the user's id is in the session data (for the device list and "sign out everywhere"). */
   userIdPointer: string
-  /** Sessions kept at most by the memory storage (the least recently seen go first). */
+  /** Sessions kept at most by the memory storage (beyond it, the least recently seen of the user with the most ends). */
   maxEntries: number
 }
 
@@ -191,13 +191,17 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     return keysFound.map(key => key.split(':').pop()!).filter(Boolean)
   }
 
-  /** Removes expired sessions (storages without expiry of their own), then, when bounded, the least recently seen beyond the limit. */
+  /**
+   * Removes expired sessions (storages without expiry of their own), then, when bounded, enough beyond the limit:
+   * each the least recently seen of the user who holds the most. So one account signing in over and over ends its
+   * own sessions, not everybody else's.
+   */
   async function sweep(now = Date.now()) {
-    const live: Array<{ handle: string, lastSeenAt: number }> = []
+    const live: Array<{ handle: string, lastSeenAt: number, user: string | null }> = []
     for (const handle of await handles('s')) {
       const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
       if (!meta || !(sessionExpiry(meta, settings) > now)) await remove(handle, meta)
-      else live.push({ handle, lastSeenAt: meta.lastSeenAt })
+      else live.push({ handle, lastSeenAt: meta.lastSeenAt, user: meta.user ?? null })
     }
     // Index entries whose session is gone (expired on its own); asked one by one, since a session made during the
     // sweep has its index entry but was not listed above.
@@ -206,8 +210,22 @@ export function createSessionService({ storage, storageName, keys, settings, loc
       if (!await io('read a session', () => storage.hasItem(sessionKey(handle)))) await io('remove a session', () => storage.removeItem(key))
     }
     if (bounded && live.length >= settings.maxEntries) {
-      live.sort((a, b) => a.lastSeenAt - b.lastSeenAt)
-      for (const entry of live.slice(0, live.length - settings.maxEntries + 1)) await remove(entry.handle)
+      // Per user (sessions without one each on their own), least recently seen first.
+      const byUser = new Map<string, typeof live>()
+      for (const entry of live.sort((a, b) => a.lastSeenAt - b.lastSeenAt)) {
+        const user = entry.user ?? `session:${entry.handle}`
+        const own = byUser.get(user)
+        if (own) own.push(entry)
+        else byUser.set(user, [entry])
+      }
+      for (let excess = live.length - settings.maxEntries + 1; excess > 0; excess--) {
+        // The user with the most sessions; among equals, the one whose oldest was seen longest ago.
+        let most: typeof live | undefined
+        for (const own of byUser.values()) {
+          if (own.length && (!most || own.length > most.length || (own.length === most.length && own[0]!.lastSeenAt < most[0]!.lastSeenAt))) most = own
+        }
+        await remove(most!.shift()!.handle)
+      }
     }
   }
 
