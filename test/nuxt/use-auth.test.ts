@@ -467,4 +467,30 @@ describe('route guard', () => {
       stopHolding()
     }
   })
+
+  it('… and where the navigation that overtook it lands, when the one under way is cancelled', async () => {
+    await signedIn()
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const stopHolding = useRouter().beforeEach(async (to) => {
+      if (to.path === '/profile' || to.path === '/stats') await held
+    })
+    try {
+      // Two navigations past the guard, both held; the second overtakes the first.
+      const first = useRouter().push('/profile')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      const second = useRouter().push('/stats')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      mode.session = '401'
+      await useAuth().getSession()
+      release()
+      await Promise.all([first, second])
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/stats')
+    }
+    finally {
+      stopHolding()
+    }
+  })
 })

@@ -8,6 +8,12 @@ import type { AuthState } from './state'
 import type { AppTokens } from './tokens'
 import { devSignal } from './devtools/record'
 
+/**
+ * vue-router's NavigationFailureType.cancelled, as its failures carry it: a constant, so the app's runtime imports
+ * nothing from vue-router (a package the app's package manager may not let a module resolve).
+ */
+const NAVIGATION_CANCELLED = 8
+
 export type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[], query?: Record<string, unknown> }
 
 /** A guard decision: a path to go to, null to stay, or 'wait' when no verdict is held yet. */
@@ -217,7 +223,8 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
         stopFailed()
         void enforceGuard()
       }
-      const stopLanded = router.afterEach(again)
+      // Cancelled: a newer navigation overtook it, and lands next.
+      const stopLanded = router.afterEach((_to, _from, failure) => failure?.type === NAVIGATION_CANCELLED || again())
       const stopFailed = router.onError(again)
       return
     }
