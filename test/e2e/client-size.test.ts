@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { APP_PART, UNMAPPED, clientParts, moduleSourceContents } from '../../scripts/client-parts.mjs'
+import { builtRenderMark } from './serve'
 
 type Parts = Awaited<ReturnType<typeof clientParts>>
 
@@ -182,16 +183,6 @@ function filesNaming(pattern: RegExp, dirs: string[]) {
     .filter(file => /\.(?:vue|[cm]?[jt]s)$/.test(file))
     .map(file => join(dir, file))
     .filter(file => pattern.test(withoutComments(readFileSync(file, 'utf8')))))
-}
-
-/** The render mark the build generated (module.ts), read from the server bundle's settings: there must be one. */
-function builtRenderMark(appDir: string): string {
-  const serverDir = join(appDir, '.output', 'server', 'chunks')
-  const marks = new Set(readdirSync(serverDir, { recursive: true, encoding: 'utf8' })
-    .filter(file => file.endsWith('.mjs'))
-    .flatMap(file => [...readFileSync(join(serverDir, file), 'utf8').matchAll(/"renderMark":\s*"([0-9a-f-]{36})"/g)].map(match => match[1]!)))
-  expect([...marks]).toHaveLength(1)
-  return [...marks][0]!
 }
 
 const results = new Map<string, Parts>()

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, newUser } from './helpers'
-import { onFreePort, roundRobin, serveBuilt, type ServedApp } from './serve'
+import { builtRenderMark, onFreePort, roundRobin, serveBuilt, type ServedApp } from './serve'
 
 // The same built local fixture, started again with NUXT_PUBLIC_AUTH_BASE_URL and
 // NUXT_AUTH_SESSION_CACHE_MAX_AGE set, and with the incumbent's AUTH_ORIGIN: run-time values must win over
@@ -181,5 +181,22 @@ describe('a base URL where this app serves pages, not the backend', () => {
     const token = await primary.login(user.email, user.password)
     const html = await (await fetch(`${localBaseURL}/profile`, { headers: { 'cookie': `auth.token=${token}`, 'x-gatekeeper-render': '1' } })).text()
     expect(html).toContain(user.email)
+  })
+
+  it('gives a visitor who knew the build\'s mark nothing: a render reached by a render reads no cookies', async () => {
+    // The mark is for a render that answers another render's backend request; were it ever known outside (it goes to
+    // a full URL on the visitor's host), sending it must get what sending no cookies gets.
+    const localBaseURL = inject('localBaseURL')
+    const mark = builtRenderMark(fixtureDir)
+    const user = newUser()
+    await primary.register(user)
+    const token = await primary.login(user.email, user.password)
+    for (const cookie of ['auth.token=forged', `auth.token=${token}`]) {
+      const response = await fetch(`${localBaseURL}/profile`, { headers: { cookie, 'x-gatekeeper-render': mark }, redirect: 'manual' })
+      expect(response.status, cookie).toBe(302)
+      expect(new URL(response.headers.get('location')!, localBaseURL).pathname).toBe('/login')
+    }
+    const home = await (await fetch(`${localBaseURL}/`, { headers: { 'cookie': `auth.token=${token}`, 'x-gatekeeper-render': mark } })).text()
+    expect(home).not.toContain(user.email)
   })
 })

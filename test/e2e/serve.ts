@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { request as httpRequest, createServer as createHttpServer } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
+import { readdirSync, readFileSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { delimiter, dirname, extname, join, normalize } from 'node:path'
 
@@ -195,4 +196,14 @@ export async function serveStatic(publicDir: string, backendURL: string) {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return { baseURL: `http://127.0.0.1:${port}`, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
+}
+
+/** The render mark a build generated (module.ts), read from its server bundle's settings: there must be one. */
+export function builtRenderMark(appDir: string): string {
+  const serverDir = join(appDir, '.output', 'server', 'chunks')
+  const marks = new Set(readdirSync(serverDir, { recursive: true, encoding: 'utf8' })
+    .filter(file => file.endsWith('.mjs'))
+    .flatMap(file => [...readFileSync(join(serverDir, file), 'utf8').matchAll(/"renderMark":\s*"([0-9a-f-]{36})"/g)].map(match => match[1]!)))
+  if (marks.size !== 1) throw new Error(`${appDir}: expected one render mark in the server bundle, found ${marks.size}`)
+  return [...marks][0]!
 }

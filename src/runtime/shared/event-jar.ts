@@ -2,7 +2,10 @@ import { deleteCookie, getRequestURL, parseCookies, setCookie, type H3Event } fr
 import { warnCookieDomainOnce } from './cookie-domain'
 import { BROWSER_COOKIE_BYTES, unreadableJar, type CookieJar } from './token-store'
 
-/** Where session mode puts the request's session jar (the tokens in storage, see server/sessions), when it arrives. */
+/**
+ * Where session mode puts the request's session jar (the tokens in storage, see server/sessions), when it arrives;
+ * the unreadable jar for a render that answers another render's request (server-render-mark.ts).
+ */
 export const SESSION_JAR = Symbol.for('nuxt-gatekeeper:session-jar')
 /** Or, when the session storage failed, the error (a 503) every reader of the tokens gets. */
 export const SESSION_ERROR = Symbol.for('nuxt-gatekeeper:session-error')

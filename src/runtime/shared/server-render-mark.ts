@@ -1,10 +1,13 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { RENDER_HEADER } from '../core/protocol'
+import { SESSION_JAR } from './event-jar'
+import { unreadableJar } from './token-store'
 import { serverSettings } from './server-settings'
 
 // Server code only (the plugin imports it on the server): a client that knew the mark could send it and have a
-// render skip its session check, and with it the server's guard.
+// render skip its session check. Such a render reads no token cookies (readNoCookies), so that gains a token's holder
+// nothing, but the mark is still nobody's business outside the server.
 
 /** Shorter than this, a mark set through the environment could be guessed. */
 const MIN_LENGTH = 16
@@ -21,6 +24,11 @@ export function fromOwnRender(event: H3Event): boolean {
   const sent = event.node.req.headers[RENDER_HEADER]
   // Most requests carry none: one header read. A sent one is compared in constant time (a secret).
   return typeof sent === 'string' && sameSecret(sent, renderMarkHeader()[RENDER_HEADER]!)
+}
+
+/** A render that answers another render's request reads no cookies: nobody is signed in there. */
+export function readNoCookies(event: H3Event) {
+  (event.context as Record<symbol, unknown>)[SESSION_JAR] = unreadableJar
 }
 
 function sameSecret(sent: string, mark: string): boolean {

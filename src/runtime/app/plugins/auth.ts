@@ -17,6 +17,7 @@ import { renderedForCache, routeRulesOf } from '../route-rules'
 // provider's strategy.
 let serverParts: ServerParts | undefined
 let fromOwnRender: ((event: H3Event) => boolean) | undefined
+let readNoCookies: ((event: H3Event) => void) | undefined
 let serverConfig: PublicAuthConfig | undefined
 let serverStrategy: ClientStrategy<unknown> | undefined
 
@@ -28,6 +29,7 @@ async function loadServerParts() {
     const renderMark = await import('../../shared/server-render-mark')
     serverParts = { lookup: (await import('../../shared/server-session')).processSessionLookup(), renderMark: renderMark.renderMarkHeader() }
     fromOwnRender = renderMark.fromOwnRender
+    readNoCookies = renderMark.readNoCookies
     // The provider's strategy, imported here on the server only: the browser's comes with the backend-calling chunk.
     serverStrategy = (await import('#auth-provider')).default
   }
@@ -51,6 +53,10 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
   const config = import.meta.server ? serverConfig ??= appAuthConfig() : appAuthConfig()
   // The request's event, looked up once for the manager, the payload hook and the route rules.
   const event = import.meta.server ? useRequestEvent(nuxtApp) : undefined
+  // A render that answers another render's backend request (core/protocol.ts, RENDER_HEADER) reads no cookies: nobody
+  // is signed in there. So the mark, were it ever known outside, gets a visitor what sending no cookies gets.
+  const ownRender = import.meta.server && event !== undefined && fromOwnRender!(event)
+  if (ownRender) readNoCookies!(event)
   const manager = createAuthManager(nuxtApp, config, import.meta.client ? browserStrategy : serverStrategy!, event, import.meta.server ? serverParts : undefined)
   const { store } = manager
 
@@ -83,7 +89,7 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
   }
   // A page rendered for Nitro's cache holds nobody's verdict: it is served to everyone, and its render sees none of
   // the visitor's cookies (the browser checks, as for disableServerSideAuth).
-  if (forCache || serverCheckDisabled(config, event)) return checked()
+  if (forCache || serverCheckDisabled(config, event, ownRender)) return checked()
   // One check per SSR request; the verdict travels with the page so the client does not ask again. The session
   // cache usually answers at once (no promise); otherwise the app waits for the check, in its context again.
   const checking = manager.ensureChecked()
@@ -146,10 +152,10 @@ function exposeManager(nuxtApp: NuxtApp, manager: AuthManager) {
   nuxtApp.vueApp.config.globalProperties.$authFetch = authFetch
 }
 
-function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefined): boolean {
+function serverCheckDisabled(config: PublicAuthConfig, event: H3Event | undefined, ownRender: boolean): boolean {
   // Prerendering is known from the build Nitro made for it, never from a request header a client can send.
   if (import.meta.prerender) return true
-  if (event && fromOwnRender!(event)) {
+  if (event && ownRender) {
     // This render answers another render's backend request: a check here would start the next one (core/protocol.ts,
     // RENDER_HEADER).
     warnRenderedForRender(config, event)
