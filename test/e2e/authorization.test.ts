@@ -137,6 +137,11 @@ describe('route rules and the backend under baseURL', () => {
       const user = await signedIn(backend)
       expect(await rawStatus(server.baseURL, '/api/auth/session', { headers: { authorization: `Bearer ${user.token}` } })).toBe(200)
       expect(await rawStatus(server.baseURL, '/api/_auth/session')).not.toBe(401)
+      // Nitro routes a trailing slash to the same handler: the same endpoint, open without a session too.
+      const other = newUser()
+      await backend.register(other)
+      const withSlash = await fetch(`${server.baseURL}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: other.email, password: other.password }) })
+      expect(withSlash.status).toBe(200)
       // Under baseURL but no endpoint of the module's: the rule applies, as anywhere else.
       expect(await rawStatus(server.baseURL, '/api/auth/no-such-endpoint')).toBe(401)
       expect(await rawStatus(server.baseURL, '/api/user/stats')).toBe(401)

@@ -1,5 +1,5 @@
 import { defineEventHandler } from 'h3'
-import { hasProtocol, joinURL, withoutBase } from 'ufo'
+import { hasProtocol, joinURL, withLeadingSlash, withoutBase, withoutTrailingSlash } from 'ufo'
 import { useRuntimeConfig } from '#imports'
 import { RELAY_ROUTES } from '../../core/protocol'
 import { requireServerSession } from '../authorization'
@@ -41,7 +41,9 @@ function isExempt(path: string): boolean {
   if (!baseURL.startsWith('/')) return false
   // auth.baseURL is relative to the app's base (the browser's $fetch prefixes it), or may already include it.
   const backend = withoutBase(baseURL, useRuntimeConfig().app.baseURL).replace(/\/$/, '')
+  // Nitro routes `/login/` to `/login`'s handler; an endpoint may be written without its leading slash.
+  const routed = withoutTrailingSlash(path)
   return serverSettings().backendRoutes.some(route => route === '/**'
     ? path === backend || path.startsWith(`${backend}/`)
-    : !hasProtocol(route) && path === joinURL(backend, route.split('?', 1)[0]!))
+    : !hasProtocol(route) && routed === withoutTrailingSlash(withLeadingSlash(joinURL(backend, route.split('?', 1)[0]!))))
 }

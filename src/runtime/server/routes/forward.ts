@@ -33,9 +33,9 @@ function upstreamFor(event: H3Event, routes: Route[]): { route: Route, target: s
   for (const route of routes) {
     if (url.pathname !== route.prefix && !url.pathname.startsWith(`${route.prefix}/`)) continue
     const rest = url.pathname.slice(route.prefix.length)
-    // Encoded slashes and dot segments could climb out of the upstream's path: refused, not normalised.
-    // A `;` parameter (`..;/`) is a dot segment to servlet-style upstreams (Tomcat, Spring): refused as well.
-    if (/%2f|%5c|\\/i.test(rest) || rest.split('/').some(segment => /^(?:\.\.?(?:;|$)|%2e)/i.test(segment))) return null
+    // Encoded slashes, encoded dots anywhere and dot segments could climb out of the upstream's path: refused, not
+    // normalised. A `;` parameter (`..;/`) makes a dot segment to servlet-style upstreams (Tomcat, Spring): refused too.
+    if (/%2e|%2f|%5c|\\/i.test(rest) || rest.split('/').some(segment => /^\.\.?(?:;|$)/.test(segment))) return null
     const base = route.upstream.href.replace(/\/$/, '')
     const target = new URL(base + rest + url.search)
     const stays = target.origin === route.upstream.origin && (target.pathname === route.upstream.pathname.replace(/\/$/, '') || target.pathname.startsWith(route.upstream.pathname.replace(/\/?$/, '/')))
