@@ -60,6 +60,21 @@ async function failureOf(promise: Promise<unknown>): Promise<AuthError> {
   return outcome
 }
 
+/**
+ * Holds navigations to `paths` after the guard has let them through (as a slow page chunk or another guard waiting
+ * for data would), until `release()`.
+ */
+function holdNavigationsTo(paths: string[]) {
+  let release!: () => void
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const stopHolding = useRouter().beforeEach(async (to) => {
+    if (paths.includes(to.path)) await held
+  })
+  return { release, stopHolding }
+}
+
 async function signedIn() {
   await useAuth().signIn({ email: USER.email, password: 'right' }, { redirect: false })
 }
@@ -445,14 +460,7 @@ describe('route guard', () => {
 
   it('a sign-out that arrives while a navigation is under way, its guard passed, is applied where the navigation lands', async () => {
     await signedIn()
-    // Something after the guard holds the navigation (a slow page chunk, another guard waiting for data).
-    let release!: () => void
-    const held = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    const stopHolding = useRouter().beforeEach(async (to) => {
-      if (to.path === '/profile') await held
-    })
+    const { release, stopHolding } = holdNavigationsTo(['/profile'])
     try {
       const navigation = useRouter().push('/profile')
       await new Promise(resolve => setTimeout(resolve, 0))
@@ -470,13 +478,7 @@ describe('route guard', () => {
 
   it('… and where the navigation that overtook it lands, when the one under way is cancelled', async () => {
     await signedIn()
-    let release!: () => void
-    const held = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    const stopHolding = useRouter().beforeEach(async (to) => {
-      if (to.path === '/profile' || to.path === '/stats') await held
-    })
+    const { release, stopHolding } = holdNavigationsTo(['/profile', '/stats'])
     try {
       // Two navigations past the guard, both held; the second overtakes the first.
       const first = useRouter().push('/profile')
