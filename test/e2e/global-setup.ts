@@ -46,35 +46,73 @@ declare module 'vitest' {
   }
 }
 
+type BuildCommand = 'build' | 'generate'
+/** Every fixture the e2e tier serves, in the order the set-up needs them; `generate` builds a static site. */
+const FIXTURES: Array<[name: string, command: BuildCommand]> = [
+  ['local', 'build'], ['local-httponly', 'build'], ['refresh', 'build'], ['refresh-httponly', 'build'],
+  ['sidebase-local', 'build'], ['sidebase-listed', 'build'], ['authjs', 'build'], ['authjs-default-provider', 'build'],
+  ['sessions', 'build'], ['refresh-shared', 'build'], ['static', 'generate'],
+]
+// A Nuxt build keeps about one core busy (bundling is single-threaded), so two at a time fill this 2-core machine's
+// idle time (output, minifying, Nitro's own bundle) while the first fixtures can already be served.
+const BUILDS_AT_ONCE = 2
+
+/** Runs tasks, at most `concurrency` at a time, in the order they were handed over. */
+function limitTo(concurrency: number) {
+  let running = 0
+  const waiting: Array<() => void> = []
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= concurrency) await new Promise<void>(resolve => waiting.push(resolve))
+    running++
+    try {
+      return await task()
+    }
+    finally {
+      running--
+      waiting.shift()?.()
+    }
+  }
+}
+
 /**
- * Builds a fixture (unless E2E_REUSE_BUILD=1 outside CI): a server build, or with `generate` a static site; returns
- * its folder.
+ * Starts every fixture's build (unless E2E_REUSE_BUILD=1 outside CI), BUILDS_AT_ONCE at a time in FIXTURES' order;
+ * returns each one's promise of its folder.
  */
-async function buildFixture(name: string, command: 'build' | 'generate' = 'build') {
-  const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
-  // E2E_REUSE_BUILD=1 serves the last builds (a quick re-run while writing tests; never in CI).
-  if (!process.env.E2E_REUSE_BUILD || process.env.CI) await run('npx', ['nuxi', command, fixtureDir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })
-  return fixtureDir
+function buildFixtures() {
+  const reuse = process.env.E2E_REUSE_BUILD && !process.env.CI
+  const limit = limitTo(BUILDS_AT_ONCE)
+  const builds = new Map(FIXTURES.map(([name, command]) => {
+    const dir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
+    // E2E_REUSE_BUILD=1 serves the last builds (a quick re-run while writing tests; never in CI).
+    const build = reuse ? Promise.resolve(dir) : limit(() => run('npx', ['nuxi', command, dir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 })).then(() => dir)
+    // Failures are thrown where the set-up awaits the fixture; one it never reaches is no unhandled rejection.
+    build.catch(() => {})
+    return [name, build]
+  }))
+  return {
+    fixtureDir: (name: string) => builds.get(name)!,
+    /** Settles once no build runs any more: nothing writes into a fixture after the set-up gave up. */
+    settled: () => Promise.allSettled(builds.values()),
+  }
 }
 
-/** Builds a fixture and serves it on 127.0.0.1; returns its URL and a stop function. */
-async function buildAndServe(name: string, env: Record<string, string> = {}, { readyPath = '/api/_test/counters' }: { readyPath?: string } = {}) {
-  return await serveBuilt(await buildFixture(name), env, { readyPath })
-}
-
-/** Builds each fixture once (sequentially: two cores) and serves it for every e2e file. */
+/** Builds each fixture once (two at a time) and serves it for every e2e file. */
 export default async function setup(project: TestProject) {
   // The fixtures extend the playground, whose config (auth options, session mode, a local OpenID provider on a fixed
   // port) follows PLAYGROUND_PROVIDER: a value exported for `npm run dev` must not reach the fixtures' builds and
   // servers, which inherit this environment. Each fixture names its playground mode in its own nuxt.config.
   delete process.env.PLAYGROUND_PROVIDER
   const servers: Array<{ stop: () => void }> = []
+  const { fixtureDir, settled } = buildFixtures()
+  const buildAndServe = async (name: string, env: Record<string, string> = {}, { readyPath = '/api/_test/counters' }: { readyPath?: string } = {}) =>
+    await serveBuilt(await fixtureDir(name), env, { readyPath })
   // The packaged apps install in the background while the fixtures build (packaged.test.ts waits for them).
   const packagedWorkDir = mkdtempSync(join(tmpdir(), 'gatekeeper-packaged-'))
   const packaging = preparePackagedApps(packagedWorkDir)
   project.provide('packagedWorkDir', packagedWorkDir)
   const stopAll = async () => {
     servers.forEach(server => server.stop())
+    await settled()
     await packaging.catch(() => {})
     rmSync(packagedWorkDir, { recursive: true, force: true })
   }
@@ -90,7 +128,7 @@ export default async function setup(project: TestProject) {
     project.provide('refreshBaseURL', refresh.baseURL)
     project.provide('refreshAccessTtl', REFRESH_ACCESS_TTL)
     // auth.forward points at this very server's test upstream route, whose port is known only when it is served.
-    const refreshHttpOnlyDir = await buildFixture('refresh-httponly')
+    const refreshHttpOnlyDir = await fixtureDir('refresh-httponly')
     const refreshHttpOnly = await onFreePort(port => serveBuilt(refreshHttpOnlyDir, {
       NUXT_ACCESS_TOKEN_TTL: String(REFRESH_ACCESS_TTL),
       NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': `http://127.0.0.1:${port}/api/_test/upstream` }),
@@ -106,7 +144,7 @@ export default async function setup(project: TestProject) {
 
     // Auth.js against a real OpenID provider: the app's port is picked first (after the build, so nothing takes
     // it meanwhile), because the provider must know the redirect URI and the app its own public URL (AUTH_URL).
-    const authjsDir = await buildFixture('authjs')
+    const authjsDir = await fixtureDir('authjs')
     const { op, authjs } = await onFreePort(async (port) => {
       const authjsBaseURL = `http://127.0.0.1:${port}`
       const op = await startOidcProvider({ clients: [testClient([`${authjsBaseURL}/api/auth/callback/oidc-test`])] })
@@ -126,14 +164,14 @@ export default async function setup(project: TestProject) {
     servers.push(authjs)
     project.provide('authjsBaseURL', authjs.baseURL)
     project.provide('oidcIssuer', op.issuer)
-    project.provide('authjsDefaultProviderFixtureDir', await buildFixture('authjs-default-provider'))
+    project.provide('authjsDefaultProviderFixtureDir', await fixtureDir('authjs-default-provider'))
     // Session mode: one build, served by its test files (memory, fs, two instances on Redis).
     const redis = await startRedis()
     servers.push(redis)
     project.provide('redisUrl', redis.url)
-    project.provide('sessionsFixtureDir', await buildFixture('sessions'))
-    project.provide('refreshSharedFixtureDir', await buildFixture('refresh-shared'))
-    project.provide('staticFixtureDir', await buildFixture('static', 'generate'))
+    project.provide('sessionsFixtureDir', await fixtureDir('sessions'))
+    project.provide('refreshSharedFixtureDir', await fixtureDir('refresh-shared'))
+    project.provide('staticFixtureDir', await fixtureDir('static'))
   }
   catch (error) {
     await stopAll()
