@@ -64,14 +64,14 @@ async function failureOf(promise: Promise<unknown>): Promise<AuthError> {
  * Holds navigations to `paths` after the guard has let them through (as a slow page chunk or another guard waiting
  * for data would), until `release()`.
  */
+/** Holds navigations to these paths after the guard until released: `release(path)` lets that one go on, `release()` all. */
 function holdNavigationsTo(paths: string[]) {
-  let release!: () => void
-  const held = new Promise<void>((resolve) => {
-    release = resolve
-  })
+  const releases = new Map<string, () => void>()
+  const holds = new Map(paths.map(path => [path, new Promise<void>(resolve => releases.set(path, resolve))]))
   const stopHolding = useRouter().beforeEach(async (to) => {
-    if (paths.includes(to.path)) await held
+    await holds.get(to.path)
   })
+  const release = (path?: string) => (path === undefined ? [...releases.values()] : [releases.get(path)!]).forEach(go => go())
   return { release, stopHolding }
 }
 
@@ -492,6 +492,57 @@ describe('route guard', () => {
       await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/stats')
     }
     finally {
+      stopHolding()
+    }
+  })
+
+  it('… also when the verdict comes after the overtaken one ended (cancelled) while the newer one still loads', async () => {
+    await signedIn()
+    const { release, stopHolding } = holdNavigationsTo(['/profile', '/stats'])
+    try {
+      const first = useRouter().push('/profile')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      const second = useRouter().push('/stats')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      // The first goes on, finds itself overtaken and ends cancelled; Nuxt's afterEach clears its middleware flag then,
+      // while the second is still held.
+      release('/profile')
+      await first
+      expect(useNuxtApp()._processingMiddleware).toBeFalsy()
+      mode.session = '401'
+      await useAuth().getSession()
+      expect(useAuth().status.value).toBe('unauthenticated')
+      release('/stats')
+      await second
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/stats')
+    }
+    finally {
+      stopHolding()
+    }
+  })
+
+  it('looks once when several verdicts arrive during one navigation: one navigation to the login page', async () => {
+    await signedIn()
+    const { release, stopHolding } = holdNavigationsTo(['/profile'])
+    // Every navigation to the login page that ended, cancelled ones too (the app's afterEach hooks see each).
+    const toLogin: string[] = []
+    const stopCounting = useRouter().afterEach((to, _from, failure) => {
+      if (to.path === '/login') toLogin.push(`${to.fullPath}${failure ? ` (failure ${failure.type})` : ''}`)
+    })
+    try {
+      const navigation = useRouter().push('/profile')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      mode.session = '401'
+      await useAuth().getSession()
+      // A second verdict for the same navigation (another tab's sign-out, a 401 to useAuthFetch, …).
+      await (useNuxtApp().$gatekeeper as AuthManager).enforceGuard()
+      release()
+      await navigation
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/profile')
+      expect(toLogin).toEqual(['/login?redirect=/profile'])
+    }
+    finally {
+      stopCounting()
       stopHolding()
     }
   })

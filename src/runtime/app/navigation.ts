@@ -43,6 +43,26 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     routed = true
   })
 
+  // In the browser: a navigation under way, from this plugin's beforeEach until one lands or fails. Nuxt's own flag
+  // (_processingMiddleware) also ends with a cancelled navigation's afterEach, while the navigation that overtook it
+  // still loads its page; a cancelled one always has a successor, whose end ends this.
+  let navigating = false
+  // A verdict arrived during a navigation: the guard looks again once it has landed or failed, once however many came.
+  let lookAgain = false
+  if (import.meta.client) {
+    const settled = () => {
+      navigating = false
+      if (!lookAgain) return
+      lookAgain = false
+      void enforceGuard()
+    }
+    router.beforeEach(() => {
+      navigating = true
+    })
+    router.afterEach((_to, _from, failure) => failure?.type === NAVIGATION_CANCELLED || settled())
+    router.onError(settled)
+  }
+
   /**
    * An app path as the document's path, under the app's base (app.baseURL): for what leaves the app and comes back
    * by a page load (a login page elsewhere, a backend that redirects itself). `appPath` is the way back.
@@ -216,16 +236,10 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     if (import.meta.server && !routed) return
     // A navigation under way lands where its own guard run decides (it waits for the same check); the route it leaves
     // is the wrong one to decide for, and a navigation from here would overtake it. Once it has landed or failed, the
-    // guard looks again. (Not awaited: a middleware that signs out would wait for its own navigation.)
-    if (import.meta.client && nuxtApp._processingMiddleware) {
-      const again = () => {
-        stopLanded()
-        stopFailed()
-        void enforceGuard()
-      }
-      // Cancelled: a newer navigation overtook it, and lands next.
-      const stopLanded = router.afterEach((_to, _from, failure) => failure?.type === NAVIGATION_CANCELLED || again())
-      const stopFailed = router.onError(again)
+    // guard looks again (not awaited: a middleware that signs out would wait for its own navigation). Nuxt's flag
+    // covers the middleware run before this plugin's beforeEach; Nuxt's afterEach, which clears it, runs before ours.
+    if (import.meta.client && (navigating || nuxtApp._processingMiddleware)) {
+      lookAgain = true
       return
     }
     const route = router.currentRoute.value
