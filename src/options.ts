@@ -63,6 +63,12 @@ export interface JwtVerificationOptions {
   issuer?: string | string[]
   /** An `aud` the token must carry (one of them). @default not checked */
   audience?: string | string[]
+  /**
+   * The `typ` header the token must carry, e.g. `'at+jwt'` for access tokens as RFC 9068 types them. Set it (or
+   * `audience`) when the same key also signs other tokens with an `exp` (refresh or ID tokens): they would pass as
+   * access tokens otherwise. `NUXT_AUTH_JWT_VERIFICATION_TYP`. @default not checked
+   */
+  typ?: string
   /** Accepted `alg` values; `none` never is. @default ['HS256', 'HS384', 'HS512'] with a secret, else the asymmetric ones */
   algorithms?: string[]
   /** Where the session is in the token's claims (JSON pointer). @default '/' (all claims) */
@@ -269,7 +275,7 @@ const MODULE_OPTION_SHAPE: OptionShape = {
   sharedState: { storage: true },
   sessions: { storage: true, cookieName: true, sameSite: true, idleTimeoutSeconds: true, maxAgeSeconds: true, userIdPointer: true, maxEntries: true, fsBase: true },
   forward: true,
-  jwtVerification: { secret: true, publicKey: true, jwksUrl: true, issuer: true, audience: true, algorithms: true, sessionPointer: true, clockToleranceSeconds: true, jwksCooldownSeconds: true },
+  jwtVerification: { secret: true, publicKey: true, jwksUrl: true, issuer: true, audience: true, typ: true, algorithms: true, sessionPointer: true, clockToleranceSeconds: true, jwksCooldownSeconds: true },
   provider: true,
 }
 
@@ -546,7 +552,7 @@ const JWT_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS
 
 /** `jwtVerification` checked and written out whole (empty strings: not set, so the environment can set them). */
 function resolveJwtVerification(input: unknown, fail: (key: string, problem: string, fix: string) => void): import('./runtime/shared/jwt-verification').JwtVerificationSettings {
-  const off = { enabled: false, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30 }
+  const off = { enabled: false, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', typ: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30 }
   if (input === undefined || input === false) return off
   if (typeof input !== 'object' || input === null) {
     fail('jwtVerification', `must be an object or false, got ${JSON.stringify(input)}`, `set e.g. { jwksUrl: 'https://issuer.example.com/.well-known/jwks.json', issuer: 'https://issuer.example.com' }`)
@@ -566,6 +572,9 @@ function resolveJwtVerification(input: unknown, fail: (key: string, problem: str
     if (value !== undefined && typeof value !== 'string' && !(Array.isArray(value) && value.every(item => typeof item === 'string'))) {
       fail(`jwtVerification.${key}`, `must be a string or an array of strings, got ${JSON.stringify(value)}`, 'set the expected value(s)')
     }
+  }
+  if (options.typ !== undefined && (typeof options.typ !== 'string' || !/^[\w.+-]+(?:\/[\w.+-]+)?$/.test(options.typ))) {
+    fail('jwtVerification.typ', `must be a media type such as 'at+jwt', got ${JSON.stringify(options.typ)}`, `set the typ header your issuer's access tokens carry, e.g. 'at+jwt', or leave it out`)
   }
   const algorithms = options.algorithms ?? []
   if (!Array.isArray(algorithms) || algorithms.some(alg => !JWT_ALGORITHMS.has(alg))) {
@@ -591,6 +600,7 @@ function resolveJwtVerification(input: unknown, fail: (key: string, problem: str
     jwksUrl: typeof options.jwksUrl === 'string' ? options.jwksUrl : '',
     issuer: options.issuer ?? '',
     audience: options.audience ?? '',
+    typ: typeof options.typ === 'string' ? options.typ : '',
     algorithms: Array.isArray(algorithms) ? algorithms : '',
     sessionPointer: typeof sessionPointer === 'string' ? sessionPointer : '/',
     clockToleranceSeconds: options.clockToleranceSeconds ?? 0,

@@ -58,6 +58,31 @@ describe('local JWT verification with a shared secret', () => {
   })
 })
 
+describe('local JWT verification with a typ required (from the environment)', () => {
+  let server: Awaited<ReturnType<typeof serveBuilt>>
+  let backend: Backend
+  beforeAll(async () => {
+    server = await serveBuilt(fixtureDir, { NUXT_AUTH_JWT_VERIFICATION_SECRET: DEV_JWT_SECRET, NUXT_AUTH_JWT_VERIFICATION_TYP: 'at+jwt' }, { readyPath: '/api/_test/counters' })
+    backend = new Backend(server.baseURL)
+  })
+  afterAll(() => server?.stop())
+
+  it('only a token with that typ is a session; the same claims and key with another typ are a 401', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const claims = decodeJwt(await backend.login(user.email, user.password))
+    const key = new TextEncoder().encode(DEV_JWT_SECRET)
+    const typed = async (typ?: string) => await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', ...(typ ? { typ } : {}) }).sign(key)
+    const whoami = (token: string) => fetch(`${server.baseURL}/api/_test/whoami`, { headers: { authorization: `Bearer ${token}` } })
+    expect(await (await whoami(await typed('at+jwt'))).json()).toEqual({ email: user.email })
+    for (const typ of ['JWT', undefined]) {
+      const response = await whoami(await typed(typ))
+      expect(response.status, String(typ)).toBe(401)
+      expect((await response.json()).data.authError.code, String(typ)).toBe('UNAUTHORIZED')
+    }
+  })
+})
+
 describe('local JWT verification with a JWKS', () => {
   let server: Awaited<ReturnType<typeof serveBuilt>>
   beforeAll(async () => {

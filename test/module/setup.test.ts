@@ -101,7 +101,7 @@ describe('module setup', () => {
         maxBodyBytes: 65_536,
         relayHeaders: ['accept-language'],
         // Every key present and empty, so NUXT_AUTH_JWT_VERIFICATION_* can set each at run time.
-        jwtVerification: { enabled: false, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30 },
+        jwtVerification: { enabled: false, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', typ: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30 },
         forward: {},
         // The provider's: where its sign-in answer has tokens, taken out of a relayed sign-up answer.
         tokenPointers: ['/token'],

@@ -7,7 +7,7 @@ import { jwtVerificationEnabled, verifiedSession, type JwtVerificationSettings }
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from '../../src/options'
 
 const settings = (overrides: Partial<JwtVerificationSettings>): JwtVerificationSettings => ({
-  enabled: true, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30, ...overrides,
+  enabled: true, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', typ: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30, ...overrides,
 })
 const SECRET = 'a secret long enough for HS256 tokens'
 const sign = (claims: Record<string, unknown>, alg = 'HS256', key: Parameters<SignJWT['sign']>[0] = new TextEncoder().encode(SECRET)) =>
@@ -35,6 +35,22 @@ describe('verifiedSession', () => {
     await expect(verifiedSession(token, settings({ secret: SECRET, audience: 'other, api' }))).resolves.toBeTruthy()
     for (const bad of [{ issuer: 'https://b.test' }, { audience: 'other' }, { algorithms: ['HS512'] }]) {
       const error = await failure(verifiedSession(token, settings({ secret: SECRET, ...bad })))
+      expect(error.code).toBe('UNAUTHORIZED')
+      expect(error.isVerdict).toBe(true)
+    }
+  })
+
+  it('checks the typ header when given: a token of another kind signed with the same key is refused', async () => {
+    const key = new TextEncoder().encode(SECRET)
+    const access = await new SignJWT({ sub: 'u1' }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setExpirationTime('5m').sign(key)
+    const refresh = await new SignJWT({ sub: 'u1' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setExpirationTime('30d').sign(key)
+    const untyped = await sign({ sub: 'u1' })
+    // Not set: any typ, or none.
+    for (const token of [access, refresh, untyped]) await expect(verifiedSession(token, settings({ secret: SECRET }))).resolves.toMatchObject({ sub: 'u1' })
+    // Set: only that one, written either way (a media type, compared without case).
+    for (const typ of ['at+jwt', 'application/AT+JWT']) await expect(verifiedSession(access, settings({ secret: SECRET, typ }))).resolves.toMatchObject({ sub: 'u1' })
+    for (const token of [refresh, untyped]) {
+      const error = await failure(verifiedSession(token, settings({ secret: SECRET, typ: 'at+jwt' })))
       expect(error.code).toBe('UNAUTHORIZED')
       expect(error.isVerdict).toBe(true)
     }
@@ -93,13 +109,15 @@ describe('auth.jwtVerification options', () => {
     expect(resolve({ jwksUrl: 'https://issuer.example.com/jwks', audience: ['api'] }).server.jwtVerification).toMatchObject({ enabled: true, jwksUrl: 'https://issuer.example.com/jwks', audience: ['api'], jwksCooldownSeconds: 30 })
   })
 
-  it('fails the build naming the option: two keys, alg none, a bad URL or pointer, and a provider without tokens', () => {
+  it('fails the build naming the option: two keys, alg none, a bad URL, pointer or typ, and a provider without tokens', () => {
     expect(problems({ secret: 's', jwksUrl: 'https://x.test/jwks' })).toMatch(/auth\.jwtVerification gives secret and jwksUrl/)
     expect(problems({ algorithms: ['none'] })).toMatch(/auth\.jwtVerification\.algorithms .*'none' is never accepted/s)
     expect(problems({ jwksUrl: 'issuer/jwks' })).toMatch(/auth\.jwtVerification\.jwksUrl must be an http\(s\) URL/)
     expect(problems({ sessionPointer: 'user' })).toMatch(/auth\.jwtVerification\.sessionPointer/)
     expect(problems({ secret: 's' }, { type: 'authjs' })).toMatch(/auth\.jwtVerification is set, but this provider keeps no access token/)
     expect(problems({ secrets: 's' })).toMatch(/auth\.jwtVerification\.secrets/)
+    expect(problems({ secret: 's', typ: 'at jwt' })).toMatch(/auth\.jwtVerification\.typ must be a media type such as 'at\+jwt'/)
+    expect(resolve({ secret: 's', typ: 'at+jwt' }).server.jwtVerification.typ).toBe('at+jwt')
   })
 })
 

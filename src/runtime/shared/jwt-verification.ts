@@ -17,6 +17,8 @@ export interface JwtVerificationSettings {
   /** A string, or a comma-separated list (environment) / array. Empty: not checked. */
   issuer: string | string[]
   audience: string | string[]
+  /** The `typ` header the token must carry. Empty: not checked. */
+  typ: string
   algorithms: string | string[]
   /** Where the session is in the claims. */
   sessionPointer: string
@@ -128,6 +130,8 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
       requiredClaims: ['exp'],
       issuer: issuer.length > 0 ? issuer : undefined,
       audience: audience.length > 0 ? audience : undefined,
+      // jose compares it as a media type: 'at+jwt' also matches 'application/at+jwt', in any case.
+      typ: settings.typ || undefined,
       clockTolerance: settings.clockToleranceSeconds,
     },
     pointer: settings.sessionPointer || '/',
