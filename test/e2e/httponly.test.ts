@@ -174,6 +174,36 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await session.assertClean()
   })
 
+  it('a 401 that the relay route did not write (the app\'s own middleware on /api/**, a proxy) signs nobody out', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    const session = await openSession(browser(), baseURL)
+    session.expectFailedRequest(/status of 401/)
+    await session.context.addCookies([{ name: 'auth.token', value: token, url: baseURL, httpOnly: true }])
+    const { page } = session
+    await page.goto('/profile')
+    await waitForHydration(page)
+    // The fixture's test middleware answers the relay's own route with a bare 401 before the route runs.
+    await backend.fault('/api/_auth/session', '401')
+    try {
+      await page.getByTestId('recheck').click()
+      await page.getByTestId('error').waitFor()
+      // BAD_RESPONSE, whose message says what refused the request and what to let through.
+      expect(await page.getByTestId('error').textContent()).toContain('/api/_auth/session answered 401 without the module\'s error body')
+      expect(await text(page, 'status')).toBe('authenticated')
+      expect(new URL(page.url()).pathname).toBe('/profile')
+    }
+    finally {
+      await backend.fault('/api/_auth/session', 'none')
+    }
+    await page.getByTestId('recheck').click()
+    await page.getByTestId('error').waitFor({ state: 'detached' })
+    expect(await text(page, 'status')).toBe('authenticated')
+    expect((await session.context.cookies()).find(entry => entry.name === 'auth.token')?.value).toBe(token)
+    await session.assertClean()
+  })
+
   it('a token the backend refused is out of the server\'s session cache at once: the session route, API routes, a page render', async () => {
     const user = newUser()
     await backend.register(user)
