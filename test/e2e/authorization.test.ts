@@ -58,6 +58,18 @@ for (const provider of ['local', 'refresh'] as const) {
       expect(await status(get('/api/account/ping', { cookie: user.cookie }))).toBe(200)
     })
 
+    it('nested route rules: the more specific list of roles replaces the broader one, it does not add to it', async () => {
+      const user = await signedIn(backend)
+      const admin = await signedIn(backend, { admin: true })
+      for (const path of ['/api/members/ping', '/api/members/board/ping']) expect(await status(get(path)), path).toBe(401)
+      expect(await status(get('/api/members/ping', { cookie: user.cookie }))).toBe(200)
+      // Nitro's merged rule has roles ['admin', 'user'] here: any user would pass.
+      expect(await status(get('/api/members/board/ping', { cookie: user.cookie }))).toBe(403)
+      const allowed = await get('/api/members/board/ping', { cookie: admin.cookie })
+      expect(allowed.status).toBe(200)
+      expect(await allowed.json()).toEqual({ reached: 'board' })
+    })
+
     it('authorize(event, editPost, post): authors edit their own posts, admins any, others get 403', async () => {
       const author = await signedIn(backend)
       const other = await signedIn(backend)

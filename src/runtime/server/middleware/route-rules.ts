@@ -1,4 +1,6 @@
+import { createDefu } from 'defu'
 import { defineEventHandler } from 'h3'
+import { createRouter, toRouteMatcher, type RouteMatcher } from 'radix3'
 import { hasProtocol, joinURL, withLeadingSlash, withoutBase, withoutTrailingSlash } from 'ufo'
 import { useRuntimeConfig } from '#imports'
 import { RELAY_ROUTES } from '../../core/protocol'
@@ -7,6 +9,7 @@ import { serverAuthConfig } from '../config'
 import { serverSettings } from '../../shared/server-settings'
 
 interface AuthRouteRule { roles?: string[], required?: boolean }
+type MatchedRule = { auth?: AuthRouteRule | false }
 
 const relayPrefix = RELAY_ROUTES.session.path.replace(/\/[^/]*$/, '/')
 
@@ -22,11 +25,33 @@ const RESHAPED_PATH = /%2e|%2f|%5c|\\|\/\.\.?(?:\/|$)/i
  * never refused by it, or a rule on `/api/**` would leave nobody a way to sign in.
  */
 export default defineEventHandler(async (event) => {
-  // Nitro matched the rules for this request before any middleware ran.
-  const rule = (event.context as { _nitro?: { routeRules?: { auth?: AuthRouteRule } } })._nitro?.routeRules?.auth
+  const path = event.path.split('?', 1)[0]!
+  const rule = authRuleFor(path)
   if (!rule || (rule.roles === undefined && rule.required !== true)) return
-  if (!isExempt(event.path.split('?', 1)[0]!)) await requireServerSession(event, { roles: rule.roles })
+  if (!isExempt(path)) await requireServerSession(event, { roles: rule.roles })
 })
+
+// A more specific rule's list replaces a broader one's: Nitro's own merge (defu) joins lists, so `/api/**` with
+// roles ['user'] and `/api/admin/**` with ['admin'] would let any user into /api/admin (either role suffices).
+const mergeRules = createDefu((merged, key, value) => {
+  if (!Array.isArray(value)) return false
+  merged[key] = value
+  return true
+})
+let matcher: RouteMatcher | undefined
+
+/**
+ * The `auth` of the route rules matching `path`, merged as Nitro merges route rules (the more specific wins key by
+ * key) except for lists. Matched on the app's own rules (runtime config, as Nitro matches them, with radix3), since
+ * the rule Nitro hands the request has its lists joined already.
+ */
+function authRuleFor(path: string): AuthRouteRule | false | undefined {
+  matcher ??= toRouteMatcher(createRouter({
+    routes: Object.fromEntries(Object.entries(useRuntimeConfig().nitro?.routeRules ?? {}).filter(([, rule]) => (rule as MatchedRule).auth !== undefined)),
+  }))
+  // Broadest first: the most specific goes in front, where defu gives priority.
+  return (mergeRules({}, ...(matcher.matchAll(path) as MatchedRule[]).reverse()) as MatchedRule).auth
+}
 
 /**
  * Whether `path` is one of the module's own routes or a backend route it calls under a relative `baseURL` (the
