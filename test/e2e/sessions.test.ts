@@ -124,6 +124,24 @@ describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instan
     expect(await (await get(server.baseURL, '/api/_test/middleware-session', '')).json()).toEqual({ middleware: null, route: null })
   })
 
+  it('behind TLS (X-Forwarded-Proto: https) the __Host- cookie, which a page\'s in-process fetch passes on without the https, still finds this device', async () => {
+    const user = await registered(backend)
+    const secure = { 'x-forwarded-proto': 'https' }
+    const signIn = await fetch(`${server.baseURL}/api/_auth/signin`, {
+      method: 'POST',
+      headers: { ...secure, 'content-type': 'application/json', 'origin': server.baseURL.replace(/^http:/, 'https:') },
+      body: JSON.stringify({ credentials: { email: user.email, password: user.password } }),
+    })
+    expect(signIn.status, await signIn.clone().text()).toBe(200)
+    const [line] = signIn.headers.getSetCookie()
+    expect(line).toMatch(new RegExp(`^__Host-${COOKIE}=[\\w-]+\\.[\\w-]+; .*Secure`))
+    const cookie = line!.split(';')[0]!
+    // The Active sessions page lists the devices through useAuthFetch during SSR: a request inside the server, over http.
+    const html = await (await fetch(`${server.baseURL}/sessions`, { headers: { ...secure, cookie } })).text()
+    expect(html).toContain('data-testid="device-current"')
+    expect(html).not.toContain('data-testid="revoke-device"')
+  })
+
   it('twenty concurrent requests after the access token expired make one refresh', async () => {
     const user = await registered(backend)
     const cookie = await signInByApi(server.baseURL, user)

@@ -1,9 +1,8 @@
-import { getCookie } from 'h3'
 import { joinURL, withTrailingSlash } from 'ufo'
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
 import { serverSettings } from '../../shared/server-settings'
 import { SESSION_ERROR, SESSION_EVENT, SESSION_JAR } from '../../shared/event-jar'
-import { commitRequestSession, loadRequestSession, requestSession, sessionCookie, sessionJar, storageUnavailable } from '../sessions/request'
+import { commitRequestSession, loadRequestSession, presentedSessionCookie, requestSession, sessionJar, storageUnavailable } from '../sessions/request'
 import { checkStorageChoice, mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
 import { SessionStorageError, type SessionSettings } from '../sessions/store'
 import { serverAuthConfig } from '../config'
@@ -39,7 +38,7 @@ export default defineNitroPlugin((nitroApp) => {
     try {
       const service = await ready
       // The app's built files need no session; requests without the cookie cost no storage read.
-      const loaded = event.path.startsWith(assets) || !getCookie(event, sessionCookie(event, service).name)
+      const loaded = event.path.startsWith(assets) || !presentedSessionCookie(event, service)
         ? await loadRequestSession(event, service, { anonymous: true })
         : await loadRequestSession(event, service)
       context[SESSION_JAR] = sessionJar(loaded, config)

@@ -53,6 +53,15 @@ export function sessionCookie(event: H3Event, service: SessionService) {
   return { name: secure ? `__Host-${cookieName}` : cookieName, attributes: { path: '/', httpOnly: true, secure: secure || sameSite === 'none', sameSite, maxAge } }
 }
 
+/**
+ * The session cookie the request carries. The __Host- name over http too: a request made inside the server for a
+ * visitor (a page's useAuthFetch to an API route) passes on the browser's cookies but not its https, and only a
+ * secure origin can have set that name.
+ */
+export function presentedSessionCookie(event: H3Event, service: SessionService): string | undefined {
+  return getCookie(event, sessionCookie(event, service).name) ?? getCookie(event, `__Host-${service.settings.cookieName}`)
+}
+
 /** A storage failure as the browser sees it: 503 with a code, never a 401 that would sign anybody out. */
 export function storageUnavailable(event: H3Event, error: unknown) {
   console.warn(`[nuxt-gatekeeper] ${(error as Error)?.message ?? error}`)
@@ -66,7 +75,7 @@ export async function loadRequestSession(event: H3Event, service: SessionService
   ;(event.context as Record<PropertyKey, unknown>)[REQUEST_SESSION] = state
   if (anonymous) return state
   const cookie = sessionCookie(event, service)
-  const raw = getCookie(event, cookie.name)
+  const raw = presentedSessionCookie(event, service)
   if (!raw) return state
   const id = await service.keys.verify(raw)
   if (!id) {
