@@ -168,6 +168,25 @@ describe('refresher and expiry timer', () => {
     tab.stop()
   })
 
+  it('refresh() and a 401 that arrive while an automatic attempt finds no refresh due still refresh, once', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const { tokens, refresher, stop } = await openTab(server)
+    expect(await refresher.refresh()).toBe('refreshed')
+    await runFor(2000)
+    // The access token is gone (useAuthState().clearToken()): an automatic trigger starts, and the minimum interval
+    // since the last refresh makes it decide 'fresh'.
+    tokens.write({ token: null })
+    const automatic = refresher.refreshIfNeeded()
+    const explicit = refresher.refresh()
+    const afterUnauthorized = refresher.refreshAfterUnauthorized(null)
+    expect(await automatic).toBe('fresh')
+    expect(await explicit).toBe('refreshed')
+    expect(await afterUnauthorized).toBe('refreshed')
+    expect(server.calls()).toBe(2)
+    expect(tokens.token()).not.toBeNull()
+    stop()
+  })
+
   it('a token without iat that lives 30 s is used for 20 s, not refreshed at once', async () => {
     const server = backend({ ttlSeconds: 30, withIat: false })
     const tab = await openTab(server)

@@ -61,6 +61,8 @@ export function createRefresher(deps: RefresherDeps) {
   const lastSuccess = sharedTimestamp('nuxt-gatekeeper:last-refresh')
   let lastFailure: AuthError | null = null
   let inFlight: Promise<RefreshOutcome> | null = null
+  // Whether that attempt is an automatic trigger's, which may decide that no refresh is due ('fresh').
+  let inFlightAutomatic = false
   // Issuer time at which this app first saw each token: the lifetime of a JWT without `iat` (kept for the current token only).
   let firstSeen: { token: string, at: number } | null = null
 
@@ -184,7 +186,12 @@ export function createRefresher(deps: RefresherDeps) {
    * the old one.
    */
   function refresh({ automatic = false, rejected }: RefreshRequest = {}): Promise<RefreshOutcome> {
-    if (inFlight) return inFlight
+    if (inFlight) {
+      // refresh() and a 401 always refresh: an automatic attempt that found the token fresh (or its last refresh too
+      // recent) is followed by their own, once it has let go of the lock.
+      if (!inFlightAutomatic || automatic) return inFlight
+      return inFlight.then(outcome => outcome === 'fresh' ? refresh({ rejected }) : outcome)
+    }
     const before = tokens.refreshToken()
     const decide = async (): Promise<Settle> => {
       const current = tokens.refreshToken()
@@ -198,6 +205,7 @@ export function createRefresher(deps: RefresherDeps) {
     }
     const attempt = withTokenLock(decide).then(settle => settle())
     inFlight = attempt
+    inFlightAutomatic = automatic
     // The DevTools tab's refresh log (development only: dropped from production builds).
     if (import.meta.dev) devRefresh(attempt, { automatic, unauthorized: rejected !== undefined })
     const clear = () => {
