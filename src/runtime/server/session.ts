@@ -1,14 +1,13 @@
 import type { H3Event } from 'h3'
 import { isAuthError } from '../core'
-import { refreshLeadMs, tokenTiming } from '../core/token'
 import type { Session } from '../types'
 import { refreshOnServer, responseSent } from '../shared/server-refresh'
 import { serverSessionLookup } from '../shared/server-session'
 import { forgetCachedSession } from '../shared/session-cache'
-import { serverIssuerClock } from '../shared/server-issuer-clock'
 import { serverSettings } from '../shared/server-settings'
 import { ownsContext } from '../shared/event-jar'
 import { passRetryAfter, relayContext, relayError } from './relay'
+import { renewalDue } from './renewal-due'
 
 // Server utilities for the token providers (local, refresh): the same names as the Auth.js provider's. The
 // token comes from the Authorization header (API clients, useAuthFetch) or the module's cookie; the session
@@ -58,7 +57,7 @@ async function renewToken(event: H3Event): Promise<TokenRelay> {
   const relay = relayContext(event, { bearer: true })
   const { tokens, strategy, context } = relay
   const token = tokens.token()
-  if (!relay.fromHeader && strategy.refresh && tokens.refreshToken() && (!token || renewalDue(token, relay.config))) {
+  if (!relay.fromHeader && strategy.refresh && tokens.refreshToken() && (!token || renewalDue(token, { httpOnly: relay.config.token?.cookie.httpOnly === true, skewSeconds: relay.config.sessionRefresh.skewSeconds }))) {
     try {
       await refreshOnServer(strategy, context, tokens, () => responseSent(event))
     }
@@ -72,19 +71,6 @@ async function renewToken(event: H3Event): Promise<TokenRelay> {
     return { token: tokens.token(), renewed: true, relay }
   }
   return { token: tokens.token(), renewed: false, relay }
-}
-
-/**
- * Whether to refresh before using `token`. Readable cookies: only once expired, since an open tab refreshes
- * ahead of expiry under its tab lock and a server refresh then would race it. httpOnly cookies: the browser
- * cannot, so the server refreshes ahead, by the same lead the browser would use (`sessionRefresh.skewSeconds`).
- * Expiry is judged by the issuer's clock as this process knows it (shared/server-issuer-clock.ts).
- */
-function renewalDue(token: string, config: ReturnType<typeof relayContext>['config']): boolean {
-  const timing = tokenTiming(token)
-  if (timing.expiresAt === null) return false
-  const lead = config.token?.cookie.httpOnly ? refreshLeadMs(timing, config.sessionRefresh.skewSeconds) : 0
-  return timing.expiresAt - lead <= serverIssuerClock().now()
 }
 
 async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = {}): Promise<ServerAuth> {
