@@ -425,6 +425,10 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
       }
       // Visitors without a session cookie are not affected.
       expect((await fetch(`${second.baseURL}/`)).status).toBe(200)
+      // An app route that ends the request's own session is told the storage is away, not that there was none.
+      const revoking = await get(first.baseURL, '/api/_test/revoke-current', cookie, { method: 'POST' })
+      expect(revoking.status).toBe(503)
+      expect(revoking.headers.getSetCookie()).toEqual([])
     }
     finally {
       relay.restore()

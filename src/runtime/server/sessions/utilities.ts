@@ -1,4 +1,5 @@
 import { deleteCookie, type H3Event } from 'h3'
+import { SESSION_ERROR } from '../../shared/event-jar'
 import { sessionCookie, requestSession, storageUnavailable } from './request'
 import { sessionService } from './service'
 import { SessionStorageError, type SessionInfo } from './store'
@@ -19,9 +20,19 @@ async function withStorage<T>(event: H3Event | null, run: () => Promise<T>): Pro
   }
 }
 
+/**
+ * The request's session as loaded when it arrived. When the storage failed then, that failure (a 503) is thrown: the
+ * request may well have a session, and taking it for none would end nothing, or end the caller's own session too.
+ */
+function loadedSession(event: H3Event) {
+  const failure = (event.context as Record<PropertyKey, unknown>)[SESSION_ERROR]
+  if (failure) throw failure
+  return requestSession(event)
+}
+
 /** The id (`listUserSessions`' `id`) of the request's session, or null. */
 export function currentSessionId(event: H3Event): string | null {
-  return requestSession(event)?.open?.handle ?? null
+  return loadedSession(event)?.open?.handle ?? null
 }
 
 /**
@@ -29,11 +40,11 @@ export function currentSessionId(event: H3Event): string | null {
  * Takes effect on every server instance at once: the next request with that session is signed out.
  */
 export async function revokeSession(target: H3Event | string): Promise<void> {
-  const service = await sessionService()
-  if (!isEvent(target)) return await service.revoke(target)
-  const state = requestSession(target)
+  if (!isEvent(target)) return await (await sessionService()).revoke(target)
+  const state = loadedSession(target)
   const open = state?.open
   if (!state || !open) return
+  const service = await sessionService()
   await withStorage(target, () => service.revoke(open.handle))
   state.open = null
   state.persisted = state.current = { token: null, refreshToken: null }
@@ -47,9 +58,9 @@ export async function revokeSession(target: H3Event | string): Promise<void> {
  * session's refresh token simply is never used again.
  */
 export async function revokeUserSessions(userId: string | number, { except }: { except?: H3Event | string } = {}): Promise<number> {
-  const service = await sessionService()
   const event = isEvent(except) ? except : null
   const kept = event ? currentSessionId(event) : except ?? null
+  const service = await sessionService()
   return await withStorage(event, async () => {
     const handles = (await service.userHandles(userId)).filter(handle => handle !== kept)
     await Promise.all(handles.map(handle => service.revoke(handle)))
@@ -59,6 +70,7 @@ export async function revokeUserSessions(userId: string | number, { except }: { 
 
 /** The user's live sessions, most recently seen first (`current` marks the given request's own). */
 export async function listUserSessions(userId: string | number, event?: H3Event): Promise<SessionInfo[]> {
+  const current = event ? currentSessionId(event) : null
   const service = await sessionService()
-  return await withStorage(event ?? null, () => service.listUser(userId, event ? currentSessionId(event) : null))
+  return await withStorage(event ?? null, () => service.listUser(userId, current))
 }
