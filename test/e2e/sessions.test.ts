@@ -196,6 +196,32 @@ describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instan
     expect((await (await get(server.baseURL, '/api/_test/sessions', laptop)).json()).sessions).toHaveLength(1)
   })
 
+  if (storage === 'memory') {
+    it('a session revoked after one of its requests loaded it: that request\'s refresh ends signed out and leaves the cookie alone (it may be a newer session\'s by then)', async () => {
+      const user = await registered(backend)
+      const old = await signInByApi(server.baseURL, user)
+      await new Promise(resolve => setTimeout(resolve, ACCESS_TTL * 1000 + 500))
+      // Signed in now: its token needs no refresh.
+      const other = await signInByApi(server.baseURL, user)
+      // The request loads its session when it arrives, then waits (600 ms, in the app's middleware) before its route
+      // (guarded by a route rule) refreshes the expired token; the other device ends the session meanwhile.
+      await backend.fault('/api/account/ping', 'slow')
+      try {
+        const refreshing = get(server.baseURL, '/api/account/ping', old)
+        await new Promise(resolve => setTimeout(resolve, 300))
+        expect(await (await get(server.baseURL, '/api/_test/sessions?scope=others', other, { method: 'DELETE' })).json()).toEqual({ revoked: 1 })
+        const answer = await refreshing
+        expect(answer.status).toBe(401)
+        expect(answer.headers.getSetCookie().filter(line => line.startsWith(`${COOKIE}=`))).toEqual([])
+      }
+      finally {
+        await backend.fault('/api/account/ping', 'none')
+      }
+      expect(await sessionEmail(server.baseURL, old)).toBeNull()
+      expect(await sessionEmail(server.baseURL, other)).toBe(user.email)
+    })
+  }
+
   if (storage === 'fs') {
     it('the stored records hold no token in clear; another secret opens none of them; a rotated secret still does', async () => {
       const user = await registered(backend)

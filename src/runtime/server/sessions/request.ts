@@ -133,10 +133,17 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
     async refreshExclusive(refresh: () => Promise<TokenResult>) {
       const open = state.open
       if (!open) throw new AuthError('REFRESH_REFUSED', 'There is no session to refresh')
+      // Ended meanwhile (revoked, expired): as for a session found ended when the request arrived, the request is
+      // signed out and the cookie stays, since the browser may hold a newer session's by the time this answer lands.
+      const gone = (message: string) => {
+        state.open = null
+        state.persisted = state.current = NONE
+        return new AuthError('REFRESH_REFUSED', message, { status: 401 })
+      }
       const spent = state.current.refreshToken
       await typedStorageErrors(() => state.service.locked(open.handle, async () => {
         const stored = await state.service.read(open.handle)
-        if (!stored) throw new AuthError('REFRESH_REFUSED', 'The session was revoked or has expired', { status: 401 })
+        if (!stored) throw gone('The session was revoked or has expired')
         // (Both tokens: with refreshOnlyToken the refresh token never changes, the access token does.)
         if (stored.tokens.refreshToken !== spent || stored.tokens.token !== state.persisted.token) {
           // Another request (of this instance or another one) refreshed while this one waited: its answer is ours.
@@ -151,7 +158,7 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
           // instead of spending `base` again (kept in memory until a write gets through).
           const outcome = await state.service.replaceTokens(open.handle, base, lost.next)
           unstored.delete(open.handle)
-          if (outcome === 'gone') throw new AuthError('REFRESH_REFUSED', 'The session was revoked while it refreshed', { status: 401 })
+          if (outcome === 'gone') throw gone('The session was revoked while it refreshed')
           const adopted = outcome === 'replaced' ? lost.next : (await state.service.read(open.handle))?.tokens ?? lost.next
           state.persisted = adopted
           state.current = adopted
@@ -165,7 +172,7 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
           unstored.set(open.handle, { spent: base, next }, Date.now() + UNSTORED_MS)
           throw error
         })
-        if (outcome === 'gone') throw new AuthError('REFRESH_REFUSED', 'The session was revoked while it refreshed', { status: 401 })
+        if (outcome === 'gone') throw gone('The session was revoked while it refreshed')
         // 'changed': this lock expired while the backend answered and another request stored its refresh: that one stands.
         const kept = outcome === 'replaced' ? next : (await state.service.read(open.handle))?.tokens ?? next
         state.persisted = kept
