@@ -313,6 +313,18 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     expect(await anonymous.json()).toEqual({ error: 'unauthorized', sentAuthorization: false })
   })
 
+  it('a Location on the upstream itself (a full URL, or a path under its own) comes back under the prefix; others as they are', async () => {
+    const upstream = `${baseURL}/api/_test/upstream`
+    const locationFor = async (value: string) => (await fetch(`${baseURL}/api/upstream/orders?location=${encodeURIComponent(value)}`, { redirect: 'manual' })).headers.get('location')
+    expect(await locationFor(`${upstream}/orders/2?x=1`)).toBe('/api/upstream/orders/2?x=1')
+    expect(await locationFor(upstream)).toBe('/api/upstream')
+    expect(await locationFor('/api/_test/upstream/orders/3')).toBe('/api/upstream/orders/3')
+    // Beside the upstream's path, not under it: not the upstream's.
+    expect(await locationFor(`${upstream}-archive/orders/4`)).toBe(`${upstream}-archive/orders/4`)
+    expect(await locationFor('/api/_test/upstream-archive/5')).toBe('/api/_test/upstream-archive/5')
+    expect(await locationFor('https://elsewhere.example/x')).toBe('https://elsewhere.example/x')
+  })
+
   it('an upstream set at run time to plain http on a public host is logged once, naming the prefix and the fix', async () => {
     const upstream = 'http://shop.example.invalid/v1'
     const server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': upstream }) }, { readyPath: '/api/_test/counters' })

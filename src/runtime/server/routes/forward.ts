@@ -25,6 +25,18 @@ const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-aut
 
 interface Route { prefix: string, upstream: URL }
 
+/**
+ * A `Location` on the upstream itself (a full URL, or a path under the upstream's path) as the same path under the
+ * prefix, so the browser comes back through this route; any other as it is.
+ */
+function underPrefix(location: string, route: Route): string {
+  const pathOnly = location.startsWith('/') && !location.startsWith('//')
+  const start = (pathOnly ? route.upstream.pathname : route.upstream.href).replace(/\/$/, '')
+  const rest = location.slice(start.length)
+  // Only at a boundary: `/v1` is not the start of `/v10/x`.
+  return location.startsWith(start) && (rest === '' || '/?#'.includes(rest[0]!)) ? route.prefix + rest : location
+}
+
 /** The configured route this request falls under (the longest prefix), and the URL it goes to; null when it would leave the upstream. */
 function upstreamFor(event: H3Event, routes: Route[]): { route: Route, target: string } | null {
   // The path as sent and routed, without the app's base (app.baseURL, which h3 strips before this handler runs);
@@ -139,9 +151,7 @@ export default defineEventHandler(async (event) => {
   setResponseStatus(event, response.status, response.statusText)
   for (const [name, value] of response.headers) {
     if (DROPPED_RESPONSE_HEADERS.has(name)) continue
-    // A redirect to the upstream itself comes back as the same path under the prefix.
-    if (name === 'location' && value.startsWith(route.upstream.href.replace(/\/$/, ''))) setResponseHeader(event, name, route.prefix + value.slice(route.upstream.href.replace(/\/$/, '').length))
-    else setResponseHeader(event, name, value)
+    setResponseHeader(event, name, name === 'location' ? underPrefix(value, route) : value)
   }
   // The upstream saw an Authorization header; a shared cache in front of this app sees only a cookie.
   // Only the bare directives: `private="set-cookie"` keeps one header from shared caches, not the answer.
