@@ -9,6 +9,12 @@ import type { ProviderRuntimeConfig } from '../src/runtime/core'
 export type { ClientStrategy, StrategyContext, TokenResult } from '../src/runtime/core'
 
 /** One problem with the user's options; the build fails listing all of them. */
+/** A backend route the module calls (see `backendRoutes`): its path under `baseURL`, and its method (any when absent). */
+export interface BackendRoute {
+  path: string
+  method?: string
+}
+
 export interface OptionIssue {
   /** Full option path, e.g. `auth.provider.token.signInResponseTokenPointer`. */
   key: string
@@ -69,12 +75,13 @@ export interface AuthProviderDefinition<TInput = Record<string, unknown>, TResol
    */
   tokenPointers?(options: TResolved): string[]
   /**
-   * The backend's routes the module itself calls, as paths under `baseURL` (`/login`), or `/**` for every path under
-   * it (a backend that is all the module's, as Auth.js's): route rules on the app's API (`'/api/**': { auth:
-   * { required: true } }`) never refuse them, so people can still sign in. Other routes under `baseURL` get the rules.
+   * The backend's routes the module itself calls, as a path under `baseURL` (`/login`) with the method it uses, or
+   * `/**` with no method for every path under it (a backend that is all the module's, as Auth.js's): route rules on
+   * the app's API (`'/api/**': { auth: { required: true } }`) never refuse them, so people can still sign in. Other
+   * routes under `baseURL`, and other methods on these paths, get the rules.
    * @default none
    */
-  backendRoutes?(options: TResolved): string[]
+  backendRoutes?(options: TResolved): BackendRoute[]
   /** A server half (Nitro), for providers whose backend runs inside the app. */
   server?(options: TResolved): ProviderServerSetup
 }

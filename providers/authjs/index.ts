@@ -49,7 +49,7 @@ export default defineAuthProvider<AuthjsProviderOptions, ResolvedAuthjsOptions>(
   },
 
   // Everything under baseURL is Auth.js's: sign-in per provider, callbacks, CSRF, session, sign-out.
-  backendRoutes: () => ['/**'],
+  backendRoutes: () => [{ path: '/**' }],
 
   server: options => ({
     options: { trustHost: options.trustHost },

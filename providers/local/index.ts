@@ -61,7 +61,7 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
   sessionFallbackType: ['id: string | number', '[field: string]: unknown'],
 
   tokenPointers: options => [options.token.signInResponseTokenPointer],
-  backendRoutes: options => ENDPOINTS.flatMap(name => options.endpoints[name] ? [options.endpoints[name].path] : []),
+  backendRoutes: options => ENDPOINTS.flatMap(name => options.endpoints[name] ? [{ path: options.endpoints[name].path, method: options.endpoints[name].method }] : []),
 
   runtimeConfig(options) {
     const provider: LocalRuntimeOptions = {

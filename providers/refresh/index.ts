@@ -96,7 +96,7 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
   sessionFallbackType: local.sessionFallbackType,
 
   tokenPointers: options => [...local.tokenPointers!(options), options.refresh.token.signInResponseRefreshTokenPointer],
-  backendRoutes: options => [...local.backendRoutes!(options), options.refresh.endpoint.path],
+  backendRoutes: options => [...local.backendRoutes!(options), { path: options.refresh.endpoint.path, method: options.refresh.endpoint.method }],
 
   runtimeConfig(options, context) {
     const base = local.runtimeConfig(options, context)

@@ -156,6 +156,8 @@ describe('route rules and the backend under baseURL', () => {
       expect(withSlash.status).toBe(200)
       // Under baseURL but no endpoint of the module's: the rule applies, as anywhere else.
       expect(await rawStatus(server.baseURL, '/api/auth/no-such-endpoint')).toBe(401)
+      // Nor another method on an endpoint's path (an app's own DELETE or PATCH there is the app's route).
+      for (const method of ['DELETE', 'PATCH']) expect(await rawStatus(server.baseURL, '/api/auth/session', { method }), method).toBe(401)
       expect(await rawStatus(server.baseURL, '/api/user/stats')).toBe(401)
     }
     finally {

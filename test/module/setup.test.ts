@@ -106,7 +106,7 @@ describe('module setup', () => {
         // The provider's: where its sign-in answer has tokens, taken out of a relayed sign-up answer.
         tokenPointers: ['/token'],
         // The provider's: the backend's routes it calls, which route rules never refuse (the local defaults).
-        backendRoutes: ['/login', '/logout', '/register', '/session'],
+        backendRoutes: [{ path: '/login', method: 'post' }, { path: '/logout', method: 'post' }, { path: '/register', method: 'post' }, { path: '/session', method: 'get' }],
         // Random per build (core/protocol.ts, RENDER_HEADER): every instance of this build shares it.
         renderMark: expect.stringMatching(/^[0-9a-f-]{36}$/),
       })

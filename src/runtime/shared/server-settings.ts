@@ -14,8 +14,8 @@ export interface ServerSettings {
   forward: Record<string, string>
   /** Where the provider's sign-in answer carries tokens (its `tokenPointers`): kept out of the relayed sign-up answer. */
   tokenPointers: string[]
-  /** The provider's `backendRoutes`: paths under `baseURL` (or `/**`) that route rules never refuse. */
-  backendRoutes: string[]
+  /** The provider's `backendRoutes`: paths under `baseURL` (or `/**`), with their method, that route rules never refuse. */
+  backendRoutes: Array<{ path: string, method?: string }>
   sessions?: SessionSettings
   sharedState?: SharedStateSettings
   /**

@@ -28,7 +28,7 @@ export default defineEventHandler(async (event) => {
   const path = event.path.split('?', 1)[0]!
   const rule = authRuleFor(path)
   if (!rule || (rule.roles === undefined && rule.required !== true)) return
-  if (!isExempt(path)) await requireServerSession(event, { roles: rule.roles })
+  if (!isExempt(path, event.method)) await requireServerSession(event, { roles: rule.roles })
 })
 
 // A more specific rule's list replaces a broader one's: Nitro's own merge (defu) joins lists, so `/api/**` with
@@ -59,7 +59,7 @@ function authRuleFor(path: string): AuthRouteRule | false | undefined {
  * (`baseURL: '/api'`). `path` is the one Nitro matched the rule against and routes by: as sent, without the app's
  * base (`app.baseURL`), which h3 strips before middleware runs, as it does for the rules.
  */
-function isExempt(path: string): boolean {
+function isExempt(path: string, method: string): boolean {
   if (RESHAPED_PATH.test(path)) return false
   if (path.startsWith(relayPrefix)) return true
   const { baseURL } = serverAuthConfig()
@@ -68,7 +68,9 @@ function isExempt(path: string): boolean {
   const backend = withoutBase(baseURL, useRuntimeConfig().app.baseURL).replace(/\/$/, '')
   // Nitro routes `/login/` to `/login`'s handler; an endpoint may be written without its leading slash.
   const routed = withoutTrailingSlash(path)
-  return serverSettings().backendRoutes.some(route => route === '/**'
+  return serverSettings().backendRoutes.some(route => route.path === '/**'
     ? path === backend || path.startsWith(`${backend}/`)
-    : !hasProtocol(route) && routed === withoutTrailingSlash(withLeadingSlash(joinURL(backend, route.split('?', 1)[0]!))))
+    // The endpoint's own method only: the app's PATCH on the session endpoint's path is the app's route.
+    : (route.method === undefined || route.method.toUpperCase() === method.toUpperCase())
+      && !hasProtocol(route.path) && routed === withoutTrailingSlash(withLeadingSlash(joinURL(backend, route.path.split('?', 1)[0]!))))
 }
