@@ -8,13 +8,13 @@ import type { ProviderRuntimeConfig } from '../src/runtime/core'
 
 export type { ClientStrategy, StrategyContext, TokenResult } from '../src/runtime/core'
 
-/** One problem with the user's options; the build fails listing all of them. */
 /** A backend route the module calls (see `backendRoutes`): its path under `baseURL`, and its method (any when absent). */
 export interface BackendRoute {
   path: string
   method?: string
 }
 
+/** One problem with the user's options; the build fails listing all of them. */
 export interface OptionIssue {
   /** Full option path, e.g. `auth.provider.token.signInResponseTokenPointer`. */
   key: string

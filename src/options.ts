@@ -600,7 +600,7 @@ function resolveJwtVerification(input: unknown, fail: (key: string, problem: str
     jwksUrl: typeof options.jwksUrl === 'string' ? options.jwksUrl : '',
     issuer: options.issuer ?? '',
     audience: options.audience ?? '',
-    typ: typeof options.typ === 'string' ? options.typ : '',
+    typ: typeof options.typ === 'string' ? options.typ.trim() : '',
     algorithms: Array.isArray(algorithms) ? algorithms : '',
     sessionPointer: typeof sessionPointer === 'string' ? sessionPointer : '/',
     clockToleranceSeconds: options.clockToleranceSeconds ?? 0,

@@ -57,12 +57,17 @@ const FIXTURES: Array<[name: string, command: BuildCommand]> = [
 // idle time (output, minifying, Nitro's own bundle) while the first fixtures can already be served.
 const BUILDS_AT_ONCE = 2
 
-/** Runs tasks, at most `concurrency` at a time, in the order they were handed over. */
+/** Runs tasks, at most `concurrency` at a time, in the order they were handed over; none starts once stopped. */
 function limitTo(concurrency: number) {
   let running = 0
+  let stopped = false
   const waiting: Array<() => void> = []
-  return async <T>(task: () => Promise<T>): Promise<T> => {
+  const limit = async <T>(task: () => Promise<T>): Promise<T> => {
     if (running >= concurrency) await new Promise<void>(resolve => waiting.push(resolve))
+    if (stopped) {
+      waiting.shift()?.()
+      throw new Error('not started: the e2e set-up stopped')
+    }
     running++
     try {
       return await task()
@@ -72,6 +77,7 @@ function limitTo(concurrency: number) {
       waiting.shift()?.()
     }
   }
+  return Object.assign(limit, { stop: () => void (stopped = true) })
 }
 
 /**
@@ -91,8 +97,11 @@ function buildFixtures() {
   }))
   return {
     fixtureDir: (name: string) => builds.get(name)!,
-    /** Settles once no build runs any more: nothing writes into a fixture after the set-up gave up. */
-    settled: () => Promise.allSettled(builds.values()),
+    /** Starts no more builds, and settles once none runs any more: nothing writes into a fixture after the set-up gave up. */
+    settled: () => {
+      limit.stop()
+      return Promise.allSettled(builds.values())
+    },
   }
 }
 

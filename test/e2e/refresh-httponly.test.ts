@@ -319,6 +319,7 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     expect(await locationFor(`${upstream}/orders/2?x=1`)).toBe('/api/upstream/orders/2?x=1')
     expect(await locationFor(upstream)).toBe('/api/upstream')
     expect(await locationFor('/api/_test/upstream/orders/3')).toBe('/api/upstream/orders/3')
+    expect(await locationFor(`//${new URL(baseURL).host}/api/_test/upstream/orders/6`)).toBe('/api/upstream/orders/6')
     // Beside the upstream's path, not under it: not the upstream's.
     expect(await locationFor(`${upstream}-archive/orders/4`)).toBe(`${upstream}-archive/orders/4`)
     expect(await locationFor('/api/_test/upstream-archive/5')).toBe('/api/_test/upstream-archive/5')

@@ -62,9 +62,8 @@ async function failureOf(promise: Promise<unknown>): Promise<AuthError> {
 
 /**
  * Holds navigations to `paths` after the guard has let them through (as a slow page chunk or another guard waiting
- * for data would), until `release()`.
+ * for data would), until released: `release(path)` lets that one go on, `release()` all.
  */
-/** Holds navigations to these paths after the guard until released: `release(path)` lets that one go on, `release()` all. */
 function holdNavigationsTo(paths: string[]) {
   const releases = new Map<string, () => void>()
   const holds = new Map(paths.map(path => [path, new Promise<void>(resolve => releases.set(path, resolve))]))
@@ -517,6 +516,39 @@ describe('route guard', () => {
       await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/stats')
     }
     finally {
+      stopHolding()
+    }
+  })
+
+  it('… also when the overtaken one ends aborted by a guard that was still running, not cancelled', async () => {
+    await signedIn()
+    let abortFirst!: () => void
+    const aborting = new Promise<void>((resolve) => {
+      abortFirst = resolve
+    })
+    // An app guard that was still deciding about the first navigation when the second began, and then refuses it.
+    const stopAborting = useRouter().beforeEach(async (to) => {
+      if (to.path !== '/profile') return
+      await aborting
+      return false
+    })
+    const { release, stopHolding } = holdNavigationsTo(['/stats'])
+    try {
+      const first = useRouter().push('/profile')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      const second = useRouter().push('/stats')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      abortFirst()
+      await first
+      expect(useNuxtApp()._processingMiddleware).toBeFalsy()
+      mode.session = '401'
+      await useAuth().getSession()
+      release('/stats')
+      await second
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/stats')
+    }
+    finally {
+      stopAborting()
       stopHolding()
     }
   })

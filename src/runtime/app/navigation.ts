@@ -43,24 +43,30 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     routed = true
   })
 
-  // In the browser: a navigation under way, from this plugin's beforeEach until one lands or fails. Nuxt's own flag
-  // (_processingMiddleware) also ends with a cancelled navigation's afterEach, while the navigation that overtook it
-  // still loads its page; a cancelled one always has a successor, whose end ends this.
+  // In the browser: a navigation under way, from this plugin's beforeEach until the newest one lands or fails. Nuxt's
+  // own flag (_processingMiddleware) also ends with an overtaken navigation's afterEach or onError (cancelled, or
+  // aborted or failed by a guard that was still running), while the one that overtook it still loads its page. A
+  // cancelled one always has a successor, which may not have reached this beforeEach yet (Nuxt's middleware runs
+  // first); one that ends otherwise counts once a newer one has.
+  let latest: unknown
   let navigating = false
   // A verdict arrived during a navigation: the guard looks again once it has landed or failed, once however many came.
   let lookAgain = false
   if (import.meta.client) {
-    const settled = () => {
+    // vue-router hands each hook of one navigation the same `to`.
+    const settled = (to: unknown) => {
+      if (to !== latest) return
       navigating = false
       if (!lookAgain) return
       lookAgain = false
       void enforceGuard()
     }
-    router.beforeEach(() => {
+    router.beforeEach((to) => {
+      latest = to
       navigating = true
     })
-    router.afterEach((_to, _from, failure) => failure?.type === NAVIGATION_CANCELLED || settled())
-    router.onError(settled)
+    router.afterEach((to, _from, failure) => failure?.type === NAVIGATION_CANCELLED || settled(to))
+    router.onError((_error, to) => settled(to))
   }
 
   /**

@@ -1,5 +1,5 @@
 import { refreshLeadMs, tokenTiming } from '../core/token'
-import { createExpiringCache } from '../shared/expiring-cache'
+import { createExpiringCache, sha256HexSync } from '../shared/expiring-cache'
 import { serverIssuerClock } from '../shared/server-issuer-clock'
 
 /**
@@ -22,8 +22,10 @@ export function renewalDue(token: string, { httpOnly, skewSeconds }: { httpOnly:
 const firstSeen = createExpiringCache<number>(10_000)
 
 function firstSeenAt(token: string, expiresAt: number, now: number): number {
-  const known = firstSeen.get(token)
+  // Keyed by the token's hash, as the other caches of tokens are: no bearer token sits in memory as a key.
+  const key = sha256HexSync(token) ?? token
+  const known = firstSeen.get(key)
   if (known !== undefined) return known
-  firstSeen.set(token, now, Date.now() + (expiresAt - now))
+  firstSeen.set(key, now, Date.now() + (expiresAt - now))
   return now
 }

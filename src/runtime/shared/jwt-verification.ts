@@ -131,7 +131,7 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
       issuer: issuer.length > 0 ? issuer : undefined,
       audience: audience.length > 0 ? audience : undefined,
       // jose compares it as a media type: 'at+jwt' also matches 'application/at+jwt', in any case.
-      typ: settings.typ || undefined,
+      typ: settings.typ?.trim() || undefined,
       clockTolerance: settings.clockToleranceSeconds,
     },
     pointer: settings.sessionPointer || '/',

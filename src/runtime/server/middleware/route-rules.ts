@@ -56,8 +56,8 @@ function authRuleFor(path: string): AuthRouteRule | false | undefined {
 /**
  * Whether `path` is one of the module's own routes or a backend route it calls under a relative `baseURL` (the
  * provider's `backendRoutes`): not every path under `baseURL`, which may be a parent of the app's whole API
- * (`baseURL: '/api'`). `path` is the one Nitro matched the rule against and routes by: as sent, without the app's
- * base (`app.baseURL`), which h3 strips before middleware runs, as it does for the rules.
+ * (`baseURL: '/api'`). `path` is the one the rules are matched against here and the router routes by: as sent,
+ * without the app's base (`app.baseURL`), which h3 strips before middleware runs.
  */
 function isExempt(path: string, method: string): boolean {
   if (RESHAPED_PATH.test(path)) return false

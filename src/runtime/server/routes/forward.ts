@@ -1,5 +1,6 @@
 import { createError, defineEventHandler, getRequestHeaders, getRequestWebStream, getResponseHeader, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
-import { parsePath } from 'ufo'
+import { joinURL, parsePath } from 'ufo'
+import { useRuntimeConfig } from '#imports'
 import { isAuthError } from '../../core'
 import { formatAuthorization } from '../../core/token'
 import { refreshOnServer, responseSent } from '../../shared/server-refresh'
@@ -30,11 +31,13 @@ interface Route { prefix: string, upstream: URL }
  * prefix, so the browser comes back through this route; any other as it is.
  */
 function underPrefix(location: string, route: Route): string {
-  const pathOnly = location.startsWith('/') && !location.startsWith('//')
+  // Protocol-relative (`//host/v1/x`): a full URL on the upstream's protocol.
+  const written = location.startsWith('//') ? `${route.upstream.protocol}${location}` : location
+  const pathOnly = written.startsWith('/')
   const start = (pathOnly ? route.upstream.pathname : route.upstream.href).replace(/\/$/, '')
-  const rest = location.slice(start.length)
-  // Only at a boundary: `/v1` is not the start of `/v10/x`.
-  return location.startsWith(start) && (rest === '' || '/?#'.includes(rest[0]!)) ? route.prefix + rest : location
+  const rest = written.slice(start.length)
+  // Only at a boundary: `/v1` is not the start of `/v10/x`. The prefix is under the app's base, as the browser sees it.
+  return written.startsWith(start) && (rest === '' || '/?#'.includes(rest[0]!)) ? joinURL(useRuntimeConfig().app.baseURL || '/', route.prefix + rest) : location
 }
 
 /** The configured route this request falls under (the longest prefix), and the URL it goes to; null when it would leave the upstream. */

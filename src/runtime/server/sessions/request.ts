@@ -54,12 +54,15 @@ export function sessionCookie(event: H3Event, service: SessionService) {
 }
 
 /**
- * The session cookie the request carries. The __Host- name over http too: a request made inside the server for a
- * visitor (a page's useAuthFetch to an API route) passes on the browser's cookies but not its https, and only a
- * secure origin can have set that name.
+ * The session cookie the request carries: the __Host- name first, over http too, since a request made inside the
+ * server for a visitor (a page's useAuthFetch to an API route) passes on the browser's cookies but not its https,
+ * and only a secure origin can have set that name. The plain name only over http: a sibling subdomain or a plain-http
+ * answer can plant it beside the real one.
  */
 export function presentedSessionCookie(event: H3Event, service: SessionService): string | undefined {
-  return getCookie(event, sessionCookie(event, service).name) ?? getCookie(event, `__Host-${service.settings.cookieName}`)
+  const { name } = sessionCookie(event, service)
+  const hostOnly = `__Host-${service.settings.cookieName}`
+  return getCookie(event, hostOnly) ?? (name === hostOnly ? undefined : getCookie(event, name))
 }
 
 /** A storage failure as the browser sees it: 503 with a code, never a 401 that would sign anybody out. */

@@ -1,5 +1,5 @@
 import { deleteCookie, type H3Event } from 'h3'
-import { SESSION_ERROR } from '../../shared/event-jar'
+import { ownsContext, SESSION_ERROR, SESSION_EVENT } from '../../shared/event-jar'
 import { sessionCookie, requestSession, storageUnavailable } from './request'
 import { sessionService } from './service'
 import { SessionStorageError, type SessionInfo } from './store'
@@ -25,8 +25,9 @@ async function withStorage<T>(event: H3Event | null, run: () => Promise<T>): Pro
  * request may well have a session, and taking it for none would end nothing, or end the caller's own session too.
  */
 function loadedSession(event: H3Event) {
-  const failure = (event.context as Record<PropertyKey, unknown>)[SESSION_ERROR]
-  if (failure) throw failure
+  const context = event.context as Record<PropertyKey, unknown>
+  // A cached handler's event shares the visitor's context, not its session (as requestJar).
+  if (ownsContext(event, context[SESSION_EVENT]) && context[SESSION_ERROR]) throw context[SESSION_ERROR]
   return requestSession(event)
 }
 
