@@ -74,6 +74,15 @@ function holdNavigationsTo(paths: string[]) {
   return { release, stopHolding }
 }
 
+/** Two navigations: to /profile, then to /stats, which overtakes the first while it is still under way. */
+async function overtakingNavigations() {
+  const first = useRouter().push('/profile')
+  await new Promise(resolve => setTimeout(resolve, 0))
+  const second = useRouter().push('/stats')
+  await new Promise(resolve => setTimeout(resolve, 0))
+  return { first, second }
+}
+
 async function signedIn() {
   await useAuth().signIn({ email: USER.email, password: 'right' }, { redirect: false })
 }
@@ -479,11 +488,7 @@ describe('route guard', () => {
     await signedIn()
     const { release, stopHolding } = holdNavigationsTo(['/profile', '/stats'])
     try {
-      // Two navigations past the guard, both held; the second overtakes the first.
-      const first = useRouter().push('/profile')
-      await new Promise(resolve => setTimeout(resolve, 0))
-      const second = useRouter().push('/stats')
-      await new Promise(resolve => setTimeout(resolve, 0))
+      const { first, second } = await overtakingNavigations()
       mode.session = '401'
       await useAuth().getSession()
       release()
@@ -499,10 +504,7 @@ describe('route guard', () => {
     await signedIn()
     const { release, stopHolding } = holdNavigationsTo(['/profile', '/stats'])
     try {
-      const first = useRouter().push('/profile')
-      await new Promise(resolve => setTimeout(resolve, 0))
-      const second = useRouter().push('/stats')
-      await new Promise(resolve => setTimeout(resolve, 0))
+      const { first, second } = await overtakingNavigations()
       // The first goes on, finds itself overtaken and ends cancelled; Nuxt's afterEach clears its middleware flag then,
       // while the second is still held.
       release('/profile')
@@ -534,10 +536,7 @@ describe('route guard', () => {
     })
     const { release, stopHolding } = holdNavigationsTo(['/stats'])
     try {
-      const first = useRouter().push('/profile')
-      await new Promise(resolve => setTimeout(resolve, 0))
-      const second = useRouter().push('/stats')
-      await new Promise(resolve => setTimeout(resolve, 0))
+      const { first, second } = await overtakingNavigations()
       abortFirst()
       await first
       expect(useNuxtApp()._processingMiddleware).toBeFalsy()

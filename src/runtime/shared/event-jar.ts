@@ -22,12 +22,19 @@ export function ownsContext(event: H3Event, owner: unknown): boolean {
   return owner === undefined || owner === event
 }
 
+/** The session storage's failure (a 503) when the request's own session was loaded; never a cached handler's event's. */
+export function sessionLoadFailure(event: H3Event): unknown {
+  const context = event.context as Record<PropertyKey, unknown>
+  return ownsContext(event, context[SESSION_EVENT]) ? context[SESSION_ERROR] : undefined
+}
+
 /** The request's token jar: its server-side session when session mode is on, else its cookies. */
 export function requestJar(event: H3Event): CookieJar {
   const context = event.context as Record<PropertyKey, unknown>
   // A cached handler's render: the visitor's session is not its own (it sees no cookie), so nobody is signed in.
   if (!ownsContext(event, context[SESSION_EVENT])) return unreadableJar
-  if (context[SESSION_ERROR]) throw context[SESSION_ERROR]
+  const failure = sessionLoadFailure(event)
+  if (failure) throw failure
   return context[SESSION_JAR] as CookieJar | undefined ?? createEventJar(event)
 }
 

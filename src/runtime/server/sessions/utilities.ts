@@ -1,5 +1,5 @@
 import { deleteCookie, type H3Event } from 'h3'
-import { ownsContext, SESSION_ERROR, SESSION_EVENT } from '../../shared/event-jar'
+import { sessionLoadFailure } from '../../shared/event-jar'
 import { sessionCookie, requestSession, storageUnavailable } from './request'
 import { sessionService } from './service'
 import { SessionStorageError, type SessionInfo } from './store'
@@ -25,9 +25,8 @@ async function withStorage<T>(event: H3Event | null, run: () => Promise<T>): Pro
  * request may well have a session, and taking it for none would end nothing, or end the caller's own session too.
  */
 function loadedSession(event: H3Event) {
-  const context = event.context as Record<PropertyKey, unknown>
-  // A cached handler's event shares the visitor's context, not its session (as requestJar).
-  if (ownsContext(event, context[SESSION_EVENT]) && context[SESSION_ERROR]) throw context[SESSION_ERROR]
+  const failure = sessionLoadFailure(event)
+  if (failure) throw failure
   return requestSession(event)
 }
 
