@@ -55,6 +55,18 @@ async function registered(backend: Backend) {
   return user
 }
 
+/**
+ * The one answer for a session storage that failed, when the session loaded or later in the request (a refresh's
+ * write, a sign-out's removal): 503, Retry-After, the status message that names the storage, the NETWORK code.
+ */
+async function expectStorageUnavailable(response: Response, label: string) {
+  expect(response.status, label).toBe(503)
+  expect(response.headers.get('retry-after'), label).toBe('5')
+  const body = await response.json()
+  expect(body.statusMessage, label).toBe('SESSION_STORAGE_UNAVAILABLE')
+  expect(body.data.authError, label).toMatchObject({ code: 'NETWORK', message: 'The session storage is unavailable' })
+}
+
 /** Every file under `dir`, read as text (the fs storage's records). */
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map(name => join(dir, name)).filter(path => statSync(path).isFile()).map(path => readFileSync(path, 'utf8'))
@@ -261,6 +273,11 @@ describe('a storage named wrong at run time', () => {
     const server = await serveSessions({ NUXT_AUTH_SESSIONS_STORAGE: 'users' })
     server.stop()
   })
+
+  it('stops the server at start on a Redis address ioredis cannot use, naming the variable (not at the first signed-in request)', async () => {
+    const started = serveSessions({ NUXT_AUTH_SESSIONS_STORAGE: 'redis', NUXT_AUTH_SESSIONS_REDIS_URL: 'http://cache.internal:6379' })
+    await expect(started).rejects.toThrow('NUXT_AUTH_SESSIONS_REDIS_URL has the scheme http: ("http://cache.internal:6379"). Fix: a Redis URL, redis://host:6379 (rediss:// for TLS), or a socket path')
+  })
 })
 
 describe('session expiry', () => {
@@ -396,8 +413,7 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
       relay.cut()
       const answer = await signingOut
       relay.restore()
-      expect(answer.status).toBe(503)
-      expect((await answer.json()).data.authError.code).toBe('NETWORK')
+      await expectStorageUnavailable(answer, 'sign-out')
       expect(answer.headers.getSetCookie()).toEqual([])
     }
     finally {
@@ -424,7 +440,7 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
       const during = get(first.baseURL, '/api/_test/whoami', cookie)
       await new Promise(resolve => setTimeout(resolve, 300))
       relay.cut()
-      expect((await during).status).toBe(503)
+      await expectStorageUnavailable(await during, 'refresh')
     }
     finally {
       relay.restore()
@@ -445,15 +461,20 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
       for (const baseURL of [first.baseURL, second.baseURL]) {
         for (const path of ['/api/_auth/session', '/api/_test/whoami', '/profile']) {
           const response = await get(baseURL, path, cookie)
+          if (path.startsWith('/api/')) await expectStorageUnavailable(response, `${baseURL}${path}`)
           expect(response.status, `${baseURL}${path}`).toBe(503)
+          expect(response.headers.get('retry-after'), `${baseURL}${path}`).toBe('5')
           expect(response.headers.getSetCookie(), `${baseURL}${path}`).toEqual([])
         }
       }
-      // Visitors without a session cookie are not affected.
+      // Visitors without a session cookie are not affected, but a sign-in cannot store its session.
       expect((await fetch(`${second.baseURL}/`)).status).toBe(200)
+      const signingIn = await fetch(`${second.baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': second.baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+      await expectStorageUnavailable(signingIn, 'sign-in')
+      expect(signingIn.headers.getSetCookie()).toEqual([])
       // An app route that ends the request's own session is told the storage is away, not that there was none.
       const revoking = await get(first.baseURL, '/api/_test/revoke-current', cookie, { method: 'POST' })
-      expect(revoking.status).toBe(503)
+      await expectStorageUnavailable(revoking, 'revokeSession')
       expect(revoking.headers.getSetCookie()).toEqual([])
     }
     finally {

@@ -112,4 +112,30 @@ describe('the storage setting, checked at start', () => {
       expect(() => checkStorageChoice(storage, { storage: name }, option), name).toThrow(`auth.sessions.storage (NUXT_AUTH_SESSIONS_STORAGE) is ${JSON.stringify(name)}, which is neither 'redis', 'memory' nor 'fs' nor a storage mount of this app (its mounts: 'cache:sessions', 'users'). Fix: set one of those; Redis is 'redis', with NUXT_AUTH_SESSIONS_REDIS_URL or REDIS_URL`)
     }
   })
+
+  it('takes the Redis addresses ioredis takes', () => {
+    for (const redisUrl of ['redis://127.0.0.1:6379', 'rediss://user:secret@cache.internal:6380/2', 'REDIS://host', 'cache.internal:6379', '/run/redis.sock', '//host:6379']) {
+      expect(() => checkStorageChoice(storage, { storage: 'redis', redisUrl }, option), redisUrl).not.toThrow()
+    }
+  })
+
+  it('refuses a Redis address ioredis cannot use, naming the variable it came from and never its password', () => {
+    const refused = { 'http://cache.internal:6379': 'has the scheme http:', 'not a url': 'is no URL', 'redis://:secret@host:port': 'is no URL' }
+    for (const [redisUrl, problem] of Object.entries(refused)) {
+      const check = () => checkStorageChoice(storage, { storage: 'redis', redisUrl }, option)
+      expect(check, redisUrl).toThrow(`NUXT_AUTH_SESSIONS_REDIS_URL ${problem}`)
+      expect(check, redisUrl).toThrow('Fix: a Redis URL, redis://host:6379 (rediss:// for TLS), or a socket path')
+      expect(check, redisUrl).not.toThrow('secret')
+    }
+    // Without the option's own variable the address is REDIS_URL's.
+    const saved = process.env.REDIS_URL
+    process.env.REDIS_URL = 'https://cache.internal'
+    try {
+      expect(() => checkStorageChoice(storage, { storage: 'redis', redisUrl: '' }, option)).toThrow('REDIS_URL has the scheme https:')
+    }
+    finally {
+      if (saved === undefined) delete process.env.REDIS_URL
+      else process.env.REDIS_URL = saved
+    }
+  })
 })

@@ -7,6 +7,8 @@ import { serverAuthConfig } from './config'
 import { requestEndpoint } from '../shared/request'
 import { createStrategyContext } from '../shared/strategy-context'
 import { createTokenStore } from '../shared/token-store'
+import { storageFailure } from './sessions/request'
+import { SessionStorageError } from './sessions/store'
 
 /**
  * The server half of httpOnly token cookies (and of every browser refresh): the browser cannot read or write
@@ -128,18 +130,27 @@ export function relayError(error: unknown, status?: number) {
   // The message can name the backend's internal URL: it stays in the server's log, the browser gets the code.
   // A 404/405 is the set-up's fault (an endpoint's path or method), whatever the request: logged, naming the option.
   const setUpFault = authError.code === 'BAD_REQUEST' && (authError.status === 404 || authError.status === 405)
-  if (!CLIENT_SIDE_CODES.has(authError.code) || setUpFault) console.warn(`[nuxt-gatekeeper] relay: ${authError.code}: ${authError.message}`)
+  // Session mode's storage, not the backend, failed (logged where it failed: sessions/request.ts, storageFailure).
+  const storageDown = authError.cause instanceof SessionStorageError
+  if (!storageDown && (!CLIENT_SIDE_CODES.has(authError.code) || setUpFault)) console.warn(`[nuxt-gatekeeper] relay: ${authError.code}: ${authError.message}`)
   return createError({
     // The backend's own status where there was one, so the browser sees what SSR would see.
     statusCode: status ?? authError.status ?? ERROR_STATUS[authError.code] ?? 500,
-    statusMessage: authError.code,
+    statusMessage: storageDown ? 'SESSION_STORAGE_UNAVAILABLE' : authError.code,
     // `data` is the backend's error body: relayed when it answers the request itself (a sign-up form's validation
     // details, a lockout's explanation with its 429), never for the backend's own failures (a 5xx page, a stack
     // trace, an address inside the network).
-    data: { authError: { code: authError.code, message: RELAYED_MESSAGE[authError.code], data: RELAYED_DATA_CODES.has(authError.code) && !setUpFault ? authError.data : undefined } },
+    data: { authError: { code: authError.code, message: storageDown ? 'The session storage is unavailable' : RELAYED_MESSAGE[authError.code], data: RELAYED_DATA_CODES.has(authError.code) && !setUpFault ? authError.data : undefined } },
     // Kept (never sent) for the route's `Retry-After` (relay-route.ts).
     cause: authError,
   })
+}
+
+/** Session mode's storage failure as the browser sees it: 503 with `Retry-After`, never a 401 that would sign anybody out. */
+export function storageUnavailable(event: H3Event, error: SessionStorageError) {
+  const failure = storageFailure(error)
+  passRetryAfter(event, failure)
+  return relayError(failure)
 }
 
 /**

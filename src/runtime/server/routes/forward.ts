@@ -6,7 +6,7 @@ import { formatAuthorization } from '../../core/token'
 import { refreshOnServer, responseSent } from '../../shared/server-refresh'
 import { cleartextUpstreamWarning, sendsTokenInClear } from '../../shared/cleartext-upstream'
 import { serverSettings } from '../../shared/server-settings'
-import { forwardedHeaders, refuseCrossSite, relayError } from '../relay'
+import { forwardedHeaders, passRetryAfter, refuseCrossSite, relayError } from '../relay'
 import { freshToken } from '../session'
 
 /**
@@ -161,7 +161,10 @@ export default defineEventHandler(async (event) => {
   const cacheControl = String(getResponseHeader(event, 'cache-control') ?? '')
   if (!/(?:^|,)\s*(?:private|no-store)\s*(?:,|$)/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')
   // Session mode: what the request changed (a refresh refused: the session ended) is stored before the answer streams.
-  await relay.tokens.commit().catch((error: unknown) => Promise.reject(relayError(error)))
+  await relay.tokens.commit().catch((error: unknown) => {
+    passRetryAfter(event, error)
+    throw relayError(error)
+  })
   if (!response.body) return null
   return sendStream(event, response.body)
 })

@@ -1,4 +1,4 @@
-import { createError, deleteCookie, getCookie, getHeader, getRequestIP, getRequestProtocol, setCookie, setResponseHeader, type H3Event } from 'h3'
+import { deleteCookie, getCookie, getHeader, getRequestIP, getRequestProtocol, setCookie, type H3Event } from 'h3'
 import { AuthError, type TokenResult } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { valueAt } from '../../core/pointer'
@@ -65,11 +65,16 @@ export function presentedSessionCookie(event: H3Event, service: SessionService):
   return getCookie(event, hostOnly) ?? (name === hostOnly ? undefined : getCookie(event, name))
 }
 
-/** A storage failure as the browser sees it: 503 with a code, never a 401 that would sign anybody out. */
-export function storageUnavailable(event: H3Event, error: unknown) {
-  console.warn(`[nuxt-gatekeeper] ${(error as Error)?.message ?? error}`)
-  setResponseHeader(event, 'retry-after', 5)
-  return createError({ statusCode: 503, statusMessage: 'SESSION_STORAGE_UNAVAILABLE', data: { authError: { code: 'NETWORK', message: 'The session storage is unavailable' } } })
+/** How long a client is asked to wait (`Retry-After`) when the session storage failed. */
+const STORAGE_RETRY_MS = 5000
+
+/**
+ * A storage failure as the token flow throws it: no verdict (the session stays), a 503 with `Retry-After` wherever
+ * it reaches the browser (relay.ts: storageUnavailable, relayError). Logged here, once.
+ */
+export function storageFailure(error: SessionStorageError): AuthError {
+  console.warn(`[nuxt-gatekeeper] ${error.message}`)
+  return new AuthError('NETWORK', error.message, { status: 503, retryAfterMs: STORAGE_RETRY_MS, cause: error })
 }
 
 /** Reads the request's session cookie and loads its session (once per request, when it arrives). */
@@ -188,15 +193,13 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
   }
 }
 
-/** Storage failures inside the token flow: no verdict (the session stays), an AuthError for the relay's 503. */
+/** Storage failures inside the token flow, typed (storageFailure). */
 async function typedStorageErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   }
   catch (error) {
-    if (!(error instanceof SessionStorageError)) throw error
-    console.warn(`[nuxt-gatekeeper] ${error.message}`)
-    throw new AuthError('NETWORK', error.message, { status: 503, cause: error })
+    throw error instanceof SessionStorageError ? storageFailure(error) : error
   }
 }
 
@@ -209,7 +212,8 @@ async function typedStorageErrors<T>(work: () => Promise<T>): Promise<T> {
 export async function commitRequestSession(state: RequestSession, signIn?: { session: unknown }) {
   const { current, persisted, service, event } = state
   const changed = current.token !== persisted.token || current.refreshToken !== persisted.refreshToken
-  if (changed && (current.token || current.refreshToken) && !signIn && state.open) {
+  const holdsTokens = Boolean(current.token || current.refreshToken)
+  if (changed && holdsTokens && !signIn && state.open) {
     const open = state.open
     await typedStorageErrors(() => service.locked(open.handle, async () => {
       const outcome = await service.replaceTokens(open.handle, persisted, current)
@@ -218,7 +222,9 @@ export async function commitRequestSession(state: RequestSession, signIn?: { ses
       else state.persisted = state.current = (await service.read(open.handle))?.tokens ?? NONE
     }))
   }
-  if (changed && (current.token || current.refreshToken) && signIn) {
+  // Also when the backend answered the sign-in with the tokens the request's session holds already (a backend that
+  // hands out the same pair again): a sign-in always gets a new id.
+  if (holdsTokens && signIn) {
     const previous = state.open
     const created = await typedStorageErrors(() => service.create(current, {
       userId: userIdOf(signIn.session, service.settings.userIdPointer),

@@ -72,12 +72,32 @@ const OWN_STORAGES = ['redis', 'memory', 'fs']
  * environment, `Redis` or `reddis`, is no build error).
  */
 export function checkStorageChoice(storage: Storage, choice: StorageChoice, { option, variable }: { option: string, variable: string }) {
+  if (choice.storage === 'redis') return checkRedisUrl(choice, variable.replace(/_STORAGE$/, '_REDIS_URL'))
   if (OWN_STORAGES.includes(choice.storage)) return
   const base = `${String(choice.storage).replace(/[/:]+/g, ':').replace(/^:|:$/g, '')}:`
   const mounts = storage.getMounts().map(mount => mount.base).filter(Boolean)
   if (base !== ':' && mounts.includes(base)) return
   const named = mounts.map(mount => `'${mount.replace(/:$/, '')}'`).join(', ')
   throw new Error(`[nuxt-gatekeeper] ${option} (${variable}) is ${JSON.stringify(choice.storage)}, which is neither 'redis', 'memory' nor 'fs' nor a storage mount of this app${named ? ` (its mounts: ${named})` : ''}. Fix: set one of those; Redis is 'redis', with ${variable.replace(/_STORAGE$/, '_REDIS_URL')} or REDIS_URL`)
+}
+
+/** The Redis address the module connects to: the option's variable, else REDIS_URL, else a local Redis. */
+function redisUrlOf(choice: StorageChoice): string {
+  return choice.redisUrl || process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+}
+
+/**
+ * Stops the server at start on a Redis address ioredis cannot use: it would not fail until the first request, and
+ * then every signed-in request would answer 503 until somebody read the log. ioredis takes `redis://` and
+ * `rediss://` URLs, `host:port` and a socket path.
+ */
+function checkRedisUrl(choice: StorageChoice, variable: string) {
+  const url = redisUrlOf(choice)
+  const named = choice.redisUrl ? variable : 'REDIS_URL'
+  const scheme = /^([a-z][\w+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase()
+  let problem = scheme && scheme !== 'redis' && scheme !== 'rediss' ? `has the scheme ${scheme}:` : null
+  if (!problem && !url.startsWith('/') && !URL.canParse(scheme ? url : `redis://${url}`)) problem = 'is no URL'
+  if (problem) throw new Error(`[nuxt-gatekeeper] ${named} ${problem} (${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}). Fix: a Redis URL, redis://host:6379 (rediss:// for TLS), or a socket path`)
 }
 
 /**
@@ -87,7 +107,7 @@ export function checkStorageChoice(storage: Storage, choice: StorageChoice, { op
 export async function mountStorage(storage: Storage, mount: string, choice: StorageChoice): Promise<string> {
   if (choice.storage === 'redis') {
     const { default: redisDriver } = await import('unstorage/drivers/redis')
-    const url = choice.redisUrl || process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+    const url = redisUrlOf(choice)
     // Fail fast while Redis is away (a 503 at once, no queue of waiting requests), and reconnect by itself.
     storage.mount(mount, redisDriver({ url, base: choice.redisBase || 'gatekeeper', enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 }))
     return mount

@@ -1,6 +1,7 @@
 import { deleteCookie, type H3Event } from 'h3'
 import { sessionLoadFailure } from '../../shared/event-jar'
-import { sessionCookie, requestSession, storageUnavailable } from './request'
+import { storageUnavailable } from '../relay'
+import { sessionCookie, requestSession } from './request'
 import { sessionService } from './service'
 import { SessionStorageError, type SessionInfo } from './store'
 

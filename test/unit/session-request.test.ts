@@ -1,0 +1,59 @@
+import { createApp, eventHandler, toNodeListener } from 'h3'
+import { fetchNodeRequestHandler } from 'node-mock-http'
+import { createStorage, prefixStorage } from 'unstorage'
+import { describe, expect, it } from 'vitest'
+import type { PublicAuthConfig } from '../../src/runtime/core/config'
+import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
+import { createProcessLock } from '../../src/runtime/server/sessions/lock'
+import { loadRequestSession, sessionJar } from '../../src/runtime/server/sessions/request'
+import { createSessionService, type SessionSettings, type SessionTokens } from '../../src/runtime/server/sessions/store'
+
+const settings: SessionSettings = { enabled: true, storage: 'memory', secret: '', redisUrl: '', redisBase: 'gatekeeper', fsBase: '', cookieName: 'gatekeeper.session', sameSite: 'lax', idleTimeout: 600, maxAge: 6000, userIdPointer: '/id', maxEntries: 100 }
+// The token store's cookie names, which the session jar maps onto the stored tokens.
+const config = { token: { cookie: { name: 'auth.token' } }, refreshToken: { cookie: { name: 'auth.refresh-token' } } } as unknown as PublicAuthConfig
+
+async function sessions() {
+  return createSessionService({ storage: prefixStorage(createStorage(), 'sessions'), storageName: 'memory', keys: await createSessionKeys(['a-test-secret-0123456789abcdef0123456789']), settings, lock: createProcessLock(1000), expiresKeys: false, bounded: true })
+}
+
+/** A request to a sign-in route whose backend answered with `answered`: what the relay's sign-in writes and commits. */
+function signInRoute(service: Awaited<ReturnType<typeof sessions>>, answered: SessionTokens) {
+  return toNodeListener(createApp().use('/signin', eventHandler(async (event) => {
+    const state = await loadRequestSession(event, service)
+    const jar = sessionJar(state, config)
+    jar.write({ name: 'auth.token' } as never, answered.token)
+    jar.write({ name: 'auth.refresh-token' } as never, answered.refreshToken)
+    await jar.commit!({ session: { id: 'u1' } })
+    return { handle: state.open?.handle ?? null }
+  })))
+}
+
+describe('a sign-in in session mode', () => {
+  it('starts a session under a new id, and ends the one the request came with, also when the backend hands out the tokens that session holds', async () => {
+    const service = await sessions()
+    const tokens = { token: 'eyJ.same-access', refreshToken: 'same-refresh' }
+    const planted = await service.create(tokens, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const cookie = `${settings.cookieName}=${await service.keys.sign(planted.id)}`
+
+    const response = await fetchNodeRequestHandler(signInRoute(service, tokens) as never, '/signin', { method: 'POST', headers: { cookie } })
+    const { handle } = await response.json() as { handle: string | null }
+
+    expect(handle).not.toBeNull()
+    expect(handle).not.toBe(planted.handle)
+    // The browser is given the new session's id, and the id it came with opens nothing any more.
+    const setCookie = response.headers.getSetCookie().find(line => line.startsWith(`${settings.cookieName}=`))
+    expect(setCookie).toBeDefined()
+    expect(setCookie).not.toContain(await service.keys.sign(planted.id))
+    expect(await service.read(planted.handle)).toBeNull()
+    expect((await service.read(handle!))?.tokens).toEqual(tokens)
+  })
+
+  it('starts a new session for a request that came without one', async () => {
+    const service = await sessions()
+    const tokens = { token: 'eyJ.access', refreshToken: 'refresh' }
+    const response = await fetchNodeRequestHandler(signInRoute(service, tokens) as never, '/signin', { method: 'POST' })
+    const { handle } = await response.json() as { handle: string | null }
+    expect((await service.read(handle!))?.tokens).toEqual(tokens)
+    expect(response.headers.getSetCookie().some(line => line.startsWith(`${settings.cookieName}=`))).toBe(true)
+  })
+})
