@@ -11,11 +11,16 @@ export function unexpectedAnswer(ctx: StrategyContext<unknown>, name: string, en
   return ctx.error('BAD_RESPONSE', `The ${name} endpoint (${endpoint ? ctx.url(endpoint.path) : ''}) answered ${what} at auth.provider.${option} "${pointer}", not ${expected}`)
 }
 
-/** Reads a value the options say is there; a missing one is the backend's fault. */
-function pick(ctx: StrategyContext<unknown>, name: string, endpoint: EndpointConfig | undefined, body: unknown, option: string, pointer: string) {
-  const result = readPointer(body, pointer)
-  if (!result.found) throw unexpectedAnswer(ctx, name, endpoint, body, option, pointer, 'a value')
-  return result.value
+/** A session is an object: an array passes `typeof` but is no session (and `data.value.name` would be undefined). */
+function isSessionObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** Reads the session the options say is there; anything but an object is the backend's fault. */
+function pickSession(ctx: StrategyContext<unknown>, name: string, endpoint: EndpointConfig | undefined, body: unknown, option: string, pointer: string) {
+  const session = valueAt(body, pointer)
+  if (!isSessionObject(session)) throw unexpectedAnswer(ctx, name, endpoint, body, option, pointer, 'the session object')
+  return session
 }
 
 /**
@@ -32,7 +37,7 @@ export async function requestSignIn(ctx: StrategyContext<LocalRuntimeOptions>, c
   // answer): the token store keeps those, where page scripts may not be able to read them at all (httpOnly, session mode).
   const session = !options.signInResponsePointer
     ? undefined
-    : pick(ctx, 'signIn', options.endpoints.signIn, [options.signInResponseTokenPointer, ...otherTokens].reduce(withoutPointer, body), 'session.signInResponsePointer', options.signInResponsePointer)
+    : pickSession(ctx, 'signIn', options.endpoints.signIn, [options.signInResponseTokenPointer, ...otherTokens].reduce(withoutPointer, body), 'session.signInResponsePointer', options.signInResponsePointer)
   return { body, token, session }
 }
 
@@ -55,9 +60,6 @@ export default defineClientStrategy<LocalRuntimeOptions>({
     if (!ctx.token()) return null
     const body = await ctx.request(ctx.options.endpoints.getSession, 'getSession')
     const { endpoints, dataResponsePointer } = ctx.options
-    const data = valueAt(body, dataResponsePointer)
-    // A session is an object: an array passes `typeof` but is no session (and `data.value.name` would be undefined).
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw unexpectedAnswer(ctx, 'getSession', endpoints.getSession, body, 'session.dataResponsePointer', dataResponsePointer, 'the session object')
-    return data
+    return pickSession(ctx, 'getSession', endpoints.getSession, body, 'session.dataResponsePointer', dataResponsePointer)
   },
 })

@@ -55,6 +55,14 @@ describe('an app under app.baseURL (/app/)', () => {
       // Chromium logs the refused request as a console error: expected here.
       session.expectFailedRequest(/status of 401/)
       expect(await call('/app/api/account/ping')).toMatchObject({ status: 401 })
+      // A full URL of this app (what location.href gives) is a document's address, base included: the landing
+      // takes the base off before the router puts it on (not /app/app/profile).
+      await page.goto(`/app/login?redirect=${encodeURIComponent(`${server.baseURL}/app/profile?tab=1`)}`)
+      await waitForHydration(page)
+      await signInThroughForm(page, user)
+      await page.waitForURL(url => url.pathname === '/app/profile')
+      expect(new URL(page.url()).search).toBe('?tab=1')
+      await expect.poll(() => text(page, 'session-email')).toBe(user.email)
       await session.assertClean()
     }
     finally {

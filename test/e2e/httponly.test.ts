@@ -1,4 +1,5 @@
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
@@ -93,6 +94,34 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await expect.poll(() => text(page, 'error')).toMatch(/wrong/i)
     expect((await context.cookies()).find(entry => entry.name === 'auth.token')).toBeUndefined()
     await session.assertClean()
+  })
+
+  it('useAuthFetch during SSR with a baseURL on another origin sends the token there, never the visitor\'s cookies', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const answer = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+    expect(answer.status).toBe(200)
+    const cookie = answer.headers.getSetCookie().map(line => line.split(';', 1)[0]).join('; ')
+    expect(cookie).toContain('auth.token=')
+    // Another site's API, which records what reached it.
+    const received: Array<Record<string, string | string[] | undefined>> = []
+    const elsewhere = createServer((incoming, response) => {
+      received.push(incoming.headers)
+      response.setHeader('content-type', 'application/json')
+      response.end('{}')
+    })
+    await new Promise<void>(listening => elsewhere.listen(0, '127.0.0.1', listening))
+    try {
+      const base = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`
+      const page = await fetch(`${baseURL}/fetch-elsewhere?base=${encodeURIComponent(base)}`, { headers: { cookie: `${cookie}; app-pref=dark` } })
+      expect(await page.text()).toContain('sent')
+      expect(received).toHaveLength(1)
+      expect(received[0]!.authorization).toMatch(/^Bearer ey/)
+      expect(received[0]!.cookie).toBeUndefined()
+    }
+    finally {
+      elsewhere.close()
+    }
   })
 
   it('a token too big for a cookie fails the sign-in through the relay: BAD_RESPONSE, and no cookie the browser would drop', async () => {

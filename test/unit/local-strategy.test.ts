@@ -125,6 +125,15 @@ describe('local strategy: signIn', () => {
     expect(error.message).toContain('/user')
   })
 
+  it('throws BAD_RESPONSE when signInResponsePointer points at no object (a string, an array, null), as getSession does', async () => {
+    for (const user of ['alice', [1, 2], null, 42]) {
+      const { ctx } = context({ options: options({ signInResponsePointer: '/user' }), bodies: { signIn: { token: 't', user } } })
+      const error = await rejection(strategy.signIn(ctx, {}))
+      expect(error.code, JSON.stringify(user)).toBe('BAD_RESPONSE')
+      expect(error.message, JSON.stringify(user)).toContain('at auth.provider.session.signInResponsePointer "/user", not the session object')
+    }
+  })
+
   it('lets a transport error through unchanged', async () => {
     const refused = new AuthError('INVALID_CREDENTIALS', 'wrong password', { status: 401 })
     const { ctx } = context({ fail: refused })

@@ -106,6 +106,19 @@ describe('sanitizeRedirect: legitimate targets', () => {
     expect(sanitizeRedirect('https://app.example/x', { fallback: '/home', origin: 'https://app.example/' })).toEqual({ url: '/x', external: false, rejected: false })
   })
 
+  it('takes a same-origin absolute URL as a document address under the app\'s base, and a path as the app\'s own', () => {
+    const policy = { fallback: '/home', origin: ORIGIN, base: '/shop/' }
+    const origin = new URL(ORIGIN).origin
+    for (const [target, expected] of [[`${origin}/shop/orders?x=1#top`, '/orders?x=1#top'], [`${origin}/shop`, '/'], [`${origin}/shop/`, '/'], [`${origin}/shop?x=1`, '/?x=1'], ['/shop/orders', '/shop/orders'], ['/orders', '/orders']]) {
+      expect(sanitizeRedirect(target, policy), target).toEqual({ url: expected, external: false, rejected: false })
+    }
+    // Outside the base (another app on the origin, a longer name), and a path that would leave the origin once stripped.
+    for (const target of [`${origin}/orders`, `${origin}/shopping/cart`, `${origin}/shop//evil.example`, `${origin}/shop//evil.example/x`]) {
+      expect(sanitizeRedirect(target, policy), target).toEqual({ url: '/home', external: false, rejected: true })
+    }
+    expect(sanitizeRedirect(`${origin}/orders`, { ...policy, base: '/' })).toMatchObject({ url: '/orders', rejected: false })
+  })
+
   it.each([
     ['/\u2028/evil.com'],
     ['/\uFF0Fevil.com'],

@@ -82,6 +82,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
       fallback,
       origin: import.meta.client ? window.location.origin : undefined,
       allowedOrigins: config.allowedRedirectOrigins,
+      base: appBase(),
     })
   }
 

@@ -13,6 +13,13 @@ export interface RedirectPolicy {
   origin?: string
   /** Other origins that may be redirected to (`https://accounts.example`). Exact origin match. */
   allowedOrigins?: readonly string[]
+  /**
+   * The app's base path (`app.baseURL`, `/shop/`): a same-origin absolute URL is a document's address, under it,
+   * while a path target is the app's own (the router adds the base). Such a URL outside the base is no page of
+   * this app and is rejected.
+   * @default '/'
+   */
+  base?: string
 }
 
 export interface SanitizedRedirect {
@@ -54,7 +61,7 @@ function check(target: unknown, policy: RedirectPolicy): { url: string, external
   if (!absolute || (absolute.protocol !== 'https:' && absolute.protocol !== 'http:')) return null
   // A target spelled without `//` (`https:evil.com`) is parsed differently by some routers; accept only the canonical form.
   if (!/^https?:\/\/[^/\\]/i.test(target) || absolute.username || absolute.password) return null
-  if (policy.origin && absolute.origin === normalizeOrigin(policy.origin)) return appPath(absolute)
+  if (policy.origin && absolute.origin === normalizeOrigin(policy.origin)) return underBase(appPath(absolute), policy.base)
   const allowed = (policy.allowedOrigins ?? []).map(normalizeOrigin)
   if (allowed.includes(absolute.origin)) return { url: absolute.href, external: true }
   return null
@@ -68,6 +75,16 @@ function appPath(url: URL): { url: string, external: false } | null {
   const path = url.pathname + url.search + url.hash
   if (!path.startsWith('/') || !decodedVariants(url.pathname).every(isPlausible)) return null
   return { url: path, external: false }
+}
+
+/** A document path as the app's path: without the app's base, or null outside it. */
+function underBase(checked: { url: string, external: false } | null, base = '/'): { url: string, external: false } | null {
+  const prefix = base.replace(/\/+$/, '')
+  if (!checked || !prefix) return checked
+  const rest = checked.url.slice(prefix.length)
+  // `/shop//evil.example` is under `/shop`, and `//evil.example` another host's address.
+  if (!checked.url.startsWith(prefix) || !(rest === '' || /^[/?#]/.test(rest)) || rest.startsWith('//')) return null
+  return { url: rest.startsWith('/') ? rest : `/${rest}`, external: false }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { NitroFetchOptions, NitroFetchRequest } from 'nitropack'
+import { withBase } from 'ufo'
 import { useNuxtApp, useRequestEvent } from '#imports'
 import { AuthError } from '../../core'
 import type { AuthManager } from '../manager'
@@ -22,6 +23,16 @@ function plainHeaders(headers: unknown): Record<string, string> {
   return { ...(headers as Record<string, string>) }
 }
 
+/**
+ * Whether the call goes to a path of this app, where the visitor's cookies may go: as ofetch sends it, with the
+ * options' `baseURL` in front (`{ baseURL: 'https://api.example' }` makes `/orders` another site's).
+ */
+function isOwnPath(request: NitroFetchRequest, baseURL: string | undefined): boolean {
+  if (typeof request !== 'string') return false
+  const sent = baseURL ? withBase(request, baseURL) : request
+  return sent.startsWith('/') && !sent.startsWith('//') && !sent.startsWith('/\\')
+}
+
 function statusOf(error: unknown): number | undefined {
   return (error as { response?: { status?: number } }).response?.status ?? (error as { statusCode?: number }).statusCode
 }
@@ -41,7 +52,7 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
   /** The call as sent with `token`: ours replaces the caller's header, whatever its spelling (fetch would join two). */
   const withToken = (request: NitroFetchRequest, options: NitroFetchOptions<NitroFetchRequest> = {}, token: string | null) => {
     const authorization = tokens.authorization(token)
-    const cookie = event && typeof request === 'string' && request.startsWith('/') && !request.startsWith('//') ? event.node.req.headers.cookie : undefined
+    const cookie = event && isOwnPath(request, options.baseURL) ? event.node.req.headers.cookie : undefined
     if (!authorization && !cookie) return options
     const replaced = new Set([authorization?.name.toLowerCase(), cookie ? 'cookie' : undefined])
     const headers = Object.fromEntries(Object.entries(plainHeaders(options.headers)).filter(([name]) => !replaced.has(name.toLowerCase())))
