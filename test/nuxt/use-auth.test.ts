@@ -2,7 +2,7 @@ import { registerEndpoint } from '@nuxt/test-utils/runtime'
 import { createError, readBody, setResponseStatus, type H3Event } from 'h3'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { isReadonly, watch } from 'vue'
-import { useAuth, useAuthFetch, useAuthState, useNuxtApp, useRouter } from '#imports'
+import { abortNavigation, useAuth, useAuthFetch, useAuthState, useNuxtApp, useRouter } from '#imports'
 import { AuthError, defineAbility } from '#auth'
 import type { AuthManager } from '../../src/runtime/app/manager'
 import { requestEndpoint } from '../../src/runtime/shared/request'
@@ -548,6 +548,49 @@ describe('route guard', () => {
     }
     finally {
       stopAborting()
+      stopHolding()
+    }
+  })
+
+  it('… and where the user stays, when the one that overtook it never reached the module\'s guard (a duplicate of the current page)', async () => {
+    await signedIn()
+    await useRouter().push('/profile')
+    const { release, stopHolding } = holdNavigationsTo(['/stats'])
+    try {
+      const first = useRouter().push('/stats')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      // The same page again: vue-router ends it as a duplicate, running no guard, and the held one is overtaken.
+      await useRouter().push('/profile')
+      release()
+      await first
+      mode.session = '401'
+      await useAuth().getSession()
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/profile')
+    }
+    finally {
+      stopHolding()
+    }
+  })
+
+  it('… and when the one that overtook it was refused by the app\'s middleware, which runs before the module\'s guard', async () => {
+    await signedIn()
+    await useRouter().push('/profile')
+    const middleware = useNuxtApp()._middleware.global
+    const refuse = (to: { query: Record<string, unknown> }) => (to.query.refuse ? abortNavigation() : undefined)
+    middleware.push(refuse)
+    const { release, stopHolding } = holdNavigationsTo(['/stats'])
+    try {
+      const first = useRouter().push('/stats')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      await useRouter().push('/profile?refuse=1')
+      release()
+      await first
+      mode.session = '401'
+      await useAuth().getSession()
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/profile')
+    }
+    finally {
+      middleware.splice(middleware.indexOf(refuse), 1)
       stopHolding()
     }
   })

@@ -46,27 +46,45 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   // In the browser: a navigation under way, from this plugin's beforeEach until the newest one lands or fails. Nuxt's
   // own flag (_processingMiddleware) also ends with an overtaken navigation's afterEach or onError (cancelled, or
   // aborted or failed by a guard that was still running), while the one that overtook it still loads its page. A
-  // cancelled one always has a successor, which may not have reached this beforeEach yet (Nuxt's middleware runs
-  // first); one that ends otherwise counts once a newer one has.
+  // cancelled one always has a successor; one that ends otherwise counts once a newer one has reached this
+  // beforeEach. A successor may also end without reaching it: a duplicate of the current page (vue-router runs no
+  // guard), or one the app's middleware refused (Nuxt's guard runs first). It ends the navigating too.
   let latest: unknown
   let navigating = false
   // A verdict arrived during a navigation: the guard looks again once it has landed or failed, once however many came.
   let lookAgain = false
   if (import.meta.client) {
     // vue-router hands each hook of one navigation the same `to`.
-    const settled = (to: unknown) => {
-      if (to !== latest) return
+    const reachedGuard = new WeakSet<object>()
+    // Since `latest` began: it was cancelled (overtaken), and a navigation that never reached this guard has ended.
+    let latestCancelled = false
+    let unguardedEnded = false
+    const settle = () => {
       navigating = false
       if (!lookAgain) return
       lookAgain = false
       void enforceGuard()
     }
+    const ended = (to: object, cancelled: boolean) => {
+      if (to === latest) {
+        if (!cancelled || unguardedEnded) settle()
+        else latestCancelled = true
+        return
+      }
+      if (reachedGuard.has(to) || cancelled) return
+      // The successor this guard never saw is over: nothing is under way any more.
+      if (latestCancelled) settle()
+      else unguardedEnded = true
+    }
     router.beforeEach((to) => {
+      reachedGuard.add(to)
       latest = to
       navigating = true
+      latestCancelled = false
+      unguardedEnded = false
     })
-    router.afterEach((to, _from, failure) => failure?.type === NAVIGATION_CANCELLED || settled(to))
-    router.onError((_error, to) => settled(to))
+    router.afterEach((to, _from, failure) => ended(to, failure?.type === NAVIGATION_CANCELLED))
+    router.onError((_error, to) => ended(to, false))
   }
 
   /**
