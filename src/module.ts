@@ -320,6 +320,13 @@ export default defineNuxtPlugin({
     // their own (see by-name.ts): the build would warn about the guard imported both lazily and up front.
     const byName = resolver.resolve(runtimeDir, 'app/middleware/by-name')
     for (const name of AUTH_MIDDLEWARE_NAMES) addRouteMiddleware({ name, path: byName })
+    // An app's own middleware of one of those names wins (kit warns): a page listing it gets the app's, and the global
+    // guard must not leave that page to a guard that never runs. After kit's own app:resolve hooks above.
+    nuxt.hook('app:resolve', (app) => {
+      const taken = AUTH_MIDDLEWARE_NAMES.filter(name => app.middleware.some(entry => entry.name === name && entry.path !== byName))
+      if (taken.length) resolved.public.appMiddlewareNames = taken
+      else delete resolved.public.appMiddlewareNames
+    })
 
     const runtimeTypes = (path: string) => JSON.stringify(resolver.resolve(runtimeDir, path))
     // Page meta: for the app and the server.

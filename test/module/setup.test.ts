@@ -227,6 +227,27 @@ describe('module setup', () => {
     }
   })
 
+  it('tells the guard which of its names an app\'s own middleware took (Nuxt keeps the app\'s): pages listing those are not left to it', async () => {
+    const config = async (nuxt: Awaited<ReturnType<typeof load>>) => {
+      const template = nuxt.options.build.templates.find(entry => entry.filename === 'gatekeeper/config.mjs')
+      return JSON.parse((await (template!.getContents as () => Promise<string> | string)()).replace(/^export default /, ''))
+    }
+    const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware: false, provider: { type: 'local' } } })
+    try {
+      const own = { name: 'auth', path: '/app/middleware/auth.ts' }
+      const app = { middleware: [own] as Array<{ name: string, path: string, global?: boolean }> }
+      await nuxt.callHook('app:resolve', app as never)
+      expect(app.middleware.filter(entry => entry.name === 'auth')).toEqual([own])
+      expect((await config(nuxt)).appMiddlewareNames).toEqual(['auth'])
+      // Without one, nothing is added to what the browser loads.
+      await nuxt.callHook('app:resolve', { middleware: [] } as never)
+      expect(await config(nuxt)).not.toHaveProperty('appMiddlewareNames')
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
   it('generates SessionData from session.dataType, optional fields (`name?`) included', async () => {
     const nuxt = await load({ modules: [modulePath], auth: { provider: { type: 'local', session: { dataType: { 'id': 'string', 'name?': 'string', 'profile': { 'age?': 'number' } } } } } })
     try {

@@ -188,4 +188,10 @@ describe('listsAuthMiddleware', () => {
   ])('%j → %s', (middleware, expected) => {
     expect(listsAuthMiddleware(middleware)).toBe(expected)
   })
+
+  it('leaves out the names the app\'s own middleware took', () => {
+    expect(listsAuthMiddleware('auth', ['auth'])).toBe(false)
+    expect(listsAuthMiddleware(['auth', 'sidebase-auth'], ['auth'])).toBe(true)
+    expect(listsAuthMiddleware('gatekeeper-auth', ['auth'])).toBe(true)
+  })
 })

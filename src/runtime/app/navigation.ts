@@ -163,7 +163,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     const input: GuardInput = {
       meta: route.meta.auth as never,
       // A page that lists the named middleware is protected even without `auth` meta, as with the incumbent.
-      protectByDefault: config.globalAppMiddleware.isEnabled || listsAuthMiddleware(route.meta.middleware),
+      protectByDefault: config.globalAppMiddleware.isEnabled || listsAuthMiddleware(route.meta.middleware, config.appMiddlewareNames),
       status: store.status,
       // Without readable tokens (httpOnly, or a provider that keeps none) only the backend can tell.
       hasToken: tokens.kept && tokens.readable ? Boolean(tokens.token() || tokens.refreshToken()) : true,

@@ -80,6 +80,11 @@ export interface PublicAuthConfig extends ProviderRuntimeConfig {
    * whose origin is the app's public one; `baseURL` is then its path.
    */
   configuredBaseURL?: string
+  /**
+   * Names of the guard (core/protocol.ts, AUTH_MIDDLEWARE_NAMES) that the app's own middleware took: Nuxt keeps the
+   * app's `middleware/auth.ts` over the module's. A page listing one is not guarded by name. Set only when there are.
+   */
+  appMiddlewareNames?: string[]
 }
 
 export interface AuthorizationRuntimeConfig {

@@ -68,10 +68,13 @@ export type GuardDecision
     | { action: 'login', to: string | undefined }
     | { action: 'authenticated-redirect', to: string | undefined }
 
-/** True when page meta `middleware` names the guard: such a page is protected even without `auth` meta. */
-export function listsAuthMiddleware(middleware: unknown): boolean {
+/**
+ * True when page meta `middleware` names the guard: such a page is protected even without `auth` meta. `taken`: names
+ * the app's own middleware has (PublicAuthConfig.appMiddlewareNames), which are not the guard.
+ */
+export function listsAuthMiddleware(middleware: unknown, taken: readonly string[] = []): boolean {
   const list = Array.isArray(middleware) ? middleware : [middleware]
-  return list.some(entry => typeof entry === 'string' && (AUTH_MIDDLEWARE_NAMES as readonly string[]).includes(entry))
+  return list.some(entry => typeof entry === 'string' && (AUTH_MIDDLEWARE_NAMES as readonly string[]).includes(entry) && !taken.includes(entry))
 }
 
 export type PageAccess = 'public' | 'protected' | 'guest'

@@ -9,7 +9,8 @@ import { useAuthManager } from '../composables/useAuth'
  * one, which runs before every listed middleware, leaves that page to the named one (by-name.ts).
  */
 export default defineNuxtRouteMiddleware((to) => {
-  if (listsAuthMiddleware(to.meta.middleware) && !useAuthManager().config.globalAppMiddleware.isEnabled) return
+  const { config } = useAuthManager()
+  if (listsAuthMiddleware(to.meta.middleware, config.appMiddlewareNames) && !config.globalAppMiddleware.isEnabled) return
   return guardRoute(to)
 })
 
