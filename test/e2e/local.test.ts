@@ -44,6 +44,23 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
+  it('reads its state from its own element, not from an element of the page\'s content with the same id', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/login')
+    await signInThroughForm(page, user)
+    await page.waitForURL(url => url.pathname !== '/login')
+    // Server-rendered: the user's HTML with the state element's id comes before the module's element.
+    await page.goto('/user-html')
+    await waitForHydration(page)
+    expect(await page.locator('#nuxt-app-gatekeeper-state').count()).toBe(2)
+    expect(await text(page, 'session-email')).toBe(user.email)
+    expect(await text(page, 'status')).toContain('authenticated')
+    await session.assertClean()
+  })
+
   it('keeps the query string of the target through the login round trip', async () => {
     const user = newUser()
     await backend.register(user)

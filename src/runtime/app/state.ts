@@ -53,9 +53,9 @@ export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
   // (writeAuthState, called by the plugin).
   if (import.meta.server) return shallowReactive(initialAuthState())
   const payload = nuxtApp.payload as { [PAYLOAD_KEY]?: AuthStateFields | string }
-  const sent = (nuxtApp.payload.serverRendered && document.getElementById(stateElementId(nuxtApp))?.textContent) || payload[PAYLOAD_KEY]
+  const sent = (nuxtApp.payload.serverRendered && sentStateElement(nuxtApp)?.textContent) || payload[PAYLOAD_KEY]
   // The browser's state is deep, as a Pinia store's is: page code may change `data` in place.
-  const fields = reactive(typeof sent === 'string' ? parseAuthState(sent) : sent ?? initialAuthState()) as AuthStateFields
+  const fields = reactive(typeof sent === 'string' ? parseAuthState(sent) ?? initialAuthState() : sent ?? initialAuthState()) as AuthStateFields
   payload[PAYLOAD_KEY] = fields
   return fields
 }
@@ -94,8 +94,27 @@ export function writeAuthState(nuxtApp: Pick<NuxtApp, '_id' | 'payload' | 'ssrCo
 /** serializeAuthState's string, parsed: the fields by position; `tokensSeen` as bits (1 token, 2 refresh token, -1 not seen). */
 type PayloadEncoding = [AuthMachineState['phase'], AuthMachineState['activity'], AuthMachineState['error'], number, number | null, 0 | 1, number, number | null, Session | null] | [AuthMachineState['phase'], AuthMachineState['activity'], AuthMachineState['error'], number, number | null, 0 | 1, number, number | null]
 
-function parseAuthState(sent: string): AuthStateFields {
-  const [phase, activity, error, epoch, lastRefreshedAt, checkedOnServer, seen, serverTime, data] = JSON.parse(sent) as PayloadEncoding
+/**
+ * The script element writeAuthState put after the app's HTML: the last JSON script with its id. The page's own
+ * content comes before it, and a user's HTML shown there (a comment that kept its `id` attributes) may hold an
+ * element of the same id, which getElementById would find first.
+ */
+function sentStateElement(nuxtApp: NuxtApp): Element | undefined {
+  const found = document.querySelectorAll(`script[type="application/json"][id="${stateElementId(nuxtApp)}"]`)
+  return found[found.length - 1]
+}
+
+/** null when `sent` is no state of ours: the browser then starts unchecked and asks the server itself. */
+function parseAuthState(sent: string): AuthStateFields | null {
+  let decoded: PayloadEncoding
+  try {
+    decoded = JSON.parse(sent) as PayloadEncoding
+  }
+  catch {
+    return null
+  }
+  if (!Array.isArray(decoded)) return null
+  const [phase, activity, error, epoch, lastRefreshedAt, checkedOnServer, seen, serverTime, data] = decoded
   return {
     machine: { phase, activity, error, epoch },
     data,
