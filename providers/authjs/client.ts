@@ -24,12 +24,25 @@ async function providers(ctx: Ctx): Promise<Record<string, ProviderInfo>> {
   return body
 }
 
-/** Auth.js reports failures in the `error` (and `code`) query of the URL it would redirect to. */
-function failureIn(ctx: Ctx, url: unknown, operation: string) {
+// Sign-out's landing as Auth.js is told it (the core decides where the page goes): a URL without `error`.
+const SIGNED_OUT_URL = '/'
+
+/** A URL's path and query, wherever it points (Auth.js answers absolute URLs; the callbackUrl sent may be a path). */
+function pathAndQuery(url: string): string {
+  const parsed = new URL(url, 'http://placeholder')
+  return parsed.pathname + parsed.search
+}
+
+/**
+ * Auth.js reports failures in the `error` (and `code`) query of the URL it would redirect to: its sign-in or error
+ * page. Success answers the callbackUrl sent (`sent`), whose own query may hold an `error` of the app's
+ * (`/checkout?error=card`): that is no failure.
+ */
+function failureIn(ctx: Ctx, url: unknown, operation: string, sent: string | undefined) {
   if (typeof url !== 'string') return ctx.error('BAD_RESPONSE', `Auth.js answered the ${operation} without a URL`)
   const query = new URL(url, 'http://placeholder').searchParams
   const error = query.get('error')
-  if (!error) return null
+  if (!error || (sent !== undefined && pathAndQuery(url) === pathAndQuery(sent))) return null
   const data = { error, code: query.get('code') ?? undefined }
   if (error === 'CredentialsSignin') return ctx.error('INVALID_CREDENTIALS', 'Wrong credentials', { data })
   if (error === 'MissingCSRF') return ctx.error('CSRF', 'Auth.js refused the CSRF token', { data })
@@ -66,7 +79,7 @@ export default defineClientStrategy<AuthjsRuntimeOptions>({
       'signIn',
       { body: { ...fields, csrfToken: await csrfToken(ctx), callbackUrl }, query: params?.query, headers: { ...params?.headers, ...RETURN_REDIRECT }, token: null, withCookies: true },
     )
-    const failure = failureIn(ctx, body?.url, 'sign-in')
+    const failure = failureIn(ctx, body?.url, 'sign-in', callbackUrl)
     if (failure) throw failure
     // Credentials: the session cookie is set, the core reads the session and lands where Auth.js's `redirect`
     // callback said (sanitised there). Email: the link is sent, Auth.js's page says so. OAuth/OIDC: off to the provider.
@@ -76,8 +89,9 @@ export default defineClientStrategy<AuthjsRuntimeOptions>({
   },
 
   async signOut(ctx) {
-    const body = await ctx.request<{ url?: unknown }>(SIGN_OUT, 'signOut', { body: { csrfToken: await csrfToken(ctx) }, headers: RETURN_REDIRECT, token: null, withCookies: true })
-    const failure = failureIn(ctx, body?.url, 'sign-out')
+    // A callbackUrl of its own: without one Auth.js answers the last sign-in's (its callback-url cookie), query included.
+    const body = await ctx.request<{ url?: unknown }>(SIGN_OUT, 'signOut', { body: { csrfToken: await csrfToken(ctx), callbackUrl: SIGNED_OUT_URL }, headers: RETURN_REDIRECT, token: null, withCookies: true })
+    const failure = failureIn(ctx, body?.url, 'sign-out', SIGNED_OUT_URL)
     if (failure) throw failure
   },
 

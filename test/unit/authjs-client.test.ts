@@ -1,0 +1,72 @@
+import { Auth, type AuthConfig } from '@auth/core'
+import Credentials from '@auth/core/providers/credentials'
+import { describe, expect, it } from 'vitest'
+import strategy from '../../providers/authjs/client'
+import { AuthError, type AuthErrorCode } from '../../src/runtime/core/errors'
+import type { StrategyContext } from '../../src/runtime/core'
+import type { AuthjsRuntimeOptions } from '../../providers/authjs/options'
+
+// The browser half of the Auth.js provider against the real Auth.js (@auth/core), served in process: each request
+// goes through Auth() with the cookies it set before, as a browser's would.
+const config: AuthConfig = {
+  basePath: '/api/auth',
+  secret: 'a-test-secret-0123456789abcdef0123456789',
+  trustHost: true,
+  providers: [Credentials({ credentials: { username: {}, password: {} }, authorize: async credentials => (credentials.password === 'right' ? { id: '1', name: String(credentials.username) } : null) })],
+  logger: { error: () => {}, warn: () => {}, debug: () => {} },
+}
+
+function browserContext() {
+  const cookies = new Map<string, string>()
+  const ctx = {
+    options: { defaultProvider: '' },
+    url: (path: string) => `/api/auth${path}`,
+    error: (code: AuthErrorCode, message: string, options?: ConstructorParameters<typeof AuthError>[2]) => new AuthError(code, message, options),
+    async request(endpoint: { path: string, method: string }, _name: string, init: { body?: unknown, query?: Record<string, unknown>, headers?: Record<string, string> } = {}) {
+      const url = new URL(`http://localhost:3000/api/auth${endpoint.path}`)
+      for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, String(value))
+      const headers = new Headers({ ...init.headers, cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') })
+      if (init.body) headers.set('content-type', 'application/json')
+      const response = await Auth(new Request(url, { method: endpoint.method.toUpperCase(), headers, body: init.body ? JSON.stringify(init.body) : undefined }), config)
+      for (const line of response.headers.getSetCookie()) {
+        const [pair] = line.split(';')
+        const at = pair!.indexOf('=')
+        cookies.set(pair!.slice(0, at), pair!.slice(at + 1))
+      }
+      const text = await response.text()
+      return text ? JSON.parse(text) : null
+    },
+  } as unknown as StrategyContext<AuthjsRuntimeOptions>
+  return { ctx, cookies }
+}
+
+const signIn = (ctx: StrategyContext<AuthjsRuntimeOptions>, password: string, callbackUrl: string) =>
+  strategy.signIn(ctx, { provider: 'credentials', username: 'ada', password }, { callbackUrl })
+
+describe('the Auth.js client strategy against @auth/core', () => {
+  it('a credentials sign-in that works lands on its callbackUrl, also when that page\'s own query has an `error`', async () => {
+    const { ctx } = browserContext()
+    const result = await signIn(ctx, 'right', '/checkout?error=card')
+    expect(result).toMatchObject({ landing: expect.stringMatching(/\/checkout\?error=card$/) })
+    expect(await strategy.getSession(ctx)).toMatchObject({ user: { name: 'ada' } })
+  })
+
+  it('a wrong password is INVALID_CREDENTIALS, whatever the callbackUrl', async () => {
+    for (const callbackUrl of ['/orders', '/checkout?error=card']) {
+      const { ctx } = browserContext()
+      const error = await signIn(ctx, 'wrong', callbackUrl).then(() => null, (failure: unknown) => failure as AuthError)
+      expect(error?.code, callbackUrl).toBe('INVALID_CREDENTIALS')
+      expect(await strategy.getSession(ctx), callbackUrl).toBeNull()
+    }
+  })
+
+  it('signs out without an error after a sign-in whose callbackUrl had one in its query', async () => {
+    const { ctx, cookies } = browserContext()
+    // (Whatever the sign-in reports: Auth.js keeps its callbackUrl in a cookie, which a sign-out answers with.)
+    await signIn(ctx, 'right', '/checkout?error=card').catch(() => {})
+    expect(cookies.get('authjs.session-token')).toBeTruthy()
+    await expect(strategy.signOut(ctx)).resolves.toBeUndefined()
+    expect(cookies.get('authjs.session-token')).toBe('')
+    expect(await strategy.getSession(ctx)).toBeNull()
+  })
+})
