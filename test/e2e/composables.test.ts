@@ -112,6 +112,20 @@ describe('composables in the browser', () => {
     await session.assertClean()
   })
 
+  it('useAuthFetch: five concurrent calls refused after one fresh refresh end the session once', async () => {
+    const { session, page } = await signedInOnLab()
+    await backend.reset()
+    await backend.fault('/api/user/stats', '401')
+    const outcomes = await page.evaluate(() => Promise.all(Array.from({ length: 5 }, () => (window as never as { __lab: { authFetch: (u: string) => Promise<{ ok: boolean, code?: string }> } }).__lab.authFetch('/api/user/stats'))))
+    expect(outcomes.map(outcome => outcome.code)).toEqual(Array(5).fill('UNAUTHORIZED'))
+    expect(await backend.count('POST /api/auth/refresh')).toBe(1)
+    expect(await backend.count('POST /api/auth/logout')).toBe(1)
+    // One ending: one hook call, one state change, one message to the other tabs.
+    expect((await lab.hooks(page)).signedOut).toEqual(['session-refused'])
+    expect((await lab.state(page)).status).toBe('unauthenticated')
+    await session.assertClean()
+  })
+
   it('rawRefreshToken follows the jar; setRefreshToken and assigning to it write the cookie at once', async () => {
     const session = await openSession(browser(), baseURL)
     // A refresh token alone is due for a refresh at once: the refresh endpoint fails (no verdict), so the

@@ -81,13 +81,15 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
       }
       // Throws REFRESH_REFUSED (after signing out) or a transient error (session kept).
       await refresher.refreshAfterUnauthorized(sent)
+      const retried = tokens.token()
       try {
-        return await $fetch<T>(request, withToken(request, options, tokens.token())) as T
+        return await $fetch<T>(request, withToken(request, options, retried)) as T
       }
       catch (retryError) {
         if (statusOf(retryError) === 401) {
-          // The API refuses even fresh tokens: this session is over, here and at the backend.
-          await manager.endSession('session-refused', { callBackend: true })
+          // The API refuses even fresh tokens: this session is over, here and at the backend. Ended once: concurrent
+          // calls refused with the same token find it ended already (or a new sign-in's token, which stays).
+          await manager.endSession('session-refused', { callBackend: true, stillValid: () => retried !== null && tokens.token() === retried })
           throw new AuthError('UNAUTHORIZED', 'The API refused a freshly refreshed token', { status: 401, cause: retryError })
         }
         throw retryError
