@@ -9,7 +9,7 @@ import { setupDevtools } from './devtools'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from './options'
 import { checkPages } from './page-checks'
 import { checkOwnAuthRoute } from './route-checks'
-import { AUTH_MIDDLEWARE_NAMES, GLOBAL_GUARD_NAME, RELAY_CLIENT_CAPABILITIES, RELAY_ROUTES } from './runtime/core/protocol'
+import { AUTH_MIDDLEWARE_NAMES, GLOBAL_GUARD_NAME, NAVIGATION_START_NAME, RELAY_CLIENT_CAPABILITIES, RELAY_ROUTES } from './runtime/core/protocol'
 import { cleartextUpstreamWarning, sendsTokenInClear } from './runtime/shared/cleartext-upstream'
 
 export type { ModuleOptions, GlobalAppMiddlewareOptions } from './options'
@@ -315,6 +315,8 @@ export default defineNuxtPlugin({
     // Global always: `auth` page meta is honoured with the guard off too (the incumbent adds its middleware to
     // such pages at build time); globalAppMiddleware only decides whether pages *without* meta are protected.
     addRouteMiddleware({ name: GLOBAL_GUARD_NAME, path: middleware, global: true })
+    // Before every other middleware: the guard learns of each navigation as it begins (see navigation-start.ts).
+    addRouteMiddleware({ name: NAVIGATION_START_NAME, path: resolver.resolve(runtimeDir, 'app/middleware/navigation-start'), global: true }, { prepend: true })
     // Names pages can list: ours, and the incumbent's so pages written for @sidebase/nuxt-auth keep working
     // (Nuxt keeps an app's own `auth` middleware and warns; `gatekeeper-auth` still works then). Through a file of
     // their own (see by-name.ts): the build would warn about the guard imported both lazily and up front.

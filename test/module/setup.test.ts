@@ -215,8 +215,10 @@ describe('module setup', () => {
     // With the global guard off, `auth` page meta still protects (the incumbent adds its middleware to such pages).
     const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware, provider: { type: 'local' } } })
     try {
-      const app = { middleware: [] as Array<{ name: string, path: string, global?: boolean }> }
+      // An app's own global middleware: the one that tells the guard a navigation began goes before it.
+      const app = { middleware: [{ name: 'app-setup', path: '/app/middleware/setup.global.ts', global: true }] as Array<{ name: string, path: string, global?: boolean }> }
       await nuxt.callHook('app:resolve', app as never)
+      expect(app.middleware[0]).toMatchObject({ name: 'gatekeeper-navigation-start', global: true })
       const ours = app.middleware.filter(entry => ['gatekeeper-global-guard', 'gatekeeper-auth', 'auth', 'sidebase-auth'].includes(entry.name))
       expect(ours.map(entry => [entry.name, Boolean(entry.global)])).toEqual([['gatekeeper-global-guard', true], ['gatekeeper-auth', false], ['auth', false], ['sidebase-auth', false]])
       // The names Nuxt imports lazily go through a file of their own, so the guard is only ever imported up front.

@@ -2,7 +2,7 @@ import { registerEndpoint } from '@nuxt/test-utils/runtime'
 import { createError, readBody, setResponseStatus, type H3Event } from 'h3'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { isReadonly, watch } from 'vue'
-import { abortNavigation, useAuth, useAuthFetch, useAuthState, useNuxtApp, useRouter } from '#imports'
+import { abortNavigation, navigateTo, useAuth, useAuthFetch, useAuthState, useNuxtApp, useRouter } from '#imports'
 import { AuthError, defineAbility } from '#auth'
 import type { AuthManager } from '../../src/runtime/app/manager'
 import { requestEndpoint } from '../../src/runtime/shared/request'
@@ -81,6 +81,31 @@ async function overtakingNavigations() {
   const second = useRouter().push('/stats')
   await new Promise(resolve => setTimeout(resolve, 0))
   return { first, second }
+}
+
+/** A promise the test lets go of when it wants (`open()`). */
+function gate() {
+  let open!: () => void
+  const closed = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { closed, open }
+}
+
+/** An app middleware (a dynamic global one, after the module's guard) that waits at `?wait=` until its gate opens. */
+function slowAppMiddleware() {
+  const gates = new Map<string, ReturnType<typeof gate>>()
+  const middleware = useNuxtApp()._middleware.global
+  const slow = async (to: { query: Record<string, unknown> }) => {
+    const name = to.query.wait
+    if (typeof name === 'string') await gates.get(name)?.closed
+  }
+  middleware.push(slow)
+  return {
+    hold: (name: string) => gates.set(name, gate()),
+    open: (name: string) => gates.get(name)!.open(),
+    remove: () => middleware.splice(middleware.indexOf(slow), 1),
+  }
 }
 
 async function signedIn() {
@@ -592,6 +617,69 @@ describe('route guard', () => {
     finally {
       middleware.splice(middleware.indexOf(refuse), 1)
       stopHolding()
+    }
+  })
+
+  it('… and where the newest lands, when an older navigation reaches the module\'s hooks after it (slow app middleware) and ends cancelled', async () => {
+    await signedIn()
+    const app = slowAppMiddleware()
+    app.hold('first')
+    try {
+      const first = useRouter().push('/stats?wait=first')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      await useRouter().push('/profile')
+      app.open('first')
+      await first
+      mode.session = '401'
+      await useAuth().getSession()
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/profile')
+    }
+    finally {
+      app.remove()
+    }
+  })
+
+  it('… and where the newest lands, when a duplicate ended before it and the one it overtook ends while it still waits in the app\'s middleware', async () => {
+    await signedIn()
+    const app = slowAppMiddleware()
+    app.hold('newest')
+    const { release, stopHolding } = holdNavigationsTo(['/stats'])
+    try {
+      const overtaken = useRouter().push('/stats')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      await useRouter().push('/')
+      const newest = useRouter().push('/profile?wait=newest')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      release()
+      await overtaken
+      mode.session = '401'
+      await useAuth().getSession()
+      expect(useRouter().currentRoute.value.path).toBe('/')
+      app.open('newest')
+      await newest
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/profile?wait=newest')
+    }
+    finally {
+      app.remove()
+      stopHolding()
+    }
+  })
+
+  it('a navigation an app middleware redirects to the page the user is on (a duplicate, which starts nothing) counts as ended', async () => {
+    await signedIn()
+    await useRouter().push('/profile')
+    const middleware = useNuxtApp()._middleware.global
+    const back = (to: { query: Record<string, unknown> }) => (to.query.back ? navigateTo('/profile') : undefined)
+    middleware.push(back)
+    try {
+      await useRouter().push('/stats?back=1')
+      expect(useRouter().currentRoute.value.fullPath).toBe('/profile')
+      mode.session = '401'
+      await useAuth().getSession()
+      await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/profile')
+    }
+    finally {
+      middleware.splice(middleware.indexOf(back), 1)
     }
   })
 

@@ -8,12 +8,6 @@ import type { AuthState } from './state'
 import type { AppTokens } from './tokens'
 import { devSignal } from './devtools/record'
 
-/**
- * vue-router's NavigationFailureType.cancelled, as its failures carry it: a constant, so the app's runtime imports
- * nothing from vue-router (a package the app's package manager may not let a module resolve).
- */
-const NAVIGATION_CANCELLED = 8
-
 export type RouteLike = { path: string, fullPath: string, meta: Record<string, unknown>, matched: unknown[], query?: Record<string, unknown> }
 
 /** A guard decision: a path to go to, null to stay, or 'wait' when no verdict is held yet. */
@@ -43,48 +37,34 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     routed = true
   })
 
-  // In the browser: a navigation under way, from this plugin's beforeEach until the newest one lands or fails. Nuxt's
-  // own flag (_processingMiddleware) also ends with an overtaken navigation's afterEach or onError (cancelled, or
-  // aborted or failed by a guard that was still running), while the one that overtook it still loads its page. A
-  // cancelled one always has a successor; one that ends otherwise counts once a newer one has reached this
-  // beforeEach. A successor may also end without reaching it: a duplicate of the current page (vue-router runs no
-  // guard), or one the app's middleware refused (Nuxt's guard runs first). It ends the navigating too.
-  let latest: unknown
-  let navigating = false
+  // In the browser: the navigations under way, each from its start (the first global middleware,
+  // middleware/navigation-start.ts, before any middleware may decide about it) until its afterEach or onError,
+  // overtaken ones included: a verdict that arrives meanwhile waits until none is left, whatever order they end in.
+  // One that vue-router ends before any global guard (a duplicate of the current page, one a leaving page's guard
+  // refused) never started; one a middleware redirected ends where its redirect starts or ends (vue-router has no
+  // afterEach for it). Nuxt's own flag (_processingMiddleware) ends with any navigation's end, an overtaken one's too.
+  const underWay = new WeakSet<object>()
+  let navigations = 0
   // A verdict arrived during a navigation: the guard looks again once it has landed or failed, once however many came.
   let lookAgain = false
+  function navigationEnded(to: { redirectedFrom?: object }) {
+    // A redirect that ends without starting (to the page the user is on) ends the navigation it replaced too.
+    if (to.redirectedFrom) navigationEnded(to.redirectedFrom)
+    if (!underWay.delete(to)) return
+    navigations -= 1
+    if (navigations > 0 || !lookAgain) return
+    lookAgain = false
+    void enforceGuard()
+  }
+  function navigationStarted(to: { redirectedFrom?: object }) {
+    if (to.redirectedFrom) navigationEnded(to.redirectedFrom)
+    if (underWay.has(to)) return
+    underWay.add(to)
+    navigations += 1
+  }
   if (import.meta.client) {
-    // vue-router hands each hook of one navigation the same `to`.
-    const reachedGuard = new WeakSet<object>()
-    // Since `latest` began: it was cancelled (overtaken), and a navigation that never reached this guard has ended.
-    let latestCancelled = false
-    let unguardedEnded = false
-    const settle = () => {
-      navigating = false
-      if (!lookAgain) return
-      lookAgain = false
-      void enforceGuard()
-    }
-    const ended = (to: object, cancelled: boolean) => {
-      if (to === latest) {
-        if (!cancelled || unguardedEnded) settle()
-        else latestCancelled = true
-        return
-      }
-      if (reachedGuard.has(to) || cancelled) return
-      // The successor this guard never saw is over: nothing is under way any more.
-      if (latestCancelled) settle()
-      else unguardedEnded = true
-    }
-    router.beforeEach((to) => {
-      reachedGuard.add(to)
-      latest = to
-      navigating = true
-      latestCancelled = false
-      unguardedEnded = false
-    })
-    router.afterEach((to, _from, failure) => ended(to, failure?.type === NAVIGATION_CANCELLED))
-    router.onError((_error, to) => ended(to, false))
+    router.afterEach(to => navigationEnded(to))
+    router.onError((_error, to) => navigationEnded(to))
   }
 
   /**
@@ -263,7 +243,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     // is the wrong one to decide for, and a navigation from here would overtake it. Once it has landed or failed, the
     // guard looks again (not awaited: a middleware that signs out would wait for its own navigation). Nuxt's flag
     // covers the middleware run before this plugin's beforeEach; Nuxt's afterEach, which clears it, runs before ours.
-    if (import.meta.client && (navigating || nuxtApp._processingMiddleware)) {
+    if (import.meta.client && (navigations > 0 || nuxtApp._processingMiddleware)) {
       lookAgain = true
       return
     }
@@ -290,7 +270,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 
-  return { sanitize, resolveTarget, landingTarget, go, documentPath, appPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, toLogin }
+  return { sanitize, resolveTarget, landingTarget, go, documentPath, appPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, navigationStarted, toLogin }
 }
 
 export type Navigation = ReturnType<typeof createNavigation>

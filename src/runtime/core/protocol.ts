@@ -22,6 +22,8 @@ export const AUTH_MIDDLEWARE_NAMES = ['gatekeeper-auth', 'auth', 'sidebase-auth'
  * use, and an app's own `middleware/auth.ts` must not replace it.
  */
 export const GLOBAL_GUARD_NAME = 'gatekeeper-global-guard'
+/** The global middleware that runs first of all and tells the guard a navigation has begun. */
+export const NAVIGATION_START_NAME = 'gatekeeper-navigation-start'
 
 /**
  * The relay routes: the browser's strategy calls them, the module registers them. `httpOnly`: registered when
