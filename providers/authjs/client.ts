@@ -27,23 +27,22 @@ async function providers(ctx: Ctx): Promise<Record<string, ProviderInfo>> {
 // Sign-out's landing as Auth.js is told it (the core decides where the page goes): a URL without `error`.
 const SIGNED_OUT_URL = '/'
 
-/** A URL's path and query, wherever it points (Auth.js answers absolute URLs; the callbackUrl sent may be a path). */
-function pathAndQuery(url: string): string {
-  const parsed = new URL(url, 'http://placeholder')
-  return parsed.pathname + parsed.search
-}
+/** A URL read wherever it points (Auth.js answers absolute URLs; the callbackUrl sent may be a path). */
+const parsed = (url: string) => new URL(url, 'http://placeholder')
 
 /**
  * Auth.js reports failures in the `error` (and `code`) query of the URL it would redirect to: its sign-in or error
  * page. Success answers the callbackUrl sent (`sent`), whose own query may hold an `error` of the app's
- * (`/checkout?error=card`): that is no failure.
+ * (`/checkout?error=card`): that is no failure, unless it is Auth.js's own page.
  */
 function failureIn(ctx: Ctx, url: unknown, operation: string, sent: string | undefined) {
   if (typeof url !== 'string') return ctx.error('BAD_RESPONSE', `Auth.js answered the ${operation} without a URL`)
-  const query = new URL(url, 'http://placeholder').searchParams
-  const error = query.get('error')
-  if (!error || (sent !== undefined && pathAndQuery(url) === pathAndQuery(sent))) return null
-  const data = { error, code: query.get('code') ?? undefined }
+  const answered = parsed(url)
+  const error = answered.searchParams.get('error')
+  if (!error) return null
+  const ownPage = ['/signin', '/error'].some(page => parsed(ctx.url(page)).pathname === answered.pathname)
+  if (!ownPage && sent !== undefined && answered.pathname + answered.search === parsed(sent).pathname + parsed(sent).search) return null
+  const data = { error, code: answered.searchParams.get('code') ?? undefined }
   if (error === 'CredentialsSignin') return ctx.error('INVALID_CREDENTIALS', 'Wrong credentials', { data })
   if (error === 'MissingCSRF') return ctx.error('CSRF', 'Auth.js refused the CSRF token', { data })
   if (error === 'AccessDenied') return ctx.error('INVALID_CREDENTIALS', 'Auth.js denied the sign-in (its signIn callback said no)', { data })

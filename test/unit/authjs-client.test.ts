@@ -52,7 +52,8 @@ describe('the Auth.js client strategy against @auth/core', () => {
   })
 
   it('a wrong password is INVALID_CREDENTIALS, whatever the callbackUrl', async () => {
-    for (const callbackUrl of ['/orders', '/checkout?error=card']) {
+    // The last: a callbackUrl that is Auth.js's own failure page, as a link could carry it.
+    for (const callbackUrl of ['/orders', '/checkout?error=card', '/api/auth/signin?error=CredentialsSignin&code=credentials']) {
       const { ctx } = browserContext()
       const error = await signIn(ctx, 'wrong', callbackUrl).then(() => null, (failure: unknown) => failure as AuthError)
       expect(error?.code, callbackUrl).toBe('INVALID_CREDENTIALS')

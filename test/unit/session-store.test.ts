@@ -120,7 +120,7 @@ describe('the storage setting, checked at start', () => {
   })
 
   it('refuses a Redis address ioredis cannot use, naming the variable it came from and never its password', () => {
-    const refused = { 'http://cache.internal:6379': 'has the scheme http:', 'not a url': 'is no URL', 'redis://:secret@host:port': 'is no URL' }
+    const refused = { 'http://cache.internal:6379': 'has the scheme http:', 'not a url': 'is no URL', 'redis://:secret@host:port': 'is no URL', 'http://:se@cret@host': 'has the scheme http:', ':secret@host:port': 'is no URL' }
     for (const [redisUrl, problem] of Object.entries(refused)) {
       const check = () => checkStorageChoice(storage, { storage: 'redis', redisUrl }, option)
       expect(check, redisUrl).toThrow(`NUXT_AUTH_SESSIONS_REDIS_URL ${problem}`)

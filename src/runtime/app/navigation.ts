@@ -1,5 +1,5 @@
 import type { NuxtApp, NuxtError } from '#app'
-import { hasProtocol, joinURL, parseURL, withoutBase, withoutTrailingSlash, withQuery } from 'ufo'
+import { hasProtocol, joinURL, parseURL, withoutTrailingSlash, withQuery } from 'ufo'
 import { createError, navigateTo, showError, useRouter } from '#imports'
 import roles from '#gatekeeper-roles'
 import { decideGuard, listsAuthMiddleware, meetsRequirement, pageAccess, pageRequirement, sanitizeRedirect, type AccessRequirement, type AuthPageMeta, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
@@ -69,11 +69,11 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
 
   /**
    * An app path as the document's path, under the app's base (app.baseURL): for what leaves the app and comes back
-   * by a page load (a login page elsewhere, a backend that redirects itself). `appPath` is the way back.
+   * by a page load (a login page elsewhere, a backend that redirects itself). The way back is the sanitiser's, which
+   * takes a full URL of the app as a document's address.
    */
   const appBase = () => nuxtApp.$config.app.baseURL || '/'
   const documentPath = (path: string) => joinURL(appBase(), path)
-  const appPath = (path: string) => withoutBase(path, appBase())
 
   function sanitize(target: unknown, fallback = config.navigateAuthenticatedTo): SanitizedRedirect {
     return sanitizeRedirect(target, {
@@ -270,7 +270,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 
-  return { sanitize, resolveTarget, landingTarget, go, documentPath, appPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, navigationStarted, toLogin }
+  return { sanitize, resolveTarget, landingTarget, go, documentPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, navigationStarted, toLogin }
 }
 
 export type Navigation = ReturnType<typeof createNavigation>

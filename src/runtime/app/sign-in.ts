@@ -63,9 +63,10 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
         return { session: null, landing: result.pending ? { url: page, external: true } : landing }
       }
       if (result.landing !== undefined) {
-        // The backend names a document path (under app.baseURL); the router wants the app's.
-        const landed = navigation.resolveTarget(result.landing, wanted.external, wanted.url)
-        landing = landed.external ? landed : { url: navigation.appPath(landed.url), external: false }
+        // The backend names a document's address (under app.baseURL): as a full URL, which the sanitiser turns into
+        // the app's path (a path from the backend is the document's too).
+        const address = hasProtocol(result.landing) ? result.landing : `${window.location.origin}${result.landing}`
+        landing = navigation.resolveTarget(address, wanted.external, wanted.url)
       }
       if (options.callGetSession === false && result.session === undefined) {
         // The incumbent's option: the tokens only; the app asks for the session itself.

@@ -95,9 +95,10 @@ export function writeAuthState(nuxtApp: Pick<NuxtApp, '_id' | 'payload' | 'ssrCo
 type PayloadEncoding = [AuthMachineState['phase'], AuthMachineState['activity'], AuthMachineState['error'], number, number | null, 0 | 1, number, number | null, Session | null] | [AuthMachineState['phase'], AuthMachineState['activity'], AuthMachineState['error'], number, number | null, 0 | 1, number, number | null]
 
 /**
- * The script element writeAuthState put after the app's HTML: the last JSON script with its id. The page's own
- * content comes before it, and a user's HTML shown there (a comment that kept its `id` attributes) may hold an
- * element of the same id, which getElementById would find first.
+ * The script element writeAuthState put after the app's HTML: a JSON script with its id, the last one. A user's HTML
+ * in the page (a comment that kept its `id` attributes) may hold an element of the same id, which getElementById
+ * would find first; it holds no script, which every HTML sanitiser removes (teleported content, which Nuxt puts
+ * after ours, included).
  */
 function sentStateElement(nuxtApp: NuxtApp): Element | undefined {
   const found = document.querySelectorAll(`script[type="application/json"][id="${stateElementId(nuxtApp)}"]`)

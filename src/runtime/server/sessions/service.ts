@@ -72,13 +72,14 @@ const OWN_STORAGES = ['redis', 'memory', 'fs']
  * environment, `Redis` or `reddis`, is no build error).
  */
 export function checkStorageChoice(storage: Storage, choice: StorageChoice, { option, variable }: { option: string, variable: string }) {
-  if (choice.storage === 'redis') return checkRedisUrl(choice, variable.replace(/_STORAGE$/, '_REDIS_URL'))
+  const urlVariable = variable.replace(/_STORAGE$/, '_REDIS_URL')
+  if (choice.storage === 'redis') return checkRedisUrl(choice, urlVariable)
   if (OWN_STORAGES.includes(choice.storage)) return
   const base = `${String(choice.storage).replace(/[/:]+/g, ':').replace(/^:|:$/g, '')}:`
   const mounts = storage.getMounts().map(mount => mount.base).filter(Boolean)
   if (base !== ':' && mounts.includes(base)) return
   const named = mounts.map(mount => `'${mount.replace(/:$/, '')}'`).join(', ')
-  throw new Error(`[nuxt-gatekeeper] ${option} (${variable}) is ${JSON.stringify(choice.storage)}, which is neither 'redis', 'memory' nor 'fs' nor a storage mount of this app${named ? ` (its mounts: ${named})` : ''}. Fix: set one of those; Redis is 'redis', with ${variable.replace(/_STORAGE$/, '_REDIS_URL')} or REDIS_URL`)
+  throw new Error(`[nuxt-gatekeeper] ${option} (${variable}) is ${JSON.stringify(choice.storage)}, which is neither 'redis', 'memory' nor 'fs' nor a storage mount of this app${named ? ` (its mounts: ${named})` : ''}. Fix: set one of those; Redis is 'redis', with ${urlVariable} or REDIS_URL`)
 }
 
 /** The Redis address the module connects to: the option's variable, else REDIS_URL, else a local Redis. */
@@ -97,7 +98,10 @@ function checkRedisUrl(choice: StorageChoice, variable: string) {
   const scheme = /^([a-z][\w+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase()
   let problem = scheme && scheme !== 'redis' && scheme !== 'rediss' ? `has the scheme ${scheme}:` : null
   if (!problem && !url.startsWith('/') && !URL.canParse(scheme ? url : `redis://${url}`)) problem = 'is no URL'
-  if (problem) throw new Error(`[nuxt-gatekeeper] ${named} ${problem} (${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}). Fix: a Redis URL, redis://host:6379 (rediss:// for TLS), or a socket path`)
+  // Whatever comes before the last `@` may be a password (one with an `@` in it, too).
+  const at = url.lastIndexOf('@')
+  const shown = at < 0 ? url : `${scheme ? url.slice(0, url.indexOf('//') + 2) : ''}…${url.slice(at)}`
+  if (problem) throw new Error(`[nuxt-gatekeeper] ${named} ${problem} (${JSON.stringify(shown)}). Fix: a Redis URL, redis://host:6379 (rediss:// for TLS), or a socket path`)
 }
 
 /**
