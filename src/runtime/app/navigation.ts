@@ -43,14 +43,15 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   // One that vue-router ends before any global guard (a duplicate of the current page, one a leaving page's guard
   // refused) never started; one a middleware redirected ends where its redirect starts or ends (vue-router has no
   // afterEach for it). Nuxt's own flag (_processingMiddleware) ends with any navigation's end, an overtaken one's too.
-  const underWay = new WeakSet<object>()
+  // (Nothing of it per server render: the server has no navigations after the first.)
+  const underWay = import.meta.client ? new WeakSet<object>() : null
   let navigations = 0
   // A verdict arrived during a navigation: the guard looks again once it has landed or failed, once however many came.
   let lookAgain = false
   function navigationEnded(to: { redirectedFrom?: object }) {
     // A redirect that ends without starting (to the page the user is on) ends the navigation it replaced too.
     if (to.redirectedFrom) navigationEnded(to.redirectedFrom)
-    if (!underWay.delete(to)) return
+    if (!underWay?.delete(to)) return
     navigations -= 1
     if (navigations > 0 || !lookAgain) return
     lookAgain = false
@@ -58,7 +59,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   }
   function navigationStarted(to: { redirectedFrom?: object }) {
     if (to.redirectedFrom) navigationEnded(to.redirectedFrom)
-    if (underWay.has(to)) return
+    if (!underWay || underWay.has(to)) return
     underWay.add(to)
     navigations += 1
   }
