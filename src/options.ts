@@ -349,7 +349,8 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
     fail('sessionRefresh.enablePeriodically', `must be true, false or milliseconds between 1000 and 2147483647, got ${JSON.stringify(periodically)}`, 'set e.g. 60000 (once a minute), or false')
   }
   const skewSeconds = refreshInput.skewSeconds ?? 30
-  if (typeof skewSeconds !== 'number' || !(skewSeconds >= 0)) {
+  // Finite: the generated config is JSON, where Infinity becomes null (a lead of 0).
+  if (typeof skewSeconds !== 'number' || !(skewSeconds >= 0) || !Number.isFinite(skewSeconds)) {
     fail('sessionRefresh.skewSeconds', `must be a number of seconds >= 0, got ${JSON.stringify(skewSeconds)}`, 'set e.g. 30')
   }
   const handler = refreshInput.handler
@@ -369,7 +370,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   }
   const cacheOptions: SessionCacheOptions = cacheInput === false ? { maxAge: 0 } : (typeof cacheInput === 'object' && cacheInput !== null ? cacheInput : {})
   const sessionCache = { maxAge: cacheOptions.maxAge ?? 10, maxEntries: cacheOptions.maxEntries ?? 10_000 }
-  if (typeof sessionCache.maxAge !== 'number' || !(sessionCache.maxAge >= 0)) {
+  if (typeof sessionCache.maxAge !== 'number' || !(sessionCache.maxAge >= 0) || !Number.isFinite(sessionCache.maxAge)) {
     fail('sessionCache.maxAge', `must be a number of seconds >= 0, got ${JSON.stringify(sessionCache.maxAge)}`, 'set e.g. 10, or 0 to turn the cache off')
   }
   if (!Number.isInteger(sessionCache.maxEntries) || !(sessionCache.maxEntries >= 1)) {

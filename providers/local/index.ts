@@ -15,6 +15,11 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
 
   resolve(input, path) {
     const check = new OptionChecker(path)
+    // `isEnabled: 'true'` would pick this provider, without refresh tokens, and nothing would say so.
+    const refreshEnabled: unknown = (input as { refresh?: { isEnabled?: unknown } }).refresh?.isEnabled
+    if (refreshEnabled !== undefined && typeof refreshEnabled !== 'boolean') {
+      check.fail('refresh.isEnabled', `must be true or false, got ${JSON.stringify(refreshEnabled)}`, 'write true (no quotes) to use refresh tokens, or leave refresh out')
+    }
     // Endpoints are resolved one by one, not through defu: `false` must stay false, and a malformed entry
     // must be reported rather than silently replaced by the default.
     const endpoints = {} as ResolvedLocalOptions['endpoints']

@@ -52,6 +52,19 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
       only: sidebase08 ? 'refreshOnlyToken' : 'refresh.refreshOnlyToken',
     }
 
+    // The other shape's keys would be accepted by the key check and never read: a Secure or SameSite setting of the
+    // refresh cookie dropped without a word.
+    const raw = input as unknown as Record<string, unknown> & { endpoints?: Record<string, unknown> }
+    if (sidebase08 && raw.refresh !== undefined) {
+      check.fail('refresh', `is the shape of type 'local' (sidebase 1.x), which type 'refresh' does not read`, `with type 'refresh' write endpoints.refresh, refreshToken and refreshOnlyToken; or write type: 'local' with refresh: { isEnabled: true, … }`)
+    }
+    if (!sidebase08) {
+      for (const [key, written] of [['refreshToken', raw.refreshToken], ['refreshOnlyToken', raw.refreshOnlyToken], ['endpoints.refresh', raw.endpoints?.refresh]] as const) {
+        const under = { 'refreshToken': 'refresh.token', 'refreshOnlyToken': 'refresh.refreshOnlyToken', 'endpoints.refresh': 'refresh.endpoint' }[key]
+        if (written !== undefined) check.fail(key, `is the shape of type 'refresh' (sidebase 0.8), which type 'local' with refresh does not read`, `move it to ${under}`)
+      }
+    }
+
     const endpointInput: unknown = refresh.endpoint
     if (endpointInput !== undefined) check.endpoint(at.endpoint, endpointInput)
     if (endpointInput === false) check.fail(at.endpoint, 'is false, but the refresh provider needs it', `give it { path: '/refresh', method: 'post' }, or use type 'local' without refresh`)

@@ -336,11 +336,20 @@ describe('validation added after review', () => {
     [{ sessionRefresh: 'off' }, 'auth.sessionRefresh'],
     [{ sessionCache: true }, 'auth.sessionCache'],
     [{ sessionCache: { maxAge: -1 } }, 'auth.sessionCache.maxAge'],
+    // JSON has no Infinity: the generated config would hold null (no cache, a refresh lead of 0).
+    [{ sessionCache: { maxAge: Number.POSITIVE_INFINITY } }, 'auth.sessionCache.maxAge'],
+    [{ sessionRefresh: { skewSeconds: Number.POSITIVE_INFINITY } }, 'auth.sessionRefresh.skewSeconds'],
     [{ sessionCache: { maxEntries: 0.5 } }, 'auth.sessionCache.maxEntries'],
     // One readable token and one not: the browser could refresh with neither.
     [{ provider: { type: 'refresh', token: { httpOnlyCookieAttribute: true } } }, 'auth.provider.refreshToken.httpOnlyCookieAttribute'],
     [{ provider: { type: 'refresh', refreshToken: { cookieName: 'auth.token' } } }, 'auth.provider.refreshToken.cookieName'],
     [{ provider: { type: 'local', refresh: { isEnabled: true, token: { refreshRequestTokenPointer: '/' } } } }, 'auth.provider.refresh.token.refreshRequestTokenPointer'],
+    // One shape's keys under the other's type: accepted by the key check, never read (a Secure refresh cookie lost).
+    [{ provider: { type: 'refresh', refresh: { token: { secureCookieAttribute: true } } } }, 'auth.provider.refresh'],
+    [{ provider: { type: 'local', refresh: { isEnabled: true }, refreshToken: { secureCookieAttribute: true } } }, 'auth.provider.refreshToken'],
+    [{ provider: { type: 'local', refresh: { isEnabled: true }, refreshOnlyToken: false } }, 'auth.provider.refreshOnlyToken'],
+    [{ provider: { type: 'local', refresh: { isEnabled: true }, endpoints: { refresh: { path: '/renew', method: 'post' } } } }, 'auth.provider.endpoints.refresh'],
+    [{ provider: { type: 'local', refresh: { isEnabled: 'true' } } }, 'auth.provider.refresh.isEnabled'],
   ])('%j fails naming %s', (input, key) => {
     expect(resolveWith(input)).toContain(key)
   })
