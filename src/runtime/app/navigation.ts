@@ -243,7 +243,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     // A navigation under way lands where its own guard run decides (it waits for the same check); the route it leaves
     // is the wrong one to decide for, and a navigation from here would overtake it. Once it has landed or failed, the
     // guard looks again (not awaited: a middleware that signs out would wait for its own navigation). Nuxt's flag
-    // covers the middleware run before this plugin's beforeEach; Nuxt's afterEach, which clears it, runs before ours.
+    // covers a navigation's first moment, before the start middleware runs (Nuxt's own hook at its start).
     if (import.meta.client && (navigations > 0 || nuxtApp._processingMiddleware)) {
       lookAgain = true
       return

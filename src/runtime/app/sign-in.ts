@@ -65,7 +65,7 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
       if (result.landing !== undefined) {
         // The backend names a document's address (under app.baseURL): as a full URL, which the sanitiser turns into
         // the app's path (a path from the backend is the document's too).
-        const address = hasProtocol(result.landing) ? result.landing : `${window.location.origin}${result.landing}`
+        const address = hasProtocol(result.landing) || import.meta.server ? result.landing : `${window.location.origin}${result.landing}`
         landing = navigation.resolveTarget(address, wanted.external, wanted.url)
       }
       if (options.callGetSession === false && result.session === undefined) {
