@@ -353,6 +353,10 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   if (typeof skewSeconds !== 'number' || !(skewSeconds >= 0) || !Number.isFinite(skewSeconds)) {
     fail('sessionRefresh.skewSeconds', `must be a number of seconds >= 0, got ${JSON.stringify(skewSeconds)}`, 'set e.g. 30')
   }
+  const onFocus: unknown = refreshInput.enableOnWindowFocus
+  if (onFocus !== undefined && typeof onFocus !== 'boolean') {
+    fail('sessionRefresh.enableOnWindowFocus', `must be true or false, got ${JSON.stringify(onFocus)}`, 'write true or false (no quotes)')
+  }
   const handler = refreshInput.handler
   if (handler !== undefined && (typeof handler !== 'string' || handler.length === 0)) {
     fail('sessionRefresh.handler', `must be a path to a module, got ${JSON.stringify(handler)}`, `set e.g. './auth/refresh-handler.ts', or remove it`)

@@ -339,6 +339,8 @@ describe('validation added after review', () => {
     // JSON has no Infinity: the generated config would hold null (no cache, a refresh lead of 0).
     [{ sessionCache: { maxAge: Number.POSITIVE_INFINITY } }, 'auth.sessionCache.maxAge'],
     [{ sessionRefresh: { skewSeconds: Number.POSITIVE_INFINITY } }, 'auth.sessionRefresh.skewSeconds'],
+    // A string is truthy: 'no' turned the focus check on.
+    [{ sessionRefresh: { enableOnWindowFocus: 'no' } }, 'auth.sessionRefresh.enableOnWindowFocus'],
     [{ sessionCache: { maxEntries: 0.5 } }, 'auth.sessionCache.maxEntries'],
     // One readable token and one not: the browser could refresh with neither.
     [{ provider: { type: 'refresh', token: { httpOnlyCookieAttribute: true } } }, 'auth.provider.refreshToken.httpOnlyCookieAttribute'],
