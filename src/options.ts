@@ -398,8 +398,8 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   }
 
   const authorizationInput: unknown = input.authorization ?? {}
-  if (typeof authorizationInput !== 'object' || authorizationInput === null) fail('authorization', `must be an object, got ${JSON.stringify(authorizationInput)}`, `set e.g. { roles: '/user/roles' }`)
-  const { roles = '/roles', forbiddenPage } = (typeof authorizationInput === 'object' && authorizationInput !== null ? authorizationInput : {}) as AuthorizationOptions
+  if (typeof authorizationInput !== 'object' || authorizationInput === null || Array.isArray(authorizationInput)) fail('authorization', `must be an object, got ${JSON.stringify(authorizationInput)}`, `set e.g. { roles: '/user/roles' }`)
+  const { roles = '/roles', forbiddenPage } = (typeof authorizationInput === 'object' && authorizationInput !== null && !Array.isArray(authorizationInput) ? authorizationInput : {}) as AuthorizationOptions
   const rolesSource = rolesExpression(roles)
   if (rolesSource === null) fail('authorization.roles', `must be a JSON pointer ('/user/roles') or a self-contained, synchronous function (session) => string[], got ${typeof roles === 'function' ? String(roles).slice(0, 80) : JSON.stringify(roles)}`, `set e.g. '/user/roles', or (session) => session.user.roles`)
   if (forbiddenPage !== undefined && (typeof forbiddenPage !== 'string' || !forbiddenPage.startsWith('/') || forbiddenPage.startsWith('//'))) {
@@ -596,7 +596,8 @@ function resolveJwtVerification(input: unknown, fail: (key: string, problem: str
   }
   for (const [key, fallback] of [['clockToleranceSeconds', 0], ['jwksCooldownSeconds', 30]] as const) {
     const value = options[key] ?? fallback
-    if (typeof value !== 'number' || !(value >= 0)) fail(`jwtVerification.${key}`, `must be a number of seconds >= 0, got ${JSON.stringify(value)}`, `set e.g. ${fallback}`)
+    // Finite: runtimeConfig is JSON, where Infinity becomes null.
+    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) fail(`jwtVerification.${key}`, `must be a number of seconds >= 0, got ${JSON.stringify(value)}`, `set e.g. ${fallback}`)
   }
   return {
     enabled: true,
@@ -633,7 +634,14 @@ function rolesExpression(roles: unknown): string | null {
   return null
 }
 
-/** A path on this app (`/api/auth`) or a full http(s) URL: what `baseURL` may be. */
+/**
+ * A path on this app (`/api/auth`) or a full http(s) URL without credentials: what `baseURL` may be. Endpoint paths
+ * are joined onto it, so a space, a query, a hash or a backslash in it would break every request.
+ */
 export function isBaseURL(value: string): boolean {
-  return (value.startsWith('/') && !value.startsWith('//')) || /^https?:\/\/[^/]/.test(value)
+  if (/[\s?#\\]/.test(value)) return false
+  if (value.startsWith('/')) return !value.startsWith('//')
+  if (!/^https?:\/\/[^/]/i.test(value) || !URL.canParse(value)) return false
+  const url = new URL(value)
+  return !url.username && !url.password
 }

@@ -25,6 +25,13 @@ describe('the base URL on the server', () => {
     expect(resolveAuthConfig(undefined).baseURL).toBe('https://nitro.example/auth')
   })
 
+  it('NUXT_PUBLIC_AUTH_BASE_URL or the app\'s runtimeConfig beats AUTH_ORIGIN also when it holds the build\'s own value', () => {
+    process.env.AUTH_ORIGIN = 'https://origin.example/api/auth'
+    expect(resolveAuthConfig({ baseURL: '/api/authjs' }).baseURL).toBe('/api/authjs')
+    process.env.NUXT_PUBLIC_AUTH_BASE_URL = '/api/authjs'
+    expect(resolveAuthConfig(undefined).baseURL).toBe('/api/authjs')
+  })
+
   it('for a provider whose endpoints are this app\'s routes (Auth.js): the path only, the origin kept as the app\'s public origin', () => {
     const inApp = (runtime: Record<string, unknown> = {}) => resolveAuthConfig({ endpointsInApp: true, ...runtime })
     expect(inApp().baseURL).toBe('/api/authjs')

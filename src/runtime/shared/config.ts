@@ -1,7 +1,7 @@
 import { hasProtocol, joinURL, parseURL, withLeadingSlash } from 'ufo'
 import staticConfig from '#gatekeeper-config'
 import type { PublicAuthConfig } from '../core/config'
-import { applyEnv } from './env'
+import { applyEnv, envVariable } from './env'
 
 /**
  * The whole public config: the build-time part (generated from nuxt.config, see module.ts) under whatever
@@ -16,8 +16,9 @@ export function resolveAuthConfig(runtimePublic: unknown, appBaseURL = '/'): Pub
     const env = globalThis.process?.env ?? {}
     const { baseURL } = applyEnv({ baseURL: config.baseURL }, 'PUBLIC_AUTH', env)
     // The incumbent's `originEnvKey` (AUTH_ORIGIN), read by the server at run time, unless NUXT_PUBLIC_AUTH_BASE_URL
-    // or the app's runtimeConfig changed the base URL (those win).
-    config.baseURL = baseURL === staticConfig.baseURL ? env[config.originEnvKey] || baseURL : baseURL
+    // or the app's runtimeConfig sets the base URL: those win when set, also to the build's own value.
+    const setAtRunTime = envVariable('PUBLIC_AUTH_BASE_URL', env) !== undefined || (runtimePublic as Partial<PublicAuthConfig> | undefined)?.baseURL !== undefined
+    config.baseURL = setAtRunTime ? baseURL : env[config.originEnvKey] || baseURL
   }
   // A login page served under baseURL follows the base URL the app runs with, not the one it was built with; it is
   // reached by a page load: on the configured origin (where the sign-in flow's redirects and cookies belong), and

@@ -16,7 +16,7 @@ export function applyEnv<T extends object>(settings: T, path: string, env: Recor
   const target = settings as Record<string, unknown>
   for (const key of Object.keys(target)) {
     const name = `${path}_${envName(key)}`
-    const raw = env[`NITRO_${name}`] ?? env[`NUXT_${name}`]
+    const raw = envVariable(name, env)
     const value = raw === undefined ? undefined : destr(raw)
     if (isObject(target[key])) {
       if (isObject(value)) target[key] = { ...target[key], ...value }
@@ -29,4 +29,9 @@ export function applyEnv<T extends object>(settings: T, path: string, env: Recor
     else if (value !== undefined) target[key] = value
   }
   return settings
+}
+
+/** The value of `NITRO_${name}`, else of `NUXT_${name}` (Nitro's order), undefined when neither is set. */
+export function envVariable(name: string, env: Record<string, string | undefined>): string | undefined {
+  return env[`NITRO_${name}`] ?? env[`NUXT_${name}`]
 }
