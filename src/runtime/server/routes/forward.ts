@@ -1,4 +1,4 @@
-import { createError, defineEventHandler, getRequestHeaders, getRequestWebStream, getResponseHeader, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
+import { createError, getRequestHeaders, getRequestWebStream, getResponseHeader, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
 import { joinURL, parsePath } from 'ufo'
 import { useRuntimeConfig } from '#imports'
 import { isAuthError } from '../../core'
@@ -6,7 +6,8 @@ import { formatAuthorization } from '../../core/token'
 import { refreshOnServer, responseSent } from '../../shared/server-refresh'
 import { cleartextUpstreamWarning, sendsTokenInClear } from '../../shared/cleartext-upstream'
 import { serverSettings } from '../../shared/server-settings'
-import { forwardedHeaders, passRetryAfter, refuseCrossSite, relayError } from '../relay'
+import { forwardedHeaders, refuseCrossSite, relayError } from '../relay'
+import { defineRelayRoute } from '../relay-route'
 import { freshToken } from '../session'
 
 /**
@@ -102,7 +103,9 @@ function upstreamHeaders(event: H3Event, authorization: { name: string, value: s
   return headers
 }
 
-export default defineEventHandler(async (event) => {
+// A relay route: its errors carry the backend's Retry-After, and its answers say private, no-store until the upstream's
+// own headers replace that (checked again below).
+export default defineRelayRoute(async (event) => {
   refuseCrossSite(event)
   const match = upstreamFor(event, configuredRoutes(serverSettings().forward ?? {}))
   if (!match) throw createError({ statusCode: 400, statusMessage: 'Bad forwarding path' })
@@ -162,7 +165,6 @@ export default defineEventHandler(async (event) => {
   if (!/(?:^|,)\s*(?:private|no-store)\s*(?:,|$)/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')
   // Session mode: what the request changed (a refresh refused: the session ended) is stored before the answer streams.
   await relay.tokens.commit().catch((error: unknown) => {
-    passRetryAfter(event, error)
     throw relayError(error)
   })
   if (!response.body) return null
