@@ -56,4 +56,17 @@ describe('a sign-in in session mode', () => {
     expect((await service.read(handle!))?.tokens).toEqual(tokens)
     expect(response.headers.getSetCookie().some(line => line.startsWith(`${settings.cookieName}=`))).toBe(true)
   })
+
+  it('rotates the __Host- cookie the browser presents, Secure, also on a request that reached the server without https', async () => {
+    const service = await sessions()
+    const planted = await service.create({ token: 'eyJ.old', refreshToken: 'old' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const cookie = `__Host-${settings.cookieName}=${await service.keys.sign(planted.id)}`
+    const response = await fetchNodeRequestHandler(signInRoute(service, { token: 'eyJ.new', refreshToken: 'new' }) as never, '/signin', { method: 'POST', headers: { cookie } })
+    const written = response.headers.getSetCookie()
+    // The cookie the browser holds is the one replaced; no plain, non-Secure one is planted beside it.
+    expect(written.filter(line => line.startsWith(`${settings.cookieName}=`))).toEqual([])
+    const hostOnly = written.find(line => line.startsWith(`__Host-${settings.cookieName}=`))
+    expect(hostOnly).toMatch(/; Secure/)
+    expect(hostOnly).toMatch(/; Path=\//)
+  })
 })

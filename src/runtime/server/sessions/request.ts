@@ -46,23 +46,25 @@ export function requestSession(event: H3Event): RequestSession | undefined {
   return state?.event === event ? state : undefined
 }
 
-/** The cookie's name and attributes: `__Host-` and `Secure` over https (the name cannot be set by a sibling domain). */
+/**
+ * The cookie's name and attributes: `__Host-` and `Secure` over https (the name cannot be set by a sibling domain).
+ * Also when the request presents the __Host- cookie without https reaching this server (a request made inside the
+ * server for a visitor, a proxy that sends no X-Forwarded-Proto): only a secure origin can have set that name, so
+ * that is the cookie to rotate or delete, never a plain one written beside it without `Secure`.
+ */
 export function sessionCookie(event: H3Event, service: SessionService) {
-  const secure = getRequestProtocol(event) === 'https'
   const { cookieName, sameSite, maxAge } = service.settings
-  return { name: secure ? `__Host-${cookieName}` : cookieName, attributes: { path: '/', httpOnly: true, secure: secure || sameSite === 'none', sameSite, maxAge } }
+  const hostOnly = `__Host-${cookieName}`
+  const secure = getRequestProtocol(event) === 'https' || getCookie(event, hostOnly) !== undefined
+  return { name: secure ? hostOnly : cookieName, attributes: { path: '/', httpOnly: true, secure: secure || sameSite === 'none', sameSite, maxAge } }
 }
 
 /**
- * The session cookie the request carries: the __Host- name first, over http too, since a request made inside the
- * server for a visitor (a page's useAuthFetch to an API route) passes on the browser's cookies but not its https,
- * and only a secure origin can have set that name. The plain name only over http: a sibling subdomain or a plain-http
- * answer can plant it beside the real one.
+ * The session cookie the request carries: the __Host- name whenever it is there (sessionCookie). The plain name only
+ * over http: a sibling subdomain or a plain-http answer can plant it beside the real one.
  */
 export function presentedSessionCookie(event: H3Event, service: SessionService): string | undefined {
-  const { name } = sessionCookie(event, service)
-  const hostOnly = `__Host-${service.settings.cookieName}`
-  return getCookie(event, hostOnly) ?? (name === hostOnly ? undefined : getCookie(event, name))
+  return getCookie(event, sessionCookie(event, service).name)
 }
 
 /** How long a client is asked to wait (`Retry-After`) when the session storage failed. */
