@@ -19,15 +19,15 @@ export function relayContext(event: H3Event, { bearer = false }: { bearer?: bool
   const config = serverAuthConfig()
   if (!config.token) throw createError({ statusCode: 404 })
   const cookies = requestJar(event)
-  // `bearer`: an access token in the request's Authorization header (API clients, useAuthFetch) comes first.
-  const fromHeader = bearer ? bearerToken(event, config.token.type) : null
+  // `bearer`: an access token in the request's token header (API clients, useAuthFetch) comes first.
+  const fromHeader = bearer ? headerToken(event, config.token) : null
   const jar = fromHeader ? { ...cookies, read: (name: string) => (name === config.token!.cookie.name ? fromHeader : cookies.read(name)) } : cookies
   const tokens = createTokenStore(jar, { token: config.token, refreshToken: config.refreshToken })
   const allowed = relayableHeaders(serverSettings().relayHeaders ?? DEFAULT_RELAY_HEADERS)
   return {
     config,
     tokens,
-    /** The access token came from the Authorization header, not the cookie. */
+    /** The access token came from the token header (Authorization), not the cookie. */
     fromHeader: fromHeader !== null,
     context: createStrategyContext({ config, tokens, forwarded: forwardedHeaders(event), loadRequest: () => requestEndpoint }),
     strategy: strategy as ClientStrategy<unknown>,
@@ -40,9 +40,12 @@ export function relayContext(event: H3Event, { bearer = false }: { bearer?: bool
   }
 }
 
-/** `Authorization: <type> <token>` as the module formats it (type '' means the bare token), or null. */
-function bearerToken(event: H3Event, type: string): string | null {
-  const header = getHeader(event, 'authorization')?.trim()
+/**
+ * The token in the header the module sends it in (`token.headerName`, `Authorization` by default), formatted as
+ * `<type> <token>` (type '' means the bare token), or null.
+ */
+export function headerToken(event: H3Event, { headerName, type }: { headerName: string, type: string }): string | null {
+  const header = getHeader(event, headerName)?.trim()
   if (!header) return null
   if (!type) return header
   const [scheme, token, ...rest] = header.split(/\s+/)

@@ -88,7 +88,7 @@ function parseRoutes(routes: Record<string, string>): Route[] {
   return parsed.sort((a, b) => b.prefix.length - a.prefix.length)
 }
 
-function upstreamHeaders(event: H3Event, authorization: { name: string, value: string } | null): Headers {
+function upstreamHeaders(event: H3Event, tokenHeader: string, authorization: { name: string, value: string } | null): Headers {
   const incoming = getRequestHeaders(event)
   // Names the request's own Connection header lists are hop-by-hop too.
   const listed = new Set((incoming.connection ?? '').split(',').map(name => name.trim().toLowerCase()).filter(Boolean))
@@ -96,7 +96,8 @@ function upstreamHeaders(event: H3Event, authorization: { name: string, value: s
   for (const [name, value] of Object.entries(incoming)) {
     const lower = name.toLowerCase()
     // x-gatekeeper-*: the module's own, between this app's parts (a render's mark, RENDER_HEADER): never to an upstream.
-    if (typeof value === 'string' && !DROPPED_REQUEST_HEADERS.has(lower) && !listed.has(lower) && !lower.startsWith('x-forwarded-') && !lower.startsWith('x-gatekeeper-')) headers.set(name, value)
+    // The token header (token.headerName) only as this route decides it: the visitor's token, or none.
+    if (typeof value === 'string' && !DROPPED_REQUEST_HEADERS.has(lower) && lower !== tokenHeader && !listed.has(lower) && !lower.startsWith('x-forwarded-') && !lower.startsWith('x-gatekeeper-')) headers.set(name, value)
   }
   for (const [name, value] of Object.entries(forwardedHeaders(event))) headers.set(name, value)
   if (authorization) headers.set(authorization.name, authorization.value)
@@ -124,7 +125,7 @@ export default defineRelayRoute(async (event) => {
   })
   const send = (current: string | null) => fetch(target, {
     method: event.method,
-    headers: upstreamHeaders(event, authorizationFor(current)),
+    headers: upstreamHeaders(event, header.headerName.toLowerCase(), authorizationFor(current)),
     body: hasBody ? getRequestWebStream(event) as ReadableStream : undefined,
     // Node's fetch streams a request body only half-duplex.
     ...(hasBody ? { duplex: 'half' } : {}),

@@ -1,0 +1,30 @@
+import { createApp, eventHandler, toNodeListener } from 'h3'
+import { fetchNodeRequestHandler } from 'node-mock-http'
+import { describe, expect, it } from 'vitest'
+import { headerToken } from '../../src/runtime/server/relay'
+
+// The token an API client or useAuthFetch sends: read from the header the module sends it in (token.headerName,
+// token.type), as the browser formats it (core/token.ts, formatAuthorization).
+async function presented(headers: Record<string, string>, token: { headerName: string, type: string }) {
+  const app = createApp().use('/', eventHandler(event => ({ token: headerToken(event, token) })))
+  const response = await fetchNodeRequestHandler(toNodeListener(app) as never, '/', { headers })
+  return (await response.json() as { token: string | null }).token
+}
+
+describe('the token in a request header', () => {
+  it('is read from Authorization with its scheme by default', async () => {
+    const standard = { headerName: 'Authorization', type: 'Bearer' }
+    expect(await presented({ authorization: 'Bearer abc.def' }, standard)).toBe('abc.def')
+    expect(await presented({ authorization: 'bearer abc.def' }, standard)).toBe('abc.def')
+    expect(await presented({ authorization: 'Basic abc' }, standard)).toBeNull()
+    expect(await presented({ authorization: 'Bearer abc def' }, standard)).toBeNull()
+    expect(await presented({}, standard)).toBeNull()
+  })
+
+  it('is read from the configured header (token.headerName), also without a scheme; Authorization is then not the token\'s', async () => {
+    const custom = { headerName: 'X-Access-Token', type: '' }
+    expect(await presented({ 'x-access-token': 'abc.def' }, custom)).toBe('abc.def')
+    expect(await presented({ authorization: 'abc.def' }, custom)).toBeNull()
+    expect(await presented({ 'x-access-token': 'Token abc.def' }, { headerName: 'X-Access-Token', type: 'Token' })).toBe('abc.def')
+  })
+})
