@@ -75,7 +75,7 @@ describe('DevTools tab data source', () => {
     expect(await api.recheck()).toEqual({ ok: true, detail: 'the backend answered with a session' })
 
     // Without a refresh token, Refresh asks for the session (and says so).
-    expect(await api.refresh()).toEqual({ ok: true, detail: 'no refresh token readable here, so the session was checked: signed in' })
+    expect(await api.refresh()).toEqual({ ok: true, detail: 'no refresh token, so the session was checked: signed in' })
 
     expect(await api.signOut()).toEqual({ ok: true, detail: 'signed out' })
     snapshot = api.snapshot()

@@ -144,7 +144,7 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
           h('span', { class: 'muted' }, ` · ${[snapshot.provider, snapshot.canRefresh ? 'refresh tokens' : '', snapshot.sessions ? 'session mode' : snapshot.httpOnly ? 'httpOnly cookies' : ''].filter(Boolean).join(', ')} · this tab: ${snapshot.tab}`),
         ),
         h('div', { class: 'actions' },
-          button('refresh', 'Refresh', snapshot.canRefresh ? 'refresh the tokens now (useAuth().refresh())' : 'no refresh token here: asks the backend for the session (useAuth().refresh())'),
+          button('refresh', 'Refresh', snapshot.canRefresh ? 'refresh the tokens now (useAuth().refresh()); with httpOnly cookies or session mode the server does' : 'no refresh token: asks the backend for the session (useAuth().refresh())'),
           button('recheck', 'Re-check', 'ask the backend for the session (getSession)'),
           button('signOut', 'Sign out', 'useAuth().signOut()'),
         ),

@@ -240,6 +240,8 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
   setDevSink(log.record)
   hookEvents(nuxtApp, log)
   const manager = () => nuxtApp.$gatekeeper as AuthManager
+  // Page scripts cannot read the refresh token: the server keeps and spends it (app/manager.ts, serverHeldRefresh).
+  const serverHoldsRefreshToken = () => manager().config.refreshToken !== null && !manager().tokens.readable
   nuxtApp.hook('app:created', () => {
     log.merge(takeRedirectCookie())
     log.merge((nuxtApp.payload as Record<string, unknown>)[DEVTOOLS_PAYLOAD_KEY])
@@ -286,19 +288,24 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
           refresh: tokens.kept && tokens.readable ? describeToken(tokens.refreshToken(), offset, raw) : null,
         },
         clockOffsetMs: offset,
-        canRefresh: refresher !== null,
+        // A refresh token this tab spends, or one the server holds for it (httpOnly cookies, session mode).
+        canRefresh: refresher !== null || serverHoldsRefreshToken(),
         nextRefreshAt: refresher?.dueAt() ?? null,
         entries: log.entries(),
         version: log.version,
       }
     },
     refresh() {
-      // Without a refresh token this tab can read, refresh() asks for the session instead (the server refreshes).
-      const refreshes = manager().refresher() !== null && manager().tokens.refreshToken() !== null
+      // As useAuth().refresh() decides (app/manager.ts): this tab spends its refresh token; with httpOnly cookies or
+      // session mode the server spends it for a signed-in user; otherwise the session is checked.
+      const m = manager()
+      const how = m.refresher() !== null && m.tokens.refreshToken() !== null
+        ? 'refreshed'
+        : serverHoldsRefreshToken() && m.store.status === 'authenticated' ? 'the server refreshed' : 'no refresh token, so the session was checked'
       return act(() => {
         devRefreshTrigger('devtools')
-        return manager().refresh()
-      }, session => `${refreshes ? 'refreshed' : 'no refresh token readable here, so the session was checked'}: ${session ? 'signed in' : 'nobody is signed in'}`)
+        return m.refresh()
+      }, session => `${how}: ${session ? 'signed in' : 'nobody is signed in'}`)
     },
     recheck: () => act(() => manager().getSession({ force: true }), session => (session ? 'the backend answered with a session' : 'the backend says nobody is signed in')),
     signOut: () => act(() => manager().signOut(), () => 'signed out'),
