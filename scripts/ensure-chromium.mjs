@@ -4,7 +4,15 @@ import { execSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { findChromium } from './chromium.mjs'
 
-let path = findChromium()
+let path
+try {
+  path = findChromium()
+}
+catch (error) {
+  // CHROME_PATH names a file that is not there: said plainly, with how to fix it.
+  console.error(`[ensure-chromium] ${error.message}: point it at the binary, or unset it to use the one found on this machine.`)
+  process.exit(1)
+}
 if (!path) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   if (isRoot && existsSync('/etc/debian_version')) {

@@ -9,7 +9,15 @@ if (process.env.REDIS_URL) {
   console.log(`[ensure-redis] using REDIS_URL (${process.env.REDIS_URL.replace(/\/\/[^@]*@/, '//…@')})`)
   process.exit(0)
 }
-let path = findRedisServer()
+let path
+try {
+  path = findRedisServer()
+}
+catch (error) {
+  // REDIS_SERVER_PATH names a file that is not there: said plainly, with how to fix it.
+  console.error(`[ensure-redis] ${error.message}: point it at the binary, or unset it to use the one found on this machine.`)
+  process.exit(1)
+}
 if (!path) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   if (isRoot && existsSync('/etc/debian_version')) {

@@ -10,7 +10,10 @@ export interface EndpointOption {
 /** Options of the `local` provider (credentials → token). Names and defaults follow @sidebase/nuxt-auth. */
 export interface LocalProviderOptions {
   type: 'local'
-  /** Backend endpoints. `false` disables one: calling it throws `AuthError` with code `ENDPOINT_DISABLED`. */
+  /**
+   * Backend endpoints. `false` disables one: `signIn` and `signUp` then throw `AuthError` with code
+   * `ENDPOINT_DISABLED`; `signOut` ends the session in the app without a request. `getSession` cannot be `false`.
+   */
   endpoints?: {
     /** @default { path: '/login', method: 'post' } */
     signIn?: EndpointOption | false
