@@ -62,11 +62,25 @@ describe('a sign-in in session mode', () => {
     const planted = await service.create({ token: 'eyJ.old', refreshToken: 'old' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
     const cookie = `__Host-${settings.cookieName}=${await service.keys.sign(planted.id)}`
     const response = await fetchNodeRequestHandler(signInRoute(service, { token: 'eyJ.new', refreshToken: 'new' }) as never, '/signin', { method: 'POST', headers: { cookie } })
+    const { handle } = await response.json() as { handle: string }
     const written = response.headers.getSetCookie()
-    // The cookie the browser holds is the one replaced; no plain, non-Secure one is planted beside it.
+    // The cookie the browser holds is the one replaced, with the new session's id; no plain, non-Secure one is
+    // planted beside it.
     expect(written.filter(line => line.startsWith(`${settings.cookieName}=`))).toEqual([])
     const hostOnly = written.find(line => line.startsWith(`__Host-${settings.cookieName}=`))
     expect(hostOnly).toMatch(/; Secure/)
     expect(hostOnly).toMatch(/; Path=\//)
+    const id = await service.keys.verify(decodeURIComponent(hostOnly!.split(';')[0]!.split('=').slice(1).join('=')))
+    expect(id && service.handleOf(id)).toBe(handle)
+  })
+
+  it('deletes a plain session cookie the browser still sends beside the __Host- one (written before without https), so it cannot name a session once the __Host- one is gone', async () => {
+    const service = await sessions()
+    const current = await service.create({ token: 'eyJ.current', refreshToken: 'current' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const stray = await service.create({ token: 'eyJ.stray', refreshToken: 'stray' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const cookie = `__Host-${settings.cookieName}=${await service.keys.sign(current.id)}; ${settings.cookieName}=${await service.keys.sign(stray.id)}`
+    const response = await fetchNodeRequestHandler(signInRoute(service, { token: 'eyJ.new', refreshToken: 'new' }) as never, '/signin', { method: 'POST', headers: { cookie } })
+    const plain = response.headers.getSetCookie().find(line => line.startsWith(`${settings.cookieName}=`))
+    expect(plain).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/)
   })
 })

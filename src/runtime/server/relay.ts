@@ -27,7 +27,7 @@ export function relayContext(event: H3Event, { bearer = false }: { bearer?: bool
   return {
     config,
     tokens,
-    /** The access token came from the token header (Authorization), not the cookie. */
+    /** The access token came from the token header (token.headerName), not the cookie. */
     fromHeader: fromHeader !== null,
     context: createStrategyContext({ config, tokens, forwarded: forwardedHeaders(event), loadRequest: () => requestEndpoint }),
     strategy: strategy as ClientStrategy<unknown>,

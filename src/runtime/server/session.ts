@@ -10,7 +10,7 @@ import { passRetryAfter, relayContext, relayError } from './relay'
 import { renewalDue } from './renewal-due'
 
 // Server utilities for the token providers (local, refresh): the same names as the Auth.js provider's. The
-// token comes from the Authorization header (API clients, useAuthFetch) or the module's cookie; the session
+// token comes from the token header (token.headerName: API clients, useAuthFetch) or the module's cookie; the session
 // from the token itself when auth.jwtVerification is set, else from the backend's session endpoint through the
 // server's session cache, so a page render and the API calls it makes cost one backend call (see
 // shared/server-session.ts). Worked out once per request.

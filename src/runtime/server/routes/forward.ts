@@ -111,7 +111,7 @@ export default defineRelayRoute(async (event) => {
   const match = upstreamFor(event, configuredRoutes(serverSettings().forward ?? {}))
   if (!match) throw createError({ statusCode: 400, statusMessage: 'Bad forwarding path' })
   const { route, target } = match
-  // The visitor's token (the cookie, or an Authorization header useAuthFetch sent), refreshed first when due.
+  // The visitor's token (the cookie, or the token header useAuthFetch sent), refreshed first when due.
   const { token, renewed, relay } = await freshToken(event)
   const header = relay.config.token!
   const authorizationFor = (current: string | null) => (current ? { name: header.headerName, value: formatAuthorization(header.type, current) } : null)
@@ -160,7 +160,7 @@ export default defineRelayRoute(async (event) => {
     if (DROPPED_RESPONSE_HEADERS.has(name)) continue
     setResponseHeader(event, name, name === 'location' ? underPrefix(value, route) : value)
   }
-  // The upstream saw an Authorization header; a shared cache in front of this app sees only a cookie.
+  // The upstream saw the token header; a shared cache in front of this app sees only a cookie.
   // Only the bare directives: `private="set-cookie"` keeps one header from shared caches, not the answer.
   const cacheControl = String(getResponseHeader(event, 'cache-control') ?? '')
   if (!/(?:^|,)\s*(?:private|no-store)\s*(?:,|$)/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')

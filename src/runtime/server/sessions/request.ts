@@ -67,6 +67,19 @@ export function presentedSessionCookie(event: H3Event, service: SessionService):
   return getCookie(event, sessionCookie(event, service).name)
 }
 
+/**
+ * Sets the session cookie to a signed id, or deletes it (null). With the __Host- name, a plain one the browser still
+ * sends beside it goes too: written before by a request that reached the server without https (or planted by a
+ * sibling domain), it would name a session of its own once the __Host- cookie is gone.
+ */
+export function writeSessionCookie(event: H3Event, service: SessionService, signedId: string | null) {
+  const { name, attributes } = sessionCookie(event, service)
+  if (signedId === null) deleteCookie(event, name, attributes)
+  else setCookie(event, name, signedId, attributes)
+  const plain = service.settings.cookieName
+  if (name !== plain && getCookie(event, plain) !== undefined) deleteCookie(event, plain, { ...attributes, secure: attributes.sameSite === 'none' })
+}
+
 /** How long a client is asked to wait (`Retry-After`) when the session storage failed. */
 const STORAGE_RETRY_MS = 5000
 
@@ -84,13 +97,12 @@ export async function loadRequestSession(event: H3Event, service: SessionService
   const state: RequestSession = { event, service, open: null, persisted: NONE, current: NONE, pending: [] }
   ;(event.context as Record<PropertyKey, unknown>)[REQUEST_SESSION] = state
   if (anonymous) return state
-  const cookie = sessionCookie(event, service)
   const raw = presentedSessionCookie(event, service)
   if (!raw) return state
   const id = await service.keys.verify(raw)
   if (!id) {
     // Signed by no configured secret: forged, or from before a secret was dropped. The cookie goes.
-    deleteCookie(event, cookie.name, cookie.attributes)
+    writeSessionCookie(event, service, null)
     return state
   }
   // Expired or revoked: nobody is signed in with it. The cookie stays: a response with this request's (old) id
@@ -122,8 +134,7 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
     state.persisted = NONE
     const ending = typedStorageErrors(async () => {
       await state.service.revoke(ended.handle)
-      const cookie = sessionCookie(state.event, state.service)
-      deleteCookie(state.event, cookie.name, cookie.attributes)
+      writeSessionCookie(state.event, state.service, null)
     })
     // Handled where commit awaits it; not an unhandled rejection before then.
     ending.catch(() => {})
@@ -236,8 +247,7 @@ export async function commitRequestSession(state: RequestSession, signIn?: { ses
     }))
     state.open = { handle: created.handle, meta: created.meta, tokens: current }
     state.persisted = current
-    const cookie = sessionCookie(event, service)
-    setCookie(event, cookie.name, await service.keys.sign(created.id), cookie.attributes)
+    writeSessionCookie(event, service, await service.keys.sign(created.id))
     if (previous) state.pending.push(logFailure(service.revoke(previous.handle)))
   }
   await Promise.all(state.pending.splice(0))

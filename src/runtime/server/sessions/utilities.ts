@@ -1,7 +1,7 @@
-import { deleteCookie, type H3Event } from 'h3'
+import type { H3Event } from 'h3'
 import { sessionLoadFailure } from '../../shared/event-jar'
 import { storageUnavailable } from '../relay'
-import { sessionCookie, requestSession } from './request'
+import { requestSession, writeSessionCookie } from './request'
 import { sessionService } from './service'
 import { SessionStorageError, type SessionInfo } from './store'
 
@@ -49,8 +49,7 @@ export async function revokeSession(target: H3Event | string): Promise<void> {
   await withStorage(target, () => service.revoke(open.handle))
   state.open = null
   state.persisted = state.current = { token: null, refreshToken: null }
-  const cookie = sessionCookie(target, service)
-  deleteCookie(target, cookie.name, cookie.attributes)
+  writeSessionCookie(target, service, null)
 }
 
 /**
