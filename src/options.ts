@@ -287,11 +287,13 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   if (typeof originEnvKey !== 'string' || !/^[A-Z_]\w*$/i.test(originEnvKey)) {
     fail('originEnvKey', `must be the name of an environment variable, got ${JSON.stringify(originEnvKey)}`, `set e.g. 'AUTH_ORIGIN', or leave it out`)
   }
-  const fromEnv = typeof originEnvKey === 'string' ? env[originEnvKey] || undefined : undefined
+  // Trimmed: a .env file written with CRLF line ends leaves a \r at the end.
+  const fromEnv = typeof originEnvKey === 'string' ? env[originEnvKey]?.trim() || undefined : undefined
   const baseURL = fromEnv ?? input.baseURL ?? '/api/auth'
-  if (typeof baseURL !== 'string' || !isBaseURL(baseURL)) {
-    if (fromEnv !== undefined) fail('baseURL', `comes from the environment variable ${originEnvKey} (auth.originEnvKey), which holds ${JSON.stringify(baseURL)}, neither a path nor a full http(s) URL`, `set ${originEnvKey} to the full base URL, e.g. https://app.example.com/api/auth`)
-    else fail('baseURL', `must be a path ('/api/auth') or a full http(s) URL, got ${JSON.stringify(baseURL)}`, `set auth.baseURL, or NUXT_PUBLIC_AUTH_BASE_URL at run time`)
+  const baseProblem = typeof baseURL === 'string' ? baseURLProblem(baseURL) : 'is not a string'
+  if (baseProblem) {
+    if (fromEnv !== undefined) fail('baseURL', `comes from the environment variable ${originEnvKey} (auth.originEnvKey), whose ${JSON.stringify(baseURL)} ${baseProblem}`, `set ${originEnvKey} to the full base URL, e.g. https://app.example.com/api/auth`)
+    else fail('baseURL', `${JSON.stringify(baseURL)} ${baseProblem}`, `set a path such as '/api/auth', or a full URL such as 'https://api.example.com/auth'`)
   }
 
   for (const key of ['isEnabled', 'disableServerSideAuth'] as const) {
@@ -351,7 +353,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   const skewSeconds = refreshInput.skewSeconds ?? 30
   // Finite: the generated config is JSON, where Infinity becomes null (a lead of 0).
   if (typeof skewSeconds !== 'number' || !(skewSeconds >= 0) || !Number.isFinite(skewSeconds)) {
-    fail('sessionRefresh.skewSeconds', `must be a number of seconds >= 0, got ${JSON.stringify(skewSeconds)}`, 'set e.g. 30')
+    fail('sessionRefresh.skewSeconds', `must be a number of seconds >= 0, got ${shown(skewSeconds)}`, 'set e.g. 30')
   }
   const onFocus: unknown = refreshInput.enableOnWindowFocus
   if (onFocus !== undefined && typeof onFocus !== 'boolean') {
@@ -375,7 +377,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   const cacheOptions: SessionCacheOptions = cacheInput === false ? { maxAge: 0 } : (typeof cacheInput === 'object' && cacheInput !== null ? cacheInput : {})
   const sessionCache = { maxAge: cacheOptions.maxAge ?? 10, maxEntries: cacheOptions.maxEntries ?? 10_000 }
   if (typeof sessionCache.maxAge !== 'number' || !(sessionCache.maxAge >= 0) || !Number.isFinite(sessionCache.maxAge)) {
-    fail('sessionCache.maxAge', `must be a number of seconds >= 0, got ${JSON.stringify(sessionCache.maxAge)}`, 'set e.g. 10, or 0 to turn the cache off')
+    fail('sessionCache.maxAge', `must be a number of seconds >= 0, got ${shown(sessionCache.maxAge)}`, 'set e.g. 10, or 0 to turn the cache off')
   }
   if (!Number.isInteger(sessionCache.maxEntries) || !(sessionCache.maxEntries >= 1)) {
     fail('sessionCache.maxEntries', `must be a whole number >= 1, got ${JSON.stringify(sessionCache.maxEntries)}`, 'set e.g. 10000')
@@ -597,7 +599,7 @@ function resolveJwtVerification(input: unknown, fail: (key: string, problem: str
   for (const [key, fallback] of [['clockToleranceSeconds', 0], ['jwksCooldownSeconds', 30]] as const) {
     const value = options[key] ?? fallback
     // Finite: runtimeConfig is JSON, where Infinity becomes null.
-    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) fail(`jwtVerification.${key}`, `must be a number of seconds >= 0, got ${JSON.stringify(value)}`, `set e.g. ${fallback}`)
+    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) fail(`jwtVerification.${key}`, `must be a number of seconds >= 0, got ${shown(value)}`, `set e.g. ${fallback}`)
   }
   return {
     enabled: true,
@@ -635,13 +637,21 @@ function rolesExpression(roles: unknown): string | null {
 }
 
 /**
- * A path on this app (`/api/auth`) or a full http(s) URL without credentials: what `baseURL` may be. Endpoint paths
- * are joined onto it, so a space, a query, a hash or a backslash in it would break every request.
+ * What is wrong with `value` as a `baseURL`, or null when it is a path on this app (`/api/auth`) or a full http(s)
+ * URL without credentials. Endpoint paths are joined onto it, so a space, a query, a hash or a backslash in it would
+ * break every request.
  */
-export function isBaseURL(value: string): boolean {
-  if (/[\s?#\\]/.test(value)) return false
-  if (value.startsWith('/')) return !value.startsWith('//')
-  if (!/^https?:\/\/[^/]/i.test(value) || !URL.canParse(value)) return false
+/** A value as a message shows it: JSON, but a number as written (JSON would show Infinity and NaN as null). */
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value)
+}
+
+function baseURLProblem(value: string): string | null {
+  if (/\s/.test(value)) return 'contains whitespace'
+  if (/[?#]/.test(value)) return 'has a query or a hash: endpoint paths are joined onto it'
+  if (value.includes('\\')) return 'contains a backslash'
+  if (value.startsWith('/')) return value.startsWith('//') ? 'starts with //, which names another host' : null
+  if (!/^https?:\/\/[^/]/i.test(value) || !URL.canParse(value)) return 'is neither a path (\'/api/auth\') nor a full http(s) URL'
   const url = new URL(value)
-  return !url.username && !url.password
+  return url.username || url.password ? 'carries user info (user:password@)' : null
 }

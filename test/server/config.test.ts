@@ -32,6 +32,15 @@ describe('the base URL on the server', () => {
     expect(resolveAuthConfig(undefined).baseURL).toBe('/api/authjs')
   })
 
+  it('an empty NUXT_PUBLIC_AUTH_BASE_URL (a placeholder) is not set: AUTH_ORIGIN still applies; values are trimmed', () => {
+    process.env.NUXT_PUBLIC_AUTH_BASE_URL = ''
+    process.env.AUTH_ORIGIN = 'https://origin.example/api/auth\r'
+    expect(resolveAuthConfig(undefined).baseURL).toBe('https://origin.example/api/auth')
+    expect(resolveAuthConfig({ baseURL: '' }).baseURL).toBe('https://origin.example/api/auth')
+    process.env.NUXT_PUBLIC_AUTH_BASE_URL = ' https://env.example/auth\r\n'
+    expect(resolveAuthConfig(undefined).baseURL).toBe('https://env.example/auth')
+  })
+
   it('for a provider whose endpoints are this app\'s routes (Auth.js): the path only, the origin kept as the app\'s public origin', () => {
     const inApp = (runtime: Record<string, unknown> = {}) => resolveAuthConfig({ endpointsInApp: true, ...runtime })
     expect(inApp().baseURL).toBe('/api/authjs')

@@ -223,6 +223,8 @@ describe('the incumbent\'s documented values', () => {
     expect(resolveModuleOptions({ baseURL: '/api/auth' }, { AUTH_ORIGIN: 'https://app.example/api/auth' }).public.baseURL).toBe('https://app.example/api/auth')
     expect(resolveModuleOptions({ originEnvKey: 'NUXT_BASE_URL' }, { AUTH_ORIGIN: 'https://a.example/x', NUXT_BASE_URL: 'https://b.example/y' }).public.baseURL).toBe('https://b.example/y')
     expect(resolveModuleOptions({ baseURL: '/api/auth' }, {}).public.baseURL).toBe('/api/auth')
+    // A .env file with CRLF line ends.
+    expect(resolveModuleOptions({}, { AUTH_ORIGIN: 'https://app.example/api/auth\r' }).public.baseURL).toBe('https://app.example/api/auth')
     expect(resolveModuleOptions({}).public.originEnvKey).toBe('AUTH_ORIGIN')
   })
 
@@ -343,6 +345,7 @@ describe('validation added after review', () => {
     // JSON has no Infinity: the generated config would hold null (no cache, a refresh lead of 0).
     [{ sessionCache: { maxAge: Number.POSITIVE_INFINITY } }, 'auth.sessionCache.maxAge'],
     [{ sessionRefresh: { skewSeconds: Number.POSITIVE_INFINITY } }, 'auth.sessionRefresh.skewSeconds'],
+    [{ jwtVerification: { secret: 'a-secret-of-thirty-two-characters-at-least', clockToleranceSeconds: Number.POSITIVE_INFINITY } }, 'auth.jwtVerification.clockToleranceSeconds'],
     // A string is truthy: 'no' turned the focus check on.
     [{ sessionRefresh: { enableOnWindowFocus: 'no' } }, 'auth.sessionRefresh.enableOnWindowFocus'],
     [{ sessionCache: { maxEntries: 0.5 } }, 'auth.sessionCache.maxEntries'],
@@ -358,6 +361,13 @@ describe('validation added after review', () => {
     [{ provider: { type: 'local', refresh: { isEnabled: 'true' } } }, 'auth.provider.refresh.isEnabled'],
   ])('%j fails naming %s', (input, key) => {
     expect(resolveWith(input)).toContain(key)
+  })
+
+  it('shows the value as written, not as JSON shows it (Infinity, not null), and says which rule baseURL breaks', () => {
+    expect(configError({ sessionCache: { maxAge: Number.POSITIVE_INFINITY } }).message).toContain('got Infinity')
+    expect(configError({ baseURL: 'https://api.example.com/auth?v=2' }).message).toContain('has a query or a hash')
+    expect(configError({ baseURL: 'https://user:secret@api.example.com/auth' }).message).toContain('carries user info')
+    expect(configError({ baseURL: 'api/auth' }).message).toContain('is neither a path')
   })
 
   it('accepts httpOnly cookies with refresh tokens (both tokens then go through the server)', () => {

@@ -1,7 +1,7 @@
 import { hasProtocol, joinURL, parseURL, withLeadingSlash } from 'ufo'
 import staticConfig from '#gatekeeper-config'
 import type { PublicAuthConfig } from '../core/config'
-import { applyEnv, envVariable } from './env'
+import { envVariable } from './env'
 
 /**
  * The whole public config: the build-time part (generated from nuxt.config, see module.ts) under whatever
@@ -12,13 +12,15 @@ import { applyEnv, envVariable } from './env'
 export function resolveAuthConfig(runtimePublic: unknown, appBaseURL = '/'): PublicAuthConfig {
   const config = { ...staticConfig, ...(runtimePublic as Partial<PublicAuthConfig> | undefined) } as PublicAuthConfig
   if (!import.meta.client) {
-    // NUXT_PUBLIC_AUTH_BASE_URL (or NITRO_…), by Nitro's rule, as if baseURL were in runtimeConfig.public.auth.
+    // NUXT_PUBLIC_AUTH_BASE_URL (or NITRO_…), by Nitro's rule, as if baseURL were in runtimeConfig.public.auth; empty
+    // (a placeholder in a compose file) is not set. Trimmed, as the build trims AUTH_ORIGIN (a CRLF .env file).
     const env = globalThis.process?.env ?? {}
-    const { baseURL } = applyEnv({ baseURL: config.baseURL }, 'PUBLIC_AUTH', env)
+    const fromEnv = envVariable('PUBLIC_AUTH_BASE_URL', env)?.trim() || undefined
     // The incumbent's `originEnvKey` (AUTH_ORIGIN), read by the server at run time, unless NUXT_PUBLIC_AUTH_BASE_URL
     // or the app's runtimeConfig sets the base URL: those win when set, also to the build's own value.
-    const setAtRunTime = envVariable('PUBLIC_AUTH_BASE_URL', env) !== undefined || (runtimePublic as Partial<PublicAuthConfig> | undefined)?.baseURL !== undefined
-    config.baseURL = setAtRunTime ? baseURL : env[config.originEnvKey] || baseURL
+    // (Nitro puts an empty NUXT_PUBLIC_AUTH_BASE_URL into the app's runtimeConfig key as it is: not set either.)
+    const fromApp = (runtimePublic as Partial<PublicAuthConfig> | undefined)?.baseURL || undefined
+    config.baseURL = fromEnv ?? fromApp ?? (env[config.originEnvKey]?.trim() || staticConfig.baseURL)
   }
   // A login page served under baseURL follows the base URL the app runs with, not the one it was built with; it is
   // reached by a page load: on the configured origin (where the sign-in flow's redirects and cookies belong), and
