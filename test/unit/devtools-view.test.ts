@@ -106,11 +106,15 @@ describe('devtools tab page', () => {
 
   it('httpOnly cookies and session mode: says the token is not readable here', () => {
     const unreadable = { kept: true, readable: false, cookieNames: { token: 'auth.token', refreshToken: 'auth.refresh-token' }, access: null, refresh: null }
-    const httpOnly = mount(() => snapshot({ httpOnly: true, canRefresh: false, nextRefreshAt: null, tokens: unreadable }))
+    // With refresh tokens the server holds (and spends) them: the header still says the app refreshes.
+    const httpOnly = mount(() => snapshot({ httpOnly: true, canRefresh: true, nextRefreshAt: null, tokens: unreadable }))
     expect(httpOnly.text('[data-unreadable]')).toContain('are httpOnly: page scripts cannot read them')
     expect(httpOnly.root.querySelector('[data-toggle=raw]')).toBeNull()
-    const sessions = mount(() => snapshot({ sessions: true, httpOnly: true, canRefresh: false, nextRefreshAt: null, tokens: unreadable }))
+    expect(httpOnly.text('header')).toContain('refresh tokens, httpOnly cookies')
+    expect(httpOnly.root.querySelector('[data-action=refresh]')!.getAttribute('title')).toContain('the server does')
+    const sessions = mount(() => snapshot({ sessions: true, httpOnly: true, canRefresh: true, nextRefreshAt: null, tokens: unreadable }))
     expect(sessions.text('[data-unreadable]')).toContain('Session mode: the tokens stay on the server')
+    expect(sessions.text('header')).toContain('refresh tokens, session mode')
   })
 
   it('lists refreshes (trigger, tab, outcome), guard decisions and errors with their fix', () => {

@@ -43,6 +43,13 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
    * does. Throws AuthError on failure.
    */
   refresh(options?: GetSessionOptions): Promise<Session | null>
+  /**
+   * What `refresh()` would do now: this tab spends its refresh token ('tab'), the server spends the one page scripts
+   * cannot read ('server': httpOnly cookies, session mode), or it asks for the session (null).
+   */
+  refreshRoute(): 'tab' | 'server' | null
+  /** Whether the app keeps a refresh token here or on the server (the DevTools tab's header). */
+  refreshes(): boolean
   /** Signs out here and at the backend (a network error there still signs out here), then goes where `options` say. */
   signOut(options?: SignOutOptions): Promise<SignOutResult>
   /** Loads the sign-in code (in the chunk of backend-calling code) ahead of a `signIn`; the browser asks once nobody is signed in (app/scheduling.ts). */
@@ -164,6 +171,10 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       throw await report(error, operation)
     }
   }
+  function refreshRoute(): 'tab' | 'server' | null {
+    if (refresher() && tokens.refreshToken()) return 'tab'
+    return store.machine.phase === 'authenticated' && serverHeldRefresh() ? 'server' : null
+  }
   const providerActions = lazy(() => Object.fromEntries(Object.entries(strategy.actions ?? {}).map(([name, action]) => [name, () => action(context())])))
 
   async function askSession(options: GetSessionOptions = {}): Promise<Session | null> {
@@ -184,14 +195,15 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     context,
     refresher,
     actions: providerActions,
+    refreshRoute,
+    refreshes: () => refresher() !== null || serverHeldRefresh() !== null,
     async refresh(options) {
-      const renewer = refresher()
-      if (renewer && tokens.refreshToken()) {
-        await renewer.refresh()
+      const route = refreshRoute()
+      if (route === 'tab') {
+        await refresher()!.refresh()
         return store.data ?? null
       }
-      const held = store.machine.phase === 'authenticated' ? serverHeldRefresh() : null
-      return await (held ? held.refresh(() => askSession(options)) : askSession(options))
+      return await (route === 'server' ? serverHeldRefresh()!.refresh(() => askSession(options)) : askSession(options))
     },
     getSession: session.getSession,
     ensureChecked: session.ensureChecked,

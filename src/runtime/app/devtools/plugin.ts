@@ -240,8 +240,6 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
   setDevSink(log.record)
   hookEvents(nuxtApp, log)
   const manager = () => nuxtApp.$gatekeeper as AuthManager
-  // Page scripts cannot read the refresh token: the server keeps and spends it (app/manager.ts, serverHeldRefresh).
-  const serverHoldsRefreshToken = () => manager().config.refreshToken !== null && !manager().tokens.readable
   nuxtApp.hook('app:created', () => {
     log.merge(takeRedirectCookie())
     log.merge((nuxtApp.payload as Record<string, unknown>)[DEVTOOLS_PAYLOAD_KEY])
@@ -289,22 +287,18 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
         },
         clockOffsetMs: offset,
         // A refresh token this tab spends, or one the server holds for it (httpOnly cookies, session mode).
-        canRefresh: refresher !== null || serverHoldsRefreshToken(),
+        canRefresh: manager().refreshes(),
         nextRefreshAt: refresher?.dueAt() ?? null,
         entries: log.entries(),
         version: log.version,
       }
     },
     refresh() {
-      // As useAuth().refresh() decides (app/manager.ts): this tab spends its refresh token; with httpOnly cookies or
-      // session mode the server spends it for a signed-in user; otherwise the session is checked.
-      const m = manager()
-      const how = m.refresher() !== null && m.tokens.refreshToken() !== null
-        ? 'refreshed'
-        : serverHoldsRefreshToken() && m.store.status === 'authenticated' ? 'the server refreshed' : 'no refresh token, so the session was checked'
+      // Said as useAuth().refresh() decides it (app/manager.ts).
+      const how = { tab: 'refreshed', server: 'the server refreshed', none: 'no refresh token, so the session was checked' }[manager().refreshRoute() ?? 'none']
       return act(() => {
         devRefreshTrigger('devtools')
-        return m.refresh()
+        return manager().refresh()
       }, session => `${how}: ${session ? 'signed in' : 'nobody is signed in'}`)
     },
     recheck: () => act(() => manager().getSession({ force: true }), session => (session ? 'the backend answered with a session' : 'the backend says nobody is signed in')),
