@@ -303,7 +303,13 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     for (const path of ['/api/upstream/..%2f..%2fauth%2fsession', '/api/upstream/%2e%2e/x', '/api/upstream/a/%2E%2E/%2E%2E/b', '/api/upstream/x%5c..%5cy', '/api/upstream/..;/x', '/api/upstream/a/..;jsessionid=1/b', '/api/upstream/.;/x', '/api/upstream/.%2e;x/admin']) {
       expect(await rawStatus(baseURL, path), path).toBe(400)
     }
-    expect((await fetch(`${baseURL}/api/upstream/me`, { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403)
+    const crossSite = await fetch(`${baseURL}/api/upstream/me`, { headers: { 'sec-fetch-site': 'cross-site' } })
+    expect(crossSite.status).toBe(403)
+    // The route's own refusals are for this visitor alone too.
+    expect(crossSite.headers.get('cache-control')).toBe('private, no-store')
+    const outside = await fetch(`${baseURL}/api/upstream/x%5cy`)
+    expect(outside.status).toBe(400)
+    expect(outside.headers.get('cache-control')).toBe('private, no-store')
     // Browsers without Sec-Fetch-Site: the Origin, else the Referer, decides.
     expect((await fetch(`${baseURL}/api/upstream/me`, { headers: { origin: 'https://evil.example' } })).status).toBe(403)
     expect((await fetch(`${baseURL}/api/upstream/me`, { headers: { referer: 'https://evil.example/page' } })).status).toBe(403)
