@@ -155,6 +155,12 @@ export default defineRelayRoute(async (event) => {
       response = await send(successor)
     }
   }
+  // Session mode: what the request changed (a refresh refused: the session ended) is stored before any of the answer
+  // is set, so a storage failure answers 503 with none of the upstream's headers (its Location, its caching).
+  await relay.tokens.commit().catch(async (error: unknown) => {
+    await response.body?.cancel().catch(() => {})
+    throw relayError(error)
+  })
   setResponseStatus(event, response.status, response.statusText)
   for (const [name, value] of response.headers) {
     if (DROPPED_RESPONSE_HEADERS.has(name)) continue
@@ -164,10 +170,6 @@ export default defineRelayRoute(async (event) => {
   // Only the bare directives: `private="set-cookie"` keeps one header from shared caches, not the answer.
   const cacheControl = String(getResponseHeader(event, 'cache-control') ?? '')
   if (!/(?:^|,)\s*(?:private|no-store)\s*(?:,|$)/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')
-  // Session mode: what the request changed (a refresh refused: the session ended) is stored before the answer streams.
-  await relay.tokens.commit().catch((error: unknown) => {
-    throw relayError(error)
-  })
   if (!response.body) return null
   return sendStream(event, response.body)
 })
