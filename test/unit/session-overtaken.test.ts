@@ -8,7 +8,12 @@ import { createSession } from '../../src/runtime/app/session'
 import type { AppTokens } from '../../src/runtime/app/tokens'
 import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
 
-vi.mock('../../src/runtime/app/tabs/lock', () => ({ withTokenLock: async <T>(task: () => Promise<T>) => await task() }))
+// The cross-tab token lock, held by another tab while `lock.held` is pending.
+const lock = vi.hoisted(() => ({ held: null as Promise<void> | null }))
+vi.mock('../../src/runtime/app/tabs/lock', () => ({ withTokenLock: async <T>(task: () => Promise<T>) => {
+  await lock.held
+  return await task()
+} }))
 
 const cookie = (name: string) => ({ name, maxAge: 600, sameSite: 'lax' as const, secure: false, httpOnly: false })
 const tokenConfig = { token: { cookie: cookie('t'), headerName: 'Authorization', type: 'Bearer', maxAgeInSeconds: 600 }, refreshToken: null }
@@ -42,6 +47,7 @@ function setup(phase: 'authenticated' | 'unknown') {
     get status() { return store.machine.phase === 'unknown' ? 'loading' : store.machine.phase },
   }
   const answers: Array<() => void> = []
+  const posted: unknown[] = []
   const users: Record<string, string> = { T1: 'alice', T1b: 'alice', T2: 'bob' }
   const strategy = {
     // The backend answers for the token the request carried, when the test says so.
@@ -54,11 +60,11 @@ function setup(phase: 'authenticated' | 'unknown') {
   const session = createSession({
     parts: {
       nuxtApp: { callHook: async () => {} }, store, tokens, strategy, context: () => context,
-      navigation: { enforceGuard: async () => {} }, tabs: { post: () => {} }, report: async (e: unknown) => e as AuthError,
+      navigation: { enforceGuard: async () => {} }, tabs: { post: (message: unknown) => posted.push(message) }, report: async (e: unknown) => e as AuthError,
     } as never,
     refresher: () => null,
   })
-  return { jar, tokens, store, session, answers }
+  return { jar, tokens, store, session, answers, posted }
 }
 
 const tick = () => new Promise(resolve => setTimeout(resolve, 0))
@@ -100,5 +106,22 @@ describe('a session check overtaken by another tab writing the jar', () => {
     expect(await onSignedIn).toEqual({ user: 'bob' })
     await focusCheck
     expect(store.data).toEqual({ user: 'bob' })
+  })
+
+  it('a check that finds no tokens waits for the lock while another tab signs in: it clears nothing and tells no tab to sign out', async () => {
+    const { jar, tokens, store, session, posted } = setup('authenticated')
+    let release!: () => void
+    lock.held = new Promise<void>(resolve => (release = resolve))
+    jar.delete('t') // the cookie expired, or another tab signed out
+    const check = session.getSession()
+    await tick()
+    // Tab B holds the lock: it signs in as bob and writes the jar before this tab's sign-out may run.
+    jar.set('t', 'T2')
+    release()
+    lock.held = null
+    await check
+    expect(tokens.token()).toBe('T2')
+    expect(posted).not.toContainEqual({ type: 'signed-out' })
+    expect(store.machine.phase).toBe('authenticated')
   })
 })

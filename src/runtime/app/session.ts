@@ -106,7 +106,8 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     const epoch = store.machine.epoch
     const renewer = refresher()
     if (tokens.kept && tokens.readable && !tokens.token() && !tokens.refreshToken()) {
-      await concludeSignedOut(epoch)
+      // Still without tokens once the lock is ours: another tab may have signed in while we waited for it.
+      await concludeSignedOut(epoch, () => !tokens.token() && !tokens.refreshToken())
       return null
     }
     // An expired access token is refreshed first (once, shared), so the check does not die on a 401.
