@@ -2,7 +2,6 @@ import { createError, getRequestHeaders, getRequestWebStream, getResponseHeader,
 import { joinURL, parsePath } from 'ufo'
 import { useRuntimeConfig } from '#imports'
 import { isAuthError } from '../../core'
-import { formatAuthorization } from '../../core/token'
 import { refreshOnServer, responseSent } from '../../shared/server-refresh'
 import { cleartextUpstreamWarning, sendsTokenInClear } from '../../shared/cleartext-upstream'
 import { serverSettings } from '../../shared/server-settings'
@@ -114,7 +113,6 @@ export default defineRelayRoute(async (event) => {
   // The visitor's token (the cookie, or the token header useAuthFetch sent), refreshed first when due.
   const { token, renewed, relay } = await freshToken(event)
   const header = relay.config.token!
-  const authorizationFor = (current: string | null) => (current ? { name: header.headerName, value: formatAuthorization(header.type, current) } : null)
   const length = event.node.req.headers['content-length']
   const hasBody = !['GET', 'HEAD'].includes(event.method) && length !== '0' && (length !== undefined || event.node.req.headers['transfer-encoding'] !== undefined)
 
@@ -125,7 +123,7 @@ export default defineRelayRoute(async (event) => {
   })
   const send = (current: string | null) => fetch(target, {
     method: event.method,
-    headers: upstreamHeaders(event, header.headerName.toLowerCase(), authorizationFor(current)),
+    headers: upstreamHeaders(event, header.headerName.toLowerCase(), relay.tokens.authorization(current)),
     body: hasBody ? getRequestWebStream(event) as ReadableStream : undefined,
     // Node's fetch streams a request body only half-duplex.
     ...(hasBody ? { duplex: 'half' } : {}),
