@@ -2,6 +2,7 @@ import { createApp, eventHandler, toNodeListener } from 'h3'
 import { fetchNodeRequestHandler } from 'node-mock-http'
 import { createStorage, prefixStorage } from 'unstorage'
 import { describe, expect, it } from 'vitest'
+import { AuthError } from '../../src/runtime/core'
 import type { PublicAuthConfig } from '../../src/runtime/core/config'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
@@ -82,5 +83,35 @@ describe('a sign-in in session mode', () => {
     const response = await fetchNodeRequestHandler(signInRoute(service, { token: 'eyJ.new', refreshToken: 'new' }) as never, '/signin', { method: 'POST', headers: { cookie } })
     const plain = response.headers.getSetCookie().find(line => line.startsWith(`${settings.cookieName}=`))
     expect(plain).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/)
+  })
+})
+
+describe('a refresh in session mode', () => {
+  it('after a 429 with Retry-After, requests of that session during the wait get the refusal with the time left, without asking the backend again', async () => {
+    const service = await sessions()
+    const opened = await service.create({ token: 'eyJ.expired', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const cookie = `${settings.cookieName}=${await service.keys.sign(opened.id)}`
+    let asked = 0
+    const refreshRoute = toNodeListener(createApp().use('/refresh', eventHandler(async (event) => {
+      const jar = sessionJar(await loadRequestSession(event, service), config)
+      const refused = await jar.refreshExclusive!(async () => {
+        asked++
+        throw new AuthError('RATE_LIMITED', 'Too many refreshes', { status: 429, retryAfterMs: 30_000 })
+      }).then(() => null, (error: AuthError) => ({ code: error.code, retryAfterMs: error.retryAfterMs }))
+      return { refused }
+    })))
+    const answers = []
+    for (let request = 0; request < 3; request++) {
+      const response = await fetchNodeRequestHandler(refreshRoute as never, '/refresh', { method: 'POST', headers: { cookie } })
+      answers.push((await response.json() as { refused: { code: string, retryAfterMs: number } | null }).refused)
+    }
+    expect(asked).toBe(1)
+    for (const refused of answers) {
+      expect(refused?.code).toBe('RATE_LIMITED')
+      expect(refused!.retryAfterMs).toBeGreaterThan(25_000)
+      expect(refused!.retryAfterMs).toBeLessThanOrEqual(30_000)
+    }
+    // The session and its tokens stay: a rate limit is no verdict.
+    expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.expired', refreshToken: 'r1' })
   })
 })

@@ -95,12 +95,13 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
 /** Until when a rate-limited refresh answers its refusal (see the top of this file). */
 const rateLimitedUntil = /* @__PURE__ */ new WeakMap<Promise<unknown>, number>()
 
-function rateLimitHoldMs(error: unknown): number {
+/** How long a refresh's refusal holds: a 429's Retry-After, at most RETRY_AFTER_MAX_MS; 0 for anything else. */
+export function rateLimitHoldMs(error: unknown): number {
   return isAuthError(error) && error.code === 'RATE_LIMITED' && error.retryAfterMs ? Math.min(error.retryAfterMs, RETRY_AFTER_MAX_MS) : 0
 }
 
 /** The refusal as a request now should see it: the wait left, not the one the backend said when it answered. */
-function withTimeLeft(error: unknown, until: number | undefined): unknown {
+export function withTimeLeft(error: unknown, until: number | undefined): unknown {
   if (until === undefined || !isAuthError(error)) return error
   return new AuthError(error.code, error.message, { status: error.status, data: error.data, retryAfterMs: Math.max(0, until - Date.now()), cause: error.cause })
 }

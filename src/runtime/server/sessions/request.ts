@@ -4,6 +4,7 @@ import type { PublicAuthConfig } from '../../core/config'
 import { valueAt } from '../../core/pointer'
 import { jwtExpiry } from '../../core/token'
 import { createExpiringCache } from '../../shared/expiring-cache'
+import { rateLimitHoldMs, withTimeLeft } from '../../shared/refresh-dedupe'
 import type { CookieJar } from '../../shared/token-store'
 import { SessionStorageError, type OpenSession, type SessionService, type SessionTokens } from './store'
 
@@ -37,6 +38,13 @@ export const REQUEST_SESSION = Symbol.for('nuxt-gatekeeper:request-session')
  */
 const unstored = createExpiringCache<{ spent: SessionTokens, next: SessionTokens }>(10_000)
 const UNSTORED_MS = 60 * 60 * 1000
+
+/**
+ * A backend's 429 (with Retry-After) to a session's refresh, by session handle, for the wait it asked: the session's
+ * requests meanwhile get the refusal with the time left instead of asking again (as shared/refresh-dedupe.ts holds
+ * it for the token modes). Per instance.
+ */
+const rateLimited = createExpiringCache<{ spent: SessionTokens, error: unknown, until: number }>(10_000)
 
 const NONE: SessionTokens = { token: null, refreshToken: null }
 
@@ -187,7 +195,13 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
           if (outcome !== 'replaced' || (jwtExpiry(adopted.token ?? '') ?? Number.POSITIVE_INFINITY) > Date.now()) return
           base = adopted
         }
-        const result = await refresh()
+        const held = rateLimited.get(open.handle)
+        if (held && held.spent.refreshToken === base.refreshToken && held.spent.token === base.token) throw withTimeLeft(held.error, held.until)
+        const result = await refresh().catch((error: unknown) => {
+          const holdMs = rateLimitHoldMs(error)
+          if (holdMs > 0) rateLimited.set(open.handle, { spent: base, error, until: Date.now() + holdMs }, Date.now() + holdMs)
+          throw error
+        })
         const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || base.refreshToken }
         const outcome = await state.service.replaceTokens(open.handle, base, next).catch((error: unknown) => {
           unstored.set(open.handle, { spent: base, next }, Date.now() + UNSTORED_MS)
