@@ -2,9 +2,9 @@ import { deleteCookie, getCookie, getHeader, getRequestIP, getRequestProtocol, s
 import { AuthError, type TokenResult } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { valueAt } from '../../core/pointer'
-import { jwtExpiry } from '../../core/token'
 import { createExpiringCache } from '../../shared/expiring-cache'
 import { rateLimitHoldMs, withTimeLeft } from '../../shared/refresh-dedupe'
+import { localExpiry } from '../../shared/server-issuer-clock'
 import type { CookieJar } from '../../shared/token-store'
 import { SessionStorageError, type OpenSession, type SessionService, type SessionTokens } from './store'
 
@@ -192,7 +192,8 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
           state.persisted = adopted
           state.current = adopted
           // Still good: nothing to refresh. Expired meanwhile: refreshed with the successor (the jar holds it now).
-          if (outcome !== 'replaced' || (jwtExpiry(adopted.token ?? '') ?? Number.POSITIVE_INFINITY) > Date.now()) return
+          // (Judged by the issuer's clock as this process knows it, as every other expiry on the server.)
+          if (outcome !== 'replaced' || localExpiry(adopted.token ?? '') > Date.now()) return
           base = adopted
         }
         const held = rateLimited.get(open.handle)
