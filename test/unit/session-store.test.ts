@@ -64,9 +64,14 @@ describe('the session store', () => {
     expect(listed.map(entry => entry.id).sort()).toEqual([laptop.handle, phone.handle].sort())
     expect(listed.find(entry => entry.current)?.id).toBe(laptop.handle)
     expect(await sessions.userHandles(42)).toEqual([other.handle])
-    await sessions.revoke(phone.handle)
+    expect(await sessions.revoke(phone.handle)).toBe(true)
     expect(await sessions.read(phone.handle)).toBeNull()
     expect((await sessions.listUser('u1', null)).map(entry => entry.id)).toEqual([laptop.handle])
+    // Gone already, or expired but not yet swept (memory keeps it until the sweep): no session ended.
+    expect(await sessions.revoke(phone.handle)).toBe(false)
+    const idle = await sessions.create(tokens, device('u1'))
+    expect(await sessions.revoke(idle.handle, Date.now() + 61_000)).toBe(false)
+    expect(await sessions.userHandles('u1')).toEqual([laptop.handle])
   })
 
   it('memory stays bounded: beyond maxEntries the least recently seen session goes', async () => {

@@ -278,9 +278,16 @@ export function createSessionService({ storage, storageName, keys, settings, loc
       }, { wait: false })
     },
 
-    /** Ends a session: waits for a refresh in flight, so nothing writes it back afterwards. */
-    async revoke(handle: string) {
-      await locked(handle, () => remove(handle))
+    /**
+     * Ends a session: waits for a refresh in flight, so nothing writes it back afterwards. True when it was live (not
+     * already gone or expired, which a storage without expiring keys keeps until its sweep).
+     */
+    async revoke(handle: string, now = Date.now()): Promise<boolean> {
+      return await locked(handle, async () => {
+        const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
+        await remove(handle, meta)
+        return meta !== null && sessionExpiry(meta, settings) > now
+      }) ?? false
     },
 
     handleOf,

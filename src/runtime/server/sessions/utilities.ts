@@ -41,7 +41,10 @@ export function currentSessionId(event: H3Event): string | null {
  * Takes effect on every server instance at once: the next request with that session is signed out.
  */
 export async function revokeSession(target: H3Event | string): Promise<void> {
-  if (!isEvent(target)) return await (await sessionService()).revoke(target)
+  if (!isEvent(target)) {
+    await (await sessionService()).revoke(target)
+    return
+  }
   const state = loadedSession(target)
   const open = state?.open
   if (!state || !open) return
@@ -63,8 +66,9 @@ export async function revokeUserSessions(userId: string | number, { except }: { 
   const service = await sessionService()
   return await withStorage(event, async () => {
     const handles = (await service.userHandles(userId)).filter(handle => handle !== kept)
-    await Promise.all(handles.map(handle => service.revoke(handle)))
-    return handles.length
+    // Only live ones count: an expired session a storage without expiring keys has not swept yet is no sign-out.
+    const ended = await Promise.all(handles.map(handle => service.revoke(handle)))
+    return ended.filter(Boolean).length
   })
 }
 
