@@ -108,8 +108,8 @@ describe('a session check overtaken by another tab writing the jar', () => {
     expect(store.data).toEqual({ user: 'bob' })
   })
 
-  it('a check that finds no tokens waits for the lock while another tab signs in: it clears nothing and tells no tab to sign out', async () => {
-    const { jar, tokens, store, session, posted } = setup('authenticated')
+  it('a check that finds no tokens waits for the lock while another tab signs in: it clears nothing, tells no tab to sign out, and asks about the new token', async () => {
+    const { jar, tokens, store, session, posted, answers } = setup('authenticated')
     let release!: () => void
     lock.held = new Promise<void>(resolve => (release = resolve))
     jar.delete('t') // the cookie expired, or another tab signed out
@@ -119,9 +119,12 @@ describe('a session check overtaken by another tab writing the jar', () => {
     jar.set('t', 'T2')
     release()
     lock.held = null
-    await check
+    await answerAll(answers, check)
     expect(tokens.token()).toBe('T2')
     expect(posted).not.toContainEqual({ type: 'signed-out' })
     expect(store.machine.phase).toBe('authenticated')
+    // The check answers about the token held now (bob's), not null beside alice's data.
+    expect(await check).toEqual({ user: 'bob' })
+    expect(store.data).toEqual({ user: 'bob' })
   })
 })

@@ -113,5 +113,9 @@ describe('a refresh in session mode', () => {
     }
     // The session and its tokens stay: a rate limit is no verdict.
     expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.expired', refreshToken: 'r1' })
+    // Tokens another request (another instance) got meanwhile are no longer the ones refused: they are refreshed.
+    await service.replaceTokens(opened.handle, { token: 'eyJ.expired', refreshToken: 'r1' }, { token: 'eyJ.other', refreshToken: 'r2' })
+    await fetchNodeRequestHandler(refreshRoute as never, '/refresh', { method: 'POST', headers: { cookie } })
+    expect(asked).toBe(2)
   })
 })

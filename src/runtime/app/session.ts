@@ -106,9 +106,11 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     const epoch = store.machine.epoch
     const renewer = refresher()
     if (tokens.kept && tokens.readable && !tokens.token() && !tokens.refreshToken()) {
-      // Still without tokens once the lock is ours: another tab may have signed in while we waited for it.
+      // Still without tokens once the lock is ours: another tab may have signed in while we waited for it. Then its
+      // token is asked about (that tab's signed-in message may join this check rather than start another).
       await concludeSignedOut(epoch, () => !tokens.token() && !tokens.refreshToken())
-      return null
+      if (!tokens.token() && !tokens.refreshToken()) return null
+      return store.machine.epoch === epoch && round < RECHECKS ? await check(round + 1) : store.data ?? null
     }
     // An expired access token is refreshed first (once, shared), so the check does not die on a 401.
     if (renewer?.needsRefresh()) {

@@ -67,8 +67,11 @@ export async function revokeUserSessions(userId: string | number, { except }: { 
   return await withStorage(event, async () => {
     const handles = (await service.userHandles(userId)).filter(handle => handle !== kept)
     // Only live ones count: an expired session a storage without expiring keys has not swept yet is no sign-out.
-    const ended = await Promise.all(handles.map(handle => service.revoke(handle)))
-    return ended.filter(Boolean).length
+    // Every revocation is tried before a failure is reported.
+    const outcomes = await Promise.allSettled(handles.map(handle => service.revoke(handle)))
+    const failed = outcomes.find(outcome => outcome.status === 'rejected')
+    if (failed) throw failed.reason
+    return outcomes.filter(outcome => outcome.status === 'fulfilled' && outcome.value).length
   })
 }
 
