@@ -1,7 +1,7 @@
 import { findProvider, providers, unknownOptionKeys, type OptionShape, type ProviderOptions } from '../providers'
 import type { OptionIssue } from '../providers/types'
 import { DEFAULT_MAX_BODY_BYTES } from './runtime/core/body'
-import { DEFAULT_RELAY_HEADERS, HTTP_TOKEN, isRelayableHeader } from './runtime/core/protocol'
+import { baseURLProblem, DEFAULT_RELAY_HEADERS, HTTP_TOKEN, isRelayableHeader } from './runtime/core/protocol'
 import type { PublicAuthConfig } from './runtime/core/config'
 import type { ServerSettings } from './runtime/shared/server-settings'
 import type { SharedStateSettings } from './runtime/shared/shared-state'
@@ -636,22 +636,7 @@ function rolesExpression(roles: unknown): string | null {
   return null
 }
 
-/**
- * What is wrong with `value` as a `baseURL`, or null when it is a path on this app (`/api/auth`) or a full http(s)
- * URL without credentials. Endpoint paths are joined onto it, so a space, a query, a hash or a backslash in it would
- * break every request.
- */
 /** A value as a message shows it: JSON, but a number as written (JSON would show Infinity and NaN as null). */
 function shown(value: unknown): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value)
-}
-
-function baseURLProblem(value: string): string | null {
-  if (/\s/.test(value)) return 'contains whitespace'
-  if (/[?#]/.test(value)) return 'has a query or a hash: endpoint paths are joined onto it'
-  if (value.includes('\\')) return 'contains a backslash'
-  if (value.startsWith('/')) return value.startsWith('//') ? 'starts with //, which names another host' : null
-  if (!/^https?:\/\/[^/]/i.test(value) || !URL.canParse(value)) return 'is neither a path (\'/api/auth\') nor a full http(s) URL'
-  const url = new URL(value)
-  return url.username || url.password ? 'carries user info (user:password@)' : null
 }

@@ -102,6 +102,13 @@ describe('NUXT_AUTH_SESSION_CACHE_MAX_AGE', () => {
   })
 })
 
+describe('a base URL set at run time that every request would fail with', () => {
+  it('stops the server at start, naming the value, the rule it breaks and where it comes from', async () => {
+    const started = onFreePort(port => serveBuilt(fixtureDir, { NUXT_PUBLIC_AUTH_BASE_URL: 'https://api.example.com/auth?v=2' }, { port, readyPath: '/api/_test/counters' }))
+    await expect(started).rejects.toThrow('The base URL this server runs with, "https://api.example.com/auth?v=2", has a query or a hash: endpoint paths are joined onto it. It comes from NUXT_PUBLIC_AUTH_BASE_URL')
+  })
+})
+
 describe('AUTH_ORIGIN (auth.originEnvKey)', () => {
   it('sets the base URL at run time, for SSR and for the browser config, as with the incumbent', async () => {
     const user = newUser()

@@ -79,3 +79,18 @@ const UNRELAYABLE = /^(?:host|cookie|authorization|origin|referer|user-agent|via
 export function isRelayableHeader(name: string): boolean {
   return HTTP_TOKEN.test(name) && !UNRELAYABLE.test(name)
 }
+
+/**
+ * What is wrong with `value` as a `baseURL`, or null when it is a path on this app (`/api/auth`) or a full http(s)
+ * URL without credentials. Endpoint paths are joined onto it, so a space, a query, a hash or a backslash in it would
+ * break every request.
+ */
+export function baseURLProblem(value: string): string | null {
+  if (/\s/.test(value)) return 'contains whitespace'
+  if (/[?#]/.test(value)) return 'has a query or a hash: endpoint paths are joined onto it'
+  if (value.includes('\\')) return 'contains a backslash'
+  if (value.startsWith('/')) return value.startsWith('//') ? 'starts with //, which names another host' : null
+  if (!/^https?:\/\/[^/]/i.test(value) || !URL.canParse(value)) return 'is neither a path (\'/api/auth\') nor a full http(s) URL'
+  const url = new URL(value)
+  return url.username || url.password ? 'carries user info (user:password@)' : null
+}
