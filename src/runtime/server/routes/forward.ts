@@ -87,7 +87,12 @@ function parseRoutes(routes: Record<string, string>): Route[] {
   return parsed.sort((a, b) => b.prefix.length - a.prefix.length)
 }
 
-function upstreamHeaders(event: H3Event, tokenHeader: string, authorization: { name: string, value: string } | null): Headers {
+/**
+ * The headers the upstream gets: the browser's, less what is hop-by-hop, names this app's visitor or describes the
+ * browser's request (set from what this server saw), and less the token header (`tokenHeader`, lower case), which
+ * only `authorization` (the visitor's token as this route decided it) sets.
+ */
+export function upstreamHeaders(event: H3Event, tokenHeader: string, authorization: { name: string, value: string } | null): Headers {
   const incoming = getRequestHeaders(event)
   // Names the request's own Connection header lists are hop-by-hop too.
   const listed = new Set((incoming.connection ?? '').split(',').map(name => name.trim().toLowerCase()).filter(Boolean))
