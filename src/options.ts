@@ -400,8 +400,9 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   }
 
   const authorizationInput: unknown = input.authorization ?? {}
-  if (typeof authorizationInput !== 'object' || authorizationInput === null || Array.isArray(authorizationInput)) fail('authorization', `must be an object, got ${JSON.stringify(authorizationInput)}`, `set e.g. { roles: '/user/roles' }`)
-  const { roles = '/roles', forbiddenPage } = (typeof authorizationInput === 'object' && authorizationInput !== null && !Array.isArray(authorizationInput) ? authorizationInput : {}) as AuthorizationOptions
+  const authorizationIsObject = typeof authorizationInput === 'object' && authorizationInput !== null && !Array.isArray(authorizationInput)
+  if (!authorizationIsObject) fail('authorization', `must be an object, got ${JSON.stringify(authorizationInput)}`, `set e.g. { roles: '/user/roles' }`)
+  const { roles = '/roles', forbiddenPage } = (authorizationIsObject ? authorizationInput : {}) as AuthorizationOptions
   const rolesSource = rolesExpression(roles)
   if (rolesSource === null) fail('authorization.roles', `must be a JSON pointer ('/user/roles') or a self-contained, synchronous function (session) => string[], got ${typeof roles === 'function' ? String(roles).slice(0, 80) : JSON.stringify(roles)}`, `set e.g. '/user/roles', or (session) => session.user.roles`)
   if (forbiddenPage !== undefined && (typeof forbiddenPage !== 'string' || !forbiddenPage.startsWith('/') || forbiddenPage.startsWith('//'))) {

@@ -59,8 +59,7 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
       check.fail('refresh', `is the shape of type 'local' (sidebase 1.x), which type 'refresh' does not read`, `with type 'refresh' write endpoints.refresh, refreshToken and refreshOnlyToken; or write type: 'local' with refresh: { isEnabled: true, … }`)
     }
     if (!sidebase08) {
-      for (const [key, written] of [['refreshToken', raw.refreshToken], ['refreshOnlyToken', raw.refreshOnlyToken], ['endpoints.refresh', raw.endpoints?.refresh]] as const) {
-        const under = { 'refreshToken': 'refresh.token', 'refreshOnlyToken': 'refresh.refreshOnlyToken', 'endpoints.refresh': 'refresh.endpoint' }[key]
+      for (const [key, written, under] of [['refreshToken', raw.refreshToken, 'refresh.token'], ['refreshOnlyToken', raw.refreshOnlyToken, 'refresh.refreshOnlyToken'], ['endpoints.refresh', raw.endpoints?.refresh, 'refresh.endpoint']] as const) {
         if (written !== undefined) check.fail(key, `is the shape of type 'refresh' (sidebase 0.8), which type 'local' with refresh does not read`, `move it to ${under}`)
       }
     }
