@@ -1,7 +1,7 @@
 import { findProvider, providers, unknownOptionKeys, type OptionShape, type ProviderOptions } from '../providers'
 import type { OptionIssue } from '../providers/types'
 import { DEFAULT_MAX_BODY_BYTES } from './runtime/core/body'
-import { baseURLProblem, DEFAULT_RELAY_HEADERS, HTTP_TOKEN, isRelayableHeader } from './runtime/core/protocol'
+import { baseURLProblem, DEFAULT_RELAY_HEADERS, HTTP_TOKEN, isRelayableHeader, withoutUserInfo } from './runtime/core/protocol'
 import type { PublicAuthConfig } from './runtime/core/config'
 import type { ServerSettings } from './runtime/shared/server-settings'
 import type { SharedStateSettings } from './runtime/shared/shared-state'
@@ -292,8 +292,10 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   const baseURL = fromEnv ?? input.baseURL ?? '/api/auth'
   const baseProblem = typeof baseURL === 'string' ? baseURLProblem(baseURL) : 'is not a string'
   if (baseProblem) {
-    if (fromEnv !== undefined) fail('baseURL', `comes from the environment variable ${originEnvKey} (auth.originEnvKey), whose ${JSON.stringify(baseURL)} ${baseProblem}`, `set ${originEnvKey} to the full base URL, e.g. https://app.example.com/api/auth`)
-    else fail('baseURL', `${JSON.stringify(baseURL)} ${baseProblem}`, `set a path such as '/api/auth', or a full URL such as 'https://api.example.com/auth'`)
+    // Shown without a password it may carry.
+    const written = JSON.stringify(typeof baseURL === 'string' ? withoutUserInfo(baseURL) : baseURL)
+    if (fromEnv !== undefined) fail('baseURL', `comes from the environment variable ${originEnvKey} (auth.originEnvKey), whose ${written} ${baseProblem}`, `set ${originEnvKey} to the full base URL, e.g. https://app.example.com/api/auth`)
+    else fail('baseURL', `${written} ${baseProblem}`, `set a path such as '/api/auth', or a full URL such as 'https://api.example.com/auth'`)
   }
 
   for (const key of ['isEnabled', 'disableServerSideAuth'] as const) {

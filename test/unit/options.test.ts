@@ -366,7 +366,11 @@ describe('validation added after review', () => {
   it('shows the value as written, not as JSON shows it (Infinity, not null), and says which rule baseURL breaks', () => {
     expect(configError({ sessionCache: { maxAge: Number.POSITIVE_INFINITY } }).message).toContain('got Infinity')
     expect(configError({ baseURL: 'https://api.example.com/auth?v=2' }).message).toContain('has a query or a hash')
-    expect(configError({ baseURL: 'https://user:secret@api.example.com/auth' }).message).toContain('carries user info')
+    const withCredentials = configError({ baseURL: 'https://user:secret@api.example.com/auth' }).message
+    expect(withCredentials).toContain('carries user info')
+    // The password is not written into the build's log.
+    expect(withCredentials).toContain('"https://…@api.example.com/auth"')
+    expect(withCredentials).not.toContain('secret')
     expect(configError({ baseURL: 'api/auth' }).message).toContain('is neither a path')
   })
 

@@ -94,3 +94,8 @@ export function baseURLProblem(value: string): string | null {
   const url = new URL(value)
   return url.username || url.password ? 'carries user info (user:password@)' : null
 }
+
+/** `value` with its user info (`user:password@`) hidden: for messages that show a URL. */
+export function withoutUserInfo(value: string): string {
+  return value.replace(/^([a-z][\w+.-]*:\/\/)[^/]*@/i, '$1…@')
+}

@@ -1,6 +1,6 @@
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
 import staticConfig from '#gatekeeper-config'
-import { baseURLProblem } from '../../core/protocol'
+import { baseURLProblem, withoutUserInfo } from '../../core/protocol'
 import { serverAuthConfig } from '../config'
 
 /**
@@ -16,7 +16,7 @@ export default defineNitroPlugin((nitroApp) => {
   // The build checked its own base URL; one set at run time is checked here, once: with it every auth request would
   // fail, so the server does not start (as for a bad option at build time).
   const problem = baseURLProblem(baseURL)
-  if (problem) throw new Error(`[nuxt-gatekeeper] The base URL this server runs with, ${JSON.stringify(baseURL)}, ${problem}. It comes from NUXT_PUBLIC_AUTH_BASE_URL, else the app's runtimeConfig.public.auth.baseURL, else ${staticConfig.originEnvKey}. Fix: set it to a path such as '/api/auth' or a full URL such as 'https://api.example.com/auth'`)
+  if (problem) throw new Error(`[nuxt-gatekeeper] The base URL this server runs with, ${JSON.stringify(withoutUserInfo(baseURL))}, ${problem}. It comes from NUXT_PUBLIC_AUTH_BASE_URL, else the app's runtimeConfig.public.auth.baseURL, else ${staticConfig.originEnvKey}. Fix: set it to a path such as '/api/auth' or a full URL such as 'https://api.example.com/auth'`)
   nitroApp.hooks.hook('request', (event) => {
     const config = useRuntimeConfig(event).public
     config.auth = { ...(config.auth as object | undefined), baseURL }
