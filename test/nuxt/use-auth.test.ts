@@ -346,6 +346,24 @@ describe('races and endings', () => {
     expect(useAuth().data.value).toEqual(USER)
   })
 
+  it('a wrong password while the first check runs leaves the guard waiting for that check, not sending to login', async () => {
+    // A client-only start: a stored token, no verdict yet, the check under way.
+    const state = useAuthState()
+    state.store.machine = { phase: 'unknown', activity: null, error: null, checkFailed: false, epoch: state.store.machine.epoch }
+    state.setToken(TOKEN)
+    mode.session = 'slow'
+    const check = useAuth().getSession()
+    const failure = await failureOf(useAuth().signIn({ email: USER.email, password: 'wrong' }, { redirect: false }))
+    expect(failure.code).toBe('INVALID_CREDENTIALS')
+    expect(useAuth().error.value).toBe('INVALID_CREDENTIALS')
+    const manager = useNuxtApp().$gatekeeper as AuthManager
+    const protectedPage = { path: '/profile', fullPath: '/profile', meta: { auth: true }, matched: [{}], query: {} }
+    expect(manager.guardTarget(protectedPage as never)).toBe('wait')
+    await check
+    expect(useAuth().status.value).toBe('authenticated')
+    expect(manager.guardTarget(protectedPage as never)).toBeNull()
+  })
+
   it('a session whose token disappeared ends as a sign-out: hook fired, guard applied', async () => {
     await signedIn()
     await useRouter().push('/profile')

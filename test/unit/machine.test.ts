@@ -16,11 +16,12 @@ import {
  * - public status is `loading` exactly when the phase is `unknown`; an activity never changes it (rule 1);
  * - START only records the activity;
  * - VERDICT of the current epoch sets the phase (present → authenticated, absent → unauthenticated),
- *   ends the activity and clears the error;
- * - FAIL of the current epoch ends the activity and records the error; the phase stays (rule 2: no verdict);
+ *   ends the activity and clears the error and the failed-check mark;
+ * - FAIL of the current epoch ends the activity and records the error; the phase stays (rule 2: no verdict); a
+ *   FAIL about the session marks the check failed, one about credentials leaves that mark as it was;
  * - SETTLE of the current epoch ends the activity; nothing else changes;
  * - VERDICT / FAIL / SETTLE of any other epoch are stale: nothing changes;
- * - SIGNED_IN / SIGNED_OUT set the phase, end the activity, clear the error and bump the epoch by one.
+ * - SIGNED_IN / SIGNED_OUT set the phase, end the activity, clear the error and the mark and bump the epoch by one.
  */
 
 const PHASES: AuthPhase[] = ['unknown', 'authenticated', 'unauthenticated']
@@ -46,17 +47,17 @@ function expected(state: AuthMachineState, event: AuthEvent): AuthMachineState {
       return { ...same, activity: event.activity }
     case 'VERDICT':
       if (event.epoch !== state.epoch) return same
-      return { phase: event.present ? 'authenticated' : 'unauthenticated', activity: null, error: null, epoch: state.epoch }
+      return { phase: event.present ? 'authenticated' : 'unauthenticated', activity: null, error: null, checkFailed: false, epoch: state.epoch }
     case 'FAIL':
       if (event.epoch !== state.epoch) return same
-      return { phase: state.phase, activity: null, error: event.code, epoch: state.epoch }
+      return { phase: state.phase, activity: null, error: event.code, checkFailed: event.about === 'session' ? true : state.checkFailed, epoch: state.epoch }
     case 'SETTLE':
       if (event.epoch !== state.epoch) return same
       return { ...same, activity: null }
     case 'SIGNED_IN':
-      return { phase: 'authenticated', activity: null, error: null, epoch: state.epoch + 1 }
+      return { phase: 'authenticated', activity: null, error: null, checkFailed: false, epoch: state.epoch + 1 }
     case 'SIGNED_OUT':
-      return { phase: 'unauthenticated', activity: null, error: null, epoch: state.epoch + 1 }
+      return { phase: 'unauthenticated', activity: null, error: null, checkFailed: false, epoch: state.epoch + 1 }
   }
 }
 
@@ -64,7 +65,9 @@ function allStates(epoch: number): AuthMachineState[] {
   const states: AuthMachineState[] = []
   for (const phase of PHASES) {
     for (const activity of [null, ...ACTIVITIES]) {
-      for (const error of [null, 'NETWORK', 'SERVER'] as const) states.push({ phase, activity, error, epoch })
+      for (const error of [null, 'NETWORK', 'SERVER'] as const) {
+        for (const checkFailed of [false, true]) states.push({ phase, activity, error, checkFailed, epoch })
+      }
     }
   }
   return states
@@ -75,7 +78,7 @@ function allEvents(epoch: number): AuthEvent[] {
   const events: AuthEvent[] = ACTIVITIES.map(activity => ({ type: 'START', activity }))
   for (const e of epochs) {
     events.push({ type: 'VERDICT', present: true, epoch: e }, { type: 'VERDICT', present: false, epoch: e }, { type: 'SETTLE', epoch: e })
-    for (const code of CODES) events.push({ type: 'FAIL', code, epoch: e })
+    for (const code of CODES) events.push({ type: 'FAIL', code, epoch: e, about: 'session' }, { type: 'FAIL', code, epoch: e, about: 'credentials' })
   }
   events.push({ type: 'SIGNED_IN' }, { type: 'SIGNED_OUT' })
   return events
@@ -91,7 +94,7 @@ describe('statusOf and the initial state', () => {
   })
 
   it('starts with no verdict, no activity, no error, epoch 0, and is frozen', () => {
-    expect(initialMachineState).toEqual({ phase: 'unknown', activity: null, error: null, epoch: 0 })
+    expect(initialMachineState).toEqual({ phase: 'unknown', activity: null, error: null, checkFailed: false, epoch: 0 })
     expect(statusOf(initialMachineState)).toBe('loading')
     expect(Object.isFrozen(initialMachineState)).toBe(true)
   })
@@ -102,7 +105,7 @@ describe('transition: exhaustive table', () => {
   const rows: Array<[string, AuthMachineState, AuthEvent]> = []
   for (const state of allStates(EPOCH)) {
     for (const event of allEvents(EPOCH)) {
-      rows.push([`${state.phase}/${state.activity}/${state.error} + ${JSON.stringify(event)}`, state, event])
+      rows.push([`${state.phase}/${state.activity}/${state.error}/${state.checkFailed} + ${JSON.stringify(event)}`, state, event])
     }
   }
 
@@ -135,16 +138,26 @@ describe('transition: exhaustive table', () => {
     let state = transition(initialMachineState, { type: 'SIGNED_IN' })
     state = transition(state, { type: 'START', activity: 'refreshing' })
     expect(statusOf(state)).toBe('authenticated')
-    state = transition(state, { type: 'FAIL', code: 'NETWORK', epoch: state.epoch })
-    expect(state).toEqual({ phase: 'authenticated', activity: null, error: 'NETWORK', epoch: 1 })
+    state = transition(state, { type: 'FAIL', code: 'NETWORK', epoch: state.epoch, about: 'session' })
+    expect(state).toEqual({ phase: 'authenticated', activity: null, error: 'NETWORK', checkFailed: true, epoch: 1 })
   })
 
   it('clears a recorded error at the next verdict', () => {
-    let state = transition(initialMachineState, { type: 'FAIL', code: 'SERVER', epoch: 0 })
+    let state = transition(initialMachineState, { type: 'FAIL', code: 'SERVER', epoch: 0, about: 'session' })
     expect(state.error).toBe('SERVER')
     expect(statusOf(state)).toBe('loading')
     state = transition(state, { type: 'VERDICT', present: true, epoch: 0 })
     expect(state.error).toBeNull()
+    expect(state.checkFailed).toBe(false)
+  })
+
+  it('a refused sign-in before the first verdict records its error, but not as a failed check (the guard still waits)', () => {
+    let state = transition(initialMachineState, { type: 'START', activity: 'signingIn' })
+    state = transition(state, { type: 'FAIL', code: 'INVALID_CREDENTIALS', epoch: 0, about: 'credentials' })
+    expect(state).toEqual({ phase: 'unknown', activity: null, error: 'INVALID_CREDENTIALS', checkFailed: false, epoch: 0 })
+    // After a failed check, a refused sign-in keeps the mark: no check is coming to wait for.
+    state = transition(transition(state, { type: 'FAIL', code: 'NETWORK', epoch: 0, about: 'session' }), { type: 'FAIL', code: 'INVALID_CREDENTIALS', epoch: 0, about: 'credentials' })
+    expect(state.checkFailed).toBe(true)
   })
 })
 

@@ -6,7 +6,7 @@ import { initialAuthState, serializeAuthState, useAuthStateFields, type AuthStat
 function renderedState(data: AuthStateFields['data']): AuthStateFields {
   return {
     ...initialAuthState(),
-    machine: { phase: 'authenticated', activity: null, error: null, epoch: 0 },
+    machine: { phase: 'authenticated', activity: null, error: null, checkFailed: false, epoch: 0 },
     data,
     lastRefreshedAt: new Date('2026-12-01T10:00:00.000Z'),
     checkedOnServer: true,
@@ -39,7 +39,7 @@ describe('the auth state in the SSR payload', () => {
 
   it('keeps every other field as it was: nobody (null, not undefined), each mix of tokens seen, an error and an activity', () => {
     for (const tokensSeen of [undefined, { token: false, refreshToken: false }, { token: true, refreshToken: false }, { token: false, refreshToken: true }, { token: true, refreshToken: true }]) {
-      const state: AuthStateFields = { ...renderedState(null), machine: { phase: 'unauthenticated', activity: 'refreshing', error: 'NETWORK', epoch: 3 }, lastRefreshedAt: undefined, checkedOnServer: false, tokensSeen, serverTime: undefined }
+      const state: AuthStateFields = { ...renderedState(null), machine: { phase: 'unauthenticated', activity: 'refreshing', error: 'NETWORK', checkFailed: true, epoch: 3 }, lastRefreshedAt: undefined, checkedOnServer: false, tokensSeen, serverTime: undefined }
       expect({ ...hydrate(serializeAuthState(state)) }).toEqual(state)
     }
   })

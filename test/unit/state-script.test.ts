@@ -7,7 +7,7 @@ const HOSTILE = '</script><script>window.pwned = 1</script><!-- \u2028 & "quoted
 function signedIn(data: AuthStateFields['data']): AuthStateFields {
   return {
     ...initialAuthState(),
-    machine: { phase: 'authenticated', activity: null, error: null, epoch: 2 },
+    machine: { phase: 'authenticated', activity: null, error: null, checkFailed: false, epoch: 2 },
     data,
     lastRefreshedAt: new Date('2026-12-02T10:00:00.000Z'),
     checkedOnServer: true,

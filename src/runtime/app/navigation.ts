@@ -148,7 +148,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
       status: store.status,
       // Without readable tokens (httpOnly, or a provider that keeps none) only the backend can tell.
       hasToken: tokens.kept && tokens.readable ? Boolean(tokens.token() || tokens.refreshToken()) : true,
-      checkFailed: store.machine.error !== null,
+      checkFailed: store.machine.checkFailed,
       isLoginPage: isLogin(route),
       isNotFound: route.matched.length === 0,
       allow404WithoutAuth: config.globalAppMiddleware.allow404WithoutAuth,

@@ -173,7 +173,7 @@ export function createRefresher(deps: RefresherDeps) {
       await deps.signOut(() => tokens.refreshToken() === refreshToken)
     }
     else {
-      deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+      deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch, about: 'session' })
       lastFailure = authError
       backoff.fail(Date.now(), authError.retryAfterMs)
     }

@@ -81,7 +81,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
   // sends a signed-in user back to the page they wanted).
   const retry = createBackoff({ baseMs: 2000, maxMs: 60_000 })
   let retryTimer: ReturnType<typeof setTimeout> | undefined
-  const withoutVerdict = () => store.machine.phase === 'unknown' && store.machine.error !== null && store.machine.activity === null
+  const withoutVerdict = () => store.machine.phase === 'unknown' && store.machine.checkFailed && store.machine.activity === null
   async function checkAgain() {
     if (withoutVerdict() && document.visibilityState === 'visible') await session.getSession().catch(() => {})
   }

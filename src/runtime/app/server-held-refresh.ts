@@ -34,7 +34,7 @@ export function createServerHeldRefresh({ parts, onRefreshed }: ServerHeldRefres
     catch (error) {
       const authError = await report(error, 'refresh')
       // A refusal is not yet a verdict (the access token may still be good): the caller's session check gives it.
-      store.dispatch(authError.isVerdict ? { type: 'SETTLE', epoch } : { type: 'FAIL', code: authError.code, epoch })
+      store.dispatch(authError.isVerdict ? { type: 'SETTLE', epoch } : { type: 'FAIL', code: authError.code, epoch, about: 'session' })
       throw authError
     }
     store.dispatch({ type: 'SETTLE', epoch })

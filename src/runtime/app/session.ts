@@ -182,7 +182,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
   let lastFailure: AuthError | null = null
   function failed(authError: AuthError, epoch: number): AuthError {
     lastFailure = authError
-    store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+    store.dispatch({ type: 'FAIL', code: authError.code, epoch, about: 'session' })
     return authError
   }
 

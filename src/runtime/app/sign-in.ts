@@ -81,7 +81,7 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
     }
     catch (error) {
       const authError = await report(error, 'signIn')
-      store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+      store.dispatch({ type: 'FAIL', code: authError.code, epoch, about: 'credentials' })
       throw authError
     }
     session.applySession(signedIn)
@@ -106,7 +106,7 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
     }
     catch (error) {
       const authError = await report(credentialsError(error), 'signUp')
-      store.dispatch({ type: 'FAIL', code: authError.code, epoch })
+      store.dispatch({ type: 'FAIL', code: authError.code, epoch, about: 'credentials' })
       throw authError
     }
     store.dispatch({ type: 'SETTLE', epoch })

@@ -68,6 +68,7 @@ export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
 export function serializeAuthState(fields: AuthStateFields): AuthStateFields | string {
   const raw = toRaw(fields)
   if (!isPlainJson(raw.data ?? null)) return raw
+  // `checkFailed` is not sent: a render signs nobody in, so an error it sends is a check's (parseAuthState).
   const { phase, activity, error, epoch } = raw.machine
   const seen = raw.tokensSeen === undefined ? -1 : (raw.tokensSeen.token ? 1 : 0) | (raw.tokensSeen.refreshToken ? 2 : 0)
   const encoded: PayloadEncoding[number][] = [phase, activity, error, epoch, raw.lastRefreshedAt?.getTime() ?? null, raw.checkedOnServer ? 1 : 0, seen, raw.serverTime ?? null]
@@ -117,7 +118,7 @@ function parseAuthState(sent: string): AuthStateFields | null {
   if (!Array.isArray(decoded)) return null
   const [phase, activity, error, epoch, lastRefreshedAt, checkedOnServer, seen, serverTime, data] = decoded
   return {
-    machine: { phase, activity, error, epoch },
+    machine: { phase, activity, error, checkFailed: error !== null, epoch },
     data,
     lastRefreshedAt: lastRefreshedAt === null ? undefined : new Date(lastRefreshedAt),
     checkedOnServer: checkedOnServer === 1,

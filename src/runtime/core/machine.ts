@@ -17,6 +17,12 @@ export interface AuthMachineState {
   /** Code of the last failure that did not reach a verdict; cleared by the next verdict. */
   error: AuthErrorCode | null
   /**
+   * True when the last check of the session (a session call or a refresh) reached no verdict; cleared by the next
+   * verdict. A refused sign-in sets `error` but leaves this as it was: it says nothing about the session the user
+   * may still hold, so the guard keeps waiting for the check still to come.
+   */
+  checkFailed: boolean
+  /**
    * Bumped by every sign-in and sign-out. Answers to operations started in an older epoch are stale
    * (a session check that returns after the user signed out must not sign them back in).
    */
@@ -28,8 +34,11 @@ export type AuthEvent
   = | { type: 'START', activity: AuthActivity }
   /** A check answered: a session exists (`present`) or the backend says there is none. */
     | { type: 'VERDICT', present: boolean, epoch: number }
-  /** An operation failed without a verdict (network, timeout, 5xx, bad response, refused credentials). */
-    | { type: 'FAIL', code: AuthErrorCode, epoch: number }
+  /**
+   * An operation failed without a verdict (network, timeout, 5xx, bad response, refused credentials): a question
+   * about the `session` (a check, a refresh) or about `credentials` (sign-in, sign-up).
+   */
+    | { type: 'FAIL', code: AuthErrorCode, epoch: number, about: 'session' | 'credentials' }
   /** An operation finished without changing the verdict (e.g. signUp with preventLoginFlow). */
     | { type: 'SETTLE', epoch: number }
   /** The user signed in (here or in another tab). */
@@ -37,7 +46,7 @@ export type AuthEvent
   /** The user signed out (here, in another tab, or the backend refused the session). */
     | { type: 'SIGNED_OUT' }
 
-export const initialMachineState: AuthMachineState = Object.freeze({ phase: 'unknown', activity: null, error: null, epoch: 0 })
+export const initialMachineState: AuthMachineState = Object.freeze({ phase: 'unknown', activity: null, error: null, checkFailed: false, epoch: 0 })
 
 /** Pure transition function: `(state, event) -> state`. Never mutates its input. */
 export function transition(state: AuthMachineState, event: AuthEvent): AuthMachineState {
@@ -46,17 +55,17 @@ export function transition(state: AuthMachineState, event: AuthEvent): AuthMachi
       return { ...state, activity: event.activity }
     case 'VERDICT':
       if (event.epoch !== state.epoch) return state
-      return { ...state, phase: event.present ? 'authenticated' : 'unauthenticated', activity: null, error: null }
+      return { ...state, phase: event.present ? 'authenticated' : 'unauthenticated', activity: null, error: null, checkFailed: false }
     case 'FAIL':
       if (event.epoch !== state.epoch) return state
-      return { ...state, activity: null, error: event.code }
+      return { ...state, activity: null, error: event.code, checkFailed: event.about === 'session' || state.checkFailed }
     case 'SETTLE':
       if (event.epoch !== state.epoch) return state
       return { ...state, activity: null }
     case 'SIGNED_IN':
-      return { phase: 'authenticated', activity: null, error: null, epoch: state.epoch + 1 }
+      return { phase: 'authenticated', activity: null, error: null, checkFailed: false, epoch: state.epoch + 1 }
     case 'SIGNED_OUT':
-      return { phase: 'unauthenticated', activity: null, error: null, epoch: state.epoch + 1 }
+      return { phase: 'unauthenticated', activity: null, error: null, checkFailed: false, epoch: state.epoch + 1 }
   }
 }
 
