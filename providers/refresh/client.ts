@@ -21,7 +21,7 @@ export default defineClientStrategy<RefreshRuntimeOptions>({
     }
     catch (error) {
       // 401/403, or OAuth's 400 invalid_grant: the refresh token is dead. Anything else may pass.
-      if (isAuthError(error) && (error.code === 'UNAUTHORIZED' || (error.status === 400 && (error.data as { error?: unknown } | undefined)?.error === 'invalid_grant'))) {
+      if (isAuthError(error) && (error.code === 'UNAUTHORIZED' || (error.status === 400 && isInvalidGrant(error.data)))) {
         throw ctx.error('REFRESH_REFUSED', 'The backend refused the refresh token', { status: error.status, data: error.data, cause: error })
       }
       throw error
@@ -38,3 +38,12 @@ export default defineClientStrategy<RefreshRuntimeOptions>({
     return { token, refreshToken }
   },
 })
+
+/**
+ * OAuth 2.0's `{ "error": "invalid_grant" }` (RFC 6749 §5.2), or the same under `data` as an h3 or Nitro backend's
+ * `createError({ statusCode: 400, data: { error: 'invalid_grant' } })` sends it.
+ */
+function isInvalidGrant(body: unknown): boolean {
+  const answer = body as { error?: unknown, data?: { error?: unknown } } | null | undefined
+  return answer?.error === 'invalid_grant' || (typeof answer?.data === 'object' && answer.data?.error === 'invalid_grant')
+}
