@@ -1,9 +1,9 @@
 // `npm run bench` (from the repository root): builds the bench app in every variant, serves each on
 // 127.0.0.1, measures client JS, SSR throughput, the server memory a render allocates and the browser scenarios,
-// and prints one markdown table.
+// and prints a main markdown table and five smaller ones.
 //
 // Flags: --skip-build (reuse the last builds and the installed package), --rounds N (throughput rounds,
-// default 5), --duration S (seconds per round, default 5), --connections N (default 10),
+// default 5), --pairs N (pairs each variant is timed in beside bare, default 5), --duration S (seconds per round, default 5), --connections N (default 10),
 // --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8),
 // --counts (only the figures that repeat from run to run: instructions and memory allocated per SSR view, and the
 // heap held after many first visits; written to bench/results/counts.md), --held (the server's held heap and the
@@ -206,6 +206,8 @@ try {
       options,
       machine,
       date,
+      // The flags as given, so the table says how to run it again.
+      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     }), renderParts({ variants: [...VARIANTS, ...AUTHJS], parts }),
     renderBytesAdded({ title: 'client JS added to an app that already uses useFetch', variants: WITH_USEFETCH, bytes: withUseFetch }),
     renderBytesAdded({ title: 'client JS added by the Auth.js providers, to the app without auth', variants: [VARIANTS[0], ...AUTHJS], bytes: authjsBytes })].join('\n\n')

@@ -99,7 +99,7 @@ export function renderCounts({ variants, instructions, allocation, held = new Ma
   ].join('\n')
 }
 
-export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, allocation = new Map(), instructions = new Map(), held = new Map(), navigation = new Map(), api = [], instances = null, scenarios, options, machine, date }) {
+export function renderReport({ variants, bytes, firstVisit = new Map(), throughput, allocation = new Map(), instructions = new Map(), held = new Map(), navigation = new Map(), api = [], instances = null, scenarios, options, machine, date, command = 'npm run bench' }) {
   const bare = variants.find(variant => !variant.auth)
   const bareRate = throughput.get(bare.name)?.median
   const rows = []
@@ -186,7 +186,7 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
           '',
         ]
       : []),
-    `Machine: ${machine}. Run ${date} with \`npm run bench\`.`,
+    `Machine: ${machine}. Run ${date} with \`${command}\`.`,
     ...(errorNotes.length ? ['', 'Console errors:', ...errorNotes] : []),
   ].join('\n')
 }

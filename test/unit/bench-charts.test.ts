@@ -329,6 +329,10 @@ describe('resultsJson', () => {
     const table = renderReport({ variants, bytes: new Map(Object.entries(json.clientBytes)), throughput, scenarios: new Map(Object.entries(json.scenarios)), options, machine: json.machine, date: json.date })
     const ssrRow = table.split('\n').find(line => line.startsWith('| SSR of /a'))!
     expect(ssrRow.split(' | ')[1]).toBe('1.00× (2.00 ms); a second bare beside it: 0.97× (pairs 0.94 to 1.02)')
+    // The machine line says how the table was made: the command run.mjs was given, else the plain one.
+    expect(table).toContain(`Run ${json.date} with \`npm run bench\`.`)
+    const flagged = renderReport({ variants, bytes: new Map(Object.entries(json.clientBytes)), throughput, scenarios: new Map(Object.entries(json.scenarios)), options, machine: json.machine, date: json.date, command: 'npm run bench -- --rounds 7 --pairs 7' })
+    expect(flagged).toContain(`Run ${json.date} with \`npm run bench -- --rounds 7 --pairs 7\`.`)
   })
 
   it('turns what run.mjs measured (Maps) into the JSON the charts draw', () => {
