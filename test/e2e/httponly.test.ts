@@ -166,7 +166,12 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     await backend.register(user)
     const again = await fetch(`${baseURL}/api/_auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL }, body: JSON.stringify({ credentials: user }) })
     expect(again.status).toBe(409)
-    expect((await again.json()).data.authError).toMatchObject({ code: 'BAD_REQUEST', data: { data: { errors: { email: [expect.stringMatching(/already exists/)] } } } })
+    const relayed = (await again.json()).data.authError
+    expect(relayed).toMatchObject({ code: 'BAD_REQUEST', data: { data: { errors: { email: [expect.stringMatching(/already exists/)] } } } })
+    // The backend (Nitro) names the address it was called at; that stays on the server.
+    const direct = await (await fetch(`${baseURL}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) })).json()
+    expect(direct.url).toMatch(/^http:\/\//)
+    expect(relayed.data).toEqual(Object.fromEntries(Object.entries(direct).filter(([key]) => key !== 'url')))
   })
 
   it('a 500 from the backend keeps the session; a revoked token signs out and clears the httpOnly cookie', async () => {

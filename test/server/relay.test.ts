@@ -1,7 +1,8 @@
 import { createApp, eventHandler, toNodeListener } from 'h3'
 import { fetchNodeRequestHandler } from 'node-mock-http'
 import { describe, expect, it } from 'vitest'
-import { headerToken } from '../../src/runtime/server/relay'
+import { AuthError } from '../../src/runtime/core'
+import { headerToken, relayError } from '../../src/runtime/server/relay'
 
 // The token an API client or useAuthFetch sends: read from the header the module sends it in (token.headerName,
 // token.type), as the browser formats it (core/token.ts, formatAuthorization).
@@ -26,5 +27,21 @@ describe('the token in a request header', () => {
     expect(await presented({ 'x-access-token': 'abc.def' }, custom)).toBe('abc.def')
     expect(await presented({ authorization: 'abc.def' }, custom)).toBeNull()
     expect(await presented({ 'x-access-token': 'Token abc.def' }, { headerName: 'X-Access-Token', type: 'Token' })).toBe('abc.def')
+  })
+})
+
+describe('a backend\'s error body relayed to the browser', () => {
+  const relayed = (data: unknown) => (relayError(new AuthError('INVALID_CREDENTIALS', 'x', { status: 401, data })).data as { authError: { data: unknown } }).authError.data
+
+  it('keeps the backend\'s answer, without the address a Nitro backend names itself by, nor its stack', () => {
+    // Nitro's error answer: the URL as the backend saw it (its host inside the network), in development the stack.
+    const nitro = { error: true, url: 'http://auth.internal:4000/api/auth/login', statusCode: 401, statusMessage: 'Invalid email or password', message: 'Invalid email or password', stack: ['at login (/srv/auth/login.ts:4)'], data: { attemptsLeft: 2 } }
+    expect(relayed(nitro)).toEqual({ error: true, statusCode: 401, statusMessage: 'Invalid email or password', message: 'Invalid email or password', data: { attemptsLeft: 2 } })
+  })
+
+  it('leaves a url that is no address (a path the backend points the user to), and bodies that are no object', () => {
+    expect(relayed({ message: 'Locked', url: '/help/locked' })).toEqual({ message: 'Locked', url: '/help/locked' })
+    expect(relayed('Invalid email or password')).toBe('Invalid email or password')
+    expect(relayed(['a', 'b'])).toEqual(['a', 'b'])
   })
 })

@@ -127,6 +127,18 @@ function isSameOrigin(event: H3Event): boolean {
   }
 }
 
+/**
+ * A backend's error body as the browser may see it: without what an h3 or Nitro backend adds about itself, the
+ * address it was called at (`url`, a full URL with the host inside the network) and, in its development mode, the
+ * `stack`. The rest (validation details, a lockout's explanation) is the backend's answer to the request.
+ */
+export function withoutBackendInternals(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body
+  const { url, stack: _stack, ...rest } = body as Record<string, unknown>
+  const address = typeof url === 'string' && /^[a-z][a-z\d+.-]*:\/\//i.test(url)
+  return address || url === undefined ? rest : { ...rest, url }
+}
+
 /** An h3 error that carries the AuthError's code, so the browser gets the same typed error. */
 export function relayError(error: unknown, status?: number) {
   const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', 'Unexpected failure', { cause: error })
@@ -143,7 +155,7 @@ export function relayError(error: unknown, status?: number) {
     // `data` is the backend's error body: relayed when it answers the request itself (a sign-up form's validation
     // details, a lockout's explanation with its 429), never for the backend's own failures (a 5xx page, a stack
     // trace, an address inside the network).
-    data: { authError: { code: authError.code, message: storageDown ? 'The session storage is unavailable' : RELAYED_MESSAGE[authError.code], data: RELAYED_DATA_CODES.has(authError.code) && !setUpFault ? authError.data : undefined } },
+    data: { authError: { code: authError.code, message: storageDown ? 'The session storage is unavailable' : RELAYED_MESSAGE[authError.code], data: RELAYED_DATA_CODES.has(authError.code) && !setUpFault ? withoutBackendInternals(authError.data) : undefined } },
     // Kept (never sent) for the route's `Retry-After` (relay-route.ts).
     cause: authError,
   })
