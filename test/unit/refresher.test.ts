@@ -368,7 +368,7 @@ describe('the check again after checks without a verdict', () => {
     const limited = new AuthError('RATE_LIMITED', 'Slow down', { status: 429, retryAfterMs: 30_000 })
     // No verdict yet: the first check was rate-limited.
     const store = reactive({
-      machine: { ...initialMachineState, error: 'RATE_LIMITED' as const } as AuthMachineState,
+      machine: { ...initialMachineState, error: 'RATE_LIMITED' as const, checkFailed: true } as AuthMachineState,
       dispatch(event: AuthEvent) {
         store.machine = transition(store.machine, event)
       },
