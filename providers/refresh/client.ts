@@ -45,5 +45,5 @@ export default defineClientStrategy<RefreshRuntimeOptions>({
  */
 function isInvalidGrant(body: unknown): boolean {
   const answer = body as { error?: unknown, data?: { error?: unknown } } | null | undefined
-  return answer?.error === 'invalid_grant' || (typeof answer?.data === 'object' && answer.data?.error === 'invalid_grant')
+  return answer?.error === 'invalid_grant' || answer?.data?.error === 'invalid_grant'
 }

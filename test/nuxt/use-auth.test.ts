@@ -10,6 +10,8 @@ import { requestEndpoint } from '../../src/runtime/shared/request'
 // A small backend for the composables: counts calls and answers per test-controlled mode.
 const calls = new Map<string, number>()
 const mode = { session: 'ok' as 'ok' | '500' | '401' | 'slow', login: 'ok' as 'ok' | 'no-token' }
+/** While set, the session endpoint answers only once this promise resolves (a check the test holds open). */
+let sessionHeld: Promise<void> | null = null
 const USER = { id: 1, name: 'Ada', email: 'ada@example.test', roles: ['editor'] }
 const TOKEN = 'token-ada'
 
@@ -40,6 +42,7 @@ registerEndpoint('/api/auth/session', {
       throw createError({ statusCode: 401 })
     }
     if (mode.session === 'slow') await new Promise(resolve => setTimeout(resolve, 50))
+    await sessionHeld
     return USER
   },
 })
@@ -120,6 +123,7 @@ beforeEach(async () => {
   state.store.dispatch({ type: 'SIGNED_OUT' })
   mode.session = 'ok'
   mode.login = 'ok'
+  sessionHeld = null
   calls.clear()
   await useRouter().replace('/')
 })
@@ -351,7 +355,8 @@ describe('races and endings', () => {
     const state = useAuthState()
     state.store.machine = { phase: 'unknown', activity: null, error: null, checkFailed: false, epoch: state.store.machine.epoch }
     state.setToken(TOKEN)
-    mode.session = 'slow'
+    const held = gate()
+    sessionHeld = held.closed
     const check = useAuth().getSession()
     const failure = await failureOf(useAuth().signIn({ email: USER.email, password: 'wrong' }, { redirect: false }))
     expect(failure.code).toBe('INVALID_CREDENTIALS')
@@ -359,6 +364,8 @@ describe('races and endings', () => {
     const manager = useNuxtApp().$gatekeeper as AuthManager
     const protectedPage = { path: '/profile', fullPath: '/profile', meta: { auth: true }, matched: [{}], query: {} }
     expect(manager.guardTarget(protectedPage as never)).toBe('wait')
+    expect(calls.get('session')).toBe(1)
+    held.open()
     await check
     expect(useAuth().status.value).toBe('authenticated')
     expect(manager.guardTarget(protectedPage as never)).toBeNull()

@@ -18,6 +18,7 @@ function snapshot(overrides: Partial<DevtoolsSnapshot> = {}): DevtoolsSnapshot {
     phase: 'authenticated',
     activity: null,
     errorCode: null,
+    checkFailed: false,
     data: { id: 1, name: 'Ada' },
     lastRefreshedAt: new Date(NOW - 5000).toISOString(),
     tokens: {
@@ -75,6 +76,13 @@ function mount(current: () => DevtoolsSnapshot | null, api: Partial<DevtoolsApi>
 }
 
 describe('devtools tab page', () => {
+  it('names a failure a failed check only when a check reached no verdict, not after a wrong password', () => {
+    const refused = mount(() => snapshot({ status: 'loading', phase: 'unknown', errorCode: 'INVALID_CREDENTIALS', checkFailed: false }))
+    expect(refused.text('.error-code')).toBe(' last error: INVALID_CREDENTIALS')
+    const unreachable = mount(() => snapshot({ status: 'loading', phase: 'unknown', errorCode: 'NETWORK', checkFailed: true }))
+    expect(unreachable.text('.error-code')).toBe(' last check failed: NETWORK')
+  })
+
   it('shows the status, the session data and the token\'s claims with exp counting down', () => {
     const { text, panel, advance } = mount(() => snapshot())
     expect(text('[data-status]')).toBe('authenticated')

@@ -18,7 +18,7 @@ import {
  * - VERDICT of the current epoch sets the phase (present → authenticated, absent → unauthenticated),
  *   ends the activity and clears the error and the failed-check mark;
  * - FAIL of the current epoch ends the activity and records the error; the phase stays (rule 2: no verdict); a
- *   FAIL about the session marks the check failed, one about credentials leaves that mark as it was;
+ *   FAIL marks the check failed unless it is about credentials (a sign-in or sign-up), which leaves the mark;
  * - SETTLE of the current epoch ends the activity; nothing else changes;
  * - VERDICT / FAIL / SETTLE of any other epoch are stale: nothing changes;
  * - SIGNED_IN / SIGNED_OUT set the phase, end the activity, clear the error and the mark and bump the epoch by one.
@@ -50,7 +50,7 @@ function expected(state: AuthMachineState, event: AuthEvent): AuthMachineState {
       return { phase: event.present ? 'authenticated' : 'unauthenticated', activity: null, error: null, checkFailed: false, epoch: state.epoch }
     case 'FAIL':
       if (event.epoch !== state.epoch) return same
-      return { phase: state.phase, activity: null, error: event.code, checkFailed: event.about === 'session' ? true : state.checkFailed, epoch: state.epoch }
+      return { phase: state.phase, activity: null, error: event.code, checkFailed: event.about === 'credentials' ? state.checkFailed : true, epoch: state.epoch }
     case 'SETTLE':
       if (event.epoch !== state.epoch) return same
       return { ...same, activity: null }
@@ -159,6 +159,11 @@ describe('transition: exhaustive table', () => {
     state = transition(transition(state, { type: 'FAIL', code: 'NETWORK', epoch: 0, about: 'session' }), { type: 'FAIL', code: 'INVALID_CREDENTIALS', epoch: 0, about: 'credentials' })
     expect(state.checkFailed).toBe(true)
   })
+
+  it('counts a FAIL that does not say what failed as a failed check (fails closed)', () => {
+    const state = transition(initialMachineState, { type: 'FAIL', code: 'NETWORK', epoch: 0 } as unknown as AuthEvent)
+    expect(state.checkFailed).toBe(true)
+  })
 })
 
 describe('transition: model-based property', () => {
@@ -169,7 +174,7 @@ describe('transition: model-based property', () => {
   type EventTemplate
     = | { type: 'START', activity: AuthActivity }
       | { type: 'VERDICT', present: boolean, epochOffset: number }
-      | { type: 'FAIL', code: AuthErrorCode, epochOffset: number }
+      | { type: 'FAIL', code: AuthErrorCode, epochOffset: number, about: 'session' | 'credentials' }
       | { type: 'SETTLE', epochOffset: number }
       | { type: 'SIGNED_IN' }
       | { type: 'SIGNED_OUT' }
@@ -178,7 +183,7 @@ describe('transition: model-based property', () => {
   const eventArbitrary: fc.Arbitrary<EventTemplate> = fc.oneof(
     fc.record({ type: fc.constant('START' as const), activity: fc.constantFrom(...ACTIVITIES) }),
     fc.record({ type: fc.constant('VERDICT' as const), present: fc.boolean(), epochOffset }),
-    fc.record({ type: fc.constant('FAIL' as const), code: fc.constantFrom(...CODES), epochOffset }),
+    fc.record({ type: fc.constant('FAIL' as const), code: fc.constantFrom(...CODES), epochOffset, about: fc.constantFrom('session' as const, 'credentials' as const) }),
     fc.record({ type: fc.constant('SETTLE' as const), epochOffset }),
     fc.constant({ type: 'SIGNED_IN' as const }),
     fc.constant({ type: 'SIGNED_OUT' as const }),
@@ -239,6 +244,12 @@ describe('transition: model-based property', () => {
         // A verdict or sign-in/out ends whatever was running.
         if (!stale && event.type !== 'START') expect(next.activity).toBeNull()
         if (event.type === 'START') expect(next.activity).toBe(event.activity)
+
+        // A failed check is always an error on record; it is only marked by a current FAIL about the session, and
+        // only a verdict or a sign-in/out clears it.
+        if (next.checkFailed) expect(next.error).not.toBeNull()
+        if (next.checkFailed && !before.checkFailed) expect(event.type === 'FAIL' && event.about === 'session' && current).toBe(true)
+        if (before.checkFailed && !next.checkFailed) expect(['VERDICT', 'SIGNED_IN', 'SIGNED_OUT']).toContain(event.type)
 
         // The model agrees.
         if (event.type === 'SIGNED_IN' || event.type === 'SIGNED_OUT') {

@@ -42,6 +42,11 @@ describe('the auth state in the SSR payload', () => {
       const state: AuthStateFields = { ...renderedState(null), machine: { phase: 'unauthenticated', activity: 'refreshing', error: 'NETWORK', checkFailed: true, epoch: 3 }, lastRefreshedAt: undefined, checkedOnServer: false, tokensSeen, serverTime: undefined }
       expect({ ...hydrate(serializeAuthState(state)) }).toEqual(state)
     }
+    // A sign-in page code ran during the render failed: an error, but no failed check (the guard still waits for one).
+    for (const checkedOnServer of [false, true]) {
+      const refused: AuthStateFields = { ...renderedState(null), machine: { phase: 'unknown', activity: null, error: 'INVALID_CREDENTIALS', checkFailed: false, epoch: 0 }, checkedOnServer }
+      expect({ ...hydrate(serializeAuthState(refused)) }).toEqual(refused)
+    }
   })
 
   it('carries the fields by position, not by name: the string devalue escapes is under half as long', () => {

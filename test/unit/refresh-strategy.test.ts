@@ -115,7 +115,7 @@ describe('refresh client strategy', () => {
     ['403', new AuthError('UNAUTHORIZED', 'x', { status: 403 }), 'REFRESH_REFUSED', true],
     ['400 invalid_grant', new AuthError('BAD_REQUEST', 'x', { status: 400, data: { error: 'invalid_grant' } }), 'REFRESH_REFUSED', true],
     // h3's createError({ statusCode: 400, data: { error: 'invalid_grant' } }), as a Nitro backend throws it.
-    ['400 invalid_grant from h3', new AuthError('BAD_REQUEST', 'x', { status: 400, data: { statusCode: 400, message: 'Bad Request', data: { error: 'invalid_grant' } } }), 'REFRESH_REFUSED', true],
+    ['400 invalid_grant from h3', new AuthError('BAD_REQUEST', 'x', { status: 400, data: { error: true, statusCode: 400, message: 'Bad Request', data: { error: 'invalid_grant' } } }), 'REFRESH_REFUSED', true],
     ['400 other', new AuthError('BAD_REQUEST', 'x', { status: 400, data: { error: 'invalid_request' } }), 'BAD_REQUEST', false],
     ['400 other from h3', new AuthError('BAD_REQUEST', 'x', { status: 400, data: { statusCode: 400, data: { error: 'invalid_request' } } }), 'BAD_REQUEST', false],
     ['500', new AuthError('SERVER', 'x', { status: 500 }), 'SERVER', false],

@@ -393,4 +393,32 @@ describe('the check again after checks without a verdict', () => {
     expect(store.machine.phase).toBe('unauthenticated')
     stop()
   })
+
+  it('asks nothing again after a refused sign-in alone: that error is no failed check', async () => {
+    const store = reactive({
+      machine: { ...initialMachineState } as AuthMachineState,
+      dispatch(event: AuthEvent) {
+        store.machine = transition(store.machine, event)
+      },
+    })
+    let checks = 0
+    const session = {
+      async getSession() {
+        checks += 1
+        return null
+      },
+      lastFailure: () => null,
+    }
+    const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
+    const stop = scheduleChecks({ tokens: appTokens(), refresher: null, session, store: store as never, clock: createIssuerClock(), sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
+    store.dispatch({ type: 'START', activity: 'signingIn' })
+    store.dispatch({ type: 'FAIL', code: 'INVALID_CREDENTIALS', epoch: 0, about: 'credentials' })
+    await runFor(10_000)
+    expect(checks).toBe(0)
+    // A check that fails without a verdict is asked again (2 s, doubling).
+    store.dispatch({ type: 'FAIL', code: 'NETWORK', epoch: 0, about: 'session' })
+    await runFor(2_500)
+    expect(checks).toBe(1)
+    stop()
+  })
 })

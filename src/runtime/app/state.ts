@@ -68,10 +68,9 @@ export function useAuthStateFields(nuxtApp: NuxtApp): AuthStateFields {
 export function serializeAuthState(fields: AuthStateFields): AuthStateFields | string {
   const raw = toRaw(fields)
   if (!isPlainJson(raw.data ?? null)) return raw
-  // `checkFailed` is not sent: a render signs nobody in, so an error it sends is a check's (parseAuthState).
-  const { phase, activity, error, epoch } = raw.machine
+  const { phase, activity, error, checkFailed, epoch } = raw.machine
   const seen = raw.tokensSeen === undefined ? -1 : (raw.tokensSeen.token ? 1 : 0) | (raw.tokensSeen.refreshToken ? 2 : 0)
-  const encoded: PayloadEncoding[number][] = [phase, activity, error, epoch, raw.lastRefreshedAt?.getTime() ?? null, raw.checkedOnServer ? 1 : 0, seen, raw.serverTime ?? null]
+  const encoded: PayloadEncoding[number][] = [phase, activity, error, epoch, raw.lastRefreshedAt?.getTime() ?? null, (raw.checkedOnServer ? 1 : 0) | (checkFailed ? 2 : 0), seen, raw.serverTime ?? null]
   // `data` last, and only when checked: an absent entry is `undefined` (never checked), `null` is nobody.
   if (raw.data !== undefined) encoded.push(raw.data)
   return JSON.stringify(encoded)
@@ -92,8 +91,11 @@ export function writeAuthState(nuxtApp: Pick<NuxtApp, '_id' | 'payload' | 'ssrCo
   else (toRaw(nuxtApp.payload) as Record<string, unknown>)[PAYLOAD_KEY] = sent
 }
 
-/** serializeAuthState's string, parsed: the fields by position; `tokensSeen` as bits (1 token, 2 refresh token, -1 not seen). */
-type PayloadEncoding = [AuthMachineState['phase'], AuthMachineState['activity'], AuthMachineState['error'], number, number | null, 0 | 1, number, number | null, Session | null] | [AuthMachineState['phase'], AuthMachineState['activity'], AuthMachineState['error'], number, number | null, 0 | 1, number, number | null]
+/**
+ * serializeAuthState's string, parsed: the fields by position; flags as bits (1 checked on the server, 2 the check
+ * failed); `tokensSeen` as bits (1 token, 2 refresh token, -1 not seen).
+ */
+type PayloadEncoding = [AuthMachineState['phase'], AuthMachineState['activity'], AuthMachineState['error'], number, number | null, number, number, number | null, Session | null] | [AuthMachineState['phase'], AuthMachineState['activity'], AuthMachineState['error'], number, number | null, number, number, number | null]
 
 /**
  * The script element writeAuthState put after the app's HTML: a JSON script with its id, the last one. A user's HTML
@@ -116,12 +118,12 @@ function parseAuthState(sent: string): AuthStateFields | null {
     return null
   }
   if (!Array.isArray(decoded)) return null
-  const [phase, activity, error, epoch, lastRefreshedAt, checkedOnServer, seen, serverTime, data] = decoded
+  const [phase, activity, error, epoch, lastRefreshedAt, flags, seen, serverTime, data] = decoded
   return {
-    machine: { phase, activity, error, checkFailed: error !== null, epoch },
+    machine: { phase, activity, error, checkFailed: (flags & 2) !== 0, epoch },
     data,
     lastRefreshedAt: lastRefreshedAt === null ? undefined : new Date(lastRefreshedAt),
-    checkedOnServer: checkedOnServer === 1,
+    checkedOnServer: (flags & 1) !== 0,
     tokensSeen: seen < 0 ? undefined : { token: (seen & 1) !== 0, refreshToken: (seen & 2) !== 0 },
     serverTime: serverTime ?? undefined,
   }

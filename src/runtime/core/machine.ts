@@ -18,8 +18,8 @@ export interface AuthMachineState {
   error: AuthErrorCode | null
   /**
    * True when the last check of the session (a session call or a refresh) reached no verdict; cleared by the next
-   * verdict. A refused sign-in sets `error` but leaves this as it was: it says nothing about the session the user
-   * may still hold, so the guard keeps waiting for the check still to come.
+   * verdict. A failed sign-in or sign-up sets `error` but leaves this as it was: it says nothing about the session
+   * the user may still hold, so the guard keeps waiting for the check still to come.
    */
   checkFailed: boolean
   /**
@@ -35,8 +35,8 @@ export type AuthEvent
   /** A check answered: a session exists (`present`) or the backend says there is none. */
     | { type: 'VERDICT', present: boolean, epoch: number }
   /**
-   * An operation failed without a verdict (network, timeout, 5xx, bad response, refused credentials): a question
-   * about the `session` (a check, a refresh) or about `credentials` (sign-in, sign-up).
+   * An operation failed without a verdict (network, timeout, 5xx, bad response, refused credentials): a check of
+   * the `session` (a session call, a refresh), or a sign-in or sign-up (`credentials`), whatever the cause.
    */
     | { type: 'FAIL', code: AuthErrorCode, epoch: number, about: 'session' | 'credentials' }
   /** An operation finished without changing the verdict (e.g. signUp with preventLoginFlow). */
@@ -58,7 +58,8 @@ export function transition(state: AuthMachineState, event: AuthEvent): AuthMachi
       return { ...state, phase: event.present ? 'authenticated' : 'unauthenticated', activity: null, error: null, checkFailed: false }
     case 'FAIL':
       if (event.epoch !== state.epoch) return state
-      return { ...state, activity: null, error: event.code, checkFailed: event.about === 'session' || state.checkFailed }
+      // Anything but a sign-in's or sign-up's own failure counts as a failed check: an event without `about` fails closed.
+      return { ...state, activity: null, error: event.code, checkFailed: event.about !== 'credentials' || state.checkFailed }
     case 'SETTLE':
       if (event.epoch !== state.epoch) return state
       return { ...state, activity: null }

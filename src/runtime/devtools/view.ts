@@ -152,7 +152,7 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
       h('div', { class: 'status-line' },
         h('span', { 'class': `status ${snapshot.status}`, 'data-status': snapshot.status }, snapshot.status),
         h('span', { class: 'muted' }, ` phase ${snapshot.phase}${snapshot.activity ? `, ${snapshot.activity}` : ''}`),
-        snapshot.errorCode ? h('span', { class: 'error-code' }, ` last check failed: ${snapshot.errorCode}`) : null,
+        snapshot.errorCode ? h('span', { class: 'error-code' }, ` ${snapshot.checkFailed ? 'last check failed' : 'last error'}: ${snapshot.errorCode}`) : null,
         snapshot.lastRefreshedAt ? h('span', { class: 'muted' }, ` · session fetched ${clockTime(Date.parse(snapshot.lastRefreshedAt))}`) : null,
       ),
       result
@@ -276,7 +276,7 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
       root.replaceChildren(columns.top, h('div', { class: 'columns' }, columns.state, columns.logs))
     }
     const current = now()
-    section('top', 'header', [snapshot.provider, snapshot.tab, snapshot.status, snapshot.phase, snapshot.activity, snapshot.errorCode, snapshot.lastRefreshedAt, snapshot.canRefresh, state.busy, state.result], () => header(snapshot))
+    section('top', 'header', [snapshot.provider, snapshot.tab, snapshot.status, snapshot.phase, snapshot.activity, snapshot.errorCode, snapshot.checkFailed, snapshot.lastRefreshedAt, snapshot.canRefresh, state.busy, state.result], () => header(snapshot))
     section('state', 'session', snapshot.data ?? null, () => sessionSection(snapshot))
     // Countdowns tick in place (see tick()); the rest changes with the tokens.
     section('state', 'tokens', [snapshot.tokens, snapshot.nextRefreshAt, snapshot.clockOffsetMs, state.showRaw, snapshot.canRefresh], () => tokensSection(snapshot, current))

@@ -132,7 +132,7 @@ function isSameOrigin(event: H3Event): boolean {
  * address it was called at (`url`, a full URL with the host inside the network) and, in its development mode, the
  * `stack`. The rest (validation details, a lockout's explanation) is the backend's answer to the request.
  */
-export function withoutBackendInternals(body: unknown): unknown {
+function withoutBackendInternals(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body
   const { url, stack: _stack, ...rest } = body as Record<string, unknown>
   const address = typeof url === 'string' && /^[a-z][a-z\d+.-]*:\/\//i.test(url)

@@ -35,6 +35,8 @@ export interface DevtoolsSnapshot {
   phase: string
   activity: string | null
   errorCode: string | null
+  /** The error is a check's that reached no verdict (else a sign-in's or sign-up's). */
+  checkFailed: boolean
   /** A JSON copy of the session data (`undefined`: never checked, `null`: nobody). */
   data: unknown
   lastRefreshedAt: string | null
@@ -276,6 +278,7 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
         phase: store.machine.phase,
         activity: store.machine.activity,
         errorCode: store.machine.error,
+        checkFailed: store.machine.checkFailed,
         data: plain(store.data),
         lastRefreshedAt: store.lastRefreshedAt ? new Date(store.lastRefreshedAt).toISOString() : null,
         tokens: {
