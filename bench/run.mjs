@@ -3,8 +3,9 @@
 // and prints a main markdown table and five smaller ones.
 //
 // Flags: --skip-build (reuse the last builds and the installed package), --rounds N (throughput rounds,
-// default 5), --pairs N (pairs each variant is timed in beside bare, default 5), --duration S (seconds per round, default 5), --connections N (default 10),
-// --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the three-tab scenario, default 8),
+// default 5), --pairs N (pairs each variant is timed in beside bare, default 5), --duration S (seconds per round,
+// default 5), --connections N (default 10), --sign-ins N (default 7), --tabs-ttl S (access-token lifetime in the
+// three-tab scenario, default 8),
 // --counts (only the figures that repeat from run to run: instructions and memory allocated per SSR view, and the
 // heap held after many first visits; written to bench/results/counts.md), --held (the server's held heap and the
 // browser's after many navigations, alone, in a few minutes; written to bench/results/held.md), --only a,b
