@@ -364,61 +364,61 @@ describe('refresher: an answer the relay route stored', () => {
 })
 
 describe('the check again after checks without a verdict', () => {
-  it('waits as long as a rate-limited check\'s Retry-After says, not 2 s', async () => {
-    const limited = new AuthError('RATE_LIMITED', 'Slow down', { status: 429, retryAfterMs: 30_000 })
-    // No verdict yet: the first check was rate-limited.
+  /** A store over the real machine, starting at `machine`. */
+  function machineStore(machine: AuthMachineState) {
     const store = reactive({
-      machine: { ...initialMachineState, error: 'RATE_LIMITED' as const, checkFailed: true } as AuthMachineState,
+      machine,
       dispatch(event: AuthEvent) {
         store.machine = transition(store.machine, event)
       },
     })
-    let checks = 0
+    return store
+  }
+
+  /** The scheduling over `store`, its checks counted; `answer` is what a check does to the machine. */
+  function scheduled(store: ReturnType<typeof machineStore>, lastFailure: AuthError | null, answer: () => Promise<void> = async () => {}) {
+    const counted = { checks: 0 }
     const session = {
       async getSession() {
-        checks += 1
-        store.dispatch({ type: 'START', activity: 'checking' })
-        await Promise.resolve()
-        store.dispatch({ type: 'VERDICT', present: false, epoch: store.machine.epoch })
+        counted.checks += 1
+        await answer()
         return null
       },
-      lastFailure: () => limited,
+      lastFailure: () => lastFailure,
     }
     const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
     const stop = scheduleChecks({ tokens: appTokens(), refresher: null, session, store: store as never, clock: createIssuerClock(), sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
+    return { counted, stop }
+  }
+
+  it('waits as long as a rate-limited check\'s Retry-After says, not 2 s', async () => {
+    const limited = new AuthError('RATE_LIMITED', 'Slow down', { status: 429, retryAfterMs: 30_000 })
+    // No verdict yet: the first check was rate-limited.
+    const store = machineStore({ ...initialMachineState, error: 'RATE_LIMITED', checkFailed: true })
+    const { counted, stop } = scheduled(store, limited, async () => {
+      store.dispatch({ type: 'START', activity: 'checking' })
+      await Promise.resolve()
+      store.dispatch({ type: 'VERDICT', present: false, epoch: store.machine.epoch })
+    })
     await runFor(29_000)
-    expect(checks).toBe(0)
+    expect(counted.checks).toBe(0)
     await runFor(2_000)
-    expect(checks).toBe(1)
+    expect(counted.checks).toBe(1)
     expect(store.machine.phase).toBe('unauthenticated')
     stop()
   })
 
   it('asks nothing again after a refused sign-in alone: that error is no failed check', async () => {
-    const store = reactive({
-      machine: { ...initialMachineState } as AuthMachineState,
-      dispatch(event: AuthEvent) {
-        store.machine = transition(store.machine, event)
-      },
-    })
-    let checks = 0
-    const session = {
-      async getSession() {
-        checks += 1
-        return null
-      },
-      lastFailure: () => null,
-    }
-    const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
-    const stop = scheduleChecks({ tokens: appTokens(), refresher: null, session, store: store as never, clock: createIssuerClock(), sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
+    const store = machineStore({ ...initialMachineState })
+    const { counted, stop } = scheduled(store, null)
     store.dispatch({ type: 'START', activity: 'signingIn' })
     store.dispatch({ type: 'FAIL', code: 'INVALID_CREDENTIALS', epoch: 0, about: 'credentials' })
     await runFor(10_000)
-    expect(checks).toBe(0)
+    expect(counted.checks).toBe(0)
     // A check that fails without a verdict is asked again (2 s, doubling).
     store.dispatch({ type: 'FAIL', code: 'NETWORK', epoch: 0, about: 'session' })
     await runFor(2_500)
-    expect(checks).toBe(1)
+    expect(counted.checks).toBe(1)
     stop()
   })
 })
