@@ -48,6 +48,11 @@ const rateLimited = createExpiringCache<{ spent: SessionTokens, error: unknown, 
 
 const NONE: SessionTokens = { token: null, refreshToken: null }
 
+/** The same access and refresh token in both. */
+function samePair(a: SessionTokens, b: SessionTokens): boolean {
+  return a.token === b.token && a.refreshToken === b.refreshToken
+}
+
 export function requestSession(event: H3Event): RequestSession | undefined {
   const state = (event.context as Record<PropertyKey, unknown>)[REQUEST_SESSION] as RequestSession | undefined
   // Not a cached handler's event, which shares the visitor's context (shared/event-jar.ts, ownsContext).
@@ -182,7 +187,7 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
         }
         let base = stored.tokens
         const lost = unstored.get(open.handle)
-        if (lost && lost.spent.refreshToken === base.refreshToken && lost.spent.token === base.token) {
+        if (lost && samePair(lost.spent, base)) {
           // An earlier request of this instance got these from the backend and could not store them: stored now,
           // instead of spending `base` again (kept in memory until a write gets through).
           const outcome = await state.service.replaceTokens(open.handle, base, lost.next)
@@ -197,7 +202,7 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
           base = adopted
         }
         const held = rateLimited.get(open.handle)
-        if (held && held.spent.refreshToken === base.refreshToken && held.spent.token === base.token) throw withTimeLeft(held.error, held.until)
+        if (held && samePair(held.spent, base)) throw withTimeLeft(held.error, held.until)
         const result = await refresh().catch((error: unknown) => {
           const holdMs = rateLimitHoldMs(error)
           if (holdMs > 0) rateLimited.set(open.handle, { spent: base, error, until: Date.now() + holdMs }, Date.now() + holdMs)
@@ -239,7 +244,7 @@ async function typedStorageErrors<T>(work: () => Promise<T>): Promise<T> {
  */
 export async function commitRequestSession(state: RequestSession, signIn?: { session: unknown }) {
   const { current, persisted, service, event } = state
-  const changed = current.token !== persisted.token || current.refreshToken !== persisted.refreshToken
+  const changed = !samePair(current, persisted)
   const holdsTokens = Boolean(current.token || current.refreshToken)
   if (changed && holdsTokens && !signIn && state.open) {
     const open = state.open
