@@ -177,7 +177,9 @@ export interface ModuleOptions {
    * token (never the token): a burst of page loads costs the backend one session call, not one each. Only
    * sessions are kept; a sign-out or a 401 on this server drops the entry. The trade-off: a change to the
    * session data (or a revocation elsewhere) shows in SSR up to `maxAge` seconds later. `false` asks the
-   * backend on every SSR request. `NUXT_AUTH_SESSION_CACHE_MAX_AGE` overrides `maxAge` at run time.
+   * backend on every SSR request. With `jwtVerification` it keeps the verified session instead, so a token's
+   * signature is checked once per `maxAge`, never past its `exp`. `NUXT_AUTH_SESSION_CACHE_MAX_AGE` overrides
+   * `maxAge` at run time.
    * @default { maxAge: 10, maxEntries: 10000 }
    */
   sessionCache?: SessionCacheOptions | false

@@ -1,9 +1,10 @@
 import { createServer } from 'node:http'
 import { once } from 'node:events'
-import { SignJWT, exportSPKI, generateKeyPair } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AuthError } from '../../src/runtime/core'
-import { jwtVerificationEnabled, verifiedSession, type JwtVerificationSettings } from '../../src/runtime/shared/jwt-verification'
+import { jwtVerificationEnabled, peekVerifiedSession, verifiedSession, type JwtVerificationSettings } from '../../src/runtime/shared/jwt-verification'
+import { serverSessionLookup } from '../../src/runtime/shared/server-session'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from '../../src/options'
 
 const settings = (overrides: Partial<JwtVerificationSettings>): JwtVerificationSettings => ({
@@ -145,5 +146,103 @@ describe('verifiedSession: what a key cannot verify', () => {
       expect(() => resolveModuleOptions({ jwtVerification } as unknown as ModuleOptions)).toThrow(pattern)
     }
     expect(() => resolveModuleOptions({ authorization: { roles: async () => ['admin'] } } as unknown as ModuleOptions)).toThrow(/auth\.authorization\.roles/)
+  })
+})
+
+describe('verified sessions in the session cache', () => {
+  const cache = { maxAge: 60, maxEntries: 100 }
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.restoreAllMocks()
+  })
+  const verifications = () => vi.spyOn(crypto.subtle, 'verify')
+
+  it('a token is verified once while it is kept; each answer is a copy of its own; without the cache, every time', async () => {
+    const verify = verifications()
+    const token = await sign({ user: { id: 'u1', roles: ['admin'] } })
+    const options = settings({ secret: SECRET, sessionPointer: '/user' })
+    const first = await verifiedSession(token, options, cache) as { roles: string[] }
+    first.roles.push('edited by the first request')
+    expect(await verifiedSession(token, options, cache)).toEqual({ id: 'u1', roles: ['admin'] })
+    expect(peekVerifiedSession(token, options, cache)).toEqual({ session: { id: 'u1', roles: ['admin'] } })
+    expect(verify).toHaveBeenCalledTimes(1)
+    // Another token is another entry; no cache (sessionCache: false, maxAge 0) verifies each time.
+    await verifiedSession(await sign({ user: { id: 'u2' } }), options, cache)
+    expect(verify).toHaveBeenCalledTimes(2)
+    await verifiedSession(token, options)
+    await verifiedSession(token, options, { maxAge: 0, maxEntries: 100 })
+    expect(verify).toHaveBeenCalledTimes(4)
+  })
+
+  it('keeps nothing past the moment verification would refuse the token (exp plus the clock tolerance)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const start = Math.ceil(Date.now() / 1000) * 1000
+    vi.setSystemTime(start)
+    const token = await new SignJWT({ sub: 'u3' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(start / 1000 + 5).sign(new TextEncoder().encode(SECRET))
+    const options = settings({ secret: SECRET, clockToleranceSeconds: 2 })
+    const verify = verifications()
+    await expect(verifiedSession(token, options, cache)).resolves.toMatchObject({ sub: 'u3' })
+    vi.setSystemTime(start + 6_900)
+    await expect(verifiedSession(token, options, cache)).resolves.toMatchObject({ sub: 'u3' })
+    expect(verify).toHaveBeenCalledTimes(1)
+    vi.setSystemTime(start + 7_000)
+    expect(peekVerifiedSession(token, options, cache)).toBeUndefined()
+    expect((await failure(verifiedSession(token, options, cache))).code).toBe('UNAUTHORIZED')
+  })
+
+  it('a refused token is checked again each time, and serverSessionLookup uses the cache unless asked for a fresh answer', async () => {
+    const verify = verifications()
+    const foreign = await sign({ sub: 'x' }, 'HS256', new TextEncoder().encode('another secret entirely'))
+    const options = settings({ secret: SECRET })
+    for (let attempt = 0; attempt < 2; attempt++) expect((await failure(verifiedSession(foreign, options, cache))).code).toBe('UNAUTHORIZED')
+    expect(verify).toHaveBeenCalledTimes(2)
+
+    const token = await sign({ sub: 'u4' })
+    const cached = serverSessionLookup({ jwtVerification: options, sessionCache: cache })
+    const fresh = serverSessionLookup({ jwtVerification: options, sessionCache: cache }, { cache: false })
+    const backend = vi.fn()
+    expect(cached.peek?.(token)).toBeUndefined()
+    await cached(token, backend)
+    expect(cached.peek?.(token)).toEqual({ session: expect.objectContaining({ sub: 'u4' }) })
+    await fresh(token, backend)
+    expect(fresh.peek).toBeUndefined()
+    expect(verify).toHaveBeenCalledTimes(4)
+    expect(backend).not.toHaveBeenCalled()
+  })
+})
+
+describe('verified sessions and a JWKS', () => {
+  it('a fetch of the key set drops what was verified before it: a retired key stops working at once', async () => {
+    const keys = [await generateKeyPair('ES256'), await generateKeyPair('ES256')]
+    const published = await Promise.all(keys.map(async ({ publicKey }, index) => ({ ...await exportJWK(publicKey), kid: `k${index}`, alg: 'ES256' })))
+    let served = [published[0]]
+    let fetches = 0
+    const server = createServer((_request, response) => {
+      fetches++
+      response.setHeader('content-type', 'application/json')
+      response.end(JSON.stringify({ keys: served }))
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      const { port } = server.address() as { port: number }
+      // A cooldown that would keep the old set for a minute: the reload for an unknown kid comes first.
+      const options = settings({ jwksUrl: `http://127.0.0.1:${port}/jwks`, jwksCooldownSeconds: 60 })
+      const cache = { maxAge: 60, maxEntries: 100 }
+      const mint = (index: number) => new SignJWT({ sub: `u${index}` }).setProtectedHeader({ alg: 'ES256', kid: `k${index}` }).setExpirationTime('5m').sign(keys[index]!.privateKey)
+      const old = await mint(0)
+      for (let view = 0; view < 3; view++) await expect(verifiedSession(old, options, cache)).resolves.toMatchObject({ sub: 'u0' })
+      expect(peekVerifiedSession(old, options, cache)).toBeDefined()
+      expect(fetches).toBe(1)
+      // The issuer rotates: the new key in, the old one out.
+      served = [published[1]]
+      await expect(verifiedSession(await mint(1), options, cache)).resolves.toMatchObject({ sub: 'u1' })
+      expect(fetches).toBe(2)
+      expect(peekVerifiedSession(old, options, cache)).toBeUndefined()
+      expect((await failure(verifiedSession(old, options, cache))).code).toBe('UNAUTHORIZED')
+    }
+    finally {
+      server.close()
+    }
   })
 })

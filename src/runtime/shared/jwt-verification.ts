@@ -1,7 +1,9 @@
 import { createPublicKey } from 'node:crypto'
-import { createRemoteJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
+import { createRemoteJWKSet, customFetch, errors as joseErrors, importSPKI, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
 import { AuthError } from '../core/errors'
 import { readPointer } from '../core/pointer'
+import { createExpiringCache, sha256HexSync, type ExpiringCache } from './expiring-cache'
+import { copier, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
 
 /**
  * `runtimeConfig.auth.jwtVerification`: the server verifies the access token itself instead of asking the
@@ -70,6 +72,16 @@ interface Verifier {
   /** The remote key set, when there is one (reloaded for an unknown `kid`). */
   jwks?: ReturnType<typeof createRemoteJWKSet>
   lastForcedReload: number
+  /** Counts the key set's fetches: a session verified before the latest one began is verified again. */
+  keySetFetches: number
+  /** Sessions of tokens verified lately, by the token's hash (see verifiedSession). */
+  verified?: ExpiringCache<VerifiedEntry>
+}
+
+interface VerifiedEntry {
+  copy: () => unknown
+  /** `keySetFetches` when it was verified. */
+  keySetFetches: number
 }
 
 // One verifier per configuration, per process: the JWKS cache lives in it. Keyed by content, since runtime config
@@ -77,11 +89,19 @@ interface Verifier {
 const STORE = Symbol.for('nuxt-gatekeeper:jwt-verifiers')
 const holder = globalThis as { [STORE]?: Map<string, Verifier> }
 
+// The process's settings are one object (server-settings.ts): found by identity, a request skips the key's JSON.
+const byObject = new WeakMap<JwtVerificationSettings, Verifier>()
+
 function verifierFor(settings: JwtVerificationSettings): Verifier {
+  const same = byObject.get(settings)
+  if (same) return same
   const verifiers = holder[STORE] ??= new Map()
   const id = JSON.stringify(settings)
   const known = verifiers.get(id)
-  if (known) return known
+  if (known) {
+    byObject.set(settings, known)
+    return known
+  }
   const configured = (['secret', 'publicKey', 'jwksUrl'] as const).filter(name => settings[name])
   if (configured.length !== 1) {
     const problem = configured.length === 0 ? 'has no key' : `has ${configured.join(' and ')}: give exactly one`
@@ -115,7 +135,14 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
   }
   else {
     // Fetched and cached by jose; an unknown `kid` fetches again (key rotation), at most once per cooldown.
-    jwks = createRemoteJWKSet(new URL(settings.jwksUrl), { cooldownDuration: settings.jwksCooldownSeconds * 1000 })
+    // Every fetch is counted: the sessions verified with the set it replaces are not trusted any more.
+    jwks = createRemoteJWKSet(new URL(settings.jwksUrl), {
+      cooldownDuration: settings.jwksCooldownSeconds * 1000,
+      [customFetch]: (url, init) => {
+        verifier.keySetFetches++
+        return fetch(url, init)
+      },
+    })
     key = jwks
   }
   const issuer = list(settings.issuer)
@@ -124,6 +151,7 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
     key,
     jwks,
     lastForcedReload: 0,
+    keySetFetches: 0,
     options: {
       algorithms,
       // A token that never expires is no session token.
@@ -139,6 +167,7 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
   // A configuration changes only with a new deployment; bounded all the same.
   if (verifiers.size >= 16) verifiers.clear()
   verifiers.set(id, verifier)
+  byObject.set(settings, verifier)
   return verifier
 }
 
@@ -157,17 +186,54 @@ export function jwtVerificationEnabled(settings: JwtVerificationSettings | undef
   return Boolean(settings && (settings.enabled || settings.secret || settings.publicKey || settings.jwksUrl))
 }
 
+/** Where this verifier keeps verified sessions, or undefined when the session cache is off. */
+function verifiedCache(verifier: Verifier, cache: SessionCacheSettings | undefined): ExpiringCache<VerifiedEntry> | undefined {
+  if (!sessionCacheEnabled(cache)) return undefined
+  if (verifier.verified?.capacity !== cache.maxEntries) verifier.verified = createExpiringCache(cache.maxEntries)
+  return verifier.verified
+}
+
+/**
+ * The session of a token verified lately, without verifying or waiting (a server render's cache hit needs no
+ * promise); undefined when it must be verified.
+ */
+export function peekVerifiedSession(token: string, settings: JwtVerificationSettings, cache: SessionCacheSettings): { session: unknown } | undefined {
+  const verifier = verifierFor(settings)
+  const key = sha256HexSync(token)
+  const hit = key === undefined ? undefined : verifiedCache(verifier, cache)?.get(key)
+  return hit && hit.keySetFetches === verifier.keySetFetches ? { session: hit.copy() } : undefined
+}
+
 /**
  * The session in a verified access token's claims. A bad, expired, foreign or unsigned token is
  * `UNAUTHORIZED` (a verdict); a JWKS that cannot be fetched is `NETWORK`/`TIMEOUT` (no verdict).
+ *
+ * With `cache` (the server's session cache), a token's session is kept for `maxAge` seconds, never past the
+ * moment verification would refuse it (`exp` plus the clock tolerance), keyed by the token's hash: a page
+ * render, and each API call of it, then costs a hash instead of a signature check. A fetch of the JWKS drops
+ * what was verified before it, so a key the issuer retired stops working as soon as the server has the new set.
+ * Only sessions are kept; a refused token is verified again each time.
  */
-export async function verifiedSession(token: string, settings: JwtVerificationSettings): Promise<unknown> {
+export async function verifiedSession(token: string, settings: JwtVerificationSettings, cache?: SessionCacheSettings): Promise<unknown> {
   const verifier = verifierFor(settings)
+  const entries = verifiedCache(verifier, cache)
+  const key = entries && sha256HexSync(token)
+  const hit = key === undefined ? undefined : entries!.get(key)
+  if (hit && hit.keySetFetches === verifier.keySetFetches) return hit.copy()
+  const fetchesBefore = verifier.keySetFetches
+  const fetchingBefore = verifier.jwks?.reloading
   try {
     const { payload } = await verify(token, verifier)
     const session = readPointer(payload, verifier.pointer)
     if (!session.found || typeof session.value !== 'object' || session.value === null) {
       throw new AuthError('BAD_RESPONSE', `The verified token has no session object at auth.jwtVerification.sessionPointer ${JSON.stringify(verifier.pointer)}`)
+    }
+    // Kept only when one key set verified it throughout: no fetch began during the check, none was under way.
+    if (key !== undefined && !fetchingBefore && !verifier.jwks?.reloading && fetchesBefore === verifier.keySetFetches) {
+      // jose refuses it from the second `exp` plus the tolerance (exp is required, so it is there).
+      const refusedFrom = ((payload.exp ?? 0) + settings.clockToleranceSeconds) * 1000
+      const until = Math.min(Date.now() + cache!.maxAge * 1000, refusedFrom)
+      if (until > Date.now()) entries!.set(key, { copy: copier(session.value), keySetFetches: fetchesBefore }, until)
     }
     return session.value
   }

@@ -1,4 +1,4 @@
-import { jwtVerificationEnabled, verifiedSession, type JwtVerificationSettings } from './jwt-verification'
+import { jwtVerificationEnabled, peekVerifiedSession, verifiedSession, type JwtVerificationSettings } from './jwt-verification'
 import { cachedSession, peekCachedSession, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
 import { serverSettings } from './server-settings'
 
@@ -21,13 +21,18 @@ export interface ServerSessionLookup {
 
 /**
  * One answer for SSR and the server utilities: the token verified here when `auth.jwtVerification` is set (no
- * backend call), else the backend's session endpoint through the short-lived session cache (unless `cache:
- * false`: a browser's own check wants the backend's answer now), else the backend.
+ * backend call), else the backend's session endpoint; either through the short-lived session cache (unless
+ * `cache: false`: a browser's own check wants the answer of now).
  */
 export function serverSessionLookup(settings: ServerSessionSettings | undefined, { cache: useCache = true }: { cache?: boolean } = {}): ServerSessionLookup {
   const jwt = settings?.jwtVerification
-  if (jwtVerificationEnabled(jwt)) return token => verifiedSession(token, jwt)
   const cache = settings?.sessionCache
+  if (jwtVerificationEnabled(jwt)) {
+    if (!useCache || !sessionCacheEnabled(cache)) return token => verifiedSession(token, jwt)
+    const lookup: ServerSessionLookup = token => verifiedSession(token, jwt, cache)
+    lookup.peek = token => peekVerifiedSession(token, jwt, cache)
+    return lookup
+  }
   if (useCache && sessionCacheEnabled(cache)) {
     const lookup: ServerSessionLookup = (token, askBackend) => cachedSession(token, cache, askBackend)
     lookup.peek = token => peekCachedSession(token, cache)

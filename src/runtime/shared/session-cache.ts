@@ -44,7 +44,7 @@ export function sessionCacheEnabled(settings: SessionCacheSettings | undefined):
  * JSON.parse of a kept string costs a tenth of a structuredClone per request; anything else (a Date from a
  * custom strategy) is cloned, and what cannot be cloned throws here, before it is kept.
  */
-function copier(session: unknown): () => unknown {
+export function copier(session: unknown): () => unknown {
   if (isPlainJson(session)) {
     const json = JSON.stringify(session)
     return () => JSON.parse(json)
