@@ -174,7 +174,7 @@ describe('verified sessions in the session cache', () => {
     expect(verify).toHaveBeenCalledTimes(4)
   })
 
-  it('keeps nothing past the moment verification would refuse the token (exp plus the clock tolerance)', async () => {
+  it('keeps nothing past the token\'s expiry: from exp the server refreshes, from exp plus the tolerance verification refuses', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const start = Math.ceil(Date.now() / 1000) * 1000
     vi.setSystemTime(start)
@@ -182,12 +182,21 @@ describe('verified sessions in the session cache', () => {
     const options = settings({ secret: SECRET, clockToleranceSeconds: 2 })
     const verify = verifications()
     await expect(verifiedSession(token, options, cache)).resolves.toMatchObject({ sub: 'u3' })
-    vi.setSystemTime(start + 6_900)
-    await expect(verifiedSession(token, options, cache)).resolves.toMatchObject({ sub: 'u3' })
+    vi.setSystemTime(start + 4_900)
+    expect(peekVerifiedSession(token, options, cache)).toEqual({ session: expect.objectContaining({ sub: 'u3' }) })
     expect(verify).toHaveBeenCalledTimes(1)
-    vi.setSystemTime(start + 7_000)
+    // Expired: a render must not take it from the cache (it would skip the refresh); verification still accepts it.
+    vi.setSystemTime(start + 5_000)
     expect(peekVerifiedSession(token, options, cache)).toBeUndefined()
+    await expect(verifiedSession(token, options, cache)).resolves.toMatchObject({ sub: 'u3' })
+    expect(verify).toHaveBeenCalledTimes(2)
+    vi.setSystemTime(start + 7_000)
     expect((await failure(verifiedSession(token, options, cache))).code).toBe('UNAUTHORIZED')
+  })
+
+  it('a configuration without a key is reported by the check, not thrown by a render\'s look into the cache', async () => {
+    expect(peekVerifiedSession('x.y.z', settings({}), cache)).toBeUndefined()
+    expect((await failure(verifiedSession('x.y.z', settings({}), cache))).message).toMatch(/NUXT_AUTH_JWT_VERIFICATION_SECRET/)
   })
 
   it('a refused token is checked again each time, and serverSessionLookup uses the cache unless asked for a fresh answer', async () => {

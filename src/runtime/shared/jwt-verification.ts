@@ -3,6 +3,7 @@ import { createRemoteJWKSet, customFetch, errors as joseErrors, importSPKI, jwtV
 import { AuthError } from '../core/errors'
 import { readPointer } from '../core/pointer'
 import { createExpiringCache, sha256HexSync, type ExpiringCache } from './expiring-cache'
+import { localExpiry } from './server-issuer-clock'
 import { copier, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
 
 /**
@@ -198,7 +199,14 @@ function verifiedCache(verifier: Verifier, cache: SessionCacheSettings | undefin
  * promise); undefined when it must be verified.
  */
 export function peekVerifiedSession(token: string, settings: JwtVerificationSettings, cache: SessionCacheSettings): { session: unknown } | undefined {
-  const verifier = verifierFor(settings)
+  // A configuration without a usable key: verifiedSession reports it (a 503 naming the variables), not a throw here.
+  let verifier: Verifier
+  try {
+    verifier = verifierFor(settings)
+  }
+  catch {
+    return undefined
+  }
   const key = sha256HexSync(token)
   const hit = key === undefined ? undefined : verifiedCache(verifier, cache)?.get(key)
   return hit && hit.keySetFetches === verifier.keySetFetches ? { session: hit.copy() } : undefined
@@ -208,8 +216,8 @@ export function peekVerifiedSession(token: string, settings: JwtVerificationSett
  * The session in a verified access token's claims. A bad, expired, foreign or unsigned token is
  * `UNAUTHORIZED` (a verdict); a JWKS that cannot be fetched is `NETWORK`/`TIMEOUT` (no verdict).
  *
- * With `cache` (the server's session cache), a token's session is kept for `maxAge` seconds, never past the
- * moment verification would refuse it (`exp` plus the clock tolerance), keyed by the token's hash: a page
+ * With `cache` (the server's session cache), a token's session is kept for `maxAge` seconds, never past its
+ * expiry (when the server would refresh it, or verification refuse it), keyed by the token's hash: a page
  * render, and each API call of it, then costs a hash instead of a signature check. A fetch of the JWKS drops
  * what was verified before it, so a key the issuer retired stops working as soon as the server has the new set.
  * Only sessions are kept; a refused token is verified again each time.
@@ -230,9 +238,11 @@ export async function verifiedSession(token: string, settings: JwtVerificationSe
     }
     // Kept only when one key set verified it throughout: no fetch began during the check, none was under way.
     if (key !== undefined && !fetchingBefore && !verifier.jwks?.reloading && fetchesBefore === verifier.keySetFetches) {
-      // jose refuses it from the second `exp` plus the tolerance (exp is required, so it is there).
+      // Not past the moment the server takes it for expired (it refreshes from there: app/session.ts, a cache hit
+      // asks no refresher), by the issuer's clock as this process knows it; nor past jose's refusal (`exp` plus the
+      // tolerance, by this machine's clock; exp is required, so it is there).
       const refusedFrom = ((payload.exp ?? 0) + settings.clockToleranceSeconds) * 1000
-      const until = Math.min(Date.now() + cache!.maxAge * 1000, refusedFrom)
+      const until = Math.min(Date.now() + cache!.maxAge * 1000, localExpiry(token), refusedFrom)
       if (until > Date.now()) entries!.set(key, { copy: copier(session.value), keySetFetches: fetchesBefore }, until)
     }
     return session.value
