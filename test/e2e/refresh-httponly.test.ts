@@ -1,4 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, expectTokenPagesWork, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
@@ -27,6 +29,19 @@ async function expireAccessToken(context: BrowserContext) {
   const { token } = await tokenCookies(context)
   expect(token).toBeDefined()
   await context.addCookies([{ ...token!, value: await expiredCopy(token!.value, accessTtl) }])
+}
+
+const tokenCookiesOf = (response: Response) => response.headers.getSetCookie().filter(line => /^auth\.(?:token|refresh-token)=/.test(line)).map(line => line.split(';')[0]!)
+
+/** Signed in through the relay route, as the browser's strategy does: the `Cookie` header value and the access token. */
+async function signedInCookie() {
+  const user = newUser()
+  await backend.register(user)
+  const answer = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+  expect(answer.status).toBe(200)
+  const cookie = tokenCookiesOf(answer)
+  expect(cookie).toHaveLength(2)
+  return { user, cookie: cookie.join('; '), token: cookie.find(pair => pair.startsWith('auth.token='))!.slice('auth.token='.length) }
 }
 
 async function signedIn(path = '/profile') {
@@ -153,18 +168,7 @@ describe('httpOnly cookies with refresh tokens', () => {
   })
 
   describe('the relay routes: a sign-out ends the refresh of its tokens', () => {
-    const tokenCookiesOf = (response: Response) => response.headers.getSetCookie().filter(line => /^auth\.(?:token|refresh-token)=/.test(line)).map(line => line.split(';')[0]!)
     const post = (path: string, cookie: string) => fetch(`${baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL, cookie }, body: '{}' })
-
-    async function signedInCookie() {
-      const user = newUser()
-      await backend.register(user)
-      const answer = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
-      expect(answer.status).toBe(200)
-      const cookie = tokenCookiesOf(answer)
-      expect(cookie).toHaveLength(2)
-      return { cookie: cookie.join('; '), token: cookie.find(pair => pair.startsWith('auth.token='))!.slice('auth.token='.length) }
-    }
 
     it('a sign-out arriving while the refresh is at the backend: the refresh sets nothing, and the backend hears the sign-out of the successor', async () => {
       const { cookie, token } = await signedInCookie()
@@ -295,6 +299,52 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     expect(await backend.count(REFRESH)).toBe(2)
     expect(await reuseDetections()).toBe(0)
     await assertClean()
+  })
+
+  it('a refresh after the upstream\'s 401 that takes the whole requestTimeout: the upstream\'s 401 still comes through, body and all', async () => {
+    const { cookie } = await signedInCookie()
+    // The backend's refresh answers after the fixture's requestTimeout (1.5 s): a TIMEOUT, no verdict, the tokens kept.
+    await backend.fault('/api/auth/refresh', 'timeout')
+    try {
+      const answer = await fetch(`${baseURL}/api/upstream/me?reject-once=${Date.now()}`, { headers: { cookie, 'sec-fetch-site': 'same-origin' } })
+      // The time went to this app's refresh, not to the upstream, whose answer was cut off by it before.
+      expect(answer.status).toBe(401)
+      expect(await answer.json()).toEqual({ error: 'rejected once' })
+      expect(answer.headers.getSetCookie()).toEqual([])
+    }
+    finally {
+      await backend.fault('/api/auth/refresh', 'none')
+    }
+  })
+
+  it('an upstream that stalls: a 504 without its headers before any of its body, the connection cut after part of it', async () => {
+    // An API that answers its head at once and then keeps its body (all of it, or the rest after a first part).
+    const stalled = createServer((request, response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'x-upstream': 'yes', 'cache-control': 'public, max-age=600' })
+      if (request.url?.includes('partly')) response.write('the first part')
+      else response.flushHeaders()
+    })
+    stalled.listen(0, '127.0.0.1')
+    await once(stalled, 'listening')
+    const upstream = `http://127.0.0.1:${(stalled.address() as { port: number }).port}`
+    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': upstream }) }, { readyPath: '/api/_test/counters' })
+    try {
+      const before = await fetch(`${server.baseURL}/api/upstream/nothing-yet`)
+      expect(before.status).toBe(504)
+      expect(before.headers.get('x-upstream')).toBeNull()
+      expect(before.headers.get('cache-control')).toBe('private, no-store')
+      expect(before.headers.get('content-type')).toMatch(/json/)
+      const partly = await fetch(`${server.baseURL}/api/upstream/partly`)
+      expect(partly.status).toBe(200)
+      await expect(partly.text()).rejects.toThrow()
+      expect(server.output()).not.toContain('[unhandled]')
+      expect(server.output()).toContain('forward: the answer of')
+    }
+    finally {
+      server.stop()
+      stalled.closeAllConnections()
+      stalled.close()
+    }
   })
 
   it('is no open proxy: paths that would leave the upstream, cross-site requests and signed-out callers are refused', async () => {

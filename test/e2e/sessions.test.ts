@@ -311,7 +311,13 @@ describe('session expiry', () => {
  * (NUXT_PUBLIC_AUTH_BASE_URL), so both spend the same refresh tokens.
  */
 async function twoInstances(dir: string, env: Record<string, string>) {
-  const sharedOn = (firstPort: number) => ({ NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL), ...env, NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${firstPort}/api/auth` })
+  // The first instance is the backend of both, and (auth.forward, where the build has it) their upstream API.
+  const sharedOn = (firstPort: number) => ({
+    NUXT_ACCESS_TOKEN_TTL: String(ACCESS_TTL),
+    ...env,
+    NUXT_PUBLIC_AUTH_BASE_URL: `http://127.0.0.1:${firstPort}/api/auth`,
+    NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': `http://127.0.0.1:${firstPort}/api/_test/upstream` }),
+  })
   const first = await onFreePort(port => serveBuilt(dir, sharedOn(port), { port, readyPath: '/api/_test/counters' }))
   const shared = sharedOn(first.port)
   const second = await serveBuilt(dir, shared, { readyPath: '/api/_test/counters' })
@@ -451,6 +457,41 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
     // …with no refresh token presented twice, and on every instance.
     expect(await reuses()).toBe(before)
     expect((await get(second.baseURL, '/api/_test/whoami', cookie)).status).toBe(200)
+  })
+
+  it('auth.forward: a session the refresh ends while Redis goes away is a 503 with none of the upstream\'s answer (its headers included); the next request ends it and passes the answer on', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(first.baseURL, user)
+    // The backend ends this sign-in behind the session's back: the upstream refuses the access token (401), and the
+    // refresh that follows is refused too (a verdict), so the request ends the session: a removal from storage.
+    const { token } = await (await get(first.baseURL, '/api/_test/server-token', cookie)).json()
+    expect((await fetch(`${first.baseURL}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
+    // The test upstream marks every answer of its own (x-upstream: yes): none of it may reach the 503.
+    const path = '/api/upstream/orders'
+    const refreshes = await backend.count(REFRESH)
+    await backend.fault('/api/auth/refresh', 'slow')
+    try {
+      const forwarded = get(first.baseURL, path, cookie)
+      // The refresh has reached the backend, which answers in 600 ms: the storage goes away before the removal.
+      await expect.poll(() => backend.count(REFRESH), { timeout: 5_000, interval: 20 }).toBe(refreshes + 1)
+      relay.cut()
+      const answer = await forwarded
+      relay.restore()
+      expect(answer.headers.get('x-upstream')).toBeNull()
+      expect(answer.headers.getSetCookie()).toEqual([])
+      await expectStorageUnavailable(answer, 'forward')
+    }
+    finally {
+      relay.restore()
+      await backend.fault('/api/auth/refresh', 'none')
+    }
+    // The session outlived the failed removal; with the storage back, the next request's refused refresh ends it
+    // and its cookie, and the upstream's 401 passes through.
+    await expect.poll(async () => {
+      const answer = await get(first.baseURL, path, cookie)
+      return { status: answer.status, upstream: answer.headers.get('x-upstream'), cookieDeleted: answer.headers.getSetCookie().some(line => line.startsWith(`${COOKIE}=;`) && line.includes('Max-Age=0')) }
+    }, { timeout: 20_000, interval: 250 }).toEqual({ status: 401, upstream: 'yes', cookieDeleted: true })
+    for (const baseURL of [first.baseURL, second.baseURL]) expect((await get(baseURL, '/api/_test/whoami', cookie)).status).toBe(401)
   })
 
   it('Redis away: 503s naming no user, nobody signed out, the cookie kept; service resumes by itself', async () => {

@@ -121,9 +121,11 @@ export default defineRelayRoute(async (event) => {
   const length = event.node.req.headers['content-length']
   const hasBody = !['GET', 'HEAD'].includes(event.method) && length !== '0' && (length !== undefined || event.node.req.headers['transfer-encoding'] !== undefined)
 
-  // Bounded by requestTimeout, and given up when the browser goes away.
+  // Given up when the browser goes away; each exchange with the upstream bounded by requestTimeout.
   const abort = new AbortController()
+  let exchange = upstreamDeadline(relay.config.requestTimeout)
   event.node.res.once('close', () => {
+    exchange.stop()
     if (!event.node.res.writableFinished) abort.abort()
   })
   const send = (current: string | null) => fetch(target, {
@@ -133,8 +135,12 @@ export default defineRelayRoute(async (event) => {
     // Node's fetch streams a request body only half-duplex.
     ...(hasBody ? { duplex: 'half' } : {}),
     redirect: 'manual',
-    signal: AbortSignal.any([abort.signal, AbortSignal.timeout(relay.config.requestTimeout)]),
-  } as RequestInit).catch((error: unknown) => {
+    signal: AbortSignal.any([abort.signal, exchange.signal]),
+  } as RequestInit).then((answer) => {
+    // From its answer's head to its body, the time is this route's (a refresh, storing the session), not the upstream's.
+    exchange.pause()
+    return answer
+  }, (error: unknown) => {
     console.warn(`[nuxt-gatekeeper] forward: ${route.upstream.origin} could not be reached: ${(error as Error)?.message ?? error}`)
     throw createError({ statusCode: (error as Error)?.name === 'TimeoutError' ? 504 : 502, statusMessage: 'Bad Gateway' })
   })
@@ -155,6 +161,8 @@ export default defineRelayRoute(async (event) => {
     }
     if (successor && !hasBody) {
       await response.body?.cancel()
+      exchange.stop()
+      exchange = upstreamDeadline(relay.config.requestTimeout)
       response = await send(successor)
     }
   }
@@ -165,14 +173,65 @@ export default defineRelayRoute(async (event) => {
     throw relayError(error)
   })
   setResponseStatus(event, response.status, response.statusText)
+  const passed: string[] = []
   for (const [name, value] of response.headers) {
     if (DROPPED_RESPONSE_HEADERS.has(name)) continue
     setResponseHeader(event, name, name === 'location' ? underPrefix(value, route) : value)
+    passed.push(name)
   }
   // The upstream saw the token header; a shared cache in front of this app sees only a cookie.
   // Only the bare directives: `private="set-cookie"` keeps one header from shared caches, not the answer.
   const cacheControl = String(getResponseHeader(event, 'cache-control') ?? '')
   if (!/(?:^|,)\s*(?:private|no-store)\s*(?:,|$)/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')
-  if (!response.body) return null
-  return sendStream(event, response.body)
+  if (!response.body) {
+    exchange.stop()
+    return null
+  }
+  exchange.resume()
+  return sendStream(event, response.body).catch((error: unknown) => {
+    // The browser went away: nobody to answer.
+    if (abort.signal.aborted) return
+    console.warn(`[nuxt-gatekeeper] forward: the answer of ${route.upstream.origin} was cut short: ${(error as Error)?.message ?? error}`)
+    // Part of it was sent: the connection ends without the rest, so the browser sees an incomplete answer, not an ending.
+    if (event.node.res.headersSent) return void event.node.res.destroy()
+    // Nothing sent yet: the error, without the upstream's headers (its type, its caching) set for the answer it lost.
+    for (const name of passed) event.node.res.removeHeader(name)
+    setResponseHeader(event, 'cache-control', 'private, no-store')
+    throw createError({ statusCode: (error as Error)?.name === 'TimeoutError' ? 504 : 502, statusMessage: 'Bad Gateway' })
+  }).finally(() => exchange.stop())
 })
+
+/**
+ * `requestTimeout` for one exchange with the upstream: the time it takes to answer and to send its body, paused
+ * while this route works between the two (a refresh after its 401 waits on the backend and on a session's lock, with
+ * bounds of their own), so the upstream's answer is not cut off by time the upstream did not take.
+ */
+function upstreamDeadline(ms: number) {
+  const controller = new AbortController()
+  let left = ms
+  let started = 0
+  let stopped = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const run = () => {
+    started = Date.now()
+    timer = setTimeout(() => controller.abort(new DOMException(`The upstream took longer than requestTimeout (${ms} ms)`, 'TimeoutError')), left)
+  }
+  run()
+  return {
+    signal: controller.signal,
+    pause() {
+      if (timer === undefined) return
+      clearTimeout(timer)
+      timer = undefined
+      left = Math.max(0, left - (Date.now() - started))
+    },
+    resume() {
+      if (timer === undefined && !stopped && !controller.signal.aborted) run()
+    },
+    stop() {
+      stopped = true
+      clearTimeout(timer)
+      timer = undefined
+    },
+  }
+}
