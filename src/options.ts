@@ -178,8 +178,8 @@ export interface ModuleOptions {
    * sessions are kept; a sign-out or a 401 on this server drops the entry. The trade-off: a change to the
    * session data (or a revocation elsewhere) shows in SSR up to `maxAge` seconds later. `false` asks the
    * backend on every SSR request. With `jwtVerification` it keeps the verified session instead, so a token's
-   * signature is checked once per `maxAge`, never past its `exp`. `NUXT_AUTH_SESSION_CACHE_MAX_AGE` overrides
-   * `maxAge` at run time.
+   * signature is checked once per `maxAge`, never past its `exp` (a sign-out does not drop it: the token verifies
+   * until then either way). `NUXT_AUTH_SESSION_CACHE_MAX_AGE` overrides `maxAge` at run time.
    * @default { maxAge: 10, maxEntries: 10000 }
    */
   sessionCache?: SessionCacheOptions | false

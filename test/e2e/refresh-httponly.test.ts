@@ -2,7 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, expectTokenPagesWork, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { rawStatus, serveBuilt } from './serve'
 import { expiredCopy } from './tokens'
@@ -317,34 +317,69 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     }
   })
 
-  it('an upstream that stalls: a 504 without its headers before any of its body, the connection cut after part of it', async () => {
-    // An API that answers its head at once and then keeps its body (all of it, or the rest after a first part).
-    const stalled = createServer((request, response) => {
+  describe('an upstream of the test\'s own', () => {
+    // An API that answers its head at once and then keeps its body (all of it, or the rest after a first part), or
+    // refuses every token (`/refuse`).
+    const upstream = createServer((request, response) => {
+      if (request.url?.includes('refuse')) return void response.writeHead(401, { 'content-type': 'application/json', 'x-upstream': 'yes' }).end('{"error":"refused"}')
       response.writeHead(200, { 'content-type': 'application/octet-stream', 'x-upstream': 'yes', 'cache-control': 'public, max-age=600' })
       if (request.url?.includes('partly')) response.write('the first part')
       else response.flushHeaders()
     })
-    stalled.listen(0, '127.0.0.1')
-    await once(stalled, 'listening')
-    const upstream = `http://127.0.0.1:${(stalled.address() as { port: number }).port}`
-    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': upstream }) }, { readyPath: '/api/_test/counters' })
-    try {
+    let server: Awaited<ReturnType<typeof serveBuilt>>
+    beforeAll(async () => {
+      upstream.listen(0, '127.0.0.1')
+      await once(upstream, 'listening')
+      const address = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`
+      server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': address }) }, { readyPath: '/api/_test/counters' })
+    })
+    afterAll(() => {
+      server?.stop()
+      upstream.closeAllConnections()
+      upstream.close()
+    })
+    const warningsAbout = (text: string) => server.output().split(text).length - 1
+
+    it('that stalls: a 504 without its headers before any of its body, the connection cut after part of it', async () => {
       const before = await fetch(`${server.baseURL}/api/upstream/nothing-yet`)
       expect(before.status).toBe(504)
+      expect(before.statusText).toBe('Gateway Timeout')
       expect(before.headers.get('x-upstream')).toBeNull()
       expect(before.headers.get('cache-control')).toBe('private, no-store')
       expect(before.headers.get('content-type')).toMatch(/json/)
+      await expect.poll(() => warningsAbout('forward: the answer of')).toBe(1)
       const partly = await fetch(`${server.baseURL}/api/upstream/partly`)
       expect(partly.status).toBe(200)
       await expect(partly.text()).rejects.toThrow()
+      await expect.poll(() => warningsAbout('forward: the answer of')).toBe(2)
       expect(server.output()).not.toContain('[unhandled]')
-      expect(server.output()).toContain('forward: the answer of')
-    }
-    finally {
-      server.stop()
-      stalled.closeAllConnections()
-      stalled.close()
-    }
+    })
+
+    it('a browser that leaves while the route refreshes after the upstream\'s 401: nothing left to answer, nothing logged as an error', async () => {
+      const own = new Backend(server.baseURL)
+      const user = newUser()
+      await own.register(user)
+      const signIn = await fetch(`${server.baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+      expect(signIn.status).toBe(200)
+      const cookie = tokenCookiesOf(signIn).join('; ')
+      const refreshes = await own.count(REFRESH)
+      // The backend's refresh answers in 600 ms; the browser goes away before.
+      await own.fault('/api/auth/refresh', 'slow')
+      try {
+        const leaving = new AbortController()
+        const request = fetch(`${server.baseURL}/api/upstream/refuse`, { headers: { cookie, 'sec-fetch-site': 'same-origin' }, signal: leaving.signal }).catch((error: unknown) => error)
+        await expect.poll(() => own.count(REFRESH), { interval: 20 }).toBe(refreshes + 1)
+        leaving.abort()
+        expect(await request).toBeInstanceOf(Error)
+        // The refresh finishes (and is kept) without anybody to answer.
+        await new Promise(resolve => setTimeout(resolve, 1000))
+        expect(server.output()).not.toContain('[unhandled]')
+        expect(server.output()).not.toContain('could not be reached')
+      }
+      finally {
+        await own.fault('/api/auth/refresh', 'none')
+      }
+    })
   })
 
   it('is no open proxy: paths that would leave the upstream, cross-site requests and signed-out callers are refused', async () => {

@@ -4,6 +4,7 @@ import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AuthError } from '../../src/runtime/core'
 import { jwtVerificationEnabled, peekVerifiedSession, verifiedSession, type JwtVerificationSettings } from '../../src/runtime/shared/jwt-verification'
+import { serverIssuerClock } from '../../src/runtime/shared/server-issuer-clock'
 import { serverSessionLookup } from '../../src/runtime/shared/server-session'
 import { AuthConfigError, resolveModuleOptions, type ModuleOptions } from '../../src/options'
 
@@ -194,6 +195,21 @@ describe('verified sessions in the session cache', () => {
     expect((await failure(verifiedSession(token, options, cache))).code).toBe('UNAUTHORIZED')
   })
 
+  it('a kept session ends when the issuer\'s clock, learned later, says its token has expired (the server refreshes from there)', async () => {
+    const token = await sign({ sub: 'u5' })
+    const options = settings({ secret: SECRET })
+    await verifiedSession(token, options, cache)
+    expect(peekVerifiedSession(token, options, cache)).toBeDefined()
+    // A refresh's token reveals an issuer ten minutes ahead of this machine: the five-minute token is expired there.
+    serverIssuerClock().observe(Date.now() + 600_000)
+    try {
+      expect(peekVerifiedSession(token, options, cache)).toBeUndefined()
+    }
+    finally {
+      serverIssuerClock().observe(Date.now())
+    }
+  })
+
   it('a configuration without a key is reported by the check, not thrown by a render\'s look into the cache', async () => {
     expect(peekVerifiedSession('x.y.z', settings({}), cache)).toBeUndefined()
     expect((await failure(verifiedSession('x.y.z', settings({}), cache))).message).toMatch(/NUXT_AUTH_JWT_VERIFICATION_SECRET/)
@@ -221,37 +237,81 @@ describe('verified sessions in the session cache', () => {
 })
 
 describe('verified sessions and a JWKS', () => {
-  it('a fetch of the key set drops what was verified before it: a retired key stops working at once', async () => {
+  const cache = { maxAge: 60, maxEntries: 100 }
+
+  /**
+   * An issuer with two ES256 keys that publishes the first until it `rotate`s to the second (the first retired), on a
+   * JWKS endpoint of its own that counts its `requests` and can `hold` its answers until the release it returns.
+   */
+  async function rotatingIssuer() {
     const keys = [await generateKeyPair('ES256'), await generateKeyPair('ES256')]
     const published = await Promise.all(keys.map(async ({ publicKey }, index) => ({ ...await exportJWK(publicKey), kid: `k${index}`, alg: 'ES256' })))
     let served = [published[0]]
-    let fetches = 0
-    const server = createServer((_request, response) => {
-      fetches++
+    let held: Promise<void> | undefined
+    let requests = 0
+    const server = createServer(async (_request, response) => {
+      requests++
+      const keysNow = served
+      await held
       response.setHeader('content-type', 'application/json')
-      response.end(JSON.stringify({ keys: served }))
+      response.end(JSON.stringify({ keys: keysNow }))
     })
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
-    try {
-      const { port } = server.address() as { port: number }
+    const { port } = server.address() as { port: number }
+    return {
       // A cooldown that would keep the old set for a minute: the reload for an unknown kid comes first.
-      const options = settings({ jwksUrl: `http://127.0.0.1:${port}/jwks`, jwksCooldownSeconds: 60 })
-      const cache = { maxAge: 60, maxEntries: 100 }
-      const mint = (index: number) => new SignJWT({ sub: `u${index}` }).setProtectedHeader({ alg: 'ES256', kid: `k${index}` }).setExpirationTime('5m').sign(keys[index]!.privateKey)
-      const old = await mint(0)
-      for (let view = 0; view < 3; view++) await expect(verifiedSession(old, options, cache)).resolves.toMatchObject({ sub: 'u0' })
-      expect(peekVerifiedSession(old, options, cache)).toBeDefined()
-      expect(fetches).toBe(1)
+      options: settings({ jwksUrl: `http://127.0.0.1:${port}/jwks`, jwksCooldownSeconds: 60 }),
+      mint: (index: number) => new SignJWT({ sub: `u${index}` }).setProtectedHeader({ alg: 'ES256', kid: `k${index}` }).setExpirationTime('5m').sign(keys[index]!.privateKey),
+      requests: () => requests,
+      rotate: () => void (served = [published[1]]),
+      hold() {
+        let release!: () => void
+        held = new Promise(resolve => release = resolve)
+        return release
+      },
+      close: () => server.close(),
+    }
+  }
+
+  it('a fetch of the key set drops what was verified before it: a retired key stops working at once', async () => {
+    const issuer = await rotatingIssuer()
+    try {
+      const old = await issuer.mint(0)
+      for (let view = 0; view < 3; view++) await expect(verifiedSession(old, issuer.options, cache)).resolves.toMatchObject({ sub: 'u0' })
+      expect(peekVerifiedSession(old, issuer.options, cache)).toBeDefined()
+      expect(issuer.requests()).toBe(1)
       // The issuer rotates: the new key in, the old one out.
-      served = [published[1]]
-      await expect(verifiedSession(await mint(1), options, cache)).resolves.toMatchObject({ sub: 'u1' })
-      expect(fetches).toBe(2)
-      expect(peekVerifiedSession(old, options, cache)).toBeUndefined()
-      expect((await failure(verifiedSession(old, options, cache))).code).toBe('UNAUTHORIZED')
+      issuer.rotate()
+      await expect(verifiedSession(await issuer.mint(1), issuer.options, cache)).resolves.toMatchObject({ sub: 'u1' })
+      expect(issuer.requests()).toBe(2)
+      expect(peekVerifiedSession(old, issuer.options, cache)).toBeUndefined()
+      expect((await failure(verifiedSession(old, issuer.options, cache))).code).toBe('UNAUTHORIZED')
     }
     finally {
-      server.close()
+      issuer.close()
+    }
+  })
+
+  it('a token verified while the key set is being fetched again is not kept: it was checked with the set being replaced', async () => {
+    const issuer = await rotatingIssuer()
+    try {
+      const old = await issuer.mint(0)
+      await expect(verifiedSession(old, issuer.options, cache)).resolves.toMatchObject({ sub: 'u0' })
+      // The issuer rotates; the set's next answer is held back while the old token is checked.
+      issuer.rotate()
+      const release = issuer.hold()
+      const rotated = verifiedSession(await issuer.mint(1), issuer.options, cache)
+      await vi.waitFor(() => expect(issuer.requests()).toBe(2))
+      // Still the old set in hand: the old token passes this once, and is not kept.
+      await expect(verifiedSession(old, issuer.options, cache)).resolves.toMatchObject({ sub: 'u0' })
+      release()
+      await expect(rotated).resolves.toMatchObject({ sub: 'u1' })
+      expect(peekVerifiedSession(old, issuer.options, cache)).toBeUndefined()
+      expect((await failure(verifiedSession(old, issuer.options, cache))).code).toBe('UNAUTHORIZED')
+    }
+    finally {
+      issuer.close()
     }
   })
 })

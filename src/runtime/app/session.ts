@@ -195,8 +195,8 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     const token = tokens.token()
     if (!token) return false
     // A hit is never an expired token, so the refresher is not asked (nor made): the cache keeps no entry past the
-    // JWT's `exp` (shared/session-cache.ts), and the server refreshes exactly then (no lead; both by the issuer's clock
-    // as the process knows it, shared/server-issuer-clock.ts).
+    // JWT's `exp` (shared/session-cache.ts, shared/jwt-verification.ts), and the server refreshes exactly then (no
+    // lead; both by the issuer's clock as the process knows it, shared/server-issuer-clock.ts).
     const hit = serverLookup.peek(token)
     if (!hit) return false
     applySession(hit.session as Session)

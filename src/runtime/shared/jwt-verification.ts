@@ -3,7 +3,7 @@ import { createRemoteJWKSet, customFetch, errors as joseErrors, importSPKI, jwtV
 import { AuthError } from '../core/errors'
 import { readPointer } from '../core/pointer'
 import { createExpiringCache, sha256HexSync, type ExpiringCache } from './expiring-cache'
-import { localExpiry } from './server-issuer-clock'
+import { localExpiry, serverIssuerClock } from './server-issuer-clock'
 import { copier, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
 
 /**
@@ -83,6 +83,13 @@ interface VerifiedEntry {
   copy: () => unknown
   /** `keySetFetches` when it was verified. */
   keySetFetches: number
+  /** The token's `exp` (ms, the issuer's clock): checked again on each hit, since the estimate of that clock may move. */
+  expiresAt: number
+}
+
+/** A kept entry that still holds: no key set fetched since, and not expired by the issuer's clock as known now. */
+function stillHolds(entry: VerifiedEntry | undefined, verifier: Verifier): entry is VerifiedEntry {
+  return entry !== undefined && entry.keySetFetches === verifier.keySetFetches && entry.expiresAt - serverIssuerClock().offset() > Date.now()
 }
 
 // One verifier per configuration, per process: the JWKS cache lives in it. Keyed by content, since runtime config
@@ -209,7 +216,7 @@ export function peekVerifiedSession(token: string, settings: JwtVerificationSett
   }
   const key = sha256HexSync(token)
   const hit = key === undefined ? undefined : verifiedCache(verifier, cache)?.get(key)
-  return hit && hit.keySetFetches === verifier.keySetFetches ? { session: hit.copy() } : undefined
+  return stillHolds(hit, verifier) ? { session: hit.copy() } : undefined
 }
 
 /**
@@ -227,7 +234,7 @@ export async function verifiedSession(token: string, settings: JwtVerificationSe
   const entries = verifiedCache(verifier, cache)
   const key = entries && sha256HexSync(token)
   const hit = key === undefined ? undefined : entries!.get(key)
-  if (hit && hit.keySetFetches === verifier.keySetFetches) return hit.copy()
+  if (stillHolds(hit, verifier)) return hit.copy()
   const fetchesBefore = verifier.keySetFetches
   const fetchingBefore = verifier.jwks?.reloading
   try {
@@ -243,7 +250,7 @@ export async function verifiedSession(token: string, settings: JwtVerificationSe
       // tolerance, by this machine's clock; exp is required, so it is there).
       const refusedFrom = ((payload.exp ?? 0) + settings.clockToleranceSeconds) * 1000
       const until = Math.min(Date.now() + cache!.maxAge * 1000, localExpiry(token), refusedFrom)
-      if (until > Date.now()) entries!.set(key, { copy: copier(session.value), keySetFetches: fetchesBefore }, until)
+      if (until > Date.now()) entries!.set(key, { copy: copier(session.value), keySetFetches: fetchesBefore, expiresAt: (payload.exp ?? 0) * 1000 }, until)
     }
     return session.value
   }

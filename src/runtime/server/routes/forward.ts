@@ -141,8 +141,9 @@ export default defineRelayRoute(async (event) => {
     exchange.pause()
     return answer
   }, (error: unknown) => {
+    exchange.stop()
     console.warn(`[nuxt-gatekeeper] forward: ${route.upstream.origin} could not be reached: ${(error as Error)?.message ?? error}`)
-    throw createError({ statusCode: (error as Error)?.name === 'TimeoutError' ? 504 : 502, statusMessage: 'Bad Gateway' })
+    throw upstreamFailure(error)
   })
 
   let response = await send(token)
@@ -159,8 +160,15 @@ export default defineRelayRoute(async (event) => {
       // A refused refresh token is dead: its cookies go (a transient failure keeps them).
       if (isAuthError(error) && error.isVerdict) relay.tokens.clear()
     }
+    // The browser went away meanwhile: nobody to answer, but what the refresh changed is still stored.
+    if (abort.signal.aborted) {
+      exchange.stop()
+      await response.body?.cancel().catch(() => {})
+      await relay.tokens.commit().catch(() => {})
+      return null
+    }
     if (successor && !hasBody) {
-      await response.body?.cancel()
+      await response.body?.cancel().catch(() => {})
       exchange.stop()
       exchange = upstreamDeadline(relay.config.requestTimeout)
       response = await send(successor)
@@ -197,9 +205,16 @@ export default defineRelayRoute(async (event) => {
     // Nothing sent yet: the error, without the upstream's headers (its type, its caching) set for the answer it lost.
     for (const name of passed) event.node.res.removeHeader(name)
     setResponseHeader(event, 'cache-control', 'private, no-store')
-    throw createError({ statusCode: (error as Error)?.name === 'TimeoutError' ? 504 : 502, statusMessage: 'Bad Gateway' })
+    throw upstreamFailure(error)
   }).finally(() => exchange.stop())
 })
+
+/** An upstream that did not answer in time (504), or could not be reached or read (502). */
+function upstreamFailure(error: unknown) {
+  return (error as Error)?.name === 'TimeoutError'
+    ? createError({ statusCode: 504, statusMessage: 'Gateway Timeout' })
+    : createError({ statusCode: 502, statusMessage: 'Bad Gateway' })
+}
 
 /**
  * `requestTimeout` for one exchange with the upstream: the time it takes to answer and to send its body, paused
