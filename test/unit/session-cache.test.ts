@@ -2,6 +2,7 @@ import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createExpiringCache } from '../../src/runtime/shared/expiring-cache'
 import { cachedSession, forgetCachedSession, peekCachedSession } from '../../src/runtime/shared/session-cache'
+import { serverIssuerClock } from '../../src/runtime/shared/server-issuer-clock'
 import { readSealed, setSharedState } from '../../src/runtime/shared/shared-state'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
@@ -120,6 +121,23 @@ describe('the SSR session cache', () => {
     expect(peekCachedSession(expiring, settings)).toEqual({ session: { id: 6 } })
     vi.setSystemTime(exp)
     expect(peekCachedSession(expiring, settings)).toBeUndefined()
+  })
+
+  it('takes no kept answer for a token the issuer\'s clock, learned later, says has expired (the server refreshes from there)', async () => {
+    const token = await jwtExpiringIn(300)
+    const load = vi.fn(async () => ({ id: 7 }))
+    await cachedSession(token, settings, load)
+    expect(peekCachedSession(token, settings)).toEqual({ session: { id: 7 } })
+    // A refresh's token reveals an issuer ten minutes ahead of this machine: the five-minute token is expired there.
+    serverIssuerClock().observe(Date.now() + 600_000)
+    try {
+      expect(peekCachedSession(token, settings)).toBeUndefined()
+      await cachedSession(token, settings, load)
+      expect(load).toHaveBeenCalledTimes(2)
+    }
+    finally {
+      serverIssuerClock().observe(Date.now())
+    }
   })
 
   it('forgets a token after a sign-out or a 401', async () => {

@@ -35,8 +35,13 @@ export function observeIssuedToken(token: string | null | undefined): void {
   if (issuedAt !== null) observeIssued(issuedAt + 500)
 }
 
+/** An instant of the issuer's clock (ms, e.g. a token's `exp`) in this machine's, as the process knows that clock now. */
+export function localTimeOf(issuerTime: number): number {
+  return issuerTime - serverIssuerClock().offset()
+}
+
 /** When `token` expires, in this machine's clock (ms); infinite when it states no expiry. */
 export function localExpiry(token: string): number {
   const expiresAt = tokenTiming(token).expiresAt
-  return expiresAt === null ? Number.POSITIVE_INFINITY : expiresAt - serverIssuerClock().offset()
+  return expiresAt === null ? Number.POSITIVE_INFINITY : localTimeOf(expiresAt)
 }

@@ -1,5 +1,6 @@
 import { isPlainJson } from '../core/plain-json'
-import { localExpiry } from './server-issuer-clock'
+import { tokenTiming } from '../core/token'
+import { localExpiry, localTimeOf } from './server-issuer-clock'
 import { createExpiringCache, sha256Hex, sha256HexSync, type ExpiringCache } from './expiring-cache'
 import { readSealed, sharedState, writeSealed, type SharedState } from './shared-state'
 
@@ -27,6 +28,16 @@ interface CachedAnswer {
   settled: Promise<void>
   /** Set once the session is in: a fresh copy for each request, without waiting. */
   copy?: () => unknown
+  /**
+   * The token's `exp` (ms, the issuer's clock), when it states one: checked on each hit against that clock as the
+   * process knows it then, since a refresh's `iat` may correct the estimate after the entry was kept.
+   */
+  expiresAt?: number | null
+}
+
+/** A kept answer for a token the server would now take for expired (it refreshes from there) is no answer. */
+function expiredSince(answer: CachedAnswer): boolean {
+  return answer.expiresAt !== undefined && answer.expiresAt !== null && localTimeOf(answer.expiresAt) <= Date.now()
 }
 
 function cacheFor(settings: SessionCacheSettings) {
@@ -59,8 +70,8 @@ export function copier(session: unknown): () => unknown {
  */
 export function peekCachedSession(token: string, settings: SessionCacheSettings): { session: unknown } | undefined {
   const key = sha256HexSync(token)
-  const copy = key === undefined ? undefined : cacheFor(settings).get(key)?.copy
-  const session = copy?.()
+  const answer = key === undefined ? undefined : cacheFor(settings).get(key)
+  const session = answer && !expiredSince(answer) ? answer.copy?.() : undefined
   return session === null || session === undefined ? undefined : { session }
 }
 
@@ -69,7 +80,7 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
   // No await where the hash is synchronous: a hit then costs no promise hop.
   const key = sha256HexSync(token) ?? await sha256Hex(token)
   const hit = entries.get(key)
-  if (hit) {
+  if (hit && !expiredSince(hit)) {
     if (!hit.copy) await hit.settled
     return hit.copy!()
   }
@@ -85,7 +96,10 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
     // A copy that fails is a failure too: nothing that cannot be handed out again stays in the cache.
     const [session] = await Promise.all([loading, answer.settled])
     if (session === null || session === undefined) entries.deleteIf(key, answer)
-    else if (entries.get(key) === answer) entries.set(key, answer, Math.min(Date.now() + settings.maxAge * 1000, localExpiry(token)))
+    else if (entries.get(key) === answer) {
+      answer.expiresAt = tokenTiming(token).expiresAt
+      entries.set(key, answer, Math.min(Date.now() + settings.maxAge * 1000, localExpiry(token)))
+    }
     return session
   }
   catch (error) {
