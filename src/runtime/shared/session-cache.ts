@@ -98,7 +98,7 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
     if (session === null || session === undefined) entries.deleteIf(key, answer)
     else if (entries.get(key) === answer) {
       answer.expiresAt = tokenTiming(token).expiresAt
-      entries.set(key, answer, Math.min(Date.now() + settings.maxAge * 1000, localExpiry(token)))
+      entries.set(key, answer, Math.min(Date.now() + settings.maxAge * 1000, answer.expiresAt === null ? Number.POSITIVE_INFINITY : localTimeOf(answer.expiresAt)))
     }
     return session
   }
