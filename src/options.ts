@@ -209,7 +209,8 @@ export interface ModuleOptions {
    * upstream URL, e.g. `{ '/api/shop': 'https://shop.example.com/v1' }`. `/api/shop/orders` is then answered by
    * `https://shop.example.com/v1/orders`, with the visitor's access token attached by the server (refreshed
    * when due; a 401 refreshes and retries once), bodies streamed, hop-by-hop headers and cookies dropped, each
-   * exchange with the upstream bounded by `requestTimeout` (a 504). Only the configured upstream is called. `NUXT_AUTH_FORWARD` (a JSON object) overrides it at run time. A plain
+   * exchange with the upstream bounded by `requestTimeout` (a 504). Only the configured upstream is called.
+   * `NUXT_AUTH_FORWARD` (a JSON object) overrides it at run time. A plain
    * `http://` upstream on a public host is warned about (the token would travel unencrypted).
    * @default {}
    */

@@ -3,7 +3,7 @@ import { createRemoteJWKSet, customFetch, errors as joseErrors, importSPKI, jwtV
 import { AuthError } from '../core/errors'
 import { readPointer } from '../core/pointer'
 import { createExpiringCache, sha256HexSync, type ExpiringCache } from './expiring-cache'
-import { localExpiry, localTimeOf } from './server-issuer-clock'
+import { localTimeOf } from './server-issuer-clock'
 import { copier, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
 
 /**
@@ -243,14 +243,15 @@ export async function verifiedSession(token: string, settings: JwtVerificationSe
     if (!session.found || typeof session.value !== 'object' || session.value === null) {
       throw new AuthError('BAD_RESPONSE', `The verified token has no session object at auth.jwtVerification.sessionPointer ${JSON.stringify(verifier.pointer)}`)
     }
-    // Kept only when one key set verified it throughout: no fetch began during the check, none was under way.
-    if (key !== undefined && !fetchingBefore && !verifier.jwks?.reloading && fetchesBefore === verifier.keySetFetches) {
+    // Kept only when one key set verified it throughout: none was being fetched when the check began, and no fetch
+    // began during it (one under way now is one of the two).
+    if (key !== undefined && !fetchingBefore && fetchesBefore === verifier.keySetFetches) {
       // Not past the moment the server takes it for expired (it refreshes from there: app/session.ts, a cache hit
       // asks no refresher), by the issuer's clock as this process knows it; nor past jose's refusal (`exp` plus the
       // tolerance, by this machine's clock; exp is required, so it is there).
-      const refusedFrom = ((payload.exp ?? 0) + settings.clockToleranceSeconds) * 1000
-      const until = Math.min(Date.now() + cache!.maxAge * 1000, localExpiry(token), refusedFrom)
-      if (until > Date.now()) entries!.set(key, { copy: copier(session.value), keySetFetches: fetchesBefore, expiresAt: (payload.exp ?? 0) * 1000 }, until)
+      const expiresAt = (payload.exp ?? 0) * 1000
+      const until = Math.min(Date.now() + cache!.maxAge * 1000, localTimeOf(expiresAt), expiresAt + settings.clockToleranceSeconds * 1000)
+      if (until > Date.now()) entries!.set(key, { copy: copier(session.value), keySetFetches: fetchesBefore, expiresAt }, until)
     }
     return session.value
   }
