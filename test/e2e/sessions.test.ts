@@ -407,6 +407,34 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
     expect(await sessionEmail(second.baseURL, cookie)).toBeNull()
   })
 
+  it('each instance reads a session from Redis once, not once per request, while Redis reports its changes', async () => {
+    const user = await registered(backend)
+    const cookie = await signInByApi(proxy.baseURL, user)
+    const monitor = await new Redis(redisUrl).monitor()
+    const reads: string[] = []
+    const marker = `${redisBase}:marker:${randomBytes(4).toString('hex')}`
+    let markerSeen = false
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[1] === marker) markerSeen = true
+      else if (args[0]?.toLowerCase() === 'get' && args[1]?.startsWith(`${redisBase}:s:`)) reads.push(args[1])
+    })
+    const client = new Redis(redisUrl)
+    try {
+      for (let round = 0; round < 5; round++) {
+        for (const baseURL of [first.baseURL, second.baseURL]) expect((await get(baseURL, '/api/_test/whoami', cookie)).status).toBe(200)
+      }
+      // MONITOR reports in order: once it shows this, it has shown every read the requests made.
+      await client.get(marker)
+      await expect.poll(() => markerSeen, { timeout: 5_000, interval: 20 }).toBe(true)
+      expect(reads).toHaveLength(2)
+      expect(new Set(reads).size).toBe(1)
+    }
+    finally {
+      monitor.disconnect()
+      client.disconnect()
+    }
+  })
+
   it('Redis going away during a sign-out: a 503, the cookie and the stored session kept (no ok for a session that still works); the next sign-out ends it', async () => {
     const user = await registered(backend)
     const cookie = await signInByApi(proxy.baseURL, user)

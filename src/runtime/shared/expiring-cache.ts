@@ -31,6 +31,9 @@ export function createExpiringCache<T>(capacity: number) {
     delete(key: string) {
       entries.delete(key)
     },
+    clear() {
+      entries.clear()
+    },
     get size() {
       return entries.size
     },

@@ -62,6 +62,7 @@ export default defineNitroPlugin((nitroApp) => {
   }, error => console.error(`[nuxt-gatekeeper] auth.sessions could not start: ${(error as Error)?.message ?? error}`))
   nitroApp.hooks.hook('close', async () => {
     clearInterval(sweeper)
+    ;(await ready.catch(() => null))?.records.close()
     const base = await mounted.catch(() => null)
     if (base === 'gatekeeper-sessions') await storage.unmount(base).catch(() => {})
   })

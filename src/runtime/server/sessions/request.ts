@@ -121,7 +121,7 @@ export async function loadRequestSession(event: H3Event, service: SessionService
   // Expired or revoked: nobody is signed in with it. The cookie stays: a response with this request's (old) id
   // may reach the browser after the one of a sign-in, and must not delete the new session's cookie.
   const handle = service.handleOf(id)
-  const open = await service.read(typeof handle === 'string' ? handle : await handle)
+  const open = await service.read(typeof handle === 'string' ? handle : await handle, undefined, { recent: true })
   if (!open) return state
   state.open = open
   state.persisted = open.tokens

@@ -1,7 +1,8 @@
 import { prefixStorage, type Storage } from 'unstorage'
 import { createSessionKeys, parseSecrets, SessionKeyError, SESSIONS_SECRET_ENV } from './keys'
 import { createProcessLock, createRedisLock, type NamedLock, type RedisLike } from './lock'
-import { createSessionService, type SessionService, type SessionSettings } from './store'
+import { createSessionService, SESSION_KEY_PREFIX, type SessionService, type SessionSettings } from './store'
+import { trackRecords, untrackedRecords, type TrackableRedis } from './tracked-records'
 
 // One per server process, on globalThis: the Nuxt server app (SSR) and Nitro's routes are bundled apart.
 const SERVICE = Symbol.for('nuxt-gatekeeper:session-service')
@@ -42,6 +43,7 @@ export function startSessionService(settings: SessionSettings, storage: Storage,
   holder[SERVICE] = (async () => {
     const base = await mounted
     const lock = lockFor(storage, base, lockTtlMs)
+    const redis = redisClientOf(storage, base)
     return createSessionService({
       storage: prefixStorage(storage, base),
       storageName: settings.storage,
@@ -50,6 +52,8 @@ export function startSessionService(settings: SessionSettings, storage: Storage,
       lock,
       expiresKeys: lock.fleetWide,
       bounded: settings.storage === 'memory',
+      // Each request's record read from Redis once per change, not once per request (tracked-records.ts).
+      records: redis ? trackRecords(redis.client as unknown as TrackableRedis, { keyPrefix: redis.prefix, tracked: SESSION_KEY_PREFIX }) : untrackedRecords,
     })
   })()
   return holder[SERVICE]

@@ -2,6 +2,7 @@ import type { Storage } from 'unstorage'
 import { createExpiringCache, sha256Hex } from '../../shared/expiring-cache'
 import type { SessionKeys } from './keys'
 import type { NamedLock } from './lock'
+import { untrackedRecords, type RecordMemo } from './tracked-records'
 
 /** `runtimeConfig.auth.sessions` (server only; each key from NUXT_AUTH_SESSIONS_*). */
 export interface SessionSettings {
@@ -75,7 +76,9 @@ export function sessionExpiry(meta: StoredSession, settings: Pick<SessionSetting
   return Math.min(meta.absoluteExpiresAt, meta.lastSeenAt + settings.idleTimeout * 1000)
 }
 
-const sessionKey = (handle: string) => `s:${handle}`
+/** What every session record's key starts with (Redis tracks the records by it: tracked-records.ts). */
+export const SESSION_KEY_PREFIX = 's:'
+const sessionKey = (handle: string) => `${SESSION_KEY_PREFIX}${handle}`
 const userPrefix = (user: string) => `u:${user}`
 
 export interface SessionServiceOptions {
@@ -89,6 +92,8 @@ export interface SessionServiceOptions {
   expiresKeys: boolean
   /** Keep at most `settings.maxEntries` sessions (memory). */
   bounded: boolean
+  /** Records kept in this process while the storage reports their changes (Redis); by default none. */
+  records?: RecordMemo
 }
 
 export type SessionService = ReturnType<typeof createSessionService>
@@ -97,7 +102,7 @@ export type SessionService = ReturnType<typeof createSessionService>
  * Sessions in Nitro storage. Every change of a stored session runs under its lock (refresh, touch, revocation),
  * so no write can put back tokens another instance already replaced, and a revoked session stays revoked.
  */
-export function createSessionService({ storage, storageName, keys, settings, lock, expiresKeys, bounded }: SessionServiceOptions) {
+export function createSessionService({ storage, storageName, keys, settings, lock, expiresKeys, bounded, records = untrackedRecords }: SessionServiceOptions) {
   /** Storage calls fail as one typed error naming the storage (the routes answer 503, nobody is signed out). */
   async function io<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -115,6 +120,7 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     const record = tokens ? { ...meta, sealed: await keys.seal(JSON.stringify(tokens), sessionKey(handle)) } : meta
     const ttl = ttlOf(record)
     await io('write a session', () => storage.setItem(sessionKey(handle), record, { ttl }))
+      .finally(() => records.forget(sessionKey(handle)))
     if (record.user) await io('write a session', () => storage.setItem(`${userPrefix(record.user!)}:${handle}`, { expiresAt: Date.now() + ttl * 1000 }, { ttl }))
     return record
   }
@@ -123,7 +129,7 @@ export function createSessionService({ storage, storageName, keys, settings, loc
    * The stored record, null when there is none. A value that is there but no record (a file read while it was
    * being written) is read once more, then a storage failure: never taken for "signed out".
    */
-  async function readRecord(handle: string): Promise<StoredSession | null> {
+  async function readStoredRecord(handle: string): Promise<StoredSession | null> {
     for (let attempt = 0; ; attempt++) {
       const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
       if (meta === null || meta === undefined) return null
@@ -133,8 +139,12 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     }
   }
 
-  async function read(handle: string, now = Date.now()): Promise<OpenSession | null> {
-    const meta = await readRecord(handle)
+  /**
+   * The session, null when it has ended. `recent`: the record this process has kept may answer (a request's
+   * session when it arrives); what runs under the session's lock reads the storage.
+   */
+  async function read(handle: string, now = Date.now(), { recent = false }: { recent?: boolean } = {}): Promise<OpenSession | null> {
+    const meta = recent ? await records.read(sessionKey(handle), () => readStoredRecord(handle)) : await readStoredRecord(handle)
     if (!meta) return null
     // (Written so that a bad timeout setting ends sessions rather than keeping them forever.)
     if (!(sessionExpiry(meta, settings) > now)) {
@@ -155,6 +165,7 @@ export function createSessionService({ storage, storageName, keys, settings, loc
   async function remove(handle: string, meta?: StoredSession | null) {
     const known = meta ?? await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
     await io('remove a session', () => storage.removeItem(sessionKey(handle)))
+      .finally(() => records.forget(sessionKey(handle)))
     if (known?.user) await io('remove a session', () => storage.removeItem(`${userPrefix(known.user!)}:${handle}`))
   }
 
@@ -233,6 +244,7 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     settings,
     keys,
     storageName,
+    records,
     fleetWide: lock.fleetWide,
     expiresKeys,
     read,
