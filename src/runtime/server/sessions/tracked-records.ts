@@ -4,8 +4,8 @@ import { createExpiringCache } from '../../shared/expiring-cache'
  * Session records this process read from Redis, kept in memory while Redis reports every change to them: Redis's
  * client-side caching (CLIENT TRACKING in broadcast mode over the session keys' prefix, its invalidation messages
  * on a connection of this process's own). A record another instance refreshes or revokes, or Redis expires, is
- * dropped here as Redis sends the change, before the writer has its answer; so a request reads Redis once per
- * change of its session, not once per page, and a revocation still holds on every instance at once.
+ * dropped here when Redis reports the change, which it sends with its answer to the writer; so a request reads
+ * Redis once per change of its session, not once per page, and a revocation still holds on every instance at once.
  *
  * Nothing is kept while that connection is not tracking (not yet connected, reconnecting, refused): then every
  * read goes to Redis, as without this.
