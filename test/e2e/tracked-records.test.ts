@@ -9,10 +9,17 @@ import { startRedisRelay } from './redis'
 const redisUrl = `${inject('redisUrl').replace(/\/\d*$/, '')}/9`
 const keyPrefix = `gatekeeper-tracked-${randomBytes(4).toString('hex')}:`
 
-/** A memo over a client as the storage driver makes it, and a counting loader reading `key` with the writer. */
-function memoOn(url: string) {
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000 })
-  const memo = trackRecords(client as unknown as TrackableRedis, { keyPrefix, tracked: 's:' })
+/**
+ * A memo over a client as the storage driver makes it (its options; `clientKeyPrefix`: ioredis's own key prefix,
+ * which the memo is not told of), and a counting loader reading `key` with that client.
+ */
+function memoOn(url: string, { clientKeyPrefix }: { clientKeyPrefix?: string } = {}) {
+  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, keyPrefix: clientKeyPrefix })
+  const probe = {
+    write: async (key: string) => void await client.set(`${keyPrefix}${key}`, 'probe', 'EX', 60),
+    remove: async (key: string) => void await client.del(`${keyPrefix}${key}`),
+  }
+  const memo = trackRecords(client as unknown as TrackableRedis, { keyPrefix, tracked: 's:', probe })
   let loads = 0
   const read = (key: string) => memo.read(key, async () => {
     loads++
@@ -24,8 +31,8 @@ function memoOn(url: string) {
 describe('session records kept while Redis tracks them', () => {
   const writer = new Redis(redisUrl)
   const opened: Array<{ client: Redis, memo: RecordMemo }> = []
-  const open = (url = redisUrl) => {
-    const made = memoOn(url)
+  const open = (url = redisUrl, options: Parameters<typeof memoOn>[1] = {}) => {
+    const made = memoOn(url, options)
     opened.push(made)
     return made
   }
@@ -147,12 +154,16 @@ describe('session records kept while Redis tracks them', () => {
     expect(await read('s:one')).toBeNull()
     expect(await read('s:two')).toBeNull()
     expect(loads()).toBe(4)
+    // Tracking goes on: what was read since is kept.
+    expect(memo.tracking).toBe(true)
+    expect(await read('s:one')).toBeNull()
+    expect(loads()).toBe(4)
   })
 
   it('while its connection is down nothing is kept; back, a change made meanwhile is read, and records are kept again', async () => {
     const relay = await startRedisRelay(redisUrl)
     try {
-      const { memo, read, loads } = open(relay.url)
+      const { memo, read, loads, client } = open(relay.url)
       await tracking(memo).toBe(true)
       await writer.set(`${keyPrefix}s:away`, 'before')
       await memo.settled()
@@ -165,6 +176,8 @@ describe('session records kept while Redis tracks them', () => {
       await writer.set(`${keyPrefix}s:away`, 'during')
       relay.restore()
       await tracking(memo).toBe(true)
+      // (The reads go through the storage's own client, which reconnects on its own schedule.)
+      await expect.poll(() => client.status, { timeout: 10_000, interval: 20 }).toBe('ready')
       expect(await read('s:away')).toBe('during')
       expect(await read('s:away')).toBe('during')
       expect(loads()).toBe(2)
@@ -174,30 +187,75 @@ describe('session records kept while Redis tracks them', () => {
     }
   })
 
-  it('a Redis user without the CLIENT command: every read goes to Redis, with one warning saying why', async () => {
-    const user = `gatekeeper-test-${randomBytes(4).toString('hex')}`
-    await writer.call('ACL', 'SETUSER', user, 'on', '>a-test-password', '~*', '&*', '+@all', '-client')
+  it('a connection that stops answering without closing: the heartbeat notices, and nothing kept is used', async () => {
+    const relay = await startRedisRelay(redisUrl)
+    try {
+      const { memo, read, loads } = open(relay.url)
+      await tracking(memo).toBe(true)
+      await writer.set(`${keyPrefix}s:frozen`, 'kept')
+      await memo.settled()
+      expect(await read('s:frozen')).toBe('kept')
+      expect(await read('s:frozen')).toBe('kept')
+      expect(loads()).toBe(1)
+      relay.freeze()
+      // Within a heartbeat and its timeout (5 + 2 s; the poll allows for a loaded machine).
+      await expect.poll(() => memo.tracking, { timeout: 15_000, interval: 50 }).toBe(false)
+      expect(await memo.read('s:frozen', async () => 'read again')).toBe('read again')
+    }
+    finally {
+      await relay.close()
+    }
+  })
+
+  it('a Redis client that adds a key prefix the memo does not know of: its test key brings no message, nothing is kept, one warning says why', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     try {
-      const url = new URL(redisUrl)
-      url.username = user
-      url.password = 'a-test-password'
-      const { memo, read, loads } = open(url.href)
+      const { memo, read, loads } = open(redisUrl, { clientKeyPrefix: 'app-own:' })
       await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(1), { timeout: 10_000 })
-      expect(String(warn.mock.calls[0]![0])).toContain('Redis refused client-side caching (CLIENT TRACKING: NOPERM')
-      expect(String(warn.mock.calls[0]![0])).toContain('the CLIENT command allowed for the user of NUXT_AUTH_SESSIONS_REDIS_URL')
+      expect(String(warn.mock.calls[0]![0])).toContain(`Redis reported no change of a session key written as a test (tracking the prefix "${keyPrefix}s:"; does the Redis client add a key prefix of its own?), so every request reads its session from Redis`)
       expect(memo.tracking).toBe(false)
-      await writer.set(`${keyPrefix}s:plain`, 'read')
-      expect(await read('s:plain')).toBe('read')
-      expect(await read('s:plain')).toBe('read')
+      expect(await read('s:plain')).toBeNull()
+      expect(await read('s:plain')).toBeNull()
       expect(loads()).toBe(2)
-      // No attempt after the refusal.
-      await new Promise(resolve => setTimeout(resolve, 300))
-      expect(warn).toHaveBeenCalledTimes(1)
     }
     finally {
       warn.mockRestore()
-      await writer.call('ACL', 'DELUSER', user)
+    }
+  })
+
+  it('a Redis user without the CLIENT command, or without the invalidation channel: every read goes to Redis, with one warning naming the step', async () => {
+    const refusals = {
+      'CLIENT ID: NOPERM': ['~*', '&*', '+@all', '-client'],
+      'SUBSCRIBE __redis__:invalidate: NOPERM': ['~*', 'resetchannels', '&other', '+@all'],
+    }
+    for (const [step, rules] of Object.entries(refusals)) {
+      const user = `gatekeeper-test-${randomBytes(4).toString('hex')}`
+      await writer.call('ACL', 'SETUSER', user, 'on', '>a-test-password', ...rules)
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+      const url = new URL(redisUrl)
+      url.username = user
+      url.password = 'a-test-password'
+      const { memo, read, loads, client } = open(url.href)
+      try {
+        await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(1), { timeout: 10_000 })
+        expect(String(warn.mock.calls[0]![0]), step).toContain(`Redis refused client-side caching (${step}`)
+        expect(String(warn.mock.calls[0]![0]), step).toContain('for the user of the Redis URL the CLIENT and SUBSCRIBE commands and the channel __redis__:invalidate, so every request reads its session from Redis')
+        expect(memo.tracking, step).toBe(false)
+        await writer.set(`${keyPrefix}s:plain`, 'read')
+        expect(await read('s:plain')).toBe('read')
+        expect(await read('s:plain')).toBe('read')
+        expect(loads(), step).toBe(2)
+        // No attempt after the refusal.
+        await new Promise(resolve => setTimeout(resolve, 300))
+        expect(warn, step).toHaveBeenCalledTimes(1)
+      }
+      finally {
+        warn.mockRestore()
+        // Before the user goes: Redis drops its connections, and the client would try again with it.
+        memo.close()
+        client.disconnect()
+        await writer.call('ACL', 'DELUSER', user)
+      }
     }
   })
 })

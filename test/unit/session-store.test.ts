@@ -5,6 +5,7 @@ import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
 import { createSessionService, type SessionSettings } from '../../src/runtime/server/sessions/store'
 import { checkStorageChoice } from '../../src/runtime/server/sessions/service'
+import type { RecordMemo } from '../../src/runtime/server/sessions/tracked-records'
 
 const settings: SessionSettings = { enabled: true, storage: 'memory', secret: '', redisUrl: '', redisBase: 'gatekeeper', fsBase: '', cookieName: 'gatekeeper.session', sameSite: 'lax', idleTimeout: 60, maxAge: 600, userIdPointer: '/id', maxEntries: 3 }
 
@@ -25,6 +26,46 @@ describe('the session store', () => {
     expect(JSON.stringify(await storage.getItem(`s:${created.handle}`))).not.toContain('refresh-1')
     expect(JSON.stringify(await storage.getKeys())).not.toContain(created.id)
     expect((await sessions.read(created.handle))?.tokens).toEqual(tokens)
+  })
+
+  it('a request\'s session may come from the records kept (recent); every write and removal forgets the record; reads under the lock go to the storage', async () => {
+    // A memo that keeps everything until told to forget (Redis's messages are tracked-records.test.ts's part).
+    const kept = new Map<string, unknown>()
+    const forgotten: string[] = []
+    const records: RecordMemo = {
+      async read(key, load) {
+        if (!kept.has(key)) kept.set(key, await load())
+        return kept.get(key) as never
+      },
+      forget(key) {
+        forgotten.push(key)
+        kept.delete(key)
+      },
+      tracking: true,
+      settled: async () => {},
+      close() {},
+    }
+    const storage = prefixStorage(createStorage(), 'sessions')
+    const sessions = createSessionService({ storage, storageName: 'memory', keys: await createSessionKeys(['a-test-secret-0123456789abcdef0123456789']), settings: { ...settings, maxEntries: 100 }, lock: createProcessLock(1000), expiresKeys: false, bounded: true, records })
+    const created = await sessions.create(tokens, device('u1'))
+    const key = `s:${created.handle}`
+    expect(forgotten).toEqual([key])
+    expect((await sessions.read(created.handle, undefined, { recent: true }))?.tokens).toEqual(tokens)
+    expect(kept.has(key)).toBe(true)
+    // Changed behind this process's back: a request's read answers from the memo, a read under the lock from the storage.
+    const stored = await storage.getItem<Record<string, unknown>>(key)
+    await storage.setItem(key, { ...stored, userAgent: 'Changed/2' })
+    expect((await sessions.read(created.handle, undefined, { recent: true }))?.meta.userAgent).toBe('Test/1')
+    expect((await sessions.read(created.handle))?.meta.userAgent).toBe('Changed/2')
+    const next = { token: 'eyJ.next', refreshToken: 'refresh-2' }
+    expect(await sessions.replaceTokens(created.handle, tokens, next)).toBe('replaced')
+    expect(forgotten).toEqual([key, key])
+    expect((await sessions.read(created.handle, undefined, { recent: true }))?.tokens).toEqual(next)
+    await sessions.touch((await sessions.read(created.handle))!, Date.now() + 1000)
+    expect(forgotten).toEqual([key, key, key])
+    expect(await sessions.revoke(created.handle)).toBe(true)
+    expect(forgotten).toEqual([key, key, key, key])
+    expect(await sessions.read(created.handle, undefined, { recent: true })).toBeNull()
   })
 
   it('hashes an id once: its handle is at hand, without a promise, for every later request', async () => {

@@ -1,4 +1,5 @@
 import { prefixStorage, type Storage } from 'unstorage'
+import { joinKeys } from 'unstorage/drivers/utils/index'
 import { createSessionKeys, parseSecrets, SessionKeyError, SESSIONS_SECRET_ENV } from './keys'
 import { createProcessLock, createRedisLock, type NamedLock, type RedisLike } from './lock'
 import { createSessionService, SESSION_KEY_PREFIX, type SessionService, type SessionSettings } from './store'
@@ -31,12 +32,16 @@ export function sessionSecrets(settings: Pick<SessionSettings, 'secret'>, { dev,
   return [Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')]
 }
 
-/** Whether a mount is Redis (unstorage's redis driver): then its client gives fleet-wide locks and expiry. */
-function redisClientOf(storage: Storage, base: string): { client: RedisLike, prefix: string } | null {
+/**
+ * Whether a mount is Redis (unstorage's redis driver): then its client gives fleet-wide locks and expiry. `prefix`
+ * is the driver's base as it joins it to keys (a `/` is a `:`); `keyPrefix` what the client adds to every key.
+ */
+function redisClientOf(storage: Storage, base: string): { client: RedisLike & TrackableRedis, prefix: string, keyPrefix: string } | null {
   const { driver } = storage.getMount(base)
   if (driver.name !== 'redis' || typeof driver.getInstance !== 'function') return null
-  const prefix = String((driver.options as { base?: string } | undefined)?.base ?? '').replace(/:$/, '')
-  return { client: driver.getInstance() as RedisLike, prefix: prefix ? `${prefix}:` : '' }
+  const prefix = joinKeys(String((driver.options as { base?: string } | undefined)?.base ?? ''))
+  const client = driver.getInstance() as RedisLike & TrackableRedis & { options?: { keyPrefix?: string } }
+  return { client, prefix: prefix ? `${prefix}:` : '', keyPrefix: client.options?.keyPrefix ?? '' }
 }
 
 export function startSessionService(settings: SessionSettings, storage: Storage, mounted: Promise<string>, secrets: string[], lockTtlMs: number): Promise<SessionService> {
@@ -44,8 +49,9 @@ export function startSessionService(settings: SessionSettings, storage: Storage,
     const base = await mounted
     const lock = lockFor(storage, base, lockTtlMs)
     const redis = redisClientOf(storage, base)
+    const sessions = prefixStorage(storage, base)
     return createSessionService({
-      storage: prefixStorage(storage, base),
+      storage: sessions,
       storageName: settings.storage,
       keys: await createSessionKeys(secrets),
       settings,
@@ -53,7 +59,13 @@ export function startSessionService(settings: SessionSettings, storage: Storage,
       expiresKeys: lock.fleetWide,
       bounded: settings.storage === 'memory',
       // Each request's record read from Redis once per change, not once per request (tracked-records.ts).
-      records: redis ? trackRecords(redis.client as unknown as TrackableRedis, { keyPrefix: redis.prefix, tracked: SESSION_KEY_PREFIX }) : untrackedRecords,
+      records: redis
+        ? trackRecords(redis.client, {
+            keyPrefix: `${redis.keyPrefix}${redis.prefix}`,
+            tracked: SESSION_KEY_PREFIX,
+            probe: { write: key => sessions.setItem(key, 'probe', { ttl: 60 }), remove: key => sessions.removeItem(key) },
+          })
+        : untrackedRecords,
     })
   })()
   return holder[SERVICE]

@@ -50,72 +50,151 @@ export interface TrackingConnection {
 const INVALIDATE = '__redis__:invalidate'
 /**
  * The longest a record is used after Redis gave it. Changes arrive as messages; this bounds what a connection that
- * died without a word (no close seen, so no reset) could keep using.
+ * died without a word, between two heartbeats, could keep using.
  */
 const RECORD_MAX_AGE_MS = 10_000
-/** Records kept at most (a few hundred bytes each); beyond, the oldest go and are read again when needed. */
+/** Records kept at most (1 to 3 kB each: the sealed tokens, the device's details); beyond, the oldest go. */
 const CAPACITY = 10_000
+/** How often the connection is asked whether it still answers (a PING; one that fails or times out reconnects). */
+const HEARTBEAT_MS = 5_000
+const HEARTBEAT_TIMEOUT_MS = 2_000
+/** How long the set-up waits for the message about its own test key. */
+const PROBE_TIMEOUT_MS = 3_000
+
+/** How the tracking checks, when it starts, that the keys the storage writes are the keys Redis reports. */
+export interface TrackingProbe {
+  /** Writes `key` (a storage key under `tracked`) through the storage, with a short expiry. */
+  write(key: string): Promise<void>
+  remove(key: string): Promise<void>
+}
+
+/** A refusal by Redis (an error reply: `ERR …`, `NOPERM …`), as against a timeout or a lost connection. */
+const isErrorReply = (error: unknown) => error instanceof Error && (error.name === 'ReplyError' || /^[A-Z]{2}[A-Z_]* /.test(error.message))
 
 /**
- * Tracks the keys under `keyPrefix + tracked` (Redis's own key names: the driver's base, then the storage's key),
- * kept under the storage's key (`tracked…`).
+ * Tracks the keys under `keyPrefix + tracked` (Redis's own key names: ioredis's key prefix, the driver's base, then
+ * the storage's key), kept under the storage's key (`tracked…`). `probe` writes a key through the storage when
+ * tracking starts: until its message has come back, nothing is kept (a prefix that is not the keys' own would
+ * bring none, and a revocation elsewhere would go unseen).
  */
-export function trackRecords(client: TrackableRedis, { keyPrefix, tracked }: { keyPrefix: string, tracked: string }): RecordMemo {
+export function trackRecords(client: TrackableRedis, { keyPrefix, tracked, probe }: { keyPrefix: string, tracked: string, probe: TrackingProbe }): RecordMemo {
   // Cluster: a connection tracks one node's keys only.
   if (client.isCluster) return untrackedRecords
   const kept = createExpiringCache<{ value: unknown }>(CAPACITY)
   /** The read in flight per key: only it may keep its answer, and only if no change was reported meanwhile. */
   const loading = new Map<string, object>()
+  /** Keys whose message a set-up awaits (its probe). */
+  const awaited = new Map<string, () => void>()
   let tracking = false
-  /** Bumped on every reset: a set-up that a reset overtook does not start tracking. */
+  /** Bumped when the connection closes or is set up again: a set-up a newer one overtook does nothing more. */
   let generation = 0
   let closed = false
+  let warned = false
 
-  function reset(nowTracking: boolean) {
-    tracking = nowTracking
-    generation++
+  function forgetAll() {
     kept.clear()
     loading.clear()
+  }
+
+  function stop() {
+    tracking = false
+    generation++
+    forgetAll()
   }
 
   const drop = (key: string) => {
     kept.delete(key)
     loading.delete(key)
+    awaited.get(key)?.()
   }
 
-  const connection = client.duplicate({ autoResubscribe: false, connectionName: 'nuxt-gatekeeper-tracking', enableOfflineQueue: false, lazyConnect: false })
+  function warnOnce(message: string) {
+    if (warned) return
+    warned = true
+    console.warn(`[nuxt-gatekeeper] ${message}, so every request reads its session from Redis`)
+  }
+
+  // Its own commands are never sent again on a new connection (a CLIENT TRACKING naming the old one's id would fail).
+  const connection = client.duplicate({ autoResubscribe: false, autoResendUnfulfilledCommands: false, connectionName: 'nuxt-gatekeeper-tracking', enableOfflineQueue: false, lazyConnect: false })
   // Connection errors are the storage's to report (its own client meets them too); here they only stop tracking.
   connection.on('error', () => {})
-  connection.on('close', () => reset(false))
-  connection.on('end', () => reset(false))
+  connection.on('close', stop)
+  connection.on('end', stop)
   connection.on('ready', () => void track())
   connection.on('messageBuffer', ((channel: Buffer, message: Buffer | Buffer[] | null) => {
     if (String(channel) !== INVALIDATE) return
-    // No key: every key changed (FLUSHALL, FLUSHDB).
-    if (message === null) return reset(tracking)
+    // No key: every key changed (FLUSHALL, FLUSHDB). Tracking goes on.
+    if (message === null) return forgetAll()
     const keyLength = keyPrefix.length
     for (const key of Array.isArray(message) ? message : [message]) drop(String(key).slice(keyLength))
   }) as Listener)
 
-  async function track() {
-    reset(false)
+  // A timer of its own: the client's commandTimeout (the module sets one) may be unset on an app's own mount.
+  const heartbeat = setInterval(() => {
+    if (!tracking) return
     const started = generation
+    const reconnect = () => {
+      clearTimeout(timer)
+      if (generation !== started || closed) return
+      // Nothing kept from now on: the connection's close may take a while (ioredis waits for the socket's end).
+      stop()
+      connection.disconnect(true)
+    }
+    const timer = setTimeout(reconnect, HEARTBEAT_TIMEOUT_MS)
+    connection.ping().then(() => clearTimeout(timer), reconnect)
+  }, HEARTBEAT_MS)
+  ;(heartbeat as { unref?: () => void }).unref?.()
+
+  /** Resolves true when Redis reports a change of `key` within the probe's time, else false. */
+  function messageAbout(key: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        awaited.delete(key)
+        resolve(false)
+      }, PROBE_TIMEOUT_MS)
+      awaited.set(key, () => {
+        clearTimeout(timer)
+        awaited.delete(key)
+        resolve(true)
+      })
+    })
+  }
+
+  async function track() {
+    stop()
+    const started = generation
+    let step = 'CLIENT ID'
     try {
       const id = String(await connection.call('CLIENT', 'ID'))
       // Before SUBSCRIBE (a subscribed RESP2 connection takes no other command). Redis sends nothing to it until then,
       // and nothing is kept until then either.
+      step = 'CLIENT TRACKING'
       await connection.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', id, 'BCAST', 'PREFIX', `${keyPrefix}${tracked}`)
+      step = `SUBSCRIBE ${INVALIDATE}`
       await connection.subscribe(INVALIDATE)
-      if (generation === started && !closed) tracking = true
+      step = 'a test key written through the storage'
+      const probeKey = `${tracked}tracking-probe:${crypto.randomUUID()}`
+      const reported = messageAbout(probeKey)
+      await probe.write(probeKey)
+      const arrived = await reported
+      await probe.remove(probeKey).catch(() => {})
+      if (generation !== started || closed) return
+      if (!arrived) {
+        connection.disconnect()
+        return warnOnce(`Redis reported no change of a session key written as a test (tracking the prefix ${JSON.stringify(`${keyPrefix}${tracked}`)}; does the Redis client add a key prefix of its own?)`)
+      }
+      tracking = true
     }
     catch (error) {
-      if ((error as Error | undefined)?.name === 'ReplyError') {
-        // Redis before 6, a user without the CLIENT command, a proxy that does not pass it: reads go to Redis.
+      // A set-up overtaken by a reconnect: the newer one decides.
+      if (generation !== started || closed) return
+      if (isErrorReply(error)) {
+        // Redis before 6, a user without CLIENT or SUBSCRIBE, a proxy that does not pass them: reads go to Redis.
         connection.disconnect()
-        console.warn(`[nuxt-gatekeeper] Redis refused client-side caching (CLIENT TRACKING: ${(error as Error).message}), so every request reads its session from Redis. It needs Redis 6 or later and the CLIENT command allowed for the user of NUXT_AUTH_SESSIONS_REDIS_URL`)
+        return warnOnce(`Redis refused client-side caching (${step}: ${(error as Error).message}). It needs Redis 6 or later, and for the user of the Redis URL the CLIENT and SUBSCRIBE commands and the channel ${INVALIDATE}`)
       }
-      // Anything else (a timeout, the connection lost meanwhile): tried again on a new connection.
-      else if (!closed) connection.disconnect(true)
+      // Anything else (a timeout, the storage's client not connected yet): tried again on a new connection.
+      connection.disconnect(true)
     }
   }
 
@@ -145,7 +224,8 @@ export function trackRecords(client: TrackableRedis, { keyPrefix, tracked }: { k
     },
     close() {
       closed = true
-      reset(false)
+      clearInterval(heartbeat)
+      stop()
       connection.disconnect()
     },
   }
