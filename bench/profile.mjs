@@ -3,7 +3,8 @@
 // SSR throughput run does, and writes the profile, a flame graph SVG and a table of self time per source to
 // bench/results/profiles/. Flags: --variant (a list, with commas), --duration S (default 10), --warm-up S (default
 // 2), --cpu-only (no profiler: only the server's CPU time per request, which holds up on a busy machine where req/s
-// does not, split into the main thread's and the helper threads').
+// does not, split into the main thread's and the helper threads'), --path (default /a; e.g. /api/session-owner,
+// the API-route table's route, which bare has as /api/plain).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { clockTicks, clockTicksByThread } from './lib/cpu.mjs'
 import { join } from 'node:path'
@@ -14,7 +15,7 @@ import { startServer, visitorCookie } from './lib/server.mjs'
 import { VARIANTS, benchDir } from './lib/variants.mjs'
 import { startRedis } from '../scripts/redis.mjs'
 
-const { values: flags } = parseArgs({ options: { 'variant': { type: 'string', default: 'bare,gatekeeper-local' }, 'duration': { type: 'string', default: '10' }, 'warm-up': { type: 'string', default: '2' }, 'cpu-only': { type: 'boolean', default: false } } })
+const { values: flags } = parseArgs({ options: { 'variant': { type: 'string', default: 'bare,gatekeeper-local' }, 'duration': { type: 'string', default: '10' }, 'warm-up': { type: 'string', default: '2' }, 'cpu-only': { type: 'boolean', default: false }, 'path': { type: 'string', default: '/a' } } })
 const outDir = join(benchDir, 'results', 'profiles')
 mkdirSync(outDir, { recursive: true })
 const redis = flags.variant.includes('redis') ? await startRedis() : null
@@ -30,10 +31,10 @@ for (const name of flags.variant.split(',')) {
   await server.control({ rotate: false, accessTtl: 1800 })
   const { cookie } = variant.auth ? await visitorCookie(server) : { cookie: '' }
   // Warm-up, then the measured load (the profile covers both; the warm-up is short unless --warm-up says otherwise).
-  const warmUp = await autocannon({ url: `${server.url}/a`, duration: Number(flags['warm-up']), connections: 10, headers: { cookie } })
+  const warmUp = await autocannon({ url: `${server.url}${flags.path}`, duration: Number(flags['warm-up']), connections: 10, headers: { cookie } })
   const ticksBefore = clockTicks(server.child.pid)
   const threadsBefore = clockTicksByThread(server.child.pid)
-  const result = await autocannon({ url: `${server.url}/a`, duration: Number(flags.duration), connections: 10, headers: { cookie } })
+  const result = await autocannon({ url: `${server.url}${flags.path}`, duration: Number(flags.duration), connections: 10, headers: { cookie } })
   // CPU time per request of the server process: unlike req/s, it holds up on a machine busy with other work.
   const cpuMsPerRequest = (clockTicks(server.child.pid) - ticksBefore) * 10 / result.requests.total
   const threadsAfter = clockTicksByThread(server.child.pid)
@@ -51,7 +52,7 @@ for (const name of flags.variant.split(',')) {
   // Every request the profile saw (warm-up included): per-request CPU time = profile time / requests.
   writeFileSync(join(outDir, `${name}.json`), JSON.stringify({ requests: warmUp.requests.total + result.requests.total, reqPerSec: result.requests.average, cpuMsPerRequest }))
   const ours = node => /gatekeeper|pinia|useAuth|AuthManager|authStore/i.test(`${node.name} ${node.url}`)
-  writeFileSync(join(outDir, `${name}.svg`), flameGraphSvg(profile, { title: `${variant.label}: SSR of /a under load (${Math.round(result.requests.average)} req/s)`, highlight: ours }))
+  writeFileSync(join(outDir, `${name}.svg`), flameGraphSvg(profile, { title: `${variant.label}: ${flags.path} under load (${Math.round(result.requests.average)} req/s)`, highlight: ours }))
   const shares = selfTimeBySource(profile).slice(0, 15)
   table.push(`### ${variant.label} (${Math.round(result.requests.average)} req/s under the profiler)\n\n| self time | source |\n|---|---|\n${shares.map(([source, share]) => `| ${(100 * share).toFixed(1)} % | ${source} |`).join('\n')}`)
   process.stdout.write(`${name}: ${Math.round(result.requests.average)} req/s, ${cpuMsPerRequest.toFixed(2)} ms CPU per request; profile, flame graph in ${outDir}\n`)

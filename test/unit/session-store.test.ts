@@ -46,12 +46,18 @@ describe('the session store', () => {
       close() {},
     }
     const storage = prefixStorage(createStorage(), 'sessions')
-    const sessions = createSessionService({ storage, storageName: 'memory', keys: await createSessionKeys(['a-test-secret-0123456789abcdef0123456789']), settings: { ...settings, maxEntries: 100 }, lock: createProcessLock(1000), expiresKeys: false, bounded: true, records })
+    const keys = await createSessionKeys(['a-test-secret-0123456789abcdef0123456789'])
+    let opened = 0
+    const counted = { ...keys, open: (...args: Parameters<typeof keys.open>) => (opened++, keys.open(...args)) }
+    const sessions = createSessionService({ storage, storageName: 'memory', keys: counted, settings: { ...settings, maxEntries: 100 }, lock: createProcessLock(1000), expiresKeys: false, bounded: true, records })
     const created = await sessions.create(tokens, device('u1'))
     const key = `s:${created.handle}`
     expect(forgotten).toEqual([key])
     expect((await sessions.read(created.handle, undefined, { recent: true }))?.tokens).toEqual(tokens)
     expect(kept.has(key)).toBe(true)
+    // The kept record is opened once: its tokens come with it on every later request.
+    expect((await sessions.read(created.handle, undefined, { recent: true }))?.tokens).toEqual(tokens)
+    expect(opened).toBe(1)
     // Changed behind this process's back: a request's read answers from the memo, a read under the lock from the storage.
     const stored = await storage.getItem<Record<string, unknown>>(key)
     await storage.setItem(key, { ...stored, userAgent: 'Changed/2' })

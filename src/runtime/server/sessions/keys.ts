@@ -83,9 +83,11 @@ export async function createSessionKeys(secrets: string[]): Promise<SessionKeys>
   // What a cookie or a sealed record says never changes for this process's keys, and a visitor sends the same cookie
   // and reads the same record with every page: the HMAC and AES-GCM work is done once per value, not per request.
   // Only successes are kept (a forged value costs its sender the work each time), and the record itself is still
-  // read from storage on every request, so a revoked session ends at once.
+  // read on every request (from storage, or a copy Redis keeps current), so a revoked session ends at once.
   const verified = createExpiringCache<string>(REMEMBERED)
-  const opened = createExpiringCache<string>(REMEMBERED)
+  // Keyed by the sealed value itself, its context beside it: a key made of both would be a new string of the
+  // record's size, allocated and hashed on every request.
+  const opened = createExpiringCache<{ context: string, plaintext: string }>(REMEMBERED)
   const remember = (cache: typeof verified, key: string, value: string) => {
     cache.set(key, value, Number.POSITIVE_INFINITY)
     return value
@@ -97,11 +99,14 @@ export async function createSessionKeys(secrets: string[]): Promise<SessionKeys>
       const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()])
       return `${current.id}.${base64url(iv)}.${base64url(ciphertext)}`
     },
-    knows: sealed => typeof sealed === 'string' && byId.has(sealed.split('.')[0] ?? ''),
+    knows: (sealed) => {
+      if (typeof sealed !== 'string') return false
+      const dot = sealed.indexOf('.')
+      return byId.has(dot < 0 ? sealed : sealed.slice(0, dot))
+    },
     async open(sealed, context) {
-      const memo = typeof sealed === 'string' ? `${context}\n${sealed}` : ''
-      const known = opened.get(memo)
-      if (known !== undefined) return known
+      const known = typeof sealed === 'string' ? opened.get(sealed) : undefined
+      if (known?.context === context) return known.plaintext
       const [id, ivText, dataText, ...rest] = typeof sealed === 'string' ? sealed.split('.') : []
       const key = id ? byId.get(id) : undefined
       const iv = ivText ? fromBase64url(ivText) : null
@@ -109,7 +114,9 @@ export async function createSessionKeys(secrets: string[]): Promise<SessionKeys>
       if (!key || !iv || iv.length !== 12 || !data || data.length < TAG_BYTES || rest.length > 0) return null
       try {
         const decipher = createDecipheriv('aes-256-gcm', key.seal, iv).setAAD(Buffer.from(context)).setAuthTag(data.subarray(data.length - TAG_BYTES))
-        return remember(opened, memo, Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]).toString('utf8'))
+        const plaintext = Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]).toString('utf8')
+        opened.set(sealed, { context, plaintext }, Number.POSITIVE_INFINITY)
+        return plaintext
       }
       catch {
         return null

@@ -139,6 +139,10 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     }
   }
 
+  // The tokens of a record object already opened: a record kept in memory (tracked-records.ts) is the same object on
+  // every request, opened and parsed once. (Only for objects; a storage that parses each read gives new ones.)
+  const openedTokens = new WeakMap<StoredSession, SessionTokens>()
+
   /**
    * The session, null when it has ended. `recent`: the record this process has kept may answer (a request's
    * session when it arrives); what runs under the session's lock reads the storage.
@@ -155,11 +159,15 @@ export function createSessionService({ storage, storageName, keys, settings, loc
       // Sealed under a secret this instance does not have (a rotation being deployed): no verdict on the user.
       throw new SessionStorageError(`A session in "${storageName}" is sealed with a secret this server does not have: give every instance the same NUXT_AUTH_SESSIONS_SECRET list`)
     }
+    const known = openedTokens.get(meta)
+    if (known) return { handle, meta, tokens: known }
     const opened = await keys.open(meta.sealed, sessionKey(handle))
     // Tampered with: nobody is signed in with it.
     if (opened === null) return null
-    const tokens = JSON.parse(opened) as SessionTokens
-    return { handle, meta, tokens: { token: tokens.token ?? null, refreshToken: tokens.refreshToken ?? null } }
+    const parsed = JSON.parse(opened) as SessionTokens
+    const tokens = Object.freeze({ token: parsed.token ?? null, refreshToken: parsed.refreshToken ?? null })
+    openedTokens.set(meta, tokens)
+    return { handle, meta, tokens }
   }
 
   async function remove(handle: string, meta?: StoredSession | null) {
