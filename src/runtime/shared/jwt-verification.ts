@@ -3,7 +3,7 @@ import { createRemoteJWKSet, customFetch, errors as joseErrors, importSPKI, jwtV
 import { AuthError } from '../core/errors'
 import { readPointer } from '../core/pointer'
 import { createExpiringCache, sha256HexSync, type ExpiringCache } from './expiring-cache'
-import { localTimeOf } from './server-issuer-clock'
+import { issuerTimePassed, localTimeOf } from './server-issuer-clock'
 import { copier, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
 
 /**
@@ -89,7 +89,7 @@ interface VerifiedEntry {
 
 /** A kept entry that still holds: no key set fetched since, and not expired by the issuer's clock as known now. */
 function stillHolds(entry: VerifiedEntry | undefined, verifier: Verifier): entry is VerifiedEntry {
-  return entry !== undefined && entry.keySetFetches === verifier.keySetFetches && localTimeOf(entry.expiresAt) > Date.now()
+  return entry !== undefined && entry.keySetFetches === verifier.keySetFetches && !issuerTimePassed(entry.expiresAt)
 }
 
 // One verifier per configuration, per process: the JWKS cache lives in it. Keyed by content, since runtime config

@@ -35,13 +35,20 @@ export function observeIssuedToken(token: string | null | undefined): void {
   if (issuedAt !== null) observeIssued(issuedAt + 500)
 }
 
-/** An instant of the issuer's clock (ms, e.g. a token's `exp`) in this machine's, as the process knows that clock now. */
-export function localTimeOf(issuerTime: number): number {
-  return issuerTime - serverIssuerClock().offset()
+/**
+ * An instant of the issuer's clock (ms, e.g. a token's `exp`) in this machine's, as the process knows that clock
+ * now; null (no expiry stated) is never.
+ */
+export function localTimeOf(issuerTime: number | null): number {
+  return issuerTime === null ? Number.POSITIVE_INFINITY : issuerTime - serverIssuerClock().offset()
+}
+
+/** Whether an instant of the issuer's clock has passed, by that clock as the process knows it now (null: never). */
+export function issuerTimePassed(issuerTime: number | null): boolean {
+  return localTimeOf(issuerTime) <= Date.now()
 }
 
 /** When `token` expires, in this machine's clock (ms); infinite when it states no expiry. */
 export function localExpiry(token: string): number {
-  const expiresAt = tokenTiming(token).expiresAt
-  return expiresAt === null ? Number.POSITIVE_INFINITY : localTimeOf(expiresAt)
+  return localTimeOf(tokenTiming(token).expiresAt)
 }

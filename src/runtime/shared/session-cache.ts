@@ -1,6 +1,6 @@
 import { isPlainJson } from '../core/plain-json'
 import { tokenTiming } from '../core/token'
-import { localExpiry, localTimeOf } from './server-issuer-clock'
+import { issuerTimePassed, localExpiry, localTimeOf } from './server-issuer-clock'
 import { createExpiringCache, sha256Hex, sha256HexSync, type ExpiringCache } from './expiring-cache'
 import { readSealed, sharedState, writeSealed, type SharedState } from './shared-state'
 
@@ -37,7 +37,7 @@ interface CachedAnswer {
 
 /** A kept answer for a token the server would now take for expired (it refreshes from there) is no answer. */
 function expiredSince(answer: CachedAnswer): boolean {
-  return answer.expiresAt !== undefined && answer.expiresAt !== null && localTimeOf(answer.expiresAt) <= Date.now()
+  return issuerTimePassed(answer.expiresAt ?? null)
 }
 
 function cacheFor(settings: SessionCacheSettings) {
@@ -98,7 +98,7 @@ export async function cachedSession(token: string, settings: SessionCacheSetting
     if (session === null || session === undefined) entries.deleteIf(key, answer)
     else if (entries.get(key) === answer) {
       answer.expiresAt = tokenTiming(token).expiresAt
-      entries.set(key, answer, Math.min(Date.now() + settings.maxAge * 1000, answer.expiresAt === null ? Number.POSITIVE_INFINITY : localTimeOf(answer.expiresAt)))
+      entries.set(key, answer, Math.min(Date.now() + settings.maxAge * 1000, localTimeOf(answer.expiresAt)))
     }
     return session
   }
