@@ -105,9 +105,9 @@ export interface SessionsOptions {
   /**
    * Where sessions are kept: `'memory'` (one server process; bounded by `maxEntries`), `'fs'` (one machine,
    * `fsBase`), `'redis'` (any number of instances: `NUXT_AUTH_SESSIONS_REDIS_URL`, else `REDIS_URL`), or the
-   * name of a Nitro storage mount the app configures in `nitro.storage`. On Redis (6 or later, with `CLIENT`,
-   * `SUBSCRIBE` and the channel `__redis__:invalidate` allowed) each instance keeps the records it read while Redis
-   * reports their changes.
+   * name of a Nitro storage mount the app configures in `nitro.storage`. With `'memory'` the server keeps the
+   * records it read until it changes them; on Redis (6 or later, with `CLIENT`, `SUBSCRIBE` and the channel
+   * `__redis__:invalidate` allowed) each instance keeps them while Redis reports their changes.
    * @default 'memory'
    */
   storage?: string

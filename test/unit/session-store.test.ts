@@ -5,7 +5,7 @@ import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
 import { createSessionService, type SessionSettings } from '../../src/runtime/server/sessions/store'
 import { checkStorageChoice } from '../../src/runtime/server/sessions/service'
-import type { RecordMemo } from '../../src/runtime/server/sessions/tracked-records'
+import type { RecordMemo } from '../../src/runtime/server/sessions/record-memo'
 
 const settings: SessionSettings = { enabled: true, storage: 'memory', secret: '', redisUrl: '', redisBase: 'gatekeeper', fsBase: '', cookieName: 'gatekeeper.session', sameSite: 'lax', idleTimeout: 60, maxAge: 600, userIdPointer: '/id', maxEntries: 3 }
 

@@ -3,7 +3,8 @@ import { joinKeys } from 'unstorage/drivers/utils/index'
 import { createSessionKeys, parseSecrets, SessionKeyError, SESSIONS_SECRET_ENV } from './keys'
 import { createProcessLock, createRedisLock, type NamedLock, type RedisLike } from './lock'
 import { createSessionService, SESSION_KEY_PREFIX, type SessionService, type SessionSettings } from './store'
-import { trackRecords, untrackedRecords, type TrackableRedis } from './tracked-records'
+import { processRecords, untrackedRecords } from './record-memo'
+import { trackRecords, type TrackableRedis } from './tracked-records'
 
 // One per server process, on globalThis: the Nuxt server app (SSR) and Nitro's routes are bundled apart.
 const SERVICE = Symbol.for('nuxt-gatekeeper:session-service')
@@ -58,14 +59,15 @@ export function startSessionService(settings: SessionSettings, storage: Storage,
       lock,
       expiresKeys: lock.fleetWide,
       bounded: settings.storage === 'memory',
-      // Each request's record read from Redis once per change, not once per request (tracked-records.ts).
+      // Each request's record read once per change, not once per request (record-memo.ts): on Redis while it reports
+      // the changes (tracked-records.ts); in the module's memory storage, which only this process changes, always.
       records: redis
         ? trackRecords(redis.client, {
             keyPrefix: `${redis.keyPrefix}${redis.prefix}`,
             tracked: SESSION_KEY_PREFIX,
             probe: { write: key => sessions.setItem(key, 'probe', { ttl: 60 }), remove: key => sessions.removeItem(key) },
           })
-        : untrackedRecords,
+        : settings.storage === 'memory' ? processRecords() : untrackedRecords,
     })
   })()
   return holder[SERVICE]

@@ -2,7 +2,7 @@ import type { Storage } from 'unstorage'
 import { createExpiringCache, sha256Hex } from '../../shared/expiring-cache'
 import type { SessionKeys } from './keys'
 import type { NamedLock } from './lock'
-import { untrackedRecords, type RecordMemo } from './tracked-records'
+import { untrackedRecords, type RecordMemo } from './record-memo'
 
 /** `runtimeConfig.auth.sessions` (server only; each key from NUXT_AUTH_SESSIONS_*). */
 export interface SessionSettings {
@@ -139,7 +139,7 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     }
   }
 
-  // The tokens of a record object already opened: a record kept in memory (tracked-records.ts) is the same object on
+  // The tokens of a record object already opened: a record kept in memory (record-memo.ts) is the same object on
   // every request, opened and parsed once. (Only for objects; a storage that parses each read gives new ones.)
   const openedTokens = new WeakMap<StoredSession, SessionTokens>()
 

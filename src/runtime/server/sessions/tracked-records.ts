@@ -1,35 +1,14 @@
-import { createExpiringCache } from '../../shared/expiring-cache'
+// Session records this process read from Redis, kept in memory while Redis reports every change to them: Redis's
+// client-side caching (CLIENT TRACKING in broadcast mode over the session keys' prefix, its invalidation messages
+// on a connection of this process's own). A record another instance refreshes or revokes, or Redis expires, is
+// dropped here when Redis reports the change, which it sends with its answer to the writer; so a request reads
+// Redis once per change of its session, not once per page, and a revocation still holds on every instance at once.
+//
+// Nothing is kept while that connection is not tracking (not yet connected, reconnecting, refused): then every
+// read goes to Redis, as without this.
+import { createRecordKeeper, untrackedRecords, type RecordMemo } from './record-memo'
 
-/**
- * Session records this process read from Redis, kept in memory while Redis reports every change to them: Redis's
- * client-side caching (CLIENT TRACKING in broadcast mode over the session keys' prefix, its invalidation messages
- * on a connection of this process's own). A record another instance refreshes or revokes, or Redis expires, is
- * dropped here when Redis reports the change, which it sends with its answer to the writer; so a request reads
- * Redis once per change of its session, not once per page, and a revocation still holds on every instance at once.
- *
- * Nothing is kept while that connection is not tracking (not yet connected, reconnecting, refused): then every
- * read goes to Redis, as without this.
- */
-export interface RecordMemo {
-  /** The record under `key` (a storage key): the kept one, else `load()`'s, kept when nothing changed it meanwhile. */
-  read<T>(key: string, load: () => Promise<T>): Promise<T>
-  /** This process wrote `key`: forgotten now, not when Redis's message arrives. */
-  forget(key: string): void
-  /** Whether records are being kept (the connection is up and Redis tracks the keys for it). */
-  readonly tracking: boolean
-  /** Resolves once every change Redis reported before this call has been applied here (a round trip on the connection). */
-  settled(): Promise<void>
-  close(): void
-}
-
-/** Where records are not tracked (memory, fs, a Redis cluster): every read loads. */
-export const untrackedRecords: RecordMemo = {
-  read: (_key, load) => load(),
-  forget() {},
-  tracking: false,
-  settled: async () => {},
-  close() {},
-}
+export type { RecordMemo } from './record-memo'
 
 type Listener = (...args: never[]) => void
 
@@ -48,13 +27,6 @@ export interface TrackingConnection {
 }
 
 const INVALIDATE = '__redis__:invalidate'
-/**
- * The longest a record is used after Redis gave it. Changes arrive as messages; this bounds what a connection that
- * died without a word, between two heartbeats, could keep using.
- */
-const RECORD_MAX_AGE_MS = 10_000
-/** Records kept at most (1 to 3 kB each: the sealed tokens, the device's details); beyond, the oldest go. */
-const CAPACITY = 10_000
 /** How often the connection is asked whether it still answers (a PING; one that fails or times out reconnects). */
 const HEARTBEAT_MS = 5_000
 const HEARTBEAT_TIMEOUT_MS = 2_000
@@ -80,9 +52,9 @@ const isErrorReply = (error: unknown) => error instanceof Error && (error.name =
 export function trackRecords(client: TrackableRedis, { keyPrefix, tracked, probe }: { keyPrefix: string, tracked: string, probe: TrackingProbe }): RecordMemo {
   // Cluster: a connection tracks one node's keys only.
   if (client.isCluster) return untrackedRecords
-  const kept = createExpiringCache<{ value: unknown }>(CAPACITY)
-  /** The read in flight per key: only it may keep its answer, and only if no change was reported meanwhile. */
-  const loading = new Map<string, object>()
+  // Kept at most 10 s after Redis gave them (record-memo.ts): the bound on what a connection that died without a
+  // word, between two heartbeats, could keep using.
+  const keeper = createRecordKeeper()
   /** Keys whose message a set-up awaits (its probe). */
   const awaited = new Map<string, () => void>()
   let tracking = false
@@ -91,20 +63,14 @@ export function trackRecords(client: TrackableRedis, { keyPrefix, tracked, probe
   let closed = false
   let warned = false
 
-  function forgetAll() {
-    kept.clear()
-    loading.clear()
-  }
-
   function stop() {
     tracking = false
     generation++
-    forgetAll()
+    keeper.clear()
   }
 
   const drop = (key: string) => {
-    kept.delete(key)
-    loading.delete(key)
+    keeper.drop(key)
     awaited.get(key)?.()
   }
 
@@ -124,7 +90,7 @@ export function trackRecords(client: TrackableRedis, { keyPrefix, tracked, probe
   connection.on('messageBuffer', ((channel: Buffer, message: Buffer | Buffer[] | null) => {
     if (String(channel) !== INVALIDATE) return
     // No key: every key changed (FLUSHALL, FLUSHDB). Tracking goes on.
-    if (message === null) return forgetAll()
+    if (message === null) return keeper.clear()
     const keyLength = keyPrefix.length
     for (const key of Array.isArray(message) ? message : [message]) drop(String(key).slice(keyLength))
   }) as Listener)
@@ -200,20 +166,7 @@ export function trackRecords(client: TrackableRedis, { keyPrefix, tracked, probe
 
   return {
     async read<T>(key: string, load: () => Promise<T>): Promise<T> {
-      if (!tracking) return await load()
-      const hit = kept.get(key)
-      if (hit) return hit.value as T
-      const ticket = {}
-      loading.set(key, ticket)
-      try {
-        const value = await load()
-        // (A reported change, a reset, or a later read of the key took the ticket away: this answer may be stale.)
-        if (loading.get(key) === ticket) kept.set(key, { value: freeze(value) }, Date.now() + RECORD_MAX_AGE_MS)
-        return value
-      }
-      finally {
-        if (loading.get(key) === ticket) loading.delete(key)
-      }
+      return tracking ? await keeper.read(key, load) : await load()
     },
     forget: drop,
     get tracking() {
@@ -229,9 +182,4 @@ export function trackRecords(client: TrackableRedis, { keyPrefix, tracked, probe
       connection.disconnect()
     },
   }
-}
-
-/** A kept record is shared by every request that reads it: nothing may change it. */
-function freeze<T>(value: T): T {
-  return value !== null && typeof value === 'object' ? Object.freeze(value) : value
 }
