@@ -4,7 +4,9 @@
 // bench/results/profiles/. Flags: --variant (a list, with commas), --duration S (default 10), --warm-up S (default
 // 2), --cpu-only (no profiler: only the server's CPU time per request, which holds up on a busy machine where req/s
 // does not, split into the main thread's and the helper threads'), --path (default /a; e.g. /api/session-owner,
-// the API-route table's route, which bare has as /api/plain).
+// the API-route table's route, which bare has as /api/plain), --gc (the garbage collector's pauses per 1000
+// requests, minor and major, from bench/lib/gc-probe.mjs in the server), --node-arg X (repeatable: a flag for the
+// server's node, e.g. --node-arg=--no-allocation-site-pretenuring).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { clockTicks, clockTicksByThread } from './lib/cpu.mjs'
 import { join } from 'node:path'
@@ -15,11 +17,25 @@ import { startServer, visitorCookie } from './lib/server.mjs'
 import { VARIANTS, benchDir } from './lib/variants.mjs'
 import { startRedis } from '../scripts/redis.mjs'
 
-const { values: flags } = parseArgs({ options: { 'variant': { type: 'string', default: 'bare,gatekeeper-local' }, 'duration': { type: 'string', default: '10' }, 'warm-up': { type: 'string', default: '2' }, 'cpu-only': { type: 'boolean', default: false }, 'path': { type: 'string', default: '/a' } } })
+const { values: flags } = parseArgs({ options: { 'variant': { type: 'string', default: 'bare,gatekeeper-local' }, 'duration': { type: 'string', default: '10' }, 'warm-up': { type: 'string', default: '2' }, 'cpu-only': { type: 'boolean', default: false }, 'path': { type: 'string', default: '/a' }, 'gc': { type: 'boolean', default: false }, 'node-arg': { type: 'string', multiple: true, default: [] } } })
 const outDir = join(benchDir, 'results', 'profiles')
 mkdirSync(outDir, { recursive: true })
 const redis = flags.variant.includes('redis') ? await startRedis() : null
 const table = []
+const gcTable = []
+const gcProbe = join(benchDir, 'lib', 'gc-probe.mjs')
+
+/** The GC probe's totals (bench/lib/gc-probe.mjs): asked for with SIGUSR2, read from the server's stderr. */
+async function gcTotals(server) {
+  const mark = server.stderr().length
+  server.child.kill('SIGUSR2')
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const line = server.stderr().slice(mark).split('\n').find(text => text.startsWith('GC-PROBE '))
+    if (line) return JSON.parse(line.slice('GC-PROBE '.length))
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  throw new Error(`${server.variant.name}: the GC probe did not answer`)
+}
 
 for (const name of flags.variant.split(',')) {
   const variant = VARIANTS.find(candidate => candidate.name === name)
@@ -27,11 +43,13 @@ for (const name of flags.variant.split(',')) {
   const profileDir = join(outDir, `${name}.tmp`)
   rmSync(profileDir, { recursive: true, force: true })
   const env = redis && variant.redis ? { ...variant.env, NUXT_AUTH_SESSIONS_REDIS_URL: redis.url } : variant.env
-  const server = await startServer({ ...variant, env }, { nodeArgs: flags['cpu-only'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] })
+  const nodeArgs = [...flags['node-arg'], ...(flags.gc ? ['--import', gcProbe] : []), ...(flags['cpu-only'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])]
+  const server = await startServer({ ...variant, env }, { nodeArgs })
   await server.control({ rotate: false, accessTtl: 1800 })
   const { cookie } = variant.auth ? await visitorCookie(server) : { cookie: '' }
   // Warm-up, then the measured load (the profile covers both; the warm-up is short unless --warm-up says otherwise).
   const warmUp = await autocannon({ url: `${server.url}${flags.path}`, duration: Number(flags['warm-up']), connections: 10, headers: { cookie } })
+  const gcBefore = flags.gc ? await gcTotals(server) : null
   const ticksBefore = clockTicks(server.child.pid)
   const threadsBefore = clockTicksByThread(server.child.pid)
   const result = await autocannon({ url: `${server.url}${flags.path}`, duration: Number(flags.duration), connections: 10, headers: { cookie } })
@@ -39,6 +57,13 @@ for (const name of flags.variant.split(',')) {
   const cpuMsPerRequest = (clockTicks(server.child.pid) - ticksBefore) * 10 / result.requests.total
   const threadsAfter = clockTicksByThread(server.child.pid)
   const msPerRequest = part => ((threadsAfter[part] - threadsBefore[part]) * 10 / result.requests.total).toFixed(3)
+  if (gcBefore) {
+    const gcAfter = await gcTotals(server)
+    const per1000 = (count, ms) => `${(1000 * (gcAfter[count] - gcBefore[count]) / result.requests.total).toFixed(2)} (${(1000 * (gcAfter[ms] - gcBefore[ms]) / result.requests.total).toFixed(2)} ms)`
+    const line = `${per1000('minor', 'minorMs')} minor, ${per1000('major', 'majorMs')} major`
+    gcTable.push(`| ${variant.label}${flags['node-arg'].length ? ` (${flags['node-arg'].join(' ')})` : ''} | ${per1000('minor', 'minorMs')} | ${per1000('major', 'majorMs')} | ${((gcAfter.minorMs - gcBefore.minorMs) / Math.max(1, gcAfter.minor - gcBefore.minor)).toFixed(2)} ms |`)
+    process.stdout.write(`${name}: per 1000 requests ${line}\n`)
+  }
   await server.stopAndWait()
   if (flags['cpu-only']) {
     table.push(`| ${variant.label} | ${cpuMsPerRequest.toFixed(3)} ms | ${msPerRequest('main')} ms | ${msPerRequest('helpers')} ms |`)
@@ -59,5 +84,6 @@ for (const name of flags.variant.split(',')) {
 }
 redis?.stop()
 const summary = flags['cpu-only'] ? `| variant | CPU per request | main thread | helper threads |\n|---|---|---|---|\n${table.join('\n')}` : table.join('\n\n')
-writeFileSync(join(outDir, 'summary.md'), `${summary}\n`)
-process.stdout.write(`\n${summary}\n`)
+const gcSummary = gcTable.length ? `\n\n| variant | minor GCs per 1000 requests (their time) | major GCs per 1000 requests (their time) | one minor GC |\n|---|---|---|---|\n${gcTable.join('\n')}` : ''
+writeFileSync(join(outDir, 'summary.md'), `${summary}${gcSummary}\n`)
+process.stdout.write(`\n${summary}${gcSummary}\n`)

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import Redis from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import { trackRecords, type RecordMemo, type TrackableRedis } from '../../src/runtime/server/sessions/tracked-records'
+import type { RecordMemo } from '../../src/runtime/server/sessions/record-memo'
+import { trackRecords, type TrackableRedis } from '../../src/runtime/server/sessions/tracked-records'
 import { startRedisRelay } from './redis'
 
 // The session records a server keeps while Redis reports their changes (client-side caching), against the tests'

@@ -8,8 +8,6 @@
 // read goes to Redis, as without this.
 import { createRecordKeeper, untrackedRecords, type RecordMemo } from './record-memo'
 
-export type { RecordMemo } from './record-memo'
-
 type Listener = (...args: never[]) => void
 
 /** The part of an ioredis client the tracking uses. */
