@@ -30,7 +30,8 @@ async function gcTotals(server) {
   const mark = server.stderr().length
   server.child.kill('SIGUSR2')
   for (let attempt = 0; attempt < 100; attempt++) {
-    const line = server.stderr().slice(mark).split('\n').find(text => text.startsWith('GC-PROBE '))
+    // Only a whole line: the pipe may deliver it in two chunks.
+    const line = server.stderr().slice(mark).split('\n').slice(0, -1).find(text => text.startsWith('GC-PROBE '))
     if (line) return JSON.parse(line.slice('GC-PROBE '.length))
     await new Promise(resolve => setTimeout(resolve, 20))
   }

@@ -106,7 +106,7 @@ export interface SessionsOptions {
    * Where sessions are kept: `'memory'` (one server process; bounded by `maxEntries`), `'fs'` (one machine,
    * `fsBase`), `'redis'` (any number of instances: `NUXT_AUTH_SESSIONS_REDIS_URL`, else `REDIS_URL`), or the
    * name of a Nitro storage mount the app configures in `nitro.storage`. With `'memory'` the server keeps the
-   * records it read until it changes them; on Redis (6 or later, with `CLIENT`, `SUBSCRIBE` and the channel
+   * records it read (at most 10 s) until it changes them; on Redis (6 or later, with `CLIENT`, `SUBSCRIBE` and the channel
    * `__redis__:invalidate` allowed) each instance keeps them while Redis reports their changes.
    * @default 'memory'
    */

@@ -89,6 +89,17 @@ describe('the session service on the module\'s storages', () => {
     expect(await service.read(handle, undefined, { recent: true })).toBeNull()
   })
 
+  it('memory: a session ended by the maxEntries limit is forgotten with it, not served from memory', async () => {
+    const { service } = await started({ storage: 'memory', maxEntries: 2 })
+    const now = Date.now()
+    const oldest = await service.create(tokens, device, now)
+    expect((await service.read(oldest.handle, now, { recent: true }))?.tokens).toEqual(tokens)
+    await service.create(tokens, device, now + 1000)
+    // The limit reached: this sign-in ends the same user's least recently seen session, the one kept above.
+    await service.create(tokens, device, now + 2000)
+    expect(await service.read(oldest.handle, now + 2000, { recent: true })).toBeNull()
+  })
+
   it('fs: every request reads the storage (another process may share the folder)', async () => {
     const fsBase = mkdtempSync(join(tmpdir(), 'gatekeeper-sessions-'))
     dirs.push(fsBase)

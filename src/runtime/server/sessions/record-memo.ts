@@ -6,7 +6,8 @@ import { createExpiringCache } from '../../shared/expiring-cache'
  * every record it writes or removes. Which memo a service gets depends on who else can change its records:
  * - the module's memory storage: nobody (one process, every write goes through the store): `processRecords`;
  * - Redis: other instances, and Redis's own expiry: kept while Redis reports the changes (tracked-records.ts);
- * - anything else (fs, an app's own mount, a Redis cluster): `untrackedRecords`, every read loads.
+ * - anything else (fs, a mount of the app's own that is not Redis, a Redis cluster): `untrackedRecords`, every
+ *   read loads.
  */
 export interface RecordMemo {
   /** The record under `key` (a storage key): the kept one, else `load()`'s, kept when nothing changed it meanwhile. */
@@ -20,7 +21,7 @@ export interface RecordMemo {
   close(): void
 }
 
-/** Where nobody reports changes (fs, an app's own mount, a Redis cluster): every read loads. */
+/** Where nobody reports changes (fs, a mount of the app's own that is not Redis, a Redis cluster): every read loads. */
 export const untrackedRecords: RecordMemo = {
   read: (_key, load) => load(),
   forget() {},

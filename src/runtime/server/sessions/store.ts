@@ -92,7 +92,7 @@ export interface SessionServiceOptions {
   expiresKeys: boolean
   /** Keep at most `settings.maxEntries` sessions (memory). */
   bounded: boolean
-  /** Records kept in this process while the storage reports their changes (Redis); by default none. */
+  /** Records kept in this process between requests (record-memo.ts: the memory storage, Redis while it reports changes); by default none. */
   records?: RecordMemo
 }
 
