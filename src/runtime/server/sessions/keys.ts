@@ -83,7 +83,8 @@ export async function createSessionKeys(secrets: string[]): Promise<SessionKeys>
   // What a cookie or a sealed record says never changes for this process's keys, and a visitor sends the same cookie
   // and reads the same record with every page: the HMAC and AES-GCM work is done once per value, not per request.
   // Only successes are kept (a forged value costs its sender the work each time), and the record itself is still
-  // read on every request (from storage, or a copy Redis keeps current), so a revoked session ends at once.
+  // read on every request (from storage, or a copy kept until it changes: record-memo.ts), so a revoked session ends
+  // at once.
   const verified = createExpiringCache<string>(REMEMBERED)
   // Keyed by the sealed value itself, its context beside it: a key made of both would be a new string of the
   // record's size, allocated and hashed on every request.
