@@ -39,9 +39,8 @@ export default defineNitroPlugin((nitroApp) => {
     try {
       const service = await ready
       // The app's built files need no session; requests without the cookie cost no storage read.
-      const loaded = event.path.startsWith(assets) || !presentedSessionCookie(event, service)
-        ? await loadRequestSession(event, service, { anonymous: true })
-        : await loadRequestSession(event, service)
+      const presented = event.path.startsWith(assets) ? null : presentedSessionCookie(event, service) ?? null
+      const loaded = await loadRequestSession(event, service, { presented })
       context[SESSION_JAR] = sessionJar(loaded, config)
     }
     catch (error) {

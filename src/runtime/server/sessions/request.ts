@@ -1,4 +1,4 @@
-import { deleteCookie, getCookie, getHeader, getRequestIP, getRequestProtocol, setCookie, type H3Event } from 'h3'
+import { deleteCookie, getHeader, getRequestIP, getRequestProtocol, parseCookies, setCookie, type H3Event } from 'h3'
 import { AuthError, type TokenResult } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { valueAt } from '../../core/pointer'
@@ -65,10 +65,10 @@ export function requestSession(event: H3Event): RequestSession | undefined {
  * server for a visitor, a proxy that sends no X-Forwarded-Proto): only a secure origin can have set that name, so
  * that is the cookie to rotate or delete, never a plain one written beside it without `Secure`.
  */
-export function sessionCookie(event: H3Event, service: SessionService) {
+export function sessionCookie(event: H3Event, service: SessionService, cookies: Record<string, string> = parseCookies(event)) {
   const { cookieName, sameSite, maxAge } = service.settings
   const hostOnly = `__Host-${cookieName}`
-  const secure = getRequestProtocol(event) === 'https' || getCookie(event, hostOnly) !== undefined
+  const secure = getRequestProtocol(event) === 'https' || cookies[hostOnly] !== undefined
   return { name: secure ? hostOnly : cookieName, attributes: { path: '/', httpOnly: true, secure: secure || sameSite === 'none', sameSite, maxAge } }
 }
 
@@ -77,7 +77,9 @@ export function sessionCookie(event: H3Event, service: SessionService) {
  * over http: a sibling subdomain or a plain-http answer can plant it beside the real one.
  */
 export function presentedSessionCookie(event: H3Event, service: SessionService): string | undefined {
-  return getCookie(event, sessionCookie(event, service).name)
+  // One parse of the Cookie header for both names (h3 parses it anew on every getCookie).
+  const cookies = parseCookies(event)
+  return cookies[sessionCookie(event, service, cookies).name]
 }
 
 /**
@@ -86,11 +88,12 @@ export function presentedSessionCookie(event: H3Event, service: SessionService):
  * sibling domain), it would name a session of its own once the __Host- cookie is gone.
  */
 export function writeSessionCookie(event: H3Event, service: SessionService, signedId: string | null) {
-  const { name, attributes } = sessionCookie(event, service)
+  const cookies = parseCookies(event)
+  const { name, attributes } = sessionCookie(event, service, cookies)
   if (signedId === null) deleteCookie(event, name, attributes)
   else setCookie(event, name, signedId, attributes)
   const plain = service.settings.cookieName
-  if (name !== plain && getCookie(event, plain) !== undefined) deleteCookie(event, plain, { ...attributes, secure: attributes.sameSite === 'none' })
+  if (name !== plain && cookies[plain] !== undefined) deleteCookie(event, plain, { ...attributes, secure: attributes.sameSite === 'none' })
 }
 
 /** How long a client is asked to wait (`Retry-After`) when the session storage failed. */
@@ -105,12 +108,15 @@ export function storageFailure(error: SessionStorageError): AuthError {
   return new AuthError('NETWORK', error.message, { status: 503, retryAfterMs: STORAGE_RETRY_MS, cause: error })
 }
 
-/** Reads the request's session cookie and loads its session (once per request, when it arrives). */
-export async function loadRequestSession(event: H3Event, service: SessionService, { anonymous = false }: { anonymous?: boolean } = {}): Promise<RequestSession> {
+/**
+ * Loads the session of the request's session cookie (once per request, when it arrives). `presented`: that cookie
+ * as the caller already read it (presentedSessionCookie), or null for a request that loads none (the app's built
+ * files); read here when not given.
+ */
+export async function loadRequestSession(event: H3Event, service: SessionService, { presented }: { presented?: string | null } = {}): Promise<RequestSession> {
   const state: RequestSession = { event, service, open: null, persisted: NONE, current: NONE, pending: [] }
   ;(event.context as Record<PropertyKey, unknown>)[REQUEST_SESSION] = state
-  if (anonymous) return state
-  const raw = presentedSessionCookie(event, service)
+  const raw = presented === undefined ? presentedSessionCookie(event, service) : presented
   if (!raw) return state
   const id = await service.keys.verify(raw)
   if (!id) {
