@@ -374,20 +374,28 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
-  it('signing out in one tab signs out the others; signing in updates them', async () => {
+  it('signing out in one tab signs out the others; signing in updates them, and moves those on guest-only pages on', async () => {
     const user = newUser()
     await backend.register(user)
     const session = await openSession(browser(), baseURL)
-    const [first, second] = [session.page, await session.context.newPage()]
+    const [first, second, guest, login] = [session.page, ...await Promise.all([1, 2, 3].map(() => session.context.newPage()))] as const
     await first.goto('/login')
     await second.goto('/')
-    await waitForHydration(second)
+    await guest.goto('/guest-only')
+    await login.goto('/login?redirect=/stats')
+    await Promise.all([second, guest, login].map(page => waitForHydration(page)))
     await signInThroughForm(first, user)
     // Where the login page's guard sends a signed-in user (its navigateAuthenticatedTo).
     await first.waitForURL(url => url.pathname === '/profile')
     // The other tab learns of the sign-in without a reload.
     await expect.poll(() => text(second, 'status')).toBe('authenticated')
     await expect.poll(() => text(second, 'user-name')).toBe(user.name)
+    expect(new URL(second.url()).pathname).toBe('/')
+    // Tabs on guest-only pages go where those pages send a signed-in user, as if they had signed in themselves: the
+    // login page to its ?redirect= target, /guest-only to the app's navigateAuthenticatedTo.
+    await login.waitForURL(url => url.pathname === '/stats')
+    await guest.waitForURL(url => url.pathname === '/')
+    await Promise.all([guest, login].map(page => page.close()))
 
     await second.goto('/profile')
     await expect.poll(() => text(second, 'session-email')).toBe(user.email)

@@ -120,7 +120,9 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     // The other tab wrote the jar; our views follow it.
     tokens.sync()
     if (message.type === 'signed-out') void session.endSession('other-tab')
-    else if (message.type === 'signed-in') void session.getSession({ force: true }).catch(() => {})
+    // Signed in there: this tab's guard holds for the new verdict too (a login or guest-only page moves on, as after
+    // a sign-in here: to its `?redirect=` target or its navigateAuthenticatedTo).
+    else if (message.type === 'signed-in') void session.getSession({ force: true }).then(() => navigation.enforceGuard()).catch(() => {})
   })
   const parts: AppParts = {
     nuxtApp,
