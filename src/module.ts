@@ -433,11 +433,9 @@ export {}
       addServerPlugin(resolver.resolve(runtimeDir, 'server/plugins/sessions'))
     }
     // Session mode's utilities (revocation, the device list), with the other server utilities below. There for
-    // every token provider, so code written for session mode type-checks and builds either way (without
-    // auth.sessions a call throws, saying so).
-    const sessionStoreUtilities = resolved.public.token
-      ? ['revokeSession', 'revokeUserSessions', 'listUserSessions', 'currentSessionId'].map(name => ({ name, from: resolver.resolve(runtimeDir, 'server/sessions/utilities') }))
-      : []
+    // every provider, so code written for session mode type-checks and builds either way, Auth.js included (one app's
+    // routes serving several set-ups, as the playground's do): without auth.sessions a call throws, saying so.
+    const sessionStoreUtilities = ['revokeSession', 'revokeUserSessions', 'listUserSessions', 'currentSessionId'].map(name => ({ name, from: resolver.resolve(runtimeDir, 'server/sessions/utilities') }))
 
     const providerServer = resolved.providerServer
     if (providerServer) {

@@ -315,6 +315,32 @@ describe('module setup', () => {
     }
   })
 
+  it('gives every provider the same server utilities in #auth (session mode\'s too)', async () => {
+    const authjsConfig = fileURLToPath(new URL('../fixtures/authjs/server/auth.config', import.meta.url))
+    const setUps = {
+      local: { type: 'local' },
+      refresh: { type: 'local', refresh: { isEnabled: true } },
+      authjs: { type: 'authjs', configFile: authjsConfig },
+    }
+    const exported: Record<string, string[]> = {}
+    for (const [name, provider] of Object.entries(setUps)) {
+      const nuxt = await load({ modules: [modulePath], auth: { provider } })
+      try {
+        const template = nuxt.options.build.templates.find(entry => entry.filename === 'gatekeeper/auth-server.mjs')
+        const source = await (template!.getContents as () => Promise<string> | string)()
+        exported[name] = [...source.matchAll(/export \{ (\w+) \}/g)].map(match => match[1]!).sort()
+      }
+      finally {
+        await nuxt.close()
+      }
+    }
+    // Besides these, the token providers have getServerToken, Auth.js NuxtAuthHandler and getToken (as the incumbent).
+    const everyProvider = ['allows', 'authorize', 'currentSessionId', 'getServerSession', 'listUserSessions', 'requireServerSession', 'revokeSession', 'revokeUserSessions']
+    for (const names of Object.values(exported)) expect(names).toEqual(expect.arrayContaining(everyProvider))
+    expect(exported.local).toContain('getServerToken')
+    expect(exported.authjs).toEqual(expect.arrayContaining(['NuxtAuthHandler', 'getToken']))
+  })
+
   it('authjs: serves Auth.js at {baseURL}/** when the config file exists, with server-only settings', async () => {
     const configFile = fileURLToPath(new URL('../fixtures/authjs/server/auth.config', import.meta.url))
     const withFile = await load({ modules: [modulePath], auth: { baseURL: '/api/auth/', provider: { type: 'authjs', configFile } } })

@@ -13,7 +13,7 @@ const holder = globalThis as { [SERVICE]?: Promise<SessionService> }
 /** The session service the Nitro plugin started; an error when session mode is not set up. */
 export function sessionService(): Promise<SessionService> {
   const service = holder[SERVICE]
-  if (!service) throw new Error('[nuxt-gatekeeper] Session mode is off: listUserSessions, revokeSession and revokeUserSessions need auth.sessions in nuxt.config (sessions kept on the server)')
+  if (!service) throw new Error('[nuxt-gatekeeper] Session mode is off: listUserSessions, revokeSession and revokeUserSessions need auth.sessions in nuxt.config (sessions kept on the server, with the local provider)')
   return service
 }
 
