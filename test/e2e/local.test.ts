@@ -378,7 +378,8 @@ describe('local provider in Chromium', () => {
     const user = newUser()
     await backend.register(user)
     const session = await openSession(browser(), baseURL)
-    const [first, second, guest, login] = [session.page, ...await Promise.all([1, 2, 3].map(() => session.context.newPage()))] as const
+    const first = session.page
+    const [second, guest, login] = await Promise.all([session.context.newPage(), session.context.newPage(), session.context.newPage()])
     await first.goto('/login')
     await second.goto('/')
     await guest.goto('/guest-only')
