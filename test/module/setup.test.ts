@@ -315,7 +315,7 @@ describe('module setup', () => {
     }
   })
 
-  it('gives every provider the same server utilities in #auth (session mode\'s too)', async () => {
+  it('exports the server utilities every provider shares from #auth, session mode\'s included', async () => {
     const authjsConfig = fileURLToPath(new URL('../fixtures/authjs/server/auth.config', import.meta.url))
     const setUps = {
       local: { type: 'local' },
