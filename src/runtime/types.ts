@@ -29,7 +29,10 @@ export interface SessionFallback {}
 export type Session = keyof SessionData extends never ? keyof SessionFallback extends never ? Record<string, unknown> : SessionFallback : SessionData
 
 export interface SecondarySignInOptions {
-  /** Where to go after signing in; sanitised (same-origin path or an allow-listed origin). @default the login page's `?redirect=`, else `navigateAuthenticatedTo` */
+  /**
+   * Where to go after signing in; sanitised (same-origin path or an allow-listed origin), a rejected one counts as none.
+   * @default the login page's `?redirect=`, else the page signed in from (per addDefaultCallbackUrl), else `navigateAuthenticatedTo`
+   */
   callbackUrl?: string
   /** Navigate after signing in. @default true */
   redirect?: boolean
@@ -89,7 +92,7 @@ export interface SignUpOptions {
 }
 
 export interface SignOutOptions {
-  /** Where to go after signing out; sanitised. @default stay, unless the page is protected (then the login page) */
+  /** Where to go after signing out; sanitised, a rejected one counts as none. @default stay, unless the page is protected (then the login page) */
   callbackUrl?: string
   /** Navigate after signing out. @default true */
   redirect?: boolean

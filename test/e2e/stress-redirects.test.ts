@@ -3,7 +3,8 @@ import { OPEN_REDIRECT_PAYLOADS } from '../redirect-corpus'
 import { Backend, newUser, openSession, useChromium, waitForHydration } from './helpers'
 
 // Every string payload of the sanitiser's corpus as the login page's ?redirect=, then a real sign-in:
-// the browser must end on the app's origin (the default page), never anywhere else.
+// the browser must end on the app's origin, where a sign-in on /login without a target lands (the login page's
+// navigateAuthenticatedTo, /profile: a rejected target counts as none), never anywhere else.
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
 const payloads = OPEN_REDIRECT_PAYLOADS.filter((entry): entry is [string, string] => typeof entry[1] === 'string')
@@ -69,7 +70,7 @@ describe('open redirects end to end', () => {
         expect(signedIn, `${label}: ${page.url()} shows status "${await page.getByTestId('status').textContent().catch(() => '(none)')}", error "${await page.getByTestId('error').textContent({ timeout: 100 }).catch(() => '(none)')}"; auth calls: ${answers.join(', ') || 'none'}`).toBe(true)
         const landed = new URL(page.url())
         expect(landed.origin, label).toBe(baseURL)
-        expect(landed.pathname, label).toBe('/')
+        expect(landed.pathname, label).toBe('/profile')
       }
       await session.assertClean()
     }))

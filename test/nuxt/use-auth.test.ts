@@ -261,10 +261,22 @@ describe('useAuth (local provider)', () => {
     expect(useAuth().status.value).toBe('unauthenticated')
   })
 
-  it('sanitises callbackUrl: an off-site target lands on the default page', async () => {
-    await useRouter().replace('/login')
-    await useAuth().signIn({ email: USER.email, password: 'right' }, { callbackUrl: '//evil.example/x' })
-    expect(useRouter().currentRoute.value.fullPath).toBe('/')
+  it('a rejected callbackUrl or ?redirect= counts as none: the sign-in lands where it would without it', async () => {
+    const landing = async (from: string, callbackUrl?: string) => {
+      await useAuth().signOut({ redirect: false })
+      await useRouter().replace(from)
+      await useAuth().signIn({ email: USER.email, password: 'right' }, callbackUrl === undefined ? {} : { callbackUrl })
+      return useRouter().currentRoute.value.fullPath
+    }
+    // The playground's login page sends signed-in users to its navigateAuthenticatedTo (/profile), not the module's (/).
+    expect(await landing('/login')).toBe('/profile')
+    expect(await landing('/login', '//evil.example/x')).toBe('/profile')
+    expect(await landing(`/login?redirect=${encodeURIComponent('https://evil.example/')}`)).toBe('/profile')
+    // An allow-listed origin without external: true is refused like any other.
+    expect(await landing('/login', 'https://idp.gatekeeper.test/x')).toBe('/profile')
+    // The next one applies: ?redirect= after a rejected callbackUrl, the page signed in from after both.
+    expect(await landing('/login?redirect=/stats', 'javascript:alert(1)')).toBe('/stats')
+    expect(await landing('/lab?tab=4&redirect=//evil.example', 'https://evil.example/')).toBe('/lab?tab=4&redirect=//evil.example')
   })
 
   it('follows a safe callbackUrl with its query', async () => {
@@ -308,9 +320,15 @@ describe('useAuth (local provider)', () => {
   it('signOut resolves with the sanitised callbackUrl it went to, or would go to', async () => {
     await signedIn()
     expect(await useAuth().signOut({ callbackUrl: '/stats?tab=3', redirect: false })).toEqual({ url: '/stats?tab=3' })
+    // A rejected one counts as none: the guard decides, the page stays public or goes to the login page.
+    await useRouter().replace('/lab?tab=3')
     await signedIn()
-    expect(await useAuth().signOut({ callbackUrl: 'https://evil.example/steal' })).toEqual({ url: '/' })
-    expect(useRouter().currentRoute.value.fullPath).toBe('/')
+    expect(await useAuth().signOut({ callbackUrl: 'https://evil.example/steal' })).toEqual({ url: '/lab?tab=3' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/lab?tab=3')
+    await useRouter().replace('/stats')
+    await signedIn()
+    await useAuth().signOut({ callbackUrl: '//evil.example/steal' })
+    expect(useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/stats')
   })
 
   it('lets auth:request hooks add headers', async () => {
@@ -406,8 +424,9 @@ describe('races and endings', () => {
     await useAuth().getSession({ required: true })
     expect(loginWith()).toEqual({ path: '/login', redirect: '/lab?x=2' })
     await useRouter().push('/lab')
+    // A rejected callbackUrl counts as none: the page it was called on.
     await useAuth().getSession({ required: true, callbackUrl: 'https://evil.example/' })
-    expect(loginWith()).toEqual({ path: '/login', redirect: '/' })
+    expect(loginWith()).toEqual({ path: '/login', redirect: '/lab' })
   })
 })
 

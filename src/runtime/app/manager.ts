@@ -220,7 +220,8 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       // successor): the session would come back. Let it land first; the sign-out then ends the session it made.
       await serverHeldRefresh()?.settled()
       await session.endSession('user', { callBackend: true })
-      const target = options.callbackUrl === undefined ? null : navigation.resolveTarget(options.callbackUrl, options.external === true, '/')
+      // A rejected callbackUrl counts as none: the guard decides, as after any sign-out.
+      const target = navigation.acceptedTarget(options.callbackUrl, options.external === true)
       if (options.redirect !== false) await (target ? navigation.go(target) : navigation.enforceGuard())
       return { url: target?.url ?? navigation.currentPath() }
     },

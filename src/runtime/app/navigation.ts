@@ -92,20 +92,33 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   }
 
   /**
+   * A caller's target, sanitised; null when there is none or the sanitiser rejects it (an allow-listed other origin
+   * too, unless the caller said `external: true`): the caller then goes on as if it had given none.
+   */
+  function acceptedTarget(target: unknown, external: boolean): { url: string, external: boolean } | null {
+    if (target === undefined) return null
+    const safe = sanitize(target, '/')
+    return safe.rejected || (safe.external && !external) ? null : { url: safe.url, external: safe.external }
+  }
+
+  /**
    * The page to land on after signing in: `callbackUrl`, else the login page's query parameter. A server
    * redirect cannot carry the wanted page's `#fragment` (browsers do not send it), but the browser keeps it
    * on the login page's URL (RFC 9110 §10.2.2): it goes back onto a wanted page that has none.
    * Else, as with the incumbent (and Auth.js's own client), per addDefaultCallbackUrl: its page, or the page the
    * user signs in from (a "Sign in with GitHub" button in a header). Not the login page or a guest-only one (a
    * sign-up page): a signed-in user would stay on it (a navigation to the same page runs no guard); from a
-   * guest-only page, where its guard would send a signed-in user.
+   * guest-only page, where its guard would send a signed-in user. A rejected one counts as none: the next one
+   * applies, as the login page's guard does for a signed-in user (`/login?redirect=//evil.example` lands
+   * where `/login` does).
    */
   function landingTarget(callbackUrl: string | undefined, external: boolean): { url: string, external: boolean } {
     const current = router.currentRoute.value
     const query = current.query[queryKey]
     const fromQuery = typeof query === 'string' ? query : undefined
-    const wanted = callbackUrl ?? (fromQuery && !fromQuery.includes('#') && current.hash ? fromQuery + current.hash : fromQuery) ?? defaultLanding(current)
-    return resolveTarget(wanted, external)
+    return acceptedTarget(callbackUrl, external)
+      ?? acceptedTarget(fromQuery && !fromQuery.includes('#') && current.hash ? fromQuery + current.hash : fromQuery, external)
+      ?? resolveTarget(defaultLanding(current), external)
   }
 
   function defaultLanding(current: RouteLike): string | undefined {
@@ -264,14 +277,15 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
 
   /**
    * `getSession({ required })` with nobody signed in: the login page, to come back to `callbackUrl` (as the
-   * incumbent's Auth.js provider does, and its docs say: "force a signIn"), else per addDefaultCallbackUrl.
+   * incumbent's Auth.js provider does, and its docs say: "force a signIn"), else (none, or a rejected one) per
+   * addDefaultCallbackUrl. An allow-listed other origin is kept: signing in follows it only with `external: true`.
    */
   async function toLogin(callbackUrl?: string) {
-    const target = loginTarget(router.currentRoute.value, undefined, callbackUrl)
+    const target = loginTarget(router.currentRoute.value, undefined, acceptedTarget(callbackUrl, true)?.url)
     if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 
-  return { sanitize, resolveTarget, landingTarget, go, documentPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, navigationStarted, toLogin }
+  return { sanitize, resolveTarget, acceptedTarget, landingTarget, go, documentPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, navigationStarted, toLogin }
 }
 
 export type Navigation = ReturnType<typeof createNavigation>
