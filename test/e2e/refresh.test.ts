@@ -141,6 +141,28 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     expect((await refreshStats()).reuseDetections).toBe(0)
   })
 
+  it('a render whose visitor left before the answer (its connection closed while the server refreshed): the next load gets the rotated tokens, no reuse', async () => {
+    const { user, tokens } = await signedIn()
+    const cookieHeader = `auth.token=${await expired(tokens.token)}; auth.refresh-token=${tokens.refreshToken}`
+    await backend.fault('/api/auth/refresh', 'slow')
+    const leaving = new AbortController()
+    const left = fetch(`${baseURL}/profile`, { headers: { cookie: cookieHeader }, signal: leaving.signal }).catch((error: Error) => error.name)
+    // The refresh is on its way at the backend ('slow': 0.6 s) when the visitor goes; the server's goes through.
+    await expect.poll(() => backend.count(REFRESH)).toBe(1)
+    leaving.abort()
+    expect(await left).toBe('AbortError')
+    await expect.poll(async () => (await refreshStats()).refreshes, { timeout: 5000 }).toBe(1)
+    // The browser never got the successor: it still holds the spent pair, and comes back with it.
+    const again = await fetch(`${baseURL}/profile`, { headers: { cookie: cookieHeader }, redirect: 'manual' })
+    expect(again.status).toBe(200)
+    expect(await again.text()).toContain(user.email)
+    const rotated = again.headers.getSetCookie().find(header => header.startsWith('auth.refresh-token='))
+    expect(rotated?.split(';')[0]).toMatch(/^auth\.refresh-token=.+/)
+    expect(rotated).not.toContain(tokens.refreshToken)
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect((await refreshStats()).reuseDetections).toBe(0)
+  })
+
   it('20 concurrent API calls through useAuthFetch with an expired token: one refresh, 20 successes', async () => {
     const { tokens } = await signedIn()
     const session = await openSession(browser(), baseURL)
@@ -352,6 +374,30 @@ describe('the refresh route (/api/_auth/refresh): the browser refreshes through 
     expect([first.status, second.status]).toEqual([200, 200])
     expect(setCookies(first)['auth.refresh-token']).toBe(setCookies(second)['auth.refresh-token'])
     expect(await backend.count(REFRESH)).toBe(1)
+    expect((await refreshStats()).reuseDetections).toBe(0)
+  })
+
+  it('a refresh whose answer never arrived (the browser stopped waiting, the network dropped): the same pair presented again gets the successor, no reuse', async () => {
+    const { tokens } = await signedIn()
+    await backend.fault('/api/auth/refresh', 'slow')
+    const call = (signal?: AbortSignal) => fetch(ROUTE, { method: 'POST', signal, headers: { ...sameOrigin, cookie: `auth.token=${tokens.token}; auth.refresh-token=${tokens.refreshToken}` }, body: '{}' })
+    const givingUp = new AbortController()
+    const gaveUp = call(givingUp.signal).catch((error: Error) => error.name)
+    await expect.poll(() => backend.count(REFRESH)).toBe(1)
+    givingUp.abort()
+    expect(await gaveUp).toBe('AbortError')
+    // The server's refresh goes through (0.6 s): the backend has spent the refresh token the browser still holds.
+    await expect.poll(async () => (await refreshStats()).refreshes, { timeout: 5000 }).toBe(1)
+    const retry = await call()
+    expect(retry.status).toBe(200)
+    const rotated = setCookies(retry)['auth.refresh-token']!.split(';')[0]!.split('=')[1]!
+    expect(rotated).not.toBe(tokens.refreshToken)
+    expect(await backend.count(REFRESH)).toBe(1)
+    expect((await refreshStats()).reuseDetections).toBe(0)
+    // The successor works: the backend takes it (a spent one would be refused, and revoke the family).
+    await backend.fault('/api/auth/refresh', 'none')
+    const next = await fetch(ROUTE, { method: 'POST', headers: { ...sameOrigin, cookie: `auth.token=${setCookies(retry)['auth.token']!.split(';')[0]!.split('=')[1]}; auth.refresh-token=${rotated}` }, body: '{}' })
+    expect(next.status).toBe(200)
     expect((await refreshStats()).reuseDetections).toBe(0)
   })
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AuthError, RETRY_AFTER_MAX_MS } from '../../src/runtime/core'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
-import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from '../../src/runtime/shared/refresh-dedupe'
+import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS, UNDELIVERED_HOLD_MS } from '../../src/runtime/shared/refresh-dedupe'
 import { setSharedState, writeSealed, type SharedState } from '../../src/runtime/shared/shared-state'
 
 // The per-process maps and the shared state live on globalThis (see refresh-dedupe.ts and shared-state.ts).
@@ -161,6 +161,28 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     expect(await endServerRefresh(pair.refreshToken, pair.accessToken)).toBeNull()
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('failed to record a sign-out'))
   })
+
+  it('a successor whose answer never reached the browser stays in the storage for its retry on any instance; a delivered one goes', async () => {
+    const state = await sharedStorage()
+    const removed = vi.spyOn(state.storage, 'removeItem')
+    const written = vi.spyOn(state.storage, 'setItem')
+    const keyOf = (pair: { refreshToken: string, accessToken: string }) => `r:${createHash('sha256').update(`${pair.refreshToken}\n${pair.accessToken}`).digest('hex')}`
+    /** The lifetimes the records of `pair` were written with, in seconds. */
+    const lifetimes = (pair: { refreshToken: string, accessToken: string }) => written.mock.calls.filter(([key]) => key === keyOf(pair)).map(([, , options]) => (options as { ttl: number }).ttl)
+    const lost = newPair()
+    const backend = slowRefresh(lost, 1)
+    await dedupeServerRefresh(lost.refreshToken, lost.accessToken, backend.refresh, { answered: async () => false })
+    const delivered = newPair()
+    await dedupeServerRefresh(delivered.refreshToken, delivered.accessToken, slowRefresh(delivered, 1).refresh, { answered: async () => true })
+    // The delivered one's record is removed a second after its answer left (for instances already polling).
+    await sleep(1200)
+    expect(removed.mock.calls.map(([key]) => String(key))).toEqual([keyOf(delivered)])
+    // Marked spending (the lock's time), then the answer for its delivery (10 s and 1); the lost one's again for a minute.
+    expect(lifetimes(delivered)).toEqual([6, 11])
+    expect(lifetimes(lost)).toEqual([6, 11, UNDELIVERED_HOLD_MS / 1000 + 1])
+    expect(await onAnotherInstance(() => dedupeServerRefresh(lost.refreshToken, lost.accessToken, backend.refresh))).toEqual({ token: `successor-of-${lost.refreshToken}`, refreshToken: `next-${lost.refreshToken}` })
+    expect(backend.calls()).toBe(1)
+  })
 })
 
 describe('a rate-limited server refresh answers its refusal for as long as the backend asked', () => {
@@ -216,5 +238,50 @@ describe('a rate-limited server refresh answers its refusal for as long as the b
     await outcomeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, outage))
     await outcomeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, outage))
     expect(outageCalls).toBe(2)
+  })
+})
+
+describe('a successor whose answer never reached the browser stays joinable for the browser\'s retry', () => {
+  it('the connection closed before the answer left (the browser gave up waiting): the retry with the spent pair gets the successor, no second backend call', async () => {
+    const pair = newPair()
+    const backend = slowRefresh(pair, 1)
+    expect(await dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => false })).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
+    // The browser retries a refresh that failed without a verdict after about a second.
+    await sleep(50)
+    expect(await dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
+    expect(backend.calls()).toBe(1)
+  })
+
+  it('an answer that left: the spent pair presented again is a replay, which goes to the backend (its reuse detection)', async () => {
+    const pair = newPair()
+    const backend = slowRefresh(pair, 1)
+    await dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })
+    await sleep(50)
+    await dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })
+    expect(backend.calls()).toBe(2)
+  })
+
+  it('joinable for UNDELIVERED_HOLD_MS after the connection closed, no longer', async () => {
+    vi.useFakeTimers()
+    try {
+      const pair = newPair()
+      const backend = slowRefresh(pair, 1)
+      const first = dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => false })
+      await vi.advanceTimersByTimeAsync(10)
+      await first
+      await vi.advanceTimersByTimeAsync(UNDELIVERED_HOLD_MS - 100)
+      const retry = dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })
+      await vi.advanceTimersByTimeAsync(10)
+      await retry
+      expect(backend.calls()).toBe(1)
+      await vi.advanceTimersByTimeAsync(200)
+      const replay = dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })
+      await vi.advanceTimersByTimeAsync(10)
+      await replay
+      expect(backend.calls()).toBe(2)
+    }
+    finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -130,9 +130,10 @@ describe('server-side refresh de-duplication', () => {
   it('stays joinable until the answer with the successor has left the server, and no longer', async () => {
     let calls = 0
     const refresh = async () => ({ token: `tokens-${++calls}` })
+    // Resolves with true once the answer has left (see responseSent).
     let sent: () => void = () => {}
-    const answered = () => new Promise<void>((resolve) => {
-      sent = resolve
+    const answered = () => new Promise<boolean>((resolve) => {
+      sent = () => resolve(true)
     })
     expect(await dedupeServerRefresh('r-held', 'a-held', refresh, { answered })).toEqual({ token: 'tokens-1' })
     // The backend has answered, the browser not yet: the same pair (a reload of that tab) joins.
@@ -151,8 +152,8 @@ describe('server-side refresh de-duplication', () => {
       let calls = 0
       const refresh = async () => ({ token: `tokens-${++calls}` })
       let sent: () => void = () => {}
-      const answered = () => new Promise<void>((resolve) => {
-        sent = resolve
+      const answered = () => new Promise<boolean>((resolve) => {
+        sent = () => resolve(true)
       })
       expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, { answered, graceMs: 10_000 })).toEqual({ token: 'tokens-1' })
       sent()
@@ -176,7 +177,7 @@ describe('server-side refresh de-duplication', () => {
       return async () => ({ token: `tokens-of-${request.index}-${request.body.length}` })
     })
     for (const [index, refresh] of refreshes.entries()) {
-      expect(await dedupeServerRefresh(`r-kept-${index}`, 'a', refresh, { answered: async () => {}, graceMs: 10_000 })).toEqual({ token: `tokens-of-${index}-50000` })
+      expect(await dedupeServerRefresh(`r-kept-${index}`, 'a', refresh, { answered: async () => true, graceMs: 10_000 })).toEqual({ token: `tokens-of-${index}-50000` })
     }
     refreshes.length = 0
     await new Promise(resolve => setTimeout(resolve, 0))
@@ -198,10 +199,10 @@ describe('server-side refresh de-duplication', () => {
     const strategy = { refresh: async () => ({ token: `access-${++calls}`, refreshToken: `refresh-${calls}` }) } as unknown as ClientStrategy<unknown>
     const pair = { 'auth.token': `old-access-${httpOnly}`, 'auth.refresh-token': `old-refresh-${httpOnly}` }
     // Two requests of one browser with the same spent pair, the second after the first's answer left.
-    await refreshOnServer(strategy, {} as StrategyContext<unknown>, createTokenStore(memoryJar({ ...pair }).jar, cookies), async () => {})
+    await refreshOnServer(strategy, {} as StrategyContext<unknown>, createTokenStore(memoryJar({ ...pair }).jar, cookies), async () => true)
     await new Promise(resolve => setTimeout(resolve, 0))
     const late = createTokenStore(memoryJar({ ...pair }).jar, cookies)
-    await refreshOnServer(strategy, {} as StrategyContext<unknown>, late, async () => {})
+    await refreshOnServer(strategy, {} as StrategyContext<unknown>, late, async () => true)
     expect(calls).toBe(refreshes)
     expect(late.refreshToken()).toBe(`refresh-${refreshes}`)
   })

@@ -28,7 +28,7 @@ export interface RefresherDeps {
   skewSeconds: number
   report(error: unknown, operation: string): Promise<AuthError>
   /** SSR: resolves once this page's response has left (a refresh stays joinable until then, see refresh-dedupe). */
-  answered?: () => Promise<unknown>
+  answered?: () => Promise<boolean>
   /** A verdict: the refresh token is dead, while `stillValid()` (the jar still holds it once the lock is taken). */
   signOut(stillValid: () => boolean): Promise<void>
   onRefreshed(): Promise<void>

@@ -12,6 +12,9 @@ import { readSealed, sharedState, writeSealed, type SharedState } from './shared
  * In flight lasts until the answer carrying the successor has left this server (`answered`: the response's
  * `close`), because until then the browser still holds the spent pair and may present it again. Not longer:
  * a request presenting the pair after that is a replay and goes to the backend, whose reuse detection sees it.
+ * Unless the answer never arrived: the connection closed first (the browser's request timed out while the backend
+ * was still answering, a dropped network). The browser then still holds the spent pair and will present it again,
+ * so the successor stays joinable for UNDELIVERED_HOLD_MS; the backend would take that retry for a reuse.
  * Keyed by a hash of both tokens (never the tokens themselves), so nothing crosses between users.
  *
  * Except with httpOnly refresh cookies (`graceMs`): page scripts cannot read them, so no tab lock holds a page's
@@ -45,11 +48,21 @@ export const ANSWER_HOLD_MAX_MS = 10_000
 /** With httpOnly refresh cookies: how long after its answer a spent pair still gets its successor. */
 export const HTTPONLY_REPLAY_GRACE_MS = 10_000
 
+/**
+ * How long a successor whose answer never reached the browser stays joinable. The browser retries a refresh that
+ * failed without a verdict after 1, 2, 4 … s (core/backoff.ts), or once its network is back: a minute covers a
+ * short outage too. Only a request with the very pair that browser holds can join.
+ */
+export const UNDELIVERED_HOLD_MS = 60_000
+
 const pairKey = (refreshToken: string, accessToken: string) => sha256Hex(`${refreshToken}\n${accessToken}`)
 
 export interface ServerRefreshOptions {
-  /** Resolves once the answer carrying the successor has left this server (the response's `close`). */
-  answered?: () => Promise<unknown>
+  /**
+   * Resolves once the answer carrying the successor has left this server or can no longer leave (the response's
+   * `close`): true when it was delivered, false when the connection closed before it was.
+   */
+  answered?: () => Promise<boolean>
   /**
    * How long after its answer a spent pair still gets its successor (httpOnly refresh cookies).
    * @default 0
@@ -71,8 +84,8 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
     const started = shared ? shared.then(state => sharedRefresh(state, key, refresh, answered, graceMs)) : refresh()
     inFlight.set(key, started)
     started.then(async () => {
-      if (answered) await settledOrAfter(answered(), ANSWER_HOLD_MAX_MS)
-      forgetAfter(key, started, graceMs)
+      const delivered = answered ? await deliveredWithin(answered(), ANSWER_HOLD_MAX_MS) : true
+      forgetAfter(key, started, delivered ? graceMs : Math.max(graceMs, UNDELIVERED_HOLD_MS))
     }, (error: unknown) => {
       const holdMs = rateLimitHoldMs(error)
       if (holdMs > 0) rateLimitedUntil.set(started, Date.now() + holdMs)
@@ -115,7 +128,7 @@ function processEndedPairs(): Map<string, number> {
 }
 
 /** As long as a refresh of the pair can be in flight or joined: its request, the answer's delivery, the grace. */
-const ENDED_FOR_MS = 2 * ANSWER_HOLD_MAX_MS + HTTPONLY_REPLAY_GRACE_MS
+const ENDED_FOR_MS = 2 * ANSWER_HOLD_MAX_MS + Math.max(HTTPONLY_REPLAY_GRACE_MS, UNDELIVERED_HOLD_MS)
 
 async function pairEnded(key: string): Promise<boolean> {
   const until = endedPairs.get(key)
@@ -180,13 +193,17 @@ function forgetAfter(key: string, promise: Promise<unknown>, graceMs: number) {
   ;(grace as { unref?: () => void }).unref?.()
 }
 
-/** Resolves when `promise` settles or after `ms`, whichever comes first; the timer is cleared then, not left to hold the waiter. */
-function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+/**
+ * Whether the answer was delivered, as `answered` tells within `ms`; a response that does not report its `close`
+ * by then counts as delivered (joinable no longer than before). The timer is cleared once it is known, not left to
+ * hold the waiter.
+ */
+function deliveredWithin(answered: Promise<boolean>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined
-  return new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms)
+  return new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), ms)
     ;(timer as { unref?: () => void }).unref?.()
-    promise.then(() => resolve(), () => resolve())
+    answered.then(delivered => resolve(delivered), () => resolve(true))
   }).finally(() => clearTimeout(timer))
 }
 
@@ -207,7 +224,7 @@ async function readOutcome<T>(state: SharedState, key: string): Promise<Outcome<
  * answer stays readable as long as it would in one process (until the answer has left, at most
  * ANSWER_HOLD_MAX_MS, and `graceMs` more), plus a second for instances that were already waiting.
  */
-async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => Promise<T>, answered: (() => Promise<unknown>) | undefined, graceMs: number): Promise<T> {
+async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => Promise<T>, answered: (() => Promise<boolean>) | undefined, graceMs: number): Promise<T> {
   const resultKey = `r:${key}`
   const deadline = Date.now() + state.lockTtlMs + 1000
   const storageFailed = (error: unknown) => new AuthError('NETWORK', `The shared state storage "${state.name}" failed during a refresh: ${(error as Error)?.message ?? error}`, { status: 503, cause: error })
@@ -260,9 +277,14 @@ async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => 
           console.warn(`[nuxt-gatekeeper] ${storageFailed(error).message}`)
         }
         // Without grace the answer is joinable only until it has left, as in one process (and a second for
-        // instances already polling).
-        if (answered && graceMs <= 0) {
-          void settledOrAfter(answered(), ANSWER_HOLD_MAX_MS).then(() => sleep(1000)).then(() => state.storage.removeItem(resultKey)).catch(() => {})
+        // instances already polling). One that never arrived stays for the browser's retry, as in one process.
+        if (answered) {
+          void deliveredWithin(answered(), ANSWER_HOLD_MAX_MS).then(async (delivered) => {
+            if (!delivered) return await writeSealed(state, resultKey, { result }, Math.max(graceMs, UNDELIVERED_HOLD_MS) / 1000 + 1)
+            if (graceMs > 0) return
+            await sleep(1000)
+            await state.storage.removeItem(resultKey)
+          }).catch(() => {})
         }
         return result
       }

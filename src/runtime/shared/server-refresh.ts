@@ -10,7 +10,7 @@ import type { TokenStore } from './token-store'
  * included (`answered`: resolves once this response has left), share it (see refresh-dedupe.ts), so a reload
  * during a tab's refresh joins that refresh instead of spending the token again.
  */
-export async function refreshOnServer(strategy: ClientStrategy<unknown>, context: StrategyContext<unknown>, tokens: TokenStore, answered?: () => Promise<unknown>): Promise<TokenResult> {
+export async function refreshOnServer(strategy: ClientStrategy<unknown>, context: StrategyContext<unknown>, tokens: TokenStore, answered?: () => Promise<boolean>): Promise<TokenResult> {
   const refreshToken = tokens.refreshToken()
   if (!strategy.refresh || !refreshToken) throw new AuthError('REFRESH_REFUSED', 'There is no refresh token to refresh with')
   // The refresh this process makes itself (not one it joins): its answer tells the issuer's time.
@@ -56,9 +56,12 @@ export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
   }
 }
 
-/** Resolves once the response to `event` has left this server (or its connection closed). */
-export function responseSent(event: H3Event): Promise<void> {
+/**
+ * Resolves once the response to `event` has left this server (true) or its connection closed before it could
+ * (false: the browser gave up waiting, the network dropped).
+ */
+export function responseSent(event: H3Event): Promise<boolean> {
   const response = event.node.res
-  if (response.writableFinished || response.destroyed) return Promise.resolve()
-  return new Promise(resolve => response.once('close', () => resolve()))
+  if (response.writableFinished || response.destroyed) return Promise.resolve(response.writableFinished)
+  return new Promise(resolve => response.once('close', () => resolve(response.writableFinished)))
 }
