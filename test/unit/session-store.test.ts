@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto'
+import { mkdtempSync, truncateSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createStorage, prefixStorage } from 'unstorage'
+import fsDriver from 'unstorage/drivers/fs-lite'
 import { describe, expect, it } from 'vitest'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
@@ -131,6 +135,51 @@ describe('the session store', () => {
     expect(await sessions.read(made[0]!.handle, now + 30)).not.toBeNull()
     expect(await sessions.read(made[1]!.handle, now + 30)).toBeNull()
     expect(await sessions.read(made[2]!.handle, now + 30)).not.toBeNull()
+  })
+})
+
+describe('the sweep and records caught mid-write', () => {
+  it('fs: a record file read while it is being written (emptied first) is a live session, kept by the sweep as by a request', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'gatekeeper-sweep-'))
+    const storage = createStorage()
+    storage.mount('sessions', fsDriver({ base }))
+    const sessions = createSessionService({ storage: prefixStorage(storage, 'sessions'), storageName: 'fs', keys: await createSessionKeys(['a-test-secret-0123456789abcdef0123456789']), settings: { ...settings, storage: 'fs' }, lock: createProcessLock(1000), expiresKeys: false, bounded: false })
+    const { handle } = await sessions.create(tokens, device('u1'))
+    const file = join(base, 's', handle)
+    const written = await storage.getItemRaw(`sessions:s:${handle}`)
+    // What a reader sees between writeFile's truncation and its write (a touch or a refresh rewriting the record).
+    truncateSync(file, 0)
+    await expect(sessions.read(handle)).rejects.toThrow(/unreadable record/)
+    await sessions.sweep()
+    expect(await storage.hasItem(`sessions:s:${handle}`)).toBe(true)
+    // The write completes: the session is there, with its tokens and its place in the device list.
+    await storage.setItemRaw(`sessions:s:${handle}`, written)
+    expect((await sessions.read(handle))?.tokens).toEqual(tokens)
+    await sessions.sweep()
+    expect(await sessions.userHandles('u1')).toEqual([handle])
+  })
+
+  it('a record that stays unreadable for a minute is garbage, and goes; one readable again meanwhile starts over', async () => {
+    const { storage, sessions } = await service({ maxEntries: 100, idleTimeout: 600 })
+    const start = Date.now()
+    const live = await sessions.create(tokens, device('u1'), start)
+    const broken = await sessions.create(tokens, device('u2'), start)
+    const rewritten = await sessions.create(tokens, device('u3'), start)
+    const record = await storage.getItem(`s:${rewritten.handle}`)
+    for (const { handle } of [broken, rewritten]) await storage.setItem(`s:${handle}`, '{"v":1,"user')
+    // Sweeps in quick succession (a bounded store sweeps when it is full) each catch the record mid-write.
+    await sessions.sweep(start)
+    await sessions.sweep(start + 10)
+    expect(await storage.hasItem(`s:${broken.handle}`)).toBe(true)
+    await storage.setItem(`s:${rewritten.handle}`, record)
+    await sessions.sweep(start + 30_000)
+    await storage.setItem(`s:${rewritten.handle}`, '{"v":1,"user')
+    await sessions.sweep(start + 59_999)
+    expect(await storage.hasItem(`s:${broken.handle}`)).toBe(true)
+    await sessions.sweep(start + 60_000)
+    expect(await storage.hasItem(`s:${broken.handle}`)).toBe(false)
+    expect(await storage.hasItem(`s:${rewritten.handle}`)).toBe(true)
+    expect((await sessions.read(live.handle, start + 60_000))?.tokens).toEqual(tokens)
   })
 })
 

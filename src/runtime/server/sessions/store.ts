@@ -76,6 +76,14 @@ export function sessionExpiry(meta: StoredSession, settings: Pick<SessionSetting
   return Math.min(meta.absoluteExpiresAt, meta.lastSeenAt + settings.idleTimeout * 1000)
 }
 
+/** A session record as written (a value caught mid-write, or anything else, is not). */
+function isStoredRecord(value: unknown): value is StoredSession {
+  return typeof value === 'object' && value !== null && (value as StoredSession).v === 1 && typeof (value as StoredSession).sealed === 'string'
+}
+
+/** How long the sweep leaves a record it cannot read: a write in progress ends well within it. */
+const UNREADABLE_RECORD_KEPT_MS = 60_000
+
 /** What every session record's key starts with (Redis tracks the records by it: tracked-records.ts). */
 export const SESSION_KEY_PREFIX = 's:'
 const sessionKey = (handle: string) => `${SESSION_KEY_PREFIX}${handle}`
@@ -133,7 +141,7 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     for (let attempt = 0; ; attempt++) {
       const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
       if (meta === null || meta === undefined) return null
-      if (typeof meta === 'object' && meta.v === 1 && typeof meta.sealed === 'string') return meta
+      if (isStoredRecord(meta)) return meta
       if (attempt > 0) throw new SessionStorageError(`The session storage "${storageName}" holds an unreadable record`)
       await new Promise(resolve => setTimeout(resolve, 25))
     }
@@ -210,6 +218,9 @@ export function createSessionService({ storage, storageName, keys, settings, loc
     return keysFound.map(key => key.split(':').pop()!).filter(Boolean)
   }
 
+  /** Records a sweep could not read, since when (see sweep). */
+  let unreadableSince = new Map<string, number>()
+
   /**
    * Removes expired sessions (storages without expiry of their own), then, when bounded, enough beyond the limit:
    * each the least recently seen of the user who holds the most. So one account signing in over and over ends its
@@ -217,11 +228,20 @@ export function createSessionService({ storage, storageName, keys, settings, loc
    */
   async function sweep(now = Date.now()) {
     const live: Array<{ handle: string, lastSeenAt: number, user: string | null }> = []
+    const unreadable = new Map<string, number>()
     for (const handle of await handles('s')) {
       const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
-      if (!meta || !(sessionExpiry(meta, settings) > now)) await remove(handle, meta)
+      if (meta !== null && meta !== undefined && !isStoredRecord(meta)) {
+        // Read while it was being written (an fs write empties the file first), as a request's read may be: the
+        // session is live. Only a record that stays unreadable longer than any write takes is garbage.
+        const since = unreadableSince.get(handle) ?? now
+        if (now - since >= UNREADABLE_RECORD_KEPT_MS) await remove(handle, null)
+        else unreadable.set(handle, since)
+      }
+      else if (!meta || !(sessionExpiry(meta, settings) > now)) await remove(handle, meta)
       else live.push({ handle, lastSeenAt: meta.lastSeenAt, user: meta.user ?? null })
     }
+    unreadableSince = unreadable
     // Index entries whose session is gone (expired on its own); asked one by one, since a session made during the
     // sweep has its index entry but was not listed above.
     for (const key of await io('list sessions', () => storage.getKeys('u'))) {
