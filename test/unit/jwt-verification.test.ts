@@ -133,6 +133,25 @@ describe('verifiedSession: what a key cannot verify', () => {
     expect(await verifiedSession(await sign({ sub: 'y' }, 'ES256', ec.privateKey), settings({ publicKey: pem }))).toMatchObject({ sub: 'y' })
   })
 
+  it('an EC key verifies its own curve\'s algorithm: a token naming another curve\'s (forged or not) is refused (401), also when algorithms lists it', async () => {
+    const p256 = await generateKeyPair('ES256')
+    const p384 = await generateKeyPair('ES384')
+    const pem = await exportSPKI(p256.publicKey)
+    const otherCurve = await sign({ sub: 'x' }, 'ES384', p384.privateKey)
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const junk = `${b64({ alg: 'ES512' })}.${b64({ sub: 'x', exp: 9_999_999_999 })}.AAAA`
+    for (const token of [otherCurve, junk]) {
+      for (const algorithms of ['', 'ES256,ES384,ES512']) {
+        const error = await failure(verifiedSession(token, settings({ publicKey: pem, algorithms })))
+        expect(error.code, `${algorithms || 'default'}: ${error.message}`).toBe('UNAUTHORIZED')
+        expect(error.isVerdict).toBe(true)
+      }
+    }
+    expect(await verifiedSession(await sign({ sub: 'y' }, 'ES256', p256.privateKey), settings({ publicKey: pem }))).toMatchObject({ sub: 'y' })
+    const p384Pem = await exportSPKI(p384.publicKey)
+    expect(await verifiedSession(otherCurve, settings({ publicKey: p384Pem }))).toMatchObject({ sub: 'x' })
+  })
+
   it('a token without exp is refused; a broken key is the configuration\'s fault (no verdict, names the option)', async () => {
     const noExp = await new SignJWT({ sub: 'z' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))
     expect((await failure(verifiedSession(noExp, settings({ secret: SECRET })))).code).toBe('UNAUTHORIZED')

@@ -56,6 +56,8 @@ const BY_KEY_TYPE: Record<string, string[]> = {
   'ec': ['ES256', 'ES384', 'ES512'],
   'ed25519': ['EdDSA', 'Ed25519'],
 }
+// An EC key verifies the one algorithm of its curve (RFC 7518 §3.4).
+const BY_CURVE: Record<string, string> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' }
 const ASYMMETRIC = [...BY_KEY_TYPE.rsa!, ...BY_KEY_TYPE.ec!, ...BY_KEY_TYPE.ed25519!]
 
 /** A JWKS fetched again for an unknown `kid` at most this often, whatever the cooldown (key rotation). */
@@ -119,7 +121,8 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
   const pem = settings.publicKey.replace(/\\n/g, '\n')
   // By default only what the key can verify: a token naming another algorithm is refused (401), and a key that
   // does not import for one of its own is the configuration's fault (no verdict).
-  const algorithms = wanted.length > 0 ? wanted : settings.secret ? HMAC : settings.publicKey ? keyAlgorithms(pem) : ASYMMETRIC
+  const verifiable = settings.publicKey ? keyAlgorithms(pem) : null
+  const algorithms = wanted.length > 0 ? wanted : settings.secret ? HMAC : verifiable ?? ASYMMETRIC
   let key: Verifier['key']
   let jwks: Verifier['jwks']
   if (settings.secret) {
@@ -133,10 +136,12 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
     }
   }
   else if (settings.publicKey) {
-    // A PEM key works with each algorithm of its type; jose imports it for the one the token names.
+    // A PEM key works with each algorithm of its type; jose imports it for the one the token names. A token naming
+    // one the key cannot verify (another curve's, listed in `algorithms` or not) was not signed with it: refused.
     const imported = new Map<string, ReturnType<typeof importSPKI>>()
     key = (header) => {
       const alg = header.alg ?? ''
+      if (verifiable && !verifiable.includes(alg)) throw new joseErrors.JOSEAlgNotAllowed(`The configured key cannot verify "${alg}"`)
       if (!imported.has(alg)) imported.set(alg, importSPKI(pem, alg))
       return imported.get(alg)!
     }
@@ -180,13 +185,19 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
 }
 
 /** The algorithms a PEM public key can verify, by its type. */
-function keyAlgorithms(pem: string): string[] {
+/** The algorithms a PEM public key can verify; null when it is no key or of a kind not known here. */
+function keyAlgorithms(pem: string): string[] | null {
   try {
-    return BY_KEY_TYPE[createPublicKey(pem).asymmetricKeyType ?? ''] ?? ASYMMETRIC
+    const key = createPublicKey(pem)
+    if (key.asymmetricKeyType === 'ec') {
+      const alg = BY_CURVE[key.asymmetricKeyDetails?.namedCurve ?? '']
+      return alg ? [alg] : null
+    }
+    return BY_KEY_TYPE[key.asymmetricKeyType ?? ''] ?? null
   }
   catch {
     // Not a key: every token fails to import it below, which is reported as the configuration's fault.
-    return ASYMMETRIC
+    return null
   }
 }
 
