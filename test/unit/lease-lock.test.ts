@@ -431,6 +431,30 @@ describe('lease lifetime', () => {
   })
 })
 
+describe('a clock set back', () => {
+  it('a lease ending further ahead than a full lease (written before the clock went back) is taken over at once; a live holder\'s is not', async () => {
+    const world = createWorld()
+    const tab = world.addTab({ leaseMs: 1_000 })
+    // Left by a tab that closed mid-refresh, an hour before the clock was set back an hour.
+    tab.view.set(KEY, JSON.stringify({ owner: 'before-the-step', expiresAt: Date.now() + 3_600_000 }))
+    let ranAt = 0
+    const start = Date.now()
+    await drive(tab.withLock(async () => {
+      ranAt = Date.now()
+    }))
+    expect(ranAt - start).toBeLessThanOrEqual(30 + 5)
+    // A holder's own lease, written just now, ends one lease from now (and a second of slack): it is waited for.
+    const holder = world.addTab({ leaseMs: 1_000 })
+    holder.view.set(KEY, JSON.stringify({ owner: 'holder', expiresAt: Date.now() + 1_000 + 1_000 }))
+    let waitedUntil = 0
+    const waited = Date.now()
+    await drive(holder.withLock(async () => {
+      waitedUntil = Date.now()
+    }))
+    expect(waitedUntil - waited).toBeGreaterThanOrEqual(2_000)
+  })
+})
+
 describe('release', () => {
   it('happens when the task throws: the error reaches the caller and the next tab gets the lock at once', async () => {
     const world = createWorld()

@@ -121,6 +121,9 @@ function defaultStorage(): LeaseStorage | null {
   }
 }
 
+/** How far past a full lease a stored one may end before it counts as written by a clock since set back. */
+const CLOCK_SLACK_MS = 1000
+
 // getRandomValues, unlike randomUUID, works outside secure contexts too: where this file mostly runs (a page on
 // plain http has no Web Locks; the rest are browsers older than Web Locks).
 const randomId = () => Array.from(crypto.getRandomValues(new Uint32Array(4)), n => n.toString(36)).join('-')
@@ -180,7 +183,9 @@ export function createLeaseLock(options: LeaseLockOptions = {}): LeaseLock {
       for (;;) {
         const lease = readLease(storage, key)
         const time = now()
-        if (!lease || lease.expiresAt <= time) {
+        // A lease ending further ahead than any holder writes one was written before the clock went back (an NTP
+        // step, a VM restored): taken as expired, or every tab would wait until the old time comes round again.
+        if (!lease || lease.expiresAt <= time || lease.expiresAt - time > leaseMs + CLOCK_SLACK_MS) {
           writeLease(storage, key, owner)
           // Another tab may have written in the same moment: after the wait, every tab reads the same last write.
           await new Promise<void>(resolve => timers.setTimeout(resolve, settleMs))
