@@ -6,7 +6,7 @@ import { requestJar } from '../shared/event-jar'
 import { serverAuthConfig } from './config'
 import { requestEndpoint } from '../shared/request'
 import { createStrategyContext } from '../shared/strategy-context'
-import { createTokenStore } from '../shared/token-store'
+import { createTokenStore, isSendableToken } from '../shared/token-store'
 import { storageFailure } from './sessions/request'
 import { SessionStorageError } from './sessions/store'
 
@@ -42,14 +42,15 @@ export function relayContext(event: H3Event, { bearer = false }: { bearer?: bool
 
 /**
  * The token in the header the module sends it in (`token.headerName`, `Authorization` by default), formatted as
- * `<type> <token>` (type '' means the bare token), or null.
+ * `<type> <token>` (type '' means the bare token), or null. Anything else is no token of ours and is ignored (the
+ * cookie decides): with type '', `Basic …` that a browser sends by itself to a host behind basic auth.
  */
 export function headerToken(event: H3Event, { headerName, type }: { headerName: string, type: string }): string | null {
   const header = getHeader(event, headerName)?.trim()
   if (!header) return null
-  if (!type) return header
+  if (!type) return isSendableToken(header) ? header : null
   const [scheme, token, ...rest] = header.split(/\s+/)
-  return scheme?.toLowerCase() === type.toLowerCase() && token && rest.length === 0 ? token : null
+  return scheme?.toLowerCase() === type.toLowerCase() && token && rest.length === 0 && isSendableToken(token) ? token : null
 }
 
 const refusedHeaderNames = new Set<string>()

@@ -60,6 +60,9 @@ export interface TokenCookies {
  */
 const SENDABLE = /^[\x21-\x7E]+$/
 
+/** Whether `value` can be a token: one run of visible ASCII, as a header carries it. */
+export const isSendableToken = (value: string) => SENDABLE.test(value)
+
 export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenStore {
   // Per cookie, the last value found sendable: a render reads the same cookie several times, and the test walks
   // the whole token.
@@ -68,7 +71,7 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
   const read = (config: TokenRuntimeConfig | null) => {
     const value = config ? jar.read(config.cookie.name) : null
     if (value === null || sendable.get(config!.cookie.name) === value) return value
-    if (SENDABLE.test(value)) {
+    if (isSendableToken(value)) {
       sendable.set(config!.cookie.name, value)
       return value
     }
