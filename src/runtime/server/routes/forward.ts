@@ -23,6 +23,10 @@ const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'proxy-auth
 // fetch() hands over the body decoded and re-chunked: its length and encoding headers no longer apply; the
 // upstream's cookies are for its own site, not this app's.
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-encoding', 'content-length', 'set-cookie'])
+// Caching rules for the CDNs in front of the upstream (RFC 9213's CDN-Cache-Control, a vendor's
+// Cloudflare-CDN-Cache-Control, Surrogate-Control): a CDN in front of this app would take them over Cache-Control
+// and keep a visitor's answer for everybody. The upstream saw the token; that CDN sees only a cookie.
+const TARGETED_CACHE_CONTROL = /^(?:surrogate-control|(?:[a-z0-9]+-)*cdn-cache-control)$/
 
 interface Route { prefix: string, upstream: URL }
 
@@ -183,7 +187,7 @@ export default defineRelayRoute(async (event) => {
   setResponseStatus(event, response.status, response.statusText)
   const passed: string[] = []
   for (const [name, value] of response.headers) {
-    if (DROPPED_RESPONSE_HEADERS.has(name)) continue
+    if (DROPPED_RESPONSE_HEADERS.has(name) || TARGETED_CACHE_CONTROL.test(name)) continue
     setResponseHeader(event, name, name === 'location' ? underPrefix(value, route) : value)
     passed.push(name)
   }
