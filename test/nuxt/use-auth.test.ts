@@ -389,6 +389,34 @@ describe('races and endings', () => {
     expect(manager.guardTarget(protectedPage as never)).toBeNull()
   })
 
+  it('signIn({ redirect: false }) after failed checks stays put: the guard acts on a check\'s verdict, not on a sign-in the app drives', async () => {
+    await useRouter().replace('/login?redirect=/stats')
+    const state = useAuthState()
+    state.store.machine = { phase: 'unknown', activity: null, error: null, checkFailed: false, epoch: state.store.machine.epoch }
+    state.setToken(TOKEN)
+    mode.session = '500'
+    await failureOf(useAuth().getSession())
+    expect(state.store.machine.checkFailed).toBe(true)
+    mode.session = 'ok'
+    const navigations: string[] = []
+    const stopRecording = useRouter().beforeEach((to) => {
+      navigations.push(to.fullPath)
+    })
+    await useAuth().signIn({ email: USER.email, password: 'right' }, { redirect: false })
+    await new Promise(resolve => setTimeout(resolve, 300))
+    stopRecording()
+    expect(useAuth().status.value).toBe('authenticated')
+    expect(navigations).toEqual([])
+    expect(useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/stats')
+    // A check's verdict after failed checks is the guard's to act on: the login page sends the user on.
+    state.store.machine = { phase: 'unknown', activity: null, error: null, checkFailed: false, epoch: state.store.machine.epoch }
+    mode.session = '500'
+    await failureOf(useAuth().getSession())
+    mode.session = 'ok'
+    await useAuth().getSession()
+    await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/stats')
+  })
+
   it('a session whose token disappeared ends as a sign-out: hook fired, guard applied', async () => {
     await signedIn()
     await useRouter().push('/profile')

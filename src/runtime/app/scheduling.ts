@@ -89,10 +89,12 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
     clearTimeout(retryTimer)
     if (failed) retryTimer = setTimeout(() => void checkAgain(), retry.fail(Date.now(), session.lastFailure()?.retryAfterMs))
   }, { immediate: true })
-  const stopVerdict = watch(() => store.machine.phase, (phase, before) => {
+  const stopVerdict = watch(() => [store.machine.phase, store.machine.epoch] as const, ([phase, epoch], [before, epochBefore]) => {
     if (before !== 'unknown' || phase === 'unknown' || retry.failures === 0) return
     retry.succeed()
-    void enforceGuard()
+    // A check's verdict (same epoch). A sign-in or sign-out (a new epoch) goes where its caller said, nowhere with
+    // `redirect: false`; one in another tab applies the guard itself (manager.ts).
+    if (epoch === epochBefore) void enforceGuard()
   })
   const stopSignInLoad = watch(() => store.machine.phase === 'unauthenticated', (signedOut) => {
     if (signedOut) quietly(loadSignIn())
