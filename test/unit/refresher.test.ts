@@ -298,6 +298,18 @@ describe('refresher: a refusal about a token the jar no longer holds', () => {
     expect(tab.tokens.refreshToken()).toBe('from-a-new-sign-in')
     tab.stop()
   })
+
+  it('a sign-out the refusal asked for, declined because another tab rotated the tokens meanwhile, leaves no refresh showing as running', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    // The sign-out waits for the lock while another tab refreshes: its tokens are in the jar when it gets it.
+    const tab: Awaited<ReturnType<typeof openTab>> = await openTab(server, { onSignOut: () => tab.tokens.write({ token: server.mint(), refreshToken: 'rotated-by-another-tab' }) })
+    server.strategy.refresh = async () => {
+      throw new AuthError('REFRESH_REFUSED', 'refused')
+    }
+    await expect(tab.refresher.refresh()).rejects.toMatchObject({ code: 'REFRESH_REFUSED' })
+    expect(tab.store.machine).toMatchObject({ phase: 'authenticated', activity: null })
+    tab.stop()
+  })
 })
 
 describe('refresher: what runs inside the token lock', () => {

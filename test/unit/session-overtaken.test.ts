@@ -2,8 +2,8 @@
 // this tab) asks again about the token held now, instead of leaving the state unsettled or stale.
 import { describe, expect, it, vi } from 'vitest'
 import { shallowRef } from 'vue'
-import type { AuthError, AuthEvent, ClientStrategy, StrategyContext } from '../../src/runtime/core'
-import { initialMachineState, jwtExpiry, transition } from '../../src/runtime/core'
+import type { AuthEvent, ClientStrategy, StrategyContext } from '../../src/runtime/core'
+import { AuthError, initialMachineState, jwtExpiry, transition } from '../../src/runtime/core'
 import { createSession } from '../../src/runtime/app/session'
 import type { AppTokens } from '../../src/runtime/app/tokens'
 import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
@@ -36,7 +36,8 @@ function appTokens(jar: Map<string, string>): AppTokens {
   return { ...store, write, clear, readable: true, kept: true, views: () => views, sync, matchServerRender: () => {}, seen: () => ({ token: false, refreshToken: false }), expiryOf: jwtExpiry, dispose: () => {} }
 }
 
-function setup(phase: 'authenticated' | 'unknown') {
+/** `refusing`: the backend's answer about that token is "nobody" (`null`) or a 401. */
+function setup(phase: 'authenticated' | 'unknown', refusing: Record<string, 'null' | '401'> = {}) {
   const jar = new Map([['t', 'T1']])
   const tokens = appTokens(jar)
   const store = {
@@ -53,7 +54,9 @@ function setup(phase: 'authenticated' | 'unknown') {
     // The backend answers for the token the request carried, when the test says so.
     getSession: (ctx: StrategyContext<unknown>) => {
       const sent = ctx.token()!
-      return new Promise(resolve => answers.push(() => resolve({ user: users[sent] })))
+      return new Promise((resolve, reject) => answers.push(() => refusing[sent] === '401'
+        ? reject(new AuthError('UNAUTHORIZED', 'Unauthorized', { status: 401 }))
+        : resolve(refusing[sent] === 'null' ? null : { user: users[sent] })))
     },
   } as unknown as ClientStrategy<unknown>
   const context = { token: () => tokens.token() } as unknown as StrategyContext<unknown>
@@ -125,6 +128,26 @@ describe('a session check overtaken by another tab writing the jar', () => {
     expect(store.machine.phase).toBe('authenticated')
     // The check answers about the token held now (bob's), not null beside alice's data.
     expect(await check).toEqual({ user: 'bob' })
+    expect(store.data).toEqual({ user: 'bob' })
+  })
+
+  it.each(['null', '401'] as const)('the backend refuses the token (%s) while another tab signs in: the sign-out waits for the lock, is declined, and the check asks about the new token; nothing is left checking', async (refusal) => {
+    const { jar, tokens, store, session, posted, answers } = setup('authenticated', { T1: refusal })
+    let release!: () => void
+    lock.held = new Promise<void>(resolve => (release = resolve))
+    const check = session.getSession()
+    // The refusal of T1 arrives; the sign-out it calls for waits for the lock, which tab B holds.
+    answers.shift()!()
+    await tick()
+    await tick()
+    jar.set('t', 'T2')
+    release()
+    lock.held = null
+    await answerAll(answers, check)
+    expect(await check).toEqual({ user: 'bob' })
+    expect(tokens.token()).toBe('T2')
+    expect(posted).not.toContainEqual({ type: 'signed-out' })
+    expect(store.machine).toMatchObject({ phase: 'authenticated', activity: null })
     expect(store.data).toEqual({ user: 'bob' })
   })
 })

@@ -45,7 +45,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
    * already and may have signed in again since), state reset, other tabs told, hooks fired; the guard runs
    * unless the user asked (their sign-out navigates itself).
    */
-  async function endSession(reason: SignOutReason, { callBackend = false, stillValid = () => true }: EndSessionOptions = {}) {
+  async function endSession(reason: SignOutReason, { callBackend = false, stillValid = () => true }: EndSessionOptions = {}): Promise<boolean> {
     let backendError: unknown
     let ended = false
     // Under the token lock: a refresh in flight in any tab finishes first (the browser sets its answer's
@@ -71,22 +71,24 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     }
     // 'other-tab' only follows what that tab did: it writes nothing.
     await (reason === 'other-tab' ? finish() : withTokenLock(finish))
-    if (!ended) return
+    if (!ended) return false
     if (backendError !== undefined) await report(backendError, 'signOut')
     if (reason !== 'other-tab') tabs.post({ type: 'signed-out' })
     await nuxtApp.callHook('auth:signedOut', { reason })
     if (reason !== 'user') await navigation.enforceGuard()
+    return true
   }
 
-  /** The backend (or the missing token) says nobody is signed in. A session that ends this way is a sign-out. */
-  async function concludeSignedOut(epoch: number, stillValid?: () => boolean) {
-    if (store.machine.phase === 'authenticated') {
-      await endSession('session-refused', { stillValid })
-      return
-    }
+  /**
+   * The backend (or the missing token) says nobody is signed in. A session that ends this way is a sign-out. False
+   * when that sign-out was declined (`stillValid` no longer held once the lock was taken).
+   */
+  async function concludeSignedOut(epoch: number, stillValid?: () => boolean): Promise<boolean> {
+    if (store.machine.phase === 'authenticated') return await endSession('session-refused', { stillValid })
     tokens.clear()
     store.data = null
     store.dispatch({ type: 'VERDICT', present: false, epoch })
+    return true
   }
 
   /**
@@ -160,7 +162,8 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       }
       if (stale()) return await overtaken()
       if (session === null) {
-        await concludeSignedOut(epoch, () => !stale())
+        // Declined: another tab stored other tokens while the sign-out waited for the lock. Asked about those.
+        if (!await concludeSignedOut(epoch, () => !stale())) return await overtaken()
         return null
       }
       applySession(session)
@@ -171,8 +174,9 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       const authError = await report(error, 'getSession')
       if (stale()) return await overtaken()
       if (authError.isVerdict) {
-        await endSession('session-refused', { stillValid: () => !stale() })
-        return store.machine.phase === 'unauthenticated' ? null : store.data ?? null
+        // Declined, as above: asked about the tokens held now.
+        if (!await endSession('session-refused', { stillValid: () => !stale() })) return await overtaken()
+        return null
       }
       throw failed(authError, epoch)
     }
