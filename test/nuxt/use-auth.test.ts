@@ -417,6 +417,37 @@ describe('races and endings', () => {
     await expect.poll(() => useRouter().currentRoute.value.fullPath).toBe('/stats')
   })
 
+  it('another tab\'s "signed out" that arrives after this tab signed in again (its tokens in the jar) is old news: nothing ends, no hook', async () => {
+    expect(typeof BroadcastChannel).toBe('function')
+    const otherTab = new BroadcastChannel('nuxt-gatekeeper')
+    const reasons: string[] = []
+    const unhook = useNuxtApp().hook('auth:signedOut', ({ reason }) => {
+      reasons.push(reason)
+    })
+    try {
+      // This tab signed in once the other tab's sign-out had released the lock; that tab's message comes after.
+      await signedIn()
+      otherTab.postMessage({ type: 'signed-out' })
+      await new Promise(resolve => setTimeout(resolve, 50))
+      expect(useAuth().status.value).toBe('authenticated')
+      expect(useAuthState().rawToken.value).toBe(TOKEN)
+      expect(reasons).toEqual([])
+      // With the jar empty (the other tab cleared it), the message ends this tab's session.
+      useAuthState().clearToken()
+      otherTab.postMessage({ type: 'signed-out' })
+      await expect.poll(() => useAuth().status.value).toBe('unauthenticated')
+      expect(reasons).toEqual(['other-tab'])
+      // Already signed out: a second message fires nothing more.
+      otherTab.postMessage({ type: 'signed-out' })
+      await new Promise(resolve => setTimeout(resolve, 50))
+      expect(reasons).toEqual(['other-tab'])
+    }
+    finally {
+      unhook()
+      otherTab.close()
+    }
+  })
+
   it('a session whose token disappeared ends as a sign-out: hook fired, guard applied', async () => {
     await signedIn()
     await useRouter().push('/profile')

@@ -119,7 +119,10 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
   const tabs = createTabChannel((message: TabMessage) => {
     // The other tab wrote the jar; our views follow it.
     tokens.sync()
-    if (message.type === 'signed-out') void session.endSession('other-tab')
+    // Signed out there: ended here too, unless that is old news. This tab may have signed in since (its sign-in
+    // waited for the lock the sign-out held, and the message came after): the jar holds tokens again. A tab
+    // signed out already has nothing to end.
+    if (message.type === 'signed-out') void session.endSession('other-tab', { stillValid: () => store.machine.phase !== 'unauthenticated' && !(tokens.readable && (tokens.token() || tokens.refreshToken())) })
     // Signed in there: this tab's guard holds for the new verdict too (a login or guest-only page moves on, as after
     // a sign-in here: to its `?redirect=` target or its navigateAuthenticatedTo).
     else if (message.type === 'signed-in') void session.getSession({ force: true }).then(() => navigation.enforceGuard()).catch(() => {})
