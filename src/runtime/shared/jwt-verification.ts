@@ -184,8 +184,7 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
   return verifier
 }
 
-/** The algorithms a PEM public key can verify, by its type. */
-/** The algorithms a PEM public key can verify; null when it is no key or of a kind not known here. */
+/** The algorithms a PEM public key can verify (by its type; for EC, its curve); null when it is no key or of a kind not known here. */
 function keyAlgorithms(pem: string): string[] | null {
   try {
     const key = createPublicKey(pem)
