@@ -179,13 +179,19 @@ export function createLeaseLock(options: LeaseLockOptions = {}): LeaseLock {
     const onMessage = (event: { data: unknown }) => (event.data as { name?: unknown } | null)?.name === name && wake()
     const onStorage = (event: { key: string | null }) => (event.key === key || event.key === null) && wake()
     let channel: LeaseChannel | null | undefined
+    // A lease ending further ahead than any holder writes one: written before the clock went back (an NTP step, a VM
+    // restored). Its holder, if alive, rewrites it by the new clock at its next renewal; one left unchanged for longer
+    // than that (timed by this tab's own waits, not by the clock that jumped) was left by a tab that is gone.
+    let aheadOfClock = null as { owner: string, expiresAt: number, waitedMs: number } | null
     try {
       for (;;) {
         const lease = readLease(storage, key)
         const time = now()
-        // A lease ending further ahead than any holder writes one was written before the clock went back (an NTP
-        // step, a VM restored): taken as expired, or every tab would wait until the old time comes round again.
-        if (!lease || lease.expiresAt <= time || lease.expiresAt - time > leaseMs + CLOCK_SLACK_MS) {
+        const ahead = lease !== null && lease.expiresAt - time > leaseMs + CLOCK_SLACK_MS ? lease : null
+        if (!ahead) aheadOfClock = null
+        else if (aheadOfClock?.owner !== ahead.owner || aheadOfClock.expiresAt !== ahead.expiresAt) aheadOfClock = { owner: ahead.owner, expiresAt: ahead.expiresAt, waitedMs: 0 }
+        const abandoned = aheadOfClock !== null && aheadOfClock.waitedMs > renewEvery + CLOCK_SLACK_MS
+        if (!lease || lease.expiresAt <= time || abandoned) {
           writeLease(storage, key, owner)
           // Another tab may have written in the same moment: after the wait, every tab reads the same last write.
           await new Promise<void>(resolve => timers.setTimeout(resolve, settleMs))
@@ -202,11 +208,14 @@ export function createLeaseLock(options: LeaseLockOptions = {}): LeaseLock {
         }
         let timer: unknown
         // Never sleep past the lease's expiry: a crashed holder must not block longer than its lease.
-        await new Promise<void>((resolve) => {
-          wake = resolve
-          timer = timers.setTimeout(resolve, Math.max(1, Math.min(pollMs, lease.expiresAt - time)))
+        const waitMs = Math.max(1, Math.min(pollMs, lease.expiresAt - time))
+        const timedOut = await new Promise<boolean>((resolve) => {
+          wake = () => resolve(false)
+          timer = timers.setTimeout(() => resolve(true), waitMs)
         })
         timers.clearTimeout(timer)
+        // Only a wait its timer ended surely lasted that long (a woken one, maybe not).
+        if (aheadOfClock && timedOut) aheadOfClock.waitedMs += waitMs
       }
     }
     finally {
