@@ -162,7 +162,7 @@ export interface ModuleOptions {
   disableServerSideAuth?: boolean
   /** The global route guard. `true` protects every page without `auth` meta. @default false */
   globalAppMiddleware?: boolean | GlobalAppMiddlewareOptions
-  /** Where signed-in users land when a redirect target is missing or rejected, and from guest pages. @default '/' */
+  /** Where signed-in users land when no redirect target is given (a rejected one counts as none), and from guest pages. @default '/' */
   navigateAuthenticatedTo?: string
   /** Origins (`https://accounts.example.com`) that redirect targets may point to besides this app. @default [] */
   allowedRedirectOrigins?: string[]

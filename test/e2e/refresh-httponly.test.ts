@@ -282,10 +282,10 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     // A qualified private keeps only the named header from shared caches; a max-age alone lets them keep the answer.
     expect(await cacheControl('public, max-age=60, private="set-cookie"')).toBe('private, no-store')
     expect(await cacheControl('max-age=60')).toBe('private, no-store')
-    // Rules for the CDNs in front of the upstream, which a CDN in front of this app would follow over Cache-Control.
+    // Instructions for the caches and proxies in front of the upstream, which those in front of this app would follow.
     const cdnHeaders = await page.evaluate(async () => {
       const response = await fetch('/api/upstream/me?cache-control=private&cdn=public%2C%20max-age%3D600')
-      return [...response.headers.keys()].filter(name => /cdn|surrogate/.test(name))
+      return [...response.headers.keys()].filter(name => /cdn|surrogate|edge-control|akamai|x-accel/.test(name))
     })
     expect(cdnHeaders).toEqual([])
     await assertClean()

@@ -175,7 +175,7 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     const delivered = newPair()
     await dedupeServerRefresh(delivered.refreshToken, delivered.accessToken, slowRefresh(delivered, 1).refresh, { answered: async () => true })
     // The delivered one's record is removed a second after its answer left (for instances already polling).
-    await sleep(1200)
+    await vi.waitFor(() => expect(removed).toHaveBeenCalled(), { timeout: 5000 })
     expect(removed.mock.calls.map(([key]) => String(key))).toEqual([keyOf(delivered)])
     // Marked spending (the lock's time), then the answer for its delivery (10 s and 1); the lost one's again for a minute.
     expect(lifetimes(delivered)).toEqual([6, 11])

@@ -111,8 +111,10 @@ async function openTab(server: ReturnType<typeof backend>, { observeServerTime =
     clock,
     skewSeconds: 30,
     report: async error => error as never,
-    signOut: async () => {
+    // `onSignOut` runs as the sign-out waits for the lock; it signs out while `stillValid()` holds then.
+    signOut: async (stillValid) => {
       onSignOut()
+      return stillValid()
     },
     onRefreshed: async () => {
       onRefreshed()

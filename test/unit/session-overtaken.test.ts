@@ -150,4 +150,20 @@ describe('a session check overtaken by another tab writing the jar', () => {
     expect(store.machine).toMatchObject({ phase: 'authenticated', activity: null })
     expect(store.data).toEqual({ user: 'bob' })
   })
+
+  it('tokens rotated under every check: after its rechecks the check ends without a verdict of its own, nothing left checking', async () => {
+    const { jar, store, session, answers } = setup('authenticated')
+    const check = session.getSession()
+    let settled = false
+    void check.finally(() => (settled = true))
+    for (let round = 0; round < 10 && !settled; round++) {
+      await tick()
+      // Another tab's refresh lands before each answer.
+      jar.set('t', round % 2 === 0 ? 'T1b' : 'T1')
+      answers.shift()?.()
+      await tick()
+    }
+    expect(await check).toEqual({ user: 'alice' })
+    expect(store.machine).toMatchObject({ phase: 'authenticated', activity: null })
+  })
 })

@@ -29,8 +29,11 @@ export interface RefresherDeps {
   report(error: unknown, operation: string): Promise<AuthError>
   /** SSR: resolves once this page's response has left (a refresh stays joinable until then, see refresh-dedupe). */
   answered?: () => Promise<boolean>
-  /** A verdict: the refresh token is dead, while `stillValid()` (the jar still holds it once the lock is taken). */
-  signOut(stillValid: () => boolean): Promise<unknown>
+  /**
+   * A verdict: the refresh token is dead, while `stillValid()` (the jar still holds it once the lock is taken). False
+   * when declined (it no longer held).
+   */
+  signOut(stillValid: () => boolean): Promise<boolean>
   onRefreshed(): Promise<void>
 }
 
@@ -170,10 +173,8 @@ export function createRefresher(deps: RefresherDeps) {
     }
     else if (authError.isVerdict) {
       backoff.succeed()
-      await deps.signOut(() => tokens.refreshToken() === refreshToken)
       // Declined (another tab rotated the tokens while the sign-out waited for the lock): this refresh has ended.
-      // After a sign-out the epoch is a new one, and this does nothing.
-      deps.store.dispatch({ type: 'SETTLE', epoch })
+      if (!await deps.signOut(() => tokens.refreshToken() === refreshToken)) deps.store.dispatch({ type: 'SETTLE', epoch })
     }
     else {
       deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch, about: 'session' })

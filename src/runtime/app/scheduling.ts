@@ -89,7 +89,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
     clearTimeout(retryTimer)
     if (failed) retryTimer = setTimeout(() => void checkAgain(), retry.fail(Date.now(), session.lastFailure()?.retryAfterMs))
   }, { immediate: true })
-  const stopVerdict = watch(() => [store.machine.phase, store.machine.epoch] as const, ([phase, epoch], [before, epochBefore]) => {
+  const stopVerdict = watch([() => store.machine.phase, () => store.machine.epoch], ([phase, epoch], [before, epochBefore]) => {
     if (before !== 'unknown' || phase === 'unknown' || retry.failures === 0) return
     retry.succeed()
     // A check's verdict (same epoch). A sign-in or sign-out (a new epoch) goes where its caller said, nowhere with

@@ -142,7 +142,13 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     // Stale only because the jar holds another token now, written by another tab (a refresh, a sign-in as someone
     // else): this tab's state still waits for a verdict, about the token held now. A sign-in or sign-out of this
     // tab (a new epoch) settles the state itself.
-    const overtaken = async () => store.machine.epoch === epoch && round < RECHECKS ? await check(round + 1) : store.data ?? null
+    const overtaken = async () => {
+      if (store.machine.epoch !== epoch) return store.data ?? null
+      if (round < RECHECKS) return await check(round + 1)
+      // Overtaken again and again (tokens rotating under every check): this check ends without a verdict of its own.
+      store.dispatch({ type: 'SETTLE', epoch })
+      return store.data ?? null
+    }
     // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
     const loadSession = async () => (import.meta.server && checkedToken && serverLookup
       ? await serverLookup(checkedToken, () => strategy.getSession(parts.context()))

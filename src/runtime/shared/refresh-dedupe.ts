@@ -127,7 +127,7 @@ function processEndedPairs(): Map<string, number> {
   return ((globalThis as { [ENDED]?: Map<string, number> })[ENDED] ??= new Map())
 }
 
-/** As long as a refresh of the pair can be in flight or joined: its request, the answer's delivery, the grace. */
+/** As long as a refresh of the pair can be in flight or joined: its request, the answer's delivery, the grace or the undelivered hold. */
 const ENDED_FOR_MS = 2 * ANSWER_HOLD_MAX_MS + Math.max(HTTPONLY_REPLAY_GRACE_MS, UNDELIVERED_HOLD_MS)
 
 async function pairEnded(key: string): Promise<boolean> {

@@ -57,11 +57,12 @@ export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
 }
 
 /**
- * Resolves once the response to `event` has left this server (true) or its connection closed before it could
- * (false: the browser gave up waiting, the network dropped).
+ * Resolves once the response to `event` has left this server or its connection closed: true when its headers (the
+ * `Set-Cookie` with the successor) were sent, false when the connection closed before (the browser gave up waiting,
+ * the network dropped). A page whose body the visitor left mid-stream got its cookies.
  */
 export function responseSent(event: H3Event): Promise<boolean> {
   const response = event.node.res
-  if (response.writableFinished || response.destroyed) return Promise.resolve(response.writableFinished)
-  return new Promise(resolve => response.once('close', () => resolve(response.writableFinished)))
+  if (response.writableFinished || response.destroyed) return Promise.resolve(response.headersSent)
+  return new Promise(resolve => response.once('close', () => resolve(response.headersSent)))
 }

@@ -23,10 +23,12 @@ const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'proxy-auth
 // fetch() hands over the body decoded and re-chunked: its length and encoding headers no longer apply; the
 // upstream's cookies are for its own site, not this app's.
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-encoding', 'content-length', 'set-cookie'])
-// Caching rules for the CDNs in front of the upstream (RFC 9213's CDN-Cache-Control, a vendor's
-// Cloudflare-CDN-Cache-Control, Surrogate-Control): a CDN in front of this app would take them over Cache-Control
-// and keep a visitor's answer for everybody. The upstream saw the token; that CDN sees only a cookie.
-const TARGETED_CACHE_CONTROL = /^(?:surrogate-control|(?:[a-z0-9]+-)*cdn-cache-control)$/
+// Instructions for the caches and proxies in front of the upstream: caching rules for CDNs (RFC 9213's
+// CDN-Cache-Control and the vendors' *-CDN-Cache-Control, Surrogate-Control, Akamai's Edge-Control and
+// Akamai-Cache-Control) and nginx's X-Accel-* (Expires, Redirect, …). A cache or nginx in front of this app would
+// follow them over Cache-Control and keep a visitor's answer for everybody (the upstream saw the token; that cache
+// sees only a cookie), or serve what the upstream names.
+const FRONT_INSTRUCTIONS = /^(?:surrogate-control|edge-control|akamai-cache-control|(?:[a-z0-9]+-)*cdn-cache-control|x-accel-[a-z0-9-]+)$/
 
 interface Route { prefix: string, upstream: URL }
 
@@ -187,7 +189,7 @@ export default defineRelayRoute(async (event) => {
   setResponseStatus(event, response.status, response.statusText)
   const passed: string[] = []
   for (const [name, value] of response.headers) {
-    if (DROPPED_RESPONSE_HEADERS.has(name) || TARGETED_CACHE_CONTROL.test(name)) continue
+    if (DROPPED_RESPONSE_HEADERS.has(name) || FRONT_INSTRUCTIONS.test(name)) continue
     setResponseHeader(event, name, name === 'location' ? underPrefix(value, route) : value)
     passed.push(name)
   }
