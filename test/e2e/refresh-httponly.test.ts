@@ -423,6 +423,25 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     expect(await locationFor('https://elsewhere.example/x')).toBe('https://elsewhere.example/x')
   })
 
+  it('an upstream set at run time to an unusable URL is logged once, and its prefix answers 502 as the log says', async () => {
+    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': 'ftp://shop.example.invalid/v1' }) }, { readyPath: '/api/_test/counters' })
+    try {
+      const statuses: number[] = []
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const response = await fetch(`${server.baseURL}/api/upstream/me`, { headers: { origin: server.baseURL } })
+        statuses.push(response.status)
+        await response.arrayBuffer()
+      }
+      expect(statuses).toEqual([502, 502])
+      const warnings = server.output().split('\n').filter(line => line.includes('auth.forward (NUXT_AUTH_FORWARD) maps /api/upstream'))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain('that prefix answers 502')
+    }
+    finally {
+      server.stop()
+    }
+  })
+
   it('an upstream set at run time to plain http on a public host is logged once, naming the prefix and the fix', async () => {
     const upstream = 'http://shop.example.invalid/v1'
     const server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': upstream }) }, { readyPath: '/api/_test/counters' })

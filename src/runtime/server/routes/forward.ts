@@ -31,6 +31,8 @@ const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-aut
 const FRONT_INSTRUCTIONS = /^(?:surrogate-control|edge-control|akamai-cache-control|(?:[a-z0-9]+-)*cdn-cache-control|x-accel-[a-z0-9-]+)$/
 
 interface Route { prefix: string, upstream: URL }
+/** A prefix whose upstream the environment made unusable (logged once): it answers 502, and no shorter prefix takes it. */
+interface UnusableRoute { prefix: string, upstream: null }
 
 /**
  * A `Location` on the upstream itself (a full URL, or a path under the upstream's path) as the same path under the
@@ -47,12 +49,13 @@ function underPrefix(location: string, route: Route): string {
 }
 
 /** The configured route this request falls under (the longest prefix), and the URL it goes to; null when it would leave the upstream. */
-function upstreamFor(event: H3Event, routes: Route[]): { route: Route, target: string } | null {
+function upstreamFor(event: H3Event, routes: Array<Route | UnusableRoute>): { route: Route, target: string } | 'unusable' | null {
   // The path as sent and routed, without the app's base (app.baseURL, which h3 strips before this handler runs);
   // not getRequestURL's, which keeps the base and has dot segments already resolved.
   const url = parsePath(event.path)
   for (const route of routes) {
     if (url.pathname !== route.prefix && !url.pathname.startsWith(`${route.prefix}/`)) continue
+    if (!route.upstream) return 'unusable'
     const rest = url.pathname.slice(route.prefix.length)
     // Encoded slashes, encoded dots anywhere and dot segments could climb out of the upstream's path: refused, not
     // normalised. A `;` parameter (`..;/`) makes a dot segment to servlet-style upstreams (Tomcat, Spring): refused too.
@@ -60,24 +63,24 @@ function upstreamFor(event: H3Event, routes: Route[]): { route: Route, target: s
     const base = route.upstream.href.replace(/\/$/, '')
     const target = new URL(base + rest + url.search)
     const stays = target.origin === route.upstream.origin && (target.pathname === route.upstream.pathname.replace(/\/$/, '') || target.pathname.startsWith(route.upstream.pathname.replace(/\/?$/, '/')))
-    return stays ? { route, target: target.href } : null
+    return stays ? { route: route as Route, target: target.href } : null
   }
   return null
 }
 
 /**
- * The configured routes, longest prefix first; an upstream the environment made unusable is left out. Parsed
+ * The configured routes, longest prefix first; one whose upstream the environment made unusable has none. Parsed
  * (and anything wrong with them logged) once per settings object, which lives as long as the process.
  */
-const parsedRoutes = new WeakMap<Record<string, string>, Route[]>()
-function configuredRoutes(routes: Record<string, string>): Route[] {
+const parsedRoutes = new WeakMap<Record<string, string>, Array<Route | UnusableRoute>>()
+function configuredRoutes(routes: Record<string, string>): Array<Route | UnusableRoute> {
   let parsed = parsedRoutes.get(routes)
   if (!parsed) parsedRoutes.set(routes, parsed = parseRoutes(routes))
   return parsed
 }
 
-function parseRoutes(routes: Record<string, string>): Route[] {
-  const parsed: Route[] = []
+function parseRoutes(routes: Record<string, string>): Array<Route | UnusableRoute> {
+  const parsed: Array<Route | UnusableRoute> = []
   for (const [prefix, upstream] of Object.entries(routes)) {
     try {
       const url = new URL(upstream)
@@ -88,6 +91,7 @@ function parseRoutes(routes: Record<string, string>): Route[] {
     }
     catch (error) {
       console.warn(`[nuxt-gatekeeper] auth.forward (NUXT_AUTH_FORWARD) maps ${prefix} to ${JSON.stringify(upstream)}, which is not usable (${(error as Error).message}): that prefix answers 502`)
+      parsed.push({ prefix: prefix.replace(/\/$/, ''), upstream: null })
     }
   }
   return parsed.sort((a, b) => b.prefix.length - a.prefix.length)
@@ -119,6 +123,7 @@ export function upstreamHeaders(event: H3Event, tokenHeader: string, authorizati
 export default defineRelayRoute(async (event) => {
   refuseCrossSite(event)
   const match = upstreamFor(event, configuredRoutes(serverSettings().forward ?? {}))
+  if (match === 'unusable') throw createError({ statusCode: 502, statusMessage: 'The forwarding route\'s upstream is not usable' })
   if (!match) throw createError({ statusCode: 400, statusMessage: 'Bad forwarding path' })
   const { route, target } = match
   // The visitor's token (the cookie, or the token header useAuthFetch sent), refreshed first when due.
