@@ -85,10 +85,9 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     })
   }
 
-  /** A sanitised target; an allow-listed other origin only when the caller said `external: true`. */
+  /** A sanitised target, else `fallback` (an app path), else `/`; an allow-listed other origin only when the caller said `external: true`. */
   function resolveTarget(target: unknown, external: boolean, fallback = config.navigateAuthenticatedTo): { url: string, external: boolean } {
-    const safe = sanitize(target, fallback)
-    return safe.external && !external ? { url: sanitize(fallback, '/').url, external: false } : safe
+    return acceptedTarget(target, external) ?? acceptedTarget(fallback, false) ?? { url: '/', external: false }
   }
 
   /**

@@ -81,11 +81,14 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
   let promise = inFlight.get(key) as Promise<T> | undefined
   if (!promise) {
     const shared = sharedState()
-    const started = shared ? shared.then(state => sharedRefresh(state, key, refresh, answered, graceMs)) : refresh()
+    // Asked once, by this process and by the shared state's record alike.
+    let delivery: Promise<boolean> | undefined
+    const delivered = answered ? () => (delivery ??= deliveredWithin(answered(), ANSWER_HOLD_MAX_MS)) : undefined
+    const started = shared ? shared.then(state => sharedRefresh(state, key, refresh, delivered, graceMs)) : refresh()
     inFlight.set(key, started)
     started.then(async () => {
-      const delivered = answered ? await deliveredWithin(answered(), ANSWER_HOLD_MAX_MS) : true
-      forgetAfter(key, started, delivered ? graceMs : Math.max(graceMs, UNDELIVERED_HOLD_MS))
+      const left = delivered ? await delivered() : true
+      forgetAfter(key, started, left ? graceMs : Math.max(graceMs, UNDELIVERED_HOLD_MS))
     }, (error: unknown) => {
       const holdMs = rateLimitHoldMs(error)
       if (holdMs > 0) rateLimitedUntil.set(started, Date.now() + holdMs)
@@ -224,7 +227,7 @@ async function readOutcome<T>(state: SharedState, key: string): Promise<Outcome<
  * answer stays readable as long as it would in one process (until the answer has left, at most
  * ANSWER_HOLD_MAX_MS, and `graceMs` more), plus a second for instances that were already waiting.
  */
-async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => Promise<T>, answered: (() => Promise<boolean>) | undefined, graceMs: number): Promise<T> {
+async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => Promise<T>, delivered: (() => Promise<boolean>) | undefined, graceMs: number): Promise<T> {
   const resultKey = `r:${key}`
   const deadline = Date.now() + state.lockTtlMs + 1000
   const storageFailed = (error: unknown) => new AuthError('NETWORK', `The shared state storage "${state.name}" failed during a refresh: ${(error as Error)?.message ?? error}`, { status: 503, cause: error })
@@ -278,9 +281,9 @@ async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => 
         }
         // Without grace the answer is joinable only until it has left, as in one process (and a second for
         // instances already polling). One that never arrived stays for the browser's retry, as in one process.
-        if (answered) {
-          void deliveredWithin(answered(), ANSWER_HOLD_MAX_MS).then(async (delivered) => {
-            if (!delivered) return await writeSealed(state, resultKey, { result }, Math.max(graceMs, UNDELIVERED_HOLD_MS) / 1000 + 1)
+        if (delivered) {
+          void delivered().then(async (left) => {
+            if (!left) return await writeSealed(state, resultKey, { result }, Math.max(graceMs, UNDELIVERED_HOLD_MS) / 1000 + 1)
             if (graceMs > 0) return
             await sleep(1000)
             await state.storage.removeItem(resultKey)
