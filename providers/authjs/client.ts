@@ -1,6 +1,7 @@
 import { withQuery } from 'ufo'
 import { defineClientStrategy, type SignInCall, type StrategyContext } from '#auth-core'
 import type { AuthjsRuntimeOptions } from './options'
+import { defaultSignInPath } from './default-sign-in'
 
 type Ctx = StrategyContext<AuthjsRuntimeOptions>
 interface ProviderInfo { id: string, type: string }
@@ -27,6 +28,13 @@ async function providers(ctx: Ctx): Promise<Record<string, ProviderInfo>> {
 // Sign-out's landing as Auth.js is told it (the core decides where the page goes): a URL without `error`.
 const SIGNED_OUT_URL = '/'
 
+/**
+ * Sign-in fields as Auth.js's own client and the incumbent post them, a form: every value a string, so an
+ * `authorize()` that checks `typeof password === 'string'` (or a zod `z.string()`) takes them. Undefined ones are left out.
+ */
+const formFields = (fields: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(value)]))
+
 /** A URL read wherever it points (Auth.js answers absolute URLs; the callbackUrl sent may be a path). */
 const parsed = (url: string) => new URL(url, 'http://placeholder')
 
@@ -40,7 +48,8 @@ function failureIn(ctx: Ctx, url: unknown, operation: string, sent: string | und
   const answered = parsed(url)
   const error = answered.searchParams.get('error')
   if (!error) return null
-  const ownPage = ['/signin', '/error'].some(page => parsed(ctx.url(page)).pathname === answered.pathname)
+  // Under the app's base (`app.baseURL`) as Auth.js serves them: ctx.url gives the path below it.
+  const ownPage = ['/signin', '/error'].some(page => answered.pathname.endsWith(parsed(ctx.url(page)).pathname))
   if (!ownPage && sent !== undefined && answered.pathname + answered.search === parsed(sent).pathname + parsed(sent).search) return null
   const data = { error, code: answered.searchParams.get('code') ?? undefined }
   if (error === 'CredentialsSignin') return ctx.error('INVALID_CREDENTIALS', 'Wrong credentials', { data })
@@ -70,13 +79,19 @@ export default defineClientStrategy<AuthjsRuntimeOptions>({
       // No provider named: Auth.js's own page lists them all.
       return { redirect: withQuery(ctx.url('/signin'), callbackUrl ? { callbackUrl } : {}) }
     }
+    if (import.meta.server && providerId === ctx.options.defaultProvider) {
+      // A render (an app's route middleware) cannot post for the visitor: the CSRF cookie Auth.js issues now is not in
+      // the request it received, and a first visit has none. The browser starts it, as the guard's redirect does
+      // (server/start-sign-in.ts: the provider, or Auth.js's page for one that needs input).
+      return { redirect: withQuery(ctx.url(defaultSignInPath(providerId)), callbackUrl ? { callbackUrl } : {}) }
+    }
     const provider = (await providers(ctx))[providerId]
     if (!provider) throw ctx.error('BAD_REQUEST', `Auth.js has no provider "${providerId}" (see GET ${ctx.url('/providers')})`)
     const isCredentials = provider.type === 'credentials'
     const body = await ctx.request<{ url?: unknown }>(
       { path: `/${isCredentials ? 'callback' : 'signin'}/${encodeURIComponent(providerId)}`, method: 'post' },
       'signIn',
-      { body: { ...fields, csrfToken: await csrfToken(ctx), callbackUrl }, query: params?.query, headers: { ...params?.headers, ...RETURN_REDIRECT }, token: null, withCookies: true },
+      { body: { ...formFields(fields), csrfToken: await csrfToken(ctx), callbackUrl }, query: params?.query, headers: { ...params?.headers, ...RETURN_REDIRECT }, token: null, withCookies: true },
     )
     const failure = failureIn(ctx, body?.url, 'sign-in', callbackUrl)
     if (failure) throw failure

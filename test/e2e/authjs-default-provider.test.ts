@@ -65,6 +65,16 @@ describe('authjs with defaultProvider', () => {
     expect(decodeURIComponent(callbackCookie.split(';')[0]!.split('=')[1]!)).toBe(`${baseURL}/protected?tab=2`)
   })
 
+  it('SSR: the incumbent\'s own route middleware, `return signIn(undefined, { callbackUrl })`, starts the default provider\'s sign-in for a first visit', async () => {
+    const { baseURL, issuer } = served
+    // No cookies: the CSRF cookie Auth.js would issue during the render could not go along with a POST of the render.
+    const guarded = await fetch(`${baseURL}/own-middleware`, { redirect: 'manual' })
+    expect(guarded.status).toBe(302)
+    expect(guarded.headers.get('location')).toBe('/api/auth/signin/oidc-test?callbackUrl=%2Fown-middleware')
+    const started = await fetch(new URL(guarded.headers.get('location')!, baseURL), { redirect: 'manual' })
+    expect(new URL(started.headers.get('location')!).href.startsWith(issuer)).toBe(true)
+  })
+
   it('in a browser: a protected page → the provider\'s login form → back on that page, signed in', async () => {
     const session = await openSession(browser(), served.baseURL)
     const { page } = session

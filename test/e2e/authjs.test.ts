@@ -280,6 +280,21 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await session.assertClean()
   })
 
+  it('the incumbent\'s own route middleware, `return signIn(undefined, { callbackUrl })`: SSR redirects to Auth.js\'s sign-in page, the browser too', async () => {
+    // The server render: signIn navigates after awaiting, where Nuxt finds the render's app only in its context.
+    const rendered = await fetch(`${baseURL}/own-middleware`, { redirect: 'manual' })
+    expect(rendered.status).toBe(302)
+    expect(rendered.headers.get('location')).toBe('/api/auth/signin?callbackUrl=%2Fown-middleware')
+    const session = await openSession(browser(), baseURL)
+    const { page } = session
+    await page.goto('/')
+    await waitForHydration(page)
+    await page.getByTestId('to-own-middleware').click()
+    await page.waitForURL(url => url.pathname === '/api/auth/signin')
+    expect(new URL(page.url()).searchParams.get('callbackUrl')).toBe('/own-middleware')
+    await session.assertClean()
+  })
+
   it('signIn(\'oidc-test\') without a callbackUrl, from a header button: back on the page it was clicked on', async () => {
     const session = await openSession(browser(), baseURL)
     const { page } = session

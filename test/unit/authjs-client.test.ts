@@ -8,22 +8,33 @@ import type { AuthjsRuntimeOptions } from '../../providers/authjs/options'
 
 // The browser half of the Auth.js provider against the real Auth.js (@auth/core), served in process: each request
 // goes through Auth() with the cookies it set before, as a browser's would.
-const config: AuthConfig = {
-  basePath: '/api/auth',
+// What the last `authorize()` of the 'pin' provider received.
+let authorized: Record<string, unknown> | undefined
+const authConfig = (basePath: string): AuthConfig => ({
+  basePath,
   secret: 'a-test-secret-0123456789abcdef0123456789',
   trustHost: true,
-  providers: [Credentials({ credentials: { username: {}, password: {} }, authorize: async credentials => (credentials.password === 'right' ? { id: '1', name: String(credentials.username) } : null) })],
+  providers: [
+    Credentials({ credentials: { username: {}, password: {} }, authorize: async credentials => (credentials.password === 'right' ? { id: '1', name: String(credentials.username) } : null) }),
+    // As Auth.js's docs validate credentials: strings, or nobody.
+    Credentials({ id: 'pin', credentials: { pin: {}, remember: {} }, authorize: async (credentials) => {
+      authorized = credentials
+      return typeof credentials.pin === 'string' && credentials.pin === '1234' ? { id: '2', name: 'pin holder' } : null
+    } }),
+  ],
   logger: { error: () => {}, warn: () => {}, debug: () => {} },
-}
+})
 
-function browserContext() {
+/** `appBase`: the app's `app.baseURL` without its trailing slash, under which Auth.js is served (ctx.url has no base). */
+function browserContext(appBase = '') {
+  const config = authConfig(`${appBase}/api/auth`)
   const cookies = new Map<string, string>()
   const ctx = {
     options: { defaultProvider: '' },
     url: (path: string) => `/api/auth${path}`,
     error: (code: AuthErrorCode, message: string, options?: ConstructorParameters<typeof AuthError>[2]) => new AuthError(code, message, options),
     async request(endpoint: { path: string, method: string }, _name: string, init: { body?: unknown, query?: Record<string, unknown>, headers?: Record<string, string> } = {}) {
-      const url = new URL(`http://localhost:3000/api/auth${endpoint.path}`)
+      const url = new URL(`http://localhost:3000${appBase}/api/auth${endpoint.path}`)
       for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, String(value))
       const headers = new Headers({ ...init.headers, cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') })
       if (init.body) headers.set('content-type', 'application/json')
@@ -59,6 +70,21 @@ describe('the Auth.js client strategy against @auth/core', () => {
       expect(error?.code, callbackUrl).toBe('INVALID_CREDENTIALS')
       expect(await strategy.getSession(ctx), callbackUrl).toBeNull()
     }
+  })
+
+  it('a wrong password is INVALID_CREDENTIALS under an app base too (Auth.js\'s own page is under it)', async () => {
+    const { ctx } = browserContext('/app')
+    const error = await signIn(ctx, 'wrong', '/app/api/auth/signin?error=CredentialsSignin&code=credentials').then(() => null, (failure: unknown) => failure as AuthError)
+    expect(error?.code).toBe('INVALID_CREDENTIALS')
+  })
+
+  it('credentials reach authorize() as Auth.js\'s own client and the incumbent post them: every value a string', async () => {
+    const { ctx } = browserContext()
+    const result = await strategy.signIn(ctx, { provider: 'pin', pin: 1234, remember: true, unset: undefined }, { callbackUrl: '/' })
+    expect(result).toMatchObject({ landing: expect.stringMatching(/\/$/) })
+    expect(authorized).toMatchObject({ pin: '1234', remember: 'true' })
+    expect(authorized).not.toHaveProperty('unset')
+    expect(await strategy.getSession(ctx)).toMatchObject({ user: { name: 'pin holder' } })
   })
 
   it('signs out without an error after a sign-in whose callbackUrl had one in its query', async () => {

@@ -141,10 +141,11 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   /**
    * Goes to a sanitised target (full page load for an allow-listed other origin). A push, as the incumbent
    * does: Vue Router's replace() re-encodes the query from its parsed form (`%2F` → `/`), push() keeps the
-   * target as written.
+   * target as written. In the app's context: callers get here after awaiting the backend, and during SSR
+   * navigateTo finds the render's app only through it.
    */
   async function go(target: { url: string, external: boolean }) {
-    return await navigateTo(target.url, { external: target.external })
+    return await nuxtApp.runWithContext(() => navigateTo(target.url, { external: target.external }))
   }
 
   function isLogin(route: RouteLike): boolean {

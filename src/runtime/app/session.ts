@@ -34,6 +34,13 @@ export interface EndSessionOptions {
 export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
   const { nuxtApp, store, tokens, strategy, navigation, tabs, report } = parts
   const flights = createSingleFlight()
+  // Where page scripts cannot read the session's cookies, a check's answer sets them: Auth.js renews its session
+  // cookie with every answer, the server renews httpOnly tokens as it answers. Landing after a sign-out's answer, it
+  // would set them again (the session back at the next page load). So a backend sign-out waits for the check's
+  // request in flight (`asking`), and a check asked for meanwhile waits for the sign-out (`signingOut`).
+  const answersSetCookies = !(tokens.kept && tokens.readable)
+  let asking: Promise<unknown> | undefined
+  let signingOut: Promise<void> | undefined
 
   function applySession(session: Session) {
     store.data = session
@@ -70,7 +77,14 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       store.dispatch({ type: 'SIGNED_OUT' })
     }
     // 'other-tab' only follows what that tab did: it writes nothing.
-    await (reason === 'other-tab' ? finish() : withTokenLock(finish))
+    if (reason === 'other-tab') await finish()
+    else if (!callBackend || !answersSetCookies) await withTokenLock(finish)
+    else {
+      const ending = signingOut = Promise.resolve(asking).then(() => withTokenLock(finish))
+      await ending.finally(() => {
+        if (signingOut === ending) signingOut = undefined
+      })
+    }
     if (!ended) return false
     if (backendError !== undefined) await report(backendError, 'signOut')
     if (reason !== 'other-tab') tabs.post({ type: 'signed-out' })
@@ -98,7 +112,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
    */
   function getSession({ force = true }: Pick<GetSessionOptions, 'force'> = {}): Promise<Session | null> {
     if (!force && store.machine.phase !== 'unknown') return Promise.resolve(store.data ?? null)
-    return flights.run('session', () => check(0))
+    return flights.run('session', () => signingOut ? signingOut.then(() => check(0), () => check(0)) : check(0))
   }
 
   /** Another tab may rotate or replace the token while a check asks about it: then it asks again, this many times at most. */
@@ -150,9 +164,13 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       return store.data ?? null
     }
     // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
-    const loadSession = async () => (import.meta.server && checkedToken && serverLookup
-      ? await serverLookup(checkedToken, () => strategy.getSession(parts.context()))
-      : await strategy.getSession(parts.context())) as Session | null
+    const loadSession = async () => {
+      const answer = import.meta.server && checkedToken && serverLookup
+        ? serverLookup(checkedToken, () => strategy.getSession(parts.context()))
+        : strategy.getSession(parts.context())
+      if (answersSetCookies) asking = answer.catch(() => {})
+      return await answer as Session | null
+    }
     try {
       let session: Session | null
       try {

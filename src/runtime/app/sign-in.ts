@@ -1,5 +1,4 @@
 import { hasProtocol } from 'ufo'
-import { navigateTo } from '#imports'
 import { AuthError, ERROR_STATUS, isAuthError, type SignInCall } from '../core'
 import type { SecondarySignInOptions, Session, SignInResult, SignUpOptions } from '../types'
 import { completeSignIn, credentialsError } from '../shared/sign-in'
@@ -59,7 +58,7 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
         // page load. A page that only says so (`pending`) is not loaded when the caller shows its own message.
         store.dispatch({ type: 'SETTLE', epoch })
         const page = hasProtocol(elsewhere) ? elsewhere : navigation.documentPath(elsewhere)
-        if (result.redirect || options.redirect !== false) await navigateTo(page, { external: true })
+        if (result.redirect || options.redirect !== false) await navigation.go({ url: page, external: true })
         return { session: null, landing: result.pending ? { url: page, external: true } : landing }
       }
       if (result.landing !== undefined) {
