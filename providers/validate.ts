@@ -55,9 +55,17 @@ export class OptionChecker {
     }
   }
 
+  /** A group of options (`token: { … }`): an object or left out. False (and reported once, here) otherwise. */
+  group(path: string, value: unknown): boolean {
+    if (value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value))) return true
+    this.fail(path, `must be an object of options, got ${JSON.stringify(value)}`, `write ${this.key(path)}: { … } with its options, or leave it out`)
+    return false
+  }
+
+  /** Seconds of a cookie's Max-Age, which is whole seconds: below 1 it would be written as 0, deleting the cookie. */
   positiveNumber(path: string, value: unknown) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      this.fail(path, `must be a positive number of seconds, got ${JSON.stringify(value)}`, 'set a positive number, e.g. 1800')
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
+      this.fail(path, `must be a number of seconds, at least 1, got ${JSON.stringify(value)}`, 'set a positive number, e.g. 1800')
     }
   }
 
@@ -157,12 +165,19 @@ export function unknownOptionKeys(input: unknown, shape: OptionShape, path: stri
   const known = Object.keys(shape)
   return Object.entries(input).flatMap(([key, value]) => {
     const inner = Object.hasOwn(shape, key) ? shape[key] : undefined
+    const misnamed = MISNAMED[`${path}.${key}`]
+    if (misnamed) return [{ key: `${path}.${key}`, problem: 'is not an option', fix: misnamed }]
     if (inner === undefined) {
       const nearest = nearestKey(key, known)
       return [{ key: `${path}.${key}`, problem: 'is not an option', fix: nearest ? `did you mean ${path}.${nearest}? Otherwise remove it` : `remove it (the options at ${path} are ${known.join(', ')})` }]
     }
     return inner === true ? [] : unknownOptionKeys(value, inner, `${path}.${key}`)
   })
+}
+
+/** Keys the incumbent's documentation names where its code reads another: the fix names the one it reads. */
+const MISNAMED: Record<string, string> = {
+  'auth.sessionRefresh.refreshHandler': 'rename it to auth.sessionRefresh.handler: the incumbent\'s configuration page calls it refreshHandler, but its code reads handler (under the other name your handler never ran there)',
 }
 
 function nearestKey(key: string, candidates: string[]): string | null {

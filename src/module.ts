@@ -57,7 +57,11 @@ export default defineNuxtModule<ModuleOptions>({
     // Server-only settings: generated too, with NUXT_AUTH_* applied once per process (runtime/shared/
     // server-settings.ts). Keys an app put into runtimeConfig.auth itself join them and leave runtimeConfig.
     const { sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, sessions: ownSessions, sharedState: ownSharedState, ...otherRuntimeAuth } = (nuxt.options.runtimeConfig.auth ?? {}) as Record<string, unknown>
-    const serverSettings = defu({ sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, ...(resolved.server.sessions ? { sessions: ownSessions } : {}), ...(resolved.server.sharedState ? { sharedState: ownSharedState } : {}) }, resolved.server, {
+    if (forward !== undefined) {
+      // Its prefixes are server routes, registered now from auth.forward: here they would be half applied (no route).
+      throw new AuthConfigError([{ key: 'runtimeConfig.auth.forward', problem: 'is set, but forwarding routes are registered at build time from auth.forward', fix: 'move it to auth.forward (NUXT_AUTH_FORWARD still changes the upstreams at run time)' }])
+    }
+    const serverSettings = defu({ sessionCache, maxBodyBytes, relayHeaders, jwtVerification, ...(resolved.server.sessions ? { sessions: ownSessions } : {}), ...(resolved.server.sharedState ? { sharedState: ownSharedState } : {}) }, resolved.server, {
       // One per build, so every instance of it knows another's renders (core/protocol.ts, RENDER_HEADER); instances
       // built apart share one through NUXT_AUTH_RENDER_MARK. Server code only: no page or client chunk has it.
       renderMark: randomUUID(),
@@ -86,6 +90,7 @@ export default defineNuxtModule<ModuleOptions>({
       if (resolved.server.sessions) needServer.push({ key: 'auth.sessions', problem: 'is set, but a generated site (nuxi generate) has no server to keep sessions on', fix: 'remove auth.sessions for a generated site, or deploy with a server (nuxi build)' })
       else if (resolved.public.token?.cookie.httpOnly) needServer.push({ key: 'auth.provider.token.httpOnlyCookieAttribute', problem: 'is true, but a generated site (nuxi generate) has no server for the /api/_auth routes that httpOnly cookies need', fix: 'set it to false for a generated site, or deploy with a server (nuxi build)' })
       // (Unless its backend is elsewhere: a full baseURL.)
+      if (Object.keys(resolved.server.forward).length > 0) needServer.push({ key: 'auth.forward', problem: 'is set, but a generated site (nuxi generate) has no server for its forwarding routes', fix: 'remove auth.forward for a generated site (call the API with useAuthFetch), or deploy with a server (nuxi build)' })
       if (resolved.providerServer && resolved.public.baseURL.startsWith('/')) needServer.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify((input.provider as { type?: unknown } | undefined)?.type)}, whose backend runs inside the app's server, which a generated site (nuxi generate) does not have`, fix: 'deploy with a server (nuxi build), or use the local or refresh provider against a backend of its own' })
       if (needServer.length > 0) throw new AuthConfigError(needServer)
     }

@@ -453,6 +453,11 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   const resolved = definition.resolve(providerInput as never, 'auth.provider')
   issues.push(...resolved.issues)
   const runtime = definition.runtimeConfig(resolved.options as never, { baseURL: typeof baseURL === 'string' ? baseURL : '/' })
+  // A backend that runs in this app (Auth.js) is served under baseURL's path: at the root it would answer every page.
+  if (definition.server && typeof baseURL === 'string' && !baseProblem && new URL(baseURL, 'http://app.invalid').pathname.replace(/\/+$/, '') === '') {
+    const where = fromEnv !== undefined ? `comes from ${originEnvKey} (auth.originEnvKey) as ${JSON.stringify(withoutUserInfo(baseURL))}` : `is ${JSON.stringify(withoutUserInfo(baseURL))}`
+    fail('baseURL', `${where}, which has no path: this provider's backend runs in the app, under that path, and at the root it would answer every page`, `give it a path of its own, e.g. '/api/auth' or 'https://app.example.com/api/auth'`)
+  }
   if (Object.keys(forward).length > 0 && !runtime.token) {
     fail('forward', 'is set, but this provider keeps no access token to attach', 'remove auth.forward')
   }
@@ -569,7 +574,7 @@ const JWT_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS
 function resolveJwtVerification(input: unknown, fail: (key: string, problem: string, fix: string) => void): import('./runtime/shared/jwt-verification').JwtVerificationSettings {
   const off = { enabled: false, secret: '', publicKey: '', jwksUrl: '', issuer: '', audience: '', typ: '', algorithms: '', sessionPointer: '/', clockToleranceSeconds: 0, jwksCooldownSeconds: 30 }
   if (input === undefined || input === false) return off
-  if (typeof input !== 'object' || input === null) {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     fail('jwtVerification', `must be an object or false, got ${JSON.stringify(input)}`, `set e.g. { jwksUrl: 'https://issuer.example.com/.well-known/jwks.json', issuer: 'https://issuer.example.com' }`)
     return off
   }
@@ -586,6 +591,10 @@ function resolveJwtVerification(input: unknown, fail: (key: string, problem: str
     const value = options[key]
     if (value !== undefined && typeof value !== 'string' && !(Array.isArray(value) && value.every(item => typeof item === 'string'))) {
       fail(`jwtVerification.${key}`, `must be a string or an array of strings, got ${JSON.stringify(value)}`, 'set the expected value(s)')
+    }
+    // An empty list would turn the check off: a token for any ${key} would pass. ('' leaves it to the environment.)
+    else if (Array.isArray(value) && !value.some(item => item.trim())) {
+      fail(`jwtVerification.${key}`, `is ${JSON.stringify(value)}, which names no ${key}: the check would be off`, `name the expected ${key}, or leave the key out to not check it`)
     }
   }
   if (options.typ !== undefined && (typeof options.typ !== 'string' || !/^[\w.+-]+(?:\/[\w.+-]+)?$/.test(options.typ))) {

@@ -1,4 +1,4 @@
-import { defineClientStrategy, readPointer, valueAt, withoutPointer, type EndpointConfig, type SignInParams, type StrategyContext } from '#auth-core'
+import { defineClientStrategy, pointsToWhole, readPointer, valueAt, withoutPointer, type EndpointConfig, type SignInParams, type StrategyContext } from '#auth-core'
 import type { LocalRuntimeOptions } from './options'
 
 /**
@@ -29,7 +29,8 @@ function pickSession(ctx: StrategyContext<unknown>, name: string, endpoint: Endp
  */
 export async function requestSignIn(ctx: StrategyContext<LocalRuntimeOptions>, credentials: Record<string, unknown>, params?: SignInParams, otherTokens: string[] = []) {
   const { options } = ctx
-  const body = await ctx.request(options.endpoints.signIn, 'signIn', { body: credentials, query: params?.query, headers: params?.headers, token: null })
+  // A whole answer that is the token may come as plain text.
+  const body = await ctx.request(options.endpoints.signIn, 'signIn', { body: credentials, query: params?.query, headers: params?.headers, token: null, textAnswer: pointsToWhole(options.signInResponseTokenPointer) })
   // No `data: body` here: the body may hold tokens, and errors travel to hooks, loggers and the browser.
   const token = valueAt(body, options.signInResponseTokenPointer)
   if (typeof token !== 'string' || token.length === 0) throw unexpectedAnswer(ctx, 'signIn', options.endpoints.signIn, body, 'token.signInResponseTokenPointer', options.signInResponseTokenPointer, 'a token')

@@ -1,6 +1,7 @@
 import { defu } from 'defu'
 import { defineAuthProvider } from '../types'
 import { OptionChecker } from '../validate'
+import { pointsToWhole } from '../../src/runtime/core/pointer'
 import { localDefaults, localOptionShape, type LocalProviderOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options'
 
 export type { LocalProviderOptions } from './options'
@@ -23,8 +24,9 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
     // Endpoints are resolved one by one, not through defu: `false` must stay false, and a malformed entry
     // must be reported rather than silently replaced by the default.
     const endpoints = {} as ResolvedLocalOptions['endpoints']
+    const endpointsInput = check.group('endpoints', input.endpoints) ? input.endpoints : undefined
     for (const name of ENDPOINTS) {
-      const given: unknown = input.endpoints?.[name]
+      const given: unknown = endpointsInput?.[name]
       const fallback = localDefaults.endpoints[name] as { path: string, method: string }
       if (given === undefined) {
         endpoints[name] = { ...fallback }
@@ -35,7 +37,15 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
         ? false
         : { ...(given as { path: string }), path: (given as { path?: string }).path ?? fallback.path, method: String((given as { method?: string }).method ?? fallback.method).toLowerCase() }
     }
-    const options = { ...defu({ ...input, endpoints: undefined }, { type: 'local' as const, ...localDefaults }), endpoints } as ResolvedLocalOptions
+    // A group that is no object is reported once here, and its defaults stand (defu would replace them with it).
+    const groups = {
+      ...input,
+      endpoints: undefined,
+      token: check.group('token', input.token) ? input.token : undefined,
+      pages: check.group('pages', input.pages) ? input.pages : undefined,
+      session: check.group('session', input.session) ? input.session : undefined,
+    }
+    const options = { ...defu(groups, { type: 'local' as const, ...localDefaults }), endpoints } as ResolvedLocalOptions
 
     check.pageOrUrl('pages.login', options.pages.login)
     check.pointer('token.signInResponseTokenPointer', options.token.signInResponseTokenPointer)
@@ -48,8 +58,10 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
     check.boolean('token.httpOnlyCookieAttribute', options.token.httpOnlyCookieAttribute)
     check.cookieDomain('token.cookieDomain', options.token.cookieDomain)
     check.cookiePrefix('token.cookieName', options.token.cookieName, options.token.secureCookieAttribute, 'token.secureCookieAttribute', options.token.cookieDomain, 'token.cookieDomain')
-    if (options.token.signInResponseTokenPointer === '/' || options.token.signInResponseTokenPointer === '') {
-      check.fail('token.signInResponseTokenPointer', 'points at the whole signIn response, which is an object, not a token', `point at the token, e.g. '/token'`)
+    // '/' (or ''): the whole answer is the token, a JSON string or plain text, as the incumbent documents it. There is
+    // then no session in it to read.
+    if (pointsToWhole(options.token.signInResponseTokenPointer) && options.session.signInResponsePointer !== undefined) {
+      check.fail('session.signInResponsePointer', `is set, but token.signInResponseTokenPointer '${options.token.signInResponseTokenPointer}' makes the whole signIn response the token: there is no session in it to read`, 'remove session.signInResponsePointer (the session comes from endpoints.getSession), or point token.signInResponseTokenPointer at the token inside the response')
     }
     if (input.endpoints?.getSession === false) {
       // Without it a reload cannot restore the session, and the guard could never reach a verdict.

@@ -3,6 +3,7 @@ import { localOptionShape, refreshTokenShape } from '../local/options'
 import type { LocalProviderOptions } from '../local/options'
 import { defineAuthProvider } from '../types'
 import { OptionChecker } from '../validate'
+import { pointsToWhole } from '../../src/runtime/core/pointer'
 import { refreshDefaults, type LocalWithRefreshOptions, type RefreshProviderOptions, type RefreshRuntimeOptions, type RefreshTokenOptions, type ResolvedRefreshOptions } from './options'
 
 export type { LocalWithRefreshOptions, RefreshProviderOptions } from './options'
@@ -71,7 +72,7 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
       ? { ...refreshDefaults.endpoint, ...endpointInput, path: (endpointInput as { path?: string }).path ?? refreshDefaults.endpoint.path, method: String((endpointInput as { method?: string }).method ?? refreshDefaults.endpoint.method).toLowerCase() }
       : { ...refreshDefaults.endpoint }
 
-    const given: RefreshTokenOptions = refresh.token ?? {}
+    const given: RefreshTokenOptions = check.group(at.token, refresh.token) ? refresh.token ?? {} : {}
     const token: Required<RefreshTokenOptions> = {
       ...refreshDefaults.token,
       ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
@@ -83,6 +84,9 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
     check.pointer(`${at.token}.signInResponseRefreshTokenPointer`, token.signInResponseRefreshTokenPointer)
     check.pointer(`${at.token}.refreshResponseTokenPointer`, token.refreshResponseTokenPointer)
     check.pointer(`${at.token}.refreshRequestTokenPointer`, token.refreshRequestTokenPointer)
+    if (pointsToWhole(base.options.token.signInResponseTokenPointer)) {
+      check.fail('token.signInResponseTokenPointer', 'points at the whole signIn response, but with refresh that response carries the refresh token too: it is an object, not the access token', `point at the token, e.g. '/token'`)
+    }
     if (token.refreshRequestTokenPointer === '/' || token.refreshRequestTokenPointer === '') {
       check.fail(`${at.token}.refreshRequestTokenPointer`, 'points at the whole request body, which must be an object', `name a key, e.g. '/refreshToken'`)
     }

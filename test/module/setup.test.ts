@@ -202,13 +202,20 @@ describe('module setup', () => {
   })
 
   it.each([
-    ['httpOnly token cookies', { type: 'local', token: { httpOnlyCookieAttribute: true } }, 'auth.provider.token.httpOnlyCookieAttribute'],
-    ['Auth.js', { type: 'authjs' }, 'auth.provider.type'],
-  ])('a generated site with %s fails the build: it needs a server', async (_label, provider, key) => {
-    const failure = await load({ modules: [modulePath], auth: { provider }, nitro: { static: true } }).then(() => null, (error: unknown) => error as Error)
+    ['httpOnly token cookies', { provider: { type: 'local', token: { httpOnlyCookieAttribute: true } } }, 'auth.provider.token.httpOnlyCookieAttribute'],
+    ['Auth.js', { provider: { type: 'authjs' } }, 'auth.provider.type'],
+    ['forwarding routes', { provider: { type: 'local' }, forward: { '/api/shop': 'https://shop.example.com/v1' } }, 'auth.forward'],
+  ])('a generated site with %s fails the build: it needs a server', async (_label, auth, key) => {
+    const failure = await load({ modules: [modulePath], auth, nitro: { static: true } }).then(() => null, (error: unknown) => error as Error)
     expect(failure?.message).toContain(key)
     expect(failure?.message).toContain('generated site')
     expect(failure?.message).toContain('Fix: ')
+  })
+
+  it('runtimeConfig.auth.forward fails the build: forwarding routes are registered from auth.forward', async () => {
+    const failure = await load({ modules: [modulePath], auth: { provider: { type: 'local' } }, runtimeConfig: { auth: { forward: { '/api/shop': 'https://shop.example.com/v1' } } } }).then(() => null, (error: unknown) => error as Error)
+    expect(failure?.message).toContain('runtimeConfig.auth.forward')
+    expect(failure?.message).toContain('move it to auth.forward')
   })
 
   it.each([true, false])('runs the guard on every navigation (globalAppMiddleware: %s), under its own name; pages list it as gatekeeper-auth, auth or the incumbent\'s sidebase-auth', async (globalAppMiddleware) => {

@@ -64,7 +64,7 @@ describe('local strategy: signIn', () => {
     expect(calls).toEqual([{
       endpoint: { path: '/login', method: 'post' },
       name: 'signIn',
-      init: { body: { username: 'ada', password: 'pw' }, query: { a: 1 }, headers: { 'x-h': 'v' }, token: null },
+      init: { body: { username: 'ada', password: 'pw' }, query: { a: 1 }, headers: { 'x-h': 'v' }, token: null, textAnswer: false },
     }])
   })
 
@@ -74,8 +74,13 @@ describe('local strategy: signIn', () => {
   })
 
   it('accepts the whole body as the token when the pointer is "/"', async () => {
-    const { ctx } = context({ options: options({ signInResponseTokenPointer: '/' }), bodies: { signIn: 'raw-token' } })
+    const { ctx, calls } = context({ options: options({ signInResponseTokenPointer: '/' }), bodies: { signIn: 'raw-token' } })
     expect((await strategy.signIn(ctx, {})).token).toBe('raw-token')
+    // A JSON string or plain text: the request takes a body that is no JSON as it is.
+    expect(calls[0]!.init?.textAnswer).toBe(true)
+    const pointed = context({ bodies: { signIn: { token: 't' } } })
+    await strategy.signIn(pointed.ctx, {})
+    expect(pointed.calls[0]!.init?.textAnswer).toBe(false)
   })
 
   it('includes the session when signInResponsePointer is set', async () => {

@@ -286,6 +286,10 @@ describe('unknown option keys', () => {
     }
     expect(() => resolveModuleOptions(local as never)).not.toThrow()
     expect(() => resolveModuleOptions({ provider: { type: 'authjs' }, globalAppMiddleware: { isEnabled: true }, baseURL: 'http://localhost:3000/api/auth' } as never)).not.toThrow()
+    // The incumbent documents '/' for an endpoint that answers the token itself, as a plain string.
+    expect(resolveModuleOptions({ provider: { type: 'local', token: { signInResponseTokenPointer: '/' } } } as never).public.provider).toMatchObject({ signInResponseTokenPointer: '/' })
+    // A backend elsewhere may sit at an origin's root (only Auth.js, served by the app, needs a path).
+    expect(resolveModuleOptions({ provider: { type: 'local' }, baseURL: 'https://api.example.com' } as never).public.baseURL).toBe('https://api.example.com')
     expect(() => resolveModuleOptions({ provider: { type: 'refresh', endpoints: { refresh: { path: '/refresh', method: 'post' } }, refreshOnlyToken: true, refreshToken: { signInResponseRefreshTokenPointer: '/refresh-token' } }, disableInternalRouting: true } as never)).not.toThrow()
   })
 })
@@ -334,7 +338,25 @@ describe('validation added after review', () => {
     [{ requestTimeout: 3e9 }, 'auth.requestTimeout'],
     [{ requestTimeout: Number.POSITIVE_INFINITY }, 'auth.requestTimeout'],
     [{ provider: { type: 'local', token: { cookieDomain: 'x.com; SameSite=None' } } }, 'auth.provider.token.cookieDomain'],
-    [{ provider: { type: 'local', token: { signInResponseTokenPointer: '/' } } }, 'auth.provider.token.signInResponseTokenPointer'],
+    // '/' makes the whole answer the token: no session in it, and with refresh no refresh token either.
+    [{ provider: { type: 'local', token: { signInResponseTokenPointer: '/' }, session: { signInResponsePointer: '/user' } } }, 'auth.provider.session.signInResponsePointer'],
+    [{ provider: { type: 'local', token: { signInResponseTokenPointer: '/' }, refresh: { isEnabled: true } } }, 'auth.provider.token.signInResponseTokenPointer'],
+    [{ provider: { type: 'refresh', token: { signInResponseTokenPointer: '' } } }, 'auth.provider.token.signInResponseTokenPointer'],
+    // A group of options that is no object: named once, as itself (not as its sub-keys "got undefined").
+    [{ provider: { type: 'local', pages: '/login' } }, 'auth.provider.pages'],
+    [{ provider: { type: 'local', token: 'auth.token' } }, 'auth.provider.token'],
+    [{ provider: { type: 'local', endpoints: ['signIn'] } }, 'auth.provider.endpoints'],
+    [{ provider: { type: 'local', refresh: { isEnabled: true, token: 'auth.refresh-token' } } }, 'auth.provider.refresh.token'],
+    [{ provider: { type: 'refresh', refreshToken: 'auth.refresh-token' } }, 'auth.provider.refreshToken'],
+    // A cookie's Max-Age is whole seconds: below 1 it is written as 0, which deletes the cookie as it is set.
+    [{ provider: { type: 'local', token: { maxAgeInSeconds: 0.5 } } }, 'auth.provider.token.maxAgeInSeconds'],
+    // A list naming nothing would turn the check off.
+    [{ jwtVerification: { secret: 'a-secret-of-thirty-two-characters-at-least', audience: [] } }, 'auth.jwtVerification.audience'],
+    [{ jwtVerification: { secret: 'a-secret-of-thirty-two-characters-at-least', issuer: [''] } }, 'auth.jwtVerification.issuer'],
+    [{ jwtVerification: [] }, 'auth.jwtVerification'],
+    // Auth.js is served under baseURL's path: at the root it would answer every page.
+    [{ provider: { type: 'authjs' }, baseURL: 'http://localhost:3000' }, 'auth.baseURL'],
+    [{ provider: { type: 'authjs' }, baseURL: '/' }, 'auth.baseURL'],
     [{ provider: { type: 'local', endpoints: { getSession: false } } }, 'auth.provider.endpoints.getSession'],
     [{ provider: { type: 'local', pages: { login: '/login?x=1' } } }, 'auth.provider.pages.login'],
     [{ sessionRefresh: { handler: '' } }, 'auth.sessionRefresh.handler'],
@@ -361,6 +383,12 @@ describe('validation added after review', () => {
     [{ provider: { type: 'local', refresh: { isEnabled: 'true' } } }, 'auth.provider.refresh.isEnabled'],
   ])('%j fails naming %s', (input, key) => {
     expect(resolveWith(input)).toContain(key)
+  })
+
+  it('a group that is no object is named once, as itself; sessionRefresh.refreshHandler (the incumbent\'s docs) is told its real name', () => {
+    expect(resolveWith({ provider: { type: 'local', token: 'auth.token', pages: '/login' } })).toEqual(['auth.provider.token', 'auth.provider.pages'])
+    const misnamed = configError({ sessionRefresh: { refreshHandler: './refresh-handler' } } as never).issues
+    expect(misnamed).toEqual([expect.objectContaining({ key: 'auth.sessionRefresh.refreshHandler', fix: expect.stringContaining('rename it to auth.sessionRefresh.handler') })])
   })
 
   it('shows the value as written, not as JSON shows it (Infinity, not null), and says which rule baseURL breaks', () => {

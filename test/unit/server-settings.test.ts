@@ -8,7 +8,7 @@ const settings = () => ({
   sessionCache: { maxAge: 10, maxEntries: 10_000 },
   maxBodyBytes: 65_536,
   relayHeaders: ['accept-language'],
-  jwtVerification: { enabled: false, secret: '', jwksUrl: '', clockToleranceSeconds: 0 },
+  jwtVerification: { enabled: false, secret: '', jwksUrl: '', clockToleranceSeconds: 0, audience: '' as string | string[], typ: '' },
   forward: {} as Record<string, string>,
 })
 
@@ -24,7 +24,7 @@ describe('server settings from the environment (Nitro\'s rule for runtimeConfig.
     })
     expect(result.sessionCache).toEqual({ maxAge: 0, maxEntries: 10_000 })
     expect(result.maxBodyBytes).toBe(1024)
-    expect(result.jwtVerification).toEqual({ enabled: true, secret: 's3cret', jwksUrl: 'https://issuer.example/jwks', clockToleranceSeconds: 0 })
+    expect(result.jwtVerification).toEqual({ enabled: true, secret: 's3cret', jwksUrl: 'https://issuer.example/jwks', clockToleranceSeconds: 0, audience: '', typ: '' })
     expect(result.relayHeaders).toEqual(['accept-language', 'x-tenant'])
   })
 
@@ -39,6 +39,29 @@ describe('server settings from the environment (Nitro\'s rule for runtimeConfig.
     expect(result.forward).toEqual({ '/api/shop': 'https://shop.example/v1' })
     expect(result.sessionCache).toEqual({ maxAge: 3, maxEntries: 5 })
     expect(result.maxBodyBytes).toBe(10)
+  })
+
+  it('a string setting keeps the variable\'s text: digits stay an audience or a secret (destr would make a number, rounded past 2^53)', () => {
+    const result = applyEnv(settings(), 'AUTH', {
+      NUXT_AUTH_JWT_VERIFICATION_AUDIENCE: '1234567890123456789',
+      NUXT_AUTH_JWT_VERIFICATION_SECRET: '12345678901234567890123456789012',
+      NUXT_AUTH_JWT_VERIFICATION_TYP: 'true',
+    })
+    expect(result.jwtVerification).toMatchObject({ audience: '1234567890123456789', secret: '12345678901234567890123456789012', typ: 'true' })
+    // A JSON list is still a list.
+    expect(applyEnv(settings(), 'AUTH', { NUXT_AUTH_JWT_VERIFICATION_AUDIENCE: '["app-1","app-2"]' }).jwtVerification.audience).toEqual(['app-1', 'app-2'])
+  })
+
+  it('an object setting ignores a variable that is no JSON object (an empty placeholder), and says so', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const built = { ...settings(), forward: { '/api/shop': 'https://shop.example/v1' } }
+    for (const value of ['', 'false', '{not json']) {
+      const result = applyEnv(structuredClone(built), 'AUTH', { NUXT_AUTH_FORWARD: value, NUXT_AUTH_SESSION_CACHE: value })
+      expect(result.forward, value).toEqual({ '/api/shop': 'https://shop.example/v1' })
+      expect(result.sessionCache, value).toEqual({ maxAge: 10, maxEntries: 10_000 })
+    }
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('NUXT_AUTH_FORWARD is not a JSON object'))
+    warn.mockRestore()
   })
 
   it('leaves keys without a variable as built, and adds no key the build does not have', () => {

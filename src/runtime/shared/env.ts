@@ -10,7 +10,10 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 /**
  * `settings` (changed in place) with every key the environment sets under `path`, by Nitro's rule for runtimeConfig:
  * each key's path in SNAKE_CASE after `NITRO_` or `NUXT_` (`PUBLIC_AUTH` + `baseURL` → `NUXT_PUBLIC_AUTH_BASE_URL`),
- * values parsed with destr, an object key taking a JSON object.
+ * values parsed with destr, an object key taking a JSON object. Two exceptions, where Nitro's rule loses the value:
+ * a string key keeps the variable's text unless it holds JSON of a list or an object (destr makes an audience or a
+ * secret of digits a number, and rounds one past 2^53), and an object key ignores anything but a JSON object (an
+ * empty placeholder in a compose file, a typo), with a warning naming the variable.
  */
 export function applyEnv<T extends object>(settings: T, path: string, env: Record<string, string | undefined>): T {
   const target = settings as Record<string, unknown>
@@ -20,13 +23,10 @@ export function applyEnv<T extends object>(settings: T, path: string, env: Recor
     const value = raw === undefined ? undefined : destr(raw)
     if (isObject(target[key])) {
       if (isObject(value)) target[key] = { ...target[key], ...value }
-      else if (value !== undefined) {
-        target[key] = value
-        continue
-      }
+      else if (value !== undefined) console.warn(`[nuxt-gatekeeper] NUXT_${name} is not a JSON object (${JSON.stringify(raw)}): ignored, the built value stays`)
       applyEnv(target[key] as object, name, env)
     }
-    else if (value !== undefined) target[key] = value
+    else if (value !== undefined) target[key] = typeof target[key] === 'string' && typeof value !== 'object' ? raw : value
   }
   return settings
 }
