@@ -355,6 +355,9 @@ describe('local provider in Chromium', () => {
     expect(render.status).toBe(302)
     expect(render.headers.get('location')).toBe('/login?redirect=/profile')
     expect(await render.text()).not.toContain(user.email)
+    // The app's auth:error hook (enforce: 'pre', test/fixtures/local/app/plugins/error-header.server.ts) saw the
+    // failure of the start-up check and could read useAuth() there.
+    expect(render.headers.get('x-test-auth-error')).toBe('getSession:SERVER:loading')
     await page.reload()
     expect(new URL(page.url()).pathname).toBe('/login')
     expect(new URL(page.url()).searchParams.get('redirect')).toBe('/profile')

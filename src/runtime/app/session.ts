@@ -253,12 +253,18 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
 
 export type SessionManager = ReturnType<typeof createSession>
 
-/** Reports a failure to the `auth:error` hook and returns it as an AuthError (anything else is BAD_RESPONSE). */
+/**
+ * Reports a failure to the `auth:error` hook and returns it as an AuthError (anything else is BAD_RESPONSE). Never
+ * throws: a hook that throws is logged, and the failure is handled as without it (a check that threw here would
+ * reach no verdict, and the guard would let the page through while waiting for one).
+ */
 export function createReporter(nuxtApp: NuxtApp) {
   return async function report(error: unknown, operation: string): Promise<AuthError> {
     const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', `Unexpected failure in ${operation}`, { cause: error })
     if (import.meta.dev) logAuthErrorOnce(authError, operation)
-    await nuxtApp.callHook('auth:error', { error: authError, operation })
+    await nuxtApp.callHook('auth:error', { error: authError, operation }).catch((hookError: unknown) => {
+      console.error(`[nuxt-gatekeeper] an auth:error hook threw while ${operation} failed with ${authError.code}; the failure is handled as without it:`, hookError)
+    })
     return authError
   }
 }

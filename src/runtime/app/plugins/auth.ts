@@ -65,6 +65,8 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
     exposeManager(nuxtApp, manager)
     return firstCheck
   }
+  // Before the check: app code its hooks run (auth:error, auth:request) may call useAuth().
+  exposeManager(nuxtApp, manager)
   // The issuer's time as the server knows it travels with the page: the browser judges token expiry by it, not
   // by its own clock. Not in a page rendered once for many (prerendered, or cached by a route rule): its render
   // time is the build's or the cache's, and the browser would take the issuer's clock for behind by that age.
@@ -85,7 +87,6 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
   const checked = () => {
     store.checkedOnServer = store.machine.phase !== 'unknown'
     observeFromNow(store)
-    exposeManager(nuxtApp, manager)
   }
   // A page rendered for Nitro's cache holds nobody's verdict: it is served to everyone, and its render sees none of
   // the visitor's cookies (the browser checks, as for disableServerSideAuth).
