@@ -331,6 +331,21 @@ describe('useAuth (local provider)', () => {
     expect(useRouter().currentRoute.value.fullPath).toBe('/login?redirect=/stats')
   })
 
+  it('a callbackUrl naming the page on screen still gets the guard\'s decision (Vue Router runs no middleware for it)', async () => {
+    // Signed out on the protected page itself: the login page, not the protected page without a user.
+    await signedIn()
+    await useRouter().replace('/stats')
+    expect(useRouter().currentRoute.value.path).toBe('/stats')
+    await useAuth().signOut({ callbackUrl: '/stats' })
+    expect(useAuth().status.value).toBe('unauthenticated')
+    expect(useRouter().currentRoute.value.path).toBe('/login')
+    // Signed in on the guest-only login page with it as the target: on to where signed-in users go.
+    await useRouter().replace('/login')
+    await useAuth().signIn({ email: USER.email, password: 'right' }, { callbackUrl: '/login' })
+    expect(useAuth().status.value).toBe('authenticated')
+    expect(useRouter().currentRoute.value.path).not.toBe('/login')
+  })
+
   it('lets auth:request hooks add headers', async () => {
     const seen: string[] = []
     const unhook = useNuxtApp().hook('auth:request', (context) => {

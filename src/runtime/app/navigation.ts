@@ -142,10 +142,15 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
    * Goes to a sanitised target (full page load for an allow-listed other origin). A push, as the incumbent
    * does: Vue Router's replace() re-encodes the query from its parsed form (`%2F` → `/`), push() keeps the
    * target as written. In the app's context: callers get here after awaiting the backend, and during SSR
-   * navigateTo finds the render's app only through it.
+   * navigateTo finds the render's app only through it. A target that is the page already on screen (a sign-out
+   * whose callbackUrl is this protected page) is no navigation for Vue Router, and no middleware runs: the guard
+   * then decides for this page, as after any verdict.
    */
   async function go(target: { url: string, external: boolean }) {
-    return await nuxtApp.runWithContext(() => navigateTo(target.url, { external: target.external }))
+    const before = router.currentRoute.value
+    const result = await nuxtApp.runWithContext(() => navigateTo(target.url, { external: target.external }))
+    if (import.meta.client && !target.external && router.currentRoute.value === before) await enforceGuard()
+    return result
   }
 
   function isLogin(route: RouteLike): boolean {
