@@ -50,9 +50,10 @@ function backend({ ttlSeconds, issuerSkewMs = 0, withIat = true, refusals = [] }
   return { strategy, mint, issuerNow, calls: () => calls }
 }
 
-function appTokens(): AppTokens {
+function appTokens(maxCookieBytes?: number): AppTokens {
   const jar = new Map<string, string>()
   const memoryJar: CookieJar = {
+    maxCookieBytes,
     read: name => jar.get(name) ?? null,
     write: (c, value) => (value === null ? jar.delete(c.name) : jar.set(c.name, value)),
   }
@@ -96,8 +97,8 @@ function fakeStore() {
 }
 
 /** A tab: refresher + timers, as the plugin wires them. */
-async function openTab(server: ReturnType<typeof backend>, { observeServerTime = true, onSignOut = () => {}, onRefreshed = () => {} } = {}) {
-  const tokens = appTokens()
+async function openTab(server: ReturnType<typeof backend>, { observeServerTime = true, onSignOut = () => {}, onRefreshed = () => {}, maxCookieBytes = undefined as number | undefined } = {}) {
+  const tokens = appTokens(maxCookieBytes)
   tokens.write({ token: server.mint(), refreshToken: 'r0' })
   const clock = createIssuerClock()
   // The server's render time, as the page payload carries it.
@@ -244,6 +245,26 @@ describe('refresher and expiry timer', () => {
     await runFor(60_000)
     expect(server.calls()).toBe(2)
     tab.stop()
+  })
+
+  it('an answer the jar cannot hold (a cookie over the browser\'s 4096 bytes) is a failure, reported and backed off: no storm', async () => {
+    const server = backend({ ttlSeconds: 2 })
+    const tab = await openTab(server, { maxCookieBytes: 4096 })
+    let calls = 0
+    // From now on the backend's tokens carry a claim too big for a cookie.
+    server.strategy.refresh = async () => {
+      calls += 1
+      return { token: `${server.mint()}${'x'.repeat(5000)}`, refreshToken: `big${calls}` }
+    }
+    await runFor(3000)
+    tab.stop()
+    // Backoff: 1 s, then 2 s, after the first attempt (at most a handful of attempts in 3 s, not one per timer tick).
+    expect(calls).toBeGreaterThan(0)
+    expect(calls).toBeLessThanOrEqual(3)
+    expect(tab.store.machine.activity).toBeNull()
+    expect(tab.store.machine.error).toBe('BAD_RESPONSE')
+    // The tokens held stay (nobody signed out by a failure of this browser's jar).
+    expect(tab.tokens.refreshToken()).toBe('r0')
   })
 
   it('stopping the checks leaves no timer and no listener behind', async () => {

@@ -145,8 +145,14 @@ export function createRefresher(deps: RefresherDeps) {
         deps.store.dispatch({ type: 'SETTLE', epoch })
         return settled(tokens.refreshToken() ? 'adopted' : 'skipped')
       }
-      // Rotation: a new refresh token replaces the spent one, always; written before the lock is released.
-      tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
+      // Rotation: a new refresh token replaces the spent one, always; written before the lock is released. An
+      // answer the jar cannot hold (a cookie over the browser's size) is this refresh's failure: reported, backed off.
+      try {
+        tokens.write({ token: result.token || null, refreshToken: result.refreshToken || undefined })
+      }
+      catch (error) {
+        return () => fail(error, refreshToken, epoch)
+      }
     }
     lastSuccess.set(Date.now())
     // The new token's `iat` corrects this browser's estimate of the issuer's clock (stored ones: read it back).
