@@ -187,7 +187,7 @@ export default defineNuxtModule<ModuleOptions>({
           // An explicit refresh() where the page cannot reach the refresh token: the relay route spends it.
           refreshes && !browserRefreshes ? `export { createServerHeldRefresh } from ${serverHeld}` : 'export const createServerHeldRefresh = null',
           browserRefreshes ? `export { withTokenLock } from ${lock}` : 'export const withTokenLock = task => task()',
-          appHasPinia() ? `export { authPiniaStore as authStore } from ${store}` : 'export const authStore = (_nuxtApp, _fields, state) => state',
+          appHasPinia() ? `export { authPiniaStore as authStore } from ${store}` : `export { plainAuthStore as authStore } from ${JSON.stringify(resolver.resolve(runtimeDir, 'app/state'))}`,
           '',
         ].join('\n')
       },

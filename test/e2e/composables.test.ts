@@ -43,7 +43,7 @@ async function jar(page: Page) {
 }
 
 describe('composables in the browser', () => {
-  it('signUp signs in afterwards, and with preventLoginFlow (both argument forms) does not', async () => {
+  it('signUp signs in afterwards, and with preventLoginFlow (both argument forms, and null options) does not', async () => {
     const session = await openSession(browser(), baseURL)
     session.expectFailedRequest(/status of 409/)
     const { page } = session
@@ -55,7 +55,9 @@ describe('composables in the browser', () => {
     // The 0.x form: signUp(credentials, signInOptions, { preventLoginFlow: true }).
     const quieter = newUser()
     expect(await lab.signUp(page, quieter, {}, { preventLoginFlow: true })).toMatchObject({ ok: true })
-    expect(await backend.count('POST /api/auth/register')).toBe(2)
+    // `null` for "no sign-in options" (JavaScript callers reaching the third argument).
+    expect(await lab.signUp(page, newUser(), null, { preventLoginFlow: true })).toMatchObject({ ok: true })
+    expect(await backend.count('POST /api/auth/register')).toBe(3)
     expect(await backend.count('POST /api/auth/login')).toBe(0)
     expect((await lab.state(page)).status).toBe('unauthenticated')
     expect((await jar(page))['auth.token']).toBeUndefined()

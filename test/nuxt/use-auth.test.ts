@@ -1,7 +1,7 @@
 import { registerEndpoint } from '@nuxt/test-utils/runtime'
 import { createError, readBody, setResponseStatus, type H3Event } from 'h3'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { isReadonly, watch } from 'vue'
+import { isReactive, isReadonly, nextTick, toRefs, watch } from 'vue'
 import { abortNavigation, navigateTo, useAuth, useAuthFetch, useAuthState, useNuxtApp, useRouter } from '#imports'
 import { AuthError, defineAbility } from '#auth'
 import type { AuthManager } from '../../src/runtime/app/manager'
@@ -367,6 +367,25 @@ describe('useAuth (local provider)', () => {
     useAuthState().store.data = { ...USER, name: 'Changed' }
     expect(useAuth().data.value).toMatchObject({ name: 'Changed' })
     expect(useAuthState().store.status).toBe('authenticated')
+  })
+
+  it('without Pinia, useAuthState().store is reactive with the state\'s fields as its keys: watch, toRefs and spreading work', async () => {
+    const { store } = useAuthState()
+    expect(useAuthState().store).toBe(store)
+    expect(isReactive(store)).toBe(true)
+    expect(Object.keys(store)).toEqual(expect.arrayContaining(['machine', 'data', 'lastRefreshedAt', 'status', 'loading']))
+    expect(Object.keys(store)).not.toContain('target')
+    const seen: string[] = []
+    const stop = watch(store, () => seen.push(store.status), { deep: true })
+    const { status, data } = toRefs(store)
+    await signedIn()
+    await nextTick()
+    stop()
+    expect(seen).not.toEqual([])
+    expect(seen.at(-1)).toBe('authenticated')
+    expect(status.value).toBe('authenticated')
+    expect(data.value).toMatchObject({ email: USER.email })
+    expect({ ...store }).toMatchObject({ status: 'authenticated', data: { email: USER.email } })
   })
 })
 

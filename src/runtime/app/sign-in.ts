@@ -95,7 +95,10 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
    * `signUp(credentials, signInOptions?, signUpOptions?)`, and the incumbent's 1.x form
    * `signUp(credentials, { preventLoginFlow })`.
    */
-  async function signUp(credentials: Record<string, unknown>, signInOptions: SecondarySignInOptions & SignUpOptions = {}, signUpOptions: SignUpOptions = {}) {
+  async function signUp(credentials: Record<string, unknown>, signInOptionsGiven?: SecondarySignInOptions & SignUpOptions | null, signUpOptionsGiven?: SignUpOptions | null) {
+    // `null` as well as `undefined`: callers pass `null` for "none" to reach the third argument.
+    const signInOptions = signInOptionsGiven ?? {}
+    const signUpOptions = signUpOptionsGiven ?? {}
     if (!strategy.signUp) throw await report(new AuthError('NOT_SUPPORTED', 'This provider has no signUp'), 'signUp')
     store.dispatch({ type: 'START', activity: 'signingUp' })
     const epoch = store.machine.epoch

@@ -167,6 +167,25 @@ class AuthStateView implements AuthState {
   }
 }
 
+const plainStores = new WeakMap<AuthStateFields, AuthState>()
+
+/**
+ * `useAuthState().store` in apps without Pinia: the Pinia store's shape over the same state, as a reactive object
+ * whose fields and getters are its own enumerable keys (so `watch(store)`, `toRefs(store)` and spreading see the
+ * fields, not the view's internals). One per app.
+ */
+export function plainAuthStore(_nuxtApp: unknown, fields: AuthStateFields, state: AuthState): AuthState {
+  let store = plainStores.get(fields)
+  if (store) return store
+  const facade = { dispatch: (event: AuthEvent) => state.dispatch(event) } as Record<string, unknown>
+  for (const key of Object.keys(initialAuthState()) as Array<keyof AuthStateFields>) {
+    Object.defineProperty(facade, key, { enumerable: true, get: () => state[key], set: (value) => { (state as unknown as Record<string, unknown>)[key] = value } })
+  }
+  for (const key of ['status', 'loading'] as const) Object.defineProperty(facade, key, { enumerable: true, get: () => state[key] })
+  plainStores.set(fields, store = reactive(facade) as unknown as AuthState)
+  return store
+}
+
 export function createAuthState(fields: AuthStateFields): AuthState {
   return new AuthStateView(fields)
 }
