@@ -92,6 +92,25 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     await session.assertClean()
   })
 
+  it('refresh() after checks that reached no verdict resolves with the session it then finds, not null', async () => {
+    const { user, tokens } = await signedIn()
+    await backend.fault('/api/auth/refresh', '502')
+    const session = await openSession(browser(), baseURL)
+    session.expectFailedRequest(/status of 502/)
+    await session.context.addCookies([{ name: 'auth.refresh-token', value: tokens.refreshToken, url: baseURL }])
+    const { page } = session
+    // A public page: the server's refresh failed (no verdict), and so does the browser's.
+    await page.goto('/lab')
+    await waitForHydration(page)
+    await expect.poll(() => backend.count(REFRESH)).toBeGreaterThanOrEqual(2)
+    expect(await text(page, 'lab-status')).toBe('loading')
+    await backend.fault('/api/auth/refresh', 'none')
+    const outcome = await page.evaluate(() => (window as never as { __lab: { refresh: () => Promise<{ ok: boolean, value?: { email?: string } }> } }).__lab.refresh())
+    expect(outcome).toMatchObject({ ok: true, value: { email: user.email } })
+    await expect.poll(() => text(page, 'lab-status')).toBe('authenticated')
+    await session.assertClean()
+  })
+
   it('a reload with an expired access token refreshes once on the server and sets both cookies', async () => {
     const { user, tokens } = await signedIn()
     const session = await openSession(browser(), baseURL)

@@ -206,7 +206,8 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       const route = refreshRoute()
       if (route === 'tab') {
         await refresher()!.refresh()
-        return store.data ?? null
+        // No verdict yet (the checks before failed): the refresh's own check (session.afterRefresh) gives it.
+        return store.machine.phase === 'unknown' ? await session.getSession() : store.data ?? null
       }
       return await (route === 'server' ? serverHeldRefresh()!.refresh(() => askSession(options)) : askSession(options))
     },
