@@ -171,6 +171,8 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       if (answersSetCookies) asking = answer.catch(() => {})
       return await answer as Session | null
     }
+    // A refresh's failure that the refresher reported already; a verdict is this check's too, and reported as its own.
+    let reportedByRefresher: unknown
     try {
       let session: Session | null
       try {
@@ -179,7 +181,10 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       catch (error) {
         // With a refresh token, a 401 is a reason to refresh and ask once more, not yet a verdict.
         if (!(renewer && tokens.refreshToken() && isAuthError(error) && error.code === 'UNAUTHORIZED') || stale()) throw error
-        await renewer.refreshAfterUnauthorized(checkedToken)
+        await renewer.refreshAfterUnauthorized(checkedToken).catch((refreshError: unknown) => {
+          if (isAuthError(refreshError) && !refreshError.isVerdict) reportedByRefresher = refreshError
+          throw refreshError
+        })
         if (store.machine.epoch !== epoch) return store.data ?? null
         checkedToken = tokens.token()
         session = await loadSession()
@@ -195,7 +200,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       return session
     }
     catch (error) {
-      const authError = await report(error, 'getSession')
+      const authError = error === reportedByRefresher ? error as AuthError : await report(error, 'getSession')
       if (stale()) return await overtaken()
       if (authError.isVerdict) {
         // Declined, as above: asked about the tokens held now.
