@@ -270,11 +270,11 @@ describe('module setup', () => {
   })
 
   it.each([
-    ['local, no Pinia', [modulePath], { provider: { type: 'local' } }, { tokens: 'app/tokens', refresher: 'null', lock: 'task => task()', store: 'state => state' }],
+    ['local, no Pinia', [modulePath], { provider: { type: 'local' } }, { tokens: 'app/tokens', refresher: 'null', lock: 'task => task()', store: 'plainAuthStore as authStore' }],
     ['refresh with a server, @pinia/nuxt', ['@pinia/nuxt', modulePath], { provider: { type: 'local', refresh: { isEnabled: true } } }, { tokens: 'app/tokens', refresher: 'refresher', lock: 'export { withTokenLock }', store: 'authPiniaStore' }],
-    ['refresh, httpOnly cookies', [modulePath], { provider: { type: 'local', token: { httpOnlyCookieAttribute: true }, refresh: { isEnabled: true, token: { httpOnlyCookieAttribute: true } } } }, { tokens: 'app/tokens', refresher: 'import.meta.server ? refresher : null', lock: 'task => task()', store: 'state => state' }],
+    ['refresh, httpOnly cookies', [modulePath], { provider: { type: 'local', token: { httpOnlyCookieAttribute: true }, refresh: { isEnabled: true, token: { httpOnlyCookieAttribute: true } } } }, { tokens: 'app/tokens', refresher: 'import.meta.server ? refresher : null', lock: 'task => task()', store: 'plainAuthStore as authStore' }],
     // Auth.js keeps its session in cookies of its own: no token store, no refresher, no lock.
-    ['authjs', [modulePath], { provider: { type: 'authjs' } }, { tokens: 'app/no-tokens', refresher: 'null', lock: 'task => task()', store: 'state => state' }],
+    ['authjs', [modulePath], { provider: { type: 'authjs' } }, { tokens: 'app/no-tokens', refresher: 'null', lock: 'task => task()', store: 'plainAuthStore as authStore' }],
   ])('generates only the app-layer features the configuration needs (%s)', async (_name, modules, auth, wanted) => {
     const nuxt = await load({ modules, auth })
     try {
@@ -283,7 +283,7 @@ describe('module setup', () => {
       expect(source).toMatch(new RegExp(`export \\{ createAppTokens \\} from ".*/${wanted.tokens}"`))
       expect(source).toContain(`export const createRefresher = ${wanted.refresher}`)
       expect(source).toContain(wanted.lock)
-      expect(source.replace('(_nuxtApp, _fields, state)', 'state')).toContain(wanted.store)
+      expect(source).toContain(wanted.store)
       // What is not configured is not even imported, so the bundler has nothing to drop.
       if (wanted.tokens === 'app/no-tokens') expect(source).not.toContain('app/tokens"')
       if (wanted.refresher === 'null') expect(source).not.toContain('app/refresher')
