@@ -267,9 +267,12 @@ export function createReporter(nuxtApp: NuxtApp) {
   return async function report(error: unknown, operation: string): Promise<AuthError> {
     const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', `Unexpected failure in ${operation}`, { cause: error })
     if (import.meta.dev) logAuthErrorOnce(authError, operation)
-    await nuxtApp.callHook('auth:error', { error: authError, operation }).catch((hookError: unknown) => {
+    try {
+      await nuxtApp.callHook('auth:error', { error: authError, operation })
+    }
+    catch (hookError) {
       console.error(`[nuxt-gatekeeper] an auth:error hook threw while ${operation} failed with ${authError.code}; the failure is handled as without it:`, hookError)
-    })
+    }
     return authError
   }
 }
