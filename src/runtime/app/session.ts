@@ -171,8 +171,6 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       if (answersSetCookies) asking = answer.catch(() => {})
       return await answer as Session | null
     }
-    // A refresh's failure that the refresher reported already; a verdict is this check's too, and reported as its own.
-    let reportedByRefresher: unknown
     try {
       let session: Session | null
       try {
@@ -181,10 +179,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       catch (error) {
         // With a refresh token, a 401 is a reason to refresh and ask once more, not yet a verdict.
         if (!(renewer && tokens.refreshToken() && isAuthError(error) && error.code === 'UNAUTHORIZED') || stale()) throw error
-        await renewer.refreshAfterUnauthorized(checkedToken).catch((refreshError: unknown) => {
-          if (isAuthError(refreshError) && !refreshError.isVerdict) reportedByRefresher = refreshError
-          throw refreshError
-        })
+        await renewer.refreshAfterUnauthorized(checkedToken)
         if (store.machine.epoch !== epoch) return store.data ?? null
         checkedToken = tokens.token()
         session = await loadSession()
@@ -200,7 +195,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       return session
     }
     catch (error) {
-      const authError = error === reportedByRefresher ? error as AuthError : await report(error, 'getSession')
+      const authError = await report(error, 'getSession')
       if (stale()) return await overtaken()
       if (authError.isVerdict) {
         // Declined, as above: asked about the tokens held now.
