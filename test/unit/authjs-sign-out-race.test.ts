@@ -1,6 +1,6 @@
 // A session check and a sign-out at the same time, against the real Auth.js (@auth/core) in process. Auth.js renews
-// its session cookie with every answer to GET /session: a check answered after the sign-out's answer would set the
-// cookie again, and the next page load would be signed in. The check on window focus starts just before the click on
+// its session cookie with every answer to GET /session: a check answered after the sign-out's answer sets the
+// cookie again, and the next page load would be signed in, unless Auth.js hears of the sign-out once more. The check on window focus starts just before the click on
 // "Sign out" that focused the window, so this is the common case, not a corner.
 import { Auth, type AuthConfig } from '@auth/core'
 import Credentials from '@auth/core/providers/credentials'
@@ -81,32 +81,50 @@ function holdSessionAnswers() {
 }
 
 describe('a sign-out while a session check is asked (Auth.js)', () => {
-  it('a check in flight when the user signs out does not bring the session cookie back', async () => {
+  it('a check in flight when the user signs out, answered after the sign-out, does not bring the session back', async () => {
     const tab = await signedInTab()
     expect(tab.cookies.get('authjs.session-token')).toBeTruthy()
     const release = holdSessionAnswers()
     const check = tab.session.getSession() // the check on window focus
     await vi.waitFor(() => expect(tab.sent.at(-1)).toBe('/session'))
-    const signOut = tab.session.endSession('user', { callBackend: true }) // the click on "Sign out"
-    release()
-    await Promise.all([check, signOut])
-    expect(tab.store.machine.phase).toBe('unauthenticated')
-    // The sign-out's answer came last: Auth.js's cookie stays cleared, and the next page load finds nobody.
+    await tab.session.endSession('user', { callBackend: true }) // the click on "Sign out", answered first
     expect(tab.cookies.get('authjs.session-token')).toBe('')
+    release()
+    await check
+    expect(tab.store.machine.phase).toBe('unauthenticated')
+    // The check's late answer set the cookie again; Auth.js is told of the sign-out once more, and the next page
+    // load finds nobody.
+    await vi.waitFor(() => expect(tab.sent.filter(path => path === '/signout')).toHaveLength(2))
+    await vi.waitFor(() => expect(tab.cookies.get('authjs.session-token')).toBe(''))
     expect(await strategy.getSession(tab.ctx)).toBeNull()
   })
 
-  it('a check asked while the sign-out is under way waits for it, and finds nobody', async () => {
+  it('a check answered before the sign-out\'s costs no second sign-out', async () => {
     const tab = await signedInTab()
-    const release = holdSessionAnswers()
-    const signOut = tab.session.endSession('user', { callBackend: true })
     const check = tab.session.getSession()
-    // Answered late, had it gone out beside the sign-out: after the sign-out's answer.
-    await signOut
-    release()
-    await expect(check).resolves.toBeNull()
-    expect(tab.store.machine.phase).toBe('unauthenticated')
+    await check
+    await tab.session.endSession('user', { callBackend: true })
+    expect(tab.sent.filter(path => path === '/signout')).toHaveLength(1)
     expect(tab.cookies.get('authjs.session-token')).toBe('')
-    expect(tab.sent.filter(path => path === '/session')).toHaveLength(1)
+  })
+
+  it('app code that signs out from a hook of the check\'s own request (auth:response) does not wait forever', async () => {
+    const tab = await signedInTab()
+    const request = tab.ctx.request.bind(tab.ctx)
+    let signedOutFromHook: Promise<boolean> | undefined
+    // As `nuxtApp.hook('auth:response', async ({ endpoint }) => { if (endpoint === 'getSession') await signOut() })`.
+    tab.ctx.request = (async (endpoint: { path: string }, ...rest: unknown[]) => {
+      const answer = await (request as (...args: unknown[]) => Promise<unknown>)(endpoint, ...rest)
+      if (endpoint.path === '/session' && !signedOutFromHook) await (signedOutFromHook = tab.session.endSession('user', { callBackend: true }))
+      return answer
+    }) as typeof tab.ctx.request
+    const settled = await Promise.race([
+      tab.session.getSession().then(() => 'settled'),
+      new Promise(resolve => setTimeout(resolve, 2000, 'still waiting')),
+    ])
+    expect(settled).toBe('settled')
+    expect(await signedOutFromHook).toBe(true)
+    await vi.waitFor(() => expect(tab.cookies.get('authjs.session-token')).toBe(''))
+    expect(tab.store.machine.phase).toBe('unauthenticated')
   })
 })

@@ -35,12 +35,19 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
   const { nuxtApp, store, tokens, strategy, navigation, tabs, report } = parts
   const flights = createSingleFlight()
   // Where page scripts cannot read the session's cookies, a check's answer sets them: Auth.js renews its session
-  // cookie with every answer, the server renews httpOnly tokens as it answers. Landing after a sign-out's answer, it
-  // would set them again (the session back at the next page load). So a backend sign-out waits for the check's
-  // request in flight (`asking`), and a check asked for meanwhile waits for the sign-out (`signingOut`).
+  // cookie with every answer, the server renews httpOnly tokens as it answers. One that lands after a backend
+  // sign-out's answer sets them again (the session back at the next page load), so the backend hears of the sign-out
+  // once more then. Neither waits for the other: app code in a request's hooks may sign out, or check.
   const answersSetCookies = !(tokens.kept && tokens.readable)
-  let asking: Promise<unknown> | undefined
-  let signingOut: Promise<void> | undefined
+  // Backend sign-outs answered so far here, and the epoch the last one left.
+  let backendSignOuts = 0
+  let signedOutEpoch = -1
+
+  /** After a check's answer that landed after a sign-out's: the backend ends what that answer set, while the sign-out stands. */
+  async function signOutAgain() {
+    if (store.machine.phase !== 'unauthenticated' || store.machine.epoch !== signedOutEpoch) return
+    await strategy.signOut(parts.context()).catch(() => {})
+  }
 
   function applySession(session: Session) {
     store.data = session
@@ -75,16 +82,13 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       store.data = null
       store.lastRefreshedAt = undefined
       store.dispatch({ type: 'SIGNED_OUT' })
+      if (callBackend && answersSetCookies) {
+        backendSignOuts++
+        signedOutEpoch = store.machine.epoch
+      }
     }
     // 'other-tab' only follows what that tab did: it writes nothing.
-    if (reason === 'other-tab') await finish()
-    else if (!callBackend || !answersSetCookies) await withTokenLock(finish)
-    else {
-      const ending = signingOut = Promise.resolve(asking).then(() => withTokenLock(finish))
-      await ending.finally(() => {
-        if (signingOut === ending) signingOut = undefined
-      })
-    }
+    await (reason === 'other-tab' ? finish() : withTokenLock(finish))
     if (!ended) return false
     if (backendError !== undefined) await report(backendError, 'signOut')
     if (reason !== 'other-tab') tabs.post({ type: 'signed-out' })
@@ -112,7 +116,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
    */
   function getSession({ force = true }: Pick<GetSessionOptions, 'force'> = {}): Promise<Session | null> {
     if (!force && store.machine.phase !== 'unknown') return Promise.resolve(store.data ?? null)
-    return flights.run('session', () => signingOut ? signingOut.then(() => check(0), () => check(0)) : check(0))
+    return flights.run('session', () => check(0))
   }
 
   /** Another tab may rotate or replace the token while a check asks about it: then it asks again, this many times at most. */
@@ -165,11 +169,16 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     }
     // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
     const loadSession = async () => {
-      const answer = import.meta.server && checkedToken && serverLookup
-        ? serverLookup(checkedToken, () => strategy.getSession(parts.context()))
-        : strategy.getSession(parts.context())
-      if (answersSetCookies) asking = answer.catch(() => {})
-      return await answer as Session | null
+      const signOutsBefore = backendSignOuts
+      try {
+        return (import.meta.server && checkedToken && serverLookup
+          ? await serverLookup(checkedToken, () => strategy.getSession(parts.context()))
+          : await strategy.getSession(parts.context())) as Session | null
+      }
+      finally {
+        // Not awaited: the check's callers (and app code in the sign-out's request hooks) must not wait on it.
+        if (backendSignOuts !== signOutsBefore) void signOutAgain()
+      }
     }
     try {
       let session: Session | null
