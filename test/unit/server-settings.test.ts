@@ -41,15 +41,21 @@ describe('server settings from the environment (Nitro\'s rule for runtimeConfig.
     expect(result.maxBodyBytes).toBe(10)
   })
 
-  it('a string setting keeps the variable\'s text: digits stay an audience or a secret (destr would make a number, rounded past 2^53)', () => {
+  it('a text or list setting keeps the variable\'s text where destr reads a number or a boolean: digits stay an audience or a secret', () => {
     const result = applyEnv(settings(), 'AUTH', {
-      NUXT_AUTH_JWT_VERIFICATION_AUDIENCE: '1234567890123456789',
-      NUXT_AUTH_JWT_VERIFICATION_SECRET: '12345678901234567890123456789012',
+      NUXT_AUTH_JWT_VERIFICATION_AUDIENCE: '1234567890',
+      NUXT_AUTH_JWT_VERIFICATION_SECRET: '0012345',
       NUXT_AUTH_JWT_VERIFICATION_TYP: 'true',
     })
-    expect(result.jwtVerification).toMatchObject({ audience: '1234567890123456789', secret: '12345678901234567890123456789012', typ: 'true' })
-    // A JSON list is still a list.
+    expect(result.jwtVerification).toMatchObject({ audience: '1234567890', secret: '0012345', typ: 'true' })
+    // Built as a list: the same.
+    const listed = { ...settings(), jwtVerification: { ...settings().jwtVerification, audience: ['api'] } }
+    expect(applyEnv(listed, 'AUTH', { NUXT_AUTH_JWT_VERIFICATION_AUDIENCE: '1234567' }).jwtVerification.audience).toBe('1234567')
+    // A JSON list is still a list, and a JSON string loses its quotes (the workaround for Nitro's rule keeps working).
     expect(applyEnv(settings(), 'AUTH', { NUXT_AUTH_JWT_VERIFICATION_AUDIENCE: '["app-1","app-2"]' }).jwtVerification.audience).toEqual(['app-1', 'app-2'])
+    expect(applyEnv(settings(), 'AUTH', { NUXT_AUTH_JWT_VERIFICATION_SECRET: '"s3cret"' }).jwtVerification.secret).toBe('s3cret')
+    // Numbers stay numbers.
+    expect(applyEnv(settings(), 'AUTH', { NUXT_AUTH_MAX_BODY_BYTES: '2048' }).maxBodyBytes).toBe(2048)
   })
 
   it('an object setting ignores a variable that is no JSON object (an empty placeholder), and says so', () => {

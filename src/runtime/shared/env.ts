@@ -7,12 +7,15 @@ import { destr } from 'destr'
 const envName = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
+/** A setting of text, or a list of texts (`audience`), whose variable keeps its text where destr would read a number. */
+const takesText = (built: unknown) => typeof built === 'string' || Array.isArray(built)
+
 /**
  * `settings` (changed in place) with every key the environment sets under `path`, by Nitro's rule for runtimeConfig:
  * each key's path in SNAKE_CASE after `NITRO_` or `NUXT_` (`PUBLIC_AUTH` + `baseURL` → `NUXT_PUBLIC_AUTH_BASE_URL`),
  * values parsed with destr, an object key taking a JSON object. Two exceptions, where Nitro's rule loses the value:
- * a string key keeps the variable's text unless it holds JSON of a list or an object (destr makes an audience or a
- * secret of digits a number, and rounds one past 2^53), and an object key ignores anything but a JSON object (an
+ * a text or list key keeps the variable's text where destr reads a number or a boolean (an audience or a secret of
+ * digits; a JSON string or list is still read as one), and an object key ignores anything but a JSON object (an
  * empty placeholder in a compose file, a typo), with a warning naming the variable.
  */
 export function applyEnv<T extends object>(settings: T, path: string, env: Record<string, string | undefined>): T {
@@ -26,7 +29,7 @@ export function applyEnv<T extends object>(settings: T, path: string, env: Recor
       else if (value !== undefined) console.warn(`[nuxt-gatekeeper] NUXT_${name} is not a JSON object (${JSON.stringify(raw)}): ignored, the built value stays`)
       applyEnv(target[key] as object, name, env)
     }
-    else if (value !== undefined) target[key] = typeof target[key] === 'string' && typeof value !== 'object' ? raw : value
+    else if (value !== undefined) target[key] = takesText(target[key]) && (typeof value === 'number' || typeof value === 'boolean') ? raw : value
   }
   return settings
 }
