@@ -79,14 +79,14 @@ export default defineClientStrategy<AuthjsRuntimeOptions>({
       // No provider named: Auth.js's own page lists them all.
       return { redirect: withQuery(ctx.url('/signin'), callbackUrl ? { callbackUrl } : {}) }
     }
-    if (import.meta.server && providerId === ctx.options.defaultProvider) {
-      // A render (an app's route middleware) cannot post for the visitor: the CSRF cookie Auth.js issues now is not in
-      // the request it received, and a first visit has none. The browser starts it, as the guard's redirect does
-      // (server/start-sign-in.ts: the provider, or Auth.js's page for one that needs input).
-      return { redirect: withQuery(ctx.url(defaultSignInPath(providerId)), callbackUrl ? { callbackUrl } : {}) }
-    }
     const provider = (await providers(ctx))[providerId]
     if (!provider) throw ctx.error('BAD_REQUEST', `Auth.js has no provider "${providerId}" (see GET ${ctx.url('/providers')})`)
+    if (import.meta.server && providerId === ctx.options.defaultProvider && (provider.type === 'oauth' || provider.type === 'oidc')) {
+      // A render (an app's route middleware) cannot post for the visitor: the CSRF cookie Auth.js issues now is not in
+      // the request it received, and a first visit has none. The browser starts it, as the guard's redirect does
+      // (server/start-sign-in.ts; the callbackUrl goes along, authorization parameters do not).
+      return { redirect: withQuery(ctx.url(defaultSignInPath(providerId)), callbackUrl ? { callbackUrl } : {}) }
+    }
     const isCredentials = provider.type === 'credentials'
     const body = await ctx.request<{ url?: unknown }>(
       { path: `/${isCredentials ? 'callback' : 'signin'}/${encodeURIComponent(providerId)}`, method: 'post' },

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { parsePointer, readPointer, writePointer } from '../../src/runtime/core/pointer'
-import { withoutPointer } from '../../src/runtime/core/pointer-removal'
+import { withoutPointer, withoutTokens } from '../../src/runtime/core/pointer-removal'
 
 // RFC 6901, with the @sidebase/nuxt-auth convention that `/` (like ``) means the whole document.
 
@@ -151,5 +151,14 @@ describe('withoutPointer', () => {
     expect(withoutPointer('a bare token', '/token')).toBe('a bare token')
     expect(withoutPointer('a bare token', '/')).toBeNull()
     expect(withoutPointer(null, '/token')).toBeNull()
+  })
+})
+
+describe('withoutTokens (the relayed sign-up answer)', () => {
+  it('takes out what the sign-in answer\'s pointers point at; a whole-answer pointer only an answer that is text', () => {
+    expect(withoutTokens({ token: 't', refresh: { token: 'r' }, user: 'ada' }, ['/token', '/refresh/token'])).toEqual({ refresh: {}, user: 'ada' })
+    // '/': the sign-in answer is the token itself. A sign-up answer that is an object is the sign-up's own.
+    expect(withoutTokens({ id: 7, email: 'ada@example.test' }, ['/'])).toEqual({ id: 7, email: 'ada@example.test' })
+    expect(withoutTokens('eyJ.a.token', ['/'])).toBeNull()
   })
 })

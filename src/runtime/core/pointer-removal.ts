@@ -1,4 +1,4 @@
-import { parsePointer } from './pointer'
+import { parsePointer, pointsToWhole } from './pointer'
 
 // A file of its own: only sign-in (a lazy chunk in the browser) and the server's relay routes take tokens out of an
 // answer, and a function in ./pointer would ride in the chunk every page loads first, with readPointer.
@@ -23,4 +23,12 @@ function withoutKeys(document: unknown, keys: string[]): unknown {
   }
   if (rest.length === 0) return Object.fromEntries(Object.entries(document).filter(([name]) => name !== key))
   return { ...document, [key]: withoutKeys((document as Record<string, unknown>)[key], rest) }
+}
+
+/**
+ * A sign-up answer without what the sign-in answer's token pointers point at. A pointer to the whole answer ('/':
+ * the sign-in answer is the token itself) takes an answer that is text; an object is the sign-up's own answer.
+ */
+export function withoutTokens(answer: unknown, tokenPointers: string[]): unknown {
+  return tokenPointers.reduce((rest, pointer) => pointsToWhole(pointer) && typeof rest !== 'string' ? rest : withoutPointer(rest, pointer), answer)
 }

@@ -1,5 +1,5 @@
 import { AuthError } from '../../core'
-import { withoutPointer } from '../../core/pointer-removal'
+import { withoutTokens } from '../../core/pointer-removal'
 import { credentialsError } from '../../shared/sign-in'
 import { serverSettings } from '../../shared/server-settings'
 import { readJsonWithin } from '../body'
@@ -21,6 +21,5 @@ export default defineRelayRoute(async (event) => {
   }
   // A backend that signs in at sign-up answers with tokens: page scripts never get one (signing in is the browser's
   // next call, which keeps them in httpOnly cookies).
-  for (const pointer of serverSettings().tokenPointers) response = withoutPointer(response, pointer)
-  return { response }
+  return { response: withoutTokens(response, serverSettings().tokenPointers) }
 })
