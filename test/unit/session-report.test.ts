@@ -66,7 +66,7 @@ describe('a throwing auth:error hook', () => {
     const decision = decideGuard({ meta: true, protectByDefault: false, status: store.status, hasToken: tokens.token() !== null, checkFailed: store.machine.checkFailed, isLoginPage: false, isNotFound: false, allow404WithoutAuth: true })
     expect(decision.action).not.toBe('wait')
     expect(decision.action).not.toBe('allow')
-    expect(logged).toHaveBeenCalledWith(expect.stringContaining('an auth:error hook threw'), expect.any(TypeError))
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('auth:error hook threw'), expect.any(TypeError))
     logged.mockRestore()
   })
 })

@@ -275,7 +275,7 @@ export function createReporter(nuxtApp: NuxtApp) {
       await nuxtApp.callHook('auth:error', { error: authError, operation })
     }
     catch (hookError) {
-      console.error(`[nuxt-gatekeeper] an auth:error hook threw while ${operation} failed with ${authError.code}; the failure is handled as without it:`, hookError)
+      console.error(`[nuxt-gatekeeper] auth:error hook threw (${operation}, ${authError.code})`, hookError)
     }
     return authError
   }

@@ -176,13 +176,13 @@ const plainStores = new WeakMap<AuthStateFields, AuthState>()
  */
 export function plainAuthStore(_nuxtApp: unknown, fields: AuthStateFields, state: AuthState): AuthState {
   let store = plainStores.get(fields)
-  if (store) return store
-  const facade = { dispatch: (event: AuthEvent) => state.dispatch(event) } as Record<string, unknown>
-  for (const key of Object.keys(initialAuthState()) as Array<keyof AuthStateFields>) {
-    Object.defineProperty(facade, key, { enumerable: true, get: () => state[key], set: (value) => { (state as unknown as Record<string, unknown>)[key] = value } })
+  if (!store) {
+    const view = state as unknown as Record<string, unknown>
+    const facade: Record<string, unknown> = { dispatch: (event: AuthEvent) => state.dispatch(event) }
+    // The getters `status` and `loading` have no setter: assigning one throws, as with Pinia's getters.
+    for (const key of [...Object.keys(fields), 'status', 'loading']) Object.defineProperty(facade, key, { enumerable: true, get: () => view[key], set: value => (view[key] = value) })
+    plainStores.set(fields, store = reactive(facade) as unknown as AuthState)
   }
-  for (const key of ['status', 'loading'] as const) Object.defineProperty(facade, key, { enumerable: true, get: () => state[key] })
-  plainStores.set(fields, store = reactive(facade) as unknown as AuthState)
   return store
 }
 
