@@ -26,7 +26,8 @@ export function applyEnv<T extends object>(settings: T, path: string, env: Recor
     const value = raw === undefined ? undefined : destr(raw)
     if (isObject(target[key])) {
       if (isObject(value)) target[key] = { ...target[key], ...value }
-      else if (value !== undefined) console.warn(`[nuxt-gatekeeper] NUXT_${name} is not a JSON object (${JSON.stringify(raw)}): ignored, the built value stays`)
+      // Its value is not shown: it may be a secret set under the wrong name.
+      else if (value !== undefined) console.warn(`[nuxt-gatekeeper] NUXT_${name} is not a JSON object: ignored, the built value stays`)
       applyEnv(target[key] as object, name, env)
     }
     else if (value !== undefined) target[key] = takesText(target[key]) && (typeof value === 'number' || typeof value === 'boolean') ? raw : value
