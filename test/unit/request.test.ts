@@ -187,3 +187,36 @@ describe('the render mark', () => {
     expect(elsewhere).not.toHaveProperty('x-gatekeeper-render')
   })
 })
+
+describe('the auth:response hook', () => {
+  it('is not waited for: a hook that waits for what waits for this request (a sign-out for the tab lock a refresh holds) does not hold it forever', async () => {
+    let requestDone!: () => void
+    const afterRequest = new Promise<void>(resolve => (requestDone = resolve))
+    const seen: number[] = []
+    const callHook = (async (name: string, context: { status?: number }) => {
+      if (name !== 'auth:response') return
+      seen.push(context.status!)
+      // As `await signOut()`: it can only go on once the operation that made this request has finished.
+      await afterRequest
+    }) as never
+    const deps = { baseURL, timeout: 5000, tokens: { authorization: () => null }, callHook }
+    const outcome = await Promise.race([
+      requestEndpoint(deps, { path: '/headers', method: 'get' }, 'getSession').then(() => 'answered'),
+      new Promise(resolve => setTimeout(resolve, 2000, 'still waiting for the hook')),
+    ])
+    requestDone()
+    expect(outcome).toBe('answered')
+    expect(seen).toEqual([200])
+  })
+
+  it('that throws is logged, and the answer stands', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const callHook = (async (name: string) => {
+      if (name === 'auth:response') throw new Error('metrics down')
+    }) as never
+    const deps = { baseURL, timeout: 5000, tokens: { authorization: () => null }, callHook }
+    await expect(requestEndpoint(deps, { path: '/headers', method: 'get' }, 'getSession')).resolves.toMatchObject({ host: expect.any(String) })
+    await vi.waitFor(() => expect(logged).toHaveBeenCalledWith(expect.stringContaining('auth:response hook threw'), expect.any(Error)))
+    logged.mockRestore()
+  })
+})

@@ -90,18 +90,30 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   }
   catch (error) {
     const status = (error as { response?: { status?: number } }).response?.status
-    await deps.callHook?.('auth:response', { endpoint: name, url, status: status ?? 0 })
+    announce(deps, { endpoint: name, url, status: status ?? 0 })
     throw toAuthError(error, name, url)
   }
   finally {
     clearTimeout(deadline)
   }
-  await deps.callHook?.('auth:response', { endpoint: name, url, status: response.status })
+  announce(deps, { endpoint: name, url, status: response.status })
   if (init.withCookies && deps.onSetCookie) {
     const cookies = response.headers.getSetCookie?.() ?? []
     if (cookies.length > 0) deps.onSetCookie(cookies)
   }
   return parseBody(response._data, response.headers.get('content-type'), name, url, init.textAnswer) as T
+}
+
+/**
+ * `auth:response`, not awaited: the answer is in, and the operation goes on. A hook that acts on it (`await signOut()`
+ * on a 401) waits for the tab lock a refresh, sign-in or sign-out holds while it makes this very request: awaited
+ * here, neither would ever finish, in any tab. A hook that throws is logged.
+ */
+function announce(deps: RequestDeps, context: AuthResponseContext) {
+  if (!deps.callHook) return
+  Promise.resolve().then(() => deps.callHook!('auth:response', context)).catch((error: unknown) => {
+    console.error(`[nuxt-gatekeeper] auth:response hook threw (${context.endpoint}, ${context.status})`, error)
+  })
 }
 
 function parseBody(text: unknown, contentType: string | null, name: string, url: string, textAnswer = false): unknown {
