@@ -9,9 +9,12 @@ import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token
 
 // One tab: its lock is the single flight (the cross-tab lock has its own tests and browser tests). The mock
 // records whether the lock is held, so tests can tell what runs inside it.
-const lock = vi.hoisted(() => ({ held: false }))
+const lock = vi.hoisted(() => ({ held: false, fails: false, attempts: 0 }))
 vi.mock('../../src/runtime/app/tabs/lock', () => ({
   withTokenLock: async <T>(task: () => Promise<T>) => {
+    lock.attempts += 1
+    // The lock itself failing: its chunk (the lease lock) could not be loaded.
+    if (lock.fails) throw new TypeError('Failed to fetch dynamically imported module')
     lock.held = true
     try {
       return await task()
@@ -267,6 +270,78 @@ describe('refresher and expiry timer', () => {
     expect(tab.tokens.refreshToken()).toBe('r0')
   })
 
+  it('a lock that cannot be taken (its code did not load) is a failure backed off, not a timer firing at once again and again', async () => {
+    const server = backend({ ttlSeconds: 2 })
+    const tab = await openTab(server)
+    lock.fails = true
+    lock.attempts = 0
+    try {
+      await runFor(20_000)
+    }
+    finally {
+      lock.fails = false
+      tab.stop()
+    }
+    // 1, 2, 4, 8, 15 s apart: a handful of attempts in 20 s.
+    expect(lock.attempts).toBeGreaterThan(0)
+    expect(lock.attempts).toBeLessThanOrEqual(8)
+    expect(server.calls()).toBe(0)
+  })
+
+  it('a last refresh stamped in the future (the clock was set back since) holds no automatic refresh back', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const tab = await openTab(server)
+    await tab.refresher.refresh()
+    tab.stop()
+    // The clock goes back an hour; the tokens then held are expired by it.
+    vi.setSystemTime(Date.now() - 3_600_000)
+    const now = Math.floor(Date.now() / 1000)
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    tab.tokens.write({ token: `${part({ alg: 'HS256' })}.${part({ sub: 'u1', iat: now - 120, exp: now - 60 })}.signature` })
+    expect(await tab.refresher.refreshIfNeeded()).toBe('refreshed')
+  })
+
+  it('tabs back off together: after a failure in one, the others\' automatic refreshes wait too (one tab\'s calls, not N times)', async () => {
+    const storage = new Map<string, string>()
+    vi.stubGlobal('localStorage', { getItem: (key: string) => storage.get(key) ?? null, setItem: (key: string, value: string) => void storage.set(key, value) })
+    const down = () => new AuthError('SERVER', 'Service unavailable', { status: 503 })
+    const alone = backend({ ttlSeconds: 2, refusals: Array.from({ length: 1000 }, down) })
+    const single = await openTab(alone)
+    await runFor(60_000)
+    single.stop()
+    storage.clear()
+    const shared = backend({ ttlSeconds: 2, refusals: Array.from({ length: 1000 }, down) })
+    const tabs = await Promise.all([openTab(shared), openTab(shared), openTab(shared)])
+    await runFor(60_000)
+    for (const tab of tabs) tab.stop()
+    expect(alone.calls()).toBeGreaterThan(3)
+    // Three tabs: about one tab's calls (each may make one of its own before it sees the other's failure).
+    expect(shared.calls()).toBeLessThanOrEqual(alone.calls() + 3)
+  })
+
+  it('a refresh in flight when the checks stop arms no timer when it ends (the app is gone)', async () => {
+    const server = backend({ ttlSeconds: 2 })
+    let answer!: () => void
+    const refresh = server.strategy.refresh!
+    // The first refresh is held until the test answers it; the others (if any) go at once.
+    server.strategy.refresh = async (...args) => {
+      if (!answer) await new Promise<void>(resolve => (answer = resolve))
+      return await refresh(...args)
+    }
+    const tab = await openTab(server)
+    await vi.waitFor(async () => {
+      await runFor(100)
+      expect(answer).toBeTypeOf('function')
+    })
+    tab.stop()
+    answer()
+    await runFor(100)
+    const calls = server.calls()
+    await runFor(200_000)
+    expect(server.calls()).toBe(calls)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
   it('stopping the checks leaves no timer and no listener behind', async () => {
     const server = backend({ ttlSeconds: 60 })
     const removed = vi.spyOn(document, 'removeEventListener')
@@ -440,6 +515,21 @@ describe('the check again after checks without a verdict', () => {
     await runFor(2_000)
     expect(counted.checks).toBe(1)
     expect(store.machine.phase).toBe('unauthenticated')
+    stop()
+  })
+
+  it('a tab brought back to the front waits for the Retry-After too', async () => {
+    const limited = new AuthError('RATE_LIMITED', 'Slow down', { status: 429, retryAfterMs: 120_000 })
+    const store = machineStore({ ...initialMachineState, error: 'RATE_LIMITED', checkFailed: true })
+    const { counted, stop } = scheduled(store, limited)
+    // Ten switches back to this tab in 20 s.
+    for (let switches = 0; switches < 10; switches++) {
+      document.dispatchEvent(new Event('visibilitychange'))
+      await runFor(2_000)
+    }
+    expect(counted.checks).toBe(0)
+    await runFor(101_000)
+    expect(counted.checks).toBe(1)
     stop()
   })
 

@@ -1,11 +1,12 @@
 import {
+  AuthError,
   createBackoff,
   issuedAtObserver,
+  RETRY_AFTER_MAX_MS,
   minRefreshIntervalMs,
   refreshLeadMs,
   tokenLifetimeMs,
   tokenTiming,
-  type AuthError,
   type ClientStrategy,
   type IssuerClock,
   type StrategyContext,
@@ -62,6 +63,9 @@ export function createRefresher(deps: RefresherDeps) {
   const observeIssued = issuedAtObserver(clock)
   const backoff = createBackoff()
   const lastSuccess = sharedTimestamp('nuxt-gatekeeper:last-refresh')
+  // Until when (local ms) automatic refreshes wait after one failed without a verdict, in every tab: each tab backing
+  // off on its own would make N tabs N times the calls to a sick backend (and disregard its Retry-After).
+  const retryAt = sharedTimestamp('nuxt-gatekeeper:refresh-retry-at')
   let lastFailure: AuthError | null = null
   let inFlight: Promise<RefreshOutcome> | null = null
   // Whether that attempt is an automatic trigger's, which may decide that no refresh is due ('fresh').
@@ -92,7 +96,16 @@ export function createRefresher(deps: RefresherDeps) {
   function tooSoon(now = Date.now()): number {
     const token = tokens.token()
     const interval = minRefreshIntervalMs(token ? plan(token).lifetime : null)
-    return Math.max(0, lastSuccess.get() + interval - now)
+    const last = lastSuccess.get()
+    // A stamp from the future: the clock was set back since (it is kept in localStorage). It says nothing now.
+    return last > now ? 0 : Math.max(0, last + interval - now)
+  }
+
+  /** How long automatic refreshes still wait after a failure, this tab's or another's. */
+  function backingOff(now = Date.now()): number {
+    const shared = retryAt.get() - now
+    // Never longer than a backend may ask for: a stamp further ahead comes from a clock set back since.
+    return Math.max(backoff.remaining(now), shared > RETRY_AFTER_MAX_MS ? 0 : shared, 0)
   }
 
   /**
@@ -104,7 +117,7 @@ export function createRefresher(deps: RefresherDeps) {
     const token = tokens.token()
     const refreshAt = token ? plan(token).refreshAt : clock.now()
     if (refreshAt === null) return null
-    return Math.max(refreshAt - clock.offset(), now + tooSoon(now), now + backoff.remaining(now))
+    return Math.max(refreshAt - clock.offset(), now + tooSoon(now), now + backingOff(now))
   }
 
   /** What is left to do once the token lock is released. */
@@ -155,6 +168,7 @@ export function createRefresher(deps: RefresherDeps) {
       }
     }
     lastSuccess.set(Date.now())
+    retryAt.set(0)
     // The new token's `iat` corrects this browser's estimate of the issuer's clock (stored ones: read it back).
     const received = result.stored ? tokens.token() : result.token
     const issuedAt = received ? tokenTiming(received).issuedAt : null
@@ -185,7 +199,7 @@ export function createRefresher(deps: RefresherDeps) {
     else {
       deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch, about: 'session' })
       lastFailure = authError
-      backoff.fail(Date.now(), authError.retryAfterMs)
+      retryAt.set(Date.now() + backoff.fail(Date.now(), authError.retryAfterMs))
     }
     throw authError
   }
@@ -203,7 +217,9 @@ export function createRefresher(deps: RefresherDeps) {
       return inFlight.then(outcome => outcome === 'fresh' ? refresh({ rejected }) : outcome)
     }
     const before = tokens.refreshToken()
+    let decided = false
     const decide = async (): Promise<Settle> => {
+      decided = true
       const current = tokens.refreshToken()
       if (!current) return settled('skipped')
       if (current !== before || (rejected !== undefined && tokens.token() !== rejected)) {
@@ -211,9 +227,18 @@ export function createRefresher(deps: RefresherDeps) {
         return settled('adopted')
       }
       if (automatic && (!needsRefresh() || tooSoon() > 0)) return settled('fresh')
+      // Another tab's attempt failed while this one waited for the lock.
+      if (automatic && backingOff() > 0) return settled('skipped')
       return await spend()
     }
-    const attempt = withTokenLock(decide).then(settle => settle())
+    const attempt = withTokenLock(decide).then(settle => settle(), async (error: unknown) => {
+      // The lock itself failed (its code could not be loaded, the browser refused it): no refresh was made. Backed off
+      // as after a failed one, or the expiry timer, finding the token still due, would ask again at once.
+      const authError = await deps.report(decided || error instanceof AuthError ? error : new AuthError('NETWORK', 'The tab lock over the tokens could not be taken', { cause: error }), 'refresh')
+      lastFailure = authError
+      backoff.fail(Date.now())
+      throw authError
+    })
     inFlight = attempt
     inFlightAutomatic = automatic
     // The DevTools tab's refresh log (development only: dropped from production builds).
@@ -229,7 +254,7 @@ export function createRefresher(deps: RefresherDeps) {
   async function refreshIfNeeded(): Promise<RefreshOutcome> {
     tokens.sync()
     if (!needsRefresh()) return 'fresh'
-    if (backoff.remaining(Date.now()) > 0) return 'skipped'
+    if (backingOff() > 0) return 'skipped'
     return await refresh({ automatic: true })
   }
 

@@ -41,6 +41,8 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
   let timer: ReturnType<typeof setTimeout> | undefined
   // Without refresh, the check at expiry runs once per token: a failed check must not loop.
   let checkedExpiryOf: string | null = null
+  // Set by the returned stop: a refresh still in flight then arms no timer when it ends.
+  let stopped = false
 
   function dueAt(): number | null {
     if (refresher) return refresher.dueAt()
@@ -51,6 +53,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
 
   function arm() {
     clearTimeout(timer)
+    if (stopped) return
     const due = dueAt()
     if (due === null) return
     timer = setTimeout(() => {
@@ -81,13 +84,18 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
   // sends a signed-in user back to the page they wanted).
   const retry = createBackoff({ baseMs: 2000, maxMs: 60_000 })
   let retryTimer: ReturnType<typeof setTimeout> | undefined
+  // When (local ms) the next check may go: a tab brought back to the front waits for it too (a 429's Retry-After).
+  let retryDue = 0
   const withoutVerdict = () => store.machine.phase === 'unknown' && store.machine.checkFailed && store.machine.activity === null
   async function checkAgain() {
-    if (withoutVerdict() && document.visibilityState === 'visible') await session.getSession().catch(() => {})
+    if (withoutVerdict() && document.visibilityState === 'visible' && Date.now() >= retryDue) await session.getSession().catch(() => {})
   }
   const stopRetry = watch(withoutVerdict, (failed) => {
     clearTimeout(retryTimer)
-    if (failed) retryTimer = setTimeout(() => void checkAgain(), retry.fail(Date.now(), session.lastFailure()?.retryAfterMs))
+    if (!failed) return
+    const wait = retry.fail(Date.now(), session.lastFailure()?.retryAfterMs)
+    retryDue = Date.now() + wait
+    retryTimer = setTimeout(() => void checkAgain(), wait)
   }, { immediate: true })
   const stopVerdict = watch([() => store.machine.phase, () => store.machine.epoch], ([phase, epoch], [before, epochBefore]) => {
     if (before !== 'unknown' || phase === 'unknown' || retry.failures === 0) return
@@ -121,6 +129,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
     : undefined
 
   return () => {
+    stopped = true
     stopWatch()
     stopRetry()
     stopVerdict()
