@@ -153,6 +153,13 @@ export class OptionChecker {
   }
 }
 
+/**
+ * Whether a JSON pointer means the whole document (`'/'` or `''`), as the runtime reads it (core/pointer.ts,
+ * pointsToWhole). Written here again: the providers' build-time code cannot import the runtime (the package's
+ * module loads it before its paths are rewritten for dist).
+ */
+export const pointsToWholeDocument = (pointer: unknown) => pointer === '/' || pointer === ''
+
 /** The option keys a level knows: `true` for a key whose value is not checked key by key, a shape for an object that is. */
 export interface OptionShape { readonly [key: string]: true | OptionShape }
 

@@ -1,7 +1,6 @@
 import { defu } from 'defu'
 import { defineAuthProvider } from '../types'
-import { OptionChecker } from '../validate'
-import { pointsToWhole } from '../../src/runtime/core/pointer'
+import { OptionChecker, pointsToWholeDocument } from '../validate'
 import { localDefaults, localOptionShape, type LocalProviderOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options'
 
 export type { LocalProviderOptions } from './options'
@@ -60,7 +59,7 @@ export default defineAuthProvider<LocalProviderOptions, ResolvedLocalOptions>({
     check.cookiePrefix('token.cookieName', options.token.cookieName, options.token.secureCookieAttribute, 'token.secureCookieAttribute', options.token.cookieDomain, 'token.cookieDomain')
     // '/' (or ''): the whole answer is the token, a JSON string or plain text, as the incumbent documents it. There is
     // then no session in it to read.
-    if (pointsToWhole(options.token.signInResponseTokenPointer) && options.session.signInResponsePointer !== undefined) {
+    if (pointsToWholeDocument(options.token.signInResponseTokenPointer) && options.session.signInResponsePointer !== undefined) {
       check.fail('session.signInResponsePointer', `is set, but token.signInResponseTokenPointer '${options.token.signInResponseTokenPointer}' makes the whole signIn response the token: there is no session in it to read`, 'remove session.signInResponsePointer (the session comes from endpoints.getSession), or point token.signInResponseTokenPointer at the token inside the response')
     }
     if (input.endpoints?.getSession === false) {

@@ -2,8 +2,7 @@ import local from '../local'
 import { localOptionShape, refreshTokenShape } from '../local/options'
 import type { LocalProviderOptions } from '../local/options'
 import { defineAuthProvider } from '../types'
-import { OptionChecker } from '../validate'
-import { pointsToWhole } from '../../src/runtime/core/pointer'
+import { OptionChecker, pointsToWholeDocument } from '../validate'
 import { refreshDefaults, type LocalWithRefreshOptions, type RefreshProviderOptions, type RefreshRuntimeOptions, type RefreshTokenOptions, type ResolvedRefreshOptions } from './options'
 
 export type { LocalWithRefreshOptions, RefreshProviderOptions } from './options'
@@ -84,10 +83,10 @@ export default defineAuthProvider<RefreshInput, ResolvedRefreshOptions>({
     check.pointer(`${at.token}.signInResponseRefreshTokenPointer`, token.signInResponseRefreshTokenPointer)
     check.pointer(`${at.token}.refreshResponseTokenPointer`, token.refreshResponseTokenPointer)
     check.pointer(`${at.token}.refreshRequestTokenPointer`, token.refreshRequestTokenPointer)
-    if (pointsToWhole(base.options.token.signInResponseTokenPointer)) {
+    if (pointsToWholeDocument(base.options.token.signInResponseTokenPointer)) {
       check.fail('token.signInResponseTokenPointer', 'points at the whole signIn response, but with refresh that response carries the refresh token too: it is an object, not the access token', `point at the token, e.g. '/token'`)
     }
-    if (token.refreshRequestTokenPointer === '/' || token.refreshRequestTokenPointer === '') {
+    if (pointsToWholeDocument(token.refreshRequestTokenPointer)) {
       check.fail(`${at.token}.refreshRequestTokenPointer`, 'points at the whole request body, which must be an object', `name a key, e.g. '/refreshToken'`)
     }
     check.cookieName(`${at.token}.cookieName`, token.cookieName)

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it, expect } from 'vitest'
 import { providers } from '../../providers'
@@ -159,5 +160,14 @@ describe.each(entries)('provider %s', (_name, definition) => {
     }
     // Every garbage endpoint is reported; listed here are the ones that were silently accepted.
     expect(silent).toEqual([])
+  })
+})
+
+describe('the providers\' build-time code in the package', () => {
+  it('imports nothing but types from the runtime\'s sources: the packaged module loads it before its paths are rewritten for dist', () => {
+    const files = readdirSync(providersDir, { recursive: true, encoding: 'utf8' }).filter(file => /\.ts$/.test(file) && !file.includes('node_modules'))
+    const valueImports = files.flatMap(file => [...readFileSync(join(providersDir, file), 'utf8').matchAll(/^(?:import|export)\s+(?!type\b)(?:\{[^}]*\}|\*(?:\s+as\s+\w+)?|\w+(?:\s*,\s*\{[^}]*\})?)\s+from\s+['"](?:\.\.\/)+src\/runtime\/[^'"]*['"]/gm)].map(match => `${file}: ${match[0]}`))
+    expect(files.length).toBeGreaterThan(10)
+    expect(valueImports).toEqual([])
   })
 })
