@@ -1,6 +1,6 @@
-// A session check and a sign-out at the same time, against the real Auth.js (@auth/core) in process. Auth.js renews
-// its session cookie with every answer to GET /session: a check answered after the sign-out's answer sets the
-// cookie again, and the next page load would be signed in, unless Auth.js hears of the sign-out once more. The check on window focus starts just before the click on
+// A session check and a sign-out (or a sign-in) at the same time, against the real Auth.js (@auth/core) in process.
+// Auth.js renews its session cookie with every answer to GET /session: a check answered after the sign-out's answer
+// would set the cookie again, and the next page load would be signed in (as the previous user, after a switch). The check on window focus starts just before the click on
 // "Sign out" that focused the window, so this is the common case, not a corner.
 import { Auth, type AuthConfig } from '@auth/core'
 import Credentials from '@auth/core/providers/credentials'
@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest'
 import strategy from '../../providers/authjs/client'
 import { AuthError, initialMachineState, transition, type AuthErrorCode, type AuthEvent, type StrategyContext } from '../../src/runtime/core'
 import { createSession } from '../../src/runtime/app/session'
+import { createSignIn } from '../../src/runtime/app/sign-in'
 import type { AuthjsRuntimeOptions } from '../../providers/authjs/options'
 
 vi.mock('../../src/runtime/app/tabs/lock', () => ({ withTokenLock: async <T>(task: () => Promise<T>) => await task() }))
@@ -29,7 +30,7 @@ const config: AuthConfig = {
 }
 
 /** A browser tab: its cookie jar takes each answer's cookies when the answer arrives; the session state as the app's. */
-async function signedInTab() {
+async function signedInTab(requestTimeout = 10_000) {
   const cookies = new Map<string, string>()
   const sent: string[] = []
   const ctx = {
@@ -59,15 +60,22 @@ async function signedInTab() {
     get status() { return store.machine.phase },
   }
   // Auth.js mode: no token of ours in the jar (the session is Auth.js's httpOnly cookie).
-  const tokens = { kept: false, readable: true, token: () => null, refreshToken: () => null, clear: () => {} }
-  const session = createSession({
-    parts: {
-      nuxtApp: { callHook: async () => {} }, store, tokens, strategy, context: () => ctx,
-      navigation: { enforceGuard: async () => {} }, tabs: { post: () => {} }, report: async (error: unknown) => error as AuthError,
-    } as never,
-    refresher: () => null,
-  })
-  return { ctx, cookies, sent, store, session }
+  const tokens = { kept: false, readable: true, token: () => null, refreshToken: () => null, clear: () => {}, write: () => {} }
+  // The parts as the manager wires them (only what sign-in, sign-out and the check use of navigation).
+  const navigation = {
+    enforceGuard: async () => {},
+    landingTarget: (url?: string) => ({ url: url ?? '/', external: false }),
+    resolveTarget: (url: string) => ({ url, external: false }),
+    documentPath: (url: string) => url,
+    go: async () => {},
+  }
+  const parts = {
+    nuxtApp: { callHook: async () => {} }, store, tokens, strategy, context: () => ctx,
+    navigation, tabs: { post: () => {} }, report: async (error: unknown) => error as AuthError,
+  }
+  const session = createSession({ parts: parts as never, refresher: () => null, requestTimeout })
+  const { signIn } = createSignIn({ ...parts, session } as never)
+  return { ctx, cookies, sent, store, session, signIn }
 }
 
 /** Holds the session callback (so GET /session answers late) until `release()`. */
@@ -81,50 +89,66 @@ function holdSessionAnswers() {
 }
 
 describe('a sign-out while a session check is asked (Auth.js)', () => {
-  it('a check in flight when the user signs out, answered after the sign-out, does not bring the session back', async () => {
+  it('a check in flight when the user signs out: the sign-out waits for its answer, and the cookie stays cleared', async () => {
     const tab = await signedInTab()
     expect(tab.cookies.get('authjs.session-token')).toBeTruthy()
     const release = holdSessionAnswers()
     const check = tab.session.getSession() // the check on window focus
     await vi.waitFor(() => expect(tab.sent.at(-1)).toBe('/session'))
-    await tab.session.endSession('user', { callBackend: true }) // the click on "Sign out", answered first
-    expect(tab.cookies.get('authjs.session-token')).toBe('')
+    const signOut = tab.session.endSession('user', { callBackend: true }) // the click on "Sign out"
     release()
-    await check
+    await Promise.all([check, signOut])
     expect(tab.store.machine.phase).toBe('unauthenticated')
-    // The check's late answer set the cookie again; Auth.js is told of the sign-out once more, and the next page
-    // load finds nobody.
-    await vi.waitFor(() => expect(tab.sent.filter(path => path === '/signout')).toHaveLength(2))
-    await vi.waitFor(() => expect(tab.cookies.get('authjs.session-token')).toBe(''))
+    // The sign-out's answer came last: Auth.js's cookie stays cleared, and the next page load finds nobody.
+    expect(tab.cookies.get('authjs.session-token')).toBe('')
+    expect(tab.sent.filter(path => path === '/signout')).toHaveLength(1)
     expect(await strategy.getSession(tab.ctx)).toBeNull()
   })
 
-  it('a check answered before the sign-out\'s costs no second sign-out', async () => {
+  it('a check asked while the sign-out is under way waits for it, and finds nobody', async () => {
     const tab = await signedInTab()
+    const release = holdSessionAnswers()
+    const signOut = tab.session.endSession('user', { callBackend: true })
     const check = tab.session.getSession()
-    await check
-    await tab.session.endSession('user', { callBackend: true })
-    expect(tab.sent.filter(path => path === '/signout')).toHaveLength(1)
+    // Answered late, had it gone out beside the sign-out: after the sign-out's answer.
+    await signOut
+    release()
+    await expect(check).resolves.toBeNull()
+    expect(tab.store.machine.phase).toBe('unauthenticated')
     expect(tab.cookies.get('authjs.session-token')).toBe('')
   })
 
-  it('app code that signs out from a hook of the check\'s own request (auth:response) does not wait forever', async () => {
+  it('signing in as someone else while a check of the previous session is in flight: the new user\'s cookie is the one kept', async () => {
     const tab = await signedInTab()
+    const release = holdSessionAnswers()
+    const check = tab.session.getSession()
+    await vi.waitFor(() => expect(tab.sent.at(-1)).toBe('/session'))
+    const switched = tab.signIn('credentials', { username: 'bob', password: 'right', redirect: false })
+    // Had the sign-in gone ahead, its answer would come first: the check's answer (ada's renewed cookie) after it.
+    await new Promise(resolve => setTimeout(resolve, 50))
+    release()
+    await Promise.all([check, switched])
+    expect(tab.store.machine.phase).toBe('authenticated')
+    expect(await strategy.getSession(tab.ctx)).toMatchObject({ user: { name: 'bob' } })
+  })
+
+  it('app code that waits for a sign-out in the check\'s own request hook (auth:request) is held requestTimeout at most, not forever', async () => {
+    const tab = await signedInTab(300)
     const request = tab.ctx.request.bind(tab.ctx)
     let signedOutFromHook: Promise<boolean> | undefined
-    // As `nuxtApp.hook('auth:response', async ({ endpoint }) => { if (endpoint === 'getSession') await signOut() })`.
+    // As `nuxtApp.hook('auth:request', async ({ endpoint }) => { if (endpoint === 'getSession') await signOut() })`.
     tab.ctx.request = (async (endpoint: { path: string }, ...rest: unknown[]) => {
-      const answer = await (request as (...args: unknown[]) => Promise<unknown>)(endpoint, ...rest)
+      // Hooks run once the request code has loaded: the check is under way by then.
+      await Promise.resolve()
       if (endpoint.path === '/session' && !signedOutFromHook) await (signedOutFromHook = tab.session.endSession('user', { callBackend: true }))
-      return answer
+      return await (request as (...args: unknown[]) => Promise<unknown>)(endpoint, ...rest)
     }) as typeof tab.ctx.request
     const settled = await Promise.race([
-      tab.session.getSession().then(() => 'settled'),
-      new Promise(resolve => setTimeout(resolve, 2000, 'still waiting')),
+      tab.session.getSession().then(() => 'settled', () => 'settled'),
+      new Promise(resolve => setTimeout(resolve, 3000, 'still waiting')),
     ])
     expect(settled).toBe('settled')
     expect(await signedOutFromHook).toBe(true)
-    await vi.waitFor(() => expect(tab.cookies.get('authjs.session-token')).toBe(''))
     expect(tab.store.machine.phase).toBe('unauthenticated')
   })
 })

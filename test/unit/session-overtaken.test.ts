@@ -66,6 +66,7 @@ function setup(phase: 'authenticated' | 'unknown', refusing: Record<string, 'nul
       navigation: { enforceGuard: async () => {} }, tabs: { post: (message: unknown) => posted.push(message) }, report: async (e: unknown) => e as AuthError,
     } as never,
     refresher: () => null,
+    requestTimeout: 10_000,
   })
   return { jar, tokens, store, session, answers, posted }
 }

@@ -58,6 +58,7 @@ describe('a throwing auth:error hook', () => {
     const session = createSession({
       parts: { nuxtApp, store, tokens, strategy, context: () => ({}), navigation: { enforceGuard: async () => {} }, tabs: { post: () => {} }, report: createReporter(nuxtApp as never) } as never,
       refresher: () => null,
+      requestTimeout: 10_000,
     })
     await session.ensureChecked()
     expect(store.machine.phase).toBe(phase)
@@ -102,7 +103,7 @@ describe('a refresh that fails inside a session check (after the session endpoin
       strategy, context: {} as StrategyContext<unknown>, store: store as never, tokens, clock: createIssuerClock(), skewSeconds: 30, report,
       signOut: stillValid => session.endSession('refresh-refused', { stillValid }), onRefreshed: async () => {},
     })
-    const session = createSession({ parts: { nuxtApp, store, tokens, strategy, context: () => ({}), navigation: { enforceGuard: async () => {} }, tabs: { post: () => {} }, report } as never, refresher: () => refresher })
+    const session = createSession({ parts: { nuxtApp, store, tokens, strategy, context: () => ({}), navigation: { enforceGuard: async () => {} }, tabs: { post: () => {} }, report } as never, refresher: () => refresher, requestTimeout: 10_000 })
     const outcome = await session.getSession().then(value => ({ value }), (error: AuthError) => ({ code: error.code }))
     expect(hooks).toEqual(expected)
     if (refreshError.isVerdict) {

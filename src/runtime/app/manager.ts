@@ -160,7 +160,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     await nuxtApp.callHook('auth:refreshed', {})
     session.afterRefresh()
   }
-  const session = createSession({ parts, refresher, serverLookup: server?.lookup })
+  const session = createSession({ parts, refresher, serverLookup: server?.lookup, requestTimeout: config.requestTimeout })
   // Sign-in and sign-up are in that chunk too: a signed-in page never needs them. They use the provider's real
   // strategy, which came with them (in the browser the manager's is a stand-in until then, ./lazy-strategy.ts).
   let signIn: SignInActions | undefined

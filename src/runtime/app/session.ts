@@ -15,6 +15,8 @@ export interface SessionDeps {
   refresher: () => Refresher | null
   /** SSR: how the server answers for a token (local JWT verification, or the backend through its cache). */
   serverLookup?: ServerSessionLookup
+  /** auth.requestTimeout: the longest a sign-in or sign-out waits for a check's answer (and a check for a sign-out). */
+  requestTimeout: number
 }
 
 export interface EndSessionOptions {
@@ -31,23 +33,26 @@ export interface EndSessionOptions {
  * The verdict about the user: asking the backend for the session (one request for every concurrent caller),
  * and ending the session, whoever ends it (the user, the backend, a refused refresh, another tab).
  */
-export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
+export function createSession({ parts, refresher, serverLookup, requestTimeout }: SessionDeps) {
   const { nuxtApp, store, tokens, strategy, navigation, tabs, report } = parts
   const flights = createSingleFlight()
   // Where page scripts cannot read the session's cookies, a check's answer sets them: Auth.js renews its session
-  // cookie with every answer, the server renews httpOnly tokens as it answers. One that lands after a backend
-  // sign-out's answer sets them again (the session back at the next page load), so the backend hears of the sign-out
-  // once more then. Neither waits for the other: app code in a request's hooks may sign out, or check.
+  // cookie with every answer, the server renews httpOnly tokens as it answers. Landing after a sign-out's or a
+  // sign-in's answer, it would set the old session's cookies again (back at the next page load, or over a new user's).
+  // So a backend sign-out and a sign-in wait for the check's request in flight (`asking`), and a check asked for
+  // meanwhile waits for the sign-out (`signingOut`). Each wait lasts requestTimeout at most: app code in a request's
+  // `auth:request` hook that awaited the other would otherwise wait forever.
   const answersSetCookies = !(tokens.kept && tokens.readable)
-  // Backend sign-outs answered so far here, and the epoch the last one left.
-  let backendSignOuts = 0
-  let signedOutEpoch = -1
-
-  /** After a check's answer that landed after a sign-out's: the backend ends what that answer set, while the sign-out stands. */
-  async function signOutAgain() {
-    if (store.machine.phase !== 'unauthenticated' || store.machine.epoch !== signedOutEpoch) return
-    await strategy.signOut(parts.context()).catch(() => {})
+  let asking: Promise<unknown> | undefined
+  let signingOut: Promise<unknown> | undefined
+  const briefly = async (pending: Promise<unknown> | undefined) => {
+    if (!pending) return
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([pending.catch(() => {}), new Promise(resolve => (timer = setTimeout(resolve, requestTimeout)))])
+    clearTimeout(timer)
   }
+  /** Resolves once the session check's request in flight (if any) has been answered: a sign-in waits for it. */
+  const answersSettled = () => briefly(asking)
 
   function applySession(session: Session) {
     store.data = session
@@ -82,13 +87,16 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
       store.data = null
       store.lastRefreshedAt = undefined
       store.dispatch({ type: 'SIGNED_OUT' })
-      if (callBackend && answersSetCookies) {
-        backendSignOuts++
-        signedOutEpoch = store.machine.epoch
-      }
     }
     // 'other-tab' only follows what that tab did: it writes nothing.
-    await (reason === 'other-tab' ? finish() : withTokenLock(finish))
+    if (reason === 'other-tab') await finish()
+    else if (!callBackend || !answersSetCookies) await withTokenLock(finish)
+    else {
+      const ending = signingOut = answersSettled().then(() => withTokenLock(finish))
+      await ending.finally(() => {
+        if (signingOut === ending) signingOut = undefined
+      })
+    }
     if (!ended) return false
     if (backendError !== undefined) await report(backendError, 'signOut')
     if (reason !== 'other-tab') tabs.post({ type: 'signed-out' })
@@ -116,7 +124,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
    */
   function getSession({ force = true }: Pick<GetSessionOptions, 'force'> = {}): Promise<Session | null> {
     if (!force && store.machine.phase !== 'unknown') return Promise.resolve(store.data ?? null)
-    return flights.run('session', () => check(0))
+    return flights.run('session', () => signingOut ? briefly(signingOut).then(() => check(0)) : check(0))
   }
 
   /** Another tab may rotate or replace the token while a check asks about it: then it asks again, this many times at most. */
@@ -169,16 +177,11 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     }
     // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
     const loadSession = async () => {
-      const signOutsBefore = backendSignOuts
-      try {
-        return (import.meta.server && checkedToken && serverLookup
-          ? await serverLookup(checkedToken, () => strategy.getSession(parts.context()))
-          : await strategy.getSession(parts.context())) as Session | null
-      }
-      finally {
-        // Not awaited: the check's callers (and app code in the sign-out's request hooks) must not wait on it.
-        if (backendSignOuts !== signOutsBefore) void signOutAgain()
-      }
+      const answer = import.meta.server && checkedToken && serverLookup
+        ? serverLookup(checkedToken, () => strategy.getSession(parts.context()))
+        : strategy.getSession(parts.context())
+      if (answersSetCookies) asking = answer
+      return await answer as Session | null
     }
     try {
       let session: Session | null
@@ -257,7 +260,7 @@ export function createSession({ parts, refresher, serverLookup }: SessionDeps) {
     else if (import.meta.client && store.machine.phase === 'unknown') void getSession().catch(() => {})
   }
 
-  return { getSession, ensureChecked, endSession, applySession, afterRefresh, lastFailure: () => lastFailure }
+  return { getSession, ensureChecked, endSession, applySession, afterRefresh, answersSettled, lastFailure: () => lastFailure }
 }
 
 export type SessionManager = ReturnType<typeof createSession>

@@ -46,6 +46,8 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
     let landing = wanted
     store.dispatch({ type: 'START', activity: 'signingIn' })
     const epoch = store.machine.epoch
+    // A check's answer still on its way would set the previous session's cookies over the new one's (session.ts).
+    await session.answersSettled()
     let signedIn: Session
     try {
       // A backend that redirects there itself does so by a page load: the document's path.
