@@ -9,10 +9,14 @@ import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token
 
 // One tab: its lock is the single flight (the cross-tab lock has its own tests and browser tests). The mock
 // records whether the lock is held, so tests can tell what runs inside it.
-const lock = vi.hoisted(() => ({ held: false, fails: false, attempts: 0 }))
+const lock = vi.hoisted(() => ({ held: false, fails: false, attempts: 0, gate: null as Promise<void> | null }))
 vi.mock('../../src/runtime/app/tabs/lock', () => ({
   withTokenLock: async <T>(task: () => Promise<T>) => {
     lock.attempts += 1
+    // The next caller waits for `gate` (as for a lock another tab holds); the ones after it do not.
+    const gate = lock.gate
+    lock.gate = null
+    await gate
     // The lock itself failing: its chunk (the lease lock) could not be loaded.
     if (lock.fails) throw new TypeError('Failed to fetch dynamically imported module')
     lock.held = true
@@ -288,6 +292,39 @@ describe('refresher and expiry timer', () => {
     expect(server.calls()).toBe(0)
   })
 
+  it('a 401 that joins an automatic attempt which found another tab backing off still refreshes (it signed the user out)', async () => {
+    const storage = new Map<string, string>()
+    vi.stubGlobal('localStorage', { getItem: (key: string) => storage.get(key) ?? null, setItem: (key: string, value: string) => void storage.set(key, value), removeItem: (key: string) => void storage.delete(key) })
+    const working = backend({ ttlSeconds: -10 })
+    const failing = backend({ ttlSeconds: -10, refusals: [new AuthError('SERVER', 'Service unavailable', { status: 503 })] })
+    const tabA = await openTab(working)
+    const tabB = await openTab(failing)
+    // Tab A's timer refresh waits for the lock while tab B's refresh fails.
+    let open!: () => void
+    lock.gate = new Promise<void>(resolve => (open = resolve))
+    const automatic = tabA.refresher.refreshIfNeeded()
+    await tabB.refresher.refresh().catch(() => {})
+    // Then an API call of tab A gets a 401 and asks for a refresh: it joins the automatic one.
+    const afterUnauthorized = tabA.refresher.refreshAfterUnauthorized(tabA.tokens.token())
+    open()
+    expect(await automatic).toBe('skipped')
+    expect(await afterUnauthorized).toBe('refreshed')
+    expect(working.calls()).toBe(1)
+    tabA.stop()
+    tabB.stop()
+  })
+
+  it('a new session\'s refresh token is not held back by the previous one\'s failure', async () => {
+    const server = backend({ ttlSeconds: -10, refusals: [new AuthError('RATE_LIMITED', 'Slow down', { status: 429, retryAfterMs: 300_000 })] })
+    const tab = await openTab(server)
+    await tab.refresher.refresh().catch(() => {})
+    expect(await tab.refresher.refreshIfNeeded()).toBe('skipped')
+    // Signed out and in again: another refresh token in the jar.
+    tab.tokens.write({ token: server.mint(), refreshToken: 'r-new-session' })
+    expect(await tab.refresher.refreshIfNeeded()).toBe('refreshed')
+    tab.stop()
+  })
+
   it('a last refresh stamped in the future (the clock was set back since) holds no automatic refresh back', async () => {
     const server = backend({ ttlSeconds: 60 })
     const tab = await openTab(server)
@@ -530,6 +567,16 @@ describe('the check again after checks without a verdict', () => {
     expect(counted.checks).toBe(0)
     await runFor(101_000)
     expect(counted.checks).toBe(1)
+    stop()
+  })
+
+  it('asks again even when the clock was set back while it waited (the timer then fires before its time by that clock)', async () => {
+    const store = machineStore({ ...initialMachineState, error: 'NETWORK', checkFailed: true })
+    const { counted, stop } = scheduled(store, new AuthError('NETWORK', 'offline'))
+    await runFor(1_000)
+    vi.setSystemTime(Date.now() - 1_000)
+    await runFor(5_000)
+    expect(counted.checks).toBeGreaterThan(0)
     stop()
   })
 

@@ -16,7 +16,7 @@ import { refreshOnServer } from '../shared/server-refresh'
 import type { AppTokens } from './tokens'
 import type { AuthState } from './state'
 import { withTokenLock } from '#gatekeeper-features'
-import { sharedTimestamp } from './tabs/shared-clock'
+import { REFRESH_RETRY_KEY, sharedTimestamp } from './tabs/shared-clock'
 import { devRefresh } from './devtools/record'
 
 export interface RefresherDeps {
@@ -65,7 +65,9 @@ export function createRefresher(deps: RefresherDeps) {
   const lastSuccess = sharedTimestamp('nuxt-gatekeeper:last-refresh')
   // Until when (local ms) automatic refreshes wait after one failed without a verdict, in every tab: each tab backing
   // off on its own would make N tabs N times the calls to a sick backend (and disregard its Retry-After).
-  const retryAt = sharedTimestamp('nuxt-gatekeeper:refresh-retry-at')
+  const retryAt = sharedTimestamp(REFRESH_RETRY_KEY)
+  // The refresh token this tab's own failure was about: once the jar holds another (signed in anew), the wait is over.
+  let failedWith: string | null = null
   let lastFailure: AuthError | null = null
   let inFlight: Promise<RefreshOutcome> | null = null
   // Whether that attempt is an automatic trigger's, which may decide that no refresh is due ('fresh').
@@ -103,6 +105,11 @@ export function createRefresher(deps: RefresherDeps) {
 
   /** How long automatic refreshes still wait after a failure, this tab's or another's. */
   function backingOff(now = Date.now()): number {
+    if (failedWith !== null && tokens.refreshToken() !== failedWith) {
+      failedWith = null
+      backoff.succeed()
+      retryAt.set(0)
+    }
     const shared = retryAt.get() - now
     // Never longer than a backend may ask for: a stamp further ahead comes from a clock set back since.
     return Math.max(backoff.remaining(now), shared > RETRY_AFTER_MAX_MS ? 0 : shared, 0)
@@ -200,6 +207,7 @@ export function createRefresher(deps: RefresherDeps) {
       deps.store.dispatch({ type: 'FAIL', code: authError.code, epoch, about: 'session' })
       lastFailure = authError
       retryAt.set(Date.now() + backoff.fail(Date.now(), authError.retryAfterMs))
+      failedWith = refreshToken
     }
     throw authError
   }
@@ -214,7 +222,8 @@ export function createRefresher(deps: RefresherDeps) {
       // refresh() and a 401 always refresh: an automatic attempt that found the token fresh (or its last refresh too
       // recent) is followed by their own, once it has let go of the lock.
       if (!inFlightAutomatic || automatic) return inFlight
-      return inFlight.then(outcome => outcome === 'fresh' ? refresh({ rejected }) : outcome)
+      // Likewise one that backed off (another tab's failure): a 401 asks for its own attempt.
+      return inFlight.then(outcome => outcome === 'fresh' || outcome === 'skipped' ? refresh({ rejected }) : outcome)
     }
     const before = tokens.refreshToken()
     let decided = false

@@ -7,6 +7,7 @@ import type { AppParts } from './parts'
 import type { Refresher } from './refresher'
 import { withTokenLock } from '#gatekeeper-features'
 import { logAuthErrorOnce } from './dev-log'
+import { forgetSharedTimestamp, REFRESH_RETRY_KEY } from './tabs/shared-clock'
 
 export interface SessionDeps {
   /** The manager's parts; `context` is read when used (the manager makes it then). */
@@ -87,6 +88,7 @@ export function createSession({ parts, refresher, serverLookup, requestTimeout }
       store.data = null
       store.lastRefreshedAt = undefined
       store.dispatch({ type: 'SIGNED_OUT' })
+      forgetSharedTimestamp(REFRESH_RETRY_KEY)
     }
     // 'other-tab' only follows what that tab did: it writes nothing.
     if (reason === 'other-tab') await finish()

@@ -5,6 +5,7 @@ import { completeSignIn, credentialsError } from '../shared/sign-in'
 import type { AppParts } from './parts'
 import type { SessionManager } from './session'
 import { withTokenLock } from '#gatekeeper-features'
+import { forgetSharedTimestamp, REFRESH_RETRY_KEY } from './tabs/shared-clock'
 
 export interface SignInDeps extends AppParts {
   session: SessionManager
@@ -87,6 +88,7 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
     }
     session.applySession(signedIn)
     store.dispatch({ type: 'SIGNED_IN' })
+    forgetSharedTimestamp(REFRESH_RETRY_KEY)
     tabs.post({ type: 'signed-in' })
     await nuxtApp.callHook('auth:signedIn', { session: signedIn })
     if (options.redirect !== false) await navigation.go(landing)

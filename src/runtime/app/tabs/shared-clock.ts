@@ -1,4 +1,18 @@
 /**
+ * Until when automatic refreshes wait after a failure, in every tab (app/refresher.ts). A sign-in or sign-out
+ * forgets it: the next session's refresh token was never refused.
+ */
+export const REFRESH_RETRY_KEY = 'nuxt-gatekeeper:refresh-retry-at'
+
+/** Removes a shared timestamp for every tab (their own memory of it aside). */
+export function forgetSharedTimestamp(key: string) {
+  try {
+    if (import.meta.client && typeof localStorage !== 'undefined') localStorage.removeItem(key)
+  }
+  catch { /* nothing shared */ }
+}
+
+/**
  * A timestamp every tab of this origin sees (localStorage), e.g. when the browser last refreshed. Falls back
  * to this tab's memory where storage is unavailable (private modes, the server).
  */
