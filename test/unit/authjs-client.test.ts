@@ -1,8 +1,9 @@
-import { Auth, type AuthConfig } from '@auth/core'
+import type { AuthConfig } from '@auth/core'
 import Credentials from '@auth/core/providers/credentials'
 import { describe, expect, it } from 'vitest'
 import strategy from '../../providers/authjs/client'
-import { AuthError, type AuthErrorCode } from '../../src/runtime/core/errors'
+import { authjsBrowser } from './support/authjs-browser'
+import type { AuthError } from '../../src/runtime/core/errors'
 import type { StrategyContext } from '../../src/runtime/core'
 import type { AuthjsRuntimeOptions } from '../../providers/authjs/options'
 
@@ -25,31 +26,8 @@ const authConfig = (basePath: string): AuthConfig => ({
   logger: { error: () => {}, warn: () => {}, debug: () => {} },
 })
 
-/** `appBase`: the app's `app.baseURL` without its trailing slash, under which Auth.js is served (ctx.url has no base). */
-function browserContext(appBase = '') {
-  const config = authConfig(`${appBase}/api/auth`)
-  const cookies = new Map<string, string>()
-  const ctx = {
-    options: { defaultProvider: '' },
-    url: (path: string) => `/api/auth${path}`,
-    error: (code: AuthErrorCode, message: string, options?: ConstructorParameters<typeof AuthError>[2]) => new AuthError(code, message, options),
-    async request(endpoint: { path: string, method: string }, _name: string, init: { body?: unknown, query?: Record<string, unknown>, headers?: Record<string, string> } = {}) {
-      const url = new URL(`http://localhost:3000${appBase}/api/auth${endpoint.path}`)
-      for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, String(value))
-      const headers = new Headers({ ...init.headers, cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') })
-      if (init.body) headers.set('content-type', 'application/json')
-      const response = await Auth(new Request(url, { method: endpoint.method.toUpperCase(), headers, body: init.body ? JSON.stringify(init.body) : undefined }), config)
-      for (const line of response.headers.getSetCookie()) {
-        const [pair] = line.split(';')
-        const at = pair!.indexOf('=')
-        cookies.set(pair!.slice(0, at), pair!.slice(at + 1))
-      }
-      const text = await response.text()
-      return text ? JSON.parse(text) : null
-    },
-  } as unknown as StrategyContext<AuthjsRuntimeOptions>
-  return { ctx, cookies }
-}
+/** `appBase`: the app's `app.baseURL` without its trailing slash, under which Auth.js is served. */
+const browserContext = (appBase = '') => authjsBrowser(authConfig(`${appBase}/api/auth`), appBase)
 
 const signIn = (ctx: StrategyContext<AuthjsRuntimeOptions>, password: string, callbackUrl: string) =>
   strategy.signIn(ctx, { provider: 'credentials', username: 'ada', password }, { callbackUrl })

@@ -1,15 +1,15 @@
 // A session check and a sign-out (or a sign-in) at the same time, against the real Auth.js (@auth/core) in process.
 // Auth.js renews its session cookie with every answer to GET /session: a check answered after the sign-out's answer
-// would set the cookie again, and the next page load would be signed in (as the previous user, after a switch). The check on window focus starts just before the click on
-// "Sign out" that focused the window, so this is the common case, not a corner.
-import { Auth, type AuthConfig } from '@auth/core'
+// would set the cookie again, and the next page load would be signed in (as the previous user, after a switch). The
+// check on window focus starts just before the click on "Sign out" that focused the window: the common case.
+import type { AuthConfig } from '@auth/core'
 import Credentials from '@auth/core/providers/credentials'
 import { describe, expect, it, vi } from 'vitest'
 import strategy from '../../providers/authjs/client'
-import { AuthError, initialMachineState, transition, type AuthErrorCode, type AuthEvent, type StrategyContext } from '../../src/runtime/core'
+import { authjsBrowser } from './support/authjs-browser'
+import { initialMachineState, transition, type AuthError, type AuthEvent } from '../../src/runtime/core'
 import { createSession } from '../../src/runtime/app/session'
 import { createSignIn } from '../../src/runtime/app/sign-in'
-import type { AuthjsRuntimeOptions } from '../../providers/authjs/options'
 
 vi.mock('../../src/runtime/app/tabs/lock', () => ({ withTokenLock: async <T>(task: () => Promise<T>) => await task() }))
 
@@ -31,26 +31,7 @@ const config: AuthConfig = {
 
 /** A browser tab: its cookie jar takes each answer's cookies when the answer arrives; the session state as the app's. */
 async function signedInTab(requestTimeout = 10_000) {
-  const cookies = new Map<string, string>()
-  const sent: string[] = []
-  const ctx = {
-    options: { defaultProvider: '' },
-    url: (path: string) => `/api/auth${path}`,
-    error: (code: AuthErrorCode, message: string, options?: ConstructorParameters<typeof AuthError>[2]) => new AuthError(code, message, options),
-    async request(endpoint: { path: string, method: string }, _name: string, init: { body?: unknown, headers?: Record<string, string> } = {}) {
-      sent.push(endpoint.path)
-      const headers = new Headers({ ...init.headers, cookie: [...cookies].filter(([, value]) => value).map(([name, value]) => `${name}=${value}`).join('; ') })
-      if (init.body) headers.set('content-type', 'application/json')
-      const response = await Auth(new Request(`http://localhost:3000/api/auth${endpoint.path}`, { method: endpoint.method.toUpperCase(), headers, body: init.body ? JSON.stringify(init.body) : undefined }), config)
-      for (const line of response.headers.getSetCookie()) {
-        const [pair] = line.split(';')
-        const at = pair!.indexOf('=')
-        cookies.set(pair!.slice(0, at), pair!.slice(at + 1))
-      }
-      const text = await response.text()
-      return text ? JSON.parse(text) : null
-    },
-  } as unknown as StrategyContext<AuthjsRuntimeOptions>
+  const { ctx, cookies, sent } = authjsBrowser(config)
   await strategy.signIn(ctx, { provider: 'credentials', username: 'ada', password: 'right' }, { callbackUrl: '/' })
   const store = {
     machine: { ...initialMachineState, phase: 'authenticated' as const },
