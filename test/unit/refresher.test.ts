@@ -580,6 +580,23 @@ describe('the check again after checks without a verdict', () => {
     stop()
   })
 
+  it('a signed-in tab brought to the front with an empty jar (signed out elsewhere, no message came) checks, with focus checks off', async () => {
+    const store = machineStore({ ...initialMachineState, phase: 'authenticated' })
+    const tokens = appTokens()
+    tokens.write({ token: 'T1' })
+    let checks = 0
+    const session = { getSession: async () => (checks += 1, null), lastFailure: () => null }
+    const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
+    const stop = scheduleChecks({ tokens, refresher: null, session, store: store as never, clock: createIssuerClock(), sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
+    document.dispatchEvent(new Event('visibilitychange'))
+    expect(checks).toBe(0)
+    // Another tab signed out; this one missed its message.
+    tokens.clear()
+    document.dispatchEvent(new Event('visibilitychange'))
+    expect(checks).toBe(1)
+    stop()
+  })
+
   it('asks nothing again after a refused sign-in alone: that error is no failed check', async () => {
     const store = machineStore({ ...initialMachineState })
     const { counted, stop } = scheduled(store, null)

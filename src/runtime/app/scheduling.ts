@@ -129,7 +129,11 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
       if (import.meta.dev) devRefreshTrigger('focus')
       void refresher.refreshIfNeeded().catch(() => {}).finally(arm)
     }
-    if (!sessionRefresh.customHandler && sessionRefresh.enableOnWindowFocus && store.machine.phase === 'authenticated') quietly(session.getSession())
+    if (store.machine.phase !== 'authenticated') return
+    // Signed in, but the jar holds no token any more: signed out in another tab whose message never came (no
+    // BroadcastChannel, a page restored from the back-forward cache) or the cookies ran out. The check concludes it.
+    const jarEmptied = tokens.kept && tokens.readable && !tokens.token() && !tokens.refreshToken()
+    if (jarEmptied || (!sessionRefresh.customHandler && sessionRefresh.enableOnWindowFocus)) quietly(session.getSession())
   }
   document.addEventListener('visibilitychange', onVisible)
 
