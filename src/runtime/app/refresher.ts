@@ -2,11 +2,11 @@ import {
   AuthError,
   createBackoff,
   issuedAtObserver,
-  RETRY_AFTER_MAX_MS,
   minRefreshIntervalMs,
   refreshLeadMs,
   tokenLifetimeMs,
   tokenTiming,
+  waitLeft,
   type ClientStrategy,
   type IssuerClock,
   type StrategyContext,
@@ -110,9 +110,7 @@ export function createRefresher(deps: RefresherDeps) {
       backoff.succeed()
       retryAt.set(0)
     }
-    const shared = retryAt.get() - now
-    // Never longer than a backend may ask for: a stamp further ahead comes from a clock set back since.
-    return Math.max(backoff.remaining(now), shared > RETRY_AFTER_MAX_MS ? 0 : shared, 0)
+    return Math.max(backoff.remaining(now), waitLeft(retryAt.get(), now))
   }
 
   /**

@@ -1,5 +1,5 @@
 import { watch } from 'vue'
-import { createBackoff, RETRY_AFTER_MAX_MS, type IssuerClock } from '../core'
+import { createBackoff, waitLeft, type IssuerClock } from '../core'
 import type { SessionRefreshRuntimeConfig } from '../core/config'
 import type { Refresher } from './refresher'
 import type { SessionManager } from './session'
@@ -87,11 +87,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
   // When (local ms) the next check may go: a tab brought back to the front waits for it too (a 429's Retry-After).
   let retryDue = 0
   const withoutVerdict = () => store.machine.phase === 'unknown' && store.machine.checkFailed && store.machine.activity === null
-  /** Milliseconds until the check may go again; none when the clock has been set back past any wait we set. */
-  const retryWait = () => {
-    const left = retryDue - Date.now()
-    return left > RETRY_AFTER_MAX_MS ? 0 : Math.max(0, left)
-  }
+  const retryWait = () => waitLeft(retryDue, Date.now())
   async function checkAgain() {
     if (!withoutVerdict() || document.visibilityState !== 'visible') return
     // A timer that fired before its time by this clock (set back meanwhile): waits the rest.

@@ -21,6 +21,15 @@ export interface Backoff {
  */
 export const RETRY_AFTER_MAX_MS = 10 * 60_000
 
+/**
+ * Milliseconds left until `until`, a wait this browser set (it may be another tab's, kept in localStorage). One
+ * further ahead than any wait can be was set before the clock was put back: it is over.
+ */
+export function waitLeft(until: number, now: number): number {
+  const left = until - now
+  return left > RETRY_AFTER_MAX_MS ? 0 : Math.max(0, left)
+}
+
 export function createBackoff({ baseMs = 1000, maxMs = 15_000 } = {}): Backoff {
   let failures = 0
   let until = 0
