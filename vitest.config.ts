@@ -9,6 +9,7 @@ const coreAlias = {
   '#gatekeeper-server-config': fileURLToPath(new URL('./test/unit/stubs/gatekeeper-server-config.ts', import.meta.url)),
   '#imports': fileURLToPath(new URL('./test/unit/stubs/imports.ts', import.meta.url)),
   '#auth-server': fileURLToPath(new URL('./src/runtime/server/index.ts', import.meta.url)),
+  '#gatekeeper-roles': fileURLToPath(new URL('./test/unit/stubs/gatekeeper-roles.ts', import.meta.url)),
   // The provider a build generates; the local one for units that load the relay.
   '#auth-provider': fileURLToPath(new URL('./providers/local/client.ts', import.meta.url)),
 }

@@ -149,6 +149,9 @@ describe('route rules and the backend under baseURL', () => {
       const user = await signedIn(backend)
       expect(await rawStatus(server.baseURL, '/api/auth/session', { headers: { authorization: `Bearer ${user.token}` } })).toBe(200)
       expect(await rawStatus(server.baseURL, '/api/_auth/session')).not.toBe(401)
+      // Other paths and methods under /api/_auth are not the module's: the rule applies to them.
+      expect(await rawStatus(server.baseURL, '/api/_auth/users')).toBe(401)
+      expect(await rawStatus(server.baseURL, '/api/_auth/session', { method: 'DELETE' })).toBe(401)
       // Nitro routes a trailing slash to the same handler: the same endpoint, open without a session too.
       const other = newUser()
       await backend.register(other)

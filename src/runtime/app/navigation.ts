@@ -1,6 +1,6 @@
 import type { NuxtApp, NuxtError } from '#app'
 import { hasProtocol, joinURL, parseURL, withoutTrailingSlash, withQuery } from 'ufo'
-import { createError, navigateTo, showError, useRouter } from '#imports'
+import { createError, navigateTo, showError, useRequestURL, useRouter } from '#imports'
 import roles from '#gatekeeper-roles'
 import { decideGuard, listsAuthMiddleware, meetsRequirement, pageAccess, pageRequirement, sanitizeRedirect, type AccessRequirement, type AuthPageMeta, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
 import type { PublicAuthConfig } from '../core/config'
@@ -76,10 +76,17 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   const appBase = () => nuxtApp.$config.app.baseURL || '/'
   const documentPath = (path: string) => joinURL(appBase(), path)
 
+  // The app's own origin, so a full URL of the app is taken as its path (the incumbent's Auth.js provider writes
+  // callbackUrls so): the browser's, or the request's in a render (a forged Host only turns a URL into a path).
+  let requestOrigin: string | undefined
+  const ownOrigin = () => import.meta.client
+    ? window.location.origin
+    : requestOrigin ??= nuxtApp.runWithContext(() => useRequestURL().origin)
+
   function sanitize(target: unknown, fallback = config.navigateAuthenticatedTo): SanitizedRedirect {
     return sanitizeRedirect(target, {
       fallback,
-      origin: import.meta.client ? window.location.origin : undefined,
+      origin: ownOrigin(),
       allowedOrigins: config.allowedRedirectOrigins,
       base: appBase(),
     })
@@ -209,8 +216,10 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     const safeLogin = elsewhere ? loginPath : sanitize(loginPath, '/').url
     if (!wanted) return safeLogin
     const back = sanitize(wanted, '/').url
-    // A login page elsewhere sends the user back by a page load: to the page's document path.
-    return withQuery(safeLogin, { [queryKey]: elsewhere && !hasProtocol(back) ? documentPath(back) : back })
+    // A login page elsewhere (configured, or an allow-listed site in page meta) sends the user back by a page load:
+    // to the page's document path.
+    const leavesApp = elsewhere || hasProtocol(safeLogin)
+    return withQuery(safeLogin, { [queryKey]: leavesApp && !hasProtocol(back) ? documentPath(back) : back })
   }
 
   /**
@@ -235,7 +244,16 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   }
 
   async function accessVerdict(route: RouteLike, requirement: AccessRequirement): Promise<string | NuxtError | null> {
-    if (await meetsRequirement(store.data, roles, requirement, [route])) return null
+    let allowed: boolean
+    try {
+      allowed = await meetsRequirement(store.data, roles, requirement, [route])
+    }
+    catch (error) {
+      // The page's ability threw (a session without the field it reads): a 500, as a throwing middleware gets from
+      // Nuxt in a navigation; here also when the verdict comes after the page (the guard applied outside one).
+      return createError({ statusCode: 500, statusMessage: 'Server Error', message: 'The page\'s ability (definePageMeta auth.can) threw', cause: error, fatal: import.meta.client })
+    }
+    if (allowed) return null
     const page = config.authorization.forbiddenPage
     const denied = page && !samePath(page, route.path)
       ? sanitize(page, '/').url

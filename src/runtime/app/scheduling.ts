@@ -112,6 +112,11 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
     // `redirect: false`; one in another tab applies the guard itself (manager.ts).
     if (epoch === epochBefore) void enforceGuard()
   })
+  // A check or refresh that changed the session of the user still signed in (a role taken away since): the page's
+  // roles and ability are asked again, as <AuthCan> asks again. A first verdict, sign-in or sign-out goes above.
+  const stopSessionChange = watch([() => store.data, () => store.machine.phase, () => store.machine.epoch], ([data, phase, epoch], [before, phaseBefore, epochBefore]) => {
+    if (data !== before && epoch === epochBefore && phase === 'authenticated' && phaseBefore === 'authenticated') void enforceGuard()
+  })
   const stopSignInLoad = watch(() => store.machine.phase === 'unauthenticated', (signedOut) => {
     if (signedOut) quietly(loadSignIn())
   }, { immediate: true })
@@ -145,6 +150,7 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
     stopWatch()
     stopRetry()
     stopVerdict()
+    stopSessionChange()
     stopSignInLoad()
     clearTimeout(timer)
     clearTimeout(retryTimer)

@@ -25,7 +25,14 @@ export default defineComponent({
     async function decide() {
       const run = ++latest
       const can = props.ability ? [props.ability, ...props.args] as const : undefined
-      const verdict = await meetsRequirement(store.data, roles, { roles: props.roles, can })
+      let verdict = false
+      try {
+        verdict = await meetsRequirement(store.data, roles, { roles: props.roles, can })
+      }
+      catch (error) {
+        // An ability that throws (a post whose author is gone) allows nothing, and an earlier "yes" does not stay.
+        if (import.meta.dev) console.warn('[nuxt-gatekeeper] <AuthCan>: the ability threw; the fallback is shown.', error)
+      }
       // An answer overtaken by a newer question is dropped (abilities may be async).
       if (run === latest) allowed.value = verdict
     }

@@ -11,8 +11,6 @@ import { serverSettings } from '../../shared/server-settings'
 interface AuthRouteRule { roles?: string[], required?: boolean }
 type MatchedRule = { auth?: AuthRouteRule | false }
 
-const relayPrefix = RELAY_ROUTES.session.path.replace(/\/[^/]*$/, '/')
-
 // Dot segments and backslashes, plain or percent-encoded, and encoded slashes: a URL parser reads a path with them
 // as another path (`/api/admin/%2e%2e/_auth/x` is `/api/_auth/x`), while Nitro matched its rules and picks the
 // handler on the path as sent. Such a path is never taken for one of the exempt routes.
@@ -61,13 +59,14 @@ function authRuleFor(path: string): AuthRouteRule | false | undefined {
  */
 function isExempt(path: string, method: string): boolean {
   if (RESHAPED_PATH.test(path)) return false
-  if (path.startsWith(relayPrefix)) return true
+  // Nitro routes `/login/` to `/login`'s handler; an endpoint may be written without its leading slash.
+  const routed = withoutTrailingSlash(path)
+  // The module's routes, each with its own method only: anything else under /api/_auth is the app's to answer.
+  if (Object.values(RELAY_ROUTES).some(route => route.path === routed && route.method === method.toLowerCase())) return true
   const { baseURL } = serverAuthConfig()
   if (!baseURL.startsWith('/')) return false
   // auth.baseURL is relative to the app's base (the browser's $fetch prefixes it), or may already include it.
   const backend = withoutBase(baseURL, useRuntimeConfig().app.baseURL).replace(/\/$/, '')
-  // Nitro routes `/login/` to `/login`'s handler; an endpoint may be written without its leading slash.
-  const routed = withoutTrailingSlash(path)
   return serverSettings().backendRoutes.some(route => route.path === '/**'
     ? path === backend || path.startsWith(`${backend}/`)
     // The endpoint's own method only: the app's PATCH on the session endpoint's path is the app's route.

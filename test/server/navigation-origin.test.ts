@@ -1,0 +1,37 @@
+import { describe, expect, it, vi } from 'vitest'
+
+// A server render's guard, for a signed-in visitor of a guest-only login page that names the page to go back to by
+// its full URL (as the incumbent's Auth.js provider writes callbackUrls: links and bookmarks have them).
+vi.mock('#imports', () => ({
+  useRouter: () => ({ currentRoute: { value: undefined }, afterEach() {}, onError() {} }),
+  navigateTo: () => {},
+  showError: () => {},
+  createError: (input: object) => Object.assign(new Error('error'), input),
+  useRequestURL: () => new URL('https://app.example/login?callbackUrl=x'),
+}))
+const { createNavigation } = await import('../../src/runtime/app/navigation')
+
+function navigation() {
+  const config = {
+    pages: { login: '/login', redirectQueryKey: 'callbackUrl' },
+    globalAppMiddleware: { isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true },
+    navigateAuthenticatedTo: '/',
+    allowedRedirectOrigins: [],
+    authorization: { forbiddenPage: null },
+  }
+  const store = { status: 'authenticated', data: { id: 1 }, machine: { checkFailed: false } }
+  const tokens = { kept: false, readable: false, token: () => null, refreshToken: () => null }
+  const nuxtApp = { $config: { app: { baseURL: '/' } }, runWithContext: (run: () => unknown) => run() }
+  return createNavigation({ nuxtApp: nuxtApp as never, config: config as never, store: store as never, tokens: tokens as never })
+}
+const loginPage = (callbackUrl: string) => ({ path: '/login', fullPath: `/login?callbackUrl=${callbackUrl}`, meta: { auth: 'guest' }, matched: [{}], query: { callbackUrl } })
+
+describe('the server\'s guard on a full URL as the page to go back to', () => {
+  it('takes one of the request\'s own origin as its path, as the browser does', () => {
+    expect(navigation().guardTarget(loginPage('https://app.example/orders?tab=2'))).toBe('/orders?tab=2')
+  })
+
+  it('still refuses another origin (the landing page instead)', () => {
+    expect(navigation().guardTarget(loginPage('https://evil.example/orders'))).toBe('/')
+  })
+})

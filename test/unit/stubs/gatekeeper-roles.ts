@@ -1,0 +1,2 @@
+// '#gatekeeper-roles' as a build generates it for the default `authorization.roles`: the session's `roles` field.
+export default '/roles'
