@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, expectTokenPagesWork, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { rawStatus, serveBuilt } from './serve'
-import { expiredCopy } from './tokens'
+import { expiredCopy, nearlyExpiredCopy } from './tokens'
 
 // httpOnly cookies with refresh tokens (test/fixtures/refresh-httponly): page scripts never see a token; the
 // server refreshes when the access token is due, once per browser, and sets both cookies HttpOnly.
@@ -291,6 +291,20 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     await assertClean()
   })
 
+  it('drops the upstream\'s instructions about its site, which the browser would apply to the app (Clear-Site-Data would sign the user out)', async () => {
+    const { page, context, user, assertClean } = await signedIn()
+    await waitForHydration(page)
+    const answer = await page.evaluate(async () => {
+      const response = await fetch('/api/upstream/me?site-data')
+      return { status: response.status, headers: [...response.headers.keys()].filter(name => /clear-site-data|strict-transport|alt-svc/.test(name)) }
+    })
+    expect(answer).toEqual({ status: 200, headers: [] })
+    const names = (await context.cookies()).map(cookie => cookie.name)
+    expect(names).toEqual(expect.arrayContaining(['auth.token', 'auth.refresh-token']))
+    expect((await call(page, '/api/upstream/me')).body.email).toBe(user.email)
+    await assertClean()
+  })
+
   it('an expired token is refreshed before forwarding; a 401 from the upstream refreshes and retries once', async () => {
     const { page, context, user, assertClean } = await signedIn()
     await waitForHydration(page)
@@ -317,6 +331,23 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
       expect(answer.status).toBe(401)
       expect(await answer.json()).toEqual({ error: 'rejected once' })
       expect(answer.headers.getSetCookie()).toEqual([])
+    }
+    finally {
+      await backend.fault('/api/auth/refresh', 'none')
+    }
+  })
+
+  it('a token near its expiry is still forwarded when the refresh ahead of it fails for an outage (no 503 while it is valid)', async () => {
+    const { cookie, token } = await signedInCookie()
+    // A 90 s token valid for 20 s more: inside the lead the server refreshes ahead by (30 s, a third of its lifetime).
+    const nearly = cookie.replace(`auth.token=${token}`, `auth.token=${await nearlyExpiredCopy(token, 90, 20)}`)
+    await backend.fault('/api/auth/refresh', '502')
+    try {
+      const before = await backend.count(REFRESH)
+      const answer = await fetch(`${baseURL}/api/upstream/me`, { headers: { 'cookie': nearly, 'sec-fetch-site': 'same-origin' } })
+      expect({ status: answer.status, cookies: answer.headers.getSetCookie() }).toEqual({ status: 200, cookies: [] })
+      expect((await answer.json()).email).toMatch(/@example\.test$/)
+      expect(await backend.count(REFRESH)).toBe(before + 1)
     }
     finally {
       await backend.fault('/api/auth/refresh', 'none')
@@ -359,6 +390,25 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
       await expect(partly.text()).rejects.toThrow()
       await expect.poll(() => warningsAbout('forward: the answer of')).toBe(2)
       expect(server.output()).not.toContain('[unhandled]')
+    })
+
+    it('that refuses every token (a 401 for another reason than its age): one refresh for five calls, not one per call', async () => {
+      const own = new Backend(server.baseURL)
+      const user = newUser()
+      await own.register(user)
+      const signIn = await fetch(`${server.baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+      let cookies = Object.fromEntries(tokenCookiesOf(signIn).map(pair => pair.split(/=(.*)/s) as [string, string]))
+      const refreshes = await own.count(REFRESH)
+      for (let call = 0; call < 5; call++) {
+        const answer = await fetch(`${server.baseURL}/api/upstream/refuse`, { headers: { 'cookie': Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; '), 'sec-fetch-site': 'same-origin' } })
+        expect(answer.status).toBe(401)
+        // Each call brings the cookies the one before set, as a browser does.
+        cookies = { ...cookies, ...Object.fromEntries(tokenCookiesOf(answer).map(pair => pair.split(/=(.*)/s) as [string, string])) }
+      }
+      // The first call's token came from the sign-in: its 401 refreshes once; the token that refresh issued, refused
+      // again moments later, is no reason for another.
+      expect(await own.count(REFRESH)).toBe(refreshes + 1)
+      expect(cookies['auth.token']).toBeTruthy()
     })
 
     it('a browser that leaves while the route refreshes after the upstream\'s 401: nothing left to answer, nothing logged as an error', async () => {

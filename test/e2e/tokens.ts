@@ -9,3 +9,12 @@ export async function expiredCopy(token: string, lifetimeSeconds: number): Promi
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .sign(new TextEncoder().encode(DEV_JWT_SECRET))
 }
+
+/** The same access token with `secondsLeft` of its `lifetimeSeconds` left: within the lead a renewal ahead of expiry takes. */
+export async function nearlyExpiredCopy(token: string, lifetimeSeconds: number, secondsLeft: number): Promise<string> {
+  const claims = decodeJwt(token)
+  const now = Math.floor(Date.now() / 1000)
+  return await new SignJWT({ ...claims, iat: now - lifetimeSeconds + secondsLeft, exp: now + secondsLeft })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode(DEV_JWT_SECRET))
+}

@@ -31,7 +31,17 @@ describe('the token in a request header', () => {
 })
 
 describe('a backend\'s error body relayed to the browser', () => {
-  const relayed = (data: unknown) => (relayError(new AuthError('INVALID_CREDENTIALS', 'x', { status: 401, data })).data as { authError: { data: unknown } }).authError.data
+  const relayed = (data: unknown) => (relayError(new AuthError('INVALID_CREDENTIALS', 'x', { status: 401, data }), undefined, { backendBody: true }).data as { authError: { data: unknown } }).authError.data
+
+  it('only for the browser\'s own requests (sign-in, sign-up): a refresh or session check made with the httpOnly cookies relays none', () => {
+    // A backend that echoes the value it refused (express-validator's default) would hand the httpOnly token to page scripts.
+    const echoed = { errors: [{ msg: 'Invalid value', path: 'refreshToken', value: 'the-refresh-token' }] }
+    for (const code of ['BAD_REQUEST', 'REFRESH_REFUSED', 'UNAUTHORIZED', 'RATE_LIMITED'] as const) {
+      const withCookies = relayError(new AuthError(code, 'x', { status: 400, data: echoed }), 503)
+      expect(JSON.stringify(withCookies.data), code).not.toContain('the-refresh-token')
+    }
+    expect(relayed(echoed)).toEqual(echoed)
+  })
 
   it('keeps the backend\'s answer, without the address a Nitro backend names itself by, nor its stack', () => {
     // Nitro's error answer: the URL as the backend saw it (its host inside the network), in development the stack.

@@ -42,10 +42,10 @@ describe('a sign-out ends the server refresh of its tokens (one process)', () =>
   it('a refresh in flight: the sign-out gets its successor, the refresh\'s requests get REFRESH_REFUSED', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 50)
-    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { endable: true }))
-    const joined = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { endable: true }))
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { endable: true }))
+    const joined = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { endable: true }))
     await sleep(10)
-    expect(await endServerRefresh(pair.refreshToken, pair.accessToken)).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
+    expect(await endServerRefresh(pair.refreshToken)).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
     expect(await refreshing).toBe('REFRESH_REFUSED')
     expect(await joined).toBe('REFRESH_REFUSED')
     expect(backend.calls()).toBe(1)
@@ -53,19 +53,19 @@ describe('a sign-out ends the server refresh of its tokens (one process)', () =>
 
   it('no refresh of those tokens: nothing to end, and a refresh of other tokens goes on', async () => {
     const ended = newPair()
-    expect(await endServerRefresh(ended.refreshToken, ended.accessToken)).toBeNull()
+    expect(await endServerRefresh(ended.refreshToken)).toBeNull()
     const other = newPair()
-    expect(await codeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, slowRefresh(other, 1).refresh, { endable: true }))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(other.refreshToken, slowRefresh(other, 1).refresh, { endable: true }))).toBe('ok')
   })
 
   it('a sign-out with the successor: a request with the spent pair within the grace does not get the successor', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 1)
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
     // Without the sign-out the late request joins (it gets the successor, no second backend call).
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
-    expect(await endServerRefresh(`next-${pair.refreshToken}`, `successor-of-${pair.refreshToken}`)).toBeNull()
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('REFRESH_REFUSED')
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
+    expect(await endServerRefresh(`next-${pair.refreshToken}`)).toBeNull()
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('REFRESH_REFUSED')
     expect(backend.calls()).toBe(1)
   })
 })
@@ -93,9 +93,9 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     await sharedStorage()
     const pair = newPair()
     const backend = slowRefresh(pair, 150)
-    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { endable: true }))
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { endable: true }))
     await sleep(20)
-    const signingOut = onAnotherInstance(() => endServerRefresh(pair.refreshToken, pair.accessToken))
+    const signingOut = onAnotherInstance(() => endServerRefresh(pair.refreshToken))
     // The mark this process keeps for its own sign-outs is gone, as on the instance that refreshes: only the storage's is left.
     await sleep(20)
     processMaps[ENDED].clear()
@@ -107,13 +107,13 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
   it('a rate-limited refresh holds on the other instances too, with the time left', async () => {
     await sharedStorage()
     const pair = newPair()
-    const refused = await dedupeServerRefresh(pair.refreshToken, pair.accessToken, async () => Promise.reject(new AuthError('RATE_LIMITED', 'Too many refreshes', { status: 429, retryAfterMs: 20_000 }))).catch((error: AuthError) => error)
+    const refused = await dedupeServerRefresh(pair.refreshToken, async () => Promise.reject(new AuthError('RATE_LIMITED', 'Too many refreshes', { status: 429, retryAfterMs: 20_000 }))).catch((error: AuthError) => error)
     // The wait left when the answer reaches the caller (a few milliseconds under 20 s on a busy machine).
     expect(refused).toMatchObject({ code: 'RATE_LIMITED' })
     expect((refused as AuthError).retryAfterMs).toBeGreaterThan(19_000)
     expect((refused as AuthError).retryAfterMs).toBeLessThanOrEqual(20_000)
     let calls = 0
-    const elsewhere = await onAnotherInstance(() => dedupeServerRefresh(pair.refreshToken, pair.accessToken, async () => ({ token: `call-${++calls}` }))).catch((error: AuthError) => error)
+    const elsewhere = await onAnotherInstance(() => dedupeServerRefresh(pair.refreshToken, async () => ({ token: `call-${++calls}` }))).catch((error: AuthError) => error)
     expect(elsewhere).toMatchObject({ code: 'RATE_LIMITED', status: 429 })
     expect((elsewhere as AuthError).retryAfterMs).toBeGreaterThan(19_000)
     expect((elsewhere as AuthError).retryAfterMs).toBeLessThanOrEqual(20_000)
@@ -123,12 +123,12 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
   it('a marker a dead instance left holds the sign-out no longer than a live refresh takes (half the lock\'s time)', async () => {
     const state = await sharedStorage()
     const pair = newPair()
-    const key = createHash('sha256').update(`${pair.refreshToken}\n${pair.accessToken}`).digest('hex')
+    const key = createHash('sha256').update(pair.refreshToken).digest('hex')
     await writeSealed(state, `r:${key}`, { spending: true }, 60)
     vi.useFakeTimers()
     try {
       let settled: unknown = 'pending'
-      void endServerRefresh(pair.refreshToken, pair.accessToken).then((successor) => {
+      void endServerRefresh(pair.refreshToken).then((successor) => {
         settled = successor
       })
       await vi.advanceTimersByTimeAsync(state.lockTtlMs / 2 - 100)
@@ -146,10 +146,10 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     const reads = vi.spyOn(state.storage, 'getItem')
     const marksRead = () => reads.mock.calls.filter(([key]) => String(key).startsWith('e:')).length
     const pair = newPair()
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, slowRefresh(pair, 1).refresh))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, slowRefresh(pair, 1).refresh))).toBe('ok')
     expect(marksRead()).toBe(0)
     const endable = newPair()
-    expect(await codeOf(dedupeServerRefresh(endable.refreshToken, endable.accessToken, slowRefresh(endable, 1).refresh, { endable: true }))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(endable.refreshToken, slowRefresh(endable, 1).refresh, { endable: true }))).toBe('ok')
     expect(marksRead()).toBe(2)
   })
 
@@ -158,7 +158,7 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     vi.spyOn(state.storage, 'setItem').mockRejectedValue(new Error('connection lost'))
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const pair = newPair()
-    expect(await endServerRefresh(pair.refreshToken, pair.accessToken)).toBeNull()
+    expect(await endServerRefresh(pair.refreshToken)).toBeNull()
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('failed to record a sign-out'))
   })
 
@@ -166,21 +166,21 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     const state = await sharedStorage()
     const removed = vi.spyOn(state.storage, 'removeItem')
     const written = vi.spyOn(state.storage, 'setItem')
-    const keyOf = (pair: { refreshToken: string, accessToken: string }) => `r:${createHash('sha256').update(`${pair.refreshToken}\n${pair.accessToken}`).digest('hex')}`
+    const keyOf = (pair: { refreshToken: string, accessToken: string }) => `r:${createHash('sha256').update(pair.refreshToken).digest('hex')}`
     /** The lifetimes the records of `pair` were written with, in seconds. */
     const lifetimes = (pair: { refreshToken: string, accessToken: string }) => written.mock.calls.filter(([key]) => key === keyOf(pair)).map(([, , options]) => (options as { ttl: number }).ttl)
     const lost = newPair()
     const backend = slowRefresh(lost, 1)
-    await dedupeServerRefresh(lost.refreshToken, lost.accessToken, backend.refresh, { answered: async () => false })
+    await dedupeServerRefresh(lost.refreshToken, backend.refresh, { answered: async () => false })
     const delivered = newPair()
-    await dedupeServerRefresh(delivered.refreshToken, delivered.accessToken, slowRefresh(delivered, 1).refresh, { answered: async () => true })
+    await dedupeServerRefresh(delivered.refreshToken, slowRefresh(delivered, 1).refresh, { answered: async () => true })
     // The delivered one's record is removed a second after its answer left (for instances already polling).
     await vi.waitFor(() => expect(removed).toHaveBeenCalled(), { timeout: 5000 })
     expect(removed.mock.calls.map(([key]) => String(key))).toEqual([keyOf(delivered)])
     // Marked spending (the lock's time), then the answer for its delivery (10 s and 1); the lost one's again for a minute.
     expect(lifetimes(delivered)).toEqual([6, 11])
     expect(lifetimes(lost)).toEqual([6, 11, UNDELIVERED_HOLD_MS / 1000 + 1])
-    expect(await onAnotherInstance(() => dedupeServerRefresh(lost.refreshToken, lost.accessToken, backend.refresh))).toEqual({ token: `successor-of-${lost.refreshToken}`, refreshToken: `next-${lost.refreshToken}` })
+    expect(await onAnotherInstance(() => dedupeServerRefresh(lost.refreshToken, backend.refresh))).toEqual({ token: `successor-of-${lost.refreshToken}`, refreshToken: `next-${lost.refreshToken}` })
     expect(backend.calls()).toBe(1)
   })
 })
@@ -206,12 +206,12 @@ describe('a rate-limited server refresh answers its refusal for as long as the b
       if (calls === 1) throw limited(20_000)
       return { token: 'fresh' }
     }
-    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, refresh))).toEqual({ code: 'RATE_LIMITED', retryAfterMs: 20_000 })
+    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, refresh))).toEqual({ code: 'RATE_LIMITED', retryAfterMs: 20_000 })
     await vi.advanceTimersByTimeAsync(5_000)
-    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, refresh))).toEqual({ code: 'RATE_LIMITED', retryAfterMs: 15_000 })
+    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, refresh))).toEqual({ code: 'RATE_LIMITED', retryAfterMs: 15_000 })
     expect(calls).toBe(1)
     await vi.advanceTimersByTimeAsync(15_001)
-    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, refresh))).toEqual({ code: 'ok' })
+    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, refresh))).toEqual({ code: 'ok' })
     expect(calls).toBe(2)
   })
 
@@ -222,11 +222,11 @@ describe('a rate-limited server refresh answers its refusal for as long as the b
       calls++
       throw limited(86_400_000)
     }
-    await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, dayLimited))
+    await outcomeOf(dedupeServerRefresh(pair.refreshToken, dayLimited))
     await vi.advanceTimersByTimeAsync(RETRY_AFTER_MAX_MS - 1000)
-    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, dayLimited))).toEqual({ code: 'RATE_LIMITED', retryAfterMs: 1000 })
+    expect(await outcomeOf(dedupeServerRefresh(pair.refreshToken, dayLimited))).toEqual({ code: 'RATE_LIMITED', retryAfterMs: 1000 })
     await vi.advanceTimersByTimeAsync(1001)
-    await outcomeOf(dedupeServerRefresh(pair.refreshToken, pair.accessToken, dayLimited))
+    await outcomeOf(dedupeServerRefresh(pair.refreshToken, dayLimited))
     expect(calls).toBe(2)
 
     const other = newPair()
@@ -235,8 +235,8 @@ describe('a rate-limited server refresh answers its refusal for as long as the b
       outageCalls++
       throw new AuthError('SERVER', 'Unavailable', { status: 503 })
     }
-    await outcomeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, outage))
-    await outcomeOf(dedupeServerRefresh(other.refreshToken, other.accessToken, outage))
+    await outcomeOf(dedupeServerRefresh(other.refreshToken, outage))
+    await outcomeOf(dedupeServerRefresh(other.refreshToken, outage))
     expect(outageCalls).toBe(2)
   })
 })
@@ -245,19 +245,19 @@ describe('a successor whose answer never reached the browser stays joinable for 
   it('the connection closed before the answer left (the browser gave up waiting): the retry with the spent pair gets the successor, no second backend call', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 1)
-    expect(await dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => false })).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
+    expect(await dedupeServerRefresh(pair.refreshToken, backend.refresh, { answered: async () => false })).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
     // The browser retries a refresh that failed without a verdict after about a second.
     await sleep(50)
-    expect(await dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
+    expect(await dedupeServerRefresh(pair.refreshToken, backend.refresh, { answered: async () => true })).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
     expect(backend.calls()).toBe(1)
   })
 
   it('an answer that left: the spent pair presented again is a replay, which goes to the backend (its reuse detection)', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 1)
-    await dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })
+    await dedupeServerRefresh(pair.refreshToken, backend.refresh, { answered: async () => true })
     await sleep(50)
-    await dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })
+    await dedupeServerRefresh(pair.refreshToken, backend.refresh, { answered: async () => true })
     expect(backend.calls()).toBe(2)
   })
 
@@ -266,16 +266,16 @@ describe('a successor whose answer never reached the browser stays joinable for 
     try {
       const pair = newPair()
       const backend = slowRefresh(pair, 1)
-      const first = dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => false })
+      const first = dedupeServerRefresh(pair.refreshToken, backend.refresh, { answered: async () => false })
       await vi.advanceTimersByTimeAsync(10)
       await first
       await vi.advanceTimersByTimeAsync(UNDELIVERED_HOLD_MS - 100)
-      const retry = dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })
+      const retry = dedupeServerRefresh(pair.refreshToken, backend.refresh, { answered: async () => true })
       await vi.advanceTimersByTimeAsync(10)
       await retry
       expect(backend.calls()).toBe(1)
       await vi.advanceTimersByTimeAsync(200)
-      const replay = dedupeServerRefresh(pair.refreshToken, pair.accessToken, backend.refresh, { answered: async () => true })
+      const replay = dedupeServerRefresh(pair.refreshToken, backend.refresh, { answered: async () => true })
       await vi.advanceTimersByTimeAsync(10)
       await replay
       expect(backend.calls()).toBe(2)

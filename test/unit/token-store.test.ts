@@ -90,6 +90,17 @@ describe('token store', () => {
     createTokenStore(sessionJar, config).write({ token: 'a'.repeat(10_000) })
     expect(values.get('auth.token')).toHaveLength(10_000)
   })
+
+  it.each([
+    ['its type in front', 'Bearer eyJ.a.b', 'r2'],
+    ['a line feed in the refresh token', 'eyJ.a.b', 'r\n2'],
+  ])('a token a header cannot carry (%s) is BAD_RESPONSE, and nothing of the pair is written: never a sign-in the next read drops', (_label, token, refreshToken) => {
+    const { jar, writes } = memoryJar({ 'auth.token': 'old-access', 'auth.refresh-token': 'old-refresh' })
+    const store = createTokenStore(jar, config)
+    expect(() => store.write({ token, refreshToken })).toThrowError(expect.objectContaining({ code: 'BAD_RESPONSE', message: expect.stringContaining('a header cannot carry') }))
+    expect(writes).toEqual([])
+    expect([store.token(), store.refreshToken()]).toEqual(['old-access', 'old-refresh'])
+  })
 })
 
 describe('building a backend request', () => {
@@ -113,14 +124,14 @@ describe('server-side refresh de-duplication', () => {
         release = () => resolve({ token: `tokens-${calls}` })
       })
     }
-    const first = dedupeServerRefresh('spent-r', 'old-a', refresh)
-    const second = dedupeServerRefresh('spent-r', 'old-a', refresh)
+    const first = dedupeServerRefresh('spent-r', refresh)
+    const second = dedupeServerRefresh('spent-r', refresh)
     await new Promise(resolve => setTimeout(resolve, 0))
     release()
     expect(await Promise.all([first, second])).toEqual([{ token: 'tokens-1' }, { token: 'tokens-1' }])
     expect(calls).toBe(1)
     // A replay of the same cookies after the refresh settled goes to the backend (whose reuse detection sees it).
-    const replay = dedupeServerRefresh('spent-r', 'old-a', refresh)
+    const replay = dedupeServerRefresh('spent-r', refresh)
     await new Promise(resolve => setTimeout(resolve, 0))
     release()
     expect(await replay).toEqual({ token: 'tokens-2' })
@@ -135,14 +146,14 @@ describe('server-side refresh de-duplication', () => {
     const answered = () => new Promise<boolean>((resolve) => {
       sent = () => resolve(true)
     })
-    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, { answered })).toEqual({ token: 'tokens-1' })
+    expect(await dedupeServerRefresh('r-held', refresh, { answered })).toEqual({ token: 'tokens-1' })
     // The backend has answered, the browser not yet: the same pair (a reload of that tab) joins.
-    expect(await dedupeServerRefresh('r-held', 'a-held', refresh, { answered })).toEqual({ token: 'tokens-1' })
+    expect(await dedupeServerRefresh('r-held', refresh, { answered })).toEqual({ token: 'tokens-1' })
     expect(calls).toBe(1)
     sent()
     await new Promise(resolve => setTimeout(resolve, 0))
     // Delivered: the pair is spent, a replay goes to the backend.
-    expect(await dedupeServerRefresh('r-held', 'a-held', refresh)).toEqual({ token: 'tokens-2' })
+    expect(await dedupeServerRefresh('r-held', refresh)).toEqual({ token: 'tokens-2' })
     expect(calls).toBe(2)
   })
 
@@ -155,14 +166,14 @@ describe('server-side refresh de-duplication', () => {
       const answered = () => new Promise<boolean>((resolve) => {
         sent = () => resolve(true)
       })
-      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, { answered, graceMs: 10_000 })).toEqual({ token: 'tokens-1' })
+      expect(await dedupeServerRefresh('r-grace', refresh, { answered, graceMs: 10_000 })).toEqual({ token: 'tokens-1' })
       sent()
       await vi.advanceTimersByTimeAsync(9_000)
       // A request the browser queued behind the refresh, sent with the spent pair: the same successor.
-      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh, { answered, graceMs: 10_000 })).toEqual({ token: 'tokens-1' })
+      expect(await dedupeServerRefresh('r-grace', refresh, { answered, graceMs: 10_000 })).toEqual({ token: 'tokens-1' })
       expect(calls).toBe(1)
       await vi.advanceTimersByTimeAsync(1_001)
-      expect(await dedupeServerRefresh('r-grace', 'a-grace', refresh)).toEqual({ token: 'tokens-2' })
+      expect(await dedupeServerRefresh('r-grace', refresh)).toEqual({ token: 'tokens-2' })
     }
     finally {
       vi.useRealTimers()
@@ -177,12 +188,12 @@ describe('server-side refresh de-duplication', () => {
       return async () => ({ token: `tokens-of-${request.index}-${request.body.length}` })
     })
     for (const [index, refresh] of refreshes.entries()) {
-      expect(await dedupeServerRefresh(`r-kept-${index}`, 'a', refresh, { answered: async () => true, graceMs: 10_000 })).toEqual({ token: `tokens-of-${index}-50000` })
+      expect(await dedupeServerRefresh(`r-kept-${index}`, refresh, { answered: async () => true, graceMs: 10_000 })).toEqual({ token: `tokens-of-${index}-50000` })
     }
     refreshes.length = 0
     await new Promise(resolve => setTimeout(resolve, 0))
     // Still in the grace: the spent pair gets its successor without a refresh.
-    expect(await dedupeServerRefresh('r-kept-3', 'a', async () => ({ token: 'refreshed again' }), { graceMs: 10_000 })).toEqual({ token: 'tokens-of-3-50000' })
+    expect(await dedupeServerRefresh('r-kept-3', async () => ({ token: 'refreshed again' }), { graceMs: 10_000 })).toEqual({ token: 'tokens-of-3-50000' })
     // Ten requests kept for the grace would be 20 MB.
     expect(reachableHeapBytes() - before).toBeLessThan(5_000_000)
   })
@@ -205,5 +216,20 @@ describe('server-side refresh de-duplication', () => {
     await refreshOnServer(strategy, {} as StrategyContext<unknown>, late, async () => true)
     expect(calls).toBe(refreshes)
     expect(late.refreshToken()).toBe(`refresh-${refreshes}`)
+  })
+
+  it('requests of one burst share the refresh whether their access cookie was still there or had run out (its Max-Age)', async () => {
+    let calls = 0
+    const answers: Array<() => void> = []
+    const strategy = {
+      refresh: () => new Promise(resolve => answers.push(() => resolve({ token: `access-${++calls}`, refreshToken: `refresh-${calls}` }))),
+    } as unknown as ClientStrategy<unknown>
+    const withAccess = createTokenStore(memoryJar({ 'auth.token': 'old-access-burst', 'auth.refresh-token': 'refresh-burst' }).jar, config)
+    const withoutAccess = createTokenStore(memoryJar({ 'auth.refresh-token': 'refresh-burst' }).jar, config)
+    const both = Promise.all([withAccess, withoutAccess].map(tokens => refreshOnServer(strategy, {} as StrategyContext<unknown>, tokens, async () => true)))
+    await new Promise(resolve => setTimeout(resolve, 0))
+    for (const answer of answers) answer()
+    await both
+    expect({ calls, refreshTokens: [withAccess.refreshToken(), withoutAccess.refreshToken()] }).toEqual({ calls: 1, refreshTokens: ['refresh-1', 'refresh-1'] })
   })
 })

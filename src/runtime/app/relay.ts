@@ -1,4 +1,4 @@
-import { RELAY_ROUTES, type ClientStrategy, type StrategyContext } from '../core'
+import { AuthError, RELAY_ROUTES, type ClientStrategy, type StrategyContext } from '../core'
 import { relay } from './relay-request'
 
 /**
@@ -9,7 +9,7 @@ export const relayStrategy: ClientStrategy<unknown> = {
   async signIn(ctx: StrategyContext<unknown>, credentials, params) {
     // signInHeaders go in the body: the relay passes them on to the backend (see forwardableHeaders).
     const body = await relay<{ session: unknown }>(ctx, RELAY_ROUTES.signIn, 'signIn', { body: { credentials, query: params?.query, headers: params?.headers } })
-    return { session: body.session }
+    return { session: sessionIn(body, RELAY_ROUTES.signIn.path) }
   },
   async signUp(ctx, credentials, params) {
     const body = await relay<{ response: unknown }>(ctx, RELAY_ROUTES.signUp, 'signUp', { body: { credentials, headers: params?.headers } })
@@ -22,6 +22,15 @@ export const relayStrategy: ClientStrategy<unknown> = {
   },
   async getSession(ctx) {
     const body = await relay<{ session: unknown }>(ctx, RELAY_ROUTES.session, 'getSession', {})
-    return body.session
+    return sessionIn(body, RELAY_ROUTES.session.path)
   },
+}
+
+/**
+ * The session in a relay route's answer. A 200 without one was written by something else (a proxy, the app's own
+ * middleware on /api/**, `{ error: 'Unauthorized' }`): no verdict, neither signed in with no data nor signed out.
+ */
+function sessionIn(body: { session?: unknown } | null, path: string): unknown {
+  if (typeof body === 'object' && body && body.session !== undefined) return body.session
+  throw new AuthError('BAD_RESPONSE', `${path} answered without a session: something in front of it wrote the answer (a proxy, a server middleware on /api/**)`)
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { createError, getRequestHeader, readRawBody, setResponseHeader, type H3Event } from 'h3'
 import { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES } from '../core'
+import { unholdable } from '../shared/request'
 import { serverSettings } from '../shared/server-settings'
 
 /** `auth.maxBodyBytes` (env NUXT_AUTH_MAX_BODY_BYTES), the default when unset. */
@@ -72,15 +73,24 @@ export function collectRequestWithin(request: IncomingMessage, limit: number, de
   })
 }
 
-/** The JSON object in the body (within the limit); no body is an empty object, anything but JSON a 400. */
+/**
+ * The JSON object in the body (within the limit); no body is an empty object, anything but JSON a 400, and so is
+ * JSON no backend request can carry: nested deeper than any form (its serialiser would overflow, which looked like
+ * a backend that could not be reached) or with a `__proto__` key.
+ */
 export async function readJsonWithin<T extends object>(event: H3Event): Promise<Partial<T>> {
   const body = await readBodyWithin(event)
   if (!body) return {}
+  let parsed: unknown
   try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(body))
-    return typeof parsed === 'object' && parsed !== null ? parsed as Partial<T> : {}
+    parsed = JSON.parse(new TextDecoder().decode(body))
   }
   catch {
-    throw createError({ statusCode: 400, statusMessage: 'Bad Request', data: { authError: { code: 'BAD_REQUEST', message: 'The request body is not JSON' } } })
+    throw badRequest('The request body is not JSON')
   }
+  const problem = unholdable(parsed)
+  if (problem) throw badRequest(`The request body cannot be relayed: ${problem}`)
+  return typeof parsed === 'object' && parsed !== null ? parsed as Partial<T> : {}
 }
+
+const badRequest = (message: string) => createError({ statusCode: 400, statusMessage: 'Bad Request', data: { authError: { code: 'BAD_REQUEST', message } } })

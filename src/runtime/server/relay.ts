@@ -140,8 +140,13 @@ function withoutBackendInternals(body: unknown): unknown {
   return address || url === undefined ? rest : { ...rest, url }
 }
 
-/** An h3 error that carries the AuthError's code, so the browser gets the same typed error. */
-export function relayError(error: unknown, status?: number) {
+/**
+ * An h3 error that carries the AuthError's code, so the browser gets the same typed error. `backendBody`: the
+ * backend's error body goes with it, for the requests the browser made with what it sent (sign-in, sign-up: a form's
+ * validation details, a lockout's explanation). Never for the requests made with the httpOnly cookies (a session
+ * check, a refresh, a sign-out): a backend that echoes what it refused would hand those tokens to page scripts.
+ */
+export function relayError(error: unknown, status?: number, { backendBody = false }: { backendBody?: boolean } = {}) {
   const authError = isAuthError(error) ? error : new AuthError('BAD_RESPONSE', 'Unexpected failure', { cause: error })
   // The message can name the backend's internal URL: it stays in the server's log, the browser gets the code.
   // A 404/405 is the set-up's fault (an endpoint's path or method), whatever the request: logged, naming the option.
@@ -153,10 +158,9 @@ export function relayError(error: unknown, status?: number) {
     // The backend's own status where there was one, so the browser sees what SSR would see.
     statusCode: status ?? authError.status ?? ERROR_STATUS[authError.code] ?? 500,
     statusMessage: storageDown ? 'SESSION_STORAGE_UNAVAILABLE' : authError.code,
-    // `data` is the backend's error body: relayed when it answers the request itself (a sign-up form's validation
-    // details, a lockout's explanation with its 429), never for the backend's own failures (a 5xx page, a stack
-    // trace, an address inside the network).
-    data: { authError: { code: authError.code, message: storageDown ? 'The session storage is unavailable' : RELAYED_MESSAGE[authError.code], data: RELAYED_DATA_CODES.has(authError.code) && !setUpFault ? withoutBackendInternals(authError.data) : undefined } },
+    // `data` is the backend's error body: relayed when it answers the browser's own request (see backendBody), never
+    // for the backend's own failures (a 5xx page, a stack trace, an address inside the network).
+    data: { authError: { code: authError.code, message: storageDown ? 'The session storage is unavailable' : RELAYED_MESSAGE[authError.code], data: backendBody && RELAYED_DATA_CODES.has(authError.code) && !setUpFault ? withoutBackendInternals(authError.data) : undefined } },
     // Kept (never sent) for the route's `Retry-After` (relay-route.ts).
     cause: authError,
   })

@@ -1,13 +1,13 @@
 import type { H3Event } from 'h3'
 import { isAuthError } from '../core'
 import type { Session } from '../types'
-import { refreshOnServer, responseSent } from '../shared/server-refresh'
+import { issuedLatelyByRefresh, refreshOnServer, responseSent } from '../shared/server-refresh'
 import { serverSessionLookup } from '../shared/server-session'
 import { forgetCachedSession } from '../shared/session-cache'
 import { serverSettings } from '../shared/server-settings'
 import { ownsContext } from '../shared/event-jar'
 import { passRetryAfter, relayContext, relayError } from './relay'
-import { renewalDue } from './renewal-due'
+import { notExpired, renewalDue } from './renewal-due'
 
 // Server utilities for the token providers (local, refresh): the same names as the Auth.js provider's. The
 // token comes from the token header (token.headerName: API clients, useAuthFetch) or the module's cookie; the session
@@ -66,6 +66,12 @@ async function renewToken(event: H3Event): Promise<TokenRelay> {
         tokens.clear()
         return { token: null, renewed: false, relay }
       }
+      // A renewal ahead of expiry (httpOnly) that failed without a verdict: the token still works until it expires,
+      // so this request goes on with it (a forward to a healthy API during an auth-backend outage).
+      if (token && notExpired(token)) {
+        console.warn(`[nuxt-gatekeeper] A refresh ahead of the access token's expiry failed (${isAuthError(error) ? error.code : 'BAD_RESPONSE'}); the token is used until it expires`)
+        return { token, renewed: false, relay }
+      }
       throw unavailable(event, error)
     }
     return { token: tokens.token(), renewed: true, relay }
@@ -89,10 +95,10 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
   await forgetCachedSession(token)
   // The token was refused. With httpOnly cookies the browser cannot refresh after a 401, so the server does,
   // and asks once more. (With readable cookies the browser's refresher does it under its tab lock: a server
-  // refresh here would race it. Not either when this request refreshed already: a backend refusing a token it
-  // just issued gets no second one.)
+  // refresh here would race it. Not either when this request or another lately refreshed to this token: a backend
+  // refusing a token it just issued gets no second one.)
   const { tokens, strategy, context, fromHeader } = relay
-  if (!fromHeader && !renewed && tokens.httpOnly && strategy.refresh && tokens.refreshToken()) {
+  if (!fromHeader && !renewed && !issuedLatelyByRefresh(token) && tokens.httpOnly && strategy.refresh && tokens.refreshToken()) {
     try {
       await refreshOnServer(strategy, context, tokens, () => responseSent(event))
       const successor = tokens.token()

@@ -15,7 +15,7 @@ import { readSealed, sharedState, writeSealed, type SharedState } from './shared
  * Unless the answer never arrived: the connection closed first (the browser's request timed out while the backend
  * was still answering, a dropped network). The browser then still holds the spent pair and will present it again,
  * so the successor stays joinable for UNDELIVERED_HOLD_MS; the backend would take that retry for a reuse.
- * Keyed by a hash of both tokens (never the tokens themselves), so nothing crosses between users.
+ * Keyed by a hash of the refresh token (never the token itself), so nothing crosses between users.
  *
  * Except with httpOnly refresh cookies (`graceMs`): page scripts cannot read them, so no tab lock holds a page's
  * other requests back while one refreshes, and a browser sends at most six at a time to a host: the rest leave
@@ -55,7 +55,9 @@ export const HTTPONLY_REPLAY_GRACE_MS = 10_000
  */
 export const UNDELIVERED_HOLD_MS = 60_000
 
-const pairKey = (refreshToken: string, accessToken: string) => sha256Hex(`${refreshToken}\n${accessToken}`)
+// The refresh token alone: in a burst whose access cookie ran out (its Max-Age) some requests carry it and some do
+// not, and both kinds spend the same refresh token.
+const refreshKey = (refreshToken: string) => sha256Hex(refreshToken)
 
 export interface ServerRefreshOptions {
   /**
@@ -76,8 +78,8 @@ export interface ServerRefreshOptions {
   endable?: boolean
 }
 
-export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, accessToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, endable = false }: ServerRefreshOptions = {}): Promise<T> {
-  const key = await pairKey(refreshToken, accessToken)
+export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, endable = false }: ServerRefreshOptions = {}): Promise<T> {
+  const key = await refreshKey(refreshToken)
   let promise = inFlight.get(key) as Promise<T> | undefined
   if (!promise) {
     const shared = sharedState()
@@ -102,7 +104,7 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
   // Checked by each request once its answer is in, the last moment before it sets the successor's cookies: a
   // sign-out with the spent pair (sent while this refresh was on its way) or with the successor (sent after another
   // request delivered it, while this one still waited in the browser's queue) ends both.
-  const successor = await pairKey(result.refreshToken || refreshToken, result.token || '')
+  const successor = await refreshKey(result.refreshToken || refreshToken)
   const ended = await Promise.all([pairEnded(key), pairEnded(successor)])
   if (ended.includes(true)) throw new AuthError('REFRESH_REFUSED', 'The session was signed out while this refresh was on its way', { status: 401 })
   return result
@@ -152,8 +154,8 @@ async function pairEnded(key: string): Promise<boolean> {
  * from the backend, if any, so that the sign-out ends that one at the backend too: it is what the browser holds
  * if that refresh's answer had already left.
  */
-export async function endServerRefresh<T>(refreshToken: string, accessToken: string): Promise<T | null> {
-  const key = await pairKey(refreshToken, accessToken)
+export async function endServerRefresh<T>(refreshToken: string): Promise<T | null> {
+  const key = await refreshKey(refreshToken)
   const now = Date.now()
   for (const [ended, until] of endedPairs) {
     if (until <= now) endedPairs.delete(ended)

@@ -141,7 +141,7 @@ export const MAX_ANSWER_DEPTH = 64
  * A `__proto__` key is refused by the payload serialiser and invites prototype pollution wherever app code
  * merges the session; very deep nesting overflows the serialiser's stack. Checked once, when the answer arrives.
  */
-function unholdable(value: unknown): string | null {
+export function unholdable(value: unknown): string | null {
   const pending: Array<{ node: unknown, depth: number }> = [{ node: value, depth: 0 }]
   while (pending.length > 0) {
     const { node, depth } = pending.pop()!

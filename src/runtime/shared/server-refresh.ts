@@ -1,5 +1,6 @@
 import type { H3Event } from 'h3'
-import { AuthError, type ClientStrategy, type StrategyContext, type TokenResult } from '../core'
+import { AuthError, minRefreshIntervalMs, tokenLifetimeMs, tokenTiming, type ClientStrategy, type StrategyContext, type TokenResult } from '../core'
+import { createExpiringCache, sha256HexSync } from './expiring-cache'
 import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from './refresh-dedupe'
 import { observeIssuedToken } from './server-issuer-clock'
 import type { TokenStore } from './token-store'
@@ -17,6 +18,7 @@ export async function refreshOnServer(strategy: ClientStrategy<unknown>, context
   const spend = async () => {
     const result = await strategy.refresh!(context)
     observeIssuedToken(result.token)
+    rememberIssued(result.token)
     return result
   }
   // Server-side sessions: once per session across every server instance, under the storage's lock.
@@ -26,11 +28,27 @@ export async function refreshOnServer(strategy: ClientStrategy<unknown>, context
   }
   // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs, and a sign-out goes through
   // the server, which can end a refresh on its way (see refresh-dedupe.ts).
-  const result = await dedupeServerRefresh(refreshToken, tokens.token() ?? '', spend, tokens.httpOnly
+  const result = await dedupeServerRefresh(refreshToken, spend, tokens.httpOnly
     ? { answered, graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }
     : { answered })
   writeSuccessor(tokens, result)
   return { ...result, stored: true }
+}
+
+// Access tokens this process's refreshes got lately (their hashes), each for the shortest time between two refreshes
+// of one browser (minRefreshIntervalMs): a 401 to one of those is no reason to refresh again. An API that refuses
+// a token for another reason than its age (a 401 for a resource) would otherwise rotate the refresh token at every call.
+const issuedLately = /* @__PURE__ */ createExpiringCache<true>(10_000)
+
+function rememberIssued(token: string | null | undefined) {
+  const key = token && sha256HexSync(token)
+  if (key) issuedLately.set(key, true, Date.now() + minRefreshIntervalMs(tokenLifetimeMs(tokenTiming(token))))
+}
+
+/** Whether a refresh on this server issued `token` too lately to refresh again after a 401 to it. */
+export function issuedLatelyByRefresh(token: string): boolean {
+  const key = sha256HexSync(token)
+  return key !== undefined && issuedLately.get(key) !== undefined
 }
 
 /** Rotation: a new refresh token replaces the spent one, always; without one the refresh token stays. */
@@ -47,7 +65,7 @@ export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
   const refreshToken = tokens.refreshToken()
   // Server-side sessions refresh under the session's lock, and never bring back a session a sign-out removed.
   if (!refreshToken || tokens.refreshExclusive) return
-  const successor = await endServerRefresh<TokenResult>(refreshToken, tokens.token() ?? '')
+  const successor = await endServerRefresh<TokenResult>(refreshToken)
   try {
     if (successor) writeSuccessor(tokens, successor)
   }

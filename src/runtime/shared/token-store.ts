@@ -89,8 +89,8 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
     refreshToken: () => read(cookies.refreshToken),
     write(tokens) {
       // Both checked before either is written: half a pair stored would be worse than none.
-      assertFits(jar, cookies.token, tokens.token, 'access token')
-      assertFits(jar, cookies.refreshToken, tokens.refreshToken, 'refresh token')
+      assertUsable(jar, cookies.token, tokens.token, 'access token')
+      assertUsable(jar, cookies.refreshToken, tokens.refreshToken, 'refresh token')
       write(cookies.token, tokens.token)
       write(cookies.refreshToken, tokens.refreshToken)
     },
@@ -106,11 +106,14 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
 }
 
 /**
- * A token its cookie cannot hold (an identity provider's token with many claims) fails here, with its size and
- * the fix, instead of a sign-in the browser forgets by the next page (it drops the cookie and says nothing).
+ * A token that could never be sent, or that its cookie cannot hold (an identity provider's token with many claims),
+ * fails here with the fix, instead of a sign-in forgotten by the next read (the store drops an unsendable token) or
+ * the next page (the browser drops an oversized cookie and says nothing).
  */
-function assertFits(jar: CookieJar, config: TokenRuntimeConfig | null, value: string | null | undefined, what: string) {
-  if (!jar.maxCookieBytes || !config || !value) return
+function assertUsable(jar: CookieJar, config: TokenRuntimeConfig | null, value: string | null | undefined, what: string) {
+  if (!config || !value) return
+  if (!isSendableToken(value)) throw new AuthError('BAD_RESPONSE', `The ${what} in the backend's answer holds a space or a character a header cannot carry: answer the token alone, without its type ("Bearer "), or point the provider's token pointer option at it`)
+  if (!jar.maxCookieBytes) return
   // URI-encoded as the jars write it: ASCII, so its length is its size in bytes (names are checked at build time).
   const bytes = config.cookie.name.length + 1 + encodeURIComponent(value).length
   if (bytes <= jar.maxCookieBytes) return

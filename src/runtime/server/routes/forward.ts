@@ -2,7 +2,7 @@ import { createError, getRequestHeaders, getRequestWebStream, getResponseHeader,
 import { joinURL, parsePath } from 'ufo'
 import { useRuntimeConfig } from '#imports'
 import { isAuthError } from '../../core'
-import { refreshOnServer, responseSent } from '../../shared/server-refresh'
+import { issuedLatelyByRefresh, refreshOnServer, responseSent } from '../../shared/server-refresh'
 import { cleartextUpstreamWarning, sendsTokenInClear } from '../../shared/cleartext-upstream'
 import { serverSettings } from '../../shared/server-settings'
 import { forwardedHeaders, refuseCrossSite, relayError } from '../relay'
@@ -20,9 +20,11 @@ import { freshToken } from '../session'
 // Hop-by-hop (RFC 9110 §7.6.1); what identifies the visitor to this app, not to the upstream; what describes
 // the browser's request (set below from what this server saw, never as the browser claims); what fetch sets.
 const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'cookie', 'authorization', 'host', 'content-length', 'expect', 'accept-encoding', 'forwarded', 'x-real-ip', 'true-client-ip', 'cf-connecting-ip'])
-// fetch() hands over the body decoded and re-chunked: its length and encoding headers no longer apply; the
-// upstream's cookies are for its own site, not this app's.
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-encoding', 'content-length', 'set-cookie'])
+// fetch() hands over the body decoded and re-chunked: its length and encoding headers no longer apply. The
+// upstream's cookies are for its own site, and so are its instructions about a site: here the browser would apply
+// them to this app's origin (Clear-Site-Data "cookies" deletes the token cookies, signing the visitor out; HSTS and
+// Alt-Svc are the app's own to give).
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-encoding', 'content-length', 'set-cookie', 'clear-site-data', 'strict-transport-security', 'alt-svc'])
 // Instructions for the caches and proxies in front of the upstream: caching rules for CDNs (RFC 9213's
 // CDN-Cache-Control and the vendors' *-CDN-Cache-Control, Surrogate-Control, Akamai's Edge-Control and
 // Akamai-Cache-Control) and nginx's X-Accel-* (Expires, Redirect, …). A cache or nginx in front of this app would
@@ -159,9 +161,10 @@ export default defineRelayRoute(async (event) => {
 
   let response = await send(token)
   // Refused: with httpOnly cookies (the browser cannot refresh) one refresh, shared by the browser's requests,
-  // and one more try when the body can be sent again. Not after a refresh this request made already (an upstream
-  // that refuses fresh tokens gets no refresh storm), nor for a token the caller sent (its tab refreshes).
-  if (response.status === 401 && token && !renewed && !relay.fromHeader && relay.tokens.httpOnly && relay.strategy.refresh && relay.tokens.refreshToken()) {
+  // and one more try when the body can be sent again. Not after a refresh this request made already, nor for a token
+  // a refresh issued lately (an upstream that refuses fresh tokens gets no refresh storm), nor for a token the caller
+  // sent (its tab refreshes).
+  if (response.status === 401 && token && !renewed && !issuedLatelyByRefresh(token) && !relay.fromHeader && relay.tokens.httpOnly && relay.strategy.refresh && relay.tokens.refreshToken()) {
     let successor: string | null = null
     try {
       await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event))

@@ -19,6 +19,6 @@ export default defineRelayRoute(async (event) => {
     return { session }
   }
   catch (error) {
-    throw relayError(error)
+    throw relayError(error, undefined, { backendBody: true })
   }
 })

@@ -17,7 +17,7 @@ export default defineRelayRoute(async (event) => {
     response = await relay.strategy.signUp(relay.context, body?.credentials ?? {}, { headers: relay.forwardableHeaders(body?.headers) })
   }
   catch (error) {
-    throw relayError(credentialsError(error))
+    throw relayError(credentialsError(error), undefined, { backendBody: true })
   }
   // A backend that signs in at sign-up answers with tokens: page scripts never get one (signing in is the browser's
   // next call, which keeps them in httpOnly cookies).
