@@ -119,3 +119,56 @@ describe('a refresh in session mode', () => {
     expect(asked).toBe(2)
   })
 })
+
+describe('the end of a session in session mode', () => {
+  /** A route that ends the request's session as the relay does: a verdict clears the tokens; a sign-out also commits `signedOut`. */
+  function endingRoute(service: Awaited<ReturnType<typeof sessions>>, how: 'verdict' | 'sign-out') {
+    return toNodeListener(createApp().use('/end', eventHandler(async (event) => {
+      const jar = sessionJar(await loadRequestSession(event, service), config)
+      jar.write({ name: 'auth.token' } as never, null)
+      jar.write({ name: 'auth.refresh-token' } as never, null)
+      await jar.commit!(how === 'sign-out' ? { signedOut: true } : undefined)
+      return { ok: true }
+    })))
+  }
+
+  it.each(['verdict', 'sign-out'] as const)('%s: the stored session ends at once; only a sign-out deletes the cookie (a verdict\'s answer may land after a sign-in\'s)', async (how) => {
+    const service = await sessions()
+    const opened = await service.create({ token: 'eyJ.refused', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const response = await fetchNodeRequestHandler(endingRoute(service, how) as never, '/end', { method: 'POST', headers: { cookie: `${settings.cookieName}=${await service.keys.sign(opened.id)}` } })
+    expect(response.status).toBe(200)
+    expect(await service.read(opened.handle)).toBeNull()
+    const deleted = response.headers.getSetCookie().filter(line => line.startsWith(`${settings.cookieName}=;`))
+    expect(deleted).toHaveLength(how === 'sign-out' ? 1 : 0)
+  })
+
+  it('a sign-out while another request refreshes the session waits for it and takes the successor, which the backend must hear of', async () => {
+    const service = await sessions()
+    const opened = await service.create({ token: 'eyJ.expired', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const cookie = `${settings.cookieName}=${await service.keys.sign(opened.id)}`
+    let answer = () => {}
+    const refreshing = (async () => {
+      const app = toNodeListener(createApp().use('/refresh', eventHandler(async (event) => {
+        const jar = sessionJar(await loadRequestSession(event, service), config)
+        await jar.refreshExclusive!(() => new Promise(resolve => answer = () => resolve({ token: 'eyJ.next', refreshToken: 'r2' })))
+        return { ok: true }
+      })))
+      return await fetchNodeRequestHandler(app as never, '/refresh', { method: 'POST', headers: { cookie } })
+    })()
+    await new Promise(resolve => setTimeout(resolve, 20))
+    // The sign-out loaded the session while the refresh held its lock: r1, already spent at the backend.
+    const signingOut = (async () => {
+      const app = toNodeListener(createApp().use('/signout', eventHandler(async (event) => {
+        const jar = sessionJar(await loadRequestSession(event, service), config)
+        const loaded = jar.read('auth.refresh-token')
+        await jar.settle!()
+        return { loaded, told: jar.read('auth.refresh-token') }
+      })))
+      return await fetchNodeRequestHandler(app as never, '/signout', { method: 'POST', headers: { cookie } })
+    })()
+    await new Promise(resolve => setTimeout(resolve, 20))
+    answer()
+    expect((await refreshing).status).toBe(200)
+    expect(await (await signingOut).json()).toEqual({ loaded: 'r1', told: 'r2' })
+  })
+})

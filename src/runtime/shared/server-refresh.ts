@@ -62,9 +62,11 @@ function writeSuccessor(tokens: TokenStore, result: TokenResult) {
  * backend too, the tokens the browser would hold if that refresh's answer had already left.
  */
 export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
+  // Server-side sessions refresh under the session's lock, and never bring back a session a sign-out removed: the
+  // sign-out takes the tokens stored once such a refresh is done (the successor, not the spent ones).
+  if (tokens.refreshExclusive) return await tokens.settle()
   const refreshToken = tokens.refreshToken()
-  // Server-side sessions refresh under the session's lock, and never bring back a session a sign-out removed.
-  if (!refreshToken || tokens.refreshExclusive) return
+  if (!refreshToken) return
   const successor = await endServerRefresh<TokenResult>(refreshToken)
   try {
     if (successor) writeSuccessor(tokens, successor)

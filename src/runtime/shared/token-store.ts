@@ -14,11 +14,22 @@ export interface CookieJar {
    * session across every request and server instance (a lock in the storage) and stores the answer.
    */
   refreshExclusive?(refresh: () => Promise<TokenResult>): Promise<void>
-  /** Server-side sessions: stores what this request wrote (`signIn`: a new session for that session's user). */
-  commit?(signIn?: { session: unknown }): Promise<void>
+  /**
+   * Server-side sessions: stores what this request wrote (`session`: a new session for that sign-in's user;
+   * `signedOut`: the session cookie goes too).
+   */
+  commit?(outcome?: CommitOutcome): Promise<void>
+  /**
+   * Server-side sessions: takes the tokens stored now, once a refresh another request of the session has under way
+   * (its lock) is done: what a sign-out must tell the backend of.
+   */
+  settle?(): Promise<void>
   /** The most a cookie of this jar may hold, its name and value, in bytes: browsers drop a larger one without a word. */
   maxCookieBytes?: number
 }
+
+/** What a request that commits did: signed in (with the new session), or signed out. */
+export type CommitOutcome = { session: unknown } | { signedOut: true }
 
 /** What every browser stores of one cookie, its name and value (RFC 6265 asks for at least this; Chrome and Firefox stop there). */
 export const BROWSER_COOKIE_BYTES = 4096
@@ -44,7 +55,9 @@ export interface TokenStore {
   /** Set when the tokens live in server-side session storage: a refresh goes through it (see CookieJar). */
   refreshExclusive?: (refresh: () => Promise<TokenResult>) => Promise<void>
   /** Stores what this request wrote where the jar keeps it for longer than the response (server-side sessions); else nothing to do. */
-  commit(signIn?: { session: unknown }): Promise<void>
+  commit(outcome?: CommitOutcome): Promise<void>
+  /** Takes the tokens stored now where the jar keeps them for longer than a response (see CookieJar.settle). */
+  settle(): Promise<void>
   /** The access token's header (`{ name: 'Authorization', value: 'Bearer …' }`) for `token`, by default the stored one. */
   authorization(token?: string | null): { name: string, value: string } | null
 }
@@ -84,7 +97,8 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
   return {
     httpOnly: Boolean(cookies.refreshToken?.cookie.httpOnly),
     refreshExclusive: jar.refreshExclusive,
-    commit: async signIn => await jar.commit?.(signIn),
+    commit: async outcome => await jar.commit?.(outcome),
+    settle: async () => await jar.settle?.(),
     token: () => read(cookies.token),
     refreshToken: () => read(cookies.refreshToken),
     write(tokens) {

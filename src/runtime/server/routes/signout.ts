@@ -25,6 +25,6 @@ export default defineRelayRoute(async (event) => {
   relay.tokens.clear()
   // Session mode: the stored session is gone before the browser is told; a storage that fails keeps it, and its
   // cookie, and says so (503).
-  await relay.tokens.commit().catch((error: unknown) => Promise.reject(relayError(error)))
+  await relay.tokens.commit({ signedOut: true }).catch((error: unknown) => Promise.reject(relayError(error)))
   return { ok: true, backendError }
 })

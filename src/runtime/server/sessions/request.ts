@@ -5,7 +5,7 @@ import { valueAt } from '../../core/pointer'
 import { createExpiringCache } from '../../shared/expiring-cache'
 import { rateLimitHoldMs, withTimeLeft } from '../../shared/refresh-dedupe'
 import { localExpiry } from '../../shared/server-issuer-clock'
-import type { CookieJar } from '../../shared/token-store'
+import type { CommitOutcome, CookieJar } from '../../shared/token-store'
 import { SessionStorageError, type OpenSession, type SessionService, type SessionTokens } from './store'
 
 /**
@@ -145,16 +145,14 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
   const field = (name: string): keyof SessionTokens | null => name === config.token?.cookie.name ? 'token' : name === config.refreshToken?.cookie.name ? 'refreshToken' : null
   const endIfEmpty = () => {
     if (state.current.token || state.current.refreshToken || !state.open) return
-    // A verdict or a sign-out: the session ends now, everywhere, and then its cookie goes. A storage that fails
-    // leaves both, and the request a 503 (commit): a sign-out that answered ok must have ended the stored session,
-    // or a copy of the cookie would go on working.
+    // A verdict or a sign-out: the session ends now, everywhere. A storage that fails leaves it, and the request a
+    // 503 (commit): a sign-out that answered ok must have ended the stored session, or a copy of the cookie would go
+    // on working. The cookie stays (only a sign-out removes it, in commit): it opens nothing any more, and this answer
+    // may reach the browser after a sign-in's, whose new cookie it must not delete.
     const ended = state.open
     state.open = null
     state.persisted = NONE
-    const ending = typedStorageErrors(async () => {
-      await state.service.revoke(ended.handle)
-      writeSessionCookie(state.event, state.service, null)
-    })
+    const ending = typedStorageErrors(() => state.service.revoke(ended.handle))
     // Handled where commit awaits it; not an unhandled rejection before then.
     ending.catch(() => {})
     state.pending.push(ending)
@@ -226,8 +224,18 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
         state.current = kept
       }))
     },
-    async commit(signIn?: { session: unknown }) {
-      await commitRequestSession(state, signIn)
+    async commit(outcome?: CommitOutcome) {
+      await commitRequestSession(state, outcome)
+    },
+    async settle() {
+      const open = state.open
+      if (!open) return
+      // Under the session's lock: a refresh of another request finishes first, and its successor is what is stored.
+      await typedStorageErrors(() => state.service.locked(open.handle, async () => {
+        const stored = await state.service.read(open.handle)
+        state.persisted = state.current = stored?.tokens ?? NONE
+        if (!stored) state.open = null
+      }))
     },
   }
 }
@@ -248,8 +256,9 @@ async function typedStorageErrors<T>(work: () => Promise<T>): Promise<T> {
  * in (session fixation). Any other change updates the stored session under its lock, unless another request
  * changed it first (then the stored tokens win); a session that is gone is never brought back.
  */
-export async function commitRequestSession(state: RequestSession, signIn?: { session: unknown }) {
+export async function commitRequestSession(state: RequestSession, outcome?: CommitOutcome) {
   const { current, persisted, service, event } = state
+  const signIn = outcome && 'session' in outcome ? outcome : undefined
   const changed = !samePair(current, persisted)
   const holdsTokens = Boolean(current.token || current.refreshToken)
   if (changed && holdsTokens && !signIn && state.open) {
@@ -277,6 +286,8 @@ export async function commitRequestSession(state: RequestSession, signIn?: { ses
     if (previous) state.pending.push(logFailure(service.revoke(previous.handle)))
   }
   await Promise.all(state.pending.splice(0))
+  // Once the stored session has ended (a storage that failed threw above, and the cookie stays with it).
+  if (outcome && 'signedOut' in outcome) writeSessionCookie(event, service, null)
 }
 
 /** Housekeeping (a touch, removing an ended session) that fails is logged; the request goes on. */
