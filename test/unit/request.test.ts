@@ -188,6 +188,31 @@ describe('the render mark', () => {
   })
 })
 
+describe('the auth:request hook', () => {
+  it('that takes longer than requestTimeout fails the request with TIMEOUT, unsent: a refresh under a lock cannot outlast it', async () => {
+    let sent = 0
+    const fetchSpy = vi.fn((...args: Parameters<typeof $fetch.raw>) => {
+      sent++
+      return $fetch.raw(...args)
+    })
+    vi.stubGlobal('$fetch', Object.assign((...args: Parameters<typeof $fetch>) => $fetch(...args), { raw: fetchSpy }))
+    try {
+      const callHook = (async (name: string) => {
+        if (name === 'auth:request') await new Promise(() => {})
+      }) as never
+      const failure = await requestEndpoint({ baseURL, timeout: 100, tokens: { authorization: () => null }, callHook }, { path: '/headers', method: 'get' }, 'refresh').catch((error: unknown) => error) as AuthError
+      expect({ code: failure.code, message: failure.message, sent }).toEqual({ code: 'TIMEOUT', message: expect.stringContaining('auth:request hook of the refresh request'), sent: 0 })
+      // A quick hook is waited for, and the request goes out.
+      const quick = (async () => {}) as never
+      await expect(requestEndpoint({ baseURL, timeout: 100, tokens: { authorization: () => null }, callHook: quick }, { path: '/headers', method: 'get' }, 'refresh')).resolves.toHaveProperty('host')
+      expect(sent).toBe(1)
+    }
+    finally {
+      vi.stubGlobal('$fetch', $fetch)
+    }
+  })
+})
+
 describe('the auth:response hook', () => {
   it('is not waited for: a hook that waits for what waits for this request (a sign-out for the tab lock a refresh holds) does not hold it forever', async () => {
     let requestDone!: () => void

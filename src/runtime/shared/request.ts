@@ -49,7 +49,15 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
     }
   }
   const options: AuthRequestContext['options'] = { method: (init.method ?? endpoint.method ?? 'get').toUpperCase(), headers, body: init.body, query: init.query }
-  await deps.callHook?.('auth:request', { endpoint: name, url, options })
+  // Bounded by requestTimeout too: a request may run under a lock (the tab's, a session's in the storage) that lasts
+  // about twice that, and a hook that took longer would let another request spend the same refresh token.
+  let hookDeadline: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([
+    deps.callHook?.('auth:request', { endpoint: name, url, options }),
+    new Promise((_resolve, reject) => {
+      hookDeadline = setTimeout(() => reject(new AuthError('TIMEOUT', `The auth:request hook of the ${name} request took longer than requestTimeout (${deps.timeout} ms): the request was not sent`)), deps.timeout)
+    }),
+  ]).finally(() => clearTimeout(hookDeadline))
   // After the hook: app code that logs the request's headers never sees the mark.
   if (deps.renderMark && (!isAbsoluteURL(url) || new URL(url).host === deps.incomingHeaders?.().host)) Object.assign(options.headers, deps.renderMark)
   // Checked here, before sending: fetch would throw while building the request, and that failure is this

@@ -39,9 +39,23 @@ function lockWith(fleetWide: boolean, ttlMs: number, tryTake: (name: string, tok
 }
 
 export function createRedisLock(client: RedisLike, prefix: string, ttlMs: number): NamedLock {
+  // Sent behind a command whose answer did not come (the client's commandTimeout, during a stall or a failover):
+  // Redis may still run that command once it answers again, and then runs this one after it (one connection, in
+  // order). A lock taken that way has no holder who knows its token, and would block the name for its whole time.
+  const releaseBehind = (key: string, token: string) => void client.eval(RELEASE, 1, key, token).catch(() => {})
   return lockWith(true, ttlMs,
-    async (name, token) => (await client.set(`${prefix}${name}`, token, 'PX', ttlMs, 'NX')) === 'OK',
     async (name, token) => {
+      const key = `${prefix}${name}`
+      try {
+        return (await client.set(key, token, 'PX', ttlMs, 'NX')) === 'OK'
+      }
+      catch (error) {
+        releaseBehind(key, token)
+        throw error
+      }
+    },
+    async (name, token) => {
+      // One whose answer timed out still runs once Redis answers again (queued, like the take above).
       await client.eval(RELEASE, 1, `${prefix}${name}`, token)
     })
 }
