@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createStorage, prefixStorage } from 'unstorage'
 import fsDriver from 'unstorage/drivers/fs-lite'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
 import { createSessionService, type SessionSettings } from '../../src/runtime/server/sessions/store'
@@ -135,6 +135,26 @@ describe('the session store', () => {
     expect(await sessions.read(made[0]!.handle, now + 30)).not.toBeNull()
     expect(await sessions.read(made[1]!.handle, now + 30)).toBeNull()
     expect(await sessions.read(made[2]!.handle, now + 30)).not.toBeNull()
+  })
+})
+
+describe('memory at its bound', () => {
+  it('sweeps a hundredth below it: not a read of every session at every sign-in', async () => {
+    const { storage, sessions } = await service({ maxEntries: 1000 })
+    const now = Date.now()
+    const first = []
+    for (let index = 0; index < 1000; index++) first.push(await sessions.create(tokens, device(`u${index}`), now + index))
+    const reads = vi.spyOn(storage, 'getItem')
+    const late = []
+    for (let index = 0; index < 20; index++) late.push(await sessions.create(tokens, device(`late${index}`), now + 2000 + index))
+    // Two sweeps of about a thousand records (ten sessions ended at each), not twenty.
+    expect(reads.mock.calls.length).toBeGreaterThan(1500)
+    expect(reads.mock.calls.length).toBeLessThan(2500)
+    expect((await storage.getKeys('s')).length).toBeLessThanOrEqual(1000)
+    // The ones that ended are the least recently seen: the first twenty.
+    const kept = async (made: Array<{ handle: string }>) => await Promise.all(made.map(async ({ handle }) => (await sessions.read(handle, now + 3000)) !== null))
+    expect(await kept(first.slice(0, 20))).toEqual(Array.from({ length: 20 }, () => false))
+    expect(await kept([...first.slice(20), ...late])).not.toContain(false)
   })
 })
 

@@ -229,7 +229,11 @@ export function createSessionService({ storage, storageName, keys, settings, loc
   async function sweep(now = Date.now()) {
     const live: Array<{ handle: string, lastSeenAt: number, user: string | null }> = []
     const unreadable = new Map<string, number>()
+    let read = 0
     for (const handle of await handles('s')) {
+      // The memory driver answers at once: without a pause now and then, a sweep of ten thousand sessions would hold
+      // the process (no other request served) until it is done.
+      if (++read % 500 === 0) await new Promise(resolve => setTimeout(resolve, 0))
       const meta = await io('read a session', () => storage.getItem<StoredSession>(sessionKey(handle)))
       if (meta !== null && meta !== undefined && !isStoredRecord(meta)) {
         // Read while it was being written (an fs write empties the file first), as a request's read may be: the
@@ -257,7 +261,10 @@ export function createSessionService({ storage, storageName, keys, settings, loc
         if (own) own.push(entry)
         else byUser.set(user, [entry])
       }
-      for (let excess = live.length - settings.maxEntries + 1; excess > 0; excess--) {
+      // Down to a hundredth below the bound (one session at least): a sweep reads every session, and one per sign-in
+      // at the bound made each sign-in cost that.
+      const below = Math.max(1, Math.floor(settings.maxEntries / 100))
+      for (let excess = live.length - settings.maxEntries + below; excess > 0; excess--) {
         // The user with the most sessions; among equals, the one whose oldest was seen longest ago.
         let most: typeof live | undefined
         for (const own of byUser.values()) {
