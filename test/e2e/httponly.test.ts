@@ -415,6 +415,29 @@ describe('local provider with httpOnlyCookieAttribute', () => {
     }
   })
 
+  it('a session answer that echoes the token reaches neither the HTML nor page scripts (SSR, the session and sign-in routes)', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const token = await backend.login(user.email, user.password)
+    await backend.fault('/api/auth/session', 'echo-token')
+    try {
+      const html = await (await fetch(`${baseURL}/profile`, { headers: { cookie: `auth.token=${token}` } })).text()
+      expect(html).toContain('echo@example.test')
+      expect(html).not.toContain(token.split('.')[2])
+      const relayed = await (await fetch(`${baseURL}/api/_auth/session`, { headers: { cookie: `auth.token=${token}` } })).json()
+      // The rest of the session stays as the backend answered it.
+      expect(relayed).toEqual({ session: { id: 'echo', name: 'Echo', email: 'echo@example.test', roles: ['user'], auth: { tokens: ['kept'] } } })
+      const signIn = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+      expect(signIn.status).toBe(200)
+      const body = await signIn.text()
+      expect(body).toContain('echo@example.test')
+      expect(body).not.toMatch(/accessToken|Bearer/)
+    }
+    finally {
+      await backend.fault('/api/auth/session', 'none')
+    }
+  })
+
   it('never renders the token into the HTML', async () => {
     const user = newUser()
     await backend.register(user)

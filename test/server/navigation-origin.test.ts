@@ -7,7 +7,6 @@ vi.mock('#imports', () => ({
   navigateTo: () => {},
   showError: () => {},
   createError: (input: object) => Object.assign(new Error('error'), input),
-  useRequestURL: () => new URL('https://app.example/login?callbackUrl=x'),
 }))
 const { createNavigation } = await import('../../src/runtime/app/navigation')
 
@@ -21,7 +20,9 @@ function navigation() {
   }
   const store = { status: 'authenticated', data: { id: 1 }, machine: { checkFailed: false } }
   const tokens = { kept: false, readable: false, token: () => null, refreshToken: () => null }
-  const nuxtApp = { $config: { app: { baseURL: '/' } }, runWithContext: (run: () => unknown) => run() }
+  // The render's request, as Nitro hands it to the app (h3 reads its address from the Host header).
+  const event = { node: { req: { url: '/login?callbackUrl=x', headers: { host: 'app.example' }, connection: { encrypted: true } } }, path: '/login?callbackUrl=x', context: {} }
+  const nuxtApp = { $config: { app: { baseURL: '/' } }, ssrContext: { event }, runWithContext: (run: () => unknown) => run() }
   return createNavigation({ nuxtApp: nuxtApp as never, config: config as never, store: store as never, tokens: tokens as never })
 }
 const loginPage = (callbackUrl: string) => ({ path: '/login', fullPath: `/login?callbackUrl=${callbackUrl}`, meta: { auth: 'guest' }, matched: [{}], query: { callbackUrl } })

@@ -11,7 +11,6 @@ vi.mock('#imports', () => ({
   navigateTo: (...args: unknown[]) => void nuxt.navigateTo.push(args),
   showError: (error: Record<string, unknown>) => void nuxt.showError.push(error),
   createError: (input: Record<string, unknown>) => Object.assign(new Error(String(input.message ?? input.statusMessage)), input),
-  useRequestURL: () => new URL('https://app.example/'),
 }))
 const { createNavigation } = await import('../../src/runtime/app/navigation')
 

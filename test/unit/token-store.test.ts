@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { AuthError } from '../../src/runtime/core/errors'
 import { dedupeServerRefresh } from '../../src/runtime/shared/refresh-dedupe'
 import { requestEndpoint } from '../../src/runtime/shared/request'
-import { BROWSER_COOKIE_BYTES, createTokenStore, type CookieJar } from '../../src/runtime/shared/token-store'
+import { BROWSER_COOKIE_BYTES, createTokenStore, withoutTokenValues, type CookieJar } from '../../src/runtime/shared/token-store'
 import { refreshOnServer } from '../../src/runtime/shared/server-refresh'
 import { reachableHeapBytes } from './support/heap'
 import type { ClientStrategy, StrategyContext } from '../../src/runtime/core'
@@ -100,6 +100,19 @@ describe('token store', () => {
     expect(() => store.write({ token, refreshToken })).toThrowError(expect.objectContaining({ code: 'BAD_RESPONSE', message: expect.stringContaining('a header cannot carry') }))
     expect(writes).toEqual([])
     expect([store.token(), store.refreshToken()]).toEqual(['old-access', 'old-refresh'])
+  })
+})
+
+describe('a session as it leaves the server', () => {
+  it('holds none of the request\'s tokens, nor their header value, wherever the backend echoed them; the rest as it was', () => {
+    const store = createTokenStore(memoryJar({ 'auth.token': 'eyJ.access', 'auth.refresh-token': 'refresh-1' }).jar, config)
+    const session = { id: 1, accessToken: 'eyJ.access', nested: { refresh: 'refresh-1', header: 'Bearer eyJ.access', list: ['eyJ.access', 'kept', { token: 'refresh-1', name: 'n' }] }, name: 'eyJ' }
+    expect(withoutTokenValues(session, store)).toEqual({ id: 1, nested: { list: ['kept', { name: 'n' }] }, name: 'eyJ' })
+    // Copied, not changed in place (the server's session cache shares the object).
+    expect(session.accessToken).toBe('eyJ.access')
+    // Without tokens (signed out, Auth.js), the session as it is.
+    const none = createTokenStore(memoryJar({}).jar, config)
+    expect(withoutTokenValues(session, none)).toBe(session)
   })
 })
 

@@ -1,6 +1,7 @@
 import type { NuxtApp, NuxtError } from '#app'
+import { getRequestURL } from 'h3'
 import { hasProtocol, joinURL, parseURL, withoutTrailingSlash, withQuery } from 'ufo'
-import { createError, navigateTo, showError, useRequestURL, useRouter } from '#imports'
+import { createError, navigateTo, showError, useRouter } from '#imports'
 import roles from '#gatekeeper-roles'
 import { decideGuard, listsAuthMiddleware, meetsRequirement, pageAccess, pageRequirement, sanitizeRedirect, type AccessRequirement, type AuthPageMeta, type GuardDecision, type GuardInput, type SanitizedRedirect } from '../core'
 import type { PublicAuthConfig } from '../core/config'
@@ -79,9 +80,11 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   // The app's own origin, so a full URL of the app is taken as its path (the incumbent's Auth.js provider writes
   // callbackUrls so): the browser's, or the request's in a render (a forged Host only turns a URL into a path).
   let requestOrigin: string | undefined
-  const ownOrigin = () => import.meta.client
-    ? window.location.origin
-    : requestOrigin ??= nuxtApp.runWithContext(() => useRequestURL().origin)
+  const ownOrigin = () => {
+    if (import.meta.client) return window.location.origin
+    const event = nuxtApp.ssrContext?.event
+    return event && (requestOrigin ??= getRequestURL(event).origin)
+  }
 
   function sanitize(target: unknown, fallback = config.navigateAuthenticatedTo): SanitizedRedirect {
     return sanitizeRedirect(target, {

@@ -2,6 +2,7 @@ import type { NuxtApp } from '#app'
 import { AuthError, createSingleFlight, isAuthError } from '../core'
 import type { GetSessionOptions, Session, SignOutReason } from '../types'
 import { forgetCachedSession } from '../shared/session-cache'
+import { withoutTokenValues } from '../shared/token-store'
 import type { ServerSessionLookup } from '../shared/server-session'
 import type { AppParts } from './parts'
 import type { Refresher } from './refresher'
@@ -56,7 +57,8 @@ export function createSession({ parts, refresher, serverLookup, requestTimeout }
   const answersSettled = () => briefly(asking)
 
   function applySession(session: Session) {
-    store.data = session
+    // A render's state goes into the page: without a token the backend echoed in its session.
+    store.data = import.meta.server ? withoutTokenValues(session, tokens) : session
     store.lastRefreshedAt = new Date()
   }
 

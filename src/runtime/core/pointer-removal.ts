@@ -32,3 +32,14 @@ function withoutKeys(document: unknown, keys: string[]): unknown {
 export function withoutTokens(answer: unknown, tokenPointers: string[]): unknown {
   return tokenPointers.reduce((rest, pointer) => pointsToWhole(pointer) && typeof rest !== 'string' ? rest : withoutPointer(rest, pointer), answer)
 }
+
+/**
+ * `document` without the strings of `values` wherever they sit (an object's key with one goes, an array's item with
+ * one goes), copied along the way. For a session a backend answered with the request's own token inside it.
+ */
+export function withoutValues(document: unknown, values: ReadonlySet<string>): unknown {
+  if (typeof document !== 'object' || document === null) return document
+  const kept = (value: unknown) => !(typeof value === 'string' && values.has(value))
+  if (Array.isArray(document)) return document.filter(kept).map(item => withoutValues(item, values))
+  return Object.fromEntries(Object.entries(document).filter(([, value]) => kept(value)).map(([key, value]) => [key, withoutValues(value, values)]))
+}

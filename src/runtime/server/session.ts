@@ -1,11 +1,12 @@
 import type { H3Event } from 'h3'
 import { isAuthError } from '../core'
 import type { Session } from '../types'
-import { issuedLatelyByRefresh, refreshOnServer, responseSent } from '../shared/server-refresh'
+import { refreshOnServer, refusedAgainSoon, rememberRefusalSuccessor, responseSent } from '../shared/server-refresh'
 import { serverSessionLookup } from '../shared/server-session'
 import { forgetCachedSession } from '../shared/session-cache'
 import { serverSettings } from '../shared/server-settings'
 import { ownsContext } from '../shared/event-jar'
+import { withoutTokenValues } from '../shared/token-store'
 import { passRetryAfter, relayContext, relayError } from './relay'
 import { notExpired, renewalDue } from './renewal-due'
 
@@ -95,13 +96,14 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
   await forgetCachedSession(token)
   // The token was refused. With httpOnly cookies the browser cannot refresh after a 401, so the server does,
   // and asks once more. (With readable cookies the browser's refresher does it under its tab lock: a server
-  // refresh here would race it. Not either when this request or another lately refreshed to this token: a backend
-  // refusing a token it just issued gets no second one.)
+  // refresh here would race it. Not either when this request refreshed already, or another refreshed to this token
+  // after a refusal lately: a backend refusing a token it just issued gets no second one.)
   const { tokens, strategy, context, fromHeader } = relay
-  if (!fromHeader && !renewed && !issuedLatelyByRefresh(token) && tokens.httpOnly && strategy.refresh && tokens.refreshToken()) {
+  if (!fromHeader && !renewed && !refusedAgainSoon(token) && tokens.httpOnly && strategy.refresh && tokens.refreshToken()) {
     try {
       await refreshOnServer(strategy, context, tokens, () => responseSent(event))
       const successor = tokens.token()
+      rememberRefusalSuccessor(successor)
       // From here on this request's token is the successor (getServerToken, the forwarding route).
       remember(event, FRESH, Promise.resolve({ token: successor, renewed: true, relay }))
       if (successor) return await ask(successor)
@@ -140,7 +142,9 @@ export async function getServerSession(event: H3Event): Promise<Session | null> 
 
 /** The browser's own session check (the httpOnly session route): the backend's answer now, not the cache's. */
 export async function checkSessionNow(event: H3Event): Promise<Session | null> {
-  return (await serverAuth(event, { fresh: true })).session
+  const { session } = await serverAuth(event, { fresh: true })
+  // For page scripts: without the tokens the httpOnly cookies keep from them, should the backend echo them.
+  return session && withoutTokenValues(session, (await freshToken(event)).relay.tokens)
 }
 
 /**

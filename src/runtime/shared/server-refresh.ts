@@ -18,7 +18,6 @@ export async function refreshOnServer(strategy: ClientStrategy<unknown>, context
   const spend = async () => {
     const result = await strategy.refresh!(context)
     observeIssuedToken(result.token)
-    rememberIssued(result.token)
     return result
   }
   // Server-side sessions: once per session across every server instance, under the storage's lock.
@@ -35,20 +34,22 @@ export async function refreshOnServer(strategy: ClientStrategy<unknown>, context
   return { ...result, stored: true }
 }
 
-// Access tokens this process's refreshes got lately (their hashes), each for the shortest time between two refreshes
-// of one browser (minRefreshIntervalMs): a 401 to one of those is no reason to refresh again. An API that refuses
-// a token for another reason than its age (a 401 for a resource) would otherwise rotate the refresh token at every call.
-const issuedLately = /* @__PURE__ */ createExpiringCache<true>(10_000)
+// Access tokens a refresh after a 401 got lately (their hashes), each for the shortest time between two refreshes of
+// one browser (minRefreshIntervalMs): a 401 to one of those again is no reason for another refresh. An API that
+// refuses a token for another reason than its age (a 401 for a resource) would otherwise rotate the refresh token at
+// every call, each call bringing the token the one before got.
+const issuedAfterRefusal = /* @__PURE__ */ createExpiringCache<true>(10_000)
 
-function rememberIssued(token: string | null | undefined) {
+/** Records `token` as the successor a refresh after a 401 got (see issuedAfterRefusal). */
+export function rememberRefusalSuccessor(token: string | null) {
   const key = token && sha256HexSync(token)
-  if (key) issuedLately.set(key, true, Date.now() + minRefreshIntervalMs(tokenLifetimeMs(tokenTiming(token))))
+  if (key) issuedAfterRefusal.set(key, true, Date.now() + minRefreshIntervalMs(tokenLifetimeMs(tokenTiming(token!))))
 }
 
-/** Whether a refresh on this server issued `token` too lately to refresh again after a 401 to it. */
-export function issuedLatelyByRefresh(token: string): boolean {
+/** Whether a refresh after a 401 issued `token` too lately to refresh again after another 401 to it. */
+export function refusedAgainSoon(token: string): boolean {
   const key = sha256HexSync(token)
-  return key !== undefined && issuedLately.get(key) !== undefined
+  return key !== undefined && issuedAfterRefusal.get(key) !== undefined
 }
 
 /** Rotation: a new refresh token replaces the spent one, always; without one the refresh token stays. */

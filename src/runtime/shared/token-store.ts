@@ -1,5 +1,6 @@
 import { AuthError } from '../core/errors'
 import type { TokenResult } from '../core'
+import { withoutValues } from '../core/pointer-removal'
 import { formatAuthorization } from '../core/token'
 import type { CookieRuntimeConfig, TokenRuntimeConfig } from '../core/config'
 
@@ -138,4 +139,14 @@ function assertUsable(jar: CookieJar, config: TokenRuntimeConfig | null, value: 
 export const unreadableJar: CookieJar = {
   read: () => null,
   write: () => {},
+}
+
+/**
+ * A session as it may leave the server (a render's payload, a relay route's answer): without the tokens of `tokens`,
+ * nor their header value, wherever a backend echoed them in it (`{ user, accessToken }`). Page scripts never get a
+ * token through the session: with httpOnly cookies that would undo them, and a page's HTML is no place for one.
+ */
+export function withoutTokenValues<T>(session: T, tokens: Pick<TokenStore, 'token' | 'refreshToken' | 'authorization'>): T {
+  const values = new Set([tokens.token(), tokens.refreshToken(), tokens.authorization()?.value].filter((value): value is string => Boolean(value)))
+  return values.size === 0 ? session : withoutValues(session, values) as T
 }

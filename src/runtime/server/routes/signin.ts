@@ -1,5 +1,6 @@
 import { AuthError } from '../../core'
 import { completeSignIn, credentialsError } from '../../shared/sign-in'
+import { withoutTokenValues } from '../../shared/token-store'
 import { readJsonWithin } from '../body'
 import { assertSameOriginJson, relayContext, relayError } from '../relay'
 import { defineRelayRoute } from '../relay-route'
@@ -16,7 +17,8 @@ export default defineRelayRoute(async (event) => {
     const session = await completeSignIn(relay.strategy, relay.context, relay.tokens, result)
     // Session mode: the new session is stored now (under a new id), before the browser is told.
     await relay.tokens.commit({ session })
-    return { session }
+    // For page scripts: without the tokens the httpOnly cookies keep from them, should the backend echo them.
+    return { session: withoutTokenValues(session, relay.tokens) }
   }
   catch (error) {
     throw relayError(error, undefined, { backendBody: true })
