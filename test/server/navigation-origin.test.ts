@@ -10,7 +10,7 @@ vi.mock('#imports', () => ({
 }))
 const { createNavigation } = await import('../../src/runtime/app/navigation')
 
-function navigation() {
+function navigation(headers: Record<string, string> = { host: 'app.example' }) {
   const config = {
     pages: { login: '/login', redirectQueryKey: 'callbackUrl' },
     globalAppMiddleware: { isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true },
@@ -21,7 +21,7 @@ function navigation() {
   const store = { status: 'authenticated', data: { id: 1 }, machine: { checkFailed: false } }
   const tokens = { kept: false, readable: false, token: () => null, refreshToken: () => null }
   // The render's request, as Nitro hands it to the app (h3 reads its address from the Host header).
-  const event = { node: { req: { url: '/login?callbackUrl=x', headers: { host: 'app.example' }, connection: { encrypted: true } } }, path: '/login?callbackUrl=x', context: {} }
+  const event = { node: { req: { url: '/login?callbackUrl=x', headers, connection: { encrypted: true } } }, path: '/login?callbackUrl=x', context: {} }
   const nuxtApp = { $config: { app: { baseURL: '/' } }, ssrContext: { event }, runWithContext: (run: () => unknown) => run() }
   return createNavigation({ nuxtApp: nuxtApp as never, config: config as never, store: store as never, tokens: tokens as never })
 }
@@ -30,6 +30,14 @@ const loginPage = (callbackUrl: string) => ({ path: '/login', fullPath: `/login?
 describe('the server\'s guard on a full URL as the page to go back to', () => {
   it('takes one of the request\'s own origin as its path, as the browser does', () => {
     expect(navigation().guardTarget(loginPage('https://app.example/orders?tab=2'))).toBe('/orders?tab=2')
+  })
+
+  it('behind a proxy: the origin it forwarded (X-Forwarded-Host and -Proto)', () => {
+    expect(navigation({ 'host': 'internal:3000', 'x-forwarded-host': 'app.example', 'x-forwarded-proto': 'https' }).guardTarget(loginPage('https://app.example/orders'))).toBe('/orders')
+  })
+
+  it('a Host no URL can hold gives no origin: the landing page, not a 500', () => {
+    expect(navigation({ host: 'app example' }).guardTarget(loginPage('https://app.example/orders'))).toBe('/')
   })
 
   it('still refuses another origin (the landing page instead)', () => {

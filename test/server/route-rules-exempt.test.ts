@@ -24,14 +24,14 @@ async function ruleApplies(method: string, path: string): Promise<boolean> {
 describe('route rules on /api/** and the module\'s own routes', () => {
   it('never apply to the module\'s routes, each with its method, nor to the backend\'s endpoints it calls', async () => {
     const exempt = ['GET /api/_auth/session', 'POST /api/_auth/signin', 'POST /api/_auth/signout', 'POST /api/_auth/refresh', 'POST /api/_auth/signup', 'POST /api/auth/login', 'GET /api/auth/session', 'GET /api/_auth/session/']
-    const applied = []
+    const applied: boolean[] = []
     for (const request of exempt) applied.push(await ruleApplies(...request.split(' ') as [string, string]))
     expect(Object.fromEntries(exempt.map((request, index) => [request, applied[index]]))).toEqual(Object.fromEntries(exempt.map(request => [request, false])))
   })
 
   it('apply to other paths and methods under /api/_auth: the app\'s own handlers answer those', async () => {
     const others = ['GET /api/_auth/users', 'DELETE /api/_auth/session', 'GET /api/_auth/signin', 'POST /api/_auth/session/x', 'PATCH /api/auth/session']
-    const applied = []
+    const applied: boolean[] = []
     for (const request of others) applied.push(await ruleApplies(...request.split(' ') as [string, string]))
     expect(Object.fromEntries(others.map((request, index) => [request, applied[index]]))).toEqual(Object.fromEntries(others.map(request => [request, true])))
   })

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick, reactive } from 'vue'
-import { createIssuerClock, defineAbility, initialMachineState, transition, type AuthEvent } from '../../src/runtime/core'
+import { createIssuerClock, defineAbility, initialMachineState, transition, type AuthEvent, type AuthMachineState } from '../../src/runtime/core'
 import type { PublicAuthConfig } from '../../src/runtime/core/config'
 import { scheduleChecks } from '../../src/runtime/app/scheduling'
 
@@ -16,7 +16,7 @@ const { createNavigation } = await import('../../src/runtime/app/navigation')
 
 const route = (path: string, auth: unknown) => ({ path, fullPath: path, params: { id: '7' }, meta: { auth }, matched: [{}], query: {} })
 
-function navigation({ session = { id: 1 } as unknown, status = 'authenticated', login = '/login', baseURL = '/' } = {}) {
+function navigation({ session = { id: 1 } as unknown, status = 'authenticated', login = '/login', baseURL = '/', errorShown = false } = {}) {
   const config = {
     pages: { login, redirectQueryKey: 'redirect' },
     globalAppMiddleware: { isEnabled: true, allow404WithoutAuth: true, addDefaultCallbackUrl: true },
@@ -26,7 +26,7 @@ function navigation({ session = { id: 1 } as unknown, status = 'authenticated', 
   }
   const store = { status, data: session, machine: { checkFailed: false } }
   const tokens = { kept: true, readable: true, token: () => (status === 'authenticated' ? 'token' : null), refreshToken: () => null }
-  const nuxtApp = { $config: { app: { baseURL } }, runWithContext: (run: () => unknown) => run() }
+  const nuxtApp = { $config: { app: { baseURL } }, payload: { error: errorShown ? { statusCode: 403 } : undefined }, runWithContext: (run: () => unknown) => run() }
   return createNavigation({ nuxtApp: nuxtApp as never, config: config as never, store: store as never, tokens: tokens as never })
 }
 
@@ -80,16 +80,16 @@ describe('a page whose visitors sign in on another site (page meta), in an app u
   })
 })
 
-describe('the guard again after a check that changed the session of the user still signed in', () => {
+describe('the page\'s access again after a check that changed the session of the user still signed in', () => {
   function scheduled() {
     const store = reactive({
-      machine: { ...initialMachineState, phase: 'authenticated' as const },
+      machine: { ...initialMachineState, phase: 'authenticated' } as AuthMachineState,
       data: { id: 1, roles: ['admin'] } as unknown,
       dispatch(event: AuthEvent) {
         store.machine = transition(store.machine, event)
       },
     })
-    const guardRuns = { count: 0 }
+    const runs = { guard: 0, access: 0 }
     const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
     const tokens = { token: () => null, refreshToken: () => null, expiryOf: () => null, sync: () => {} }
     const stop = scheduleChecks({
@@ -99,33 +99,58 @@ describe('the guard again after a check that changed the session of the user sti
       store: store as never,
       clock: createIssuerClock(),
       sessionRefresh,
-      enforceGuard: async () => void (guardRuns.count += 1),
+      enforceGuard: async () => void (runs.guard += 1),
+      enforceAccess: async () => void (runs.access += 1),
       loadSignIn: async () => ({}),
     })
-    return { store, guardRuns, stop }
+    return { store, runs, stop }
   }
 
   beforeEach(() => {
     vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }))
   })
 
-  it('applies it once: a role taken away since the page opened no longer leaves the page on screen', async () => {
-    const { store, guardRuns, stop } = scheduled()
-    // A focus, periodic or asked-for check (same epoch): the backend has taken the admin role away.
+  it('a focus, periodic or asked-for check (same epoch) that changed it: the page\'s roles and ability once, not the whole guard', async () => {
+    const { store, runs, stop } = scheduled()
     store.data = { id: 1, roles: [] }
     await nextTick()
-    expect(guardRuns.count).toBe(1)
+    expect(runs).toEqual({ guard: 0, access: 1 })
     stop()
   })
 
-  it('leaves a sign-out (a new epoch) to its caller, and applies nothing once stopped', async () => {
-    const { store, guardRuns, stop } = scheduled()
-    store.dispatch({ type: 'SIGNED_OUT' } as AuthEvent)
-    store.data = null
+  it('a sign-in while signed in (a new epoch) is left to its caller', async () => {
+    const { store, runs, stop } = scheduled()
+    store.dispatch({ type: 'SIGNED_IN' } as AuthEvent)
+    store.data = { id: 2, roles: [] }
     await nextTick()
+    expect({ stillSignedIn: store.machine.phase, runs }).toEqual({ stillSignedIn: 'authenticated', runs: { guard: 0, access: 0 } })
     stop()
-    store.data = { id: 2 }
+  })
+
+  it('nothing once stopped', async () => {
+    const { store, runs, stop } = scheduled()
+    stop()
+    store.data = { id: 1, roles: [] }
     await nextTick()
-    expect({ epoch: store.machine.epoch > 0, guardRuns: guardRuns.count }).toEqual({ epoch: true, guardRuns: 0 })
+    expect(runs).toEqual({ guard: 0, access: 0 })
+  })
+})
+
+describe('enforceAccess', () => {
+  it('denies a page whose roles the session lost (the 403), and leaves a guest page the user signed in on (no navigation)', async () => {
+    nuxt.route = route('/admin', { roles: ['admin'] })
+    await navigation({ session: { id: 1, roles: [] } }).enforceAccess()
+    expect(nuxt.showError.map(error => error.statusCode)).toEqual([403])
+    nuxt.showError.length = 0
+    // signIn(…, { redirect: false }) on the login page: a later check changes the session; the user stays.
+    nuxt.route = route('/login', 'guest')
+    await navigation({ session: { id: 1 } }).enforceAccess()
+    expect({ errors: nuxt.showError, navigations: nuxt.navigateTo }).toEqual({ errors: [], navigations: [] })
+  })
+
+  it('shows no error over one already shown (at every later check)', async () => {
+    nuxt.route = route('/admin', { roles: ['admin'] })
+    await navigation({ session: { id: 1, roles: [] }, errorShown: true }).enforceAccess()
+    expect(nuxt.showError).toEqual([])
   })
 })

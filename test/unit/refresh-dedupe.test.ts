@@ -89,6 +89,17 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     }
   }
 
+  it('a backend that does not rotate refresh tokens: a request on another instance holding the recorded answer refreshes anew', async () => {
+    await sharedStorage()
+    const refreshToken = `static-shared-${Math.random()}`
+    let calls = 0
+    const refresh = async () => ({ token: `shared-access-${++calls}` })
+    const first = await dedupeServerRefresh(refreshToken, refresh, { answered: async () => false })
+    expect(await onAnotherInstance(() => dedupeServerRefresh(refreshToken, refresh, { presentedToken: 'access-before' }))).toEqual(first)
+    expect(await onAnotherInstance(() => dedupeServerRefresh(refreshToken, refresh, { presentedToken: first.token }))).toEqual({ token: 'shared-access-2' })
+    expect(calls).toBe(2)
+  })
+
   it('the sign-out waits for the other instance\'s answer in the storage; that instance\'s refresh sets nothing', async () => {
     await sharedStorage()
     const pair = newPair()
@@ -182,6 +193,35 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     expect(lifetimes(lost)).toEqual([6, 11, UNDELIVERED_HOLD_MS / 1000 + 1])
     expect(await onAnotherInstance(() => dedupeServerRefresh(lost.refreshToken, backend.refresh))).toEqual({ token: `successor-of-${lost.refreshToken}`, refreshToken: `next-${lost.refreshToken}` })
     expect(backend.calls()).toBe(1)
+  })
+})
+
+describe('a backend that does not rotate refresh tokens (the same one for every refresh of a session)', () => {
+  let issued = 0
+  /** A backend answering a new access token and no refresh token: the refresh token stays. */
+  const staticBackend = () => {
+    let calls = 0
+    return { calls: () => calls, refresh: async () => ({ token: `access-${++calls}-${++issued}` }) }
+  }
+
+  it('a request holding the answer of the refresh still held (its grace, an undelivered answer) refreshes anew, not a replay', async () => {
+    for (const options of [{ answered: async () => false }, { answered: async () => true, graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }]) {
+      const refreshToken = `static-${Math.random()}`
+      const backend = staticBackend()
+      const first = await dedupeServerRefresh(refreshToken, backend.refresh, options)
+      // A request that still holds the spent access token joins it…
+      expect(await dedupeServerRefresh(refreshToken, backend.refresh, { ...options, presentedToken: 'access-before' })).toEqual(first)
+      // …one holding its answer (due again, or refused) gets a new one.
+      const second = await dedupeServerRefresh(refreshToken, backend.refresh, { ...options, presentedToken: first.token })
+      expect({ calls: backend.calls(), renewed: second.token !== first.token }).toEqual({ calls: 2, renewed: true })
+    }
+  })
+
+  it('a sign-out ends the refreshes started before it, not one after the user signed in again with the same refresh token', async () => {
+    const refreshToken = `per-user-${Math.random()}`
+    expect(await endServerRefresh(refreshToken)).toBeNull()
+    await sleep(2)
+    expect(await codeOf(dedupeServerRefresh(refreshToken, staticBackend().refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
   })
 })
 

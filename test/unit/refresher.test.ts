@@ -129,7 +129,7 @@ async function openTab(server: ReturnType<typeof backend>, { observeServerTime =
     },
   })
   const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
-  const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null, lastFailure: () => null }, store: store as never, clock, sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
+  const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null, lastFailure: () => null }, store: store as never, clock, sessionRefresh, enforceGuard: async () => {}, enforceAccess: async () => {}, loadSignIn: async () => ({}) })
   return { tokens, refresher, store, clock, stop }
 }
 
@@ -534,7 +534,7 @@ describe('the check again after checks without a verdict', () => {
       lastFailure: () => lastFailure,
     }
     const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
-    const stop = scheduleChecks({ tokens: appTokens(), refresher: null, session, store: store as never, clock: createIssuerClock(), sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
+    const stop = scheduleChecks({ tokens: appTokens(), refresher: null, session, store: store as never, clock: createIssuerClock(), sessionRefresh, enforceGuard: async () => {}, enforceAccess: async () => {}, loadSignIn: async () => ({}) })
     return { counted, stop }
   }
 
@@ -587,7 +587,7 @@ describe('the check again after checks without a verdict', () => {
     let checks = 0
     const session = { getSession: async () => (checks += 1, null), lastFailure: () => null }
     const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
-    const stop = scheduleChecks({ tokens, refresher: null, session, store: store as never, clock: createIssuerClock(), sessionRefresh, enforceGuard: async () => {}, loadSignIn: async () => ({}) })
+    const stop = scheduleChecks({ tokens, refresher: null, session, store: store as never, clock: createIssuerClock(), sessionRefresh, enforceGuard: async () => {}, enforceAccess: async () => {}, loadSignIn: async () => ({}) })
     document.dispatchEvent(new Event('visibilitychange'))
     expect(checks).toBe(0)
     // Another tab signed out; this one missed its message.

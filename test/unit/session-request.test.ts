@@ -120,6 +120,20 @@ describe('a refresh in session mode', () => {
   })
 })
 
+describe('a refresh in session mode whose answer no header can carry', () => {
+  it('is BAD_RESPONSE, and the stored session keeps its tokens (it stored them, and the next read dropped them)', async () => {
+    const service = await sessions()
+    const opened = await service.create({ token: 'eyJ.expired', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const app = toNodeListener(createApp().use('/refresh', eventHandler(async (event) => {
+      const jar = sessionJar(await loadRequestSession(event, service), config)
+      return { code: await jar.refreshExclusive!(async () => ({ token: 'Bearer eyJ.next', refreshToken: 'r2' })).then(() => 'ok', (error: AuthError) => error.code) }
+    })))
+    const response = await fetchNodeRequestHandler(app as never, '/refresh', { method: 'POST', headers: { cookie: `${settings.cookieName}=${await service.keys.sign(opened.id)}` } })
+    expect(await response.json()).toEqual({ code: 'BAD_RESPONSE' })
+    expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.expired', refreshToken: 'r1' })
+  })
+})
+
 describe('the end of a session in session mode', () => {
   /** A route that ends the request's session as the relay does: a verdict clears the tokens; a sign-out also commits `signedOut`. */
   function endingRoute(service: Awaited<ReturnType<typeof sessions>>, how: 'verdict' | 'sign-out') {

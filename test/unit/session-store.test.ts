@@ -156,6 +156,15 @@ describe('memory at its bound', () => {
     expect(await kept(first.slice(0, 20))).toEqual(Array.from({ length: 20 }, () => false))
     expect(await kept([...first.slice(20), ...late])).not.toContain(false)
   })
+
+  it('sign-ins arriving together at the bound share one sweep', async () => {
+    const { storage, sessions } = await service({ maxEntries: 1000 })
+    const now = Date.now()
+    for (let index = 0; index < 1000; index++) await sessions.create(tokens, device(`u${index}`), now + index)
+    const reads = vi.spyOn(storage, 'getItem')
+    await Promise.all(Array.from({ length: 20 }, (_, index) => sessions.create(tokens, device(`together${index}`), now + 2000 + index)))
+    expect(reads.mock.calls.length).toBeLessThan(2500)
+  })
 })
 
 describe('the sweep and records caught mid-write', () => {

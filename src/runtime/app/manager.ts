@@ -20,7 +20,7 @@ import { createTabChannel, type TabMessage } from './tabs/channel'
 import type { AppTokens } from './tokens'
 
 export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensureChecked' | 'endSession' | 'lastFailure'>,
-  Pick<Navigation, 'guardTarget' | 'accessTarget' | 'guardNavigate' | 'enforceGuard' | 'navigationStarted'>,
+  Pick<Navigation, 'guardTarget' | 'accessTarget' | 'guardNavigate' | 'enforceGuard' | 'enforceAccess' | 'navigationStarted'>,
   SignInActions {
   /** The resolved public config (build-time part plus runtimeConfig.public.auth). */
   config: PublicAuthConfig
@@ -234,6 +234,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     accessTarget: navigation.accessTarget,
     guardNavigate: navigation.guardNavigate,
     enforceGuard: navigation.enforceGuard,
+    enforceAccess: navigation.enforceAccess,
     navigationStarted: navigation.navigationStarted,
     dispose: () => {
       tabs.close()

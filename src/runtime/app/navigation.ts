@@ -78,12 +78,18 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
   const documentPath = (path: string) => joinURL(appBase(), path)
 
   // The app's own origin, so a full URL of the app is taken as its path (the incumbent's Auth.js provider writes
-  // callbackUrls so): the browser's, or the request's in a render (a forged Host only turns a URL into a path).
+  // callbackUrls so): the browser's, or the request's in a render, as a proxy in front forwarded it (a forged Host
+  // only turns a URL into a path; one no URL can hold gives no origin).
   let requestOrigin: string | undefined
   const ownOrigin = () => {
     if (import.meta.client) return window.location.origin
     const event = nuxtApp.ssrContext?.event
-    return event && (requestOrigin ??= getRequestURL(event).origin)
+    try {
+      return event && (requestOrigin ??= getRequestURL(event, { xForwardedHost: true, xForwardedProto: true }).origin)
+    }
+    catch {
+      return undefined
+    }
   }
 
   function sanitize(target: unknown, fallback = config.navigateAuthenticatedTo): SanitizedRedirect {
@@ -296,6 +302,20 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     }
     if (target !== null) return
     // Roles and abilities: a verdict that arrives after the page (SSR check skipped) is held to them too.
+    await applyAccess(route)
+  }
+
+  /**
+   * The page's roles and ability again, and nothing else of the guard: a check changed the session of the user
+   * still signed in (a role taken away). Not during a navigation (its own guard run decides), nor over an error
+   * already shown (a 403 shown again at every check).
+   */
+  async function enforceAccess() {
+    if (navigations > 0 || nuxtApp._processingMiddleware || nuxtApp.payload.error) return
+    await applyAccess(router.currentRoute.value)
+  }
+
+  async function applyAccess(route: RouteLike) {
     const denied = await accessTarget(route)
     if (typeof denied === 'string') await nuxtApp.runWithContext(() => guardNavigate(denied))
     else if (denied) await nuxtApp.runWithContext(() => showError(denied))
@@ -311,7 +331,7 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
     if (target) await nuxtApp.runWithContext(() => guardNavigate(target))
   }
 
-  return { sanitize, resolveTarget, acceptedTarget, landingTarget, go, documentPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, navigationStarted, toLogin }
+  return { sanitize, resolveTarget, acceptedTarget, landingTarget, go, documentPath, currentPath: () => router.currentRoute.value.fullPath, guardTarget, accessTarget, loginTarget, guardNavigate, enforceGuard, enforceAccess, navigationStarted, toLogin }
 }
 
 export type Navigation = ReturnType<typeof createNavigation>

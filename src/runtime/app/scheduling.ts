@@ -19,6 +19,8 @@ export interface SchedulingDeps {
   sessionRefresh: SessionRefreshRuntimeConfig
   /** Applies the guard to the current page (after a verdict that came outside a navigation). */
   enforceGuard(): Promise<void>
+  /** Applies the current page's roles and ability only (after a check changed the signed-in user's session). */
+  enforceAccess(): Promise<void>
   /** Loads the sign-in code, a chunk of its own. */
   loadSignIn(): Promise<unknown>
 }
@@ -37,7 +39,7 @@ const quietly = (promise: Promise<unknown>) => void promise.catch(() => {})
  * An app's `sessionRefresh.handler` replaces the focus and periodic checks. Returns the function that
  * releases every timer and listener.
  */
-export function scheduleChecks({ tokens, refresher, session, store, clock, sessionRefresh, enforceGuard, loadSignIn }: SchedulingDeps): () => void {
+export function scheduleChecks({ tokens, refresher, session, store, clock, sessionRefresh, enforceGuard, enforceAccess, loadSignIn }: SchedulingDeps): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined
   // Without refresh, the check at expiry runs once per token: a failed check must not loop.
   let checkedExpiryOf: string | null = null
@@ -113,9 +115,10 @@ export function scheduleChecks({ tokens, refresher, session, store, clock, sessi
     if (epoch === epochBefore) void enforceGuard()
   })
   // A check or refresh that changed the session of the user still signed in (a role taken away since): the page's
-  // roles and ability are asked again, as <AuthCan> asks again. A first verdict, sign-in or sign-out goes above.
+  // roles and ability are asked again, as <AuthCan> asks again; the rest of the guard waits for the next navigation
+  // (a signIn with redirect: false on a guest page stays there). A first verdict, sign-in or sign-out goes above.
   const stopSessionChange = watch([() => store.data, () => store.machine.phase, () => store.machine.epoch], ([data, phase, epoch], [before, phaseBefore, epochBefore]) => {
-    if (data !== before && epoch === epochBefore && phase === 'authenticated' && phaseBefore === 'authenticated') void enforceGuard()
+    if (data !== before && epoch === epochBefore && phase === 'authenticated' && phaseBefore === 'authenticated') void enforceAccess()
   })
   const stopSignInLoad = watch(() => store.machine.phase === 'unauthenticated', (signedOut) => {
     if (signedOut) quietly(loadSignIn())

@@ -54,6 +54,8 @@ export function freshToken(event: H3Event): Promise<TokenRelay> {
   return memo<TokenRelay>(event, FRESH) ?? remember(event, FRESH, renewToken(event))
 }
 
+let earlyRefreshWarnedAt = 0
+
 async function renewToken(event: H3Event): Promise<TokenRelay> {
   const relay = relayContext(event, { bearer: true })
   const { tokens, strategy, context } = relay
@@ -70,7 +72,11 @@ async function renewToken(event: H3Event): Promise<TokenRelay> {
       // A renewal ahead of expiry (httpOnly) that failed without a verdict: the token still works until it expires,
       // so this request goes on with it (a forward to a healthy API during an auth-backend outage).
       if (token && notExpired(token)) {
-        console.warn(`[nuxt-gatekeeper] A refresh ahead of the access token's expiry failed (${isAuthError(error) ? error.code : 'BAD_RESPONSE'}); the token is used until it expires`)
+        // Once a minute at most: during an outage every request of every visitor comes here.
+        if (Date.now() - earlyRefreshWarnedAt > 60_000) {
+          earlyRefreshWarnedAt = Date.now()
+          console.warn(`[nuxt-gatekeeper] A refresh ahead of the access token's expiry failed (${isAuthError(error) ? error.code : 'BAD_RESPONSE'}); the token is used until it expires`)
+        }
         return { token, renewed: false, relay }
       }
       throw unavailable(event, error)
@@ -94,16 +100,11 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
   // The backend refused it: no request of this server takes it from the cache any more (a fresh check asked the
   // backend past an entry that is still there).
   await forgetCachedSession(token)
-  // The token was refused. With httpOnly cookies the browser cannot refresh after a 401, so the server does,
-  // and asks once more. (With readable cookies the browser's refresher does it under its tab lock: a server
-  // refresh here would race it. Not either when this request refreshed already, or another refreshed to this token
-  // after a refusal lately: a backend refusing a token it just issued gets no second one.)
-  const { tokens, strategy, context, fromHeader } = relay
-  if (!fromHeader && !renewed && !refusedAgainSoon(token) && tokens.httpOnly && strategy.refresh && tokens.refreshToken()) {
+  // The token was refused: refreshed once, and asked once more (see mayRefreshAfterRefusal).
+  const { tokens, fromHeader } = relay
+  if (mayRefreshAfterRefusal(relay, token, renewed)) {
     try {
-      await refreshOnServer(strategy, context, tokens, () => responseSent(event))
-      const successor = tokens.token()
-      rememberRefusalSuccessor(successor)
+      const successor = await refreshAfterRefusal(event, relay)
       // From here on this request's token is the successor (getServerToken, the forwarding route).
       remember(event, FRESH, Promise.resolve({ token: successor, renewed: true, relay }))
       if (successor) return await ask(successor)
@@ -117,6 +118,25 @@ async function resolve(event: H3Event, { fresh = false }: { fresh?: boolean } = 
   // Nobody is signed in with it: a cookie the backend refused is dropped, as SSR does.
   if (!fromHeader) tokens.write({ token: null })
   return { token: null, session: null }
+}
+
+/**
+ * Whether a 401 to `token` (from the backend's session endpoint, or from an upstream of auth.forward) is to be
+ * answered with a refresh on the server: with httpOnly cookies only, since the browser cannot refresh them (with
+ * readable cookies its refresher does, under its tab lock, and a server refresh would race it). Not for a token the
+ * caller sent in a header (its tab refreshes), nor when this request refreshed already, nor for a token a refresh
+ * after a 401 got lately: a backend or API that refuses a token it was just given gets no refresh storm.
+ */
+export function mayRefreshAfterRefusal(relay: TokenRelay['relay'], token: string, renewed: boolean): boolean {
+  return !relay.fromHeader && !renewed && !refusedAgainSoon(token) && relay.tokens.httpOnly && Boolean(relay.strategy.refresh) && Boolean(relay.tokens.refreshToken())
+}
+
+/** That refresh: the successor access token (remembered for refusedAgainSoon), or null. Throws as refreshOnServer does. */
+export async function refreshAfterRefusal(event: H3Event, relay: TokenRelay['relay']): Promise<string | null> {
+  await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event))
+  const successor = relay.tokens.token()
+  rememberRefusalSuccessor(successor)
+  return successor
 }
 
 function serverAuth(event: H3Event, { fresh = false }: { fresh?: boolean } = {}): Promise<ServerAuth> {

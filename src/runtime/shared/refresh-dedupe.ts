@@ -5,7 +5,7 @@ import { sha256Hex } from './expiring-cache'
 import { readSealed, sharedState, writeSealed, type SharedState } from './shared-state'
 
 /**
- * Server side: requests of one browser carrying the same cookie pair while a refresh with it is in flight
+ * Server side: requests of one browser carrying the same refresh token while a refresh with it is in flight
  * (two SSR renders of tabs restored at once, a reload during a tab's refresh through the relay route) must not
  * spend the refresh token twice. The first spends it; the others join it and get its result.
  *
@@ -26,8 +26,8 @@ import { readSealed, sharedState, writeSealed, type SharedState } from './shared
  * With `auth.sharedState` the same holds across server instances (see sharedRefresh): this map joins the
  * requests of one process, the shared storage those of the fleet.
  *
- * A sign-out with a pair whose refresh is in flight ends that refresh too (endServerRefresh): otherwise the
- * refresh's answer, arriving after the sign-out's, would set the successor's cookies again.
+ * A sign-out with a refresh token whose refresh is in flight ends that refresh too (endServerRefresh): otherwise
+ * the refresh's answer, arriving after the sign-out's, would set the successor's cookies again.
  *
  * A refresh the backend rate-limited (429 with `Retry-After`) stays joinable, as that refusal, for as long as the
  * backend asked (at most RETRY_AFTER_MAX_MS): reloads meanwhile are answered RATE_LIMITED with the time left,
@@ -76,19 +76,29 @@ export interface ServerRefreshOptions {
    * @default false
    */
   endable?: boolean
+  /**
+   * The access token the request holds. A refresh whose answer was that very token is over for this request, which
+   * refreshes anew: a backend that does not rotate refresh tokens keeps the same one, and a request a refresh's
+   * answer already reached is no replay of the spent pair.
+   */
+  presentedToken?: string | null
 }
 
-export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, endable = false }: ServerRefreshOptions = {}): Promise<T> {
+export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, endable = false, presentedToken }: ServerRefreshOptions = {}): Promise<T> {
   const key = await refreshKey(refreshToken)
   let promise = inFlight.get(key) as Promise<T> | undefined
+  if (promise && presentedToken && answers.get(promise)?.token === presentedToken) promise = undefined
   if (!promise) {
     const shared = sharedState()
     // Asked once, by this process and by the shared state's record alike.
     let delivery: Promise<boolean> | undefined
     const delivered = answered ? () => (delivery ??= deliveredWithin(answered(), ANSWER_HOLD_MAX_MS)) : undefined
-    const started = shared ? shared.then(state => sharedRefresh(state, key, refresh, delivered, graceMs)) : refresh()
+    const startedAt = Date.now()
+    const started = shared ? shared.then(state => sharedRefresh(state, key, refresh, delivered, graceMs, presentedToken)) : refresh()
     inFlight.set(key, started)
-    started.then(async () => {
+    startTimes.set(started, startedAt)
+    started.then(async (answer) => {
+      answers.set(started, answer)
       const left = delivered ? await delivered() : true
       forgetAfter(key, started, left ? graceMs : Math.max(graceMs, UNDELIVERED_HOLD_MS))
     }, (error: unknown) => {
@@ -105,13 +115,19 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
   // sign-out with the spent pair (sent while this refresh was on its way) or with the successor (sent after another
   // request delivered it, while this one still waited in the browser's queue) ends both.
   const successor = await refreshKey(result.refreshToken || refreshToken)
-  const ended = await Promise.all([pairEnded(key), pairEnded(successor)])
+  // Only a sign-out after this refresh started ends it: a backend that hands out the same refresh token again (no
+  // rotation) may sign the user in with it once more.
+  const since = startTimes.get(settled) ?? 0
+  const ended = await Promise.all([pairEnded(key, since), pairEnded(successor, since)])
   if (ended.includes(true)) throw new AuthError('REFRESH_REFUSED', 'The session was signed out while this refresh was on its way', { status: 401 })
   return result
 }
 
 /** Until when a rate-limited refresh answers its refusal (see the top of this file). */
 const rateLimitedUntil = /* @__PURE__ */ new WeakMap<Promise<unknown>, number>()
+/** Each refresh's answer once it has one, and when it started (for the sign-out marks). */
+const answers = /* @__PURE__ */ new WeakMap<Promise<unknown>, TokenResult>()
+const startTimes = /* @__PURE__ */ new WeakMap<Promise<unknown>, number>()
 
 /** How long a refresh's refusal holds: a 429's Retry-After, at most RETRY_AFTER_MAX_MS; 0 for anything else. */
 export function rateLimitHoldMs(error: unknown): number {
@@ -124,27 +140,28 @@ export function withTimeLeft(error: unknown, until: number | undefined): unknown
   return new AuthError(error.code, error.message, { status: error.status, data: error.data, retryAfterMs: Math.max(0, until - Date.now()), cause: error.cause })
 }
 
-/** Pairs a sign-out ended, until their refresh can no longer be joined (see endServerRefresh). */
+/** Refresh tokens a sign-out ended (when, and until when it matters), until their refresh can no longer be joined (see endServerRefresh). */
 const ENDED = Symbol.for('nuxt-gatekeeper:refresh-ended')
-const endedPairs: Map<string, number> = /* @__PURE__ */ processEndedPairs()
+const endedPairs: Map<string, { at: number, until: number }> = /* @__PURE__ */ processEndedPairs()
 
-function processEndedPairs(): Map<string, number> {
-  return ((globalThis as { [ENDED]?: Map<string, number> })[ENDED] ??= new Map())
+function processEndedPairs(): Map<string, { at: number, until: number }> {
+  return ((globalThis as { [ENDED]?: Map<string, { at: number, until: number }> })[ENDED] ??= new Map())
 }
 
 /** As long as a refresh of the pair can be in flight or joined: its request, the answer's delivery, the grace or the undelivered hold. */
 const ENDED_FOR_MS = 2 * ANSWER_HOLD_MAX_MS + Math.max(HTTPONLY_REPLAY_GRACE_MS, UNDELIVERED_HOLD_MS)
 
-async function pairEnded(key: string): Promise<boolean> {
-  const until = endedPairs.get(key)
-  if (until !== undefined) {
-    if (until > Date.now()) return true
-    endedPairs.delete(key)
+/** Whether a sign-out ended this refresh token at `since` or later. */
+async function pairEnded(key: string, since: number): Promise<boolean> {
+  const mark = endedPairs.get(key)
+  if (mark !== undefined) {
+    if (mark.until <= Date.now()) endedPairs.delete(key)
+    else if (mark.at >= since) return true
   }
   const shared = sharedState()
   if (!shared) return false
   // A storage that cannot be read leaves the refresh as it was before sign-outs were checked (endServerRefresh warned).
-  return await shared.then(state => readSealed<{ ended: true }>(state, `e:${key}`)).then(found => found !== null, () => false)
+  return await shared.then(state => readSealed<{ ended: true, at?: number }>(state, `e:${key}`)).then(found => found !== null && (found.at ?? Infinity) >= since, () => false)
 }
 
 /**
@@ -157,14 +174,14 @@ async function pairEnded(key: string): Promise<boolean> {
 export async function endServerRefresh<T>(refreshToken: string): Promise<T | null> {
   const key = await refreshKey(refreshToken)
   const now = Date.now()
-  for (const [ended, until] of endedPairs) {
-    if (until <= now) endedPairs.delete(ended)
+  for (const [ended, mark] of endedPairs) {
+    if (mark.until <= now) endedPairs.delete(ended)
   }
-  endedPairs.set(key, now + ENDED_FOR_MS)
+  endedPairs.set(key, { at: now, until: now + ENDED_FOR_MS })
   const local = inFlight.get(key) as Promise<T> | undefined
   const state = await sharedState()?.catch(() => undefined)
   if (state) {
-    await writeSealed(state, `e:${key}`, { ended: true }, ENDED_FOR_MS / 1000).catch((error: unknown) => {
+    await writeSealed(state, `e:${key}`, { ended: true, at: now }, ENDED_FOR_MS / 1000).catch((error: unknown) => {
       console.warn(`[nuxt-gatekeeper] The shared state storage "${state.name}" failed to record a sign-out: a refresh of the same tokens on another instance may set them again (${(error as Error)?.message ?? error})`)
     })
   }
@@ -229,7 +246,7 @@ async function readOutcome<T>(state: SharedState, key: string): Promise<Outcome<
  * answer stays readable as long as it would in one process (until the answer has left, at most
  * ANSWER_HOLD_MAX_MS, and `graceMs` more), plus a second for instances that were already waiting.
  */
-async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => Promise<T>, delivered: (() => Promise<boolean>) | undefined, graceMs: number): Promise<T> {
+async function sharedRefresh<T extends TokenResult>(state: SharedState, key: string, refresh: () => Promise<T>, delivered: (() => Promise<boolean>) | undefined, graceMs: number, presentedToken?: string | null): Promise<T> {
   const resultKey = `r:${key}`
   const deadline = Date.now() + state.lockTtlMs + 1000
   const storageFailed = (error: unknown) => new AuthError('NETWORK', `The shared state storage "${state.name}" failed during a refresh: ${(error as Error)?.message ?? error}`, { status: 503, cause: error })
@@ -239,6 +256,8 @@ async function sharedRefresh<T>(state: SharedState, key: string, refresh: () => 
       const { code, message, status, retryAfterUntil } = found.error
       throw new AuthError(code as never, message, { status, retryAfterMs: retryAfterUntil === undefined ? undefined : Math.max(0, retryAfterUntil - Date.now()) })
     }
+    // An answer this request holds already (the refresh token did not rotate): over for it, as in one process.
+    if (found !== null && found !== 'spending' && 'result' in found && presentedToken && found.result.token === presentedToken) return null
     return found as { result: T } | 'spending' | null
   }
   for (;;) {

@@ -7,7 +7,7 @@ import type { TokenStore } from './token-store'
 
 /**
  * Spends the refresh token on the server (an SSR render, the refresh relay route) and sets the rotated cookies
- * on this response. Requests of one browser presenting the same pair while a refresh is in flight, its answer
+ * on this response. Requests of one browser presenting the same refresh token while a refresh is in flight, its answer
  * included (`answered`: resolves once this response has left), share it (see refresh-dedupe.ts), so a reload
  * during a tab's refresh joins that refresh instead of spending the token again.
  */
@@ -27,9 +27,10 @@ export async function refreshOnServer(strategy: ClientStrategy<unknown>, context
   }
   // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs, and a sign-out goes through
   // the server, which can end a refresh on its way (see refresh-dedupe.ts).
+  const presentedToken = tokens.token()
   const result = await dedupeServerRefresh(refreshToken, spend, tokens.httpOnly
-    ? { answered, graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }
-    : { answered })
+    ? { answered, graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true, presentedToken }
+    : { answered, presentedToken })
   writeSuccessor(tokens, result)
   return { ...result, stored: true }
 }
@@ -64,8 +65,9 @@ function writeSuccessor(tokens: TokenStore, result: TokenResult) {
  */
 export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
   // Server-side sessions refresh under the session's lock, and never bring back a session a sign-out removed: the
-  // sign-out takes the tokens stored once such a refresh is done (the successor, not the spent ones).
-  if (tokens.refreshExclusive) return await tokens.settle()
+  // sign-out takes the tokens stored once such a refresh is done (the successor, not the spent ones). A storage that
+  // cannot tell leaves the tokens the request came with: the sign-out goes on (ending the session needs no lock).
+  if (tokens.refreshExclusive) return await tokens.settle?.().catch(() => {})
   const refreshToken = tokens.refreshToken()
   if (!refreshToken) return
   const successor = await endServerRefresh<TokenResult>(refreshToken)
@@ -73,7 +75,8 @@ export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
     if (successor) writeSuccessor(tokens, successor)
   }
   catch {
-    // A successor too big for its cookie was never set anywhere: the sign-out goes on with the tokens it came with.
+    // A successor its cookie cannot hold (too big, or no header could carry it) was never set anywhere: the sign-out
+    // goes on with the tokens it came with.
   }
 }
 

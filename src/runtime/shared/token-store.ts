@@ -58,7 +58,7 @@ export interface TokenStore {
   /** Stores what this request wrote where the jar keeps it for longer than the response (server-side sessions); else nothing to do. */
   commit(outcome?: CommitOutcome): Promise<void>
   /** Takes the tokens stored now where the jar keeps them for longer than a response (see CookieJar.settle). */
-  settle(): Promise<void>
+  settle?(): Promise<void>
   /** The access token's header (`{ name: 'Authorization', value: 'Bearer …' }`) for `token`, by default the stored one. */
   authorization(token?: string | null): { name: string, value: string } | null
 }
@@ -127,12 +127,21 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
  */
 function assertUsable(jar: CookieJar, config: TokenRuntimeConfig | null, value: string | null | undefined, what: string) {
   if (!config || !value) return
-  if (!isSendableToken(value)) throw new AuthError('BAD_RESPONSE', `The ${what} in the backend's answer holds a space or a character a header cannot carry: answer the token alone, without its type ("Bearer "), or point the provider's token pointer option at it`)
+  assertSendable(value, what)
   if (!jar.maxCookieBytes) return
   // URI-encoded as the jars write it: ASCII, so its length is its size in bytes (names are checked at build time).
   const bytes = config.cookie.name.length + 1 + encodeURIComponent(value).length
   if (bytes <= jar.maxCookieBytes) return
   throw new AuthError('BAD_RESPONSE', `The ${what} makes a ${bytes}-byte cookie (${config.cookie.name}); browsers drop cookies over ${jar.maxCookieBytes} bytes. Issue smaller tokens, or use auth.sessions`)
+}
+
+/**
+ * A token that could never be sent fails where it would be stored (a cookie, a server-side session), instead of a
+ * sign-in or refresh the next read drops without a word. Tokens come from the backend's answers, or from app code
+ * (`setToken`).
+ */
+export function assertSendable(value: string, what: string) {
+  if (!isSendableToken(value)) throw new AuthError('BAD_RESPONSE', `The ${what} holds a space or a character a header cannot carry: store the token alone, without its type ("Bearer "); for a backend's answer, point the provider's token pointer option at it`)
 }
 
 /** A jar that holds nothing and ignores writes: httpOnly cookies seen from page scripts. */

@@ -2,12 +2,11 @@ import { createError, getRequestHeaders, getRequestWebStream, getResponseHeader,
 import { joinURL, parsePath } from 'ufo'
 import { useRuntimeConfig } from '#imports'
 import { isAuthError } from '../../core'
-import { refreshOnServer, refusedAgainSoon, rememberRefusalSuccessor, responseSent } from '../../shared/server-refresh'
 import { cleartextUpstreamWarning, sendsTokenInClear } from '../../shared/cleartext-upstream'
 import { serverSettings } from '../../shared/server-settings'
 import { forwardedHeaders, refuseCrossSite, relayError } from '../relay'
 import { defineRelayRoute } from '../relay-route'
-import { freshToken } from '../session'
+import { freshToken, mayRefreshAfterRefusal, refreshAfterRefusal } from '../session'
 
 /**
  * `auth.forward`: `{ '/api/upstream': 'https://api.example.com/v1' }`. A request to `/api/upstream/orders?x=1`
@@ -160,16 +159,12 @@ export default defineRelayRoute(async (event) => {
   })
 
   let response = await send(token)
-  // Refused: with httpOnly cookies (the browser cannot refresh) one refresh, shared by the browser's requests,
-  // and one more try when the body can be sent again. Not after a refresh this request made already, nor for a token
-  // a refresh after a 401 got lately (an upstream that refuses fresh tokens gets no refresh storm), nor for a token
-  // the caller sent (its tab refreshes).
-  if (response.status === 401 && token && !renewed && !refusedAgainSoon(token) && !relay.fromHeader && relay.tokens.httpOnly && relay.strategy.refresh && relay.tokens.refreshToken()) {
+  // Refused: one refresh (see mayRefreshAfterRefusal), shared by the browser's requests, and one more try when the
+  // body can be sent again.
+  if (response.status === 401 && token && mayRefreshAfterRefusal(relay, token, renewed)) {
     let successor: string | null = null
     try {
-      await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event))
-      successor = relay.tokens.token()
-      rememberRefusalSuccessor(successor)
+      successor = await refreshAfterRefusal(event, relay)
     }
     catch (error) {
       // A refused refresh token is dead: its cookies go (a transient failure keeps them).

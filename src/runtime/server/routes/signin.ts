@@ -10,9 +10,13 @@ export default defineRelayRoute(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
   const body = await readJsonWithin<{ credentials?: Record<string, unknown>, query?: Record<string, unknown>, headers?: unknown }>(event)
+  // The backend's error body goes to the browser for a refused sign-in request only (the form's own answer), never
+  // for the session request made with the new token after it (one that echoes the token would hand it to scripts).
+  let signingIn = true
   try {
     const result = await relay.strategy.signIn(relay.context, body?.credentials ?? {}, { query: body?.query, headers: relay.forwardableHeaders(body?.headers) })
       .catch((error: unknown) => Promise.reject(credentialsError(error)))
+    signingIn = false
     if (!result.token) throw new AuthError('BAD_RESPONSE', 'The signIn response carried no token')
     const session = await completeSignIn(relay.strategy, relay.context, relay.tokens, result)
     // Session mode: the new session is stored now (under a new id), before the browser is told.
@@ -21,6 +25,6 @@ export default defineRelayRoute(async (event) => {
     return { session: withoutTokenValues(session, relay.tokens) }
   }
   catch (error) {
-    throw relayError(error, undefined, { backendBody: true })
+    throw relayError(error, undefined, { backendBody: signingIn })
   }
 })

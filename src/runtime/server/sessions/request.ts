@@ -5,7 +5,7 @@ import { valueAt } from '../../core/pointer'
 import { createExpiringCache } from '../../shared/expiring-cache'
 import { rateLimitHoldMs, withTimeLeft } from '../../shared/refresh-dedupe'
 import { localExpiry } from '../../shared/server-issuer-clock'
-import type { CommitOutcome, CookieJar } from '../../shared/token-store'
+import { assertSendable, type CommitOutcome, type CookieJar } from '../../shared/token-store'
 import { SessionStorageError, type OpenSession, type SessionService, type SessionTokens } from './store'
 
 /**
@@ -213,6 +213,7 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
           throw error
         })
         const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || base.refreshToken }
+        for (const [what, value] of [['access token', next.token], ['refresh token', next.refreshToken]] as const) if (value) assertSendable(value, what)
         const outcome = await state.service.replaceTokens(open.handle, base, next).catch((error: unknown) => {
           unstored.set(open.handle, { spent: base, next }, Date.now() + UNSTORED_MS)
           throw error

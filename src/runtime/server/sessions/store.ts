@@ -220,6 +220,8 @@ export function createSessionService({ storage, storageName, keys, settings, loc
 
   /** Records a sweep could not read, since when (see sweep). */
   let unreadableSince = new Map<string, number>()
+  /** The sweep a sign-in at the bound started, while it runs. */
+  let sweeping: Promise<void> | null = null
 
   /**
    * Removes expired sessions (storages without expiry of their own), then, when bounded, enough beyond the limit:
@@ -289,7 +291,8 @@ export function createSessionService({ storage, storageName, keys, settings, loc
 
     /** A new session for fresh tokens: a random id for the cookie, its hash as the storage key. */
     async create(tokens: SessionTokens, device: { userId: unknown, userAgent: string, ip: string }, now = Date.now()) {
-      if (bounded && (await handles('s')).length >= settings.maxEntries) await sweep(now)
+      // One sweep at a time: sign-ins arriving together at the bound wait for the same one.
+      if (bounded && (await handles('s')).length >= settings.maxEntries) await (sweeping ??= sweep(now).finally(() => sweeping = null))
       const id = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
       const handle = await handleOf(id)
       const meta: StoredSession = {
