@@ -55,7 +55,7 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   await Promise.race([
     deps.callHook?.('auth:request', { endpoint: name, url, options }),
     new Promise((_resolve, reject) => {
-      hookDeadline = setTimeout(() => reject(new AuthError('TIMEOUT', `The auth:request hook of the ${name} request took longer than requestTimeout (${deps.timeout} ms): the request was not sent`)), deps.timeout)
+      hookDeadline = setTimeout(() => reject(new AuthError('TIMEOUT', `The auth:request hook of the ${name} request took over ${deps.timeout} ms: not sent`)), deps.timeout)
     }),
   ]).finally(() => clearTimeout(hookDeadline))
   // After the hook: app code that logs the request's headers never sees the mark.

@@ -141,7 +141,7 @@ function assertUsable(jar: CookieJar, config: TokenRuntimeConfig | null, value: 
  * (`setToken`).
  */
 export function assertSendable(value: string, what: string) {
-  if (!isSendableToken(value)) throw new AuthError('BAD_RESPONSE', `The ${what} holds a space or a character a header cannot carry: store the token alone, without its type ("Bearer "); for a backend's answer, point the provider's token pointer option at it`)
+  if (!isSendableToken(value)) throw new AuthError('BAD_RESPONSE', `The ${what} holds a character no header can carry (a space: store it without "Bearer ")`)
 }
 
 /** A jar that holds nothing and ignores writes: httpOnly cookies seen from page scripts. */
