@@ -118,7 +118,7 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
   // Only a sign-out after this refresh started ends it: a backend that hands out the same refresh token again (no
   // rotation) may sign the user in with it once more.
   const since = startTimes.get(settled) ?? 0
-  const ended = await Promise.all([pairEnded(key, since), pairEnded(successor, since)])
+  const ended = await Promise.all([refreshEnded(key, since), refreshEnded(successor, since)])
   if (ended.includes(true)) throw new AuthError('REFRESH_REFUSED', 'The session was signed out while this refresh was on its way', { status: 401 })
   return result
 }
@@ -142,9 +142,9 @@ export function withTimeLeft(error: unknown, until: number | undefined): unknown
 
 /** Refresh tokens a sign-out ended (when, and until when it matters), until their refresh can no longer be joined (see endServerRefresh). */
 const ENDED = Symbol.for('nuxt-gatekeeper:refresh-ended')
-const endedPairs: Map<string, { at: number, until: number }> = /* @__PURE__ */ processEndedPairs()
+const endedRefreshes: Map<string, { at: number, until: number }> = /* @__PURE__ */ processEndedRefreshes()
 
-function processEndedPairs(): Map<string, { at: number, until: number }> {
+function processEndedRefreshes(): Map<string, { at: number, until: number }> {
   return ((globalThis as { [ENDED]?: Map<string, { at: number, until: number }> })[ENDED] ??= new Map())
 }
 
@@ -152,10 +152,10 @@ function processEndedPairs(): Map<string, { at: number, until: number }> {
 const ENDED_FOR_MS = 2 * ANSWER_HOLD_MAX_MS + Math.max(HTTPONLY_REPLAY_GRACE_MS, UNDELIVERED_HOLD_MS)
 
 /** Whether a sign-out ended this refresh token at `since` or later. */
-async function pairEnded(key: string, since: number): Promise<boolean> {
-  const mark = endedPairs.get(key)
+async function refreshEnded(key: string, since: number): Promise<boolean> {
+  const mark = endedRefreshes.get(key)
   if (mark !== undefined) {
-    if (mark.until <= Date.now()) endedPairs.delete(key)
+    if (mark.until <= Date.now()) endedRefreshes.delete(key)
     else if (mark.at >= since) return true
   }
   const shared = sharedState()
@@ -174,10 +174,10 @@ async function pairEnded(key: string, since: number): Promise<boolean> {
 export async function endServerRefresh<T>(refreshToken: string): Promise<T | null> {
   const key = await refreshKey(refreshToken)
   const now = Date.now()
-  for (const [ended, mark] of endedPairs) {
-    if (mark.until <= now) endedPairs.delete(ended)
+  for (const [ended, mark] of endedRefreshes) {
+    if (mark.until <= now) endedRefreshes.delete(ended)
   }
-  endedPairs.set(key, { at: now, until: now + ENDED_FOR_MS })
+  endedRefreshes.set(key, { at: now, until: now + ENDED_FOR_MS })
   const local = inFlight.get(key) as Promise<T> | undefined
   const state = await sharedState()?.catch(() => undefined)
   if (state) {
