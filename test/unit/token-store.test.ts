@@ -110,9 +110,11 @@ describe('a session as it leaves the server', () => {
     expect(withoutTokenValues(session, store)).toEqual({ id: 1, nested: { list: ['kept', { name: 'n' }] }, name: 'eyJ' })
     // Copied, not changed in place (the server's session cache shares the object).
     expect(session.accessToken).toBe('eyJ.access')
-    // Without tokens (signed out, Auth.js), the session as it is.
+    // Without tokens (signed out, Auth.js), or without one in it, the session as it is: not even copied.
     const none = createTokenStore(memoryJar({}).jar, config)
     expect(withoutTokenValues(session, none)).toBe(session)
+    const clean = { id: 1, nested: { list: ['a', { name: 'eyJ' }] } }
+    expect(withoutTokenValues(clean, store)).toBe(clean)
   })
 })
 

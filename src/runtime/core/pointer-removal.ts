@@ -38,8 +38,20 @@ export function withoutTokens(answer: unknown, tokenPointers: string[]): unknown
  * one goes), copied along the way. For a session a backend answered with the request's own token inside it.
  */
 export function withoutValues(document: unknown, values: ReadonlySet<string>): unknown {
+  // Looked for first, without copying: a render asks this of every session, and nearly none holds a token.
+  return holds(document, values) ? copyWithout(document, values) : document
+}
+
+function holds(value: unknown, values: ReadonlySet<string>): boolean {
+  if (typeof value === 'string') return values.has(value)
+  if (typeof value !== 'object' || value === null) return false
+  for (const key in value) if (holds((value as Record<string, unknown>)[key], values)) return true
+  return false
+}
+
+function copyWithout(document: unknown, values: ReadonlySet<string>): unknown {
   if (typeof document !== 'object' || document === null) return document
   const kept = (value: unknown) => !(typeof value === 'string' && values.has(value))
-  if (Array.isArray(document)) return document.filter(kept).map(item => withoutValues(item, values))
-  return Object.fromEntries(Object.entries(document).filter(([, value]) => kept(value)).map(([key, value]) => [key, withoutValues(value, values)]))
+  if (Array.isArray(document)) return document.filter(kept).map(item => copyWithout(item, values))
+  return Object.fromEntries(Object.entries(document).filter(([, value]) => kept(value)).map(([key, value]) => [key, copyWithout(value, values)]))
 }
