@@ -16,12 +16,6 @@ export function renewalDue(token: string, { httpOnly, skewSeconds }: { httpOnly:
   return timing.expiresAt - lead <= now
 }
 
-/** Whether `token` has not expired yet by the issuer's clock: usable while a renewal ahead of expiry fails. */
-export function notExpired(token: string): boolean {
-  const { expiresAt } = tokenTiming(token)
-  return expiresAt === null || expiresAt > serverIssuerClock().now()
-}
-
 // Tokens without `iat`: when this process first saw each, for their lifetime (the lead is a third of it at most), as
 // the browser judges it. Without it a token living the skew (30 s) or less was due at once, and every request spent
 // the refresh token.

@@ -6,9 +6,10 @@ import { serverSessionLookup } from '../shared/server-session'
 import { forgetCachedSession } from '../shared/session-cache'
 import { serverSettings } from '../shared/server-settings'
 import { ownsContext } from '../shared/event-jar'
+import { localExpiry } from '../shared/server-issuer-clock'
 import { withoutTokenValues } from '../shared/token-store'
 import { passRetryAfter, relayContext, relayError } from './relay'
-import { notExpired, renewalDue } from './renewal-due'
+import { renewalDue } from './renewal-due'
 
 // Server utilities for the token providers (local, refresh): the same names as the Auth.js provider's. The
 // token comes from the token header (token.headerName: API clients, useAuthFetch) or the module's cookie; the session
@@ -71,7 +72,7 @@ async function renewToken(event: H3Event): Promise<TokenRelay> {
       }
       // A renewal ahead of expiry (httpOnly) that failed without a verdict: the token still works until it expires,
       // so this request goes on with it (a forward to a healthy API during an auth-backend outage).
-      if (token && notExpired(token)) {
+      if (token && localExpiry(token) > Date.now()) {
         // Once a minute at most: during an outage every request of every visitor comes here.
         if (Date.now() - earlyRefreshWarnedAt > 60_000) {
           earlyRefreshWarnedAt = Date.now()

@@ -87,18 +87,18 @@ export interface ServerRefreshOptions {
 export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, endable = false, presentedToken }: ServerRefreshOptions = {}): Promise<T> {
   const key = await refreshKey(refreshToken)
   let promise = inFlight.get(key) as Promise<T> | undefined
-  if (promise && presentedToken && answers.get(promise)?.token === presentedToken) promise = undefined
+  if (promise && presentedToken && refreshes.get(promise)?.answer?.token === presentedToken) promise = undefined
   if (!promise) {
     const shared = sharedState()
     // Asked once, by this process and by the shared state's record alike.
     let delivery: Promise<boolean> | undefined
     const delivered = answered ? () => (delivery ??= deliveredWithin(answered(), ANSWER_HOLD_MAX_MS)) : undefined
-    const startedAt = Date.now()
+    const known: RefreshKnown = { startedAt: Date.now() }
     const started = shared ? shared.then(state => sharedRefresh(state, key, refresh, delivered, graceMs, presentedToken)) : refresh()
     inFlight.set(key, started)
-    startTimes.set(started, startedAt)
+    refreshes.set(started, known)
     started.then(async (answer) => {
-      answers.set(started, answer)
+      known.answer = answer
       const left = delivered ? await delivered() : true
       forgetAfter(key, started, left ? graceMs : Math.max(graceMs, UNDELIVERED_HOLD_MS))
     }, (error: unknown) => {
@@ -117,7 +117,7 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
   const successor = await refreshKey(result.refreshToken || refreshToken)
   // Only a sign-out after this refresh started ends it: a backend that hands out the same refresh token again (no
   // rotation) may sign the user in with it once more.
-  const since = startTimes.get(settled) ?? 0
+  const since = refreshes.get(settled)?.startedAt ?? 0
   const ended = await Promise.all([refreshEnded(key, since), refreshEnded(successor, since)])
   if (ended.includes(true)) throw new AuthError('REFRESH_REFUSED', 'The session was signed out while this refresh was on its way', { status: 401 })
   return result
@@ -125,9 +125,9 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
 
 /** Until when a rate-limited refresh answers its refusal (see the top of this file). */
 const rateLimitedUntil = /* @__PURE__ */ new WeakMap<Promise<unknown>, number>()
-/** Each refresh's answer once it has one, and when it started (for the sign-out marks). */
-const answers = /* @__PURE__ */ new WeakMap<Promise<unknown>, TokenResult>()
-const startTimes = /* @__PURE__ */ new WeakMap<Promise<unknown>, number>()
+/** Each refresh: when it started (for the sign-out marks), and its answer once it has one. */
+interface RefreshKnown { startedAt: number, answer?: TokenResult }
+const refreshes = /* @__PURE__ */ new WeakMap<Promise<unknown>, RefreshKnown>()
 
 /** How long a refresh's refusal holds: a 429's Retry-After, at most RETRY_AFTER_MAX_MS; 0 for anything else. */
 export function rateLimitHoldMs(error: unknown): number {
