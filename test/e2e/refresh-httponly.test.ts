@@ -167,6 +167,37 @@ describe('httpOnly cookies with refresh tokens', () => {
     await assertClean()
   })
 
+  it('a sign-in as someone else in one tab while another tab\'s refresh of the previous tokens is on its way: the browser ends as the new user', async () => {
+    const { page, context, expectFailedRequest, assertClean } = await signedIn()
+    await waitForHydration(page)
+    const refreshingTab = await context.newPage()
+    await refreshingTab.goto('/lab')
+    await waitForHydration(refreshingTab)
+    const next = newUser()
+    await backend.register(next)
+    // The backend's refresh answers 600 ms late, so the sign-in reaches the server and is answered meanwhile.
+    await backend.fault('/api/auth/refresh', 'slow')
+    expectFailedRequest(/\/api\/_auth\/refresh/)
+    const refreshesBefore = await backend.count(REFRESH)
+    const refreshing = refreshingTab.evaluate(() => (window as unknown as { __lab: { refresh: () => Promise<{ ok: boolean, value?: { email?: string }, code?: string }> } }).__lab.refresh())
+    await expect.poll(() => backend.count(REFRESH), { interval: 20 }).toBe(refreshesBefore + 1)
+    await page.evaluate(async (credentials) => {
+      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $nuxt: { $gatekeeper: { signIn(credentials: unknown, options: { redirect: false }): Promise<unknown> } } } } } }).__vue_app__
+      await app.config.globalProperties.$nuxt.$gatekeeper.signIn(credentials, { redirect: false })
+    }, { email: next.email, password: next.password })
+    // The refresh was superseded: no verdict, and the tab that asked has the session its cookies hold now.
+    expect(await refreshing).toMatchObject({ ok: true, value: { email: next.email } })
+    // Before: the refresh's answer came after the sign-in's and set the previous user's successor: the browser was
+    // signed in as the previous user again.
+    const { token } = await tokenCookies(context)
+    const holder = await (await fetch(`${baseURL}/api/auth/session`, { headers: { authorization: `Bearer ${token!.value}` } })).json() as { email?: string }
+    expect(holder.email).toBe(next.email)
+    await expect.poll(() => refreshingTab.evaluate(() => (window as unknown as { __lab: { state: () => { email: string | null } } }).__lab.state().email)).toBe(next.email)
+    await page.goto('/profile')
+    await expect.poll(() => text(page, 'session-email')).toBe(next.email)
+    await assertClean()
+  })
+
   describe('the relay routes: a sign-out ends the refresh of its tokens', () => {
     const post = (path: string, cookie: string) => fetch(`${baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL, cookie }, body: '{}' })
 
@@ -188,6 +219,41 @@ describe('httpOnly cookies with refresh tokens', () => {
       expect(heard).toMatch(/^Bearer /)
       expect(heard).not.toBe(`Bearer ${token}`)
       expect((await fetch(`${baseURL}/api/auth/session`, { headers: { authorization: heard } })).status).toBe(401)
+    })
+
+    it('a sign-in as someone else while the refresh of the previous tokens is at the backend: that refresh and a session check joining it set nothing (SUPERSEDED, no verdict)', async () => {
+      const previous = await signedInCookie()
+      const next = newUser()
+      await backend.register(next)
+      // An access token past its expiry: the session check refreshes first, joining the refresh route's refresh.
+      const expired = previous.cookie.replace(`auth.token=${previous.token}`, `auth.token=${await expiredCopy(previous.token, accessTtl)}`)
+      await backend.fault('/api/auth/refresh', 'slow')
+      const refreshesBefore = await backend.count(REFRESH)
+      const refreshing = post('/api/_auth/refresh', expired)
+      const checking = fetch(`${baseURL}/api/_auth/session`, { headers: { cookie: expired } })
+      // A reload of another tab: its server render refreshes too.
+      const rendering = fetch(`${baseURL}/lab`, { headers: { cookie: expired }, redirect: 'manual' })
+      await expect.poll(() => backend.count(REFRESH), { interval: 20 }).toBe(refreshesBefore + 1)
+      const signIn = await fetch(`${baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': baseURL, 'cookie': expired }, body: JSON.stringify({ credentials: { email: next.email, password: next.password } }) })
+      expect(signIn.status).toBe(200)
+      expect(tokenCookiesOf(signIn)).toHaveLength(2)
+      const [refresh, check] = await Promise.all([refreshing, checking])
+      // Before: 200 with the previous user's successor cookies, and the check answered the previous user's session.
+      for (const answer of [refresh, check]) {
+        expect(answer.status).toBe(409)
+        expect((await answer.json()).data.authError.code).toBe('SUPERSEDED')
+        expect(tokenCookiesOf(answer)).toEqual([])
+      }
+      // The render (a public page) shows nobody's session and sets nothing: the browser's own check asks with the new cookies.
+      const render = await rendering
+      expect(tokenCookiesOf(render)).toEqual([])
+      const html = await render.text()
+      const sent = /<script type="application\/json" id="[^"]*-gatekeeper-state">([^<]*)<\/script>/.exec(html)
+      // The encoding's first and third fields (app/state.ts): no verdict, the failure that stopped the check. Before the
+      // check gave up there, the render concluded "signed out" from the tokens it no longer held.
+      expect((JSON.parse(sent![1]!) as unknown[]).slice(0, 3)).toEqual(['unknown', null, 'SUPERSEDED'])
+      expect(html).not.toContain(previous.user.email)
+      expect(await backend.count(REFRESH)).toBe(refreshesBefore + 1)
     })
 
     it('a request with the spent tokens, queued in the browser past a sign-out with their successor, does not get the successor back', async () => {

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AuthError, RETRY_AFTER_MAX_MS } from '../../src/runtime/core'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
-import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS, UNDELIVERED_HOLD_MS } from '../../src/runtime/shared/refresh-dedupe'
+import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS, supersedeServerRefresh, UNDELIVERED_HOLD_MS } from '../../src/runtime/shared/refresh-dedupe'
 import { setSharedState, writeSealed, type SharedState } from '../../src/runtime/shared/shared-state'
 
 // The per-process maps and the shared state live on globalThis (see refresh-dedupe.ts and shared-state.ts).
@@ -32,6 +32,8 @@ function slowRefresh(pair: { refreshToken: string }, ms: number) {
 }
 
 const codeOf = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: AuthError) => error.code)
+/** `onEnded` for a refresh a sign-out or sign-in may end, where the test does not look at the call. */
+const noop = () => {}
 
 afterEach(() => {
   Reflect.deleteProperty(globalThis, SHARED)
@@ -42,8 +44,8 @@ describe('a sign-out ends the server refresh of its tokens (one process)', () =>
   it('a refresh in flight: the sign-out gets its successor, the refresh\'s requests get REFRESH_REFUSED', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 50)
-    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { endable: true }))
-    const joined = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { endable: true }))
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { onEnded: noop }))
+    const joined = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { onEnded: noop }))
     await sleep(10)
     expect(await endServerRefresh(pair.refreshToken)).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
     expect(await refreshing).toBe('REFRESH_REFUSED')
@@ -55,17 +57,49 @@ describe('a sign-out ends the server refresh of its tokens (one process)', () =>
     const ended = newPair()
     expect(await endServerRefresh(ended.refreshToken)).toBeNull()
     const other = newPair()
-    expect(await codeOf(dedupeServerRefresh(other.refreshToken, slowRefresh(other, 1).refresh, { endable: true }))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(other.refreshToken, slowRefresh(other, 1).refresh, { onEnded: noop }))).toBe('ok')
   })
 
   it('a sign-out with the successor: a request with the spent pair within the grace does not get the successor', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 1)
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: noop }))).toBe('ok')
     // Without the sign-out the late request joins (it gets the successor, no second backend call).
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: noop }))).toBe('ok')
     expect(await endServerRefresh(`next-${pair.refreshToken}`)).toBeNull()
-    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('REFRESH_REFUSED')
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: noop }))).toBe('REFRESH_REFUSED')
+    expect(backend.calls()).toBe(1)
+  })
+})
+
+describe('a sign-in supersedes the server refresh of the tokens the browser held before', () => {
+  it('a refresh in flight: its requests get SUPERSEDED (no verdict), each told before the refusal so it sets nothing', async () => {
+    const pair = newPair()
+    const backend = slowRefresh(pair, 50)
+    const told: string[] = []
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { onEnded: () => told.push('first') }))
+    const joined = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { onEnded: () => told.push('joined') }))
+    await sleep(10)
+    await supersedeServerRefresh(pair.refreshToken)
+    expect(await refreshing).toBe('SUPERSEDED')
+    expect(await joined).toBe('SUPERSEDED')
+    expect(told.sort()).toEqual(['first', 'joined'])
+    expect(backend.calls()).toBe(1)
+  })
+
+  it('a refresh of the same tokens that starts after the sign-in is not ended by it (a backend that hands the pair out again)', async () => {
+    const pair = newPair()
+    await supersedeServerRefresh(pair.refreshToken)
+    await sleep(2)
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, slowRefresh(pair, 1).refresh, { onEnded: noop }))).toBe('ok')
+  })
+
+  it('a request with the spent pair within the grace, after a sign-in presenting the successor: SUPERSEDED, not the successor', async () => {
+    const pair = newPair()
+    const backend = slowRefresh(pair, 1)
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: noop }))).toBe('ok')
+    await supersedeServerRefresh(`next-${pair.refreshToken}`)
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: noop }))).toBe('SUPERSEDED')
     expect(backend.calls()).toBe(1)
   })
 })
@@ -104,7 +138,7 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     await sharedStorage()
     const pair = newPair()
     const backend = slowRefresh(pair, 150)
-    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { endable: true }))
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { onEnded: noop }))
     await sleep(20)
     const signingOut = onAnotherInstance(() => endServerRefresh(pair.refreshToken))
     // The mark this process keeps for its own sign-outs is gone, as on the instance that refreshes: only the storage's is left.
@@ -112,6 +146,19 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     processMaps[ENDED].clear()
     expect(await signingOut).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
     expect(await refreshing).toBe('REFRESH_REFUSED')
+    expect(backend.calls()).toBe(1)
+  })
+
+  it('a sign-in on another instance supersedes this instance\'s refresh of the previous tokens', async () => {
+    await sharedStorage()
+    const pair = newPair()
+    const backend = slowRefresh(pair, 150)
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, backend.refresh, { onEnded: noop }))
+    await sleep(20)
+    await onAnotherInstance(() => supersedeServerRefresh(pair.refreshToken))
+    // Only the storage's mark is left, as on an instance that did not see the sign-in.
+    processMaps[ENDED].clear()
+    expect(await refreshing).toBe('SUPERSEDED')
     expect(backend.calls()).toBe(1)
   })
 
@@ -160,7 +207,7 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     expect(await codeOf(dedupeServerRefresh(pair.refreshToken, slowRefresh(pair, 1).refresh))).toBe('ok')
     expect(marksRead()).toBe(0)
     const endable = newPair()
-    expect(await codeOf(dedupeServerRefresh(endable.refreshToken, slowRefresh(endable, 1).refresh, { endable: true }))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(endable.refreshToken, slowRefresh(endable, 1).refresh, { onEnded: noop }))).toBe('ok')
     expect(marksRead()).toBe(2)
   })
 
@@ -205,7 +252,7 @@ describe('a backend that does not rotate refresh tokens (the same one for every 
   }
 
   it('a request holding the answer of the refresh still held (its grace, an undelivered answer) refreshes anew, not a replay', async () => {
-    for (const options of [{ answered: async () => false }, { answered: async () => true, graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }]) {
+    for (const options of [{ answered: async () => false }, { answered: async () => true, graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: noop }]) {
       const refreshToken = `static-${Math.random()}`
       const backend = staticBackend()
       const first = await dedupeServerRefresh(refreshToken, backend.refresh, options)
@@ -221,7 +268,7 @@ describe('a backend that does not rotate refresh tokens (the same one for every 
     const refreshToken = `per-user-${Math.random()}`
     expect(await endServerRefresh(refreshToken)).toBeNull()
     await sleep(2)
-    expect(await codeOf(dedupeServerRefresh(refreshToken, staticBackend().refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true }))).toBe('ok')
+    expect(await codeOf(dedupeServerRefresh(refreshToken, staticBackend().refresh, { graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: noop }))).toBe('ok')
   })
 })
 

@@ -36,8 +36,11 @@ function appTokens(jar: Map<string, string>): AppTokens {
   return { ...store, write, clear, readable: true, kept: true, views: () => views, sync, matchServerRender: () => {}, seen: () => ({ token: false, refreshToken: false }), expiryOf: jwtExpiry, dispose: () => {} }
 }
 
-/** `refusing`: the backend's answer about that token is "nobody" (`null`) or a 401. */
-function setup(phase: 'authenticated' | 'unknown', refusing: Record<string, 'null' | '401'> = {}) {
+/**
+ * `refusing`: the backend's answer about that token is "nobody" (`null`) or a 401; or, once, the relay's SUPERSEDED
+ * (httpOnly cookies: a sign-in replaced them while the check's request refreshed them).
+ */
+function setup(phase: 'authenticated' | 'unknown', refusing: Record<string, 'null' | '401' | 'superseded-once'> = {}) {
   const jar = new Map([['t', 'T1']])
   const tokens = appTokens(jar)
   const store = {
@@ -50,10 +53,17 @@ function setup(phase: 'authenticated' | 'unknown', refusing: Record<string, 'nul
   const answers: Array<() => void> = []
   const posted: unknown[] = []
   const users: Record<string, string> = { T1: 'alice', T1b: 'alice', T2: 'bob' }
+  let requests = 0
+  const supersededOnce = new Set<string>()
   const strategy = {
     // The backend answers for the token the request carried, when the test says so.
     getSession: (ctx: StrategyContext<unknown>) => {
       const sent = ctx.token()!
+      requests++
+      if (refusing[sent] === 'superseded-once' && !supersededOnce.has(sent)) {
+        supersededOnce.add(sent)
+        return Promise.reject(new AuthError('SUPERSEDED', 'A sign-in replaced the tokens while this refresh was on its way', { status: 409 }))
+      }
       return new Promise((resolve, reject) => answers.push(() => refusing[sent] === '401'
         ? reject(new AuthError('UNAUTHORIZED', 'Unauthorized', { status: 401 }))
         : resolve(refusing[sent] === 'null' ? null : { user: users[sent] })))
@@ -68,7 +78,7 @@ function setup(phase: 'authenticated' | 'unknown', refusing: Record<string, 'nul
     refresher: () => null,
     requestTimeout: 10_000,
   })
-  return { jar, tokens, store, session, answers, posted }
+  return { jar, tokens, store, session, answers, posted, requests: () => requests }
 }
 
 const tick = () => new Promise(resolve => setTimeout(resolve, 0))
@@ -150,6 +160,16 @@ describe('a session check overtaken by another tab writing the jar', () => {
     expect(posted).not.toContainEqual({ type: 'signed-out' })
     expect(store.machine).toMatchObject({ phase: 'authenticated', activity: null })
     expect(store.data).toEqual({ user: 'bob' })
+  })
+
+  it('the relay answers SUPERSEDED (another tab signed in while the check\'s request refreshed): asked again at once, no verdict, no sign-out', async () => {
+    const { store, session, posted, answers, requests } = setup('authenticated', { T1: 'superseded-once' })
+    const check = session.getSession()
+    await answerAll(answers, check)
+    expect(await check).toEqual({ user: 'alice' })
+    expect(requests()).toBe(2)
+    expect(posted).toEqual([])
+    expect(store.machine).toMatchObject({ phase: 'authenticated', activity: null, error: null })
   })
 
   it('tokens rotated under every check: after its rechecks the check ends without a verdict of its own, nothing left checking', async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
 import { AuthError } from '../../src/runtime/core/errors'
-import { dedupeServerRefresh } from '../../src/runtime/shared/refresh-dedupe'
+import { dedupeServerRefresh, endServerRefresh, supersedeServerRefresh } from '../../src/runtime/shared/refresh-dedupe'
 import { requestEndpoint } from '../../src/runtime/shared/request'
 import { BROWSER_COOKIE_BYTES, createTokenStore, withoutTokenValues, type CookieJar } from '../../src/runtime/shared/token-store'
-import { refreshOnServer } from '../../src/runtime/shared/server-refresh'
+import { refreshOnServer, supersedingSignIn } from '../../src/runtime/shared/server-refresh'
 import { reachableHeapBytes } from './support/heap'
 import type { ClientStrategy, StrategyContext } from '../../src/runtime/core'
 
@@ -231,6 +231,52 @@ describe('server-side refresh de-duplication', () => {
     await refreshOnServer(strategy, {} as StrategyContext<unknown>, late, async () => true)
     expect(calls).toBe(refreshes)
     expect(late.refreshToken()).toBe(`refresh-${refreshes}`)
+  })
+
+  describe.each([
+    ['a sign-in (as anybody)', 'SUPERSEDED', (refreshToken: string) => supersedeServerRefresh(refreshToken)],
+    ['a sign-out', 'REFRESH_REFUSED', (refreshToken: string) => endServerRefresh(refreshToken)],
+  ])('httpOnly cookies: %s while another request refreshes the tokens it held', (_label, code, end) => {
+    const httpOnlyCookies = {
+      token: { ...config.token, cookie: { ...config.token.cookie, httpOnly: true } },
+      refreshToken: { ...config.refreshToken, cookie: { ...config.refreshToken.cookie, httpOnly: true } },
+    }
+
+    it(`that request gets ${code}, and from then on reads no token and writes no cookie (its answer comes after the other one's)`, async () => {
+      const pair = { 'auth.token': `access-${code}`, 'auth.refresh-token': `refresh-${code}` }
+      let answer!: () => void
+      const strategy = { refresh: () => new Promise(resolve => answer = () => resolve({ token: 'previous-users-next', refreshToken: 'previous-users-next-refresh' })) } as unknown as ClientStrategy<unknown>
+      const { jar, writes } = memoryJar({ ...pair })
+      const refreshing = createTokenStore(jar, httpOnlyCookies)
+      const outcome = refreshOnServer(strategy, {} as StrategyContext<unknown>, refreshing, async () => true).then(() => 'ok', (error: AuthError) => error.code)
+      await new Promise(resolve => setTimeout(resolve, 5))
+      // A sign-out waits for the refresh's answer (to end its successor at the backend), so it is let through after the mark.
+      const ending = end(pair['auth.refresh-token'])
+      await new Promise(resolve => setTimeout(resolve, 5))
+      answer()
+      await ending
+      expect(await outcome).toBe(code)
+      // What the request would do next, on a verdict or to answer: nothing reaches its response.
+      refreshing.clear()
+      refreshing.write({ token: 'anything' })
+      expect(writes).toEqual([])
+      expect([refreshing.token(), refreshing.refreshToken(), refreshing.authorization()]).toEqual([null, null, null])
+    })
+  })
+
+  it('a sign-in takes the refresh token held before it, and supersedes only once it succeeded', async () => {
+    const { jar } = memoryJar({ 'auth.token': 'a-access', 'auth.refresh-token': 'a-refresh-superseded' })
+    const store = createTokenStore(jar, config)
+    let answer!: () => void
+    const strategy = { refresh: () => new Promise(resolve => answer = () => resolve({ token: 'a-next', refreshToken: 'a-next-refresh' })) } as unknown as ClientStrategy<unknown>
+    const other = createTokenStore(memoryJar({ 'auth.token': 'a-access', 'auth.refresh-token': 'a-refresh-superseded' }).jar, { ...config, refreshToken: { ...config.refreshToken, cookie: { ...config.refreshToken.cookie, httpOnly: true } } })
+    const outcome = refreshOnServer(strategy, {} as StrategyContext<unknown>, other, async () => true).then(() => 'ok', (error: AuthError) => error.code)
+    const supersede = supersedingSignIn(store)
+    // The sign-in writes the new user's tokens before it supersedes: the token taken is the one from before.
+    store.write({ token: 'b-access', refreshToken: 'b-refresh' })
+    await supersede()
+    answer()
+    expect(await outcome).toBe('SUPERSEDED')
   })
 
   it('requests of one burst share the refresh whether their access cookie was still there or had run out (its Max-Age)', async () => {

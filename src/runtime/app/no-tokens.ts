@@ -17,6 +17,7 @@ export function createAppTokens(): AppTokens {
     authorization: none,
     write() {},
     clear() {},
+    detach() {},
     commit: async () => {},
     readable: true,
     kept: false,

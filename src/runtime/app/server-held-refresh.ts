@@ -58,6 +58,9 @@ export function createServerHeldRefresh({ parts, onRefreshed }: ServerHeldRefres
       })
     }
     catch (error) {
+      // Superseded: a sign-in in another tab replaced the cookies while this refresh was on its way. They are new:
+      // the session is the one they hold.
+      if ((error as AuthError).code === 'SUPERSEDED') return await checkSession()
       if ((error as AuthError).isVerdict) await checkSession().catch(() => {})
       throw error
     }

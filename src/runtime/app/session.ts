@@ -146,8 +146,11 @@ export function createSession({ parts, refresher, serverLookup, requestTimeout }
     }
     // An expired access token is refreshed first (once, shared), so the check does not die on a 401.
     if (renewer?.needsRefresh()) {
-      await renewer.refreshIfNeeded().catch(() => {})
+      const refreshFailure = await renewer.refreshIfNeeded().then(() => null, (error: unknown) => error)
       if (store.machine.epoch !== epoch) return store.data ?? null
+      // A server render whose refresh a sign-in in another tab superseded: it holds no tokens any more, and the
+      // browser holds the new ones. No verdict here (the refresher reported it); the browser's check gives it.
+      if (import.meta.server && isAuthError(refreshFailure) && refreshFailure.code === 'SUPERSEDED') throw failed(refreshFailure, epoch)
       // Still no access token (its cookie ran out, and the refresh failed: offline, a 5xx, backing off from one):
       // asked without one, the strategy answers "nobody" without a request, a verdict that would drop the refresh
       // token. The refresh's own failure is this check's; a refresh that can still be made now is made.
@@ -212,7 +215,8 @@ export function createSession({ parts, refresher, serverLookup, requestTimeout }
     }
     catch (error) {
       const authError = await report(error, 'getSession')
-      if (stale()) return await overtaken()
+      // Superseded (httpOnly cookies): a sign-in in another tab replaced the tokens this check's request carried.
+      if (stale() || authError.code === 'SUPERSEDED') return await overtaken()
       if (authError.isVerdict) {
         // Declined, as above: asked about the tokens held now.
         if (!await endSession('session-refused', { stillValid: () => !stale() })) return await overtaken()

@@ -78,6 +78,7 @@ export function createAppTokens(config: PublicAuthConfig, event: H3Event | undef
     token: store.token,
     refreshToken: store.refreshToken,
     authorization: store.authorization,
+    detach: store.detach,
     write(tokens: TokenWrite) {
       store.write(tokens)
       sync()

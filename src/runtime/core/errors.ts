@@ -11,6 +11,8 @@
  * - ENDPOINT_DISABLED: the endpoint is set to `false` in the options.
  * - CSRF: the CSRF check failed.
  * - NOT_SUPPORTED: the configured provider cannot do this.
+ * - SUPERSEDED: httpOnly cookies: a sign-in in this browser replaced the tokens while this request was refreshing
+ *   them; it set nothing and is to be asked again (with the new cookies). Never a verdict.
  */
 export type AuthErrorCode
   = | 'INVALID_CREDENTIALS'
@@ -25,6 +27,7 @@ export type AuthErrorCode
     | 'ENDPOINT_DISABLED'
     | 'CSRF'
     | 'NOT_SUPPORTED'
+    | 'SUPERSEDED'
 
 /** Codes that mean "the backend says this session is not valid": the only ones that sign anybody out. */
 const VERDICT_CODES: ReadonlySet<AuthErrorCode> = new Set(['UNAUTHORIZED', 'REFRESH_REFUSED'])

@@ -55,6 +55,7 @@ export const ERROR_STATUS: Readonly<Record<AuthErrorCode, number>> = {
   RATE_LIMITED: 429,
   ENDPOINT_DISABLED: 404,
   NOT_SUPPORTED: 404,
+  SUPERSEDED: 409,
   TIMEOUT: 504,
   NETWORK: 502,
   SERVER: 502,

@@ -184,7 +184,7 @@ export function passRetryAfter(event: H3Event, error: unknown) {
 }
 
 /** Codes about the request itself (a wrong password, a CSRF refusal): expected, not worth a server log line. */
-const CLIENT_SIDE_CODES: ReadonlySet<AuthErrorCode> = new Set(['INVALID_CREDENTIALS', 'UNAUTHORIZED', 'REFRESH_REFUSED', 'CSRF', 'BAD_REQUEST'])
+const CLIENT_SIDE_CODES: ReadonlySet<AuthErrorCode> = new Set(['INVALID_CREDENTIALS', 'UNAUTHORIZED', 'REFRESH_REFUSED', 'CSRF', 'BAD_REQUEST', 'SUPERSEDED'])
 
 /** Codes whose backend error body the browser gets, as it would calling the backend itself (readable cookies). */
 const RELAYED_DATA_CODES: ReadonlySet<AuthErrorCode> = new Set([...CLIENT_SIDE_CODES, 'RATE_LIMITED'])
@@ -203,4 +203,5 @@ const RELAYED_MESSAGE: Readonly<Record<AuthErrorCode, string>> = {
   ENDPOINT_DISABLED: 'This endpoint is disabled',
   CSRF: 'Cross-site request refused: send JSON from this app',
   NOT_SUPPORTED: 'Not supported by this provider',
+  SUPERSEDED: 'A sign-in in this browser replaced the tokens this request was refreshing: ask again',
 }

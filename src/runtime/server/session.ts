@@ -71,14 +71,16 @@ async function renewToken(event: H3Event): Promise<TokenRelay> {
         return { token: null, renewed: false, relay }
       }
       // A renewal ahead of expiry (httpOnly) that failed without a verdict: the token still works until it expires,
-      // so this request goes on with it (a forward to a healthy API during an auth-backend outage).
-      if (token && localExpiry(token) > Date.now()) {
+      // so this request goes on with it (a forward to a healthy API during an auth-backend outage). Read again: a
+      // refresh a sign-in superseded leaves this request none (the browser holds another user's now).
+      const still = tokens.token()
+      if (still && localExpiry(still) > Date.now()) {
         // Once a minute at most: during an outage every request of every visitor comes here.
         if (Date.now() - earlyRefreshWarnedAt > 60_000) {
           earlyRefreshWarnedAt = Date.now()
           console.warn(`[nuxt-gatekeeper] A refresh ahead of the access token's expiry failed (${isAuthError(error) ? error.code : 'BAD_RESPONSE'}); the token is used until it expires`)
         }
-        return { token, renewed: false, relay }
+        return { token: still, renewed: false, relay }
       }
       throw unavailable(event, error)
     }
@@ -148,12 +150,14 @@ function serverAuth(event: H3Event, { fresh = false }: { fresh?: boolean } = {})
 
 /**
  * No verdict (backend down, a timeout, an answer it cannot use): a 503 or 504, never a 401 that would sign out; with
- * the backend's `Retry-After` when it said one (a rate limit), for the app's API clients too.
+ * the backend's `Retry-After` when it said one (a rate limit), for the app's API clients too. A refresh a sign-in
+ * superseded: 409, to be asked again with the browser's new cookies.
  */
 function unavailable(event: H3Event, error: unknown) {
   passRetryAfter(event, error)
   // The relay's error shape (the code and its meaning, logged), with the status of a gateway that got no answer.
-  return relayError(error, isAuthError(error) && error.code === 'TIMEOUT' ? 504 : 503)
+  const code = isAuthError(error) ? error.code : undefined
+  return relayError(error, code === 'TIMEOUT' ? 504 : code === 'SUPERSEDED' ? 409 : 503)
 }
 
 /** The session of this request's visitor or API client, or null. A backend that cannot answer is a 503, not null. */

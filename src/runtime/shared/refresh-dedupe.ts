@@ -27,7 +27,8 @@ import { readSealed, sharedState, writeSealed, type SharedState } from './shared
  * requests of one process, the shared storage those of the fleet.
  *
  * A sign-out with a refresh token whose refresh is in flight ends that refresh too (endServerRefresh): otherwise
- * the refresh's answer, arriving after the sign-out's, would set the successor's cookies again.
+ * the refresh's answer, arriving after the sign-out's, would set the successor's cookies again. A sign-in does the
+ * same (supersedeServerRefresh): the previous user's successor would replace the new user's cookies.
  *
  * A refresh the backend rate-limited (429 with `Retry-After`) stays joinable, as that refusal, for as long as the
  * backend asked (at most RETRY_AFTER_MAX_MS): reloads meanwhile are answered RATE_LIMITED with the time left,
@@ -71,11 +72,12 @@ export interface ServerRefreshOptions {
    */
   graceMs?: number
   /**
-   * Whether a sign-out can end this refresh (endServerRefresh, called by the relay's sign-out route, which exists
-   * with httpOnly cookies only). Asking costs two reads of `auth.sharedState` per request, so it is asked only here.
-   * @default false
+   * Given where a sign-out or a sign-in can end this refresh (endServerRefresh, supersedeServerRefresh: the relay's
+   * routes, which exist with httpOnly cookies only): called when one did, before this request's refusal is thrown
+   * (the request then sets no cookie). Asking costs two reads of `auth.sharedState` per request, so it is asked
+   * only here.
    */
-  endable?: boolean
+  onEnded?: () => void
   /**
    * The access token the request holds. A refresh whose answer was that very token is over for this request, which
    * refreshes anew: a backend that does not rotate refresh tokens keeps the same one, and a request a refresh's
@@ -84,7 +86,7 @@ export interface ServerRefreshOptions {
   presentedToken?: string | null
 }
 
-export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, endable = false, presentedToken }: ServerRefreshOptions = {}): Promise<T> {
+export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, onEnded, presentedToken }: ServerRefreshOptions = {}): Promise<T> {
   const key = await refreshKey(refreshToken)
   let promise = inFlight.get(key) as Promise<T> | undefined
   if (promise && presentedToken && refreshes.get(promise)?.answer?.token === presentedToken) promise = undefined
@@ -110,17 +112,22 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
   }
   const settled = promise
   const result = await settled.catch((error: unknown) => Promise.reject(withTimeLeft(error, rateLimitedUntil.get(settled))))
-  if (!endable) return result
+  if (!onEnded) return result
   // Checked by each request once its answer is in, the last moment before it sets the successor's cookies: a
-  // sign-out with the spent pair (sent while this refresh was on its way) or with the successor (sent after another
-  // request delivered it, while this one still waited in the browser's queue) ends both.
+  // sign-out or sign-in with the spent pair (sent while this refresh was on its way) or with the successor (sent
+  // after another request delivered it, while this one still waited in the browser's queue) ends both.
   const successor = await refreshKey(result.refreshToken || refreshToken)
-  // Only a sign-out after this refresh started ends it: a backend that hands out the same refresh token again (no
+  // Only one after this refresh started ends it: a backend that hands out the same refresh token again (no
   // rotation) may sign the user in with it once more.
   const since = refreshes.get(settled)?.startedAt ?? 0
   const ended = await Promise.all([refreshEnded(key, since), refreshEnded(successor, since)])
-  if (ended.includes(true)) throw new AuthError('REFRESH_REFUSED', 'The session was signed out while this refresh was on its way', { status: 401 })
-  return result
+  const by = ended[0] ?? ended[1]
+  if (!by) return result
+  onEnded()
+  // Signed out: a verdict, as that browser is. Signed in again: none, the browser holds another user's tokens now,
+  // which the request's next try presents.
+  if (by === 'sign-in') throw new AuthError('SUPERSEDED', 'A sign-in replaced the tokens while this refresh was on its way', { status: 409 })
+  throw new AuthError('REFRESH_REFUSED', 'The session was signed out while this refresh was on its way', { status: 401 })
 }
 
 /** Until when a rate-limited refresh answers its refusal (see the top of this file). */
@@ -140,28 +147,62 @@ export function withTimeLeft(error: unknown, until: number | undefined): unknown
   return new AuthError(error.code, error.message, { status: error.status, data: error.data, retryAfterMs: Math.max(0, until - Date.now()), cause: error.cause })
 }
 
-/** Refresh tokens a sign-out ended (when, and until when it matters), until their refresh can no longer be joined (see endServerRefresh). */
-const ENDED = Symbol.for('nuxt-gatekeeper:refresh-ended')
-const endedRefreshes: Map<string, { at: number, until: number }> = /* @__PURE__ */ processEndedRefreshes()
+/** What ended a refresh token's refresh: a sign-out, or a sign-in (as anybody) with those tokens. */
+type EndedBy = 'sign-out' | 'sign-in'
+interface EndedMark { at: number, until: number, by: EndedBy }
 
-function processEndedRefreshes(): Map<string, { at: number, until: number }> {
-  return ((globalThis as { [ENDED]?: Map<string, { at: number, until: number }> })[ENDED] ??= new Map())
+/**
+ * Refresh tokens a sign-out or sign-in ended (when, by which, and until when it matters), until their refresh can
+ * no longer be joined (see endServerRefresh).
+ */
+const ENDED = Symbol.for('nuxt-gatekeeper:refresh-ended')
+const endedRefreshes: Map<string, EndedMark> = /* @__PURE__ */ processEndedRefreshes()
+
+function processEndedRefreshes(): Map<string, EndedMark> {
+  return ((globalThis as { [ENDED]?: Map<string, EndedMark> })[ENDED] ??= new Map())
 }
 
 /** As long as a refresh of the pair can be in flight or joined: its request, the answer's delivery, the grace or the undelivered hold. */
 const ENDED_FOR_MS = 2 * ANSWER_HOLD_MAX_MS + Math.max(HTTPONLY_REPLAY_GRACE_MS, UNDELIVERED_HOLD_MS)
 
-/** Whether a sign-out ended this refresh token at `since` or later. */
-async function refreshEnded(key: string, since: number): Promise<boolean> {
+/** What ended this refresh token's refresh at `since` or later, if anything did. */
+async function refreshEnded(key: string, since: number): Promise<EndedBy | null> {
   const mark = endedRefreshes.get(key)
   if (mark !== undefined) {
     if (mark.until <= Date.now()) endedRefreshes.delete(key)
-    else if (mark.at >= since) return true
+    else if (mark.at >= since) return mark.by
   }
   const shared = sharedState()
-  if (!shared) return false
-  // A storage that cannot be read leaves the refresh as it was before sign-outs were checked (endServerRefresh warned).
-  return await shared.then(state => readSealed<{ ended: true, at?: number }>(state, `e:${key}`)).then(found => found !== null && (found.at ?? Infinity) >= since, () => false)
+  if (!shared) return null
+  // A storage that cannot be read leaves the refresh as it was before sign-outs were checked (markEnded warned).
+  const found = await shared.then(state => readSealed<{ ended: true, at?: number, by?: EndedBy }>(state, `e:${key}`)).catch(() => null)
+  return found !== null && (found.at ?? Infinity) >= since ? found.by ?? 'sign-out' : null
+}
+
+/** Records, here and in `auth.sharedState`, that `by` ended the refresh of this refresh token's pair now. */
+async function markEnded(key: string, by: EndedBy): Promise<SharedState | undefined> {
+  const now = Date.now()
+  for (const [ended, mark] of endedRefreshes) {
+    if (mark.until <= now) endedRefreshes.delete(ended)
+  }
+  endedRefreshes.set(key, { at: now, until: now + ENDED_FOR_MS, by })
+  const state = await sharedState()?.catch(() => undefined)
+  if (state) {
+    await writeSealed(state, `e:${key}`, { ended: true, at: now, by }, ENDED_FOR_MS / 1000).catch((error: unknown) => {
+      console.warn(`[nuxt-gatekeeper] The shared state storage "${state.name}" failed to record a ${by}: a refresh of the previous tokens on another instance may set them again (${(error as Error)?.message ?? error})`)
+    })
+  }
+  return state
+}
+
+/**
+ * For a sign-in that succeeded (the relay's sign-in route): ends the refresh of the tokens the browser held before
+ * (the same user's or another's) that another request may have in flight, here or on another instance. That
+ * refresh sets no cookies once its answer is in (its requests get SUPERSEDED, no verdict), so it cannot put the
+ * previous tokens back over the new ones. The backend is not told: the previous tokens are no longer the browser's.
+ */
+export async function supersedeServerRefresh(refreshToken: string): Promise<void> {
+  await markEnded(await refreshKey(refreshToken), 'sign-in')
 }
 
 /**
@@ -173,18 +214,8 @@ async function refreshEnded(key: string, since: number): Promise<boolean> {
  */
 export async function endServerRefresh<T>(refreshToken: string): Promise<T | null> {
   const key = await refreshKey(refreshToken)
-  const now = Date.now()
-  for (const [ended, mark] of endedRefreshes) {
-    if (mark.until <= now) endedRefreshes.delete(ended)
-  }
-  endedRefreshes.set(key, { at: now, until: now + ENDED_FOR_MS })
   const local = inFlight.get(key) as Promise<T> | undefined
-  const state = await sharedState()?.catch(() => undefined)
-  if (state) {
-    await writeSealed(state, `e:${key}`, { ended: true, at: now }, ENDED_FOR_MS / 1000).catch((error: unknown) => {
-      console.warn(`[nuxt-gatekeeper] The shared state storage "${state.name}" failed to record a sign-out: a refresh of the same tokens on another instance may set them again (${(error as Error)?.message ?? error})`)
-    })
-  }
+  const state = await markEnded(key, 'sign-out')
   if (local) return await local.catch(() => null)
   if (!state) return null
   // Another instance's refresh: its outcome, once it is recorded, for the successor to end. Waited for as long as a

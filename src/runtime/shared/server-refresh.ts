@@ -1,7 +1,7 @@
 import type { H3Event } from 'h3'
 import { AuthError, minRefreshIntervalMs, tokenLifetimeMs, tokenTiming, type ClientStrategy, type StrategyContext, type TokenResult } from '../core'
 import { createExpiringCache, sha256HexSync } from './expiring-cache'
-import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS } from './refresh-dedupe'
+import { dedupeServerRefresh, endServerRefresh, HTTPONLY_REPLAY_GRACE_MS, supersedeServerRefresh } from './refresh-dedupe'
 import { observeIssuedToken } from './server-issuer-clock'
 import type { TokenStore } from './token-store'
 
@@ -25,11 +25,12 @@ export async function refreshOnServer(strategy: ClientStrategy<unknown>, context
     await tokens.refreshExclusive(spend)
     return { stored: true }
   }
-  // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs, and a sign-out goes through
-  // the server, which can end a refresh on its way (see refresh-dedupe.ts).
+  // httpOnly cookies: no tab lock can hold a page's requests back while a refresh runs, and a sign-out or sign-in
+  // goes through the server, which can end a refresh on its way (see refresh-dedupe.ts): this request then no longer
+  // reads or writes the tokens, which are not the browser's any more.
   const presentedToken = tokens.token()
   const result = await dedupeServerRefresh(refreshToken, spend, tokens.httpOnly
-    ? { answered, graceMs: HTTPONLY_REPLAY_GRACE_MS, endable: true, presentedToken }
+    ? { answered, graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: tokens.detach, presentedToken }
     : { answered, presentedToken })
   writeSuccessor(tokens, result)
   return { ...result, stored: true }
@@ -77,6 +78,19 @@ export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
   catch {
     // A successor its cookie cannot hold (too big, or no header could carry it) was never set anywhere: the sign-out
     // goes on with the tokens it came with.
+  }
+}
+
+/**
+ * For a sign-in: takes the refresh token the browser holds now, before the sign-in replaces it. The function it
+ * returns, called once the sign-in succeeded, ends a refresh of that token another request has on its way (see
+ * supersedeServerRefresh): its answer would set the previous tokens over the new ones. Server-side sessions need
+ * none: a sign-in opens a new session, and that refresh stores its answer in the previous one.
+ */
+export function supersedingSignIn(tokens: TokenStore): () => Promise<void> {
+  const previous = tokens.refreshExclusive ? null : tokens.refreshToken()
+  return async () => {
+    if (previous) await supersedeServerRefresh(previous)
   }
 }
 

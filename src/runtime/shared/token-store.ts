@@ -61,6 +61,12 @@ export interface TokenStore {
   settle?(): Promise<void>
   /** The access token's header (`{ name: 'Authorization', value: 'Bearer …' }`) for `token`, by default the stored one. */
   authorization(token?: string | null): { name: string, value: string } | null
+  /**
+   * From now on this request neither reads nor writes the tokens: another request of the browser (a sign-in, a
+   * sign-out) replaced them while this one was refreshing them. Its answer, reaching the browser after that one's,
+   * would set the previous user's successor again, or delete the new user's cookies.
+   */
+  detach(): void
 }
 
 export interface TokenCookies {
@@ -116,6 +122,10 @@ export function createTokenStore(jar: CookieJar, cookies: TokenCookies): TokenSt
     authorization(token = read(cookies.token)) {
       if (!token || !cookies.token) return null
       return { name: cookies.token.headerName, value: formatAuthorization(cookies.token.type, token) }
+    },
+    // The jar as page scripts see httpOnly cookies: nothing to read, writes ignored.
+    detach: () => {
+      jar = unreadableJar
     },
   }
 }

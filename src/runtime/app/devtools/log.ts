@@ -77,6 +77,7 @@ const MEANINGS: Record<string, string> = {
   INVALID_CREDENTIALS: 'normal use: the backend refused the credentials (wrong email or password); nobody was signed out',
   UNAUTHORIZED: 'a verdict: the backend refused the token (401/403); with a refresh token one refresh is tried first, else the session ends',
   REFRESH_REFUSED: 'a verdict: the backend refused the refresh token (expired, revoked, or already spent), so the session ended',
+  SUPERSEDED: 'normal use: a sign-in in this browser replaced the httpOnly tokens while this request refreshed them; it set nothing, and the next check asks with the new ones',
 }
 
 export interface DevLogChannel {
