@@ -1,9 +1,10 @@
 import { describe, it, expect } from 'vitest'
 import { AuthError, isAuthError, type AuthErrorCode } from '../../src/runtime/core/errors'
+import { ERROR_STATUS } from '../../src/runtime/core/protocol'
 
 const ALL_CODES: AuthErrorCode[] = [
   'INVALID_CREDENTIALS', 'UNAUTHORIZED', 'REFRESH_REFUSED', 'NETWORK', 'TIMEOUT', 'SERVER',
-  'BAD_REQUEST', 'BAD_RESPONSE', 'ENDPOINT_DISABLED', 'CSRF', 'NOT_SUPPORTED',
+  'RATE_LIMITED', 'BAD_REQUEST', 'BAD_RESPONSE', 'ENDPOINT_DISABLED', 'CSRF', 'NOT_SUPPORTED', 'SUPERSEDED',
 ]
 // DESIGN rule 2: only "the backend says this session is invalid" signs anybody out. Refused credentials at
 // sign-in are not about the current session; network, timeout and server errors are not verdicts.
@@ -37,6 +38,10 @@ describe('AuthError', () => {
 
   it('has no cause property when none was given', () => {
     expect('cause' in new AuthError('SERVER', 'x')).toBe(false)
+  })
+
+  it('the list above holds every code (ERROR_STATUS has one entry per code, the type checker sees to it)', () => {
+    expect([...ALL_CODES].sort()).toEqual(Object.keys(ERROR_STATUS).sort())
   })
 
   it.each(ALL_CODES)('isVerdict is right for %s', (code) => {

@@ -94,6 +94,50 @@ describe('a sign-in supersedes the server refresh of the tokens the browser held
     expect(await codeOf(dedupeServerRefresh(pair.refreshToken, slowRefresh(pair, 1).refresh, { onEnded: noop }))).toBe('ok')
   })
 
+  it.each([
+    ['sign-in', 'SUPERSEDED', supersedeServerRefresh],
+    ['sign-out', 'REFRESH_REFUSED', endServerRefresh],
+  ] as const)('a refresh the backend refuses after a %s: %s, its request told first (its verdict would delete the new cookies)', async (_by, code, end) => {
+    const pair = newPair()
+    const told: string[] = []
+    let refuse!: () => void
+    const refused = new Promise<never>((_resolve, reject) => refuse = () => reject(new AuthError('REFRESH_REFUSED', 'Revoked', { status: 401 })))
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, () => refused, { onEnded: () => told.push('ended') }))
+    await sleep(5)
+    const ending = (end as (refreshToken: string) => Promise<unknown>)(pair.refreshToken)
+    await sleep(5)
+    refuse()
+    await ending
+    expect(await refreshing).toBe(code)
+    expect(told).toEqual(['ended'])
+  })
+
+  it('a sign-in marking while an answer with the successor is still on its way waits until that answer has left', async () => {
+    const pair = newPair()
+    let leave!: () => void
+    const left = new Promise<boolean>(resolve => leave = () => resolve(true))
+    // Past the check (no mark yet): this request sets the successor's cookies on a response still being sent.
+    expect(await codeOf(dedupeServerRefresh(pair.refreshToken, slowRefresh(pair, 1).refresh, { answered: () => left, onEnded: noop }))).toBe('ok')
+    let marked = false
+    const signingIn = supersedeServerRefresh(pair.refreshToken).then(() => marked = true)
+    await sleep(20)
+    expect(marked).toBe(false)
+    leave()
+    await signingIn
+    expect(marked).toBe(true)
+    // Also for a sign-in presenting the successor that answer carried.
+    const next = newPair()
+    let leaveNext!: () => void
+    const nextLeft = new Promise<boolean>(resolve => leaveNext = () => resolve(true))
+    await dedupeServerRefresh(next.refreshToken, slowRefresh(next, 1).refresh, { answered: () => nextLeft, onEnded: noop })
+    let nextMarked = false
+    const withSuccessor = supersedeServerRefresh(`next-${next.refreshToken}`).then(() => nextMarked = true)
+    await sleep(20)
+    expect(nextMarked).toBe(false)
+    leaveNext()
+    await withSuccessor
+  })
+
   it('a request with the spent pair within the grace, after a sign-in presenting the successor: SUPERSEDED, not the successor', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 1)
@@ -160,6 +204,16 @@ describe('a sign-out ends the server refresh of its tokens (auth.sharedState: an
     processMaps[ENDED].clear()
     expect(await refreshing).toBe('SUPERSEDED')
     expect(backend.calls()).toBe(1)
+  })
+
+  it('a mark recorded by an earlier version (no `by`: only sign-outs wrote one) ends the refresh as a sign-out', async () => {
+    const state = await sharedStorage()
+    const pair = newPair()
+    const key = createHash('sha256').update(pair.refreshToken).digest('hex')
+    const refreshing = codeOf(dedupeServerRefresh(pair.refreshToken, slowRefresh(pair, 50).refresh, { onEnded: noop }))
+    await sleep(10)
+    await writeSealed(state, `e:${key}`, { ended: true, at: Date.now() }, 60)
+    expect(await refreshing).toBe('REFRESH_REFUSED')
   })
 
   it('a rate-limited refresh holds on the other instances too, with the time left', async () => {

@@ -264,7 +264,7 @@ describe('server-side refresh de-duplication', () => {
     })
   })
 
-  it('a sign-in takes the refresh token held before it, and supersedes only once it succeeded', async () => {
+  it('a sign-in takes the refresh token held before it (read before the sign-in writes the new one)', async () => {
     const { jar } = memoryJar({ 'auth.token': 'a-access', 'auth.refresh-token': 'a-refresh-superseded' })
     const store = createTokenStore(jar, config)
     let answer!: () => void
@@ -277,6 +277,20 @@ describe('server-side refresh de-duplication', () => {
     await supersede()
     answer()
     expect(await outcome).toBe('SUPERSEDED')
+  })
+
+  it('a sign-in whose backend hands out the same refresh token again supersedes nothing: that refresh\'s answer is the new session\'s too', async () => {
+    const httpOnly = { ...config, refreshToken: { ...config.refreshToken, cookie: { ...config.refreshToken.cookie, httpOnly: true } } }
+    let answer!: () => void
+    const strategy = { refresh: () => new Promise(resolve => answer = () => resolve({ token: 'same-user-next' })) } as unknown as ClientStrategy<unknown>
+    const other = createTokenStore(memoryJar({ 'auth.token': 'a-access', 'auth.refresh-token': 'fixed-refresh' }).jar, httpOnly)
+    const outcome = refreshOnServer(strategy, {} as StrategyContext<unknown>, other, async () => true).then(() => 'ok', (error: AuthError) => error.code)
+    const signingIn = createTokenStore(memoryJar({ 'auth.token': 'a-access', 'auth.refresh-token': 'fixed-refresh' }).jar, httpOnly)
+    const supersede = supersedingSignIn(signingIn)
+    signingIn.write({ token: 'a-access-new', refreshToken: 'fixed-refresh' })
+    await supersede()
+    answer()
+    expect(await outcome).toBe('ok')
   })
 
   it('requests of one burst share the refresh whether their access cookie was still there or had run out (its Max-Age)', async () => {

@@ -215,7 +215,9 @@ export function createSession({ parts, refresher, serverLookup, requestTimeout }
     }
     catch (error) {
       const authError = await report(error, 'getSession')
-      // Superseded (httpOnly cookies): a sign-in in another tab replaced the tokens this check's request carried.
+      // Superseded (httpOnly cookies): a sign-in in another tab replaced the tokens this check's request carried. The
+      // browser asks again with the new ones; a server render holds none any more, and ends without a verdict.
+      if (import.meta.server && authError.code === 'SUPERSEDED') throw failed(authError, epoch)
       if (stale() || authError.code === 'SUPERSEDED') return await overtaken()
       if (authError.isVerdict) {
         // Declined, as above: asked about the tokens held now.

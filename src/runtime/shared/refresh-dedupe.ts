@@ -111,23 +111,79 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
     promise = started
   }
   const settled = promise
-  const result = await settled.catch((error: unknown) => Promise.reject(withTimeLeft(error, rateLimitedUntil.get(settled))))
-  if (!onEnded) return result
+  const failure = (error: unknown) => withTimeLeft(error, rateLimitedUntil.get(settled))
+  if (!onEnded) return await settled.catch((error: unknown) => Promise.reject(failure(error)))
+  let result: T
+  try {
+    result = await settled
+  }
+  catch (error) {
+    // A refresh that failed is ended too: its verdict's cookie deletions would remove a new sign-in's cookies.
+    await throwIfEnded([key], settled, onEnded)
+    throw failure(error)
+  }
   // Checked by each request once its answer is in, the last moment before it sets the successor's cookies: a
   // sign-out or sign-in with the spent pair (sent while this refresh was on its way) or with the successor (sent
   // after another request delivered it, while this one still waited in the browser's queue) ends both.
-  const successor = await refreshKey(result.refreshToken || refreshToken)
-  // Only one after this refresh started ends it: a backend that hands out the same refresh token again (no
-  // rotation) may sign the user in with it once more.
-  const since = refreshes.get(settled)?.startedAt ?? 0
-  const ended = await Promise.all([refreshEnded(key, since), refreshEnded(successor, since)])
-  const by = ended[0] ?? ended[1]
-  if (!by) return result
+  const keys = [key, await refreshKey(result.refreshToken || refreshToken)]
+  // Until this answer has left, a sign-out or sign-in with either pair waits for it (see markEnded): counted from
+  // before the check, so that one marking while the check reads is waited for too.
+  const leaves = answered ? trackLeaving(keys, deliveredWithin(answered(), ANSWER_HOLD_MAX_MS)) : undefined
+  try {
+    await throwIfEnded(keys, settled, onEnded)
+  }
+  catch (error) {
+    leaves?.()
+    throw error
+  }
+  return result
+}
+
+/**
+ * Ends this request's part in `refresh` when a sign-out or sign-in marked one of `keys` after the refresh started
+ * (one before it ended an earlier refresh: a backend that hands out the same refresh token again may sign the user in
+ * with it once more). `onEnded` first, so the request sets nothing; then its refusal.
+ */
+async function throwIfEnded(keys: string[], refresh: Promise<unknown>, onEnded: () => void): Promise<void> {
+  const since = refreshes.get(refresh)?.startedAt ?? 0
+  const ended = await Promise.all(keys.map(key => refreshEnded(key, since)))
+  const by = ended.find(mark => mark !== null)
+  if (!by) return
   onEnded()
   // Signed out: a verdict, as that browser is. Signed in again: none, the browser holds another user's tokens now,
   // which the request's next try presents.
   if (by === 'sign-in') throw new AuthError('SUPERSEDED', 'A sign-in replaced the tokens while this refresh was on its way', { status: 409 })
   throw new AuthError('REFRESH_REFUSED', 'The session was signed out while this refresh was on its way', { status: 401 })
+}
+
+/**
+ * Per refresh token (its hash, the spent one's and the successor's): the answers that passed the check above and
+ * carry the successor's cookies, until they have left this server. A sign-out or sign-in marking after that check
+ * waits for them, so its own answer, with its cookies, reaches the browser last.
+ */
+const LEAVING = Symbol.for('nuxt-gatekeeper:refresh-leaving')
+const leaving: Map<string, Set<Promise<unknown>>> = /* @__PURE__ */ processLeaving()
+
+function processLeaving(): Map<string, Set<Promise<unknown>>> {
+  return ((globalThis as { [LEAVING]?: Map<string, Set<Promise<unknown>>> })[LEAVING] ??= new Map())
+}
+
+/** Counts `delivery` under each key until it settles; returns the function that stops counting it sooner. */
+function trackLeaving(keys: string[], delivery: Promise<unknown>): () => void {
+  const stop = () => {
+    for (const key of keys) {
+      const pending = leaving.get(key)
+      pending?.delete(delivery)
+      if (pending?.size === 0) leaving.delete(key)
+    }
+  }
+  for (const key of keys) {
+    const pending = leaving.get(key) ?? new Set()
+    pending.add(delivery)
+    leaving.set(key, pending)
+  }
+  void delivery.then(stop, stop)
+  return stop
 }
 
 /** Until when a rate-limited refresh answers its refusal (see the top of this file). */
@@ -179,19 +235,27 @@ async function refreshEnded(key: string, since: number): Promise<EndedBy | null>
   return found !== null && (found.at ?? Infinity) >= since ? found.by ?? 'sign-out' : null
 }
 
-/** Records, here and in `auth.sharedState`, that `by` ended the refresh of this refresh token's pair now. */
+/**
+ * Records, here and in `auth.sharedState`, that `by` ended the refresh of this refresh token's pair now. Resolves
+ * once the answers of this process that passed the check before (see leaving) have left.
+ */
 async function markEnded(key: string, by: EndedBy): Promise<SharedState | undefined> {
   const now = Date.now()
+  // Every mark lasts as long, so the map in insertion order is in order of expiry: the sweep stops at a live one.
   for (const [ended, mark] of endedRefreshes) {
-    if (mark.until <= now) endedRefreshes.delete(ended)
+    if (mark.until > now) break
+    endedRefreshes.delete(ended)
   }
+  endedRefreshes.delete(key)
   endedRefreshes.set(key, { at: now, until: now + ENDED_FOR_MS, by })
+  const left = Promise.all(leaving.get(key) ?? [])
   const state = await sharedState()?.catch(() => undefined)
   if (state) {
     await writeSealed(state, `e:${key}`, { ended: true, at: now, by }, ENDED_FOR_MS / 1000).catch((error: unknown) => {
       console.warn(`[nuxt-gatekeeper] The shared state storage "${state.name}" failed to record a ${by}: a refresh of the previous tokens on another instance may set them again (${(error as Error)?.message ?? error})`)
     })
   }
+  await left
   return state
 }
 

@@ -84,13 +84,15 @@ export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
 /**
  * For a sign-in: takes the refresh token the browser holds now, before the sign-in replaces it. The function it
  * returns, called once the sign-in succeeded, ends a refresh of that token another request has on its way (see
- * supersedeServerRefresh): its answer would set the previous tokens over the new ones. Server-side sessions need
+ * supersedeServerRefresh): its answer would set the previous tokens over the new ones. Resolves once the answers
+ * that set them already have left, so the sign-in's reaches the browser last. Not when the backend handed out the
+ * same refresh token again: it is the new session's too, and so is that refresh's answer. Server-side sessions need
  * none: a sign-in opens a new session, and that refresh stores its answer in the previous one.
  */
 export function supersedingSignIn(tokens: TokenStore): () => Promise<void> {
   const previous = tokens.refreshExclusive ? null : tokens.refreshToken()
   return async () => {
-    if (previous) await supersedeServerRefresh(previous)
+    if (previous && tokens.refreshToken() !== previous) await supersedeServerRefresh(previous)
   }
 }
 
