@@ -1,4 +1,5 @@
 import { AuthError, type AuthRequestContext, type AuthResponseContext, type EndpointConfig, type StrategyRequestInit } from '../core'
+import { withoutValues } from '../core/pointer-removal'
 import { endpointURL, isAbsoluteURL } from './endpoint-url'
 import type { TokenStore } from './token-store'
 
@@ -7,8 +8,11 @@ import type { TokenStore } from './token-store'
 export interface RequestDeps {
   baseURL: string
   timeout: number
-  /** Formats the access token's header (the stored token unless the request names one). */
-  tokens: Pick<TokenStore, 'authorization'>
+  /**
+   * Formats the access token's header (the stored token unless the request names one); on the server, also what an
+   * error's body must not carry (see withoutHeldTokens).
+   */
+  tokens: Pick<TokenStore, 'authorization'> & Partial<Pick<TokenStore, 'token' | 'refreshToken'>>
   callHook?: {
     (name: 'auth:request', context: AuthRequestContext): Promise<unknown>
     (name: 'auth:response', context: AuthResponseContext): Promise<unknown>
@@ -99,7 +103,7 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
   catch (error) {
     const status = (error as { response?: { status?: number } }).response?.status
     announce(deps, { endpoint: name, url, status: status ?? 0 })
-    throw toAuthError(error, name, url)
+    throw import.meta.client ? toAuthError(error, name, url) : withoutHeldTokens(toAuthError(error, name, url), deps, [init.token, authorization?.value])
   }
   finally {
     clearTimeout(deadline)
@@ -110,6 +114,21 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
     if (cookies.length > 0) deps.onSetCookie(cookies)
   }
   return parseBody(response._data, response.headers.get('content-type'), name, url, init.textAnswer) as T
+}
+
+/**
+ * On the server: the error without the tokens this request held or sent, wherever its `data` (the backend's error
+ * body) echoes them, as a validation error naming the value it refused does. App code may hand the error to a render
+ * (`useAsyncData`), which puts its `data` in the page's payload; with httpOnly cookies that would give page scripts the
+ * token. In the browser the tokens are the page's already (or its requests go through the relay, which passes no
+ * such body on).
+ */
+function withoutHeldTokens(error: AuthError, deps: RequestDeps, sent: Array<string | null | undefined>): AuthError {
+  if (error.data === undefined || error.data === null) return error
+  const values = new Set([...sent, deps.tokens.token?.(), deps.tokens.refreshToken?.()].filter((value): value is string => Boolean(value)))
+  const data = typeof error.data === 'string' && values.has(error.data) ? undefined : withoutValues(error.data, values)
+  if (data === error.data) return error
+  return new AuthError(error.code, error.message, { status: error.status, data, retryAfterMs: error.retryAfterMs, cause: error.cause })
 }
 
 /**
