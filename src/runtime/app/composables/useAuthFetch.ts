@@ -1,3 +1,4 @@
+import type { H3Event } from 'h3'
 import type { NitroFetchOptions, NitroFetchRequest } from 'nitropack'
 import { withBase } from 'ufo'
 import { useNuxtApp, useRequestEvent } from '#imports'
@@ -9,18 +10,48 @@ import { devRefreshTrigger } from '../devtools/record'
 
 export type AuthFetch = <T = unknown>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>) => Promise<T>
 
-/** Headers as a plain record, whichever form the caller used (plain records travel through every fetch layer). */
+/**
+ * Headers as a plain record, whichever form the caller used (plain records travel through every fetch layer). A
+ * name given twice keeps both values, joined as fetch joins them.
+ */
 function plainHeaders(headers: unknown): Record<string, string> {
   if (!headers) return {}
-  if (Array.isArray(headers)) return Object.fromEntries(headers as Array<[string, string]>)
-  if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
-    const record: Record<string, string> = {}
-    ;(headers as Headers).forEach((value, name) => {
-      record[name] = value
-    })
-    return record
+  const record: Record<string, string> = {}
+  const add = (value: string, name: string) => {
+    const key = name.toLowerCase()
+    record[key] = key in record ? `${record[key]}, ${value}` : value
   }
-  return { ...(headers as Record<string, string>) }
+  if (Array.isArray(headers)) (headers as Array<[string, string]>).forEach(([name, value]) => add(value, name))
+  else if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') (headers as Headers).forEach(add)
+  else return { ...(headers as Record<string, string>) }
+  return record
+}
+
+/** A `Request` given as the call: its own headers are replaced by any the options give, its body read once. */
+function requestObject(request: NitroFetchRequest): Request | undefined {
+  return typeof request === 'object' && request !== null && 'headers' in request && 'url' in request ? request as Request : undefined
+}
+
+/** Whether the call can be sent again after a 401: a stream (an upload) or a `Request`'s body can be read only once. */
+function sendableTwice(request: NitroFetchRequest, options: NitroFetchOptions<NitroFetchRequest> | undefined): boolean {
+  if (requestObject(request)?.body) return false
+  const body = options?.body as unknown
+  if (typeof body !== 'object' || body === null) return true
+  return typeof (body as ReadableStream).getReader !== 'function' && typeof (body as { pipe?: unknown }).pipe !== 'function' && !(Symbol.asyncIterator in body)
+}
+
+/**
+ * `work()` unless the caller's signal has aborted, and its reason as soon as it does: a caller who gave up waits for
+ * no refresh (which goes on for the others).
+ */
+function unlessAborted<T>(work: () => Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return work()
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason)
+    signal.addEventListener('abort', abort, { once: true })
+    work().then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
+  })
 }
 
 /**
@@ -43,11 +74,11 @@ function statusOf(error: unknown): number | undefined {
  * retries once; a second 401 ends the session (the backend is told, so it can revoke the refresh token).
  * Works during SSR as well.
  */
-export function createAuthFetch(manager: AuthManager): AuthFetch {
+export function createAuthFetch(manager: AuthManager, requestEvent?: H3Event): AuthFetch {
   const { tokens } = manager
   // SSR with httpOnly cookies or server-side sessions: a call to this app's own API carries the visitor's cookies,
   // as the browser's would (its session id, for the session utilities), besides the token.
-  const event = import.meta.server && manager.config.token?.cookie.httpOnly ? useRequestEvent() : undefined
+  const event = import.meta.server && manager.config.token?.cookie.httpOnly ? requestEvent : undefined
 
   /** The call as sent with `token`: ours replaces the caller's header, whatever its spelling (fetch would join two). */
   const withToken = (request: NitroFetchRequest, options: NitroFetchOptions<NitroFetchRequest> = {}, token: string | null) => {
@@ -55,15 +86,18 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
     const cookie = event && isOwnPath(request, options.baseURL) ? event.node.req.headers.cookie : undefined
     if (!authorization && !cookie) return options
     const replaced = new Set([authorization?.name.toLowerCase(), cookie ? 'cookie' : undefined])
-    const headers = Object.fromEntries(Object.entries(plainHeaders(options.headers)).filter(([name]) => !replaced.has(name.toLowerCase())))
+    // A Request's own headers are kept: ofetch sends the options' headers instead of them.
+    const given = { ...plainHeaders(requestObject(request)?.headers), ...plainHeaders(options.headers) }
+    const headers = Object.fromEntries(Object.entries(given).filter(([name]) => !replaced.has(name.toLowerCase())))
     return { ...options, headers: { ...headers, ...(cookie ? { cookie } : {}), ...(authorization ? { [authorization.name]: authorization.value } : {}) } }
   }
 
   return async function authFetch<T>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>): Promise<T> {
     // Asked for at the call: the manager makes its refresher when first needed.
     const refresher = manager.refresher()
+    const signal = options?.signal
     if (import.meta.dev && refresher) devRefreshTrigger('fetch')
-    await refresher?.refreshIfNeeded().catch(() => {})
+    if (refresher) await unlessAborted(() => refresher.refreshIfNeeded().catch(() => {}), signal)
     const sent = tokens.token()
     try {
       return await $fetch<T>(request, withToken(request, options, sent)) as T
@@ -74,13 +108,15 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
       if (import.meta.server) await forgetCachedSession(sent)
       if (!refresher || !tokens.refreshToken()) {
         // No way to renew here: let the session endpoint give the verdict (it signs out on a 401 of its own).
-        const session = await manager.getSession().catch(() => null)
+        const session = await unlessAborted(() => manager.getSession().catch(() => null), signal)
         // httpOnly cookies: that check renewed them on the server when it could; the call gets one more try.
-        if (session && !tokens.readable) return await $fetch<T>(request, options) as T
+        if (session && !tokens.readable && sendableTwice(request, options)) return await $fetch<T>(request, options) as T
         throw error
       }
       // Throws REFRESH_REFUSED (after signing out) or a transient error (session kept).
-      await refresher.refreshAfterUnauthorized(sent)
+      await unlessAborted(() => refresher.refreshAfterUnauthorized(sent), signal)
+      // A body that was read once cannot go again: the caller gets the 401, and its next call the fresh token.
+      if (!sendableTwice(request, options)) throw error
       const retried = tokens.token()
       try {
         return await $fetch<T>(request, withToken(request, options, retried)) as T
@@ -100,5 +136,5 @@ export function createAuthFetch(manager: AuthManager): AuthFetch {
 
 /** The authenticated fetch helper; also available as `useNuxtApp().$authFetch`. */
 export function useAuthFetch(): AuthFetch {
-  return (useNuxtApp() as unknown as { $authFetch: AuthFetch }).$authFetch ?? createAuthFetch(useAuthManager())
+  return (useNuxtApp() as unknown as { $authFetch: AuthFetch }).$authFetch ?? createAuthFetch(useAuthManager(), import.meta.server ? useRequestEvent() : undefined)
 }

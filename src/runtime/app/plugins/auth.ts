@@ -6,7 +6,8 @@ import browserStrategy from '#auth-browser-strategy'
 import type { ClientStrategy } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { resolveAuthConfig } from '../../shared/config'
-import { createAuthFetch } from '../composables/useAuthFetch'
+import type { AuthFetch } from '../composables/useAuthFetch'
+import { loadFetchHelper } from '../backend-loader'
 import { createAuthManager, type AuthManager, type ServerParts } from '../manager'
 import { scheduleChecks } from '../scheduling'
 import { observeFromNow, writeAuthState } from '../state'
@@ -66,7 +67,7 @@ function startAuth(nuxtApp: NuxtApp): Promise<void> | void {
     return firstCheck
   }
   // Before the check: app code its hooks run (auth:error, auth:request) may call useAuth().
-  exposeManager(nuxtApp, manager)
+  exposeManager(nuxtApp, manager, event)
   // The issuer's time as the server knows it travels with the page: the browser judges token expiry by it, not
   // by its own clock. Not in a page rendered once for many (prerendered, or cached by a route rule): its render
   // time is the build's or the cache's, and the browser would take the issuer's clock for behind by that age.
@@ -145,9 +146,11 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> |
  * Hands the manager and the fetch helper to the app. Plain properties rather than `provide`: Nuxt's provide
  * defines an accessor per name on the app and another on the templates' globals, and on the server those four
  * definitions cost a render more than the rest of this plugin's set-up. Typed in types/gatekeeper-hooks.d.ts (module.ts).
+ * The helper's code is a chunk of its own, loaded by the first call: the first render in the browser calls nothing.
  */
-function exposeManager(nuxtApp: NuxtApp, manager: AuthManager) {
-  const authFetch = createAuthFetch(manager)
+function exposeManager(nuxtApp: NuxtApp, manager: AuthManager, event?: H3Event) {
+  let made: AuthFetch | undefined
+  const authFetch = (async (request, options) => (made ??= (await loadFetchHelper()).createAuthFetch(manager, event))(request, options)) as AuthFetch
   nuxtApp.$gatekeeper = manager
   nuxtApp.$authFetch = authFetch
   nuxtApp.vueApp.config.globalProperties.$authFetch = authFetch
