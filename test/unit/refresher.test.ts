@@ -197,6 +197,23 @@ describe('refresher and expiry timer', () => {
     stop()
   })
 
+  it.each([
+    ['without a verdict (the backend was down)', new AuthError('SERVER', 'Bad gateway', { status: 502 }), 'refreshed', 2],
+    ['with a verdict (the refresh token refused)', new AuthError('REFRESH_REFUSED', 'Refused', { status: 401 }), 'REFRESH_REFUSED', 1],
+  ] as const)('refresh() that joins an automatic attempt failing %s', async (_label, failure, outcome, calls) => {
+    const server = backend({ ttlSeconds: 60, refusals: [failure] })
+    const { tokens, refresher, stop } = await openTab(server)
+    // The access token is gone: an automatic trigger spends the refresh token, and its request fails.
+    tokens.write({ token: null })
+    const automatic = refresher.refreshIfNeeded().catch((error: AuthError) => error.code)
+    // Asked while that attempt was on its way, before its failure: it was sent before this caller asked.
+    const explicit = refresher.refresh().catch((error: AuthError) => error.code)
+    expect(await automatic).toBe(failure.code)
+    expect(await explicit).toBe(outcome)
+    expect(server.calls()).toBe(calls)
+    stop()
+  })
+
   it('a token without iat that lives 30 s is used for 20 s, not refreshed at once', async () => {
     const server = backend({ ttlSeconds: 30, withIat: false })
     const tab = await openTab(server)

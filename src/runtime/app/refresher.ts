@@ -220,8 +220,12 @@ export function createRefresher(deps: RefresherDeps) {
       // refresh() and a 401 always refresh: an automatic attempt that found the token fresh (or its last refresh too
       // recent) is followed by their own, once it has let go of the lock.
       if (!inFlightAutomatic || automatic) return inFlight
-      // Likewise one that backed off (another tab's failure): a 401 asks for its own attempt.
-      return inFlight.then(outcome => outcome === 'fresh' || outcome === 'skipped' ? refresh({ rejected }) : outcome)
+      // Likewise one that backed off (another tab's failure): a 401 asks for its own attempt. And one that failed
+      // without a verdict: it was sent before this caller asked (the backend may be back by now), so one more try.
+      return inFlight.then(
+        outcome => outcome === 'fresh' || outcome === 'skipped' ? refresh({ rejected }) : outcome,
+        (error: AuthError) => error.isVerdict ? Promise.reject(error) : refresh({ rejected }),
+      )
     }
     const before = tokens.refreshToken()
     let decided = false
