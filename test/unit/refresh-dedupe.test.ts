@@ -138,6 +138,24 @@ describe('a sign-in supersedes the server refresh of the tokens the browser held
     await withSuccessor
   })
 
+  it('a sign-in or sign-out by the very request whose answer is on its way (an app middleware refreshed first) waits for none of it', async () => {
+    const pair = newPair()
+    const request = {}
+    let leave!: () => void
+    const left = new Promise<boolean>(resolve => leave = () => resolve(true))
+    await dedupeServerRefresh(pair.refreshToken, slowRefresh(pair, 1).refresh, { answered: () => left, onEnded: noop, owner: request })
+    // Its own answer cannot leave before it returns: waiting for it would hold the sign-in for the 10 s the wait allows.
+    await supersedeServerRefresh(pair.refreshToken, request)
+    expect(await endServerRefresh(pair.refreshToken, request)).toEqual({ token: `successor-of-${pair.refreshToken}`, refreshToken: `next-${pair.refreshToken}` })
+    // Another request's sign-in still waits for it.
+    let marked = false
+    const other = supersedeServerRefresh(pair.refreshToken, {}).then(() => marked = true)
+    await sleep(20)
+    expect(marked).toBe(false)
+    leave()
+    await other
+  })
+
   it('a request with the spent pair within the grace, after a sign-in presenting the successor: SUPERSEDED, not the successor', async () => {
     const pair = newPair()
     const backend = slowRefresh(pair, 1)

@@ -59,6 +59,14 @@ describe('useAuthFetch', () => {
     expect(sent[0]!.headers).toMatchObject({ 'authorization': 'Bearer T1', 'x-csrf-token': 'abc', 'accept-language': 'de' })
   })
 
+  it('a Request\'s headers stay when there is no token to add (signed out, or httpOnly cookies), and the options\' replace them whatever their case', async () => {
+    const { authFetch, jar } = setup()
+    jar.clear()
+    await authFetch(new Request('http://app.example/api/orders', { headers: { 'x-csrf-token': 'abc', 'content-type': 'application/json' } }) as never, { headers: { 'Content-Type': 'text/plain' } })
+    expect(sent[0]!.headers).toMatchObject({ 'x-csrf-token': 'abc', 'content-type': 'text/plain' })
+    expect(sent[0]!.headers.authorization).toBeUndefined()
+  })
+
   it('headers as a list with a name twice keep both values, as fetch sends them', async () => {
     const { authFetch } = setup()
     await authFetch('/api/x', { headers: [['x-tag', 'a'], ['x-tag', 'b']] })
@@ -82,6 +90,16 @@ describe('useAuthFetch', () => {
     // The next call goes with the fresh token.
     await made.authFetch('/api/after')
     expect(sent[1]!.headers.authorization).toBe('Bearer T2')
+  })
+
+  it('a Request with a body (judged by its method: Firefox gives a Request no body to look at) is not sent again after a 401', async () => {
+    let refresher!: ReturnType<typeof renewing>
+    const made = setup(jar => refresher = renewing(jar))
+    answers = [401, 200]
+    const error = await made.authFetch(new Request('http://app.example/api/orders', { method: 'POST', body: 'order' }) as never).catch((failure: unknown) => failure) as { statusCode?: number }
+    expect(refresher.refreshAfterUnauthorized).toHaveBeenCalledTimes(1)
+    expect(sent).toHaveLength(1)
+    expect(error.statusCode).toBe(401)
   })
 
   it('a 401 to a body sent again as it is (JSON) is retried once with the fresh token', async () => {

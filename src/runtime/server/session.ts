@@ -63,7 +63,7 @@ async function renewToken(event: H3Event): Promise<TokenRelay> {
   const token = tokens.token()
   if (!relay.fromHeader && strategy.refresh && tokens.refreshToken() && (!token || renewalDue(token, { httpOnly: relay.config.token?.cookie.httpOnly === true, skewSeconds: relay.config.sessionRefresh.skewSeconds }))) {
     try {
-      await refreshOnServer(strategy, context, tokens, () => responseSent(event))
+      await refreshOnServer(strategy, context, tokens, () => responseSent(event), event)
     }
     catch (error) {
       if (isAuthError(error) && error.isVerdict) {
@@ -136,7 +136,7 @@ export function mayRefreshAfterRefusal(relay: TokenRelay['relay'], token: string
 
 /** That refresh: the successor access token (remembered for refusedAgainSoon), or null. Throws as refreshOnServer does. */
 export async function refreshAfterRefusal(event: H3Event, relay: TokenRelay['relay']): Promise<string | null> {
-  await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event))
+  await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event), event)
   const successor = relay.tokens.token()
   rememberRefusalSuccessor(successor)
   return successor

@@ -84,9 +84,14 @@ export interface ServerRefreshOptions {
    * answer already reached is no replay of the spent pair.
    */
   presentedToken?: string | null
+  /**
+   * The request this refresh answers (its H3 event). A sign-out or sign-in that this same request makes later (an
+   * app's middleware refreshed first) waits for none of its own answers: its cookies replace those on it.
+   */
+  owner?: object
 }
 
-export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, onEnded, presentedToken }: ServerRefreshOptions = {}): Promise<T> {
+export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: string, refresh: () => Promise<T>, { answered, graceMs = 0, onEnded, presentedToken, owner }: ServerRefreshOptions = {}): Promise<T> {
   const key = await refreshKey(refreshToken)
   let promise = inFlight.get(key) as Promise<T> | undefined
   if (promise && presentedToken && refreshes.get(promise)?.answer?.token === presentedToken) promise = undefined
@@ -128,7 +133,7 @@ export async function dedupeServerRefresh<T extends TokenResult>(refreshToken: s
   const keys = [key, await refreshKey(result.refreshToken || refreshToken)]
   // Until this answer has left, a sign-out or sign-in with either pair waits for it (see markEnded): counted from
   // before the check, so that one marking while the check reads is waited for too.
-  const leaves = answered ? trackLeaving(keys, deliveredWithin(answered(), ANSWER_HOLD_MAX_MS)) : undefined
+  const leaves = answered ? trackLeaving(keys, deliveredWithin(answered(), ANSWER_HOLD_MAX_MS), owner) : undefined
   try {
     await throwIfEnded(keys, settled, onEnded)
   }
@@ -162,14 +167,16 @@ async function throwIfEnded(keys: string[], refresh: Promise<unknown>, onEnded: 
  * waits for them, so its own answer, with its cookies, reaches the browser last.
  */
 const LEAVING = Symbol.for('nuxt-gatekeeper:refresh-leaving')
-const leaving: Map<string, Set<Promise<unknown>>> = /* @__PURE__ */ processLeaving()
+/** Per key, each answer on its way and the request it answers (its owner, when known). */
+type Leaving = Map<string, Map<Promise<unknown>, object | undefined>>
+const leaving: Leaving = /* @__PURE__ */ processLeaving()
 
-function processLeaving(): Map<string, Set<Promise<unknown>>> {
-  return ((globalThis as { [LEAVING]?: Map<string, Set<Promise<unknown>>> })[LEAVING] ??= new Map())
+function processLeaving(): Leaving {
+  return ((globalThis as { [LEAVING]?: Leaving })[LEAVING] ??= new Map())
 }
 
 /** Counts `delivery` under each key until it settles; returns the function that stops counting it sooner. */
-function trackLeaving(keys: string[], delivery: Promise<unknown>): () => void {
+function trackLeaving(keys: string[], delivery: Promise<unknown>, owner: object | undefined): () => void {
   const stop = () => {
     for (const key of keys) {
       const pending = leaving.get(key)
@@ -178,8 +185,8 @@ function trackLeaving(keys: string[], delivery: Promise<unknown>): () => void {
     }
   }
   for (const key of keys) {
-    const pending = leaving.get(key) ?? new Set()
-    pending.add(delivery)
+    const pending = leaving.get(key) ?? new Map()
+    pending.set(delivery, owner)
     leaving.set(key, pending)
   }
   void delivery.then(stop, stop)
@@ -237,9 +244,10 @@ async function refreshEnded(key: string, since: number): Promise<EndedBy | null>
 
 /**
  * Records, here and in `auth.sharedState`, that `by` ended the refresh of this refresh token's pair now. Resolves
- * once the answers of this process that passed the check before (see leaving) have left.
+ * once the answers of this process that passed the check before (see leaving) have left, but those of `owner`, the
+ * request that marks: its own answer carries its cookies.
  */
-async function markEnded(key: string, by: EndedBy): Promise<SharedState | undefined> {
+async function markEnded(key: string, by: EndedBy, owner?: object): Promise<SharedState | undefined> {
   const now = Date.now()
   // Every mark lasts as long, so the map in insertion order is in order of expiry: the sweep stops at a live one.
   for (const [ended, mark] of endedRefreshes) {
@@ -248,7 +256,7 @@ async function markEnded(key: string, by: EndedBy): Promise<SharedState | undefi
   }
   endedRefreshes.delete(key)
   endedRefreshes.set(key, { at: now, until: now + ENDED_FOR_MS, by })
-  const left = Promise.all(leaving.get(key) ?? [])
+  const left = Promise.all([...leaving.get(key) ?? []].filter(([, answers]) => owner === undefined || answers !== owner).map(([delivery]) => delivery))
   const state = await sharedState()?.catch(() => undefined)
   if (state) {
     await writeSealed(state, `e:${key}`, { ended: true, at: now, by }, ENDED_FOR_MS / 1000).catch((error: unknown) => {
@@ -265,8 +273,8 @@ async function markEnded(key: string, by: EndedBy): Promise<SharedState | undefi
  * refresh sets no cookies once its answer is in (its requests get SUPERSEDED, no verdict), so it cannot put the
  * previous tokens back over the new ones. The backend is not told: the previous tokens are no longer the browser's.
  */
-export async function supersedeServerRefresh(refreshToken: string): Promise<void> {
-  await markEnded(await refreshKey(refreshToken), 'sign-in')
+export async function supersedeServerRefresh(refreshToken: string, owner?: object): Promise<void> {
+  await markEnded(await refreshKey(refreshToken), 'sign-in', owner)
 }
 
 /**
@@ -276,10 +284,10 @@ export async function supersedeServerRefresh(refreshToken: string): Promise<void
  * from the backend, if any, so that the sign-out ends that one at the backend too: it is what the browser holds
  * if that refresh's answer had already left.
  */
-export async function endServerRefresh<T>(refreshToken: string): Promise<T | null> {
+export async function endServerRefresh<T>(refreshToken: string, owner?: object): Promise<T | null> {
   const key = await refreshKey(refreshToken)
   const local = inFlight.get(key) as Promise<T> | undefined
-  const state = await markEnded(key, 'sign-out')
+  const state = await markEnded(key, 'sign-out', owner)
   if (local) return await local.catch(() => null)
   if (!state) return null
   // Another instance's refresh: its outcome, once it is recorded, for the successor to end. Waited for as long as a

@@ -9,9 +9,10 @@ import type { TokenStore } from './token-store'
  * Spends the refresh token on the server (an SSR render, the refresh relay route) and sets the rotated cookies
  * on this response. Requests of one browser presenting the same refresh token while a refresh is in flight, its answer
  * included (`answered`: resolves once this response has left), share it (see refresh-dedupe.ts), so a reload
- * during a tab's refresh joins that refresh instead of spending the token again.
+ * during a tab's refresh joins that refresh instead of spending the token again. `owner`: the request (its event),
+ * so that a sign-in or sign-out it makes later waits for none of its own answers.
  */
-export async function refreshOnServer(strategy: ClientStrategy<unknown>, context: StrategyContext<unknown>, tokens: TokenStore, answered?: () => Promise<boolean>): Promise<TokenResult> {
+export async function refreshOnServer(strategy: ClientStrategy<unknown>, context: StrategyContext<unknown>, tokens: TokenStore, answered?: () => Promise<boolean>, owner?: object): Promise<TokenResult> {
   const refreshToken = tokens.refreshToken()
   if (!strategy.refresh || !refreshToken) throw new AuthError('REFRESH_REFUSED', 'There is no refresh token to refresh with')
   // The refresh this process makes itself (not one it joins): its answer tells the issuer's time.
@@ -30,7 +31,7 @@ export async function refreshOnServer(strategy: ClientStrategy<unknown>, context
   // reads or writes the tokens, which are not the browser's any more.
   const presentedToken = tokens.token()
   const result = await dedupeServerRefresh(refreshToken, spend, tokens.httpOnly
-    ? { answered, graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: tokens.detach, presentedToken }
+    ? { answered, graceMs: HTTPONLY_REPLAY_GRACE_MS, onEnded: tokens.detach, presentedToken, owner }
     : { answered, presentedToken })
   writeSuccessor(tokens, result)
   return { ...result, stored: true }
@@ -64,14 +65,14 @@ function writeSuccessor(tokens: TokenStore, result: TokenResult) {
  * has on its way (see endServerRefresh), and puts its successor in their place, so that the sign-out ends, at the
  * backend too, the tokens the browser would hold if that refresh's answer had already left.
  */
-export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
+export async function endRefreshOnServer(tokens: TokenStore, owner?: object): Promise<void> {
   // Server-side sessions refresh under the session's lock, and never bring back a session a sign-out removed: the
   // sign-out takes the tokens stored once such a refresh is done (the successor, not the spent ones). A storage that
   // cannot tell leaves the tokens the request came with: the sign-out goes on (ending the session needs no lock).
   if (tokens.refreshExclusive) return await tokens.settle?.().catch(() => {})
   const refreshToken = tokens.refreshToken()
   if (!refreshToken) return
-  const successor = await endServerRefresh<TokenResult>(refreshToken)
+  const successor = await endServerRefresh<TokenResult>(refreshToken, owner)
   try {
     if (successor) writeSuccessor(tokens, successor)
   }
@@ -89,10 +90,10 @@ export async function endRefreshOnServer(tokens: TokenStore): Promise<void> {
  * same refresh token again: it is the new session's too, and so is that refresh's answer. Server-side sessions need
  * none: a sign-in opens a new session, and that refresh stores its answer in the previous one.
  */
-export function supersedingSignIn(tokens: TokenStore): () => Promise<void> {
+export function supersedingSignIn(tokens: TokenStore, owner?: object): () => Promise<void> {
   const previous = tokens.refreshExclusive ? null : tokens.refreshToken()
   return async () => {
-    if (previous && tokens.refreshToken() !== previous) await supersedeServerRefresh(previous)
+    if (previous && tokens.refreshToken() !== previous) await supersedeServerRefresh(previous, owner)
   }
 }
 

@@ -11,8 +11,8 @@ import { devRefreshTrigger } from '../devtools/record'
 export type AuthFetch = <T = unknown>(request: NitroFetchRequest, options?: NitroFetchOptions<NitroFetchRequest>) => Promise<T>
 
 /**
- * Headers as a plain record, whichever form the caller used (plain records travel through every fetch layer). A
- * name given twice keeps both values, joined as fetch joins them.
+ * Headers as a plain record with lower-case names, whichever form the caller used (plain records travel through
+ * every fetch layer). A name given twice keeps both values, joined as fetch joins them.
  */
 function plainHeaders(headers: unknown): Record<string, string> {
   if (!headers) return {}
@@ -23,7 +23,7 @@ function plainHeaders(headers: unknown): Record<string, string> {
   }
   if (Array.isArray(headers)) (headers as Array<[string, string]>).forEach(([name, value]) => add(value, name))
   else if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') (headers as Headers).forEach(add)
-  else return { ...(headers as Record<string, string>) }
+  else Object.entries(headers as Record<string, string>).forEach(([name, value]) => add(value, name))
   return record
 }
 
@@ -32,9 +32,13 @@ function requestObject(request: NitroFetchRequest): Request | undefined {
   return typeof request === 'object' && request !== null && 'headers' in request && 'url' in request ? request as Request : undefined
 }
 
-/** Whether the call can be sent again after a 401: a stream (an upload) or a `Request`'s body can be read only once. */
+/**
+ * Whether the call can be sent again after a 401: a stream (an upload) or a `Request`'s body can be read only once (a
+ * Request judged by its method: Firefox gives it no `body` to look at).
+ */
 function sendableTwice(request: NitroFetchRequest, options: NitroFetchOptions<NitroFetchRequest> | undefined): boolean {
-  if (requestObject(request)?.body) return false
+  const method = requestObject(request)?.method
+  if (method && method !== 'GET' && method !== 'HEAD') return false
   const body = options?.body as unknown
   if (typeof body !== 'object' || body === null) return true
   return typeof (body as ReadableStream).getReader !== 'function' && typeof (body as { pipe?: unknown }).pipe !== 'function' && !(Symbol.asyncIterator in body)
@@ -84,11 +88,12 @@ export function createAuthFetch(manager: AuthManager, requestEvent?: H3Event): A
   const withToken = (request: NitroFetchRequest, options: NitroFetchOptions<NitroFetchRequest> = {}, token: string | null) => {
     const authorization = tokens.authorization(token)
     const cookie = event && isOwnPath(request, options.baseURL) ? event.node.req.headers.cookie : undefined
-    if (!authorization && !cookie) return options
+    // A Request's own headers are kept, the options' added to them: ofetch would send the options' instead.
+    const own = requestObject(request)?.headers
+    if (!authorization && !cookie && !(own && options.headers)) return options
     const replaced = new Set([authorization?.name.toLowerCase(), cookie ? 'cookie' : undefined])
-    // A Request's own headers are kept: ofetch sends the options' headers instead of them.
-    const given = { ...plainHeaders(requestObject(request)?.headers), ...plainHeaders(options.headers) }
-    const headers = Object.fromEntries(Object.entries(given).filter(([name]) => !replaced.has(name.toLowerCase())))
+    const given = { ...plainHeaders(own), ...plainHeaders(options.headers) }
+    const headers = Object.fromEntries(Object.entries(given).filter(([name]) => !replaced.has(name)))
     return { ...options, headers: { ...headers, ...(cookie ? { cookie } : {}), ...(authorization ? { [authorization.name]: authorization.value } : {}) } }
   }
 

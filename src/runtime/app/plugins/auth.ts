@@ -150,7 +150,11 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> |
  */
 function exposeManager(nuxtApp: NuxtApp, manager: AuthManager, event?: H3Event) {
   let made: AuthFetch | undefined
-  const authFetch = (async (request, options) => (made ??= (await loadFetchHelper()).createAuthFetch(manager, event))(request, options)) as AuthFetch
+  // In the app's context again once the chunk is in (on the server, the DevTools log of a render finds it there).
+  const authFetch = (async (request, options) => {
+    const code = made ? undefined : await loadFetchHelper()
+    return await nuxtApp.runWithContext(() => (made ??= code!.createAuthFetch(manager, event))(request, options))
+  }) as AuthFetch
   nuxtApp.$gatekeeper = manager
   nuxtApp.$authFetch = authFetch
   nuxtApp.vueApp.config.globalProperties.$authFetch = authFetch

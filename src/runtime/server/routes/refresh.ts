@@ -10,7 +10,7 @@ export default defineRelayRoute(async (event) => {
   assertSameOriginJson(event)
   const relay = relayContext(event)
   try {
-    await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event))
+    await refreshOnServer(relay.strategy, relay.context, relay.tokens, () => responseSent(event), event)
   }
   catch (error) {
     throw relayError(error)

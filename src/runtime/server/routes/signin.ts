@@ -15,7 +15,7 @@ export default defineRelayRoute(async (event) => {
   // for the session request made with the new token after it (one that echoes the token would hand it to scripts).
   let signingIn = true
   // Another tab's refresh of the tokens held until now ends with this sign-in (the previous user's, maybe).
-  const supersede = supersedingSignIn(relay.tokens)
+  const supersede = supersedingSignIn(relay.tokens, event)
   try {
     const result = await relay.strategy.signIn(relay.context, body?.credentials ?? {}, { query: body?.query, headers: relay.forwardableHeaders(body?.headers) })
       .catch((error: unknown) => Promise.reject(credentialsError(error)))

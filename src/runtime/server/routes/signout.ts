@@ -12,7 +12,7 @@ export default defineRelayRoute(async (event) => {
   const relay = relayContext(event)
   const presented = relay.context.token()
   // Another tab's refresh of these tokens, still on its way: it sets nothing now, and its successor is ended here.
-  await endRefreshOnServer(relay.tokens)
+  await endRefreshOnServer(relay.tokens, event)
   let backendError: string | null = null
   try {
     await relay.strategy.signOut(relay.context)
