@@ -27,7 +27,7 @@ function plainHeaders(headers: unknown): Record<string, string> {
   return record
 }
 
-/** A `Request` given as the call: its own headers are replaced by any the options give, its body read once. */
+/** A `Request` given as the call (ofetch would send the options' headers instead of its own; its body reads once). */
 function requestObject(request: NitroFetchRequest): Request | undefined {
   return typeof request === 'object' && request !== null && 'headers' in request && 'url' in request ? request as Request : undefined
 }
