@@ -1,7 +1,6 @@
 import { AuthError, type AuthRequestContext, type AuthResponseContext, type EndpointConfig, type StrategyRequestInit } from '../core'
-import { withoutValues } from '../core/pointer-removal'
 import { endpointURL, isAbsoluteURL } from './endpoint-url'
-import type { TokenStore } from './token-store'
+import { withoutTokenValues, type TokenStore } from './token-store'
 
 // Used by the app (browser and SSR) and by the module's server routes alike: no Nuxt-app imports here.
 
@@ -125,8 +124,8 @@ export async function requestEndpoint<T>(deps: RequestDeps, endpoint: EndpointCo
  */
 function withoutHeldTokens(error: AuthError, deps: RequestDeps, sent: Array<string | null | undefined>): AuthError {
   if (error.data === undefined || error.data === null) return error
-  const values = new Set([...sent, deps.tokens.token?.(), deps.tokens.refreshToken?.()].filter((value): value is string => Boolean(value)))
-  const data = typeof error.data === 'string' && values.has(error.data) ? undefined : withoutValues(error.data, values)
+  // Wrapped, so that a body that is a token itself goes too.
+  const { data } = withoutTokenValues({ data: error.data }, deps.tokens, sent)
   if (data === error.data) return error
   return new AuthError(error.code, error.message, { status: error.status, data, retryAfterMs: error.retryAfterMs, cause: error.cause })
 }

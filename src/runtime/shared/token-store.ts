@@ -161,11 +161,13 @@ export const unreadableJar: CookieJar = {
 }
 
 /**
- * A session as it may leave the server (a render's payload, a relay route's answer): without the tokens of `tokens`,
- * nor their header value, wherever a backend echoed them in it (`{ user, accessToken }`). Page scripts never get a
- * token through the session: with httpOnly cookies that would undo them, and a page's HTML is no place for one.
+ * A session (or an error's body) as it may leave the server (a render's payload, a relay route's answer): without the
+ * tokens of `tokens`, their header value, nor any other token the request `sent`, wherever a backend echoed them in it
+ * (`{ user, accessToken }`). Page scripts never get a token through it: with httpOnly cookies that would undo them,
+ * and a page's HTML is no place for one.
  */
-export function withoutTokenValues<T>(session: T, tokens: Pick<TokenStore, 'token' | 'refreshToken' | 'authorization'>): T {
-  const values = new Set([tokens.token(), tokens.refreshToken(), tokens.authorization()?.value].filter((value): value is string => Boolean(value)))
+export function withoutTokenValues<T>(session: T, tokens: Pick<TokenStore, 'authorization'> & Partial<Pick<TokenStore, 'token' | 'refreshToken'>>, sent?: ReadonlyArray<string | null | undefined>): T {
+  const held = [tokens.token?.(), tokens.refreshToken?.(), tokens.authorization()?.value]
+  const values = new Set((sent ? held.concat(sent) : held).filter((value): value is string => Boolean(value)))
   return values.size === 0 ? session : withoutValues(session, values) as T
 }
