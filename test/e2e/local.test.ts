@@ -1,4 +1,6 @@
 import type { Page } from 'playwright-core'
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:http'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, newUser, openSession, pushRoute, signInThroughForm, text, useChromium, waitForHydration, watchChunk } from './helpers'
 
@@ -42,6 +44,34 @@ describe('local provider in Chromium', () => {
     expect(await tokenCookie(page)).toBeUndefined()
     expect(await backend.count('POST /api/auth/logout')).toBe(1)
     await session.assertClean()
+  })
+
+  it('a visit from another site\'s link with a SameSite=Strict token cookie: the server saw no cookie, the browser asks and the user ends on the page, signed in', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const login = await fetch(`${baseURL}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }) })
+    const { token } = await login.json() as { token: string }
+    // Another site (localhost is not 127.0.0.1's site) with a link to the protected page, as in a mail or a chat.
+    const elsewhere = createServer((_, response) => response.end(`<a id="go" href="${baseURL}/profile">profile</a>`))
+    await new Promise<void>(resolve => elsewhere.listen(0, 'localhost', resolve))
+    const session = await openSession(browser(), baseURL)
+    try {
+      const { page, context } = session
+      await context.addCookies([{ name: 'auth.token', value: token, url: baseURL, sameSite: 'Strict' }])
+      await backend.reset()
+      await page.goto(`http://localhost:${(elsewhere.address() as AddressInfo).port}/`)
+      await page.click('#go')
+      // The server rendered without the cookie (a Strict cookie is not sent on a navigation from another site):
+      // nobody, so the login page. The browser holds the token: it asks, and the guard sends the user on.
+      await page.waitForURL(url => url.pathname === '/profile')
+      await expect.poll(() => text(page, 'session-email')).toBe(user.email)
+      expect(await text(page, 'status')).toContain('authenticated')
+      expect(await backend.count(SESSION)).toBe(1)
+      await session.assertClean()
+    }
+    finally {
+      elsewhere.close()
+    }
   })
 
   it('reads its state from its own element, not from an element of the page\'s content with the same id', async () => {

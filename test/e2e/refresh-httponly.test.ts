@@ -315,6 +315,26 @@ describe('httpOnly cookies with refresh tokens', () => {
   })
 })
 
+describe('a server render that refreshes the httpOnly tokens', () => {
+  it('answers private, no-store also when the session check after the refresh reaches no verdict (no session in the page)', async () => {
+    const { cookie, token } = await signedInCookie()
+    const refreshToken = cookie.split('; ').find(pair => pair.startsWith('auth.refresh-token='))!.slice('auth.refresh-token='.length)
+    await backend.fault('/api/auth/session', '502')
+    try {
+      const before = await backend.count(REFRESH)
+      const response = await fetch(`${baseURL}/token-shown`, { headers: { cookie: `auth.token=${expiredCopy(token, accessTtl)}; auth.refresh-token=${refreshToken}` } })
+      expect(response.status).toBe(200)
+      expect(await backend.count(REFRESH)).toBe(before + 1)
+      expect(tokenCookiesOf(response)).toHaveLength(2)
+      // A shared cache keeping this 200 (heuristically, without freshness information) would sign the next visitor in as this one.
+      expect(response.headers.get('cache-control')).toBe('private, no-store')
+    }
+    finally {
+      await backend.fault('/api/auth/session', 'none')
+    }
+  })
+})
+
 describe('the forwarding route (auth.forward: /api/upstream → the test upstream)', () => {
   interface Echo { method: string, path: string, email: string, cookie: string | null, accept: string | null, forwardedFor: string | null, renderMark: string | null, body: string | null }
   const call = (page: Page, path: string, init: RequestInit = {}) => page.evaluate(async ({ path, init }) => {
@@ -539,8 +559,9 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     expect(await locationFor('https://elsewhere.example/x')).toBe('https://elsewhere.example/x')
   })
 
-  it('an upstream set at run time to an unusable URL is logged once, and its prefix answers 502 as the log says', async () => {
-    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': 'ftp://shop.example.invalid/v1' }) }, { readyPath: '/api/_test/counters' })
+  it('an upstream set at run time to an unusable URL is logged once without its password, and its prefix answers 502 as the log says', async () => {
+    // User info in an upstream URL is refused (the token header goes there, not a password); the log hides the secret.
+    const server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': 'https://svc:Pa55w0rd-of-the-shop@shop.example.invalid/v1' }) }, { readyPath: '/api/_test/counters' })
     try {
       const statuses: number[] = []
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -552,6 +573,8 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
       const warnings = server.output().split('\n').filter(line => line.includes('auth.forward (NUXT_AUTH_FORWARD) maps /api/upstream'))
       expect(warnings).toHaveLength(1)
       expect(warnings[0]).toContain('that prefix answers 502')
+      expect(warnings[0]).toContain('"https://…@shop.example.invalid/v1"')
+      expect(server.output()).not.toContain('Pa55w0rd')
     }
     finally {
       server.stop()

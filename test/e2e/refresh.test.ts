@@ -365,6 +365,22 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
   })
 })
 
+describe('a server render that refreshes: its answer carries the visitor\'s new token cookies', () => {
+  const rendered = async (path: string, tokens: Tokens) => await fetch(`${baseURL}${path}`, { headers: { cookie: `auth.token=${expired(tokens.token)}; auth.refresh-token=${tokens.refreshToken}` } })
+  const rotated = (response: Response) => response.headers.getSetCookie().filter(header => /^auth\.(?:token|refresh-token)=[^;]/.test(header)).length
+
+  it('is private, no-store over the app\'s own public Cache-Control for that page (a route rule)', async () => {
+    const { tokens } = await signedIn()
+    const response = await rendered('/public-cache', tokens)
+    expect(rotated(response)).toBe(2)
+    expect(response.headers.get('cache-control')).toBe('private, no-store')
+    // Without a refresh the app's own header stands (the page holds a session, but the app said so for it).
+    const fresh = await fetch(`${baseURL}/public-cache`, { headers: { cookie: `auth.token=${tokens.token}; auth.refresh-token=${tokens.refreshToken}` } })
+    expect(rotated(fresh)).toBe(0)
+    expect(fresh.headers.get('cache-control')).toBe('public, max-age=60')
+  })
+})
+
 describe('the refresh route (/api/_auth/refresh): the browser refreshes through the app\'s server', () => {
   const ROUTE = `${baseURL}/api/_auth/refresh`
   const sameOrigin = { 'content-type': 'application/json', 'origin': baseURL }

@@ -1,5 +1,6 @@
 import { deleteCookie, getRequestURL, parseCookies, setCookie, type H3Event } from 'h3'
 import { warnCookieDomainOnce } from './cookie-domain'
+import { keepFromSharedCaches } from './private-answer'
 import { BROWSER_COOKIE_BYTES, unreadableJar, type CookieJar } from './token-store'
 
 /**
@@ -59,6 +60,8 @@ export function createEventJar(event: H3Event): CookieJar {
       const attributes = { path: '/', domain: cookie.domain || undefined, sameSite: cookie.sameSite, secure: cookie.secure, httpOnly: cookie.httpOnly }
       if (value === null) deleteCookie(event, cookie.name, attributes)
       else setCookie(event, cookie.name, value, { ...attributes, maxAge: cookie.maxAge })
+      // Whatever the answer is (a page whose check reached no verdict, an API route): it carries this visitor's tokens.
+      keepFromSharedCaches(event)
     },
   }
 }

@@ -8,7 +8,10 @@ import { liveRef } from './live-ref'
 import type { AuthjsProviderInfo, SignInFunction, UseAuthReturn } from '../../types'
 
 export function useAuthManager(): AuthManager {
-  return useNuxtApp().$gatekeeper as AuthManager
+  const manager = useNuxtApp().$gatekeeper as AuthManager | undefined
+  // A plugin that runs before the module's (enforce: 'pre', or a module's listed after nuxt-gatekeeper).
+  if (!manager) throw new Error('[nuxt-gatekeeper] useAuth(), useAuthState() or useAuthFetch() was called before the module\'s plugin ran: give the calling plugin `dependsOn: [\'gatekeeper\']` (and no `enforce: \'pre\'`)')
+  return manager
 }
 
 /**

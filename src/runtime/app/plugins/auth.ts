@@ -109,8 +109,15 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> |
   const { store, config } = manager
   let firstCheck: Promise<void> | undefined
   if (nuxtApp.isHydrating && nuxtApp.payload.serverRendered && store.tokensSeen) {
-    manager.tokens.matchServerRender(store.tokensSeen)
-    nuxtApp.hooks.hookOnce('app:suspense:resolve', () => manager.tokens.sync())
+    const { tokens } = manager
+    // The server's verdict was about a request without the tokens this browser holds: a SameSite=Strict cookie on a
+    // visit from another site's link, a proxy that strips Cookie. Asked again once the page has hydrated (as the
+    // incumbent does), and the guard applied to the answer: the login page the server chose sends the user on.
+    const seen = store.tokensSeen
+    const missed = store.checkedOnServer && !seen.token && !seen.refreshToken && tokens.kept && tokens.readable && Boolean(tokens.token() || tokens.refreshToken())
+    tokens.matchServerRender(seen)
+    nuxtApp.hooks.hookOnce('app:suspense:resolve', () => tokens.sync())
+    if (missed) nuxtApp.hooks.hookOnce('app:suspense:resolve', () => void manager.getSession({ force: true }).then(() => manager.enforceGuard(), () => {}))
   }
   // The server rendered about when this page's navigation started (in the clock Date.now() reads).
   if (store.serverTime !== undefined) manager.clock.observe(store.serverTime, Date.now() - performance.now())

@@ -1,8 +1,10 @@
-import { createError, getRequestHeaders, getRequestWebStream, getResponseHeader, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
+import { createError, getRequestHeaders, getRequestWebStream, sendStream, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
 import { joinURL, parsePath } from 'ufo'
 import { useRuntimeConfig } from '#imports'
 import { isAuthError } from '../../core'
+import { withoutUserInfo } from '../../core/protocol'
 import { cleartextUpstreamWarning, sendsTokenInClear } from '../../shared/cleartext-upstream'
+import { keepFromSharedCaches } from '../../shared/private-answer'
 import { serverSettings } from '../../shared/server-settings'
 import { forwardedHeaders, refuseCrossSite, relayError } from '../relay'
 import { defineRelayRoute } from '../relay-route'
@@ -91,7 +93,7 @@ function parseRoutes(routes: Record<string, string>): Array<Route | UnusableRout
       if (sendsTokenInClear(url)) console.warn(`[nuxt-gatekeeper] ${cleartextUpstreamWarning(prefix, url.href)}`)
     }
     catch (error) {
-      console.warn(`[nuxt-gatekeeper] auth.forward (NUXT_AUTH_FORWARD) maps ${prefix} to ${JSON.stringify(upstream)}, which is not usable (${(error as Error).message}): that prefix answers 502`)
+      console.warn(`[nuxt-gatekeeper] auth.forward (NUXT_AUTH_FORWARD) maps ${prefix} to ${JSON.stringify(withoutUserInfo(String(upstream)))}, which is not usable (${(error as Error).message}): that prefix answers 502`)
       parsed.push({ prefix: prefix.replace(/\/$/, ''), upstream: null })
     }
   }
@@ -198,9 +200,7 @@ export default defineRelayRoute(async (event) => {
     passed.push(name)
   }
   // The upstream saw the token header; a shared cache in front of this app sees only a cookie.
-  // Only the bare directives: `private="set-cookie"` keeps one header from shared caches, not the answer.
-  const cacheControl = String(getResponseHeader(event, 'cache-control') ?? '')
-  if (!/(?:^|,)\s*(?:private|no-store)\s*(?:,|$)/i.test(cacheControl)) setResponseHeader(event, 'cache-control', 'private, no-store')
+  keepFromSharedCaches(event)
   if (!response.body) {
     exchange.stop()
     return null

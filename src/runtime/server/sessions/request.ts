@@ -3,6 +3,7 @@ import { AuthError, type TokenResult } from '../../core'
 import type { PublicAuthConfig } from '../../core/config'
 import { valueAt } from '../../core/pointer'
 import { createExpiringCache } from '../../shared/expiring-cache'
+import { keepFromSharedCaches } from '../../shared/private-answer'
 import { rateLimitHoldMs, withTimeLeft } from '../../shared/refresh-dedupe'
 import { localExpiry } from '../../shared/server-issuer-clock'
 import { assertSendable, type CommitOutcome, type CookieJar } from '../../shared/token-store'
@@ -94,6 +95,7 @@ export function writeSessionCookie(event: H3Event, service: SessionService, sign
   else setCookie(event, name, signedId, attributes)
   const plain = service.settings.cookieName
   if (name !== plain && cookies[plain] !== undefined) deleteCookie(event, plain, { ...attributes, secure: attributes.sameSite === 'none' })
+  keepFromSharedCaches(event)
 }
 
 /** How long a client is asked to wait (`Retry-After`) when the session storage failed. */
