@@ -254,3 +254,29 @@ describe('devtools token view', () => {
     expect(describeToken(null, 0, true)).toBeNull()
   })
 })
+
+describe('devtools log: entries of one millisecond', () => {
+  it('keep their order when merged from the server\'s payload and when the tab reloads its stored log', async () => {
+    const server = createDevtoolsLog({ side: 'server', now: () => 1_000 })
+    setDevSink(server.record)
+    // The guard lets the user through, the page's roles then forbid it, in the same millisecond.
+    devSignal({ type: 'guard', route: '/admin', input: input({ meta: { roles: ['admin'] } as never, status: 'authenticated', hasToken: true }), action: 'allow', target: null, global: false, origin: 'navigation' })
+    devSignal({ type: 'access', route: '/admin', roles: ['admin'], can: false, target: 403 })
+    setDevSink(undefined)
+    expect(server.entries().guard.map(entry => entry.verdict)).toEqual(['forbidden', 'allow'])
+    const client = createDevtoolsLog({ side: 'client', tabId: 'tab-a', now: () => 2_000 })
+    client.merge(JSON.parse(JSON.stringify(server.entries())))
+    expect(client.entries().guard.map(entry => entry.verdict)).toEqual(['forbidden', 'allow'])
+
+    const stored = new Map<string, string>()
+    const storage = { getItem: (key: string) => stored.get(key) ?? null, setItem: (key: string, value: string) => void stored.set(key, value), removeItem: (key: string) => void stored.delete(key) }
+    const tab = createDevtoolsLog({ side: 'client', tabId: 'tab-a', storage, now: () => 5_000 })
+    tab.event('status', 'authenticated → unauthenticated')
+    tab.event('signedOut', 'signed out by the user (signOut)')
+    expect(tab.entries().events.map(entry => entry.name)).toEqual(['signedOut', 'status'])
+    await Promise.resolve()
+    tab.dispose()
+    const reloaded = createDevtoolsLog({ side: 'client', tabId: 'tab-a', storage, now: () => 6_000 })
+    expect(reloaded.entries().events.map(entry => entry.name)).toEqual(['signedOut', 'status'])
+  })
+})

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest'
 import type { DevtoolsApi, DevtoolsSnapshot } from '../../src/runtime/app/devtools/plugin'
+import { describeToken } from '../../src/runtime/app/devtools/token'
 import { createPanel, duration, relative } from '../../src/runtime/devtools/view'
 
 // The DevTools tab's page (development only) against a stand-in for the app's `$gatekeeperDevtools`.
@@ -172,5 +173,35 @@ describe('devtools tab page', () => {
     expect(duration(2 * 3600_000 + 3 * 60_000)).toBe('2h 03m')
     expect(relative(NOW + 5000, NOW)).toBe('in 0:05')
     expect(relative(NOW - 5000, NOW)).toBe('0:05 ago')
+  })
+})
+
+describe('devtools tab page: times in this browser\'s clock, and a session checked for the first time', () => {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const withToken = (offset: number, exp: number) => {
+    const access = describeToken(`${part({ alg: 'HS256' })}.${part({ sub: 'u1', exp })}.c2ln`, offset, false)!
+    return snapshot({ clockOffsetMs: offset, tokens: { kept: true, readable: true, cookieNames: { token: 'auth.token', refreshToken: null }, access, refresh: null } })
+  }
+  const expCountdown = (root: HTMLElement) => Array.from(root.querySelectorAll('table.claims tr')).find(row => row.querySelector('th')?.textContent === 'exp')!.querySelector<HTMLElement>('[data-countdown]')!
+
+  it('the claims table counts exp down with the issuer clock\'s offset taken out, as the expiry line does', () => {
+    // The issuer's clock 5 minutes ahead of this browser; the token has a minute left.
+    const ahead = mount(() => withToken(5 * 60_000, (NOW + 5 * 60_000 + 60_000) / 1000))
+    expect(ahead.text('[data-token="Access token"] > p')).toContain('expires in 1:00')
+    expect(expCountdown(ahead.root).textContent).toBe('in 1:00')
+    // This browser 10 minutes ahead of the issuer: a token with 5 minutes left is not shown expired.
+    const behind = mount(() => withToken(-10 * 60_000, (NOW - 10 * 60_000 + 5 * 60_000) / 1000))
+    expect(expCountdown(behind.root).textContent).toBe('in 5:00')
+    expect(expCountdown(behind.root).classList.contains('expired')).toBe(false)
+  })
+
+  it('the session data says null once the first check answers nobody, not "not checked yet"', () => {
+    let checked = false
+    const { panel, text } = mount(() => snapshot(checked ? { status: 'unauthenticated', phase: 'unauthenticated', data: null } : { status: 'loading', phase: 'unknown', data: undefined }))
+    expect(text('[data-session]')).toBe('undefined (not checked yet)')
+    checked = true
+    panel.update()
+    expect(text('[data-status]')).toBe('unauthenticated')
+    expect(text('[data-session]')).toBe('null')
   })
 })

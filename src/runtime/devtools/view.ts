@@ -68,9 +68,10 @@ function countdown(at: number, now: number, deadline = true): HTMLElement {
   return h('span', { 'data-countdown': String(at), 'data-deadline': deadline ? '' : undefined, 'class': deadline && at < now ? 'expired' : '' }, relative(at, now))
 }
 
-function claimValue(key: string, value: unknown, now: number): Child[] {
+/** A claim's value; a time claim also in this browser's time (the issuer's clock offset taken out, as for the expiry above). */
+function claimValue(key: string, value: unknown, now: number, clockOffsetMs: number): Child[] {
   if ((key === 'exp' || key === 'iat' || key === 'nbf' || key === 'auth_time') && typeof value === 'number') {
-    const at = value * 1000
+    const at = value * 1000 - clockOffsetMs
     return [`${value} · ${new Date(at).toLocaleString()} · `, countdown(at, now, key === 'exp')]
   }
   return [typeof value === 'string' ? value : JSON.stringify(value)]
@@ -166,7 +167,7 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
     return [h('h2', {}, 'Session data'), h('pre', { 'data-session': '' }, data)]
   }
 
-  function tokenBlock(label: string, token: TokenInfo | null, current: number, extra: Child[] = []): HTMLElement {
+  function tokenBlock(label: string, token: TokenInfo | null, current: number, clockOffsetMs: number, extra: Child[] = []): HTMLElement {
     if (!token) return h('div', { class: 'token' }, h('h3', {}, label), h('p', { class: 'muted' }, 'none stored'))
     const claims = token.claims ? Object.entries(token.claims) : []
     return h('div', { 'class': 'token', 'data-token': label },
@@ -177,7 +178,7 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
         ...extra,
       ),
       claims.length > 0
-        ? h('table', { class: 'claims' }, h('tbody', {}, ...claims.map(([key, value]) => h('tr', {}, h('th', {}, key), h('td', {}, ...claimValue(key, value, current))))))
+        ? h('table', { class: 'claims' }, h('tbody', {}, ...claims.map(([key, value]) => h('tr', {}, h('th', {}, key), h('td', {}, ...claimValue(key, value, current, clockOffsetMs))))))
         : null,
       state.showRaw && token.raw ? h('pre', { 'class': 'raw', 'data-raw': '' }, token.raw) : null,
     )
@@ -209,8 +210,8 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
       heading,
       h('p', { class: 'muted' }, `cookies ${[tokens.cookieNames.token, tokens.cookieNames.refreshToken].filter(Boolean).join(', ')}${snapshot.clockOffsetMs ? ` · issuer clock ${snapshot.clockOffsetMs > 0 ? '+' : ''}${Math.round(snapshot.clockOffsetMs / 1000)} s from this browser (times below are local)` : ''}`),
       toggle,
-      tokenBlock('Access token', tokens.access, current, next),
-      snapshot.canRefresh || tokens.refresh ? tokenBlock('Refresh token', tokens.refresh, current) : h('p', { class: 'muted' }, 'No refresh token (this provider does not refresh).'),
+      tokenBlock('Access token', tokens.access, current, snapshot.clockOffsetMs, next),
+      snapshot.canRefresh || tokens.refresh ? tokenBlock('Refresh token', tokens.refresh, current, snapshot.clockOffsetMs) : h('p', { class: 'muted' }, 'No refresh token (this provider does not refresh).'),
     ]
   }
 
@@ -277,7 +278,8 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
     }
     const current = now()
     section('top', 'header', [snapshot.provider, snapshot.tab, snapshot.status, snapshot.phase, snapshot.activity, snapshot.errorCode, snapshot.checkFailed, snapshot.lastRefreshedAt, snapshot.canRefresh, state.busy, state.result], () => header(snapshot))
-    section('state', 'session', snapshot.data ?? null, () => sessionSection(snapshot))
+    // Not checked yet (undefined) and nobody (null) read differently: both in the signature.
+    section('state', 'session', [snapshot.data !== undefined, snapshot.data ?? null], () => sessionSection(snapshot))
     // Countdowns tick in place (see tick()); the rest changes with the tokens.
     section('state', 'tokens', [snapshot.tokens, snapshot.nextRefreshAt, snapshot.clockOffsetMs, state.showRaw, snapshot.canRefresh], () => tokensSection(snapshot, current))
     section('logs', 'refreshes', snapshot.entries.refreshes, () => [

@@ -286,7 +286,8 @@ export function createDevtoolsLog(options: DevLogOptions) {
     let added = false
     for (const list of [lists?.guard, lists?.refreshes, lists?.events]) {
       if (!Array.isArray(list)) continue
-      for (const entry of list) {
+      // Oldest first: each goes in front and the sort keeps ties in place, so entries of one millisecond stay in order.
+      for (const entry of [...list].reverse()) {
         if (isEntry(entry) && insert({ ...entry })) added = true
       }
     }
