@@ -96,6 +96,22 @@ describe('devtools tab page', () => {
     expect(text('[data-token="Access token"] p')).toContain('expires 0:01 ago')
   })
 
+  it('a session that ends takes the raw view with it: the next user\'s tokens are shown only when asked again', () => {
+    let signedIn: 'first' | 'none' | 'next' = 'first'
+    const { root, panel, snapshots } = mount(() => (signedIn === 'none' ? snapshot({ status: 'unauthenticated', phase: 'unauthenticated', data: null, tokens: { ...snapshot().tokens, access: null, refresh: null } }) : snapshot()))
+    const toggle = root.querySelector<HTMLInputElement>('[data-toggle=raw]')!
+    toggle.checked = true
+    toggle.dispatchEvent(new Event('change'))
+    expect(root.textContent).toContain(RAW)
+    signedIn = 'none'
+    panel.update()
+    signedIn = 'next'
+    panel.update()
+    expect(root.textContent).not.toContain(RAW)
+    expect(snapshots.at(-1)).toEqual({ raw: false })
+    expect(root.querySelector<HTMLInputElement>('[data-toggle=raw]')!.checked).toBe(false)
+  })
+
   it('never shows a raw token unless asked', async () => {
     const { root, text, snapshots, panel } = mount(() => snapshot())
     expect(root.textContent).not.toContain(RAW)

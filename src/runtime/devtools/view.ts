@@ -276,6 +276,8 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
       Object.values(columns).forEach(column => column.replaceChildren())
       root.replaceChildren(columns.top, h('div', { class: 'columns' }, columns.state, columns.logs))
     }
+    // A session that ended takes the raw view with it: the next one's tokens are shown only when asked for again.
+    if (state.showRaw && !snapshot.tokens.access && !snapshot.tokens.refresh) state.showRaw = false
     const current = now()
     section('top', 'header', [snapshot.provider, snapshot.tab, snapshot.status, snapshot.phase, snapshot.activity, snapshot.errorCode, snapshot.checkFailed, snapshot.lastRefreshedAt, snapshot.canRefresh, state.busy, state.result], () => header(snapshot))
     // Not checked yet (undefined) and nobody (null) read differently: both in the signature.

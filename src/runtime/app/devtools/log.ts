@@ -69,7 +69,7 @@ export interface DevLogEntries {
 /** How many of each the log keeps (newest first). */
 export const LOG_LIMITS = { guard: 30, refreshes: 30, events: 60 } as const
 
-const STORAGE_KEY = 'nuxt-gatekeeper:devtools:log'
+export const LOG_STORAGE_KEY = 'nuxt-gatekeeper:devtools:log'
 export const TAB_ID_KEY = 'nuxt-gatekeeper:devtools:tab'
 
 /** Codes that are outcomes of normal use (no fix in dev-log.ts): what they mean. */
@@ -192,7 +192,7 @@ export function createDevtoolsLog(options: DevLogOptions) {
     queueMicrotask(() => {
       saving = false
       try {
-        options.storage?.setItem(STORAGE_KEY, JSON.stringify(entries))
+        options.storage?.setItem(LOG_STORAGE_KEY, JSON.stringify(entries))
       }
       catch { /* storage full or unavailable: memory only */ }
     })
@@ -296,7 +296,7 @@ export function createDevtoolsLog(options: DevLogOptions) {
 
   function restore() {
     try {
-      const stored = options.storage?.getItem(STORAGE_KEY)
+      const stored = options.storage?.getItem(LOG_STORAGE_KEY)
       if (!stored) return
       merge(JSON.parse(stored))
       // Attempts the last page of this tab left unanswered.

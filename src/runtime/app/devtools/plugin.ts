@@ -6,7 +6,7 @@ import { isAuthError } from '../../core/errors'
 import type { SignOutReason } from '../../types'
 import { authErrorFix } from '../dev-log'
 import type { AuthManager } from '../manager'
-import { createDevtoolsLog, randomId, TAB_ID_KEY, type DevLogChannel, type DevLogEntries, type DevtoolsLog } from './log'
+import { createDevtoolsLog, LOG_STORAGE_KEY, randomId, TAB_ID_KEY, type DevLogChannel, type DevLogEntries, type DevtoolsLog } from './log'
 import { devRefreshTrigger, setDevSink, type DevSignal } from './record'
 import { describeToken, type TokenInfo } from './token'
 
@@ -103,13 +103,43 @@ function sessionStore(): Storage | null {
   }
 }
 
-/** This tab's id: kept in sessionStorage, so a reload keeps it and every other tab has its own. */
-function tabIdOf(storage: Storage | null): string {
+/** Set while this tab's page is open: a duplicated tab finds it in the copy of sessionStorage the browser gave it. */
+const TAB_OPEN_KEY = `${TAB_ID_KEY}:open`
+
+/**
+ * This tab's id: kept in sessionStorage, so a reload keeps it and every other tab has its own. A duplicated tab (or a
+ * window.open without noopener) starts with a copy of this tab's sessionStorage while this one is still open: it
+ * takes an id of its own, and leaves the copied log behind. Leaving the page (pagehide, or the app unmounting)
+ * clears the mark, so a reload finds its own id free.
+ */
+function tabIdOf(storage: Storage | null, onLeave: (leave: () => void) => void): string {
   try {
     const held = storage?.getItem(TAB_ID_KEY)
-    if (held) return held
-    const id = `tab-${randomId(4)}`
+    const duplicate = held && storage?.getItem(TAB_OPEN_KEY) === '1'
+    const id = held && !duplicate ? held : `tab-${randomId(4)}`
+    if (duplicate) storage?.removeItem(LOG_STORAGE_KEY)
     storage?.setItem(TAB_ID_KEY, id)
+    storage?.setItem(TAB_OPEN_KEY, '1')
+    const mark = (open: boolean) => () => {
+      try {
+        storage?.setItem(TAB_OPEN_KEY, open ? '1' : '0')
+      }
+      catch { /* storage gone: the next page takes a new id */ }
+    }
+    const closed = mark(false)
+    // Back from the back/forward cache, the page is open again.
+    const reopened = mark(true)
+    if (typeof addEventListener === 'function') {
+      addEventListener('pagehide', closed)
+      addEventListener('pageshow', reopened)
+    }
+    onLeave(() => {
+      closed()
+      if (typeof removeEventListener === 'function') {
+        removeEventListener('pagehide', closed)
+        removeEventListener('pageshow', reopened)
+      }
+    })
     return id
   }
   catch {
@@ -238,7 +268,7 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
   }
 
   const storage = sessionStore()
-  const log = createDevtoolsLog({ side: 'client', tabId: tabIdOf(storage), storage, channel: tabsChannel(), fixFor: authErrorFix })
+  const log = createDevtoolsLog({ side: 'client', tabId: tabIdOf(storage, leave => nuxtApp.vueApp.onUnmount(leave)), storage, channel: tabsChannel(), fixFor: authErrorFix })
   setDevSink(log.record)
   hookEvents(nuxtApp, log)
   const manager = () => nuxtApp.$gatekeeper as AuthManager
