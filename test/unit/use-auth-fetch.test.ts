@@ -7,7 +7,7 @@ import { createTokenStore, type CookieJar } from '../../src/runtime/shared/token
 vi.mock('#imports', () => ({ useNuxtApp: () => ({}), useRequestEvent: () => undefined }))
 vi.mock('../../src/runtime/app/composables/useAuth', () => ({ useAuthManager: () => ({}) }))
 
-const { createAuthFetch } = await import('../../src/runtime/app/composables/useAuthFetch')
+const { createAuthFetch } = await import('../../src/runtime/app/auth-fetch')
 
 const cookie = (name: string) => ({ name, maxAge: 600, sameSite: 'lax' as const, secure: false, httpOnly: false })
 const config = { token: { cookie: cookie('t'), headerName: 'Authorization', type: 'Bearer', maxAgeInSeconds: 600 }, refreshToken: { cookie: cookie('r'), headerName: '', type: '', maxAgeInSeconds: 600 } }

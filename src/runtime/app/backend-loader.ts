@@ -17,4 +17,4 @@ export function lazyChunk<T>(load: () => Promise<T>, what: string): () => Promis
 export const loadBackendCode = /* @__PURE__ */ lazyChunk(() => import('./backend-code'), 'The code that calls the auth backend')
 
 /** The fetch helper (useAuthFetch): the first render needs none of it. */
-export const loadFetchHelper = /* @__PURE__ */ lazyChunk(() => import('./composables/useAuthFetch'), 'The fetch helper\'s code')
+export const loadFetchHelper = /* @__PURE__ */ lazyChunk(() => import('./auth-fetch'), 'The fetch helper\'s code')

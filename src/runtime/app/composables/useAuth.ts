@@ -10,7 +10,7 @@ import type { AuthjsProviderInfo, SignInFunction, UseAuthReturn } from '../../ty
 export function useAuthManager(): AuthManager {
   const manager = useNuxtApp().$gatekeeper as AuthManager | undefined
   // A plugin that runs before the module's (enforce: 'pre', or a module's listed after nuxt-gatekeeper).
-  if (!manager) throw new Error('[nuxt-gatekeeper] useAuth(), useAuthState() or useAuthFetch() was called before the module\'s plugin ran: give the calling plugin `dependsOn: [\'gatekeeper\']` (and no `enforce: \'pre\'`)')
+  if (!manager) throw new Error('[nuxt-gatekeeper] useAuth()/useAuthState() called before the module\'s plugin ran: give the calling plugin `dependsOn: [\'gatekeeper\']`')
   return manager
 }
 
