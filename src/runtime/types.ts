@@ -184,7 +184,7 @@ export interface UseAuthStateReturn {
   status: ComputedRef<AuthStatus>
   data: Ref<Session | null | undefined>
   lastRefreshedAt: Ref<Date | undefined>
-  /** True while an operation (check, sign-in, sign-out…) runs. */
+  /** True while an operation (check, sign-in, sign-out…) runs, and before the first verdict until a check fails. */
   loading: ComputedRef<boolean>
   /** The access token as its cookie holds it; assigning writes the cookie at once. */
   rawToken: WritableComputedRef<string | null>

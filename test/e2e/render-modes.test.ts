@@ -127,6 +127,8 @@ describe('pages without server verdict', () => {
     expect(await backend.count(SESSION)).toBe(0)
     const html = await response.text()
     expect(html).not.toContain(token)
+    // No verdict yet and the browser's check to come: `loading`, as with the incumbent (it hydrates so, no flicker).
+    expect(html).toMatch(/data-testid="mode-loading"[^>]*>\s*true\s*</)
   })
 
   it('a route without a token and with disableServerSideAuth is still guarded on the server', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import type { AuthErrorCode } from '../../src/runtime/core/errors'
 import {
   initialMachineState,
+  loadingOf,
   statusOf,
   transition,
   type AuthActivity,
@@ -263,5 +264,21 @@ describe('transition: model-based property', () => {
         state = next
       }
     }), { numRuns: 600 })
+  })
+})
+
+describe('loading (useAuthState().loading)', () => {
+  it('before the first verdict (the check still to come), during any operation; not once a check failed without a verdict, nor at rest', () => {
+    const run = (...events: AuthEvent[]) => events.reduce(transition, initialMachineState)
+    // A page whose server render made no check hydrates: no verdict, nothing running yet.
+    expect(loadingOf(initialMachineState)).toBe(true)
+    expect(loadingOf(run({ type: 'START', activity: 'checking' }))).toBe(true)
+    expect(loadingOf(run({ type: 'START', activity: 'checking' }, { type: 'FAIL', code: 'NETWORK', epoch: 0, about: 'session' }))).toBe(false)
+    const signedIn = run({ type: 'START', activity: 'checking' }, { type: 'VERDICT', present: true, epoch: 0 })
+    expect(loadingOf(signedIn)).toBe(false)
+    // A re-check shows activity, not a status change.
+    const rechecking = transition(signedIn, { type: 'START', activity: 'checking' })
+    expect({ loading: loadingOf(rechecking), status: statusOf(rechecking) }).toEqual({ loading: true, status: 'authenticated' })
+    expect(loadingOf(run({ type: 'START', activity: 'checking' }, { type: 'VERDICT', present: false, epoch: 0 }))).toBe(false)
   })
 })

@@ -1,6 +1,6 @@
 import { reactive, shallowReactive, toRaw } from 'vue'
 import type { NuxtApp } from 'nuxt/app'
-import { initialMachineState, statusOf, transition, type AuthEvent, type AuthMachineState, type AuthStatus } from '../core'
+import { initialMachineState, loadingOf, statusOf, transition, type AuthEvent, type AuthMachineState, type AuthStatus } from '../core'
 import { isPlainJson } from '../core/plain-json'
 import type { Session } from '../types'
 import type { TokensSeen } from './tokens'
@@ -156,7 +156,7 @@ class AuthStateView implements AuthState {
   get serverTime() { return this.target.serverTime }
   set serverTime(value) { this.target.serverTime = value }
   get status() { return statusOf(this.target.machine) }
-  get loading() { return this.target.machine.activity !== null }
+  get loading() { return loadingOf(this.target.machine) }
   dispatch(event: AuthEvent) {
     // The plain object: spreading a reactive proxy goes through a trap per key.
     this.target.machine = transition(toRaw(this.target.machine), event)

@@ -1,7 +1,7 @@
 import { defineStore, type Pinia } from 'pinia'
 import { toRaw } from 'vue'
 import type { NuxtApp } from 'nuxt/app'
-import { statusOf, transition, type AuthEvent } from '../core'
+import { loadingOf, statusOf, transition, type AuthEvent } from '../core'
 import { initialAuthState, PAYLOAD_KEY, type AuthStateFields } from './state'
 
 /**
@@ -13,7 +13,7 @@ export const useAuthStore = defineStore('gatekeeper', {
   state: initialAuthState,
   getters: {
     status: state => statusOf(state.machine),
-    loading: state => state.machine.activity !== null,
+    loading: state => loadingOf(state.machine),
   },
   actions: {
     dispatch(event: AuthEvent) {

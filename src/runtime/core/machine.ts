@@ -74,3 +74,12 @@ export function transition(state: AuthMachineState, event: AuthEvent): AuthMachi
 export function statusOf(state: Pick<AuthMachineState, 'phase'>): AuthStatus {
   return state.phase === 'unknown' ? 'loading' : state.phase
 }
+
+/**
+ * `useAuthState().loading`: an operation runs, or no verdict is held yet and the first check is still to come (a
+ * page whose server render made none hydrates with `loading` as its HTML has it, as with the incumbent). A check
+ * that failed without a verdict is over.
+ */
+export function loadingOf(state: Pick<AuthMachineState, 'phase' | 'activity' | 'checkFailed'>): boolean {
+  return state.activity !== null || (state.phase === 'unknown' && !state.checkFailed)
+}
