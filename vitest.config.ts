@@ -30,6 +30,12 @@ export default defineConfig({
         test: { name: 'server', include: ['test/server/**/*.test.ts'], environment: 'node' },
       },
       {
+        resolve: { alias: coreAlias },
+        // Server-side units of development-only code (the DevTools tab's log of a render): as Nitro builds it in `nuxi dev`.
+        define: { 'import.meta.client': 'false', 'import.meta.server': 'true', 'import.meta.dev': 'true' },
+        test: { name: 'server-dev', include: ['test/server-dev/**/*.test.ts'], environment: 'node' },
+      },
+      {
         // Loads a real Nuxt with the module (no build): what setup() wires, and how bad options fail.
         test: { name: 'module', include: ['test/module/**/*.test.ts'], environment: 'node', testTimeout: 60_000 },
       },

@@ -127,6 +127,7 @@ async function openTab(server: ReturnType<typeof backend>, { observeServerTime =
     onRefreshed: async () => {
       onRefreshed()
     },
+    inAppContext: run => run(),
   })
   const sessionRefresh: PublicAuthConfig['sessionRefresh'] = { enablePeriodically: false, enableOnWindowFocus: false, skewSeconds: 30, customHandler: false }
   const stop = scheduleChecks({ tokens, refresher, session: { getSession: async () => null, lastFailure: () => null }, store: store as never, clock, sessionRefresh, enforceGuard: async () => {}, enforceAccess: async () => {}, loadSignIn: async () => ({}) })

@@ -101,7 +101,7 @@ describe('a refresh that fails inside a session check (after the session endpoin
     } as unknown as ClientStrategy<unknown>
     const refresher = createRefresher({
       strategy, context: {} as StrategyContext<unknown>, store: store as never, tokens, clock: createIssuerClock(), skewSeconds: 30, report,
-      signOut: stillValid => session.endSession('refresh-refused', { stillValid }), onRefreshed: async () => {},
+      signOut: stillValid => session.endSession('refresh-refused', { stillValid }), onRefreshed: async () => {}, inAppContext: run => run(),
     })
     const session = createSession({ parts: { nuxtApp, store, tokens, strategy, context: () => ({}), navigation: { enforceGuard: async () => {} }, tabs: { post: () => {} }, report } as never, refresher: () => refresher, requestTimeout: 10_000 })
     const outcome = await session.getSession().then(value => ({ value }), (error: AuthError) => ({ code: error.code }))

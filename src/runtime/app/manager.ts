@@ -151,6 +151,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       report,
       signOut: stillValid => session.endSession('refresh-refused', { stillValid }),
       onRefreshed: afterRenewal,
+      inAppContext: run => void nuxtApp.runWithContext(run),
     })
   })
   // Where page scripts cannot reach the refresh token, the server spends it when `refresh()` asks.

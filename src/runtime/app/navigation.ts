@@ -269,7 +269,8 @@ export function createNavigation({ nuxtApp, config, store, tokens, requestPath }
       // Fatal in the browser, where only a fatal error replaces the page; on the server any error does (and a
       // fatal one would be logged as a crash).
       : createError({ statusCode: 403, statusMessage: 'Forbidden', fatal: import.meta.client })
-    if (import.meta.dev) devSignal({ type: 'access', route: route.fullPath, roles: requirement.roles, can: requirement.can !== undefined, target: typeof denied === 'string' ? denied : 403 })
+    // In the app's context again after the await: a server render's DevTools log finds its request by it.
+    if (import.meta.dev) nuxtApp.runWithContext(() => devSignal({ type: 'access', route: route.fullPath, roles: requirement.roles, can: requirement.can !== undefined, target: typeof denied === 'string' ? denied : 403 }))
     return denied
   }
 

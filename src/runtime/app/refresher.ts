@@ -36,6 +36,8 @@ export interface RefresherDeps {
    */
   signOut(stillValid: () => boolean): Promise<boolean>
   onRefreshed(): Promise<void>
+  /** Runs `run` in the app's context: a server render's DevTools log finds its request by it (development only). */
+  inAppContext(run: () => void): void
 }
 
 /**
@@ -253,7 +255,7 @@ export function createRefresher(deps: RefresherDeps) {
     inFlight = attempt
     inFlightAutomatic = automatic
     // The DevTools tab's refresh log (development only: dropped from production builds).
-    if (import.meta.dev) devRefresh(attempt, { automatic, unauthorized: rejected !== undefined })
+    if (import.meta.dev) deps.inAppContext(() => devRefresh(attempt, { automatic, unauthorized: rejected !== undefined }))
     const clear = () => {
       if (inFlight === attempt) inFlight = null
     }
