@@ -147,22 +147,36 @@ export function useChromium(backend?: Backend): () => Browser {
   }
 }
 
-/** The trimmed text of the element with this `data-testid`. */
 /**
  * Notes when `target` (a page or a whole context) receives a script whose text contains `marker`: how a test tells
- * that one of the module's lazy chunks (hashed names) was downloaded.
+ * that one of the module's lazy chunks (hashed names) was downloaded. Chromium keeps no body for a `<link
+ * rel="prefetch">` download (Playwright reads it as empty), so such a script is read again from the server: a prefetched chunk
+ * counts as downloaded, which it is. `loadedSoFar()` waits for the reads under way; assert "not loaded" with it.
  */
 export function watchChunk(target: { on(event: 'response', listener: (response: Response) => void): unknown }, marker: string) {
-  const seen = { loaded: false }
+  const reads = new Set<Promise<void>>()
+  const seen = {
+    loaded: false,
+    async loadedSoFar() {
+      while (reads.size > 0) await Promise.all(reads)
+      return seen.loaded
+    },
+  }
   target.on('response', (response) => {
     if (!new URL(response.url()).pathname.endsWith('.js')) return
-    void response.text().then((body) => {
-      if (body.includes(marker)) seen.loaded = true
-    }, () => {})
+    const fromServer = async () => await (await fetch(response.url())).text()
+    const read = response.text()
+      .then(body => body === '' ? fromServer() : body, fromServer)
+      .then((body) => {
+        if (body.includes(marker)) seen.loaded = true
+      }, () => {})
+      .finally(() => reads.delete(read))
+    reads.add(read)
   })
   return seen
 }
 
+/** The trimmed text of the element with this `data-testid`. */
 export async function text(page: Page, testId: string) {
   return (await page.getByTestId(testId).textContent())?.trim()
 }

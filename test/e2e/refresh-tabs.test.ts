@@ -64,7 +64,7 @@ describe('refresh across tabs and clocks', () => {
     expect(await tab.evaluate(() => [...document.querySelectorAll('link[rel="prefetch"], link[rel="modulepreload"]')].length)).toBeGreaterThan(0)
     expect(await tab.evaluate(() => (window as never as { __lab: { refresh: () => Promise<{ ok: boolean }> } }).__lab.refresh())).toMatchObject({ ok: true })
     await tab.waitForLoadState('networkidle')
-    expect(lease.loaded).toBe(false)
+    expect(await lease.loadedSoFar()).toBe(false)
     await session.assertClean()
   })
 
