@@ -4,7 +4,7 @@
 // the token fixtures extend, and test/fixtures/authjs).
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { APP_PART, UNMAPPED, clientParts, moduleSourceContents } from '../../scripts/client-parts.mjs'
 import { builtRenderMark } from './serve'
@@ -278,6 +278,23 @@ describe.each(FIXTURES)('client JS of the $name fixture', (fixture) => {
     if (fixture.name === 'authjs') return
     const composable = result().sources.filter(entry => /app\/composables\/useAuthFetch(?:\.[cm]?[jt]s)?$/.test(entry.source))
     expect(composable.flatMap(entry => entry.files).filter(file => initial.has(file)), describeParts(result())).not.toEqual([])
+  })
+
+  it('names none of the module\'s own chunks in a prefetch link: each link is work for every server render', async () => {
+    // The client manifest the server renders the resource hints from (vue-bundle-renderer's precomputed form).
+    const manifest = join(fixtureDir(fixture.name), '.output', 'server', 'chunks', 'build', 'client.precomputed.mjs')
+    const { default: precomputed } = await import(pathToFileURL(manifest).href) as { default: { dependencies: Record<string, Record<string, Record<string, { src?: string, prefetch?: boolean }>>> } }
+    const moduleChunks = new Map<string, boolean | undefined>()
+    for (const dependency of Object.values(precomputed.dependencies)) {
+      for (const resources of Object.values(dependency)) {
+        for (const resource of Object.values(resources)) {
+          if (resource.src?.includes('/src/runtime/')) moduleChunks.set(resource.src, resource.prefetch)
+        }
+      }
+    }
+    // Every fixture has at least the code that calls the backend and the fetch helper's as chunks of their own.
+    expect([...moduleChunks.keys()].filter(src => /app\/(?:backend-code|auth-fetch)\.ts$/.test(src))).toHaveLength(2)
+    expect([...moduleChunks].filter(([, prefetch]) => prefetch !== false).map(([src]) => src)).toEqual([])
   })
 
   it('carries the token store, its cookie jar and JWT decoding only where the provider keeps tokens', () => {
