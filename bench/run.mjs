@@ -184,7 +184,8 @@ try {
     for (const server of servers.filter(candidate => !candidate.variant.auth || scenarios.has(candidate.variant.name))) navigation.set(server.variant.name, await navigationHeap(browser, server))
     step('client JS a first visit loads, in Chromium')
     const firstVisit = new Map()
-    for (const server of servers.filter(candidate => !candidate.variant.builtAs)) firstVisit.set(server.variant.name, await firstVisitJs(browser, server))
+    // Every variant, those served from another's build too: a visit depends on the cookies and the server's env.
+    for (const server of servers) firstVisit.set(server.variant.name, await firstVisitJs(browser, server))
     // The apps that already use useFetch: bytes from their builds.
     const withUseFetch = new Map(await Promise.all(WITH_USEFETCH.map(async variant => [variant.name, allAndInitialBytes(await clientJsParts(variant))])))
     // The Auth.js builds: their parts join the per-part table, their bytes a table against bare.

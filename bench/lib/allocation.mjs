@@ -4,7 +4,7 @@
 // once more, by itself, with allocation-probe.mjs preloaded (the throughput servers run without it), and the
 // parent sends the views one after another.
 import { fileURLToPath } from 'node:url'
-import { startServer, visitorCookie } from './server.mjs'
+import { expectSignedInView, startServer, visitorCookie, withSteadySessionCache } from './server.mjs'
 import { median } from './stats.mjs'
 
 export const PROBE = fileURLToPath(new URL('./allocation-probe.mjs', import.meta.url))
@@ -34,10 +34,11 @@ export async function allocatedBytesDuring(server, run) {
 export async function measureAllocation(variants, { views, samples, warmUp } = ALLOCATION_RUN) {
   const results = new Map()
   for (const variant of variants) {
-    const server = await startServer(variant, { nodeArgs: ['--import', PROBE], ipc: true })
+    const server = await startServer(withSteadySessionCache(variant), { nodeArgs: ['--import', PROBE], ipc: true })
     try {
       await server.control({ rotate: false, accessTtl: 1800 })
-      const { cookie } = variant.auth ? await visitorCookie(server) : { cookie: '' }
+      const { user, cookie } = variant.auth ? await visitorCookie(server) : { cookie: '' }
+      await expectSignedInView(server, user, cookie)
       const view = async () => {
         const response = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
         await response.text()

@@ -17,11 +17,64 @@ export async function launchBrowser() {
   return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
 }
 
-/** A context whose pages record console errors and unhandled rejections. */
+/** Per page: its requests in flight and when the last one started or ended (networkQuiet). */
+const traffic = new WeakMap()
+
+/**
+ * Resolves once `page` has had no request in flight for `quietMs`. Playwright's `networkidle` fires once per
+ * document: after a client-side action (a navigation, a click, a tab switch) waiting for it returns at once, and
+ * the backend's counters would be read with the calls it started still on the way.
+ */
+export async function networkQuiet(page, quietMs = 500, timeoutMs = 20_000) {
+  const seen = traffic.get(page)
+  if (!seen) throw new Error('networkQuiet: the page was not opened through openContext')
+  const deadline = Date.now() + timeoutMs
+  while (seen.inFlight.size > 0 || Date.now() - seen.lastActivity < quietMs) {
+    if (Date.now() > deadline) throw new Error(`networkQuiet: requests still in flight after ${timeoutMs} ms: ${[...seen.inFlight].map(request => request.url()).join(', ')}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
+/**
+ * Headless Chromium never changes `document.visibilityState` when a tab is brought to the front, so neither
+ * module's focus handling would run. Each page gets a visibility it is told, as a real browser would (an init
+ * script: it runs in the page).
+ */
+export function emulateVisibility() {
+  let state = 'visible'
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state })
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => state === 'hidden' })
+  window.__setVisible = (visible) => {
+    const next = visible ? 'visible' : 'hidden'
+    if (next === state) return
+    state = next
+    document.dispatchEvent(new Event('visibilitychange'))
+  }
+}
+
+/** Brings `page` to the front: the others become hidden, it becomes visible (with emulateVisibility). */
+export async function focus(pages, page) {
+  await page.bringToFront()
+  await Promise.all(pages.map(other => other.evaluate(visible => window.__setVisible?.(visible), other === page).catch(() => {})))
+}
+
+/** A context whose pages record console errors and unhandled rejections, and their traffic (networkQuiet). */
 export async function openContext(browser, server, tokens) {
   const context = await browser.newContext({ baseURL: server.url })
   const errors = []
   context.on('page', (page) => {
+    const seen = { inFlight: new Set(), lastActivity: Date.now() }
+    traffic.set(page, seen)
+    page.on('request', (request) => {
+      seen.inFlight.add(request)
+      seen.lastActivity = Date.now()
+    })
+    for (const event of ['requestfinished', 'requestfailed']) {
+      page.on(event, (request) => {
+        seen.inFlight.delete(request)
+        seen.lastActivity = Date.now()
+      })
+    }
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text())
     })
@@ -94,7 +147,7 @@ const scenarios = {
     await settle(page)
     const result = await scenario(server, async () => {
       await navigateThrough(page, ['b', 'c', 'a'])
-      await page.waitForLoadState('networkidle')
+      await networkQuiet(page)
       return { signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1 }
     })
     await context.close()
@@ -119,7 +172,7 @@ const scenarios = {
       await page.evaluate(token => window.__bench.setToken(token), expired)
       await page.getByTestId('burst').click()
       await page.waitForFunction(() => /^\d+\/20$/.test(document.querySelector('[data-testid="burst-result"]')?.textContent ?? ''), undefined, { timeout: 20_000 })
-      await page.waitForLoadState('networkidle')
+      await networkQuiet(page)
       return {
         succeeded: await page.getByTestId('burst-result').textContent(),
         signedOut: (await stillSignedIn(page, '/a')) ? 0 : 1,
@@ -133,6 +186,7 @@ const scenarios = {
   async tabs(browser, server, { tabsTtl }) {
     await server.control({ accessTtl: tabsTtl })
     const { context, errors } = await openContext(browser, server, await server.signIn())
+    await context.addInitScript(emulateVisibility)
     const pages = []
     for (let index = 0; index < 3; index++) {
       const page = await context.newPage()
@@ -142,17 +196,17 @@ const scenarios = {
     }
     const started = Date.now()
     const result = await scenario(server, async () => {
-      // Two and a half token lifetimes of switching tabs every 1.5 s.
+      // Two and a half token lifetimes of switching tabs every 1.5 s (each switch hides the others).
       for (let round = 0; Date.now() - started < tabsTtl * 2500; round++) {
-        await pages[round % 3].bringToFront()
+        await focus(pages, pages[round % 3])
         await pages[round % 3].waitForTimeout(1500)
       }
-      await Promise.all(pages.map(page => page.waitForLoadState('networkidle')))
+      await Promise.all(pages.map(page => networkQuiet(page)))
       const lifetimes = (Date.now() - started) / 1000 / tabsTtl
       // Still signed in for real: each tab, one after the other, calls the API with what it holds.
       let apiOk = 0
       for (const page of pages) apiOk += await page.evaluate(() => window.__bench.fetch('/api/data').then(() => 1, () => 0))
-      await Promise.all(pages.map(page => page.waitForLoadState('networkidle')))
+      await Promise.all(pages.map(page => networkQuiet(page)))
       let signedOut = 0
       for (const page of pages) signedOut += (await stillSignedIn(page, '/a')) ? 0 : 1
       return { signedOut, lifetimes, apiOk }
@@ -237,12 +291,13 @@ export async function navigationHeap(browser, server, { warmUp, navigations } = 
 
 /**
  * The JS a signed-in visitor's browser downloads to open `/a` (a fresh context, through hydration and the idle time
- * after it): every script response, prefetched ones included, gzip level 9 as for the built chunks. Unlike the
- * build's total, chunks this browser never asks for (the lease lock's, which only browsers without Web Locks import)
- * are not in it.
+ * after it): every script response, prefetched ones included, each URL once, gzip level 9 as for the built chunks.
+ * Unlike the build's total, chunks this browser never asks for (the lease lock's, which only browsers without Web
+ * Locks import) are not in it. A visit that did not end on `/a` signed in, a script that did not answer 200 or a
+ * console error fails the run: the figure is of the visit it claims to be.
  */
 export async function firstVisitJs(browser, server) {
-  const context = await browser.newContext({ baseURL: server.url })
+  const { context, errors } = await openContext(browser, server)
   try {
     if (server.variant.auth) {
       const { cookie } = await visitorCookie(server)
@@ -252,20 +307,26 @@ export async function firstVisitJs(browser, server) {
       }))
     }
     const page = await context.newPage()
-    const bodies = []
+    const bodies = new Map()
     page.on('response', (response) => {
-      if (!new URL(response.url()).pathname.endsWith('.js')) return
+      const url = response.url()
+      if (!new URL(url).pathname.endsWith('.js') || bodies.has(url)) return
       // A `<link rel="prefetch">` download is a download too; Chromium keeps no body for it (Playwright reads it as
       // empty), so it is read again from the server.
-      const fromServer = async () => Buffer.from(await (await fetch(response.url())).arrayBuffer())
-      const body = response.body().then(bytes => bytes.length === 0 ? fromServer() : bytes)
+      const fromServer = async () => Buffer.from(await (await fetch(url)).arrayBuffer())
+      const body = response.status() !== 200
+        ? Promise.reject(new Error(`${server.variant.name}: ${url} answered ${response.status()} on the first visit`))
+        : response.body().then(bytes => bytes.length === 0 ? fromServer() : bytes)
       // Awaited below (a failure fails the measurement), not an unhandled rejection before that.
       body.catch(() => {})
-      bodies.push(body)
+      bodies.set(url, body)
     })
-    await page.goto('/a')
+    const document = await page.goto('/a')
+    if (document?.status() !== 200) throw new Error(`${server.variant.name}: /a answered ${document?.status()} on the first visit`)
     await settle(page)
-    const scripts = await Promise.all(bodies)
+    if (server.variant.auth && !(await stillSignedIn(page, '/a'))) throw new Error(`${server.variant.name}: the first visit did not end on /a signed in (${page.url()})`)
+    if (errors.length > 0) throw new Error(`${server.variant.name}: console errors on the first visit: ${errors.slice(0, 3).join('; ')}`)
+    const scripts = await Promise.all(bodies.values())
     return { files: scripts.length, total: scripts.reduce((sum, body) => sum + body.length, 0), gzip: scripts.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0) }
   }
   finally {

@@ -62,7 +62,7 @@ export async function measureHeldHeap(variants, { visits, refreshes, connections
       const view = async ({ user, cookie }) => {
         const response = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
         const html = await response.text()
-        if (response.status !== 200 || (user && !html.includes(user.name))) throw new Error(`${variant.name}: a first visit of /a answered ${response.status}${user ? ` without ${user.name}` : ''}`)
+        if (response.status !== 200 || (user && !html.includes(`>${user.name}<`))) throw new Error(`${variant.name}: a first visit of /a answered ${response.status}${user ? ` without ${user.name}` : ''}`)
       }
       const regular = variant.auth ? await visitorCookie(server) : { cookie: '' }
       for (let index = 0; index < warmUp; index++) await view(regular)

@@ -117,7 +117,7 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
   row('client JS added to bare, total / gzip', variant => variant.auth
     ? `${signed(bytes.get(variant.name).total - bytes.get(bare.name).total)} / ${signed(bytes.get(variant.name).gzip - bytes.get(bare.name).gzip)}`
     : undefined)
-  const visit = variant => firstVisit.get(variant.builtAs ?? variant.name)
+  const visit = variant => firstVisit.get(variant.name) ?? firstVisit.get(variant.builtAs)
   row('client JS a signed-in first visit of /a loads (Chromium), gzip', variant => visit(variant) && kB(visit(variant).gzip))
   row('… added to bare', variant => variant.auth && visit(variant) && visit(bare) ? signed(visit(variant).gzip - visit(bare).gzip) : undefined)
   // Paired runs (bench/lib/throughput.mjs) have `ratio` by CPU per view and `requestRatio`; older results a median each.

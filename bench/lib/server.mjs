@@ -113,6 +113,24 @@ class BenchServer {
   }
 }
 
+/**
+ * The variant with nuxt-gatekeeper's session cache kept for an hour (the incumbent has none): for the per-view counts
+ * (instructions, allocation) of one visitor's views. With the default 10 s, how many expiries (each a full backend
+ * session call) fell inside a count depended on how fast the views ran, under valgrind some per hundred views; a
+ * loaded server meets one per token every 10 s, thousands of views apart. The counts are of the cached view.
+ */
+export const withSteadySessionCache = variant => ({ ...variant, env: { ...variant.env, NUXT_AUTH_SESSION_CACHE_MAX_AGE: '3600' } })
+
+/**
+ * `/a` with the visitor's cookie answers 200 with their name (without auth, 200): the views a count then repeats are
+ * the signed-in render it claims to measure, not a redirect or a page that lost its session.
+ */
+export async function expectSignedInView(server, user, cookie) {
+  const answer = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
+  const html = await answer.text()
+  if (answer.status !== 200 || (user && !html.includes(`>${user.name}<`))) throw new Error(`${server.variant.name}: /a answered ${answer.status}${user ? ` without ${user.name}` : ''}`)
+}
+
 /** A signed-in visitor's cookie: the token cookies (the access token's alone for `accessOnly`), or in session mode the session cookie. */
 export async function visitorCookie(server) {
   if (server.variant.sessions) return await server.sessionCookie()

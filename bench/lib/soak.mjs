@@ -1,6 +1,6 @@
 // The refresh soak (`npm run bench -- --repeat N`): tab scenarios against the rotating, reuse-detecting
 // backend, repeated, so a race that strikes one run in ten shows up as a count instead of a shrug.
-import { openContext, settle, stillSignedIn } from './browser.mjs'
+import { emulateVisibility, focus, networkQuiet, openContext, settle, stillSignedIn } from './browser.mjs'
 
 const REFRESH = 'POST /api/auth/refresh'
 
@@ -28,28 +28,6 @@ function dueRefreshes(elapsedMs, ttl) {
   return Math.floor(elapsedMs / 1000 / (ttl * 2 / 3)) + 1
 }
 
-/**
- * Headless Chromium never changes `document.visibilityState` when a tab is brought to the front, so the
- * module's focus handling would never run. Each page gets a visibility it is told, as a real browser would.
- */
-function emulateVisibility() {
-  let state = 'visible'
-  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state })
-  Object.defineProperty(document, 'hidden', { configurable: true, get: () => state === 'hidden' })
-  window.__setVisible = (visible) => {
-    const next = visible ? 'visible' : 'hidden'
-    if (next === state) return
-    state = next
-    document.dispatchEvent(new Event('visibilitychange'))
-  }
-}
-
-/** Brings `page` to the front: the others become hidden, it becomes visible. */
-async function focus(pages, page) {
-  await page.bringToFront()
-  await Promise.all(pages.map(other => other.evaluate(visible => window.__setVisible?.(visible), other === page).catch(() => {})))
-}
-
 async function openTabs(browser, server, count, ttl) {
   await server.control({ accessTtl: ttl })
   const { context, errors } = await openContext(browser, server, await server.signIn())
@@ -68,7 +46,7 @@ async function finish(server, pages, started, ttl) {
   let apiOk = 0
   // Still signed in for real: each tab calls the API with what it holds.
   for (const page of pages) apiOk += await apiCall(page)
-  await Promise.all(pages.map(page => page.waitForLoadState('networkidle')))
+  await Promise.all(pages.map(page => networkQuiet(page)))
   let signedOut = 0
   for (const page of pages) signedOut += (await stillSignedIn(page, '/a')) ? 0 : 1
   const state = await server.state()

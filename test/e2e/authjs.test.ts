@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import { TEST_ACCOUNTS } from '../oidc/provider.mjs'
-import { openSession, signInAtOidcProvider, text, useChromium, waitForHydration } from './helpers'
+import { openSession, quietAfterIdle, signInAtOidcProvider, text, useChromium, waitForHydration } from './helpers'
 import { serveBuilt } from './serve'
 
 // The authjs provider on the real @auth/core, with server/auth.config.ts picked up by the module, against a
@@ -50,7 +50,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     const sessionRequests = countSessionRequests(page)
     await page.reload()
     await waitForHydration(page)
-    await page.waitForLoadState('networkidle')
+    await quietAfterIdle(page)
     expect(await text(page, 'user-name')).toBe(alice.name)
     expect(sessionRequests).toEqual([])
     const html = await (await page.request.get('/protected')).text()

@@ -195,6 +195,9 @@ describe('authorization in Chromium (local provider)', () => {
     await expect.poll(() => text(page, 'status')).toBe('authenticated')
     const requests: string[] = []
     page.on('request', request => requests.push(new URL(request.url()).pathname))
+    // Client-side navigations too (a detour through /login inside the router makes no request for it).
+    const visited: string[] = []
+    page.on('framenavigated', frame => frame === page.mainFrame() && visited.push(new URL(frame.url()).pathname))
     await page.getByRole('link', { name: 'Admin' }).click()
     // The app's error page (playground/app/error.vue) with status 403.
     await expect.poll(() => text(page, 'error-status')).toBe('403')
@@ -203,9 +206,12 @@ describe('authorization in Chromium (local provider)', () => {
     await page.waitForTimeout(500)
     expect(new URL(page.url()).pathname).not.toBe('/login')
     expect(requests.filter(path => path.startsWith('/login'))).toEqual([])
+    expect(visited.filter(path => path.startsWith('/login'))).toEqual([])
+    expect(visited).toContain('/admin')
     await page.getByTestId('error-home').click()
     await expect.poll(() => text(page, 'status')).toBe('authenticated')
     expect(new URL(page.url()).pathname).toBe('/')
+    expect(visited.at(-1)).toBe('/')
     // The page's data was never asked for: the guard decided before the page loaded.
     expect(requests.filter(path => path === '/api/admin/users')).toEqual([])
     await session.assertClean()

@@ -35,7 +35,11 @@ async function signInThroughRelay(baseURL: string, user: { email: string, passwo
     body: JSON.stringify({ credentials: { email: user.email, password: user.password } }),
   })
   expect(response.status).toBe(200)
-  return response.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
+  const cookie = response.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
+  // The cookie is the user's: an uncached route reads their session with it (else the tests below would prove nothing).
+  const whoami = await fetch(`${baseURL}/api/_test/whoami`, { headers: { cookie } })
+  expect(await whoami.json()).toMatchObject({ email: user.email })
+  return cookie
 }
 
 describe('session mode: a cached route never sees the visitor\'s session', () => {

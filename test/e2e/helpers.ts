@@ -63,6 +63,20 @@ export async function waitForHydration(page: Page) {
 }
 
 /**
+ * How long a test keeps watching after the page's network went idle before it takes "nothing more happened" (no
+ * second session check, no refresh, no lazy chunk) as true. Idle alone is too early: Playwright fires it once per
+ * document, after 500 ms without requests, and a page's late work (the end of hydration, a lazy chunk, then the
+ * request it makes) can be quiet for longer than that on a busy or throttled machine.
+ */
+const QUIET_MS = 1000 * Math.max(1, CPU_THROTTLE)
+
+/** The page's network idle, then QUIET_MS more: read "it did not happen" after this. */
+export async function quietAfterIdle(page: Page) {
+  await page.waitForLoadState('networkidle')
+  await page.waitForTimeout(QUIET_MS)
+}
+
+/**
  * A client-side navigation, as a link or `navigateTo` in the app would start it (the router's push), without waiting
  * for it: where it ends (another origin, a redirect) is the test's to wait for.
  */
@@ -155,21 +169,28 @@ export function useChromium(backend?: Backend): () => Browser {
  */
 export function watchChunk(target: { on(event: 'response', listener: (response: Response) => void): unknown }, marker: string) {
   const reads = new Set<Promise<void>>()
+  const unread: string[] = []
   const seen = {
     loaded: false,
+    /** Whether it was downloaded, once every read under way is done; throws if a script could not be read at all. */
     async loadedSoFar() {
       while (reads.size > 0) await Promise.all(reads)
+      if (unread.length > 0) throw new Error(`watchChunk could not read ${unread.join(', ')}: cannot tell whether it held "${marker}"`)
       return seen.loaded
     },
   }
   target.on('response', (response) => {
     if (!new URL(response.url()).pathname.endsWith('.js')) return
-    const fromServer = async () => await (await fetch(response.url())).text()
+    const fromServer = async () => {
+      const answer = await fetch(response.url())
+      if (!answer.ok) throw new Error(`${answer.status}`)
+      return await answer.text()
+    }
     const read = response.text()
       .then(body => body === '' ? fromServer() : body, fromServer)
       .then((body) => {
         if (body.includes(marker)) seen.loaded = true
-      }, () => {})
+      }, () => void unread.push(response.url()))
       .finally(() => reads.delete(read))
     reads.add(read)
   })

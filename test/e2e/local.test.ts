@@ -1,8 +1,11 @@
 import type { Page } from 'playwright-core'
 import type { AddressInfo } from 'node:net'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, pushRoute, signInThroughForm, text, useChromium, waitForHydration, watchChunk } from './helpers'
+import { Backend, newUser, openSession, pushRoute, quietAfterIdle, signInThroughForm, text, useChromium, waitForHydration, watchChunk } from './helpers'
 
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
@@ -12,6 +15,11 @@ const browser = useChromium(backend)
 const SIGN_IN_CHUNK = 'This provider has no signUp'
 /** The fetch helper's chunk (app/auth-fetch.ts, loaded by useAuthFetch()'s first call), known by a message only it has. */
 const FETCH_HELPER_CHUNK = 'The API refused a freshly refreshed token'
+/** The built client scripts of the fixture served here (test/fixtures/local) that contain `marker`. */
+function builtChunksWith(marker: string) {
+  const dir = fileURLToPath(new URL('../fixtures/local/.output/public/_nuxt', import.meta.url))
+  return readdirSync(dir).filter(file => file.endsWith('.js') && readFileSync(join(dir, file), 'utf8').includes(marker))
+}
 
 async function tokenCookie(page: Page) {
   return (await page.context().cookies()).find(cookie => cookie.name === 'auth.token')
@@ -36,7 +44,7 @@ describe('local provider in Chromium', () => {
     await backend.reset()
     await page.reload()
     await expect.poll(() => text(page, 'session-email')).toBe(user.email)
-    await page.waitForLoadState('networkidle')
+    await quietAfterIdle(page)
     // SSR checked once; hydration reused the verdict from the payload.
     expect(await backend.count(SESSION)).toBe(1)
 
@@ -269,10 +277,13 @@ describe('local provider in Chromium', () => {
     // Nor the fetch helper's, which the fixture's plugin asks for as the app starts but nothing here calls: no
     // prefetch link names it (each link in the head is work for every server render, module.ts).
     const fetchHelper = watchChunk(signedIn, FETCH_HELPER_CHUNK)
+    // Each marker names one chunk of this build (else "not downloaded" could not fail).
+    expect(builtChunksWith(SIGN_IN_CHUNK)).toHaveLength(1)
+    expect(builtChunksWith(FETCH_HELPER_CHUNK)).toHaveLength(1)
     await signedIn.goto('/profile')
     await expect.poll(() => text(signedIn, 'session-email')).toBe(user.email)
     await waitForHydration(signedIn)
-    await signedIn.waitForLoadState('networkidle')
+    await quietAfterIdle(signedIn)
     expect(await chunk.loadedSoFar()).toBe(false)
     expect(await fetchHelper.loadedSoFar()).toBe(false)
     // A session check without it (gone offline) is a NETWORK error: nobody is signed out, no request was made.

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { Backend, expectTokenPagesWork, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { Backend, expectTokenPagesWork, newUser, openSession, quietAfterIdle, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { rawStatus, serveBuilt } from './serve'
 import { expiredCopy, nearlyExpiredCopy } from './tokens'
 
@@ -84,7 +84,7 @@ describe('httpOnly cookies with refresh tokens', () => {
     await page.reload()
     await waitForHydration(page)
     await expect.poll(() => text(page, 'session-email')).toBe(user.email)
-    await page.waitForLoadState('networkidle')
+    await quietAfterIdle(page)
     expect(await backend.count(REFRESH)).toBe(1)
     const renewed = await tokenCookies(context)
     expect(renewed.token!.value).not.toBe(expired)
@@ -322,10 +322,11 @@ describe('a server render that refreshes the httpOnly tokens', () => {
     await backend.fault('/api/auth/session', '502')
     try {
       const before = await backend.count(REFRESH)
-      const response = await fetch(`${baseURL}/token-shown`, { headers: { cookie: `auth.token=${expiredCopy(token, accessTtl)}; auth.refresh-token=${refreshToken}` } })
+      const response = await fetch(`${baseURL}/token-shown`, { headers: { cookie: `auth.token=${await expiredCopy(token, accessTtl)}; auth.refresh-token=${refreshToken}` } })
       expect(response.status).toBe(200)
       expect(await backend.count(REFRESH)).toBe(before + 1)
-      expect(tokenCookiesOf(response)).toHaveLength(2)
+      // Both cookies rotated, neither deleted: the expired token was read as a token (a deletion alone marks the answer private).
+      expect(tokenCookiesOf(response).map(pair => pair.slice(pair.indexOf('=') + 1) !== '')).toEqual([true, true])
       // A shared cache keeping this 200 (heuristically, without freshness information) would sign the next visitor in as this one.
       expect(response.headers.get('cache-control')).toBe('private, no-store')
     }

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page, Request } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, text, useChromium, waitForHydration } from './helpers'
+import { Backend, newUser, openSession, quietAfterIdle, text, useChromium, waitForHydration } from './helpers'
 
 // A page load (new tab or reload) that happens while a tab's refresh is on its way. The tab refreshes on its
 // own, before the access token expires, through the app's refresh route; the backend has already spent the
@@ -71,7 +71,7 @@ async function openOn(page: Page, path: string) {
 
 /** Both tabs still signed in, no reuse detected, at most one refresh per token lifetime (plus one). */
 async function expectSessionIntact(tabs: Page[], user: { name: string }, signedInAt: number) {
-  for (const tab of tabs) await tab.waitForLoadState('networkidle')
+  for (const tab of tabs) await quietAfterIdle(tab)
   expect((await refreshStats()).reuseDetections, 'refresh-token reuse detected by the backend').toBe(0)
   for (const tab of tabs) {
     expect(new URL(tab.url()).pathname).toBe('/tokens')

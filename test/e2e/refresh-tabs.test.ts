@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration, watchChunk } from './helpers'
+import { Backend, newUser, openSession, quietAfterIdle, signInThroughForm, text, useChromium, waitForHydration, watchChunk } from './helpers'
 
 // Tabs and clocks against the refresh fixture (rotating refresh tokens, reuse revokes the family).
 const baseURL = inject('refreshBaseURL')
@@ -63,7 +63,7 @@ describe('refresh across tabs and clocks', () => {
     await tab.waitForLoadState('networkidle')
     expect(await tab.evaluate(() => [...document.querySelectorAll('link[rel="prefetch"], link[rel="modulepreload"]')].length)).toBeGreaterThan(0)
     expect(await tab.evaluate(() => (window as never as { __lab: { refresh: () => Promise<{ ok: boolean }> } }).__lab.refresh())).toMatchObject({ ok: true })
-    await tab.waitForLoadState('networkidle')
+    await quietAfterIdle(tab)
     expect(await lease.loadedSoFar()).toBe(false)
     await session.assertClean()
   })

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose'
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, expectTokenPagesWork, newUser, openSession, text, useChromium, waitForHydration } from './helpers'
+import { Backend, expectTokenPagesWork, newUser, openSession, quietAfterIdle, text, useChromium, waitForHydration } from './helpers'
 import { expiredCopy } from './tokens'
 
 const baseURL = inject('refreshBaseURL')
@@ -120,7 +120,7 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
     expect(new URL(page.url()).pathname).toBe('/profile')
     await expect.poll(() => text(page, 'session-email')).toBe(user.email)
     await waitForHydration(page)
-    await page.waitForLoadState('networkidle')
+    await quietAfterIdle(page)
 
     expect(await backend.count(REFRESH)).toBe(1)
     expect(await backend.count(SESSION)).toBe(1)
@@ -366,13 +366,15 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
 })
 
 describe('a server render that refreshes: its answer carries the visitor\'s new token cookies', () => {
-  const rendered = async (path: string, tokens: Tokens) => await fetch(`${baseURL}${path}`, { headers: { cookie: `auth.token=${expired(tokens.token)}; auth.refresh-token=${tokens.refreshToken}` } })
+  const rendered = async (path: string, tokens: Tokens) => await fetch(`${baseURL}${path}`, { headers: { cookie: `auth.token=${await expired(tokens.token)}; auth.refresh-token=${tokens.refreshToken}` } })
   const rotated = (response: Response) => response.headers.getSetCookie().filter(header => /^auth\.(?:token|refresh-token)=[^;]/.test(header)).length
 
   it('is private, no-store over the app\'s own public Cache-Control for that page (a route rule)', async () => {
     const { tokens } = await signedIn()
     const response = await rendered('/public-cache', tokens)
     expect(rotated(response)).toBe(2)
+    // No cookie deleted: the expired token was read as a token (a deletion alone marks the answer private).
+    expect(response.headers.getSetCookie().filter(header => /^auth\.(?:token|refresh-token)=(?:;|$)/.test(header))).toEqual([])
     expect(response.headers.get('cache-control')).toBe('private, no-store')
     // Without a refresh the app's own header stands (the page holds a session, but the app said so for it).
     const fresh = await fetch(`${baseURL}/public-cache`, { headers: { cookie: `auth.token=${tokens.token}; auth.refresh-token=${tokens.refreshToken}` } })

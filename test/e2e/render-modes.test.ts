@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, text, useChromium } from './helpers'
+import { Backend, newUser, openSession, quietAfterIdle, text, useChromium } from './helpers'
 
 const baseURL = inject('localBaseURL')
 const backend = new Backend(baseURL)
@@ -28,7 +28,7 @@ describe.each([
     await page.goto(path)
     await expect.poll(async () => (await page.getByTestId('mode-email').textContent())?.trim()).toBe(user.email)
     await expect.poll(async () => (await page.getByTestId('status').textContent())?.trim()).toBe('authenticated')
-    await page.waitForLoadState('networkidle')
+    await quietAfterIdle(page)
     expect(await backend.count(SESSION)).toBe(1)
     await session.assertClean()
   })
@@ -48,7 +48,6 @@ describe.each([
     await page.goto(path)
     await page.waitForURL(url => url.pathname === '/login')
     expect(new URL(page.url()).searchParams.get('redirect')).toBe(path)
-    expect(await page.getByTestId('mode-email').count()).toBe(0)
     expect((await session.context.cookies()).find(cookie => cookie.name === 'auth.token')?.value).toBe(token)
 
     await backend.fault('/api/auth/session', 'none')
