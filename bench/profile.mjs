@@ -47,13 +47,18 @@ for (const name of flags.variant.split(',')) {
   const nodeArgs = [...flags['node-arg'], ...(flags.gc ? ['--import', gcProbe] : []), ...(flags['cpu-only'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])]
   const server = await startServer({ ...variant, env }, { nodeArgs })
   await server.control({ rotate: false, accessTtl: 1800 })
-  const { cookie } = variant.auth ? await visitorCookie(server) : { cookie: '' }
+  const { user, cookie } = variant.auth ? await visitorCookie(server) : { cookie: '' }
+  // The path answers 200 (on /a with the user's name): a profile of redirects or 404s would be of another thing.
+  const check = await fetch(`${server.url}${flags.path}`, { headers: { cookie }, redirect: 'manual' })
+  const body = await check.text()
+  if (check.status !== 200 || (user && flags.path === '/a' && !body.includes(`>${user.name}<`))) throw new Error(`${name}: ${flags.path} answered ${check.status}${user && flags.path === '/a' ? ` without ${user.name}` : ''}`)
   // Warm-up, then the measured load (the profile covers both; the warm-up is short unless --warm-up says otherwise).
   const warmUp = await autocannon({ url: `${server.url}${flags.path}`, duration: Number(flags['warm-up']), connections: 10, headers: { cookie } })
   const gcBefore = flags.gc ? await gcTotals(server) : null
   const ticksBefore = clockTicks(server.child.pid)
   const threadsBefore = clockTicksByThread(server.child.pid)
   const result = await autocannon({ url: `${server.url}${flags.path}`, duration: Number(flags.duration), connections: 10, headers: { cookie } })
+  if (result.non2xx + result.errors + result.timeouts > 0) throw new Error(`${name}: ${result.non2xx + result.errors + result.timeouts} answers of ${flags.path} were not 200 under load`)
   // CPU time per request of the server process: unlike req/s, it holds up on a machine busy with other work.
   const cpuMsPerRequest = (clockTicks(server.child.pid) - ticksBefore) * 10 / result.requests.total
   const threadsAfter = clockTicksByThread(server.child.pid)

@@ -195,7 +195,8 @@ describe('authorization in Chromium (local provider)', () => {
     await expect.poll(() => text(page, 'status')).toBe('authenticated')
     const requests: string[] = []
     page.on('request', request => requests.push(new URL(request.url()).pathname))
-    // Client-side navigations too (a detour through /login inside the router makes no request for it).
+    // Client-side navigations too (a detour through /login inside the router makes no request for it; the refused
+    // navigation itself changes no URL, the error page shows where the user was, so the positive control is below).
     const visited: string[] = []
     page.on('framenavigated', frame => frame === page.mainFrame() && visited.push(new URL(frame.url()).pathname))
     await page.getByRole('link', { name: 'Admin' }).click()
@@ -207,7 +208,6 @@ describe('authorization in Chromium (local provider)', () => {
     expect(new URL(page.url()).pathname).not.toBe('/login')
     expect(requests.filter(path => path.startsWith('/login'))).toEqual([])
     expect(visited.filter(path => path.startsWith('/login'))).toEqual([])
-    expect(visited).toContain('/admin')
     await page.getByTestId('error-home').click()
     await expect.poll(() => text(page, 'status')).toBe('authenticated')
     expect(new URL(page.url()).pathname).toBe('/')
