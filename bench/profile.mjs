@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { flameGraphSvg, selfTimeBySource } from './lib/flamegraph.mjs'
-import { startServer, visitorCookie } from './lib/server.mjs'
+import { failures, rendersUser, startServer, visitorCookie } from './lib/server.mjs'
 import { VARIANTS, benchDir } from './lib/variants.mjs'
 import { startRedis } from '../scripts/redis.mjs'
 
@@ -51,14 +51,20 @@ for (const name of flags.variant.split(',')) {
   // The path answers 200 (on /a with the user's name): a profile of redirects or 404s would be of another thing.
   const check = await fetch(`${server.url}${flags.path}`, { headers: { cookie }, redirect: 'manual' })
   const body = await check.text()
-  if (check.status !== 200 || (user && flags.path === '/a' && !body.includes(`>${user.name}<`))) throw new Error(`${name}: ${flags.path} answered ${check.status}${user && flags.path === '/a' ? ` without ${user.name}` : ''}`)
+  // A failed check stops the server and Redis before it throws.
+  const fail = async (message) => {
+    await server.stopAndWait()
+    redis?.stop()
+    throw new Error(message)
+  }
+  if (check.status !== 200 || (user && flags.path === '/a' && !rendersUser(body, user))) await fail(`${name}: ${flags.path} answered ${check.status}${user && flags.path === '/a' ? ` without ${user.name}` : ''}`)
   // Warm-up, then the measured load (the profile covers both; the warm-up is short unless --warm-up says otherwise).
   const warmUp = await autocannon({ url: `${server.url}${flags.path}`, duration: Number(flags['warm-up']), connections: 10, headers: { cookie } })
   const gcBefore = flags.gc ? await gcTotals(server) : null
   const ticksBefore = clockTicks(server.child.pid)
   const threadsBefore = clockTicksByThread(server.child.pid)
   const result = await autocannon({ url: `${server.url}${flags.path}`, duration: Number(flags.duration), connections: 10, headers: { cookie } })
-  if (result.non2xx + result.errors + result.timeouts > 0) throw new Error(`${name}: ${result.non2xx + result.errors + result.timeouts} answers of ${flags.path} were not 200 under load`)
+  if (failures(result) > 0) await fail(`${name}: ${failures(result)} answers of ${flags.path} were not 200 under load`)
   // CPU time per request of the server process: unlike req/s, it holds up on a machine busy with other work.
   const cpuMsPerRequest = (clockTicks(server.child.pid) - ticksBefore) * 10 / result.requests.total
   const threadsAfter = clockTicksByThread(server.child.pid)

@@ -195,7 +195,7 @@ export default defineNuxtModule<ModuleOptions>({
     nuxt.options.alias['#gatekeeper-features'] = featuresTemplate.dst
     // No prefetch links for the module's lazy chunks: the code that calls the backend (the browser loads it once
     // nobody is signed in, app/scheduling.ts, or for the first check, refresh or sign-out; app/backend-code.ts), the
-    // fetch helper's (loaded by useAuthFetch()'s first call, app/auth-fetch.ts) and the lease lock (only browsers
+    // fetch helper's (loaded by the first call of the helper useAuthFetch() returns, app/auth-fetch.ts) and the lease lock (only browsers
     // without Web Locks load it, tabs/lock.ts). A signed-in page load may need none of them, and every link in the
     // head is work for every server render: unhead normalises each tag (one link was 84 k of the bench's 7.24 M
     // instructions per view, docs/benchmarks.md).

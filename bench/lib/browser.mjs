@@ -313,7 +313,11 @@ export async function firstVisitJs(browser, server) {
       if (!new URL(url).pathname.endsWith('.js') || bodies.has(url)) return
       // A `<link rel="prefetch">` download is a download too; Chromium keeps no body for it (Playwright reads it as
       // empty), so it is read again from the server.
-      const fromServer = async () => Buffer.from(await (await fetch(url)).arrayBuffer())
+      const fromServer = async () => {
+        const again = await fetch(url)
+        if (!again.ok) throw new Error(`${server.variant.name}: ${url} answered ${again.status} when read again`)
+        return Buffer.from(await again.arrayBuffer())
+      }
       const body = response.status() !== 200
         ? Promise.reject(new Error(`${server.variant.name}: ${url} answered ${response.status()} on the first visit`))
         : response.body().then(bytes => bytes.length === 0 ? fromServer() : bytes)

@@ -10,7 +10,7 @@
 // grace. No timing is taken; the bytes move by about 1 MB between runs (what V8 has in flight when it collects),
 // so they show defects of megabytes, not of a few hundred bytes a visit.
 import { PROBE, askProbe } from './allocation.mjs'
-import { cookieHeader, expiredCopy, newVisitorCookie, startServer, visitorCookie } from './server.mjs'
+import { cookieHeader, expiredCopy, newVisitorCookie, rendersUser, startServer, visitorCookie } from './server.mjs'
 
 /**
  * How the figures are taken: `visits` first visits from `connections` clients at once, after `warmUp` views by
@@ -62,7 +62,7 @@ export async function measureHeldHeap(variants, { visits, refreshes, connections
       const view = async ({ user, cookie }) => {
         const response = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
         const html = await response.text()
-        if (response.status !== 200 || (user && !html.includes(`>${user.name}<`))) throw new Error(`${variant.name}: a first visit of /a answered ${response.status}${user ? ` without ${user.name}` : ''}`)
+        if (response.status !== 200 || (user && !rendersUser(html, user))) throw new Error(`${variant.name}: a first visit of /a answered ${response.status}${user ? ` without ${user.name}` : ''}`)
       }
       const regular = variant.auth ? await visitorCookie(server) : { cookie: '' }
       for (let index = 0; index < warmUp; index++) await view(regular)

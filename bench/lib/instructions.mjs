@@ -41,9 +41,10 @@ export const V8_FLAGS = ['--predictable', '--no-opt', '--always-sparkplug', '--n
 const COMPILE = /v8::internal::compiler::|v8::internal::Compiler|v8::internal::maglev|v8::internal::baseline|v8::internal::interpreter::|Parser|Parse[A-Z]|Preparse|Scanner|v8::internal::Zone|ZoneList|v8::internal::Ast|v8::internal::Scope|DeclarationScope|SourcePosition|OptimizedCompilationInfo|Assembler::|RegExpCompiler|RegExpParser|RegExpBytecode|v8::internal::RegExp(?:Macro|Node|Text|Tree|Disjunction|Alternative|Atom|Char)|LiveRange|RegisterAlloc|Deoptimiz|TranslationArray|FrameState|RelocInfo|SafepointTable|CodeEventListener|Logger::|PerfBasic/
 /**
  * Work of the render that COMPILE's `Parser`/`Parse[A-Z]` would also match: V8's JSON parser (every JSON.parse, the
- * session cache's copy among them), Node's HTTP parser and the builtins (NumberParseInt…). Always counted.
+ * session cache's copy among them), Node's HTTP parser, and number and date parsing (parseInt, Date.parse). Always
+ * counted.
  */
-const RUNTIME_PARSING = /JsonParser|JsonString|node::|llhttp|Builtins_/
+const RUNTIME_PARSING = /Json|node::|llhttp|(?:Builtins|Runtime)_\w*Parse|ParseIntHelper|DateParser/
 /** V8's garbage collector: scavenges, marking, compaction, sweeping and their visitors and slot sets. */
 const COLLECTOR = /v8::internal::Heap::(?:CollectGarbage|CollectAllGarbage|PerformGarbageCollection|Scavenge|MarkCompact|StartIncrementalMarking|FinalizeIncrementalMarking|OnMoveEvent|IterateRoots|Shrink|Reduce|GarbageCollection)|heap::base::|cppgc::|Scaveng|Marking|MarkCompact|MarkBit|Sweep|Evacuat|Visitor|BodyDescriptor|LiveObject|RememberedSet|SlotSet|TypedSlot|MemoryChunk|MemoryAllocator|FreeList|GCTracer|GlobalHandles::(?:Iterate|Process|Compute|Post)|Worklist|Ephemeron|PretenuringHandler|ArrayBufferSweeper|ObjectStats|UsedInstanceSize|HeapObject::SizeFromMap/
 

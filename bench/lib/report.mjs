@@ -144,7 +144,7 @@ export function renderReport({ variants, bytes, firstVisit = new Map(), throughp
   row('reload, expired access token', variant => needsRefresh(variant, 'expiredReload', result => callsCell(result.calls)))
   row('20 concurrent API calls, expired token', variant => needsRefresh(variant, 'burst', result => `${callsCell(result.calls, { data: true })} · ${result.succeeded} succeeded`))
   row(`3 tabs across expiries (${options.tabsTtl} s tokens), then 1 API call per tab`, variant => needsRefresh(variant, 'tabs', result =>
-    `${plural(result.calls.refresh, 'refresh').replace('refreshs', 'refreshes')} in ${result.lifetimes.toFixed(1)} lifetimes · ${plural(result.reuseDetections, 'reuse detection')} · ${result.apiOk}/3 API calls succeeded`))
+    `${callsCell(result.calls)} in ${result.lifetimes.toFixed(1)} lifetimes · ${plural(result.reuseDetections, 'reuse detection')} · ${result.apiOk}/3 API calls succeeded`))
   const everyScenario = variant => Object.entries(scenarios.get(variant.name) ?? {}).filter(([name]) => name !== 'signIn').map(([, result]) => result)
   navigationRow(row, bare, navigation)
   row('spurious sign-outs (all scenarios)', variant => measured(variant) ? String(everyScenario(variant).reduce((sum, result) => sum + result.signedOut, 0)) : undefined)

@@ -121,6 +121,12 @@ class BenchServer {
  */
 export const withSteadySessionCache = variant => ({ ...variant, env: { ...variant.env, NUXT_AUTH_SESSION_CACHE_MAX_AGE: '3600' } })
 
+/** Whether a page's HTML shows this user as the signed-in one (the protected view's `data-testid="user"` element). */
+export const rendersUser = (html, user) => html.includes(`>${user.name}<`)
+
+/** Answers of an autocannon run that were not 200 (other statuses, errors, timeouts). */
+export const failures = result => result.non2xx + result.errors + result.timeouts
+
 /**
  * `/a` with the visitor's cookie answers 200 with their name (without auth, 200): the views a count then repeats are
  * the signed-in render it claims to measure, not a redirect or a page that lost its session.
@@ -128,7 +134,7 @@ export const withSteadySessionCache = variant => ({ ...variant, env: { ...varian
 export async function expectSignedInView(server, user, cookie) {
   const answer = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
   const html = await answer.text()
-  if (answer.status !== 200 || (user && !html.includes(`>${user.name}<`))) throw new Error(`${server.variant.name}: /a answered ${answer.status}${user ? ` without ${user.name}` : ''}`)
+  if (answer.status !== 200 || (user && !rendersUser(html, user))) throw new Error(`${server.variant.name}: /a answered ${answer.status}${user ? ` without ${user.name}` : ''}`)
 }
 
 /** A signed-in visitor's cookie: the token cookies (the access token's alone for `accessOnly`), or in session mode the session cookie. */

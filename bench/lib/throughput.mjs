@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { cpus } from 'node:os'
 import autocannon from 'autocannon'
 import { clockTicks } from './cpu.mjs'
-import { visitorCookie } from './server.mjs'
+import { failures, rendersUser, visitorCookie } from './server.mjs'
 import { median } from './stats.mjs'
 
 async function cannon(url, cookie, duration, connections) {
@@ -47,7 +47,7 @@ async function readyServer(variant, startServer, command) {
     await server.quietly(async () => {
       const check = await fetch(`${server.url}/a`, { headers: { cookie }, redirect: 'manual' })
       const html = await check.text()
-      if (check.status !== 200 || (variant.auth && !html.includes(`>${user.name}<`))) throw new Error(`${variant.name}: /a with a valid cookie answered ${check.status} without the user's name`)
+      if (check.status !== 200 || (variant.auth && !rendersUser(html, user))) throw new Error(`${variant.name}: /a with a valid cookie answered ${check.status} without the user's name`)
     })
   }
   catch (error) {
@@ -109,9 +109,9 @@ export async function measurePairedThroughput(variants, startServer, { pairs, ro
           rates.push(answers[1].requests.average)
           cpu.push(cpuPerView[1])
           requests += answers[1].requests.total
-          failed += answers[1].non2xx + answers[1].errors + answers[1].timeouts
+          failed += failures(answers[1])
           // Either side answering with redirects or errors (cheaper than a render) would move the ratio: not a measurement.
-          const bareFailed = answers[0].non2xx + answers[0].errors + answers[0].timeouts
+          const bareFailed = failures(answers[0])
           if (failed + bareFailed > 0) throw new Error(`${variant.name} beside bare: ${failed} of its answers and ${bareFailed} of bare's were not 200 in pair ${pair + 1}`)
           backendCalls += Object.values(counters).reduce((sum, count) => sum + count, 0)
         }
@@ -190,7 +190,8 @@ export async function measureApiThroughput(servers, { rounds, duration, connecti
       const { counters } = await target.server.state()
       target.samples.push(result.requests.average)
       target.requests += result.requests.total
-      target.non2xx += result.non2xx + result.errors + result.timeouts
+      target.non2xx += failures(result)
+      if (failures(result) > 0) throw new Error(`API route ${target.spec.path} (${target.spec.variant}): ${failures(result)} answers were not 200 in round ${round + 1}`)
       // The route itself is counted by the bench backend's middleware only when it is a backend route.
       target.backendCalls += Object.entries(counters).filter(([key]) => !key.endsWith(target.spec.path)).reduce((sum, [, count]) => sum + count, 0)
       process.stdout.write(`  round ${round + 1}/${rounds} ${target.spec.variant} ${target.spec.path}: ${Math.round(result.requests.average)} req/s\n`)
@@ -240,7 +241,7 @@ export async function measureTwoInstances(servers, startServer, { rounds, durati
     // the first), and each proxy does.
     for (const url of [first.url, second.url, proxies.one.url, proxies.two.url]) {
       const answer = await fetch(`${url}/a`, { headers: { cookie }, redirect: 'manual' })
-      if (answer.status !== 200 || !(await answer.text()).includes(`>${user.name}<`)) throw new Error(`two instances: /a at ${url} did not render the signed-in user (${answer.status})`)
+      if (answer.status !== 200 || !rendersUser(await answer.text(), user)) throw new Error(`two instances: /a at ${url} did not render the signed-in user (${answer.status})`)
     }
     for (const proxy of Object.values(proxies)) await cannon(`${proxy.url}/a`, cookie, 2, connections)
     const samples = { one: [], two: [] }
@@ -248,7 +249,7 @@ export async function measureTwoInstances(servers, startServer, { rounds, durati
       for (const [name, proxy] of Object.entries(proxies)) {
         const result = await cannon(`${proxy.url}/a`, cookie, duration, connections)
         // A redirect or an error is cheaper than a render: counted in, it would raise req/s.
-        const failed = result.non2xx + result.errors + result.timeouts
+        const failed = failures(result)
         if (failed > 0) throw new Error(`two instances: ${failed} of the ${name === 'one' ? 'one instance' : 'two instances'} round's answers were not 200`)
         samples[name].push(result.requests.average)
         process.stdout.write(`  round ${round + 1}/${rounds} session mode (Redis), ${name === 'one' ? 'one instance' : 'two instances'} behind the proxy: ${Math.round(result.requests.average)} req/s\n`)

@@ -66,9 +66,10 @@ export async function waitForHydration(page: Page) {
  * How long a test keeps watching after the page's network went idle before it takes "nothing more happened" (no
  * second session check, no refresh, no lazy chunk) as true. Idle alone is too early: Playwright fires it once per
  * document, after 500 ms without requests, and a page's late work (the end of hydration, a lazy chunk, then the
- * request it makes) can be quiet for longer than that on a busy or throttled machine.
+ * request it makes) can be quiet for longer than that on a busy machine. Not longer: the refresh fixture's tokens
+ * live 6 s, and its pages refresh on their own 4 s after a token was issued.
  */
-const QUIET_MS = 1000 * Math.max(1, CPU_THROTTLE)
+const QUIET_MS = 1000
 
 /** The page's network idle, then QUIET_MS more: read "it did not happen" after this. */
 export async function quietAfterIdle(page: Page) {

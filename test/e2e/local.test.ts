@@ -13,7 +13,7 @@ const SESSION = 'GET /api/auth/session'
 const browser = useChromium(backend)
 /** The chunk of code that calls the backend (app/backend-code.ts: sign-in, sign-up, every request), known by a message only it has. */
 const SIGN_IN_CHUNK = 'This provider has no signUp'
-/** The fetch helper's chunk (app/auth-fetch.ts, loaded by useAuthFetch()'s first call), known by a message only it has. */
+/** The fetch helper's chunk (app/auth-fetch.ts, loaded by the first call of the helper useAuthFetch() returns), known by a message only it has. */
 const FETCH_HELPER_CHUNK = 'The API refused a freshly refreshed token'
 /** The built client scripts of the fixture served here (test/fixtures/local) that contain `marker`. */
 function builtChunksWith(marker: string) {
