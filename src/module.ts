@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { addComponent, addImports, addPlugin, addServerHandler, addServerImports, addServerPlugin, addRouteMiddleware, addTemplate, addTypeTemplate, createResolver, defineNuxtModule, hasNuxtModule, resolvePath, tryResolveModule, useLogger } from '@nuxt/kit'
-import { defu } from 'defu'
+import { createDefu, defu } from 'defu'
 import { genAugmentation } from 'knitwork'
 import { parseURL } from 'ufo'
 import { setupDevtools } from './devtools'
@@ -19,6 +19,16 @@ export type { PublicAuthConfig } from './runtime/core/config'
 export type { Ability, AccessRequirement, AuthErrorCode, AuthPageMeta, AuthStatus, GetSessionOptions, RefreshHandler, Session, SessionData, SessionFallback, SignInResult, SignOutOptions, SignOutResult, SignUpOptions, UseAuthReturn, UseAuthStateReturn } from './runtime/types'
 
 const logger = useLogger('nuxt-gatekeeper')
+
+/**
+ * defu, except that a list replaces the default list instead of joining it: `runtimeConfig.auth.relayHeaders: []`
+ * means none, as NUXT_AUTH_RELAY_HEADERS='[]' does (defu would keep the built ones, and add to them otherwise).
+ */
+const overridingLists = createDefu((settings, key, value) => {
+  if (!Array.isArray(value)) return false
+  settings[key] = value
+  return true
+})
 
 export default defineNuxtModule<ModuleOptions>({
   meta: {
@@ -55,13 +65,13 @@ export default defineNuxtModule<ModuleOptions>({
       getContents: () => `declare module '#gatekeeper-config' {\n  const config: import(${JSON.stringify(resolver.resolve(runtimeDir, 'core/config'))}).PublicAuthConfig\n  export default config\n}\n`,
     }, { nuxt: true, nitro: true })
     // Server-only settings: generated too, with NUXT_AUTH_* applied once per process (runtime/shared/
-    // server-settings.ts). Keys an app put into runtimeConfig.auth itself join them and leave runtimeConfig.
+    // server-settings.ts). Keys an app put into runtimeConfig.auth itself override them and leave runtimeConfig.
     const { sessionCache, maxBodyBytes, relayHeaders, jwtVerification, forward, sessions: ownSessions, sharedState: ownSharedState, ...otherRuntimeAuth } = (nuxt.options.runtimeConfig.auth ?? {}) as Record<string, unknown>
     if (forward !== undefined) {
       // Its prefixes are server routes, registered now from auth.forward: here they would be half applied (no route).
       throw new AuthConfigError([{ key: 'runtimeConfig.auth.forward', problem: 'is set, but forwarding routes are registered at build time from auth.forward', fix: 'move it to auth.forward (NUXT_AUTH_FORWARD still changes the upstreams at run time)' }])
     }
-    const serverSettings = defu({ sessionCache, maxBodyBytes, relayHeaders, jwtVerification, ...(resolved.server.sessions ? { sessions: ownSessions } : {}), ...(resolved.server.sharedState ? { sharedState: ownSharedState } : {}) }, resolved.server, {
+    const serverSettings = overridingLists({ sessionCache, maxBodyBytes, relayHeaders, jwtVerification, ...(resolved.server.sessions ? { sessions: ownSessions } : {}), ...(resolved.server.sharedState ? { sharedState: ownSharedState } : {}) }, resolved.server, {
       // One per build, so every instance of it knows another's renders (core/protocol.ts, RENDER_HEADER); instances
       // built apart share one through NUXT_AUTH_RENDER_MARK. Server code only: no page or client chunk has it.
       renderMark: randomUUID(),

@@ -69,7 +69,11 @@ export interface JwtVerificationOptions {
    * access tokens otherwise. `NUXT_AUTH_JWT_VERIFICATION_TYP`. @default not checked
    */
   typ?: string
-  /** Accepted `alg` values; `none` never is. @default ['HS256', 'HS384', 'HS512'] with a secret, else the asymmetric ones */
+  /**
+   * Accepted `alg` values; `none` never is.
+   * @default ['HS256', 'HS384', 'HS512'] with a secret; with a public key, those its type can verify (RS* and PS*
+   * for RSA, its curve's ES*, EdDSA for Ed25519); with a JWKS URL, every asymmetric one
+   */
   algorithms?: string[]
   /** Where the session is in the token's claims (JSON pointer). @default '/' (all claims) */
   sessionPointer?: string
@@ -217,7 +221,10 @@ export interface ModuleOptions {
    * @default {}
    */
   forward?: Record<string, string>
-  /** Roles and the page for users without the right; abilities are defined in code (`defineAbility`). */
+  /**
+   * Roles and the page for users without the right; abilities are defined in code (`defineAbility`).
+   * @default { roles: '/roles' }
+   */
   authorization?: AuthorizationOptions
   /** Server-side sessions (see SessionsOptions); `true` takes the defaults. @default false */
   sessions?: SessionsOptions | boolean

@@ -218,6 +218,22 @@ describe('module setup', () => {
     expect(failure?.message).toContain('move it to auth.forward')
   })
 
+  it.each([
+    ['a list replaces the built one', { relayHeaders: ['x-tenant'], jwtVerification: { audience: ['api'] } }, { relayHeaders: ['x-tenant'], audience: ['api'] }],
+    ['an empty list empties it', { relayHeaders: [] }, { relayHeaders: [], audience: ['built'] }],
+  ])('runtimeConfig.auth in nuxt.config overrides the server settings as NUXT_AUTH_* would: %s', async (_label, runtimeAuth, expected) => {
+    const nuxt = await load({ modules: [modulePath], auth: { provider: { type: 'local' }, relayHeaders: ['accept-language', 'x-locale'], jwtVerification: { secret: 'a-secret-of-thirty-two-characters!', audience: ['built'] } }, runtimeConfig: { auth: runtimeAuth } })
+    try {
+      const template = nuxt.options.build.templates.find(entry => entry.filename === 'gatekeeper/server-config.mjs')
+      const server = JSON.parse((await (template!.getContents as () => Promise<string> | string)()).replace(/^export default /, ''))
+      expect({ relayHeaders: server.relayHeaders, audience: server.jwtVerification.audience }).toEqual(expected)
+      expect(server.jwtVerification.secret).toBe('a-secret-of-thirty-two-characters!')
+    }
+    finally {
+      await nuxt.close()
+    }
+  })
+
   it.each([true, false])('runs the guard on every navigation (globalAppMiddleware: %s), under its own name; pages list it as gatekeeper-auth, auth or the incumbent\'s sidebase-auth', async (globalAppMiddleware) => {
     // With the global guard off, `auth` page meta still protects (the incumbent adds its middleware to such pages).
     const nuxt = await load({ modules: [modulePath], auth: { globalAppMiddleware, provider: { type: 'local' } } })

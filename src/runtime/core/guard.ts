@@ -7,9 +7,9 @@ import { AUTH_MIDDLEWARE_NAMES } from './protocol'
  * `{ unauthenticatedOnly: true }` = only for signed-out users.
  */
 export type AuthPageMeta = boolean | 'guest' | {
-  /** Only signed-out users may see the page; signed-in users go to `navigateAuthenticatedTo`. */
+  /** Only signed-out users may see the page; signed-in users go to `navigateAuthenticatedTo`. @default false */
   unauthenticatedOnly?: boolean
-  /** Where signed-in users go from a guest page. @default '/' */
+  /** Where signed-in users go from a guest page. @default the module option `auth.navigateAuthenticatedTo` */
   navigateAuthenticatedTo?: string
   /** Where signed-out users go from a protected page. @default the login page */
   navigateUnauthenticatedTo?: string
@@ -27,7 +27,10 @@ export type AuthPageMeta = boolean | 'guest' | {
 
 /** `routeRules: { '/api/admin/**': { auth: … } }`. */
 export interface AuthRouteRule {
-  /** Skip the session check during SSR for these pages (the client checks after hydration). @default false */
+  /**
+   * Skip the session check during SSR for these pages (the client checks after hydration).
+   * @default the module option `auth.disableServerSideAuth`
+   */
   disableServerSideAuth?: boolean
   /** Requests need a signed-in user with at least one of these roles: 401 signed out, 403 without. @default undefined */
   roles?: string[]
