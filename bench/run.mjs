@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util'
 import { measureAllocation } from './lib/allocation.mjs'
 import { measureHeldHeap } from './lib/held.mjs'
 import { measureInstructions } from './lib/instructions.mjs'
-import { firstVisitJs, launchBrowser, navigationHeap, runScenarios } from './lib/browser.mjs'
+import { browserLabel, firstVisitJs, launchBrowser, navigationHeap, runScenarios } from './lib/browser.mjs'
 import { machineDescription, renderBytesAdded, renderCounts, renderParts, renderReport } from './lib/report.mjs'
 import { resultsJson, writeCharts, writeResultsJson } from './lib/results.mjs'
 import { renderSoak, runSoak } from './lib/soak.mjs'
@@ -141,7 +141,7 @@ try {
         server.stop()
       }
     }
-    const report = renderCounts({ variants: VARIANTS, instructions: new Map(), allocation: new Map(), held, navigation, machine: machineDescription(browser.version()), date: new Date().toISOString().slice(0, 10), command: 'npm run bench -- --held' })
+    const report = renderCounts({ variants: VARIANTS, instructions: new Map(), allocation: new Map(), held, navigation, machine: machineDescription(browserLabel(browser)), date: new Date().toISOString().slice(0, 10), command: 'npm run bench -- --held' })
     mkdirSync(join(benchDir, 'results'), { recursive: true })
     writeFileSync(join(benchDir, 'results', 'held.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/held.md)\n`)
@@ -154,7 +154,7 @@ try {
       step(`refresh soak: ${server.variant.name}, ${options.repeat} runs of each tab scenario`)
       results.set(server.variant.label, await runSoak(browser, server, { repeat: options.repeat, ttl: options.soakTtl }))
     }
-    const report = `${renderSoak(results, { repeat: options.repeat, ttl: options.soakTtl })}\n\nMachine: ${machineDescription(browser.version())}. Run ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --repeat ${options.repeat}\`.`
+    const report = `${renderSoak(results, { repeat: options.repeat, ttl: options.soakTtl })}\n\nMachine: ${machineDescription(browserLabel(browser))}. Run ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --repeat ${options.repeat}\`.`
     mkdirSync(join(benchDir, 'results'), { recursive: true })
     writeFileSync(join(benchDir, 'results', 'soak.md'), `${report}\n`)
     process.stdout.write(`\n${report}\n\n(also written to bench/results/soak.md)\n`)
@@ -191,7 +191,7 @@ try {
     // The Auth.js builds: their parts join the per-part table, their bytes a table against bare.
     for (const variant of AUTHJS) parts.set(variant.name, await clientJsParts(variant))
     const authjsBytes = new Map(['bare', ...AUTHJS.map(variant => variant.name)].map(name => [name, allAndInitialBytes(parts.get(name))]))
-    const machine = machineDescription(browser.version())
+    const machine = machineDescription(browserLabel(browser))
     const date = new Date().toISOString().slice(0, 10)
     const report = [renderReport({
       variants: VARIANTS,

@@ -4,8 +4,10 @@ import { execSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
 /**
- * The binary's path, or the process exits non-zero with `missing` (how to get one).
- * @param {{ tag: string, find: () => string | null, install: { message: string, command: string }, missing: string }} binary
+ * The binary's path, or the process exits non-zero with `missing` (how to get one). `install.inCI(path)`: true when,
+ * under CI=true, the package is worth installing even though `path` was found (a lighter binary for the same tests);
+ * if that install fails, the found one is used.
+ * @param {{ tag: string, find: () => string | null, install: { message: string, command: string, inCI?: (path: string) => boolean }, missing: string }} binary
  */
 export function ensureBinary({ tag, find, install, missing }) {
   const found = () => {
@@ -20,10 +22,22 @@ export function ensureBinary({ tag, find, install, missing }) {
   }
   let path = found()
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
-  if (!path && isRoot && existsSync('/etc/debian_version')) {
+  const canInstall = isRoot && existsSync('/etc/debian_version')
+  const run = () => execSync(install.command, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  if (!path && canInstall) {
     console.log(`[${tag}] ${install.message}`)
-    execSync(install.command, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    run()
     path = found()
+  }
+  else if (path && canInstall && process.env.CI && install.inCI?.(path)) {
+    console.log(`[${tag}] CI: ${path} was found, and the package is better for the tests. ${install.message}`)
+    try {
+      run()
+      path = found()
+    }
+    catch (error) {
+      console.warn(`[${tag}] the install failed (${error.message.split('\n')[0]}): the tests use ${path}`)
+    }
   }
   if (!path) {
     console.error(`[${tag}] ${missing}`)

@@ -1,5 +1,6 @@
 // The scenarios in Chromium: what each variant costs the backend, and whether anybody is signed out or
 // anything is logged to the console on the way.
+import { basename } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
@@ -10,6 +11,11 @@ import { median } from './stats.mjs'
 const SESSION = 'GET /api/auth/session'
 const REFRESH = 'POST /api/auth/refresh'
 const DATA = 'GET /api/data'
+
+/** The binary and its version, e.g. `chromium-headless-shell 156.0.8078.129` (timings differ from a full browser's). */
+export function browserLabel(browser) {
+  return `${basename(findChromium() ?? 'chromium')} ${browser.version()}`
+}
 
 export async function launchBrowser() {
   const executablePath = findChromium()

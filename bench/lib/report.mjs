@@ -17,9 +17,10 @@ function callsCell(calls, { data = false } = {}) {
   return parts.join(' · ')
 }
 
-export function machineDescription(chromiumVersion) {
+/** The machine, and the browser as browserLabel() names it (its binary: a full browser or the headless shell). */
+export function machineDescription(browserName) {
   const cpu = cpus()
-  const browser = chromiumVersion ? `, Chromium ${chromiumVersion}` : ''
+  const browser = browserName ? `, ${browserName}` : ''
   return `${platform()} ${release()}, ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${browser}`
 }
 
