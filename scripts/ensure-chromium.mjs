@@ -10,7 +10,7 @@ ensureBinary({
   install: {
     message: 'Installing Debian\'s chromium-headless-shell with apt (about 40 s)…',
     command: '(apt-get install -y -qq chromium-headless-shell || (apt-get update -qq && apt-get install -y -qq chromium-headless-shell))',
-    // CI's time budget: the e2e tier takes about half as long in the headless shell as in a full browser.
+    // CI's time budget: the e2e tier takes about a quarter less time in the headless shell than in a full browser.
     inCI: path => !process.env.CHROME_PATH && path !== HEADLESS_SHELL,
   },
   missing: `The browser tests need Chromium or Chrome, and none was found.
