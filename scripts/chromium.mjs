@@ -38,3 +38,18 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--disable-dev-shm-usage',
 ]
+
+/**
+ * A response's body as the browser downloaded it. Chromium keeps no body for a `<link rel="prefetch">` download
+ * (Playwright reads it as empty, or fails to read it), so such a script is read again from the server; that read
+ * must answer 200. Used where a download is counted or searched (the e2e tier's watchChunk, the bench's first visit).
+ * @param {import('playwright-core').Response} response
+ * @returns {Promise<Buffer>} the bytes
+ */
+export async function responseBody(response) {
+  const body = await response.body().catch(() => Buffer.alloc(0))
+  if (body.length > 0) return body
+  const again = await fetch(response.url())
+  if (!again.ok) throw new Error(`${response.url()} answered ${again.status} when read again`)
+  return Buffer.from(await again.arrayBuffer())
+}

@@ -3,7 +3,7 @@
 import { basename } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
-import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
+import { CHROMIUM_ARGS, findChromium, responseBody } from '../../scripts/chromium.mjs'
 import { BENCH_PASSWORD } from '../fixtures.mjs'
 import { expiredCopy, visitorCookie } from './server.mjs'
 import { median } from './stats.mjs'
@@ -317,16 +317,12 @@ export async function firstVisitJs(browser, server) {
     page.on('response', (response) => {
       const url = response.url()
       if (!new URL(url).pathname.endsWith('.js') || bodies.has(url)) return
-      // A `<link rel="prefetch">` download is a download too; Chromium keeps no body for it (Playwright reads it as
-      // empty), so it is read again from the server.
-      const fromServer = async () => {
-        const again = await fetch(url)
-        if (!again.ok) throw new Error(`${server.variant.name}: ${url} answered ${again.status} when read again`)
-        return Buffer.from(await again.arrayBuffer())
-      }
+      // A `<link rel="prefetch">` download is a download too (responseBody reads it again from the server).
       const body = response.status() !== 200
         ? Promise.reject(new Error(`${server.variant.name}: ${url} answered ${response.status()} on the first visit`))
-        : response.body().then(bytes => bytes.length === 0 ? fromServer() : bytes)
+        : responseBody(response).catch((error) => {
+            throw new Error(`${server.variant.name}: ${error.message}`)
+          })
       // Awaited below (a failure fails the measurement), not an unhandled rejection before that.
       body.catch(() => {})
       bodies.set(url, body)

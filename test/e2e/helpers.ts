@@ -1,6 +1,6 @@
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
-import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs'
+import { CHROMIUM_ARGS, findChromium, responseBody } from '../../scripts/chromium.mjs'
 import { TEST_ACCOUNTS } from '../oidc/provider.mjs'
 
 export async function launchChromium(): Promise<Browser> {
@@ -164,9 +164,9 @@ export function useChromium(backend?: Backend): () => Browser {
 
 /**
  * Notes when `target` (a page or a whole context) receives a script whose text contains `marker`: how a test tells
- * that one of the module's lazy chunks (hashed names) was downloaded. Chromium keeps no body for a `<link
- * rel="prefetch">` download (Playwright reads it as empty), so such a script is read again from the server: a prefetched chunk
- * counts as downloaded, which it is. `loadedSoFar()` waits for the reads under way; assert "not loaded" with it.
+ * that one of the module's lazy chunks (hashed names) was downloaded. A prefetched chunk counts as downloaded, which
+ * it is (responseBody reads it again from the server). `loadedSoFar()` waits for the reads under way; assert "not
+ * loaded" with it.
  */
 export function watchChunk(target: { on(event: 'response', listener: (response: Response) => void): unknown }, marker: string) {
   const reads = new Set<Promise<void>>()
@@ -182,15 +182,9 @@ export function watchChunk(target: { on(event: 'response', listener: (response: 
   }
   target.on('response', (response) => {
     if (!new URL(response.url()).pathname.endsWith('.js')) return
-    const fromServer = async () => {
-      const answer = await fetch(response.url())
-      if (!answer.ok) throw new Error(`${answer.status}`)
-      return await answer.text()
-    }
-    const read = response.text()
-      .then(body => body === '' ? fromServer() : body, fromServer)
+    const read = responseBody(response)
       .then((body) => {
-        if (body.includes(marker)) seen.loaded = true
+        if (body.toString('utf8').includes(marker)) seen.loaded = true
       }, () => void unread.push(response.url()))
       .finally(() => reads.delete(read))
     reads.add(read)
