@@ -237,6 +237,22 @@ describe('refresher and expiry timer', () => {
     tab.stop()
   })
 
+  it('a 401 whose access cookie ran out while it waited for the lock spends the refresh token (no token is not a newer one)', async () => {
+    const server = backend({ ttlSeconds: 60 })
+    const tab = await openTab(server)
+    const rejected = tab.tokens.token()
+    // Another tab holds the lock, and its refresh fails (it writes nothing); meanwhile the access cookie's Max-Age ends.
+    let release!: () => void
+    lock.gate = new Promise<void>(resolve => (release = resolve))
+    const outcome = tab.refresher.refreshAfterUnauthorized(rejected)
+    tab.tokens.write({ token: null })
+    release()
+    expect(await outcome).toBe('refreshed')
+    expect(server.calls()).toBe(1)
+    expect(tab.tokens.refreshToken()).toBe('r1')
+    tab.stop()
+  })
+
   it('concurrent refreshes in one tab share one request', async () => {
     const server = backend({ ttlSeconds: 60 })
     const tab = await openTab(server)

@@ -235,7 +235,10 @@ export function createRefresher(deps: RefresherDeps) {
       decided = true
       const current = tokens.refreshToken()
       if (!current) return settled('skipped')
-      if (current !== before || (rejected !== undefined && tokens.token() !== rejected)) {
+      // Another tab rotated the tokens, or wrote an access token other than the refused one. An access cookie that
+      // is gone (its Max-Age ended while this waited) is no newer token: the refresh token is spent.
+      const token = tokens.token()
+      if (current !== before || (rejected !== undefined && token !== null && token !== rejected)) {
         tokens.sync()
         return settled('adopted')
       }
