@@ -187,4 +187,22 @@ describe('a session check overtaken by another tab writing the jar', () => {
     expect(await check).toEqual({ user: 'alice' })
     expect(store.machine).toMatchObject({ phase: 'authenticated', activity: null })
   })
+
+  it('the same in a tab without a verdict yet: a failed check (the guard keeps protected pages closed, the retry asks again), nobody signed out', async () => {
+    const { jar, store, session, answers, posted } = setup('unknown')
+    const check = session.getSession()
+    let settled = false
+    void check.finally(() => (settled = true))
+    for (let round = 0; round < 10 && !settled; round++) {
+      await tick()
+      jar.set('t', round % 2 === 0 ? 'T1b' : 'T1')
+      answers.shift()?.()
+      await tick()
+    }
+    expect(await check).toBeNull()
+    expect(store.machine).toMatchObject({ phase: 'unknown', activity: null, checkFailed: true, error: 'SUPERSEDED' })
+    expect(session.lastFailure()?.code).toBe('SUPERSEDED')
+    expect(posted).toEqual([])
+    expect(jar.get('t')).toBeDefined()
+  })
 })

@@ -179,7 +179,10 @@ export function createSession({ parts, refresher, serverLookup, requestTimeout }
       if (store.machine.epoch !== epoch) return store.data ?? null
       if (round < RECHECKS) return await check(round + 1)
       // Overtaken again and again (tokens rotating under every check): this check ends without a verdict of its own.
-      store.dispatch({ type: 'SETTLE', epoch })
+      // A tab that holds none yet counts it as a failed check: the guard keeps protected pages closed, and the retry
+      // (scheduling.ts) asks again.
+      if (store.machine.phase === 'unknown') failed(await report(new AuthError('SUPERSEDED', 'The tokens changed under every answer of this session check'), 'getSession'), epoch)
+      else store.dispatch({ type: 'SETTLE', epoch })
       return store.data ?? null
     }
     // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
