@@ -460,6 +460,43 @@ describe('local provider in Chromium', () => {
     await session.assertClean()
   })
 
+  it('a sign-in that ends in a page load (as OAuth and email links do) reaches the tabs left signed out; signed-in tabs do not ask again for every page load', async () => {
+    const user = newUser()
+    await backend.register(user)
+    const session = await openSession(browser(), baseURL)
+    const { page: login, context } = session
+    const other = await context.newPage()
+    // The session checks each waiting tab makes itself (a signed-in page load elsewhere must not make them ask).
+    const checks = new Map([login, other].map(page => [page, 0]))
+    for (const page of [login, other]) {
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/api/auth/session') checks.set(page, checks.get(page)! + 1)
+      })
+    }
+    await login.goto('/login?redirect=/stats')
+    await other.goto('/')
+    await Promise.all([login, other].map(page => waitForHydration(page)))
+    expect(await text(other, 'status')).toBe('unauthenticated')
+    // Signed in elsewhere: the cookie comes with a page load, and no tab calls signIn().
+    const token = await backend.login(user.email, user.password)
+    await context.addCookies([{ name: 'auth.token', value: token, url: baseURL }])
+    const arriving = await context.newPage()
+    await arriving.goto('/profile')
+    await expect.poll(() => text(arriving, 'session-email')).toBe(user.email)
+    // The login tab moves on to its target, the other shows the user.
+    await login.waitForURL(url => url.pathname === '/stats')
+    await expect.poll(() => text(other, 'user-name')).toBe(user.name)
+    await quietAfterIdle(other)
+    // Each asked once (the positive control of the counter below).
+    expect([...checks.values()]).toEqual([1, 1])
+    const another = await context.newPage()
+    await another.goto('/profile')
+    await expect.poll(() => text(another, 'session-email')).toBe(user.email)
+    await quietAfterIdle(another)
+    expect([...checks.values()]).toEqual([1, 1])
+    await session.assertClean()
+  })
+
   it('a token cookie that could never be sent (line feed, NUL, non-Latin-1) is no token: login, cookie removed', async () => {
     for (const value of ['a%0Ab', 'a%0Db', 'a%00b', 'a%E2%82%ACb']) {
       for (const via of ['server render', 'client navigation']) {

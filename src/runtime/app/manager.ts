@@ -56,6 +56,8 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
   loadSignIn(): Promise<SignInActions>
   /** `useAuth().getSession(options)`: getSession, and with `required`, when nobody is signed in, `onUnauthenticated`, `callbackUrl`, or the login page with the current page as the target. */
   askSession(options?: GetSessionOptions): Promise<Session | null>
+  /** Tells the other tabs that this page loaded signed in (a sign-in that ended in a page load posts nothing else). */
+  announceSignedInLoad(): void
   dispose(): void
 }
 
@@ -124,8 +126,9 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     // signed out already has nothing to end.
     if (message.type === 'signed-out') void session.endSession('other-tab', { stillValid: () => store.machine.phase !== 'unauthenticated' && !(tokens.readable && (tokens.token() || tokens.refreshToken())) })
     // Signed in there: this tab's guard holds for the new verdict too (a login or guest-only page moves on, as after
-    // a sign-in here: to its `?redirect=` target or its navigateAuthenticatedTo).
-    else if (message.type === 'signed-in') void session.getSession({ force: true }).then(() => navigation.enforceGuard()).catch(() => {})
+    // a sign-in here: to its `?redirect=` target or its navigateAuthenticatedTo). A page that loaded signed in
+    // concerns a signed-out tab only: a signed-in one would ask again on every page load of every other tab.
+    else if (message.type === 'signed-in' || (message.type === 'loaded-signed-in' && store.machine.phase === 'unauthenticated')) void session.getSession({ force: true }).then(() => navigation.enforceGuard()).catch(() => {})
   })
   const parts: AppParts = {
     nuxtApp,
@@ -213,6 +216,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       return await (route === 'server' ? serverHeldRefresh()!.refresh(() => askSession(options)) : askSession(options))
     },
     getSession: session.getSession,
+    announceSignedInLoad: () => tabs.post({ type: 'loaded-signed-in' }),
     ensureChecked: session.ensureChecked,
     endSession: session.endSession,
     lastFailure: session.lastFailure,

@@ -1,5 +1,5 @@
 import { getResponseHeader, setResponseHeader, type H3Event } from 'h3'
-import { toRaw } from 'vue'
+import { toRaw, watch } from 'vue'
 import type { NuxtApp } from '#app'
 import { defineNuxtPlugin, useRequestEvent, useRuntimeConfig } from '#imports'
 import browserStrategy from '#auth-browser-strategy'
@@ -140,9 +140,18 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> |
       firstCheck = manager.ensureChecked()
     }
   }
+  // The page's first verdict: signed in, the other tabs are told. OAuth and email-link sign-ins end in a page load,
+  // and tabs left on a login page would stay signed out until reloaded (the focus check is for signed-in tabs).
+  const announce = (phase: string) => {
+    if (phase === 'authenticated') manager.announceSignedInLoad()
+  }
+  let stopAnnounce: (() => void) | undefined
+  if (store.machine.phase === 'unknown') stopAnnounce = watch(() => store.machine.phase, announce, { once: true })
+  else announce(store.machine.phase)
   const stopChecks = scheduleChecks({ ...manager, refresher: manager.refresher(), sessionRefresh: config.sessionRefresh, session: manager })
   // Timers and listeners end with the app (unmount), not with the tab.
   nuxtApp.vueApp.onUnmount(() => {
+    stopAnnounce?.()
     stopChecks()
     manager.dispose()
   })

@@ -1,5 +1,9 @@
-/** What one tab tells the others. Tokens never travel here: the others read the shared cookie jar. */
-export type TabMessage = { type: 'signed-in' } | { type: 'signed-out' } | { type: 'refreshed' }
+/**
+ * What one tab tells the others. Tokens never travel here: the others read the shared cookie jar. `loaded-signed-in`:
+ * a page loaded signed in, which may be a sign-in that ended in a page load (OAuth, an email link); only signed-out
+ * tabs act on it.
+ */
+export type TabMessage = { type: 'signed-in' } | { type: 'loaded-signed-in' } | { type: 'signed-out' } | { type: 'refreshed' }
 
 export interface TabChannel {
   post(message: TabMessage): void
