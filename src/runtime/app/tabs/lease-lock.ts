@@ -1,7 +1,8 @@
 /**
  * A lock shared by every tab of one origin, for browsers WITHOUT the Web Locks API (`navigator.locks` needs a
  * secure context, so plain http on a LAN address lacks it, and so do older browsers). It guarantees that two tabs
- * never spend the same rotating refresh token at once: it never degrades to "run unlocked" while tabs share storage.
+ * never spend the same rotating refresh token at once: it never degrades to "run unlocked" while tabs can write the
+ * storage they share (a full one, at the origin's quota, holds no lease: each tab then runs on its own).
  *
  * How it works:
  * - Tabs share a lease in localStorage (`nuxt-gatekeeper:lease:<name>` → `{ owner, expiresAt }`).
