@@ -181,8 +181,12 @@ export function createSession({ parts, refresher, serverLookup, requestTimeout }
       // Overtaken again and again (tokens rotating under every check): this check ends without a verdict of its own.
       // A tab that holds none yet counts it as a failed check: the guard keeps protected pages closed, and the retry
       // (scheduling.ts) asks again.
-      if (store.machine.phase === 'unknown') failed(await report(new AuthError('SUPERSEDED', 'The tokens changed under every answer of this session check'), 'getSession'), epoch)
-      else store.dispatch({ type: 'SETTLE', epoch })
+      if (store.machine.phase === 'unknown') {
+        const exhausted = failed(await report(new AuthError('SUPERSEDED', 'The tokens changed under every answer of this session check'), 'getSession'), epoch)
+        endsCheck.add(exhausted)
+        throw exhausted
+      }
+      store.dispatch({ type: 'SETTLE', epoch })
       return store.data ?? null
     }
     // SSR answers through the server's lookup (shared/server-session.ts): a verified JWT, or the cache.
@@ -217,6 +221,8 @@ export function createSession({ parts, refresher, serverLookup, requestTimeout }
       return session
     }
     catch (error) {
+      // This check's own end (overtaken too often, above): reported and failed already.
+      if (error instanceof AuthError && endsCheck.has(error)) throw error
       const authError = await report(error, 'getSession')
       // Superseded (httpOnly cookies): a sign-in in another tab replaced the tokens this check's request carried. The
       // browser asks again with the new ones; a server render holds none any more, and ends without a verdict.
@@ -230,6 +236,9 @@ export function createSession({ parts, refresher, serverLookup, requestTimeout }
       throw failed(authError, epoch)
     }
   }
+
+  /** Failures that end a check where they are made, to pass through the check's own catch unchanged. */
+  const endsCheck = new WeakSet<AuthError>()
 
   /** The check's failure (no verdict), kept for the retry's wait (scheduling.ts); returned to be thrown. */
   let lastFailure: AuthError | null = null
