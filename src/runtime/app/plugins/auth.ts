@@ -117,7 +117,14 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> |
     const missed = store.checkedOnServer && !seen.token && !seen.refreshToken && tokens.kept && tokens.readable && Boolean(tokens.token() || tokens.refreshToken())
     tokens.matchServerRender(seen)
     nuxtApp.hooks.hookOnce('app:suspense:resolve', () => tokens.sync())
-    if (missed) nuxtApp.hooks.hookOnce('app:suspense:resolve', () => void manager.getSession({ force: true }).then(() => manager.enforceGuard(), () => {}))
+    // Signed in after all: maybe the page an OAuth or email-link sign-in landed on (a cross-site arrival). The other
+    // tabs are told, as of a first verdict (below).
+    if (missed) {
+      nuxtApp.hooks.hookOnce('app:suspense:resolve', () => void manager.getSession({ force: true }).then(() => {
+        if (store.machine.phase === 'authenticated') manager.announceSignedInLoad()
+        return manager.enforceGuard()
+      }, () => {}))
+    }
   }
   // The server rendered about when this page's navigation started (in the clock Date.now() reads).
   if (store.serverTime !== undefined) manager.clock.observe(store.serverTime, Date.now() - performance.now())
