@@ -26,8 +26,14 @@ export function ensureBinary({ tag, find, install, missing }) {
   const run = () => execSync(install.command, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
   if (!path && canInstall) {
     console.log(`[${tag}] ${install.message}`)
-    run()
-    path = found()
+    try {
+      run()
+      path = found()
+    }
+    catch (error) {
+      // Said below with how to get one, not as a stack trace.
+      console.error(`[${tag}] the install failed: ${error.message.split('\n')[0]}`)
+    }
   }
   else if (path && canInstall && process.env.CI && install.inCI?.(path)) {
     console.log(`[${tag}] CI: ${path} was found, and the package is better for the tests. ${install.message}`)

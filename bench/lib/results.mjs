@@ -5,7 +5,7 @@
 //
 //   {
 //     date: '2026-11-30',                    // the run's day (UTC)
-//     machine: 'linux …, 2 × …, Node …, Chromium …',
+//     machine: 'linux …, 2 × …, Node …, chromium-headless-shell …',   // the browser's binary and version (browserLabel)
 //     options: { rounds, duration, connections, signInRuns, tabsTtl, repeat, soakTtl },
 //     variants: [{ name, label, auth, refresh, sessions, builtAs? }],   // bench/lib/variants.mjs, in table order
 //     clientBytes: { [variant]: { total, gzip } },                      // bytes of the client JS
