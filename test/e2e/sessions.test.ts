@@ -222,9 +222,11 @@ describe.each(['memory', 'fs'] as const)('session mode on %s storage, one instan
       // The request loads its session when it arrives, then waits (600 ms, in the app's middleware) before its route
       // (guarded by a route rule) refreshes the expired token; the other device ends the session meanwhile.
       await backend.fault('/api/account/ping', 'slow')
+      const pings = await backend.count('GET /api/account/ping')
       try {
         const refreshing = get(server.baseURL, '/api/account/ping', old)
-        await new Promise(resolve => setTimeout(resolve, 300))
+        // Counted in the app's middleware, which is where it waits: its session has been loaded by then.
+        await expect.poll(() => backend.count('GET /api/account/ping'), { timeout: 5_000, interval: 20 }).toBe(pings + 1)
         expect(await (await get(server.baseURL, '/api/_test/sessions?scope=others', other, { method: 'DELETE' })).json()).toEqual({ revoked: 1 })
         const answer = await refreshing
         expect(answer.status).toBe(401)
@@ -276,6 +278,23 @@ describe('a storage named wrong at run time', () => {
     // A mount of the app's own (nitro.storage in the fixture) is a storage to use.
     const server = await serveSessions({ NUXT_AUTH_SESSIONS_STORAGE: 'users' })
     server.stop()
+  })
+
+  it('takes NUXT_AUTH_SESSIONS_SAME_SITE as cookies write it (None is none, with Secure), and stops the server at start on another value', async () => {
+    await expect(serveSessions({ NUXT_AUTH_SESSIONS_SAME_SITE: 'off' })).rejects.toThrow('NUXT_AUTH_SESSIONS_SAME_SITE must be lax, strict or none, got "off"')
+    const server = await serveSessions({ NUXT_AUTH_SESSIONS_SAME_SITE: 'None' })
+    try {
+      const user = await registered(new Backend(server.baseURL))
+      const response = await fetch(`${server.baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) })
+      expect(response.status).toBe(200)
+      // Before: the cookie said SameSite=None without Secure (the check compared with 'none'), and browsers drop it.
+      const written = response.headers.getSetCookie().find(line => line.includes(`${COOKIE}=`))
+      expect(written).toMatch(/; SameSite=None/)
+      expect(written).toMatch(/; Secure/)
+    }
+    finally {
+      server.stop()
+    }
   })
 
   it('stops the server at start on a Redis address ioredis cannot use, naming the variable (not at the first signed-in request)', async () => {
@@ -450,9 +469,11 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
     // The backend's sign-out takes its time (a timeout, after requestTimeout), so the storage goes away mid-request.
     const instance = new Backend(first.baseURL)
     await instance.fault('/api/auth/logout', 'timeout')
+    const logouts = await instance.count('POST /api/auth/logout')
     try {
       const signingOut = fetch(`${first.baseURL}/api/_auth/signout`, { method: 'POST', headers: { 'cookie': cookie, 'content-type': 'application/json', 'origin': first.baseURL }, body: '{}' })
-      await new Promise(resolve => setTimeout(resolve, 300))
+      // The sign-out has reached the backend (its session was loaded): the storage goes away before the removal.
+      await expect.poll(() => instance.count('POST /api/auth/logout'), { timeout: 5_000, interval: 20 }).toBe(logouts + 1)
       relay.cut()
       const answer = await signingOut
       relay.restore()
@@ -479,9 +500,11 @@ describe('two instances sharing Redis behind a round-robin proxy', () => {
     await new Promise(resolve => setTimeout(resolve, ACCESS_TTL * 1000 + 500))
     // The backend's refresh answers late (600 ms): the storage goes away after it rotated, before the write.
     await backend.fault('/api/auth/refresh', 'slow')
+    const refreshes = await backend.count(REFRESH)
     try {
       const during = get(first.baseURL, '/api/_test/whoami', cookie)
-      await new Promise(resolve => setTimeout(resolve, 300))
+      // The refresh has reached the backend, which rotates and answers in 600 ms: the storage goes away meanwhile.
+      await expect.poll(() => backend.count(REFRESH), { timeout: 5_000, interval: 20 }).toBe(refreshes + 1)
       relay.cut()
       await expectStorageUnavailable(await during, 'refresh')
     }

@@ -6,15 +6,15 @@ import { AuthError } from '../../src/runtime/core'
 import type { PublicAuthConfig } from '../../src/runtime/core/config'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
 import { createProcessLock } from '../../src/runtime/server/sessions/lock'
-import { loadRequestSession, sessionJar } from '../../src/runtime/server/sessions/request'
+import { commitRequestSession, loadRequestSession, requestSession, sessionJar } from '../../src/runtime/server/sessions/request'
 import { createSessionService, type SessionSettings, type SessionTokens } from '../../src/runtime/server/sessions/store'
 
 const settings: SessionSettings = { enabled: true, storage: 'memory', secret: '', redisUrl: '', redisBase: 'gatekeeper', fsBase: '', cookieName: 'gatekeeper.session', sameSite: 'lax', idleTimeout: 600, maxAge: 6000, userIdPointer: '/id', maxEntries: 100 }
 // The token store's cookie names, which the session jar maps onto the stored tokens.
 const config = { token: { cookie: { name: 'auth.token' } }, refreshToken: { cookie: { name: 'auth.refresh-token' } } } as unknown as PublicAuthConfig
 
-async function sessions() {
-  return createSessionService({ storage: prefixStorage(createStorage(), 'sessions'), storageName: 'memory', keys: await createSessionKeys(['a-test-secret-0123456789abcdef0123456789']), settings, lock: createProcessLock(1000), expiresKeys: false, bounded: true })
+async function sessions(storage = prefixStorage(createStorage(), 'sessions')) {
+  return createSessionService({ storage, storageName: 'memory', keys: await createSessionKeys(['a-test-secret-0123456789abcdef0123456789']), settings, lock: createProcessLock(1000), expiresKeys: false, bounded: true })
 }
 
 /** A request to a sign-in route whose backend answered with `answered`: what the relay's sign-in writes and commits. */
@@ -47,6 +47,42 @@ describe('a sign-in in session mode', () => {
     expect(setCookie).not.toContain(await service.keys.sign(planted.id))
     expect(await service.read(planted.handle)).toBeNull()
     expect((await service.read(handle!))?.tokens).toEqual(tokens)
+  })
+
+  it('whose new session cannot be stored answers with the storage error, and the session the request came with keeps its own tokens (not the new user\'s)', async () => {
+    // A storage whose next write of a session record fails (a Redis command that timed out), once armed.
+    const base = prefixStorage(createStorage(), 'sessions')
+    let failNextWrite = false
+    const storage = { ...base, async setItem(key: string, value: unknown, options?: unknown) {
+      if (failNextWrite && key.startsWith('s:')) {
+        failNextWrite = false
+        throw new Error('Command timed out')
+      }
+      return await base.setItem(key, value as never, options as never)
+    } } as typeof base
+    const service = await sessions(storage)
+    const previous = await service.create({ token: 'eyJ.ada', refreshToken: 'ada-refresh' }, { userId: 'ada', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const cookie = `${settings.cookieName}=${await service.keys.sign(previous.id)}`
+    // As the server plugin does: what a request wrote and did not store itself is stored before the answer leaves.
+    const app = createApp({ onBeforeResponse: async (event) => {
+      const state = requestSession(event)
+      if (state) await commitRequestSession(state).catch(() => {})
+    } })
+    app.use('/signin', eventHandler(async (event) => {
+      const state = await loadRequestSession(event, service)
+      const jar = sessionJar(state, config)
+      jar.write({ name: 'auth.token' } as never, 'eyJ.bob')
+      jar.write({ name: 'auth.refresh-token' } as never, 'bob-refresh')
+      failNextWrite = true
+      const failed = await jar.commit!({ session: { id: 'bob' } }).then(() => null, (error: AuthError) => error.code)
+      return { failed }
+    }))
+    const response = await fetchNodeRequestHandler(toNodeListener(app) as never, '/signin', { method: 'POST', headers: { cookie } })
+    expect(await response.json()).toEqual({ failed: 'NETWORK' })
+    expect(failNextWrite).toBe(false)
+    // The browser's cookie still opens Ada's session with Ada's tokens, and no session holds Bob's.
+    expect((await service.read(previous.handle))?.tokens).toEqual({ token: 'eyJ.ada', refreshToken: 'ada-refresh' })
+    expect(response.headers.getSetCookie().filter(line => line.startsWith(`${settings.cookieName}=`))).toEqual([])
   })
 
   it('starts a new session for a request that came without one', async () => {
@@ -116,6 +152,34 @@ describe('a refresh in session mode', () => {
     // Tokens another request (another instance) got meanwhile are no longer the ones refused: they are refreshed.
     await service.replaceTokens(opened.handle, { token: 'eyJ.expired', refreshToken: 'r1' }, { token: 'eyJ.other', refreshToken: 'r2' })
     await fetchNodeRequestHandler(refreshRoute as never, '/refresh', { method: 'POST', headers: { cookie } })
+    expect(asked).toBe(2)
+  })
+})
+
+describe('a refresh in session mode that fails without a verdict', () => {
+  it('gives the requests that waited on it its error, without spending the same refresh token again; a later request tries again', async () => {
+    const service = await sessions()
+    const opened = await service.create({ token: 'eyJ.expired', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const cookie = `${settings.cookieName}=${await service.keys.sign(opened.id)}`
+    let asked = 0
+    const refreshRoute = toNodeListener(createApp().use('/refresh', eventHandler(async (event) => {
+      const jar = sessionJar(await loadRequestSession(event, service), config)
+      const failed = await jar.refreshExclusive!(async () => {
+        asked++
+        // The backend rotated r1 and did not answer in time; spending r1 again would be a reuse.
+        await new Promise(resolve => setTimeout(resolve, 50))
+        throw new AuthError('TIMEOUT', 'The refresh took too long')
+      }).then(() => null, (error: AuthError) => error.code)
+      return { failed }
+    })))
+    const ask = async () => (await (await fetchNodeRequestHandler(refreshRoute as never, '/refresh', { method: 'POST', headers: { cookie } })).json() as { failed: string | null }).failed
+    // A page's requests at once: one refreshes, the others wait on the session's lock.
+    expect(await Promise.all([ask(), ask(), ask()])).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT'])
+    expect(asked).toBe(1)
+    // No verdict: the session keeps its tokens, and a request that comes afterwards asks the backend again.
+    expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.expired', refreshToken: 'r1' })
+    await new Promise(resolve => setTimeout(resolve, 5))
+    expect(await ask()).toBe('TIMEOUT')
     expect(asked).toBe(2)
   })
 })

@@ -23,6 +23,11 @@ export default defineNitroPlugin((nitroApp) => {
   for (const [key, variable] of [['idleTimeout', 'NUXT_AUTH_SESSIONS_IDLE_TIMEOUT'], ['maxAge', 'NUXT_AUTH_SESSIONS_MAX_AGE'], ['maxEntries', 'NUXT_AUTH_SESSIONS_MAX_ENTRIES']] as const) {
     if (!(Number(settings[key]) > 0)) throw new Error(`[nuxt-gatekeeper] auth.sessions: ${variable} must be a positive number, got ${JSON.stringify(settings[key])}`)
   }
+  // Written as cookies write it (`None` as `none`, which also decides `Secure`); another value would fail every
+  // session cookie's write, after the session was stored.
+  const sameSite = String(settings.sameSite).trim().toLowerCase()
+  if (sameSite !== 'lax' && sameSite !== 'strict' && sameSite !== 'none') throw new Error(`[nuxt-gatekeeper] auth.sessions: NUXT_AUTH_SESSIONS_SAME_SITE must be lax, strict or none, got ${JSON.stringify(settings.sameSite)}`)
+  settings.sameSite = sameSite
   const storage = useStorage()
   checkStorageChoice(storage, settings, { option: 'auth.sessions.storage', variable: 'NUXT_AUTH_SESSIONS_STORAGE' })
   const mounted = mountStorage(storage, 'gatekeeper-sessions', settings)

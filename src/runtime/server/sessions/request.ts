@@ -47,6 +47,17 @@ const UNSTORED_MS = 60 * 60 * 1000
  */
 const rateLimited = createExpiringCache<{ spent: SessionTokens, error: unknown, until: number }>(10_000)
 
+/**
+ * A session's refresh that failed without a verdict (a timeout, a 5xx, no connection), by session handle, and when:
+ * requests that were already waiting on the session's lock take its error instead of spending the same refresh token
+ * again. The backend may have rotated it before it failed to answer, and a second spend is a reuse to a backend with
+ * reuse detection, which ends the sign-in: a network error must not sign anybody out. Requests that arrive later try
+ * again (as the token modes' de-duplication does). Per instance.
+ */
+const failedRefresh = createExpiringCache<{ spent: SessionTokens, error: unknown, at: number }>(10_000)
+/** How long a failure is kept for the requests that waited on it: longer than any wait on the lock. */
+const FAILED_REFRESH_MS = 5 * 60 * 1000
+
 const NONE: SessionTokens = { token: null, refreshToken: null }
 
 /** The same access and refresh token in both. */
@@ -181,6 +192,7 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
         return new AuthError('REFRESH_REFUSED', message, { status: 401 })
       }
       const spent = state.current.refreshToken
+      const asked = Date.now()
       await typedStorageErrors(() => state.service.locked(open.handle, async () => {
         const stored = await state.service.read(open.handle)
         if (!stored) throw gone('The session was revoked or has expired')
@@ -209,9 +221,12 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
         }
         const held = rateLimited.get(open.handle)
         if (held && samePair(held.spent, base)) throw withTimeLeft(held.error, held.until)
+        const failed = failedRefresh.get(open.handle)
+        if (failed && failed.at >= asked && samePair(failed.spent, base)) throw failed.error
         const result = await refresh().catch((error: unknown) => {
           const holdMs = rateLimitHoldMs(error)
           if (holdMs > 0) rateLimited.set(open.handle, { spent: base, error, until: Date.now() + holdMs }, Date.now() + holdMs)
+          else if (!(error instanceof AuthError && error.isVerdict)) failedRefresh.set(open.handle, { spent: base, error, at: Date.now() }, Date.now() + FAILED_REFRESH_MS)
           throw error
         })
         const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || base.refreshToken }
@@ -277,15 +292,24 @@ export async function commitRequestSession(state: RequestSession, outcome?: Comm
   // hands out the same pair again): a sign-in always gets a new id.
   if (holdsTokens && signIn) {
     const previous = state.open
-    const created = await typedStorageErrors(() => service.create(current, {
-      userId: userIdOf(signIn.session, service.settings.userIdPointer),
-      userAgent: getHeader(event, 'user-agent') ?? '',
-      // Behind a proxy the client's address is in X-Forwarded-For; shown to the user only, and bounded.
-      ip: (getRequestIP(event, { xForwardedFor: true }) ?? '').slice(0, 64),
-    }))
+    const { created, signedId } = await typedStorageErrors(async () => {
+      const created = await service.create(current, {
+        userId: userIdOf(signIn.session, service.settings.userIdPointer),
+        userAgent: getHeader(event, 'user-agent') ?? '',
+        // Behind a proxy the client's address is in X-Forwarded-For; shown to the user only, and bounded.
+        ip: (getRequestIP(event, { xForwardedFor: true }) ?? '').slice(0, 64),
+      })
+      return { created, signedId: await service.keys.sign(created.id) }
+    }).catch((error: unknown) => {
+      // Not signed in after all. The request's session keeps what it held: the response's own commit (without an
+      // outcome, see plugins/sessions.ts) would otherwise store this sign-in's tokens in the session the browser
+      // came with, which would then open the new user's account (session fixation).
+      state.current = state.persisted
+      throw error
+    })
     state.open = { handle: created.handle, meta: created.meta, tokens: current }
     state.persisted = current
-    writeSessionCookie(event, service, await service.keys.sign(created.id))
+    writeSessionCookie(event, service, signedId)
     if (previous) state.pending.push(logFailure(service.revoke(previous.handle)))
   }
   await Promise.all(state.pending.splice(0))
