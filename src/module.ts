@@ -43,6 +43,11 @@ export default defineNuxtModule<ModuleOptions>({
       logger.info('auth.isEnabled is false: nuxt-gatekeeper adds nothing')
       return
     }
+    if (!nuxt.options.dev && resolved.buildBaseURL !== resolved.public.baseURL) {
+      // Said once per build: a value from a .env read while building is not the production server's unless set there.
+      const variable = resolved.public.originEnvKey
+      logger.info(`${variable} (auth.originEnvKey) is set while building: the server reads it again when it starts, and one started without it uses auth.baseURL (${JSON.stringify(resolved.public.baseURL)}), as @sidebase/nuxt-auth does`)
+    }
     const resolver = createResolver(import.meta.url)
     // Built package: dist/module.mjs next to dist/providers. Stub/dev: src/module.ts next to ../providers.
     const providersDir = existsSync(resolver.resolve('./providers')) ? resolver.resolve('./providers') : resolver.resolve('../providers')
@@ -101,7 +106,7 @@ export default defineNuxtModule<ModuleOptions>({
       else if (resolved.public.token?.cookie.httpOnly) needServer.push({ key: 'auth.provider.token.httpOnlyCookieAttribute', problem: 'is true, but a generated site (nuxi generate) has no server for the /api/_auth routes that httpOnly cookies need', fix: 'set it to false for a generated site, or deploy with a server (nuxi build)' })
       // (Unless its backend is elsewhere: a full baseURL.)
       if (Object.keys(resolved.server.forward).length > 0) needServer.push({ key: 'auth.forward', problem: 'is set, but a generated site (nuxi generate) has no server for its forwarding routes', fix: 'remove auth.forward for a generated site (call the API with useAuthFetch), or deploy with a server (nuxi build)' })
-      if (resolved.providerServer && resolved.public.baseURL.startsWith('/')) needServer.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify((input.provider as { type?: unknown } | undefined)?.type)}, whose backend runs inside the app's server, which a generated site (nuxi generate) does not have`, fix: 'deploy with a server (nuxi build), or use the local or refresh provider against a backend of its own' })
+      if (resolved.providerServer && resolved.buildBaseURL.startsWith('/')) needServer.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify((input.provider as { type?: unknown } | undefined)?.type)}, whose backend runs inside the app's server, which a generated site (nuxi generate) does not have`, fix: 'deploy with a server (nuxi build), or use the local or refresh provider against a backend of its own' })
       if (needServer.length > 0) throw new AuthConfigError(needServer)
     }
     // Which relay routes this app has (see RELAY_ROUTES): httpOnly token cookies need them all; refresh tokens
@@ -465,7 +470,7 @@ export {}
       if (missing.length > 0) {
         throw new AuthConfigError([{ key: 'auth.provider.type', problem: `is ${JSON.stringify((input.provider as { type?: unknown } | undefined)?.type)}, whose server half needs ${missing.join(', ')}, which the app does not have installed`, fix: `install it: npm i ${missing.join(' ')}` }])
       }
-      const basePath = parseURL(resolved.public.baseURL).pathname.replace(/\/$/, '') || '/'
+      const basePath = parseURL(resolved.buildBaseURL).pathname.replace(/\/$/, '') || '/'
       nuxt.options.runtimeConfig.auth = defu(nuxt.options.runtimeConfig.auth as object, { secret: '', provider: { ...providerServer.options, basePath } }) as never
       // `~~/…` (the default) in the app, else in the first of its layers that has it, as a layer's server routes are.
       const roots = providerServer.configFile.startsWith('~~/') ? [...new Set([nuxt.options.rootDir, ...nuxt.options._layers.map(layer => layer.config.rootDir)])] : [nuxt.options.rootDir]

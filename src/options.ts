@@ -149,14 +149,15 @@ export interface ModuleOptions {
   /**
    * Where the backend's auth endpoints live: a path on this app (`/api/auth`) or a full URL
    * (`https://api.example.com/auth`). `NUXT_PUBLIC_AUTH_BASE_URL` overrides it at run time, and so does the
-   * variable `originEnvKey` names (at build and at run time).
+   * variable `originEnvKey` names.
    * @default '/api/auth'
    */
   baseURL?: string
   /**
    * The incumbent's way to set `baseURL` from the environment: the name of a variable holding the full base
-   * URL (`https://app.example.com/api/auth`, origin and path, despite the name). Read at build time and by the
-   * server at run time; `NUXT_PUBLIC_AUTH_BASE_URL` wins over it.
+   * URL (`https://app.example.com/api/auth`, origin and path, despite the name). Read by the server at run time
+   * (`NUXT_PUBLIC_AUTH_BASE_URL` wins over it). Set while building, it is checked and decides where a provider
+   * served by the app (Auth.js) is served, but it is not built in: a server started without it uses `baseURL`.
    * @default 'AUTH_ORIGIN'
    */
   originEnvKey?: string
@@ -251,7 +252,13 @@ export interface ResolvedModuleOptions {
   clientCapabilities: { refresh: boolean, actions: readonly string[] }
   /** `sessionRefresh.handler` as written (resolved by the module against the app root). */
   refreshHandler: string | null
+  /** Built in: `baseURL` from nuxt.config, which the server uses when no variable sets another at run time. */
   public: PublicAuthConfig
+  /**
+   * The base URL this build serves and checks: the variable `originEnvKey` names when it is set while building
+   * (a server is expected to run with it), else `public.baseURL`.
+   */
+  buildBaseURL: string
   /** Server-only runtime config (`runtimeConfig.auth`); the build adds its render mark (module.ts), not an option. */
   server: Omit<ServerSettings, 'renderMark'>
   /** The provider's server half, if it has one. */
@@ -301,14 +308,17 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   }
   // Trimmed: a .env file written with CRLF line ends leaves a \r at the end.
   const fromEnv = typeof originEnvKey === 'string' ? env[originEnvKey]?.trim() || undefined : undefined
-  const baseURL = fromEnv ?? input.baseURL ?? '/api/auth'
-  const baseProblem = typeof baseURL === 'string' ? baseURLProblem(baseURL) : 'is not a string'
-  if (baseProblem) {
-    // Shown without a password it may carry.
-    const written = JSON.stringify(typeof baseURL === 'string' ? withoutUserInfo(baseURL) : baseURL)
-    if (fromEnv !== undefined) fail('baseURL', `comes from the environment variable ${originEnvKey} (auth.originEnvKey), whose ${written} ${baseProblem}`, `set ${originEnvKey} to the full base URL, e.g. https://app.example.com/api/auth`)
-    else fail('baseURL', `${written} ${baseProblem}`, `set a path such as '/api/auth', or a full URL such as 'https://api.example.com/auth'`)
-  }
+  // Not built in, as in the incumbent: a value from a developer's .env must not become production's base URL when
+  // the server starts without the variable (and with Auth.js it would override trustHost there).
+  const configuredBaseURL: unknown = input.baseURL ?? '/api/auth'
+  const configuredProblem = typeof configuredBaseURL === 'string' ? baseURLProblem(configuredBaseURL) : 'is not a string'
+  // Shown without a password it may carry.
+  const written = (value: unknown) => JSON.stringify(typeof value === 'string' ? withoutUserInfo(value) : value)
+  if (configuredProblem) fail('baseURL', `${written(configuredBaseURL)} ${configuredProblem}`, `set a path such as '/api/auth', or a full URL such as 'https://api.example.com/auth'`)
+  const envProblem = fromEnv === undefined ? undefined : baseURLProblem(fromEnv)
+  if (envProblem) fail('baseURL', `comes from the environment variable ${originEnvKey} (auth.originEnvKey), whose ${written(fromEnv)} ${envProblem}`, `set ${originEnvKey} to the full base URL, e.g. https://app.example.com/api/auth`)
+  const baseURL = fromEnv ?? configuredBaseURL
+  const baseProblem = fromEnv === undefined ? configuredProblem : envProblem
 
   for (const key of ['isEnabled', 'disableServerSideAuth'] as const) {
     if (input[key] !== undefined && typeof input[key] !== 'boolean') fail(key, `must be true or false, got ${JSON.stringify(input[key])}`, 'set true or false')
@@ -462,7 +472,7 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   const runtime = definition.runtimeConfig(resolved.options as never, { baseURL: typeof baseURL === 'string' ? baseURL : '/' })
   // A backend that runs in this app (Auth.js) is served under baseURL's path: at the root it would answer every page.
   if (definition.server && typeof baseURL === 'string' && !baseProblem && new URL(baseURL, 'http://app.invalid').pathname.replace(/\/+$/, '') === '') {
-    const where = fromEnv !== undefined ? `comes from ${originEnvKey} (auth.originEnvKey) as ${JSON.stringify(withoutUserInfo(baseURL))}` : `is ${JSON.stringify(withoutUserInfo(baseURL))}`
+    const where = fromEnv !== undefined ? `comes from ${originEnvKey} (auth.originEnvKey) as ${written(baseURL)}` : `is ${written(baseURL)}`
     fail('baseURL', `${where}, which has no path: this provider's backend runs in the app, under that path, and at the root it would answer every page`, `give it a path of its own, e.g. '/api/auth' or 'https://app.example.com/api/auth'`)
   }
   if (Object.keys(forward).length > 0 && !runtime.token) {
@@ -492,8 +502,9 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
     clientStrategyWithoutRefresh: definition.clientStrategyWithoutRefresh ?? definition.clientStrategy,
     clientCapabilities: definition.clientCapabilities,
     refreshHandler: typeof handler === 'string' ? handler : null,
+    buildBaseURL: baseURL as string,
     public: {
-      baseURL,
+      baseURL: configuredBaseURL as string,
       originEnvKey: typeof originEnvKey === 'string' ? originEnvKey : 'AUTH_ORIGIN',
       disableServerSideAuth: input.disableServerSideAuth ?? false,
       globalAppMiddleware,

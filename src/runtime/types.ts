@@ -57,6 +57,11 @@ export interface AuthjsSignInOptions extends SecondarySignInOptions {
  */
 export interface SignInResult {
   error: string | null
+  /**
+   * Auth.js's `code` for a refused credentials sign-in: `'credentials'`, or the `code` of the `CredentialsSignin`
+   * subclass the app's `authorize()` threw (as Auth.js's own client gives it). Absent otherwise.
+   */
+  code?: string
   status: number
   ok: boolean
   url: string | null

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import { TEST_ACCOUNTS } from '../oidc/provider.mjs'
 import { openSession, quietAfterIdle, signInAtOidcProvider, text, useChromium, waitForHydration } from './helpers'
-import { serveBuilt } from './serve'
+import { serveBuilt, settledOutput } from './serve'
 
 // The authjs provider on the real @auth/core, with server/auth.config.ts picked up by the module, against a
 // real OpenID provider (oidc-provider, started by global-setup.ts) and a credentials provider.
@@ -100,7 +100,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await session.assertClean()
   })
 
-  it('signIn(…, { redirect: false }) resolves with the incumbent\'s { error, status, ok, url } instead of throwing', async () => {
+  it('signIn(…, { redirect: false }) resolves with the incumbent\'s { error, status, ok, url } (and Auth.js\'s code) instead of throwing', async () => {
     const session = await openSession(browser(), baseURL)
     const { page } = session
     await page.goto('/login')
@@ -109,7 +109,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await page.getByTestId('password').fill('wrong')
     await page.getByTestId('submit-redirect-false').click()
     await expect.poll(() => text(page, 'result')).toContain('CredentialsSignin')
-    expect(JSON.parse((await text(page, 'result')) ?? '')).toEqual({ error: 'CredentialsSignin', status: 401, ok: false, url: null })
+    expect(JSON.parse((await text(page, 'result')) ?? '')).toEqual({ error: 'CredentialsSignin', code: 'credentials', status: 401, ok: false, url: null })
     await page.getByTestId('password').fill('ada-password')
     await page.getByTestId('submit-redirect-false').click()
     await expect.poll(() => text(page, 'result')).toContain('"ok":true')
@@ -169,7 +169,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
       expect(render.status).toBe(200)
       expect(await render.text()).toContain('Ada Lovelace')
       expect(await (await fetch(`${server.baseURL}/api/whoami`, { headers: { cookie } })).json()).toMatchObject({ name: 'Ada Lovelace', sameSession: true })
-      expect(server.output()).not.toMatch(/ENOTFOUND|FetchError/)
+      expect(await settledOutput(server)).not.toMatch(/ENOTFOUND|FetchError/)
     }
     finally {
       server.stop()

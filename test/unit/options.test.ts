@@ -219,13 +219,24 @@ describe('the incumbent\'s documented values', () => {
     expect((explicit.public.provider as { refreshResponseTokenPointer: string }).refreshResponseTokenPointer).toBe('/')
   })
 
-  it('originEnvKey: AUTH_ORIGIN (or the variable it names) sets baseURL at build time, over auth.baseURL', () => {
-    expect(resolveModuleOptions({ baseURL: '/api/auth' }, { AUTH_ORIGIN: 'https://app.example/api/auth' }).public.baseURL).toBe('https://app.example/api/auth')
-    expect(resolveModuleOptions({ originEnvKey: 'NUXT_BASE_URL' }, { AUTH_ORIGIN: 'https://a.example/x', NUXT_BASE_URL: 'https://b.example/y' }).public.baseURL).toBe('https://b.example/y')
-    expect(resolveModuleOptions({ baseURL: '/api/auth' }, {}).public.baseURL).toBe('/api/auth')
+  it('originEnvKey: AUTH_ORIGIN (or the variable it names) set while building is what the build serves and checks, over auth.baseURL', () => {
+    expect(resolveModuleOptions({ baseURL: '/api/auth' }, { AUTH_ORIGIN: 'https://app.example/api/auth' }).buildBaseURL).toBe('https://app.example/api/auth')
+    expect(resolveModuleOptions({ originEnvKey: 'NUXT_BASE_URL' }, { AUTH_ORIGIN: 'https://a.example/x', NUXT_BASE_URL: 'https://b.example/y' }).buildBaseURL).toBe('https://b.example/y')
+    expect(resolveModuleOptions({ baseURL: '/api/auth' }, {}).buildBaseURL).toBe('/api/auth')
     // A .env file with CRLF line ends.
-    expect(resolveModuleOptions({}, { AUTH_ORIGIN: 'https://app.example/api/auth\r' }).public.baseURL).toBe('https://app.example/api/auth')
+    expect(resolveModuleOptions({}, { AUTH_ORIGIN: 'https://app.example/api/auth\r' }).buildBaseURL).toBe('https://app.example/api/auth')
     expect(resolveModuleOptions({}).public.originEnvKey).toBe('AUTH_ORIGIN')
+  })
+
+  it('AUTH_ORIGIN set while building is not built in, as in the incumbent: a server started without it uses auth.baseURL', () => {
+    // A developer's .env (the incumbent's recommended set-up) read by `nuxi build`: production must not talk to localhost.
+    const env = { AUTH_ORIGIN: 'http://localhost:3000/api/auth' }
+    expect(resolveModuleOptions({}, env).public.baseURL).toBe('/api/auth')
+    expect(resolveModuleOptions({ baseURL: 'https://api.example/auth' }, env).public.baseURL).toBe('https://api.example/auth')
+    // auth.baseURL is still checked: it is what such a server uses.
+    const error = configError({ baseURL: 'api/auth' }, env)
+    expect(error.message).toContain('auth.baseURL')
+    expect(error.message).not.toContain('auth.originEnvKey')
   })
 
   it('a bad AUTH_ORIGIN fails naming the variable and the fix', () => {

@@ -38,8 +38,8 @@ export function createSignIn({ nuxtApp, store, tokens, strategy, context: strate
     }
     catch (error) {
       if (!isAuthError(error)) throw error
-      const authjsError = (error.data as { error?: unknown } | undefined)?.error
-      return { error: typeof authjsError === 'string' ? authjsError : error.code, status: error.status ?? ERROR_STATUS[error.code], ok: false, url: null }
+      const { error: authjsError, code } = (error.data ?? {}) as { error?: unknown, code?: unknown }
+      return { error: typeof authjsError === 'string' ? authjsError : error.code, ...(typeof code === 'string' ? { code } : {}), status: error.status ?? ERROR_STATUS[error.code], ok: false, url: null }
     }
   }
 
