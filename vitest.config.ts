@@ -43,6 +43,8 @@ export default defineConfig({
         test: {
           name: 'nuxt',
           include: ['test/nuxt/**/*.test.ts'],
+          // A console error or warning fails the test (test/nuxt/console-guard.ts).
+          setupFiles: ['test/nuxt/console-guard.ts'],
           environment: 'nuxt',
           environmentOptions: {
             nuxt: { rootDir: fileURLToPath(new URL('./test/fixtures/local', import.meta.url)), domEnvironment: 'happy-dom' },

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { Backend, newUser, openSession, quietAfterIdle, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { rawStatus, serveBuilt } from './serve'
 
 // Authorization on both sides, for every provider: roles read from the session (auth.authorization.roles), an
@@ -204,7 +204,7 @@ describe('authorization in Chromium (local provider)', () => {
     await expect.poll(() => text(page, 'error-status')).toBe('403')
     expect(await text(page, 'error-message')).toMatch(/^Forbidden/)
     // Stays there: no login page, no redirect back and forth; and the way back works.
-    await page.waitForTimeout(500)
+    await quietAfterIdle(page)
     expect(new URL(page.url()).pathname).not.toBe('/login')
     expect(requests.filter(path => path.startsWith('/login'))).toEqual([])
     expect(visited.filter(path => path.startsWith('/login'))).toEqual([])

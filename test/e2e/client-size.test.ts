@@ -363,13 +363,22 @@ describe.each(FIXTURES)('client JS of the $name fixture', (fixture) => {
     // The entry and its static imports hold the module's plugin and global middleware: what every page loads.
     const initial = new Set(result().initial)
     expect(initial.size).toBeGreaterThan(0)
-    const loaded = result().sources.filter(source => source.package === 'nuxt' && HEAVY_NUXT.test(source.source.slice('nuxt/'.length)) && source.files.some(file => initial.has(file)))
+    const heavy = result().sources.filter(source => source.package === 'nuxt' && HEAVY_NUXT.test(source.source.slice('nuxt/'.length)))
+    // The control: the playground's Stats page uses useFetch, so the build has that code, in a page's chunk.
+    if (fixture.name === 'local') expect(heavy.length, describeParts(result())).toBeGreaterThan(0)
+    const loaded = heavy.filter(source => source.files.some(file => initial.has(file)))
     expect(loaded.map(source => `${source.source} in ${source.files.join(', ')}`)).toEqual([])
   })
 
   it('has no module file that imports from Nuxt\'s #app barrel or uses useAsyncData/useFetch', () => {
     const offenders: string[] = []
-    for (const [source, content] of moduleSourceContents(fixtureDir(fixture.name))) {
+    const contents = moduleSourceContents(fixtureDir(fixture.name))
+    // The controls: the module's sources are there to read (a build without sourcesContent would give none), and the
+    // checks find what they look for.
+    expect([...contents.keys()].filter(source => /\bapp\/manager\b/.test(source))).toHaveLength(1)
+    expect(importsAppBarrel('import { useNuxtApp } from \'#app\'')).toBe(true)
+    expect(HEAVY_NAMES.test('const { data } = await useFetch(\'/api/x\')')).toBe(true)
+    for (const [source, content] of contents) {
       const code = withoutComments(content)
       if (importsAppBarrel(code)) offenders.push(`${source}: imports from #app`)
       if (HEAVY_NAMES.test(code)) offenders.push(`${source}: ${HEAVY_NAMES.exec(code)![0]}`)

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newUser, openSession, text, useChromium, waitForHydration } from './helpers'
+import { newUser, openSession, quietAfterIdle, text, useChromium, waitForHydration } from './helpers'
 import { serveBuilt, type ServedApp } from './serve'
 
 // A backend whose clock is ten minutes behind the app server's (the playground's NUXT_BACKEND_CLOCK_SKEW_SECONDS):
@@ -53,7 +53,7 @@ describe.each(['refresh', 'refresh-httponly'])('%s: a backend whose clock is ten
     await page.goto('/profile')
     await expect.poll(() => text(page, 'session-email')).toBe(user.email)
     await waitForHydration(page)
-    await page.waitForLoadState('networkidle')
+    await quietAfterIdle(page)
     expect(await refreshStats()).toMatchObject({ refreshes: 2, reuseDetections: 0 })
     await session.assertClean()
   })

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 import { Backend, newUser, openSession, quietAfterIdle, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
-import { serveBuilt } from './serve'
+import { serveBuilt, settledOutput } from './serve'
 
 const baseURL = inject('httpOnlyBaseURL')
 const backend = new Backend(baseURL)
@@ -278,8 +278,7 @@ describe('local provider with httpOnlyCookieAttribute', () => {
       }
       expect(await new Backend(server.baseURL).count('POST /api/auth/register')).toBe(0)
       // And answered cleanly: an early answer once tore the connection down under Nitro (an uncaughtException each).
-      await new Promise(resolve => setTimeout(resolve, 200))
-      expect(server.output()).not.toMatch(/uncaught|TypeError/i)
+      expect(await settledOutput(server)).not.toMatch(/uncaught|TypeError/i)
     }
     finally {
       server.stop()
@@ -389,7 +388,7 @@ describe('local provider with httpOnlyCookieAttribute', () => {
       expect(received.cookie).toBeUndefined()
       // The list replaced the default (accept-language).
       expect(received['accept-language']).toBeUndefined()
-      expect(server.output().match(/NUXT_AUTH_RELAY_HEADERS\) lists "cookie"/g)).toHaveLength(1)
+      expect((await settledOutput(server)).match(/NUXT_AUTH_RELAY_HEADERS\) lists "cookie"/g)).toHaveLength(1)
 
       // A 404 from the backend is the set-up's fault: the browser gets the code, the log the URL and the option.
       await other.fault('/api/auth/login', '404')
@@ -398,7 +397,7 @@ describe('local provider with httpOnlyCookieAttribute', () => {
       const body = await misrouted.text()
       expect(JSON.parse(body).data.authError.code).toBe('BAD_REQUEST')
       expect(body).not.toContain('/api/auth/login')
-      expect(server.output()).toMatch(/relay: BAD_REQUEST: .*\/api\/auth\/login.*endpoints\.signIn/)
+      expect(await settledOutput(server)).toMatch(/relay: BAD_REQUEST: .*\/api\/auth\/login.*endpoints\.signIn/)
     }
     finally {
       server.stop()

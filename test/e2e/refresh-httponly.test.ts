@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, expectTokenPagesWork, newUser, openSession, quietAfterIdle, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
-import { rawStatus, serveBuilt } from './serve'
+import { rawStatus, serveBuilt, settledOutput } from './serve'
 import { expiredCopy, nearlyExpiredCopy } from './tokens'
 
 // httpOnly cookies with refresh tokens (test/fixtures/refresh-httponly): page scripts never see a token; the
@@ -120,13 +120,18 @@ describe('httpOnly cookies with refresh tokens', () => {
     await backend.fault('/api/_auth/refresh', 'late-answer')
     // A backend whose sign-out ends nothing on its side (this one's would revoke the whole token family, and hide it).
     await backend.fault('/api/auth/logout', 'stateless')
+    type Manager = { refresh(): Promise<unknown>, signOut(options: { redirect: false }): Promise<unknown> }
+    const refreshesBefore = await backend.count(REFRESH)
+    await page.evaluate(() => {
+      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $nuxt: { $gatekeeper: Manager } } } } }).__vue_app__
+      ;(window as unknown as { __refreshing: Promise<unknown> }).__refreshing = app.config.globalProperties.$nuxt.$gatekeeper.refresh()
+    })
+    // Signed out once the relay has spent the pair at the backend (its answer is on its way for another second).
+    await expect.poll(() => backend.count(REFRESH), { interval: 20 }).toBe(refreshesBefore + 1)
     await page.evaluate(async () => {
-      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $nuxt: { $gatekeeper: { refresh(): Promise<unknown>, signOut(options: { redirect: false }): Promise<unknown> } } } } } }).__vue_app__
-      const manager = app.config.globalProperties.$nuxt.$gatekeeper
-      const refreshing = manager.refresh()
-      await new Promise(resolve => setTimeout(resolve, 300))
-      await manager.signOut({ redirect: false })
-      await refreshing
+      const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $nuxt: { $gatekeeper: Manager } } } } }).__vue_app__
+      await app.config.globalProperties.$nuxt.$gatekeeper.signOut({ redirect: false })
+      await (window as unknown as { __refreshing: Promise<unknown> }).__refreshing
     })
     // Before: the sign-out did not wait for the refresh, and its late answer set the rotated cookies again after the
     // sign-out had cleared them: a reload was signed in.
@@ -468,6 +473,7 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
       const before = await fetch(`${server.baseURL}/api/upstream/nothing-yet`)
       expect(before.status).toBe(504)
       expect(before.statusText).toBe('Gateway Timeout')
+      expect((await before.clone().json()).data.authError.code).toBe('TIMEOUT')
       expect(before.headers.get('x-upstream')).toBeNull()
       expect(before.headers.get('cache-control')).toBe('private, no-store')
       expect(before.headers.get('content-type')).toMatch(/json/)
@@ -476,7 +482,7 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
       expect(partly.status).toBe(200)
       await expect(partly.text()).rejects.toThrow()
       await expect.poll(() => warningsAbout('forward: the answer of')).toBe(2)
-      expect(server.output()).not.toContain('[unhandled]')
+      expect(await settledOutput(server)).not.toContain('[unhandled]')
     })
 
     it('that refuses every token (a 401 for another reason than its age): one refresh for five calls, not one per call', async () => {
@@ -514,10 +520,15 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
         await expect.poll(() => own.count(REFRESH), { interval: 20 }).toBe(refreshes + 1)
         leaving.abort()
         expect(await request).toBeInstanceOf(Error)
-        // The refresh finishes (and is kept) without anybody to answer.
-        await new Promise(resolve => setTimeout(resolve, 1000))
-        expect(server.output()).not.toContain('[unhandled]')
-        expect(server.output()).not.toContain('could not be reached')
+        // The refresh finishes (and is kept) without anybody to answer: the spent pair, presented again, gets its
+        // successor without another refresh at the backend.
+        const replay = await fetch(`${server.baseURL}/api/_auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.baseURL, cookie }, body: '{}' })
+        expect(replay.status).toBe(200)
+        expect(tokenCookiesOf(replay)).not.toEqual([])
+        expect(await own.count(REFRESH)).toBe(refreshes + 1)
+        const output = await settledOutput(server)
+        expect(output).not.toContain('[unhandled]')
+        expect(output).not.toContain('could not be reached')
       }
       finally {
         await own.fault('/api/auth/refresh', 'none')
@@ -537,6 +548,7 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     expect(crossSite.headers.get('cache-control')).toBe('private, no-store')
     const outside = await fetch(`${baseURL}/api/upstream/x%5cy`)
     expect(outside.status).toBe(400)
+    expect((await outside.clone().json()).data.authError.code).toBe('BAD_REQUEST')
     expect(outside.headers.get('cache-control')).toBe('private, no-store')
     // Browsers without Sec-Fetch-Site: the Origin, else the Referer, decides.
     expect((await fetch(`${baseURL}/api/upstream/me`, { headers: { origin: 'https://evil.example' } })).status).toBe(403)
@@ -571,7 +583,8 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
         await response.arrayBuffer()
       }
       expect(statuses).toEqual([502, 502])
-      const warnings = server.output().split('\n').filter(line => line.includes('auth.forward (NUXT_AUTH_FORWARD) maps /api/upstream'))
+      expect((await (await fetch(`${server.baseURL}/api/upstream/me`, { headers: { origin: server.baseURL } })).json()).data.authError.code).toBe('SERVER')
+      const warnings = (await settledOutput(server)).split('\n').filter(line => line.includes('auth.forward (NUXT_AUTH_FORWARD) maps /api/upstream'))
       expect(warnings).toHaveLength(1)
       expect(warnings[0]).toContain('that prefix answers 502')
       expect(warnings[0]).toContain('"https://…@shop.example.invalid/v1"')
@@ -587,7 +600,7 @@ describe('the forwarding route (auth.forward: /api/upstream → the test upstrea
     const server = await serveBuilt(fileURLToPath(new URL('../fixtures/refresh-httponly', import.meta.url)), { NUXT_AUTH_FORWARD: JSON.stringify({ '/api/upstream': upstream }) }, { readyPath: '/api/_test/counters' })
     try {
       for (let attempt = 0; attempt < 3; attempt++) await (await fetch(`${server.baseURL}/api/upstream/me`)).arrayBuffer()
-      const warnings = server.output().split('\n').filter(line => line.includes('auth.forward maps /api/upstream'))
+      const warnings = (await settledOutput(server)).split('\n').filter(line => line.includes('auth.forward maps /api/upstream'))
       expect(warnings).toHaveLength(1)
       expect(warnings[0]).toContain(upstream)
       expect(warnings[0]).toContain('https://')

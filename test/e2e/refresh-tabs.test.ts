@@ -8,6 +8,8 @@ const accessTtl = inject('refreshAccessTtl')
 const backend = new Backend(baseURL)
 const browser = useChromium(backend)
 const REFRESH = 'POST /api/auth/refresh'
+/** The app's own refresh route, which the browser asks (it passes the refresh on to REFRESH). */
+const RELAY = 'POST /api/_auth/refresh'
 
 async function reuseDetections(): Promise<number> {
   return (await (await fetch(`${baseURL}/api/_test/refresh-stats`)).json()).reuseDetections
@@ -50,6 +52,9 @@ describe('refresh across tabs and clocks', () => {
     await backend.reset()
     const outcomes = await Promise.all(tabs.map(tab => tab.evaluate(() => (window as never as { __lab: { refresh: () => Promise<{ ok: boolean }> } }).__lab.refresh())))
     expect(outcomes.every(outcome => outcome.ok)).toBe(true)
+    // What the lock decides: one tab asks the app's refresh route, the other two wait and adopt its answer. (The
+    // route joins concurrent requests with the same pair, so the backend's count alone would be 1 without a lock.)
+    expect(await backend.count(RELAY)).toBe(1)
     expect(await backend.count(REFRESH)).toBe(1)
     expect(await reuseDetections()).toBe(0)
     for (const tab of tabs) expect(await text(tab, 'lab-status')).toBe('authenticated')

@@ -76,6 +76,7 @@ describe('pages without server verdict', () => {
     await signedIn.page.goto('/modes/spa-public')
     await expect.poll(() => text(signedIn.page, 'status-in-middleware')).toBe('authenticated')
     expect(await text(signedIn.page, 'page-status')).toBe('authenticated')
+    await quietAfterIdle(signedIn.page)
     expect(await backend.count(SESSION)).toBe(1)
     await signedIn.assertClean()
 
@@ -84,6 +85,7 @@ describe('pages without server verdict', () => {
     await backend.reset()
     await signedOut.page.goto('/modes/spa-public')
     await expect.poll(() => text(signedOut.page, 'status-in-middleware')).toBe('unauthenticated')
+    await quietAfterIdle(signedOut.page)
     expect(await backend.count(SESSION)).toBe(0)
     await signedOut.assertClean()
   })
@@ -114,6 +116,7 @@ describe('pages without server verdict', () => {
     await page.goto('/modes/spa')
     await page.waitForURL(url => url.pathname === '/login')
     expect(new URL(page.url()).searchParams.get('redirect')).toBe('/modes/spa')
+    await quietAfterIdle(page)
     expect(await backend.count(SESSION)).toBe(0)
     await session.assertClean()
   })

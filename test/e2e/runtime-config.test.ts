@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, newUser } from './helpers'
-import { builtRenderMark, onFreePort, roundRobin, serveBuilt, type ServedApp } from './serve'
+import { builtRenderMark, onFreePort, roundRobin, serveBuilt, settledOutput, type ServedApp } from './serve'
 
 // The same built local fixture, started again with NUXT_PUBLIC_AUTH_BASE_URL and
 // NUXT_AUTH_SESSION_CACHE_MAX_AGE set, and with the incumbent's AUTH_ORIGIN: run-time values must win over
@@ -139,7 +139,7 @@ describe('a base URL where this app serves pages, not the backend', () => {
       expect([200, 302], name).toContain(response.status)
     }
     expect(await sessionCalls() - before, name).toBe(2)
-    const warnings = server.output().split('\n').filter(line => line.includes('[nuxt-gatekeeper] A server render asked the backend for /api/nowhere/session'))
+    const warnings = (await settledOutput(server)).split('\n').filter(line => line.includes('[nuxt-gatekeeper] A server render asked the backend for /api/nowhere/session'))
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toContain('NUXT_PUBLIC_AUTH_BASE_URL')
     expect(warnings[0]).toContain('AUTH_ORIGIN')
@@ -162,7 +162,8 @@ describe('a base URL where this app serves pages, not the backend', () => {
     expect(await sessionCalls() - before).toBe(4)
     expect(proxy.served.map((count, index) => count - served[index]!)).toEqual([4, 4])
     // Each instance that answered a render's check says so, once.
-    const warnings = instances.map(instance => instance.output().split('\n').filter(line => line.includes('[nuxt-gatekeeper] A server render asked the backend for /api/nowhere/session')).length)
+    const outputs = await Promise.all(instances.map(instance => settledOutput(instance)))
+    const warnings = outputs.map(output => output.split('\n').filter(line => line.includes('[nuxt-gatekeeper] A server render asked the backend for /api/nowhere/session')).length)
     expect(warnings.filter(count => count > 0).length).toBeGreaterThan(0)
     expect(warnings.every(count => count <= 1)).toBe(true)
   })

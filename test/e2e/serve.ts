@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { request as httpRequest, createServer as createHttpServer } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
@@ -47,6 +48,24 @@ export interface ServedApp {
   /** What the server printed so far. */
   output: () => string
   stop: () => void
+}
+
+/**
+ * The server's output once every line it wrote before this call has arrived: its stdout and stderr reach the test
+ * through pipes, so a line printed during the last request may not have been read yet ("logged once" would count too
+ * few, "nothing logged" would pass too early). Asks the fixtures' /api/_test/log-marker to print a marker on both,
+ * and waits until both have come.
+ */
+export async function settledOutput(server: ServedApp): Promise<string> {
+  const id = randomUUID()
+  const response = await fetch(`${server.baseURL}/api/_test/log-marker?id=${id}`)
+  if (!response.ok) throw new Error(`${server.baseURL} has no /api/_test/log-marker (status ${response.status})`)
+  const marker = `log-marker ${id}\n`
+  for (const deadline = Date.now() + 10_000; server.output().split(marker).length - 1 < 2;) {
+    if (Date.now() > deadline) throw new Error(`${server.baseURL} printed no log marker on stdout and stderr within 10 s`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  return server.output()
 }
 
 async function serveOn(appDir: string, env: Record<string, string | undefined>, port: number, readyPath: string, node: string): Promise<ServedApp> {

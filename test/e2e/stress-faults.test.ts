@@ -78,7 +78,7 @@ describe('backend faults at random', () => {
     ['html', 'BAD_RESPONSE'],
     ['malformed', 'BAD_RESPONSE'],
     ['empty-json', 'BAD_RESPONSE'],
-  ])('a sign-in endpoint answering %s shows an error (%s), then signing in works', async (mode) => {
+  ])('a sign-in endpoint answering %s shows an error (%s), then signing in works', async (mode, code) => {
     const user = newUser()
     await backend.register(user)
     const session = await openSession(browser(), baseURL)
@@ -91,6 +91,8 @@ describe('backend faults at random', () => {
     await page.getByTestId('password').fill(user.password)
     await page.getByTestId('submit').click()
     await page.getByTestId('error').waitFor()
+    // The typed error, as the app's auth:error hook received it (the fixture's hook recorder).
+    expect(await page.evaluate(() => (window as unknown as { __authHooks: { errors: string[] } }).__authHooks.errors)).toEqual([`signIn:${code}`])
     expect(new URL(page.url()).pathname).toBe('/login')
     expect(await cookie(context, 'auth.token')).toBeUndefined()
 

@@ -12,6 +12,8 @@ const calls = new Map<string, number>()
 const mode = { session: 'ok' as 'ok' | '500' | '401' | 'slow', login: 'ok' as 'ok' | 'no-token' }
 /** While set, the session endpoint answers only once this promise resolves (a check the test holds open). */
 let sessionHeld: Promise<void> | null = null
+/** While set, the session endpoint answers a check of the token STALE only once this promise resolves. */
+let staleHeld: Promise<void> | null = null
 const USER = { id: 1, name: 'Ada', email: 'ada@example.test', roles: ['editor'] }
 const TOKEN = 'token-ada'
 
@@ -36,8 +38,8 @@ registerEndpoint('/api/auth/session', {
       setResponseStatus(event, 500)
       return { message: 'boom' }
     }
-    // A stale token's answer comes late, so a sign-in can finish in between.
-    if (event.headers.get('authorization') === 'Bearer STALE') await new Promise(resolve => setTimeout(resolve, 20))
+    // A stale token's answer comes when the test lets it, so a sign-in can finish in between.
+    if (event.headers.get('authorization') === 'Bearer STALE') await staleHeld
     if (mode.session === '401' || event.headers.get('authorization') !== `Bearer ${TOKEN}`) {
       throw createError({ statusCode: 401 })
     }
@@ -124,6 +126,7 @@ beforeEach(async () => {
   mode.session = 'ok'
   mode.login = 'ok'
   sessionHeld = null
+  staleHeld = null
   calls.clear()
   await useRouter().replace('/')
 })
@@ -391,11 +394,17 @@ describe('useAuth (local provider)', () => {
 
 describe('races and endings', () => {
   it('a late 401 for an old token does not wipe the token of a sign-in that finished meanwhile', async () => {
+    const stale = gate()
+    staleHeld = stale.closed
     useAuthState().setToken('STALE')
     const staleCheck = useAuth().getSession().catch(() => null)
-    // The sign-in's own session call (50 ms) is still running when the stale 401 (20 ms) arrives.
+    // The sign-in's own session call (50 ms) is still running when the stale 401 arrives: the 401 is held until the
+    // sign-in has written its token, or for a second (a sign-in that waits for the check's answer writes nothing).
     mode.session = 'slow'
-    await signedIn()
+    const signingIn = signedIn()
+    for (const end = Date.now() + 1000; useAuthState().rawToken.value !== TOKEN && Date.now() < end;) await new Promise(resolve => setTimeout(resolve, 5))
+    stale.open()
+    await signingIn
     await staleCheck
     expect(useAuth().status.value).toBe('authenticated')
     expect(useAuthState().rawToken.value).toBe(TOKEN)

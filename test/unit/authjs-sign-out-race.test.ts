@@ -31,7 +31,7 @@ const config: AuthConfig = {
 
 /** A browser tab: its cookie jar takes each answer's cookies when the answer arrives; the session state as the app's. */
 async function signedInTab(requestTimeout = 10_000) {
-  const { ctx, cookies, sent } = authjsBrowser(config)
+  const { ctx, cookies, sent, answered } = authjsBrowser(config)
   await strategy.signIn(ctx, { provider: 'credentials', username: 'ada', password: 'right' }, { callbackUrl: '/' })
   const store = {
     machine: { ...initialMachineState, phase: 'authenticated' as const },
@@ -56,7 +56,12 @@ async function signedInTab(requestTimeout = 10_000) {
   }
   const session = createSession({ parts: parts as never, refresher: () => null, requestTimeout })
   const { signIn } = createSignIn({ ...parts, session } as never)
-  return { ctx, cookies, sent, store, session, signIn }
+  return { ctx, cookies, sent, answered, store, session, signIn }
+}
+
+/** Resolves once `condition()` holds, or after `ms` without it. */
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !condition() && Date.now() < end;) await new Promise(resolve => setTimeout(resolve, 10))
 }
 
 /** Holds the session callback (so GET /session answers late) until `release()`. */
@@ -104,9 +109,12 @@ describe('a sign-out while a session check is asked (Auth.js)', () => {
     const release = holdSessionAnswers()
     const check = tab.session.getSession()
     await vi.waitFor(() => expect(tab.sent.at(-1)).toBe('/session'))
+    const sentBefore = tab.sent.length
     const switched = tab.signIn('credentials', { username: 'bob', password: 'right', redirect: false })
-    // Had the sign-in gone ahead, its answer would come first: the check's answer (ada's renewed cookie) after it.
-    await new Promise(resolve => setTimeout(resolve, 50))
+    // Had the sign-in gone ahead, its answer (bob's cookie) would come first, and the check's (ada's renewed cookie)
+    // after it: given a second for that, the sign-in has asked nothing while the check is held.
+    await until(() => tab.answered.includes('/callback/credentials'), 1000)
+    expect(tab.sent.slice(sentBefore)).toEqual([])
     release()
     await Promise.all([check, switched])
     expect(tab.store.machine.phase).toBe('authenticated')

@@ -7,11 +7,13 @@ import type { StrategyContext } from '../../../src/runtime/core'
  * The Auth.js client strategy's context in a browser, against the real Auth.js (@auth/core) served in process: each
  * request goes through Auth() with the cookies the answers before set, as a browser's would, and the cookies of an
  * answer are stored when it arrives. `appBase`: the app's `app.baseURL` without its trailing slash, under which
- * Auth.js is served (ctx.url has no base). `sent` lists the paths asked for, in order.
+ * Auth.js is served (ctx.url has no base). `sent` lists the paths asked for, in order; `answered` those whose answer
+ * (and its cookies) arrived, in that order.
  */
 export function authjsBrowser(config: AuthConfig, appBase = '') {
   const cookies = new Map<string, string>()
   const sent: string[] = []
+  const answered: string[] = []
   const ctx = {
     options: { defaultProvider: '' },
     url: (path: string) => `/api/auth${path}`,
@@ -29,9 +31,10 @@ export function authjsBrowser(config: AuthConfig, appBase = '') {
         const at = pair!.indexOf('=')
         cookies.set(pair!.slice(0, at), pair!.slice(at + 1))
       }
+      answered.push(endpoint.path)
       const text = await response.text()
       return text ? JSON.parse(text) : null
     },
   } as unknown as StrategyContext<AuthjsRuntimeOptions>
-  return { ctx, cookies, sent }
+  return { ctx, cookies, sent, answered }
 }

@@ -126,8 +126,9 @@ export function upstreamHeaders(event: H3Event, tokenHeader: string, authorizati
 export default defineRelayRoute(async (event) => {
   refuseCrossSite(event)
   const match = upstreamFor(event, configuredRoutes(serverSettings().forward ?? {}))
-  if (match === 'unusable') throw createError({ statusCode: 502, statusMessage: 'The forwarding route\'s upstream is not usable' })
-  if (!match) throw createError({ statusCode: 400, statusMessage: 'Bad forwarding path' })
+  // With a code, as every error of the module's routes (the server's log names the unusable upstream's problem).
+  if (match === 'unusable') throw createError({ statusCode: 502, statusMessage: 'The forwarding route\'s upstream is not usable', data: { authError: { code: 'SERVER' } } })
+  if (!match) throw createError({ statusCode: 400, statusMessage: 'Bad forwarding path', data: { authError: { code: 'BAD_REQUEST' } } })
   const { route, target } = match
   // The visitor's token (the cookie, or the token header useAuthFetch sent), refreshed first when due.
   const { token, renewed, relay } = await freshToken(event)
@@ -222,8 +223,8 @@ export default defineRelayRoute(async (event) => {
 /** An upstream that did not answer in time (504), or could not be reached or read (502). */
 function upstreamFailure(error: unknown) {
   return (error as Error)?.name === 'TimeoutError'
-    ? createError({ statusCode: 504, statusMessage: 'Gateway Timeout' })
-    : createError({ statusCode: 502, statusMessage: 'Bad Gateway' })
+    ? createError({ statusCode: 504, statusMessage: 'Gateway Timeout', data: { authError: { code: 'TIMEOUT' } } })
+    : createError({ statusCode: 502, statusMessage: 'Bad Gateway', data: { authError: { code: 'NETWORK' } } })
 }
 
 /**
