@@ -122,25 +122,32 @@ describe('a sign-in in session mode', () => {
   })
 })
 
+/**
+ * A session whose access token has expired, and a route that refreshes it with `refresh`: `ask()` sends one request
+ * with the session's cookie and resolves with how its refresh failed (null: it did not).
+ */
+async function sessionRefreshedBy(refresh: () => Promise<never>) {
+  const service = await sessions()
+  const opened = await service.create({ token: 'eyJ.expired', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+  const cookie = `${settings.cookieName}=${await service.keys.sign(opened.id)}`
+  const route = toNodeListener(createApp().use('/refresh', eventHandler(async (event) => {
+    const jar = sessionJar(await loadRequestSession(event, service), config)
+    const failed = await jar.refreshExclusive!(refresh).then(() => null, (error: AuthError) => ({ code: error.code, retryAfterMs: error.retryAfterMs }))
+    return { failed }
+  })))
+  const ask = async () => (await (await fetchNodeRequestHandler(route as never, '/refresh', { method: 'POST', headers: { cookie } })).json() as { failed: { code: string, retryAfterMs?: number } | null }).failed
+  return { service, opened, ask }
+}
+
 describe('a refresh in session mode', () => {
   it('after a 429 with Retry-After, requests of that session during the wait get the refusal with the time left, without asking the backend again', async () => {
-    const service = await sessions()
-    const opened = await service.create({ token: 'eyJ.expired', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
-    const cookie = `${settings.cookieName}=${await service.keys.sign(opened.id)}`
     let asked = 0
-    const refreshRoute = toNodeListener(createApp().use('/refresh', eventHandler(async (event) => {
-      const jar = sessionJar(await loadRequestSession(event, service), config)
-      const refused = await jar.refreshExclusive!(async () => {
-        asked++
-        throw new AuthError('RATE_LIMITED', 'Too many refreshes', { status: 429, retryAfterMs: 30_000 })
-      }).then(() => null, (error: AuthError) => ({ code: error.code, retryAfterMs: error.retryAfterMs }))
-      return { refused }
-    })))
+    const { service, opened, ask } = await sessionRefreshedBy(async () => {
+      asked++
+      throw new AuthError('RATE_LIMITED', 'Too many refreshes', { status: 429, retryAfterMs: 30_000 })
+    })
     const answers = []
-    for (let request = 0; request < 3; request++) {
-      const response = await fetchNodeRequestHandler(refreshRoute as never, '/refresh', { method: 'POST', headers: { cookie } })
-      answers.push((await response.json() as { refused: { code: string, retryAfterMs: number } | null }).refused)
-    }
+    for (let request = 0; request < 3; request++) answers.push(await ask())
     expect(asked).toBe(1)
     for (const refused of answers) {
       expect(refused?.code).toBe('RATE_LIMITED')
@@ -151,35 +158,27 @@ describe('a refresh in session mode', () => {
     expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.expired', refreshToken: 'r1' })
     // Tokens another request (another instance) got meanwhile are no longer the ones refused: they are refreshed.
     await service.replaceTokens(opened.handle, { token: 'eyJ.expired', refreshToken: 'r1' }, { token: 'eyJ.other', refreshToken: 'r2' })
-    await fetchNodeRequestHandler(refreshRoute as never, '/refresh', { method: 'POST', headers: { cookie } })
+    await ask()
     expect(asked).toBe(2)
   })
 })
 
 describe('a refresh in session mode that fails without a verdict', () => {
   it('gives the requests that waited on it its error, without spending the same refresh token again; a later request tries again', async () => {
-    const service = await sessions()
-    const opened = await service.create({ token: 'eyJ.expired', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
-    const cookie = `${settings.cookieName}=${await service.keys.sign(opened.id)}`
     let asked = 0
-    const refreshRoute = toNodeListener(createApp().use('/refresh', eventHandler(async (event) => {
-      const jar = sessionJar(await loadRequestSession(event, service), config)
-      const failed = await jar.refreshExclusive!(async () => {
-        asked++
-        // The backend rotated r1 and did not answer in time; spending r1 again would be a reuse.
-        await new Promise(resolve => setTimeout(resolve, 50))
-        throw new AuthError('TIMEOUT', 'The refresh took too long')
-      }).then(() => null, (error: AuthError) => error.code)
-      return { failed }
-    })))
-    const ask = async () => (await (await fetchNodeRequestHandler(refreshRoute as never, '/refresh', { method: 'POST', headers: { cookie } })).json() as { failed: string | null }).failed
+    const { service, opened, ask } = await sessionRefreshedBy(async () => {
+      asked++
+      // The backend rotated r1 and did not answer in time; spending r1 again would be a reuse.
+      await new Promise(resolve => setTimeout(resolve, 50))
+      throw new AuthError('TIMEOUT', 'The refresh took too long')
+    })
     // A page's requests at once: one refreshes, the others wait on the session's lock.
-    expect(await Promise.all([ask(), ask(), ask()])).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT'])
+    expect((await Promise.all([ask(), ask(), ask()])).map(failed => failed?.code)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT'])
     expect(asked).toBe(1)
     // No verdict: the session keeps its tokens, and a request that comes afterwards asks the backend again.
     expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.expired', refreshToken: 'r1' })
     await new Promise(resolve => setTimeout(resolve, 5))
-    expect(await ask()).toBe('TIMEOUT')
+    expect((await ask())?.code).toBe('TIMEOUT')
     expect(asked).toBe(2)
   })
 })
