@@ -46,7 +46,8 @@ export default defineNuxtModule<ModuleOptions>({
     if (!nuxt.options.dev && resolved.buildBaseURL !== resolved.public.baseURL) {
       // Said once per build: a value from a .env read while building is not the production server's unless set there.
       const variable = resolved.public.originEnvKey
-      logger.info(`${variable} (auth.originEnvKey) is set while building: the server reads it again when it starts, and one started without it uses auth.baseURL (${JSON.stringify(resolved.public.baseURL)}), as @sidebase/nuxt-auth does`)
+      const origin = resolved.providerServer ? ` (its origin then comes from AUTH_URL, or from the proxy's headers with trustHost)` : ''
+      logger.info(`${variable} (auth.originEnvKey) is set while building: pages prerendered now carry it, a server reads it again when it starts, and one started without it uses ${JSON.stringify(resolved.public.baseURL)}${origin}, as @sidebase/nuxt-auth does`)
     }
     const resolver = createResolver(import.meta.url)
     // Built package: dist/module.mjs next to dist/providers. Stub/dev: src/module.ts next to ../providers.
@@ -104,9 +105,9 @@ export default defineNuxtModule<ModuleOptions>({
       const needServer: Array<{ key: string, problem: string, fix: string }> = []
       if (resolved.server.sessions) needServer.push({ key: 'auth.sessions', problem: 'is set, but a generated site (nuxi generate) has no server to keep sessions on', fix: 'remove auth.sessions for a generated site, or deploy with a server (nuxi build)' })
       else if (resolved.public.token?.cookie.httpOnly) needServer.push({ key: 'auth.provider.token.httpOnlyCookieAttribute', problem: 'is true, but a generated site (nuxi generate) has no server for the /api/_auth routes that httpOnly cookies need', fix: 'set it to false for a generated site, or deploy with a server (nuxi build)' })
-      // (Unless its backend is elsewhere: a full baseURL.)
       if (Object.keys(resolved.server.forward).length > 0) needServer.push({ key: 'auth.forward', problem: 'is set, but a generated site (nuxi generate) has no server for its forwarding routes', fix: 'remove auth.forward for a generated site (call the API with useAuthFetch), or deploy with a server (nuxi build)' })
-      if (resolved.providerServer && resolved.buildBaseURL.startsWith('/')) needServer.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify((input.provider as { type?: unknown } | undefined)?.type)}, whose backend runs inside the app's server, which a generated site (nuxi generate) does not have`, fix: 'deploy with a server (nuxi build), or use the local or refresh provider against a backend of its own' })
+      // A full base URL changes nothing: the browser asks a provider served by the app on the page's own origin.
+      if (resolved.providerServer) needServer.push({ key: 'auth.provider.type', problem: `is ${JSON.stringify((input.provider as { type?: unknown } | undefined)?.type)}, whose backend runs inside the app's server, which a generated site (nuxi generate) does not have`, fix: 'deploy with a server (nuxi build), or use the local or refresh provider against a backend of its own' })
       if (needServer.length > 0) throw new AuthConfigError(needServer)
     }
     // Which relay routes this app has (see RELAY_ROUTES): httpOnly token cookies need them all; refresh tokens

@@ -309,7 +309,8 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
   // Trimmed: a .env file written with CRLF line ends leaves a \r at the end.
   const fromEnv = typeof originEnvKey === 'string' ? env[originEnvKey]?.trim() || undefined : undefined
   // Not built in, as in the incumbent: a value from a developer's .env must not become production's base URL when
-  // the server starts without the variable (and with Auth.js it would override trustHost there).
+  // the server starts without the variable (and with Auth.js it would override trustHost there). Only its path is,
+  // for a provider this app serves (below).
   const configuredBaseURL: unknown = input.baseURL ?? '/api/auth'
   const configuredProblem = typeof configuredBaseURL === 'string' ? baseURLProblem(configuredBaseURL) : 'is not a string'
   // Shown without a password it may carry.
@@ -504,7 +505,10 @@ export function resolveModuleOptions(input: ModuleOptions = {}, env: Record<stri
     refreshHandler: typeof handler === 'string' ? handler : null,
     buildBaseURL: baseURL as string,
     public: {
-      baseURL: configuredBaseURL as string,
+      // A provider served by this app (Auth.js) is served under the build's path, and the browser only ever asks
+      // paths of its own origin there: that path is built in, so a server started without the variable still asks
+      // where it serves. The origin is left to run time (AUTH_URL, trustHost).
+      baseURL: definition.server && fromEnv !== undefined && !envProblem ? new URL(fromEnv, 'http://app.invalid').pathname : configuredBaseURL as string,
       originEnvKey: typeof originEnvKey === 'string' ? originEnvKey : 'AUTH_ORIGIN',
       disableServerSideAuth: input.disableServerSideAuth ?? false,
       globalAppMiddleware,

@@ -58,8 +58,8 @@ export interface AuthjsSignInOptions extends SecondarySignInOptions {
 export interface SignInResult {
   error: string | null
   /**
-   * Auth.js's `code` for a refused credentials sign-in: `'credentials'`, or the `code` of the `CredentialsSignin`
-   * subclass the app's `authorize()` threw (as Auth.js's own client gives it). Absent otherwise.
+   * Auth.js's `code` where its answer has one, as Auth.js's own client gives it: for a refused credentials sign-in
+   * `'credentials'`, or the `code` of the `CredentialsSignin` subclass the app's `authorize()` threw.
    */
   code?: string
   status: number

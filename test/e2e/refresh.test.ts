@@ -222,14 +222,18 @@ describe('refresh provider against a rotating, reuse-detecting backend', () => {
       await tabs[round % 3]!.waitForTimeout(1500)
     }
     const elapsed = (Date.now() - started) / 1000
-    const refreshes = await backend.count(REFRESH)
+    // Both counts at one moment: the tabs go on refreshing.
+    const counters = await backend.counters()
+    const refreshes = counters[REFRESH] ?? 0
     // Each token is refreshed a third of its lifetime early: about one refresh per (2/3 · TTL) seconds.
     const expected = elapsed / (accessTtl * 2 / 3)
     expect(refreshes).toBeGreaterThanOrEqual(Math.floor(expected) - 1)
     expect(refreshes).toBeLessThanOrEqual(Math.ceil(expected) + 1)
     // One request from the browser per rotation: the tab lock left the other tabs nothing to send. (Tabs asking at
-    // once would be joined by the refresh route, so the backend's count alone could not tell.)
-    expect(await backend.count('POST /api/_auth/refresh')).toBe(refreshes)
+    // once would be joined by the refresh route, so the backend's count alone could not tell.) One may be on its way
+    // to the backend at that moment; without the lock there were two more per rotation.
+    expect((counters['POST /api/_auth/refresh'] ?? 0) - refreshes).toBeGreaterThanOrEqual(0)
+    expect((counters['POST /api/_auth/refresh'] ?? 0) - refreshes).toBeLessThanOrEqual(1)
     expect((await refreshStats()).reuseDetections).toBe(0)
     for (const tab of tabs) {
       expect(await text(tab, 'status')).toBe('authenticated')

@@ -52,9 +52,10 @@ export interface ServedApp {
 
 /**
  * The server's output once every line it wrote before this call has arrived: its stdout and stderr reach the test
- * through pipes, so a line printed during the last request may not have been read yet ("logged once" would count too
- * few, "nothing logged" would pass too early). Asks the fixtures' /api/_test/log-marker to print a marker on both,
- * and waits until both have come.
+ * through pipes, so a line printed while answering the last request may not have been read yet ("logged once" would
+ * count too few, "nothing logged" would read too early). Asks the fixtures' /api/_test/log-marker to print a marker
+ * on both, and waits until both have come. (Work the server still does after the marker is not covered: wait for its
+ * outcome first.)
  */
 export async function settledOutput(server: ServedApp): Promise<string> {
   const id = randomUUID()

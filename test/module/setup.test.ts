@@ -204,6 +204,8 @@ describe('module setup', () => {
   it.each([
     ['httpOnly token cookies', { provider: { type: 'local', token: { httpOnlyCookieAttribute: true } } }, 'auth.provider.token.httpOnlyCookieAttribute'],
     ['Auth.js', { provider: { type: 'authjs' } }, 'auth.provider.type'],
+    // The browser asks Auth.js on the page's own origin, whatever the base URL's: there is no server there.
+    ['Auth.js under a full base URL', { baseURL: 'https://auth.example.com/api/auth', provider: { type: 'authjs' } }, 'auth.provider.type'],
     ['forwarding routes', { provider: { type: 'local' }, forward: { '/api/shop': 'https://shop.example.com/v1' } }, 'auth.forward'],
   ])('a generated site with %s fails the build: it needs a server', async (_label, auth, key) => {
     const failure = await load({ modules: [modulePath], auth, nitro: { static: true } }).then(() => null, (error: unknown) => error as Error)

@@ -1,24 +1,15 @@
 import { afterEach, beforeEach, vi, type MockInstance } from 'vitest'
 
 // The nuxt tier's counterpart of the e2e tier's console watch: a console.error or console.warn during a test (a Vue
-// warning, a hydration error, the module's own "auth:error hook threw") fails it, unless the test said it expects
-// that line (expectConsole).
-const expected: RegExp[] = []
+// warning, a hydration error, the module's own "auth:error hook threw") fails it.
 const unexpected: string[] = []
 const spies: MockInstance[] = []
 
-/** Lets this test log a console.error or console.warn line matching `pattern`. */
-export function expectConsole(pattern: RegExp) {
-  expected.push(pattern)
-}
-
 beforeEach(() => {
-  expected.length = 0
   unexpected.length = 0
   for (const level of ['error', 'warn'] as const) {
     spies.push(vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      const line = args.map(arg => arg instanceof Error ? `${arg.message}\n${arg.stack}` : String(arg)).join(' ')
-      if (!expected.some(pattern => pattern.test(line))) unexpected.push(`console.${level}: ${line}`)
+      unexpected.push(`console.${level}: ${args.map(arg => arg instanceof Error ? `${arg.message}\n${arg.stack}` : String(arg)).join(' ')}`)
     }))
   }
 })

@@ -233,6 +233,8 @@ describe('the incumbent\'s documented values', () => {
     const env = { AUTH_ORIGIN: 'http://localhost:3000/api/auth' }
     expect(resolveModuleOptions({}, env).public.baseURL).toBe('/api/auth')
     expect(resolveModuleOptions({ baseURL: 'https://api.example/auth' }, env).public.baseURL).toBe('https://api.example/auth')
+    // A provider this app serves (Auth.js) is served under the build's path: that path is built in, not the origin.
+    expect(resolveModuleOptions({ provider: { type: 'authjs' } }, { AUTH_ORIGIN: 'http://localhost:3000/auth' }).public.baseURL).toBe('/auth')
     // auth.baseURL is still checked: it is what such a server uses.
     const error = configError({ baseURL: 'api/auth' }, env)
     expect(error.message).toContain('auth.baseURL')

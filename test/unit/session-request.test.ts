@@ -1,7 +1,7 @@
 import { createApp, eventHandler, toNodeListener } from 'h3'
 import { fetchNodeRequestHandler } from 'node-mock-http'
 import { createStorage, prefixStorage } from 'unstorage'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { AuthError } from '../../src/runtime/core'
 import type { PublicAuthConfig } from '../../src/runtime/core/config'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
@@ -80,7 +80,7 @@ describe('a sign-in in session mode', () => {
     const response = await fetchNodeRequestHandler(toNodeListener(app) as never, '/signin', { method: 'POST', headers: { cookie } })
     expect(await response.json()).toEqual({ failed: 'NETWORK' })
     expect(failNextWrite).toBe(false)
-    // The browser's cookie still opens Ada's session with Ada's tokens, and no session holds Bob's.
+    // The browser's cookie still opens Ada's session with Ada's tokens, and the answer gives no other session's cookie.
     expect((await service.read(previous.handle))?.tokens).toEqual({ token: 'eyJ.ada', refreshToken: 'ada-refresh' })
     expect(response.headers.getSetCookie().filter(line => line.startsWith(`${settings.cookieName}=`))).toEqual([])
   })
@@ -124,19 +124,22 @@ describe('a sign-in in session mode', () => {
 
 /**
  * A session whose access token has expired, and a route that refreshes it with `refresh`: `ask()` sends one request
- * with the session's cookie and resolves with how its refresh failed (null: it did not).
+ * with the session's cookie and resolves with how its refresh failed (null: it did not); `started()` counts the
+ * requests that have asked for a refresh.
  */
 async function sessionRefreshedBy(refresh: () => Promise<never>) {
+  let started = 0
   const service = await sessions()
   const opened = await service.create({ token: 'eyJ.expired', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
   const cookie = `${settings.cookieName}=${await service.keys.sign(opened.id)}`
   const route = toNodeListener(createApp().use('/refresh', eventHandler(async (event) => {
     const jar = sessionJar(await loadRequestSession(event, service), config)
+    started++
     const failed = await jar.refreshExclusive!(refresh).then(() => null, (error: AuthError) => ({ code: error.code, retryAfterMs: error.retryAfterMs }))
     return { failed }
   })))
   const ask = async () => (await (await fetchNodeRequestHandler(route as never, '/refresh', { method: 'POST', headers: { cookie } })).json() as { failed: { code: string, retryAfterMs?: number } | null }).failed
-  return { service, opened, ask }
+  return { service, opened, ask, started: () => started }
 }
 
 describe('a refresh in session mode', () => {
@@ -166,10 +169,11 @@ describe('a refresh in session mode', () => {
 describe('a refresh in session mode that fails without a verdict', () => {
   it('gives the requests that waited on it its error, without spending the same refresh token again; a later request tries again', async () => {
     let asked = 0
-    const { service, opened, ask } = await sessionRefreshedBy(async () => {
+    const { service, opened, ask, started } = await sessionRefreshedBy(async () => {
       asked++
-      // The backend rotated r1 and did not answer in time; spending r1 again would be a reuse.
-      await new Promise(resolve => setTimeout(resolve, 50))
+      // The backend rotated r1 and did not answer in time; spending r1 again would be a reuse. It answers once the
+      // page's other requests have asked too (they wait on the session's lock).
+      await vi.waitFor(() => expect(started()).toBeGreaterThanOrEqual(3))
       throw new AuthError('TIMEOUT', 'The refresh took too long')
     })
     // A page's requests at once: one refreshes, the others wait on the session's lock.
@@ -177,7 +181,6 @@ describe('a refresh in session mode that fails without a verdict', () => {
     expect(asked).toBe(1)
     // No verdict: the session keeps its tokens, and a request that comes afterwards asks the backend again.
     expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.expired', refreshToken: 'r1' })
-    await new Promise(resolve => setTimeout(resolve, 5))
     expect((await ask())?.code).toBe('TIMEOUT')
     expect(asked).toBe(2)
   })

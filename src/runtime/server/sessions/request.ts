@@ -54,8 +54,10 @@ const rateLimited = createExpiringCache<{ spent: SessionTokens, error: unknown, 
  * reuse detection, which ends the sign-in: a network error must not sign anybody out. Requests that arrive later try
  * again (as the token modes' de-duplication does). Per instance.
  */
-const failedRefresh = createExpiringCache<{ spent: SessionTokens, error: unknown, at: number }>(10_000)
-/** How long a failure is kept for the requests that waited on it: longer than any wait on the lock. */
+const failedRefresh = createExpiringCache<{ spent: SessionTokens, error: unknown, failure: number }>(10_000)
+/** Failures recorded so far: a request takes one recorded after it asked (by order, not by a clock that may step). */
+let refreshFailures = 0
+/** Only for dropping entries: which requests take a failure is decided by `refreshFailures`. */
 const FAILED_REFRESH_MS = 5 * 60 * 1000
 
 const NONE: SessionTokens = { token: null, refreshToken: null }
@@ -192,7 +194,7 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
         return new AuthError('REFRESH_REFUSED', message, { status: 401 })
       }
       const spent = state.current.refreshToken
-      const asked = Date.now()
+      const asked = refreshFailures
       await typedStorageErrors(() => state.service.locked(open.handle, async () => {
         const stored = await state.service.read(open.handle)
         if (!stored) throw gone('The session was revoked or has expired')
@@ -222,11 +224,11 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
         const held = rateLimited.get(open.handle)
         if (held && samePair(held.spent, base)) throw withTimeLeft(held.error, held.until)
         const failed = failedRefresh.get(open.handle)
-        if (failed && failed.at >= asked && samePair(failed.spent, base)) throw failed.error
+        if (failed && failed.failure > asked && samePair(failed.spent, base)) throw failed.error
         const result = await refresh().catch((error: unknown) => {
           const holdMs = rateLimitHoldMs(error)
           if (holdMs > 0) rateLimited.set(open.handle, { spent: base, error, until: Date.now() + holdMs }, Date.now() + holdMs)
-          else if (!(error instanceof AuthError && error.isVerdict)) failedRefresh.set(open.handle, { spent: base, error, at: Date.now() }, Date.now() + FAILED_REFRESH_MS)
+          else if (!(error instanceof AuthError && error.isVerdict)) failedRefresh.set(open.handle, { spent: base, error, failure: ++refreshFailures }, Date.now() + FAILED_REFRESH_MS)
           throw error
         })
         const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || base.refreshToken }
