@@ -157,7 +157,8 @@ export interface ModuleOptions {
    * The incumbent's way to set `baseURL` from the environment: the name of a variable holding the full base
    * URL (`https://app.example.com/api/auth`, origin and path, despite the name). Read by the server at run time
    * (`NUXT_PUBLIC_AUTH_BASE_URL` wins over it). Set while building, it is checked and decides where a provider
-   * served by the app (Auth.js) is served, but it is not built in: a server started without it uses `baseURL`.
+   * served by the app (Auth.js) is served, but it is not built in: a server started without it uses `baseURL` (with
+   * Auth.js, that variable's path).
    * @default 'AUTH_ORIGIN'
    */
   originEnvKey?: string
@@ -252,7 +253,10 @@ export interface ResolvedModuleOptions {
   clientCapabilities: { refresh: boolean, actions: readonly string[] }
   /** `sessionRefresh.handler` as written (resolved by the module against the app root). */
   refreshHandler: string | null
-  /** Built in: `baseURL` from nuxt.config, which the server uses when no variable sets another at run time. */
+  /**
+   * Built in: `baseURL` from nuxt.config (for a provider this app serves, the path of the build's `originEnvKey`
+   * variable when that is set), which the server uses when no variable sets another at run time.
+   */
   public: PublicAuthConfig
   /**
    * The base URL this build serves and checks: the variable `originEnvKey` names when it is set while building

@@ -48,8 +48,8 @@ const UNSTORED_MS = 60 * 60 * 1000
 const rateLimited = createExpiringCache<{ spent: SessionTokens, error: unknown, until: number }>(10_000)
 
 /**
- * A session's refresh that failed without a verdict (a timeout, a 5xx, no connection), by session handle, and when:
- * requests that were already waiting on the session's lock take its error instead of spending the same refresh token
+ * A session's refresh that failed without a verdict (a timeout, a 5xx, no connection), by session handle, with its
+ * place among such failures: requests that were already waiting on the session's lock take its error instead of spending the same refresh token
  * again. The backend may have rotated it before it failed to answer, and a second spend is a reuse to a backend with
  * reuse detection, which ends the sign-in: a network error must not sign anybody out. Requests that arrive later try
  * again (as the token modes' de-duplication does). Per instance.
