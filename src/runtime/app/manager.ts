@@ -56,7 +56,7 @@ export interface AuthManager extends Pick<SessionManager, 'getSession' | 'ensure
   loadSignIn(): Promise<SignInActions>
   /** `useAuth().getSession(options)`: getSession, and with `required`, when nobody is signed in, `onUnauthenticated`, `callbackUrl`, or the login page with the current page as the target. */
   askSession(options?: GetSessionOptions): Promise<Session | null>
-  /** Tells the other tabs that this page loaded signed in (a sign-in that ended in a page load posts nothing else). */
+  /** Tells the other tabs, when this page is signed in, that it loaded so (a sign-in that ended in a page load posts nothing else). */
   announceSignedInLoad(): void
   dispose(): void
 }
@@ -216,7 +216,9 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
       return await (route === 'server' ? serverHeldRefresh()!.refresh(() => askSession(options)) : askSession(options))
     },
     getSession: session.getSession,
-    announceSignedInLoad: () => tabs.post({ type: 'loaded-signed-in' }),
+    announceSignedInLoad: () => {
+      if (store.machine.phase === 'authenticated') tabs.post({ type: 'loaded-signed-in' })
+    },
     ensureChecked: session.ensureChecked,
     endSession: session.endSession,
     lastFailure: session.lastFailure,

@@ -121,7 +121,7 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> |
     // tabs are told, as of a first verdict (below).
     if (missed) {
       nuxtApp.hooks.hookOnce('app:suspense:resolve', () => void manager.getSession({ force: true }).then(() => {
-        if (store.machine.phase === 'authenticated') manager.announceSignedInLoad()
+        manager.announceSignedInLoad()
         return manager.enforceGuard()
       }, () => {}))
     }
@@ -149,12 +149,9 @@ function startInBrowser(nuxtApp: NuxtApp, manager: AuthManager): Promise<void> |
   }
   // The page's first verdict: signed in, the other tabs are told. OAuth and email-link sign-ins end in a page load,
   // and tabs left on a login page would stay signed out until reloaded (the focus check is for signed-in tabs).
-  const announce = (phase: string) => {
-    if (phase === 'authenticated') manager.announceSignedInLoad()
-  }
   let stopAnnounce: (() => void) | undefined
-  if (store.machine.phase === 'unknown') stopAnnounce = watch(() => store.machine.phase, announce, { once: true })
-  else announce(store.machine.phase)
+  if (store.machine.phase === 'unknown') stopAnnounce = watch(() => store.machine.phase, () => manager.announceSignedInLoad(), { once: true })
+  else manager.announceSignedInLoad()
   const stopChecks = scheduleChecks({ ...manager, refresher: manager.refresher(), sessionRefresh: config.sessionRefresh, session: manager })
   // Timers and listeners end with the app (unmount), not with the tab.
   nuxtApp.vueApp.onUnmount(() => {
