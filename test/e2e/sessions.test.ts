@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Backend, expectTokenPagesWork, newUser, openSession, quietAfterIdle, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { startRedisRelay } from './redis'
-import { onFreePort, roundRobin, serveBuilt } from './serve'
+import { onFreePort, roundRobin, serveBuilt, settledOutput } from './serve'
 
 // Session mode (test/fixtures/sessions, auth.sessions): the backend's tokens stay in Nitro storage, encrypted;
 // the browser holds one signed httpOnly cookie. One build, served on memory, on fs, and as two instances on Redis
@@ -294,6 +294,30 @@ describe('a storage named wrong at run time', () => {
     }
     finally {
       server.stop()
+    }
+  })
+
+  it('renders public pages when the session storage cannot start (its driver missing from the build), and answers 503 with a code where a session is needed', async () => {
+    // The build as deployed without ioredis (it was not installed when the app was built), started with Redis chosen.
+    const copy = mkdtempSync(join(tmpdir(), 'gatekeeper-no-ioredis-'))
+    cpSync(join(fixtureDir, '.output'), join(copy, '.output'), { recursive: true })
+    for (const name of ['ioredis', '@ioredis']) rmSync(join(copy, '.output/server/node_modules', name), { recursive: true, force: true })
+    const server = await serveBuilt(copy, { NUXT_AUTH_SESSIONS_SECRET: SECRET, NUXT_AUTH_SESSIONS_STORAGE: 'redis', NUXT_AUTH_SESSIONS_REDIS_URL: redisUrl }, { readyPath: '/api/_test/counters' })
+    try {
+      // Before: every request answered 500 without a code, the sign-in page too.
+      const page = await fetch(`${server.baseURL}/login`)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('data-testid="submit"')
+      expect(await (await get(server.baseURL, '/api/_auth/session', '')).json()).toEqual({ session: null })
+      // A sign-in cannot store its session, and a browser that has one cannot be told who it is: no verdict either way.
+      const user = await registered(new Backend(server.baseURL))
+      await expectStorageUnavailable(await fetch(`${server.baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) }), 'sign-in')
+      await expectStorageUnavailable(await get(server.baseURL, '/api/_auth/session', `${COOKIE}=an-id.its-signature`), 'session check')
+      expect(await settledOutput(server)).toContain('[nuxt-gatekeeper] auth.sessions could not start: Cannot find package \'ioredis\'')
+    }
+    finally {
+      server.stop()
+      rmSync(copy, { recursive: true, force: true })
     }
   })
 

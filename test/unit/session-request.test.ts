@@ -2,10 +2,10 @@ import { createApp, eventHandler, toNodeListener } from 'h3'
 import { fetchNodeRequestHandler } from 'node-mock-http'
 import { createStorage, prefixStorage } from 'unstorage'
 import { describe, expect, it, vi } from 'vitest'
-import { AuthError } from '../../src/runtime/core'
+import { AuthError, type TokenResult } from '../../src/runtime/core'
 import type { PublicAuthConfig } from '../../src/runtime/core/config'
 import { createSessionKeys } from '../../src/runtime/server/sessions/keys'
-import { createProcessLock } from '../../src/runtime/server/sessions/lock'
+import { createProcessLock, type NamedLock } from '../../src/runtime/server/sessions/lock'
 import { commitRequestSession, loadRequestSession, requestSession, sessionJar } from '../../src/runtime/server/sessions/request'
 import { createSessionService, type SessionSettings, type SessionTokens } from '../../src/runtime/server/sessions/store'
 
@@ -183,6 +183,60 @@ describe('a refresh in session mode that fails without a verdict', () => {
     expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.expired', refreshToken: 'r1' })
     expect((await ask())?.code).toBe('TIMEOUT')
     expect(asked).toBe(2)
+  })
+})
+
+describe('a refresh in session mode whose lock was lost while the backend answered', () => {
+  /** A session with an expired access token, and a route that refreshes it with `backend` as the relay does: a verdict clears the tokens, and the answer commits. */
+  async function refreshedThroughLostLock(backend: () => Promise<TokenResult>) {
+    // A lock that holds nothing (Redis restarted or failed over while requests refreshed): each of them spends r1.
+    const lost: NamedLock = { fleetWide: true, acquire: async () => async () => {} }
+    const service = createSessionService({ storage: prefixStorage(createStorage(), 'sessions'), storageName: 'redis', keys: await createSessionKeys(['a-test-secret-0123456789abcdef0123456789']), settings, lock: lost, expiresKeys: false, bounded: true })
+    const opened = await service.create({ token: 'eyJ.expired', refreshToken: 'r1' }, { userId: 'u1', userAgent: 'Test/1', ip: '127.0.0.1' })
+    const cookie = `${settings.cookieName}=${await service.keys.sign(opened.id)}`
+    const route = toNodeListener(createApp().use('/refresh', eventHandler(async (event) => {
+      const jar = sessionJar(await loadRequestSession(event, service), config)
+      const failed = await jar.refreshExclusive!(backend).then(() => null, (error: AuthError) => error.code)
+      if (failed === 'REFRESH_REFUSED') {
+        jar.write({ name: 'auth.token' } as never, null)
+        jar.write({ name: 'auth.refresh-token' } as never, null)
+      }
+      await jar.commit!()
+      return { failed, holds: jar.read('auth.refresh-token') }
+    })))
+    const ask = async () => await (await fetchNodeRequestHandler(route as never, '/refresh', { method: 'POST', headers: { cookie } })).json()
+    return { service, opened, ask }
+  }
+
+  it('takes a refusal of a pair the session no longer holds as none of the session: it goes on with the successor another request stored', async () => {
+    let spent = 0
+    let firstAnswered!: () => void
+    const stored = new Promise<void>(resolve => firstAnswered = resolve)
+    // The backend rotates r1 for the first request once the second has spent r1 too, and takes that second spend
+    // for a reuse, after the first request stored the successor.
+    const { service, opened, ask } = await refreshedThroughLostLock(async () => {
+      if (++spent === 1) {
+        await vi.waitFor(() => expect(spent).toBe(2))
+        return { token: 'eyJ.next', refreshToken: 'r2' }
+      }
+      await stored
+      throw new AuthError('REFRESH_REFUSED', 'The refresh token was used before', { status: 401 })
+    })
+    const first = ask()
+    await vi.waitFor(() => expect(spent).toBe(1))
+    const second = ask()
+    expect(await first).toEqual({ failed: null, holds: 'r2' })
+    firstAnswered()
+    expect(await second).toEqual({ failed: null, holds: 'r2' })
+    expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.next', refreshToken: 'r2' })
+  })
+
+  it('still ends the session on a refusal of the pair it holds', async () => {
+    const { service, opened, ask } = await refreshedThroughLostLock(async () => {
+      throw new AuthError('REFRESH_REFUSED', 'The refresh token was revoked', { status: 401 })
+    })
+    expect(await ask()).toEqual({ failed: 'REFRESH_REFUSED', holds: null })
+    expect(await service.read(opened.handle)).toBeNull()
   })
 })
 

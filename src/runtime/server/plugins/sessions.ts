@@ -1,11 +1,10 @@
 import { joinURL, withTrailingSlash } from 'ufo'
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
 import { serverSettings } from '../../shared/server-settings'
-import { SESSION_ERROR, SESSION_EVENT, SESSION_JAR } from '../../shared/event-jar'
-import { commitRequestSession, loadRequestSession, presentedSessionCookie, requestSession, sessionJar } from '../sessions/request'
-import { storageUnavailable } from '../relay'
+import { attachRequestSession } from '../sessions/arrival'
+import { commitRequestSession, requestSession } from '../sessions/request'
 import { checkStorageChoice, mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
-import { SessionStorageError, type SessionSettings } from '../sessions/store'
+import type { SessionSettings } from '../sessions/store'
 import { serverAuthConfig } from '../config'
 
 /**
@@ -38,21 +37,7 @@ export default defineNitroPlugin((nitroApp) => {
   const assets = withTrailingSlash(joinURL(app?.baseURL ?? '/', app?.buildAssetsDir ?? '/_nuxt/'))
 
   // Each request's session, loaded when it arrives: before the app's own server middleware, which may read it.
-  nitroApp.hooks.hook('request', async (event) => {
-    const context = event.context as Record<PropertyKey, unknown>
-    context[SESSION_EVENT] = event
-    try {
-      const service = await ready
-      // The app's built files need no session; requests without the cookie cost no storage read.
-      const presented = event.path.startsWith(assets) ? null : presentedSessionCookie(event, service) ?? null
-      const loaded = await loadRequestSession(event, service, { presented })
-      context[SESSION_JAR] = sessionJar(loaded, config)
-    }
-    catch (error) {
-      // Storage down: whatever reads the tokens answers 503; nobody is signed out, the cookie stays.
-      context[SESSION_ERROR] = error instanceof SessionStorageError ? storageUnavailable(event, error) : error
-    }
-  })
+  nitroApp.hooks.hook('request', event => attachRequestSession(event, ready, { settings, config, assets }))
 
   let sweeper: ReturnType<typeof setInterval> | undefined
   void ready.then((service) => {

@@ -1,6 +1,8 @@
 /**
  * One holder at a time per name (a session's refresh, a record's update), with an expiry: a holder that dies
- * blocks the name for at most `ttlMs`. On Redis the lock is Redis's own (`SET key token NX PX ttl`, released by
+ * blocks the name for at most `ttlMs`. A holder that lives renews its lock while it works (every third of `ttlMs`,
+ * for MAX_HOLD_TTLS lock times at most): slow storage commands around a slow backend must not let a second request
+ * take the name and spend the same refresh token. On Redis the lock is Redis's own (`SET key token NX PX ttl`, released by
  * a compare-and-delete script), so it holds across every server instance; for a storage that only one process
  * uses (memory, fs) a lock in this process is the same thing.
  */
@@ -18,11 +20,26 @@ export interface RedisLike {
 }
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
 const POLL_MS = 15
+/**
+ * How long a living holder goes on renewing, in lock times: its own work is bounded (each storage command and the
+ * backend call time out), so one still holding the name by then is stuck, and the name must not stay blocked for good.
+ */
+const MAX_HOLD_TTLS = 4
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
-function lockWith(fleetWide: boolean, ttlMs: number, tryTake: (name: string, token: string) => Promise<boolean>, release: (name: string, token: string) => Promise<void>): NamedLock {
+interface LockPrimitives {
+  /** Takes the name for `token` if nobody holds it. */
+  tryTake(name: string, token: string): Promise<boolean>
+  /** Gives the name `ttlMs` more, if `token` still holds it. */
+  extend(name: string, token: string): Promise<void>
+  /** Frees the name, if `token` still holds it. */
+  release(name: string, token: string): Promise<void>
+}
+
+function lockWith(fleetWide: boolean, ttlMs: number, { tryTake, extend, release }: LockPrimitives): NamedLock {
   return {
     fleetWide,
     async acquire(name, { wait = true } = {}) {
@@ -33,7 +50,18 @@ function lockWith(fleetWide: boolean, ttlMs: number, tryTake: (name: string, tok
         // A little jitter, so waiters of many instances do not ask in step.
         await sleep(POLL_MS + Math.random() * POLL_MS)
       }
-      return () => release(name, token)
+      // Renewed while held: most holders are done in milliseconds and never get here. A renewal that fails (storage
+      // away) leaves the lock to its expiry, as before it.
+      let renewals = 0
+      const renewing = setInterval(() => {
+        if (++renewals >= MAX_HOLD_TTLS * 3) clearInterval(renewing)
+        void extend(name, token).catch(() => {})
+      }, ttlMs / 3)
+      renewing.unref?.()
+      return () => {
+        clearInterval(renewing)
+        return release(name, token)
+      }
     },
   }
 }
@@ -43,8 +71,8 @@ export function createRedisLock(client: RedisLike, prefix: string, ttlMs: number
   // Redis may still run that command once it answers again, and then runs this one after it (one connection, in
   // order). A lock taken that way has no holder who knows its token, and would block the name for its whole time.
   const releaseBehind = (key: string, token: string) => void client.eval(RELEASE, 1, key, token).catch(() => {})
-  return lockWith(true, ttlMs,
-    async (name, token) => {
+  return lockWith(true, ttlMs, {
+    async tryTake(name, token) {
       const key = `${prefix}${name}`
       try {
         return (await client.set(key, token, 'PX', ttlMs, 'NX')) === 'OK'
@@ -54,23 +82,32 @@ export function createRedisLock(client: RedisLike, prefix: string, ttlMs: number
         throw error
       }
     },
-    async (name, token) => {
+    async extend(name, token) {
+      await client.eval(EXTEND, 1, `${prefix}${name}`, token, String(ttlMs))
+    },
+    async release(name, token) {
       // One whose answer timed out still runs once Redis answers again (queued, like the take above).
       await client.eval(RELEASE, 1, `${prefix}${name}`, token)
-    })
+    },
+  })
 }
 
 export function createProcessLock(ttlMs: number): NamedLock {
   const held = new Map<string, { token: string, expiresAt: number }>()
-  return lockWith(false, ttlMs,
-    async (name, token) => {
+  return lockWith(false, ttlMs, {
+    async tryTake(name, token) {
       const now = Date.now()
       const current = held.get(name)
       if (current && current.expiresAt > now) return false
       held.set(name, { token, expiresAt: now + ttlMs })
       return true
     },
-    async (name, token) => {
+    async extend(name, token) {
+      const current = held.get(name)
+      if (current?.token === token) current.expiresAt = Date.now() + ttlMs
+    },
+    async release(name, token) {
       if (held.get(name)?.token === token) held.delete(name)
-    })
+    },
+  })
 }

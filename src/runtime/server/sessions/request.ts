@@ -79,7 +79,7 @@ export function requestSession(event: H3Event): RequestSession | undefined {
  * server for a visitor, a proxy that sends no X-Forwarded-Proto): only a secure origin can have set that name, so
  * that is the cookie to rotate or delete, never a plain one written beside it without `Secure`.
  */
-export function sessionCookie(event: H3Event, service: SessionService, cookies: Record<string, string> = parseCookies(event)) {
+export function sessionCookie(event: H3Event, service: Pick<SessionService, 'settings'>, cookies: Record<string, string> = parseCookies(event)) {
   const { cookieName, sameSite, maxAge } = service.settings
   const hostOnly = `__Host-${cookieName}`
   const secure = getRequestProtocol(event) === 'https' || cookies[hostOnly] !== undefined
@@ -90,7 +90,7 @@ export function sessionCookie(event: H3Event, service: SessionService, cookies: 
  * The session cookie the request carries: the __Host- name whenever it is there (sessionCookie). The plain name only
  * over http: a sibling subdomain or a plain-http answer can plant it beside the real one.
  */
-export function presentedSessionCookie(event: H3Event, service: SessionService): string | undefined {
+export function presentedSessionCookie(event: H3Event, service: Pick<SessionService, 'settings'>): string | undefined {
   // One parse of the Cookie header for both names (h3 parses it anew on every getCookie).
   const cookies = parseCookies(event)
   return cookies[sessionCookie(event, service, cookies).name]
@@ -153,6 +153,19 @@ export async function loadRequestSession(event: H3Event, service: SessionService
     state.pending.push(logFailure(service.touch(open, now)))
   }
   return state
+}
+
+/**
+ * The jar of a request that brought no session while the session service could not start (`error`): nothing to
+ * read (a public page renders), and a sign-in's tokens cannot be stored: a 503 with a code, as when the storage fails.
+ */
+export function unstartedJar(error: SessionStorageError): CookieJar {
+  return {
+    read: () => null,
+    write(_cookie, value) {
+      if (value) throw storageFailure(error)
+    },
+  }
 }
 
 /** The token store's jar over the request's session: the token cookies' names map onto the stored tokens. */
@@ -225,12 +238,27 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
         if (held && samePair(held.spent, base)) throw withTimeLeft(held.error, held.until)
         const failed = failedRefresh.get(open.handle)
         if (failed && failed.failure > asked && samePair(failed.spent, base)) throw failed.error
-        const result = await refresh().catch((error: unknown) => {
+        let result: TokenResult
+        try {
+          result = await refresh()
+        }
+        catch (error) {
           const holdMs = rateLimitHoldMs(error)
           if (holdMs > 0) rateLimited.set(open.handle, { spent: base, error, until: Date.now() + holdMs }, Date.now() + holdMs)
           else if (!(error instanceof AuthError && error.isVerdict)) failedRefresh.set(open.handle, { spent: base, error, failure: ++refreshFailures }, Date.now() + FAILED_REFRESH_MS)
+          else {
+            // A verdict on `base`. Had this lock been lost meanwhile (Redis restarted or failed over, a holder stuck
+            // past its renewals), another request may have refreshed and stored the successor: the refusal is of a
+            // pair the session no longer holds (the backend saw a reuse), and the session goes on with what it holds.
+            const now = await state.service.read(open.handle).catch(() => null)
+            if (now && !samePair(now.tokens, base)) {
+              state.persisted = now.tokens
+              state.current = now.tokens
+              return
+            }
+          }
           throw error
-        })
+        }
         const next: SessionTokens = { token: result.token || null, refreshToken: result.refreshToken || base.refreshToken }
         for (const [what, value] of [['access token', next.token], ['refresh token', next.refreshToken]] as const) if (value) assertSendable(value, what)
         const outcome = await state.service.replaceTokens(open.handle, base, next).catch((error: unknown) => {
