@@ -78,6 +78,18 @@ describe('the session store', () => {
     expect(await sessions.read(created.handle, undefined, { recent: true })).toBeNull()
   })
 
+  it('a sign-in whose index entry cannot be written fails and leaves no record behind (nobody will ever have its id)', async () => {
+    const base = prefixStorage(createStorage(), 'sessions')
+    // The user index's write times out (Redis answered the record's write, then stalled).
+    const storage = { ...base, async setItem(key: string, value: unknown, options?: unknown) {
+      if (key.startsWith('u:')) throw new Error('Command timed out')
+      return await base.setItem(key, value as never, options as never)
+    } } as typeof base
+    const sessions = createSessionService({ storage, storageName: 'redis', keys: await createSessionKeys(['a-test-secret-0123456789abcdef0123456789']), settings, lock: createProcessLock(1000), expiresKeys: false, bounded: false })
+    await expect(sessions.create(tokens, device('u1'))).rejects.toThrow('Command timed out')
+    expect(await base.getKeys()).toEqual([])
+  })
+
   it('hashes an id once: its handle is at hand, without a promise, for every later request', async () => {
     const { sessions } = await service()
     const first = sessions.handleOf('an-id-never-seen')

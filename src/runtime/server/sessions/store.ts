@@ -305,7 +305,13 @@ export function createSessionService({ storage, storageName, keys, settings, loc
         ip: device.ip,
         sealed: '',
       }
-      return { id, handle, meta: await write(handle, meta, tokens) }
+      const written = await write(handle, meta, tokens).catch(async (error: unknown) => {
+        // Its index entry failed after the record was written: the sign-in fails, and nobody will ever have this id,
+        // so the record (the user's live tokens) goes now rather than when it idles out. Best effort: storage is failing.
+        await remove(handle, meta).catch(() => {})
+        throw error
+      })
+      return { id, handle, meta: written }
     },
 
     /**
