@@ -5,6 +5,7 @@ import { isReactive, isReadonly, nextTick, toRefs, watch } from 'vue'
 import { abortNavigation, navigateTo, useAuth, useAuthFetch, useAuthState, useNuxtApp, useRouter } from '#imports'
 import { AuthError, defineAbility } from '#auth'
 import type { AuthManager } from '../../src/runtime/app/manager'
+import { tabChannelName } from '../../src/runtime/app/tabs/channel'
 import { requestEndpoint } from '../../src/runtime/shared/request'
 
 // A small backend for the composables: counts calls and answers per test-controlled mode.
@@ -462,7 +463,7 @@ describe('races and endings', () => {
 
   it('another tab\'s "signed out" that arrives after this tab signed in again (its tokens in the jar) is old news: nothing ends, no hook', async () => {
     expect(typeof BroadcastChannel).toBe('function')
-    const otherTab = new BroadcastChannel('nuxt-gatekeeper')
+    const otherTab = new BroadcastChannel(tabChannelName((useNuxtApp().$gatekeeper as AuthManager).config))
     const reasons: string[] = []
     const unhook = useNuxtApp().hook('auth:signedOut', ({ reason }) => {
       reasons.push(reason)
@@ -475,8 +476,14 @@ describe('races and endings', () => {
       expect(useAuth().status.value).toBe('authenticated')
       expect(useAuthState().rawToken.value).toBe(TOKEN)
       expect(reasons).toEqual([])
-      // With the jar empty (the other tab cleared it), the message ends this tab's session.
+      // With the jar empty (the other tab cleared it), the message ends this tab's session; another app's on this
+      // origin (a token cookie of its own) does not: that is another sign-in.
       useAuthState().clearToken()
+      const otherApp = new BroadcastChannel(tabChannelName({ ...(useNuxtApp().$gatekeeper as AuthManager).config, token: { cookie: { name: 'admin.token' } } }))
+      otherApp.postMessage({ type: 'signed-out' })
+      otherApp.close()
+      await new Promise(resolve => setTimeout(resolve, 50))
+      expect(useAuth().status.value).toBe('authenticated')
       otherTab.postMessage({ type: 'signed-out' })
       await expect.poll(() => useAuth().status.value).toBe('unauthenticated')
       expect(reasons).toEqual(['other-tab'])

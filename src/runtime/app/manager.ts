@@ -118,7 +118,7 @@ export function createAuthManager(nuxtApp: NuxtApp, config: PublicAuthConfig, st
     ...ssrForwarding(event, server),
   }))
   const navigation = createNavigation({ nuxtApp, config, store, tokens, requestPath: event?.path })
-  const tabs = createTabChannel((message: TabMessage) => {
+  const tabs = createTabChannel(config, (message: TabMessage) => {
     // The other tab wrote the jar; our views follow it.
     tokens.sync()
     // Signed out there: ended here too, unless that is old news. This tab may have signed in since (its sign-in
