@@ -75,9 +75,13 @@ export interface SignInResult {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Credentials = Record<string, any>
 
-/** `signIn` of `useAuth()`: the local shape, or Auth.js's `(providerId?, options?, authorizationParams?)`. */
+/**
+ * `signIn` of `useAuth()`: the local shape, or Auth.js's `(providerId?, options?, authorizationParams?)`. The local
+ * shape takes a type argument, as the incumbent's did (`signIn<LoginAnswer>(…)` still compiles); it resolves with the
+ * session, not the backend's answer (see the migration guide).
+ */
 export interface SignInFunction {
-  (credentials: Credentials, options?: SecondarySignInOptions, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>): Promise<Session | null>
+  <_BackendAnswer = unknown>(credentials: Credentials, options?: SecondarySignInOptions, signInParams?: Record<string, unknown>, signInHeaders?: Record<string, string>): Promise<Session | null>
   (providerId: string | undefined, options: AuthjsSignInOptions & { redirect: false }, authorizationParams?: Record<string, string>): Promise<SignInResult>
   (providerId?: string, options?: AuthjsSignInOptions, authorizationParams?: Record<string, string>): Promise<Session | null>
 }
@@ -163,8 +167,9 @@ export interface UseAuthReturn {
   /** Local: `signIn(credentials, options)`. Auth.js: `signIn(providerId?, options?, authorizationParams?)`. */
   signIn: SignInFunction
   /** `signUp(credentials, signInOptions?, signUpOptions?)`, or the incumbent's 1.x `signUp(credentials, { preventLoginFlow })`. */
-  signUp: (credentials: Credentials, signInOptions?: SecondarySignInOptions & SignUpOptions, signUpOptions?: SignUpOptions) => Promise<unknown>
-  signOut: (options?: SignOutOptions) => Promise<SignOutResult>
+  signUp: <T = unknown>(credentials: Credentials, signInOptions?: SecondarySignInOptions & SignUpOptions, signUpOptions?: SignUpOptions) => Promise<T | undefined>
+  /** Takes a type argument, as the incumbent's did (`signOut<Answer>()` still compiles); resolves with `{ url }`. */
+  signOut: <_BackendAnswer = unknown>(options?: SignOutOptions) => Promise<SignOutResult>
   /** Asks the backend for the session. `{ required: true }`: nobody signed in → the login page (or `callbackUrl`, or `onUnauthenticated()`). */
   getSession: (options?: GetSessionOptions) => Promise<Session | null>
   /** Refreshes the tokens now (one request shared by every caller and tab) and resolves with the session; without a refresh token, asks for the session. */

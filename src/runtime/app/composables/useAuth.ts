@@ -37,7 +37,7 @@ export function useAuth(): UseAuthReturn {
     refreshToken: liveRef(() => tokens.views().refreshToken.value),
     error: liveRef(() => store.machine.error),
     signIn: manager.signIn as SignInFunction,
-    signUp: manager.signUp,
+    signUp: manager.signUp as UseAuthReturn['signUp'],
     signOut: manager.signOut,
     getSession: manager.askSession,
     refresh: manager.refresh,
