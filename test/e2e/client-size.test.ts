@@ -351,6 +351,10 @@ describe.each(FIXTURES)('client JS of the $name fixture', (fixture) => {
     expect(hasPart(result(), 'server code'), describeParts(result())).toBe(false)
   })
 
+  it('carries none of the DevTools tab (development only)', () => {
+    expect(hasPart(result(), 'devtools'), describeParts(result())).toBe(false)
+  })
+
   it('holds not the build\'s render mark, which would let a visitor skip the server\'s guard', () => {
     const mark = builtRenderMark(fixtureDir(fixture.name))
     const publicDir = join(fixtureDir(fixture.name), '.output', 'public')

@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 
 // The Nuxt DevTools tab (src/devtools.ts) is development only: a production build has none of its plugin, log,
-// page or runtime signals. Checked on the local fixture, which global-setup.ts builds with `nuxi build`.
+// page or runtime signals. Checked on every fixture global-setup.ts builds with `nuxi build`: each configuration
+// compiles other call sites of the tab's signals (the refresher only with refresh tokens, the server-held refresh only
+// with httpOnly cookies or session mode, the Auth.js strategy only there).
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
-const output = join(repoRoot, 'test/fixtures/local/.output')
+const FIXTURES = ['local', 'refresh', 'local-httponly', 'refresh-httponly', 'sessions', 'authjs', 'sidebase-local']
 
 /**
  * Strings only the tab's code holds: the page's route, the runtime's signal sink and signal names, the dev
@@ -35,7 +37,8 @@ describe('the DevTools tab in a production build', () => {
     for (const [marker, source] of MARKERS) expect(readFileSync(join(repoRoot, source), 'utf8'), `${marker} in ${source}`).toContain(marker)
   })
 
-  it('no client chunk, server file or prerendered page holds any of it', () => {
+  it.each(FIXTURES)('%s: no client chunk, server file or prerendered page holds any of it', (fixture) => {
+    const output = join(repoRoot, 'test/fixtures', fixture, '.output')
     const built = files(output).filter(path => /\.(?:m?js|json|html|map)$/.test(path))
     // The client's chunks and the server's bundle are both there to be searched.
     expect(built.filter(path => path.includes('/public/_nuxt/') && path.endsWith('.js')).length).toBeGreaterThan(0)

@@ -4,14 +4,14 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { useAuth, useAuthState, useNuxtApp, useRouter } from '#imports'
 import { setDevSink } from '../../src/runtime/app/devtools/record'
 import type { GuardEntry } from '../../src/runtime/app/devtools/log'
-import { setupDevtools, untilRedirect, type DevtoolsApi } from '../../src/runtime/app/devtools/plugin'
+import { HIDDEN_TOKEN, setupDevtools, untilRedirect, type DevtoolsApi } from '../../src/runtime/app/devtools/plugin'
 
 // The DevTools tab's data source (the dev plugin's $gatekeeperDevtools) against the app's real manager. The
 // module registers the plugin in development only; here it is set up by hand on the test app.
 
 const USER = { id: 7, name: 'Grace', email: 'grace@example.test' }
 const TOKEN = 'token-grace'
-const mode = { session: 'ok' as 'ok' | '500' }
+const mode = { session: 'ok' as 'ok' | '500' | 'echoes-token' }
 
 registerEndpoint('/api/auth/login', {
   method: 'POST',
@@ -29,6 +29,8 @@ registerEndpoint('/api/auth/session', {
       return { message: 'boom' }
     }
     if (event.headers.get('authorization') !== `Bearer ${TOKEN}`) throw createError({ statusCode: 401 })
+    // A backend that sends the token back in its session answer, and a secret of its own beside it.
+    if (mode.session === 'echoes-token') return { user: USER, accessToken: TOKEN, credentials: { apiSecret: 'not-a-held-token' } }
     return USER
   },
 })
@@ -73,6 +75,21 @@ describe('DevTools tab data source', () => {
     expect(snapshot.entries.events.find(entry => entry.code === 'SERVER')!.fix).toContain('the backend failed (5xx)')
     mode.session = 'ok'
     expect(await api.recheck()).toEqual({ ok: true, detail: 'the backend answered with a session' })
+
+    // A session answer that carries the token: shown hidden, as a key under a token's or secret's name, unless asked.
+    mode.session = 'echoes-token'
+    expect(await api.recheck()).toEqual({ ok: true, detail: 'the backend answered with a session' })
+    const echoed = api.snapshot()
+    expect(JSON.stringify(echoed)).not.toContain(TOKEN)
+    expect(JSON.stringify(echoed)).not.toContain('not-a-held-token')
+    expect(echoed.data).toEqual({ user: USER, accessToken: HIDDEN_TOKEN, credentials: { apiSecret: HIDDEN_TOKEN } })
+    expect(api.snapshot({ raw: true }).data).toEqual({ user: USER, accessToken: TOKEN, credentials: { apiSecret: 'not-a-held-token' } })
+    // The raw view is for the session it was asked about: another (a session key that moved on) gets none.
+    expect(api.snapshot({ raw: true, session: echoed.session }).tokens.access?.raw).toBe(TOKEN)
+    expect(api.snapshot({ raw: true, session: `${echoed.session}-another` }).tokens.access?.raw).toBeUndefined()
+    mode.session = 'ok'
+    await api.recheck()
+    expect(api.snapshot().session).not.toBe(echoed.session)
 
     // Without a refresh token, Refresh asks for the session (and says so).
     expect(await api.refresh()).toEqual({ ok: true, detail: 'no refresh token, so the session was checked: signed in' })

@@ -21,6 +21,7 @@ function snapshot(overrides: Partial<DevtoolsSnapshot> = {}): DevtoolsSnapshot {
     errorCode: null,
     checkFailed: false,
     data: { id: 1, name: 'Ada' },
+    session: '1:ada',
     lastRefreshedAt: new Date(NOW - 5000).toISOString(),
     tokens: {
       kept: true,
@@ -54,14 +55,15 @@ function mount(current: () => DevtoolsSnapshot | null, api: Partial<DevtoolsApi>
   const root = document.createElement('main')
   document.body.replaceChildren(root)
   let now = NOW
-  const snapshots: Array<{ raw?: boolean } | undefined> = []
+  const snapshots: Array<{ raw?: boolean, session?: string } | undefined> = []
   const full: DevtoolsApi = {
     version: () => 1,
     snapshot: (options) => {
       snapshots.push(options)
       const value = current()
       if (!value) throw new Error('gone')
-      if (!options?.raw) return value
+      // As the app's: raw only for the session asked about.
+      if (!options?.raw || (options.session !== undefined && options.session !== value.session)) return value
       const { access, refresh } = value.tokens
       return { ...value, tokens: { ...value.tokens, access: access && { ...access, raw: RAW }, refresh: refresh && { ...refresh, raw: 'refresh-secret' } } }
     },
@@ -112,6 +114,23 @@ describe('devtools tab page', () => {
     expect(root.querySelector<HTMLInputElement>('[data-toggle=raw]')!.checked).toBe(false)
   })
 
+  it('another session between two polls (a sign-in over this one, another tab\'s user taken over) takes the raw view with it', () => {
+    let user: 'ada' | 'bob' = 'ada'
+    const { root, panel, snapshots } = mount(() => (user === 'ada' ? snapshot() : snapshot({ session: '1:bob', data: { id: 2, name: 'Bob' } })))
+    const toggle = root.querySelector<HTMLInputElement>('[data-toggle=raw]')!
+    toggle.checked = true
+    toggle.dispatchEvent(new Event('change'))
+    expect(root.textContent).toContain(RAW)
+    user = 'bob'
+    panel.update()
+    // Asked for Ada's session only: Bob's raw tokens never came, and the view is off until asked again.
+    expect(snapshots.at(-1)).toEqual({ raw: true, session: '1:ada' })
+    expect(root.textContent).not.toContain(RAW)
+    expect(root.querySelector<HTMLInputElement>('[data-toggle=raw]')!.checked).toBe(false)
+    panel.update()
+    expect(snapshots.at(-1)).toEqual({ raw: false })
+  })
+
   it('never shows a raw token unless asked', async () => {
     const { root, text, snapshots, panel } = mount(() => snapshot())
     expect(root.textContent).not.toContain(RAW)
@@ -119,7 +138,7 @@ describe('devtools tab page', () => {
     const toggle = root.querySelector<HTMLInputElement>('[data-toggle=raw]')!
     toggle.checked = true
     toggle.dispatchEvent(new Event('change'))
-    expect(snapshots.at(-1)).toEqual({ raw: true })
+    expect(snapshots.at(-1)).toEqual({ raw: true, session: '1:ada' })
     expect(text('[data-raw]')).toContain(RAW)
     expect(text('[data-raw]')).toContain('refresh-secret')
     toggle.checked = false

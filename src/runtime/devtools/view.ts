@@ -109,6 +109,9 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
   // The state on the left, the logs on the right (one column when the panel is narrow).
   const columns = { top: h('div', { class: 'top' }), state: h('div', { class: 'column' }), logs: h('div', { class: 'column' }) }
   let connected: boolean | null = null
+  /** The session the last snapshot showed (its epoch and data), and the one the raw view was asked for in. */
+  let shownSession = ''
+  let rawSession = ''
 
   function section(column: keyof typeof columns, key: string, signature: unknown, build: () => HTMLElement[]) {
     const json = JSON.stringify(signature)
@@ -199,6 +202,7 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
     const toggle = h('label', { class: 'toggle' },
       h('input', { 'type': 'checkbox', 'checked': state.showRaw, 'data-toggle': 'raw', 'onChange': (event: Event) => {
         state.showRaw = (event.target as HTMLInputElement).checked
+        rawSession = shownSession
         update()
       } }),
       ' show raw tokens',
@@ -263,7 +267,7 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
     }
     let snapshot: DevtoolsSnapshot
     try {
-      snapshot = api.snapshot({ raw: state.showRaw })
+      snapshot = api.snapshot(state.showRaw ? { raw: true, session: rawSession } : { raw: false })
     }
     catch (error) {
       disconnected(`The app did not answer: ${String(error)}`)
@@ -276,8 +280,10 @@ export function createPanel(root: HTMLElement, options: PanelOptions) {
       Object.values(columns).forEach(column => column.replaceChildren())
       root.replaceChildren(columns.top, h('div', { class: 'columns' }, columns.state, columns.logs))
     }
-    // A session that ended takes the raw view with it: the next one's tokens are shown only when asked for again.
-    if (state.showRaw && !snapshot.tokens.access && !snapshot.tokens.refresh) state.showRaw = false
+    // A session that ended, or another one (a sign-in, or another tab's, between two polls), takes the raw view with
+    // it: the next one's tokens are shown only when asked for again (the app gives them for the session asked about).
+    shownSession = snapshot.session
+    if (state.showRaw && (shownSession !== rawSession || (!snapshot.tokens.access && !snapshot.tokens.refresh))) state.showRaw = false
     const current = now()
     section('top', 'header', [snapshot.provider, snapshot.tab, snapshot.status, snapshot.phase, snapshot.activity, snapshot.errorCode, snapshot.checkFailed, snapshot.lastRefreshedAt, snapshot.canRefresh, state.busy, state.result], () => header(snapshot))
     // Not checked yet (undefined) and nobody (null) read differently: both in the signature.

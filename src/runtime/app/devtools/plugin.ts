@@ -37,8 +37,16 @@ export interface DevtoolsSnapshot {
   errorCode: string | null
   /** The error is a check's that reached no verdict (else a sign-in's or sign-up's). */
   checkFailed: boolean
-  /** A JSON copy of the session data (`undefined`: never checked, `null`: nobody). */
+  /**
+   * A JSON copy of the session data (`undefined`: never checked, `null`: nobody). Without `raw`, a token in it (one
+   * of the tab's own, or any string under a key that names a token or secret) reads HIDDEN_TOKEN.
+   */
   data: unknown
+  /**
+   * Which session this is: it changes with every sign-in and sign-out (the store's epoch) and with the session data
+   * (another user adopted from another tab). The raw view belongs to one session. Holds no token.
+   */
+  session: string
   lastRefreshedAt: string | null
   tokens: {
     /** False for a provider that keeps no token of its own (Auth.js). */
@@ -64,7 +72,8 @@ export type ActionResult = { ok: true, detail: string } | { ok: false, code: str
 export interface DevtoolsApi {
   /** Moves with every change of the log (the tab polls it). */
   version(): number
-  snapshot(options?: { raw?: boolean }): DevtoolsSnapshot
+  /** `raw`: the tokens and the session data as they are, for the session `session` names (when given) only. */
+  snapshot(options?: { raw?: boolean, session?: string }): DevtoolsSnapshot
   refresh(): Promise<ActionResult>
   recheck(): Promise<ActionResult>
   signOut(): Promise<ActionResult>
@@ -84,6 +93,29 @@ const SIGN_OUT_REASONS: Record<SignOutReason, string> = {
 }
 
 /** JSON round trip: the tab gets plain data (dates as strings), never the app's reactive objects. */
+/** What a token in the session data reads as until the raw view is asked for. */
+export const HIDDEN_TOKEN = '(hidden: tick "show raw tokens")'
+const TOKEN_KEY = /token|secret|password/i
+
+/**
+ * `data` (a JSON copy) with the strings of `held`, and every string under a key like `accessToken`, hidden: a backend
+ * that echoes the token in its session answer (`{ user, accessToken }`), or an Auth.js `session` callback that copies
+ * it there, would show it in the tab unasked.
+ */
+function hideTokens(data: unknown, held: ReadonlySet<string>, key = ''): unknown {
+  if (typeof data === 'string') return held.has(data) || TOKEN_KEY.test(key) ? HIDDEN_TOKEN : data
+  if (Array.isArray(data)) return data.map(item => hideTokens(item, held, key))
+  if (data === null || typeof data !== 'object') return data
+  return Object.fromEntries(Object.entries(data).map(([name, value]) => [name, hideTokens(value, held, name)]))
+}
+
+/** FNV-1a over UTF-16 units: tells two texts apart without carrying them (the data may hold a token). */
+function fingerprint(text: string): string {
+  let hash = 0x811C9DC5
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193)
+  return (hash >>> 0).toString(36)
+}
+
 function plain(value: unknown): unknown {
   if (value === undefined) return undefined
   try {
@@ -295,8 +327,10 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
 
   const api: DevtoolsApi = {
     version: () => log.version,
-    snapshot({ raw = false } = {}) {
+    snapshot({ raw: rawAsked = false, session: rawFor } = {}) {
       const { store, tokens, clock, config } = manager()
+      const session = `${store.machine.epoch}:${fingerprint(JSON.stringify(store.data ?? null))}`
+      const raw = rawAsked && (rawFor === undefined || rawFor === session)
       const refresher = manager().refresher()
       const offset = clock.offset()
       return {
@@ -309,7 +343,8 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
         activity: store.machine.activity,
         errorCode: store.machine.error,
         checkFailed: store.machine.checkFailed,
-        data: plain(store.data),
+        data: raw ? plain(store.data) : hideTokens(plain(store.data), new Set([tokens.token(), tokens.refreshToken(), tokens.authorization()?.value].filter((value): value is string => Boolean(value)))),
+        session,
         lastRefreshedAt: store.lastRefreshedAt ? new Date(store.lastRefreshedAt).toISOString() : null,
         tokens: {
           kept: tokens.kept,
