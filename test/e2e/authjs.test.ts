@@ -348,6 +348,28 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
     await session.assertClean()
   })
 
+  it('a page the app marks public is the visitor\'s alone when its render passes Auth.js\'s session cookie on (a shared cache would hand it to the next visitor)', async () => {
+    const csrf = await fetch(`${baseURL}/api/auth/csrf`)
+    const { csrfToken } = await csrf.json() as { csrfToken: string }
+    const csrfCookie = csrf.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
+    const signIn = await fetch(`${baseURL}/api/auth/callback/credentials`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': csrfCookie },
+      body: new URLSearchParams({ csrfToken, username: 'ada', password: 'ada-password', callbackUrl: '/' }),
+    })
+    const cookie = [csrfCookie, ...signIn.headers.getSetCookie().map(entry => entry.split(';')[0])].join('; ')
+    expect(cookie).toContain('authjs.session-token=')
+    // Signed out, the app's own header stands.
+    expect((await fetch(`${baseURL}/public-cache`)).headers.get('cache-control')).toBe('public, max-age=60')
+    const render = await fetch(`${baseURL}/public-cache`, { headers: { cookie } })
+    expect(render.status).toBe(200)
+    expect(await render.text()).toMatch(/data-testid="status"[^>]*>\s*authenticated\s*</)
+    // Auth.js sets the session cookie again on every session request: the page carries it, and no shared cache may keep it.
+    expect(render.headers.getSetCookie().some(entry => entry.startsWith('authjs.session-token='))).toBe(true)
+    expect(render.headers.get('cache-control')).toBe('private, no-store')
+  })
+
   it('refuses a POST body over auth.maxBodyBytes with 413 before Auth.js sees it', async () => {
     const response = await fetch(`${baseURL}/api/auth/callback/credentials`, {
       method: 'POST',

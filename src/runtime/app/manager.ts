@@ -1,5 +1,6 @@
 import type { NuxtApp } from '#app'
 import { appendResponseHeader, getRequestHeader, type H3Event } from 'h3'
+import { keepFromSharedCaches } from '../shared/private-answer'
 import { visitorProtocol } from '../shared/server-visitor-protocol'
 import { createIssuerClock, type ClientStrategy, type IssuerClock, type StrategyContext } from '../core'
 import type { PublicAuthConfig } from '../core/config'
@@ -87,9 +88,13 @@ function ssrForwarding(event: H3Event | undefined, server: ServerParts | undefin
     }),
     // Only to a visitor whose cookies this render received. A render without them (a cached route rendered
     // for everyone, its `_payload.json` prefetched) gets fresh cookies from the backend, Auth.js's CSRF
-    // token among them, which would overwrite the visitor's own (a sign-in form on screen then fails).
+    // token among them, which would overwrite the visitor's own (a sign-in form on screen then fails). A page that
+    // carries them is the visitor's alone, also where the app called it public: Auth.js sets its session cookie again
+    // on every session request, and a shared cache would hand it to the next visitor (as the token jar's writes).
     onSetCookie: (cookies: string[]) => {
-      if (event.node.req.headers.cookie) cookies.forEach(cookie => appendResponseHeader(event, 'set-cookie', cookie))
+      if (!event.node.req.headers.cookie || cookies.length === 0) return
+      cookies.forEach(cookie => appendResponseHeader(event, 'set-cookie', cookie))
+      keepFromSharedCaches(event)
     },
   }
 }
