@@ -293,6 +293,29 @@ describe('verified sessions and a JWKS', () => {
     }
   }
 
+  it('tokens without a kid while the set publishes two keys of their kind (the next one beside the current, before a rotation): each key is tried, only a token none verifies is refused', async () => {
+    const keys = [await generateKeyPair('RS256', { extractable: true }), await generateKeyPair('RS256', { extractable: true })]
+    const published = await Promise.all(keys.map(async ({ publicKey }) => ({ ...await exportJWK(publicKey), alg: 'RS256', use: 'sig' })))
+    const server = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json')
+      response.end(JSON.stringify({ keys: published }))
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      const options = settings({ jwksUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks` })
+      const signed = (key: CryptoKey, sub: string) => new SignJWT({ sub }).setProtectedHeader({ alg: 'RS256' }).setExpirationTime('5m').sign(key)
+      await expect(verifiedSession(await signed(keys[0]!.privateKey, 'with-the-current-key'), options)).resolves.toMatchObject({ sub: 'with-the-current-key' })
+      await expect(verifiedSession(await signed(keys[1]!.privateKey, 'with-the-next-key'), options)).resolves.toMatchObject({ sub: 'with-the-next-key' })
+      const stranger = await generateKeyPair('RS256')
+      const refused = await failure(verifiedSession(await signed(stranger.privateKey, 'forged'), options))
+      expect(refused).toMatchObject({ code: 'UNAUTHORIZED', status: 401, message: expect.stringContaining('ERR_JWS_SIGNATURE_VERIFICATION_FAILED') })
+    }
+    finally {
+      server.close()
+    }
+  })
+
   it('a fetch of the key set drops what was verified before it: a retired key stops working at once', async () => {
     const issuer = await rotatingIssuer()
     try {

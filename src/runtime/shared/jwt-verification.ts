@@ -285,14 +285,38 @@ export async function verifiedSession(token: string, settings: JwtVerificationSe
  */
 async function verify(token: string, verifier: Verifier) {
   try {
-    // (Two overloads in jose's types, one for a key and one for a key getter.)
-    return await jwtVerify(token, verifier.key as Uint8Array, verifier.options)
+    return await verifyWithKey(token, verifier)
   }
   catch (error) {
     const now = Date.now()
     if (!verifier.jwks || (error as { code?: unknown }).code !== joseErrors.JWKSNoMatchingKey.code || now - verifier.lastForcedReload < FORCED_RELOAD_MS) throw error
     verifier.lastForcedReload = now
     await verifier.jwks.reload()
+    return await verifyWithKey(token, verifier)
+  }
+}
+
+/**
+ * jose's `jwtVerify` with the configured key, or with each key of the set that may have signed the token: a token
+ * whose header names no single key (no `kid`, as many issuers sign) while the set holds two of its kind (the next key
+ * published beside the current one, before a rotation) makes jose hand the candidates back; it is refused only when
+ * none of them verifies it. Else every user would be signed out for as long as the two keys overlap.
+ */
+async function verifyWithKey(token: string, verifier: Verifier) {
+  try {
+    // (Two overloads in jose's types, one for a key and one for a key getter.)
     return await jwtVerify(token, verifier.key as Uint8Array, verifier.options)
+  }
+  catch (error) {
+    if ((error as { code?: unknown }).code !== joseErrors.JWKSMultipleMatchingKeys.code) throw error
+    for await (const candidate of error as AsyncIterable<CryptoKey>) {
+      try {
+        return await jwtVerify(token, candidate, verifier.options)
+      }
+      catch (failure) {
+        if ((failure as { code?: unknown }).code !== joseErrors.JWSSignatureVerificationFailed.code) throw failure
+      }
+    }
+    throw new joseErrors.JWSSignatureVerificationFailed()
   }
 }
