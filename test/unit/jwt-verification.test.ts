@@ -229,6 +229,26 @@ describe('verified sessions in the session cache', () => {
     }
   })
 
+  it('judges exp and nbf by the issuer\'s clock as the process knows it: a token issued just now is valid, also from an issuer whose clock runs ahead or behind', async () => {
+    const options = settings({ secret: SECRET })
+    const issuedAt = (issuerNow: number) => new SignJWT({ sub: 'u6' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(Math.floor(issuerNow / 1000)).setNotBefore(Math.floor(issuerNow / 1000)).setExpirationTime(Math.floor(issuerNow / 1000) + 300).sign(new TextEncoder().encode(SECRET))
+    // 1.5 s ahead, less than the estimate ever corrects for (nbf = iat, as Entra ID writes it): not "not yet valid".
+    await expect(verifiedSession(await issuedAt(Date.now() + 1_500), options)).resolves.toMatchObject({ sub: 'u6' })
+    try {
+      // Ten minutes ahead, learned from a refresh's token.
+      serverIssuerClock().observe(Date.now() + 600_000)
+      await expect(verifiedSession(await issuedAt(Date.now() + 600_000), options)).resolves.toMatchObject({ sub: 'u6' })
+      // Ten minutes behind: its five-minute token has expired by this machine's clock, not by the issuer's.
+      serverIssuerClock().observe(Date.now() - 600_000)
+      await expect(verifiedSession(await issuedAt(Date.now() - 600_000), options)).resolves.toMatchObject({ sub: 'u6' })
+      // And one that has expired by the issuer's clock is refused.
+      expect((await failure(verifiedSession(await issuedAt(Date.now() - 600_000 - 310_000), options))).code).toBe('UNAUTHORIZED')
+    }
+    finally {
+      serverIssuerClock().observe(Date.now())
+    }
+  })
+
   it('a configuration without a key is reported by the check, not thrown by a render\'s look into the cache', async () => {
     expect(peekVerifiedSession('x.y.z', settings({}), cache)).toBeUndefined()
     expect((await failure(verifiedSession('x.y.z', settings({}), cache))).message).toMatch(/NUXT_AUTH_JWT_VERIFICATION_SECRET/)

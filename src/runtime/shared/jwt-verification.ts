@@ -3,7 +3,7 @@ import { createRemoteJWKSet, customFetch, errors as joseErrors, importSPKI, jwtV
 import { AuthError } from '../core/errors'
 import { readPointer } from '../core/pointer'
 import { createExpiringCache, sha256HexSync, type ExpiringCache } from './expiring-cache'
-import { issuerTimePassed, localTimeOf } from './server-issuer-clock'
+import { issuerTimePassed, localTimeOf, serverIssuerClock } from './server-issuer-clock'
 import { copier, sessionCacheEnabled, type SessionCacheSettings } from './session-cache'
 
 /**
@@ -48,6 +48,12 @@ const TOKEN_REFUSED: ReadonlySet<string> = new Set([
   joseErrors.JWKSNoMatchingKey.code,
   joseErrors.JWKSMultipleMatchingKeys.code,
 ])
+
+/**
+ * Seconds by which the issuer's clock as this process estimates it may be off: core/clock.ts takes differences
+ * under 2 s for none. Always allowed for `exp` and `nbf`, whatever `clockToleranceSeconds` says.
+ */
+const ISSUER_CLOCK_SLACK_S = 2
 
 const HMAC = ['HS256', 'HS384', 'HS512']
 const BY_KEY_TYPE: Record<string, string[]> = {
@@ -173,7 +179,9 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
       audience: audience.length > 0 ? audience : undefined,
       // jose compares it as a media type: 'at+jwt' also matches 'application/at+jwt', in any case.
       typ: settings.typ?.trim() || undefined,
-      clockTolerance: settings.clockToleranceSeconds,
+      // jose judges `exp` and `nbf` by the issuer's clock as this process knows it (verifyWithKey), which is exact
+      // to within ISSUER_CLOCK_SLACK_S: a token issued just now with `nbf = iat` must not be "not yet valid".
+      clockTolerance: Math.max(settings.clockToleranceSeconds, ISSUER_CLOCK_SLACK_S),
     },
     pointer: settings.sessionPointer || '/',
   }
@@ -257,10 +265,10 @@ export async function verifiedSession(token: string, settings: JwtVerificationSe
     // began during it (one under way now is one of the two).
     if (key !== undefined && !fetchingBefore && fetchesBefore === verifier.keySetFetches) {
       // Not past the moment the server takes it for expired (it refreshes from there: app/session.ts, a cache hit
-      // asks no refresher), by the issuer's clock as this process knows it; nor past jose's refusal (`exp` plus the
-      // tolerance, by this machine's clock; exp is required, so it is there).
+      // asks no refresher), by the issuer's clock as this process knows it, which is before jose's refusal (`exp`
+      // plus the tolerance, by the same clock; exp is required, so it is there).
       const expiresAt = (payload.exp ?? 0) * 1000
-      const until = Math.min(Date.now() + cache!.maxAge * 1000, localTimeOf(expiresAt), expiresAt + settings.clockToleranceSeconds * 1000)
+      const until = Math.min(Date.now() + cache!.maxAge * 1000, localTimeOf(expiresAt))
       if (until > Date.now()) entries!.set(key, { copy: copier(session.value), keySetFetches: fetchesBefore, expiresAt }, until)
     }
     return session.value
@@ -303,15 +311,18 @@ async function verify(token: string, verifier: Verifier) {
  * none of them verifies it. Else every user would be signed out for as long as the two keys overlap.
  */
 async function verifyWithKey(token: string, verifier: Verifier) {
+  // `exp` and `nbf` are the issuer's times: judged by its clock as this process knows it, as every other expiry on
+  // the server (a server whose clock runs behind the issuer's would find a token issued just now not valid yet).
+  const options = { ...verifier.options, currentDate: new Date(serverIssuerClock().now()) }
   try {
     // (Two overloads in jose's types, one for a key and one for a key getter.)
-    return await jwtVerify(token, verifier.key as Uint8Array, verifier.options)
+    return await jwtVerify(token, verifier.key as Uint8Array, options)
   }
   catch (error) {
     if ((error as { code?: unknown }).code !== joseErrors.JWKSMultipleMatchingKeys.code) throw error
     for await (const candidate of error as AsyncIterable<CryptoKey>) {
       try {
-        return await jwtVerify(token, candidate, verifier.options)
+        return await jwtVerify(token, candidate, options)
       }
       catch (failure) {
         if ((failure as { code?: unknown }).code !== joseErrors.JWSSignatureVerificationFailed.code) throw failure
