@@ -188,6 +188,8 @@ function axis(body, { x0, scale, ticks, top, bottom, format }) {
 }
 
 function niceTicks(max, count = 5) {
+  // Nothing to scale (no variant adds bytes): one step, not a step of 0 repeated for ever.
+  if (!(max > 0)) return [0, 1]
   const raw = max / count
   const magnitude = 10 ** Math.floor(Math.log10(raw))
   const step = [1, 2, 2.5, 5, 10].map(factor => factor * magnitude).find(candidate => candidate >= raw)

@@ -83,7 +83,11 @@ export async function measureInstructions(variants, { views, warmUp } = INSTRUCT
   const queue = [...variants]
   async function worker() {
     for (let variant = queue.shift(); variant; variant = queue.shift()) {
-      const result = await measureOne(valgrind, variant, { views, warmUp })
+      // One worker's failure ends the run: the other starts no more servers, which nothing would stop.
+      const result = await measureOne(valgrind, variant, { views, warmUp }).catch((error) => {
+        queue.length = 0
+        throw error
+      })
       results.set(variant.name, result)
       process.stdout.write(`  ${variant.name}: ${(result.perView / 1e6).toFixed(3)} M instructions per view\n`)
     }

@@ -29,8 +29,10 @@ async function freePort() {
  * a message channel to it (the allocation probe's). `command` runs node through another program (valgrind, whose
  * last argument is node): such a server starts slowly, hence `startTimeoutMs`.
  */
-export async function startServer(variant, { nodeArgs = [], ipc = false, command = [process.execPath], startTimeoutMs = 20_000 } = {}) {
-  const port = await freePort()
+export async function startServer(variant, { nodeArgs = [], ipc = false, command = [process.execPath], startTimeoutMs = 20_000, port: givenPort = 0 } = {}) {
+  // (`port`: for the runner's own test. Otherwise a free one; freed before the child binds it, so another process
+  // may take it meanwhile: hence the check below that the server answering is this child.)
+  const port = givenPort || await freePort()
   const url = `http://127.0.0.1:${port}`
   const child = spawn(command[0], [...command.slice(1), ...nodeArgs, join(variant.dir, '.output', 'server', 'index.mjs')], {
     env: { ...process.env, ...variant.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production' },
@@ -43,7 +45,14 @@ export async function startServer(variant, { nodeArgs = [], ipc = false, command
     stderr += chunk
   })
   for (let attempt = 0; attempt < startTimeoutMs / 100; attempt++) {
-    if (await fetch(`${url}/`).then(response => response.ok, () => false)) return new BenchServer(variant, url, child, () => stderr)
+    if (await fetch(`${url}/`).then(response => response.ok, () => false)) {
+      // Whoever answers must be this child (taskset and valgrind run node in the process they were started as):
+      // a child that lost the port to another process would have that process measured in its name.
+      const pid = child.exitCode === null ? await fetch(`${url}/api/_bench/state`).then(response => response.json()).then(state => state.pid, () => undefined) : undefined
+      if (pid === child.pid) return new BenchServer(variant, url, child, () => stderr)
+      child.kill()
+      throw new Error(`${variant.name}: another process answers on ${url} (pid ${pid ?? 'not given: a build older than the runner? run without --skip-build'}, not the server started, ${child.pid}); run again${child.exitCode === null ? '' : `\n${stderr}`}`)
+    }
     if (child.exitCode !== null) break
     await new Promise(resolve => setTimeout(resolve, 100))
   }

@@ -238,6 +238,16 @@ describe('bytesChart', () => {
     expect(local.texts).toEqual(expect.arrayContaining(['9.0', '3.0']))
   })
 
+  it('draws a run where no variant adds bytes (and no incumbent ran) with a scale, instead of looping for ever', () => {
+    const json = sample()
+    json.variants = json.variants.filter(variant => !variant.name.startsWith('sidebase'))
+    const clientBytes = json.clientBytes as Record<string, { total: number, gzip: number }>
+    for (const variant of json.variants) clientBytes[variant.name] = clientBytes.bare!
+    const found = bars(parse(bytesChart(json)))
+    expect(found.length).toBeGreaterThan(0)
+    expect(visible(found.find(bar => bar.variant === 'gatekeeper-local')!)).toContain('+0.0 kB')
+  })
+
   it('fails when a variant has no client JS figures', () => {
     const json = sample()
     delete (json.clientBytes as Partial<typeof json.clientBytes>)['sidebase-refresh']
