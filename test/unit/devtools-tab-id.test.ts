@@ -28,8 +28,8 @@ const ENTRY = { id: 'c-earlier-1', at: 1_000, side: 'client', kind: 'event', nam
 function openPage(storage: MemoryStorage): Api {
   vi.stubGlobal('sessionStorage', storage)
   const manager = {
-    store: { status: 'unauthenticated', machine: { phase: 'unauthenticated', activity: null, error: null, checkFailed: false }, data: null, lastRefreshedAt: null },
-    tokens: { kept: true, readable: true, token: () => null, refreshToken: () => null },
+    store: { status: 'unauthenticated', machine: { phase: 'unauthenticated', activity: null, error: null, checkFailed: false, epoch: 0 }, data: null, lastRefreshedAt: null },
+    tokens: { kept: true, readable: true, token: () => null, refreshToken: () => null, authorization: () => null },
     clock: { offset: () => 0 },
     config: { token: { cookie: { name: 'auth.token', httpOnly: false } }, refreshToken: null },
     refresher: () => null,
