@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import { TEST_ACCOUNTS } from '../oidc/provider.mjs'
-import { openSession, quietAfterIdle, signInAtOidcProvider, text, useChromium, waitForHydration } from './helpers'
+import { authjsCredentialsCookie, openSession, quietAfterIdle, signInAtOidcProvider, text, useChromium, waitForHydration } from './helpers'
 import { serveBuilt, settledOutput } from './serve'
 
 // The authjs provider on the real @auth/core, with server/auth.config.ts picked up by the module, against a
@@ -154,17 +154,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
       // The browser is sent to the public address (where the sign-in's redirects and cookies belong): it can reach it.
       expect(signedOut.headers.get('location')).toBe('http://app.gatekeeper.invalid/api/auth/signin?callbackUrl=%2Fprotected')
       // Signed in with the credentials provider, as a form post does.
-      const csrf = await fetch(`${server.baseURL}/api/auth/csrf`)
-      const { csrfToken } = await csrf.json() as { csrfToken: string }
-      const csrfCookie = csrf.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
-      const signIn = await fetch(`${server.baseURL}/api/auth/callback/credentials`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': csrfCookie },
-        body: new URLSearchParams({ csrfToken, username: 'ada', password: 'ada-password', callbackUrl: '/protected' }),
-      })
-      const cookie = [csrfCookie, ...signIn.headers.getSetCookie().map(entry => entry.split(';')[0])].join('; ')
-      expect(cookie).toContain('authjs.session-token=')
+      const cookie = await authjsCredentialsCookie(server.baseURL, 'ada', 'ada-password')
       const render = await fetch(`${server.baseURL}/protected`, { headers: { cookie }, redirect: 'manual' })
       expect(render.status).toBe(200)
       expect(await render.text()).toContain('Ada Lovelace')
@@ -349,17 +339,7 @@ describe('authjs provider (Auth.js + a real OpenID provider)', () => {
   })
 
   it('a page the app marks public is the visitor\'s alone when its render passes Auth.js\'s session cookie on (a shared cache would hand it to the next visitor)', async () => {
-    const csrf = await fetch(`${baseURL}/api/auth/csrf`)
-    const { csrfToken } = await csrf.json() as { csrfToken: string }
-    const csrfCookie = csrf.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
-    const signIn = await fetch(`${baseURL}/api/auth/callback/credentials`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': csrfCookie },
-      body: new URLSearchParams({ csrfToken, username: 'ada', password: 'ada-password', callbackUrl: '/' }),
-    })
-    const cookie = [csrfCookie, ...signIn.headers.getSetCookie().map(entry => entry.split(';')[0])].join('; ')
-    expect(cookie).toContain('authjs.session-token=')
+    const cookie = await authjsCredentialsCookie(baseURL, 'ada', 'ada-password')
     // Signed out, the app's own header stands.
     expect((await fetch(`${baseURL}/public-cache`)).headers.get('cache-control')).toBe('public, max-age=60')
     const render = await fetch(`${baseURL}/public-cache`, { headers: { cookie } })

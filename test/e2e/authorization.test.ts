@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
-import { Backend, newUser, openSession, quietAfterIdle, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
+import { authjsCredentialsCookie, Backend, newUser, openSession, quietAfterIdle, signInThroughForm, text, useChromium, waitForHydration } from './helpers'
 import { rawStatus, serveBuilt } from './serve'
 
 // Authorization on both sides, for every provider: roles read from the session (auth.authorization.roles), an
@@ -270,21 +270,7 @@ describe('authorization in Chromium (local provider)', () => {
 describe('authorization with the authjs provider', () => {
   const baseURL = inject('authjsBaseURL')
 
-  /** Auth.js's credentials sign-in, as its own form posts it; the session cookie it sets. */
-  async function authjsCookie(username: string, password: string): Promise<string> {
-    const csrf = await fetch(`${baseURL}/api/auth/csrf`)
-    const { csrfToken } = await csrf.json() as { csrfToken: string }
-    const csrfCookie = csrf.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
-    const response = await fetch(`${baseURL}/api/auth/callback/credentials`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': csrfCookie },
-      body: new URLSearchParams({ username, password, csrfToken, callbackUrl: '/' }),
-    })
-    const session = response.headers.getSetCookie().find(cookie => cookie.startsWith('authjs.session-token='))
-    expect(session, `sign-in of ${username}`).toBeTruthy()
-    return session!.split(';')[0]!
-  }
+  const authjsCookie = (username: string, password: string) => authjsCredentialsCookie(baseURL, username, password)
   const get = (path: string, cookie?: string) => fetch(`${baseURL}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' })
 
   it('requireServerSession(event, { roles }) and authorize from \'#auth\': 401, 403, 200', async () => {

@@ -240,3 +240,19 @@ export async function expectTokenPagesWork(page: Page, user: { name: string }, a
   await expect.poll(async () => Number(await text(page, 'refresh-count'))).toBeGreaterThan(before)
   expect(await page.getByRole('alert').count()).toBe(0)
 }
+
+/** Auth.js's credentials sign-in at `baseURL`, as its own form posts it: the `Cookie` header value of the session it sets. */
+export async function authjsCredentialsCookie(baseURL: string, username: string, password: string): Promise<string> {
+  const csrf = await fetch(`${baseURL}/api/auth/csrf`)
+  const { csrfToken } = await csrf.json() as { csrfToken: string }
+  const csrfCookie = csrf.headers.getSetCookie().map(cookie => cookie.split(';')[0]).join('; ')
+  const response = await fetch(`${baseURL}/api/auth/callback/credentials`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': csrfCookie },
+    body: new URLSearchParams({ username, password, csrfToken, callbackUrl: '/' }),
+  })
+  const session = response.headers.getSetCookie().find(cookie => cookie.startsWith('authjs.session-token='))
+  expect(session, `sign-in of ${username}`).toBeTruthy()
+  return session!.split(';')[0]!
+}

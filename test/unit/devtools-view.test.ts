@@ -78,6 +78,13 @@ function mount(current: () => DevtoolsSnapshot | null, api: Partial<DevtoolsApi>
   return { root, panel, snapshots, advance: (ms: number) => (now += ms), text: (selector: string) => Array.from(root.querySelectorAll(selector), element => element.textContent ?? '').join(' | ') }
 }
 
+/** Ticks or unticks one of the page's checkboxes as a user does. */
+function setToggle(root: HTMLElement, name: 'raw' | 'responses', checked: boolean) {
+  const toggle = root.querySelector<HTMLInputElement>(`[data-toggle=${name}]`)!
+  toggle.checked = checked
+  toggle.dispatchEvent(new Event('change'))
+}
+
 describe('devtools tab page', () => {
   it('names a failure a failed check only when a check reached no verdict, not after a wrong password', () => {
     const refused = mount(() => snapshot({ status: 'loading', phase: 'unknown', errorCode: 'INVALID_CREDENTIALS', checkFailed: false }))
@@ -101,9 +108,7 @@ describe('devtools tab page', () => {
   it('a session that ends takes the raw view with it: the next user\'s tokens are shown only when asked again', () => {
     let signedIn: 'first' | 'none' | 'next' = 'first'
     const { root, panel, snapshots } = mount(() => (signedIn === 'none' ? snapshot({ status: 'unauthenticated', phase: 'unauthenticated', data: null, tokens: { ...snapshot().tokens, access: null, refresh: null } }) : snapshot()))
-    const toggle = root.querySelector<HTMLInputElement>('[data-toggle=raw]')!
-    toggle.checked = true
-    toggle.dispatchEvent(new Event('change'))
+    setToggle(root, 'raw', true)
     expect(root.textContent).toContain(RAW)
     signedIn = 'none'
     panel.update()
@@ -117,9 +122,7 @@ describe('devtools tab page', () => {
   it('another session between two polls (a sign-in over this one, another tab\'s user taken over) takes the raw view with it', () => {
     let user: 'ada' | 'bob' = 'ada'
     const { root, panel, snapshots } = mount(() => (user === 'ada' ? snapshot() : snapshot({ session: '1:bob', data: { id: 2, name: 'Bob' } })))
-    const toggle = root.querySelector<HTMLInputElement>('[data-toggle=raw]')!
-    toggle.checked = true
-    toggle.dispatchEvent(new Event('change'))
+    setToggle(root, 'raw', true)
     expect(root.textContent).toContain(RAW)
     user = 'bob'
     panel.update()
@@ -135,14 +138,11 @@ describe('devtools tab page', () => {
     const { root, text, snapshots, panel } = mount(() => snapshot())
     expect(root.textContent).not.toContain(RAW)
     expect(snapshots.every(options => !options?.raw)).toBe(true)
-    const toggle = root.querySelector<HTMLInputElement>('[data-toggle=raw]')!
-    toggle.checked = true
-    toggle.dispatchEvent(new Event('change'))
+    setToggle(root, 'raw', true)
     expect(snapshots.at(-1)).toEqual({ raw: true, session: '1:ada' })
     expect(text('[data-raw]')).toContain(RAW)
     expect(text('[data-raw]')).toContain('refresh-secret')
-    toggle.checked = false
-    toggle.dispatchEvent(new Event('change'))
+    setToggle(root, 'raw', false)
     panel.update()
     expect(root.textContent).not.toContain(RAW)
     expect(root.textContent).not.toContain('refresh-secret')
@@ -173,9 +173,7 @@ describe('devtools tab page', () => {
     expect(text('[data-event=error]')).toContain('the backend could not be reached')
     // Successful backend answers only when asked.
     expect(root.querySelector('[data-event=response]')).toBeNull()
-    const toggle = root.querySelector<HTMLInputElement>('[data-toggle=responses]')!
-    toggle.checked = true
-    toggle.dispatchEvent(new Event('change'))
+    setToggle(root, 'responses', true)
     expect(text('[data-event=response]')).toContain('answered 200')
   })
 
