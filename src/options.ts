@@ -78,8 +78,9 @@ export interface JwtVerificationOptions {
   /** Where the session is in the token's claims (JSON pointer). @default '/' (all claims) */
   sessionPointer?: string
   /**
-   * Seconds of clock difference allowed for `exp` and `nbf`, which are judged by the issuer's clock as the server
-   * estimates it from the tokens it gets; at least 2 s are always allowed (the estimate's own resolution). @default 0
+   * Seconds of clock difference allowed for `exp` and `nbf`, judged by the server's clock, and when that refuses a
+   * token by the issuer's clock as the server estimates it from the tokens it gets; at least 2 s are always allowed
+   * (the estimate's own resolution). @default 0
    */
   clockToleranceSeconds?: number
   /** Seconds between two JWKS fetches at most (an unknown `kid` within them is refused). @default 30 */

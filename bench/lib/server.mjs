@@ -48,8 +48,8 @@ export async function startServer(variant, { nodeArgs = [], ipc = false, command
     if (await fetch(`${url}/`).then(response => response.ok, () => false)) {
       // Whoever answers must be this child (taskset and valgrind run node in the process they were started as):
       // a child that lost the port to another process would have that process measured in its name.
-      const pid = child.exitCode === null ? await fetch(`${url}/api/_bench/state`).then(response => response.json()).then(state => state.pid, () => undefined) : undefined
-      if (pid === child.pid) return new BenchServer(variant, url, child, () => stderr)
+      const pid = await fetch(`${url}/api/_bench/state`).then(response => response.json()).then(state => state.pid, () => undefined)
+      if (pid === child.pid && child.exitCode === null) return new BenchServer(variant, url, child, () => stderr)
       child.kill()
       throw new Error(`${variant.name}: another process answers on ${url} (pid ${pid ?? 'not given: a build older than the runner? run without --skip-build'}, not the server started, ${child.pid}); run again${child.exitCode === null ? '' : `\n${stderr}`}`)
     }

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 
 // The Nuxt DevTools tab (src/devtools.ts) is development only: a production build has none of its plugin, log,
-// page or runtime signals. Checked on every fixture global-setup.ts builds with `nuxi build`: each configuration
+// page or runtime signals. Checked on every fixture global-setup.ts builds with `nuxi build` (with a server): each configuration
 // compiles other call sites of the tab's signals (the refresher only with refresh tokens, the server-held refresh only
 // with httpOnly cookies or session mode, the Auth.js strategy only there).
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
-const FIXTURES = ['local', 'refresh', 'local-httponly', 'refresh-httponly', 'sessions', 'authjs', 'sidebase-local']
+const FIXTURES = ['local', 'refresh', 'local-httponly', 'refresh-httponly', 'sessions', 'refresh-shared', 'authjs', 'authjs-default-provider', 'sidebase-local', 'sidebase-listed']
 
 /**
  * Strings only the tab's code holds: the page's route, the runtime's signal sink and signal names, the dev

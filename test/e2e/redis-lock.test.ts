@@ -34,7 +34,7 @@ describe('the Redis session lock through a stall', () => {
 
   it('stays with a holder that works longer than the lock time, renewed only while that holder holds it', async () => {
     const short = createRedisLock(client as never, prefix, 300)
-    const release = await short.acquire('s:slow', { wait: false })
+    const release = await short.acquire('s:slow', { wait: false, renew: true })
     expect(release).toBeTypeOf('function')
     // A second request (another instance) asks while the holder works for more than three lock times.
     for (let asked = 0; asked < 5; asked++) {
@@ -45,7 +45,7 @@ describe('the Redis session lock through a stall', () => {
     expect(await client.exists(`${prefix}s:slow`)).toBe(0)
 
     // Once another holder has the name (this one's lock ran out in a failover), this one's renewals leave it alone.
-    const lapsed = await short.acquire('s:taken', { wait: false })
+    const lapsed = await short.acquire('s:taken', { wait: false, renew: true })
     await admin.set(`${prefix}s:taken`, 'another-holder', 'PX', 300)
     await new Promise(resolve => setTimeout(resolve, 600))
     expect(await client.exists(`${prefix}s:taken`)).toBe(0)

@@ -310,8 +310,12 @@ describe('a storage named wrong at run time', () => {
       expect(await page.text()).toContain('data-testid="submit"')
       expect(await (await get(server.baseURL, '/api/_auth/session', '')).json()).toEqual({ session: null })
       // A sign-in cannot store its session, and a browser that has one cannot be told who it is: no verdict either way.
-      const user = await registered(new Backend(server.baseURL))
+      const backend = new Backend(server.baseURL)
+      const user = await registered(backend)
+      const signIns = await backend.count('POST /api/auth/login')
       await expectStorageUnavailable(await fetch(`${server.baseURL}/api/_auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.baseURL }, body: JSON.stringify({ credentials: { email: user.email, password: user.password } }) }), 'sign-in')
+      // Refused before the backend was asked: tokens it issued could be stored nowhere.
+      expect(await backend.count('POST /api/auth/login')).toBe(signIns)
       await expectStorageUnavailable(await get(server.baseURL, '/api/_auth/session', `${COOKIE}=an-id.its-signature`), 'session check')
       expect(await settledOutput(server)).toContain('[nuxt-gatekeeper] auth.sessions could not start: Cannot find package \'ioredis\'')
     }

@@ -30,7 +30,7 @@ registerEndpoint('/api/auth/session', {
     }
     if (event.headers.get('authorization') !== `Bearer ${TOKEN}`) throw createError({ statusCode: 401 })
     // A backend that sends the token back in its session answer, and a secret of its own beside it.
-    if (mode.session === 'echoes-token') return { user: USER, accessToken: TOKEN, credentials: { apiSecret: 'not-a-held-token' } }
+    if (mode.session === 'echoes-token') return { user: USER, accessToken: TOKEN, credentials: { apiSecret: 'not-a-held-token' }, tokens: { upstream: 'under-a-token-key' } }
     return USER
   },
 })
@@ -82,8 +82,8 @@ describe('DevTools tab data source', () => {
     const echoed = api.snapshot()
     expect(JSON.stringify(echoed)).not.toContain(TOKEN)
     expect(JSON.stringify(echoed)).not.toContain('not-a-held-token')
-    expect(echoed.data).toEqual({ user: USER, accessToken: HIDDEN_TOKEN, credentials: { apiSecret: HIDDEN_TOKEN } })
-    expect(api.snapshot({ raw: true }).data).toEqual({ user: USER, accessToken: TOKEN, credentials: { apiSecret: 'not-a-held-token' } })
+    expect(echoed.data).toEqual({ user: USER, accessToken: HIDDEN_TOKEN, credentials: { apiSecret: HIDDEN_TOKEN }, tokens: { upstream: HIDDEN_TOKEN } })
+    expect(api.snapshot({ raw: true }).data).toEqual({ user: USER, accessToken: TOKEN, credentials: { apiSecret: 'not-a-held-token' }, tokens: { upstream: 'under-a-token-key' } })
     // The raw view is for the session it was asked about: another (a session key that moved on) gets none.
     expect(api.snapshot({ raw: true, session: echoed.session }).tokens.access?.raw).toBe(TOKEN)
     expect(api.snapshot({ raw: true, session: `${echoed.session}-another` }).tokens.access?.raw).toBeUndefined()

@@ -11,7 +11,7 @@ describe('a session lock', () => {
   it('stays with a holder that works longer than the lock time (a slow backend behind slow storage), until it releases', async () => {
     vi.useFakeTimers()
     const lock = createProcessLock(300)
-    const release = await lock.acquire('s:1')
+    const release = await lock.acquire('s:1', { renew: true })
     expect(release).toBeTypeOf('function')
     for (let elapsed = 0; elapsed < 1200; elapsed += 200) {
       await vi.advanceTimersByTimeAsync(200)
@@ -31,18 +31,27 @@ describe('a session lock', () => {
     // A holder that stops renewing (its process died) is what the lock's time is for: a second process's lock
     // lets go after 300 ms.
     const died = createProcessLock(300)
-    await died.acquire('s:2')
+    await died.acquire('s:2', { renew: true })
     expect(await died.acquire('s:2', { wait: false })).toBeNull()
     vi.clearAllTimers()
     await vi.advanceTimersByTimeAsync(301)
     expect(await died.acquire('s:2', { wait: false })).toBeTypeOf('function')
 
     // A living holder that never finishes keeps the name for a few lock times, not for good.
-    await lock.acquire('s:3')
+    await lock.acquire('s:3', { renew: true })
     await vi.advanceTimersByTimeAsync(3 * 300)
     expect(await lock.acquire('s:3', { wait: false })).toBeNull()
     await vi.advanceTimersByTimeAsync(3 * 300)
     expect(await lock.acquire('s:3', { wait: false })).toBeTypeOf('function')
+  })
+
+  it('is not renewed unless asked: a holder that keeps a lock to expire on purpose (a shared refresh whose outcome could not be recorded) lets go on time', async () => {
+    vi.useFakeTimers()
+    const lock = createProcessLock(300)
+    await lock.acquire('r:1', { wait: false })
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(301)
+    expect(await lock.acquire('r:1', { wait: false })).toBeTypeOf('function')
   })
 
   it('keeps one holder at a time among waiters, each taking the name once the one before released it', async () => {

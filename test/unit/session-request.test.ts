@@ -231,6 +231,28 @@ describe('a refresh in session mode whose lock was lost while the backend answer
     expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.next', refreshToken: 'r2' })
   })
 
+  it('still ends the session on a refusal of the refresh token it holds, also when only the access token changed meanwhile (refreshOnlyToken)', async () => {
+    let spent = 0
+    let firstAnswered!: () => void
+    const stored = new Promise<void>(resolve => firstAnswered = resolve)
+    // A backend that keeps the refresh token (refreshOnlyToken) and then revokes it.
+    const { service, opened, ask } = await refreshedThroughLostLock(async () => {
+      if (++spent === 1) {
+        await vi.waitFor(() => expect(spent).toBe(2))
+        return { token: 'eyJ.next' }
+      }
+      await stored
+      throw new AuthError('REFRESH_REFUSED', 'The refresh token was revoked', { status: 401 })
+    })
+    const first = ask()
+    await vi.waitFor(() => expect(spent).toBe(1))
+    const second = ask()
+    expect(await first).toEqual({ failed: null, holds: 'r1' })
+    firstAnswered()
+    expect(await second).toEqual({ failed: 'REFRESH_REFUSED', holds: null })
+    expect(await service.read(opened.handle)).toBeNull()
+  })
+
   it('still ends the session on a refusal of the pair it holds', async () => {
     const { service, opened, ask } = await refreshedThroughLostLock(async () => {
       throw new AuthError('REFRESH_REFUSED', 'The refresh token was revoked', { status: 401 })

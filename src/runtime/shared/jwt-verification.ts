@@ -179,8 +179,8 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
       audience: audience.length > 0 ? audience : undefined,
       // jose compares it as a media type: 'at+jwt' also matches 'application/at+jwt', in any case.
       typ: settings.typ?.trim() || undefined,
-      // jose judges `exp` and `nbf` by the issuer's clock as this process knows it (verifyWithKey), which is exact
-      // to within ISSUER_CLOCK_SLACK_S: a token issued just now with `nbf = iat` must not be "not yet valid".
+      // Clocks differ by less than the issuer's estimate corrects for (ISSUER_CLOCK_SLACK_S): a token issued just now
+      // with `nbf = iat` must not be "not yet valid" (see verifyWithKey for larger differences).
       clockTolerance: Math.max(settings.clockToleranceSeconds, ISSUER_CLOCK_SLACK_S),
     },
     pointer: settings.sessionPointer || '/',
@@ -265,10 +265,10 @@ export async function verifiedSession(token: string, settings: JwtVerificationSe
     // began during it (one under way now is one of the two).
     if (key !== undefined && !fetchingBefore && fetchesBefore === verifier.keySetFetches) {
       // Not past the moment the server takes it for expired (it refreshes from there: app/session.ts, a cache hit
-      // asks no refresher), by the issuer's clock as this process knows it, which is before jose's refusal (`exp`
-      // plus the tolerance, by the same clock; exp is required, so it is there).
+      // asks no refresher), by the issuer's clock as this process knows it, nor past jose's refusal by this machine's
+      // (`exp` plus the tolerance; exp is required, so it is there). Refused by both, it is refused (verifyWithKey).
       const expiresAt = (payload.exp ?? 0) * 1000
-      const until = Math.min(Date.now() + cache!.maxAge * 1000, localTimeOf(expiresAt))
+      const until = Math.min(Date.now() + cache!.maxAge * 1000, localTimeOf(expiresAt), expiresAt + Math.max(settings.clockToleranceSeconds, ISSUER_CLOCK_SLACK_S) * 1000)
       if (until > Date.now()) entries!.set(key, { copy: copier(session.value), keySetFetches: fetchesBefore, expiresAt }, until)
     }
     return session.value
@@ -305,15 +305,33 @@ async function verify(token: string, verifier: Verifier) {
 }
 
 /**
- * jose's `jwtVerify` with the configured key, or with each key of the set that may have signed the token: a token
- * whose header names no single key (no `kid`, as many issuers sign) while the set holds two of its kind (the next key
- * published beside the current one, before a rotation) makes jose hand the candidates back; it is refused only when
- * none of them verifies it. Else every user would be signed out for as long as the two keys overlap.
+ * `exp` and `nbf` are the issuer's times. Judged by this machine's clock first (as before the process knew the
+ * issuer's); a token refused for its time only is judged again by the issuer's clock as this process estimates it
+ * from the tokens it got: a server whose clock runs behind an issuer that writes `nbf = iat` would find a token issued
+ * just now not valid yet. Refused only when neither clock takes it, so an estimate gone wrong (one odd `iat`) signs
+ * nobody out either.
  */
 async function verifyWithKey(token: string, verifier: Verifier) {
-  // `exp` and `nbf` are the issuer's times: judged by its clock as this process knows it, as every other expiry on
-  // the server (a server whose clock runs behind the issuer's would find a token issued just now not valid yet).
-  const options = { ...verifier.options, currentDate: new Date(serverIssuerClock().now()) }
+  try {
+    return await verifyWithKeyAt(token, verifier)
+  }
+  catch (error) {
+    const { code, claim } = error as { code?: unknown, claim?: unknown }
+    const forItsTime = code === joseErrors.JWTExpired.code || (code === joseErrors.JWTClaimValidationFailed.code && claim === 'nbf')
+    if (!forItsTime || serverIssuerClock().offset() === 0) throw error
+    return await verifyWithKeyAt(token, verifier, new Date(serverIssuerClock().now()))
+  }
+}
+
+/**
+ * jose's `jwtVerify` at `currentDate` (default: now) with the configured key, or with each key of the set that may
+ * have signed the token: a token whose header names no single key (no `kid`, as many issuers sign) while the set
+ * holds two of its kind (the next key published beside the current one, before a rotation) makes jose hand the
+ * candidates back; it is refused only when none of them verifies it. Else every user would be signed out for as
+ * long as the two keys overlap.
+ */
+async function verifyWithKeyAt(token: string, verifier: Verifier, currentDate?: Date) {
+  const options = currentDate ? { ...verifier.options, currentDate } : verifier.options
   try {
     // (Two overloads in jose's types, one for a key and one for a key getter.)
     return await jwtVerify(token, verifier.key as Uint8Array, options)

@@ -166,8 +166,15 @@ export const unreadableJar: CookieJar = {
  * (`{ user, accessToken }`). Page scripts never get a token through it: with httpOnly cookies that would undo them,
  * and a page's HTML is no place for one.
  */
-export function withoutTokenValues<T>(session: T, tokens: Pick<TokenStore, 'authorization'> & Partial<Pick<TokenStore, 'token' | 'refreshToken'>>, sent?: ReadonlyArray<string | null | undefined>): T {
-  const held = [tokens.token?.(), tokens.refreshToken?.(), tokens.authorization()?.value]
-  const values = new Set((sent ? held.concat(sent) : held).filter((value): value is string => Boolean(value)))
+export function withoutTokenValues<T>(session: T, tokens: HeldTokens, sent?: ReadonlyArray<string | null | undefined>): T {
+  const values = heldTokenValues(tokens, sent)
   return values.size === 0 ? session : withoutValues(session, values) as T
+}
+
+type HeldTokens = Pick<TokenStore, 'authorization'> & Partial<Pick<TokenStore, 'token' | 'refreshToken'>>
+
+/** The token values a store holds (the access and refresh token, the header value), and those `sent`, non-empty. */
+export function heldTokenValues(tokens: HeldTokens, sent?: ReadonlyArray<string | null | undefined>): Set<string> {
+  const held = [tokens.token?.(), tokens.refreshToken?.(), tokens.authorization()?.value]
+  return new Set((sent ? held.concat(sent) : held).filter((value): value is string => Boolean(value)))
 }

@@ -9,6 +9,7 @@ import type { AuthManager } from '../manager'
 import { createDevtoolsLog, LOG_STORAGE_KEY, randomId, TAB_ID_KEY, type DevLogChannel, type DevLogEntries, type DevtoolsLog } from './log'
 import { devRefreshTrigger, setDevSink, type DevSignal } from './record'
 import { describeToken, type TokenInfo } from './token'
+import { heldTokenValues } from '../../shared/token-store'
 
 /**
  * Development only: the app's half of the Nuxt DevTools tab (src/devtools.ts registers it, and the tab's page,
@@ -92,21 +93,20 @@ const SIGN_OUT_REASONS: Record<SignOutReason, string> = {
   'other-tab': 'another tab signed out',
 }
 
-/** JSON round trip: the tab gets plain data (dates as strings), never the app's reactive objects. */
-/** What a token in the session data reads as until the raw view is asked for. */
-export const HIDDEN_TOKEN = '(hidden: tick "show raw tokens")'
+/** What a token in the session data reads as until the raw view is asked for (where there is one: readable tokens). */
+export const HIDDEN_TOKEN = '(hidden token)'
 const TOKEN_KEY = /token|secret|password/i
 
 /**
- * `data` (a JSON copy) with the strings of `held`, and every string under a key like `accessToken`, hidden: a backend
- * that echoes the token in its session answer (`{ user, accessToken }`), or an Auth.js `session` callback that copies
- * it there, would show it in the tab unasked.
+ * `data` (a JSON copy) with the strings of `held`, and every string under a key like `accessToken` (at any depth
+ * below it: `{ tokens: { access } }`), hidden: a backend that echoes the token in its session answer
+ * (`{ user, accessToken }`), or an Auth.js `session` callback that copies it there, would show it in the tab unasked.
  */
-function hideTokens(data: unknown, held: ReadonlySet<string>, key = ''): unknown {
-  if (typeof data === 'string') return held.has(data) || TOKEN_KEY.test(key) ? HIDDEN_TOKEN : data
-  if (Array.isArray(data)) return data.map(item => hideTokens(item, held, key))
+function hideTokens(data: unknown, held: ReadonlySet<string>, underTokenKey = false): unknown {
+  if (typeof data === 'string') return underTokenKey || held.has(data) ? HIDDEN_TOKEN : data
+  if (Array.isArray(data)) return data.map(item => hideTokens(item, held, underTokenKey))
   if (data === null || typeof data !== 'object') return data
-  return Object.fromEntries(Object.entries(data).map(([name, value]) => [name, hideTokens(value, held, name)]))
+  return Object.fromEntries(Object.entries(data).map(([name, value]) => [name, hideTokens(value, held, underTokenKey || TOKEN_KEY.test(name))]))
 }
 
 /** FNV-1a over UTF-16 units: tells two texts apart without carrying them (the data may hold a token). */
@@ -116,6 +116,7 @@ function fingerprint(text: string): string {
   return (hash >>> 0).toString(36)
 }
 
+/** JSON round trip: the tab gets plain data (dates as strings), never the app's reactive objects. */
 function plain(value: unknown): unknown {
   if (value === undefined) return undefined
   try {
@@ -329,7 +330,8 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
     version: () => log.version,
     snapshot({ raw: rawAsked = false, session: rawFor } = {}) {
       const { store, tokens, clock, config } = manager()
-      const session = `${store.machine.epoch}:${fingerprint(JSON.stringify(store.data ?? null))}`
+      const data = plain(store.data)
+      const session = `${store.machine.epoch}:${fingerprint(JSON.stringify(data ?? null))}`
       const raw = rawAsked && (rawFor === undefined || rawFor === session)
       const refresher = manager().refresher()
       const offset = clock.offset()
@@ -343,7 +345,7 @@ export function setupDevtools(nuxtApp: NuxtApp, info: DevtoolsInfo) {
         activity: store.machine.activity,
         errorCode: store.machine.error,
         checkFailed: store.machine.checkFailed,
-        data: raw ? plain(store.data) : hideTokens(plain(store.data), new Set([tokens.token(), tokens.refreshToken(), tokens.authorization()?.value].filter((value): value is string => Boolean(value)))),
+        data: raw ? data : hideTokens(data, heldTokenValues(tokens)),
         session,
         lastRefreshedAt: store.lastRefreshedAt ? new Date(store.lastRefreshedAt).toISOString() : null,
         tokens: {

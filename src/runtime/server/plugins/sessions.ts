@@ -1,7 +1,8 @@
 import { joinURL, withTrailingSlash } from 'ufo'
 import { defineNitroPlugin, useRuntimeConfig, useStorage } from 'nitropack/runtime'
+import { RELAY_ROUTES } from '../../core/protocol'
 import { serverSettings } from '../../shared/server-settings'
-import { attachRequestSession } from '../sessions/arrival'
+import { attachRequestSession, notStartedMessage } from '../sessions/arrival'
 import { commitRequestSession, requestSession } from '../sessions/request'
 import { checkStorageChoice, mountStorage, sessionSecrets, startSessionService } from '../sessions/service'
 import type { SessionSettings } from '../sessions/store'
@@ -37,7 +38,8 @@ export default defineNitroPlugin((nitroApp) => {
   const assets = withTrailingSlash(joinURL(app?.baseURL ?? '/', app?.buildAssetsDir ?? '/_nuxt/'))
 
   // Each request's session, loaded when it arrives: before the app's own server middleware, which may read it.
-  nitroApp.hooks.hook('request', event => attachRequestSession(event, ready, { settings, config, assets }))
+  const signIns = [RELAY_ROUTES.signIn.path, RELAY_ROUTES.signUp.path].map(path => joinURL(app?.baseURL ?? '/', path))
+  nitroApp.hooks.hook('request', event => attachRequestSession(event, ready, { settings, config, assets, signIns }))
 
   let sweeper: ReturnType<typeof setInterval> | undefined
   void ready.then((service) => {
@@ -48,7 +50,7 @@ export default defineNitroPlugin((nitroApp) => {
     // Storages that keep keys forever are swept of expired sessions (and bounded, for memory).
     sweeper = setInterval(() => void service.sweep().catch(error => console.warn(`[nuxt-gatekeeper] session sweep: ${(error as Error)?.message ?? error}`)), Math.min(60, settings.idleTimeout) * 1000)
     sweeper.unref?.()
-  }, error => console.error(`[nuxt-gatekeeper] auth.sessions could not start: ${(error as Error)?.message ?? error}`))
+  }, error => console.error(`[nuxt-gatekeeper] ${notStartedMessage(error)}`))
   nitroApp.hooks.hook('close', async () => {
     clearInterval(sweeper)
     ;(await ready.catch(() => null))?.records.close()

@@ -1,16 +1,19 @@
 /**
  * One holder at a time per name (a session's refresh, a record's update), with an expiry: a holder that dies
- * blocks the name for at most `ttlMs`. A holder that lives renews its lock while it works (every third of `ttlMs`,
- * for MAX_HOLD_TTLS lock times at most): slow storage commands around a slow backend must not let a second request
- * take the name and spend the same refresh token. On Redis the lock is Redis's own (`SET key token NX PX ttl`, released by
+ * blocks the name for at most `ttlMs`. A holder that asks (`renew`) has its lock renewed while it works, every third
+ * of `ttlMs`, for MAX_HOLD_TTLS lock times and one more at most: slow storage commands around a slow backend must not
+ * let a second request take the name and spend the same refresh token. On Redis the lock is Redis's own (`SET key token NX PX ttl`, released by
  * a compare-and-delete script), so it holds across every server instance; for a storage that only one process
  * uses (memory, fs) a lock in this process is the same thing.
  */
 export interface NamedLock {
   /** Whether every instance sharing the storage sees this lock (Redis), or only this process. */
   readonly fleetWide: boolean
-  /** The release function, or null when the name is held (`wait`: until it is free, up to the lock's expiry and a second more). */
-  acquire(name: string, options?: { wait?: boolean }): Promise<(() => Promise<void>) | null>
+  /**
+   * The release function, or null when the name is held (`wait`: until it is free, up to the lock's expiry and a
+   * second more). `renew`: renewed until released (a holder that may keep a lock to expire on purpose must not ask).
+   */
+  acquire(name: string, options?: { wait?: boolean, renew?: boolean }): Promise<(() => Promise<void>) | null>
 }
 
 /** The part of an ioredis client the lock uses. */
@@ -42,7 +45,7 @@ interface LockPrimitives {
 function lockWith(fleetWide: boolean, ttlMs: number, { tryTake, extend, release }: LockPrimitives): NamedLock {
   return {
     fleetWide,
-    async acquire(name, { wait = true } = {}) {
+    async acquire(name, { wait = true, renew = false } = {}) {
       const token = crypto.randomUUID()
       const deadline = Date.now() + ttlMs + 1000
       while (!await tryTake(name, token)) {
@@ -50,6 +53,7 @@ function lockWith(fleetWide: boolean, ttlMs: number, { tryTake, extend, release 
         // A little jitter, so waiters of many instances do not ask in step.
         await sleep(POLL_MS + Math.random() * POLL_MS)
       }
+      if (!renew) return () => release(name, token)
       // Renewed while held: most holders are done in milliseconds and never get here. A renewal that fails (storage
       // away) leaves the lock to its expiry, as before it.
       let renewals = 0

@@ -249,9 +249,10 @@ export function sessionJar(state: RequestSession, config: PublicAuthConfig): Coo
           else {
             // A verdict on `base`. Had this lock been lost meanwhile (Redis restarted or failed over, a holder stuck
             // past its renewals), another request may have refreshed and stored the successor: the refusal is of a
-            // pair the session no longer holds (the backend saw a reuse), and the session goes on with what it holds.
+            // refresh token the session no longer holds (the backend saw a reuse), and the session goes on with what
+            // it holds. (The refresh token only: with refreshOnlyToken it stays, and its refusal ends the session.)
             const now = await state.service.read(open.handle).catch(() => null)
-            if (now && !samePair(now.tokens, base)) {
+            if (now && now.tokens.refreshToken !== base.refreshToken) {
               state.persisted = now.tokens
               state.current = now.tokens
               return

@@ -187,7 +187,7 @@ export function createSessionService({ storage, storageName, keys, settings, loc
 
   /** Runs `task` holding the session's lock; null when `wait` is false and another holds it. */
   async function locked<T>(handle: string, task: () => Promise<T>, { wait = true } = {}): Promise<T | null> {
-    const release = await io('take a session lock', () => lock.acquire(`s:${handle}`, { wait }))
+    const release = await io('take a session lock', () => lock.acquire(`s:${handle}`, { wait, renew: true }))
     if (!release) {
       if (!wait) return null
       throw new SessionStorageError(`The session lock in "${storageName}" was not released in time`)
