@@ -2,9 +2,9 @@
  * One holder at a time per name (a session's refresh, a record's update), with an expiry: a holder that dies
  * blocks the name for at most `ttlMs`. A holder that asks (`renew`) has its lock renewed while it works, every third
  * of `ttlMs`, for MAX_HOLD_TTLS lock times and one more at most: slow storage commands around a slow backend must not
- * let a second request take the name and spend the same refresh token. On Redis the lock is Redis's own (`SET key token NX PX ttl`, released by
- * a compare-and-delete script), so it holds across every server instance; for a storage that only one process
- * uses (memory, fs) a lock in this process is the same thing.
+ * let a second request take the name and spend the same refresh token. On Redis the lock is Redis's own
+ * (`SET key token NX PX ttl`, renewed and released by compare-and-set scripts), so it holds across every server
+ * instance; for a storage that only one process uses (memory, fs) a lock in this process is the same thing.
  */
 export interface NamedLock {
   /** Whether every instance sharing the storage sees this lock (Redis), or only this process. */
