@@ -208,49 +208,43 @@ describe('a refresh in session mode whose lock was lost while the backend answer
     return { service, opened, ask }
   }
 
-  it('takes a refusal of a pair the session no longer holds as none of the session: it goes on with the successor another request stored', async () => {
+  /**
+   * Two requests of the session at once through the lost lock: the backend answers the first with `rotated` once the
+   * second has spent r1 too, and refuses the second (as a reuse, or a revocation) after the first has answered.
+   */
+  async function racingRefreshes(rotated: TokenResult) {
     let spent = 0
     let firstAnswered!: () => void
-    const stored = new Promise<void>(resolve => firstAnswered = resolve)
-    // The backend rotates r1 for the first request once the second has spent r1 too, and takes that second spend
-    // for a reuse, after the first request stored the successor.
+    const answered = new Promise<void>(resolve => firstAnswered = resolve)
     const { service, opened, ask } = await refreshedThroughLostLock(async () => {
       if (++spent === 1) {
         await vi.waitFor(() => expect(spent).toBe(2))
-        return { token: 'eyJ.next', refreshToken: 'r2' }
+        return rotated
       }
-      await stored
-      throw new AuthError('REFRESH_REFUSED', 'The refresh token was used before', { status: 401 })
+      await answered
+      throw new AuthError('REFRESH_REFUSED', 'The refresh token was used before, or revoked', { status: 401 })
     })
     const first = ask()
     await vi.waitFor(() => expect(spent).toBe(1))
     const second = ask()
-    expect(await first).toEqual({ failed: null, holds: 'r2' })
+    const firstAnswer = await first
     firstAnswered()
-    expect(await second).toEqual({ failed: null, holds: 'r2' })
-    expect((await service.read(opened.handle))?.tokens).toEqual({ token: 'eyJ.next', refreshToken: 'r2' })
+    return { first: firstAnswer, second: await second, stored: (await service.read(opened.handle))?.tokens ?? null }
+  }
+
+  it('takes a refusal of a pair the session no longer holds as none of the session: it goes on with the successor another request stored', async () => {
+    const { first, second, stored } = await racingRefreshes({ token: 'eyJ.next', refreshToken: 'r2' })
+    expect(first).toEqual({ failed: null, holds: 'r2' })
+    expect(second).toEqual({ failed: null, holds: 'r2' })
+    expect(stored).toEqual({ token: 'eyJ.next', refreshToken: 'r2' })
   })
 
   it('still ends the session on a refusal of the refresh token it holds, also when only the access token changed meanwhile (refreshOnlyToken)', async () => {
-    let spent = 0
-    let firstAnswered!: () => void
-    const stored = new Promise<void>(resolve => firstAnswered = resolve)
     // A backend that keeps the refresh token (refreshOnlyToken) and then revokes it.
-    const { service, opened, ask } = await refreshedThroughLostLock(async () => {
-      if (++spent === 1) {
-        await vi.waitFor(() => expect(spent).toBe(2))
-        return { token: 'eyJ.next' }
-      }
-      await stored
-      throw new AuthError('REFRESH_REFUSED', 'The refresh token was revoked', { status: 401 })
-    })
-    const first = ask()
-    await vi.waitFor(() => expect(spent).toBe(1))
-    const second = ask()
-    expect(await first).toEqual({ failed: null, holds: 'r1' })
-    firstAnswered()
-    expect(await second).toEqual({ failed: 'REFRESH_REFUSED', holds: null })
-    expect(await service.read(opened.handle)).toBeNull()
+    const { first, second, stored } = await racingRefreshes({ token: 'eyJ.next' })
+    expect(first).toEqual({ failed: null, holds: 'r1' })
+    expect(second).toEqual({ failed: 'REFRESH_REFUSED', holds: null })
+    expect(stored).toBeNull()
   })
 
   it('still ends the session on a refusal of the pair it holds', async () => {
