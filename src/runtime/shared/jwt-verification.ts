@@ -55,6 +55,9 @@ const TOKEN_REFUSED: ReadonlySet<string> = new Set([
  */
 const ISSUER_CLOCK_SLACK_S = 2
 
+/** The tolerance jose applies to `exp` and `nbf` (seconds). */
+const toleranceSeconds = (settings: JwtVerificationSettings) => Math.max(settings.clockToleranceSeconds, ISSUER_CLOCK_SLACK_S)
+
 const HMAC = ['HS256', 'HS384', 'HS512']
 const BY_KEY_TYPE: Record<string, string[]> = {
   'rsa': ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
@@ -181,7 +184,7 @@ function verifierFor(settings: JwtVerificationSettings): Verifier {
       typ: settings.typ?.trim() || undefined,
       // Clocks differ by less than the issuer's estimate corrects for (ISSUER_CLOCK_SLACK_S): a token issued just now
       // with `nbf = iat` must not be "not yet valid" (see verifyWithKey for larger differences).
-      clockTolerance: Math.max(settings.clockToleranceSeconds, ISSUER_CLOCK_SLACK_S),
+      clockTolerance: toleranceSeconds(settings),
     },
     pointer: settings.sessionPointer || '/',
   }
@@ -268,7 +271,7 @@ export async function verifiedSession(token: string, settings: JwtVerificationSe
       // asks no refresher), by the issuer's clock as this process knows it, nor past jose's refusal by this machine's
       // (`exp` plus the tolerance; exp is required, so it is there). Refused by both, it is refused (verifyWithKey).
       const expiresAt = (payload.exp ?? 0) * 1000
-      const until = Math.min(Date.now() + cache!.maxAge * 1000, localTimeOf(expiresAt), expiresAt + Math.max(settings.clockToleranceSeconds, ISSUER_CLOCK_SLACK_S) * 1000)
+      const until = Math.min(Date.now() + cache!.maxAge * 1000, localTimeOf(expiresAt), expiresAt + toleranceSeconds(settings) * 1000)
       if (until > Date.now()) entries!.set(key, { copy: copier(session.value), keySetFetches: fetchesBefore, expiresAt }, until)
     }
     return session.value
